@@ -1,0 +1,190 @@
+//! The typed boundary to AWS: clients from one `SdkConfig`, the app's own types out, one error.
+
+pub mod org;
+pub mod sdk;
+pub mod sts;
+
+use std::error::Error as StdError;
+use std::fmt::Write as _;
+
+use aws_credential_types::provider::error::CredentialsError;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+pub use sdk::{AwsSettings, CallCounter};
+
+/// What went wrong talking to AWS, phrased so the user knows what to do next.
+#[derive(Debug, thiserror::Error)]
+pub enum AwsError {
+    #[error(
+        "no AWS credentials found{}: {detail}. Configure credentials (aws configure, aws sso login, or environment variables), or set [org] profile in {config}",
+        profile_suffix(.profile.as_deref())
+    )]
+    NoCredentials {
+        profile: Option<String>,
+        detail: String,
+        config: String,
+    },
+    #[error(
+        "AWS profile `{profile}` not found in {files}. Set [org] profile in {config} to one of: {available}"
+    )]
+    ProfileNotFound {
+        profile: String,
+        files: String,
+        config: String,
+        available: String,
+    },
+    #[error("cannot read the AWS config files: {0}")]
+    ProfileFile(String),
+    #[error(
+        "AWS Organizations is not enabled for this account ({message}). Use credentials of an account in an organization: set [org] profile in {config} to a profile in the management account"
+    )]
+    OrgNotInUse { message: String, config: String },
+    #[error(
+        "access denied calling {action} ({message}). These credentials may not read the organization: use the management account or a delegated administrator (set [org] profile in {config})"
+    )]
+    AccessDenied {
+        action: &'static str,
+        message: String,
+        config: String,
+    },
+    #[error(
+        "the AWS credentials{} were rejected as expired or invalid ({code}: {message}). Refresh them (aws sso login, new keys) and retry",
+        profile_suffix(.profile.as_deref())
+    )]
+    BadCredentials {
+        profile: Option<String>,
+        code: String,
+        message: String,
+    },
+    #[error(
+        "AWS kept throttling {action} after retries ({message}). Wait a minute and refresh, or lower [org] concurrency"
+    )]
+    Throttled {
+        action: &'static str,
+        message: String,
+    },
+    #[error("cannot reach AWS for {action}: {detail}. Check the network, proxy or endpoint settings")]
+    Network { action: &'static str, detail: String },
+    #[error("AWS answered {action} with something awsnav cannot read: {detail}")]
+    BadResponse { action: &'static str, detail: String },
+    #[error("{action} failed: {code}: {message}")]
+    Service {
+        action: &'static str,
+        code: String,
+        message: String,
+    },
+}
+
+fn profile_suffix(profile: Option<&str>) -> String {
+    profile.map_or_else(String::new, |p| format!(" for profile `{p}`"))
+}
+
+/// Context that error messages name: the profile and the config file to fix.
+#[derive(Clone, Debug, Default)]
+pub struct ErrorContext {
+    pub profile: Option<String>,
+    pub config_file: String,
+}
+
+const THROTTLING: &[&str] = &[
+    "TooManyRequestsException",
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "LimitExceededException",
+];
+
+impl ErrorContext {
+    /// Turns an SDK error into an [`AwsError`] the user can act on.
+    pub fn classify<E, R>(&self, action: &'static str, err: &SdkError<E, R>) -> AwsError
+    where
+        E: ProvideErrorMetadata + StdError + 'static,
+        R: std::fmt::Debug + 'static,
+    {
+        if let Some(cred) = find_source::<CredentialsError>(err) {
+            return AwsError::NoCredentials {
+                profile: self.profile.clone(),
+                detail: chain(cred),
+                config: self.config_file.clone(),
+            };
+        }
+        match err {
+            SdkError::ServiceError(se) => {
+                let e = se.err();
+                let code = e.code().unwrap_or("Unknown").to_owned();
+                let message = e.message().unwrap_or("no message").to_owned();
+                match code.as_str() {
+                    "AWSOrganizationsNotInUseException" => AwsError::OrgNotInUse {
+                        message,
+                        config: self.config_file.clone(),
+                    },
+                    "AccessDeniedException" | "AccessDenied" => AwsError::AccessDenied {
+                        action,
+                        message,
+                        config: self.config_file.clone(),
+                    },
+                    "ExpiredToken"
+                    | "ExpiredTokenException"
+                    | "RequestExpired"
+                    | "InvalidClientTokenId"
+                    | "UnrecognizedClientException"
+                    | "SignatureDoesNotMatch"
+                    | "InvalidSignatureException" => AwsError::BadCredentials {
+                        profile: self.profile.clone(),
+                        code,
+                        message,
+                    },
+                    c if THROTTLING.contains(&c) => AwsError::Throttled { action, message },
+                    _ => AwsError::Service {
+                        action,
+                        code,
+                        message,
+                    },
+                }
+            }
+            SdkError::TimeoutError(_) => AwsError::Network {
+                action,
+                detail: "the request timed out".into(),
+            },
+            SdkError::DispatchFailure(_) => AwsError::Network {
+                action,
+                detail: chain(err),
+            },
+            SdkError::ResponseError(_) => AwsError::BadResponse {
+                action,
+                detail: chain(err),
+            },
+            _ => AwsError::Service {
+                action,
+                code: "Client".into(),
+                message: chain(err),
+            },
+        }
+    }
+}
+
+/// The error and its sources, joined: the SDK's top-level messages alone say little.
+fn chain(err: &(dyn StdError + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            let _ = write!(out, ": {text}");
+        }
+        source = s.source();
+    }
+    out
+}
+
+fn find_source<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
+}

@@ -1,0 +1,141 @@
+//! Builds the one `SdkConfig` every client comes from, and counts the requests clients make.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use aws_types::os_shim_internal::{Env, Fs};
+
+use super::{AwsError, ErrorContext};
+
+/// Organizations and STS are global; this is where they answer when nothing says otherwise.
+const FALLBACK_REGION: &str = "us-east-1";
+
+/// Which profile and region to talk to AWS with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AwsSettings {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+}
+
+/// Loads the SDK config: the standard chain (or `settings.profile`), endpoints from the SDK's own
+/// settings (`AWS_ENDPOINT_URL`, per-service variables, `endpoint_url` in the profile), and
+/// adaptive retries so throttling (Organizations' `TooManyRequestsException`) backs off.
+///
+/// # Errors
+/// When the named profile does not exist or the AWS config files cannot be parsed.
+pub async fn load(settings: &AwsSettings, ctx: &ErrorContext) -> Result<SdkConfig, AwsError> {
+    if let Some(profile) = &settings.profile {
+        check_profile_exists(profile, ctx).await?;
+    }
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
+        RetryConfig::adaptive()
+            .with_max_attempts(8)
+            .with_initial_backoff(Duration::from_millis(200))
+            .with_max_backoff(Duration::from_secs(20)),
+    );
+    if let Some(profile) = &settings.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &settings.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    let config = loader.load().await;
+    if config.region().is_none() {
+        return Ok(config
+            .into_builder()
+            .region(Region::new(FALLBACK_REGION))
+            .build());
+    }
+    Ok(config)
+}
+
+async fn check_profile_exists(profile: &str, ctx: &ErrorContext) -> Result<(), AwsError> {
+    let files = aws_runtime::env_config::file::EnvConfigFiles::default();
+    let set = aws_config::profile::load(
+        &Fs::real(),
+        &Env::real(),
+        &files,
+        Some(Cow::Owned(profile.to_owned())),
+    )
+    .await
+    .map_err(|e| AwsError::ProfileFile(e.to_string()))?;
+    if set.get_profile(profile).is_some() {
+        return Ok(());
+    }
+    let mut available: Vec<&str> = set.profiles().collect();
+    available.sort_unstable();
+    Err(AwsError::ProfileNotFound {
+        profile: profile.to_owned(),
+        files: "~/.aws/config and ~/.aws/credentials (or AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE)"
+            .into(),
+        config: ctx.config_file.clone(),
+        available: if available.is_empty() {
+            "(no profiles defined)".into()
+        } else {
+            available.join(", ")
+        },
+    })
+}
+
+/// Counts operations (API calls) and attempts (including retries) made by the clients it is
+/// attached to.
+#[derive(Clone, Debug, Default)]
+pub struct CallCounter {
+    inner: Arc<Counts>,
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    calls: AtomicU64,
+    attempts: AtomicU64,
+}
+
+impl CallCounter {
+    /// API calls made (one per operation, however many retries it took).
+    #[must_use]
+    pub fn calls(&self) -> u64 {
+        self.inner.calls.load(Ordering::Relaxed)
+    }
+
+    /// HTTP attempts made, retries included.
+    #[must_use]
+    pub fn attempts(&self) -> u64 {
+        self.inner.attempts.load(Ordering::Relaxed)
+    }
+}
+
+impl Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "awsnav::CallCounter"
+    }
+
+    fn read_before_execution(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.inner.calls.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.inner.attempts.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}

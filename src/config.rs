@@ -1,0 +1,347 @@
+//! The config file (`~/.config/awsnav/config.toml`) and the paths awsnav reads and writes.
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The commented default config, printed by `awsnav config default`.
+pub const DEFAULT_CONFIG: &str = include_str!("../assets/default-config.toml");
+
+/// Where awsnav keeps its files. Built from the environment once, in `main`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Paths {
+    pub config_file: PathBuf,
+    pub cache_dir: PathBuf,
+    pub log_dir: PathBuf,
+}
+
+impl Paths {
+    /// Resolves paths from `AWSNAV_CONFIG` / `AWSNAV_CACHE_DIR` / `AWSNAV_LOG_DIR`, falling back
+    /// to the platform's directories. `var` is the environment lookup (injected for tests).
+    ///
+    /// # Errors
+    /// When no home directory can be found and no override is set.
+    pub fn resolve(var: impl Fn(&str) -> Option<OsString>) -> Result<Self, ConfigError> {
+        let dirs = directories::ProjectDirs::from("", "", "awsnav");
+        let pick = |name: &str, fallback: Option<PathBuf>| -> Result<PathBuf, ConfigError> {
+            var(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .or(fallback)
+                .ok_or_else(|| ConfigError::NoHome(name.to_owned()))
+        };
+        let config_file = pick(
+            "AWSNAV_CONFIG",
+            dirs.as_ref().map(|d| d.config_dir().join("config.toml")),
+        )?;
+        let cache_dir = pick(
+            "AWSNAV_CACHE_DIR",
+            dirs.as_ref().map(|d| d.cache_dir().to_path_buf()),
+        )?;
+        let log_dir = pick(
+            "AWSNAV_LOG_DIR",
+            dirs.as_ref().map(|d| {
+                d.state_dir()
+                    .map_or_else(|| d.cache_dir().join("logs"), Path::to_path_buf)
+            }),
+        )?;
+        Ok(Self {
+            config_file,
+            cache_dir,
+            log_dir,
+        })
+    }
+}
+
+/// Everything the config file can say. Unknown keys are errors.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub org: OrgConfig,
+    pub ui: UiConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OrgConfig {
+    /// AWS profile that reads Organizations; `None` means the standard credential chain.
+    pub profile: Option<String>,
+    /// Region for the Organizations and STS clients; `None` means the profile's region.
+    pub region: Option<String>,
+    /// How many Organizations requests run at once during a sync.
+    pub concurrency: usize,
+}
+
+impl Default for OrgConfig {
+    fn default() -> Self {
+        Self {
+            profile: None,
+            region: None,
+            concurrency: 8,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiConfig {
+    /// Tag keys whose values are shown on account rows, in this order.
+    pub key_tags: Vec<String>,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        Self {
+            key_tags: ["env", "environment", "team", "owner"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: {message}\n  fix: {fix}")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+        fix: String,
+    },
+    #[error("no home directory found to place awsnav's files; set {0}")]
+    NoHome(String),
+}
+
+impl Config {
+    /// Loads the config file; a missing file means defaults.
+    ///
+    /// # Errors
+    /// When the file cannot be read, is not valid TOML, has unknown keys or bad values.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(&text, path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            }),
+        }
+    }
+
+    /// Parses config text; `path` only names the file in errors.
+    ///
+    /// # Errors
+    /// When the text is not valid TOML, has unknown keys or bad values.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let config: Self = toml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map_or((1, 1), |span| line_column(text, span.start));
+            let message = e.message().trim().to_owned();
+            let fix = fix_for(&message);
+            ConfigError::Invalid {
+                path: path.to_owned(),
+                line,
+                column,
+                message,
+                fix,
+            }
+        })?;
+        config.validate(text, path)?;
+        Ok(config)
+    }
+
+    fn validate(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
+        let fail = |key: &str, message: String, fix: &str| {
+            let (line, column) = locate_key(text, key);
+            Err(ConfigError::Invalid {
+                path: path.to_owned(),
+                line,
+                column,
+                message,
+                fix: fix.to_owned(),
+            })
+        };
+        if let Some(profile) = &self.org.profile
+            && profile.trim().is_empty()
+        {
+            return fail(
+                "profile",
+                "[org] profile is empty".into(),
+                "name a profile from ~/.aws/config, or remove the line to use the standard credential chain",
+            );
+        }
+        if let Some(region) = &self.org.region
+            && !is_region_name(region)
+        {
+            return fail(
+                "region",
+                format!("[org] region `{region}` is not an AWS region name"),
+                "use a region code such as \"us-east-1\", or remove the line to use the profile's region",
+            );
+        }
+        if !(1..=64).contains(&self.org.concurrency) {
+            return fail(
+                "concurrency",
+                format!(
+                    "[org] concurrency = {} is out of range",
+                    self.org.concurrency
+                ),
+                "use a number from 1 to 64 (default 8)",
+            );
+        }
+        Ok(())
+    }
+}
+
+fn is_region_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('-').count() >= 3
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn fix_for(message: &str) -> String {
+    if message.starts_with("unknown field") {
+        "remove the key or correct its spelling; `awsnav config default` lists every key".into()
+    } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
+        "give the value the type shown in `awsnav config default`".into()
+    } else {
+        "correct the TOML syntax; `awsnav config default` shows a valid file".into()
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Best-effort position of `key = …` for errors found after parsing.
+fn locate_key(text: &str, key: &str) -> (usize, usize) {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed.strip_prefix(key)
+            && rest.trim_start().starts_with('=')
+        {
+            return line_column(text, offset + (line.len() - trimmed.len()));
+        }
+        offset += line.len();
+    }
+    (1, 1)
+}
+
+/// Renders the effective config, for `awsnav config show`.
+#[must_use]
+pub fn describe(config: &Config, paths: &Paths) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "config file: {}", paths.config_file.display());
+    let _ = writeln!(out, "cache dir:   {}", paths.cache_dir.display());
+    let _ = writeln!(out, "log dir:     {}", paths.log_dir.display());
+    let _ = writeln!(
+        out,
+        "org profile: {}",
+        config
+            .org
+            .profile
+            .as_deref()
+            .unwrap_or("(standard credential chain)")
+    );
+    let _ = writeln!(
+        out,
+        "org region:  {}",
+        config.org.region.as_deref().unwrap_or("(from the profile)")
+    );
+    let _ = writeln!(out, "concurrency: {}", config.org.concurrency);
+    let _ = writeln!(out, "key tags:    {}", config.ui.key_tags.join(", "));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/tmp/config.toml"))
+    }
+
+    #[test]
+    fn default_config_text_parses_to_defaults() {
+        assert_eq!(parse(DEFAULT_CONFIG).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn empty_file_is_defaults() {
+        assert_eq!(parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn reads_org_settings() {
+        let c = parse("[org]\nprofile = \"mgmt\"\nregion = \"eu-west-1\"\nconcurrency = 4\n")
+            .unwrap();
+        assert_eq!(c.org.profile.as_deref(), Some("mgmt"));
+        assert_eq!(c.org.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(c.org.concurrency, 4);
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_fix() {
+        let err = parse("[org]\nprofile = \"a\"\nprofil = \"b\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("/tmp/config.toml:3:1: unknown field `profil`"), "{err}");
+        assert!(err.contains("fix: remove the key"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_is_located() {
+        let err = parse("[org]\nconcurrency = \"eight\"\n").unwrap_err().to_string();
+        assert!(err.starts_with("/tmp/config.toml:2:15: invalid type"), "{err}");
+    }
+
+    #[test]
+    fn bad_region_is_located() {
+        let err = parse("\n[org]\n  region = \"Frankfurt\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("/tmp/config.toml:3:3:"), "{err}");
+        assert!(err.contains("not an AWS region name"), "{err}");
+    }
+
+    #[test]
+    fn concurrency_out_of_range() {
+        let err = parse("[org]\nconcurrency = 0\n").unwrap_err().to_string();
+        assert!(err.contains("out of range"), "{err}");
+    }
+
+    #[test]
+    fn missing_file_is_defaults() {
+        let c = Config::load(Path::new("/nonexistent/awsnav/config.toml")).unwrap();
+        assert_eq!(c, Config::default());
+    }
+
+    #[test]
+    fn paths_honour_overrides() {
+        let p = Paths::resolve(|k| match k {
+            "AWSNAV_CONFIG" => Some("/x/c.toml".into()),
+            "AWSNAV_CACHE_DIR" => Some("/x/cache".into()),
+            "AWSNAV_LOG_DIR" => Some("/x/log".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(p.config_file, PathBuf::from("/x/c.toml"));
+        assert_eq!(p.cache_dir, PathBuf::from("/x/cache"));
+        assert_eq!(p.log_dir, PathBuf::from("/x/log"));
+    }
+}

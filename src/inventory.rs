@@ -1,0 +1,263 @@
+//! The snapshot of the organization that the UI shows, and its cache file.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::model::{CallerIdentity, Org};
+
+/// Bumped whenever the cache file's shape changes; other versions are ignored and rebuilt.
+pub const CACHE_FORMAT: u32 = 1;
+
+/// Everything awsnav knows about an organization at one point in time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inventory {
+    pub org: Org,
+    #[serde(with = "time::serde::rfc3339")]
+    pub synced_at: OffsetDateTime,
+    /// The profile the data was read with (`None`: standard chain).
+    pub profile: Option<String>,
+    pub identity: Option<CallerIdentity>,
+    /// API requests the sync that produced this snapshot made.
+    pub api_calls: u64,
+}
+
+#[derive(Serialize)]
+struct CacheFileRef<'a> {
+    format: u32,
+    inventory: &'a Inventory,
+}
+
+#[derive(Deserialize)]
+struct CacheHeader {
+    format: u32,
+}
+
+#[derive(Deserialize)]
+struct CacheFile {
+    inventory: Inventory,
+}
+
+/// Why a cache file was not used. None of these is fatal: the caller syncs instead.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheProblem {
+    #[error("cache file {path} is unreadable ({source}); it will be rebuilt")]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cache file {path} is corrupt ({detail}); it will be rebuilt")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error(
+        "cache file {path} has format {found}, this awsnav reads format {CACHE_FORMAT}; it will be rebuilt"
+    )]
+    OtherFormat { path: PathBuf, found: u32 },
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write cache file {path}: {source}")]
+pub struct CacheWriteError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+/// The inventory cache for one profile.
+#[derive(Clone, Debug)]
+pub struct InventoryCache {
+    path: PathBuf,
+}
+
+impl InventoryCache {
+    /// The cache file for `profile` under `cache_dir`.
+    #[must_use]
+    pub fn new(cache_dir: &Path, profile: Option<&str>) -> Self {
+        let key: String = profile
+            .unwrap_or("default-chain")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        Self {
+            path: cache_dir.join(format!("inventory-{key}.json")),
+        }
+    }
+
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads the cached inventory; `Ok(None)` when there is none yet.
+    ///
+    /// # Errors
+    /// A [`CacheProblem`] when the file exists but cannot be used.
+    pub fn load(&self) -> Result<Option<Inventory>, CacheProblem> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(CacheProblem::Unreadable {
+                    path: self.path.clone(),
+                    source,
+                });
+            }
+        };
+        let corrupt = |e: serde_json::Error| CacheProblem::Corrupt {
+            path: self.path.clone(),
+            detail: e.to_string(),
+        };
+        let header: CacheHeader = serde_json::from_slice(&bytes).map_err(corrupt)?;
+        if header.format != CACHE_FORMAT {
+            return Err(CacheProblem::OtherFormat {
+                path: self.path.clone(),
+                found: header.format,
+            });
+        }
+        let file: CacheFile = serde_json::from_slice(&bytes).map_err(corrupt)?;
+        Ok(Some(file.inventory))
+    }
+
+    /// Writes the inventory atomically: a failed write leaves the previous file intact.
+    ///
+    /// # Errors
+    /// When the directory cannot be created or the file cannot be written.
+    pub fn store(&self, inventory: &Inventory) -> Result<(), CacheWriteError> {
+        let err = |source| CacheWriteError {
+            path: self.path.clone(),
+            source,
+        };
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        create_private_dir(dir).map_err(err)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+        let body = serde_json::to_vec(&CacheFileRef {
+            format: CACHE_FORMAT,
+            inventory,
+        })
+        .map_err(|e| err(std::io::Error::other(e)))?;
+        tmp.write_all(&body).map_err(err)?;
+        tmp.as_file().sync_all().map_err(err)?;
+        tmp.persist(&self.path).map_err(|e| err(e.error))?;
+        Ok(())
+    }
+}
+
+/// Creates `dir` (and parents) readable by the owner only.
+///
+/// # Errors
+/// When the directory cannot be created or its mode cannot be set.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+        if !dir.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)?;
+        }
+        let mode = std::fs::metadata(dir)?.permissions().mode() & 0o777;
+        if mode != 0o700 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir)
+    }
+}
+
+/// "just now", "3 min ago", "2 h ago", "5 days ago".
+#[must_use]
+pub fn age_text(then: OffsetDateTime, now: OffsetDateTime) -> String {
+    let secs = (now - then).whole_seconds();
+    match secs {
+        i64::MIN..60 => "just now".into(),
+        60..3600 => format!("{} min ago", secs / 60),
+        3600..86_400 => format!("{} h ago", secs / 3600),
+        86_400..172_800 => "1 day ago".into(),
+        _ => format!("{} days ago", secs / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn sample() -> Inventory {
+        Inventory {
+            org: crate::demo::org(),
+            synced_at: datetime!(2026-11-01 10:00 UTC),
+            profile: Some("mgmt".into()),
+            identity: None,
+            api_calls: 42,
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = InventoryCache::new(&dir.path().join("c"), Some("mgmt"));
+        assert!(cache.load().unwrap().is_none());
+        cache.store(&sample()).unwrap();
+        assert_eq!(cache.load().unwrap().unwrap(), sample());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn cache_dir_is_private() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = InventoryCache::new(&dir.path().join("c"), None);
+        cache.store(&sample()).unwrap();
+        let mode = std::fs::metadata(dir.path().join("c")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
+
+    #[test]
+    fn corrupt_and_truncated_files_are_problems_not_panics() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = InventoryCache::new(dir.path(), None);
+        cache.store(&sample()).unwrap();
+        let good = std::fs::read(cache.path()).unwrap();
+        std::fs::write(cache.path(), &good[..good.len() / 2]).unwrap();
+        assert!(matches!(cache.load(), Err(CacheProblem::Corrupt { .. })));
+        std::fs::write(cache.path(), b"\xff\xfe not json").unwrap();
+        assert!(matches!(cache.load(), Err(CacheProblem::Corrupt { .. })));
+    }
+
+    #[test]
+    fn other_format_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = InventoryCache::new(dir.path(), None);
+        std::fs::write(cache.path(), br#"{"format": 99, "inventory": {}}"#).unwrap();
+        let err = cache.load().unwrap_err();
+        assert!(matches!(err, CacheProblem::OtherFormat { found: 99, .. }));
+        assert!(err.to_string().contains("will be rebuilt"));
+    }
+
+    #[test]
+    fn profile_names_are_sanitized() {
+        let cache = InventoryCache::new(Path::new("/c"), Some("../evil/x"));
+        assert_eq!(cache.path(), Path::new("/c/inventory-___evil_x.json"));
+    }
+
+    #[test]
+    fn ages_read_naturally() {
+        let t = datetime!(2026-11-01 10:00 UTC);
+        assert_eq!(age_text(t, t + time::Duration::seconds(5)), "just now");
+        assert_eq!(age_text(t, t + time::Duration::minutes(3)), "3 min ago");
+        assert_eq!(age_text(t, t + time::Duration::hours(2)), "2 h ago");
+        assert_eq!(age_text(t, t + time::Duration::hours(30)), "1 day ago");
+        assert_eq!(age_text(t, t + time::Duration::days(5)), "5 days ago");
+        assert_eq!(age_text(t, t - time::Duration::minutes(5)), "just now");
+    }
+}

@@ -1,0 +1,152 @@
+//! `awsnav list`: the accounts as JSON for programs (the documented contract) or a table.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::inventory::Inventory;
+use crate::model::OrgTree;
+
+/// One account in `list --json`. Field names and meanings are a public contract.
+#[derive(Debug, Serialize)]
+pub struct AccountRecord<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub status: &'static str,
+    /// OU names from the root's child down to the account's OU.
+    pub ou_path: &'a [String],
+    pub ou_id: &'a str,
+    pub tags: &'a BTreeMap<String, String>,
+    pub joined: Option<String>,
+    /// Roles awsnav can assume there (filled by role rules).
+    pub roles: Vec<String>,
+    pub production: bool,
+    /// Month-to-date and last month's cost, when cost reading is enabled.
+    pub cost: Option<()>,
+}
+
+/// Accounts sorted by name (case-insensitive), then id.
+#[must_use]
+pub fn records<'a>(inv: &'a Inventory, tree: &'a OrgTree) -> Vec<AccountRecord<'a>> {
+    let mut order: Vec<usize> = (0..inv.org.accounts.len()).collect();
+    order.sort_by_cached_key(|&i| {
+        let a = &inv.org.accounts[i];
+        (a.name.to_lowercase(), a.id.clone())
+    });
+    order
+        .into_iter()
+        .map(|i| {
+            let a = &inv.org.accounts[i];
+            AccountRecord {
+                id: a.id.as_str(),
+                name: &a.name,
+                email: &a.email,
+                status: a.status.as_str(),
+                ou_path: tree.account_path(i),
+                ou_id: &a.parent_id,
+                tags: &a.tags,
+                joined: a
+                    .joined
+                    .and_then(|j| j.format(&time::format_description::well_known::Rfc3339).ok()),
+                roles: Vec::new(),
+                production: false,
+                cost: None,
+            }
+        })
+        .collect()
+}
+
+/// The JSON array printed by `list --json`.
+///
+/// # Errors
+/// Never in practice (serializing owned strings and maps).
+pub fn json(inv: &Inventory) -> serde_json::Result<String> {
+    let tree = OrgTree::build(&inv.org);
+    serde_json::to_string_pretty(&records(inv, &tree))
+}
+
+/// An aligned table for people.
+#[must_use]
+pub fn table(inv: &Inventory, key_tags: &[String]) -> String {
+    let tree = OrgTree::build(&inv.org);
+    let rows: Vec<[String; 5]> = records(inv, &tree)
+        .into_iter()
+        .map(|r| {
+            let tags: Vec<String> = key_tags
+                .iter()
+                .filter_map(|k| r.tags.get(k).map(|v| format!("{k}={v}")))
+                .collect();
+            [
+                r.id.to_owned(),
+                r.name.to_owned(),
+                r.status.to_owned(),
+                if r.ou_path.is_empty() {
+                    "/".to_owned()
+                } else {
+                    r.ou_path.join("/")
+                },
+                tags.join(" "),
+            ]
+        })
+        .collect();
+    let header = ["ID", "NAME", "STATUS", "OU PATH", "TAGS"].map(String::from);
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        let mut line = String::new();
+        for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                let _ = write!(line, "{cell:<w$}  ");
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo;
+    use time::macros::datetime;
+
+    #[test]
+    fn json_has_the_contract_fields() {
+        let inv = demo::inventory(datetime!(2026-11-21 12:00 UTC));
+        let v: serde_json::Value = serde_json::from_str(&json(&inv).unwrap()).unwrap();
+        let arr = v.as_array().unwrap();
+        assert_eq!(arr.len(), inv.org.accounts.len());
+        let ship = arr.iter().find(|a| a["name"] == "shipping-prod").unwrap();
+        assert_eq!(ship["ou_path"], serde_json::json!(["Workloads", "Prod", "Shipping"]));
+        assert_eq!(ship["status"], "ACTIVE");
+        assert_eq!(ship["tags"]["env"], "prod");
+        assert_eq!(ship["roles"], serde_json::json!([]));
+        assert_eq!(ship["production"], false);
+        assert!(ship["cost"].is_null());
+        assert_eq!(ship["id"].as_str().unwrap().len(), 12);
+        assert!(ship["email"].as_str().unwrap().contains('@'));
+    }
+
+    #[test]
+    fn table_is_aligned_and_sorted() {
+        let inv = demo::inventory(datetime!(2026-11-21 12:00 UTC));
+        let t = table(&inv, &["env".into()]);
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(lines[0].starts_with("ID"));
+        assert_eq!(lines.len(), inv.org.accounts.len() + 1);
+        let name_col = lines[0].find("NAME").unwrap();
+        assert!(lines[1..].iter().all(|l| l.len() > name_col && &l[name_col - 2..name_col] == "  "));
+        assert!(lines[1][name_col..].starts_with("acme-management"));
+        assert!(t.contains("SUSPENDED"));
+    }
+}

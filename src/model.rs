@@ -1,0 +1,392 @@
+//! The organization as awsnav sees it: accounts, OUs and the tree between them (pure data).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// A 12-digit AWS account id.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AccountId(String);
+
+impl AccountId {
+    /// Parses a 12-digit account id.
+    ///
+    /// # Errors
+    /// When `s` is not exactly twelve ASCII digits.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(format!("`{s}` is not an AWS account id (12 digits)"))
+        }
+    }
+
+    /// The id whose number is `n` (its low twelve digits), zero-padded.
+    #[must_use]
+    pub fn from_number(n: u64) -> Self {
+        Self(format!("{:012}", n % 1_000_000_000_000))
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for AccountId {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::parse(&s)
+    }
+}
+
+impl From<AccountId> for String {
+    fn from(id: AccountId) -> Self {
+        id.0
+    }
+}
+
+impl fmt::Display for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Lifecycle state of an account, as Organizations reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AccountStatus {
+    Active,
+    Suspended,
+    PendingActivation,
+    PendingClosure,
+    Closed,
+    Unknown,
+}
+
+impl AccountStatus {
+    /// Maps the API's status/state string; unknown values do not fail discovery.
+    #[must_use]
+    pub fn from_api(s: &str) -> Self {
+        match s {
+            "ACTIVE" => Self::Active,
+            "SUSPENDED" => Self::Suspended,
+            "PENDING_ACTIVATION" => Self::PendingActivation,
+            "PENDING_CLOSURE" => Self::PendingClosure,
+            "CLOSED" => Self::Closed,
+            _ => Self::Unknown,
+        }
+    }
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "ACTIVE",
+            Self::Suspended => "SUSPENDED",
+            Self::PendingActivation => "PENDING_ACTIVATION",
+            Self::PendingClosure => "PENDING_CLOSURE",
+            Self::Closed => "CLOSED",
+            Self::Unknown => "UNKNOWN",
+        }
+    }
+
+    /// Whether the account is usable; anything else is shown dimmed.
+    #[must_use]
+    pub fn is_active(self) -> bool {
+        self == Self::Active
+    }
+}
+
+/// One member account of the organization.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: AccountId,
+    pub name: String,
+    pub email: String,
+    pub status: AccountStatus,
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub joined: Option<OffsetDateTime>,
+    /// The root or OU id directly above this account.
+    pub parent_id: String,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// One organizational unit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgUnit {
+    pub id: String,
+    pub name: String,
+    /// The root or OU id directly above this OU.
+    pub parent_id: String,
+}
+
+/// The whole organization: a root, its OUs and its accounts, in discovery order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Org {
+    pub root_id: String,
+    #[serde(default)]
+    pub org_id: Option<String>,
+    #[serde(default)]
+    pub management_account_id: Option<AccountId>,
+    #[serde(default)]
+    pub org_units: Vec<OrgUnit>,
+    #[serde(default)]
+    pub accounts: Vec<Account>,
+}
+
+/// Index of the tree: children per parent and roll-ups, built once per inventory.
+#[derive(Clone, Debug, Default)]
+pub struct OrgTree {
+    /// Child OU indexes per parent id, sorted by name.
+    child_ous: HashMap<String, Vec<usize>>,
+    /// Account indexes per parent id, sorted by name.
+    child_accounts: HashMap<String, Vec<usize>>,
+    ou_index: HashMap<String, usize>,
+    /// Number of accounts beneath each OU (all levels), by OU index.
+    ou_account_counts: Vec<usize>,
+    /// OU path (names from the root's child down) per account index.
+    account_paths: Vec<Vec<String>>,
+}
+
+impl OrgTree {
+    #[must_use]
+    pub fn build(org: &Org) -> Self {
+        let mut child_ous: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut child_accounts: HashMap<String, Vec<usize>> = HashMap::new();
+        let ou_index: HashMap<String, usize> = org
+            .org_units
+            .iter()
+            .enumerate()
+            .map(|(i, ou)| (ou.id.clone(), i))
+            .collect();
+        for (i, ou) in org.org_units.iter().enumerate() {
+            child_ous.entry(ou.parent_id.clone()).or_default().push(i);
+        }
+        for (i, acct) in org.accounts.iter().enumerate() {
+            child_accounts
+                .entry(acct.parent_id.clone())
+                .or_default()
+                .push(i);
+        }
+        for list in child_ous.values_mut() {
+            list.sort_by_cached_key(|&i| org.org_units[i].name.to_lowercase());
+        }
+        for list in child_accounts.values_mut() {
+            list.sort_by_cached_key(|&i| org.accounts[i].name.to_lowercase());
+        }
+
+        let ou_paths = ou_paths(org, &ou_index);
+        let mut ou_account_counts = vec![0; org.org_units.len()];
+        let mut account_paths = Vec::with_capacity(org.accounts.len());
+        for acct in &org.accounts {
+            let mut parent = ou_index.get(&acct.parent_id).copied();
+            account_paths.push(parent.map(|p| ou_paths[p].clone()).unwrap_or_default());
+            let mut guard = 0;
+            while let Some(p) = parent {
+                ou_account_counts[p] += 1;
+                parent = ou_index.get(&org.org_units[p].parent_id).copied();
+                guard += 1;
+                if guard > org.org_units.len() {
+                    break; // a cycle in bad data must not hang the app
+                }
+            }
+        }
+        Self {
+            child_ous,
+            child_accounts,
+            ou_index,
+            ou_account_counts,
+            account_paths,
+        }
+    }
+
+    /// Child OUs (indexes into `org.org_units`) of a root or OU id, sorted by name.
+    #[must_use]
+    pub fn child_ous(&self, parent_id: &str) -> &[usize] {
+        self.child_ous.get(parent_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Accounts (indexes into `org.accounts`) directly under a root or OU id, sorted by name.
+    #[must_use]
+    pub fn child_accounts(&self, parent_id: &str) -> &[usize] {
+        self.child_accounts.get(parent_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Accounts beneath an OU at every level.
+    #[must_use]
+    pub fn ou_account_count(&self, ou: usize) -> usize {
+        self.ou_account_counts.get(ou).copied().unwrap_or(0)
+    }
+
+    #[must_use]
+    pub fn ou_by_id(&self, id: &str) -> Option<usize> {
+        self.ou_index.get(id).copied()
+    }
+
+    /// OU names from the root's child down to the account's parent.
+    #[must_use]
+    pub fn account_path(&self, account: usize) -> &[String] {
+        self.account_paths.get(account).map_or(&[], Vec::as_slice)
+    }
+
+    /// OU indexes from the root's child down to (and including) `ou`.
+    #[must_use]
+    pub fn ou_ancestry(&self, org: &Org, ou: usize) -> Vec<usize> {
+        let mut chain = vec![ou];
+        let mut parent = self.ou_by_id(&org.org_units[ou].parent_id);
+        while let Some(p) = parent {
+            if chain.contains(&p) {
+                break;
+            }
+            chain.push(p);
+            parent = self.ou_by_id(&org.org_units[p].parent_id);
+        }
+        chain.reverse();
+        chain
+    }
+}
+
+fn ou_paths(org: &Org, ou_index: &HashMap<String, usize>) -> Vec<Vec<String>> {
+    org.org_units
+        .iter()
+        .map(|ou| {
+            let mut names = vec![ou.name.clone()];
+            let mut parent = ou_index.get(&ou.parent_id).copied();
+            while let Some(p) = parent {
+                if names.len() > org.org_units.len() {
+                    break;
+                }
+                names.push(org.org_units[p].name.clone());
+                parent = ou_index.get(&org.org_units[p].parent_id).copied();
+            }
+            names.reverse();
+            names
+        })
+        .collect()
+}
+
+/// Who the current credentials are (STS GetCallerIdentity).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallerIdentity {
+    pub account: String,
+    pub arn: String,
+    pub user_id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ou(id: &str, name: &str, parent: &str) -> OrgUnit {
+        OrgUnit {
+            id: id.into(),
+            name: name.into(),
+            parent_id: parent.into(),
+        }
+    }
+
+    fn acct(id: &str, name: &str, parent: &str) -> Account {
+        Account {
+            id: AccountId::parse(id).unwrap(),
+            name: name.into(),
+            email: format!("{name}@example.com"),
+            status: AccountStatus::Active,
+            joined: None,
+            parent_id: parent.into(),
+            tags: BTreeMap::new(),
+        }
+    }
+
+    fn sample() -> Org {
+        Org {
+            root_id: "r-1".into(),
+            org_units: vec![
+                ou("ou-w", "Workloads", "r-1"),
+                ou("ou-p", "Prod", "ou-w"),
+                ou("ou-a", "Apps", "ou-p"),
+                ou("ou-s", "Security", "r-1"),
+            ],
+            accounts: vec![
+                acct("000000000001", "zeta", "ou-a"),
+                acct("000000000002", "alpha", "ou-a"),
+                acct("000000000003", "audit", "ou-s"),
+                acct("000000000004", "mgmt", "r-1"),
+            ],
+            ..Org::default()
+        }
+    }
+
+    #[test]
+    fn account_ids_are_twelve_digits() {
+        assert!(AccountId::parse("123456789012").is_ok());
+        assert!(AccountId::parse("12345678901").is_err());
+        assert!(AccountId::parse("12345678901a").is_err());
+        assert!(serde_json::from_str::<AccountId>("\"1234\"").is_err());
+    }
+
+    #[test]
+    fn tree_sorts_children_by_name() {
+        let org = sample();
+        let tree = OrgTree::build(&org);
+        let names: Vec<_> = tree
+            .child_accounts("ou-a")
+            .iter()
+            .map(|&i| org.accounts[i].name.as_str())
+            .collect();
+        assert_eq!(names, ["alpha", "zeta"]);
+        let ous: Vec<_> = tree
+            .child_ous("r-1")
+            .iter()
+            .map(|&i| org.org_units[i].name.as_str())
+            .collect();
+        assert_eq!(ous, ["Security", "Workloads"]);
+        assert_eq!(tree.child_accounts("r-1").len(), 1);
+    }
+
+    #[test]
+    fn counts_roll_up_through_every_level() {
+        let org = sample();
+        let tree = OrgTree::build(&org);
+        assert_eq!(tree.ou_account_count(0), 2, "Workloads");
+        assert_eq!(tree.ou_account_count(1), 2, "Prod");
+        assert_eq!(tree.ou_account_count(2), 2, "Apps");
+        assert_eq!(tree.ou_account_count(3), 1, "Security");
+    }
+
+    #[test]
+    fn paths_run_from_the_root_child_down() {
+        let org = sample();
+        let tree = OrgTree::build(&org);
+        assert_eq!(tree.account_path(0), ["Workloads", "Prod", "Apps"]);
+        assert_eq!(tree.account_path(2), ["Security"]);
+        assert!(tree.account_path(3).is_empty());
+        assert_eq!(tree.ou_ancestry(&org, 2), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn cyclic_data_does_not_hang() {
+        let org = Org {
+            root_id: "r-1".into(),
+            org_units: vec![ou("ou-a", "A", "ou-b"), ou("ou-b", "B", "ou-a")],
+            accounts: vec![acct("000000000001", "x", "ou-a")],
+            ..Org::default()
+        };
+        let tree = OrgTree::build(&org);
+        assert!(tree.account_path(0).len() <= 3);
+        assert_eq!(tree.ou_ancestry(&org, 0).len(), 2);
+    }
+
+    #[test]
+    fn unknown_status_does_not_fail() {
+        assert_eq!(AccountStatus::from_api("NEW_THING"), AccountStatus::Unknown);
+        assert_eq!(
+            AccountStatus::from_api("PENDING_CLOSURE"),
+            AccountStatus::PendingClosure
+        );
+        assert!(!AccountStatus::Suspended.is_active());
+    }
+}

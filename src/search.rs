@@ -1,0 +1,344 @@
+//! Fuzzy search over accounts (name, id, OU path, tag values), ranked, with match positions.
+
+use fuzzy_matcher::FuzzyMatcher as _;
+use fuzzy_matcher::skim::SkimMatcherV2;
+
+use crate::model::{Org, OrgTree};
+
+/// Which part of an account a term matched best.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    Name,
+    Id,
+    Path,
+    Tags,
+}
+
+/// Character positions to highlight in the name and in the `/`-joined OU path.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Highlights {
+    pub name: Vec<usize>,
+    pub path: Vec<usize>,
+}
+
+/// One matching account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hit {
+    /// Index into `org.accounts`.
+    pub account: usize,
+    pub score: i64,
+    /// Filled for the first hits by [`SearchIndex::query`]; others on demand.
+    pub highlights: Option<Highlights>,
+}
+
+struct Entry {
+    name: String,
+    id: String,
+    path: String,
+    tags: String,
+    /// Lowercased fields, for the cheap subsequence pre-check.
+    folded: [String; 4],
+}
+
+/// How many hits get their highlight positions computed up front.
+pub const HIGHLIGHT_AHEAD: usize = 200;
+
+/// Name matches count double: people search for accounts by name first.
+const NAME_WEIGHT: i64 = 2;
+
+/// The searchable text of every account, built once per inventory.
+pub struct SearchIndex {
+    entries: Vec<Entry>,
+    matcher: SkimMatcherV2,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("entries", &self.entries.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SearchIndex {
+    #[must_use]
+    pub fn build(org: &Org, tree: &OrgTree) -> Self {
+        let entries = org
+            .accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let path = tree.account_path(i).join("/");
+                let tags = a.tags.values().map(String::as_str).collect::<Vec<_>>().join(" ");
+                let folded = [
+                    a.name.to_lowercase(),
+                    a.id.as_str().to_owned(),
+                    path.to_lowercase(),
+                    tags.to_lowercase(),
+                ];
+                Entry {
+                    name: a.name.clone(),
+                    id: a.id.as_str().to_owned(),
+                    path,
+                    tags,
+                    folded,
+                }
+            })
+            .collect();
+        Self {
+            entries,
+            matcher: SkimMatcherV2::default().smart_case(),
+        }
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// All accounts matching `query`, best first. Whitespace separates terms that must all match
+    /// (each in any field). An empty query matches nothing.
+    #[must_use]
+    pub fn query(&self, query: &str) -> Vec<Hit> {
+        self.rank(query, 0..self.entries.len())
+    }
+
+    /// Like [`query`](Self::query) but only among `previous` hits: valid when `query` extends the
+    /// query that produced them (typing more characters can only narrow a fuzzy match).
+    #[must_use]
+    pub fn refine(&self, query: &str, previous: &[Hit]) -> Vec<Hit> {
+        self.rank(query, previous.iter().map(|h| h.account))
+    }
+
+    fn rank(&self, query: &str, candidates: impl Iterator<Item = usize>) -> Vec<Hit> {
+        let terms: Vec<Term> = query.split_whitespace().map(Term::new).collect();
+        if terms.is_empty() {
+            return Vec::new();
+        }
+        let mut hits: Vec<Hit> = candidates
+            .filter_map(|account| {
+                let entry = self.entries.get(account)?;
+                let mut total = 0;
+                for term in &terms {
+                    total += self.best_field(entry, term)?.1;
+                }
+                Some(Hit {
+                    account,
+                    score: total,
+                    highlights: None,
+                })
+            })
+            .collect();
+        hits.sort_by(|a, b| {
+            b.score
+                .cmp(&a.score)
+                .then_with(|| self.entries[a.account].name.cmp(&self.entries[b.account].name))
+        });
+        let ahead = hits.len().min(HIGHLIGHT_AHEAD);
+        self.fill_highlights(query, &mut hits[..ahead]);
+        hits
+    }
+
+    /// Computes highlight positions for these hits where missing.
+    pub fn fill_highlights(&self, query: &str, hits: &mut [Hit]) {
+        let terms: Vec<Term> = query.split_whitespace().map(Term::new).collect();
+        for hit in hits.iter_mut().filter(|h| h.highlights.is_none()) {
+            let Some(entry) = self.entries.get(hit.account) else {
+                continue;
+            };
+            let mut hl = Highlights::default();
+            for term in &terms {
+                match self.best_field(entry, term).map(|(f, _)| f) {
+                    Some(Field::Name) => {
+                        if let Some((_, idx)) = self.matcher.fuzzy_indices(&entry.name, &term.text)
+                        {
+                            hl.name.extend(idx);
+                        }
+                    }
+                    Some(Field::Path) => {
+                        if let Some((_, idx)) = self.matcher.fuzzy_indices(&entry.path, &term.text)
+                        {
+                            hl.path.extend(idx);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            hl.name.sort_unstable();
+            hl.name.dedup();
+            hl.path.sort_unstable();
+            hl.path.dedup();
+            hit.highlights = Some(hl);
+        }
+    }
+
+    /// The field where `term` scores best (name weighted), and that weighted score.
+    fn best_field(&self, entry: &Entry, term: &Term) -> Option<(Field, i64)> {
+        let fields = [
+            (Field::Name, &entry.name, NAME_WEIGHT),
+            (Field::Id, &entry.id, 1),
+            (Field::Path, &entry.path, 1),
+            (Field::Tags, &entry.tags, 1),
+        ];
+        let mut best: Option<(Field, i64)> = None;
+        for (i, (field, text, weight)) in fields.into_iter().enumerate() {
+            if !is_subsequence(term.folded.as_bytes(), entry.folded[i].as_bytes()) {
+                continue;
+            }
+            if let Some(score) = self.matcher.fuzzy_match(text, &term.text) {
+                let weighted = score * weight;
+                if best.is_none_or(|(_, b)| weighted > b) {
+                    best = Some((field, weighted));
+                }
+            }
+        }
+        best
+    }
+}
+
+struct Term {
+    text: String,
+    folded: String,
+}
+
+impl Term {
+    fn new(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            folded: text.to_lowercase(),
+        }
+    }
+}
+
+/// Whether `needle`'s bytes appear in order in `hay`: a necessary condition for a fuzzy match,
+/// far cheaper than scoring.
+fn is_subsequence(needle: &[u8], hay: &[u8]) -> bool {
+    let mut rest = hay;
+    for &b in needle {
+        match memchr_pos(b, rest) {
+            Some(p) => rest = &rest[p + 1..],
+            None => return false,
+        }
+    }
+    true
+}
+
+fn memchr_pos(b: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&c| c == b)
+}
+
+/// Whether results for `old` can be refined for `new` instead of searching everything.
+#[must_use]
+pub fn can_refine(old: &str, new: &str) -> bool {
+    // Smart case: an uppercase letter switches to case-sensitive matching, which can match
+    // fewer *or* different positions; only a same-case extension is a pure narrowing.
+    !old.trim().is_empty()
+        && new.starts_with(old)
+        && !old.ends_with(char::is_whitespace)
+        && old.chars().any(char::is_uppercase) == new.chars().any(char::is_uppercase)
+        && !new[old.len()..].contains(char::is_whitespace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo;
+
+    fn index() -> (Org, SearchIndex) {
+        let org = demo::org();
+        let tree = OrgTree::build(&org);
+        let idx = SearchIndex::build(&org, &tree);
+        (org, idx)
+    }
+
+    fn names(org: &Org, hits: &[Hit]) -> Vec<String> {
+        hits.iter().map(|h| org.accounts[h.account].name.clone()).collect()
+    }
+
+    #[test]
+    fn exact_name_ranks_first() {
+        let (org, idx) = index();
+        let hits = idx.query("payments-prod");
+        assert_eq!(names(&org, &hits)[0], "payments-prod");
+    }
+
+    #[test]
+    fn fuzzy_abbreviation_finds_account() {
+        let (org, idx) = index();
+        let hits = idx.query("paypr");
+        assert_eq!(names(&org, &hits)[0], "payments-prod");
+        let hl = hits[0].highlights.as_ref().unwrap();
+        assert_eq!(hl.name, vec![0, 1, 2, 9, 10]);
+    }
+
+    #[test]
+    fn terms_must_all_match() {
+        let (org, idx) = index();
+        let hits = names(&org, &idx.query("checkout staging"));
+        assert_eq!(hits[0], "checkout-staging");
+        assert!(hits.iter().all(|n| n.contains("checkout")), "{hits:?}");
+    }
+
+    #[test]
+    fn matches_ids_paths_and_tags() {
+        let (org, idx) = index();
+        let id = org.accounts[5].id.to_string();
+        assert_eq!(idx.query(&id)[0].account, 5);
+        let by_path = names(&org, &idx.query("Workloads/Prod/Shipping"));
+        assert_eq!(by_path[0], "shipping-prod");
+        let by_tag = names(&org, &idx.query("secops@acme"));
+        assert!(by_tag.contains(&"log-archive".to_owned()), "{by_tag:?}");
+    }
+
+    #[test]
+    fn path_match_highlights_path() {
+        let (_, idx) = index();
+        let hits = idx.query("Suspended");
+        let hl = hits[0].highlights.as_ref().unwrap();
+        assert_eq!(hl.path, (0..9).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn empty_and_unmatched_queries() {
+        let (_, idx) = index();
+        assert!(idx.query("").is_empty());
+        assert!(idx.query("   ").is_empty());
+        assert!(idx.query("zzzzqqq").is_empty());
+    }
+
+    #[test]
+    fn refine_equals_full_query() {
+        let (_, idx) = index();
+        let first = idx.query("pa");
+        for q in ["pay", "paym", "payme"] {
+            assert!(can_refine("pa", q));
+            assert_eq!(idx.refine(q, &first), idx.query(q), "{q}");
+        }
+    }
+
+    #[test]
+    fn refine_rules() {
+        assert!(can_refine("pa", "pay"));
+        assert!(!can_refine("pa", "p"), "deleting widens");
+        assert!(!can_refine("pa", "paY"), "switching to case-sensitive");
+        assert!(!can_refine("", "p"));
+        assert!(!can_refine("pa", "pa x"), "a new term");
+    }
+
+    #[test]
+    fn unicode_names_do_not_panic() {
+        let mut org = demo::org();
+        org.accounts[0].name = "złote-konto-ünïcödé-🚀-حساب".into();
+        let tree = OrgTree::build(&org);
+        let idx = SearchIndex::build(&org, &tree);
+        let hits = idx.query("złote 🚀");
+        assert_eq!(hits[0].account, 0);
+        let hits = idx.query("حساب");
+        assert_eq!(hits[0].account, 0);
+    }
+}

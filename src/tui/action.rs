@@ -1,0 +1,21 @@
+//! What a key press means, independent of which key it was.
+
+/// A user intent; keys map to these through the key table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Expand,
+    Collapse,
+    /// Enter on the focused row: expand an OU, reveal a search hit in the tree.
+    Open,
+    Search,
+    Back,
+    Refresh,
+    Help,
+    Quit,
+}

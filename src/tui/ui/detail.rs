@@ -1,0 +1,130 @@
+//! The right pane: everything about the selected account, OU or the organization.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{pane, theme};
+use crate::tui::state::{Data, Row, State};
+
+pub fn draw(frame: &mut Frame<'_>, state: &State, area: Rect) {
+    let Some(data) = &state.data else {
+        frame.render_widget(pane("Details"), area);
+        return;
+    };
+    let lines = if let Some(account) = state.selected_account() {
+        account_lines(data, account)
+    } else {
+        match state.selected_row() {
+            Some(Row::Ou { ou, .. }) => ou_lines(data, ou),
+            Some(Row::Root) => root_lines(data),
+            _ => Vec::new(),
+        }
+    };
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(pane("Details")),
+        area,
+    );
+}
+
+fn field<'a>(label: &'a str, value: impl Into<Span<'a>>) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{label:<10}"), theme::label()),
+        value.into(),
+    ])
+}
+
+fn account_lines(data: &Data, index: usize) -> Vec<Line<'_>> {
+    let org = &data.inventory.org;
+    let a = &org.accounts[index];
+    let path = data.tree.account_path(index);
+    let status_style = if a.status.is_active() {
+        theme::account()
+    } else {
+        theme::inactive()
+    };
+    let mut lines = vec![
+        Line::from(Span::styled(a.name.as_str(), theme::title())),
+        Line::from(""),
+        field("ID", a.id.as_str()),
+        field("Email", a.email.as_str()),
+        field("Status", Span::styled(a.status.as_str(), status_style)),
+        field(
+            "OU path",
+            if path.is_empty() {
+                "(root)".to_owned()
+            } else {
+                path.join(" / ")
+            },
+        ),
+        field(
+            "Joined",
+            a.joined.map_or_else(|| "unknown".to_owned(), |j| j.date().to_string()),
+        ),
+    ];
+    if org.management_account_id.as_ref() == Some(&a.id) {
+        lines.push(field("Role", "management account"));
+    }
+    lines.push(Line::from(""));
+    if a.tags.is_empty() {
+        lines.push(Line::from(Span::styled("no tags", theme::muted())));
+    } else {
+        lines.push(Line::from(Span::styled("Tags", theme::title())));
+        let width = a.tags.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+        for (k, v) in &a.tags {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {k:<width$}  "), theme::label()),
+                Span::raw(v.as_str()),
+            ]));
+        }
+    }
+    lines
+}
+
+fn ou_lines(data: &Data, ou: usize) -> Vec<Line<'_>> {
+    let org = &data.inventory.org;
+    let unit = &org.org_units[ou];
+    let path: Vec<&str> = data
+        .tree
+        .ou_ancestry(org, ou)
+        .into_iter()
+        .map(|i| org.org_units[i].name.as_str())
+        .collect();
+    vec![
+        Line::from(Span::styled(unit.name.as_str(), theme::title())),
+        Line::from(""),
+        field("OU id", unit.id.as_str()),
+        field("Path", path.join(" / ")),
+        field("Accounts", format!("{} (all levels)", data.tree.ou_account_count(ou))),
+        field("Directly", data.tree.child_accounts(&unit.id).len().to_string()),
+        field("Sub-OUs", data.tree.child_ous(&unit.id).len().to_string()),
+    ]
+}
+
+fn root_lines(data: &Data) -> Vec<Line<'_>> {
+    let org = &data.inventory.org;
+    let mut lines = vec![
+        Line::from(Span::styled("Organization root", theme::title())),
+        Line::from(""),
+        field("Root id", org.root_id.as_str()),
+    ];
+    if let Some(id) = &org.org_id {
+        lines.push(field("Org id", id.as_str()));
+    }
+    if let Some(m) = &org.management_account_id {
+        let name = org
+            .accounts
+            .iter()
+            .find(|a| &a.id == m)
+            .map_or(String::new(), |a| format!(" ({})", a.name));
+        lines.push(field("Mgmt", format!("{m}{name}")));
+    }
+    let inactive = org.accounts.iter().filter(|a| !a.status.is_active()).count();
+    lines.push(field("Accounts", org.accounts.len().to_string()));
+    lines.push(field("Inactive", inactive.to_string()));
+    lines.push(field("OUs", org.org_units.len().to_string()));
+    lines
+}

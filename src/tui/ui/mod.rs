@@ -1,0 +1,165 @@
+//! Drawing: reads `State`, never changes it, builds only the rows that are visible.
+
+mod detail;
+mod help;
+mod list;
+mod status;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::state::{Level, State};
+
+/// The screen's regions for a terminal of `size`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Areas {
+    pub banner: Rect,
+    pub list: Rect,
+    pub detail: Option<Rect>,
+    pub status: Rect,
+    pub hints: Rect,
+}
+
+/// Narrower terminals drop the detail pane and give the list all the width.
+const DETAIL_MIN_WIDTH: u16 = 90;
+
+#[must_use]
+pub fn areas(state: &State) -> Areas {
+    let area = Rect::new(0, 0, state.size.0, state.size.1);
+    let banner_height = u16::from(state.status.banner.is_some());
+    let [banner, main, status, hints] = Layout::vertical([
+        Constraint::Length(banner_height),
+        Constraint::Min(0),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    if area.width >= DETAIL_MIN_WIDTH {
+        let [list, detail] =
+            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
+                .areas(main);
+        Areas {
+            banner,
+            list,
+            detail: Some(detail),
+            status,
+            hints,
+        }
+    } else {
+        Areas {
+            banner,
+            list: main,
+            detail: None,
+            status,
+            hints,
+        }
+    }
+}
+
+/// Rows of the tree or results list that fit on screen.
+#[must_use]
+pub fn list_height(state: &State) -> u16 {
+    let inner = areas(state).list.height.saturating_sub(2);
+    inner.saturating_sub(u16::from(state.search.is_some()))
+}
+
+pub fn draw(frame: &mut Frame<'_>, state: &State) {
+    let mut state_areas = areas(state);
+    // The frame is the truth for size; `state.size` may lag one resize behind.
+    if frame.area() != Rect::new(0, 0, state.size.0, state.size.1) {
+        state_areas = clamp(state_areas, frame.area());
+    }
+    if let Some(banner) = &state.status.banner {
+        let style = match banner.level {
+            Level::Error => theme::error(),
+            Level::Warning => theme::warning(),
+            Level::Info => theme::info(),
+        };
+        let icon = match banner.level {
+            Level::Error => "✖ ",
+            Level::Warning => "! ",
+            Level::Info => "i ",
+        };
+        let text = format!(" {icon}{}  (Esc to dismiss)", banner.text);
+        frame.render_widget(Paragraph::new(text).style(style), state_areas.banner);
+    }
+    list::draw(frame, state, state_areas.list);
+    if let Some(detail) = state_areas.detail {
+        detail::draw(frame, state, detail);
+    }
+    status::draw_status(frame, state, state_areas.status);
+    status::draw_hints(frame, state, state_areas.hints);
+    if state.help {
+        help::draw(frame, frame.area());
+    }
+}
+
+fn clamp(a: Areas, bounds: Rect) -> Areas {
+    Areas {
+        banner: a.banner.intersection(bounds),
+        list: a.list.intersection(bounds),
+        detail: a.detail.map(|d| d.intersection(bounds)),
+        status: a.status.intersection(bounds),
+        hints: a.hints.intersection(bounds),
+    }
+}
+
+fn pane(title: &str) -> Block<'_> {
+    Block::bordered()
+        .border_style(theme::border())
+        .title(Span::styled(format!(" {title} "), theme::title()))
+}
+
+/// Splits `text` into spans, styling the characters at `positions` (char indices).
+fn highlighted<'a>(text: &'a str, positions: &[usize], base: ratatui::style::Style) -> Vec<Span<'a>> {
+    if positions.is_empty() {
+        return vec![Span::styled(text, base)];
+    }
+    let mut spans = Vec::new();
+    let mut current = String::new();
+    let mut current_hit = false;
+    for (i, c) in text.chars().enumerate() {
+        let hit = positions.binary_search(&i).is_ok();
+        if hit != current_hit && !current.is_empty() {
+            let style = if current_hit { base.patch(theme::matched()) } else { base };
+            spans.push(Span::styled(std::mem::take(&mut current), style));
+        }
+        current_hit = hit;
+        current.push(c);
+    }
+    if !current.is_empty() {
+        let style = if current_hit { base.patch(theme::matched()) } else { base };
+        spans.push(Span::styled(current, style));
+    }
+    spans
+}
+
+/// Truncates to `width` display columns with an ellipsis.
+fn fit(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar as _;
+    let mut out = String::new();
+    let mut used = 0;
+    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return text.to_owned();
+    }
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+fn line_of(spans: Vec<Span<'_>>) -> Line<'_> {
+    Line::from(spans)
+}

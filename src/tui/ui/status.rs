@@ -1,0 +1,52 @@
+//! The status bar (who, which profile, how fresh) and the key hint bar.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::theme;
+use crate::inventory::age_text;
+use crate::tui::keymap;
+use crate::tui::state::State;
+
+pub fn draw_status(frame: &mut Frame<'_>, state: &State, area: Rect) {
+    let mut left = format!(" {} ", state.status.source);
+    if let Some(id) = state.data.as_ref().and_then(|d| d.inventory.identity.as_ref()) {
+        left.push_str(&format!("│ {} │ {} ", id.account, id.arn));
+    }
+    let right = if let Some(p) = &state.status.syncing {
+        let (done, known) = p.done_and_known();
+        if known == 0 {
+            " ⟳ refreshing… ".to_owned()
+        } else {
+            format!(
+                " ⟳ refreshing… {done}/{known} · {} accounts · {} calls ",
+                p.accounts_found, p.api_calls
+            )
+        }
+    } else if let Some(d) = &state.data {
+        format!(" synced {} ", age_text(d.inventory.synced_at, state.now))
+    } else {
+        " no data ".to_owned()
+    };
+    let width = usize::from(area.width);
+    let right_len = right.chars().count();
+    let left = super::fit(&left, width.saturating_sub(right_len));
+    let pad = width.saturating_sub(left.chars().count() + right_len);
+    let line = Line::from(vec![
+        Span::raw(left),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(right, theme::title()),
+    ]);
+    frame.render_widget(Paragraph::new(line).style(theme::status_bar()), area);
+}
+
+pub fn draw_hints(frame: &mut Frame<'_>, state: &State, area: Rect) {
+    let mut spans = Vec::new();
+    for (key, help) in keymap::hints(state.context()) {
+        spans.push(Span::styled(format!(" {key}"), theme::key()));
+        spans.push(Span::styled(format!(" {help} "), theme::muted()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
