@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use aws_config::SdkConfig;
 use aws_sdk_organizations::Client;
+use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -58,8 +59,15 @@ impl Discovery {
         counter: &CallCounter,
         progress: &(dyn Fn(SyncProgress) + Send + Sync),
     ) -> Result<Org, AwsError> {
+        // Organizations throttles hard (TooManyRequestsException, HTTP 400) and a sync makes one
+        // request per account: the SDK's default retry quota would run dry part-way through a
+        // large organization, so this client's retries are bounded by attempts alone.
+        let partition = RetryPartition::custom("awsnav-organizations")
+            .token_bucket(TokenBucket::unlimited())
+            .build();
         let config = aws_sdk_organizations::config::Builder::from(sdk)
             .interceptor(counter.clone())
+            .retry_partition(partition)
             .build();
         let client = Client::from_conf(config);
         let ctx = Arc::new(self.ctx.clone());

@@ -1,0 +1,188 @@
+//! A loopback HTTP server that answers like AWS does, for faults moto cannot produce
+//! (throttling, access denied, empty pages with a NextToken, garbage bodies).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+
+/// One request as received.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The operation: `X-Amz-Target`'s suffix (JSON protocols) or `Action=` (query protocol).
+    pub fn operation(&self) -> String {
+        if let Some(t) = self.header("x-amz-target") {
+            return t.rsplit('.').next().unwrap_or(t).to_owned();
+        }
+        self.body
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("Action="))
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Response {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+}
+
+impl Response {
+    pub fn json(body: serde_json::Value) -> Self {
+        Self {
+            status: 200,
+            content_type: "application/x-amz-json-1.1",
+            body: body.to_string(),
+        }
+    }
+
+    /// An awsJson1.1 error, as Organizations sends it (throttling is HTTP 400 there too).
+    pub fn aws_error(status: u16, code: &str, message: &str) -> Self {
+        Self {
+            status,
+            content_type: "application/x-amz-json-1.1",
+            body: serde_json::json!({ "__type": code, "Message": message }).to_string(),
+        }
+    }
+
+    pub fn raw(status: u16, content_type: &'static str, body: &str) -> Self {
+        Self {
+            status,
+            content_type,
+            body: body.to_owned(),
+        }
+    }
+
+    /// STS GetCallerIdentity (query protocol, XML).
+    pub fn sts_identity(account: &str, arn: &str) -> Self {
+        Self::raw(
+            200,
+            "text/xml",
+            &format!(
+                "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+                 <GetCallerIdentityResult><Arn>{arn}</Arn><UserId>AIDATEST</UserId>\
+                 <Account>{account}</Account></GetCallerIdentityResult>\
+                 <ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>\
+                 </GetCallerIdentityResponse>"
+            ),
+        )
+    }
+}
+
+type Handler = dyn Fn(&Request, usize) -> Response + Send + Sync;
+
+/// The server; `requests()` lists what it received, in order.
+pub struct FaultServer {
+    pub url: String,
+    log: Arc<Mutex<Vec<Request>>>,
+}
+
+impl FaultServer {
+    /// `handler(request, n)` answers the n-th request (0-based).
+    pub fn start(handler: impl Fn(&Request, usize) -> Response + Send + Sync + 'static) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let log: Arc<Mutex<Vec<Request>>> = Arc::default();
+        let handler: Arc<Handler> = Arc::new(handler);
+        let server_log = log.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let (log, handler) = (server_log.clone(), handler.clone());
+                std::thread::spawn(move || serve(stream, &log, &*handler));
+            }
+        });
+        Self { url, log }
+    }
+
+    pub fn requests(&self) -> Vec<Request> {
+        self.log.lock().unwrap().clone()
+    }
+
+    pub fn count(&self, operation: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.operation() == operation)
+            .count()
+    }
+}
+
+fn serve(stream: TcpStream, log: &Mutex<Vec<Request>>, handler: &Handler) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    loop {
+        let mut first = String::new();
+        if reader.read_line(&mut first).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut parts = first.split_whitespace();
+        let method = parts.next().unwrap_or("").to_owned();
+        let path = parts.next().unwrap_or("").to_owned();
+        let mut headers = Vec::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                headers.push((k.trim().to_owned(), v.trim().to_owned()));
+            }
+        }
+        let len: usize = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; len];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let request = Request {
+            method,
+            path,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        };
+        let n = {
+            let mut log = log.lock().unwrap();
+            log.push(request.clone());
+            log.len() - 1
+        };
+        let response = handler(&request, n);
+        let reason = if response.status < 400 { "OK" } else { "Error" };
+        let mut out = stream.try_clone().unwrap();
+        let head = format!(
+            "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\nx-amzn-RequestId: test-{n}\r\n\r\n",
+            response.status,
+            response.content_type,
+            response.body.len()
+        );
+        if out.write_all(head.as_bytes()).is_err() || out.write_all(response.body.as_bytes()).is_err()
+        {
+            return;
+        }
+    }
+}

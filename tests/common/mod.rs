@@ -1,0 +1,442 @@
+//! Test harness: one moto server per test binary, an org seeded through the Rust SDK, and a
+//! runner for the awsnav binary with an isolated environment.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod fault;
+
+use std::collections::BTreeMap;
+use std::io::{Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+
+/// A running `moto_server` on a free loopback port. It dies with the test process: it is
+/// started under a shell that kills it when our end of its stdin pipe closes.
+pub struct Moto {
+    pub url: String,
+    _keepalive: Mutex<(Child, ChildStdin)>,
+}
+
+static MOTO: OnceLock<Moto> = OnceLock::new();
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// The moto server for this test binary (started on first use).
+pub fn moto() -> &'static Moto {
+    MOTO.get_or_init(Moto::start)
+}
+
+/// Tests that change moto's state hold this for their whole run, and start from a reset.
+pub fn exclusive_moto() -> (MutexGuard<'static, ()>, &'static Moto) {
+    let guard = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let moto = moto();
+    moto.reset();
+    (guard, moto)
+}
+
+fn find_moto_server() -> PathBuf {
+    if let Some(p) = std::env::var_os("MOTO_SERVER").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
+    if venv.exists() {
+        return venv;
+    }
+    if let Some(path) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&path) {
+            let candidate = dir.join("moto_server");
+            if candidate.is_file() {
+                return candidate;
+            }
+        }
+    }
+    panic!(
+        "moto_server not found: these tests need the moto AWS emulator. Run scripts/test (it \
+         installs moto[server] into .venv), or set MOTO_SERVER to a moto_server executable"
+    );
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Moto {
+    fn start() -> Self {
+        let bin = find_moto_server();
+        let port = free_port();
+        let log = std::env::temp_dir().join(format!("awsnav-moto-{port}.log"));
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(r#""$0" -H 127.0.0.1 -p "$1" >"$2" 2>&1 & pid=$!; read _ignored; kill $pid"#)
+            .arg(&bin)
+            .arg(port.to_string())
+            .arg(&log)
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        let stdin = child.stdin.take().unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while http("POST", &url, "/moto-api/reset", "").is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "moto_server ({}) did not start on port {port}; see {}",
+                bin.display(),
+                log.display()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Self {
+            url,
+            _keepalive: Mutex::new((child, stdin)),
+        }
+    }
+
+    /// Clears every emulated service's state.
+    pub fn reset(&self) {
+        http("POST", &self.url, "/moto-api/reset", "").expect("moto reset");
+    }
+
+    /// An SDK config that talks to this moto with fake credentials, reading no files.
+    pub async fn sdk(&self) -> SdkConfig {
+        sdk_for(&self.url).await
+    }
+}
+
+/// An SDK config for a loopback endpoint with fake credentials and no profile files.
+pub async fn sdk_for(url: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+        .profile_files(
+            EnvConfigFiles::builder()
+                .with_contents(EnvConfigFileKind::Config, "")
+                .with_contents(EnvConfigFileKind::Credentials, "")
+                .build(),
+        )
+        .load()
+        .await
+}
+
+/// A minimal HTTP/1.1 request over loopback; returns (status, body).
+pub fn http(method: &str, base: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
+    let addr = base.trim_start_matches("http://");
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut raw = String::new();
+    s.read_to_string(&mut raw)?;
+    let status = raw
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = raw.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    Ok((status, body))
+}
+
+/// What the seeded organization should look like to awsnav.
+#[derive(Clone, Debug, Default)]
+pub struct SeededOrg {
+    pub root_id: String,
+    /// Account id → expected account.
+    pub accounts: BTreeMap<String, SeededAccount>,
+    /// OU count, root excluded.
+    pub ous: usize,
+    /// Accounts and child OUs per parent id (for the minimum request count).
+    pub per_parent: BTreeMap<String, (usize, usize)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeededAccount {
+    pub name: String,
+    pub email: String,
+    pub ou_path: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl SeededOrg {
+    /// The fewest Organizations requests that can read this tree with awsnav's walk:
+    /// ListRoots + DescribeOrganization + per parent the pages of OUs and accounts (≥1 each,
+    /// 20 per page) + one ListTagsForResource per account.
+    pub fn minimum_org_calls(&self) -> usize {
+        let pages = |n: usize| n.div_ceil(20).max(1);
+        2 + self
+            .per_parent
+            .values()
+            .map(|&(accounts, ous)| pages(accounts) + pages(ous))
+            .sum::<usize>()
+            + self.accounts.len()
+    }
+}
+
+/// One OU to create: its name and what is inside.
+pub struct OuSpec {
+    pub name: String,
+    pub accounts: usize,
+    pub children: Vec<OuSpec>,
+}
+
+impl OuSpec {
+    pub fn new(name: &str, accounts: usize, children: Vec<OuSpec>) -> Self {
+        Self {
+            name: name.to_owned(),
+            accounts,
+            children,
+        }
+    }
+
+    pub fn total_accounts(&self) -> usize {
+        self.accounts + self.children.iter().map(OuSpec::total_accounts).sum::<usize>()
+    }
+
+    pub fn total_ous(&self) -> usize {
+        1 + self.children.iter().map(OuSpec::total_ous).sum::<usize>()
+    }
+}
+
+/// Creates an organization with the given OU tree through the SDK. Accounts are named
+/// `<ou-path-slug>-<n>` and tagged with `env`, `team` and `seq`; `root_accounts` more live
+/// directly under the root. The management account (moto's caller) is part of the result.
+pub async fn seed_org(sdk: &SdkConfig, tree: &[OuSpec], root_accounts: usize) -> SeededOrg {
+    let client = aws_sdk_organizations::Client::new(sdk);
+    client
+        .create_organization()
+        .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+        .send()
+        .await
+        .expect("CreateOrganization");
+    let root_id = client.list_roots().send().await.unwrap().roots()[0]
+        .id()
+        .unwrap()
+        .to_owned();
+    let mut seeded = SeededOrg {
+        root_id: root_id.clone(),
+        ..SeededOrg::default()
+    };
+    // The management account is listed under the root.
+    let all = client.list_accounts().send().await.unwrap();
+    for a in all.accounts() {
+        seeded.accounts.insert(
+            a.id().unwrap().to_owned(),
+            SeededAccount {
+                name: a.name().unwrap().to_owned(),
+                email: a.email().unwrap().to_owned(),
+                ou_path: vec![],
+                tags: BTreeMap::new(),
+            },
+        );
+    }
+    let management = seeded.accounts.len();
+    let mut seq = 0;
+    create_accounts(&client, &mut seeded, &root_id, &[], root_accounts, &mut seq).await;
+    seeded.per_parent.insert(root_id.clone(), (root_accounts + management, tree.len()));
+    let mut stack: Vec<(String, Vec<String>, &OuSpec)> =
+        tree.iter().map(|s| (root_id.clone(), vec![], s)).collect();
+    while let Some((parent, path, spec)) = stack.pop() {
+        let ou = client
+            .create_organizational_unit()
+            .parent_id(&parent)
+            .name(&spec.name)
+            .send()
+            .await
+            .expect("CreateOrganizationalUnit");
+        let ou_id = ou.organizational_unit().unwrap().id().unwrap().to_owned();
+        seeded.ous += 1;
+        let mut ou_path = path.clone();
+        ou_path.push(spec.name.clone());
+        create_accounts(&client, &mut seeded, &ou_id, &ou_path, spec.accounts, &mut seq).await;
+        seeded
+            .per_parent
+            .insert(ou_id.clone(), (spec.accounts, spec.children.len()));
+        for child in &spec.children {
+            stack.push((ou_id.clone(), ou_path.clone(), child));
+        }
+    }
+    seeded
+}
+
+async fn create_accounts(
+    client: &aws_sdk_organizations::Client,
+    seeded: &mut SeededOrg,
+    parent: &str,
+    ou_path: &[String],
+    count: usize,
+    seq: &mut usize,
+) {
+    use aws_sdk_organizations::types::Tag;
+    let slug = if ou_path.is_empty() {
+        "root".to_owned()
+    } else {
+        ou_path.join("-").to_lowercase()
+    };
+    for n in 0..count {
+        *seq += 1;
+        let name = format!("{slug}-{n:02}");
+        let email = format!("aws+{}@example.test", *seq);
+        let created = client
+            .create_account()
+            .email(&email)
+            .account_name(&name)
+            .send()
+            .await
+            .expect("CreateAccount");
+        let id = created
+            .create_account_status()
+            .unwrap()
+            .account_id()
+            .unwrap()
+            .to_owned();
+        if !ou_path.is_empty() {
+            client
+                .move_account()
+                .account_id(&id)
+                .source_parent_id(&seeded.root_id)
+                .destination_parent_id(parent)
+                .send()
+                .await
+                .expect("MoveAccount");
+        }
+        let env = ["dev", "staging", "prod"][*seq % 3];
+        let tags: BTreeMap<String, String> = [
+            ("env".to_owned(), env.to_owned()),
+            ("team".to_owned(), format!("team-{}", *seq % 7)),
+            ("seq".to_owned(), seq.to_string()),
+        ]
+        .into();
+        let mut req = client.tag_resource().resource_id(&id);
+        for (k, v) in &tags {
+            req = req.tags(Tag::builder().key(k).value(v).build().unwrap());
+        }
+        req.send().await.expect("TagResource");
+        seeded.accounts.insert(
+            id,
+            SeededAccount {
+                name,
+                email,
+                ou_path: ou_path.to_vec(),
+                tags,
+            },
+        );
+    }
+}
+
+/// A nested org of 4 levels and 320 member accounts (+ the management account), with one OU
+/// holding 45 accounts and one parent holding 22 OUs so both listings span several pages.
+pub fn large_tree() -> Vec<OuSpec> {
+    let teams = |env: &str, per: usize| -> Vec<OuSpec> {
+        ["Payments", "Search", "Identity"]
+            .iter()
+            .map(|t| {
+                let deeper = if *t == "Payments" {
+                    vec![OuSpec::new(&format!("{t}{env}Regional"), 5, vec![])]
+                } else {
+                    vec![]
+                };
+                OuSpec::new(&format!("{t}{env}"), per, deeper)
+            })
+            .collect()
+    };
+    let mut prod = teams("Prod", 12);
+    prod[0].accounts = 45;
+    vec![
+        OuSpec::new(
+            "Workloads",
+            2,
+            vec![
+                OuSpec::new("Prod", 3, prod),
+                OuSpec::new("NonProd", 3, teams("NonProd", 20)),
+            ],
+        ),
+        OuSpec::new("Security", 4, vec![]),
+        OuSpec::new(
+            "Sandbox",
+            0,
+            (0..22).map(|i| OuSpec::new(&format!("Sandbox{i:02}"), 4, vec![])).collect(),
+        ),
+        OuSpec::new("Infrastructure", 61, vec![]),
+    ]
+}
+
+/// Runs the awsnav binary with a clean environment: no real home, no real AWS files, IMDS off.
+pub struct AwsnavCmd {
+    pub home: tempfile::TempDir,
+    envs: Vec<(String, String)>,
+}
+
+impl AwsnavCmd {
+    pub fn new() -> Self {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+        std::fs::write(home.path().join(".aws/config"), "[default]\nregion = us-east-1\n").unwrap();
+        let h = home.path().display().to_string();
+        let envs = vec![
+            ("HOME".into(), h.clone()),
+            ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
+            ("AWS_CONFIG_FILE".into(), format!("{h}/.aws/config")),
+            ("AWS_SHARED_CREDENTIALS_FILE".into(), format!("{h}/.aws/credentials")),
+            ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+            ("AWSNAV_CONFIG".into(), format!("{h}/awsnav/config.toml")),
+            ("AWSNAV_CACHE_DIR".into(), format!("{h}/awsnav/cache")),
+            ("AWSNAV_LOG_DIR".into(), format!("{h}/awsnav/log")),
+        ];
+        Self { home, envs }
+    }
+
+    /// Points every AWS client at `url` with fake credentials.
+    pub fn against(mut self, url: &str) -> Self {
+        self.set("AWS_ENDPOINT_URL", url);
+        self.set("AWS_ACCESS_KEY_ID", "testing");
+        self.set("AWS_SECRET_ACCESS_KEY", "testing");
+        self.set("AWS_REGION", "us-east-1");
+        self
+    }
+
+    pub fn set(&mut self, key: &str, value: &str) {
+        self.envs.retain(|(k, _)| k != key);
+        self.envs.push((key.to_owned(), value.to_owned()));
+    }
+
+    pub fn unset(&mut self, key: &str) {
+        self.envs.retain(|(k, _)| k != key);
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.home.path().join(rel)
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_awsnav"));
+        cmd.env_clear().args(args).stdin(Stdio::null());
+        for (k, v) in &self.envs {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}

@@ -1,0 +1,225 @@
+//! Organization discovery against moto (real HTTP, real SDK parsing) and a fault server.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use awsnav::aws::org::{Discovery, SyncProgress};
+use awsnav::aws::{AwsError, CallCounter, ErrorContext};
+use awsnav::model::OrgTree;
+use common::fault::{FaultServer, Request, Response};
+use serde_json::json;
+
+fn discovery() -> Discovery {
+    Discovery {
+        concurrency: 8,
+        ctx: ErrorContext {
+            profile: None,
+            config_file: "/tmp/awsnav-test/config.toml".into(),
+        },
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nested_org_of_300_accounts_is_discovered_exactly() {
+    let (_lock, moto) = common::exclusive_moto();
+    let sdk = moto.sdk().await;
+    let tree = common::large_tree();
+    let seeded = common::seed_org(&sdk, &tree, 20).await;
+    assert!(seeded.accounts.len() > 300, "{}", seeded.accounts.len());
+
+    let counter = CallCounter::default();
+    let last = Mutex::new(SyncProgress::default());
+    let org = discovery()
+        .run(&sdk, &counter, &|p| *last.lock().unwrap() = p)
+        .await
+        .expect("discovery");
+
+    assert_eq!(org.root_id, seeded.root_id);
+    assert_eq!(org.org_units.len(), seeded.ous);
+    assert_eq!(org.accounts.len(), seeded.accounts.len());
+    assert_eq!(org.management_account_id.as_ref().unwrap().as_str(), "123456789012");
+    let tree_index = OrgTree::build(&org);
+    let deepest = (0..org.accounts.len())
+        .map(|i| tree_index.account_path(i).len())
+        .max()
+        .unwrap();
+    assert_eq!(deepest, 4);
+    for (i, a) in org.accounts.iter().enumerate() {
+        let expected = &seeded.accounts[a.id.as_str()];
+        assert_eq!(a.name, expected.name);
+        assert_eq!(a.email, expected.email);
+        assert_eq!(tree_index.account_path(i), expected.ou_path.as_slice(), "{}", a.name);
+        assert_eq!(a.tags, expected.tags, "{}", a.name);
+        assert!(a.joined.is_some());
+    }
+
+    // Every page was followed and nothing was fetched twice: exactly the minimum.
+    let minimum = seeded.minimum_org_calls() as u64;
+    assert_eq!(counter.calls(), minimum);
+    let progress = *last.lock().unwrap();
+    assert_eq!(progress.accounts_found, seeded.accounts.len());
+    assert_eq!(progress.tags_fetched, seeded.accounts.len());
+    assert_eq!(progress.ous_found, seeded.ous);
+    let (done, known) = progress.done_and_known();
+    assert_eq!(done, known, "progress ends complete");
+}
+
+#[tokio::test]
+async fn no_organization_is_a_clear_error() {
+    let (_lock, moto) = common::exclusive_moto();
+    let sdk = moto.sdk().await;
+    let err = discovery()
+        .run(&sdk, &CallCounter::default(), &|_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AwsError::OrgNotInUse { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("AWS Organizations is not enabled"), "{text}");
+    assert!(text.contains("[org] profile"), "{text}");
+}
+
+/// An Organizations look-alike: 25 accounts under the root, served 4 per page with an empty
+/// page (and a NextToken) in the middle. The first attempt of every distinct request is
+/// throttled the way AWS does it (HTTP 400, TooManyRequestsException).
+fn flaky_org() -> impl Fn(&Request, usize) -> Response + Send + Sync + 'static {
+    let seen = Mutex::new(HashSet::new());
+    move |req, _| {
+        let first_time = seen
+            .lock()
+            .unwrap()
+            .insert(format!("{}{}", req.operation(), req.body));
+        if first_time {
+            return Response::aws_error(
+                400,
+                "TooManyRequestsException",
+                "AWS Organizations can't complete your request because another request is already in progress.",
+            );
+        }
+        org_page(req)
+    }
+}
+
+fn org_page(req: &Request) -> Response {
+    let body = req.json();
+    match req.operation().as_str() {
+        "ListRoots" => Response::json(json!({"Roots": [{"Id": "r-flak", "Name": "Root"}]})),
+        "DescribeOrganization" => Response::json(
+            json!({"Organization": {"Id": "o-flaky", "MasterAccountId": "111111111111"}}),
+        ),
+        "ListOrganizationalUnitsForParent" => Response::json(json!({"OrganizationalUnits": []})),
+        "ListAccountsForParent" => {
+            let page: usize = body["NextToken"]
+                .as_str()
+                .and_then(|t| t.strip_prefix("p"))
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(0);
+            // Page 2 is empty but still carries a NextToken: AWS does this.
+            let slot = match page {
+                2 => None,
+                p if p < 2 => Some(p),
+                p => Some(p - 1),
+            };
+            let ids: Vec<usize> = slot.map_or_else(Vec::new, |s| {
+                (s * 4..s * 4 + 4).filter(|&i| i < 25).collect()
+            });
+            let more = slot.is_none_or(|s| (s + 1) * 4 < 25);
+            let accounts: Vec<_> = ids
+                .iter()
+                .map(|i| {
+                    json!({"Id": format!("{:012}", 200_000_000_000u64 + *i as u64),
+                           "Name": format!("acct-{i:02}"), "Email": format!("a{i}@x.test"),
+                           "Status": "ACTIVE", "JoinedTimestamp": 1.6e9})
+                })
+                .collect();
+            let mut out = json!({ "Accounts": accounts });
+            if more {
+                out["NextToken"] = json!(format!("p{}", page + 1));
+            }
+            Response::json(out)
+        }
+        "ListTagsForResource" => Response::json(
+            json!({"Tags": [{"Key": "owner", "Value": body["ResourceId"].as_str().unwrap_or("")}]}),
+        ),
+        other => Response::aws_error(400, "InvalidInputException", &format!("unexpected {other}")),
+    }
+}
+
+#[tokio::test]
+async fn throttling_is_retried_and_empty_pages_are_followed() {
+    let server = FaultServer::start(flaky_org());
+    let sdk = common::sdk_for(&server.url).await;
+    let counter = CallCounter::default();
+    let org = discovery()
+        .run(&sdk, &counter, &|_| {})
+        .await
+        .expect("completes despite throttling");
+    let mut ids: Vec<&str> = org.accounts.iter().map(|a| a.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 25, "every account on every page, once");
+    assert_eq!(org.accounts.len(), 25);
+    for a in &org.accounts {
+        assert_eq!(a.tags.get("owner").map(String::as_str), Some(a.id.as_str()));
+    }
+    assert_eq!(
+        counter.attempts(),
+        2 * counter.calls(),
+        "each call was throttled once and retried once"
+    );
+    assert!(server.count("ListAccountsForParent") >= 8, "every page requested");
+}
+
+#[tokio::test]
+async fn access_denied_says_what_to_configure() {
+    let server = FaultServer::start(|req, _| match req.operation().as_str() {
+        "ListRoots" => Response::aws_error(
+            400,
+            "AccessDeniedException",
+            "You don't have permissions to access this resource.",
+        ),
+        _ => Response::aws_error(400, "InvalidInputException", "unexpected"),
+    });
+    let sdk = common::sdk_for(&server.url).await;
+    let err = discovery()
+        .run(&sdk, &CallCounter::default(), &|_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AwsError::AccessDenied { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("organizations:ListRoots"), "{text}");
+    assert!(text.contains("management account"), "{text}");
+    assert!(text.contains("/tmp/awsnav-test/config.toml"), "{text}");
+}
+
+#[tokio::test]
+async fn garbage_and_server_errors_are_reported_not_panics() {
+    let server = FaultServer::start(|req, _| match req.operation().as_str() {
+        "ListRoots" => Response::raw(200, "application/x-amz-json-1.1", "{\"Roots\": [tru"),
+        _ => Response::raw(503, "text/html", "<html>down</html>"),
+    });
+    let sdk = common::sdk_for(&server.url).await;
+    let err = discovery()
+        .run(&sdk, &CallCounter::default(), &|_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AwsError::BadResponse { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_network_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sdk = common::sdk_for(&format!("http://127.0.0.1:{port}")).await;
+    let err = discovery()
+        .run(&sdk, &CallCounter::default(), &|_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AwsError::Network { .. }), "{err:?}");
+    assert!(err.to_string().contains("Check the network"), "{err}");
+}
