@@ -66,6 +66,12 @@ mod tests {
     fn global_flags_work_after_subcommand() {
         let cli = Cli::try_parse_from(["awsnav", "list", "--json", "--demo"]).unwrap();
         assert!(cli.demo);
-        assert!(matches!(cli.command, Some(Command::List { json: true, refresh: false })));
+        assert!(matches!(
+            cli.command,
+            Some(Command::List {
+                json: true,
+                refresh: false
+            })
+        ));
     }
 }

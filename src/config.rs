@@ -288,8 +288,8 @@ mod tests {
 
     #[test]
     fn reads_org_settings() {
-        let c = parse("[org]\nprofile = \"mgmt\"\nregion = \"eu-west-1\"\nconcurrency = 4\n")
-            .unwrap();
+        let c =
+            parse("[org]\nprofile = \"mgmt\"\nregion = \"eu-west-1\"\nconcurrency = 4\n").unwrap();
         assert_eq!(c.org.profile.as_deref(), Some("mgmt"));
         assert_eq!(c.org.region.as_deref(), Some("eu-west-1"));
         assert_eq!(c.org.concurrency, 4);
@@ -300,14 +300,22 @@ mod tests {
         let err = parse("[org]\nprofile = \"a\"\nprofil = \"b\"\n")
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("/tmp/config.toml:3:1: unknown field `profil`"), "{err}");
+        assert!(
+            err.starts_with("/tmp/config.toml:3:1: unknown field `profil`"),
+            "{err}"
+        );
         assert!(err.contains("fix: remove the key"), "{err}");
     }
 
     #[test]
     fn wrong_type_is_located() {
-        let err = parse("[org]\nconcurrency = \"eight\"\n").unwrap_err().to_string();
-        assert!(err.starts_with("/tmp/config.toml:2:15: invalid type"), "{err}");
+        let err = parse("[org]\nconcurrency = \"eight\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("/tmp/config.toml:2:15: invalid type"),
+            "{err}"
+        );
     }
 
     #[test]

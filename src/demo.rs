@@ -112,17 +112,30 @@ mod tests {
     #[test]
     fn demo_org_is_realistic() {
         let org = org();
-        assert!((70..=100).contains(&org.accounts.len()), "{}", org.accounts.len());
+        assert!(
+            (70..=100).contains(&org.accounts.len()),
+            "{}",
+            org.accounts.len()
+        );
         let tree = OrgTree::build(&org);
         let deepest = (0..org.accounts.len())
             .map(|i| tree.account_path(i).len())
             .max()
             .unwrap();
         assert_eq!(deepest, 3);
-        for name in ["security-tooling", "log-archive", "shared-services", "payments-prod"] {
+        for name in [
+            "security-tooling",
+            "log-archive",
+            "shared-services",
+            "payments-prod",
+        ] {
             assert!(org.accounts.iter().any(|a| a.name == name), "{name}");
         }
-        assert!(org.accounts.iter().any(|a| a.status == AccountStatus::Suspended));
+        assert!(
+            org.accounts
+                .iter()
+                .any(|a| a.status == AccountStatus::Suspended)
+        );
         assert!(org.accounts.iter().any(|a| a.name.starts_with("sandbox-")));
         assert!(org.accounts.iter().all(|a| a.joined.is_some()));
     }

@@ -218,7 +218,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = InventoryCache::new(&dir.path().join("c"), None);
         cache.store(&sample()).unwrap();
-        let mode = std::fs::metadata(dir.path().join("c")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.path().join("c"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o700);
     }
 

@@ -47,9 +47,10 @@ pub fn records<'a>(inv: &'a Inventory, tree: &'a OrgTree) -> Vec<AccountRecord<'
                 ou_path: tree.account_path(i),
                 ou_id: &a.parent_id,
                 tags: &a.tags,
-                joined: a
-                    .joined
-                    .and_then(|j| j.format(&time::format_description::well_known::Rfc3339).ok()),
+                joined: a.joined.and_then(|j| {
+                    j.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                }),
                 roles: Vec::new(),
                 production: false,
                 cost: None,
@@ -127,7 +128,10 @@ mod tests {
         let arr = v.as_array().unwrap();
         assert_eq!(arr.len(), inv.org.accounts.len());
         let ship = arr.iter().find(|a| a["name"] == "shipping-prod").unwrap();
-        assert_eq!(ship["ou_path"], serde_json::json!(["Workloads", "Prod", "Shipping"]));
+        assert_eq!(
+            ship["ou_path"],
+            serde_json::json!(["Workloads", "Prod", "Shipping"])
+        );
         assert_eq!(ship["status"], "ACTIVE");
         assert_eq!(ship["tags"]["env"], "prod");
         assert_eq!(ship["roles"], serde_json::json!([]));
@@ -145,7 +149,11 @@ mod tests {
         assert!(lines[0].starts_with("ID"));
         assert_eq!(lines.len(), inv.org.accounts.len() + 1);
         let name_col = lines[0].find("NAME").unwrap();
-        assert!(lines[1..].iter().all(|l| l.len() > name_col && &l[name_col - 2..name_col] == "  "));
+        assert!(
+            lines[1..]
+                .iter()
+                .all(|l| l.len() > name_col && &l[name_col - 2..name_col] == "  ")
+        );
         assert!(lines[1][name_col..].starts_with("acme-management"));
         assert!(t.contains("SUSPENDED"));
     }

@@ -18,7 +18,7 @@ use awsnav::tui::{self, effects, state};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    match run(&cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("awsnav: {e:#}");
@@ -27,7 +27,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let paths = Paths::resolve(|k| std::env::var_os(k))?;
     if let Some(Command::Config { command }) = &cli.command {
         match command {
@@ -127,7 +127,10 @@ async fn cached_or_synced(
     sync_and_store(request, cache).await
 }
 
-async fn sync_and_store(request: &SyncRequest, cache: &InventoryCache) -> anyhow::Result<Inventory> {
+async fn sync_and_store(
+    request: &SyncRequest,
+    cache: &InventoryCache,
+) -> anyhow::Result<Inventory> {
     let tty = std::io::stderr().is_terminal();
     let progress = move |p: SyncProgress| {
         if tty {

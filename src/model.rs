@@ -213,7 +213,9 @@ impl OrgTree {
     /// Accounts (indexes into `org.accounts`) directly under a root or OU id, sorted by name.
     #[must_use]
     pub fn child_accounts(&self, parent_id: &str) -> &[usize] {
-        self.child_accounts.get(parent_id).map_or(&[], Vec::as_slice)
+        self.child_accounts
+            .get(parent_id)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Accounts beneath an OU at every level.
@@ -269,7 +271,7 @@ fn ou_paths(org: &Org, ou_index: &HashMap<String, usize>) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Who the current credentials are (STS GetCallerIdentity).
+/// Who the current credentials are (STS `GetCallerIdentity`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallerIdentity {
     pub account: String,

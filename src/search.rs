@@ -69,7 +69,12 @@ impl SearchIndex {
             .enumerate()
             .map(|(i, a)| {
                 let path = tree.account_path(i).join("/");
-                let tags = a.tags.values().map(String::as_str).collect::<Vec<_>>().join(" ");
+                let tags = a
+                    .tags
+                    .values()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 let folded = [
                     a.name.to_lowercase(),
                     a.id.as_str().to_owned(),
@@ -135,9 +140,11 @@ impl SearchIndex {
             })
             .collect();
         hits.sort_by(|a, b| {
-            b.score
-                .cmp(&a.score)
-                .then_with(|| self.entries[a.account].name.cmp(&self.entries[b.account].name))
+            b.score.cmp(&a.score).then_with(|| {
+                self.entries[a.account]
+                    .name
+                    .cmp(&self.entries[b.account].name)
+            })
         });
         let ahead = hits.len().min(HIGHLIGHT_AHEAD);
         self.fill_highlights(query, &mut hits[..ahead]);
@@ -257,7 +264,9 @@ mod tests {
     }
 
     fn names(org: &Org, hits: &[Hit]) -> Vec<String> {
-        hits.iter().map(|h| org.accounts[h.account].name.clone()).collect()
+        hits.iter()
+            .map(|h| org.accounts[h.account].name.clone())
+            .collect()
     }
 
     #[test]

@@ -24,7 +24,7 @@ fn discovery() -> Discovery {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nested_org_of_300_accounts_is_discovered_exactly() {
-    let (_lock, moto) = common::exclusive_moto();
+    let (_lock, moto) = common::exclusive_moto().await;
     let sdk = moto.sdk().await;
     let tree = common::large_tree();
     let seeded = common::seed_org(&sdk, &tree, 20).await;
@@ -40,7 +40,10 @@ async fn nested_org_of_300_accounts_is_discovered_exactly() {
     assert_eq!(org.root_id, seeded.root_id);
     assert_eq!(org.org_units.len(), seeded.ous);
     assert_eq!(org.accounts.len(), seeded.accounts.len());
-    assert_eq!(org.management_account_id.as_ref().unwrap().as_str(), "123456789012");
+    assert_eq!(
+        org.management_account_id.as_ref().unwrap().as_str(),
+        "123456789012"
+    );
     let tree_index = OrgTree::build(&org);
     let deepest = (0..org.accounts.len())
         .map(|i| tree_index.account_path(i).len())
@@ -51,7 +54,12 @@ async fn nested_org_of_300_accounts_is_discovered_exactly() {
         let expected = &seeded.accounts[a.id.as_str()];
         assert_eq!(a.name, expected.name);
         assert_eq!(a.email, expected.email);
-        assert_eq!(tree_index.account_path(i), expected.ou_path.as_slice(), "{}", a.name);
+        assert_eq!(
+            tree_index.account_path(i),
+            expected.ou_path.as_slice(),
+            "{}",
+            a.name
+        );
         assert_eq!(a.tags, expected.tags, "{}", a.name);
         assert!(a.joined.is_some());
     }
@@ -69,7 +77,7 @@ async fn nested_org_of_300_accounts_is_discovered_exactly() {
 
 #[tokio::test]
 async fn no_organization_is_a_clear_error() {
-    let (_lock, moto) = common::exclusive_moto();
+    let (_lock, moto) = common::exclusive_moto().await;
     let sdk = moto.sdk().await;
     let err = discovery()
         .run(&sdk, &CallCounter::default(), &|_| {})
@@ -82,8 +90,8 @@ async fn no_organization_is_a_clear_error() {
 }
 
 /// An Organizations look-alike: 25 accounts under the root, served 4 per page with an empty
-/// page (and a NextToken) in the middle. The first attempt of every distinct request is
-/// throttled the way AWS does it (HTTP 400, TooManyRequestsException).
+/// page (and a `NextToken`) in the middle. The first attempt of every distinct request is
+/// throttled the way AWS does it (HTTP 400, `TooManyRequestsException`).
 fn flaky_org() -> impl Fn(&Request, usize) -> Response + Send + Sync + 'static {
     let seen = Mutex::new(HashSet::new());
     move |req, _| {
@@ -105,11 +113,11 @@ fn flaky_org() -> impl Fn(&Request, usize) -> Response + Send + Sync + 'static {
 fn org_page(req: &Request) -> Response {
     let body = req.json();
     match req.operation().as_str() {
-        "ListRoots" => Response::json(json!({"Roots": [{"Id": "r-flak", "Name": "Root"}]})),
+        "ListRoots" => Response::json(&json!({"Roots": [{"Id": "r-flak", "Name": "Root"}]})),
         "DescribeOrganization" => Response::json(
-            json!({"Organization": {"Id": "o-flaky", "MasterAccountId": "111111111111"}}),
+            &json!({"Organization": {"Id": "o-flaky", "MasterAccountId": "111111111111"}}),
         ),
-        "ListOrganizationalUnitsForParent" => Response::json(json!({"OrganizationalUnits": []})),
+        "ListOrganizationalUnitsForParent" => Response::json(&json!({"OrganizationalUnits": []})),
         "ListAccountsForParent" => {
             let page: usize = body["NextToken"]
                 .as_str()
@@ -138,10 +146,10 @@ fn org_page(req: &Request) -> Response {
             if more {
                 out["NextToken"] = json!(format!("p{}", page + 1));
             }
-            Response::json(out)
+            Response::json(&out)
         }
         "ListTagsForResource" => Response::json(
-            json!({"Tags": [{"Key": "owner", "Value": body["ResourceId"].as_str().unwrap_or("")}]}),
+            &json!({"Tags": [{"Key": "owner", "Value": body["ResourceId"].as_str().unwrap_or("")}]}),
         ),
         other => Response::aws_error(400, "InvalidInputException", &format!("unexpected {other}")),
     }
@@ -169,7 +177,10 @@ async fn throttling_is_retried_and_empty_pages_are_followed() {
         2 * counter.calls(),
         "each call was throttled once and retried once"
     );
-    assert!(server.count("ListAccountsForParent") >= 8, "every page requested");
+    assert!(
+        server.count("ListAccountsForParent") >= 8,
+        "every page requested"
+    );
 }
 
 #[tokio::test]

@@ -64,10 +64,18 @@ pub enum AwsError {
         action: &'static str,
         message: String,
     },
-    #[error("cannot reach AWS for {action}: {detail}. Check the network, proxy or endpoint settings")]
-    Network { action: &'static str, detail: String },
+    #[error(
+        "cannot reach AWS for {action}: {detail}. Check the network, proxy or endpoint settings"
+    )]
+    Network {
+        action: &'static str,
+        detail: String,
+    },
     #[error("AWS answered {action} with something awsnav cannot read: {detail}")]
-    BadResponse { action: &'static str, detail: String },
+    BadResponse {
+        action: &'static str,
+        detail: String,
+    },
     #[error("{action} failed: {code}: {message}")]
     Service {
         action: &'static str,

@@ -77,7 +77,12 @@ impl Discovery {
             .send()
             .await
             .map_err(|e| ctx.classify("organizations:ListRoots", &e))?;
-        let Some(root_id) = roots.roots().first().and_then(|r| r.id()).map(str::to_owned) else {
+        let Some(root_id) = roots
+            .roots()
+            .first()
+            .and_then(|r| r.id())
+            .map(str::to_owned)
+        else {
             return Err(AwsError::BadResponse {
                 action: "organizations:ListRoots",
                 detail: "the organization has no root".into(),
@@ -142,7 +147,7 @@ impl Discovery {
     }
 }
 
-/// The organization id and management account; `None`s when DescribeOrganization is denied
+/// The organization id and management account; `None`s when `DescribeOrganization` is denied
 /// (a delegated administrator may list without describing).
 async fn describe(
     client: &Client,
@@ -172,13 +177,23 @@ fn spawn_parent(
     ctx: &Arc<ErrorContext>,
     parent: &str,
 ) {
-    let (c, l, x, p) = (client.clone(), limit.clone(), ctx.clone(), parent.to_owned());
+    let (c, l, x, p) = (
+        client.clone(),
+        limit.clone(),
+        ctx.clone(),
+        parent.to_owned(),
+    );
     tasks.spawn(async move {
         let _permit = l.acquire_owned().await;
         let ous = list_ous(&c, &x, &p).await?;
         Ok(Found::Ous(ous))
     });
-    let (c, l, x, p) = (client.clone(), limit.clone(), ctx.clone(), parent.to_owned());
+    let (c, l, x, p) = (
+        client.clone(),
+        limit.clone(),
+        ctx.clone(),
+        parent.to_owned(),
+    );
     tasks.spawn(async move {
         let _permit = l.acquire_owned().await;
         list_accounts(&c, &x, &p).await.map(Found::Accounts)
@@ -200,7 +215,11 @@ fn spawn_tags(
     });
 }
 
-async fn list_ous(client: &Client, ctx: &ErrorContext, parent: &str) -> Result<Vec<OrgUnit>, AwsError> {
+async fn list_ous(
+    client: &Client,
+    ctx: &ErrorContext,
+    parent: &str,
+) -> Result<Vec<OrgUnit>, AwsError> {
     let mut out = Vec::new();
     let mut pages = client
         .list_organizational_units_for_parent()
@@ -241,7 +260,11 @@ async fn list_accounts(
             };
             // `State` supersedes the deprecated `Status`; older endpoints only send `Status`.
             let status = a.state().map_or_else(
-                || a.status().map_or(AccountStatus::Unknown, |s| AccountStatus::from_api(s.as_str())),
+                || {
+                    a.status().map_or(AccountStatus::Unknown, |s| {
+                        AccountStatus::from_api(s.as_str())
+                    })
+                },
                 |s| AccountStatus::from_api(s.as_str()),
             );
             out.push(Account {

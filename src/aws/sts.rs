@@ -5,7 +5,7 @@ use aws_config::SdkConfig;
 use super::{AwsError, CallCounter, ErrorContext};
 use crate::model::CallerIdentity;
 
-/// GetCallerIdentity with the given config.
+/// `GetCallerIdentity` with the given config.
 ///
 /// # Errors
 /// An [`AwsError`] when there are no usable credentials or STS cannot be reached.

@@ -29,10 +29,10 @@ pub struct Binding {
     pub keys: &'static [Key],
     pub action: Action,
     pub contexts: &'static [Context],
-    /// Short text for the hint bar and the help screen.
+    /// What the binding does, for the help screen.
     pub help: &'static str,
-    /// Shown in the hint bar (the help screen shows every binding).
-    pub hint: bool,
+    /// A word or two for the hint bar; empty: not shown there (help shows every binding).
+    pub hint: &'static str,
 }
 
 use Context::{Browse, Help, SearchInput};
@@ -41,24 +41,24 @@ use Key::{Char, Code, Ctrl};
 /// Every key binding. The help overlay and the hint bar are generated from this table.
 #[rustfmt::skip]
 pub const BINDINGS: &[Binding] = &[
-    Binding { keys: &[Char('j'), Code(KeyCode::Down)], action: Action::Down, contexts: &[Browse], help: "move down", hint: false },
-    Binding { keys: &[Char('k'), Code(KeyCode::Up)], action: Action::Up, contexts: &[Browse], help: "move up", hint: false },
-    Binding { keys: &[Code(KeyCode::Down), Ctrl('n')], action: Action::Down, contexts: &[SearchInput], help: "next result", hint: false },
-    Binding { keys: &[Code(KeyCode::Up), Ctrl('p')], action: Action::Up, contexts: &[SearchInput], help: "previous result", hint: false },
-    Binding { keys: &[Code(KeyCode::PageDown), Ctrl('d')], action: Action::PageDown, contexts: &[Browse, SearchInput], help: "page down", hint: false },
-    Binding { keys: &[Code(KeyCode::PageUp), Ctrl('u')], action: Action::PageUp, contexts: &[Browse, SearchInput], help: "page up", hint: false },
-    Binding { keys: &[Char('g'), Code(KeyCode::Home)], action: Action::Top, contexts: &[Browse], help: "go to top", hint: false },
-    Binding { keys: &[Char('G'), Code(KeyCode::End)], action: Action::Bottom, contexts: &[Browse], help: "go to bottom", hint: false },
-    Binding { keys: &[Code(KeyCode::Enter)], action: Action::Open, contexts: &[Browse], help: "expand OU / show hit in tree", hint: true },
-    Binding { keys: &[Char('l'), Code(KeyCode::Right)], action: Action::Expand, contexts: &[Browse], help: "expand", hint: false },
-    Binding { keys: &[Char('h'), Code(KeyCode::Left)], action: Action::Collapse, contexts: &[Browse], help: "collapse / go to parent", hint: true },
-    Binding { keys: &[Char('/')], action: Action::Search, contexts: &[Browse], help: "fuzzy search", hint: true },
-    Binding { keys: &[Code(KeyCode::Enter)], action: Action::Open, contexts: &[SearchInput], help: "browse the results", hint: true },
-    Binding { keys: &[Code(KeyCode::Esc)], action: Action::Back, contexts: &[Browse, SearchInput, Help], help: "back / clear search", hint: true },
-    Binding { keys: &[Char('r')], action: Action::Refresh, contexts: &[Browse], help: "refresh from AWS", hint: true },
-    Binding { keys: &[Char('?')], action: Action::Help, contexts: &[Browse, Help], help: "help", hint: true },
-    Binding { keys: &[Char('q')], action: Action::Quit, contexts: &[Browse, Help], help: "quit", hint: true },
-    Binding { keys: &[Ctrl('c')], action: Action::Quit, contexts: &[Browse, SearchInput, Help], help: "quit", hint: false },
+    Binding { keys: &[Char('j'), Code(KeyCode::Down)], action: Action::Down, contexts: &[Browse], help: "move down", hint: "" },
+    Binding { keys: &[Char('k'), Code(KeyCode::Up)], action: Action::Up, contexts: &[Browse], help: "move up", hint: "" },
+    Binding { keys: &[Code(KeyCode::Down), Ctrl('n')], action: Action::Down, contexts: &[SearchInput], help: "next result", hint: "" },
+    Binding { keys: &[Code(KeyCode::Up), Ctrl('p')], action: Action::Up, contexts: &[SearchInput], help: "previous result", hint: "" },
+    Binding { keys: &[Code(KeyCode::PageDown), Ctrl('d')], action: Action::PageDown, contexts: &[Browse, SearchInput], help: "page down", hint: "" },
+    Binding { keys: &[Code(KeyCode::PageUp), Ctrl('u')], action: Action::PageUp, contexts: &[Browse, SearchInput], help: "page up", hint: "" },
+    Binding { keys: &[Char('g'), Code(KeyCode::Home)], action: Action::Top, contexts: &[Browse], help: "go to top", hint: "" },
+    Binding { keys: &[Char('G'), Code(KeyCode::End)], action: Action::Bottom, contexts: &[Browse], help: "go to bottom", hint: "" },
+    Binding { keys: &[Code(KeyCode::Enter)], action: Action::Open, contexts: &[Browse], help: "expand OU / show hit in tree", hint: "open" },
+    Binding { keys: &[Char('l'), Code(KeyCode::Right)], action: Action::Expand, contexts: &[Browse], help: "expand", hint: "" },
+    Binding { keys: &[Char('h'), Code(KeyCode::Left)], action: Action::Collapse, contexts: &[Browse], help: "collapse / go to parent", hint: "collapse" },
+    Binding { keys: &[Char('/')], action: Action::Search, contexts: &[Browse], help: "fuzzy search", hint: "search" },
+    Binding { keys: &[Code(KeyCode::Enter)], action: Action::Open, contexts: &[SearchInput], help: "browse the results", hint: "browse results" },
+    Binding { keys: &[Code(KeyCode::Esc)], action: Action::Back, contexts: &[Browse, SearchInput, Help], help: "back / clear search", hint: "back" },
+    Binding { keys: &[Char('r')], action: Action::Refresh, contexts: &[Browse], help: "refresh from AWS", hint: "refresh" },
+    Binding { keys: &[Char('?')], action: Action::Help, contexts: &[Browse, Help], help: "help", hint: "help" },
+    Binding { keys: &[Char('q')], action: Action::Quit, contexts: &[Browse, Help], help: "quit", hint: "quit" },
+    Binding { keys: &[Ctrl('c')], action: Action::Quit, contexts: &[Browse, SearchInput, Help], help: "quit", hint: "" },
 ];
 
 /// The action a key event means in `context`, if any.
@@ -107,11 +107,14 @@ pub fn key_label(key: Key) -> String {
 #[must_use]
 pub fn hints(context: Context) -> Vec<(String, &'static str)> {
     let mut out: Vec<(String, &'static str)> = Vec::new();
-    for b in BINDINGS.iter().filter(|b| b.hint && b.contexts.contains(&context)) {
-        if out.iter().any(|(_, h)| *h == b.help) {
+    for b in BINDINGS
+        .iter()
+        .filter(|b| !b.hint.is_empty() && b.contexts.contains(&context))
+    {
+        if out.iter().any(|(_, h)| *h == b.hint) {
             continue;
         }
-        out.push((key_label(b.keys[0]), b.help));
+        out.push((key_label(b.keys[0]), b.hint));
     }
     out
 }
@@ -141,8 +144,14 @@ mod tests {
     fn vim_and_arrow_keys_move() {
         assert_eq!(lookup(Browse, &key(KeyCode::Char('j'))), Some(Action::Down));
         assert_eq!(lookup(Browse, &key(KeyCode::Down)), Some(Action::Down));
-        assert_eq!(lookup(Browse, &key(KeyCode::Char('G'))), Some(Action::Bottom));
-        assert_eq!(lookup(Browse, &key(KeyCode::Char('l'))), Some(Action::Expand));
+        assert_eq!(
+            lookup(Browse, &key(KeyCode::Char('G'))),
+            Some(Action::Bottom)
+        );
+        assert_eq!(
+            lookup(Browse, &key(KeyCode::Char('l'))),
+            Some(Action::Expand)
+        );
     }
 
     #[test]
@@ -176,7 +185,7 @@ mod tests {
     #[test]
     fn hints_come_from_the_table() {
         let h = hints(Browse);
-        assert!(h.contains(&("/".to_owned(), "fuzzy search")));
+        assert!(h.contains(&("/".to_owned(), "search")));
         assert!(h.contains(&("q".to_owned(), "quit")));
         assert_eq!(h.iter().filter(|(_, t)| *t == "quit").count(), 1);
     }

@@ -147,7 +147,10 @@ pub async fn run(app: App) -> io::Result<()> {
     Ok(())
 }
 
-fn spawn_clock(tx: mpsc::UnboundedSender<Msg>, clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>) {
+fn spawn_clock(
+    tx: mpsc::UnboundedSender<Msg>,
+    clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
+) {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(Duration::from_secs(1));
         loop {

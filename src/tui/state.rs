@@ -93,9 +93,15 @@ impl Data {
 pub enum Row {
     Root,
     /// Index into `org.org_units`.
-    Ou { ou: usize, depth: u16 },
+    Ou {
+        ou: usize,
+        depth: u16,
+    },
     /// Index into `org.accounts`.
-    Account { account: usize, depth: u16 },
+    Account {
+        account: usize,
+        depth: u16,
+    },
 }
 
 /// A selected line and the first line shown.
@@ -567,8 +573,8 @@ fn row_key(data: &Data, row: Row) -> String {
 fn same_row(a: Row, b: Row) -> bool {
     match (a, b) {
         (Row::Root, Row::Root) => true,
-        (Row::Ou { ou: x, .. }, Row::Ou { ou: y, .. }) => x == y,
-        (Row::Account { account: x, .. }, Row::Account { account: y, .. }) => x == y,
+        (Row::Ou { ou: x, .. }, Row::Ou { ou: y, .. })
+        | (Row::Account { account: x, .. }, Row::Account { account: y, .. }) => x == y,
         _ => false,
     }
 }

@@ -1,5 +1,5 @@
 //! A loopback HTTP server that answers like AWS does, for faults moto cannot produce
-//! (throttling, access denied, empty pages with a NextToken, garbage bodies).
+//! (throttling, access denied, empty pages with a `NextToken`, garbage bodies).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
@@ -48,7 +48,7 @@ pub struct Response {
 }
 
 impl Response {
-    pub fn json(body: serde_json::Value) -> Self {
+    pub fn json(body: &serde_json::Value) -> Self {
         Self {
             status: 200,
             content_type: "application/x-amz-json-1.1",
@@ -73,7 +73,7 @@ impl Response {
         }
     }
 
-    /// STS GetCallerIdentity (query protocol, XML).
+    /// STS `GetCallerIdentity` (query protocol, XML).
     pub fn sts_identity(account: &str, arn: &str) -> Self {
         Self::raw(
             200,
@@ -109,7 +109,7 @@ impl FaultServer {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
                 let (log, handler) = (server_log.clone(), handler.clone());
-                std::thread::spawn(move || serve(stream, &log, &*handler));
+                std::thread::spawn(move || serve(&stream, &log, &*handler));
             }
         });
         Self { url, log }
@@ -127,7 +127,7 @@ impl FaultServer {
     }
 }
 
-fn serve(stream: TcpStream, log: &Mutex<Vec<Request>>, handler: &Handler) {
+fn serve(stream: &TcpStream, log: &Mutex<Vec<Request>>, handler: &Handler) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     loop {
         let mut first = String::new();
@@ -180,7 +180,8 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Request>>, handler: &Handler) {
             response.content_type,
             response.body.len()
         );
-        if out.write_all(head.as_bytes()).is_err() || out.write_all(response.body.as_bytes()).is_err()
+        if out.write_all(head.as_bytes()).is_err()
+            || out.write_all(response.body.as_bytes()).is_err()
         {
             return;
         }

@@ -9,7 +9,7 @@ use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -24,7 +24,7 @@ pub struct Moto {
 }
 
 static MOTO: OnceLock<Moto> = OnceLock::new();
-static SERIAL: Mutex<()> = Mutex::new(());
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The moto server for this test binary (started on first use).
 pub fn moto() -> &'static Moto {
@@ -32,8 +32,8 @@ pub fn moto() -> &'static Moto {
 }
 
 /// Tests that change moto's state hold this for their whole run, and start from a reset.
-pub fn exclusive_moto() -> (MutexGuard<'static, ()>, &'static Moto) {
-    let guard = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+pub async fn exclusive_moto() -> (tokio::sync::MutexGuard<'static, ()>, &'static Moto) {
+    let guard = SERIAL.lock().await;
     let moto = moto();
     moto.reset();
     (guard, moto)
@@ -145,7 +145,10 @@ pub fn http(method: &str, base: &str, path: &str, body: &str) -> std::io::Result
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    let body = raw.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let body = raw
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     Ok((status, body))
 }
 
@@ -171,8 +174,8 @@ pub struct SeededAccount {
 
 impl SeededOrg {
     /// The fewest Organizations requests that can read this tree with awsnav's walk:
-    /// ListRoots + DescribeOrganization + per parent the pages of OUs and accounts (≥1 each,
-    /// 20 per page) + one ListTagsForResource per account.
+    /// `ListRoots` + `DescribeOrganization` + per parent the pages of OUs and accounts (at
+    /// least one each, 20 per page) + one `ListTagsForResource` per account.
     pub fn minimum_org_calls(&self) -> usize {
         let pages = |n: usize| n.div_ceil(20).max(1);
         2 + self
@@ -201,7 +204,12 @@ impl OuSpec {
     }
 
     pub fn total_accounts(&self) -> usize {
-        self.accounts + self.children.iter().map(OuSpec::total_accounts).sum::<usize>()
+        self.accounts
+            + self
+                .children
+                .iter()
+                .map(OuSpec::total_accounts)
+                .sum::<usize>()
     }
 
     pub fn total_ous(&self) -> usize {
@@ -244,7 +252,9 @@ pub async fn seed_org(sdk: &SdkConfig, tree: &[OuSpec], root_accounts: usize) ->
     let management = seeded.accounts.len();
     let mut seq = 0;
     create_accounts(&client, &mut seeded, &root_id, &[], root_accounts, &mut seq).await;
-    seeded.per_parent.insert(root_id.clone(), (root_accounts + management, tree.len()));
+    seeded
+        .per_parent
+        .insert(root_id.clone(), (root_accounts + management, tree.len()));
     let mut stack: Vec<(String, Vec<String>, &OuSpec)> =
         tree.iter().map(|s| (root_id.clone(), vec![], s)).collect();
     while let Some((parent, path, spec)) = stack.pop() {
@@ -259,7 +269,15 @@ pub async fn seed_org(sdk: &SdkConfig, tree: &[OuSpec], root_accounts: usize) ->
         seeded.ous += 1;
         let mut ou_path = path.clone();
         ou_path.push(spec.name.clone());
-        create_accounts(&client, &mut seeded, &ou_id, &ou_path, spec.accounts, &mut seq).await;
+        create_accounts(
+            &client,
+            &mut seeded,
+            &ou_id,
+            &ou_path,
+            spec.accounts,
+            &mut seq,
+        )
+        .await;
         seeded
             .per_parent
             .insert(ou_id.clone(), (spec.accounts, spec.children.len()));
@@ -366,7 +384,9 @@ pub fn large_tree() -> Vec<OuSpec> {
         OuSpec::new(
             "Sandbox",
             0,
-            (0..22).map(|i| OuSpec::new(&format!("Sandbox{i:02}"), 4, vec![])).collect(),
+            (0..22)
+                .map(|i| OuSpec::new(&format!("Sandbox{i:02}"), 4, vec![]))
+                .collect(),
         ),
         OuSpec::new("Infrastructure", 61, vec![]),
     ]
@@ -382,13 +402,20 @@ impl AwsnavCmd {
     pub fn new() -> Self {
         let home = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(home.path().join(".aws")).unwrap();
-        std::fs::write(home.path().join(".aws/config"), "[default]\nregion = us-east-1\n").unwrap();
+        std::fs::write(
+            home.path().join(".aws/config"),
+            "[default]\nregion = us-east-1\n",
+        )
+        .unwrap();
         let h = home.path().display().to_string();
         let envs = vec![
             ("HOME".into(), h.clone()),
             ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
             ("AWS_CONFIG_FILE".into(), format!("{h}/.aws/config")),
-            ("AWS_SHARED_CREDENTIALS_FILE".into(), format!("{h}/.aws/credentials")),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE".into(),
+                format!("{h}/.aws/credentials"),
+            ),
             ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
             ("AWSNAV_CONFIG".into(), format!("{h}/awsnav/config.toml")),
             ("AWSNAV_CACHE_DIR".into(), format!("{h}/awsnav/cache")),

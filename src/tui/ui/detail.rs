@@ -62,7 +62,8 @@ fn account_lines(data: &Data, index: usize) -> Vec<Line<'_>> {
         ),
         field(
             "Joined",
-            a.joined.map_or_else(|| "unknown".to_owned(), |j| j.date().to_string()),
+            a.joined
+                .map_or_else(|| "unknown".to_owned(), |j| j.date().to_string()),
         ),
     ];
     if org.management_account_id.as_ref() == Some(&a.id) {
@@ -98,8 +99,14 @@ fn ou_lines(data: &Data, ou: usize) -> Vec<Line<'_>> {
         Line::from(""),
         field("OU id", unit.id.as_str()),
         field("Path", path.join(" / ")),
-        field("Accounts", format!("{} (all levels)", data.tree.ou_account_count(ou))),
-        field("Directly", data.tree.child_accounts(&unit.id).len().to_string()),
+        field(
+            "Accounts",
+            format!("{} (all levels)", data.tree.ou_account_count(ou)),
+        ),
+        field(
+            "Directly",
+            data.tree.child_accounts(&unit.id).len().to_string(),
+        ),
         field("Sub-OUs", data.tree.child_ous(&unit.id).len().to_string()),
     ]
 }
@@ -122,7 +129,11 @@ fn root_lines(data: &Data) -> Vec<Line<'_>> {
             .map_or(String::new(), |a| format!(" ({})", a.name));
         lines.push(field("Mgmt", format!("{m}{name}")));
     }
-    let inactive = org.accounts.iter().filter(|a| !a.status.is_active()).count();
+    let inactive = org
+        .accounts
+        .iter()
+        .filter(|a| !a.status.is_active())
+        .count();
     lines.push(field("Accounts", org.accounts.len().to_string()));
     lines.push(field("Inactive", inactive.to_string()));
     lines.push(field("OUs", org.org_units.len().to_string()));

@@ -27,7 +27,9 @@ pub fn draw(frame: &mut Frame<'_>, screen: Rect) {
         "Esc, ? or q closes this help",
         theme::muted(),
     )));
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX).min(screen.height);
+    let height = u16::try_from(lines.len() + 2)
+        .unwrap_or(u16::MAX)
+        .min(screen.height);
     let width = 54.min(screen.width);
     let area = Rect::new(
         screen.x + (screen.width - width) / 2,

@@ -87,7 +87,11 @@ fn tree_line<'a>(state: &'a State, data: &'a Data, row: Row, width: usize) -> Li
     let org = &data.inventory.org;
     match row {
         Row::Root => {
-            let marker = if state.expanded.contains(&org.root_id) { "▾ " } else { "▸ " };
+            let marker = if state.expanded.contains(&org.root_id) {
+                "▾ "
+            } else {
+                "▸ "
+            };
             let mut spans = vec![
                 Span::styled(marker, theme::root()),
                 Span::styled("Root", theme::root()),
@@ -100,7 +104,11 @@ fn tree_line<'a>(state: &'a State, data: &'a Data, row: Row, width: usize) -> Li
         }
         Row::Ou { ou, depth } => {
             let unit = &org.org_units[ou];
-            let marker = if state.expanded.contains(&unit.id) { "▾ " } else { "▸ " };
+            let marker = if state.expanded.contains(&unit.id) {
+                "▾ "
+            } else {
+                "▸ "
+            };
             let indent = "  ".repeat(usize::from(depth));
             let count = data.tree.ou_account_count(ou);
             let name_room = width.saturating_sub(indent.len() + 2 + 8);
@@ -134,7 +142,14 @@ fn account_cells<'a>(state: &'a State, data: &'a Data, a: &'a Account) -> Vec<Sp
     let mut spans = vec![
         Span::styled(name, style),
         Span::raw(" ".repeat(pad + 1)),
-        Span::styled(a.id.as_str(), if a.status.is_active() { theme::muted() } else { style }),
+        Span::styled(
+            a.id.as_str(),
+            if a.status.is_active() {
+                theme::muted()
+            } else {
+                style
+            },
+        ),
     ];
     if management {
         spans.push(Span::styled(" ◆mgmt", theme::label()));
@@ -167,10 +182,19 @@ fn draw_results(frame: &mut Frame<'_>, data: &Data, search: &SearchState, area: 
             theme::muted(),
         )));
     } else if search.hits.is_empty() {
-        lines.push(Line::from(Span::styled("no matching account", theme::muted())));
+        lines.push(Line::from(Span::styled(
+            "no matching account",
+            theme::muted(),
+        )));
     }
     let org = &data.inventory.org;
-    for (i, hit) in search.hits.iter().enumerate().skip(cursor.offset).take(height) {
+    for (i, hit) in search
+        .hits
+        .iter()
+        .enumerate()
+        .skip(cursor.offset)
+        .take(height)
+    {
         let a = &org.accounts[hit.account];
         let hl = hit.highlights.clone().unwrap_or_default();
         let base = if a.status.is_active() {
@@ -180,17 +204,29 @@ fn draw_results(frame: &mut Frame<'_>, data: &Data, search: &SearchState, area: 
         };
         let name = fit(&a.name, NAME_WIDTH);
         let pad = NAME_WIDTH.saturating_sub(unicode_width::UnicodeWidthStr::width(name.as_str()));
-        let name_positions: Vec<usize> = if name == a.name { hl.name.clone() } else { Vec::new() };
-        let mut spans = highlighted_owned(name, &name_positions, base);
+        let name_positions: Vec<usize> = if name == a.name {
+            hl.name.clone()
+        } else {
+            Vec::new()
+        };
+        let mut spans = highlighted_owned(&name, &name_positions, base);
         spans.push(Span::raw(" ".repeat(pad + 1)));
         spans.push(Span::styled(a.id.as_str(), theme::muted()));
         spans.push(Span::raw("  "));
         let path = data.tree.account_path(hit.account).join("/");
-        let path = if path.is_empty() { "(root)".to_owned() } else { path };
+        let path = if path.is_empty() {
+            "(root)".to_owned()
+        } else {
+            path
+        };
         let room = width.saturating_sub(NAME_WIDTH + 16);
         let shown = fit(&path, room);
-        let path_positions = if shown == path { hl.path.clone() } else { Vec::new() };
-        spans.extend(highlighted_owned(shown, &path_positions, theme::label()));
+        let path_positions = if shown == path {
+            hl.path.clone()
+        } else {
+            Vec::new()
+        };
+        spans.extend(highlighted_owned(&shown, &path_positions, theme::label()));
         if !a.status.is_active() {
             spans.push(Span::styled(format!(" {}", a.status.as_str()), base));
         }
@@ -203,12 +239,20 @@ fn draw_results(frame: &mut Frame<'_>, data: &Data, search: &SearchState, area: 
             line
         });
     }
-    let title = format!("Search · {} of {} accounts", search.hits.len(), org.accounts.len());
+    let title = format!(
+        "Search · {} of {} accounts",
+        search.hits.len(),
+        org.accounts.len()
+    );
     frame.render_widget(Paragraph::new(lines).block(pane(&title)), area);
 }
 
-fn highlighted_owned(text: String, positions: &[usize], base: ratatui::style::Style) -> Vec<Span<'static>> {
-    highlighted(&text, positions, base)
+fn highlighted_owned(
+    text: &str,
+    positions: &[usize],
+    base: ratatui::style::Style,
+) -> Vec<Span<'static>> {
+    highlighted(text, positions, base)
         .into_iter()
         .map(|s| Span::styled(s.content.into_owned(), s.style))
         .collect()

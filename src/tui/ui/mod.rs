@@ -39,7 +39,7 @@ pub fn areas(state: &State) -> Areas {
     .areas(area);
     if area.width >= DETAIL_MIN_WIDTH {
         let [list, detail] =
-            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
+            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)])
                 .areas(main);
         Areas {
             banner,
@@ -114,7 +114,11 @@ fn pane(title: &str) -> Block<'_> {
 }
 
 /// Splits `text` into spans, styling the characters at `positions` (char indices).
-fn highlighted<'a>(text: &'a str, positions: &[usize], base: ratatui::style::Style) -> Vec<Span<'a>> {
+fn highlighted<'a>(
+    text: &'a str,
+    positions: &[usize],
+    base: ratatui::style::Style,
+) -> Vec<Span<'a>> {
     if positions.is_empty() {
         return vec![Span::styled(text, base)];
     }
@@ -124,14 +128,22 @@ fn highlighted<'a>(text: &'a str, positions: &[usize], base: ratatui::style::Sty
     for (i, c) in text.chars().enumerate() {
         let hit = positions.binary_search(&i).is_ok();
         if hit != current_hit && !current.is_empty() {
-            let style = if current_hit { base.patch(theme::matched()) } else { base };
+            let style = if current_hit {
+                base.patch(theme::matched())
+            } else {
+                base
+            };
             spans.push(Span::styled(std::mem::take(&mut current), style));
         }
         current_hit = hit;
         current.push(c);
     }
     if !current.is_empty() {
-        let style = if current_hit { base.patch(theme::matched()) } else { base };
+        let style = if current_hit {
+            base.patch(theme::matched())
+        } else {
+            base
+        };
         spans.push(Span::styled(current, style));
     }
     spans

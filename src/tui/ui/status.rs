@@ -1,5 +1,7 @@
 //! The status bar (who, which profile, how fresh) and the key hint bar.
 
+use std::fmt::Write as _;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -12,8 +14,12 @@ use crate::tui::state::State;
 
 pub fn draw_status(frame: &mut Frame<'_>, state: &State, area: Rect) {
     let mut left = format!(" {} ", state.status.source);
-    if let Some(id) = state.data.as_ref().and_then(|d| d.inventory.identity.as_ref()) {
-        left.push_str(&format!("│ {} │ {} ", id.account, id.arn));
+    if let Some(id) = state
+        .data
+        .as_ref()
+        .and_then(|d| d.inventory.identity.as_ref())
+    {
+        let _ = write!(left, "│ {} │ {} ", id.account, id.arn);
     }
     let right = if let Some(p) = &state.status.syncing {
         let (done, known) = p.done_and_known();

@@ -29,7 +29,9 @@ pub fn matched() -> Style {
 }
 
 pub fn selected() -> Style {
-    Style::new().bg(Color::DarkGray).add_modifier(Modifier::BOLD)
+    Style::new()
+        .bg(Color::DarkGray)
+        .add_modifier(Modifier::BOLD)
 }
 
 pub fn label() -> Style {

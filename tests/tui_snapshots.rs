@@ -1,0 +1,135 @@
+//! Screen snapshots of the TUI on the demo organization, driven by keys, at a fixed size.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use awsnav::demo;
+use awsnav::tui::state::{Msg, State};
+use awsnav::tui::ui;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
+
+fn demo_state(width: u16, height: u16) -> State {
+    let inv = demo::inventory(NOW - time::Duration::minutes(3));
+    State::new(
+        Some(inv),
+        "demo",
+        vec!["env".into(), "team".into()],
+        NOW,
+        (width, height),
+    )
+}
+
+fn keys(state: &mut State, keys: &str) {
+    for c in keys.chars() {
+        let code = match c {
+            '⏎' => KeyCode::Enter,
+            '⎋' => KeyCode::Esc,
+            '↓' => KeyCode::Down,
+            c => KeyCode::Char(c),
+        };
+        state.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+}
+
+fn screen(state: &State) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(state.size.0, state.size.1)).unwrap();
+    terminal.draw(|f| ui::draw(f, state)).unwrap();
+    terminal.backend().to_string()
+}
+
+#[test]
+fn tree() {
+    let state = demo_state(110, 24);
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn expanded_ou() {
+    let mut state = demo_state(110, 30);
+    // Down to Workloads (last top-level OU), expand it, then into Prod and expand that.
+    keys(&mut state, "jjjjjjllll");
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn search_with_results() {
+    let mut state = demo_state(110, 24);
+    keys(&mut state, "/payprod");
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn search_by_ou_path() {
+    let mut state = demo_state(110, 16);
+    keys(&mut state, "/Sandbox");
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn detail_pane_of_an_account() {
+    let mut state = demo_state(110, 24);
+    keys(&mut state, "/log-archive⏎⏎");
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn suspended_accounts_are_marked() {
+    let mut state = demo_state(110, 20);
+    keys(&mut state, "/Suspended⏎⏎");
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn help_overlay() {
+    let mut state = demo_state(110, 34);
+    keys(&mut state, "?");
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn error_banner_keeps_the_data() {
+    let mut state = demo_state(110, 16);
+    keys(&mut state, "r");
+    state.update(Msg::SyncFinished(Err(
+        "AWS Organizations is not enabled for this account (Your account is not a member of an organization.)".into(),
+    )));
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn first_start_without_data_shows_what_to_do() {
+    let mut state = State::new(None, "mgmt", vec![], NOW, (100, 12));
+    state.update(Msg::SyncFinished(Err(
+        "no AWS credentials found for profile `mgmt`".into(),
+    )));
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn refreshing_shows_progress() {
+    let mut state = demo_state(100, 10);
+    keys(&mut state, "r");
+    state.update(Msg::SyncProgress(awsnav::aws::org::SyncProgress {
+        ous_found: 12,
+        parents_listed: 10,
+        parents_total: 13,
+        accounts_found: 40,
+        tags_fetched: 22,
+        api_calls: 37,
+    }));
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn tiny_terminal_does_not_panic() {
+    for (w, h) in [(1, 1), (20, 5), (40, 3), (300, 100)] {
+        let mut state = demo_state(w, h);
+        keys(&mut state, "jjlG/pay↓⏎");
+        let text = screen(&state);
+        assert_eq!(text.lines().count(), usize::from(h), "{w}x{h}");
+    }
+}
