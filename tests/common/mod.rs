@@ -455,6 +455,23 @@ impl AwsnavCmd {
         cmd
     }
 
+    /// A shell command line running awsnav with this environment (for tmux).
+    pub fn shell_command(&self, args: &[&str]) -> String {
+        let quote = |v: &str| {
+            assert!(!v.contains('\''), "cannot quote {v}");
+            format!("'{v}'")
+        };
+        let mut parts = vec![
+            "env".to_owned(),
+            "-i".to_owned(),
+            "TERM=xterm-256color".to_owned(),
+        ];
+        parts.extend(self.envs.iter().map(|(k, v)| format!("{k}={}", quote(v))));
+        parts.push(quote(env!("CARGO_BIN_EXE_awsnav")));
+        parts.extend(args.iter().map(|a| quote(a)));
+        parts.join(" ")
+    }
+
     pub fn run(&self, args: &[&str]) -> Output {
         self.command(args).output().unwrap()
     }

@@ -1,0 +1,186 @@
+//! The real binary as a person uses it: started in tmux against moto, keys sent, screen read.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{AwsnavCmd, OuSpec};
+
+/// A detached tmux session on a private server socket, killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(command: &str, width: u16, height: u16) -> Self {
+        let socket = format!("awsnav-test-{}-{}", std::process::id(), rand_suffix());
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+            ])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            .arg(command)
+            .status()
+            .unwrap_or_else(|e| {
+                panic!("tmux is needed for end-to-end tests ({e}); scripts/test installs it")
+            });
+        assert!(status.success(), "tmux new-session failed");
+        Self { socket }
+    }
+
+    fn tmux(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        assert!(self.tmux(&args).status.success());
+    }
+
+    fn literal(&self, text: &str) {
+        assert!(
+            self.tmux(&["send-keys", "-t", "t", "-l", text])
+                .status
+                .success()
+        );
+    }
+
+    /// Waits until every needle is on screen; panics with the screen when it never is.
+    fn wait_for(&self, needles: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if needles.iter().all(|n| screen.contains(n)) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {needles:?}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn is_running(&self) -> bool {
+        self.tmux(&["has-session", "-t", "t"]).status.success()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+fn rand_suffix() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos())
+}
+
+fn tree() -> Vec<OuSpec> {
+    vec![
+        OuSpec::new(
+            "Workloads",
+            1,
+            vec![OuSpec::new(
+                "Prod",
+                1,
+                vec![OuSpec::new("Payments", 3, vec![])],
+            )],
+        ),
+        OuSpec::new("Security", 2, vec![]),
+    ]
+}
+
+#[tokio::test]
+async fn browse_search_and_quit_against_moto() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    common::seed_org(&moto.sdk().await, &tree(), 0).await;
+    let awsnav = AwsnavCmd::new().against(&moto.url);
+    let tmux = Tmux::start(&awsnav.shell_command(&[]), 120, 40);
+
+    // The seeded tree appears once the background sync is done.
+    let screen = tmux.wait_for(&["Workloads  (5)", "Security  (2)", "synced just now"]);
+    assert!(
+        screen.contains("123456789012"),
+        "caller identity shown:\n{screen}"
+    );
+    assert!(
+        screen.contains("Organization · 8 accounts · 4 OUs"),
+        "{screen}"
+    );
+
+    // Fuzzy search finds an account three levels down and shows its OU path.
+    tmux.keys(&["/"]);
+    tmux.literal("wlpay01");
+    let screen = tmux.wait_for(&["Search · 1 of 8", "workloads-prod-payments-01"]);
+    assert!(screen.contains("Workloads/Prod/Payments"), "{screen}");
+    assert!(
+        screen.contains("Workloads / Prod / Payments"),
+        "detail pane:\n{screen}"
+    );
+
+    // Enter twice reveals it in the tree, its OUs expanded.
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&[
+        "▾ Workloads",
+        "▾ Prod",
+        "▾ Payments",
+        "workloads-prod-payments-02",
+    ]);
+
+    // Help, then quit; the program ends and tmux closes the pane.
+    tmux.keys(&["?"]);
+    tmux.wait_for(&["Typing a search"]);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux.is_running() {
+        assert!(
+            Instant::now() < deadline,
+            "still running after q:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[tokio::test]
+async fn cached_tree_shows_when_aws_fails() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    common::seed_org(&moto.sdk().await, &tree(), 0).await;
+    let awsnav = AwsnavCmd::new().against(&moto.url);
+    assert!(awsnav.run(&["refresh"]).status.success());
+    moto.reset(); // the organization is gone: the next sync fails
+
+    let tmux = Tmux::start(&awsnav.shell_command(&[]), 100, 30);
+    let screen = tmux.wait_for(&["Workloads  (5)", "AWS Organizations is not enabled"]);
+    assert!(screen.contains("synced"), "{screen}");
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["C-c"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux.is_running() {
+        assert!(Instant::now() < deadline, "Ctrl-C did not quit");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
