@@ -145,7 +145,7 @@ impl Config {
             let (line, column) = e
                 .span()
                 .map_or((1, 1), |span| line_column(text, span.start));
-            let message = e.message().trim().to_owned();
+            let message = plain_types(e.message().trim());
             let fix = fix_for(&message);
             ConfigError::Invalid {
                 path: path.to_owned(),
@@ -207,6 +207,16 @@ fn is_region_name(s: &str) -> bool {
         && s.split('-').count() >= 3
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// serde speaks Rust ("usize", "a sequence"); the user wrote TOML.
+fn plain_types(message: &str) -> String {
+    message
+        .replace("expected usize", "expected a whole number")
+        .replace(
+            "expected a sequence",
+            "expected a list such as [\"a\", \"b\"]",
+        )
 }
 
 fn fix_for(message: &str) -> String {
