@@ -34,10 +34,17 @@ pub struct Hit {
 struct Entry {
     name: String,
     id: String,
-    path: String,
-    tags: String,
-    /// Lowercased fields, for the cheap subsequence pre-check.
-    folded: [String; 4],
+    /// Index into `SearchIndex::paths`: accounts in one OU share its path.
+    path: usize,
+    /// Index into `SearchIndex::tag_texts`: many accounts carry the same tag values.
+    tags: usize,
+    folded_name: String,
+}
+
+/// A string shared by many accounts, with its lowercased form for the pre-check.
+struct Shared {
+    text: String,
+    folded: String,
 }
 
 /// How many hits get their highlight positions computed up front.
@@ -49,6 +56,8 @@ const NAME_WEIGHT: i64 = 2;
 /// The searchable text of every account, built once per inventory.
 pub struct SearchIndex {
     entries: Vec<Entry>,
+    paths: Vec<Shared>,
+    tag_texts: Vec<Shared>,
     matcher: SkimMatcherV2,
 }
 
@@ -63,35 +72,32 @@ impl std::fmt::Debug for SearchIndex {
 impl SearchIndex {
     #[must_use]
     pub fn build(org: &Org, tree: &OrgTree) -> Self {
+        let mut paths = Interner::default();
+        let mut tag_texts = Interner::default();
         let entries = org
             .accounts
             .iter()
             .enumerate()
             .map(|(i, a)| {
-                let path = tree.account_path(i).join("/");
                 let tags = a
                     .tags
                     .values()
                     .map(String::as_str)
                     .collect::<Vec<_>>()
                     .join(" ");
-                let folded = [
-                    a.name.to_lowercase(),
-                    a.id.as_str().to_owned(),
-                    path.to_lowercase(),
-                    tags.to_lowercase(),
-                ];
                 Entry {
                     name: a.name.clone(),
                     id: a.id.as_str().to_owned(),
-                    path,
-                    tags,
-                    folded,
+                    path: paths.intern(tree.account_path(i).join("/")),
+                    tags: tag_texts.intern(tags),
+                    folded_name: a.name.to_lowercase(),
                 }
             })
             .collect();
         Self {
             entries,
+            paths: paths.items,
+            tag_texts: tag_texts.items,
             matcher: SkimMatcherV2::default().smart_case(),
         }
     }
@@ -121,7 +127,10 @@ impl SearchIndex {
     }
 
     fn rank(&self, query: &str, candidates: impl Iterator<Item = usize>) -> Vec<Hit> {
-        let terms: Vec<Term> = query.split_whitespace().map(Term::new).collect();
+        let mut terms: Vec<Term> = query
+            .split_whitespace()
+            .map(|t| Term::new(t, self.paths.len(), self.tag_texts.len()))
+            .collect();
         if terms.is_empty() {
             return Vec::new();
         }
@@ -129,7 +138,7 @@ impl SearchIndex {
             .filter_map(|account| {
                 let entry = self.entries.get(account)?;
                 let mut total = 0;
-                for term in &terms {
+                for term in &mut terms {
                     total += self.best_field(entry, term)?.1;
                 }
                 Some(Hit {
@@ -139,12 +148,15 @@ impl SearchIndex {
                 })
             })
             .collect();
-        hits.sort_by(|a, b| {
-            b.score.cmp(&a.score).then_with(|| {
-                self.entries[a.account]
-                    .name
-                    .cmp(&self.entries[b.account].name)
-            })
+        hits.sort_unstable_by(|a, b| {
+            b.score
+                .cmp(&a.score)
+                .then_with(|| {
+                    self.entries[a.account]
+                        .name
+                        .cmp(&self.entries[b.account].name)
+                })
+                .then_with(|| a.account.cmp(&b.account))
         });
         let ahead = hits.len().min(HIGHLIGHT_AHEAD);
         self.fill_highlights(query, &mut hits[..ahead]);
@@ -153,13 +165,16 @@ impl SearchIndex {
 
     /// Computes highlight positions for these hits where missing.
     pub fn fill_highlights(&self, query: &str, hits: &mut [Hit]) {
-        let terms: Vec<Term> = query.split_whitespace().map(Term::new).collect();
+        let mut terms: Vec<Term> = query
+            .split_whitespace()
+            .map(|t| Term::new(t, self.paths.len(), self.tag_texts.len()))
+            .collect();
         for hit in hits.iter_mut().filter(|h| h.highlights.is_none()) {
             let Some(entry) = self.entries.get(hit.account) else {
                 continue;
             };
             let mut hl = Highlights::default();
-            for term in &terms {
+            for term in &mut terms {
                 match self.best_field(entry, term).map(|(f, _)| f) {
                     Some(Field::Name) => {
                         if let Some((_, idx)) = self.matcher.fuzzy_indices(&entry.name, &term.text)
@@ -168,8 +183,8 @@ impl SearchIndex {
                         }
                     }
                     Some(Field::Path) => {
-                        if let Some((_, idx)) = self.matcher.fuzzy_indices(&entry.path, &term.text)
-                        {
+                        let path = &self.paths[entry.path].text;
+                        if let Some((_, idx)) = self.matcher.fuzzy_indices(path, &term.text) {
                             hl.path.extend(idx);
                         }
                     }
@@ -185,39 +200,98 @@ impl SearchIndex {
     }
 
     /// The field where `term` scores best (name weighted), and that weighted score.
-    fn best_field(&self, entry: &Entry, term: &Term) -> Option<(Field, i64)> {
-        let fields = [
-            (Field::Name, &entry.name, NAME_WEIGHT),
-            (Field::Id, &entry.id, 1),
-            (Field::Path, &entry.path, 1),
-            (Field::Tags, &entry.tags, 1),
-        ];
+    fn best_field(&self, entry: &Entry, term: &mut Term) -> Option<(Field, i64)> {
         let mut best: Option<(Field, i64)> = None;
-        for (i, (field, text, weight)) in fields.into_iter().enumerate() {
-            if !is_subsequence(term.folded.as_bytes(), entry.folded[i].as_bytes()) {
-                continue;
+        let mut consider = |field: Field, score: Option<i64>| {
+            if let Some(s) = score
+                && best.is_none_or(|(_, b)| s > b)
+            {
+                best = Some((field, s));
             }
-            if let Some(score) = self.matcher.fuzzy_match(text, &term.text) {
-                let weighted = score * weight;
-                if best.is_none_or(|(_, b)| weighted > b) {
-                    best = Some((field, weighted));
-                }
-            }
+        };
+        let folded = term.folded.as_bytes();
+        if is_subsequence(folded, entry.folded_name.as_bytes()) {
+            let score = self.matcher.fuzzy_match(&entry.name, &term.text);
+            consider(Field::Name, score.map(|s| s * NAME_WEIGHT));
         }
+        if is_subsequence(folded, entry.id.as_bytes()) {
+            consider(Field::Id, self.matcher.fuzzy_match(&entry.id, &term.text));
+        }
+        // Paths and tag texts repeat across accounts: score each distinct one once per term.
+        let path = term.path_scores[entry.path]
+            .get_or(|| self.score_shared(&self.paths[entry.path], &term.text, folded));
+        consider(Field::Path, path);
+        let tags = term.tag_scores[entry.tags]
+            .get_or(|| self.score_shared(&self.tag_texts[entry.tags], &term.text, folded));
+        consider(Field::Tags, tags);
         best
+    }
+
+    fn score_shared(&self, shared: &Shared, text: &str, folded: &[u8]) -> Option<i64> {
+        if is_subsequence(folded, shared.folded.as_bytes()) {
+            self.matcher.fuzzy_match(&shared.text, text)
+        } else {
+            None
+        }
     }
 }
 
+#[derive(Default)]
+struct Interner {
+    items: Vec<Shared>,
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl Interner {
+    fn intern(&mut self, text: String) -> usize {
+        if let Some(&i) = self.index.get(&text) {
+            return i;
+        }
+        let i = self.items.len();
+        self.items.push(Shared {
+            folded: text.to_lowercase(),
+            text: text.clone(),
+        });
+        self.index.insert(text, i);
+        i
+    }
+}
+
+/// A shared string's score for one term, once computed.
+#[derive(Clone, Copy)]
+enum Memo {
+    Unscored,
+    Scored(Option<i64>),
+}
+
+impl Memo {
+    fn get_or(&mut self, score: impl FnOnce() -> Option<i64>) -> Option<i64> {
+        match *self {
+            Self::Scored(s) => s,
+            Self::Unscored => {
+                let s = score();
+                *self = Self::Scored(s);
+                s
+            }
+        }
+    }
+}
+
+/// One whitespace-separated word of the query, with its memo of shared-string scores.
 struct Term {
     text: String,
     folded: String,
+    path_scores: Vec<Memo>,
+    tag_scores: Vec<Memo>,
 }
 
 impl Term {
-    fn new(text: &str) -> Self {
+    fn new(text: &str, paths: usize, tag_texts: usize) -> Self {
         Self {
             text: text.to_owned(),
             folded: text.to_lowercase(),
+            path_scores: vec![Memo::Unscored; paths],
+            tag_scores: vec![Memo::Unscored; tag_texts],
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Every file in tests/config_examples/valid parses; every file in invalid/ fails with exactly
+//! Every file in `tests/config_examples/valid` parses; every file in `invalid/` fails with exactly
 //! the message in its `.err` file (file, line, column, problem and fix).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
