@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::{pane, theme};
 use crate::tui::state::{Data, Row, State};
@@ -22,12 +22,8 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, area: Rect) {
             _ => Vec::new(),
         }
     };
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(pane("Details")),
-        area,
-    );
+    // No wrapping: a long value is cut at the border rather than pushed under its label.
+    frame.render_widget(Paragraph::new(lines).block(pane("Details")), area);
 }
 
 fn field<'a>(label: &'a str, value: impl Into<Span<'a>>) -> Line<'a> {
