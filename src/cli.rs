@@ -2,6 +2,9 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::AccessOpts;
+use crate::launch::EnvFormat;
+
 /// Navigate the accounts of an AWS Organization: browse the OU tree, search, script.
 #[derive(Debug, Parser)]
 #[command(name = "awsnav", version, about, long_about = None)]
@@ -35,6 +38,43 @@ pub enum Command {
     },
     /// Read the organization from AWS and update the cache.
     Refresh,
+    /// Start $SHELL with temporary credentials for an account's role.
+    Shell {
+        /// Account id, name, alias, or a fuzzy query with one clear best match.
+        account: String,
+        #[command(flatten)]
+        access: AccessOpts,
+        /// Allow starting inside another awsnav shell.
+        #[arg(long)]
+        nested: bool,
+    },
+    /// Run one command with temporary credentials for an account's role (exit code passed on).
+    Exec {
+        /// Account id, name, alias, or a fuzzy query with one clear best match.
+        account: String,
+        #[command(flatten)]
+        access: AccessOpts,
+        /// The command and its arguments, after `--`.
+        #[arg(last = true, required = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
+    /// Print the credentials as shell exports: eval "$(awsnav env ACCOUNT)".
+    Env {
+        /// Account id, name, alias, or a fuzzy query with one clear best match.
+        account: String,
+        #[command(flatten)]
+        access: AccessOpts,
+        #[arg(long, value_enum, default_value = "sh")]
+        format: EnvFormat,
+    },
+    /// Print credentials in the JSON a profile's credential process must print (Version 1).
+    CredentialProcess {
+        /// Account id, name or alias.
+        #[arg(long, value_name = "ACCOUNT")]
+        account: String,
+        #[command(flatten)]
+        access: AccessOpts,
+    },
     /// Inspect the configuration.
     Config {
         #[command(subcommand)]
@@ -73,5 +113,42 @@ mod tests {
                 refresh: false
             })
         ));
+    }
+
+    #[test]
+    fn every_credential_command_takes_the_same_options() {
+        let common = [
+            "--role",
+            "Admin",
+            "--mfa-code",
+            "123456",
+            "--duration",
+            "7200",
+            "--region",
+            "eu-west-1",
+            "--yes",
+        ];
+        for head in [
+            vec!["awsnav", "shell", "pay"],
+            vec!["awsnav", "env", "pay"],
+            vec!["awsnav", "credential-process", "--account", "pay"],
+        ] {
+            let args: Vec<&str> = head.iter().copied().chain(common).collect();
+            let cli = Cli::try_parse_from(&args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            assert_eq!(cli.region.as_deref(), Some("eu-west-1"));
+        }
+        let cli = Cli::try_parse_from([
+            "awsnav", "exec", "pay", "--role", "R", "--", "aws", "s3", "ls",
+        ])
+        .unwrap();
+        let Some(Command::Exec {
+            command, access, ..
+        }) = cli.command
+        else {
+            panic!("not exec")
+        };
+        assert_eq!(command, ["aws", "s3", "ls"]);
+        assert_eq!(access.role.as_deref(), Some("R"));
+        assert!(Cli::try_parse_from(["awsnav", "env", "pay", "--duration", "60"]).is_err());
     }
 }

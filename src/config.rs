@@ -1,5 +1,6 @@
 //! The config file (`~/.config/awsnav/config.toml`) and the paths awsnav reads and writes.
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -60,7 +61,139 @@ impl Paths {
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub org: OrgConfig,
+    pub auth: AuthConfig,
+    pub roles: RolesConfig,
+    pub production: ProductionConfig,
+    /// Short names for accounts on the command line: alias → account name or id.
+    pub aliases: BTreeMap<String, String>,
     pub ui: UiConfig,
+}
+
+/// How awsnav gets into accounts.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Profile whose credentials assume roles; `None`: `[org] profile`, then the standard chain.
+    pub profile: Option<String>,
+    /// MFA device ARN (or hardware serial); `None`: the profile's `mfa_serial`, else discovered.
+    pub mfa_serial: Option<String>,
+    /// A command whose standard output is the current MFA code.
+    pub mfa_process: Option<String>,
+    pub mfa: MfaMode,
+    /// Length of the cached MFA session (`GetSessionToken`), seconds.
+    pub session_duration: u32,
+    /// Length of assumed-role sessions, seconds; `None`: the profile's `duration_seconds` or 1 h.
+    pub role_duration: Option<u32>,
+    /// Sets `SourceIdentity` on `AssumeRole` (trust policies must allow `sts:SetSourceIdentity`).
+    pub source_identity: bool,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            profile: None,
+            mfa_serial: None,
+            mfa_process: None,
+            mfa: MfaMode::Auto,
+            session_duration: 43_200,
+            role_duration: None,
+            source_identity: true,
+        }
+    }
+}
+
+/// Whether role assumption uses MFA.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MfaMode {
+    /// When a device is configured or found for the caller.
+    #[default]
+    Auto,
+    /// Always; an error when no device can be found.
+    Always,
+    Never,
+}
+
+/// Which roles are offered in which accounts.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RolesConfig {
+    /// Role names offered in every account.
+    pub default: Vec<String>,
+    /// Offer the roles of `~/.aws/config` profiles that have a `role_arn`.
+    pub import_profiles: bool,
+    /// Rules applied in order: each adds or removes roles where it matches.
+    #[serde(rename = "rule")]
+    pub rules: Vec<RoleRule>,
+}
+
+impl Default for RolesConfig {
+    fn default() -> Self {
+        Self {
+            default: vec!["OrganizationAccountAccessRole".to_owned()],
+            import_profiles: true,
+            rules: Vec::new(),
+        }
+    }
+}
+
+/// Where a rule applies: every given selector must match.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoleRule {
+    /// OU path glob (`Workloads/Prod`, `*/Sandbox`); matches that OU and everything below.
+    pub ou: Option<String>,
+    /// `key=value` (value may be a glob, any case) or `key` alone.
+    pub tag: Option<String>,
+    /// Account ids or names.
+    pub account: Vec<String>,
+    /// Account name glob.
+    pub name: Option<String>,
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+}
+
+/// What counts as production and how getting into it is confirmed.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProductionConfig {
+    /// `"name"`: type the account's name to confirm; anything else: type that text.
+    pub confirm_with: String,
+    /// Rules applied after the built-in ones, in order; the last match decides.
+    #[serde(rename = "rule")]
+    pub rules: Vec<ProductionRule>,
+}
+
+impl Default for ProductionConfig {
+    fn default() -> Self {
+        Self {
+            confirm_with: "name".to_owned(),
+            rules: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProductionRule {
+    pub ou: Option<String>,
+    pub tag: Option<String>,
+    pub account: Vec<String>,
+    pub name: Option<String>,
+    /// `false` exempts matching accounts from the built-in rules.
+    pub production: bool,
+}
+
+impl Default for ProductionRule {
+    fn default() -> Self {
+        Self {
+            ou: None,
+            tag: None,
+            account: Vec::new(),
+            name: None,
+            production: true,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -160,45 +293,143 @@ impl Config {
     }
 
     fn validate(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
-        let fail = |key: &str, message: String, fix: &str| {
-            let (line, column) = locate_key(text, key);
-            Err(ConfigError::Invalid {
-                path: path.to_owned(),
-                line,
-                column,
-                message,
-                fix: fix.to_owned(),
-            })
-        };
+        let at = Locate { text, path };
+        self.validate_org(&at)?;
+        self.validate_auth(&at)?;
+        self.validate_rules(&at)
+    }
+
+    fn validate_org(&self, at: &Locate<'_>) -> Result<(), ConfigError> {
         if let Some(profile) = &self.org.profile
             && profile.trim().is_empty()
         {
-            return fail(
+            return Err(at.key(
                 "profile",
                 "[org] profile is empty".into(),
                 "name a profile from ~/.aws/config, or remove the line to use the standard credential chain",
-            );
+            ));
         }
         if let Some(region) = &self.org.region
             && !is_region_name(region)
         {
-            return fail(
+            return Err(at.key(
                 "region",
                 format!("[org] region `{region}` is not an AWS region name"),
                 "use a region code such as \"us-east-1\", or remove the line to use the profile's region",
-            );
+            ));
         }
         if !(1..=64).contains(&self.org.concurrency) {
-            return fail(
+            return Err(at.key(
                 "concurrency",
                 format!(
                     "[org] concurrency = {} is out of range",
                     self.org.concurrency
                 ),
                 "use a number from 1 to 64 (default 8)",
-            );
+            ));
         }
         Ok(())
+    }
+
+    fn validate_auth(&self, at: &Locate<'_>) -> Result<(), ConfigError> {
+        if !(900..=129_600).contains(&self.auth.session_duration) {
+            return Err(at.key(
+                "session_duration",
+                format!(
+                    "[auth] session_duration = {} is out of range",
+                    self.auth.session_duration
+                ),
+                "use seconds from 900 (15 min) to 129600 (36 h); default 43200 (12 h)",
+            ));
+        }
+        if let Some(d) = self.auth.role_duration
+            && !(900..=43_200).contains(&d)
+        {
+            return Err(at.key(
+                "role_duration",
+                format!("[auth] role_duration = {d} is out of range"),
+                "use seconds from 900 (15 min) to 43200 (12 h), within the role's maximum session duration",
+            ));
+        }
+        if self.production.confirm_with.trim().is_empty() {
+            return Err(at.key(
+                "confirm_with",
+                "[production] confirm_with is empty".into(),
+                "use \"name\" (type the account name) or a word to type",
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate_rules(&self, at: &Locate<'_>) -> Result<(), ConfigError> {
+        let roles = self.roles.rules.iter().map(|r| {
+            (
+                r.ou.as_deref(),
+                r.tag.as_deref(),
+                r.name.as_deref(),
+                "roles",
+            )
+        });
+        let production = self.production.rules.iter().map(|r| {
+            (
+                r.ou.as_deref(),
+                r.tag.as_deref(),
+                r.name.as_deref(),
+                "production",
+            )
+        });
+        for (ou, tag, name, section) in roles.chain(production) {
+            for (key, glob) in [("ou", ou), ("name", name)] {
+                if let Some(g) = glob
+                    && let Err(e) = glob::Pattern::new(g)
+                {
+                    return Err(at.value(
+                        g,
+                        format!("[[{section}.rule]] {key} = \"{g}\" is not a valid pattern: {e}"),
+                        "use * for any text within one OU name, ** across levels",
+                    ));
+                }
+            }
+            if let Some(t) = tag
+                && t.split_once('=').is_some_and(|(k, _)| k.trim().is_empty())
+            {
+                return Err(at.value(
+                    t,
+                    format!("[[{section}.rule]] tag = \"{t}\" has no key"),
+                    "write tag = \"key=value\" or tag = \"key\"",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Builds errors that point at a place in the config text.
+struct Locate<'a> {
+    text: &'a str,
+    path: &'a Path,
+}
+
+impl Locate<'_> {
+    /// At the first `key = …` line.
+    fn key(&self, key: &str, message: String, fix: &str) -> ConfigError {
+        self.error(locate_key(self.text, key), message, fix)
+    }
+
+    /// At the first occurrence of the quoted `value`.
+    fn value(&self, value: &str, message: String, fix: &str) -> ConfigError {
+        let offset = self.text.find(&format!("\"{value}\"")).unwrap_or(0);
+        self.error(line_column(self.text, offset), message, fix)
+    }
+
+    fn error(&self, (line, column): (usize, usize), message: String, fix: &str) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.path.to_owned(),
+            line,
+            column,
+            message,
+            fix: fix.to_owned(),
+        }
     }
 }
 

@@ -1,12 +1,20 @@
 //! awsnav: navigate an AWS Organization's accounts from the terminal.
 
+pub mod access;
 pub mod aws;
 pub mod cli;
+pub mod commands;
 pub mod config;
+pub mod context;
+pub mod creds;
 pub mod demo;
 pub mod inventory;
+pub mod launch;
 pub mod list;
 pub mod model;
+pub mod roles;
+pub mod safety;
 pub mod search;
+pub mod selector;
 pub mod sync;
 pub mod tui;

@@ -27,9 +27,16 @@ pub struct AccountRecord<'a> {
     pub cost: Option<()>,
 }
 
+/// Roles offered and production flag of account `i`.
+pub type Enrich<'a> = dyn Fn(usize) -> (Vec<String>, bool) + 'a;
+
 /// Accounts sorted by name (case-insensitive), then id.
 #[must_use]
-pub fn records<'a>(inv: &'a Inventory, tree: &'a OrgTree) -> Vec<AccountRecord<'a>> {
+pub fn records<'a>(
+    inv: &'a Inventory,
+    tree: &'a OrgTree,
+    enrich: &Enrich<'_>,
+) -> Vec<AccountRecord<'a>> {
     let mut order: Vec<usize> = (0..inv.org.accounts.len()).collect();
     order.sort_by_cached_key(|&i| {
         let a = &inv.org.accounts[i];
@@ -39,6 +46,7 @@ pub fn records<'a>(inv: &'a Inventory, tree: &'a OrgTree) -> Vec<AccountRecord<'
         .into_iter()
         .map(|i| {
             let a = &inv.org.accounts[i];
+            let (roles, production) = enrich(i);
             AccountRecord {
                 id: a.id.as_str(),
                 name: &a.name,
@@ -51,8 +59,8 @@ pub fn records<'a>(inv: &'a Inventory, tree: &'a OrgTree) -> Vec<AccountRecord<'
                     j.format(&time::format_description::well_known::Rfc3339)
                         .ok()
                 }),
-                roles: Vec::new(),
-                production: false,
+                roles,
+                production,
                 cost: None,
             }
         })
@@ -63,16 +71,14 @@ pub fn records<'a>(inv: &'a Inventory, tree: &'a OrgTree) -> Vec<AccountRecord<'
 ///
 /// # Errors
 /// Never in practice (serializing owned strings and maps).
-pub fn json(inv: &Inventory) -> serde_json::Result<String> {
-    let tree = OrgTree::build(&inv.org);
-    serde_json::to_string_pretty(&records(inv, &tree))
+pub fn json(inv: &Inventory, tree: &OrgTree, enrich: &Enrich<'_>) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(&records(inv, tree, enrich))
 }
 
 /// An aligned table for people.
 #[must_use]
-pub fn table(inv: &Inventory, key_tags: &[String]) -> String {
-    let tree = OrgTree::build(&inv.org);
-    let rows: Vec<[String; 5]> = records(inv, &tree)
+pub fn table(inv: &Inventory, tree: &OrgTree, key_tags: &[String], enrich: &Enrich<'_>) -> String {
+    let rows: Vec<[String; 6]> = records(inv, tree, enrich)
         .into_iter()
         .map(|r| {
             let tags: Vec<String> = key_tags
@@ -83,6 +89,11 @@ pub fn table(inv: &Inventory, key_tags: &[String]) -> String {
                 r.id.to_owned(),
                 r.name.to_owned(),
                 r.status.to_owned(),
+                if r.production {
+                    "PROD".to_owned()
+                } else {
+                    String::new()
+                },
                 if r.ou_path.is_empty() {
                     "/".to_owned()
                 } else {
@@ -92,7 +103,7 @@ pub fn table(inv: &Inventory, key_tags: &[String]) -> String {
             ]
         })
         .collect();
-    let header = ["ID", "NAME", "STATUS", "OU PATH", "TAGS"].map(String::from);
+    let header = ["ID", "NAME", "STATUS", "PROD", "OU PATH", "TAGS"].map(String::from);
     let mut widths = header.clone().map(|h| h.chars().count());
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -124,7 +135,10 @@ mod tests {
     #[test]
     fn json_has_the_contract_fields() {
         let inv = demo::inventory(datetime!(2026-11-21 12:00 UTC));
-        let v: serde_json::Value = serde_json::from_str(&json(&inv).unwrap()).unwrap();
+        let tree = OrgTree::build(&inv.org);
+        let enrich = |i: usize| (vec![format!("R{i}")], i.is_multiple_of(2));
+        let v: serde_json::Value =
+            serde_json::from_str(&json(&inv, &tree, &enrich).unwrap()).unwrap();
         let arr = v.as_array().unwrap();
         assert_eq!(arr.len(), inv.org.accounts.len());
         let ship = arr.iter().find(|a| a["name"] == "shipping-prod").unwrap();
@@ -134,8 +148,14 @@ mod tests {
         );
         assert_eq!(ship["status"], "ACTIVE");
         assert_eq!(ship["tags"]["env"], "prod");
-        assert_eq!(ship["roles"], serde_json::json!([]));
-        assert_eq!(ship["production"], false);
+        let i = inv
+            .org
+            .accounts
+            .iter()
+            .position(|a| a.name == "shipping-prod")
+            .unwrap();
+        assert_eq!(ship["roles"], serde_json::json!([format!("R{i}")]));
+        assert_eq!(ship["production"], i.is_multiple_of(2));
         assert!(ship["cost"].is_null());
         assert_eq!(ship["id"].as_str().unwrap().len(), 12);
         assert!(ship["email"].as_str().unwrap().contains('@'));
@@ -144,7 +164,8 @@ mod tests {
     #[test]
     fn table_is_aligned_and_sorted() {
         let inv = demo::inventory(datetime!(2026-11-21 12:00 UTC));
-        let t = table(&inv, &["env".into()]);
+        let tree = OrgTree::build(&inv.org);
+        let t = table(&inv, &tree, &["env".into()], &|i| (vec![], i == 0));
         let lines: Vec<&str> = t.lines().collect();
         assert!(lines[0].starts_with("ID"));
         assert_eq!(lines.len(), inv.org.accounts.len() + 1);

@@ -1,5 +1,7 @@
 //! Fuzzy search over accounts (name, id, OU path, tag values), ranked, with match positions.
 
+use std::fmt::Write as _;
+
 use fuzzy_matcher::FuzzyMatcher as _;
 use fuzzy_matcher::skim::SkimMatcherV2;
 
@@ -325,6 +327,86 @@ pub fn can_refine(old: &str, new: &str) -> bool {
         && !new[old.len()..].contains(char::is_whitespace)
 }
 
+/// Why a command-line account name did not pick one account.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ResolveError {
+    #[error("no account matches `{0}` (try `awsnav list`)")]
+    NotFound(String),
+    #[error("`{query}` matches several accounts; be more specific or use an id:\n{candidates}")]
+    Ambiguous { query: String, candidates: String },
+}
+
+/// A fuzzy query picks an account only when its best hit scores this much more than the next
+/// (3/2: half as much again).
+const CLEAR_LEAD: (i64, i64) = (3, 2);
+
+/// The account named on the command line: an id, an alias (config `[aliases]`), an exact name
+/// (any case), or a fuzzy query with one clear best match.
+///
+/// # Errors
+/// [`ResolveError`] when nothing or several accounts match; the error lists candidates.
+pub fn resolve(
+    org: &Org,
+    tree: &OrgTree,
+    aliases: &std::collections::BTreeMap<String, String>,
+    query: &str,
+) -> Result<usize, ResolveError> {
+    let query = query.trim();
+    let target = aliases.get(query).map_or(query, String::as_str);
+    if let Some(i) = org.accounts.iter().position(|a| a.id.as_str() == target) {
+        return Ok(i);
+    }
+    let exact: Vec<usize> = (0..org.accounts.len())
+        .filter(|&i| org.accounts[i].name.eq_ignore_ascii_case(target))
+        .collect();
+    if exact.len() == 1 {
+        return Ok(exact[0]);
+    }
+    let index = SearchIndex::build(org, tree);
+    let hits = if exact.len() > 1 {
+        exact
+            .iter()
+            .map(|&account| Hit {
+                account,
+                score: 0,
+                highlights: None,
+            })
+            .collect()
+    } else {
+        index.query(target)
+    };
+    match hits.as_slice() {
+        [] => Err(ResolveError::NotFound(query.to_owned())),
+        [one] => Ok(one.account),
+        [first, second, ..]
+            if first.score > 0 && first.score * CLEAR_LEAD.1 >= second.score * CLEAR_LEAD.0 =>
+        {
+            Ok(first.account)
+        }
+        _ => {
+            let mut candidates = String::new();
+            for h in hits.iter().take(8) {
+                let a = &org.accounts[h.account];
+                let path = tree.account_path(h.account).join("/");
+                let _ = writeln!(
+                    candidates,
+                    "  {}  {}  {}",
+                    a.id,
+                    a.name,
+                    if path.is_empty() { "/" } else { &path }
+                );
+            }
+            if hits.len() > 8 {
+                let _ = writeln!(candidates, "  … and {} more", hits.len() - 8);
+            }
+            Err(ResolveError::Ambiguous {
+                query: query.to_owned(),
+                candidates: candidates.trim_end().to_owned(),
+            })
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -411,6 +493,46 @@ mod tests {
         assert!(!can_refine("pa", "paY"), "switching to case-sensitive");
         assert!(!can_refine("", "p"));
         assert!(!can_refine("pa", "pa x"), "a new term");
+    }
+
+    #[test]
+    fn resolve_by_id_alias_name_and_clear_fuzzy_match() {
+        let org = demo::org();
+        let tree = OrgTree::build(&org);
+        let aliases: std::collections::BTreeMap<String, String> =
+            [("pp".to_owned(), "payments-prod".to_owned())].into();
+        let name = |i: usize| org.accounts[i].name.clone();
+        let id = org.accounts[3].id.to_string();
+        assert_eq!(
+            resolve(&org, &tree, &aliases, &id).map(name),
+            Ok(org.accounts[3].name.clone())
+        );
+        assert_eq!(
+            resolve(&org, &tree, &aliases, "pp").map(name).unwrap(),
+            "payments-prod"
+        );
+        assert_eq!(
+            resolve(&org, &tree, &aliases, "LOG-ARCHIVE")
+                .map(name)
+                .unwrap(),
+            "log-archive"
+        );
+        assert_eq!(
+            resolve(&org, &tree, &aliases, "shipprod")
+                .map(name)
+                .unwrap(),
+            "shipping-prod"
+        );
+        let err = resolve(&org, &tree, &aliases, "prod").unwrap_err();
+        let ResolveError::Ambiguous { candidates, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert!(candidates.lines().count() >= 2, "{candidates}");
+        assert!(err.to_string().contains("several accounts"));
+        assert_eq!(
+            resolve(&org, &tree, &aliases, "zzzqqq"),
+            Err(ResolveError::NotFound("zzzqqq".into()))
+        );
     }
 
     #[test]

@@ -56,8 +56,13 @@ async fn list_json_matches_the_seeded_org_field_by_field() {
         let tags: std::collections::BTreeMap<String, String> =
             serde_json::from_value(a["tags"].clone()).unwrap();
         assert_eq!(tags, expected.tags);
-        assert_eq!(a["roles"], serde_json::json!([]));
-        assert_eq!(a["production"], false);
+        // Default role rules: OrganizationAccountAccessRole everywhere.
+        assert_eq!(a["roles"], serde_json::json!(["OrganizationAccountAccessRole"]));
+        // Default production rules: an env tag of prod, or "prod" as a word of a name.
+        let production = expected.tags.get("env").is_some_and(|e| e == "prod")
+            || expected.ou_path.iter().any(|o| o == "Prod")
+            || expected.name.split('-').any(|w| w == "prod");
+        assert_eq!(a["production"], production, "{}", expected.name);
         assert!(a["cost"].is_null());
         assert!(a["joined"].as_str().unwrap().ends_with('Z'));
     }

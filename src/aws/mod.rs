@@ -76,6 +76,16 @@ pub enum AwsError {
         action: &'static str,
         detail: String,
     },
+    #[error(
+        "the MFA code was not accepted ({message}). Wait for the next code from your device and try again"
+    )]
+    WrongMfaCode { message: String },
+    #[error(
+        "you may not assume {role_arn} ({message}). The role may not exist in that account, or its trust policy does not allow you (check MFA and sts:SetSourceIdentity in the trust policy, or set [auth] source_identity = false)"
+    )]
+    CannotAssume { role_arn: String, message: String },
+    #[error("{0}")]
+    Mfa(String),
     #[error("{action} failed: {code}: {message}")]
     Service {
         action: &'static str,
@@ -122,6 +132,9 @@ impl ErrorContext {
                 let e = se.err();
                 let code = e.code().unwrap_or("Unknown").to_owned();
                 let message = e.message().unwrap_or("no message").to_owned();
+                if message.contains("MultiFactorAuthentication failed") {
+                    return AwsError::WrongMfaCode { message };
+                }
                 match code.as_str() {
                     "AWSOrganizationsNotInUseException" => AwsError::OrgNotInUse {
                         message,

@@ -88,6 +88,18 @@ async fn check_profile_exists(profile: &str, ctx: &ErrorContext) -> Result<(), A
     })
 }
 
+/// One setting of a profile in the AWS config files (`None` when unset or unreadable).
+pub async fn profile_value(profile: &str, key: &str) -> Option<String> {
+    let files = aws_runtime::env_config::file::EnvConfigFiles::default();
+    let set = aws_config::profile::load(&Fs::real(), &Env::real(), &files, None)
+        .await
+        .ok()?;
+    set.get_profile(profile)?
+        .get(key)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
 /// Counts operations (API calls) and attempts (including retries) made by the clients it is
 /// attached to.
 #[derive(Clone, Debug, Default)]

@@ -1,11 +1,27 @@
-//! STS: who the current credentials belong to.
+//! STS and IAM: who the credentials are, MFA sessions, assuming roles, finding the MFA device.
 
 use aws_config::SdkConfig;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use time::OffsetDateTime;
 
 use super::{AwsError, CallCounter, ErrorContext};
+use crate::creds::Credentials;
 use crate::model::CallerIdentity;
 
-/// `GetCallerIdentity` with the given config.
+/// An STS client acting with `sdk`'s credentials, or with `creds` when given.
+fn client(
+    sdk: &SdkConfig,
+    creds: Option<&Credentials>,
+    counter: &CallCounter,
+) -> aws_sdk_sts::Client {
+    let mut config = aws_sdk_sts::config::Builder::from(sdk).interceptor(counter.clone());
+    if let Some(c) = creds {
+        config = config.credentials_provider(SharedCredentialsProvider::new(c.to_sdk()));
+    }
+    aws_sdk_sts::Client::from_conf(config.build())
+}
+
+/// `GetCallerIdentity` with the given config (or explicit credentials).
 ///
 /// # Errors
 /// An [`AwsError`] when there are no usable credentials or STS cannot be reached.
@@ -14,11 +30,7 @@ pub async fn caller_identity(
     counter: &CallCounter,
     ctx: &ErrorContext,
 ) -> Result<CallerIdentity, AwsError> {
-    let config = aws_sdk_sts::config::Builder::from(sdk)
-        .interceptor(counter.clone())
-        .build();
-    let client = aws_sdk_sts::Client::from_conf(config);
-    let out = client
+    let out = client(sdk, None, counter)
         .get_caller_identity()
         .send()
         .await
@@ -28,4 +40,200 @@ pub async fn caller_identity(
         arn: out.arn().unwrap_or_default().to_owned(),
         user_id: out.user_id().unwrap_or_default().to_owned(),
     })
+}
+
+fn convert(
+    c: Option<&aws_sdk_sts::types::Credentials>,
+    action: &'static str,
+) -> Result<Credentials, AwsError> {
+    let c = c.ok_or(AwsError::BadResponse {
+        action,
+        detail: "no credentials in the answer".into(),
+    })?;
+    Ok(Credentials {
+        access_key_id: c.access_key_id().to_owned(),
+        secret_access_key: c.secret_access_key().to_owned(),
+        session_token: Some(c.session_token().to_owned()),
+        expiration: OffsetDateTime::from_unix_timestamp(c.expiration().secs()).ok(),
+    })
+}
+
+/// `GetSessionToken` with an MFA code: the MFA session later role assumptions reuse.
+///
+/// # Errors
+/// [`AwsError::WrongMfaCode`] for a rejected code; other [`AwsError`]s as classified.
+pub async fn mfa_session(
+    sdk: &SdkConfig,
+    serial: &str,
+    code: &str,
+    duration_seconds: u32,
+    counter: &CallCounter,
+    ctx: &ErrorContext,
+) -> Result<Credentials, AwsError> {
+    const ACTION: &str = "sts:GetSessionToken";
+    let out = client(sdk, None, counter)
+        .get_session_token()
+        .serial_number(serial)
+        .token_code(code)
+        .duration_seconds(i32::try_from(duration_seconds).unwrap_or(43_200))
+        .send()
+        .await
+        .map_err(|e| ctx.classify(ACTION, &e))?;
+    convert(out.credentials(), ACTION)
+}
+
+/// What to assume and how.
+#[derive(Clone, Debug)]
+pub struct AssumeRequest<'a> {
+    pub role_arn: &'a str,
+    pub session_name: &'a str,
+    pub source_identity: Option<&'a str>,
+    pub duration_seconds: u32,
+    pub external_id: Option<&'a str>,
+    /// MFA serial and code, for a direct assumption with MFA.
+    pub mfa: Option<(&'a str, &'a str)>,
+}
+
+/// `AssumeRole`, acting with `creds` (an MFA session) or the config's own credentials.
+///
+/// # Errors
+/// [`AwsError::CannotAssume`] when the role is missing or does not trust the caller,
+/// [`AwsError::WrongMfaCode`] for a rejected code, other [`AwsError`]s as classified.
+pub async fn assume_role(
+    sdk: &SdkConfig,
+    creds: Option<&Credentials>,
+    request: &AssumeRequest<'_>,
+    counter: &CallCounter,
+    ctx: &ErrorContext,
+) -> Result<Credentials, AwsError> {
+    const ACTION: &str = "sts:AssumeRole";
+    let mut call = client(sdk, creds, counter)
+        .assume_role()
+        .role_arn(request.role_arn)
+        .role_session_name(request.session_name)
+        .duration_seconds(i32::try_from(request.duration_seconds).unwrap_or(3600));
+    if let Some(si) = request.source_identity {
+        call = call.source_identity(si);
+    }
+    if let Some(id) = request.external_id {
+        call = call.external_id(id);
+    }
+    if let Some((serial, code)) = request.mfa {
+        call = call.serial_number(serial).token_code(code);
+    }
+    let out = call
+        .send()
+        .await
+        .map_err(|e| match ctx.classify(ACTION, &e) {
+            AwsError::AccessDenied { message, .. } => AwsError::CannotAssume {
+                role_arn: request.role_arn.to_owned(),
+                message,
+            },
+            other => other,
+        })?;
+    convert(out.credentials(), ACTION)
+}
+
+/// The first MFA device of an IAM user (`iam:ListMFADevices` with the user name given
+/// explicitly, as some endpoints require).
+///
+/// # Errors
+/// An [`AwsError`] when IAM refuses or cannot be reached.
+pub async fn find_mfa_device(
+    sdk: &SdkConfig,
+    user_name: &str,
+    counter: &CallCounter,
+    ctx: &ErrorContext,
+) -> Result<Option<String>, AwsError> {
+    let config = aws_sdk_iam::config::Builder::from(sdk)
+        .interceptor(counter.clone())
+        .build();
+    let out = aws_sdk_iam::Client::from_conf(config)
+        .list_mfa_devices()
+        .user_name(user_name)
+        .send()
+        .await
+        .map_err(|e| ctx.classify("iam:ListMFADevices", &e))?;
+    Ok(out
+        .mfa_devices()
+        .first()
+        .map(|d| d.serial_number().to_owned()))
+}
+
+/// The partition in an ARN (`aws`, `aws-us-gov`, `aws-cn`).
+#[must_use]
+pub fn partition_of(arn: &str) -> &str {
+    arn.split(':')
+        .nth(1)
+        .filter(|p| !p.is_empty())
+        .unwrap_or("aws")
+}
+
+/// The caller's own name for `RoleSessionName` / `SourceIdentity`, so `CloudTrail` shows who:
+/// `…:user/alice` → `alice`, `…:assumed-role/Role/alice@corp.com` → `alice@corp.com`.
+#[must_use]
+pub fn session_name_from_arn(arn: &str) -> String {
+    let resource = arn.splitn(6, ':').nth(5).unwrap_or(arn);
+    let last = resource.rsplit('/').next().unwrap_or(resource);
+    let clean: String = last
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "+=,.@-_".contains(*c))
+        .take(64)
+        .collect();
+    if clean.len() < 2 {
+        "awsnav".to_owned()
+    } else {
+        clean
+    }
+}
+
+/// The IAM user name in a user ARN (`arn:aws:iam::1:user/path/alice` → `alice`).
+#[must_use]
+pub fn iam_user_name(arn: &str) -> Option<&str> {
+    let resource = arn.splitn(6, ':').nth(5)?;
+    resource.strip_prefix("user/")?.rsplit('/').next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_names_come_from_the_caller() {
+        assert_eq!(
+            session_name_from_arn("arn:aws:iam::123456789012:user/alice"),
+            "alice"
+        );
+        assert_eq!(
+            session_name_from_arn("arn:aws:iam::123456789012:user/eng/bob"),
+            "bob"
+        );
+        assert_eq!(
+            session_name_from_arn(
+                "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_1/carol@corp.com"
+            ),
+            "carol@corp.com"
+        );
+        assert_eq!(
+            session_name_from_arn("arn:aws:iam::123456789012:root"),
+            "root"
+        );
+        assert_eq!(session_name_from_arn("weird"), "weird");
+        assert_eq!(session_name_from_arn("arn:aws:iam::1:user/x"), "awsnav");
+        assert_eq!(
+            session_name_from_arn(&format!("arn:aws:iam::1:user/{}", "a".repeat(80))).len(),
+            64
+        );
+    }
+
+    #[test]
+    fn partitions_and_user_names() {
+        assert_eq!(partition_of("arn:aws-us-gov:iam::1:user/a"), "aws-us-gov");
+        assert_eq!(partition_of("garbage"), "aws");
+        assert_eq!(
+            iam_user_name("arn:aws:iam::1:user/eng/alice"),
+            Some("alice")
+        );
+        assert_eq!(iam_user_name("arn:aws:sts::1:assumed-role/R/alice"), None);
+    }
 }

@@ -13,6 +13,8 @@ pub enum Action {
     Collapse,
     /// Enter on the focused row: expand an OU, reveal a search hit in the tree.
     Open,
+    /// Get into the selected account and start a shell there.
+    Shell,
     Search,
     Back,
     Refresh,

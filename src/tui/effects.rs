@@ -1,13 +1,15 @@
 //! What `update()` asks for, and the runner that does it in the background.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use time::OffsetDateTime;
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::{mpsc, oneshot};
 
+use super::access::{AccessRequest, Sessions, ShellLaunch};
 use super::state::{Banner, Msg};
-use crate::inventory::InventoryCache;
-use crate::sync::{self, SyncRequest};
+use crate::access::{Access, Interactive, MfaRequest, MfaSource, Target};
+use crate::context::Context;
+use crate::sync;
 
 /// A side effect requested by `update()`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,31 +17,154 @@ pub enum Effect {
     /// Read the organization from AWS (or the demo) and replace the shown inventory.
     Sync,
     Quit,
+    /// Get credentials for a role (MFA prompt and all), then ask for a shell.
+    Access(Box<AccessRequest>),
+    /// The MFA code typed into the prompt.
+    SubmitMfa(String),
+    CancelMfa,
+    /// Suspend the TUI and run `$SHELL` in the account (done by the event loop itself).
+    Shell(Box<ShellLaunch>),
 }
 
-/// Where synced data comes from.
+/// Where data and credentials come from.
 #[derive(Clone, Debug)]
 pub enum Source {
     Demo,
-    Aws {
-        request: SyncRequest,
-        cache: InventoryCache,
-    },
+    Aws(Arc<Context>),
 }
 
 /// Executes effects; results come back to `update()` as messages.
 pub struct Runner {
     pub source: Source,
-    pub tx: UnboundedSender<Msg>,
+    pub tx: mpsc::UnboundedSender<Msg>,
     pub clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
+    /// The reply channel of the MFA prompt currently shown.
+    pending_mfa: Arc<Mutex<Option<oneshot::Sender<Option<String>>>>>,
+    mfa_requests: mpsc::UnboundedSender<MfaRequest>,
 }
 
 impl Runner {
+    #[must_use]
+    pub fn new(
+        source: Source,
+        tx: mpsc::UnboundedSender<Msg>,
+        clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
+    ) -> Self {
+        let pending_mfa: Arc<Mutex<Option<oneshot::Sender<Option<String>>>>> = Arc::default();
+        let (mfa_requests, mut incoming) = mpsc::unbounded_channel::<MfaRequest>();
+        let (pending, ui) = (pending_mfa.clone(), tx.clone());
+        // The credential flow asks for codes here; the prompt's answer goes back by `reply`.
+        tokio::spawn(async move {
+            while let Some(req) = incoming.recv().await {
+                if let Ok(mut slot) = pending.lock() {
+                    *slot = Some(req.reply);
+                }
+                if ui.send(Msg::MfaNeeded { serial: req.serial }).is_err() {
+                    break;
+                }
+            }
+        });
+        Self {
+            source,
+            tx,
+            clock,
+            pending_mfa,
+            mfa_requests,
+        }
+    }
+
     pub fn run(&self, effect: &Effect) {
         match effect {
             Effect::Sync => self.sync(),
-            Effect::Quit => {}
+            Effect::Access(request) => self.access(request),
+            Effect::SubmitMfa(code) => self.answer_mfa(Some(code.clone())),
+            Effect::CancelMfa => self.answer_mfa(None),
+            Effect::Quit | Effect::Shell(_) => {}
         }
+    }
+
+    fn answer_mfa(&self, code: Option<String>) {
+        if let Some(reply) = self.pending_mfa.lock().ok().and_then(|mut s| s.take()) {
+            let _ = reply.send(code);
+        }
+    }
+
+    /// Reads cached session expiries for the status bar and detail pane.
+    pub fn load_sessions(&self) {
+        let Source::Aws(ctx) = &self.source else {
+            return;
+        };
+        let now = (self.clock)();
+        let key = Access::base_key(ctx.access.base_profile.as_deref());
+        let sessions = Sessions {
+            roles: ctx.access.cache.role_expiries(&key, now),
+            mfa: ctx
+                .access
+                .cache
+                .mfa(&key, now)
+                .and_then(|m| m.credentials.expiration),
+        };
+        let _ = self.tx.send(Msg::Sessions(sessions));
+    }
+
+    fn access(&self, request: &AccessRequest) {
+        let tx = self.tx.clone();
+        let ctx = match &self.source {
+            Source::Demo => {
+                let _ = tx.send(Msg::AccessFinished(Err(format!(
+                    "demo organization: nothing to get into. With your own organization this starts $SHELL in {} as {}",
+                    request.account_name, request.role.name
+                ))));
+                return;
+            }
+            Source::Aws(ctx) => ctx.clone(),
+        };
+        let request = request.clone();
+        let clock = self.clock.clone();
+        let mfa = MfaSource {
+            code: None,
+            process: ctx.config.auth.mfa_process.clone(),
+            interactive: Interactive::Tui(self.mfa_requests.clone()),
+        };
+        let sessions_tx = tx.clone();
+        tokio::spawn(async move {
+            let target = Target {
+                account_id: request.account_id.clone(),
+                account_name: request.account_name.clone(),
+                role: request.role.clone(),
+                duration: None,
+            };
+            let result = ctx.access.credentials(&target, &mfa, clock()).await;
+            let msg = match result {
+                Ok(granted) => {
+                    ctx.last_roles
+                        .remember(&request.account_id, &request.role.name);
+                    Msg::AccessFinished(Ok(Box::new(ShellLaunch {
+                        region: ctx.session_region(&request.role).await,
+                        account_id: request.account_id,
+                        account_name: request.account_name,
+                        role: request.role.name,
+                        production: request.production,
+                        credentials: granted.credentials,
+                    })))
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "access failed");
+                    Msg::AccessFinished(Err(e.to_string()))
+                }
+            };
+            let _ = tx.send(msg);
+            let now = clock();
+            let key = Access::base_key(ctx.access.base_profile.as_deref());
+            let _ = sessions_tx.send(Msg::Sessions(Sessions {
+                roles: ctx.access.cache.role_expiries(&key, now),
+                mfa: ctx
+                    .access
+                    .cache
+                    .mfa(&key, now)
+                    .and_then(|m| m.credentials.expiration),
+            }));
+        });
     }
 
     fn sync(&self) {
@@ -53,17 +178,17 @@ impl Runner {
                     "demo organization: nothing is sent to AWS",
                 )));
             }
-            Source::Aws { request, cache } => {
-                let (request, cache) = (request.clone(), cache.clone());
+            Source::Aws(ctx) => {
+                let ctx = ctx.clone();
                 tokio::spawn(async move {
                     let progress_tx = tx.clone();
                     let progress = move |p| {
                         let _ = progress_tx.send(Msg::SyncProgress(p));
                     };
-                    let result = sync::run(&request, || clock(), &progress).await;
+                    let result = sync::run(&ctx.sync, || clock(), &progress).await;
                     let msg = match result {
                         Ok((inv, _stats)) => {
-                            if let Err(e) = cache.store(&inv) {
+                            if let Err(e) = ctx.inventory_cache.store(&inv) {
                                 tracing::warn!(error = %e, "cache write failed");
                                 let _ = tx.send(Msg::Banner(Banner::warning(e.to_string())));
                             }

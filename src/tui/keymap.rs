@@ -13,6 +13,10 @@ pub enum Context {
     SearchInput,
     /// The help overlay.
     Help,
+    /// Choosing from a list in a dialog (the role picker).
+    Picker,
+    /// Typing into a dialog (MFA code, production confirmation).
+    Prompt,
 }
 
 /// A key as written in the table.
@@ -35,7 +39,7 @@ pub struct Binding {
     pub hint: &'static str,
 }
 
-use Context::{Browse, Help, SearchInput};
+use Context::{Browse, Help, Picker, Prompt, SearchInput};
 use Key::{Char, Code, Ctrl};
 
 /// Every key binding. The help overlay and the hint bar are generated from this table.
@@ -49,8 +53,9 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[Code(KeyCode::PageUp), Ctrl('u')], action: Action::PageUp, contexts: &[Browse, SearchInput], help: "page up", hint: "" },
     Binding { keys: &[Char('g'), Code(KeyCode::Home)], action: Action::Top, contexts: &[Browse], help: "go to top", hint: "" },
     Binding { keys: &[Char('G'), Code(KeyCode::End)], action: Action::Bottom, contexts: &[Browse], help: "go to bottom", hint: "" },
-    Binding { keys: &[Code(KeyCode::Enter)], action: Action::Open, contexts: &[Browse], help: "expand OU / show hit in tree", hint: "open" },
-    Binding { keys: &[Char('l'), Code(KeyCode::Right)], action: Action::Expand, contexts: &[Browse], help: "expand", hint: "" },
+    Binding { keys: &[Code(KeyCode::Enter)], action: Action::Open, contexts: &[Browse], help: "expand OU / get into account", hint: "open" },
+    Binding { keys: &[Char('s')], action: Action::Shell, contexts: &[Browse], help: "shell in the account", hint: "shell" },
+    Binding { keys: &[Char('l'), Code(KeyCode::Right)], action: Action::Expand, contexts: &[Browse], help: "expand / show hit in tree", hint: "" },
     Binding { keys: &[Char('h'), Code(KeyCode::Left)], action: Action::Collapse, contexts: &[Browse], help: "collapse / go to parent", hint: "collapse" },
     Binding { keys: &[Char('/')], action: Action::Search, contexts: &[Browse], help: "fuzzy search", hint: "search" },
     Binding { keys: &[Code(KeyCode::Enter)], action: Action::Open, contexts: &[SearchInput], help: "browse the results", hint: "browse results" },
@@ -59,6 +64,11 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[Char('?')], action: Action::Help, contexts: &[Browse, Help], help: "help", hint: "help" },
     Binding { keys: &[Char('q')], action: Action::Quit, contexts: &[Browse, Help], help: "quit", hint: "quit" },
     Binding { keys: &[Ctrl('c')], action: Action::Quit, contexts: &[Browse, SearchInput, Help], help: "quit", hint: "" },
+    Binding { keys: &[Char('j'), Code(KeyCode::Down)], action: Action::Down, contexts: &[Picker], help: "next role", hint: "" },
+    Binding { keys: &[Char('k'), Code(KeyCode::Up)], action: Action::Up, contexts: &[Picker], help: "previous role", hint: "" },
+    Binding { keys: &[Code(KeyCode::Enter)], action: Action::Open, contexts: &[Picker], help: "use this role", hint: "choose" },
+    Binding { keys: &[Code(KeyCode::Enter)], action: Action::Open, contexts: &[Prompt], help: "submit", hint: "submit" },
+    Binding { keys: &[Code(KeyCode::Esc), Ctrl('c')], action: Action::Back, contexts: &[Picker, Prompt], help: "cancel", hint: "cancel" },
 ];
 
 /// The action a key event means in `context`, if any.
@@ -171,7 +181,7 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice_in_one_context() {
-        for ctx in [Browse, SearchInput, Help] {
+        for ctx in [Browse, SearchInput, Help, Picker, Prompt] {
             let mut seen = Vec::new();
             for b in BINDINGS.iter().filter(|b| b.contexts.contains(&ctx)) {
                 for k in b.keys {

@@ -1,5 +1,6 @@
 //! The terminal UI: terminal guard, input thread and the event loop around `State::update`.
 
+pub mod access;
 pub mod action;
 pub mod effects;
 pub mod keymap;
@@ -17,6 +18,7 @@ use ratatui::DefaultTerminal;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
+use crate::context::Context;
 use effects::{Effect, Runner};
 use state::{Msg, State};
 
@@ -55,6 +57,8 @@ struct InputThread {
 
 impl InputThread {
     fn spawn(tx: mpsc::UnboundedSender<Msg>, paused: Arc<AtomicBool>) -> Self {
+        // `paused` is checked before every poll: while a child owns the terminal, this thread
+        // neither polls nor reads, so the child gets every key.
         let stop = Arc::new(AtomicBool::new(false));
         let stop_flag = stop.clone();
         let handle = thread::spawn(move || {
@@ -104,6 +108,72 @@ pub struct App {
     pub startup: Vec<Effect>,
 }
 
+/// Builds the app from the context (cache shown at once, sync started) and runs it.
+///
+/// # Errors
+/// When the terminal cannot be set up or drawn to.
+pub async fn start(ctx: &Context, demo: bool) -> io::Result<()> {
+    let clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync> = Arc::new(OffsetDateTime::now_utc);
+    let now = clock();
+    let key_tags = ctx.config.ui.key_tags.clone();
+    let rules = state::Rules {
+        catalog: ctx.catalog.clone(),
+        classifier: ctx.classifier.clone(),
+    };
+    let app = if demo {
+        let mut state = State::new(
+            Some(crate::demo::inventory(now)),
+            "demo",
+            key_tags,
+            now,
+            (80, 24),
+        )
+        .with_rules(rules);
+        state.status.banner = Some(state::Banner::info(
+            "demo organization: nothing is sent to AWS",
+        ));
+        App {
+            state,
+            source: effects::Source::Demo,
+            clock,
+            startup: Vec::new(),
+        }
+    } else {
+        let label = ctx
+            .sync
+            .settings
+            .profile
+            .clone()
+            .unwrap_or_else(|| "default credentials".to_owned());
+        let (cached, problem) = match ctx.inventory_cache.load() {
+            Ok(inv) => (inv, None),
+            Err(p) => {
+                tracing::warn!(problem = %p, "cache not used");
+                (None, Some(p.to_string()))
+            }
+        };
+        let mut state = State::new(cached, &label, key_tags, now, (80, 24)).with_rules(rules);
+        state.last_roles = ctx.last_roles.load();
+        state
+            .confirm_with
+            .clone_from(&ctx.config.production.confirm_with);
+        state.nested_in = std::env::var_os(crate::launch::MARKER).map(|_| {
+            std::env::var("AWSNAV_ACCOUNT_NAME").unwrap_or_else(|_| "another account".into())
+        });
+        if let Some(text) = problem {
+            state.status.banner = Some(state::Banner::warning(text));
+        }
+        let startup = state.update(Msg::Action(action::Action::Refresh));
+        App {
+            state,
+            source: effects::Source::Aws(Arc::new(ctx.clone())),
+            clock,
+            startup,
+        }
+    };
+    run(app).await
+}
+
 /// Runs the TUI until the user quits or a termination signal arrives.
 ///
 /// # Errors
@@ -121,10 +191,11 @@ pub async fn run(app: App) -> io::Result<()> {
 
     let (tx, mut rx) = mpsc::unbounded_channel();
     let paused = Arc::new(AtomicBool::new(false));
-    let _input = InputThread::spawn(tx.clone(), paused);
+    let _input = InputThread::spawn(tx.clone(), paused.clone());
     spawn_signal_listener(tx.clone());
     spawn_clock(tx.clone(), clock.clone());
-    let runner = Runner { source, tx, clock };
+    let runner = Runner::new(source, tx.clone(), clock);
+    runner.load_sessions();
     for effect in &startup {
         runner.run(effect);
     }
@@ -138,13 +209,77 @@ pub async fn run(app: App) -> io::Result<()> {
             effects.extend(state.update(msg));
         }
         for effect in &effects {
-            runner.run(effect);
+            if let Effect::Shell(launch) = effect {
+                let result = run_shell(&mut guard, &paused, launch).await;
+                // Keys typed into the shell were the shell's: drop anything the input thread
+                // queued around the switch.
+                while rx.try_recv().is_ok() {}
+                let size = guard.terminal().size()?;
+                state.update(Msg::Resize(size.width, size.height));
+                state.update(Msg::ShellExited {
+                    account_name: launch.account_name.clone(),
+                    result,
+                });
+                runner.load_sessions();
+            } else {
+                runner.run(effect);
+            }
         }
         if state.quit {
             break;
         }
     }
     Ok(())
+}
+
+/// Hands the terminal to `$SHELL` in the account and takes it back when the shell exits.
+async fn run_shell(
+    guard: &mut TerminalGuard,
+    paused: &AtomicBool,
+    launch: &access::ShellLaunch,
+) -> Result<i32, String> {
+    paused.store(true, Ordering::SeqCst);
+    // Let the input thread finish a poll in progress before the child reads the terminal.
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    ratatui::restore();
+    let session = crate::launch::Session {
+        account_id: &launch.account_id,
+        account_name: &launch.account_name,
+        role: &launch.role,
+        production: launch.production,
+        region: &launch.region,
+        credentials: &launch.credentials,
+    };
+    println!(
+        "awsnav: {} ({}) as {}{} — exit the shell to return",
+        launch.account_name,
+        launch.account_id,
+        launch.role,
+        if launch.production {
+            " [PRODUCTION]"
+        } else {
+            ""
+        }
+    );
+    let shell = crate::launch::user_shell();
+    let result = match tokio::process::Command::from(session.command(&shell, &[])).spawn() {
+        Ok(mut child) => {
+            // Ctrl-C in the shell is the shell's, not ours.
+            let ignore = tokio::spawn(async { while tokio::signal::ctrl_c().await.is_ok() {} });
+            let status = child.wait().await;
+            ignore.abort();
+            status
+                .map(crate::launch::exit_code)
+                .map_err(|e| e.to_string())
+        }
+        Err(e) => Err(format!("cannot start {shell}: {e}")),
+    };
+    if let Ok(terminal) = ratatui::try_init() {
+        guard.terminal = terminal;
+    }
+    let _ = guard.terminal().clear();
+    paused.store(false, Ordering::SeqCst);
+    result
 }
 
 fn spawn_clock(

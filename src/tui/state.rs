@@ -1,16 +1,20 @@
 //! The TUI's state and the only function that changes it: `update(msg) -> effects`.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use time::OffsetDateTime;
 
+use super::access::{Modal, Sessions, ShellLaunch};
 use super::action::Action;
 use super::effects::Effect;
 use super::keymap::{self, Context};
 use crate::aws::org::SyncProgress;
+use crate::context::view;
 use crate::inventory::Inventory;
 use crate::model::OrgTree;
+use crate::roles::{RoleCatalog, RoleOption};
+use crate::safety::Classifier;
 use crate::search::{self, Hit, SearchIndex};
 
 /// Everything that happens to the app arrives as one of these.
@@ -23,6 +27,19 @@ pub enum Msg {
     SyncProgress(SyncProgress),
     SyncFinished(Result<Box<Inventory>, String>),
     Banner(Banner),
+    /// The credential flow needs an MFA code for this device.
+    MfaNeeded {
+        serial: String,
+    },
+    /// Credentials are in hand (start the shell), or why not.
+    AccessFinished(Result<Box<ShellLaunch>, String>),
+    /// The shell started from the TUI ended.
+    ShellExited {
+        account_name: String,
+        result: Result<i32, String>,
+    },
+    /// Cached sessions and their expiries, re-read after each access.
+    Sessions(Sessions),
     /// A termination signal: quit whatever is open.
     Terminate,
 }
@@ -67,23 +84,52 @@ impl Banner {
     }
 }
 
+/// Role rules and production rules: what is derived per account from the config.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    pub catalog: RoleCatalog,
+    pub classifier: Classifier,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            catalog: RoleCatalog::new(&crate::config::RolesConfig::default(), Vec::new()),
+            classifier: Classifier::default(),
+        }
+    }
+}
+
 /// The inventory and what is derived from it once per change.
 #[derive(Debug)]
 pub struct Data {
     pub inventory: Inventory,
     pub tree: OrgTree,
     pub index: SearchIndex,
+    /// Roles offered, per account index.
+    pub roles: Vec<Vec<RoleOption>>,
+    /// Production flag, per account index.
+    pub production: Vec<bool>,
 }
 
 impl Data {
     #[must_use]
-    pub fn new(inventory: Inventory) -> Self {
+    pub fn new(inventory: Inventory, rules: &Rules) -> Self {
         let tree = OrgTree::build(&inventory.org);
         let index = SearchIndex::build(&inventory.org, &tree);
+        let n = inventory.org.accounts.len();
+        let offered = (0..n)
+            .map(|i| rules.catalog.roles_for(&view(&inventory, &tree, i)))
+            .collect();
+        let production = (0..n)
+            .map(|i| rules.classifier.is_production(&view(&inventory, &tree, i)))
+            .collect();
         Self {
             inventory,
             tree,
             index,
+            roles: offered,
+            production,
         }
     }
 }
@@ -159,6 +205,8 @@ pub struct Status {
     pub source: String,
     pub syncing: Option<SyncProgress>,
     pub banner: Option<Banner>,
+    /// An access in progress ("getting into X as Y…").
+    pub pending: Option<String>,
 }
 
 #[derive(Debug)]
@@ -175,6 +223,15 @@ pub struct State {
     /// Tag keys whose values show on account rows.
     pub key_tags: Vec<String>,
     pub quit: bool,
+    pub rules: Rules,
+    pub modal: Option<Modal>,
+    /// Account id → the role last used there (preselected in the picker).
+    pub last_roles: BTreeMap<String, String>,
+    pub sessions: Sessions,
+    /// Set when awsnav itself runs inside an awsnav shell (that account's name).
+    pub nested_in: Option<String>,
+    /// `[production] confirm_with`.
+    pub confirm_with: String,
 }
 
 impl State {
@@ -201,6 +258,12 @@ impl State {
             size,
             key_tags,
             quit: false,
+            rules: Rules::default(),
+            modal: None,
+            last_roles: BTreeMap::new(),
+            sessions: Sessions::default(),
+            nested_in: None,
+            confirm_with: "name".to_owned(),
         };
         if let Some(inv) = inventory {
             state.set_inventory(inv);
@@ -208,9 +271,25 @@ impl State {
         state
     }
 
+    /// Replaces the role and production rules (recomputing what they derive).
+    #[must_use]
+    pub fn with_rules(mut self, rules: Rules) -> Self {
+        self.rules = rules;
+        if let Some(data) = self.data.take() {
+            self.data = Some(Data::new(data.inventory, &self.rules));
+        }
+        self
+    }
+
     /// Which key table applies now.
     #[must_use]
     pub fn context(&self) -> Context {
+        if let Some(modal) = &self.modal {
+            return match modal {
+                Modal::RolePicker { .. } => Context::Picker,
+                _ => Context::Prompt,
+            };
+        }
         if self.help {
             Context::Help
         } else if self.search.as_ref().is_some_and(|s| s.editing) {
@@ -286,6 +365,27 @@ impl State {
                 self.status.banner = Some(b);
                 Vec::new()
             }
+            Msg::MfaNeeded { serial } => {
+                self.on_mfa_needed(serial);
+                Vec::new()
+            }
+            Msg::AccessFinished(result) => self.on_access_finished(result),
+            Msg::ShellExited {
+                account_name,
+                result,
+            } => {
+                self.status.banner = Some(match result {
+                    Ok(code) => Banner::info(format!(
+                        "back from {account_name} (shell exited with {code})"
+                    )),
+                    Err(e) => Banner::error(format!("the shell for {account_name} failed: {e}")),
+                });
+                Vec::new()
+            }
+            Msg::Sessions(s) => {
+                self.sessions = s;
+                Vec::new()
+            }
             Msg::Terminate => {
                 self.quit = true;
                 vec![Effect::Quit]
@@ -296,6 +396,9 @@ impl State {
     fn on_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
+        }
+        if let Some(effects) = self.on_modal_key(key) {
+            return effects;
         }
         let context = self.context();
         if let Some(action) = keymap::lookup(context, key) {
@@ -346,6 +449,17 @@ impl State {
                 search.editing = true;
             }
             Action::Back => self.back(),
+            Action::Shell => {
+                if let Some(account) = self.selected_account() {
+                    return self.start_access(account);
+                }
+            }
+            Action::Open if self.search.as_ref().is_none_or(|s| !s.editing) => {
+                if let Some(account) = self.selected_account() {
+                    return self.start_access(account);
+                }
+                self.tree_action(action);
+            }
             Action::Open | Action::Expand | Action::Collapse => self.tree_action(action),
         }
         Vec::new()
@@ -373,7 +487,7 @@ impl State {
                 if action == Action::Open && !search.hits.is_empty() {
                     search.editing = false;
                 }
-            } else if matches!(action, Action::Open | Action::Expand)
+            } else if action == Action::Expand
                 && let Some(account) = self.selected_account()
             {
                 self.reveal_account(account);
@@ -516,7 +630,7 @@ impl State {
         if self.data.is_none() {
             self.expanded.insert(inventory.org.root_id.clone());
         }
-        self.data = Some(Data::new(inventory));
+        self.data = Some(Data::new(inventory, &self.rules));
         self.rebuild_rows();
         if let (Some(key), Some(data)) = (selected, &self.data)
             && let Some(pos) = self.rows.iter().position(|r| row_key(data, *r) == key)
@@ -666,7 +780,7 @@ mod tests {
         press(&mut s, KeyCode::Enter);
         assert_eq!(s.context(), Context::Browse);
         assert!(s.search.is_some(), "Enter while typing keeps the results");
-        press(&mut s, KeyCode::Enter);
+        press(&mut s, KeyCode::Char('l'));
         assert!(s.search.is_none());
         assert_eq!(account_name(&s).as_deref(), Some("shipping-prod"));
         let page = s.page();
@@ -714,7 +828,7 @@ mod tests {
         press(&mut s, KeyCode::Char('/'));
         type_str(&mut s, "payments-dev");
         press(&mut s, KeyCode::Enter);
-        press(&mut s, KeyCode::Enter);
+        press(&mut s, KeyCode::Right);
         let rows = s.rows.len();
         let mut inv = demo::inventory(NOW);
         inv.org.accounts.retain(|a| a.name != "audit");

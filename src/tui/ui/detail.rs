@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{pane, theme};
+use crate::tui::access::remaining;
 use crate::tui::state::{Data, Row, State};
 
 pub fn draw(frame: &mut Frame<'_>, state: &State, area: Rect) {
@@ -14,7 +15,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, area: Rect) {
         return;
     };
     let lines = if let Some(account) = state.selected_account() {
-        account_lines(data, account)
+        account_lines(state, data, account)
     } else {
         match state.selected_row() {
             Some(Row::Ou { ou, .. }) => ou_lines(data, ou),
@@ -33,7 +34,7 @@ fn field<'a>(label: &'a str, value: impl Into<Span<'a>>) -> Line<'a> {
     ])
 }
 
-fn account_lines(data: &Data, index: usize) -> Vec<Line<'_>> {
+fn account_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line<'a>> {
     let org = &data.inventory.org;
     let a = &org.accounts[index];
     let path = data.tree.account_path(index);
@@ -42,8 +43,16 @@ fn account_lines(data: &Data, index: usize) -> Vec<Line<'_>> {
     } else {
         theme::inactive()
     };
+    let production = data.production.get(index).copied().unwrap_or(false);
     let mut lines = vec![
-        Line::from(Span::styled(a.name.as_str(), theme::title())),
+        if production {
+            Line::from(vec![
+                Span::styled(a.name.as_str(), theme::production().patch(theme::title())),
+                Span::styled("  PRODUCTION", theme::production()),
+            ])
+        } else {
+            Line::from(Span::styled(a.name.as_str(), theme::title()))
+        },
         Line::from(""),
         field("ID", a.id.as_str()),
         field("Email", a.email.as_str()),
@@ -63,7 +72,28 @@ fn account_lines(data: &Data, index: usize) -> Vec<Line<'_>> {
         ),
     ];
     if org.management_account_id.as_ref() == Some(&a.id) {
-        lines.push(field("Role", "management account"));
+        lines.push(field("Kind", "management account"));
+    }
+    lines.push(Line::from(""));
+    let roles = data.roles.get(index).map_or(&[][..], Vec::as_slice);
+    if roles.is_empty() {
+        lines.push(Line::from(Span::styled("no role offered", theme::muted())));
+    } else {
+        lines.push(Line::from(Span::styled("Roles", theme::title())));
+        let last = state.last_roles.get(a.id.as_str());
+        for r in roles {
+            let mut spans = vec![Span::raw(format!("  {}", r.name))];
+            if last == Some(&r.name) {
+                spans.push(Span::styled(" · last used", theme::label()));
+            }
+            if let Some(e) = state.sessions.role_expiry(a.id.as_str(), &r.name) {
+                spans.push(Span::styled(
+                    format!(" · credentials {} left", remaining(e, state.now)),
+                    theme::label(),
+                ));
+            }
+            lines.push(Line::from(spans));
+        }
     }
     lines.push(Line::from(""));
     if a.tags.is_empty() {

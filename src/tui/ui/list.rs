@@ -123,18 +123,26 @@ fn tree_line<'a>(state: &'a State, data: &'a Data, row: Row, width: usize) -> Li
             let a = &org.accounts[account];
             let indent = "  ".repeat(usize::from(depth));
             let mut spans = vec![Span::raw(indent), Span::raw("  ")];
-            spans.extend(account_cells(state, data, a));
+            spans.extend(account_cells(state, data, account, a));
             line_of(spans)
         }
     }
 }
 
 /// Name, id, status (when not active) and key tags of an account row.
-fn account_cells<'a>(state: &'a State, data: &'a Data, a: &'a Account) -> Vec<Span<'a>> {
-    let style = if a.status.is_active() {
-        theme::account()
-    } else {
+fn account_cells<'a>(
+    state: &'a State,
+    data: &'a Data,
+    index: usize,
+    a: &'a Account,
+) -> Vec<Span<'a>> {
+    let production = data.production.get(index).copied().unwrap_or(false);
+    let style = if !a.status.is_active() {
         theme::inactive()
+    } else if production {
+        theme::production()
+    } else {
+        theme::account()
     };
     let management = data.inventory.org.management_account_id.as_ref() == Some(&a.id);
     let name = fit(&a.name, NAME_WIDTH);
@@ -151,6 +159,9 @@ fn account_cells<'a>(state: &'a State, data: &'a Data, a: &'a Account) -> Vec<Sp
             },
         ),
     ];
+    if production {
+        spans.push(Span::styled(" PROD", theme::production()));
+    }
     if management {
         spans.push(Span::styled(" ◆mgmt", theme::label()));
     }
@@ -197,10 +208,13 @@ fn draw_results(frame: &mut Frame<'_>, data: &Data, search: &SearchState, area: 
     {
         let a = &org.accounts[hit.account];
         let hl = hit.highlights.clone().unwrap_or_default();
-        let base = if a.status.is_active() {
-            theme::account()
-        } else {
+        let production = data.production.get(hit.account).copied().unwrap_or(false);
+        let base = if !a.status.is_active() {
             theme::inactive()
+        } else if production {
+            theme::production()
+        } else {
+            theme::account()
         };
         let name = fit(&a.name, NAME_WIDTH);
         let pad = NAME_WIDTH.saturating_sub(unicode_width::UnicodeWidthStr::width(name.as_str()));
@@ -212,14 +226,18 @@ fn draw_results(frame: &mut Frame<'_>, data: &Data, search: &SearchState, area: 
         let mut spans = highlighted_owned(&name, &name_positions, base);
         spans.push(Span::raw(" ".repeat(pad + 1)));
         spans.push(Span::styled(a.id.as_str(), theme::muted()));
-        spans.push(Span::raw("  "));
+        spans.push(if production {
+            Span::styled(" PROD ", theme::production())
+        } else {
+            Span::raw("      ")
+        });
         let path = data.tree.account_path(hit.account).join("/");
         let path = if path.is_empty() {
             "(root)".to_owned()
         } else {
             path
         };
-        let room = width.saturating_sub(NAME_WIDTH + 16);
+        let room = width.saturating_sub(NAME_WIDTH + 20);
         let shown = fit(&path, room);
         let path_positions = if shown == path {
             hl.path.clone()

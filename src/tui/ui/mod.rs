@@ -3,6 +3,7 @@
 mod detail;
 mod help;
 mod list;
+mod modal;
 mod status;
 pub mod theme;
 
@@ -94,6 +95,9 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
     status::draw_hints(frame, state, state_areas.hints);
     if state.help {
         help::draw(frame, frame.area());
+    }
+    if let Some(m) = &state.modal {
+        modal::draw(frame, state, m, frame.area());
     }
 }
 

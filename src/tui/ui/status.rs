@@ -21,21 +21,34 @@ pub fn draw_status(frame: &mut Frame<'_>, state: &State, area: Rect) {
     {
         let _ = write!(left, "│ {} │ {} ", id.account, id.arn);
     }
-    let right = if let Some(p) = &state.status.syncing {
-        let (done, known) = p.done_and_known();
-        if known == 0 {
-            " ⟳ refreshing… ".to_owned()
+    let mut right = String::new();
+    if let Some(e) = state.sessions.mfa
+        && e > state.now
+    {
+        let _ = write!(
+            right,
+            " MFA {} │",
+            crate::tui::access::remaining(e, state.now)
+        );
+    }
+    let right = right
+        + &if let Some(pending) = &state.status.pending {
+            format!(" ⟳ {pending} ")
+        } else if let Some(p) = &state.status.syncing {
+            let (done, known) = p.done_and_known();
+            if known == 0 {
+                " ⟳ refreshing… ".to_owned()
+            } else {
+                format!(
+                    " ⟳ refreshing… {done}/{known} · {} accounts · {} calls ",
+                    p.accounts_found, p.api_calls
+                )
+            }
+        } else if let Some(d) = &state.data {
+            format!(" synced {} ", age_text(d.inventory.synced_at, state.now))
         } else {
-            format!(
-                " ⟳ refreshing… {done}/{known} · {} accounts · {} calls ",
-                p.accounts_found, p.api_calls
-            )
-        }
-    } else if let Some(d) = &state.data {
-        format!(" synced {} ", age_text(d.inventory.synced_at, state.now))
-    } else {
-        " no data ".to_owned()
-    };
+            " no data ".to_owned()
+        };
     let width = usize::from(area.width);
     let right_len = right.chars().count();
     let left = super::fit(&left, width.saturating_sub(right_len));

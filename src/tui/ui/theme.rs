@@ -65,6 +65,11 @@ pub fn warning() -> Style {
     Style::new().fg(Color::Black).bg(Color::Yellow)
 }
 
+/// Production accounts: red, and always with a text marker as well.
+pub fn production() -> Style {
+    Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+}
+
 pub fn info() -> Style {
     Style::new().fg(Color::Black).bg(Color::Cyan)
 }

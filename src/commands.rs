@@ -1,0 +1,387 @@
+//! The command-line commands: list, refresh, and the ways into an account.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use time::OffsetDateTime;
+
+use crate::access::{Granted, Interactive, MfaSource, Target};
+use crate::aws::org::SyncProgress;
+use crate::context::Context;
+use crate::inventory::Inventory;
+use crate::launch::{self, EnvFormat, Session};
+use crate::model::OrgTree;
+use crate::roles::RoleOption;
+use crate::{safety, search, sync};
+
+/// Options shared by every command that gets credentials.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct AccessOpts {
+    /// Role to assume (default: the last one used there, or the only one offered).
+    #[arg(long, value_name = "ROLE")]
+    pub role: Option<String>,
+    /// The current MFA code (otherwise the config's MFA command, or a prompt on the terminal).
+    #[arg(long, value_name = "CODE")]
+    pub mfa_code: Option<String>,
+    /// Session length in seconds (over 3600 assumes directly with MFA).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(900..=43_200))]
+    pub duration: Option<u32>,
+    /// Confirm access to a production account without being asked.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// Writes to stdout; a closed pipe (`awsnav list | head`) is not an error.
+///
+/// # Errors
+/// When stdout cannot be written for another reason.
+pub fn write_stdout(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+/// The cached inventory, or a fresh sync when there is none (or `refresh`).
+///
+/// # Errors
+/// When a needed sync fails.
+pub async fn inventory(ctx: &Context, refresh: bool) -> anyhow::Result<Inventory> {
+    if !refresh {
+        match ctx.inventory_cache.load() {
+            Ok(Some(inv)) => return Ok(inv),
+            Ok(None) => {}
+            Err(problem) => {
+                tracing::warn!(%problem, "cache not used");
+                eprintln!("awsnav: warning: {problem}");
+            }
+        }
+    }
+    sync_and_store(ctx).await
+}
+
+/// Syncs from AWS, stores the cache, reports on stderr (with progress on a terminal).
+///
+/// # Errors
+/// When the sync fails.
+pub async fn sync_and_store(ctx: &Context) -> anyhow::Result<Inventory> {
+    let tty = std::io::stderr().is_terminal();
+    let progress = move |p: SyncProgress| {
+        if tty {
+            let (done, known) = p.done_and_known();
+            eprint!(
+                "\r\x1b[2Ksyncing: {done}/{known} requests done · {} OUs · {} accounts · {} API calls",
+                p.ous_found, p.accounts_found, p.api_calls
+            );
+        }
+    };
+    let result = sync::run(&ctx.sync, OffsetDateTime::now_utc, &progress).await;
+    if tty {
+        eprint!("\r\x1b[2K");
+    }
+    let (inv, stats) = result?;
+    if let Err(e) = ctx.inventory_cache.store(&inv) {
+        tracing::warn!(error = %e, "cache write failed");
+        eprintln!("awsnav: warning: {e}");
+    }
+    eprintln!(
+        "synced {} accounts in {} OUs with {} API calls in {:.1} s",
+        inv.org.accounts.len(),
+        inv.org.org_units.len(),
+        stats.api_calls,
+        stats.elapsed.as_secs_f64()
+    );
+    Ok(inv)
+}
+
+/// `awsnav list`.
+///
+/// # Errors
+/// When the inventory cannot be had or stdout fails.
+pub async fn list(ctx: &Context, demo: bool, json: bool, refresh: bool) -> anyhow::Result<()> {
+    let inv = if demo {
+        crate::demo::inventory(OffsetDateTime::now_utc())
+    } else {
+        inventory(ctx, refresh).await?
+    };
+    let tree = OrgTree::build(&inv.org);
+    let enrich = |i: usize| {
+        let roles = ctx
+            .roles(&inv, &tree, i)
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        (roles, ctx.is_production(&inv, &tree, i))
+    };
+    let out = if json {
+        let mut s = crate::list::json(&inv, &tree, &enrich)?;
+        s.push('\n');
+        s
+    } else {
+        crate::list::table(&inv, &tree, &ctx.config.ui.key_tags, &enrich)
+    };
+    write_stdout(&out)
+}
+
+/// An account picked on the command line, with its role and credentials.
+pub struct Entered {
+    pub account_id: String,
+    pub account_name: String,
+    pub role: RoleOption,
+    pub production: bool,
+    pub region: String,
+    pub granted: Granted,
+}
+
+impl Entered {
+    #[must_use]
+    pub fn session(&self) -> Session<'_> {
+        Session {
+            account_id: &self.account_id,
+            account_name: &self.account_name,
+            role: &self.role.name,
+            production: self.production,
+            region: &self.region,
+            credentials: &self.granted.credentials,
+        }
+    }
+}
+
+/// Resolves the account, picks the role, confirms production, gets credentials.
+///
+/// # Errors
+/// When the account is unknown or ambiguous, the role is not chosen, production is not
+/// confirmed, or AWS refuses.
+pub async fn enter(
+    ctx: &Context,
+    demo: bool,
+    query: &str,
+    opts: &AccessOpts,
+) -> anyhow::Result<Entered> {
+    if demo {
+        bail!(
+            "the demo organization is not real: there is nothing to get into (run without --demo)"
+        );
+    }
+    let inv = inventory(ctx, false).await?;
+    let tree = OrgTree::build(&inv.org);
+    let i = search::resolve(&inv.org, &tree, &ctx.config.aliases, query)?;
+    let account = &inv.org.accounts[i];
+    let offered = ctx.roles(&inv, &tree, i);
+    let role = pick_role(
+        ctx,
+        account.id.as_str(),
+        &account.name,
+        &offered,
+        opts.role.as_deref(),
+    )?;
+    let production = ctx.is_production(&inv, &tree, i);
+    if production && !opts.yes {
+        confirm_production(
+            &account.name,
+            safety::confirmation_text(&ctx.config.production, &account.name),
+        )?;
+    }
+    let interactive = if std::io::stdin().is_terminal() || std::io::stderr().is_terminal() {
+        Interactive::Tty
+    } else {
+        Interactive::None
+    };
+    let mfa = MfaSource {
+        code: opts.mfa_code.clone(),
+        process: ctx.config.auth.mfa_process.clone(),
+        interactive,
+    };
+    let target = Target {
+        account_id: account.id.to_string(),
+        account_name: account.name.clone(),
+        role: role.clone(),
+        duration: opts.duration,
+    };
+    let granted = ctx
+        .access
+        .credentials(&target, &mfa, OffsetDateTime::now_utc())
+        .await?;
+    ctx.last_roles.remember(account.id.as_str(), &role.name);
+    Ok(Entered {
+        account_id: account.id.to_string(),
+        account_name: account.name.clone(),
+        region: ctx.session_region(&role).await,
+        role,
+        production,
+        granted,
+    })
+}
+
+/// `--role`, else the last role used there, else the only role offered.
+fn pick_role(
+    ctx: &Context,
+    account_id: &str,
+    account_name: &str,
+    offered: &[RoleOption],
+    wanted: Option<&str>,
+) -> anyhow::Result<RoleOption> {
+    if let Some(w) = wanted {
+        return Ok(offered
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(w))
+            .cloned()
+            .unwrap_or_else(|| RoleOption {
+                name: w.to_owned(),
+                profile: None,
+            }));
+    }
+    if let Some(last) = ctx.last_roles.load().get(account_id)
+        && let Some(r) = offered.iter().find(|r| &r.name == last)
+    {
+        return Ok(r.clone());
+    }
+    match offered {
+        [one] => Ok(one.clone()),
+        [] => bail!(
+            "no role is offered in {account_name}: pass --role NAME, or add roles with [roles] in {}",
+            ctx.paths.config_file.display()
+        ),
+        many => bail!(
+            "several roles are offered in {account_name}; choose one with --role: {}",
+            many.iter()
+                .map(|r| r.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Asks on the terminal for the confirmation text; without a terminal, `--yes` is required.
+fn confirm_production(account_name: &str, expected: &str) -> anyhow::Result<()> {
+    use std::io::BufRead as _;
+    let no_tty = || {
+        anyhow::anyhow!(
+            "{account_name} is a PRODUCTION account: pass --yes to confirm (there is no terminal to ask on)"
+        )
+    };
+    if !std::io::stdin().is_terminal() {
+        return Err(no_tty());
+    }
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|_| no_tty())?;
+    let mut out = &tty;
+    write!(
+        out,
+        "\x1b[1;31m{account_name} is a PRODUCTION account.\x1b[0m Type `{expected}` to continue: "
+    )?;
+    out.flush()?;
+    let mut line = String::new();
+    std::io::BufReader::new(&tty).read_line(&mut line)?;
+    if line.trim() == expected {
+        Ok(())
+    } else {
+        bail!("not confirmed: nothing was done in {account_name}")
+    }
+}
+
+/// `awsnav shell`: `$SHELL` in the account; returns the shell's exit code.
+///
+/// # Errors
+/// When nested without `--nested`, or entering fails.
+pub async fn shell(
+    ctx: &Context,
+    demo: bool,
+    query: &str,
+    opts: &AccessOpts,
+    nested: bool,
+) -> anyhow::Result<ExitCode> {
+    if let Some(current) = std::env::var_os(launch::MARKER)
+        && !nested
+    {
+        let name = std::env::var("AWSNAV_ACCOUNT_NAME").unwrap_or_default();
+        bail!(
+            "already inside an awsnav shell for {name} ({}): exit it first, or pass --nested",
+            current.to_string_lossy()
+        );
+    }
+    let entered = enter(ctx, demo, query, opts).await?;
+    eprintln!(
+        "awsnav: {} ({}) as {}{} — exit the shell to leave",
+        entered.account_name,
+        entered.account_id,
+        entered.role.name,
+        if entered.production {
+            " [PRODUCTION]"
+        } else {
+            ""
+        }
+    );
+    run_child(&entered, &launch::user_shell(), &[]).await
+}
+
+/// `awsnav exec`: one command in the account; its exit code is passed through.
+///
+/// # Errors
+/// When entering fails or the command cannot be started.
+pub async fn exec(
+    ctx: &Context,
+    demo: bool,
+    query: &str,
+    opts: &AccessOpts,
+    command: &[String],
+) -> anyhow::Result<ExitCode> {
+    let Some((program, args)) = command.split_first() else {
+        bail!("no command given: awsnav exec ACCOUNT -- COMMAND [ARGS…]");
+    };
+    let entered = enter(ctx, demo, query, opts).await?;
+    run_child(&entered, program, args).await
+}
+
+async fn run_child(entered: &Entered, program: &str, args: &[String]) -> anyhow::Result<ExitCode> {
+    let mut child = tokio::process::Command::from(entered.session().command(program, args))
+        .spawn()
+        .with_context(|| format!("cannot start `{program}`"))?;
+    // Ctrl-C belongs to the child while it runs; awsnav waits for it and reports its status.
+    let ignore_interrupts = tokio::spawn(async {
+        loop {
+            if tokio::signal::ctrl_c().await.is_err() {
+                break;
+            }
+        }
+    });
+    let status = child.wait().await;
+    ignore_interrupts.abort();
+    let code = launch::exit_code(status?);
+    Ok(ExitCode::from(u8::try_from(code & 0xff).unwrap_or(1)))
+}
+
+/// `awsnav env`: exports to `eval`.
+///
+/// # Errors
+/// When entering fails.
+pub async fn env(
+    ctx: &Context,
+    demo: bool,
+    query: &str,
+    opts: &AccessOpts,
+    format: EnvFormat,
+) -> anyhow::Result<()> {
+    let entered = enter(ctx, demo, query, opts).await?;
+    write_stdout(&launch::format_env(&entered.session(), format))
+}
+
+/// `awsnav credential-process`: the JSON a profile's `credential_process` must print.
+///
+/// # Errors
+/// When entering fails.
+pub async fn credential_process(
+    ctx: &Context,
+    query: &str,
+    opts: &AccessOpts,
+) -> anyhow::Result<()> {
+    let entered = enter(ctx, false, query, opts).await?;
+    let mut out = launch::credential_process_json(&entered.granted.credentials);
+    out.push('\n');
+    write_stdout(&out)
+}

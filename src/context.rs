@@ -1,0 +1,209 @@
+//! Everything a command needs, built once from the command line and the config file.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::access::Access;
+use crate::aws::{AwsSettings, ErrorContext};
+use crate::config::{Config, Paths};
+use crate::creds::CredentialCache;
+use crate::inventory::{Inventory, InventoryCache, create_private_dir};
+use crate::model::OrgTree;
+use crate::roles::{self, RoleCatalog, RoleOption};
+use crate::safety::Classifier;
+use crate::selector::AccountView;
+use crate::sync::SyncRequest;
+
+/// Settings from the command line that override the config file.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+}
+
+/// Config, paths and the services built from them.
+#[derive(Clone, Debug)]
+pub struct Context {
+    pub paths: Paths,
+    pub config: Config,
+    pub region_override: Option<String>,
+    pub sync: SyncRequest,
+    pub inventory_cache: InventoryCache,
+    pub access: Access,
+    pub catalog: RoleCatalog,
+    pub classifier: Classifier,
+    pub last_roles: LastRoles,
+}
+
+impl Context {
+    /// Builds the context; imported profile roles are read from the AWS config files.
+    pub async fn new(paths: Paths, config: Config, overrides: Overrides) -> Self {
+        let org_profile = overrides
+            .profile
+            .clone()
+            .or_else(|| config.org.profile.clone());
+        let ctx = ErrorContext {
+            profile: org_profile.clone(),
+            config_file: paths.config_file.display().to_string(),
+        };
+        let sync = SyncRequest {
+            settings: AwsSettings {
+                profile: org_profile.clone(),
+                region: overrides
+                    .region
+                    .clone()
+                    .or_else(|| config.org.region.clone()),
+            },
+            concurrency: config.org.concurrency,
+            ctx: ctx.clone(),
+        };
+        let profile_roles = if config.roles.import_profiles {
+            roles::load_profile_roles().await.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "AWS config files unreadable; no profile roles imported");
+                Vec::new()
+            })
+        } else {
+            Vec::new()
+        };
+        let access = Access {
+            auth: config.auth.clone(),
+            base_profile: config.auth.profile.clone().or(org_profile.clone()),
+            region: sync.settings.region.clone(),
+            ctx,
+            cache: CredentialCache::new(&paths.cache_dir),
+        };
+        Self {
+            inventory_cache: InventoryCache::new(&paths.cache_dir, org_profile.as_deref()),
+            catalog: RoleCatalog::new(&config.roles, profile_roles),
+            classifier: Classifier::new(&config.production),
+            last_roles: LastRoles::new(&paths.cache_dir),
+            region_override: overrides.region,
+            access,
+            sync,
+            paths,
+            config,
+        }
+    }
+
+    /// The roles offered in account `i`.
+    #[must_use]
+    pub fn roles(&self, inv: &Inventory, tree: &OrgTree, i: usize) -> Vec<RoleOption> {
+        self.catalog.roles_for(&view(inv, tree, i))
+    }
+
+    #[must_use]
+    pub fn is_production(&self, inv: &Inventory, tree: &OrgTree, i: usize) -> bool {
+        self.classifier.is_production(&view(inv, tree, i))
+    }
+
+    /// The region a session in this account runs in: `--region`, the role profile's region,
+    /// `[org] region`, the base profile's region, else us-east-1.
+    pub async fn session_region(&self, role: &RoleOption) -> String {
+        if let Some(r) = self
+            .region_override
+            .clone()
+            .or_else(|| role.profile.as_ref().and_then(|p| p.region.clone()))
+            .or_else(|| self.config.org.region.clone())
+        {
+            return r;
+        }
+        let mut chain = aws_config::default_provider::region::DefaultRegionChain::builder();
+        if let Some(p) = self.access.base_profile_for(role) {
+            chain = chain.profile_name(&p);
+        }
+        chain
+            .build()
+            .region()
+            .await
+            .map_or_else(|| "us-east-1".to_owned(), |r| r.to_string())
+    }
+}
+
+/// The view of account `i` that rules match against.
+#[must_use]
+pub fn view<'a>(inv: &'a Inventory, tree: &'a OrgTree, i: usize) -> AccountView<'a> {
+    let a = &inv.org.accounts[i];
+    AccountView {
+        id: a.id.as_str(),
+        name: &a.name,
+        path: tree.account_path(i),
+        tags: &a.tags,
+    }
+}
+
+/// The role last used per account, so it can be preselected next time.
+#[derive(Clone, Debug)]
+pub struct LastRoles {
+    path: PathBuf,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+struct LastRolesFile {
+    roles: BTreeMap<String, String>,
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    updated: Option<OffsetDateTime>,
+}
+
+impl LastRoles {
+    #[must_use]
+    pub fn new(cache_dir: &std::path::Path) -> Self {
+        Self {
+            path: cache_dir.join("last-roles.json"),
+        }
+    }
+
+    /// Account id → role name; empty when the file is missing or unreadable.
+    #[must_use]
+    pub fn load(&self) -> BTreeMap<String, String> {
+        std::fs::read(&self.path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<LastRolesFile>(&b).ok())
+            .map(|f| f.roles)
+            .unwrap_or_default()
+    }
+
+    /// Records `role` as the last used in `account`; failures are logged, never fatal.
+    pub fn remember(&self, account: &str, role: &str) {
+        let mut roles = self.load();
+        roles.insert(account.to_owned(), role.to_owned());
+        let file = LastRolesFile {
+            roles,
+            updated: Some(OffsetDateTime::now_utc()),
+        };
+        let result = (|| -> std::io::Result<()> {
+            let dir = self.path.parent().unwrap_or(std::path::Path::new("."));
+            create_private_dir(dir)?;
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+            tmp.write_all(&serde_json::to_vec(&file).map_err(std::io::Error::other)?)?;
+            tmp.persist(&self.path).map_err(|e| e.error)?;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "cannot remember the last role");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_roles_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let last = LastRoles::new(dir.path());
+        assert!(last.load().is_empty());
+        last.remember("111122223333", "Admin");
+        last.remember("444455556666", "ReadOnly");
+        last.remember("111122223333", "Operator");
+        let roles = last.load();
+        assert_eq!(roles["111122223333"], "Operator");
+        assert_eq!(roles.len(), 2);
+        std::fs::write(dir.path().join("last-roles.json"), b"garbage").unwrap();
+        assert!(last.load().is_empty());
+    }
+}

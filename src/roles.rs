@@ -1,0 +1,311 @@
+//! Which roles are offered where: config rules, and roles of existing `~/.aws/config` profiles.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::RolesConfig;
+use crate::selector::{AccountView, Selector};
+
+/// A role in `~/.aws/config`: a profile with a `role_arn`, honoured as the user wrote it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileRole {
+    pub profile: String,
+    pub role_arn: String,
+    pub account_id: String,
+    pub role_name: String,
+    pub source_profile: Option<String>,
+    pub mfa_serial: Option<String>,
+    pub duration_seconds: Option<u32>,
+    pub external_id: Option<String>,
+    pub region: Option<String>,
+}
+
+/// One role offered in one account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleOption {
+    pub name: String,
+    /// Set when a profile defines this role for this account: its settings are used.
+    pub profile: Option<ProfileRole>,
+}
+
+impl RoleOption {
+    /// The role's ARN: the profile's, or built from the account and partition.
+    #[must_use]
+    pub fn arn(&self, partition: &str, account_id: &str) -> String {
+        self.profile.as_ref().map_or_else(
+            || format!("arn:{partition}:iam::{account_id}:role/{}", self.name),
+            |p| p.role_arn.clone(),
+        )
+    }
+}
+
+/// The role rules compiled, plus imported profiles by account.
+#[derive(Clone, Debug, Default)]
+pub struct RoleCatalog {
+    default: Vec<String>,
+    rules: Vec<(Selector, Vec<String>, Vec<String>)>,
+    profiles: HashMap<String, Vec<ProfileRole>>,
+}
+
+impl RoleCatalog {
+    #[must_use]
+    pub fn new(config: &RolesConfig, profiles: Vec<ProfileRole>) -> Self {
+        let rules = config
+            .rules
+            .iter()
+            .filter_map(|r| {
+                Selector::new(
+                    r.ou.as_deref(),
+                    r.tag.as_deref(),
+                    &r.account,
+                    r.name.as_deref(),
+                )
+                .ok()
+                .map(|s| (s, r.add.clone(), r.remove.clone()))
+            })
+            .collect();
+        let mut by_account: HashMap<String, Vec<ProfileRole>> = HashMap::new();
+        if config.import_profiles {
+            for p in profiles {
+                by_account.entry(p.account_id.clone()).or_default().push(p);
+            }
+        }
+        Self {
+            default: config.default.clone(),
+            rules,
+            profiles: by_account,
+        }
+    }
+
+    /// Roles offered in this account: the default list, changed by every matching rule in
+    /// order, then roles from profiles (a profile for a listed role supplies its settings).
+    #[must_use]
+    pub fn roles_for(&self, account: &AccountView<'_>) -> Vec<RoleOption> {
+        let mut names: Vec<String> = self.default.clone();
+        for (selector, add, remove) in &self.rules {
+            if selector.matches(account) {
+                names.retain(|n| !remove.contains(n));
+                for a in add {
+                    if !names.contains(a) {
+                        names.push(a.clone());
+                    }
+                }
+            }
+        }
+        let profiles = self.profiles.get(account.id).map_or(&[][..], Vec::as_slice);
+        let mut roles: Vec<RoleOption> = names
+            .into_iter()
+            .map(|name| RoleOption {
+                profile: profiles.iter().find(|p| p.role_name == name).cloned(),
+                name,
+            })
+            .collect();
+        for p in profiles {
+            if !roles.iter().any(|r| r.name == p.role_name) {
+                roles.push(RoleOption {
+                    name: p.role_name.clone(),
+                    profile: Some(p.clone()),
+                });
+            }
+        }
+        roles
+    }
+}
+
+/// Reads every profile with a `role_arn` from the AWS config files (`AWS_CONFIG_FILE`,
+/// `AWS_SHARED_CREDENTIALS_FILE` or `~/.aws`).
+///
+/// # Errors
+/// When a file exists but cannot be parsed.
+pub async fn load_profile_roles() -> Result<Vec<ProfileRole>, String> {
+    use aws_types::os_shim_internal::{Env, Fs};
+    let files = aws_runtime::env_config::file::EnvConfigFiles::default();
+    let set =
+        aws_config::profile::load(&Fs::real(), &Env::real(), &files, None::<Cow<'static, str>>)
+            .await
+            .map_err(|e| e.to_string())?;
+    let mut names: Vec<&str> = set.profiles().collect();
+    names.sort_unstable();
+    Ok(names
+        .into_iter()
+        .filter_map(|name| {
+            let p = set.get_profile(name)?;
+            profile_role(name, |k| p.get(k))
+        })
+        .collect())
+}
+
+/// A profile's role, when it has a usable `role_arn`.
+pub fn profile_role<'a>(name: &str, get: impl Fn(&str) -> Option<&'a str>) -> Option<ProfileRole> {
+    let role_arn = get("role_arn")?.trim().to_owned();
+    let (account_id, role_name) = parse_role_arn(&role_arn)?;
+    let owned = |k: &str| {
+        get(k)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    Some(ProfileRole {
+        profile: name.to_owned(),
+        account_id,
+        role_name,
+        source_profile: owned("source_profile"),
+        mfa_serial: owned("mfa_serial"),
+        duration_seconds: get("duration_seconds").and_then(|d| d.trim().parse().ok()),
+        external_id: owned("external_id"),
+        region: owned("region"),
+        role_arn,
+    })
+}
+
+/// `arn:aws:iam::123456789012:role/path/Name` → (`123456789012`, `Name`).
+#[must_use]
+pub fn parse_role_arn(arn: &str) -> Option<(String, String)> {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(_partition), Some("iam"), Some(_region), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    let name = resource.strip_prefix("role/")?.rsplit('/').next()?;
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) || name.is_empty() {
+        return None;
+    }
+    Some((account.to_owned(), name.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RoleRule;
+    use std::collections::BTreeMap;
+
+    fn view<'a>(
+        id: &'a str,
+        path: &'a [String],
+        tags: &'a BTreeMap<String, String>,
+    ) -> AccountView<'a> {
+        AccountView {
+            id,
+            name: "acct",
+            path,
+            tags,
+        }
+    }
+
+    fn names(roles: &[RoleOption]) -> Vec<&str> {
+        roles.iter().map(|r| r.name.as_str()).collect()
+    }
+
+    #[test]
+    fn default_is_organization_access_role_everywhere() {
+        let c = RoleCatalog::new(&RolesConfig::default(), vec![]);
+        let tags = BTreeMap::new();
+        assert_eq!(
+            names(&c.roles_for(&view("111122223333", &[], &tags))),
+            ["OrganizationAccountAccessRole"]
+        );
+    }
+
+    #[test]
+    fn rules_add_and_remove_by_ou_tag_and_account() {
+        let config = RolesConfig {
+            default: vec!["Admin".into(), "ReadOnly".into()],
+            import_profiles: true,
+            rules: vec![
+                RoleRule {
+                    ou: Some("Workloads/Prod".into()),
+                    remove: vec!["Admin".into()],
+                    add: vec!["Operator".into()],
+                    ..RoleRule::default()
+                },
+                RoleRule {
+                    tag: Some("team=payments".into()),
+                    add: vec!["PaymentsDeploy".into()],
+                    ..RoleRule::default()
+                },
+                RoleRule {
+                    account: vec!["999999999999".into()],
+                    add: vec!["BreakGlass".into()],
+                    ..RoleRule::default()
+                },
+            ],
+        };
+        let c = RoleCatalog::new(&config, vec![]);
+        let prod: Vec<String> = vec!["Workloads".into(), "Prod".into(), "Payments".into()];
+        let tags: BTreeMap<String, String> = [("team".to_owned(), "payments".to_owned())].into();
+        assert_eq!(
+            names(&c.roles_for(&view("111122223333", &prod, &tags))),
+            ["ReadOnly", "Operator", "PaymentsDeploy"]
+        );
+        let none = BTreeMap::new();
+        assert_eq!(
+            names(&c.roles_for(&view("999999999999", &[], &none))),
+            ["Admin", "ReadOnly", "BreakGlass"]
+        );
+    }
+
+    #[test]
+    fn profiles_add_roles_and_lend_settings() {
+        let p = profile_role("pay-admin", |k| match k {
+            "role_arn" => Some("arn:aws:iam::111122223333:role/Admin"),
+            "mfa_serial" => Some("arn:aws:iam::000000000000:mfa/alice"),
+            "duration_seconds" => Some("7200"),
+            "source_profile" => Some("identity"),
+            _ => None,
+        })
+        .unwrap();
+        let q = profile_role("pay-deploy", |k| {
+            (k == "role_arn").then_some("arn:aws:iam::111122223333:role/ci/Deployer")
+        })
+        .unwrap();
+        let config = RolesConfig {
+            default: vec!["Admin".into()],
+            ..RolesConfig::default()
+        };
+        let c = RoleCatalog::new(&config, vec![p, q]);
+        let tags = BTreeMap::new();
+        let roles = c.roles_for(&view("111122223333", &[], &tags));
+        assert_eq!(names(&roles), ["Admin", "Deployer"]);
+        let admin = roles[0].profile.as_ref().unwrap();
+        assert_eq!(admin.duration_seconds, Some(7200));
+        assert_eq!(admin.source_profile.as_deref(), Some("identity"));
+        assert_eq!(
+            roles[1].arn("aws", "111122223333"),
+            "arn:aws:iam::111122223333:role/ci/Deployer"
+        );
+        let other = c.roles_for(&view("444455556666", &[], &tags));
+        assert_eq!(
+            other[0].arn("aws-us-gov", "444455556666"),
+            "arn:aws-us-gov:iam::444455556666:role/Admin"
+        );
+        let off = RoleCatalog::new(
+            &RolesConfig {
+                import_profiles: false,
+                ..config
+            },
+            vec![],
+        );
+        assert_eq!(
+            names(&off.roles_for(&view("111122223333", &[], &tags))),
+            ["Admin"]
+        );
+    }
+
+    #[test]
+    fn role_arns_are_parsed_strictly() {
+        assert_eq!(
+            parse_role_arn("arn:aws:iam::123456789012:role/Admin"),
+            Some(("123456789012".into(), "Admin".into()))
+        );
+        assert!(parse_role_arn("arn:aws:iam::123:role/Admin").is_none());
+        assert!(parse_role_arn("arn:aws:iam::123456789012:user/alice").is_none());
+        assert!(parse_role_arn("not an arn").is_none());
+    }
+}

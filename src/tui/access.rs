@@ -1,0 +1,291 @@
+//! Getting into an account from the TUI: role picker, production confirmation, MFA prompt,
+//! then a shell. The modals and their part of `update()`.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use time::OffsetDateTime;
+
+use super::action::Action;
+use super::effects::Effect;
+use super::keymap::{self, Context};
+use super::state::{Banner, State};
+use crate::creds::Credentials;
+use crate::roles::RoleOption;
+
+/// What to get credentials for (sent to the effect runner).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessRequest {
+    pub account_id: String,
+    pub account_name: String,
+    pub role: RoleOption,
+    pub production: bool,
+}
+
+/// A shell to start once credentials are in hand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShellLaunch {
+    pub account_id: String,
+    pub account_name: String,
+    pub role: String,
+    pub production: bool,
+    pub region: String,
+    pub credentials: Credentials,
+}
+
+/// Cached sessions, for "43 min left" displays.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sessions {
+    /// (account id, role, expiry).
+    pub roles: Vec<(String, String, OffsetDateTime)>,
+    pub mfa: Option<OffsetDateTime>,
+}
+
+impl Sessions {
+    #[must_use]
+    pub fn role_expiry(&self, account: &str, role: &str) -> Option<OffsetDateTime> {
+        self.roles
+            .iter()
+            .find(|(a, r, _)| a == account && r == role)
+            .map(|(_, _, e)| *e)
+    }
+}
+
+/// A dialog that takes the keyboard until it is answered or cancelled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Modal {
+    RolePicker {
+        account: usize,
+        roles: Vec<RoleOption>,
+        cursor: usize,
+    },
+    ConfirmProduction {
+        request: Box<AccessRequest>,
+        expected: String,
+        input: String,
+    },
+    MfaPrompt {
+        serial: String,
+        input: String,
+    },
+}
+
+/// "12 h", "43 min", "expired".
+#[must_use]
+pub fn remaining(expiry: OffsetDateTime, now: OffsetDateTime) -> String {
+    let secs = (expiry - now).whole_seconds();
+    match secs {
+        i64::MIN..=0 => "expired".into(),
+        1..60 => "<1 min".into(),
+        60..7200 => format!("{} min", secs / 60),
+        _ => format!("{} h", secs / 3600),
+    }
+}
+
+impl State {
+    /// Enter / `s` on an account: pick a role (asking when there are several).
+    pub(super) fn start_access(&mut self, account: usize) -> Vec<Effect> {
+        let Some(data) = &self.data else {
+            return Vec::new();
+        };
+        if let Some(name) = &self.nested_in {
+            self.status.banner = Some(Banner::error(format!(
+                "awsnav is running inside an awsnav shell for {name}: exit that shell and start awsnav again"
+            )));
+            return Vec::new();
+        }
+        let a = &data.inventory.org.accounts[account];
+        let roles = data.roles[account].clone();
+        match roles.len() {
+            0 => {
+                self.status.banner = Some(Banner::error(format!(
+                    "no role is offered in {}: add one with [roles] default or a [[roles.rule]] in the config file",
+                    a.name
+                )));
+                Vec::new()
+            }
+            1 => self.role_chosen(account, roles[0].clone()),
+            _ => {
+                let last = self.last_roles.get(a.id.as_str());
+                let cursor = last
+                    .and_then(|l| roles.iter().position(|r| &r.name == l))
+                    .unwrap_or(0);
+                self.modal = Some(Modal::RolePicker {
+                    account,
+                    roles,
+                    cursor,
+                });
+                Vec::new()
+            }
+        }
+    }
+
+    fn role_chosen(&mut self, account: usize, role: RoleOption) -> Vec<Effect> {
+        let Some(data) = &self.data else {
+            return Vec::new();
+        };
+        let a = &data.inventory.org.accounts[account];
+        let request = AccessRequest {
+            account_id: a.id.to_string(),
+            account_name: a.name.clone(),
+            role,
+            production: data.production[account],
+        };
+        if request.production {
+            let expected = if self.confirm_with == "name" {
+                a.name.clone()
+            } else {
+                self.confirm_with.clone()
+            };
+            self.modal = Some(Modal::ConfirmProduction {
+                request: Box::new(request),
+                expected,
+                input: String::new(),
+            });
+            return Vec::new();
+        }
+        self.request_access(request)
+    }
+
+    fn request_access(&mut self, request: AccessRequest) -> Vec<Effect> {
+        self.status.pending = Some(format!(
+            "getting into {} as {}…",
+            request.account_name, request.role.name
+        ));
+        vec![Effect::Access(Box::new(request))]
+    }
+
+    /// Keys while a modal is open. Returns `None` when no modal is open.
+    pub(super) fn on_modal_key(&mut self, key: &KeyEvent) -> Option<Vec<Effect>> {
+        let modal = self.modal.take()?;
+        let context = match modal {
+            Modal::RolePicker { .. } => Context::Picker,
+            _ => Context::Prompt,
+        };
+        let action = keymap::lookup(context, key);
+        let typed = match key.code {
+            KeyCode::Char(c)
+                if !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                Some(c)
+            }
+            _ => None,
+        };
+        let mut effects = Vec::new();
+        match modal {
+            Modal::RolePicker {
+                account,
+                roles,
+                mut cursor,
+            } => match action {
+                Some(Action::Back | Action::Quit) => {}
+                Some(Action::Open) => {
+                    let role = roles[cursor.min(roles.len() - 1)].clone();
+                    effects = self.role_chosen(account, role);
+                }
+                Some(a @ (Action::Up | Action::Down)) => {
+                    cursor = if a == Action::Up {
+                        cursor.saturating_sub(1)
+                    } else {
+                        (cursor + 1).min(roles.len().saturating_sub(1))
+                    };
+                    self.modal = Some(Modal::RolePicker {
+                        account,
+                        roles,
+                        cursor,
+                    });
+                }
+                _ => {
+                    self.modal = Some(Modal::RolePicker {
+                        account,
+                        roles,
+                        cursor,
+                    });
+                }
+            },
+            Modal::ConfirmProduction {
+                request,
+                expected,
+                mut input,
+            } => match action {
+                Some(Action::Back | Action::Quit) => {}
+                Some(Action::Open) if input == expected => effects = self.request_access(*request),
+                _ => {
+                    if key.code == KeyCode::Backspace {
+                        input.pop();
+                    } else if let Some(c) = typed
+                        && input.chars().count() < 128
+                    {
+                        input.push(c);
+                    }
+                    self.modal = Some(Modal::ConfirmProduction {
+                        request,
+                        expected,
+                        input,
+                    });
+                }
+            },
+            Modal::MfaPrompt { serial, mut input } => match action {
+                Some(Action::Back | Action::Quit) => {
+                    self.status.pending = None;
+                    effects.push(Effect::CancelMfa);
+                }
+                Some(Action::Open) if input.len() == 6 => effects.push(Effect::SubmitMfa(input)),
+                _ => {
+                    if key.code == KeyCode::Backspace {
+                        input.pop();
+                    } else if let Some(c) = typed.filter(char::is_ascii_digit)
+                        && input.len() < 6
+                    {
+                        input.push(c);
+                    }
+                    self.modal = Some(Modal::MfaPrompt { serial, input });
+                }
+            },
+        }
+        Some(effects)
+    }
+
+    pub(super) fn on_mfa_needed(&mut self, serial: String) {
+        self.modal = Some(Modal::MfaPrompt {
+            serial,
+            input: String::new(),
+        });
+    }
+
+    pub(super) fn on_access_finished(
+        &mut self,
+        result: Result<Box<ShellLaunch>, String>,
+    ) -> Vec<Effect> {
+        self.status.pending = None;
+        if matches!(self.modal, Some(Modal::MfaPrompt { .. })) {
+            self.modal = None;
+        }
+        match result {
+            Ok(launch) => {
+                self.last_roles
+                    .insert(launch.account_id.clone(), launch.role.clone());
+                vec![Effect::Shell(launch)]
+            }
+            Err(text) => {
+                self.status.banner = Some(Banner::error(text));
+                Vec::new()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn remaining_reads_naturally() {
+        let now = datetime!(2026-11-21 12:00 UTC);
+        assert_eq!(remaining(now + time::Duration::hours(11), now), "11 h");
+        assert_eq!(remaining(now + time::Duration::minutes(43), now), "43 min");
+        assert_eq!(remaining(now + time::Duration::seconds(30), now), "<1 min");
+        assert_eq!(remaining(now - time::Duration::seconds(30), now), "expired");
+    }
+}

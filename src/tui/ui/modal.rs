@@ -1,0 +1,155 @@
+//! Dialogs: the role picker, the production confirmation and the MFA prompt.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::{pane, theme};
+use crate::roles::RoleOption;
+use crate::tui::access::{AccessRequest, Modal, remaining};
+use crate::tui::keymap::{self, Context};
+use crate::tui::state::State;
+
+pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
+    let (title, mut lines, context) = match modal {
+        Modal::RolePicker {
+            account,
+            roles,
+            cursor,
+        } => (
+            "Choose a role",
+            role_picker(state, *account, roles, *cursor),
+            Context::Picker,
+        ),
+        Modal::ConfirmProduction {
+            request,
+            expected,
+            input,
+        } => (
+            "Production",
+            confirm_production(request, expected, input),
+            Context::Prompt,
+        ),
+        Modal::MfaPrompt { serial, input } => ("MFA", mfa_prompt(serial, input), Context::Prompt),
+    };
+    lines.push(Line::from(""));
+    let mut hint = Vec::new();
+    for (key, help) in keymap::hints(context) {
+        hint.push(Span::styled(format!("{key} "), theme::key()));
+        hint.push(Span::styled(format!("{help}  "), theme::muted()));
+    }
+    lines.push(Line::from(hint));
+    let widest = lines
+        .iter()
+        .map(Line::width)
+        .max()
+        .unwrap_or(20)
+        .clamp(30, 70);
+    let width = u16::try_from(widest + 4).unwrap_or(74).min(screen.width);
+    let height = u16::try_from(lines.len() + 2)
+        .unwrap_or(u16::MAX)
+        .min(screen.height);
+    let area = Rect::new(
+        screen.x + (screen.width - width) / 2,
+        screen.y + (screen.height - height) / 2,
+        width,
+        height,
+    );
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(lines).block(pane(title)), area);
+}
+
+fn role_picker(
+    state: &State,
+    account: usize,
+    roles: &[RoleOption],
+    cursor: usize,
+) -> Vec<Line<'static>> {
+    let (name, id) = state
+        .data
+        .as_ref()
+        .map_or((String::new(), String::new()), |d| {
+            let a = &d.inventory.org.accounts[account];
+            (a.name.clone(), a.id.to_string())
+        });
+    let last = state.last_roles.get(&id);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::raw("Role in "),
+            Span::styled(name, theme::title()),
+        ]),
+        Line::from(""),
+    ];
+    for (i, r) in roles.iter().enumerate() {
+        let mut spans = vec![
+            Span::raw(if i == cursor { "▸ " } else { "  " }),
+            Span::raw(r.name.clone()),
+        ];
+        if let Some(p) = &r.profile {
+            spans.push(Span::styled(
+                format!("  (profile {})", p.profile),
+                theme::muted(),
+            ));
+        }
+        if last == Some(&r.name) {
+            spans.push(Span::styled("  last used", theme::label()));
+        }
+        if let Some(e) = state.sessions.role_expiry(&id, &r.name) {
+            spans.push(Span::styled(
+                format!("  cached {}", remaining(e, state.now)),
+                theme::label(),
+            ));
+        }
+        let line = Line::from(spans);
+        lines.push(if i == cursor {
+            line.patch_style(theme::selected())
+        } else {
+            line
+        });
+    }
+    lines
+}
+
+fn confirm_production(request: &AccessRequest, expected: &str, input: &str) -> Vec<Line<'static>> {
+    vec![
+        Line::from(Span::styled(
+            format!("{} is a PRODUCTION account", request.account_name),
+            theme::production(),
+        )),
+        Line::from(""),
+        Line::from(format!("Role: {}", request.role.name)),
+        Line::from(vec![
+            Span::raw("Type "),
+            Span::styled(expected.to_owned(), theme::title()),
+            Span::raw(" to continue:"),
+        ]),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled("> ", theme::key()),
+            Span::raw(input.to_owned()),
+            Span::styled("▏", theme::key()),
+        ]),
+    ]
+}
+
+fn mfa_prompt(serial: &str, input: &str) -> Vec<Line<'static>> {
+    let shown: String = input
+        .chars()
+        .chain(std::iter::repeat_n('_', 6 - input.len().min(6)))
+        .collect();
+    vec![
+        Line::from("MFA code for"),
+        Line::from(Span::styled(serial.to_owned(), theme::muted())),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled("> ", theme::key()),
+            Span::styled(shown, theme::title()),
+        ]),
+        Line::from(""),
+        Line::from(Span::styled(
+            "6 digits from your MFA device",
+            theme::muted(),
+        )),
+    ]
+}
