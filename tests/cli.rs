@@ -57,7 +57,10 @@ async fn list_json_matches_the_seeded_org_field_by_field() {
             serde_json::from_value(a["tags"].clone()).unwrap();
         assert_eq!(tags, expected.tags);
         // Default role rules: OrganizationAccountAccessRole everywhere.
-        assert_eq!(a["roles"], serde_json::json!(["OrganizationAccountAccessRole"]));
+        assert_eq!(
+            a["roles"],
+            serde_json::json!(["OrganizationAccountAccessRole"])
+        );
         // Default production rules: an env tag of prod, or "prod" as a word of a name.
         let production = expected.tags.get("env").is_some_and(|e| e == "prod")
             || expected.ou_path.iter().any(|o| o == "Prod")

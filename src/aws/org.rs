@@ -65,8 +65,14 @@ impl Discovery {
         let partition = RetryPartition::custom("awsnav-organizations")
             .token_bucket(TokenBucket::unlimited())
             .build();
+        let retry = sdk
+            .retry_config()
+            .cloned()
+            .unwrap_or_else(aws_config::retry::RetryConfig::standard)
+            .with_retry_mode(aws_config::retry::RetryMode::Adaptive);
         let config = aws_sdk_organizations::config::Builder::from(sdk)
             .interceptor(counter.clone())
+            .retry_config(retry)
             .retry_partition(partition)
             .build();
         let client = Client::from_conf(config);

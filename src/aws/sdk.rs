@@ -30,7 +30,7 @@ pub struct AwsSettings {
 
 /// Loads the SDK config: the standard chain (or `settings.profile`), endpoints from the SDK's own
 /// settings (`AWS_ENDPOINT_URL`, per-service variables, `endpoint_url` in the profile), and
-/// adaptive retries so throttling (Organizations' `TooManyRequestsException`) backs off.
+/// retries with exponential backoff (the Organizations client adds client-side rate limiting).
 ///
 /// # Errors
 /// When the named profile does not exist or the AWS config files cannot be parsed.
@@ -38,9 +38,15 @@ pub async fn load(settings: &AwsSettings, ctx: &ErrorContext) -> Result<SdkConfi
     if let Some(profile) = &settings.profile {
         check_profile_exists(profile, ctx).await?;
     }
+    // The SDK's own AWS_MAX_ATTEMPTS still decides when it is set.
+    let attempts = std::env::var("AWS_MAX_ATTEMPTS")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|&n: &u32| n >= 1)
+        .unwrap_or(8);
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
-        RetryConfig::adaptive()
-            .with_max_attempts(8)
+        RetryConfig::standard()
+            .with_max_attempts(attempts)
             .with_initial_backoff(Duration::from_millis(200))
             .with_max_backoff(Duration::from_secs(20)),
     );

@@ -43,7 +43,7 @@ impl Request {
 #[derive(Clone, Debug)]
 pub struct Response {
     pub status: u16,
-    pub content_type: &'static str,
+    pub content_type: String,
     pub body: String,
 }
 
@@ -51,7 +51,7 @@ impl Response {
     pub fn json(body: &serde_json::Value) -> Self {
         Self {
             status: 200,
-            content_type: "application/x-amz-json-1.1",
+            content_type: "application/x-amz-json-1.1".into(),
             body: body.to_string(),
         }
     }
@@ -60,17 +60,51 @@ impl Response {
     pub fn aws_error(status: u16, code: &str, message: &str) -> Self {
         Self {
             status,
-            content_type: "application/x-amz-json-1.1",
+            content_type: "application/x-amz-json-1.1".into(),
             body: serde_json::json!({ "__type": code, "Message": message }).to_string(),
         }
     }
 
-    pub fn raw(status: u16, content_type: &'static str, body: &str) -> Self {
+    pub fn raw(status: u16, content_type: &str, body: &str) -> Self {
         Self {
             status,
-            content_type,
+            content_type: content_type.to_owned(),
             body: body.to_owned(),
         }
+    }
+
+    /// An STS (query protocol) error, as STS sends it.
+    pub fn sts_error(status: u16, code: &str, message: &str) -> Self {
+        Self::raw(
+            status,
+            "text/xml",
+            &format!(
+                "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+                 <Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>\
+                 <RequestId>fault-1</RequestId></ErrorResponse>"
+            ),
+        )
+    }
+
+    /// STS `GetSessionToken` / `AssumeRole` success with fixed credentials.
+    pub fn sts_credentials(operation: &str, key: &str, expiration: &str) -> Self {
+        let user = if operation == "AssumeRole" {
+            "<AssumedRoleUser><AssumedRoleId>AROATEST:alice</AssumedRoleId>\
+             <Arn>arn:aws:sts::111122223333:assumed-role/Admin/alice</Arn></AssumedRoleUser>"
+        } else {
+            ""
+        };
+        Self::raw(
+            200,
+            "text/xml",
+            &format!(
+                "<{operation}Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+                 <{operation}Result><Credentials><AccessKeyId>{key}</AccessKeyId>\
+                 <SecretAccessKey>secret-{key}</SecretAccessKey><SessionToken>token-{key}</SessionToken>\
+                 <Expiration>{expiration}</Expiration></Credentials>{user}</{operation}Result>\
+                 <ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></{operation}Response>"
+            ),
+        )
     }
 
     /// STS `GetCallerIdentity` (query protocol, XML).
@@ -90,6 +124,50 @@ impl Response {
 }
 
 type Handler = dyn Fn(&Request, usize) -> Response + Send + Sync;
+
+/// A handler that forwards every request to `upstream` (moto) and returns its answer, so
+/// tests can count and inspect what awsnav sends while moto does the work.
+pub fn proxy(upstream: &str) -> impl Fn(&Request, usize) -> Response + Send + Sync + 'static {
+    let addr = upstream.trim_start_matches("http://").to_owned();
+    move |req, _| {
+        forward(&addr, req).unwrap_or_else(|e| Response::raw(502, "text/plain", &e.to_string()))
+    }
+}
+
+fn forward(addr: &str, req: &Request) -> std::io::Result<Response> {
+    let mut upstream = TcpStream::connect(addr)?;
+    let mut head = format!("{} {} HTTP/1.1\r\n", req.method, req.path);
+    for (k, v) in &req.headers {
+        if !k.eq_ignore_ascii_case("connection") {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+    }
+    head.push_str("Connection: close\r\n\r\n");
+    upstream.write_all(head.as_bytes())?;
+    upstream.write_all(req.body.as_bytes())?;
+    let mut raw = Vec::new();
+    upstream.read_to_end(&mut raw)?;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(502);
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-type")
+                .then(|| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| "text/xml".to_owned());
+    Ok(Response {
+        status,
+        content_type,
+        body: body.to_owned(),
+    })
+}
 
 /// The server; `requests()` lists what it received, in order.
 pub struct FaultServer {

@@ -1,0 +1,612 @@
+//! Getting into accounts against moto (through a counting proxy) and an STS fault server:
+//! MFA sessions, AssumeRole, the credential cache, and every way out (exec, env, shell,
+//! credential-process) as the real AWS CLI and shells consume them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::fault::{FaultServer, Response};
+use common::{AwsnavCmd, OuSpec, stderr, stdout};
+use serde_json::Value;
+
+fn tree() -> Vec<OuSpec> {
+    vec![
+        OuSpec::new(
+            "Workloads",
+            0,
+            vec![
+                OuSpec::new("Prod", 1, vec![]),
+                OuSpec::new("Dev", 4, vec![]),
+            ],
+        ),
+        OuSpec::new("Sandbox", 3, vec![]),
+    ]
+}
+
+/// The AWS CLI: `AWS_CLI`, the venv scripts/test made, or PATH.
+fn aws_cli() -> PathBuf {
+    if let Some(p) = std::env::var_os("AWS_CLI").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/aws");
+    if venv.exists() {
+        return venv;
+    }
+    for dir in std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()) {
+        if dir.join("aws").is_file() {
+            return dir.join("aws");
+        }
+    }
+    panic!(
+        "the AWS CLI is needed for these tests: run scripts/test (it installs awscli into .venv) or set AWS_CLI"
+    );
+}
+
+/// An IAM user with an access key and a virtual MFA device, created through the SDK.
+struct Alice {
+    key: String,
+    secret: String,
+    serial: String,
+}
+
+async fn alice(sdk: &aws_config::SdkConfig) -> Alice {
+    let iam = aws_sdk_iam::Client::new(sdk);
+    iam.create_user().user_name("alice").send().await.unwrap();
+    let key = iam
+        .create_access_key()
+        .user_name("alice")
+        .send()
+        .await
+        .unwrap();
+    let key = key.access_key().unwrap();
+    let device = iam
+        .create_virtual_mfa_device()
+        .virtual_mfa_device_name("alice")
+        .send()
+        .await
+        .unwrap();
+    let serial = device
+        .virtual_mfa_device()
+        .unwrap()
+        .serial_number()
+        .to_owned();
+    iam.enable_mfa_device()
+        .user_name("alice")
+        .serial_number(&serial)
+        .authentication_code1("123456")
+        .authentication_code2("654321")
+        .send()
+        .await
+        .unwrap();
+    Alice {
+        key: key.access_key_id().to_owned(),
+        secret: key.secret_access_key().to_owned(),
+        serial,
+    }
+}
+
+/// awsnav pointed at a counting proxy in front of moto, with alice's keys.
+fn awsnav_as(alice: &Alice, url: &str) -> AwsnavCmd {
+    let mut cmd = AwsnavCmd::new().against(url);
+    cmd.set("AWS_ACCESS_KEY_ID", &alice.key);
+    cmd.set("AWS_SECRET_ACCESS_KEY", &alice.secret);
+    let cli = aws_cli();
+    let path = format!(
+        "{}:{}",
+        cli.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    cmd.set("PATH", &path);
+    cmd
+}
+
+/// Ids of seeded accounts that the default rules do not call production, in name order.
+fn non_production(seeded: &common::SeededOrg) -> Vec<String> {
+    let mut found: Vec<(&String, &String)> = seeded
+        .accounts
+        .iter()
+        .filter(|(_, a)| {
+            !a.ou_path.is_empty()
+                && a.tags.get("env").is_some_and(|e| e != "prod")
+                && !a.ou_path.iter().any(|o| o == "Prod")
+        })
+        .map(|(id, a)| (&a.name, id))
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, id)| id.clone()).collect()
+}
+
+#[tokio::test]
+async fn mfa_session_is_reused_and_exec_runs_as_the_role() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let sdk = moto.sdk().await;
+    let seeded = common::seed_org(&sdk, &tree(), 0).await;
+    let alice = alice(&sdk).await;
+    let proxy = FaultServer::start(common::fault::proxy(&moto.url));
+    let awsnav = awsnav_as(&alice, &proxy.url);
+    assert!(awsnav.run(&["refresh"]).status.success());
+    let ids = non_production(&seeded);
+    let (dev0, dev1, sandbox) = (ids[0].clone(), ids[1].clone(), ids[2].clone());
+
+    // 1. The real AWS CLI, run by exec, acts as the assumed role in that account.
+    let out = awsnav.run(&[
+        "exec",
+        &dev0,
+        "--mfa-code",
+        "123456",
+        "--",
+        "aws",
+        "sts",
+        "get-caller-identity",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let who: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(who["Account"], dev0.as_str());
+    assert!(
+        who["Arn"]
+            .as_str()
+            .unwrap()
+            .contains(":assumed-role/OrganizationAccountAccessRole/alice"),
+        "{who}"
+    );
+    assert_eq!(proxy.count("GetSessionToken"), 1);
+    assert_eq!(
+        proxy.count("ListMFADevices"),
+        1,
+        "the device was discovered"
+    );
+    let gst = proxy
+        .requests()
+        .into_iter()
+        .find(|r| r.operation() == "GetSessionToken")
+        .unwrap();
+    assert!(gst.body.contains("TokenCode=123456"), "{}", gst.body);
+    assert!(
+        gst.body
+            .contains(&format!("SerialNumber={}", urlencode(&alice.serial))),
+        "{}",
+        gst.body
+    );
+    let assume = proxy
+        .requests()
+        .into_iter()
+        .find(|r| r.operation() == "AssumeRole")
+        .unwrap();
+    assert!(
+        assume.body.contains("RoleSessionName=alice"),
+        "{}",
+        assume.body
+    );
+    assert!(
+        assume.body.contains("SourceIdentity=alice"),
+        "{}",
+        assume.body
+    );
+    assert!(
+        !assume.body.contains("TokenCode"),
+        "assumed with the MFA session, not the code"
+    );
+
+    // 2. Another account: no code given, no terminal — the cached MFA session suffices.
+    let out = awsnav.run(&["exec", &dev1, "--", "true"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(proxy.count("GetSessionToken"), 1, "MFA session reused");
+    assert_eq!(proxy.count("AssumeRole"), 2);
+
+    // 3. The same account again: the role session itself is cached, no request at all.
+    let before = proxy.requests().len();
+    let out = awsnav.run(&["exec", &dev1, "--", "true"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(proxy.requests().len(), before);
+
+    // 4. An expired cached role session is replaced.
+    let file = awsnav.path(&format!(
+        "awsnav/cache/credentials/role-default-chain-{dev1}-OrganizationAccountAccessRole.json"
+    ));
+    let mut entry: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    entry["entry"]["credentials"]["expiration"] = "2020-01-01T00:00:00Z".into();
+    std::fs::write(&file, entry.to_string()).unwrap();
+    let out = awsnav.run(&["exec", &dev1, "--", "true"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(proxy.count("AssumeRole"), 3);
+
+    // 5. Over an hour: assumed directly with MFA (a session would be role chaining).
+    let out = awsnav.run(&[
+        "exec",
+        &sandbox,
+        "--duration",
+        "7200",
+        "--mfa-code",
+        "222333",
+        "--",
+        "true",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let last = proxy
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.operation() == "AssumeRole")
+        .unwrap();
+    assert!(
+        last.body.contains("TokenCode=222333") && last.body.contains("DurationSeconds=7200"),
+        "{}",
+        last.body
+    );
+    assert_eq!(proxy.count("GetSessionToken"), 1);
+
+    // Exit codes pass through.
+    let out = awsnav.run(&["exec", &dev1, "--", "sh", "-c", "exit 42"]);
+    assert_eq!(out.status.code(), Some(42));
+
+    // Cache files: 0600 in a 0700 directory.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = awsnav.path("awsnav/cache/credentials");
+        assert_eq!(
+            std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+        let files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert!(files.len() >= 4, "{files:?}");
+        for f in files {
+            assert_eq!(
+                std::fs::metadata(&f).unwrap().permissions().mode() & 0o777,
+                0o600,
+                "{}",
+                f.display()
+            );
+        }
+    }
+
+    // Secrets never reach the log file.
+    let log = std::fs::read_to_string(awsnav.path("awsnav/log/awsnav.log")).unwrap();
+    assert!(!log.contains(&alice.secret), "base secret in the log");
+    for f in std::fs::read_dir(awsnav.path("awsnav/cache/credentials")).unwrap() {
+        let v: Value = serde_json::from_slice(&std::fs::read(f.unwrap().path()).unwrap()).unwrap();
+        let secret = v["entry"]["credentials"]["secret_access_key"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let token = v["entry"]["credentials"]["session_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            !log.contains(&secret) && !log.contains(&token),
+            "a cached secret is in the log"
+        );
+    }
+}
+
+/// The isolated environment an `AwsnavCmd` runs with, for other programs.
+fn isolated_env(awsnav: &AwsnavCmd) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+    awsnav
+        .command(&[])
+        .get_envs()
+        .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned())))
+        .collect()
+}
+
+fn urlencode(s: &str) -> String {
+    s.replace(':', "%3A").replace('/', "%2F")
+}
+
+#[tokio::test]
+async fn credential_process_and_env_are_consumed_by_the_aws_cli_and_shells() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let sdk = moto.sdk().await;
+    let seeded = common::seed_org(&sdk, &tree(), 0).await;
+    let alice = alice(&sdk).await;
+    let awsnav = awsnav_as(&alice, &moto.url);
+    assert!(awsnav.run(&["refresh"]).status.success());
+    let dev0 = non_production(&seeded)[0].clone();
+
+    // credential_process in a profile, used by the AWS CLI.
+    let config = awsnav.path(".aws/config");
+    std::fs::write(
+        &config,
+        format!(
+            "[default]\nregion = us-east-1\n[profile dev0]\nregion = us-east-1\ncredential_process = {} credential-process --account {dev0} --mfa-code 123456\n",
+            env!("CARGO_BIN_EXE_awsnav")
+        ),
+    )
+    .unwrap();
+    let env = isolated_env(&awsnav);
+    let out = std::process::Command::new(aws_cli())
+        .args([
+            "sts",
+            "get-caller-identity",
+            "--profile",
+            "dev0",
+            "--output",
+            "json",
+        ])
+        .env_clear()
+        .envs(env.clone())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let who: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(who["Account"], dev0.as_str());
+
+    // env, evaluated by bash.
+    let script = format!(
+        "eval \"$({} env {dev0})\" && echo \"$AWSNAV_ACCOUNT_ID|$AWSNAV_ROLE|$AWSNAV_PRODUCTION|${{AWS_PROFILE-unset}}|$AWS_REGION\" && aws sts get-caller-identity --query Account --output text",
+        env!("CARGO_BIN_EXE_awsnav")
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .env_clear()
+        .envs(env)
+        .env("AWS_PROFILE", "should-be-removed")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        format!("{dev0}|OrganizationAccountAccessRole|0|unset|us-east-1")
+    );
+    assert_eq!(lines.next().unwrap(), dev0);
+
+    // fish and JSON formats.
+    let fish = stdout(&awsnav.run(&["env", &dev0, "--format", "fish"]));
+    assert!(
+        fish.contains(&format!("set -gx AWSNAV_ACCOUNT_ID '{dev0}';")),
+        "{fish}"
+    );
+    assert!(fish.contains("set -e AWS_PROFILE;"), "{fish}");
+    let json: Value =
+        serde_json::from_str(&stdout(&awsnav.run(&["env", &dev0, "--format", "json"]))).unwrap();
+    assert_eq!(json["AWSNAV_ACCOUNT_ID"], dev0.as_str());
+    assert!(json["AWS_SESSION_TOKEN"].as_str().unwrap().len() > 10);
+}
+
+#[tokio::test]
+async fn production_needs_yes_without_a_terminal_and_nesting_is_refused() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let sdk = moto.sdk().await;
+    common::seed_org(&sdk, &tree(), 0).await;
+    let alice = alice(&sdk).await;
+    let awsnav = awsnav_as(&alice, &moto.url);
+    assert!(awsnav.run(&["refresh"]).status.success());
+
+    let out = awsnav.run(&[
+        "exec",
+        "workloads-prod-00",
+        "--mfa-code",
+        "123456",
+        "--",
+        "true",
+    ]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("PRODUCTION") && err.contains("--yes"), "{err}");
+    let out = awsnav.run(&[
+        "exec",
+        "workloads-prod-00",
+        "--yes",
+        "--mfa-code",
+        "123456",
+        "--",
+        "sh",
+        "-c",
+        "echo $AWSNAV_PRODUCTION",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "1");
+
+    let mut nested = awsnav_as(&alice, &moto.url);
+    nested.set("AWSNAV_ACCOUNT_ID", "111122223333");
+    nested.set("AWSNAV_ACCOUNT_NAME", "outer");
+    let out = nested.run(&["shell", "sandbox-00"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("already inside an awsnav shell for outer") && err.contains("--nested"),
+        "{err}"
+    );
+
+    // Without a code, a terminal or mfa_process, the MFA step says what to do.
+    let fresh = awsnav_as(&alice, &moto.url);
+    assert!(fresh.run(&["refresh"]).status.success());
+    let out = fresh.run(&["exec", "sandbox-00", "--", "true"]);
+    let err = stderr(&out);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("--mfa-code") && err.contains("mfa_process"),
+        "{err}"
+    );
+
+    // mfa_process supplies the code.
+    std::fs::create_dir_all(fresh.path("awsnav")).unwrap();
+    std::fs::write(
+        fresh.path("awsnav/config.toml"),
+        "[auth]\nmfa_process = \"echo 777888\"\n",
+    )
+    .unwrap();
+    let out = fresh.run(&["exec", "sandbox-00", "--", "true"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn ambiguous_and_unknown_accounts_list_candidates() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let sdk = moto.sdk().await;
+    common::seed_org(&sdk, &tree(), 0).await;
+    let awsnav = AwsnavCmd::new().against(&moto.url);
+    assert!(awsnav.run(&["refresh"]).status.success());
+    let out = awsnav.run(&["env", "workloads-dev"]);
+    let err = stderr(&out);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("matches several accounts")
+            && err.contains("workloads-dev-00")
+            && err.contains("workloads-dev-01"),
+        "{err}"
+    );
+    let out = awsnav.run(&["env", "nothing-like-this"]);
+    assert!(
+        stderr(&out).contains("no account matches"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// STS that fails the way AWS does for one operation; the org comes from moto.
+async fn with_sts_fault(
+    fault: impl Fn(&str) -> Option<Response> + Send + Sync + 'static,
+) -> (AwsnavCmd, FaultServer, tokio::sync::MutexGuard<'static, ()>) {
+    let (lock, moto) = common::exclusive_moto().await;
+    common::seed_org(&moto.sdk().await, &tree(), 0).await;
+    let mut awsnav = AwsnavCmd::new().against(&moto.url);
+    assert!(awsnav.run(&["refresh"]).status.success());
+    let sts = FaultServer::start(move |req, _| {
+        let op = req.operation();
+        if let Some(r) = fault(&op) {
+            return r;
+        }
+        match op.as_str() {
+            "GetCallerIdentity" => {
+                Response::sts_identity("123456789012", "arn:aws:iam::123456789012:user/alice")
+            }
+            "GetSessionToken" | "AssumeRole" => {
+                Response::sts_credentials(&op, "ASIAFAULT", "2099-01-01T00:00:00Z")
+            }
+            other => Response::sts_error(400, "InvalidAction", other),
+        }
+    });
+    awsnav.set("AWS_ENDPOINT_URL_STS", &sts.url);
+    std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
+    std::fs::write(
+        awsnav.path("awsnav/config.toml"),
+        "[auth]\nmfa_serial = \"arn:aws:iam::123456789012:mfa/alice\"\n",
+    )
+    .unwrap();
+    (awsnav, sts, lock)
+}
+
+#[tokio::test]
+async fn wrong_mfa_code_is_named() {
+    let (awsnav, sts, _lock) = with_sts_fault(|op| {
+        (op == "GetSessionToken").then(|| {
+            Response::sts_error(
+                403,
+                "AccessDenied",
+                "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
+            )
+        })
+    })
+    .await;
+    let out = awsnav.run(&["env", "sandbox-00", "--mfa-code", "000000"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("MFA code was not accepted") && err.contains("next code"),
+        "{err}"
+    );
+    assert_eq!(
+        sts.count("GetSessionToken"),
+        1,
+        "a wrong code is not retried"
+    );
+    assert!(
+        !awsnav
+            .path("awsnav/cache/credentials/mfa-default-chain.json")
+            .exists()
+    );
+}
+
+#[tokio::test]
+async fn access_denied_on_assume_role_is_named() {
+    let (awsnav, _sts, _lock) = with_sts_fault(|op| {
+        (op == "AssumeRole").then(|| {
+            Response::sts_error(
+                403,
+                "AccessDenied",
+                "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: sts:AssumeRole",
+            )
+        })
+    })
+    .await;
+    let out = awsnav.run(&["env", "sandbox-00", "--mfa-code", "123456"]);
+    let err = stderr(&out);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("you may not assume arn:aws:iam::") && err.contains("trust policy"),
+        "{err}"
+    );
+    // The MFA session obtained on the way is kept: the retry needs no new code.
+    assert!(
+        awsnav
+            .path("awsnav/cache/credentials/mfa-default-chain.json")
+            .exists()
+    );
+}
+
+#[tokio::test]
+async fn expired_base_credentials_are_named() {
+    let (awsnav, _sts, _lock) = with_sts_fault(|op| {
+        (op == "GetCallerIdentity").then(|| {
+            Response::sts_error(
+                400,
+                "ExpiredToken",
+                "The security token included in the request is expired",
+            )
+        })
+    })
+    .await;
+    let out = awsnav.run(&["env", "sandbox-00", "--mfa-code", "123456"]);
+    let err = stderr(&out);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("expired or invalid") && err.contains("ExpiredToken"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn sts_throttling_is_retried_then_reported() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let n = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = n.clone();
+    // The first two AssumeRole attempts are throttled, then it answers.
+    let (awsnav, sts, _lock) = with_sts_fault(move |op| {
+        (op == "AssumeRole" && seen.fetch_add(1, Ordering::SeqCst) < 2)
+            .then(|| Response::sts_error(400, "Throttling", "Rate exceeded"))
+    })
+    .await;
+    let out = awsnav.run(&[
+        "env",
+        "sandbox-00",
+        "--mfa-code",
+        "123456",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(sts.count("AssumeRole"), 3);
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["AWS_ACCESS_KEY_ID"], "ASIAFAULT");
+
+    // Throttled for good: a clear message after the retries.
+    drop(_lock);
+    let (mut awsnav, sts, _lock2) = with_sts_fault(|op| {
+        (op == "AssumeRole").then(|| Response::sts_error(400, "Throttling", "Rate exceeded"))
+    })
+    .await;
+    awsnav.set("AWS_MAX_ATTEMPTS", "3");
+    let out = awsnav.run(&["env", "sandbox-00", "--mfa-code", "123456"]);
+    assert_eq!(sts.count("AssumeRole"), 3, "AWS_MAX_ATTEMPTS is honoured");
+    let err = stderr(&out);
+    assert!(!out.status.success());
+    assert!(err.contains("kept throttling sts:AssumeRole"), "{err}");
+}
