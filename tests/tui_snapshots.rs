@@ -133,3 +133,85 @@ fn tiny_terminal_does_not_panic() {
         assert_eq!(text.lines().count(), usize::from(h), "{w}x{h}");
     }
 }
+
+fn with_roles(state: State) -> State {
+    use awsnav::config::{RoleRule, RolesConfig};
+    use awsnav::roles::RoleCatalog;
+    let config = RolesConfig {
+        default: vec!["ReadOnly".into(), "Operator".into()],
+        rules: vec![RoleRule {
+            ou: Some("Security".into()),
+            add: vec!["SecurityAudit".into()],
+            ..RoleRule::default()
+        }],
+        ..RolesConfig::default()
+    };
+    state.with_rules(awsnav::tui::state::Rules {
+        catalog: RoleCatalog::new(&config, vec![]),
+        classifier: awsnav::safety::Classifier::default(),
+    })
+}
+
+#[test]
+fn role_picker() {
+    let mut state = with_roles(demo_state(110, 24));
+    let id = state
+        .data
+        .as_ref()
+        .unwrap()
+        .inventory
+        .org
+        .accounts
+        .iter()
+        .find(|a| a.name == "log-archive")
+        .unwrap()
+        .id
+        .to_string();
+    state.last_roles.insert(id.clone(), "Operator".into());
+    state.sessions.roles.push((
+        id,
+        "SecurityAudit".into(),
+        NOW + time::Duration::minutes(43),
+    ));
+    keys(&mut state, "/log-archive⏎⏎");
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn production_confirmation() {
+    let mut state = with_roles(demo_state(110, 24));
+    keys(&mut state, "/log-archive⏎⏎⏎log-arch");
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn mfa_prompt() {
+    let mut state = with_roles(demo_state(110, 24));
+    keys(&mut state, "/sandbox-alice⏎⏎⏎");
+    state.update(Msg::MfaNeeded {
+        serial: "arn:aws:iam::100071705473:mfa/alice".into(),
+    });
+    keys(&mut state, "12a3");
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn access_error_banner_and_detail_with_sessions() {
+    let mut state = with_roles(demo_state(110, 24));
+    keys(&mut state, "/sandbox-bob⏎");
+    let id = state.selected_account().map(|i| {
+        state.data.as_ref().unwrap().inventory.org.accounts[i]
+            .id
+            .to_string()
+    });
+    state.sessions.roles.push((
+        id.unwrap(),
+        "Operator".into(),
+        NOW + time::Duration::minutes(43),
+    ));
+    state.sessions.mfa = Some(NOW + time::Duration::hours(11));
+    state.update(Msg::AccessFinished(Err(
+        "you may not assume arn:aws:iam::103115503479:role/ReadOnly (not authorized). The role may not exist in that account, or its trust policy does not allow you".into(),
+    )));
+    insta::assert_snapshot!(screen(&state));
+}

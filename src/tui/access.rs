@@ -278,7 +278,171 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::RolesConfig;
+    use crate::demo;
+    use crate::roles::RoleCatalog;
+    use crate::tui::state::{Msg, Rules};
     use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
+
+    fn state(roles: &[&str]) -> State {
+        let config = RolesConfig {
+            default: roles.iter().map(|r| (*r).to_owned()).collect(),
+            ..RolesConfig::default()
+        };
+        State::new(Some(demo::inventory(NOW)), "demo", vec![], NOW, (120, 40)).with_rules(Rules {
+            catalog: RoleCatalog::new(&config, vec![]),
+            classifier: crate::safety::Classifier::default(),
+        })
+    }
+
+    fn keys(s: &mut State, text: &str) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for c in text.chars() {
+            let code = match c {
+                '⏎' => KeyCode::Enter,
+                '⎋' => KeyCode::Esc,
+                '⌫' => KeyCode::Backspace,
+                '↓' => KeyCode::Down,
+                c => KeyCode::Char(c),
+            };
+            effects.extend(s.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))));
+        }
+        effects
+    }
+
+    fn access(effects: &[Effect]) -> Option<&AccessRequest> {
+        effects.iter().find_map(|e| match e {
+            Effect::Access(r) => Some(&**r),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn one_role_goes_straight_to_access() {
+        let mut s = state(&["Admin"]);
+        let effects = keys(&mut s, "/sandbox-alice⏎⏎");
+        let request = access(&effects).expect("access requested");
+        assert_eq!(request.account_name, "sandbox-alice");
+        assert_eq!(request.role.name, "Admin");
+        assert!(!request.production);
+        assert!(s.status.pending.is_some());
+    }
+
+    #[test]
+    fn several_roles_open_the_picker_at_the_last_used() {
+        let mut s = state(&["Admin", "ReadOnly", "Billing"]);
+        keys(&mut s, "/sandbox-alice⏎");
+        let id = s.selected_account().map(|i| {
+            s.data.as_ref().unwrap().inventory.org.accounts[i]
+                .id
+                .to_string()
+        });
+        s.last_roles.insert(id.unwrap(), "ReadOnly".into());
+        assert!(keys(&mut s, "⏎").is_empty());
+        assert!(matches!(s.modal, Some(Modal::RolePicker { cursor: 1, .. })));
+        assert_eq!(s.context(), Context::Picker);
+        let effects = keys(&mut s, "j⏎");
+        assert_eq!(access(&effects).unwrap().role.name, "Billing");
+        assert!(s.modal.is_none());
+    }
+
+    #[test]
+    fn production_needs_the_exact_name() {
+        let mut s = state(&["Admin"]);
+        assert!(keys(&mut s, "/payments-prod⏎⏎").is_empty());
+        assert!(matches!(s.modal, Some(Modal::ConfirmProduction { .. })));
+        assert!(keys(&mut s, "payments-pro⏎").is_empty(), "not yet the name");
+        assert!(keys(&mut s, "x⌫").is_empty());
+        let effects = keys(&mut s, "d⏎");
+        let request = access(&effects).unwrap();
+        assert!(request.production);
+        // Esc cancels without asking for anything.
+        let mut s = state(&["Admin"]);
+        keys(&mut s, "/payments-prod⏎⏎");
+        assert!(keys(&mut s, "⎋").is_empty());
+        assert!(s.modal.is_none());
+    }
+
+    #[test]
+    fn mfa_prompt_takes_six_digits_only() {
+        let mut s = state(&["Admin"]);
+        keys(&mut s, "/sandbox-alice⏎⏎");
+        s.update(Msg::MfaNeeded {
+            serial: "arn:aws:iam::1:mfa/me".into(),
+        });
+        assert_eq!(s.context(), Context::Prompt);
+        assert!(
+            keys(&mut s, "12x34⏎").is_empty(),
+            "four digits cannot be submitted"
+        );
+        let effects = keys(&mut s, "5678⏎");
+        assert_eq!(effects, vec![Effect::SubmitMfa("123456".into())]);
+        s.update(Msg::MfaNeeded {
+            serial: "arn:aws:iam::1:mfa/me".into(),
+        });
+        assert_eq!(keys(&mut s, "⎋"), vec![Effect::CancelMfa]);
+        assert!(s.status.pending.is_none());
+    }
+
+    #[test]
+    fn finished_access_starts_a_shell_or_shows_why_not() {
+        let mut s = state(&["Admin"]);
+        keys(&mut s, "/sandbox-alice⏎⏎");
+        let launch = ShellLaunch {
+            account_id: "103059512017".into(),
+            account_name: "sandbox-alice".into(),
+            role: "Admin".into(),
+            production: false,
+            region: "eu-west-1".into(),
+            credentials: Credentials {
+                access_key_id: "ASIA".into(),
+                secret_access_key: "s".into(),
+                session_token: None,
+                expiration: None,
+            },
+        };
+        let effects = s.update(Msg::AccessFinished(Ok(Box::new(launch.clone()))));
+        assert_eq!(effects, vec![Effect::Shell(Box::new(launch))]);
+        assert_eq!(
+            s.last_roles.get("103059512017").map(String::as_str),
+            Some("Admin")
+        );
+        assert!(s.status.pending.is_none());
+        let effects = s.update(Msg::AccessFinished(Err(
+            "the MFA code was not accepted".into()
+        )));
+        assert!(effects.is_empty());
+        assert!(s.status.banner.as_ref().unwrap().text.contains("MFA code"));
+        // The TUI stays usable: the same account can be retried.
+        assert!(access(&keys(&mut s, "⏎")).is_some());
+    }
+
+    #[test]
+    fn nested_and_roleless_accounts_explain_themselves() {
+        let mut s = state(&[]);
+        assert!(keys(&mut s, "/sandbox-alice⏎⏎").is_empty());
+        assert!(
+            s.status
+                .banner
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("no role is offered")
+        );
+        let mut s = state(&["Admin"]);
+        s.nested_in = Some("outer".into());
+        assert!(keys(&mut s, "/sandbox-alice⏎⏎").is_empty());
+        assert!(
+            s.status
+                .banner
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("inside an awsnav shell for outer")
+        );
+    }
 
     #[test]
     fn remaining_reads_naturally() {

@@ -24,13 +24,21 @@ pub struct Areas {
     pub hints: Rect,
 }
 
+/// Characters a banner adds around its text: icon, padding and the dismiss hint.
+const BANNER_EXTRA: usize = 3 + "  (Esc to dismiss)".len();
+
 /// Narrower terminals drop the detail pane and give the list all the width.
 const DETAIL_MIN_WIDTH: u16 = 90;
 
 #[must_use]
 pub fn areas(state: &State) -> Areas {
     let area = Rect::new(0, 0, state.size.0, state.size.1);
-    let banner_height = u16::from(state.status.banner.is_some());
+    // Long messages (AWS errors with their fix) wrap onto up to three lines.
+    let banner_height = state.status.banner.as_ref().map_or(0, |b| {
+        let len = b.text.chars().count() + BANNER_EXTRA;
+        let width = usize::from(state.size.0.max(1));
+        u16::try_from(len.div_ceil(width).clamp(1, 3)).unwrap_or(3)
+    });
     let [banner, main, status, hints] = Layout::vertical([
         Constraint::Length(banner_height),
         Constraint::Min(0),
@@ -85,7 +93,12 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
             Level::Info => "i ",
         };
         let text = format!(" {icon}{}  (Esc to dismiss)", banner.text);
-        frame.render_widget(Paragraph::new(text).style(style), state_areas.banner);
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(style)
+                .wrap(ratatui::widgets::Wrap { trim: false }),
+            state_areas.banner,
+        );
     }
     list::draw(frame, state, state_areas.list);
     if let Some(detail) = state_areas.detail {
