@@ -1,7 +1,7 @@
 //! Getting into accounts against moto (through a counting proxy) and an STS fault server:
-//! MFA sessions, AssumeRole, the credential cache, and every way out (exec, env, shell,
+//! MFA sessions, `AssumeRole`, the credential cache, and every way out (exec, env, shell,
 //! credential-process) as the real AWS CLI and shells consume them.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
 mod common;
 
@@ -579,7 +579,7 @@ async fn sts_throttling_is_retried_then_reported() {
     let n = std::sync::Arc::new(AtomicUsize::new(0));
     let seen = n.clone();
     // The first two AssumeRole attempts are throttled, then it answers.
-    let (awsnav, sts, _lock) = with_sts_fault(move |op| {
+    let (awsnav, sts, lock) = with_sts_fault(move |op| {
         (op == "AssumeRole" && seen.fetch_add(1, Ordering::SeqCst) < 2)
             .then(|| Response::sts_error(400, "Throttling", "Rate exceeded"))
     })
@@ -598,7 +598,7 @@ async fn sts_throttling_is_retried_then_reported() {
     assert_eq!(json["AWS_ACCESS_KEY_ID"], "ASIAFAULT");
 
     // Throttled for good: a clear message after the retries.
-    drop(_lock);
+    drop(lock);
     let (mut awsnav, sts, _lock2) = with_sts_fault(|op| {
         (op == "AssumeRole").then(|| Response::sts_error(400, "Throttling", "Rate exceeded"))
     })

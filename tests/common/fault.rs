@@ -2,6 +2,7 @@
 //! (throttling, access denied, empty pages with a `NextToken`, garbage bodies).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use std::fmt::Write as _;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
@@ -139,7 +140,7 @@ fn forward(addr: &str, req: &Request) -> std::io::Result<Response> {
     let mut head = format!("{} {} HTTP/1.1\r\n", req.method, req.path);
     for (k, v) in &req.headers {
         if !k.eq_ignore_ascii_case("connection") {
-            head.push_str(&format!("{k}: {v}\r\n"));
+            let _ = write!(head, "{k}: {v}\r\n");
         }
     }
     head.push_str("Connection: close\r\n\r\n");
