@@ -453,6 +453,8 @@ fn plain_types(message: &str) -> String {
 fn fix_for(message: &str) -> String {
     if message.starts_with("unknown field") {
         "remove the key or correct its spelling; `awsnav config default` lists every key".into()
+    } else if message.starts_with("unknown variant") {
+        "use one of the expected values".into()
     } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
         "give the value the type shown in `awsnav config default`".into()
     } else {
