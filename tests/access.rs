@@ -44,51 +44,8 @@ fn aws_cli() -> PathBuf {
     );
 }
 
-/// An IAM user with an access key and a virtual MFA device, created through the SDK.
-struct Alice {
-    key: String,
-    secret: String,
-    serial: String,
-}
-
-async fn alice(sdk: &aws_config::SdkConfig) -> Alice {
-    let iam = aws_sdk_iam::Client::new(sdk);
-    iam.create_user().user_name("alice").send().await.unwrap();
-    let key = iam
-        .create_access_key()
-        .user_name("alice")
-        .send()
-        .await
-        .unwrap();
-    let key = key.access_key().unwrap();
-    let device = iam
-        .create_virtual_mfa_device()
-        .virtual_mfa_device_name("alice")
-        .send()
-        .await
-        .unwrap();
-    let serial = device
-        .virtual_mfa_device()
-        .unwrap()
-        .serial_number()
-        .to_owned();
-    iam.enable_mfa_device()
-        .user_name("alice")
-        .serial_number(&serial)
-        .authentication_code1("123456")
-        .authentication_code2("654321")
-        .send()
-        .await
-        .unwrap();
-    Alice {
-        key: key.access_key_id().to_owned(),
-        secret: key.secret_access_key().to_owned(),
-        serial,
-    }
-}
-
 /// awsnav pointed at a counting proxy in front of moto, with alice's keys.
-fn awsnav_as(alice: &Alice, url: &str) -> AwsnavCmd {
+fn awsnav_as(alice: &common::Alice, url: &str) -> AwsnavCmd {
     let mut cmd = AwsnavCmd::new().against(url);
     cmd.set("AWS_ACCESS_KEY_ID", &alice.key);
     cmd.set("AWS_SECRET_ACCESS_KEY", &alice.secret);
@@ -123,7 +80,7 @@ async fn mfa_session_is_reused_and_exec_runs_as_the_role() {
     let (_lock, moto) = common::exclusive_moto().await;
     let sdk = moto.sdk().await;
     let seeded = common::seed_org(&sdk, &tree(), 0).await;
-    let alice = alice(&sdk).await;
+    let alice = common::alice(&sdk).await;
     let proxy = FaultServer::start(common::fault::proxy(&moto.url));
     let awsnav = awsnav_as(&alice, &proxy.url);
     assert!(awsnav.run(&["refresh"]).status.success());
@@ -303,7 +260,7 @@ async fn credential_process_and_env_are_consumed_by_the_aws_cli_and_shells() {
     let (_lock, moto) = common::exclusive_moto().await;
     let sdk = moto.sdk().await;
     let seeded = common::seed_org(&sdk, &tree(), 0).await;
-    let alice = alice(&sdk).await;
+    let alice = common::alice(&sdk).await;
     let awsnav = awsnav_as(&alice, &moto.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let dev0 = non_production(&seeded)[0].clone();
@@ -375,7 +332,7 @@ async fn production_needs_yes_without_a_terminal_and_nesting_is_refused() {
     let (_lock, moto) = common::exclusive_moto().await;
     let sdk = moto.sdk().await;
     common::seed_org(&sdk, &tree(), 0).await;
-    let alice = alice(&sdk).await;
+    let alice = common::alice(&sdk).await;
     let awsnav = awsnav_as(&alice, &moto.url);
     assert!(awsnav.run(&["refresh"]).status.success());
 

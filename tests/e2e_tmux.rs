@@ -139,9 +139,9 @@ async fn browse_search_and_quit_against_moto() {
         "detail pane:\n{screen}"
     );
 
-    // Enter twice reveals it in the tree, its OUs expanded.
+    // Enter browses the results, l reveals the hit in the tree with its OUs expanded.
     tmux.keys(&["Enter"]);
-    tmux.keys(&["Enter"]);
+    tmux.keys(&["l"]);
     tmux.wait_for(&[
         "▾ Workloads",
         "▾ Prod",
@@ -174,8 +174,12 @@ async fn cached_tree_shows_when_aws_fails() {
     moto.reset(); // the organization is gone: the next sync fails
 
     let tmux = Tmux::start(&awsnav.shell_command(&[]), 100, 30);
-    let screen = tmux.wait_for(&["Workloads  (5)", "AWS Organizations is not enabled"]);
-    assert!(screen.contains("synced"), "{screen}");
+    // Waiting for all three also waits for the whole frame to be on screen.
+    tmux.wait_for(&[
+        "Workloads  (5)",
+        "AWS Organizations is not enabled",
+        "synced ",
+    ]);
     tmux.keys(&["Escape"]);
     tmux.keys(&["C-c"]);
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -183,4 +187,59 @@ async fn cached_tree_shows_when_aws_fails() {
         assert!(Instant::now() < deadline, "Ctrl-C did not quit");
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+#[tokio::test]
+async fn shell_from_the_tui_with_mfa_and_back() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let sdk = moto.sdk().await;
+    common::seed_org(&sdk, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
+    let alice = common::alice(&sdk).await;
+    let awsnav = AwsnavCmd::new().against(&moto.url).as_user(&alice);
+    let tmux = Tmux::start(&awsnav.shell_command(&[]), 120, 36);
+    tmux.wait_for(&["Sandbox  (3)", "synced just now"]);
+
+    // Search the sandbox tagged env=prod and get in: the production confirmation first
+    // (a wrong name does nothing), then the MFA prompt.
+    tmux.keys(&["/"]);
+    tmux.literal("sandbox-01");
+    tmux.wait_for(&["Search · 1 of"]);
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&[
+        "sandbox-01 is a PRODUCTION account",
+        "Type sandbox-01 to continue",
+    ]);
+    tmux.literal("sandbox-0");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["> sandbox-0▏"]);
+    tmux.literal("1");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["MFA code for", "arn:aws:iam::123456789012:mfa/alice"]);
+    tmux.literal("123456");
+    tmux.keys(&["Enter"]);
+
+    // The TUI steps aside for the shell, which runs in the account.
+    tmux.wait_for(&["exit the shell to return"]);
+    tmux.literal("echo \"IN:$AWSNAV_ACCOUNT_NAME:$AWSNAV_ROLE:$AWSNAV_PRODUCTION\"");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["IN:sandbox-01:OrganizationAccountAccessRole:1"]);
+    tmux.literal("exit 5");
+    tmux.keys(&["Enter"]);
+
+    // Back in the TUI, which says how the shell ended and shows the MFA session's time.
+    let screen = tmux.wait_for(&["back from sandbox-01 (shell exited with 5)", "MFA 11 h"]);
+    assert!(screen.contains("Search · 1 of"), "state kept:\n{screen}");
+
+    // A second shell needs no code (the role session is cached), only the confirmation.
+    tmux.keys(&["s"]);
+    tmux.wait_for(&["Type sandbox-01 to continue"]);
+    tmux.literal("sandbox-01");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["exit the shell to return"]);
+    tmux.literal("exit");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["back from sandbox-01 (shell exited with 0)"]);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
 }

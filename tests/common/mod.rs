@@ -392,6 +392,49 @@ pub fn large_tree() -> Vec<OuSpec> {
     ]
 }
 
+/// An IAM user with an access key and a virtual MFA device, created through the SDK.
+pub struct Alice {
+    pub key: String,
+    pub secret: String,
+    pub serial: String,
+}
+
+pub async fn alice(sdk: &aws_config::SdkConfig) -> Alice {
+    let iam = aws_sdk_iam::Client::new(sdk);
+    iam.create_user().user_name("alice").send().await.unwrap();
+    let key = iam
+        .create_access_key()
+        .user_name("alice")
+        .send()
+        .await
+        .unwrap();
+    let key = key.access_key().unwrap();
+    let device = iam
+        .create_virtual_mfa_device()
+        .virtual_mfa_device_name("alice")
+        .send()
+        .await
+        .unwrap();
+    let serial = device
+        .virtual_mfa_device()
+        .unwrap()
+        .serial_number()
+        .to_owned();
+    iam.enable_mfa_device()
+        .user_name("alice")
+        .serial_number(&serial)
+        .authentication_code1("123456")
+        .authentication_code2("654321")
+        .send()
+        .await
+        .unwrap();
+    Alice {
+        key: key.access_key_id().to_owned(),
+        secret: key.secret_access_key().to_owned(),
+        serial,
+    }
+}
+
 /// Runs the awsnav binary with a clean environment: no real home, no real AWS files, IMDS off.
 pub struct AwsnavCmd {
     pub home: tempfile::TempDir,
@@ -425,6 +468,13 @@ impl AwsnavCmd {
     }
 
     /// Points every AWS client at `url` with fake credentials.
+    /// Uses alice's keys as the base credentials.
+    pub fn as_user(mut self, alice: &Alice) -> Self {
+        self.set("AWS_ACCESS_KEY_ID", &alice.key);
+        self.set("AWS_SECRET_ACCESS_KEY", &alice.secret);
+        self
+    }
+
     pub fn against(mut self, url: &str) -> Self {
         self.set("AWS_ENDPOINT_URL", url);
         self.set("AWS_ACCESS_KEY_ID", "testing");
