@@ -195,7 +195,7 @@ async fn shell_from_the_tui_with_mfa_and_back() {
     let sdk = moto.sdk().await;
     common::seed_org(&sdk, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
     let alice = common::alice(&sdk).await;
-    let awsnav = AwsnavCmd::new().against(&moto.url).as_user(&alice);
+    let awsnav = AwsnavCmd::new().against(&moto.url).with_user(&alice);
     let tmux = Tmux::start(&awsnav.shell_command(&[]), 120, 36);
     tmux.wait_for(&["Sandbox  (3)", "synced just now"]);
 

@@ -469,7 +469,7 @@ impl AwsnavCmd {
 
     /// Points every AWS client at `url` with fake credentials.
     /// Uses alice's keys as the base credentials.
-    pub fn as_user(mut self, alice: &Alice) -> Self {
+    pub fn with_user(mut self, alice: &Alice) -> Self {
         self.set("AWS_ACCESS_KEY_ID", &alice.key);
         self.set("AWS_SECRET_ACCESS_KEY", &alice.secret);
         self
