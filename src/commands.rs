@@ -169,6 +169,14 @@ pub async fn enter(
     let tree = OrgTree::build(&inv.org);
     let i = search::resolve(&inv.org, &tree, &ctx.config.aliases, query)?;
     let account = &inv.org.accounts[i];
+    if !account.status.is_active() {
+        bail!(
+            "{} ({}) is {}: roles cannot be assumed there",
+            account.name,
+            account.id,
+            account.status.as_str()
+        );
+    }
     let offered = ctx.roles(&inv, &tree, i);
     let role = pick_role(
         ctx,

@@ -567,3 +567,48 @@ async fn sts_throttling_is_retried_then_reported() {
     assert!(!out.status.success());
     assert!(err.contains("kept throttling sts:AssumeRole"), "{err}");
 }
+
+#[tokio::test]
+async fn auth_profile_credentials_win_over_credential_variables() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let sdk = moto.sdk().await;
+    let seeded = common::seed_org(&sdk, &tree(), 0).await;
+    let alice = common::alice(&sdk).await;
+    // The environment holds other credentials (as inside an awsnav shell); [auth] profile
+    // names alice's, which must be the ones used.
+    let awsnav = AwsnavCmd::new().against(&moto.url);
+    assert!(awsnav.run(&["refresh"]).status.success());
+    std::fs::write(
+        awsnav.path(".aws/credentials"),
+        format!(
+            "[identity]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            alice.key, alice.secret
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
+    std::fs::write(
+        awsnav.path("awsnav/config.toml"),
+        "[auth]\nprofile = \"identity\"\n",
+    )
+    .unwrap();
+    let dev = non_production(&seeded)[0].clone();
+    let out = awsnav.run(&[
+        "exec",
+        &dev,
+        "--mfa-code",
+        "123456",
+        "--",
+        "aws",
+        "sts",
+        "get-caller-identity",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let who: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(who["Arn"].as_str().unwrap().ends_with("/alice"), "{who}");
+    assert!(
+        awsnav
+            .path("awsnav/cache/credentials/mfa-identity.json")
+            .exists()
+    );
+}

@@ -72,14 +72,14 @@ fn search_by_ou_path() {
 #[test]
 fn detail_pane_of_an_account() {
     let mut state = demo_state(110, 24);
-    keys(&mut state, "/log-archive⏎⏎");
+    keys(&mut state, "/log-archive⏎l");
     insta::assert_snapshot!(screen(&state));
 }
 
 #[test]
 fn suspended_accounts_are_marked() {
     let mut state = demo_state(110, 20);
-    keys(&mut state, "/Suspended⏎⏎");
+    keys(&mut state, "/Suspended⏎l");
     insta::assert_snapshot!(screen(&state));
 }
 

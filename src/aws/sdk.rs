@@ -51,7 +51,13 @@ pub async fn load(settings: &AwsSettings, ctx: &ErrorContext) -> Result<SdkConfi
             .with_max_backoff(Duration::from_secs(20)),
     );
     if let Some(profile) = &settings.profile {
-        loader = loader.profile_name(profile);
+        // A named profile means that profile's credentials, even when credential variables
+        // are set (as they are inside an awsnav shell).
+        loader = loader.profile_name(profile).credentials_provider(
+            aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .profile_name(profile)
+                .build(),
+        );
     }
     if let Some(region) = &settings.region {
         loader = loader.region(Region::new(region.clone()));

@@ -93,6 +93,14 @@ impl State {
             return Vec::new();
         }
         let a = &data.inventory.org.accounts[account];
+        if !a.status.is_active() {
+            self.status.banner = Some(Banner::error(format!(
+                "{} is {}: roles cannot be assumed there",
+                a.name,
+                a.status.as_str()
+            )));
+            return Vec::new();
+        }
         let roles = data.roles[account].clone();
         match roles.len() {
             0 => {
@@ -417,6 +425,13 @@ mod tests {
         assert!(s.status.banner.as_ref().unwrap().text.contains("MFA code"));
         // The TUI stays usable: the same account can be retried.
         assert!(access(&keys(&mut s, "⏎")).is_some());
+    }
+
+    #[test]
+    fn suspended_accounts_are_not_entered() {
+        let mut s = state(&["Admin"]);
+        assert!(keys(&mut s, "/hackathon-2019⏎⏎").is_empty());
+        assert!(s.status.banner.as_ref().unwrap().text.contains("SUSPENDED"));
     }
 
     #[test]
