@@ -243,3 +243,46 @@ async fn shell_from_the_tui_with_mfa_and_back() {
     tmux.keys(&["Escape"]);
     tmux.keys(&["q"]);
 }
+
+/// Whether a process has ended (gone, or a zombie nobody reaped yet).
+fn ended(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+        stat.rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+    })
+}
+
+fn wait_ended(pid: u32, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !ended(pid) {
+        assert!(
+            Instant::now() < deadline,
+            "awsnav (pid {pid}) still running after {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn sigterm_and_a_vanished_terminal_end_the_tui() {
+    let awsnav = AwsnavCmd::new();
+    for signal in ["TERM", "HUP (terminal closed)"] {
+        let tmux = Tmux::start(&awsnav.shell_command(&["--demo"]), 100, 30);
+        tmux.wait_for(&["Organization · 75 accounts"]);
+        let out = tmux.tmux(&["display", "-p", "-t", "t", "#{pane_pid}"]);
+        let pid: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+        if signal == "TERM" {
+            assert!(
+                Command::new("kill")
+                    .args(["-TERM", &pid.to_string()])
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        } else {
+            let _ = tmux.tmux(&["kill-server"]);
+        }
+        wait_ended(pid, signal);
+    }
+}

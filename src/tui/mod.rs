@@ -92,10 +92,11 @@ impl InputThread {
 
 impl Drop for InputThread {
     fn drop(&mut self) {
+        // Stop, but never join: when the terminal is gone (SIGHUP), crossterm's poll can keep
+        // returning on the dead tty without ever reaching the stop check, and joining would
+        // hang the exit. The thread ends with the process.
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
+        drop(self.handle.take());
     }
 }
 
