@@ -75,7 +75,7 @@ try:
     def run(cmd, env):
         subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
 
-    run([AWSNAV, "refresh"], alice)
+    subprocess.run([AWSNAV, "refresh"], env=alice, check=True, capture_output=True)
     run([AWSNAV, "exec", account, "--mfa-code", "123456", "--", "true"], alice)  # MFA session
     role_files = lambda: list((home / "cache" / "credentials").glob("role-*.json"))
 
