@@ -65,14 +65,11 @@ impl Discovery {
         let partition = RetryPartition::custom("awsnav-organizations")
             .token_bucket(TokenBucket::unlimited())
             .build();
-        let retry = sdk
-            .retry_config()
-            .cloned()
-            .unwrap_or_else(aws_config::retry::RetryConfig::standard)
-            .with_retry_mode(aws_config::retry::RetryMode::Adaptive);
+        // Standard retries (exponential backoff with jitter): the SDK's adaptive mode slows the
+        // whole client to half a request per second after a few throttles, which turns a
+        // large sync into an hour. Bounded concurrency keeps the pressure down instead.
         let config = aws_sdk_organizations::config::Builder::from(sdk)
             .interceptor(counter.clone())
-            .retry_config(retry)
             .retry_partition(partition)
             .build();
         let client = Client::from_conf(config);

@@ -30,7 +30,7 @@ pub struct AwsSettings {
 
 /// Loads the SDK config: the standard chain (or `settings.profile`), endpoints from the SDK's own
 /// settings (`AWS_ENDPOINT_URL`, per-service variables, `endpoint_url` in the profile), and
-/// retries with exponential backoff (the Organizations client adds client-side rate limiting).
+/// retries with exponential backoff and jitter.
 ///
 /// # Errors
 /// When the named profile does not exist or the AWS config files cannot be parsed.
