@@ -376,7 +376,11 @@ impl Access {
             }
             None => (
                 sts::assume_role(sdk, None, &request, counter, ctx).await?,
-                Via::Direct,
+                if identity_arn.contains(":assumed-role/") {
+                    Via::Chained
+                } else {
+                    Via::Direct
+                },
             ),
         };
         let session = RoleSession {

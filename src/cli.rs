@@ -67,6 +67,22 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "sh")]
         format: EnvFormat,
     },
+    /// Open the AWS console in the browser, signed in as an account's role.
+    Console {
+        /// Account id, name, alias, or a fuzzy query with one clear best match.
+        account: String,
+        #[command(flatten)]
+        access: AccessOpts,
+        /// Service page to open (s3, ec2, cloudwatch…; default: [console] service).
+        #[arg(long, value_name = "SERVICE", conflicts_with = "destination")]
+        service: Option<String>,
+        /// Full console URL to open instead.
+        #[arg(long, value_name = "URL")]
+        destination: Option<String>,
+        /// Print the sign-in URL instead of opening a browser.
+        #[arg(long)]
+        print: bool,
+    },
     /// Print credentials in the JSON a profile's credential process must print (Version 1).
     CredentialProcess {
         /// Account id, name or alias.
@@ -131,6 +147,7 @@ mod tests {
         for head in [
             vec!["awsnav", "shell", "pay"],
             vec!["awsnav", "env", "pay"],
+            vec!["awsnav", "console", "pay"],
             vec!["awsnav", "credential-process", "--account", "pay"],
         ] {
             let args: Vec<&str> = head.iter().copied().chain(common).collect();

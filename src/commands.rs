@@ -7,7 +7,9 @@ use anyhow::{Context as _, bail};
 use time::OffsetDateTime;
 
 use crate::access::{Granted, Interactive, MfaSource, Target};
+use crate::aws::console::Destination;
 use crate::aws::org::SyncProgress;
+use crate::console::LinkRequest;
 use crate::context::Context;
 use crate::inventory::Inventory;
 use crate::launch::{self, EnvFormat, Session};
@@ -377,6 +379,59 @@ pub async fn env(
 ) -> anyhow::Result<()> {
     let entered = enter(ctx, demo, query, opts).await?;
     write_stdout(&launch::format_env(&entered.session(), format))
+}
+
+/// `awsnav console`: a sign-in link for the account's role, opened in a browser or printed.
+///
+/// # Errors
+/// When entering fails or the federation endpoint refuses.
+pub async fn console(
+    ctx: &Context,
+    demo: bool,
+    query: &str,
+    opts: &AccessOpts,
+    destination: &Destination,
+    print: bool,
+) -> anyhow::Result<()> {
+    let entered = enter(ctx, demo, query, opts).await?;
+    let request = LinkRequest {
+        credentials: &entered.granted.credentials,
+        via: entered.granted.via,
+        role_arn: &entered.granted.role_arn,
+        region: &entered.region,
+        destination,
+    };
+    let link = crate::console::link(
+        &ctx.config.console,
+        ctx.federation_url_env.as_deref(),
+        &request,
+    )
+    .await?;
+    if let Some(note) = &link.note {
+        eprintln!("awsnav: note: {note}");
+    }
+    if print {
+        return write_stdout(&format!("{}\n", link.url.0));
+    }
+    match crate::console::open_in_browser(
+        &link.url,
+        ctx.config.console.browser.as_deref(),
+        ctx.browser_env.as_deref(),
+    ) {
+        Ok(()) => {
+            eprintln!(
+                "awsnav: console opened for {} ({}) as {}",
+                entered.account_name, entered.account_id, entered.role.name
+            );
+            Ok(())
+        }
+        Err(why) => {
+            eprintln!(
+                "awsnav: could not start a browser ({why}); open this sign-in link (valid 15 minutes):"
+            );
+            write_stdout(&format!("{}\n", link.url.0))
+        }
+    }
 }
 
 /// `awsnav credential-process`: the JSON a profile's `credential_process` must print.

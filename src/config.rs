@@ -64,6 +64,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub roles: RolesConfig,
     pub production: ProductionConfig,
+    pub console: ConsoleConfig,
     /// Short names for accounts on the command line: alias → account name or id.
     pub aliases: BTreeMap<String, String>,
     pub ui: UiConfig,
@@ -112,6 +113,35 @@ pub enum MfaMode {
     /// Always; an error when no device can be found.
     Always,
     Never,
+}
+
+/// The AWS console in the browser.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    /// Console session length for credentials from a direct `AssumeRole`, seconds.
+    pub session_duration: u32,
+    /// Command that opens a URL (`{url}` is replaced; else the URL is appended). Unset:
+    /// `$BROWSER`, else the platform's opener.
+    pub browser: Option<String>,
+    /// Federation endpoint; unset: `AWSNAV_FEDERATION_URL`, else the partition's.
+    pub federation_url: Option<String>,
+    /// Console page when no `--service` / `--destination` is given.
+    pub service: String,
+    /// How long to wait for the federation endpoint, seconds.
+    pub timeout_seconds: u64,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        Self {
+            session_duration: 43_200,
+            browser: None,
+            federation_url: None,
+            service: "console".to_owned(),
+            timeout_seconds: 10,
+        }
+    }
 }
 
 /// Which roles are offered in which accounts.
@@ -351,6 +381,36 @@ impl Config {
                 "use seconds from 900 (15 min) to 43200 (12 h), within the role's maximum session duration",
             ));
         }
+        if !(900..=43_200).contains(&self.console.session_duration) {
+            return Err(at.key_in(
+                "console",
+                "session_duration",
+                format!(
+                    "[console] session_duration = {} is out of range",
+                    self.console.session_duration
+                ),
+                "use seconds from 900 (15 min) to 43200 (12 h)",
+            ));
+        }
+        if let Some(u) = &self.console.federation_url
+            && !url::Url::parse(u).is_ok_and(|p| matches!(p.scheme(), "http" | "https"))
+        {
+            return Err(at.key(
+                "federation_url",
+                format!("[console] federation_url `{u}` is not an http(s) URL"),
+                "use e.g. \"https://signin.aws.amazon.com/federation\", or remove the line",
+            ));
+        }
+        if !(1..=300).contains(&self.console.timeout_seconds) {
+            return Err(at.key(
+                "timeout_seconds",
+                format!(
+                    "[console] timeout_seconds = {} is out of range",
+                    self.console.timeout_seconds
+                ),
+                "use 1 to 300 seconds (default 10)",
+            ));
+        }
         if self.production.confirm_with.trim().is_empty() {
             return Err(at.key(
                 "confirm_with",
@@ -414,6 +474,20 @@ impl Locate<'_> {
     /// At the first `key = …` line.
     fn key(&self, key: &str, message: String, fix: &str) -> ConfigError {
         self.error(locate_key(self.text, key), message, fix)
+    }
+
+    /// At `key = …` inside the `[section]` table (falls back to the first `key = …`).
+    fn key_in(&self, section: &str, key: &str, message: String, fix: &str) -> ConfigError {
+        let header = format!("[{section}]");
+        let Some(start) = self.text.find(&header) else {
+            return self.key(key, message, fix);
+        };
+        let (line, column) = locate_key(&self.text[start..], key);
+        let (header_line, _) = line_column(self.text, start);
+        if line == 1 && column == 1 {
+            return self.key(key, message, fix);
+        }
+        self.error((header_line + line - 1, column), message, fix)
     }
 
     /// At the first occurrence of the quoted `value`.

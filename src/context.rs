@@ -23,6 +23,10 @@ use crate::sync::SyncRequest;
 pub struct Overrides {
     pub profile: Option<String>,
     pub region: Option<String>,
+    /// `AWSNAV_FEDERATION_URL`.
+    pub federation_url: Option<String>,
+    /// `$BROWSER`.
+    pub browser: Option<String>,
 }
 
 /// Config, paths and the services built from them.
@@ -37,6 +41,10 @@ pub struct Context {
     pub catalog: RoleCatalog,
     pub classifier: Classifier,
     pub last_roles: LastRoles,
+    /// `AWSNAV_FEDERATION_URL`, read once.
+    pub federation_url_env: Option<String>,
+    /// `$BROWSER`, read once.
+    pub browser_env: Option<String>,
 }
 
 impl Context {
@@ -82,6 +90,8 @@ impl Context {
             classifier: Classifier::new(&config.production),
             last_roles: LastRoles::new(&paths.cache_dir),
             region_override: overrides.region,
+            federation_url_env: overrides.federation_url,
+            browser_env: overrides.browser,
             access,
             sync,
             paths,

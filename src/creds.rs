@@ -78,6 +78,17 @@ pub enum Via {
     Direct,
     /// `AssumeRole` with an MFA session from `GetSessionToken`.
     MfaSession,
+    /// `AssumeRole` with another role's credentials (the base identity is a role).
+    Chained,
+}
+
+impl Via {
+    /// Whether the console may be given a `SessionDuration` for these credentials: only for a
+    /// direct `AssumeRole` (AWS refuses it for chained sessions, which last at most an hour).
+    #[must_use]
+    pub fn console_duration_allowed(self) -> bool {
+        self == Self::Direct
+    }
 }
 
 /// A cached assumed-role session.

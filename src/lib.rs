@@ -5,6 +5,7 @@ pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod console;
 pub mod context;
 pub mod creds;
 pub mod demo;

@@ -46,6 +46,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let overrides = Overrides {
         profile: cli.profile.clone(),
         region: cli.region.clone(),
+        federation_url: std::env::var("AWSNAV_FEDERATION_URL")
+            .ok()
+            .filter(|v| !v.trim().is_empty()),
+        browser: std::env::var("BROWSER").ok(),
     };
     let ctx = runtime.block_on(Context::new(paths, config, overrides));
     let demo = cli.demo;
@@ -87,6 +91,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 format,
             }) => {
                 commands::env(&ctx, demo, &account, &access, format).await?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Some(Command::Console {
+                account,
+                access,
+                service,
+                destination,
+                print,
+            }) => {
+                let destination = match destination {
+                    Some(url) => awsnav::aws::console::Destination::Url(url),
+                    None => awsnav::aws::console::Destination::Service(
+                        service.unwrap_or_else(|| ctx.config.console.service.clone()),
+                    ),
+                };
+                commands::console(&ctx, demo, &account, &access, &destination, print).await?;
                 Ok(ExitCode::SUCCESS)
             }
             Some(Command::CredentialProcess { account, access }) => {

@@ -215,3 +215,34 @@ fn access_error_banner_and_detail_with_sessions() {
     )));
     insta::assert_snapshot!(screen(&state));
 }
+
+#[test]
+fn console_link_copied() {
+    use awsnav::console::SigninUrl;
+    use awsnav::tui::access::Purpose;
+    use awsnav::tui::effects::Effect;
+    let mut state = with_roles(demo_state(110, 16));
+    keys(&mut state, "/sandbox-alice⏎");
+    // `y` asks for the role first (two are offered), then the link is made and copied.
+    state.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('y'),
+        KeyModifiers::NONE,
+    )));
+    let effects = state.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let Some(Effect::Access(request)) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(request.purpose, Purpose::CopyLink);
+    let url =
+        SigninUrl("https://signin.aws.amazon.com/federation?Action=login&SigninToken=T".into());
+    let effects = state.update(Msg::ConsoleReady {
+        account_name: "sandbox-alice".into(),
+        purpose: Purpose::CopyLink,
+        result: Ok(url.clone()),
+        note: Some("the console session lasts at most 1 hour".into()),
+    });
+    assert_eq!(effects, vec![Effect::CopyToClipboard(url)]);
+    let text = screen(&state);
+    assert!(!text.contains("SigninToken"), "the link is never drawn");
+    insta::assert_snapshot!(text);
+}

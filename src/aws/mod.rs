@@ -1,5 +1,6 @@
 //! The typed boundary to AWS: clients from one `SdkConfig`, the app's own types out, one error.
 
+pub mod console;
 pub mod org;
 pub mod sdk;
 pub mod sts;

@@ -8,8 +8,21 @@ use super::action::Action;
 use super::effects::Effect;
 use super::keymap::{self, Context};
 use super::state::{Banner, State};
+use crate::console::SigninUrl;
 use crate::creds::Credentials;
 use crate::roles::RoleOption;
+
+/// What the credentials are for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Purpose {
+    /// `$SHELL` in the account.
+    #[default]
+    Shell,
+    /// The AWS console in the browser.
+    Console,
+    /// A console sign-in link, copied to the clipboard.
+    CopyLink,
+}
 
 /// What to get credentials for (sent to the effect runner).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,6 +31,7 @@ pub struct AccessRequest {
     pub account_name: String,
     pub role: RoleOption,
     pub production: bool,
+    pub purpose: Purpose,
 }
 
 /// A shell to start once credentials are in hand.
@@ -81,8 +95,9 @@ pub fn remaining(expiry: OffsetDateTime, now: OffsetDateTime) -> String {
 }
 
 impl State {
-    /// Enter / `s` on an account: pick a role (asking when there are several).
-    pub(super) fn start_access(&mut self, account: usize) -> Vec<Effect> {
+    /// Enter / `s` / `c` / `y` on an account: pick a role (asking when there are several).
+    pub(super) fn start_access(&mut self, account: usize, purpose: Purpose) -> Vec<Effect> {
+        self.purpose = purpose;
         let Some(data) = &self.data else {
             return Vec::new();
         };
@@ -136,6 +151,7 @@ impl State {
             account_name: a.name.clone(),
             role,
             production: data.production[account],
+            purpose: self.purpose,
         };
         if request.production {
             let expected = if self.confirm_with == "name" {
@@ -154,8 +170,12 @@ impl State {
     }
 
     fn request_access(&mut self, request: AccessRequest) -> Vec<Effect> {
+        let what = match request.purpose {
+            Purpose::Shell => "getting into",
+            Purpose::Console | Purpose::CopyLink => "signing in to the console of",
+        };
         self.status.pending = Some(format!(
-            "getting into {} as {}…",
+            "{what} {} as {}…",
             request.account_name, request.role.name
         ));
         vec![Effect::Access(Box::new(request))]
@@ -252,6 +272,38 @@ impl State {
             },
         }
         Some(effects)
+    }
+
+    pub(super) fn on_console_ready(
+        &mut self,
+        account_name: &str,
+        purpose: Purpose,
+        result: Result<SigninUrl, String>,
+        note: Option<String>,
+    ) -> Vec<Effect> {
+        self.status.pending = None;
+        if matches!(self.modal, Some(Modal::MfaPrompt { .. })) {
+            self.modal = None;
+        }
+        let url = match result {
+            Ok(url) => url,
+            Err(text) => {
+                self.status.banner = Some(Banner::error(text));
+                return Vec::new();
+            }
+        };
+        let note = note.map_or_else(String::new, |n| format!(" — {n}"));
+        if purpose == Purpose::CopyLink {
+            self.status.banner = Some(Banner::info(format!(
+                "console sign-in link for {account_name} copied to the clipboard (valid 15 minutes){note}"
+            )));
+            vec![Effect::CopyToClipboard(url)]
+        } else {
+            self.status.banner = Some(Banner::info(format!(
+                "opening the console for {account_name} in the browser{note}"
+            )));
+            vec![Effect::OpenBrowser(url)]
+        }
     }
 
     pub(super) fn on_mfa_needed(&mut self, serial: String) {
@@ -425,6 +477,34 @@ mod tests {
         assert!(s.status.banner.as_ref().unwrap().text.contains("MFA code"));
         // The TUI stays usable: the same account can be retried.
         assert!(access(&keys(&mut s, "⏎")).is_some());
+    }
+
+    #[test]
+    fn c_opens_the_console_and_y_copies_a_link() {
+        let mut s = state(&["Admin"]);
+        keys(&mut s, "/sandbox-alice⏎");
+        let effects = keys(&mut s, "c");
+        assert_eq!(access(&effects).unwrap().purpose, Purpose::Console);
+        let url = SigninUrl("https://example.test/federation?SigninToken=T".into());
+        let effects = s.update(Msg::ConsoleReady {
+            account_name: "sandbox-alice".into(),
+            purpose: Purpose::Console,
+            result: Ok(url.clone()),
+            note: None,
+        });
+        assert_eq!(effects, vec![Effect::OpenBrowser(url)]);
+        let effects = keys(&mut s, "y");
+        assert_eq!(access(&effects).unwrap().purpose, Purpose::CopyLink);
+        let effects = s.update(Msg::ConsoleReady {
+            account_name: "sandbox-alice".into(),
+            purpose: Purpose::CopyLink,
+            result: Err("the AWS sign-in endpoint failed (HTTP 500)".into()),
+            note: None,
+        });
+        assert!(effects.is_empty());
+        assert!(s.status.banner.as_ref().unwrap().text.contains("HTTP 500"));
+        // Enter still means a shell afterwards.
+        assert_eq!(access(&keys(&mut s, "⏎")).unwrap().purpose, Purpose::Shell);
     }
 
     #[test]

@@ -15,6 +15,10 @@ pub enum Action {
     Open,
     /// Get into the selected account and start a shell there.
     Shell,
+    /// Open the AWS console as a role of the selected account.
+    Console,
+    /// Copy a console sign-in link for the selected account (OSC 52).
+    CopyLink,
     Search,
     Back,
     Refresh,

@@ -5,9 +5,12 @@ use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
-use super::access::{AccessRequest, Sessions, ShellLaunch};
+use super::access::{AccessRequest, Purpose, Sessions, ShellLaunch};
 use super::state::{Banner, Msg};
+use crate::access::Granted;
 use crate::access::{Access, Interactive, MfaRequest, MfaSource, Target};
+use crate::aws::console::Destination;
+use crate::console::{LinkRequest, SigninUrl};
 use crate::context::Context;
 use crate::sync;
 
@@ -24,6 +27,10 @@ pub enum Effect {
     CancelMfa,
     /// Suspend the TUI and run `$SHELL` in the account (done by the event loop itself).
     Shell(Box<ShellLaunch>),
+    /// Open a console sign-in link in the browser.
+    OpenBrowser(SigninUrl),
+    /// Put a console sign-in link on the clipboard with OSC 52 (done by the event loop).
+    CopyToClipboard(SigninUrl),
 }
 
 /// Where data and credentials come from.
@@ -79,8 +86,27 @@ impl Runner {
             Effect::Access(request) => self.access(request),
             Effect::SubmitMfa(code) => self.answer_mfa(Some(code.clone())),
             Effect::CancelMfa => self.answer_mfa(None),
-            Effect::Quit | Effect::Shell(_) => {}
+            Effect::OpenBrowser(url) => self.open_browser(url),
+            Effect::Quit | Effect::Shell(_) | Effect::CopyToClipboard(_) => {}
         }
+    }
+
+    fn open_browser(&self, url: &SigninUrl) {
+        let Source::Aws(ctx) = &self.source else {
+            return;
+        };
+        let (ctx, url, tx) = (ctx.clone(), url.clone(), self.tx.clone());
+        tokio::task::spawn_blocking(move || {
+            if let Err(why) = crate::console::open_in_browser(
+                &url,
+                ctx.config.console.browser.as_deref(),
+                ctx.browser_env.as_deref(),
+            ) {
+                let _ = tx.send(Msg::Banner(Banner::error(format!(
+                    "could not start a browser ({why}): press y to copy the sign-in link instead"
+                ))));
+            }
+        });
     }
 
     fn answer_mfa(&self, code: Option<String>) {
@@ -136,6 +162,11 @@ impl Runner {
             };
             let result = ctx.access.credentials(&target, &mfa, clock()).await;
             let msg = match result {
+                Ok(granted) if request.purpose != Purpose::Shell => {
+                    ctx.last_roles
+                        .remember(&request.account_id, &request.role.name);
+                    console_ready(&ctx, &request, &granted).await
+                }
                 Ok(granted) => {
                     ctx.last_roles
                         .remember(&request.account_id, &request.role.name);
@@ -203,5 +234,37 @@ impl Runner {
                 });
             }
         }
+    }
+}
+
+/// Makes the console link for a granted access, as a message for `update()`.
+async fn console_ready(ctx: &Context, request: &AccessRequest, granted: &Granted) -> Msg {
+    let region = ctx.session_region(&request.role).await;
+    let destination = Destination::Service(ctx.config.console.service.clone());
+    let link = crate::console::link(
+        &ctx.config.console,
+        ctx.federation_url_env.as_deref(),
+        &LinkRequest {
+            credentials: &granted.credentials,
+            via: granted.via,
+            role_arn: &granted.role_arn,
+            region: &region,
+            destination: &destination,
+        },
+    )
+    .await;
+    match link {
+        Ok(link) => Msg::ConsoleReady {
+            account_name: request.account_name.clone(),
+            purpose: request.purpose,
+            result: Ok(link.url),
+            note: link.note,
+        },
+        Err(e) => Msg::ConsoleReady {
+            account_name: request.account_name.clone(),
+            purpose: request.purpose,
+            result: Err(e.to_string()),
+            note: None,
+        },
     }
 }

@@ -55,6 +55,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[Char('G'), Code(KeyCode::End)], action: Action::Bottom, contexts: &[Browse], help: "go to bottom", hint: "" },
     Binding { keys: &[Code(KeyCode::Enter)], action: Action::Open, contexts: &[Browse], help: "expand OU / get into account", hint: "open" },
     Binding { keys: &[Char('s')], action: Action::Shell, contexts: &[Browse], help: "shell in the account", hint: "shell" },
+    Binding { keys: &[Char('c')], action: Action::Console, contexts: &[Browse], help: "open the AWS console", hint: "console" },
+    Binding { keys: &[Char('y')], action: Action::CopyLink, contexts: &[Browse], help: "copy a console sign-in link", hint: "" },
     Binding { keys: &[Char('l'), Code(KeyCode::Right)], action: Action::Expand, contexts: &[Browse], help: "expand / show hit in tree", hint: "" },
     Binding { keys: &[Char('h'), Code(KeyCode::Left)], action: Action::Collapse, contexts: &[Browse], help: "collapse / go to parent", hint: "collapse" },
     Binding { keys: &[Char('/')], action: Action::Search, contexts: &[Browse], help: "fuzzy search", hint: "search" },

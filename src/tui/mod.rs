@@ -210,7 +210,9 @@ pub async fn run(app: App) -> io::Result<()> {
             effects.extend(state.update(msg));
         }
         for effect in &effects {
-            if let Effect::Shell(launch) = effect {
+            if let Effect::CopyToClipboard(url) = effect {
+                copy_osc52(guard.terminal(), &url.0);
+            } else if let Effect::Shell(launch) = effect {
                 let result = run_shell(&mut guard, &paused, launch).await;
                 // Keys typed into the shell were the shell's: drop anything the input thread
                 // queued around the switch.
@@ -231,6 +233,17 @@ pub async fn run(app: App) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Puts `text` on the clipboard of the terminal the user sits at, even over SSH, with the
+/// OSC 52 escape sequence (ignored by terminals that do not support it).
+fn copy_osc52(terminal: &mut DefaultTerminal, text: &str) {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let backend = terminal.backend_mut();
+    let _ = write!(backend, "\x1b]52;c;{encoded}\x07");
+    let _ = std::io::Write::flush(backend);
 }
 
 /// Hands the terminal to `$SHELL` in the account and takes it back when the shell exits.

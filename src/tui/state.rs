@@ -5,11 +5,12 @@ use std::collections::{BTreeMap, HashSet};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use time::OffsetDateTime;
 
-use super::access::{Modal, Sessions, ShellLaunch};
+use super::access::{Modal, Purpose, Sessions, ShellLaunch};
 use super::action::Action;
 use super::effects::Effect;
 use super::keymap::{self, Context};
 use crate::aws::org::SyncProgress;
+use crate::console::SigninUrl;
 use crate::context::view;
 use crate::inventory::Inventory;
 use crate::model::OrgTree;
@@ -40,6 +41,13 @@ pub enum Msg {
     },
     /// Cached sessions and their expiries, re-read after each access.
     Sessions(Sessions),
+    /// A console sign-in link is ready (or why not).
+    ConsoleReady {
+        account_name: String,
+        purpose: Purpose,
+        result: Result<SigninUrl, String>,
+        note: Option<String>,
+    },
     /// A termination signal: quit whatever is open.
     Terminate,
 }
@@ -232,6 +240,8 @@ pub struct State {
     pub nested_in: Option<String>,
     /// `[production] confirm_with`.
     pub confirm_with: String,
+    /// What the access being set up (picker, confirmation) is for.
+    pub purpose: Purpose,
 }
 
 impl State {
@@ -264,6 +274,7 @@ impl State {
             sessions: Sessions::default(),
             nested_in: None,
             confirm_with: "name".to_owned(),
+            purpose: Purpose::Shell,
         };
         if let Some(inv) = inventory {
             state.set_inventory(inv);
@@ -382,6 +393,12 @@ impl State {
                 });
                 Vec::new()
             }
+            Msg::ConsoleReady {
+                account_name,
+                purpose,
+                result,
+                note,
+            } => self.on_console_ready(&account_name, purpose, result, note),
             Msg::Sessions(s) => {
                 self.sessions = s;
                 Vec::new()
@@ -449,14 +466,19 @@ impl State {
                 search.editing = true;
             }
             Action::Back => self.back(),
-            Action::Shell => {
+            Action::Shell | Action::Console | Action::CopyLink => {
                 if let Some(account) = self.selected_account() {
-                    return self.start_access(account);
+                    let purpose = match action {
+                        Action::Console => Purpose::Console,
+                        Action::CopyLink => Purpose::CopyLink,
+                        _ => Purpose::Shell,
+                    };
+                    return self.start_access(account, purpose);
                 }
             }
             Action::Open if self.search.as_ref().is_none_or(|s| !s.editing) => {
                 if let Some(account) = self.selected_account() {
-                    return self.start_access(account);
+                    return self.start_access(account, Purpose::Shell);
                 }
                 self.tree_action(action);
             }

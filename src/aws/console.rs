@@ -1,0 +1,296 @@
+//! The AWS console, signed in as a role: the federation endpoint's `getSigninToken`, then the
+//! `login` URL. Partition-aware; the endpoint is configurable because nothing emulates it.
+
+use std::time::Duration;
+
+use url::Url;
+
+use crate::creds::Credentials;
+
+/// The AWS partitions, each with its own sign-in and console hosts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Partition {
+    Aws,
+    UsGov,
+    China,
+}
+
+impl Partition {
+    /// From an ARN's partition field; unknown partitions are treated as the commercial one.
+    #[must_use]
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "aws-us-gov" => Self::UsGov,
+            "aws-cn" => Self::China,
+            _ => Self::Aws,
+        }
+    }
+
+    /// The federation endpoint of the partition.
+    #[must_use]
+    pub fn federation_url(self) -> &'static str {
+        match self {
+            Self::Aws => "https://signin.aws.amazon.com/federation",
+            Self::UsGov => "https://signin.amazonaws-us-gov.com/federation",
+            Self::China => "https://signin.amazonaws.cn/federation",
+        }
+    }
+
+    /// The console URL for `service` in `region`.
+    #[must_use]
+    pub fn console_url(self, region: &str, service: &str) -> String {
+        let service = service.trim_matches('/');
+        let service = if service.is_empty() {
+            "console"
+        } else {
+            service
+        };
+        match self {
+            Self::Aws => {
+                format!("https://{region}.console.aws.amazon.com/{service}/home?region={region}")
+            }
+            Self::UsGov => {
+                format!("https://console.amazonaws-us-gov.com/{service}/home?region={region}")
+            }
+            Self::China => format!("https://console.amazonaws.cn/{service}/home?region={region}"),
+        }
+    }
+}
+
+/// Where the console opens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Destination {
+    /// A service's home page in the region (`s3`, `ec2`, `cloudwatch`; `console` for the start).
+    Service(String),
+    /// A full console URL.
+    Url(String),
+}
+
+/// Why no console link could be made; never contains credentials or tokens.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    #[error("the AWS sign-in endpoint {endpoint} refused the credentials (HTTP {status}){hint}")]
+    Refused {
+        endpoint: String,
+        status: u16,
+        hint: &'static str,
+    },
+    #[error("the AWS sign-in endpoint {endpoint} failed (HTTP {status}); try again in a moment")]
+    ServerError { endpoint: String, status: u16 },
+    #[error("the AWS sign-in endpoint {endpoint} answered something that is not a sign-in token")]
+    Garbled { endpoint: String },
+    #[error(
+        "cannot reach the AWS sign-in endpoint {endpoint}: {detail}. Check the network or AWSNAV_FEDERATION_URL"
+    )]
+    Unreachable { endpoint: String, detail: String },
+    #[error("{0} is not a usable URL")]
+    BadUrl(String),
+}
+
+/// The federation session JSON: exactly the three credential fields.
+#[must_use]
+pub fn session_json(c: &Credentials) -> String {
+    serde_json::json!({
+        "sessionId": c.access_key_id,
+        "sessionKey": c.secret_access_key,
+        "sessionToken": c.session_token.as_deref().unwrap_or_default(),
+    })
+    .to_string()
+}
+
+/// The `getSigninToken` request URL. `session_duration` is only for credentials from a direct
+/// `AssumeRole`: AWS answers 400 when it is sent for role-chained ones.
+///
+/// # Errors
+/// When `endpoint` is not a URL.
+pub fn signin_token_url(
+    endpoint: &str,
+    credentials: &Credentials,
+    session_duration: Option<u32>,
+) -> Result<Url, ConsoleError> {
+    let mut url = Url::parse(endpoint).map_err(|_| ConsoleError::BadUrl(endpoint.to_owned()))?;
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("Action", "getSigninToken");
+        if let Some(d) = session_duration {
+            q.append_pair("SessionDuration", &d.to_string());
+        }
+        q.append_pair("Session", &session_json(credentials));
+    }
+    Ok(url)
+}
+
+/// The `login` URL that signs the browser in and lands on `destination`.
+///
+/// # Errors
+/// When `endpoint` is not a URL.
+pub fn login_url(
+    endpoint: &str,
+    issuer: &str,
+    destination: &str,
+    token: &str,
+) -> Result<String, ConsoleError> {
+    let mut url = Url::parse(endpoint).map_err(|_| ConsoleError::BadUrl(endpoint.to_owned()))?;
+    url.query_pairs_mut()
+        .append_pair("Action", "login")
+        .append_pair("Issuer", issuer)
+        .append_pair("Destination", destination)
+        .append_pair("SigninToken", token);
+    Ok(url.into())
+}
+
+/// Asks the federation endpoint for a sign-in token (blocking; call off the async runtime).
+///
+/// # Errors
+/// [`ConsoleError`] for refusals (4xx), server errors (5xx), unreadable answers and
+/// network failures or timeouts.
+pub fn fetch_signin_token(
+    endpoint: &str,
+    credentials: &Credentials,
+    session_duration: Option<u32>,
+    timeout: Duration,
+) -> Result<String, ConsoleError> {
+    let url = signin_token_url(endpoint, credentials, session_duration)?;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let shown = endpoint.to_owned();
+    let mut response = agent
+        .get(url.as_str())
+        .call()
+        .map_err(|e| ConsoleError::Unreachable {
+            endpoint: shown.clone(),
+            // ureq's errors name the host and the failure, never the query string.
+            detail: scrub(&e.to_string()),
+        })?;
+    let status = response.status().as_u16();
+    if (400..500).contains(&status) {
+        return Err(ConsoleError::Refused {
+            endpoint: shown,
+            status,
+            hint: if session_duration.is_some() {
+                ": the credentials may be expired, or the console session duration is longer than the role allows"
+            } else {
+                ": the credentials may be expired"
+            },
+        });
+    }
+    if status >= 500 {
+        return Err(ConsoleError::ServerError {
+            endpoint: shown,
+            status,
+        });
+    }
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024)
+        .read_to_string()
+        .map_err(|e| ConsoleError::Unreachable {
+            endpoint: shown.clone(),
+            detail: scrub(&e.to_string()),
+        })?;
+    serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("SigninToken")?.as_str().map(str::to_owned))
+        .filter(|t| !t.is_empty())
+        .ok_or(ConsoleError::Garbled { endpoint: shown })
+}
+
+/// Drops anything after a `?` so a query string (holding the session) can never be shown.
+fn scrub(text: &str) -> String {
+    text.split('?').next().unwrap_or_default().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn creds() -> Credentials {
+        Credentials {
+            access_key_id: "ASIAKEY".into(),
+            secret_access_key: "secret/+=".into(),
+            session_token: Some("token&x".into()),
+            expiration: None,
+        }
+    }
+
+    #[test]
+    fn partitions_have_their_hosts() {
+        assert_eq!(Partition::from_name("aws-us-gov"), Partition::UsGov);
+        assert_eq!(Partition::from_name("aws-cn"), Partition::China);
+        assert_eq!(Partition::from_name("aws"), Partition::Aws);
+        assert_eq!(
+            Partition::Aws.console_url("eu-west-1", "s3"),
+            "https://eu-west-1.console.aws.amazon.com/s3/home?region=eu-west-1"
+        );
+        assert_eq!(
+            Partition::UsGov.console_url("us-gov-west-1", "ec2"),
+            "https://console.amazonaws-us-gov.com/ec2/home?region=us-gov-west-1"
+        );
+        assert_eq!(
+            Partition::China.console_url("cn-north-1", ""),
+            "https://console.amazonaws.cn/console/home?region=cn-north-1"
+        );
+        assert_eq!(
+            Partition::UsGov.federation_url(),
+            "https://signin.amazonaws-us-gov.com/federation"
+        );
+        assert_eq!(
+            Partition::China.federation_url(),
+            "https://signin.amazonaws.cn/federation"
+        );
+    }
+
+    #[test]
+    fn signin_token_request_carries_exactly_the_session() {
+        let url = signin_token_url(
+            "https://signin.aws.amazon.com/federation",
+            &creds(),
+            Some(3600),
+        )
+        .unwrap();
+        let q: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        assert_eq!(q[0], ("Action".into(), "getSigninToken".into()));
+        assert_eq!(q[1], ("SessionDuration".into(), "3600".into()));
+        let session: serde_json::Value = serde_json::from_str(&q[2].1).unwrap();
+        assert_eq!(
+            session,
+            serde_json::json!({"sessionId": "ASIAKEY", "sessionKey": "secret/+=", "sessionToken": "token&x"})
+        );
+        let chained =
+            signin_token_url("https://signin.aws.amazon.com/federation", &creds(), None).unwrap();
+        assert!(!chained.query_pairs().any(|(k, _)| k == "SessionDuration"));
+    }
+
+    #[test]
+    fn login_url_fields() {
+        let dest = Partition::Aws.console_url("us-east-1", "s3");
+        let url = login_url(
+            "https://signin.aws.amazon.com/federation",
+            "awsnav",
+            &dest,
+            "TOKEN+/=",
+        )
+        .unwrap();
+        let parsed = Url::parse(&url).unwrap();
+        assert_eq!(parsed.host_str(), Some("signin.aws.amazon.com"));
+        let q: std::collections::HashMap<String, String> =
+            parsed.query_pairs().into_owned().collect();
+        assert_eq!(q["Action"], "login");
+        assert_eq!(q["Issuer"], "awsnav");
+        assert_eq!(q["Destination"], dest);
+        assert_eq!(q["SigninToken"], "TOKEN+/=");
+        assert!(login_url("not a url", "i", "d", "t").is_err());
+    }
+
+    #[test]
+    fn scrub_hides_query_strings() {
+        assert_eq!(
+            scrub("http://x/federation?Session=secret: timeout"),
+            "http://x/federation"
+        );
+    }
+}
