@@ -277,52 +277,62 @@ async fn federation_errors_are_clear_and_show_no_secrets() {
 async fn other_partitions_get_their_console_hosts() {
     let (_lock, moto) = common::exclusive_moto().await;
     common::seed_org(&moto.sdk().await, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
-    let mut awsnav = AwsnavCmd::new().against(&moto.url);
-    assert!(awsnav.run(&["refresh"]).status.success());
-    let sts = FaultServer::start(|req, _| match req.operation().as_str() {
-        "GetCallerIdentity" => Response::sts_identity(
-            "123456789012",
-            "arn:aws-us-gov:iam::123456789012:user/alice",
+    for (partition, region, console) in [
+        (
+            "aws-us-gov",
+            "us-gov-west-1",
+            "https://console.amazonaws-us-gov.com/ec2/home?region=us-gov-west-1",
         ),
-        op @ "AssumeRole" => Response::sts_credentials(op, "ASIAGOV", "2099-01-01T00:00:00Z"),
-        other => Response::sts_error(400, "InvalidAction", other),
-    });
-    awsnav.set("AWS_ENDPOINT_URL_STS", &sts.url);
-    let (fed, seen) = federation();
-    awsnav.set("AWSNAV_FEDERATION_URL", &format!("{}/federation", fed.url));
-    write_config(&awsnav, "[auth]\nmfa = \"never\"\n");
-    let out = awsnav.run(&[
-        "console",
-        "sandbox-00",
-        "--yes",
-        "--print",
-        "--region",
-        "us-gov-west-1",
-        "--service",
-        "ec2",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let link = url::Url::parse(stdout(&out).trim()).unwrap();
-    let q: HashMap<String, String> = link.query_pairs().into_owned().collect();
-    assert_eq!(
-        q["Destination"],
-        "https://console.amazonaws-us-gov.com/ec2/home?region=us-gov-west-1"
-    );
-    let assume = sts
-        .requests()
-        .into_iter()
-        .find(|r| r.operation() == "AssumeRole")
-        .unwrap();
-    assert!(
-        assume.body.contains("arn%3Aaws-us-gov%3Aiam%3A%3A"),
-        "{}",
-        assume.body
-    );
-    let asked = seen.lock().unwrap().last().cloned().unwrap();
-    let session: Value = serde_json::from_str(&asked["Session"]).unwrap();
-    assert_eq!(session["sessionId"], "ASIAGOV");
-    assert_eq!(
-        asked.get("SessionDuration").map(String::as_str),
-        Some("43200")
-    );
+        (
+            "aws-cn",
+            "cn-north-1",
+            "https://console.amazonaws.cn/ec2/home?region=cn-north-1",
+        ),
+    ] {
+        let mut awsnav = AwsnavCmd::new().against(&moto.url);
+        assert!(awsnav.run(&["refresh"]).status.success());
+        let identity = format!("arn:{partition}:iam::123456789012:user/alice");
+        let sts = FaultServer::start(move |req, _| match req.operation().as_str() {
+            "GetCallerIdentity" => Response::sts_identity("123456789012", &identity),
+            op @ "AssumeRole" => Response::sts_credentials(op, "ASIAPART", "2099-01-01T00:00:00Z"),
+            other => Response::sts_error(400, "InvalidAction", other),
+        });
+        awsnav.set("AWS_ENDPOINT_URL_STS", &sts.url);
+        let (fed, seen) = federation();
+        awsnav.set("AWSNAV_FEDERATION_URL", &format!("{}/federation", fed.url));
+        write_config(&awsnav, "[auth]\nmfa = \"never\"\n");
+        let out = awsnav.run(&[
+            "console",
+            "sandbox-00",
+            "--yes",
+            "--print",
+            "--region",
+            region,
+            "--service",
+            "ec2",
+        ]);
+        assert!(out.status.success(), "{partition}: {}", stderr(&out));
+        let link = url::Url::parse(stdout(&out).trim()).unwrap();
+        let q: HashMap<String, String> = link.query_pairs().into_owned().collect();
+        assert_eq!(q["Destination"], console, "{partition}");
+        let assume = sts
+            .requests()
+            .into_iter()
+            .find(|r| r.operation() == "AssumeRole")
+            .unwrap();
+        assert!(
+            assume
+                .body
+                .contains(&format!("arn%3A{partition}%3Aiam%3A%3A")),
+            "{}",
+            assume.body
+        );
+        let asked = seen.lock().unwrap().last().cloned().unwrap();
+        let session: Value = serde_json::from_str(&asked["Session"]).unwrap();
+        assert_eq!(session["sessionId"], "ASIAPART");
+        assert_eq!(
+            asked.get("SessionDuration").map(String::as_str),
+            Some("43200")
+        );
+    }
 }

@@ -137,8 +137,13 @@ impl Runner {
         let tx = self.tx.clone();
         let ctx = match &self.source {
             Source::Demo => {
+                let what = match request.purpose {
+                    Purpose::Shell => "start $SHELL",
+                    Purpose::Console => "open the console",
+                    Purpose::CopyLink => "copy a console link",
+                };
                 let _ = tx.send(Msg::AccessFinished(Err(format!(
-                    "demo organization: nothing to get into. With your own organization this starts $SHELL in {} as {}",
+                    "demo organization: there is nothing real to get into. With your own organization this would {what} in {} as {}",
                     request.account_name, request.role.name
                 ))));
                 return;
