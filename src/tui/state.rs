@@ -71,7 +71,7 @@ impl Banner {
     pub fn error(text: impl Into<String>) -> Self {
         Self {
             level: Level::Error,
-            text: text.into(),
+            text: one_line(&text.into()),
         }
     }
 
@@ -79,7 +79,7 @@ impl Banner {
     pub fn warning(text: impl Into<String>) -> Self {
         Self {
             level: Level::Warning,
-            text: text.into(),
+            text: one_line(&text.into()),
         }
     }
 
@@ -87,7 +87,7 @@ impl Banner {
     pub fn info(text: impl Into<String>) -> Self {
         Self {
             level: Level::Info,
-            text: text.into(),
+            text: one_line(&text.into()),
         }
     }
 }
@@ -106,6 +106,11 @@ impl Default for Rules {
             classifier: Classifier::default(),
         }
     }
+}
+
+/// Banners are one paragraph: line breaks and indentation from multi-line errors are folded.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The inventory and what is derived from it once per change.
