@@ -56,7 +56,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     runtime.block_on(async move {
         match cli.command {
             None => {
-                awsnav::tui::start(&ctx, demo).await?;
+                awsnav::tui::start(&ctx, demo)
+                    .await
+                    .context("cannot run the navigator")?;
                 Ok(ExitCode::SUCCESS)
             }
             Some(Command::Config { .. }) => {

@@ -218,3 +218,15 @@ fn config_show_reports_paths() {
     );
     assert!(text.contains("(standard credential chain)"), "{text}");
 }
+
+#[test]
+fn the_navigator_without_a_terminal_says_what_to_use() {
+    let awsnav = AwsnavCmd::new();
+    let out = awsnav.run(&["--demo"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("needs a terminal") && err.contains("awsnav list --json"),
+        "{err}"
+    );
+}

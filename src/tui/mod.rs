@@ -114,6 +114,12 @@ pub struct App {
 /// # Errors
 /// When the terminal cannot be set up or drawn to.
 pub async fn start(ctx: &Context, demo: bool) -> io::Result<()> {
+    use std::io::IsTerminal as _;
+    if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
+        return Err(io::Error::other(
+            "the navigator needs a terminal; for scripts use `awsnav list --json`, `awsnav exec` or `awsnav env`",
+        ));
+    }
     let clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync> = Arc::new(OffsetDateTime::now_utc);
     let now = clock();
     let key_tags = ctx.config.ui.key_tags.clone();
