@@ -7,6 +7,7 @@ pub mod commands;
 pub mod config;
 pub mod console;
 pub mod context;
+pub mod cost;
 pub mod creds;
 pub mod demo;
 pub mod inventory;
