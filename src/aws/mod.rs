@@ -1,6 +1,7 @@
 //! The typed boundary to AWS: clients from one `SdkConfig`, the app's own types out, one error.
 
 pub mod console;
+pub mod cost;
 pub mod org;
 pub mod sdk;
 pub mod sts;
