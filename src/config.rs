@@ -65,6 +65,7 @@ pub struct Config {
     pub roles: RolesConfig,
     pub production: ProductionConfig,
     pub console: ConsoleConfig,
+    pub cost: CostConfig,
     /// Short names for accounts on the command line: alias → account name or id.
     pub aliases: BTreeMap<String, String>,
     pub ui: UiConfig,
@@ -140,6 +141,34 @@ impl Default for ConsoleConfig {
             federation_url: None,
             service: "console".to_owned(),
             timeout_seconds: 10,
+        }
+    }
+}
+
+/// What accounts cost (Cost Explorer, which charges per request).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CostConfig {
+    /// `false`: never send a Cost Explorer request.
+    pub enabled: bool,
+    /// Profile that reads Cost Explorer (the payer account); `None`: the org profile.
+    pub profile: Option<String>,
+    /// `UnblendedCost`, `AmortizedCost` or `NetUnblendedCost`.
+    pub metric: String,
+    /// How long fetched costs are used before asking again, hours.
+    pub ttl_hours: u32,
+    /// Months of history, the current one included.
+    pub months: u8,
+}
+
+impl Default for CostConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            profile: None,
+            metric: "UnblendedCost".to_owned(),
+            ttl_hours: 8,
+            months: 6,
         }
     }
 }
@@ -399,6 +428,30 @@ impl Config {
                 "federation_url",
                 format!("[console] federation_url `{u}` is not an http(s) URL"),
                 "use e.g. \"https://signin.aws.amazon.com/federation\", or remove the line",
+            ));
+        }
+        if !["UnblendedCost", "AmortizedCost", "NetUnblendedCost"].contains(&self.cost.metric.as_str()) {
+            return Err(at.key_in(
+                "cost",
+                "metric",
+                format!("[cost] metric `{}` is not supported", self.cost.metric),
+                "use \"UnblendedCost\" (default), \"AmortizedCost\" or \"NetUnblendedCost\"",
+            ));
+        }
+        if !(1..=168).contains(&self.cost.ttl_hours) {
+            return Err(at.key_in(
+                "cost",
+                "ttl_hours",
+                format!("[cost] ttl_hours = {} is out of range", self.cost.ttl_hours),
+                "use 1 to 168 hours (default 8): Cost Explorer data changes a few times a day",
+            ));
+        }
+        if !(2..=13).contains(&self.cost.months) {
+            return Err(at.key_in(
+                "cost",
+                "months",
+                format!("[cost] months = {} is out of range", self.cost.months),
+                "use 2 to 13 months (default 6)",
             ));
         }
         if !(1..=300).contains(&self.console.timeout_seconds) {
