@@ -11,6 +11,7 @@ use crate::aws::console::Destination;
 use crate::aws::org::SyncProgress;
 use crate::console::LinkRequest;
 use crate::context::Context;
+use crate::cost_cache::CostState;
 use crate::inventory::Inventory;
 use crate::launch::{self, EnvFormat, Session};
 use crate::model::OrgTree;
@@ -117,14 +118,48 @@ pub async fn list(ctx: &Context, demo: bool, json: bool, refresh: bool) -> anyho
             .collect();
         (roles, ctx.is_production(&inv, &tree, i))
     };
+    let costs = if json && !demo {
+        account_costs(ctx, false).await
+    } else {
+        None
+    };
     let out = if json {
-        let mut s = crate::list::json(&inv, &tree, &enrich)?;
+        let mut s = crate::list::json(&inv, &tree, &enrich, costs.as_ref())?;
         s.push('\n');
         s
     } else {
         crate::list::table(&inv, &tree, &ctx.config.ui.key_tags, &enrich)
     };
     write_stdout(&out)
+}
+
+/// Per-account costs (cached within the TTL); `None` with a note on stderr when unavailable.
+async fn account_costs(ctx: &Context, force: bool) -> Option<crate::list::Costs> {
+    let now = OffsetDateTime::now_utc();
+    match ctx.cost.read(force, now).await {
+        CostState::Known { snapshot, cached } => {
+            if !cached {
+                eprintln!(
+                    "awsnav: read costs with {} Cost Explorer request(s)",
+                    snapshot.requests
+                );
+            }
+            Some(crate::list::Costs {
+                by_account: crate::cost::summarize(
+                    &snapshot.monthly,
+                    &snapshot.currency,
+                    now.date(),
+                    usize::from(ctx.config.cost.months),
+                ),
+                as_of: snapshot.fetched_at,
+            })
+        }
+        CostState::Unavailable { reason } => {
+            eprintln!("awsnav: {reason}");
+            None
+        }
+        CostState::Disabled => None,
+    }
 }
 
 /// An account picked on the command line, with its role and credentials.

@@ -430,7 +430,9 @@ impl Config {
                 "use e.g. \"https://signin.aws.amazon.com/federation\", or remove the line",
             ));
         }
-        if !["UnblendedCost", "AmortizedCost", "NetUnblendedCost"].contains(&self.cost.metric.as_str()) {
+        if !["UnblendedCost", "AmortizedCost", "NetUnblendedCost"]
+            .contains(&self.cost.metric.as_str())
+        {
             return Err(at.key_in(
                 "cost",
                 "metric",

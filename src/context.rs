@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use crate::access::Access;
 use crate::aws::{AwsSettings, ErrorContext};
 use crate::config::{Config, Paths};
+use crate::cost_cache::{CostCache, CostReader};
 use crate::creds::CredentialCache;
 use crate::inventory::{Inventory, InventoryCache, create_private_dir};
 use crate::model::OrgTree;
@@ -41,6 +42,7 @@ pub struct Context {
     pub catalog: RoleCatalog,
     pub classifier: Classifier,
     pub last_roles: LastRoles,
+    pub cost: CostReader,
     /// `AWSNAV_FEDERATION_URL`, read once.
     pub federation_url_env: Option<String>,
     /// `$BROWSER`, read once.
@@ -84,7 +86,18 @@ impl Context {
             ctx,
             cache: CredentialCache::new(&paths.cache_dir),
         };
+        let cost_profile = config.cost.profile.clone().or_else(|| org_profile.clone());
+        let cost = CostReader {
+            config: config.cost.clone(),
+            cache: CostCache::new(&paths.cache_dir, cost_profile.as_deref()),
+            ctx: ErrorContext {
+                profile: cost_profile.clone(),
+                config_file: paths.config_file.display().to_string(),
+            },
+            profile: cost_profile,
+        };
         Self {
+            cost,
             inventory_cache: InventoryCache::new(&paths.cache_dir, org_profile.as_deref()),
             catalog: RoleCatalog::new(&config.roles, profile_roles),
             classifier: Classifier::new(&config.production),

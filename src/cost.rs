@@ -8,8 +8,9 @@ use time::{Date, Month};
 
 use crate::model::{Org, OrgTree};
 
-/// A calendar month, `2026-11`.
+/// A calendar month, `2026-11` (also its JSON form, so it can key a map).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub struct YearMonth {
     pub year: i32,
     pub month: u8,
@@ -53,6 +54,19 @@ impl YearMonth {
         let year = parts.next()?.parse().ok()?;
         let month: u8 = parts.next()?.parse().ok()?;
         (1..=12).contains(&month).then_some(Self { year, month })
+    }
+}
+
+impl From<YearMonth> for String {
+    fn from(m: YearMonth) -> Self {
+        m.to_string()
+    }
+}
+
+impl TryFrom<String> for YearMonth {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::parse(&s).ok_or_else(|| format!("`{s}` is not a month (YYYY-MM)"))
     }
 }
 

@@ -8,6 +8,7 @@ pub mod config;
 pub mod console;
 pub mod context;
 pub mod cost;
+pub mod cost_cache;
 pub mod creds;
 pub mod demo;
 pub mod inventory;

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::cost::CostSummary;
 use crate::inventory::Inventory;
 use crate::model::OrgTree;
 
@@ -23,8 +24,61 @@ pub struct AccountRecord<'a> {
     /// Roles awsnav can assume there (filled by role rules).
     pub roles: Vec<String>,
     pub production: bool,
-    /// Month-to-date and last month's cost, when cost reading is enabled.
-    pub cost: Option<()>,
+    /// Month-to-date and last month's cost, when cost is known.
+    pub cost: Option<CostRecord>,
+}
+
+/// The `cost` object of `list --json`.
+#[derive(Debug, Serialize)]
+pub struct CostRecord {
+    pub month_to_date: f64,
+    pub last_month: f64,
+    pub currency: String,
+    /// Month to date against last month at the same point (prorated by day), percent.
+    pub change_pct: Option<f64>,
+    pub history: Vec<MonthAmount>,
+    /// When Cost Explorer was read (RFC 3339).
+    pub as_of: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MonthAmount {
+    pub month: String,
+    pub amount: f64,
+}
+
+/// Per-account cost summaries and when they were read.
+pub struct Costs {
+    pub by_account: BTreeMap<String, CostSummary>,
+    pub as_of: time::OffsetDateTime,
+}
+
+impl Costs {
+    fn record(&self, account: &str) -> Option<CostRecord> {
+        let s = self.by_account.get(account)?;
+        Some(CostRecord {
+            month_to_date: round2(s.month_to_date),
+            last_month: round2(s.last_month),
+            currency: s.currency.clone(),
+            change_pct: s.change_pct.map(|c| (c * 10.0).round() / 10.0),
+            history: s
+                .history
+                .iter()
+                .map(|(m, a)| MonthAmount {
+                    month: m.to_string(),
+                    amount: round2(*a),
+                })
+                .collect(),
+            as_of: self
+                .as_of
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+        })
+    }
+}
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
 }
 
 /// Roles offered and production flag of account `i`.
@@ -36,6 +90,7 @@ pub fn records<'a>(
     inv: &'a Inventory,
     tree: &'a OrgTree,
     enrich: &Enrich<'_>,
+    costs: Option<&Costs>,
 ) -> Vec<AccountRecord<'a>> {
     let mut order: Vec<usize> = (0..inv.org.accounts.len()).collect();
     order.sort_by_cached_key(|&i| {
@@ -61,7 +116,7 @@ pub fn records<'a>(
                 }),
                 roles,
                 production,
-                cost: None,
+                cost: costs.and_then(|c| c.record(a.id.as_str())),
             }
         })
         .collect()
@@ -71,14 +126,19 @@ pub fn records<'a>(
 ///
 /// # Errors
 /// Never in practice (serializing owned strings and maps).
-pub fn json(inv: &Inventory, tree: &OrgTree, enrich: &Enrich<'_>) -> serde_json::Result<String> {
-    serde_json::to_string_pretty(&records(inv, tree, enrich))
+pub fn json(
+    inv: &Inventory,
+    tree: &OrgTree,
+    enrich: &Enrich<'_>,
+    costs: Option<&Costs>,
+) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(&records(inv, tree, enrich, costs))
 }
 
 /// An aligned table for people.
 #[must_use]
 pub fn table(inv: &Inventory, tree: &OrgTree, key_tags: &[String], enrich: &Enrich<'_>) -> String {
-    let rows: Vec<[String; 6]> = records(inv, tree, enrich)
+    let rows: Vec<[String; 6]> = records(inv, tree, enrich, None)
         .into_iter()
         .map(|r| {
             let tags: Vec<String> = key_tags
@@ -138,7 +198,7 @@ mod tests {
         let tree = OrgTree::build(&inv.org);
         let enrich = |i: usize| (vec![format!("R{i}")], i.is_multiple_of(2));
         let v: serde_json::Value =
-            serde_json::from_str(&json(&inv, &tree, &enrich).unwrap()).unwrap();
+            serde_json::from_str(&json(&inv, &tree, &enrich, None).unwrap()).unwrap();
         let arr = v.as_array().unwrap();
         assert_eq!(arr.len(), inv.org.accounts.len());
         let ship = arr.iter().find(|a| a["name"] == "shipping-prod").unwrap();

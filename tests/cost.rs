@@ -99,3 +99,117 @@ async fn refusals_are_errors_not_panics() {
         );
     }
 }
+
+#[tokio::test]
+async fn list_json_fills_cost_and_the_ttl_saves_requests() {
+    use common::{AwsnavCmd, OuSpec, stderr, stdout};
+    let (_lock, moto) = common::exclusive_moto().await;
+    let seeded = common::seed_org(&moto.sdk().await, &[OuSpec::new("Sandbox", 2, vec![])], 0).await;
+    let ids: Vec<String> = seeded
+        .accounts
+        .keys()
+        .filter(|id| *id != "123456789012")
+        .cloned()
+        .collect();
+    let today = time::OffsetDateTime::now_utc().date();
+    let this = today.replace_day(1).unwrap();
+    let previous = (this - time::Duration::days(1)).replace_day(1).unwrap();
+    let page = json!({
+        "ResultsByTime": [
+            month(&previous.to_string(), &this.to_string(), &[group(&ids[0], "3000"), group(&ids[1], "10")]),
+            month(&this.to_string(), &(today + time::Duration::days(1)).to_string(), &[group(&ids[0], "1234.5")]),
+        ]
+    });
+    let body = json!({"account_id": "123456789012", "results": [page]}).to_string();
+    common::http(
+        "POST",
+        &moto.url,
+        "/moto-api/static/ce/cost-and-usage-results",
+        &body,
+    )
+    .unwrap();
+    let proxy = FaultServer::start(common::fault::proxy(&moto.url));
+    let awsnav = AwsnavCmd::new().against(&proxy.url);
+
+    let out = awsnav.run(&["list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 Cost Explorer request"),
+        "{}",
+        stderr(&out)
+    );
+    let list: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let first = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == ids[0].as_str())
+        .unwrap();
+    assert_eq!(first["cost"]["month_to_date"], 1234.5);
+    assert_eq!(first["cost"]["last_month"], 3000.0);
+    assert_eq!(first["cost"]["currency"], "USD");
+    assert_eq!(first["cost"]["history"].as_array().unwrap().len(), 6);
+    assert!(first["cost"]["as_of"].as_str().unwrap().ends_with('Z'));
+    let second = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == ids[1].as_str())
+        .unwrap();
+    assert_eq!(second["cost"]["month_to_date"], 0.0);
+    let mgmt = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "123456789012")
+        .unwrap();
+    assert!(mgmt["cost"].is_null(), "no cost data for that account");
+
+    // Within the TTL a second listing sends no Cost Explorer request.
+    assert_eq!(proxy.count("GetCostAndUsage"), 1);
+    let out = awsnav.run(&["list", "--json"]);
+    assert!(out.status.success());
+    assert_eq!(
+        proxy.count("GetCostAndUsage"),
+        1,
+        "served from the cost cache"
+    );
+
+    // Disabled: not even the first request.
+    let quiet = AwsnavCmd::new().against(&proxy.url);
+    std::fs::create_dir_all(quiet.path("awsnav")).unwrap();
+    std::fs::write(
+        quiet.path("awsnav/config.toml"),
+        "[cost]\nenabled = false\n",
+    )
+    .unwrap();
+    let out = quiet.run(&["list", "--json"]);
+    assert!(out.status.success());
+    assert_eq!(proxy.count("GetCostAndUsage"), 1);
+}
+
+#[tokio::test]
+async fn denied_cost_is_na_with_a_reason_and_the_list_still_works() {
+    use common::{AwsnavCmd, OuSpec, stderr, stdout};
+    let (_lock, moto) = common::exclusive_moto().await;
+    common::seed_org(&moto.sdk().await, &[OuSpec::new("Sandbox", 1, vec![])], 0).await;
+    let ce = FaultServer::start(|_, _| {
+        Response::aws_error(
+            400,
+            "AccessDeniedException",
+            "User is not authorized to perform ce:GetCostAndUsage",
+        )
+    });
+    let mut awsnav = AwsnavCmd::new().against(&moto.url);
+    awsnav.set("AWS_ENDPOINT_URL_COST_EXPLORER", &ce.url);
+    let out = awsnav.run(&["list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cost n/a") && stderr(&out).contains("[cost] profile"),
+        "{}",
+        stderr(&out)
+    );
+    let list: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(list.as_array().unwrap().iter().all(|a| a["cost"].is_null()));
+    assert!(ce.count("GetCostAndUsage") >= 1);
+}
