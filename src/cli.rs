@@ -35,6 +35,24 @@ pub enum Command {
         /// Sync from AWS first instead of using the cache.
         #[arg(long)]
         refresh: bool,
+        /// Read Cost Explorer again even while the cached costs are fresh.
+        #[arg(long)]
+        refresh_cost: bool,
+    },
+    /// What each account or OU costs (Cost Explorer, cached for hours).
+    Cost {
+        /// Print JSON for programs.
+        #[arg(long)]
+        json: bool,
+        /// One row per account (default) or per OU with everything beneath it.
+        #[arg(long, value_enum, default_value = "account")]
+        by: CostBy,
+        /// Months of history (2-13; default from the config file).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(2..=13))]
+        months: Option<u8>,
+        /// Read Cost Explorer again even while the cached costs are fresh.
+        #[arg(long)]
+        refresh_cost: bool,
     },
     /// Read the organization from AWS and update the cache.
     Refresh,
@@ -98,6 +116,13 @@ pub enum Command {
     },
 }
 
+/// Rows of the cost report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CostBy {
+    Account,
+    Ou,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Print a commented default config file.
@@ -126,7 +151,8 @@ mod tests {
             cli.command,
             Some(Command::List {
                 json: true,
-                refresh: false
+                refresh: false,
+                refresh_cost: false
             })
         ));
     }

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use crate::access::{Granted, Interactive, MfaSource, Target};
 use crate::aws::console::Destination;
 use crate::aws::org::SyncProgress;
+use crate::cli::CostBy;
 use crate::console::LinkRequest;
 use crate::context::Context;
 use crate::cost_cache::CostState;
@@ -99,11 +100,24 @@ pub async fn sync_and_store(ctx: &Context) -> anyhow::Result<Inventory> {
     Ok(inv)
 }
 
+/// What `awsnav list` was asked for.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ListOpts {
+    pub json: bool,
+    pub refresh: bool,
+    pub refresh_cost: bool,
+}
+
 /// `awsnav list`.
 ///
 /// # Errors
 /// When the inventory cannot be had or stdout fails.
-pub async fn list(ctx: &Context, demo: bool, json: bool, refresh: bool) -> anyhow::Result<()> {
+pub async fn list(ctx: &Context, demo: bool, opts: ListOpts) -> anyhow::Result<()> {
+    let ListOpts {
+        json,
+        refresh,
+        refresh_cost,
+    } = opts;
     let inv = if demo {
         crate::demo::inventory(OffsetDateTime::now_utc())
     } else {
@@ -119,7 +133,7 @@ pub async fn list(ctx: &Context, demo: bool, json: bool, refresh: bool) -> anyho
         (roles, ctx.is_production(&inv, &tree, i))
     };
     let costs = if json && !demo {
-        account_costs(ctx, false).await
+        account_costs(ctx, refresh_cost).await
     } else {
         None
     };
@@ -160,6 +174,38 @@ async fn account_costs(ctx: &Context, force: bool) -> Option<crate::list::Costs>
         }
         CostState::Disabled => None,
     }
+}
+
+/// `awsnav cost`: a cost report by account (most expensive first) or by OU.
+///
+/// # Errors
+/// When the inventory cannot be had, or cost is off or unavailable.
+pub async fn cost(
+    ctx: &Context,
+    demo: bool,
+    json: bool,
+    by: CostBy,
+    refresh_cost: bool,
+) -> anyhow::Result<()> {
+    if demo {
+        bail!("the demo organization has no costs; run without --demo");
+    }
+    if !ctx.config.cost.enabled {
+        bail!(
+            "cost reading is off ([cost] enabled = false in {})",
+            ctx.paths.config_file.display()
+        );
+    }
+    let inv = inventory(ctx, false).await?;
+    let Some(costs) = account_costs(ctx, refresh_cost).await else {
+        bail!("no cost data (see above)");
+    };
+    let tree = OrgTree::build(&inv.org);
+    let report = match by {
+        CostBy::Account => crate::cost_report::by_account(&inv, &tree, &costs),
+        CostBy::Ou => crate::cost_report::by_ou(&inv, &tree, &costs),
+    };
+    write_stdout(&if json { report.json() } else { report.table() })
 }
 
 /// An account picked on the command line, with its role and credentials.

@@ -9,6 +9,7 @@ pub mod console;
 pub mod context;
 pub mod cost;
 pub mod cost_cache;
+pub mod cost_report;
 pub mod creds;
 pub mod demo;
 pub mod inventory;

@@ -52,71 +52,96 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         browser: std::env::var("BROWSER").ok(),
     };
     let ctx = runtime.block_on(Context::new(paths, config, overrides));
-    let demo = cli.demo;
-    runtime.block_on(async move {
-        match cli.command {
-            None => {
-                awsnav::tui::start(&ctx, demo)
-                    .await
-                    .context("cannot run the navigator")?;
-                Ok(ExitCode::SUCCESS)
-            }
-            Some(Command::Config { .. }) => {
-                commands::write_stdout(&config::describe(&ctx.config, &ctx.paths))?;
-                Ok(ExitCode::SUCCESS)
-            }
-            Some(Command::List { json, refresh }) => {
-                commands::list(&ctx, demo, json, refresh).await?;
-                Ok(ExitCode::SUCCESS)
-            }
-            Some(Command::Refresh) => {
-                if demo {
-                    eprintln!("awsnav: the demo organization is built in; nothing to refresh");
-                } else {
-                    commands::sync_and_store(&ctx).await?;
-                }
-                Ok(ExitCode::SUCCESS)
-            }
-            Some(Command::Shell {
-                account,
-                access,
-                nested,
-            }) => commands::shell(&ctx, demo, &account, &access, nested).await,
-            Some(Command::Exec {
-                account,
-                access,
-                command,
-            }) => commands::exec(&ctx, demo, &account, &access, &command).await,
-            Some(Command::Env {
-                account,
-                access,
-                format,
-            }) => {
-                commands::env(&ctx, demo, &account, &access, format).await?;
-                Ok(ExitCode::SUCCESS)
-            }
-            Some(Command::Console {
-                account,
-                access,
-                service,
-                destination,
-                print,
-            }) => {
-                let destination = match destination {
-                    Some(url) => awsnav::aws::console::Destination::Url(url),
-                    None => awsnav::aws::console::Destination::Service(
-                        service.unwrap_or_else(|| ctx.config.console.service.clone()),
-                    ),
-                };
-                commands::console(&ctx, demo, &account, &access, &destination, print).await?;
-                Ok(ExitCode::SUCCESS)
-            }
-            Some(Command::CredentialProcess { account, access }) => {
-                commands::credential_process(&ctx, &account, &access).await?;
-                Ok(ExitCode::SUCCESS)
-            }
+    runtime.block_on(dispatch(ctx, cli.demo, cli.command))
+}
+
+/// Runs the chosen command (or the navigator).
+async fn dispatch(ctx: Context, demo: bool, command: Option<Command>) -> anyhow::Result<ExitCode> {
+    match command {
+        None => {
+            awsnav::tui::start(&ctx, demo)
+                .await
+                .context("cannot run the navigator")?;
+            Ok(ExitCode::SUCCESS)
         }
-    })
+        Some(Command::Config { .. }) => {
+            commands::write_stdout(&config::describe(&ctx.config, &ctx.paths))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::List {
+            json,
+            refresh,
+            refresh_cost,
+        }) => {
+            let opts = commands::ListOpts {
+                json,
+                refresh,
+                refresh_cost,
+            };
+            commands::list(&ctx, demo, opts).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Cost {
+            json,
+            by,
+            months,
+            refresh_cost,
+        }) => {
+            let mut ctx = ctx;
+            if let Some(m) = months {
+                ctx.cost.config.months = m;
+                ctx.config.cost.months = m;
+            }
+            commands::cost(&ctx, demo, json, by, refresh_cost).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Refresh) => {
+            if demo {
+                eprintln!("awsnav: the demo organization is built in; nothing to refresh");
+            } else {
+                commands::sync_and_store(&ctx).await?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Shell {
+            account,
+            access,
+            nested,
+        }) => commands::shell(&ctx, demo, &account, &access, nested).await,
+        Some(Command::Exec {
+            account,
+            access,
+            command,
+        }) => commands::exec(&ctx, demo, &account, &access, &command).await,
+        Some(Command::Env {
+            account,
+            access,
+            format,
+        }) => {
+            commands::env(&ctx, demo, &account, &access, format).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Console {
+            account,
+            access,
+            service,
+            destination,
+            print,
+        }) => {
+            let destination = match destination {
+                Some(url) => awsnav::aws::console::Destination::Url(url),
+                None => awsnav::aws::console::Destination::Service(
+                    service.unwrap_or_else(|| ctx.config.console.service.clone()),
+                ),
+            };
+            commands::console(&ctx, demo, &account, &access, &destination, print).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::CredentialProcess { account, access }) => {
+            commands::credential_process(&ctx, &account, &access).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 /// Logs go to a file under the log directory, never to the terminal the TUI draws on.

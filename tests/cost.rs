@@ -213,3 +213,87 @@ async fn denied_cost_is_na_with_a_reason_and_the_list_still_works() {
     assert!(list.as_array().unwrap().iter().all(|a| a["cost"].is_null()));
     assert!(ce.count("GetCostAndUsage") >= 1);
 }
+
+#[tokio::test]
+async fn cost_report_by_account_and_ou_with_forced_refresh() {
+    use common::{AwsnavCmd, OuSpec, stderr, stdout};
+    let (_lock, moto) = common::exclusive_moto().await;
+    let tree = [
+        OuSpec::new("Workloads", 0, vec![OuSpec::new("Prod", 2, vec![])]),
+        OuSpec::new("Sandbox", 1, vec![]),
+    ];
+    let seeded = common::seed_org(&moto.sdk().await, &tree, 0).await;
+    let id = |name: &str| {
+        seeded
+            .accounts
+            .iter()
+            .find(|(_, a)| a.name == name)
+            .map(|(id, _)| id.clone())
+            .unwrap()
+    };
+    let today = time::OffsetDateTime::now_utc().date();
+    let this = today.replace_day(1).unwrap();
+    let groups = [
+        group(&id("workloads-prod-00"), "100"),
+        group(&id("workloads-prod-01"), "50.5"),
+        group(&id("sandbox-00"), "7"),
+    ];
+    let page = json!({"ResultsByTime": [month(&this.to_string(), &(today + time::Duration::days(1)).to_string(), &groups)]});
+    let body = json!({"account_id": "123456789012", "results": [page.clone(), page]}).to_string();
+    common::http(
+        "POST",
+        &moto.url,
+        "/moto-api/static/ce/cost-and-usage-results",
+        &body,
+    )
+    .unwrap();
+    let proxy = FaultServer::start(common::fault::proxy(&moto.url));
+    let awsnav = AwsnavCmd::new().against(&proxy.url);
+
+    let out = awsnav.run(&["cost"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = stdout(&out);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("ACCOUNT"), "{table}");
+    assert!(
+        lines[1].starts_with("workloads-prod-00") && lines[1].contains("$100.00"),
+        "{table}"
+    );
+    assert!(
+        lines[2].starts_with("workloads-prod-01") && lines[2].contains("$50.50"),
+        "{table}"
+    );
+    assert!(
+        table.contains("TOTAL") && table.contains("$157.50"),
+        "{table}"
+    );
+
+    let out = awsnav.run(&["cost", "--by", "ou", "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let row = |name: &str| {
+        report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(
+        row("Workloads")["month_to_date"],
+        150.5,
+        "roll-up over every level"
+    );
+    assert_eq!(row("Workloads/Prod")["month_to_date"], 150.5);
+    assert_eq!(row("Sandbox")["month_to_date"], 7.0);
+    assert_eq!(report["total_month_to_date"], 157.5);
+    assert_eq!(
+        proxy.count("GetCostAndUsage"),
+        1,
+        "the second report used the cache"
+    );
+
+    let out = awsnav.run(&["cost", "--refresh-cost", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(proxy.count("GetCostAndUsage"), 2, "forced");
+}
