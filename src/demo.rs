@@ -40,6 +40,54 @@ pub fn inventory(now: OffsetDateTime) -> Inventory {
     }
 }
 
+/// Made-up monthly costs for the demo organization: six months per active account, shaped
+/// by environment (prod costs most) and drifting month to month.
+#[must_use]
+pub fn cost_snapshot(now: OffsetDateTime) -> crate::cost_cache::CostSnapshot {
+    use crate::cost::YearMonth;
+    let org = org();
+    let mut monthly = crate::cost::MonthlyByAccount::new();
+    let current = YearMonth::of(now.date());
+    for (i, a) in org
+        .accounts
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.status.is_active())
+    {
+        let base = match a.tags.get("env").map(String::as_str) {
+            Some("prod") => 4000.0,
+            Some("staging") => 900.0,
+            Some("shared") => 2500.0,
+            Some("dev") => 350.0,
+            _ => 40.0,
+        };
+        let seed = f64::from(u32::try_from(i * 7919 % 97).unwrap_or(0)) / 97.0;
+        let mut month = current;
+        let mut by_month = std::collections::BTreeMap::new();
+        for back in 0..6 {
+            let drift = 1.0 + 0.08 * ((seed * 13.0 + f64::from(back)).sin());
+            let full = base * (0.6 + seed) * drift;
+            // The current month is only partly over.
+            let amount = if back == 0 {
+                full * f64::from(now.day()) / 30.0
+            } else {
+                full
+            };
+            by_month.insert(month, (amount * 100.0).round() / 100.0);
+            month = month.previous();
+        }
+        monthly.insert(a.id.to_string(), by_month);
+    }
+    crate::cost_cache::CostSnapshot {
+        fetched_at: now,
+        metric: "UnblendedCost".into(),
+        months: 6,
+        currency: "USD".into(),
+        monthly,
+        requests: 0,
+    }
+}
+
 /// A deterministic organization of `accounts` accounts spread over nested OUs
 /// (`branching` children per OU, `depth` levels), for benchmarks and scale tests.
 #[must_use]

@@ -246,3 +246,42 @@ fn console_link_copied() {
     assert!(!text.contains("SigninToken"), "the link is never drawn");
     insta::assert_snapshot!(text);
 }
+
+fn with_costs(mut state: State) -> State {
+    state.update(Msg::Cost(awsnav::tui::cost::CostStatus::Known(Box::new(
+        demo::cost_snapshot(NOW),
+    ))));
+    state
+}
+
+#[test]
+fn tree_with_costs_and_ou_totals() {
+    let mut state = with_costs(demo_state(110, 24));
+    keys(&mut state, "jjjjjjl");
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn sorted_by_cost() {
+    let mut state = with_costs(demo_state(110, 24));
+    keys(&mut state, "jjjjjjljll"); // Workloads, then Prod
+    keys(&mut state, "o");
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn detail_pane_with_cost_history() {
+    let mut state = with_costs(demo_state(110, 24));
+    keys(&mut state, "/payments-prod⏎l");
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn cost_unavailable_says_why() {
+    let mut state = demo_state(110, 16);
+    state.update(Msg::Cost(awsnav::tui::cost::CostStatus::Unavailable(
+        "cost n/a: profile `mgmt` may not read Cost Explorer (ce:GetCostAndUsage in the payer account; set [cost] profile)".into(),
+    )));
+    keys(&mut state, "jjjjl");
+    insta::assert_snapshot!(screen(&state));
+}

@@ -19,6 +19,10 @@ pub enum Action {
     Console,
     /// Copy a console sign-in link for the selected account (OSC 52).
     CopyLink,
+    /// Cycle the account order: name, cost this month, last month, change.
+    SortCost,
+    /// Read Cost Explorer again even within the TTL.
+    RefreshCost,
     Search,
     Back,
     Refresh,

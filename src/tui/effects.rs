@@ -6,12 +6,14 @@ use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
 use super::access::{AccessRequest, Purpose, Sessions, ShellLaunch};
+use super::cost::CostStatus;
 use super::state::{Banner, Msg};
 use crate::access::Granted;
 use crate::access::{Access, Interactive, MfaRequest, MfaSource, Target};
 use crate::aws::console::Destination;
 use crate::console::{LinkRequest, SigninUrl};
 use crate::context::Context;
+use crate::cost_cache::CostState;
 use crate::sync;
 
 /// A side effect requested by `update()`.
@@ -31,6 +33,10 @@ pub enum Effect {
     OpenBrowser(SigninUrl),
     /// Put a console sign-in link on the clipboard with OSC 52 (done by the event loop).
     CopyToClipboard(SigninUrl),
+    /// Read costs (the cache within its TTL unless `force`).
+    ReadCost {
+        force: bool,
+    },
 }
 
 /// Where data and credentials come from.
@@ -87,6 +93,7 @@ impl Runner {
             Effect::SubmitMfa(code) => self.answer_mfa(Some(code.clone())),
             Effect::CancelMfa => self.answer_mfa(None),
             Effect::OpenBrowser(url) => self.open_browser(url),
+            Effect::ReadCost { force } => self.read_cost(*force),
             Effect::Quit | Effect::Shell(_) | Effect::CopyToClipboard(_) => {}
         }
     }
@@ -107,6 +114,33 @@ impl Runner {
                 ))));
             }
         });
+    }
+
+    fn read_cost(&self, force: bool) {
+        let tx = self.tx.clone();
+        let now = (self.clock)();
+        match &self.source {
+            Source::Demo => {
+                let snapshot = crate::demo::cost_snapshot(now);
+                let _ = tx.send(Msg::Cost(CostStatus::Known(Box::new(snapshot))));
+            }
+            Source::Aws(ctx) => {
+                let ctx = ctx.clone();
+                tokio::spawn(async move {
+                    let status = match ctx.cost.read(force, now).await {
+                        CostState::Disabled => CostStatus::Off,
+                        CostState::Known { snapshot, cached } => {
+                            if !cached {
+                                tracing::info!(requests = snapshot.requests, "costs read");
+                            }
+                            CostStatus::Known(Box::new(snapshot))
+                        }
+                        CostState::Unavailable { reason } => CostStatus::Unavailable(reason),
+                    };
+                    let _ = tx.send(Msg::Cost(status));
+                });
+            }
+        }
     }
 
     fn answer_mfa(&self, code: Option<String>) {

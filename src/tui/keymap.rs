@@ -63,6 +63,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[Code(KeyCode::Enter)], action: Action::Open, contexts: &[SearchInput], help: "browse the results", hint: "browse results" },
     Binding { keys: &[Code(KeyCode::Esc)], action: Action::Back, contexts: &[Browse, SearchInput, Help], help: "back / clear search", hint: "back" },
     Binding { keys: &[Char('r')], action: Action::Refresh, contexts: &[Browse], help: "refresh from AWS", hint: "refresh" },
+    Binding { keys: &[Char('R')], action: Action::RefreshCost, contexts: &[Browse], help: "read costs again", hint: "" },
+    Binding { keys: &[Char('o')], action: Action::SortCost, contexts: &[Browse], help: "sort by name / cost", hint: "" },
     Binding { keys: &[Char('?')], action: Action::Help, contexts: &[Browse, Help], help: "help", hint: "help" },
     Binding { keys: &[Char('q')], action: Action::Quit, contexts: &[Browse, Help], help: "quit", hint: "quit" },
     Binding { keys: &[Ctrl('c')], action: Action::Quit, contexts: &[Browse, SearchInput, Help], help: "quit", hint: "" },

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod action;
+pub mod cost;
 pub mod effects;
 pub mod keymap;
 pub mod state;
@@ -139,11 +140,12 @@ pub async fn start(ctx: &Context, demo: bool) -> io::Result<()> {
         state.status.banner = Some(state::Banner::info(
             "demo organization: nothing is sent to AWS",
         ));
+        state.cost = cost::CostStatus::Loading;
         App {
             state,
             source: effects::Source::Demo,
             clock,
-            startup: Vec::new(),
+            startup: vec![Effect::ReadCost { force: false }],
         }
     } else {
         let label = ctx
@@ -170,7 +172,12 @@ pub async fn start(ctx: &Context, demo: bool) -> io::Result<()> {
         if let Some(text) = problem {
             state.status.banner = Some(state::Banner::warning(text));
         }
-        let startup = state.update(Msg::Action(action::Action::Refresh));
+        let mut startup = state.update(Msg::Action(action::Action::Refresh));
+        state.cost_months = ctx.config.cost.months;
+        if ctx.config.cost.enabled {
+            state.cost = cost::CostStatus::Loading;
+            startup.push(Effect::ReadCost { force: false });
+        }
         App {
             state,
             source: effects::Source::Aws(Arc::new(ctx.clone())),

@@ -7,6 +7,9 @@ use time::OffsetDateTime;
 
 use super::access::{Modal, Purpose, Sessions, ShellLaunch};
 use super::action::Action;
+use super::cost::{
+    CostStatus, CostView, SortKey, compare_accounts, compare_ous, view as cost_view,
+};
 use super::effects::Effect;
 use super::keymap::{self, Context};
 use crate::aws::org::SyncProgress;
@@ -48,6 +51,8 @@ pub enum Msg {
         result: Result<SigninUrl, String>,
         note: Option<String>,
     },
+    /// A cost read finished (or cost is off).
+    Cost(CostStatus),
     /// A termination signal: quit whatever is open.
     Terminate,
 }
@@ -123,6 +128,8 @@ pub struct Data {
     pub roles: Vec<Vec<RoleOption>>,
     /// Production flag, per account index.
     pub production: Vec<bool>,
+    /// Cost figures, when cost is known.
+    pub costs: Option<CostView>,
 }
 
 impl Data {
@@ -143,6 +150,7 @@ impl Data {
             index,
             roles: offered,
             production,
+            costs: None,
         }
     }
 }
@@ -247,6 +255,10 @@ pub struct State {
     pub confirm_with: String,
     /// What the access being set up (picker, confirmation) is for.
     pub purpose: Purpose,
+    pub cost: CostStatus,
+    pub sort: SortKey,
+    /// `[cost] months` of history shown.
+    pub cost_months: u8,
 }
 
 impl State {
@@ -280,6 +292,9 @@ impl State {
             nested_in: None,
             confirm_with: "name".to_owned(),
             purpose: Purpose::Shell,
+            cost: CostStatus::Off,
+            sort: SortKey::Name,
+            cost_months: 6,
         };
         if let Some(inv) = inventory {
             state.set_inventory(inv);
@@ -408,6 +423,7 @@ impl State {
                 self.sessions = s;
                 Vec::new()
             }
+            Msg::Cost(status) => self.on_cost(status),
             Msg::Terminate => {
                 self.quit = true;
                 vec![Effect::Quit]
@@ -471,6 +487,8 @@ impl State {
                 search.editing = true;
             }
             Action::Back => self.back(),
+            Action::SortCost => self.cycle_sort(),
+            Action::RefreshCost => return self.refresh_cost(),
             Action::Shell | Action::Console | Action::CopyLink => {
                 if let Some(account) = self.selected_account() {
                     let purpose = match action {
@@ -657,7 +675,16 @@ impl State {
         if self.data.is_none() {
             self.expanded.insert(inventory.org.root_id.clone());
         }
-        self.data = Some(Data::new(inventory, &self.rules));
+        let mut data = Data::new(inventory, &self.rules);
+        if let CostStatus::Known(snapshot) = &self.cost {
+            data.costs = Some(cost_view(
+                &data,
+                snapshot,
+                usize::from(self.cost_months),
+                self.now,
+            ));
+        }
+        self.data = Some(data);
         self.rebuild_rows();
         if let (Some(key), Some(data)) = (selected, &self.data)
             && let Some(pos) = self.rows.iter().position(|r| row_key(data, *r) == key)
@@ -670,13 +697,20 @@ impl State {
         self.rescroll();
     }
 
-    fn rebuild_rows(&mut self) {
+    pub(super) fn rebuild_rows(&mut self) {
         self.rows.clear();
         let Some(data) = &self.data else { return };
         let org = &data.inventory.org;
         self.rows.push(Row::Root);
         if self.expanded.contains(&org.root_id) {
-            push_children(&mut self.rows, data, &self.expanded, &org.root_id, 1);
+            push_children(
+                &mut self.rows,
+                data,
+                &self.expanded,
+                self.sort,
+                &org.root_id,
+                1,
+            );
         }
         self.rescroll();
     }
@@ -686,17 +720,24 @@ fn push_children(
     rows: &mut Vec<Row>,
     data: &Data,
     expanded: &HashSet<String>,
+    sort: SortKey,
     parent: &str,
     depth: u16,
 ) {
-    for &ou in data.tree.child_ous(parent) {
+    let mut ous = data.tree.child_ous(parent).to_vec();
+    let mut accounts = data.tree.child_accounts(parent).to_vec();
+    if sort != SortKey::Name {
+        ous.sort_by(|&a, &b| compare_ous(data, sort, a, b));
+        accounts.sort_by(|&a, &b| compare_accounts(data, sort, a, b));
+    }
+    for ou in ous {
         rows.push(Row::Ou { ou, depth });
         let id = &data.inventory.org.org_units[ou].id;
         if expanded.contains(id) && depth < 16 {
-            push_children(rows, data, expanded, id, depth + 1);
+            push_children(rows, data, expanded, sort, id, depth + 1);
         }
     }
-    for &account in data.tree.child_accounts(parent) {
+    for account in accounts {
         rows.push(Row::Account { account, depth });
     }
 }

@@ -6,7 +6,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{pane, theme};
+use crate::cost::format_amount;
 use crate::tui::access::remaining;
+use crate::tui::cost::CostStatus;
 use crate::tui::state::{Data, Row, State};
 
 pub fn draw(frame: &mut Frame<'_>, state: &State, area: Rect) {
@@ -75,6 +77,11 @@ fn account_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line
         lines.push(field("Kind", "management account"));
     }
     lines.push(Line::from(""));
+    let cost = cost_lines(state, data, index);
+    if !cost.is_empty() {
+        lines.extend(cost);
+        lines.push(Line::from(""));
+    }
     let roles = data.roles.get(index).map_or(&[][..], Vec::as_slice);
     if roles.is_empty() {
         lines.push(Line::from(Span::styled("no role offered", theme::muted())));
@@ -109,6 +116,67 @@ fn account_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line
         }
     }
     lines
+}
+
+fn cost_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line<'a>> {
+    let Some(costs) = &data.costs else {
+        return match &state.cost {
+            CostStatus::Unavailable(_) => vec![field("Cost", Span::styled("n/a", theme::muted()))],
+            _ => Vec::new(),
+        };
+    };
+    let Some(c) = costs.accounts.get(index).and_then(Option::as_ref) else {
+        return vec![field("Cost", Span::styled("no data", theme::muted()))];
+    };
+    let change = c
+        .change_pct
+        .map_or_else(String::new, |p| format!(", {p:+.0}% vs last month so far"));
+    let amounts: Vec<f64> = c.history.iter().map(|(_, a)| *a).collect();
+    let first = c
+        .history
+        .first()
+        .map(|(m, _)| m.to_string())
+        .unwrap_or_default();
+    vec![
+        field(
+            "Cost",
+            format!(
+                "{} this month{change}",
+                format_amount(c.month_to_date, &c.currency)
+            ),
+        ),
+        field(
+            "",
+            format!("{} last month", format_amount(c.last_month, &c.currency)),
+        ),
+        field(
+            "History",
+            Span::styled(
+                format!("{} since {first}", sparkline(&amounts)),
+                theme::label(),
+            ),
+        ),
+    ]
+}
+
+/// A one-line chart of `values` (block characters, lowest to highest).
+#[must_use]
+pub fn sparkline(values: &[f64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = values.iter().copied().fold(0.0_f64, f64::max);
+    values
+        .iter()
+        .map(|v| {
+            if max <= 0.0 {
+                BARS[0]
+            } else {
+                let level = (v / max * 7.0).round().clamp(0.0, 7.0);
+                // Truncation is intended: `level` is a whole number from 0 to 7.
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                BARS[level as usize]
+            }
+        })
+        .collect()
 }
 
 fn ou_lines(data: &Data, ou: usize) -> Vec<Line<'_>> {

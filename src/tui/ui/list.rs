@@ -6,7 +6,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{fit, highlighted, line_of, pane, theme};
+use crate::cost::format_amount;
 use crate::model::Account;
+use crate::tui::cost::CostStatus;
 use crate::tui::state::{Data, Row, SearchState, State};
 
 /// Width of the name column in tree rows.
@@ -112,12 +114,19 @@ fn tree_line<'a>(state: &'a State, data: &'a Data, row: Row, width: usize) -> Li
             let indent = "  ".repeat(usize::from(depth));
             let count = data.tree.ou_account_count(ou);
             let name_room = width.saturating_sub(indent.len() + 2 + 8);
-            line_of(vec![
+            let mut spans = vec![
                 Span::raw(indent),
                 Span::styled(marker, theme::ou()),
                 Span::styled(fit(&unit.name, name_room), theme::ou()),
                 Span::styled(format!("  ({count})"), theme::muted()),
-            ])
+            ];
+            if let Some(costs) = &data.costs {
+                spans.push(Span::styled(
+                    format!("  {}", format_amount(costs.ous[ou].0, &costs.currency)),
+                    theme::label(),
+                ));
+            }
+            line_of(spans)
         }
         Row::Account { account, depth } => {
             let a = &org.accounts[account];
@@ -159,6 +168,17 @@ fn account_cells<'a>(
             },
         ),
     ];
+    match (&data.costs, &state.cost) {
+        (Some(costs), _) => {
+            let amount = costs.accounts[index].as_ref().map_or_else(
+                || "-".to_owned(),
+                |c| format_amount(c.month_to_date, &c.currency),
+            );
+            spans.push(Span::styled(format!(" {amount:>8}"), theme::label()));
+        }
+        (None, CostStatus::Unavailable(_)) => spans.push(Span::styled("      n/a", theme::muted())),
+        _ => {}
+    }
     if production {
         spans.push(Span::styled(" PROD", theme::production()));
     }

@@ -22,6 +22,13 @@ pub fn draw_status(frame: &mut Frame<'_>, state: &State, area: Rect) {
         let _ = write!(left, "│ {} │ {} ", id.account, id.arn);
     }
     let mut right = String::new();
+    if let Some(costs) = state.data.as_ref().and_then(|d| d.costs.as_ref()) {
+        let _ = write!(
+            right,
+            " org {} this month │",
+            crate::cost::format_amount(costs.total.0, &costs.currency)
+        );
+    }
     if let Some(e) = state.sessions.mfa
         && e > state.now
     {
