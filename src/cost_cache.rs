@@ -238,6 +238,27 @@ mod tests {
         assert_eq!(cache.load("UnblendedCost"), None);
     }
 
+    #[test]
+    fn reasons_say_what_to_do() {
+        let denied = AwsError::AccessDenied {
+            action: "ce:GetCostAndUsage",
+            message: "no".into(),
+            config: String::new(),
+        };
+        assert!(reason(&denied, Some("mgmt")).contains("set [cost] profile"));
+        let unavailable = AwsError::Service {
+            action: "ce:GetCostAndUsage",
+            code: "DataUnavailableException".into(),
+            message: "no data".into(),
+        };
+        assert!(reason(&unavailable, None).contains("enable it in the management account"));
+        let throttled = AwsError::Throttled {
+            action: "ce:GetCostAndUsage",
+            message: "slow down".into(),
+        };
+        assert!(reason(&throttled, None).contains("throttling"));
+    }
+
     #[tokio::test]
     async fn disabled_sends_nothing() {
         let dir = tempfile::tempdir().unwrap();

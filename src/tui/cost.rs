@@ -172,3 +172,96 @@ impl State {
         vec![Effect::ReadCost { force: true }]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo;
+    use crate::tui::state::Msg;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
+
+    fn state() -> State {
+        State::new(Some(demo::inventory(NOW)), "demo", vec![], NOW, (120, 40))
+    }
+
+    fn press(s: &mut State, c: char) -> Vec<Effect> {
+        s.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )))
+    }
+
+    #[test]
+    fn r_uses_cached_cost_and_shift_r_forces_it() {
+        let mut s = state();
+        s.update(Msg::Cost(CostStatus::Known(Box::new(demo::cost_snapshot(
+            NOW,
+        )))));
+        assert_eq!(
+            press(&mut s, 'r'),
+            vec![Effect::Sync, Effect::ReadCost { force: false }]
+        );
+        assert_eq!(press(&mut s, 'R'), vec![Effect::ReadCost { force: true }]);
+        assert!(press(&mut s, 'R').is_empty(), "one read at a time");
+        let mut off = state();
+        assert_eq!(
+            press(&mut off, 'r'),
+            vec![Effect::Sync],
+            "cost off: no cost request"
+        );
+    }
+
+    #[test]
+    fn totals_and_sorting() {
+        let mut s = state();
+        s.update(Msg::Cost(CostStatus::Known(Box::new(demo::cost_snapshot(
+            NOW,
+        )))));
+        let data = s.data.as_ref().unwrap();
+        let costs = data.costs.as_ref().unwrap();
+        let sum: f64 = costs
+            .accounts
+            .iter()
+            .flatten()
+            .map(|c| c.month_to_date)
+            .sum();
+        assert!((costs.total.0 - sum).abs() < 1e-6);
+        assert!(costs.accounts.iter().flatten().count() >= 70);
+        for key in [
+            SortKey::MonthToDate,
+            SortKey::LastMonth,
+            SortKey::Change,
+            SortKey::Name,
+        ] {
+            press(&mut s, 'o');
+            assert_eq!(s.sort, key);
+        }
+        // Sorted by cost this month, the top-level OUs come most expensive first.
+        press(&mut s, 'o');
+        let data = s.data.as_ref().unwrap();
+        let costs = data.costs.as_ref().unwrap();
+        let tops: Vec<f64> = s
+            .rows
+            .iter()
+            .filter_map(|r| match r {
+                crate::tui::state::Row::Ou { ou, depth: 1 } => Some(costs.ous[*ou].0),
+                _ => None,
+            })
+            .collect();
+        assert!(tops.windows(2).all(|w| w[0] >= w[1]), "{tops:?}");
+    }
+
+    #[test]
+    fn unavailable_cost_is_said_once_and_keeps_the_tree() {
+        let mut s = state();
+        s.update(Msg::Cost(CostStatus::Unavailable(
+            "cost n/a: access denied".into(),
+        )));
+        assert!(s.status.banner.as_ref().unwrap().text.contains("cost n/a"));
+        assert!(s.data.as_ref().unwrap().costs.is_none());
+        assert!(!s.rows.is_empty());
+    }
+}

@@ -132,6 +132,10 @@ impl Runner {
                         CostState::Known { snapshot, cached } => {
                             if !cached {
                                 tracing::info!(requests = snapshot.requests, "costs read");
+                                let _ = tx.send(Msg::Banner(Banner::info(format!(
+                                    "costs read from Cost Explorer with {} request(s); kept for {} h",
+                                    snapshot.requests, ctx.config.cost.ttl_hours
+                                ))));
                             }
                             CostStatus::Known(Box::new(snapshot))
                         }

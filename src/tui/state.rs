@@ -473,7 +473,12 @@ impl State {
             Action::Refresh => {
                 if self.status.syncing.is_none() {
                     self.status.syncing = Some(SyncProgress::default());
-                    return vec![Effect::Sync];
+                    let mut effects = vec![Effect::Sync];
+                    // Costs too, but from their cache while it is fresh (requests are paid).
+                    if !matches!(self.cost, CostStatus::Off | CostStatus::Loading) {
+                        effects.push(Effect::ReadCost { force: false });
+                    }
+                    return effects;
                 }
             }
             Action::Up
