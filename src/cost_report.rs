@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::cost::{format_amount, roll_up};
 use crate::inventory::Inventory;
-use crate::list::Costs;
+use crate::list::{Costs, MonthAmount};
 use crate::model::OrgTree;
 
 /// One row of the report.
@@ -21,6 +21,9 @@ pub struct Row {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change_pct: Option<f64>,
     pub currency: String,
+    /// Month by month, oldest first (accounts only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<MonthAmount>,
 }
 
 /// Rows, their total, and what they are.
@@ -65,6 +68,14 @@ pub fn by_account(inv: &Inventory, _tree: &OrgTree, costs: &Costs) -> Report {
                 last_month: c.last_month,
                 change_pct: c.change_pct,
                 currency: c.currency.clone(),
+                history: c
+                    .history
+                    .iter()
+                    .map(|(m, a)| MonthAmount {
+                        month: m.to_string(),
+                        amount: (a * 100.0).round() / 100.0,
+                    })
+                    .collect(),
             })
         })
         .collect();
@@ -99,6 +110,7 @@ pub fn by_ou(inv: &Inventory, tree: &OrgTree, costs: &Costs) -> Report {
                 last_month: totals[i].1,
                 change_pct: None,
                 currency: currency.clone(),
+                history: Vec::new(),
             }
         })
         .collect();

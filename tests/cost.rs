@@ -293,6 +293,15 @@ async fn cost_report_by_account_and_ou_with_forced_refresh() {
         "the second report used the cache"
     );
 
+    let out = awsnav.run(&["cost", "--months", "3", "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["rows"][0]["history"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        proxy.count("GetCostAndUsage"),
+        1,
+        "six cached months cover three"
+    );
+
     let out = awsnav.run(&["cost", "--refresh-cost", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(proxy.count("GetCostAndUsage"), 2, "forced");
