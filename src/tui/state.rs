@@ -703,6 +703,7 @@ impl State {
     }
 
     pub(super) fn rebuild_rows(&mut self) {
+        let selected = self.rows.get(self.tree_cursor.selected).copied();
         self.rows.clear();
         let Some(data) = &self.data else { return };
         let org = &data.inventory.org;
@@ -716,6 +717,12 @@ impl State {
                 &org.root_id,
                 1,
             );
+        }
+        // The selection follows its row when the order changes (sorting, new costs).
+        if let Some(row) = selected
+            && let Some(pos) = self.rows.iter().position(|r| same_row(*r, row))
+        {
+            self.tree_cursor.selected = pos;
         }
         self.rescroll();
     }

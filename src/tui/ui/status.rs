@@ -28,6 +28,8 @@ pub fn draw_status(frame: &mut Frame<'_>, state: &State, area: Rect) {
             " org {} this month │",
             crate::cost::format_amount(costs.total.0, &costs.currency)
         );
+    } else if matches!(state.cost, crate::tui::cost::CostStatus::Unavailable(_)) {
+        right.push_str(" cost n/a │");
     }
     if let Some(e) = state.sessions.mfa
         && e > state.now
