@@ -1,5 +1,5 @@
 //! What accounts and OUs cost: per-account month figures from monthly Cost Explorer results,
-//! OU roll-ups and amounts formatted for people (pure; the Cost Explorer call comes later).
+//! OU roll-ups and amounts formatted for people (pure; reading is in `cost_cache` / `aws::cost`).
 
 use std::collections::BTreeMap;
 
