@@ -612,3 +612,33 @@ async fn auth_profile_credentials_win_over_credential_variables() {
             .exists()
     );
 }
+
+#[tokio::test]
+async fn trace_logging_never_records_secrets() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let sdk = moto.sdk().await;
+    let seeded = common::seed_org(&sdk, &tree(), 0).await;
+    let alice = common::alice(&sdk).await;
+    let mut awsnav = awsnav_as(&alice, &moto.url);
+    awsnav.set("AWSNAV_LOG", "trace");
+    assert!(awsnav.run(&["refresh"]).status.success());
+    let dev = non_production(&seeded)[0].clone();
+    let out = awsnav.run(&["exec", &dev, "--mfa-code", "123456", "--", "true"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = awsnav.run(&["exec", &dev, "--", "true"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = std::fs::read_to_string(awsnav.path("awsnav/log/awsnav.log")).unwrap();
+    assert!(log.len() > 1000, "trace logging is on: {} bytes", log.len());
+    let mut secrets = vec![alice.secret.clone()];
+    for f in std::fs::read_dir(awsnav.path("awsnav/cache/credentials")).unwrap() {
+        let v: Value = serde_json::from_slice(&std::fs::read(f.unwrap().path()).unwrap()).unwrap();
+        let c = &v["entry"]["credentials"];
+        secrets.push(c["secret_access_key"].as_str().unwrap().to_owned());
+        secrets.push(c["session_token"].as_str().unwrap().to_owned());
+    }
+    assert!(secrets.len() >= 5);
+    for s in &secrets {
+        assert!(!log.contains(s.as_str()), "a secret is in the trace log");
+        assert!(!stderr(&out).contains(s.as_str()) && !stdout(&out).contains(s.as_str()));
+    }
+}
