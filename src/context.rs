@@ -1,7 +1,6 @@
 //! Everything a command needs, built once from the command line and the config file.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -12,7 +11,8 @@ use crate::aws::{AwsSettings, ErrorContext};
 use crate::config::{Config, Paths};
 use crate::cost_cache::{CostCache, CostReader};
 use crate::creds::CredentialCache;
-use crate::inventory::{Inventory, InventoryCache, create_private_dir};
+use crate::files::write_private;
+use crate::inventory::{Inventory, InventoryCache};
 use crate::model::OrgTree;
 use crate::roles::{self, RoleCatalog, RoleOption};
 use crate::safety::Classifier;
@@ -197,14 +197,9 @@ impl LastRoles {
             roles,
             updated: Some(OffsetDateTime::now_utc()),
         };
-        let result = (|| -> std::io::Result<()> {
-            let dir = self.path.parent().unwrap_or(std::path::Path::new("."));
-            create_private_dir(dir)?;
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-            tmp.write_all(&serde_json::to_vec(&file).map_err(std::io::Error::other)?)?;
-            tmp.persist(&self.path).map_err(|e| e.error)?;
-            Ok(())
-        })();
+        let result = serde_json::to_vec(&file)
+            .map_err(std::io::Error::other)
+            .and_then(|body| write_private(&self.path, &body));
         if let Err(e) = result {
             tracing::warn!(error = %e, "cannot remember the last role");
         }

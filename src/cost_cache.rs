@@ -1,7 +1,6 @@
 //! Fetched costs and their cache. Cost Explorer charges per request and changes a few times a
 //! day, so a read is kept for `[cost] ttl_hours` and only `R` / `--refresh-cost` forces one.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -10,7 +9,7 @@ use time::{Duration, OffsetDateTime};
 use crate::aws::{self, AwsError, AwsSettings, CallCounter, ErrorContext};
 use crate::config::CostConfig;
 use crate::cost::MonthlyByAccount;
-use crate::inventory::create_private_dir;
+use crate::files::{file_key, write_private};
 
 const FORMAT: u32 = 1;
 
@@ -45,10 +44,16 @@ pub enum CostState {
     Unavailable { reason: String },
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct Envelope {
     format: u32,
     snapshot: CostSnapshot,
+}
+
+#[derive(Serialize)]
+struct EnvelopeRef<'a> {
+    format: u32,
+    snapshot: &'a CostSnapshot,
 }
 
 /// The cost cache file for one profile.
@@ -60,17 +65,7 @@ pub struct CostCache {
 impl CostCache {
     #[must_use]
     pub fn new(cache_dir: &Path, profile: Option<&str>) -> Self {
-        let key: String = profile
-            .unwrap_or("default-chain")
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
+        let key = file_key(profile.unwrap_or("default-chain"));
         Self {
             path: cache_dir.join(format!("cost-{key}.json")),
         }
@@ -89,17 +84,12 @@ impl CostCache {
     /// # Errors
     /// When the file cannot be written.
     pub fn store(&self, snapshot: &CostSnapshot) -> std::io::Result<()> {
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        create_private_dir(dir)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        let body = serde_json::to_vec(&Envelope {
+        let body = serde_json::to_vec(&EnvelopeRef {
             format: FORMAT,
-            snapshot: snapshot.clone(),
+            snapshot,
         })
         .map_err(std::io::Error::other)?;
-        tmp.write_all(&body)?;
-        tmp.persist(&self.path).map_err(|e| e.error)?;
-        Ok(())
+        write_private(&self.path, &body)
     }
 }
 

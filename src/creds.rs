@@ -1,13 +1,12 @@
 //! Temporary credentials and their cache: MFA sessions and assumed roles, one 0600 file each.
 
 use std::fmt;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::inventory::create_private_dir;
+use crate::files::{file_key, write_private};
 
 /// Cached credentials are used until this long before they expire.
 pub const REFRESH_MARGIN: time::Duration = time::Duration::minutes(5);
@@ -138,13 +137,13 @@ impl CredentialCache {
     fn role_path(&self, base: &str, account: &str, role: &str) -> PathBuf {
         self.dir.join(format!(
             "role-{}-{account}-{}.json",
-            sanitize(base),
-            sanitize(role)
+            file_key(base),
+            file_key(role)
         ))
     }
 
     fn mfa_path(&self, base: &str) -> PathBuf {
-        self.dir.join(format!("mfa-{}.json", sanitize(base)))
+        self.dir.join(format!("mfa-{}.json", file_key(base)))
     }
 
     /// A role session for `base` identity, if cached and fresh at `now`.
@@ -166,7 +165,6 @@ impl CredentialCache {
     /// When the file cannot be written.
     pub fn store_role(&self, base: &str, session: &RoleSession) -> std::io::Result<()> {
         write(
-            &self.dir,
             &self.role_path(base, &session.account_id, &session.role),
             session,
         )
@@ -184,7 +182,7 @@ impl CredentialCache {
     /// # Errors
     /// When the file cannot be written.
     pub fn store_mfa(&self, base: &str, session: &MfaSession) -> std::io::Result<()> {
-        write(&self.dir, &self.mfa_path(base), session)
+        write(&self.mfa_path(base), session)
     }
 
     /// Every fresh role session's expiry (for "43 min left" displays): (account, role, expiry).
@@ -194,7 +192,7 @@ impl CredentialCache {
         base: &str,
         now: OffsetDateTime,
     ) -> Vec<(String, String, OffsetDateTime)> {
-        let prefix = format!("role-{}-", sanitize(base));
+        let prefix = format!("role-{}-", file_key(base));
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
             return Vec::new();
         };
@@ -206,18 +204,6 @@ impl CredentialCache {
             .filter_map(|s| Some((s.account_id, s.role, s.credentials.expiration?)))
             .collect()
     }
-}
-
-fn sanitize(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 /// Reads an entry; a missing, corrupt or other-format file is simply not a cache hit.
@@ -238,24 +224,13 @@ fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
 }
 
 /// Writes atomically with mode 0600 in a 0700 directory.
-fn write<T: Serialize>(dir: &Path, path: &Path, entry: &T) -> std::io::Result<()> {
-    create_private_dir(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
+fn write<T: Serialize>(path: &Path, entry: &T) -> std::io::Result<()> {
     let body = serde_json::to_vec(&Envelope {
         format: FORMAT,
         entry,
     })
     .map_err(std::io::Error::other)?;
-    tmp.write_all(&body)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    write_private(path, &body)
 }
 
 #[cfg(test)]

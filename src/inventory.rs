@@ -1,11 +1,11 @@
 //! The snapshot of the organization that the UI shows, and its cache file.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::files::{file_key, write_private};
 use crate::model::{CallerIdentity, Org};
 
 /// Bumped whenever the cache file's shape changes; other versions are ignored and rebuilt.
@@ -73,17 +73,7 @@ impl InventoryCache {
     /// The cache file for `profile` under `cache_dir`.
     #[must_use]
     pub fn new(cache_dir: &Path, profile: Option<&str>) -> Self {
-        let key: String = profile
-            .unwrap_or("default-chain")
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
+        let key = file_key(profile.unwrap_or("default-chain"));
         Self {
             path: cache_dir.join(format!("inventory-{key}.json")),
         }
@@ -133,44 +123,12 @@ impl InventoryCache {
             path: self.path.clone(),
             source,
         };
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        create_private_dir(dir).map_err(err)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
         let body = serde_json::to_vec(&CacheFileRef {
             format: CACHE_FORMAT,
             inventory,
         })
         .map_err(|e| err(std::io::Error::other(e)))?;
-        tmp.write_all(&body).map_err(err)?;
-        tmp.as_file().sync_all().map_err(err)?;
-        tmp.persist(&self.path).map_err(|e| err(e.error))?;
-        Ok(())
-    }
-}
-
-/// Creates `dir` (and parents) readable by the owner only.
-///
-/// # Errors
-/// When the directory cannot be created or its mode cannot be set.
-pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
-        if !dir.exists() {
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)?;
-        }
-        let mode = std::fs::metadata(dir)?.permissions().mode() & 0o777;
-        if mode != 0o700 {
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-        }
-        Ok(())
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::create_dir_all(dir)
+        write_private(&self.path, &body).map_err(err)
     }
 }
 

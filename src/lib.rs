@@ -12,6 +12,7 @@ pub mod cost_cache;
 pub mod cost_report;
 pub mod creds;
 pub mod demo;
+pub mod files;
 pub mod inventory;
 pub mod launch;
 pub mod list;

@@ -148,7 +148,7 @@ async fn dispatch(ctx: Context, demo: bool, command: Option<Command>) -> anyhow:
 /// Returns `None` (no logging) when the directory cannot be created.
 fn init_logging(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     use tracing_subscriber::EnvFilter;
-    awsnav::inventory::create_private_dir(&paths.log_dir).ok()?;
+    awsnav::files::create_private_dir(&paths.log_dir).ok()?;
     let appender = tracing_appender::rolling::never(&paths.log_dir, "awsnav.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let user = std::env::var("AWSNAV_LOG").unwrap_or_else(|_| "info".to_owned());
