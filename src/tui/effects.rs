@@ -158,17 +158,7 @@ impl Runner {
         let Source::Aws(ctx) = &self.source else {
             return;
         };
-        let now = (self.clock)();
-        let key = Access::base_key(ctx.access.base_profile.as_deref());
-        let sessions = Sessions {
-            roles: ctx.access.cache.role_expiries(&key, now),
-            mfa: ctx
-                .access
-                .cache
-                .mfa(&key, now)
-                .and_then(|m| m.credentials.expiration),
-        };
-        let _ = self.tx.send(Msg::Sessions(sessions));
+        let _ = self.tx.send(Msg::Sessions(sessions(ctx, (self.clock)())));
     }
 
     fn access(&self, request: &AccessRequest) {
@@ -228,16 +218,7 @@ impl Runner {
                 }
             };
             let _ = tx.send(msg);
-            let now = clock();
-            let key = Access::base_key(ctx.access.base_profile.as_deref());
-            let _ = sessions_tx.send(Msg::Sessions(Sessions {
-                roles: ctx.access.cache.role_expiries(&key, now),
-                mfa: ctx
-                    .access
-                    .cache
-                    .mfa(&key, now)
-                    .and_then(|m| m.credentials.expiration),
-            }));
+            let _ = sessions_tx.send(Msg::Sessions(sessions(&ctx, clock())));
         });
     }
 
@@ -277,6 +258,19 @@ impl Runner {
                 });
             }
         }
+    }
+}
+
+/// The cached sessions' expiries at `now`, for the status bar and detail pane.
+fn sessions(ctx: &Context, now: OffsetDateTime) -> Sessions {
+    let key = Access::base_key(ctx.access.base_profile.as_deref());
+    Sessions {
+        roles: ctx.access.cache.role_expiries(&key, now),
+        mfa: ctx
+            .access
+            .cache
+            .mfa(&key, now)
+            .and_then(|m| m.credentials.expiration),
     }
 }
 

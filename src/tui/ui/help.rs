@@ -3,9 +3,8 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
 
-use super::{pane, theme};
+use super::{popup, theme};
 use crate::tui::keymap::{self, Context};
 
 pub fn draw(frame: &mut Frame<'_>, screen: Rect) {
@@ -27,16 +26,5 @@ pub fn draw(frame: &mut Frame<'_>, screen: Rect) {
         "Esc, ? or q closes this help",
         theme::muted(),
     )));
-    let height = u16::try_from(lines.len() + 2)
-        .unwrap_or(u16::MAX)
-        .min(screen.height);
-    let width = 54.min(screen.width);
-    let area = Rect::new(
-        screen.x + (screen.width - width) / 2,
-        screen.y + (screen.height - height) / 2,
-        width,
-        height,
-    );
-    frame.render_widget(Clear, area);
-    frame.render_widget(Paragraph::new(lines).block(pane("Help")), area);
+    popup(frame, screen, "Help", lines, 54);
 }

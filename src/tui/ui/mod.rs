@@ -124,6 +124,23 @@ fn clamp(a: Areas, bounds: Rect) -> Areas {
     }
 }
 
+/// Draws `lines` in a bordered box centred on `screen`, `width` wide (at most the screen) and
+/// as tall as the lines, over whatever is beneath.
+fn popup(frame: &mut Frame<'_>, screen: Rect, title: &str, lines: Vec<Line<'_>>, width: u16) {
+    let width = width.min(screen.width);
+    let height = u16::try_from(lines.len() + 2)
+        .unwrap_or(u16::MAX)
+        .min(screen.height);
+    let area = Rect::new(
+        screen.x + (screen.width - width) / 2,
+        screen.y + (screen.height - height) / 2,
+        width,
+        height,
+    );
+    frame.render_widget(ratatui::widgets::Clear, area);
+    frame.render_widget(Paragraph::new(lines).block(pane(title)), area);
+}
+
 fn pane(title: &str) -> Block<'_> {
     Block::bordered()
         .border_style(theme::border())

@@ -3,9 +3,8 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
 
-use super::{pane, theme};
+use super::{popup, theme};
 use crate::roles::RoleOption;
 use crate::tui::access::{AccessRequest, Modal, remaining};
 use crate::tui::keymap::{self, Context};
@@ -46,18 +45,13 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
         .max()
         .unwrap_or(20)
         .clamp(30, 70);
-    let width = u16::try_from(widest + 4).unwrap_or(74).min(screen.width);
-    let height = u16::try_from(lines.len() + 2)
-        .unwrap_or(u16::MAX)
-        .min(screen.height);
-    let area = Rect::new(
-        screen.x + (screen.width - width) / 2,
-        screen.y + (screen.height - height) / 2,
-        width,
-        height,
+    popup(
+        frame,
+        screen,
+        title,
+        lines,
+        u16::try_from(widest + 4).unwrap_or(74),
     );
-    frame.render_widget(Clear, area);
-    frame.render_widget(Paragraph::new(lines).block(pane(title)), area);
 }
 
 fn role_picker(
