@@ -104,16 +104,6 @@ impl SearchIndex {
         }
     }
 
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// All accounts matching `query`, best first. Whitespace separates terms that must all match
     /// (each in any field). An empty query matches nothing.
     #[must_use]
@@ -303,16 +293,12 @@ impl Term {
 fn is_subsequence(needle: &[u8], hay: &[u8]) -> bool {
     let mut rest = hay;
     for &b in needle {
-        match memchr_pos(b, rest) {
+        match rest.iter().position(|&c| c == b) {
             Some(p) => rest = &rest[p + 1..],
             None => return false,
         }
     }
     true
-}
-
-fn memchr_pos(b: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&c| c == b)
 }
 
 /// Whether results for `old` can be refined for `new` instead of searching everything.

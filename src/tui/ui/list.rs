@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{fit, highlighted, line_of, pane, theme};
+use super::{fit, highlighted, pane, theme};
 use crate::cost::format_amount;
 use crate::model::Account;
 use crate::tui::cost::CostStatus;
@@ -102,7 +102,7 @@ fn tree_line<'a>(state: &'a State, data: &'a Data, row: Row, width: usize) -> Li
             if let Some(id) = &org.org_id {
                 spans.push(Span::styled(format!(" · {id}"), theme::muted()));
             }
-            line_of(spans)
+            Line::from(spans)
         }
         Row::Ou { ou, depth } => {
             let unit = &org.org_units[ou];
@@ -126,14 +126,14 @@ fn tree_line<'a>(state: &'a State, data: &'a Data, row: Row, width: usize) -> Li
                     theme::label(),
                 ));
             }
-            line_of(spans)
+            Line::from(spans)
         }
         Row::Account { account, depth } => {
             let a = &org.accounts[account];
             let indent = "  ".repeat(usize::from(depth));
             let mut spans = vec![Span::raw(indent), Span::raw("  ")];
             spans.extend(account_cells(state, data, account, a));
-            line_of(spans)
+            Line::from(spans)
         }
     }
 }
@@ -202,7 +202,7 @@ fn draw_results(frame: &mut Frame<'_>, data: &Data, search: &SearchState, area: 
     let cursor = search.cursor.scrolled(search.hits.len(), height);
     let mut lines = Vec::with_capacity(height + 1);
     let caret = if search.editing { "▏" } else { "" };
-    lines.push(line_of(vec![
+    lines.push(Line::from(vec![
         Span::styled("/ ", theme::key()),
         Span::styled(search.query.as_str(), theme::title()),
         Span::styled(caret, theme::key()),

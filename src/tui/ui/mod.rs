@@ -205,7 +205,3 @@ fn fit(text: &str, width: usize) -> String {
     }
     out
 }
-
-fn line_of(spans: Vec<Span<'_>>) -> Line<'_> {
-    Line::from(spans)
-}
