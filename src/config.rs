@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::selector::Target;
+
 /// The commented default config, printed by `awsnav config default`.
 pub const DEFAULT_CONFIG: &str = include_str!("../assets/default-config.toml");
 
@@ -243,6 +245,32 @@ pub struct ProductionRule {
     pub production: bool,
 }
 
+impl RoleRule {
+    /// The accounts this rule applies to.
+    #[must_use]
+    pub fn target(&self) -> Target<'_> {
+        Target {
+            ou: self.ou.as_deref(),
+            tag: self.tag.as_deref(),
+            account: &self.account,
+            name: self.name.as_deref(),
+        }
+    }
+}
+
+impl ProductionRule {
+    /// The accounts this rule applies to.
+    #[must_use]
+    pub fn target(&self) -> Target<'_> {
+        Target {
+            ou: self.ou.as_deref(),
+            tag: self.tag.as_deref(),
+            account: &self.account,
+            name: self.name.as_deref(),
+        }
+    }
+}
+
 impl Default for ProductionRule {
     fn default() -> Self {
         Self {
@@ -477,23 +505,14 @@ impl Config {
     }
 
     fn validate_rules(&self, at: &Locate<'_>) -> Result<(), ConfigError> {
-        let roles = self.roles.rules.iter().map(|r| {
-            (
-                r.ou.as_deref(),
-                r.tag.as_deref(),
-                r.name.as_deref(),
-                "roles",
-            )
-        });
-        let production = self.production.rules.iter().map(|r| {
-            (
-                r.ou.as_deref(),
-                r.tag.as_deref(),
-                r.name.as_deref(),
-                "production",
-            )
-        });
-        for (ou, tag, name, section) in roles.chain(production) {
+        let roles = self.roles.rules.iter().map(|r| (r.target(), "roles"));
+        let production = self
+            .production
+            .rules
+            .iter()
+            .map(|r| (r.target(), "production"));
+        for (target, section) in roles.chain(production) {
+            let Target { ou, tag, name, .. } = target;
             for (key, glob) in [("ou", ou), ("name", name)] {
                 if let Some(g) = glob
                     && let Err(e) = glob::Pattern::new(g)

@@ -56,14 +56,9 @@ impl RoleCatalog {
             .rules
             .iter()
             .filter_map(|r| {
-                Selector::new(
-                    r.ou.as_deref(),
-                    r.tag.as_deref(),
-                    &r.account,
-                    r.name.as_deref(),
-                )
-                .ok()
-                .map(|s| (s, r.add.clone(), r.remove.clone()))
+                Selector::compile(&r.target())
+                    .ok()
+                    .map(|s| (s, r.add.clone(), r.remove.clone()))
             })
             .collect();
         let mut by_account: HashMap<String, Vec<ProfileRole>> = HashMap::new();

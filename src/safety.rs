@@ -24,14 +24,9 @@ impl Classifier {
             .rules
             .iter()
             .filter_map(|r| {
-                Selector::new(
-                    r.ou.as_deref(),
-                    r.tag.as_deref(),
-                    &r.account,
-                    r.name.as_deref(),
-                )
-                .ok()
-                .map(|s| (s, r.production))
+                Selector::compile(&r.target())
+                    .ok()
+                    .map(|s| (s, r.production))
             })
             .collect();
         Self { rules }

@@ -14,6 +14,15 @@ pub struct AccountView<'a> {
     pub tags: &'a BTreeMap<String, String>,
 }
 
+/// What a config rule names: OU path glob, tag, account ids or names, name glob.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Target<'a> {
+    pub ou: Option<&'a str>,
+    pub tag: Option<&'a str>,
+    pub account: &'a [String],
+    pub name: Option<&'a str>,
+}
+
 /// A compiled rule target; every part that is present must match.
 #[derive(Clone, Debug, Default)]
 pub struct Selector {
@@ -59,6 +68,14 @@ impl Selector {
             accounts: accounts.to_vec(),
             name: name.map(Pattern::new).transpose()?,
         })
+    }
+
+    /// Compiles a config rule's target.
+    ///
+    /// # Errors
+    /// When a glob is invalid.
+    pub fn compile(target: &Target<'_>) -> Result<Self, glob::PatternError> {
+        Self::new(target.ou, target.tag, target.account, target.name)
     }
 
     #[must_use]
