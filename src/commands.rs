@@ -55,7 +55,12 @@ pub fn write_stdout(text: &str) -> anyhow::Result<()> {
 pub async fn inventory(ctx: &Context, refresh: bool) -> anyhow::Result<Inventory> {
     if !refresh {
         match ctx.inventory_cache.load() {
-            Ok(Some(inv)) => return Ok(inv),
+            Ok(Some(inv)) => {
+                if let Some(summary) = inv.partial_summary() {
+                    eprintln!("awsnav: warning: the cached inventory is incomplete: {summary}");
+                }
+                return Ok(inv);
+            }
             Ok(None) => {}
             Err(problem) => {
                 tracing::warn!(%problem, "cache not used");
@@ -86,18 +91,47 @@ pub async fn sync_and_store(ctx: &Context) -> anyhow::Result<Inventory> {
         eprint!("\r\x1b[2K");
     }
     let (inv, stats) = result?;
-    if let Err(e) = ctx.inventory_cache.store(&inv) {
-        tracing::warn!(error = %e, "cache write failed");
-        eprintln!("awsnav: warning: {e}");
-    }
+    let throttled = if stats.throttled > 0 {
+        format!(" ({} throttled answers retried)", stats.throttled)
+    } else {
+        String::new()
+    };
     eprintln!(
-        "synced {} accounts in {} OUs with {} API calls in {:.1} s",
+        "synced {} accounts in {} OUs with {} API calls in {:.1} s{throttled}",
         inv.org.accounts.len(),
         inv.org.org_units.len(),
         stats.api_calls,
         stats.elapsed.as_secs_f64()
     );
+    if let Some(summary) = inv.partial_summary() {
+        eprintln!("awsnav: warning: {summary}");
+    }
+    match sync::store(&ctx.inventory_cache, &inv) {
+        Ok(sync::Stored::Written) => {}
+        Ok(sync::Stored::KeptPrevious(at)) => eprintln!(
+            "awsnav: the complete inventory cached {} was kept; run `awsnav refresh` again later",
+            crate::inventory::age_text(at, OffsetDateTime::now_utc())
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "cache write failed");
+            eprintln!("awsnav: warning: {e}");
+        }
+    }
     Ok(inv)
+}
+
+/// Exit status of `list` and `refresh` when the inventory is partial.
+pub const PARTIAL_EXIT: u8 = 3;
+
+/// The exit status of a command that showed `inv`: [`PARTIAL_EXIT`] when it is partial, so
+/// scripts notice.
+#[must_use]
+pub fn completeness(inv: &Inventory) -> ExitCode {
+    if inv.is_partial() {
+        ExitCode::from(PARTIAL_EXIT)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// What `awsnav list` was asked for.
@@ -112,7 +146,7 @@ pub struct ListOpts {
 ///
 /// # Errors
 /// When the inventory cannot be had or stdout fails.
-pub async fn list(ctx: &Context, demo: bool, opts: ListOpts) -> anyhow::Result<()> {
+pub async fn list(ctx: &Context, demo: bool, opts: ListOpts) -> anyhow::Result<ExitCode> {
     let ListOpts {
         json,
         refresh,
@@ -144,7 +178,8 @@ pub async fn list(ctx: &Context, demo: bool, opts: ListOpts) -> anyhow::Result<(
     } else {
         crate::list::table(&inv, &tree, &ctx.config.ui.key_tags, &enrich)
     };
-    write_stdout(&out)
+    write_stdout(&out)?;
+    Ok(completeness(&inv))
 }
 
 /// Per-account costs (cached within the TTL); `None` with a note on stderr when unavailable.

@@ -37,6 +37,7 @@ pub fn inventory(now: OffsetDateTime) -> Inventory {
             user_id: "AIDADEMODEMODEMODEMO".into(),
         }),
         api_calls: 0,
+        gaps: Vec::new(),
     }
 }
 

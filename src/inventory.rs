@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::files::{file_key, write_private};
-use crate::model::{CallerIdentity, Org};
+use crate::model::{CallerIdentity, Org, SyncGap};
 
 /// Bumped whenever the cache file's shape changes; other versions are ignored and rebuilt.
 pub const CACHE_FORMAT: u32 = 1;
@@ -22,6 +22,28 @@ pub struct Inventory {
     pub identity: Option<CallerIdentity>,
     /// API requests the sync that produced this snapshot made.
     pub api_calls: u64,
+    /// What that sync could not read: empty for a complete snapshot.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<SyncGap>,
+}
+
+impl Inventory {
+    /// Whether some requests of the sync failed for good, so parts may be missing.
+    #[must_use]
+    pub fn is_partial(&self) -> bool {
+        !self.gaps.is_empty()
+    }
+
+    /// One line on what is missing, for banners and warnings; `None` when complete.
+    #[must_use]
+    pub fn partial_summary(&self) -> Option<String> {
+        let first = self.gaps.first()?;
+        let n = self.gaps.len();
+        let requests = if n == 1 { "request" } else { "requests" };
+        Some(format!(
+            "partial sync: {n} {requests} kept failing, so some OUs, accounts or tags may be missing (first: {first})"
+        ))
+    }
 }
 
 #[derive(Serialize)]
@@ -51,7 +73,8 @@ pub enum CacheProblem {
     #[error("cache file {path} is corrupt ({detail}); it will be rebuilt")]
     Corrupt { path: PathBuf, detail: String },
     #[error(
-        "cache file {path} has format {found}, this awsnav reads format {CACHE_FORMAT}; it will be rebuilt"
+        "cache file {path} has format {found}{}, this awsnav reads format {CACHE_FORMAT}; it will be rebuilt",
+        if *.found > CACHE_FORMAT { " (written by a newer awsnav)" } else { "" }
     )]
     OtherFormat { path: PathBuf, found: u32 },
 }
@@ -157,6 +180,7 @@ mod tests {
             profile: Some("mgmt".into()),
             identity: None,
             api_calls: 42,
+            gaps: Vec::new(),
         }
     }
 

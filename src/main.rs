@@ -78,8 +78,7 @@ async fn dispatch(ctx: Context, demo: bool, command: Option<Command>) -> anyhow:
                 refresh,
                 refresh_cost,
             };
-            commands::list(&ctx, demo, opts).await?;
-            Ok(ExitCode::SUCCESS)
+            commands::list(&ctx, demo, opts).await
         }
         Some(Command::Cost {
             json,
@@ -98,10 +97,11 @@ async fn dispatch(ctx: Context, demo: bool, command: Option<Command>) -> anyhow:
         Some(Command::Refresh) => {
             if demo {
                 eprintln!("awsnav: the demo organization is built in; nothing to refresh");
+                Ok(ExitCode::SUCCESS)
             } else {
-                commands::sync_and_store(&ctx).await?;
+                let inv = commands::sync_and_store(&ctx).await?;
+                Ok(commands::completeness(&inv))
             }
-            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Shell {
             account,

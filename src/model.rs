@@ -138,6 +138,23 @@ pub struct Org {
     pub accounts: Vec<Account>,
 }
 
+/// A part of the organization a sync could not read, after retries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncGap {
+    /// The request that kept failing, e.g. `organizations:ListAccountsForParent`.
+    pub action: String,
+    /// What it was about: a parent (root or OU) id or an account id.
+    pub target: String,
+    /// Why, as the user would read it.
+    pub error: String,
+}
+
+impl fmt::Display for SyncGap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} for {}: {}", self.action, self.target, self.error)
+    }
+}
+
 /// Index of the tree: children per parent and roll-ups, built once per inventory.
 #[derive(Clone, Debug, Default)]
 pub struct OrgTree {

@@ -230,3 +230,77 @@ fn the_navigator_without_a_terminal_says_what_to_use() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_partial_sync_says_so_and_never_replaces_a_complete_cache() {
+    use common::fault::{FaultServer, Response};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let (_lock, moto) = common::exclusive_moto().await;
+    let seeded = common::seed_org(&moto.sdk().await, &small_tree(), 1).await;
+    let victim = seeded.accounts.keys().last().unwrap().clone();
+    let refuse = Arc::new(AtomicBool::new(false));
+    let forward = common::fault::proxy(&moto.url);
+    let (flag, target) = (refuse.clone(), victim.clone());
+    let server = FaultServer::start(move |req, n| {
+        if flag.load(Ordering::SeqCst)
+            && req.operation() == "ListTagsForResource"
+            && req.json()["ResourceId"] == target.as_str()
+        {
+            return Response::aws_error(400, "TooManyRequestsException", "Rate exceeded");
+        }
+        forward(req, n)
+    });
+    let mut awsnav = AwsnavCmd::new().against(&server.url);
+    awsnav.set("AWS_MAX_ATTEMPTS", "2");
+    let cache = awsnav.path("awsnav/cache/inventory-default-chain.json");
+
+    let out = awsnav.run(&["refresh"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let complete = std::fs::read(&cache).unwrap();
+
+    // AWS keeps refusing one request: the result is partial, named, and the cache is kept.
+    refuse.store(true, Ordering::SeqCst);
+    let out = awsnav.run(&["refresh"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("partial sync: 1 request kept failing"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("organizations:ListTagsForResource for {victim}")),
+        "{err}"
+    );
+    assert!(err.contains("AWS kept throttling"), "{err}");
+    assert!(err.contains("complete inventory cached"), "{err}");
+    assert_eq!(std::fs::read(&cache).unwrap(), complete, "cache untouched");
+
+    // The cache still answers, complete.
+    let out = awsnav.run(&["list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), seeded.accounts.len());
+
+    // With nothing better to keep, the partial result is cached, marked, and says so later.
+    std::fs::remove_file(&cache).unwrap();
+    let out = awsnav.run(&["list", "--json", "--refresh"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let list: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), seeded.accounts.len());
+    let out = awsnav.run(&["list"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the cached inventory is incomplete: partial sync"),
+        "{}",
+        stderr(&out)
+    );
+    // A complete sync clears it.
+    refuse.store(false, Ordering::SeqCst);
+    let out = awsnav.run(&["refresh"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = awsnav.run(&["list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("incomplete"), "{}", stderr(&out));
+}

@@ -5,6 +5,7 @@ mod common;
 
 use std::collections::HashSet;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use awsnav::aws::org::{Discovery, SyncProgress};
 use awsnav::aws::{AwsError, CallCounter, ErrorContext};
@@ -32,10 +33,13 @@ async fn nested_org_of_300_accounts_is_discovered_exactly() {
 
     let counter = CallCounter::default();
     let last = Mutex::new(SyncProgress::default());
-    let org = discovery()
+    let found = discovery()
         .run(&sdk, &counter, &|p| *last.lock().unwrap() = p)
         .await
         .expect("discovery");
+    assert!(found.gaps.is_empty(), "{:?}", found.gaps);
+    assert_eq!(found.pace.throttled, 0);
+    let org = found.org;
 
     assert_eq!(org.root_id, seeded.root_id);
     assert_eq!(org.org_units.len(), seeded.ous);
@@ -160,10 +164,12 @@ async fn throttling_is_retried_and_empty_pages_are_followed() {
     let server = FaultServer::start(flaky_org());
     let sdk = common::sdk_for(&server.url).await;
     let counter = CallCounter::default();
-    let org = discovery()
+    let found = discovery()
         .run(&sdk, &counter, &|_| {})
         .await
         .expect("completes despite throttling");
+    assert!(found.gaps.is_empty(), "{:?}", found.gaps);
+    let org = found.org;
     let mut ids: Vec<&str> = org.accounts.iter().map(|a| a.id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -233,4 +239,152 @@ async fn connection_refused_is_a_network_error() {
         .unwrap_err();
     assert!(matches!(err, AwsError::Network { .. }), "{err:?}");
     assert!(err.to_string().contains("Check the network"), "{err}");
+}
+
+/// An SDK config for `url` whose retries are quick: the policy awsnav's pacer follows.
+async fn quick_retries(url: &str, attempts: u32) -> aws_config::SdkConfig {
+    common::sdk_for(url)
+        .await
+        .into_builder()
+        .retry_config(
+            aws_config::retry::RetryConfig::standard()
+                .with_max_attempts(attempts)
+                .with_initial_backoff(Duration::from_millis(10))
+                .with_max_backoff(Duration::from_millis(400)),
+        )
+        .build()
+}
+
+/// Throttles about `percent` % of requests the way Organizations does (HTTP 400,
+/// `TooManyRequestsException`) and forwards the rest to moto.
+fn throttling_proxy(
+    upstream: &str,
+    percent: u64,
+) -> impl Fn(&Request, usize) -> Response + Send + Sync + 'static {
+    let forward = common::fault::proxy(upstream);
+    move |req, n| {
+        let mut rng = fastrand::Rng::with_seed(n as u64);
+        if rng.u64(0..100) < percent {
+            return Response::aws_error(
+                400,
+                "TooManyRequestsException",
+                "AWS Organizations can't complete your request because another request is already in progress. Try again later.",
+            );
+        }
+        forward(req, n)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_2000_account_sync_under_heavy_throttling_completes_with_every_account() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let tree = common::generated_tree(&[4, 12, 36, 72, 76], 2_000);
+    let started = std::time::Instant::now();
+    let seeded = common::seed_org_tagging(&moto.sdk().await, &tree, 0, 4).await;
+    eprintln!("seeded in {:?}", started.elapsed());
+    let started = std::time::Instant::now();
+    assert_eq!(seeded.ous, 200);
+    assert!(seeded.accounts.len() > 2_000, "{}", seeded.accounts.len());
+
+    let server = FaultServer::start(throttling_proxy(&moto.url, 20));
+    let sdk = quick_retries(&server.url, 12).await;
+    let counter = CallCounter::default();
+    let found = discovery()
+        .run(&sdk, &counter, &|_| {})
+        .await
+        .expect("completes despite throttling");
+    eprintln!("synced in {:?}: {:?}", started.elapsed(), found.pace);
+
+    assert!(
+        found.gaps.is_empty(),
+        "{:?}",
+        &found.gaps[..found.gaps.len().min(3)]
+    );
+    let org = found.org;
+    assert_eq!(org.org_units.len(), 200);
+    assert_eq!(org.accounts.len(), seeded.accounts.len());
+    let tree_index = OrgTree::build(&org);
+    for (i, a) in org.accounts.iter().enumerate() {
+        let expected = &seeded.accounts[a.id.as_str()];
+        assert_eq!(a.tags, expected.tags, "{}", a.name);
+        assert_eq!(tree_index.account_path(i), expected.ou_path.as_slice());
+    }
+    let deepest = (0..org.accounts.len())
+        .map(|i| tree_index.account_path(i).len())
+        .max()
+        .unwrap();
+    assert_eq!(deepest, 5);
+
+    // The pace adapted: throttles cut the requests in flight, and retries are not new calls.
+    assert!(found.pace.throttled > 300, "{:?}", found.pace);
+    assert!(found.pace.lowest_limit < 8, "{:?}", found.pace);
+    assert_eq!(counter.calls(), seeded.minimum_org_calls() as u64);
+    assert_eq!(
+        counter.attempts(),
+        counter.calls() + found.pace.retries,
+        "{:?}",
+        found.pace
+    );
+    assert_eq!(server.requests().len() as u64, counter.attempts());
+}
+
+#[tokio::test]
+async fn requests_refused_for_good_leave_named_gaps_not_a_silent_result() {
+    // Everything works except one account's tags and the accounts of one OU.
+    let server = FaultServer::start(|req, _| {
+        let body = req.json();
+        let refused = match req.operation().as_str() {
+            "ListTagsForResource" => body["ResourceId"] == "200000000003",
+            "ListAccountsForParent" => body["ParentId"] == "ou-flak-2",
+            _ => false,
+        };
+        if refused {
+            return Response::aws_error(400, "TooManyRequestsException", "Rate exceeded");
+        }
+        match req.operation().as_str() {
+            "ListOrganizationalUnitsForParent" if body["ParentId"] == "r-flak" => {
+                Response::json(&json!({"OrganizationalUnits": [
+                    {"Id": "ou-flak-1", "Name": "Good"}, {"Id": "ou-flak-2", "Name": "Refused"}]}))
+            }
+            "ListAccountsForParent" if body["ParentId"] != "r-flak" => {
+                Response::json(&json!({"Accounts": []}))
+            }
+            _ => org_page(req),
+        }
+    });
+    let sdk = quick_retries(&server.url, 4).await;
+    let counter = CallCounter::default();
+    let last = Mutex::new(SyncProgress::default());
+    let found = discovery()
+        .run(&sdk, &counter, &|p| *last.lock().unwrap() = p)
+        .await
+        .expect("a partial result, not an error");
+
+    assert_eq!(found.org.accounts.len(), 25, "the rest was read");
+    assert_eq!(found.org.org_units.len(), 2);
+    let mut gaps: Vec<String> = found.gaps.iter().map(ToString::to_string).collect();
+    gaps.sort();
+    assert_eq!(gaps.len(), 2, "{gaps:?}");
+    assert!(
+        gaps[0]
+            .starts_with("organizations:ListAccountsForParent for ou-flak-2: AWS kept throttling"),
+        "{gaps:?}"
+    );
+    assert!(
+        gaps[1]
+            .starts_with("organizations:ListTagsForResource for 200000000003: AWS kept throttling"),
+        "{gaps:?}"
+    );
+    // Four attempts each, then given up.
+    let tags_for_3 = server
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.operation() == "ListTagsForResource" && r.json()["ResourceId"] == "200000000003"
+        })
+        .count();
+    assert_eq!(tags_for_3, 4);
+    let (done, known) = last.lock().unwrap().done_and_known();
+    assert_eq!(done, known, "progress ends complete");
+    assert_eq!(last.lock().unwrap().gaps, 2);
 }

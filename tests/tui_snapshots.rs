@@ -120,6 +120,7 @@ fn refreshing_shows_progress() {
         accounts_found: 40,
         tags_fetched: 22,
         api_calls: 37,
+        ..Default::default()
     }));
     insta::assert_snapshot!(screen(&state));
 }
@@ -284,4 +285,137 @@ fn cost_unavailable_says_why() {
     )));
     keys(&mut state, "jjjjl");
     insta::assert_snapshot!(screen(&state));
+}
+
+fn state_of(org: awsnav::model::Org, width: u16, height: u16) -> State {
+    let mut inv = demo::inventory(NOW - time::Duration::minutes(3));
+    inv.org = org;
+    State::new(Some(inv), "test", vec!["env".into()], NOW, (width, height))
+}
+
+/// Every row of the screen is exactly as wide as the terminal, in terminal cells.
+fn assert_rows_fit(text: &str, width: u16) {
+    use unicode_width::UnicodeWidthStr as _;
+    for line in text.lines() {
+        // TestBackend quotes each row ("…"), then notes cells a wide symbol covers.
+        let row = line
+            .split("\" Hidden by multi-width symbols")
+            .next()
+            .unwrap_or(line);
+        let row = row.trim_start_matches('"').trim_end_matches('"');
+        assert_eq!(row.width(), usize::from(width), "{row}");
+    }
+}
+
+fn account(id: u64, name: &str, parent: &str) -> awsnav::model::Account {
+    awsnav::model::Account {
+        id: awsnav::model::AccountId::parse(&format!("{id:012}")).unwrap(),
+        name: name.to_owned(),
+        email: format!("{id}@example.test"),
+        status: awsnav::model::AccountStatus::Active,
+        joined: None,
+        parent_id: parent.to_owned(),
+        tags: [("env".to_owned(), name.to_owned())].into(),
+    }
+}
+
+#[test]
+fn unicode_emoji_and_rtl_names_keep_the_columns() {
+    let names = [
+        "日本語チーム-prod",
+        "🚀 rocket-launch 🚀",
+        "צוות-תשלומים",
+        "فريق-الدفع",
+        "e\u{301}te\u{301}-combining",
+        "👩\u{200d}👩\u{200d}👧 family-zwj",
+        "plain-ascii",
+    ];
+    let mut org = awsnav::model::Org {
+        root_id: "r-uni".into(),
+        ..Default::default()
+    };
+    org.org_units.push(awsnav::model::OrgUnit {
+        id: "ou-uni-1".into(),
+        name: "Ünïcödé ✨ עברית".into(),
+        parent_id: "r-uni".into(),
+    });
+    for (i, name) in names.iter().enumerate() {
+        let parent = if i % 2 == 0 { "r-uni" } else { "ou-uni-1" };
+        org.accounts
+            .push(account(100_000_000_000 + i as u64, name, parent));
+    }
+    for (w, h) in [(100, 20), (37, 12), (20, 5)] {
+        let mut state = state_of(org.clone(), w, h);
+        keys(&mut state, "jl");
+        assert_rows_fit(&screen(&state), w);
+        keys(&mut state, "/rocket");
+        assert_rows_fit(&screen(&state), w);
+        keys(&mut state, "⎋/תשלומים");
+        assert_rows_fit(&screen(&state), w);
+    }
+    let mut state = state_of(org, 100, 20);
+    keys(&mut state, "jl");
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn an_organization_without_accounts() {
+    let org = awsnav::model::Org {
+        root_id: "r-empty".into(),
+        ..Default::default()
+    };
+    let mut state = state_of(org, 90, 12);
+    keys(&mut state, "jjkG⏎lh");
+    insta::assert_snapshot!(screen(&state));
+    keys(&mut state, "/x");
+    assert!(screen(&state).contains("no matching account"));
+    keys(&mut state, "⏎⎋s");
+    assert!(screen(&state).contains("0 accounts"));
+}
+
+#[test]
+fn ten_thousand_accounts_browse_search_and_resize() {
+    let org = demo::synthetic(10_000, 4, 4);
+    let mut state = state_of(org, 120, 40);
+    keys(&mut state, "GggjllG");
+    let text = screen(&state);
+    assert_eq!(text.lines().count(), 40);
+    keys(&mut state, "/payments prod");
+    let text = screen(&state);
+    assert!(text.contains("payments"), "{text}");
+    for (w, h) in [(20, 5), (300, 100), (80, 24)] {
+        state.update(Msg::Resize(w, h));
+        let text = screen(&state);
+        assert_eq!(text.lines().count(), usize::from(h));
+        assert_rows_fit(&text, w);
+    }
+}
+
+#[test]
+fn a_partial_sync_is_marked_in_the_status_bar() {
+    let mut inv = demo::inventory(NOW - time::Duration::minutes(3));
+    inv.gaps.push(awsnav::model::SyncGap {
+        action: "organizations:ListAccountsForParent".into(),
+        target: "ou-demo-1".into(),
+        error: "AWS kept throttling".into(),
+    });
+    let mut state = demo_state(110, 12);
+    state.update(Msg::SyncFinished(Ok(Box::new(inv))));
+    let text = screen(&state);
+    assert!(text.contains("PARTIAL · synced 3 min ago"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn every_dialog_survives_any_size() {
+    for (w, h) in [(1, 1), (20, 5), (12, 30), (300, 100)] {
+        for script in ["?", "/", "s", "ss", "c"] {
+            let mut state = with_roles(demo_state(110, 30));
+            keys(&mut state, "jjjjjjllll↓");
+            keys(&mut state, script);
+            state.update(Msg::Resize(w, h));
+            let text = screen(&state);
+            assert_eq!(text.lines().count(), usize::from(h), "{w}x{h} {script}");
+        }
+    }
 }

@@ -3,6 +3,7 @@
 pub mod console;
 pub mod cost;
 pub mod org;
+pub mod pace;
 pub mod sdk;
 pub mod sts;
 
@@ -107,7 +108,7 @@ pub struct ErrorContext {
     pub config_file: String,
 }
 
-const THROTTLING: &[&str] = &[
+pub(crate) const THROTTLING: &[&str] = &[
     "TooManyRequestsException",
     "Throttling",
     "ThrottlingException",

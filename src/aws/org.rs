@@ -1,17 +1,22 @@
-//! Organizations discovery: walks root → OUs → accounts (+ tags) with bounded concurrency.
+//! Organizations discovery: walks root → OUs → accounts (+ tags), paced adaptively.
+//!
+//! Requests go through a [`Pacer`]: awsnav's own retries (exponential backoff with full
+//! jitter) and an AIMD limit on requests in flight that halves on throttling and grows back
+//! with successes. A request that still fails after its retries leaves a [`SyncGap`] and the
+//! rest of the walk goes on; the caller learns the result is partial.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
+use aws_config::retry::RetryConfig;
 use aws_sdk_organizations::Client;
-use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
 use time::OffsetDateTime;
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use super::pace::{PaceStats, Pacer, RetryPolicy};
 use super::{AwsError, CallCounter, ErrorContext};
-use crate::model::{Account, AccountId, AccountStatus, Org, OrgUnit};
+use crate::model::{Account, AccountId, AccountStatus, Org, OrgUnit, SyncGap};
 
 /// How far a sync has come, for progress displays.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -22,6 +27,12 @@ pub struct SyncProgress {
     pub accounts_found: usize,
     pub tags_fetched: usize,
     pub api_calls: u64,
+    /// Throttled answers so far (each was retried).
+    pub throttled: u64,
+    /// Requests allowed in flight right now (lower while AWS throttles).
+    pub pace: usize,
+    /// Requests that failed for good: the result will be partial.
+    pub gaps: usize,
 }
 
 impl SyncProgress {
@@ -29,7 +40,7 @@ impl SyncProgress {
     #[must_use]
     pub fn done_and_known(&self) -> (usize, usize) {
         (
-            self.parents_listed + self.tags_fetched,
+            self.parents_listed + self.tags_fetched + self.gaps,
             self.parents_total + self.accounts_found,
         )
     }
@@ -38,48 +49,69 @@ impl SyncProgress {
 /// Options for one discovery run.
 #[derive(Clone, Debug)]
 pub struct Discovery {
+    /// Most requests in flight (the pace starts here and never exceeds it).
     pub concurrency: usize,
     pub ctx: ErrorContext,
+}
+
+/// What a discovery found: the organization, what it could not read, and how it was paced.
+#[derive(Clone, Debug)]
+pub struct Discovered {
+    pub org: Org,
+    /// Empty when every request succeeded.
+    pub gaps: Vec<SyncGap>,
+    pub pace: PaceStats,
 }
 
 enum Found {
     Ous(Vec<OrgUnit>),
     Accounts(Vec<Account>),
     Tags(usize, BTreeMap<String, String>),
+    /// A request failed for good.
+    Gap(SyncGap),
+}
+
+/// What every task needs, shared.
+struct Shared {
+    client: Client,
+    pacer: Pacer,
+    ctx: ErrorContext,
+    counter: CallCounter,
 }
 
 impl Discovery {
     /// Reads the whole organization. Every page of every listing is followed.
     ///
     /// # Errors
-    /// The first [`AwsError`] any request ends with (after the SDK's retries).
+    /// When the organization cannot be read at all (no credentials, access denied, not in an
+    /// organization, root unreadable). Other failures become gaps in the result.
     pub async fn run(
         &self,
         sdk: &SdkConfig,
         counter: &CallCounter,
         progress: &(dyn Fn(SyncProgress) + Send + Sync),
-    ) -> Result<Org, AwsError> {
+    ) -> Result<Discovered, AwsError> {
         // Organizations throttles hard (TooManyRequestsException, HTTP 400) and a sync makes one
-        // request per account: the SDK's default retry quota would run dry part-way through a
-        // large organization, so this client's retries are bounded by attempts alone.
-        let partition = RetryPartition::custom("awsnav-organizations")
-            .token_bucket(TokenBucket::unlimited())
-            .build();
-        // Standard retries (exponential backoff with jitter): the SDK's adaptive mode slows the
-        // whole client to half a request per second after a few throttles, which turns a
-        // large sync into an hour. Bounded concurrency keeps the pressure down instead.
+        // request per account, so awsnav paces and retries this client itself: the SDK's
+        // retry quota runs dry part-way through a large organization, and its adaptive mode
+        // slows the whole client to half a request per second after a few throttles.
+        let policy = RetryPolicy::from_sdk(sdk);
         let config = aws_sdk_organizations::config::Builder::from(sdk)
             .interceptor(counter.clone())
-            .retry_partition(partition)
+            .retry_config(RetryConfig::disabled())
             .build();
-        let client = Client::from_conf(config);
-        let ctx = Arc::new(self.ctx.clone());
+        let shared = Arc::new(Shared {
+            client: Client::from_conf(config),
+            pacer: Pacer::new(self.concurrency, policy),
+            ctx: self.ctx.clone(),
+            counter: counter.clone(),
+        });
 
-        let roots = client
-            .list_roots()
-            .send()
-            .await
-            .map_err(|e| ctx.classify("organizations:ListRoots", &e))?;
+        let roots = shared
+            .call("organizations:ListRoots", || {
+                shared.client.list_roots().send()
+            })
+            .await?;
         let Some(root_id) = roots
             .roots()
             .first()
@@ -91,18 +123,18 @@ impl Discovery {
                 detail: "the organization has no root".into(),
             });
         };
-        let (org_id, management_account_id) = describe(&client, &ctx).await?;
+        let (org_id, management_account_id) = describe(&shared).await?;
 
-        let limit = Arc::new(Semaphore::new(self.concurrency.max(1)));
         let mut org = Org {
             root_id: root_id.clone(),
             org_id,
             management_account_id,
             ..Org::default()
         };
+        let mut gaps = Vec::new();
         let mut state = SyncProgress::default();
         let mut tasks: JoinSet<Result<Found, AwsError>> = JoinSet::new();
-        spawn_parent(&mut tasks, &client, &limit, &ctx, &root_id);
+        spawn_parent(&mut tasks, &shared, &root_id);
         state.parents_total = 1;
 
         while let Some(joined) = tasks.join_next().await {
@@ -114,7 +146,7 @@ impl Discovery {
             match found {
                 Found::Ous(ous) => {
                     for ou in ous {
-                        spawn_parent(&mut tasks, &client, &limit, &ctx, &ou.id);
+                        spawn_parent(&mut tasks, &shared, &ou.id);
                         state.parents_total += 1;
                         state.ous_found += 1;
                         org.org_units.push(ou);
@@ -124,7 +156,7 @@ impl Discovery {
                     state.parents_listed += 1;
                     for account in accounts {
                         let index = org.accounts.len();
-                        spawn_tags(&mut tasks, &client, &limit, &ctx, index, &account.id);
+                        spawn_tags(&mut tasks, &shared, index, &account.id);
                         state.accounts_found += 1;
                         org.accounts.push(account);
                     }
@@ -135,28 +167,98 @@ impl Discovery {
                         a.tags = tags;
                     }
                 }
+                Found::Gap(gap) => {
+                    tracing::warn!(%gap, "gave up on a request");
+                    // A parent counts once, finished by its account listing: a failed OU
+                    // listing is one more item, finished by failing.
+                    if gap.action == LIST_OUS {
+                        state.parents_total += 1;
+                    }
+                    state.gaps += 1;
+                    gaps.push(gap);
+                }
             }
+            let pace = shared.pacer.stats();
             state.api_calls = counter.calls();
+            state.throttled = pace.throttled;
+            state.pace = pace.limit;
             progress(state);
         }
+        let pace = shared.pacer.stats();
         tracing::info!(
             ous = org.org_units.len(),
             accounts = org.accounts.len(),
+            gaps = gaps.len(),
             api_calls = counter.calls(),
             attempts = counter.attempts(),
+            throttled = pace.throttled,
+            lowest_pace = pace.lowest_limit,
             "organization discovered"
         );
-        Ok(org)
+        Ok(Discovered { org, gaps, pace })
+    }
+}
+
+impl Shared {
+    async fn call<T, E, F, Fut>(&self, action: &'static str, send: F) -> Result<T, AwsError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<
+                Output = Result<
+                    T,
+                    aws_smithy_runtime_api::client::result::SdkError<
+                        E,
+                        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+                    >,
+                >,
+            >,
+        E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        self.pacer
+            .call(&self.ctx, &self.counter, action, send)
+            .await
+    }
+}
+
+/// Whether a failure of one request should end the sync rather than leave a gap: these say
+/// nothing else will work either.
+fn is_fatal(err: &AwsError) -> bool {
+    matches!(
+        err,
+        AwsError::NoCredentials { .. }
+            | AwsError::BadCredentials { .. }
+            | AwsError::AccessDenied { .. }
+            | AwsError::OrgNotInUse { .. }
+            | AwsError::ProfileNotFound { .. }
+            | AwsError::ProfileFile(_)
+    )
+}
+
+/// A task's result: found, a gap, or (fatal) an error.
+fn settle(
+    result: Result<Found, AwsError>,
+    action: &'static str,
+    target: &str,
+) -> Result<Found, AwsError> {
+    match result {
+        Err(e) if !is_fatal(&e) => Ok(Found::Gap(SyncGap {
+            action: action.to_owned(),
+            target: target.to_owned(),
+            error: e.to_string(),
+        })),
+        other => other,
     }
 }
 
 /// The organization id and management account; `None`s when `DescribeOrganization` is denied
 /// (a delegated administrator may list without describing).
-async fn describe(
-    client: &Client,
-    ctx: &ErrorContext,
-) -> Result<(Option<String>, Option<AccountId>), AwsError> {
-    match client.describe_organization().send().await {
+async fn describe(shared: &Shared) -> Result<(Option<String>, Option<AccountId>), AwsError> {
+    match shared
+        .call("organizations:DescribeOrganization", || {
+            shared.client.describe_organization().send()
+        })
+        .await
+    {
         Ok(out) => {
             let org = out.organization();
             Ok((
@@ -165,73 +267,56 @@ async fn describe(
                     .and_then(|id| AccountId::parse(id).ok()),
             ))
         }
-        Err(e) => match ctx.classify("organizations:DescribeOrganization", &e) {
-            AwsError::AccessDenied { .. } => Ok((None, None)),
-            other => Err(other),
-        },
+        Err(AwsError::AccessDenied { .. }) => Ok((None, None)),
+        Err(other) => Err(other),
     }
 }
 
+const LIST_OUS: &str = "organizations:ListOrganizationalUnitsForParent";
+const LIST_ACCOUNTS: &str = "organizations:ListAccountsForParent";
+const LIST_TAGS: &str = "organizations:ListTagsForResource";
+
 /// Lists a parent's child OUs and its accounts, each as its own task.
-fn spawn_parent(
-    tasks: &mut JoinSet<Result<Found, AwsError>>,
-    client: &Client,
-    limit: &Arc<Semaphore>,
-    ctx: &Arc<ErrorContext>,
-    parent: &str,
-) {
-    let (c, l, x, p) = (
-        client.clone(),
-        limit.clone(),
-        ctx.clone(),
-        parent.to_owned(),
-    );
+fn spawn_parent(tasks: &mut JoinSet<Result<Found, AwsError>>, shared: &Arc<Shared>, parent: &str) {
+    let (s, p) = (shared.clone(), parent.to_owned());
     tasks.spawn(async move {
-        let _permit = l.acquire_owned().await;
-        let ous = list_ous(&c, &x, &p).await?;
-        Ok(Found::Ous(ous))
+        let result = list_ous(&s, &p).await.map(Found::Ous);
+        settle(result, LIST_OUS, &p)
     });
-    let (c, l, x, p) = (
-        client.clone(),
-        limit.clone(),
-        ctx.clone(),
-        parent.to_owned(),
-    );
+    let (s, p) = (shared.clone(), parent.to_owned());
     tasks.spawn(async move {
-        let _permit = l.acquire_owned().await;
-        list_accounts(&c, &x, &p).await.map(Found::Accounts)
+        let result = list_accounts(&s, &p).await.map(Found::Accounts);
+        settle(result, LIST_ACCOUNTS, &p)
     });
 }
 
 fn spawn_tags(
     tasks: &mut JoinSet<Result<Found, AwsError>>,
-    client: &Client,
-    limit: &Arc<Semaphore>,
-    ctx: &Arc<ErrorContext>,
+    shared: &Arc<Shared>,
     index: usize,
     id: &AccountId,
 ) {
-    let (c, l, x, id) = (client.clone(), limit.clone(), ctx.clone(), id.to_string());
+    let (s, id) = (shared.clone(), id.to_string());
     tasks.spawn(async move {
-        let _permit = l.acquire_owned().await;
-        list_tags(&c, &x, &id).await.map(|t| Found::Tags(index, t))
+        let result = list_tags(&s, &id).await.map(|t| Found::Tags(index, t));
+        settle(result, LIST_TAGS, &id)
     });
 }
 
-async fn list_ous(
-    client: &Client,
-    ctx: &ErrorContext,
-    parent: &str,
-) -> Result<Vec<OrgUnit>, AwsError> {
+async fn list_ous(shared: &Shared, parent: &str) -> Result<Vec<OrgUnit>, AwsError> {
     let mut out = Vec::new();
-    let mut pages = client
-        .list_organizational_units_for_parent()
-        .parent_id(parent)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page =
-            page.map_err(|e| ctx.classify("organizations:ListOrganizationalUnitsForParent", &e))?;
+    let mut token: Option<String> = None;
+    loop {
+        let page = shared
+            .call(LIST_OUS, || {
+                shared
+                    .client
+                    .list_organizational_units_for_parent()
+                    .parent_id(parent)
+                    .set_next_token(token.clone())
+                    .send()
+            })
+            .await?;
         out.extend(page.organizational_units().iter().filter_map(|ou| {
             Some(OrgUnit {
                 id: ou.id()?.to_owned(),
@@ -239,23 +324,27 @@ async fn list_ous(
                 parent_id: parent.to_owned(),
             })
         }));
+        token = next(page.next_token(), token.as_deref());
+        if token.is_none() {
+            return Ok(out);
+        }
     }
-    Ok(out)
 }
 
-async fn list_accounts(
-    client: &Client,
-    ctx: &ErrorContext,
-    parent: &str,
-) -> Result<Vec<Account>, AwsError> {
+async fn list_accounts(shared: &Shared, parent: &str) -> Result<Vec<Account>, AwsError> {
     let mut out = Vec::new();
-    let mut pages = client
-        .list_accounts_for_parent()
-        .parent_id(parent)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| ctx.classify("organizations:ListAccountsForParent", &e))?;
+    let mut token: Option<String> = None;
+    loop {
+        let page = shared
+            .call(LIST_ACCOUNTS, || {
+                shared
+                    .client
+                    .list_accounts_for_parent()
+                    .parent_id(parent)
+                    .set_next_token(token.clone())
+                    .send()
+            })
+            .await?;
         for a in page.accounts() {
             let Some(id) = a.id().and_then(|id| AccountId::parse(id).ok()) else {
                 tracing::warn!(id = ?a.id(), "skipping an account with an invalid id");
@@ -282,26 +371,41 @@ async fn list_accounts(
                 tags: BTreeMap::new(),
             });
         }
+        token = next(page.next_token(), token.as_deref());
+        if token.is_none() {
+            return Ok(out);
+        }
     }
-    Ok(out)
 }
 
-async fn list_tags(
-    client: &Client,
-    ctx: &ErrorContext,
-    id: &str,
-) -> Result<BTreeMap<String, String>, AwsError> {
+async fn list_tags(shared: &Shared, id: &str) -> Result<BTreeMap<String, String>, AwsError> {
     let mut tags = BTreeMap::new();
-    let mut pages = client
-        .list_tags_for_resource()
-        .resource_id(id)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| ctx.classify("organizations:ListTagsForResource", &e))?;
+    let mut token: Option<String> = None;
+    loop {
+        let page = shared
+            .call(LIST_TAGS, || {
+                shared
+                    .client
+                    .list_tags_for_resource()
+                    .resource_id(id)
+                    .set_next_token(token.clone())
+                    .send()
+            })
+            .await?;
         for t in page.tags() {
             tags.insert(t.key().to_owned(), t.value().to_owned());
         }
+        token = next(page.next_token(), token.as_deref());
+        if token.is_none() {
+            return Ok(tags);
+        }
     }
-    Ok(tags)
+}
+
+/// The token of the next page: `None` at the end, and also when a service hands back the
+/// token it was just given (a loop the SDK's paginators guard against too).
+fn next(token: Option<&str>, previous: Option<&str>) -> Option<String> {
+    token
+        .filter(|t| !t.is_empty() && Some(*t) != previous)
+        .map(str::to_owned)
 }

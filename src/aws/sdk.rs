@@ -123,13 +123,23 @@ pub struct CallCounter {
 struct Counts {
     calls: AtomicU64,
     attempts: AtomicU64,
+    /// Operations that were awsnav's own retries of an earlier one (see `pace`).
+    retries: AtomicU64,
 }
 
 impl CallCounter {
     /// API calls made (one per operation, however many retries it took).
     #[must_use]
     pub fn calls(&self) -> u64 {
-        self.inner.calls.load(Ordering::Relaxed)
+        self.inner
+            .calls
+            .load(Ordering::Relaxed)
+            .saturating_sub(self.inner.retries.load(Ordering::Relaxed))
+    }
+
+    /// Records that the next operation repeats an earlier one: an attempt, not a new call.
+    pub fn note_retry(&self) {
+        self.inner.retries.fetch_add(1, Ordering::Relaxed);
     }
 
     /// HTTP attempts made, retries included.

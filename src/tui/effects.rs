@@ -241,20 +241,32 @@ impl Runner {
                         let _ = progress_tx.send(Msg::SyncProgress(p));
                     };
                     let result = sync::run(&ctx.sync, || clock(), &progress).await;
-                    let msg = match result {
+                    match result {
                         Ok((inv, _stats)) => {
-                            if let Err(e) = ctx.inventory_cache.store(&inv) {
-                                tracing::warn!(error = %e, "cache write failed");
-                                let _ = tx.send(Msg::Banner(Banner::warning(e.to_string())));
+                            let stored = sync::store(&ctx.inventory_cache, &inv);
+                            let summary = inv.partial_summary();
+                            let _ = tx.send(Msg::SyncFinished(Ok(Box::new(inv))));
+                            // After the data: a finished sync clears older warnings.
+                            let note = match (stored, summary) {
+                                (Err(e), _) => {
+                                    tracing::warn!(error = %e, "cache write failed");
+                                    Some(e.to_string())
+                                }
+                                (Ok(sync::Stored::KeptPrevious(at)), Some(s)) => Some(format!(
+                                    "{s}. The complete inventory cached {} is kept; press r to try again",
+                                    crate::inventory::age_text(at, clock())
+                                )),
+                                (Ok(_), s) => s.map(|s| format!("{s}. Press r to try again")),
+                            };
+                            if let Some(note) = note {
+                                let _ = tx.send(Msg::Banner(Banner::warning(note)));
                             }
-                            Msg::SyncFinished(Ok(Box::new(inv)))
                         }
                         Err(e) => {
                             tracing::warn!(error = %e, "sync failed");
-                            Msg::SyncFinished(Err(e.to_string()))
+                            let _ = tx.send(Msg::SyncFinished(Err(e.to_string())));
                         }
-                    };
-                    let _ = tx.send(msg);
+                    }
                 });
             }
         }

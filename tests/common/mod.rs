@@ -221,6 +221,17 @@ impl OuSpec {
 /// `<ou-path-slug>-<n>` and tagged with `env`, `team` and `seq`; `root_accounts` more live
 /// directly under the root. The management account (moto's caller) is part of the result.
 pub async fn seed_org(sdk: &SdkConfig, tree: &[OuSpec], root_accounts: usize) -> SeededOrg {
+    seed_org_tagging(sdk, tree, root_accounts, 1).await
+}
+
+/// [`seed_org`], tagging only every `tag_every`-th account (large trees seed faster).
+pub async fn seed_org_tagging(
+    sdk: &SdkConfig,
+    tree: &[OuSpec],
+    root_accounts: usize,
+    tag_every: usize,
+) -> SeededOrg {
+    TAG_EVERY.store(tag_every.max(1), std::sync::atomic::Ordering::Relaxed);
     let client = aws_sdk_organizations::Client::new(sdk);
     client
         .create_organization()
@@ -296,61 +307,139 @@ async fn create_accounts(
     count: usize,
     seq: &mut usize,
 ) {
-    use aws_sdk_organizations::types::Tag;
     let slug = if ou_path.is_empty() {
         "root".to_owned()
     } else {
         ou_path.join("-").to_lowercase()
     };
+    // Created a few at a time: moto's server is threaded, and large trees take long otherwise.
+    let mut tasks = tokio::task::JoinSet::new();
     for n in 0..count {
         *seq += 1;
-        let name = format!("{slug}-{n:02}");
-        let email = format!("aws+{}@example.test", *seq);
-        let created = client
-            .create_account()
-            .email(&email)
-            .account_name(&name)
+        let (client, slug, seq, root, parent, ou_path) = (
+            client.clone(),
+            slug.clone(),
+            *seq,
+            seeded.root_id.clone(),
+            parent.to_owned(),
+            ou_path.to_vec(),
+        );
+        tasks.spawn(async move {
+            let name = format!("{slug}-{n:02}");
+            create_account(&client, name, seq, &root, &parent, ou_path).await
+        });
+        if tasks.len() >= 8 {
+            let (id, account) = tasks.join_next().await.unwrap().unwrap();
+            seeded.accounts.insert(id, account);
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        let (id, account) = done.unwrap();
+        seeded.accounts.insert(id, account);
+    }
+}
+
+/// Which accounts `create_account` tags (set per seeding; seeding is exclusive per moto).
+static TAG_EVERY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+
+async fn create_account(
+    client: &aws_sdk_organizations::Client,
+    name: String,
+    seq: usize,
+    root: &str,
+    parent: &str,
+    ou_path: Vec<String>,
+) -> (String, SeededAccount) {
+    use aws_sdk_organizations::types::Tag;
+    let email = format!("aws+{seq}@example.test");
+    let created = client
+        .create_account()
+        .email(&email)
+        .account_name(&name)
+        .send()
+        .await
+        .expect("CreateAccount");
+    let id = created
+        .create_account_status()
+        .unwrap()
+        .account_id()
+        .unwrap()
+        .to_owned();
+    if !ou_path.is_empty() {
+        client
+            .move_account()
+            .account_id(&id)
+            .source_parent_id(root)
+            .destination_parent_id(parent)
             .send()
             .await
-            .expect("CreateAccount");
-        let id = created
-            .create_account_status()
-            .unwrap()
-            .account_id()
-            .unwrap()
-            .to_owned();
-        if !ou_path.is_empty() {
-            client
-                .move_account()
-                .account_id(&id)
-                .source_parent_id(&seeded.root_id)
-                .destination_parent_id(parent)
-                .send()
-                .await
-                .expect("MoveAccount");
-        }
-        let env = ["dev", "staging", "prod"][*seq % 3];
-        let tags: BTreeMap<String, String> = [
-            ("env".to_owned(), env.to_owned()),
-            ("team".to_owned(), format!("team-{}", *seq % 7)),
-            ("seq".to_owned(), seq.to_string()),
-        ]
-        .into();
-        let mut req = client.tag_resource().resource_id(&id);
-        for (k, v) in &tags {
-            req = req.tags(Tag::builder().key(k).value(v).build().unwrap());
-        }
-        req.send().await.expect("TagResource");
-        seeded.accounts.insert(
-            id,
-            SeededAccount {
-                name,
-                email,
-                ou_path: ou_path.to_vec(),
-                tags,
-            },
-        );
+            .expect("MoveAccount");
     }
+    if !seq.is_multiple_of(TAG_EVERY.load(std::sync::atomic::Ordering::Relaxed)) {
+        let account = SeededAccount {
+            name,
+            email,
+            ou_path,
+            tags: BTreeMap::new(),
+        };
+        return (id, account);
+    }
+    let env = ["dev", "staging", "prod"][seq % 3];
+    let tags: BTreeMap<String, String> = [
+        ("env".to_owned(), env.to_owned()),
+        ("team".to_owned(), format!("team-{}", seq % 7)),
+        ("seq".to_owned(), seq.to_string()),
+    ]
+    .into();
+    let mut req = client.tag_resource().resource_id(&id);
+    for (k, v) in &tags {
+        req = req.tags(Tag::builder().key(k).value(v).build().unwrap());
+    }
+    req.send().await.expect("TagResource");
+    (
+        id,
+        SeededAccount {
+            name,
+            email,
+            ou_path,
+            tags,
+        },
+    )
+}
+
+/// A generated tree: `levels[k]` OUs at depth k+1 (each level's OUs spread evenly over the
+/// level above), `accounts` member accounts spread evenly over all OUs, with 25 more in the
+/// first OU so its listing spans pages.
+pub fn generated_tree(levels: &[usize], accounts: usize) -> Vec<OuSpec> {
+    let total: usize = levels.iter().sum();
+    let per_ou = accounts.saturating_sub(25) / total.max(1);
+    let mut extra = accounts.saturating_sub(25) % total.max(1);
+    let mut made = 0;
+    // Built bottom-up: each level's OUs are handed out round-robin to the level above.
+    let mut below: Vec<OuSpec> = Vec::new();
+    for (depth, &count) in levels.iter().enumerate().rev() {
+        let mut level: Vec<OuSpec> = (0..count)
+            .map(|i| {
+                made += 1;
+                let mut n = per_ou;
+                if extra > 0 {
+                    n += 1;
+                    extra -= 1;
+                }
+                OuSpec::new(&format!("L{}-{i:03}", depth + 1), n, vec![])
+            })
+            .collect();
+        for (i, child) in below.into_iter().enumerate() {
+            let slot = i % level.len().max(1);
+            level[slot].children.push(child);
+        }
+        below = level;
+    }
+    if let Some(first) = below.first_mut() {
+        first.accounts += 25;
+    }
+    debug_assert_eq!(made, total);
+    below
 }
 
 /// A nested org of 4 levels and 320 member accounts (+ the management account), with one OU

@@ -77,10 +77,12 @@ fn draw_tree(frame: &mut Frame<'_>, state: &State, data: &Data, area: Rect) {
         })
         .collect();
     let org = &data.inventory.org;
+    let count =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let title = format!(
-        "Organization · {} accounts · {} OUs",
-        org.accounts.len(),
-        org.org_units.len()
+        "Organization · {} · {}",
+        count(org.accounts.len(), "account", "accounts"),
+        count(org.org_units.len(), "OU", "OUs")
     );
     frame.render_widget(Paragraph::new(lines).block(pane(&title)), area);
 }

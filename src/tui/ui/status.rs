@@ -48,13 +48,25 @@ pub fn draw_status(frame: &mut Frame<'_>, state: &State, area: Rect) {
             if known == 0 {
                 " ⟳ refreshing… ".to_owned()
             } else {
-                format!(
+                let mut text = format!(
                     " ⟳ refreshing… {done}/{known} · {} accounts · {} calls ",
                     p.accounts_found, p.api_calls
-                )
+                );
+                if p.throttled > 0 {
+                    let _ = write!(text, "· throttled {}× · pace {} ", p.throttled, p.pace);
+                }
+                text
             }
         } else if let Some(d) = &state.data {
-            format!(" synced {} ", age_text(d.inventory.synced_at, state.now))
+            let partial = if d.inventory.is_partial() {
+                "PARTIAL · "
+            } else {
+                ""
+            };
+            format!(
+                " {partial}synced {} ",
+                age_text(d.inventory.synced_at, state.now)
+            )
         } else {
             " no data ".to_owned()
         };
