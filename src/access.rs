@@ -185,6 +185,7 @@ pub struct Access {
     /// `[auth] profile`, else `[org] profile`; `None`: the standard chain.
     pub base_profile: Option<String>,
     pub region: Option<String>,
+    pub network: crate::config::NetworkConfig,
     pub ctx: ErrorContext,
     pub cache: CredentialCache,
 }
@@ -261,6 +262,7 @@ impl Access {
             &AwsSettings {
                 profile: base_profile.clone(),
                 region: self.region.clone(),
+                network: self.network,
             },
             &ctx,
         )
@@ -433,8 +435,10 @@ impl Access {
         {
             serial = match sts::find_mfa_device(sdk, user, counter, ctx).await {
                 Ok(found) => found,
-                Err(e) if self.auth.mfa == MfaMode::Auto => {
-                    tracing::warn!(error = %e, "MFA device discovery failed; continuing without MFA");
+                // Not allowed to list one's own devices: go on without MFA, as `auto` says.
+                // Anything else (network, AWS trouble) would only fail again later.
+                Err(e @ AwsError::AccessDenied { .. }) if self.auth.mfa == MfaMode::Auto => {
+                    tracing::warn!(error = %e, "MFA device discovery denied; continuing without MFA");
                     None
                 }
                 Err(e) => return Err(e),

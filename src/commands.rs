@@ -96,10 +96,17 @@ pub async fn sync_and_store(ctx: &Context) -> anyhow::Result<Inventory> {
     } else {
         String::new()
     };
+    let count =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     eprintln!(
-        "synced {} accounts in {} OUs with {} API calls in {:.1} s{throttled}",
-        inv.org.accounts.len(),
-        inv.org.org_units.len(),
+        "{} {} in {} with {} API calls in {:.1} s{throttled}",
+        if inv.is_partial() {
+            "read only"
+        } else {
+            "synced"
+        },
+        count(inv.org.accounts.len(), "account", "accounts"),
+        count(inv.org.org_units.len(), "OU", "OUs"),
         stats.api_calls,
         stats.elapsed.as_secs_f64()
     );

@@ -71,6 +71,26 @@ pub struct Config {
     /// Short names for accounts on the command line: alias → account name or id.
     pub aliases: BTreeMap<String, String>,
     pub ui: UiConfig,
+    pub network: NetworkConfig,
+}
+
+/// How long to wait for AWS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkConfig {
+    /// Seconds to wait for a connection.
+    pub connect_timeout_seconds: u64,
+    /// Seconds one attempt of a request may take, answer included.
+    pub timeout_seconds: u64,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout_seconds: 5,
+            timeout_seconds: 30,
+        }
+    }
 }
 
 /// How awsnav gets into accounts.
@@ -404,6 +424,22 @@ impl Config {
                 format!("[org] region `{region}` is not an AWS region name"),
                 "use a region code such as \"us-east-1\", or remove the line to use the profile's region",
             ));
+        }
+        for (key, value) in [
+            (
+                "connect_timeout_seconds",
+                self.network.connect_timeout_seconds,
+            ),
+            ("timeout_seconds", self.network.timeout_seconds),
+        ] {
+            if !(1..=600).contains(&value) {
+                return Err(at.key_in(
+                    "network",
+                    key,
+                    format!("[network] {key} = {value} is out of range"),
+                    "use seconds from 1 to 600",
+                ));
+            }
         }
         if !(1..=64).contains(&self.org.concurrency) {
             return Err(at.key(

@@ -67,6 +67,7 @@ impl Context {
                     .region
                     .clone()
                     .or_else(|| config.org.region.clone()),
+                network: config.network,
             },
             concurrency: config.org.concurrency,
             ctx: ctx.clone(),
@@ -83,6 +84,7 @@ impl Context {
             auth: config.auth.clone(),
             base_profile: config.auth.profile.clone().or(org_profile.clone()),
             region: sync.settings.region.clone(),
+            network: config.network,
             ctx,
             cache: CredentialCache::new(&paths.cache_dir),
         };
@@ -95,6 +97,7 @@ impl Context {
                 config_file: paths.config_file.display().to_string(),
             },
             profile: cost_profile,
+            network: config.network,
         };
         Self {
             cost,

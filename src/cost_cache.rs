@@ -101,6 +101,7 @@ pub struct CostReader {
     pub profile: Option<String>,
     pub ctx: ErrorContext,
     pub cache: CostCache,
+    pub network: crate::config::NetworkConfig,
 }
 
 impl CostReader {
@@ -140,6 +141,7 @@ impl CostReader {
         let settings = AwsSettings {
             profile: self.profile.clone(),
             region: Some(COST_REGION.to_owned()),
+            network: self.network,
         };
         let sdk = aws::sdk::load(&settings, &self.ctx).await?;
         let today = now.date();
@@ -260,6 +262,7 @@ mod tests {
             profile: None,
             ctx: ErrorContext::default(),
             cache: CostCache::new(dir.path(), None),
+            network: crate::config::NetworkConfig::default(),
         };
         assert_eq!(
             reader.read(true, datetime!(2026-11-21 10:00 UTC)).await,

@@ -47,4 +47,6 @@ fn full_example_reads_every_key() {
     assert_eq!(config.org.region.as_deref(), Some("eu-central-1"));
     assert_eq!(config.org.concurrency, 16);
     assert_eq!(config.ui.key_tags, ["env", "team", "cost-center"]);
+    assert_eq!(config.network.connect_timeout_seconds, 2);
+    assert_eq!(config.network.timeout_seconds, 12);
 }

@@ -255,26 +255,6 @@ async fn quick_retries(url: &str, attempts: u32) -> aws_config::SdkConfig {
         .build()
 }
 
-/// Throttles about `percent` % of requests the way Organizations does (HTTP 400,
-/// `TooManyRequestsException`) and forwards the rest to moto.
-fn throttling_proxy(
-    upstream: &str,
-    percent: u64,
-) -> impl Fn(&Request, usize) -> Response + Send + Sync + 'static {
-    let forward = common::fault::proxy(upstream);
-    move |req, n| {
-        let mut rng = fastrand::Rng::with_seed(n as u64);
-        if rng.u64(0..100) < percent {
-            return Response::aws_error(
-                400,
-                "TooManyRequestsException",
-                "AWS Organizations can't complete your request because another request is already in progress. Try again later.",
-            );
-        }
-        forward(req, n)
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_2000_account_sync_under_heavy_throttling_completes_with_every_account() {
     let (_lock, moto) = common::exclusive_moto().await;
@@ -286,7 +266,7 @@ async fn a_2000_account_sync_under_heavy_throttling_completes_with_every_account
     assert_eq!(seeded.ous, 200);
     assert!(seeded.accounts.len() > 2_000, "{}", seeded.accounts.len());
 
-    let server = FaultServer::start(throttling_proxy(&moto.url, 20));
+    let server = FaultServer::start(common::fault::throttling_proxy(&moto.url, 20));
     let sdk = quick_retries(&server.url, 12).await;
     let counter = CallCounter::default();
     let found = discovery()

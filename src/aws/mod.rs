@@ -11,6 +11,7 @@ use std::error::Error as StdError;
 use std::fmt::Write as _;
 
 use aws_credential_types::provider::error::CredentialsError;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
@@ -74,6 +75,11 @@ pub enum AwsError {
         action: &'static str,
         detail: String,
     },
+    #[error(
+        "AWS answered {action} with HTTP {status} and no AWS error{}",
+        if *.status >= 500 { ", even after retries: the service or a proxy on the way is in trouble. Try again in a minute" } else { ": a proxy on the way may be refusing it. Check the network, proxy or endpoint settings" }
+    )]
+    HttpStatus { action: &'static str, status: u16 },
     #[error("AWS answered {action} with something awsnav cannot read: {detail}")]
     BadResponse {
         action: &'static str,
@@ -118,10 +124,9 @@ pub(crate) const THROTTLING: &[&str] = &[
 
 impl ErrorContext {
     /// Turns an SDK error into an [`AwsError`] the user can act on.
-    pub fn classify<E, R>(&self, action: &'static str, err: &SdkError<E, R>) -> AwsError
+    pub fn classify<E>(&self, action: &'static str, err: &SdkError<E, HttpResponse>) -> AwsError
     where
         E: ProvideErrorMetadata + StdError + 'static,
-        R: std::fmt::Debug + 'static,
     {
         if let Some(cred) = find_source::<CredentialsError>(err) {
             return AwsError::NoCredentials {
@@ -133,6 +138,19 @@ impl ErrorContext {
         match err {
             SdkError::ServiceError(se) => {
                 let e = se.err();
+                let status = se.raw().status().as_u16();
+                // No AWS error code: a proxy or load balancer answered, not the service, or
+                // the answer could not be parsed at all.
+                if e.code().is_none() {
+                    return if status >= 400 {
+                        AwsError::HttpStatus { action, status }
+                    } else {
+                        AwsError::BadResponse {
+                            action,
+                            detail: format!("HTTP {status} with a body that is not a valid answer"),
+                        }
+                    };
+                }
                 let code = e.code().unwrap_or("Unknown").to_owned();
                 let message = e.message().unwrap_or("no message").to_owned();
                 if message.contains("MultiFactorAuthentication failed") {
@@ -175,6 +193,12 @@ impl ErrorContext {
                 action,
                 detail: chain(err),
             },
+            SdkError::ResponseError(re) if re.raw().status().as_u16() >= 400 => {
+                AwsError::HttpStatus {
+                    action,
+                    status: re.raw().status().as_u16(),
+                }
+            }
             SdkError::ResponseError(_) => AwsError::BadResponse {
                 action,
                 detail: chain(err),

@@ -74,7 +74,7 @@ pub struct PaceStats {
 #[derive(Debug)]
 struct State {
     limit: f64,
-    /// Permits in existence (available plus held): shrinks lazily as held ones come back.
+    /// Permits in existence (available plus held).
     issued: usize,
     /// Bumped on every cut; a throttle of a request sent before the cut does not cut again.
     generation: u64,
@@ -205,13 +205,14 @@ impl Pacer {
                 p.forget();
                 s.issued -= 1;
             }
-            other => {
-                drop(other);
-                if s.issued < target {
-                    self.slots.add_permits(target - s.issued);
-                    s.issued = target;
-                }
-            }
+            other => drop(other),
+        }
+        if s.issued > target {
+            // Idle permits go at once; held ones as they come back (above).
+            s.issued -= self.slots.forget_permits(s.issued - target);
+        } else if s.issued < target {
+            self.slots.add_permits(target - s.issued);
+            s.issued = target;
         }
     }
 }

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
@@ -17,15 +18,17 @@ use aws_smithy_types::config_bag::ConfigBag;
 use aws_types::os_shim_internal::{Env, Fs};
 
 use super::{AwsError, ErrorContext};
+use crate::config::NetworkConfig;
 
 /// Organizations and STS are global; this is where they answer when nothing says otherwise.
 const FALLBACK_REGION: &str = "us-east-1";
 
-/// Which profile and region to talk to AWS with.
+/// Which profile and region to talk to AWS with, and how long to wait for it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AwsSettings {
     pub profile: Option<String>,
     pub region: Option<String>,
+    pub network: NetworkConfig,
 }
 
 /// Loads the SDK config: the standard chain (or `settings.profile`), endpoints from the SDK's own
@@ -44,12 +47,21 @@ pub async fn load(settings: &AwsSettings, ctx: &ErrorContext) -> Result<SdkConfi
         .and_then(|v| v.trim().parse().ok())
         .filter(|&n: &u32| n >= 1)
         .unwrap_or(8);
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
-        RetryConfig::standard()
-            .with_max_attempts(attempts)
-            .with_initial_backoff(Duration::from_millis(200))
-            .with_max_backoff(Duration::from_secs(20)),
-    );
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(attempts)
+                .with_initial_backoff(Duration::from_millis(200))
+                .with_max_backoff(Duration::from_secs(20)),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(
+                    settings.network.connect_timeout_seconds,
+                ))
+                .operation_attempt_timeout(Duration::from_secs(settings.network.timeout_seconds))
+                .build(),
+        );
     if let Some(profile) = &settings.profile {
         // A named profile means that profile's credentials, even when credential variables
         // are set (as they are inside an awsnav shell).

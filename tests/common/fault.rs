@@ -46,6 +46,8 @@ pub struct Response {
     pub status: u16,
     pub content_type: String,
     pub body: String,
+    /// Announce a longer body than is sent, then close the connection mid-body.
+    pub truncated: bool,
 }
 
 impl Response {
@@ -54,6 +56,7 @@ impl Response {
             status: 200,
             content_type: "application/x-amz-json-1.1".into(),
             body: body.to_string(),
+            truncated: false,
         }
     }
 
@@ -63,6 +66,7 @@ impl Response {
             status,
             content_type: "application/x-amz-json-1.1".into(),
             body: serde_json::json!({ "__type": code, "Message": message }).to_string(),
+            truncated: false,
         }
     }
 
@@ -71,6 +75,15 @@ impl Response {
             status,
             content_type: content_type.to_owned(),
             body: body.to_owned(),
+            truncated: false,
+        }
+    }
+
+    /// A success whose body stops half-way: the connection closes before `Content-Length`.
+    pub fn truncated(content_type: &str, body: &str) -> Self {
+        Self {
+            truncated: true,
+            ..Self::raw(200, content_type, body)
         }
     }
 
@@ -135,6 +148,27 @@ pub fn proxy(upstream: &str) -> impl Fn(&Request, usize) -> Response + Send + Sy
     }
 }
 
+/// Throttles about `percent` % of requests the way Organizations does (HTTP 400,
+/// `TooManyRequestsException`) and forwards the rest to `upstream` (moto). Which requests are
+/// throttled depends only on their sequence number, so a run can be repeated.
+pub fn throttling_proxy(
+    upstream: &str,
+    percent: u64,
+) -> impl Fn(&Request, usize) -> Response + Send + Sync + 'static {
+    let forward = proxy(upstream);
+    move |req, n| {
+        let mut rng = fastrand::Rng::with_seed(n as u64);
+        if rng.u64(0..100) < percent {
+            return Response::aws_error(
+                400,
+                "TooManyRequestsException",
+                "AWS Organizations can't complete your request because another request is already in progress. Try again later.",
+            );
+        }
+        forward(req, n)
+    }
+}
+
 fn forward(addr: &str, req: &Request) -> std::io::Result<Response> {
     let mut upstream = TcpStream::connect(addr)?;
     let mut head = format!("{} {} HTTP/1.1\r\n", req.method, req.path);
@@ -167,6 +201,7 @@ fn forward(addr: &str, req: &Request) -> std::io::Result<Response> {
         status,
         content_type,
         body: body.to_owned(),
+        truncated: false,
     })
 }
 
@@ -253,15 +288,21 @@ fn serve(stream: &TcpStream, log: &Mutex<Vec<Request>>, handler: &Handler) {
         let response = handler(&request, n);
         let reason = if response.status < 400 { "OK" } else { "Error" };
         let mut out = stream.try_clone().unwrap();
+        let (length, sent) = if response.truncated {
+            let half = response.body.len() / 2;
+            (response.body.len(), &response.body.as_bytes()[..half])
+        } else {
+            (response.body.len(), response.body.as_bytes())
+        };
         let head = format!(
-            "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\nx-amzn-RequestId: test-{n}\r\n\r\n",
-            response.status,
-            response.content_type,
-            response.body.len()
+            "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {length}\r\nx-amzn-RequestId: test-{n}\r\n\r\n",
+            response.status, response.content_type,
         );
-        if out.write_all(head.as_bytes()).is_err()
-            || out.write_all(response.body.as_bytes()).is_err()
-        {
+        if out.write_all(head.as_bytes()).is_err() || out.write_all(sent).is_err() {
+            return;
+        }
+        if response.truncated {
+            let _ = out.shutdown(std::net::Shutdown::Both);
             return;
         }
     }
