@@ -63,7 +63,7 @@ def list_json(env):
 
 
 def tui(env, search=""):
-    """Time from spawn to the first complete frame (the hint bar's last entry is on screen),
+    """Time from spawn to the first complete frame (the hint bar's last entry, "quit", is on screen),
     and peak RSS over the whole session (after typing `search`, if any)."""
     pid, fd = pty.fork()
     if pid == 0:
@@ -79,7 +79,7 @@ def tui(env, search=""):
                 seen += os.read(fd, 65536)
             except OSError:
                 break
-            if first is None and b"q quit" in seen:
+            if first is None and b"quit" in seen:
                 first = time.perf_counter() - start
                 break
     if search:
@@ -96,12 +96,11 @@ def tui(env, search=""):
                 if not os.read(fd, 65536):
                     break
             except OSError:
-                break
-        done, status, usage = os.wait4(pid, os.WNOHANG)
-        if done:
-            break
-    else:
-        os.kill(pid, 9)
+                break  # the child closed the terminal
+    done, status, usage = os.wait4(pid, os.WNOHANG)
+    if done == 0:
+        if time.perf_counter() >= end:
+            os.kill(pid, 9)
         _, status, usage = os.wait4(pid, 0)
     os.close(fd)
     if first is None:

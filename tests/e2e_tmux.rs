@@ -196,6 +196,12 @@ async fn shell_from_the_tui_with_mfa_and_back() {
     common::seed_org(&sdk, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
     let alice = common::alice(&sdk).await;
     let awsnav = AwsnavCmd::new().against(&moto.url).with_user(&alice);
+    std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
+    std::fs::write(
+        awsnav.path("awsnav/config.toml"),
+        "[roles]\ndefault = [\"ReadOnly\", \"OrganizationAccountAccessRole\"]\n",
+    )
+    .unwrap();
     let tmux = Tmux::start(&awsnav.shell_command(&[]), 120, 36);
     tmux.wait_for(&["Sandbox  (3)", "synced just now"]);
 
@@ -205,6 +211,11 @@ async fn shell_from_the_tui_with_mfa_and_back() {
     tmux.literal("sandbox-01");
     tmux.wait_for(&["Search · 1 of"]);
     tmux.keys(&["Enter"]);
+    tmux.keys(&["Enter"]);
+    // Two roles offered: pick the second.
+    tmux.wait_for(&["Choose a role", "Role in sandbox-01", "ReadOnly"]);
+    tmux.keys(&["j"]);
+    tmux.wait_for(&["▸ OrganizationAccountAccessRole"]);
     tmux.keys(&["Enter"]);
     tmux.wait_for(&[
         "sandbox-01 is a PRODUCTION account",
@@ -231,8 +242,37 @@ async fn shell_from_the_tui_with_mfa_and_back() {
     let screen = tmux.wait_for(&["back from sandbox-01 (shell exited with 5)", "MFA 11 h"]);
     assert!(screen.contains("Search · 1 of"), "state kept:\n{screen}");
 
-    // A second shell needs no code (the role session is cached), only the confirmation.
+    // The terminal shrinks and grows: the screen is redrawn to fit each time.
+    for (w, h) in [(60u16, 14u16), (20, 5), (140, 40)] {
+        tmux.tmux(&[
+            "resize-window",
+            "-t",
+            "t",
+            "-x",
+            &w.to_string(),
+            "-y",
+            &h.to_string(),
+        ]);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let screen = tmux.screen();
+            let lines: Vec<&str> = screen.lines().collect();
+            let widest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+            let bottom_border = lines.iter().any(|l| l.starts_with('└'));
+            if lines.len() == usize::from(h) && widest <= usize::from(w) && bottom_border {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{w}x{h} not redrawn:\n{screen}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    tmux.wait_for(&["Search · 1 of", "back from sandbox-01"]);
+
+    // A second shell needs no code (the role session is cached): the last role is
+    // preselected, then the confirmation.
     tmux.keys(&["s"]);
+    tmux.wait_for(&["▸ OrganizationAccountAccessRole  last used"]);
+    tmux.keys(&["Enter"]);
     tmux.wait_for(&["Type sandbox-01 to continue"]);
     tmux.literal("sandbox-01");
     tmux.keys(&["Enter"]);
@@ -285,4 +325,50 @@ fn sigterm_and_a_vanished_terminal_end_the_tui() {
         }
         wait_ended(pid, signal);
     }
+}
+
+#[test]
+fn a_panic_inside_the_loop_restores_the_terminal() {
+    let mut awsnav = AwsnavCmd::new();
+    awsnav.set("AWSNAV_DEBUG_PANIC_KEY", "%");
+    // A shell runs awsnav, then reports and stays, so the restored terminal can be read.
+    let script = awsnav.path("run.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "{}\necho \"exit=$?\"\nexec sh\n",
+            awsnav.shell_command(&["--demo"])
+        ),
+    )
+    .unwrap();
+    let tmux = Tmux::start(&format!("sh {}", script.display()), 100, 30);
+    tmux.wait_for(&["Organization · 75 accounts"]);
+    let alternate = |tmux: &Tmux| {
+        String::from_utf8_lossy(
+            &tmux
+                .tmux(&["display", "-p", "-t", "t", "#{alternate_on}"])
+                .stdout,
+        )
+        .trim()
+        .to_owned()
+    };
+    assert_eq!(
+        alternate(&tmux),
+        "1",
+        "the TUI draws on the alternate screen"
+    );
+    tmux.literal("%");
+    let screen = tmux.wait_for(&["AWSNAV_DEBUG_PANIC_KEY % pressed", "exit=101"]);
+    assert!(!screen.contains("Organization · 75"), "TUI gone:\n{screen}");
+    assert_eq!(alternate(&tmux), "0", "back on the main screen");
+    let cursor = tmux.tmux(&["display", "-p", "-t", "t", "#{cursor_flag}"]);
+    assert_eq!(
+        String::from_utf8_lossy(&cursor.stdout).trim(),
+        "1",
+        "cursor shown"
+    );
+    // Cooked mode again: the line is echoed and run only on Enter.
+    tmux.literal("echo restored-$((40 + 2))");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["restored-42"]);
 }

@@ -93,7 +93,7 @@ async fn check_profile_exists(profile: &str, ctx: &ErrorContext) -> Result<(), A
         Some(Cow::Owned(profile.to_owned())),
     )
     .await
-    .map_err(|e| AwsError::ProfileFile(e.to_string()))?;
+    .map_err(|e| AwsError::ProfileFile(super::chain(&e)))?;
     if set.get_profile(profile).is_some() {
         return Ok(());
     }

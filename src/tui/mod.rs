@@ -217,6 +217,8 @@ pub async fn run(app: App) -> io::Result<()> {
     loop {
         guard.terminal().draw(|frame| ui::draw(frame, &state))?;
         let Some(first) = rx.recv().await else { break };
+        #[cfg(debug_assertions)]
+        debug_panic(&first);
         let mut effects = state.update(first);
         // Apply everything already queued before drawing again: typing fast never lags.
         while let Ok(msg) = rx.try_recv() {
@@ -246,6 +248,18 @@ pub async fn run(app: App) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Debug builds only: `AWSNAV_DEBUG_PANIC_KEY=X` panics inside the loop when X is pressed,
+/// so tests can show that a panic restores the terminal.
+#[cfg(debug_assertions)]
+fn debug_panic(msg: &Msg) {
+    if let Msg::Key(key) = msg
+        && let crossterm::event::KeyCode::Char(c) = key.code
+        && std::env::var("AWSNAV_DEBUG_PANIC_KEY").is_ok_and(|k| k.starts_with(c))
+    {
+        panic!("AWSNAV_DEBUG_PANIC_KEY {c} pressed");
+    }
 }
 
 /// Puts `text` on the clipboard of the terminal the user sits at, even over SSH, with the

@@ -407,6 +407,42 @@ async fn create_account(
     )
 }
 
+/// Adds an OU named `ou` under the root with `accounts` new accounts in it.
+pub async fn seed_more(sdk: &SdkConfig, ou: &str, accounts: usize) {
+    let client = aws_sdk_organizations::Client::new(sdk);
+    let root_id = client.list_roots().send().await.unwrap().roots()[0]
+        .id()
+        .unwrap()
+        .to_owned();
+    let created = client
+        .create_organizational_unit()
+        .parent_id(&root_id)
+        .name(ou)
+        .send()
+        .await
+        .expect("CreateOrganizationalUnit");
+    let ou_id = created
+        .organizational_unit()
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_owned();
+    let mut seeded = SeededOrg {
+        root_id,
+        ..SeededOrg::default()
+    };
+    let mut seq = 10_000;
+    create_accounts(
+        &client,
+        &mut seeded,
+        &ou_id,
+        &[ou.to_owned()],
+        accounts,
+        &mut seq,
+    )
+    .await;
+}
+
 /// A generated tree: `levels[k]` OUs at depth k+1 (each level's OUs spread evenly over the
 /// level above), `accounts` member accounts spread evenly over all OUs, with 25 more in the
 /// first OU so its listing spans pages.
