@@ -52,6 +52,17 @@ fn bench(c: &mut Criterion) {
         });
     });
 
+    // The same view of a small organization: a frame should cost about the same.
+    let mut small = state(75);
+    type_keys(&mut small, "jlljlljllG");
+    group.bench_function("frame_75_tree", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| ui::draw(f, black_box(&small)))
+                .unwrap_or_else(|e| panic!("{e}"));
+        });
+    });
+
     let mut search = state(10_000);
     type_keys(&mut search, "/payments");
     group.bench_function("frame_10k_search_results", |b| {

@@ -178,8 +178,17 @@ async fn browser_is_started_and_a_failing_one_prints_the_link() {
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
     awsnav.set("BROWSER", &format!("{}:never-reached", script.display()));
+    awsnav.set("AWSNAV_LOG", "trace");
     let out = awsnav.run(&["console", &account, "--mfa-code", "123456"]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // The whole flow at TRACE: the sign-in token reaches the browser and nothing else.
+    let log = std::fs::read_to_string(awsnav.path("awsnav/log/awsnav.log")).unwrap();
+    assert!(log.contains("TRACE") || log.contains("DEBUG"), "traced");
+    for (what, text) in [("log", &log), ("stdout", &stdout(&out)), ("stderr", &stderr(&out))] {
+        assert!(!text.contains(TOKEN), "sign-in token in {what}");
+        assert!(!text.contains("SigninToken"), "sign-in link in {what}");
+    }
+    awsnav.unset("AWSNAV_LOG");
     assert!(
         stdout(&out).is_empty(),
         "the URL is printed only when asked for"

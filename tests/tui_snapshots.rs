@@ -419,3 +419,24 @@ fn every_dialog_survives_any_size() {
         }
     }
 }
+
+#[test]
+fn throttling_during_a_sync_is_shown_with_the_pace() {
+    let mut state = demo_state(140, 12);
+    keys(&mut state, "r");
+    state.update(Msg::SyncProgress(awsnav::aws::org::SyncProgress {
+        parents_listed: 10,
+        parents_total: 13,
+        accounts_found: 40,
+        tags_fetched: 22,
+        api_calls: 37,
+        throttled: 12,
+        pace: 2,
+        ..Default::default()
+    }));
+    let text = screen(&state);
+    assert!(
+        text.contains("refreshing… 32/53 · 40 accounts · 37 calls · throttled 12× · pace 2"),
+        "{text}"
+    );
+}
