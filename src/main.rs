@@ -152,12 +152,7 @@ fn init_logging(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerG
     let appender = tracing_appender::rolling::never(&paths.log_dir, "awsnav.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let user = std::env::var("AWSNAV_LOG").unwrap_or_else(|_| "info".to_owned());
-    // The SDK's wire-level logging can include signed headers and session tokens: never
-    // let it through, whatever AWSNAV_LOG asks for.
-    let filter = EnvFilter::try_new(format!(
-        "{user},aws_sigv4=info,aws_smithy_runtime=info,aws_smithy_http_client=info,aws_config=info,hyper=info,hyper_util=info,rustls=info,h2=info"
-    ))
-    .unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_new(log_filter(&user)).unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)
@@ -165,4 +160,67 @@ fn init_logging(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerG
         .try_init()
         .ok()?;
     Some(guard)
+}
+
+/// Crates whose debug and trace output can carry secrets: the SDK's wire logging (signed
+/// headers, session tokens) and the HTTP client of the federation request (its URL holds the
+/// role's keys, its answer the sign-in token). Never below info, whatever `AWSNAV_LOG` says.
+const SECRET_BEARING: &[&str] = &[
+    "aws_sigv4",
+    "aws_smithy_runtime",
+    "aws_smithy_runtime_api",
+    "aws_smithy_http_client",
+    "aws_smithy_types",
+    "aws_config",
+    "aws_runtime",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "rustls",
+    "ureq",
+    "ureq_proto",
+];
+
+/// The log filter for `AWSNAV_LOG`: a bare level (`debug`, `trace`…) applies to awsnav itself
+/// and other crates stay at info; other directives are taken as written, except any that name
+/// a secret-bearing crate: those crates are always at info.
+fn log_filter(user: &str) -> String {
+    let user = user.trim();
+    let mut parts: Vec<String> = match user.to_ascii_lowercase().as_str() {
+        "trace" | "debug" => vec!["info".to_owned(), format!("awsnav={user}")],
+        "" => vec!["info".to_owned()],
+        _ => user
+            .split(',')
+            .filter(|d| {
+                let target = d.split(['=', '[']).next().unwrap_or("").trim();
+                !SECRET_BEARING
+                    .iter()
+                    .any(|s| target == *s || target.starts_with(&format!("{s}::")))
+            })
+            .map(str::to_owned)
+            .collect(),
+    };
+    parts.extend(SECRET_BEARING.iter().map(|t| format!("{t}=info")));
+    parts.join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_filter;
+
+    #[test]
+    fn verbose_levels_stay_inside_awsnav_and_secret_bearing_crates_are_capped() {
+        let f = log_filter("trace");
+        assert!(f.starts_with("info,awsnav=trace,"), "{f}");
+        assert!(f.contains(",ureq=info,ureq_proto=info"), "{f}");
+        assert!(f.contains(",aws_smithy_runtime=info"), "{f}");
+        let custom = log_filter("ureq=trace,awsnav=debug,aws_smithy_runtime::client=trace");
+        assert!(
+            custom.starts_with("awsnav=debug,aws_sigv4=info,"),
+            "{custom}"
+        );
+        assert!(!custom.contains("trace"), "{custom}");
+        assert!(custom.ends_with(",ureq=info,ureq_proto=info"), "{custom}");
+        assert_eq!(log_filter("warn").split(',').next(), Some("warn"));
+    }
 }
