@@ -44,9 +44,7 @@ pub enum AwsError {
         "AWS Organizations is not enabled for this account ({message}). Use credentials of an account in an organization: set [org] profile in {config} to a profile in the management account"
     )]
     OrgNotInUse { message: String, config: String },
-    #[error(
-        "access denied calling {action} ({message}). These credentials may not read the organization: use the management account or a delegated administrator (set [org] profile in {config})"
-    )]
+    #[error("access denied calling {action} ({message}). {}", access_hint(.action, .config))]
     AccessDenied {
         action: &'static str,
         message: String,
@@ -101,6 +99,24 @@ pub enum AwsError {
         code: String,
         message: String,
     },
+}
+
+/// What to do about a denied call, by service.
+fn access_hint(action: &str, config: &str) -> String {
+    match action.split(':').next() {
+        Some("organizations") => format!(
+            "These credentials may not read the organization: use the management account or a delegated administrator (set [org] profile in {config})"
+        ),
+        Some("ce") => format!(
+            "These credentials may not read Cost Explorer: use the payer account (set [cost] profile in {config}) or turn cost off ([cost] enabled = false)"
+        ),
+        Some("iam") => format!(
+            "These credentials may not list your MFA devices: set [auth] mfa_serial in {config}, or allow {action} on your own user"
+        ),
+        _ => format!(
+            "The credentials' policies do not allow {action}: check them, or set [auth] profile in {config}"
+        ),
+    }
 }
 
 fn profile_suffix(profile: Option<&str>) -> String {
@@ -235,4 +251,28 @@ fn find_source<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> 
         current = e.source();
     }
     None
+}
+
+#[cfg(test)]
+mod access_hint_tests {
+    use super::AwsError;
+
+    fn denied(action: &'static str) -> String {
+        AwsError::AccessDenied {
+            action,
+            message: "no".into(),
+            config: "/c.toml".into(),
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn each_service_says_its_own_fix() {
+        assert!(denied("organizations:ListRoots").contains("management account"));
+        assert!(denied("ce:GetCostAndUsage").contains("[cost] profile in /c.toml"));
+        assert!(denied("iam:ListMFADevices").contains("[auth] mfa_serial"));
+        let sts = denied("sts:GetSessionToken");
+        assert!(sts.contains("do not allow sts:GetSessionToken"), "{sts}");
+        assert!(!sts.contains("organization"), "{sts}");
+    }
 }
