@@ -2,7 +2,10 @@
 
 use clap::{Parser, Subcommand};
 
+use clap_complete::engine::ArgValueCompleter;
+
 use crate::commands::AccessOpts;
+use crate::completion::CompletionShell;
 use crate::launch::EnvFormat;
 
 /// Navigate the accounts of an AWS Organization: browse the OU tree, search, script.
@@ -59,6 +62,7 @@ pub enum Command {
     /// Start $SHELL with temporary credentials for an account's role.
     Shell {
         /// Account id, name, alias, or a fuzzy query with one clear best match.
+        #[arg(add = ArgValueCompleter::new(crate::completion::accounts))]
         account: String,
         #[command(flatten)]
         access: AccessOpts,
@@ -69,6 +73,7 @@ pub enum Command {
     /// Run one command with temporary credentials for an account's role (exit code passed on).
     Exec {
         /// Account id, name, alias, or a fuzzy query with one clear best match.
+        #[arg(add = ArgValueCompleter::new(crate::completion::accounts))]
         account: String,
         #[command(flatten)]
         access: AccessOpts,
@@ -79,6 +84,7 @@ pub enum Command {
     /// Print the credentials as shell exports: eval "$(awsnav env ACCOUNT)".
     Env {
         /// Account id, name, alias, or a fuzzy query with one clear best match.
+        #[arg(add = ArgValueCompleter::new(crate::completion::accounts))]
         account: String,
         #[command(flatten)]
         access: AccessOpts,
@@ -88,6 +94,7 @@ pub enum Command {
     /// Open the AWS console in the browser, signed in as an account's role.
     Console {
         /// Account id, name, alias, or a fuzzy query with one clear best match.
+        #[arg(add = ArgValueCompleter::new(crate::completion::accounts))]
         account: String,
         #[command(flatten)]
         access: AccessOpts,
@@ -104,7 +111,7 @@ pub enum Command {
     /// Print credentials in the JSON a profile's credential process must print (Version 1).
     CredentialProcess {
         /// Account id, name or alias.
-        #[arg(long, value_name = "ACCOUNT")]
+        #[arg(long, value_name = "ACCOUNT", add = ArgValueCompleter::new(crate::completion::accounts))]
         account: String,
         #[command(flatten)]
         access: AccessOpts,
@@ -114,6 +121,13 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Print a shell's completion script: eval or source it from your shell's startup file.
+    Completions {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Print the manual page (roff): `awsnav man | man -l -`.
+    Man,
 }
 
 /// Rows of the cost report.

@@ -4,6 +4,7 @@ pub mod access;
 pub mod aws;
 pub mod cli;
 pub mod commands;
+pub mod completion;
 pub mod config;
 pub mod console;
 pub mod context;

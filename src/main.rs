@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::Parser as _;
+use clap::{CommandFactory as _, Parser as _};
 
 use awsnav::cli::{Cli, Command, ConfigCommand};
 use awsnav::commands;
@@ -11,6 +11,10 @@ use awsnav::config::{self, Config, Paths};
 use awsnav::context::{Context, Overrides};
 
 fn main() -> ExitCode {
+    // Answers the shell's completion requests (AWSNAV_COMPLETE=SHELL) and exits.
+    clap_complete::CompleteEnv::with_factory(Cli::command)
+        .var(awsnav::completion::COMPLETE_VAR)
+        .complete();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -22,6 +26,26 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            let exe = std::env::current_exe().ok();
+            let completer = exe
+                .as_deref()
+                .and_then(std::path::Path::to_str)
+                .unwrap_or("awsnav");
+            let mut out = Vec::new();
+            awsnav::completion::write_registration(*shell, completer, &mut out)?;
+            commands::write_stdout(&String::from_utf8_lossy(&out))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Man) => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            commands::write_stdout(&String::from_utf8_lossy(&out))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
     let paths = Paths::resolve(|k| std::env::var_os(k))?;
     if let Some(Command::Config { command }) = &cli.command {
         match command {
@@ -68,6 +92,8 @@ async fn dispatch(ctx: Context, demo: bool, command: Option<Command>) -> anyhow:
             commands::write_stdout(&config::describe(&ctx.config, &ctx.paths))?;
             Ok(ExitCode::SUCCESS)
         }
+        // Answered in `run` before any configuration is read.
+        Some(Command::Completions { .. } | Command::Man) => Ok(ExitCode::SUCCESS),
         Some(Command::List {
             json,
             refresh,
