@@ -329,6 +329,10 @@ impl Default for OrgConfig {
 pub struct UiConfig {
     /// Tag keys whose values are shown on account rows, in this order.
     pub key_tags: Vec<String>,
+    /// The built-in palette the colours start from.
+    pub theme: crate::tui::ui::theme::Palette,
+    /// Style name → spec (`"black on yellow bold"`), patched over the palette.
+    pub colors: BTreeMap<String, String>,
 }
 
 impl Default for UiConfig {
@@ -337,7 +341,23 @@ impl Default for UiConfig {
             key_tags: ["env", "environment", "team", "owner"]
                 .map(String::from)
                 .to_vec(),
+            theme: crate::tui::ui::theme::Palette::default(),
+            colors: BTreeMap::new(),
         }
+    }
+}
+
+impl UiConfig {
+    /// The theme these settings describe; `no_color` is the `NO_COLOR` convention.
+    ///
+    /// # Errors
+    /// The first `[ui.colors]` entry that is not understood, as (name, message).
+    pub fn theme(&self, no_color: bool) -> Result<crate::tui::ui::theme::Theme, (String, String)> {
+        crate::tui::ui::theme::Theme::build(
+            self.theme,
+            self.colors.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            no_color,
+        )
     }
 }
 
@@ -440,6 +460,14 @@ impl Config {
                     "use seconds from 1 to 600",
                 ));
             }
+        }
+        if let Err((name, message)) = self.ui.theme(false) {
+            return Err(at.key_in(
+                "ui.colors",
+                &name,
+                format!("[ui.colors] {name}: {message}"),
+                "write a style as colours and modifiers, e.g. \"black on yellow bold\"; `awsnav config default` lists the style names",
+            ));
         }
         if !(1..=64).contains(&self.org.concurrency) {
             return Err(at.key(

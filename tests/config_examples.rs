@@ -47,6 +47,16 @@ fn full_example_reads_every_key() {
     assert_eq!(config.org.region.as_deref(), Some("eu-central-1"));
     assert_eq!(config.org.concurrency, 16);
     assert_eq!(config.ui.key_tags, ["env", "team", "cost-center"]);
+    assert_eq!(
+        config.ui.theme,
+        awsnav::tui::ui::theme::Palette::HighContrast
+    );
+    assert_eq!(config.ui.colors["production"], "magenta bold");
+    let theme = config.ui.theme(false).unwrap();
+    assert_eq!(
+        theme.selected.bg,
+        Some(ratatui::style::Color::Rgb(0xff, 0xd7, 0x00))
+    );
     assert_eq!(config.network.connect_timeout_seconds, 2);
     assert_eq!(config.network.timeout_seconds, 12);
 }

@@ -440,3 +440,77 @@ fn throttling_during_a_sync_is_shown_with_the_pace() {
         "{text}"
     );
 }
+
+/// The screen as runs of equal style per row: `[fg bg modifiers] text`.
+fn styled(state: &State) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(state.size.0, state.size.1)).unwrap();
+    terminal.draw(|f| ui::draw(f, state)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        let mut runs: Vec<(String, String)> = Vec::new();
+        for x in 0..buffer.area.width {
+            let cell = &buffer[(x, y)];
+            let style = format!("{:?} {:?} {:?}", cell.fg, cell.bg, cell.modifier);
+            match runs.last_mut() {
+                Some((s, text)) if *s == style => text.push_str(cell.symbol()),
+                _ => runs.push((style, cell.symbol().to_owned())),
+            }
+        }
+        for (style, text) in runs {
+            if !text.trim().is_empty() {
+                out.push_str(&format!("{y:>2} [{style}] {:?}\n", text.trim_end()));
+            }
+        }
+    }
+    out
+}
+
+fn themed(theme: &str, colors: &[(&str, &str)], no_color: bool) -> State {
+    let config: awsnav::config::UiConfig = toml::from_str(&format!(
+        "theme = \"{theme}\"\n[colors]\n{}",
+        colors
+            .iter()
+            .map(|(k, v)| format!("{k} = \"{v}\"\n"))
+            .collect::<String>()
+    ))
+    .unwrap();
+    let mut state = with_roles(demo_state(110, 10)).with_theme(config.theme(no_color).unwrap());
+    keys(&mut state, "/log-arch⏎");
+    state
+}
+
+#[test]
+fn high_contrast_theme_with_a_patched_production_colour() {
+    let state = themed(
+        "high-contrast",
+        &[("production", "magenta on black bold")],
+        false,
+    );
+    let text = styled(&state);
+    // The selected row: the selection's colours over every span, production's included.
+    let row = text.lines().find(|l| l.contains("100096286491")).unwrap();
+    assert!(
+        row.starts_with(" 2 [Black LightYellow BOLD]") && row.contains("PROD"),
+        "{text}"
+    );
+    // Elsewhere the patched production style.
+    assert!(
+        text.contains("[Magenta Black BOLD] \"log-archive  PRODUCTION\""),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn no_color_leaves_only_bold_underline_and_reverse() {
+    let state = themed("default", &[("selected", "red on blue")], true);
+    let text = styled(&state);
+    for line in text.lines() {
+        assert!(line.contains("[Reset Reset "), "a colour in: {line}");
+    }
+    assert!(
+        text.contains("REVERSED"),
+        "status bar and selection stay visible:\n{text}"
+    );
+}

@@ -124,6 +124,10 @@ pub async fn start(ctx: &Context, demo: bool) -> io::Result<()> {
     let clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync> = Arc::new(OffsetDateTime::now_utc);
     let now = clock();
     let key_tags = ctx.config.ui.key_tags.clone();
+    // https://no-color.org: set and not empty means no colour.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    // `[ui.colors]` was checked when the config was read.
+    let theme = ctx.config.ui.theme(no_color).unwrap_or_default();
     let rules = state::Rules {
         catalog: ctx.catalog.clone(),
         classifier: ctx.classifier.clone(),
@@ -136,7 +140,8 @@ pub async fn start(ctx: &Context, demo: bool) -> io::Result<()> {
             now,
             (80, 24),
         )
-        .with_rules(rules);
+        .with_rules(rules)
+        .with_theme(theme);
         state.status.banner = Some(state::Banner::info(
             "demo organization: nothing is sent to AWS",
         ));
@@ -161,7 +166,9 @@ pub async fn start(ctx: &Context, demo: bool) -> io::Result<()> {
                 (None, Some(p.to_string()))
             }
         };
-        let mut state = State::new(cached, &label, key_tags, now, (80, 24)).with_rules(rules);
+        let mut state = State::new(cached, &label, key_tags, now, (80, 24))
+            .with_rules(rules)
+            .with_theme(theme);
         state.last_roles = ctx.last_roles.load();
         state
             .confirm_with

@@ -259,6 +259,8 @@ pub struct State {
     pub sort: SortKey,
     /// `[cost] months` of history shown.
     pub cost_months: u8,
+    /// Colours and styles (`[ui] theme`, `[ui.colors]`, `NO_COLOR`).
+    pub theme: crate::tui::ui::theme::Theme,
 }
 
 impl State {
@@ -286,6 +288,7 @@ impl State {
             key_tags,
             quit: false,
             rules: Rules::default(),
+            theme: crate::tui::ui::theme::Theme::default(),
             modal: None,
             last_roles: BTreeMap::new(),
             sessions: Sessions::default(),
@@ -300,6 +303,13 @@ impl State {
             state.set_inventory(inv);
         }
         state
+    }
+
+    /// Replaces the colours and styles.
+    #[must_use]
+    pub fn with_theme(mut self, theme: crate::tui::ui::theme::Theme) -> Self {
+        self.theme = theme;
+        self
     }
 
     /// Replaces the role and production rules (recomputing what they derive).

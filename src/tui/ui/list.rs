@@ -70,7 +70,7 @@ fn draw_tree(frame: &mut Frame<'_>, state: &State, data: &Data, area: Rect) {
         .map(|(i, row)| {
             let line = tree_line(state, data, *row, width);
             if i == cursor.selected {
-                line.patch_style(theme::selected())
+                theme::select(line)
             } else {
                 line
             }
@@ -272,7 +272,7 @@ fn draw_results(frame: &mut Frame<'_>, data: &Data, search: &SearchState, area: 
         }
         let line = Line::from(spans);
         lines.push(if i == cursor.selected && !search.editing {
-            line.patch_style(theme::selected())
+            theme::select(line)
         } else if i == cursor.selected {
             line.patch_style(theme::title())
         } else {

@@ -76,6 +76,7 @@ pub fn list_height(state: &State) -> u16 {
 }
 
 pub fn draw(frame: &mut Frame<'_>, state: &State) {
+    theme::install(&state.theme);
     let mut state_areas = areas(state);
     // The frame is the truth for size; `state.size` may lag one resize behind.
     if frame.area() != Rect::new(0, 0, state.size.0, state.size.1) {

@@ -97,7 +97,7 @@ fn role_picker(
         }
         let line = Line::from(spans);
         lines.push(if i == cursor {
-            line.patch_style(theme::selected())
+            theme::select(line)
         } else {
             line
         });
