@@ -1,6 +1,8 @@
 //! Screen snapshots of the TUI on the demo organization, driven by keys, at a fixed size.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::fmt::Write as _;
+
 use awsnav::demo;
 use awsnav::tui::state::{Msg, State};
 use awsnav::tui::ui;
@@ -459,7 +461,7 @@ fn styled(state: &State) -> String {
         }
         for (style, text) in runs {
             if !text.trim().is_empty() {
-                out.push_str(&format!("{y:>2} [{style}] {:?}\n", text.trim_end()));
+                let _ = writeln!(out, "{y:>2} [{style}] {:?}", text.trim_end());
             }
         }
     }
@@ -467,14 +469,11 @@ fn styled(state: &State) -> String {
 }
 
 fn themed(theme: &str, colors: &[(&str, &str)], no_color: bool) -> State {
-    let config: awsnav::config::UiConfig = toml::from_str(&format!(
-        "theme = \"{theme}\"\n[colors]\n{}",
-        colors
-            .iter()
-            .map(|(k, v)| format!("{k} = \"{v}\"\n"))
-            .collect::<String>()
-    ))
-    .unwrap();
+    let mut text = format!("theme = \"{theme}\"\n[colors]\n");
+    for (k, v) in colors {
+        let _ = writeln!(text, "{k} = \"{v}\"");
+    }
+    let config: awsnav::config::UiConfig = toml::from_str(&text).unwrap();
     let mut state = with_roles(demo_state(110, 10)).with_theme(config.theme(no_color).unwrap());
     keys(&mut state, "/log-arch⏎");
     state
