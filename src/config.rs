@@ -72,6 +72,36 @@ pub struct Config {
     pub aliases: BTreeMap<String, String>,
     pub ui: UiConfig,
     pub network: NetworkConfig,
+    /// Action name → the keys that do it, patched over the default key table.
+    pub keys: BTreeMap<String, KeyList>,
+}
+
+/// One key (`"S"`) or several (`["q", "ctrl+q"]`).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum KeyList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeyList {
+    #[must_use]
+    pub fn keys(&self) -> &[String] {
+        match self {
+            Self::One(k) => std::slice::from_ref(k),
+            Self::Many(ks) => ks,
+        }
+    }
+}
+
+impl Config {
+    /// The key table: the defaults with `[keys]` applied.
+    ///
+    /// # Errors
+    /// (action, message) for the first patch that cannot be applied.
+    pub fn keymap(&self) -> Result<crate::tui::keymap::Keymap, (String, String)> {
+        crate::tui::keymap::Keymap::new(self.keys.iter().map(|(k, v)| (k.as_str(), v.keys())))
+    }
 }
 
 /// How long to wait for AWS.
@@ -460,6 +490,14 @@ impl Config {
                     "use seconds from 1 to 600",
                 ));
             }
+        }
+        if let Err((name, message)) = self.keymap() {
+            return Err(at.key_in(
+                "keys",
+                &name,
+                format!("[keys] {name}: {message}"),
+                "write keys like \"S\", \"ctrl+d\", \"enter\" or a list [\"q\", \"ctrl+q\"], each used once; `awsnav config default` lists the actions",
+            ));
         }
         if let Err((name, message)) = self.ui.theme(false) {
             return Err(at.key_in(

@@ -57,6 +57,15 @@ fn full_example_reads_every_key() {
         theme.selected.bg,
         Some(ratatui::style::Color::Rgb(0xff, 0xd7, 0x00))
     );
+    let keys = config.keymap().unwrap();
+    let x = crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char('x'),
+        crossterm::event::KeyModifiers::NONE,
+    );
+    assert_eq!(
+        keys.lookup(awsnav::tui::keymap::Context::Browse, &x),
+        Some(awsnav::tui::action::Action::Quit)
+    );
     assert_eq!(config.network.connect_timeout_seconds, 2);
     assert_eq!(config.network.timeout_seconds, 12);
 }

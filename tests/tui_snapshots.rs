@@ -513,3 +513,30 @@ fn no_color_leaves_only_bold_underline_and_reverse() {
         "status bar and selection stay visible:\n{text}"
     );
 }
+
+#[test]
+fn remapped_keys_drive_the_app_and_its_help() {
+    let config: awsnav::config::Config = toml::from_str(
+        "[keys]\nshell = \"S\"\nquit = [\"x\", \"ctrl+q\"]\nsearch = [\"/\", \"f\"]\n",
+    )
+    .unwrap();
+    let mut state = with_roles(demo_state(110, 30)).with_keymap(config.keymap().unwrap());
+    // The hint bar names the new keys.
+    let text = screen(&state);
+    let hints = text.lines().last().unwrap();
+    assert!(
+        hints.contains("S shell") && hints.contains("x quit"),
+        "{hints}"
+    );
+    // f searches, S opens the role picker, s does nothing.
+    keys(&mut state, "flog-arch⏎s");
+    assert!(!screen(&state).contains("Choose a role"));
+    keys(&mut state, "S");
+    assert!(screen(&state).contains("Choose a role"));
+    keys(&mut state, "⎋?");
+    insta::assert_snapshot!(screen(&state));
+    keys(&mut state, "⎋q");
+    assert!(!state.quit, "q is no longer quit");
+    keys(&mut state, "x");
+    assert!(state.quit);
+}

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::action::Action;
 use super::effects::Effect;
-use super::keymap::{self, Context};
+use super::keymap::Context;
 use super::state::{Banner, State};
 use crate::console::SigninUrl;
 use crate::creds::Credentials;
@@ -188,7 +188,7 @@ impl State {
             Modal::RolePicker { .. } => Context::Picker,
             _ => Context::Prompt,
         };
-        let action = keymap::lookup(context, key);
+        let action = self.keymap.lookup(context, key);
         let typed = match key.code {
             KeyCode::Char(c)
                 if !key

@@ -29,3 +29,59 @@ pub enum Action {
     Help,
     Quit,
 }
+
+impl Action {
+    /// Every action, for `[keys]` in the config file.
+    pub const ALL: &'static [Action] = &[
+        Action::Up,
+        Action::Down,
+        Action::PageUp,
+        Action::PageDown,
+        Action::Top,
+        Action::Bottom,
+        Action::Expand,
+        Action::Collapse,
+        Action::Open,
+        Action::Shell,
+        Action::Console,
+        Action::CopyLink,
+        Action::SortCost,
+        Action::RefreshCost,
+        Action::Search,
+        Action::Back,
+        Action::Refresh,
+        Action::Help,
+        Action::Quit,
+    ];
+
+    /// The action's name in `[keys]`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::PageUp => "page_up",
+            Action::PageDown => "page_down",
+            Action::Top => "top",
+            Action::Bottom => "bottom",
+            Action::Expand => "expand",
+            Action::Collapse => "collapse",
+            Action::Open => "open",
+            Action::Shell => "shell",
+            Action::Console => "console",
+            Action::CopyLink => "copy_link",
+            Action::SortCost => "sort",
+            Action::RefreshCost => "refresh_cost",
+            Action::Search => "search",
+            Action::Back => "back",
+            Action::Refresh => "refresh",
+            Action::Help => "help",
+            Action::Quit => "quit",
+        }
+    }
+
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.iter().copied().find(|a| a.name() == name)
+    }
+}

@@ -75,14 +75,215 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[Code(KeyCode::Esc), Ctrl('c')], action: Action::Back, contexts: &[Picker, Prompt], help: "cancel", hint: "cancel" },
 ];
 
-/// The action a key event means in `context`, if any.
-#[must_use]
-pub fn lookup(context: Context, event: &KeyEvent) -> Option<Action> {
-    BINDINGS
-        .iter()
-        .filter(|b| b.contexts.contains(&context))
-        .find(|b| b.keys.iter().any(|k| matches(*k, event)))
-        .map(|b| b.action)
+/// One binding of the live table: the default's keys, or the user's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Bound {
+    keys: Vec<Key>,
+    action: Action,
+    contexts: Vec<Context>,
+    help: &'static str,
+    hint: &'static str,
+}
+
+/// The key table in use: [`BINDINGS`] with the config file's `[keys]` patches applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keymap {
+    bindings: Vec<Bound>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Self {
+            bindings: BINDINGS
+                .iter()
+                .map(|b| Bound {
+                    keys: b.keys.to_vec(),
+                    action: b.action,
+                    contexts: b.contexts.to_vec(),
+                    help: b.help,
+                    hint: b.hint,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Contexts where a patch applies: those where keys are commands, not typed text.
+const PATCHABLE: &[Context] = &[Browse, Help, Picker];
+
+impl Keymap {
+    /// The defaults with `patches` (action name → keys) applied: each named action gets exactly
+    /// the keys given wherever keys are commands (browsing, help, the role picker).
+    ///
+    /// # Errors
+    /// (action name, message) for an unknown action or key, or a key left bound twice.
+    pub fn new<'a>(
+        patches: impl IntoIterator<Item = (&'a str, &'a [String])>,
+    ) -> Result<Self, (String, String)> {
+        let mut map = Self::default();
+        let mut changed: Vec<Action> = Vec::new();
+        for (name, keys) in patches {
+            let Some(action) = Action::from_name(name) else {
+                let names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+                return Err((
+                    name.to_owned(),
+                    format!("no action called `{name}`; actions: {}", names.join(", ")),
+                ));
+            };
+            let keys = keys
+                .iter()
+                .map(|k| parse_key(k).map_err(|e| (name.to_owned(), e)))
+                .collect::<Result<Vec<Key>, _>>()?;
+            changed.push(action);
+            let mut rebuilt = Vec::with_capacity(map.bindings.len() + 2);
+            for mut b in std::mem::take(&mut map.bindings) {
+                // Ctrl-c always quits or cancels.
+                if b.action != action || b.keys.contains(&Ctrl('c')) {
+                    rebuilt.push(b);
+                    continue;
+                }
+                let (commands, typing): (Vec<Context>, Vec<Context>) =
+                    b.contexts.iter().partition(|c| PATCHABLE.contains(c));
+                if commands.is_empty() {
+                    rebuilt.push(b);
+                } else if typing.is_empty() {
+                    b.keys.clone_from(&keys);
+                    rebuilt.push(b);
+                } else {
+                    // Where text is typed the defaults stay: a letter there is text.
+                    rebuilt.push(Bound {
+                        keys: keys.clone(),
+                        contexts: commands,
+                        ..b.clone()
+                    });
+                    b.contexts = typing;
+                    rebuilt.push(b);
+                }
+            }
+            map.bindings = rebuilt;
+        }
+        for context in [Browse, SearchInput, Help, Picker, Prompt] {
+            let mut seen: Vec<(Key, Action)> = Vec::new();
+            for b in map
+                .bindings
+                .iter()
+                .filter(|b| b.contexts.contains(&context))
+            {
+                for k in &b.keys {
+                    if let Some((_, other)) = seen.iter().find(|(s, a)| s == k && *a != b.action) {
+                        // Blame the action the config file changed.
+                        let blamed = if changed.contains(&b.action) {
+                            b.action
+                        } else {
+                            *other
+                        };
+                        return Err((
+                            blamed.name().to_owned(),
+                            format!(
+                                "`{}` would do both `{}` and `{}`",
+                                key_label(*k),
+                                other.name(),
+                                b.action.name()
+                            ),
+                        ));
+                    }
+                    seen.push((*k, b.action));
+                }
+            }
+        }
+        Ok(map)
+    }
+
+    /// The action a key event means in `context`, if any.
+    #[must_use]
+    pub fn lookup(&self, context: Context, event: &KeyEvent) -> Option<Action> {
+        self.bindings
+            .iter()
+            .filter(|b| b.contexts.contains(&context))
+            .find(|b| b.keys.iter().any(|k| matches(*k, event)))
+            .map(|b| b.action)
+    }
+
+    /// `(keys, help)` for the hint bar in `context`, in table order, one entry per help text.
+    #[must_use]
+    pub fn hints(&self, context: Context) -> Vec<(String, &'static str)> {
+        let mut out: Vec<(String, &'static str)> = Vec::new();
+        for b in self
+            .bindings
+            .iter()
+            .filter(|b| !b.hint.is_empty() && b.contexts.contains(&context))
+        {
+            let Some(first) = b.keys.first() else {
+                continue;
+            };
+            if out.iter().any(|(_, h)| *h == b.hint) {
+                continue;
+            }
+            out.push((key_label(*first), b.hint));
+        }
+        out
+    }
+
+    /// `(keys, help)` for every binding in `context`, for the help overlay.
+    #[must_use]
+    pub fn help_rows(&self, context: Context) -> Vec<(String, &'static str)> {
+        self.bindings
+            .iter()
+            .filter(|b| b.contexts.contains(&context) && !b.keys.is_empty())
+            .map(|b| {
+                let keys: Vec<String> = b.keys.iter().map(|k| key_label(*k)).collect();
+                (keys.join(" "), b.help)
+            })
+            .collect()
+    }
+}
+
+/// `"j"`, `"G"`, `"ctrl+d"` (or `ctrl-d`, `^d`), `"enter"`, `"esc"`, `"up"`, `"pgdn"`,
+/// `"home"`, `"space"`, `"tab"`.
+///
+/// # Errors
+/// A message naming the key that is not understood.
+pub fn parse_key(text: &str) -> Result<Key, String> {
+    let lower = text.to_ascii_lowercase();
+    let ctrl = lower
+        .strip_prefix("ctrl+")
+        .or_else(|| lower.strip_prefix("ctrl-"))
+        .or_else(|| lower.strip_prefix('^'));
+    if let Some(rest) = ctrl {
+        let mut chars = rest.chars();
+        if let (Some(c), None) = (chars.next(), chars.next())
+            && c.is_ascii_alphabetic()
+        {
+            return Ok(Ctrl(c));
+        }
+        return Err(format!(
+            "`{text}`: ctrl goes with one letter, e.g. \"ctrl+d\""
+        ));
+    }
+    let mut chars = text.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        return Ok(Char(c));
+    }
+    Ok(Code(match lower.as_str() {
+        "enter" | "return" => KeyCode::Enter,
+        "esc" | "escape" => KeyCode::Esc,
+        "up" => KeyCode::Up,
+        "down" => KeyCode::Down,
+        "left" => KeyCode::Left,
+        "right" => KeyCode::Right,
+        "pgup" | "pageup" => KeyCode::PageUp,
+        "pgdn" | "pagedown" => KeyCode::PageDown,
+        "home" => KeyCode::Home,
+        "end" => KeyCode::End,
+        "tab" => KeyCode::Tab,
+        "backspace" => KeyCode::Backspace,
+        "space" => return Ok(Char(' ')),
+        _ => {
+            return Err(format!(
+                "`{text}` is not a key (one character, ctrl+letter, enter, esc, up, down, left, right, pgup, pgdn, home, end, tab, space)"
+            ));
+        }
+    }))
 }
 
 fn matches(key: Key, event: &KeyEvent) -> bool {
@@ -156,30 +357,45 @@ mod tests {
 
     #[test]
     fn vim_and_arrow_keys_move() {
-        assert_eq!(lookup(Browse, &key(KeyCode::Char('j'))), Some(Action::Down));
-        assert_eq!(lookup(Browse, &key(KeyCode::Down)), Some(Action::Down));
         assert_eq!(
-            lookup(Browse, &key(KeyCode::Char('G'))),
+            Keymap::default().lookup(Browse, &key(KeyCode::Char('j'))),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            Keymap::default().lookup(Browse, &key(KeyCode::Down)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            Keymap::default().lookup(Browse, &key(KeyCode::Char('G'))),
             Some(Action::Bottom)
         );
         assert_eq!(
-            lookup(Browse, &key(KeyCode::Char('l'))),
+            Keymap::default().lookup(Browse, &key(KeyCode::Char('l'))),
             Some(Action::Expand)
         );
     }
 
     #[test]
     fn typing_a_query_is_not_a_command() {
-        assert_eq!(lookup(SearchInput, &key(KeyCode::Char('q'))), None);
-        assert_eq!(lookup(SearchInput, &key(KeyCode::Char('j'))), None);
-        assert_eq!(lookup(SearchInput, &key(KeyCode::Down)), Some(Action::Down));
+        assert_eq!(
+            Keymap::default().lookup(SearchInput, &key(KeyCode::Char('q'))),
+            None
+        );
+        assert_eq!(
+            Keymap::default().lookup(SearchInput, &key(KeyCode::Char('j'))),
+            None
+        );
+        assert_eq!(
+            Keymap::default().lookup(SearchInput, &key(KeyCode::Down)),
+            Some(Action::Down)
+        );
     }
 
     #[test]
     fn ctrl_c_quits_everywhere() {
         let ev = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         for ctx in [Browse, SearchInput, Help] {
-            assert_eq!(lookup(ctx, &ev), Some(Action::Quit));
+            assert_eq!(Keymap::default().lookup(ctx, &ev), Some(Action::Quit));
         }
     }
 
@@ -196,9 +412,73 @@ mod tests {
         }
     }
 
+    fn patched(patches: &[(&str, &[&str])]) -> Result<Keymap, (String, String)> {
+        let owned: Vec<(String, Vec<String>)> = patches
+            .iter()
+            .map(|(a, ks)| {
+                (
+                    (*a).to_owned(),
+                    ks.iter().map(|k| (*k).to_owned()).collect(),
+                )
+            })
+            .collect();
+        Keymap::new(owned.iter().map(|(a, ks)| (a.as_str(), ks.as_slice())))
+    }
+
+    #[test]
+    fn patches_replace_keys_where_they_are_commands() {
+        let map = patched(&[
+            ("shell", &["S"]),
+            ("quit", &["x", "ctrl+q"]),
+            ("page_down", &["J"]),
+        ])
+        .unwrap();
+        let ch = |c| key(KeyCode::Char(c));
+        assert_eq!(map.lookup(Browse, &ch('S')), Some(Action::Shell));
+        assert_eq!(map.lookup(Browse, &ch('s')), None);
+        assert_eq!(map.lookup(Browse, &ch('x')), Some(Action::Quit));
+        assert_eq!(map.lookup(Browse, &ch('q')), None);
+        let ctrl_q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL);
+        assert_eq!(map.lookup(Help, &ctrl_q), Some(Action::Quit));
+        // Ctrl-c still quits, and typing a search still types.
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(map.lookup(SearchInput, &ctrl_c), Some(Action::Quit));
+        assert_eq!(map.lookup(Browse, &ch('J')), Some(Action::PageDown));
+        assert_eq!(map.lookup(SearchInput, &ch('J')), None);
+        assert_eq!(
+            map.lookup(SearchInput, &key(KeyCode::PageDown)),
+            Some(Action::PageDown)
+        );
+        assert!(map.hints(Browse).contains(&("S".to_owned(), "shell")));
+        assert!(map.hints(Browse).contains(&("x".to_owned(), "quit")));
+    }
+
+    #[test]
+    fn bad_patches_are_named() {
+        let (name, err) = patched(&[("teleport", &["t"])]).unwrap_err();
+        assert_eq!(name, "teleport");
+        assert!(err.contains("actions: up, down"), "{err}");
+        let (_, err) = patched(&[("shell", &["ctrl+"])]).unwrap_err();
+        assert!(err.contains("ctrl goes with one letter"), "{err}");
+        let (_, err) = patched(&[("shell", &["hyper"])]).unwrap_err();
+        assert!(err.contains("`hyper` is not a key"), "{err}");
+        let (_, err) = patched(&[("shell", &["q"])]).unwrap_err();
+        assert!(err.contains("`q` would do both"), "{err}");
+    }
+
+    #[test]
+    fn keys_parse_in_every_spelling() {
+        assert_eq!(parse_key("S"), Ok(Char('S')));
+        assert_eq!(parse_key("ctrl+d"), Ok(Ctrl('d')));
+        assert_eq!(parse_key("Ctrl-D"), Ok(Ctrl('d')));
+        assert_eq!(parse_key("^d"), Ok(Ctrl('d')));
+        assert_eq!(parse_key("PgDn"), Ok(Code(KeyCode::PageDown)));
+        assert_eq!(parse_key("space"), Ok(Char(' ')));
+    }
+
     #[test]
     fn hints_come_from_the_table() {
-        let h = hints(Browse);
+        let h = Keymap::default().hints(Browse);
         assert!(h.contains(&("/".to_owned(), "search")));
         assert!(h.contains(&("q".to_owned(), "quit")));
         assert_eq!(h.iter().filter(|(_, t)| *t == "quit").count(), 1);

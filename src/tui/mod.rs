@@ -128,6 +128,7 @@ pub async fn start(ctx: &Context, demo: bool) -> io::Result<()> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     // `[ui.colors]` was checked when the config was read.
     let theme = ctx.config.ui.theme(no_color).unwrap_or_default();
+    let keymap = ctx.config.keymap().unwrap_or_default();
     let rules = state::Rules {
         catalog: ctx.catalog.clone(),
         classifier: ctx.classifier.clone(),
@@ -141,7 +142,8 @@ pub async fn start(ctx: &Context, demo: bool) -> io::Result<()> {
             (80, 24),
         )
         .with_rules(rules)
-        .with_theme(theme);
+        .with_theme(theme)
+        .with_keymap(keymap);
         state.status.banner = Some(state::Banner::info(
             "demo organization: nothing is sent to AWS",
         ));
@@ -168,7 +170,8 @@ pub async fn start(ctx: &Context, demo: bool) -> io::Result<()> {
         };
         let mut state = State::new(cached, &label, key_tags, now, (80, 24))
             .with_rules(rules)
-            .with_theme(theme);
+            .with_theme(theme)
+            .with_keymap(keymap);
         state.last_roles = ctx.last_roles.load();
         state
             .confirm_with

@@ -261,6 +261,8 @@ pub struct State {
     pub cost_months: u8,
     /// Colours and styles (`[ui] theme`, `[ui.colors]`, `NO_COLOR`).
     pub theme: crate::tui::ui::theme::Theme,
+    /// The key table (`[keys]` patches over the defaults).
+    pub keymap: keymap::Keymap,
 }
 
 impl State {
@@ -289,6 +291,7 @@ impl State {
             quit: false,
             rules: Rules::default(),
             theme: crate::tui::ui::theme::Theme::default(),
+            keymap: keymap::Keymap::default(),
             modal: None,
             last_roles: BTreeMap::new(),
             sessions: Sessions::default(),
@@ -303,6 +306,13 @@ impl State {
             state.set_inventory(inv);
         }
         state
+    }
+
+    /// Replaces the key table.
+    #[must_use]
+    pub fn with_keymap(mut self, keymap: keymap::Keymap) -> Self {
+        self.keymap = keymap;
+        self
     }
 
     /// Replaces the colours and styles.
@@ -449,7 +459,7 @@ impl State {
             return effects;
         }
         let context = self.context();
-        if let Some(action) = keymap::lookup(context, key) {
+        if let Some(action) = self.keymap.lookup(context, key) {
             return self.on_action(action);
         }
         if context == Context::SearchInput {

@@ -108,7 +108,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
     status::draw_status(frame, state, state_areas.status);
     status::draw_hints(frame, state, state_areas.hints);
     if state.help {
-        help::draw(frame, frame.area());
+        help::draw(frame, &state.keymap, frame.area());
     }
     if let Some(m) = &state.modal {
         modal::draw(frame, state, m, frame.area());

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use super::{popup, theme};
 use crate::roles::RoleOption;
 use crate::tui::access::{AccessRequest, Modal, remaining};
-use crate::tui::keymap::{self, Context};
+use crate::tui::keymap::Context;
 use crate::tui::state::State;
 
 pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
@@ -34,7 +34,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
     };
     lines.push(Line::from(""));
     let mut hint = Vec::new();
-    for (key, help) in keymap::hints(context) {
+    for (key, help) in state.keymap.hints(context) {
         hint.push(Span::styled(format!("{key} "), theme::key()));
         hint.push(Span::styled(format!("{help}  "), theme::muted()));
     }

@@ -9,7 +9,6 @@ use ratatui::widgets::Paragraph;
 
 use super::theme;
 use crate::inventory::age_text;
-use crate::tui::keymap;
 use crate::tui::state::State;
 
 pub fn draw_status(frame: &mut Frame<'_>, state: &State, area: Rect) {
@@ -84,7 +83,7 @@ pub fn draw_status(frame: &mut Frame<'_>, state: &State, area: Rect) {
 
 pub fn draw_hints(frame: &mut Frame<'_>, state: &State, area: Rect) {
     let mut spans = Vec::new();
-    for (key, help) in keymap::hints(state.context()) {
+    for (key, help) in state.keymap.hints(state.context()) {
         spans.push(Span::styled(format!(" {key}"), theme::key()));
         spans.push(Span::styled(format!(" {help} "), theme::muted()));
     }
