@@ -145,6 +145,21 @@ pub enum ConfigCommand {
     Show,
     /// Print the config file's path.
     Path,
+    /// Print AWS config profiles for every account × role (or keep them in ~/.aws/config).
+    Generate {
+        /// Only these roles (comma-separated; default: every role offered).
+        #[arg(long, value_delimiter = ',', value_name = "ROLE,…")]
+        roles: Vec<String>,
+        /// Put this before every profile name.
+        #[arg(long, default_value = "", value_name = "PREFIX")]
+        prefix: String,
+        /// How the profiles get credentials.
+        #[arg(long, value_enum, default_value = "credential-process")]
+        style: crate::profiles::ProfileStyle,
+        /// Write them into the AWS config file (a marked block; a backup of the old file is kept).
+        #[arg(long)]
+        write: bool,
+    },
 }
 
 #[cfg(test)]

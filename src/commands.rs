@@ -571,3 +571,119 @@ pub async fn credential_process(
     out.push('\n');
     write_stdout(&out)
 }
+
+/// What `awsnav config generate` was asked for.
+#[derive(Clone, Debug, Default)]
+pub struct GenerateOpts {
+    pub roles: Vec<String>,
+    pub prefix: String,
+    pub style: crate::profiles::ProfileStyle,
+    pub write: bool,
+}
+
+/// `awsnav config generate`: a profile per account × offered role, printed or kept in the AWS
+/// config file.
+///
+/// # Errors
+/// When the inventory cannot be had or the file cannot be written.
+pub async fn generate_profiles(
+    ctx: &Context,
+    demo: bool,
+    opts: &GenerateOpts,
+) -> anyhow::Result<()> {
+    use crate::profiles::{self, Profile, Source};
+    let inv = if demo {
+        crate::demo::inventory(OffsetDateTime::now_utc())
+    } else {
+        inventory(ctx, false).await?
+    };
+    let tree = OrgTree::build(&inv.org);
+    let partition = inv
+        .identity
+        .as_ref()
+        .map_or("aws", |i| crate::aws::sts::partition_of(&i.arn))
+        .to_owned();
+    let mut order: Vec<usize> = (0..inv.org.accounts.len())
+        .filter(|&i| inv.org.accounts[i].status.is_active())
+        .collect();
+    order.sort_by_key(|&i| inv.org.accounts[i].name.to_lowercase());
+    // Profiles without a region of their own get the base profile's, so every tool has one.
+    let base_region = crate::aws::sdk::profile_value(
+        ctx.access.base_profile.as_deref().unwrap_or("default"),
+        "region",
+    )
+    .await;
+    let mut list = Vec::new();
+    for i in order {
+        let a = &inv.org.accounts[i];
+        for role in ctx.roles(&inv, &tree, i) {
+            if !opts.roles.is_empty() && !opts.roles.contains(&role.name) {
+                continue;
+            }
+            list.push(Profile {
+                name: profiles::profile_name(&opts.prefix, &a.name, &role.name),
+                account_id: a.id.to_string(),
+                account_name: a.name.clone(),
+                role_arn: role.arn(&partition, a.id.as_str()),
+                production: ctx.is_production(&inv, &tree, i),
+                region: ctx
+                    .region_override
+                    .clone()
+                    .or_else(|| role.profile.as_ref().and_then(|p| p.region.clone()))
+                    .or_else(|| ctx.config.org.region.clone())
+                    .or_else(|| base_region.clone()),
+                role: role.name,
+            });
+        }
+    }
+    let base = ctx.access.base_profile.clone();
+    let mfa_serial = match &ctx.config.auth.mfa_serial {
+        Some(s) => Some(s.clone()),
+        None => match &base {
+            Some(p) => crate::aws::sdk::profile_value(p, "mfa_serial").await,
+            None => None,
+        },
+    };
+    let exe = std::env::current_exe().ok();
+    let awsnav = exe
+        .as_deref()
+        .and_then(std::path::Path::to_str)
+        .unwrap_or("awsnav");
+    let block = profiles::render(
+        &list,
+        opts.style,
+        awsnav,
+        &Source {
+            profile: base,
+            mfa_serial,
+        },
+    );
+    if !opts.write {
+        return write_stdout(&block);
+    }
+    let path = std::env::var_os("AWS_CONFIG_FILE")
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().join(".aws/config")))
+        .context("cannot find the AWS config file: set AWS_CONFIG_FILE")?;
+    match profiles::write(&path, &block)? {
+        profiles::Written::Unchanged => {
+            eprintln!(
+                "{} already has these {} profiles",
+                path.display(),
+                list.len()
+            );
+        }
+        profiles::Written::Updated { backup } => {
+            let backup = backup.map_or_else(String::new, |b| {
+                format!(" (previous file: {})", b.display())
+            });
+            eprintln!(
+                "wrote {} profiles to {}{backup}",
+                list.len(),
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}

@@ -18,6 +18,7 @@ pub mod inventory;
 pub mod launch;
 pub mod list;
 pub mod model;
+pub mod profiles;
 pub mod roles;
 pub mod safety;
 pub mod search;

@@ -57,7 +57,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", paths.config_file.display());
                 return Ok(ExitCode::SUCCESS);
             }
-            ConfigCommand::Show => {}
+            ConfigCommand::Show | ConfigCommand::Generate { .. } => {}
         }
     }
     let config = Config::load(&paths.config_file)?;
@@ -88,10 +88,7 @@ async fn dispatch(ctx: Context, demo: bool, command: Option<Command>) -> anyhow:
                 .context("cannot run the navigator")?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Config { .. }) => {
-            commands::write_stdout(&config::describe(&ctx.config, &ctx.paths))?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Some(Command::Config { command }) => config_command(&ctx, demo, command).await,
         // Answered in `run` before any configuration is read.
         Some(Command::Completions { .. } | Command::Man) => Ok(ExitCode::SUCCESS),
         Some(Command::List {
@@ -168,6 +165,32 @@ async fn dispatch(ctx: Context, demo: bool, command: Option<Command>) -> anyhow:
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `awsnav config show` and `config generate` (`default` and `path` need no context).
+async fn config_command(
+    ctx: &Context,
+    demo: bool,
+    command: ConfigCommand,
+) -> anyhow::Result<ExitCode> {
+    if let ConfigCommand::Generate {
+        roles,
+        prefix,
+        style,
+        write,
+    } = command
+    {
+        let opts = commands::GenerateOpts {
+            roles,
+            prefix,
+            style,
+            write,
+        };
+        commands::generate_profiles(ctx, demo, &opts).await?;
+    } else {
+        commands::write_stdout(&config::describe(&ctx.config, &ctx.paths))?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Logs go to a file under the log directory, never to the terminal the TUI draws on.
