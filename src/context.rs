@@ -172,7 +172,16 @@ struct LastRolesFile {
     roles: BTreeMap<String, String>,
     #[serde(with = "time::serde::rfc3339::option", default)]
     updated: Option<OffsetDateTime>,
+    /// Account ids got into, most recent first.
+    #[serde(default)]
+    recent: Vec<String>,
+    /// Account ids marked as favourites.
+    #[serde(default)]
+    favourites: Vec<String>,
 }
+
+/// How many accounts the recent list keeps.
+pub const RECENT_KEPT: usize = 20;
 
 impl LastRoles {
     #[must_use]
@@ -192,20 +201,54 @@ impl LastRoles {
             .unwrap_or_default()
     }
 
-    /// Records `role` as the last used in `account`; failures are logged, never fatal.
-    pub fn remember(&self, account: &str, role: &str) {
-        let mut roles = self.load();
-        roles.insert(account.to_owned(), role.to_owned());
-        let file = LastRolesFile {
-            roles,
-            updated: Some(OffsetDateTime::now_utc()),
-        };
+    fn read(&self) -> LastRolesFile {
+        std::fs::read(&self.path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<LastRolesFile>(&b).ok())
+            .unwrap_or_default()
+    }
+
+    fn save(&self, mut file: LastRolesFile) {
+        file.updated = Some(OffsetDateTime::now_utc());
         let result = serde_json::to_vec(&file)
             .map_err(std::io::Error::other)
             .and_then(|body| write_private(&self.path, &body));
         if let Err(e) = result {
-            tracing::warn!(error = %e, "cannot remember the last role");
+            tracing::warn!(error = %e, "cannot remember roles, recent accounts and favourites");
         }
+    }
+
+    /// Account ids got into, most recent first.
+    #[must_use]
+    pub fn recent(&self) -> Vec<String> {
+        self.read().recent
+    }
+
+    /// Account ids marked as favourites.
+    #[must_use]
+    pub fn favourites(&self) -> Vec<String> {
+        self.read().favourites
+    }
+
+    /// Records `role` as the last used in `account`, and `account` as the most recent;
+    /// failures are logged, never fatal.
+    pub fn remember(&self, account: &str, role: &str) {
+        let mut file = self.read();
+        file.roles.insert(account.to_owned(), role.to_owned());
+        file.recent.retain(|a| a != account);
+        file.recent.insert(0, account.to_owned());
+        file.recent.truncate(RECENT_KEPT);
+        self.save(file);
+    }
+
+    /// Marks or unmarks `account` as a favourite.
+    pub fn set_favourite(&self, account: &str, on: bool) {
+        let mut file = self.read();
+        file.favourites.retain(|a| a != account);
+        if on {
+            file.favourites.push(account.to_owned());
+        }
+        self.save(file);
     }
 }
 
@@ -224,7 +267,19 @@ mod tests {
         let roles = last.load();
         assert_eq!(roles["111122223333"], "Operator");
         assert_eq!(roles.len(), 2);
+        assert_eq!(last.recent(), ["111122223333", "444455556666"]);
+        last.set_favourite("444455556666", true);
+        last.set_favourite("777788889999", true);
+        last.set_favourite("777788889999", false);
+        assert_eq!(last.favourites(), ["444455556666"]);
+        assert_eq!(last.load()["111122223333"], "Operator", "roles kept");
+        for n in 0..30 {
+            last.remember(&format!("{n:012}"), "R");
+        }
+        assert_eq!(last.recent().len(), RECENT_KEPT);
+        assert_eq!(last.recent()[0], format!("{:012}", 29));
         std::fs::write(dir.path().join("last-roles.json"), b"garbage").unwrap();
         assert!(last.load().is_empty());
+        assert!(last.recent().is_empty() && last.favourites().is_empty());
     }
 }

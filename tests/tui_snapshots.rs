@@ -517,7 +517,7 @@ fn no_color_leaves_only_bold_underline_and_reverse() {
 #[test]
 fn remapped_keys_drive_the_app_and_its_help() {
     let config: awsnav::config::Config = toml::from_str(
-        "[keys]\nshell = \"S\"\nquit = [\"x\", \"ctrl+q\"]\nsearch = [\"/\", \"f\"]\n",
+        "[keys]\nshell = \"S\"\nquit = [\"x\", \"ctrl+q\"]\nsearch = [\"/\", \"F\"]\n",
     )
     .unwrap();
     let mut state = with_roles(demo_state(110, 30)).with_keymap(config.keymap().unwrap());
@@ -529,7 +529,7 @@ fn remapped_keys_drive_the_app_and_its_help() {
         "{hints}"
     );
     // f searches, S opens the role picker, s does nothing.
-    keys(&mut state, "flog-arch⏎s");
+    keys(&mut state, "Flog-arch⏎s");
     assert!(!screen(&state).contains("Choose a role"));
     keys(&mut state, "S");
     assert!(screen(&state).contains("Choose a role"));
@@ -539,4 +539,47 @@ fn remapped_keys_drive_the_app_and_its_help() {
     assert!(!state.quit, "q is no longer quit");
     keys(&mut state, "x");
     assert!(state.quit);
+}
+
+#[test]
+fn favourites_and_recent_accounts() {
+    let mut state = with_roles(demo_state(110, 16));
+    let ids: std::collections::HashMap<String, String> = state
+        .data
+        .as_ref()
+        .unwrap()
+        .inventory
+        .org
+        .accounts
+        .iter()
+        .map(|a| (a.name.clone(), a.id.to_string()))
+        .collect();
+    state.recent = vec![ids["payments-dev"].clone(), ids["log-archive"].clone()];
+    // f on a search hit marks it, with a note and an effect that saves it.
+    keys(&mut state, "/log-arch⏎");
+    let effects = state.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('f'),
+        KeyModifiers::NONE,
+    )));
+    assert_eq!(effects.len(), 1, "{effects:?}");
+    assert!(screen(&state).contains("★ log-archive is a favourite"));
+    keys(&mut state, "⎋⎋'");
+    let text = screen(&state);
+    assert!(text.contains("Favourites & recent · 2 accounts"), "{text}");
+    insta::assert_snapshot!(text);
+    // The favourite is first; Enter gets into it like a search hit.
+    keys(&mut state, "⏎");
+    assert!(screen(&state).contains("Role in log-archive"));
+    // Unmarked, it stays in the list as a recent account, after the others… here, last.
+    keys(&mut state, "⎋f");
+    assert!(screen(&state).contains("log-archive is no longer a favourite"));
+    keys(&mut state, "⎋'");
+    let text = screen(&state);
+    assert!(!text.contains("★ log-archive"), "{text}");
+    let dev = text.find("│  payments-dev").unwrap();
+    let log = text.find("│  log-archive").unwrap();
+    assert!(dev < log, "recent order:\n{text}");
+    // / starts a real search from here.
+    keys(&mut state, "/pay");
+    assert!(screen(&state).contains("Search · "));
 }

@@ -325,6 +325,8 @@ impl State {
             Ok(launch) => {
                 self.last_roles
                     .insert(launch.account_id.clone(), launch.role.clone());
+                self.recent.retain(|a| *a != launch.account_id);
+                self.recent.insert(0, launch.account_id.clone());
                 vec![Effect::Shell(launch)]
             }
             Err(text) => {

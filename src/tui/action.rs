@@ -28,6 +28,10 @@ pub enum Action {
     Refresh,
     Help,
     Quit,
+    /// Mark or unmark the selected account as a favourite.
+    Favourite,
+    /// Show favourite and recently used accounts.
+    Recent,
 }
 
 impl Action {
@@ -52,6 +56,8 @@ impl Action {
         Action::Refresh,
         Action::Help,
         Action::Quit,
+        Action::Favourite,
+        Action::Recent,
     ];
 
     /// The action's name in `[keys]`.
@@ -77,6 +83,8 @@ impl Action {
             Action::Refresh => "refresh",
             Action::Help => "help",
             Action::Quit => "quit",
+            Action::Favourite => "favourite",
+            Action::Recent => "recent",
         }
     }
 

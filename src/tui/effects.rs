@@ -37,6 +37,11 @@ pub enum Effect {
     ReadCost {
         force: bool,
     },
+    /// Mark (`on`) or unmark an account as a favourite, on disk.
+    SaveFavourite {
+        account_id: String,
+        on: bool,
+    },
 }
 
 /// Where data and credentials come from.
@@ -94,6 +99,12 @@ impl Runner {
             Effect::CancelMfa => self.answer_mfa(None),
             Effect::OpenBrowser(url) => self.open_browser(url),
             Effect::ReadCost { force } => self.read_cost(*force),
+            Effect::SaveFavourite { account_id, on } => {
+                // The demo keeps favourites for the session only.
+                if let Source::Aws(ctx) = &self.source {
+                    ctx.last_roles.set_favourite(account_id, *on);
+                }
+            }
             Effect::Quit | Effect::Shell(_) | Effect::CopyToClipboard(_) => {}
         }
     }

@@ -62,6 +62,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[Char('/')], action: Action::Search, contexts: &[Browse], help: "fuzzy search", hint: "search" },
     Binding { keys: &[Code(KeyCode::Enter)], action: Action::Open, contexts: &[SearchInput], help: "browse the results", hint: "browse results" },
     Binding { keys: &[Code(KeyCode::Esc)], action: Action::Back, contexts: &[Browse, SearchInput, Help], help: "back / clear search", hint: "back" },
+    Binding { keys: &[Char('f')], action: Action::Favourite, contexts: &[Browse], help: "mark / unmark favourite", hint: "" },
+    Binding { keys: &[Char('\'')], action: Action::Recent, contexts: &[Browse], help: "favourite and recent accounts", hint: "" },
     Binding { keys: &[Char('r')], action: Action::Refresh, contexts: &[Browse], help: "refresh from AWS", hint: "refresh" },
     Binding { keys: &[Char('R')], action: Action::RefreshCost, contexts: &[Browse], help: "read costs again", hint: "" },
     Binding { keys: &[Char('o')], action: Action::SortCost, contexts: &[Browse], help: "sort by name / cost", hint: "" },

@@ -173,6 +173,8 @@ pub async fn start(ctx: &Context, demo: bool) -> io::Result<()> {
             .with_theme(theme)
             .with_keymap(keymap);
         state.last_roles = ctx.last_roles.load();
+        state.favourites = ctx.last_roles.favourites().into_iter().collect();
+        state.recent = ctx.last_roles.recent();
         state
             .confirm_with
             .clone_from(&ctx.config.production.confirm_with);

@@ -212,6 +212,8 @@ impl Cursor {
 /// An active search: the query, its ranked hits and the cursor in them.
 #[derive(Clone, Debug, Default)]
 pub struct SearchState {
+    /// The favourites-and-recent list rather than a search.
+    pub quick: bool,
     pub query: String,
     /// Keys go to the query (true) or move in the results (false).
     pub editing: bool,
@@ -263,6 +265,10 @@ pub struct State {
     pub theme: crate::tui::ui::theme::Theme,
     /// The key table (`[keys]` patches over the defaults).
     pub keymap: keymap::Keymap,
+    /// Account ids marked as favourites.
+    pub favourites: std::collections::BTreeSet<String>,
+    /// Account ids got into, most recent first.
+    pub recent: Vec<String>,
 }
 
 impl State {
@@ -292,6 +298,8 @@ impl State {
             rules: Rules::default(),
             theme: crate::tui::ui::theme::Theme::default(),
             keymap: keymap::Keymap::default(),
+            favourites: std::collections::BTreeSet::new(),
+            recent: Vec::new(),
             modal: None,
             last_roles: BTreeMap::new(),
             sessions: Sessions::default(),
@@ -508,8 +516,40 @@ impl State {
             | Action::Top
             | Action::Bottom => self.move_cursor(action),
             Action::Search => {
+                if self.search.as_ref().is_some_and(|s| s.quick) {
+                    self.search = None;
+                }
                 let search = self.search.get_or_insert_with(SearchState::default);
                 search.editing = true;
+            }
+            Action::Recent => {
+                let hits = self.quick_hits();
+                self.search = Some(SearchState {
+                    quick: true,
+                    hits,
+                    ..SearchState::default()
+                });
+            }
+            Action::Favourite => {
+                if let Some((i, data)) = self.selected_account().zip(self.data.as_ref()) {
+                    let a = &data.inventory.org.accounts[i];
+                    let id = a.id.to_string();
+                    let on = !self.favourites.contains(&id);
+                    self.status.banner = Some(Banner::info(if on {
+                        format!(
+                            "★ {} is a favourite (' lists favourites and recent accounts)",
+                            a.name
+                        )
+                    } else {
+                        format!("{} is no longer a favourite", a.name)
+                    }));
+                    if on {
+                        self.favourites.insert(id.clone());
+                    } else {
+                        self.favourites.remove(&id);
+                    }
+                    return vec![Effect::SaveFavourite { account_id: id, on }];
+                }
             }
             Action::Back => self.back(),
             Action::SortCost => self.cycle_sort(),
@@ -716,10 +756,44 @@ impl State {
         {
             self.tree_cursor.selected = pos;
         }
-        if let (Some(search), Some(data)) = (&mut self.search, &self.data) {
+        if self.search.as_ref().is_some_and(|s| s.quick) {
+            let hits = self.quick_hits();
+            if let Some(search) = &mut self.search {
+                search.hits = hits;
+            }
+        } else if let (Some(search), Some(data)) = (&mut self.search, &self.data) {
             search.hits = data.index.query(&search.query);
         }
         self.rescroll();
+    }
+
+    /// Favourites (by name), then recent accounts (most recent first), each once.
+    fn quick_hits(&self) -> Vec<Hit> {
+        let Some(data) = &self.data else {
+            return Vec::new();
+        };
+        let org = &data.inventory.org;
+        let index_of = |id: &str| org.accounts.iter().position(|a| a.id.as_str() == id);
+        let mut favourites: Vec<usize> = self
+            .favourites
+            .iter()
+            .filter_map(|id| index_of(id))
+            .collect();
+        favourites.sort_by_key(|&i| org.accounts[i].name.to_lowercase());
+        let recent = self
+            .recent
+            .iter()
+            .filter(|id| !self.favourites.contains(*id))
+            .filter_map(|id| index_of(id));
+        favourites
+            .into_iter()
+            .chain(recent)
+            .map(|account| Hit {
+                account,
+                score: 0,
+                highlights: None,
+            })
+            .collect()
     }
 
     pub(super) fn rebuild_rows(&mut self) {

@@ -20,7 +20,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, area: Rect) {
         return;
     };
     if let Some(search) = &state.search {
-        draw_results(frame, data, search, area);
+        draw_results(frame, data, search, &state.favourites, area);
     } else {
         draw_tree(frame, state, data, area);
     }
@@ -133,7 +133,12 @@ fn tree_line<'a>(state: &'a State, data: &'a Data, row: Row, width: usize) -> Li
         Row::Account { account, depth } => {
             let a = &org.accounts[account];
             let indent = "  ".repeat(usize::from(depth));
-            let mut spans = vec![Span::raw(indent), Span::raw("  ")];
+            let mark = if state.favourites.contains(a.id.as_str()) {
+                Span::styled("★ ", theme::key())
+            } else {
+                Span::raw("  ")
+            };
+            let mut spans = vec![Span::raw(indent), mark];
             spans.extend(account_cells(state, data, account, a));
             Line::from(spans)
         }
@@ -198,28 +203,44 @@ fn account_cells<'a>(
     spans
 }
 
-fn draw_results(frame: &mut Frame<'_>, data: &Data, search: &SearchState, area: Rect) {
+/// The lines above the hits: the query (or what the quick list is), and why it is empty.
+fn results_header(search: &SearchState) -> Vec<Line<'_>> {
+    let muted = |text: &'static str| Line::from(Span::styled(text, theme::muted()));
+    if search.quick {
+        let mut lines = vec![muted(
+            "★ favourites (f marks one), then the accounts you got into last",
+        )];
+        if search.hits.is_empty() {
+            lines.push(muted("none yet: press f on an account, or get into one"));
+        }
+        return lines;
+    }
+    let caret = if search.editing { "▏" } else { "" };
+    let mut lines = vec![Line::from(vec![
+        Span::styled("/ ", theme::key()),
+        Span::styled(search.query.as_str(), theme::title()),
+        Span::styled(caret, theme::key()),
+    ])];
+    if search.query.trim().is_empty() {
+        lines.push(muted("type to search names, ids, OU paths and tag values"));
+    } else if search.hits.is_empty() {
+        lines.push(muted("no matching account"));
+    }
+    lines
+}
+
+fn draw_results(
+    frame: &mut Frame<'_>,
+    data: &Data,
+    search: &SearchState,
+    favourites: &std::collections::BTreeSet<String>,
+    area: Rect,
+) {
     let height = usize::from(area.height.saturating_sub(3));
     let width = usize::from(area.width.saturating_sub(2));
     let cursor = search.cursor.scrolled(search.hits.len(), height);
     let mut lines = Vec::with_capacity(height + 1);
-    let caret = if search.editing { "▏" } else { "" };
-    lines.push(Line::from(vec![
-        Span::styled("/ ", theme::key()),
-        Span::styled(search.query.as_str(), theme::title()),
-        Span::styled(caret, theme::key()),
-    ]));
-    if search.query.trim().is_empty() {
-        lines.push(Line::from(Span::styled(
-            "type to search names, ids, OU paths and tag values",
-            theme::muted(),
-        )));
-    } else if search.hits.is_empty() {
-        lines.push(Line::from(Span::styled(
-            "no matching account",
-            theme::muted(),
-        )));
-    }
+    lines.extend(results_header(search));
     let org = &data.inventory.org;
     for (i, hit) in search
         .hits
@@ -245,7 +266,15 @@ fn draw_results(frame: &mut Frame<'_>, data: &Data, search: &SearchState, area: 
         } else {
             Vec::new()
         };
-        let mut spans = highlighted_owned(&name, &name_positions, base);
+        let mut spans = Vec::new();
+        if search.quick {
+            spans.push(if favourites.contains(a.id.as_str()) {
+                Span::styled("★ ", theme::key())
+            } else {
+                Span::raw("  ")
+            });
+        }
+        spans.extend(highlighted_owned(&name, &name_positions, base));
         spans.push(Span::raw(" ".repeat(pad + 1)));
         spans.push(Span::styled(a.id.as_str(), theme::muted()));
         spans.push(if production {
@@ -279,11 +308,15 @@ fn draw_results(frame: &mut Frame<'_>, data: &Data, search: &SearchState, area: 
             line
         });
     }
-    let title = format!(
-        "Search · {} of {} accounts",
-        search.hits.len(),
-        org.accounts.len()
-    );
+    let title = if search.quick {
+        format!("Favourites & recent · {} accounts", search.hits.len())
+    } else {
+        format!(
+            "Search · {} of {} accounts",
+            search.hits.len(),
+            org.accounts.len()
+        )
+    };
     frame.render_widget(Paragraph::new(lines).block(pane(&title)), area);
 }
 
