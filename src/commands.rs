@@ -341,7 +341,7 @@ pub async fn enter(
     Ok(Entered {
         account_id: account.id.to_string(),
         account_name: account.name.clone(),
-        region: ctx.session_region(&role).await,
+        region: ctx.session_region(account.id.as_str(), &role).await,
         role,
         production,
         granted,

@@ -126,12 +126,14 @@ impl Context {
         self.classifier.is_production(&view(inv, tree, i))
     }
 
-    /// The region a session in this account runs in: `--region`, the role profile's region,
-    /// `[org] region`, the base profile's region, else us-east-1.
-    pub async fn session_region(&self, role: &RoleOption) -> String {
+    /// The region a session in `account_id` runs in: `--region`, the region chosen for that
+    /// account in the TUI, the role profile's region, `[org] region`, the base profile's
+    /// region, else us-east-1.
+    pub async fn session_region(&self, account_id: &str, role: &RoleOption) -> String {
         if let Some(r) = self
             .region_override
             .clone()
+            .or_else(|| self.last_roles.regions().remove(account_id))
             .or_else(|| role.profile.as_ref().and_then(|p| p.region.clone()))
             .or_else(|| self.config.org.region.clone())
         {
@@ -178,6 +180,9 @@ struct LastRolesFile {
     /// Account ids marked as favourites.
     #[serde(default)]
     favourites: Vec<String>,
+    /// Account id → the region chosen for sessions there.
+    #[serde(default)]
+    regions: BTreeMap<String, String>,
 }
 
 /// How many accounts the recent list keeps.
@@ -241,6 +246,26 @@ impl LastRoles {
         self.save(file);
     }
 
+    /// Account id → the region chosen for sessions there.
+    #[must_use]
+    pub fn regions(&self) -> BTreeMap<String, String> {
+        self.read().regions
+    }
+
+    /// Remembers `region` for sessions in `account`; `None` forgets it.
+    pub fn set_region(&self, account: &str, region: Option<&str>) {
+        let mut file = self.read();
+        match region {
+            Some(r) => {
+                file.regions.insert(account.to_owned(), r.to_owned());
+            }
+            None => {
+                file.regions.remove(account);
+            }
+        }
+        self.save(file);
+    }
+
     /// Marks or unmarks `account` as a favourite.
     pub fn set_favourite(&self, account: &str, on: bool) {
         let mut file = self.read();
@@ -272,6 +297,13 @@ mod tests {
         last.set_favourite("777788889999", true);
         last.set_favourite("777788889999", false);
         assert_eq!(last.favourites(), ["444455556666"]);
+        last.set_region("444455556666", Some("eu-north-1"));
+        last.set_region("111122223333", Some("ap-south-1"));
+        last.set_region("111122223333", None);
+        assert_eq!(
+            last.regions().into_iter().collect::<Vec<_>>(),
+            [("444455556666".to_owned(), "eu-north-1".to_owned())]
+        );
         assert_eq!(last.load()["111122223333"], "Operator", "roles kept");
         for n in 0..30 {
             last.remember(&format!("{n:012}"), "R");

@@ -642,3 +642,32 @@ async fn trace_logging_never_records_secrets() {
         assert!(!stderr(&out).contains(s.as_str()) && !stdout(&out).contains(s.as_str()));
     }
 }
+
+#[tokio::test]
+async fn a_region_chosen_for_an_account_is_used_there_unless_region_is_given() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let sdk = moto.sdk().await;
+    let seeded = common::seed_org(&sdk, &tree(), 0).await;
+    let alice = common::alice(&sdk).await;
+    let awsnav = awsnav_as(&alice, &moto.url);
+    assert!(awsnav.run(&["refresh"]).status.success());
+    let ids = non_production(&seeded);
+    let (chosen, other) = (ids[0].clone(), ids[1].clone());
+    // What the TUI's region picker stores.
+    awsnav::context::LastRoles::new(&awsnav.path("awsnav/cache"))
+        .set_region(&chosen, Some("eu-north-1"));
+    let region = |account: &str, extra: &[&str]| {
+        let mut args = vec!["exec", account, "--mfa-code", "123456"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--", "sh", "-c", "echo $AWS_REGION/$AWS_DEFAULT_REGION"]);
+        let out = awsnav.run(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out).trim().to_owned()
+    };
+    assert_eq!(region(&chosen, &[]), "eu-north-1/eu-north-1");
+    assert_eq!(region(&other, &[]), "us-east-1/us-east-1");
+    assert_eq!(
+        region(&chosen, &["--region", "ap-south-1"]),
+        "ap-south-1/ap-south-1"
+    );
+}

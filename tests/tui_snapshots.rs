@@ -583,3 +583,36 @@ fn favourites_and_recent_accounts() {
     keys(&mut state, "/pay");
     assert!(screen(&state).contains("Search · "));
 }
+
+#[test]
+fn region_picker_remembers_a_region_per_account() {
+    let mut state = with_roles(demo_state(110, 24));
+    keys(&mut state, "/log-arch⏎R");
+    insta::assert_snapshot!(screen(&state));
+    // Down twice from "default": us-east-2.
+    keys(&mut state, "jj");
+    let effects = state.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    assert_eq!(
+        format!("{effects:?}"),
+        format!(
+            "[SaveRegion {{ account_id: \"{}\", region: Some(\"us-east-2\") }}]",
+            state.data.as_ref().unwrap().inventory.org.accounts[state.selected_account().unwrap()]
+                .id
+        )
+    );
+    let text = screen(&state);
+    assert!(
+        text.contains("sessions in log-archive use us-east-2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Region    us-east-2 (R changes it)"),
+        "{text}"
+    );
+    // Opened again on the chosen region; back to the default.
+    keys(&mut state, "R");
+    assert!(screen(&state).contains("▸ us-east-2"));
+    keys(&mut state, "kk⏎");
+    assert!(screen(&state).contains("use the default region again"));
+    assert!(!screen(&state).contains("Region    us-east-2"));
+}

@@ -80,7 +80,48 @@ pub enum Modal {
         serial: String,
         input: String,
     },
+    /// The region for sessions in an account: `cursor` 0 is "the default", then [`REGIONS`].
+    RegionPicker {
+        account: usize,
+        cursor: usize,
+    },
 }
+
+/// The regions offered by the region picker (the commercial partition's).
+pub const REGIONS: &[&str] = &[
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ca-central-1",
+    "ca-west-1",
+    "sa-east-1",
+    "mx-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "il-central-1",
+    "me-south-1",
+    "me-central-1",
+    "af-south-1",
+    "ap-east-1",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+];
 
 /// "12 h", "43 min", "expired".
 #[must_use]
@@ -181,11 +222,70 @@ impl State {
         vec![Effect::Access(Box::new(request))]
     }
 
+    /// `R` on an account: the region picker, on the region chosen before (or "default").
+    pub(super) fn open_region_picker(&mut self) {
+        let Some((account, data)) = self.selected_account().zip(self.data.as_ref()) else {
+            return;
+        };
+        let id = data.inventory.org.accounts[account].id.to_string();
+        let cursor = self
+            .regions
+            .get(&id)
+            .and_then(|r| REGIONS.iter().position(|x| x == r))
+            .map_or(0, |i| i + 1);
+        self.modal = Some(Modal::RegionPicker { account, cursor });
+    }
+
+    fn on_region_key(
+        &mut self,
+        account: usize,
+        cursor: usize,
+        action: Option<Action>,
+    ) -> Vec<Effect> {
+        let cursor = match action {
+            Some(Action::Back | Action::Quit) => return Vec::new(),
+            Some(Action::Open) => return self.region_chosen(account, cursor),
+            Some(Action::Up) => cursor.saturating_sub(1),
+            Some(Action::Down) => (cursor + 1).min(REGIONS.len()),
+            _ => cursor,
+        };
+        self.modal = Some(Modal::RegionPicker { account, cursor });
+        Vec::new()
+    }
+
+    fn region_chosen(&mut self, account: usize, cursor: usize) -> Vec<Effect> {
+        let Some(data) = &self.data else {
+            return Vec::new();
+        };
+        let a = &data.inventory.org.accounts[account];
+        let id = a.id.to_string();
+        let region = cursor
+            .checked_sub(1)
+            .and_then(|i| REGIONS.get(i))
+            .map(|r| (*r).to_owned());
+        self.status.banner = Some(Banner::info(match &region {
+            Some(r) => format!("sessions in {} use {r}", a.name),
+            None => format!("sessions in {} use the default region again", a.name),
+        }));
+        match &region {
+            Some(r) => {
+                self.regions.insert(id.clone(), r.clone());
+            }
+            None => {
+                self.regions.remove(&id);
+            }
+        }
+        vec![Effect::SaveRegion {
+            account_id: id,
+            region,
+        }]
+    }
+
     /// Keys while a modal is open. Returns `None` when no modal is open.
     pub(super) fn on_modal_key(&mut self, key: &KeyEvent) -> Option<Vec<Effect>> {
         let modal = self.modal.take()?;
         let context = match modal {
-            Modal::RolePicker { .. } => Context::Picker,
+            Modal::RolePicker { .. } | Modal::RegionPicker { .. } => Context::Picker,
             _ => Context::Prompt,
         };
         let action = self.keymap.lookup(context, key);
@@ -231,6 +331,9 @@ impl State {
                     });
                 }
             },
+            Modal::RegionPicker { account, cursor } => {
+                effects = self.on_region_key(account, cursor, action);
+            }
             Modal::ConfirmProduction {
                 request,
                 expected,

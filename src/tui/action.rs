@@ -32,6 +32,8 @@ pub enum Action {
     Favourite,
     /// Show favourite and recently used accounts.
     Recent,
+    /// Choose the region for sessions in the selected account.
+    Region,
 }
 
 impl Action {
@@ -58,6 +60,7 @@ impl Action {
         Action::Quit,
         Action::Favourite,
         Action::Recent,
+        Action::Region,
     ];
 
     /// The action's name in `[keys]`.
@@ -85,6 +88,7 @@ impl Action {
             Action::Quit => "quit",
             Action::Favourite => "favourite",
             Action::Recent => "recent",
+            Action::Region => "region",
         }
     }
 

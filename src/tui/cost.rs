@@ -195,7 +195,7 @@ mod tests {
     }
 
     #[test]
-    fn r_uses_cached_cost_and_shift_r_forces_it() {
+    fn r_uses_cached_cost_and_shift_c_forces_it() {
         let mut s = state();
         s.update(Msg::Cost(CostStatus::Known(Box::new(demo::cost_snapshot(
             NOW,
@@ -204,8 +204,8 @@ mod tests {
             press(&mut s, 'r'),
             vec![Effect::Sync, Effect::ReadCost { force: false }]
         );
-        assert_eq!(press(&mut s, 'R'), vec![Effect::ReadCost { force: true }]);
-        assert!(press(&mut s, 'R').is_empty(), "one read at a time");
+        assert_eq!(press(&mut s, 'C'), vec![Effect::ReadCost { force: true }]);
+        assert!(press(&mut s, 'C').is_empty(), "one read at a time");
         let mut off = state();
         assert_eq!(
             press(&mut off, 'r'),

@@ -42,6 +42,11 @@ pub enum Effect {
         account_id: String,
         on: bool,
     },
+    /// Remember (or with `None` forget) the region for sessions in an account.
+    SaveRegion {
+        account_id: String,
+        region: Option<String>,
+    },
 }
 
 /// Where data and credentials come from.
@@ -100,9 +105,14 @@ impl Runner {
             Effect::OpenBrowser(url) => self.open_browser(url),
             Effect::ReadCost { force } => self.read_cost(*force),
             Effect::SaveFavourite { account_id, on } => {
-                // The demo keeps favourites for the session only.
+                // The demo keeps favourites and regions for the session only.
                 if let Source::Aws(ctx) = &self.source {
                     ctx.last_roles.set_favourite(account_id, *on);
+                }
+            }
+            Effect::SaveRegion { account_id, region } => {
+                if let Source::Aws(ctx) = &self.source {
+                    ctx.last_roles.set_region(account_id, region.as_deref());
                 }
             }
             Effect::Quit | Effect::Shell(_) | Effect::CopyToClipboard(_) => {}
@@ -215,7 +225,7 @@ impl Runner {
                     ctx.last_roles
                         .remember(&request.account_id, &request.role.name);
                     Msg::AccessFinished(Ok(Box::new(ShellLaunch {
-                        region: ctx.session_region(&request.role).await,
+                        region: ctx.session_region(&request.account_id, &request.role).await,
                         account_id: request.account_id,
                         account_name: request.account_name,
                         role: request.role.name,
@@ -299,7 +309,7 @@ fn sessions(ctx: &Context, now: OffsetDateTime) -> Sessions {
 
 /// Makes the console link for a granted access, as a message for `update()`.
 async fn console_ready(ctx: &Context, request: &AccessRequest, granted: &Granted) -> Msg {
-    let region = ctx.session_region(&request.role).await;
+    let region = ctx.session_region(&request.account_id, &request.role).await;
     let destination = Destination::Service(ctx.config.console.service.clone());
     let link = crate::console::link(
         &ctx.config.console,

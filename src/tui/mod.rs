@@ -175,6 +175,7 @@ pub async fn start(ctx: &Context, demo: bool) -> io::Result<()> {
         state.last_roles = ctx.last_roles.load();
         state.favourites = ctx.last_roles.favourites().into_iter().collect();
         state.recent = ctx.last_roles.recent();
+        state.regions = ctx.last_roles.regions();
         state
             .confirm_with
             .clone_from(&ctx.config.production.confirm_with);

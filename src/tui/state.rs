@@ -269,6 +269,8 @@ pub struct State {
     pub favourites: std::collections::BTreeSet<String>,
     /// Account ids got into, most recent first.
     pub recent: Vec<String>,
+    /// Account id → the region chosen for sessions there.
+    pub regions: BTreeMap<String, String>,
 }
 
 impl State {
@@ -300,6 +302,7 @@ impl State {
             keymap: keymap::Keymap::default(),
             favourites: std::collections::BTreeSet::new(),
             recent: Vec::new(),
+            regions: BTreeMap::new(),
             modal: None,
             last_roles: BTreeMap::new(),
             sessions: Sessions::default(),
@@ -345,7 +348,7 @@ impl State {
     pub fn context(&self) -> Context {
         if let Some(modal) = &self.modal {
             return match modal {
-                Modal::RolePicker { .. } => Context::Picker,
+                Modal::RolePicker { .. } | Modal::RegionPicker { .. } => Context::Picker,
                 _ => Context::Prompt,
             };
         }
@@ -522,6 +525,7 @@ impl State {
                 let search = self.search.get_or_insert_with(SearchState::default);
                 search.editing = true;
             }
+            Action::Region => self.open_region_picker(),
             Action::Recent => {
                 let hits = self.quick_hits();
                 self.search = Some(SearchState {

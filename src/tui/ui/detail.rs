@@ -76,6 +76,9 @@ fn account_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line
     if org.management_account_id.as_ref() == Some(&a.id) {
         lines.push(field("Kind", "management account"));
     }
+    if let Some(region) = state.regions.get(a.id.as_str()) {
+        lines.push(field("Region", format!("{region} (R changes it)")));
+    }
     lines.push(Line::from(""));
     let cost = cost_lines(state, data, index);
     if !cost.is_empty() {

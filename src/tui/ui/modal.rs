@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 
 use super::{popup, theme};
 use crate::roles::RoleOption;
-use crate::tui::access::{AccessRequest, Modal, remaining};
+use crate::tui::access::{AccessRequest, Modal, REGIONS, remaining};
 use crate::tui::keymap::Context;
 use crate::tui::state::State;
 
@@ -31,6 +31,11 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
             Context::Prompt,
         ),
         Modal::MfaPrompt { serial, input } => ("MFA", mfa_prompt(serial, input), Context::Prompt),
+        Modal::RegionPicker { account, cursor } => (
+            "Region",
+            region_picker(state, *account, *cursor),
+            Context::Picker,
+        ),
     };
     lines.push(Line::from(""));
     let mut hint = Vec::new();
@@ -96,6 +101,40 @@ fn role_picker(
             ));
         }
         let line = Line::from(spans);
+        lines.push(if i == cursor {
+            theme::select(line)
+        } else {
+            line
+        });
+    }
+    lines
+}
+
+/// Twelve choices around the cursor: "default", then the regions.
+fn region_picker(state: &State, account: usize, cursor: usize) -> Vec<Line<'static>> {
+    let name = state.data.as_ref().map_or_else(String::new, |d| {
+        d.inventory.org.accounts[account].name.clone()
+    });
+    let mut lines = vec![
+        Line::from(vec![
+            Span::raw("Sessions in "),
+            Span::styled(name, theme::title()),
+            Span::raw(" use"),
+        ]),
+        Line::from(""),
+    ];
+    let choices = REGIONS.len() + 1;
+    let first = cursor.saturating_sub(5).min(choices.saturating_sub(12));
+    for i in first..(first + 12).min(choices) {
+        let label = if i == 0 {
+            "default (--region, the profile's, [org] region)".to_owned()
+        } else {
+            REGIONS[i - 1].to_owned()
+        };
+        let line = Line::from(vec![
+            Span::raw(if i == cursor { "▸ " } else { "  " }),
+            Span::raw(label),
+        ]);
         lines.push(if i == cursor {
             theme::select(line)
         } else {
