@@ -309,7 +309,11 @@ fn draw_results(
         });
     }
     let title = if search.quick {
-        format!("Favourites & recent · {} accounts", search.hits.len())
+        let n = search.hits.len();
+        format!(
+            "Favourites & recent · {n} {}",
+            if n == 1 { "account" } else { "accounts" }
+        )
     } else {
         format!(
             "Search · {} of {} accounts",
