@@ -178,14 +178,21 @@ pub async fn list(ctx: &Context, demo: bool, opts: ListOpts) -> anyhow::Result<E
     } else {
         None
     };
-    let out = if json {
-        let mut s = crate::list::json(&inv, &tree, &enrich, costs.as_ref())?;
-        s.push('\n');
-        s
+    if json {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        match crate::list::write_json(&mut out, &inv, &tree, &enrich, costs.as_ref()) {
+            // `awsnav list --json | head` is not an error.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other?,
+        }
     } else {
-        crate::list::table(&inv, &tree, &ctx.config.ui.key_tags, &enrich)
-    };
-    write_stdout(&out)?;
+        write_stdout(&crate::list::table(
+            &inv,
+            &tree,
+            &ctx.config.ui.key_tags,
+            &enrich,
+        ))?;
+    }
     Ok(completeness(&inv))
 }
 

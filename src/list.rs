@@ -135,6 +135,23 @@ pub fn json(
     serde_json::to_string_pretty(&records(inv, tree, enrich, costs))
 }
 
+/// Writes the JSON array of `list --json` and a newline to `out`, without building it in
+/// memory first (thousands of accounts make megabytes).
+///
+/// # Errors
+/// When `out` cannot be written.
+pub fn write_json(
+    out: &mut dyn std::io::Write,
+    inv: &Inventory,
+    tree: &OrgTree,
+    enrich: &Enrich<'_>,
+    costs: Option<&Costs>,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &records(inv, tree, enrich, costs))?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
 /// An aligned table for people.
 #[must_use]
 pub fn table(inv: &Inventory, tree: &OrgTree, key_tags: &[String], enrich: &Enrich<'_>) -> String {

@@ -165,8 +165,10 @@ pub struct OrgTree {
     ou_index: HashMap<String, usize>,
     /// Number of accounts beneath each OU (all levels), by OU index.
     ou_account_counts: Vec<usize>,
-    /// OU path (names from the root's child down) per account index.
-    account_paths: Vec<Vec<String>>,
+    /// OU path (names from the root's child down) per OU index.
+    ou_paths: Vec<Vec<String>>,
+    /// The OU directly above each account (`None`: the root), by account index.
+    account_parents: Vec<Option<usize>>,
 }
 
 impl OrgTree {
@@ -198,10 +200,10 @@ impl OrgTree {
 
         let ou_paths = ou_paths(org, &ou_index);
         let mut ou_account_counts = vec![0; org.org_units.len()];
-        let mut account_paths = Vec::with_capacity(org.accounts.len());
+        let mut account_parents = Vec::with_capacity(org.accounts.len());
         for acct in &org.accounts {
             let mut parent = ou_index.get(&acct.parent_id).copied();
-            account_paths.push(parent.map(|p| ou_paths[p].clone()).unwrap_or_default());
+            account_parents.push(parent);
             let mut guard = 0;
             while let Some(p) = parent {
                 ou_account_counts[p] += 1;
@@ -217,7 +219,8 @@ impl OrgTree {
             child_accounts,
             ou_index,
             ou_account_counts,
-            account_paths,
+            ou_paths,
+            account_parents,
         }
     }
 
@@ -249,7 +252,12 @@ impl OrgTree {
     /// OU names from the root's child down to the account's parent.
     #[must_use]
     pub fn account_path(&self, account: usize) -> &[String] {
-        self.account_paths.get(account).map_or(&[], Vec::as_slice)
+        self.account_parents
+            .get(account)
+            .copied()
+            .flatten()
+            .and_then(|p| self.ou_paths.get(p))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// OU indexes from the root's child down to (and including) `ou`.
