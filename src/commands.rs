@@ -579,6 +579,16 @@ pub async fn credential_process(
     write_stdout(&out)
 }
 
+/// How other programs (shells completing, tools running `credential_process`) should start
+/// this awsnav: its own path, so it works off `PATH` too; `awsnav` when that is unknown.
+#[must_use]
+pub fn own_path() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.to_str().map(str::to_owned))
+        .unwrap_or_else(|| "awsnav".to_owned())
+}
+
 /// What `awsnav config generate` was asked for.
 #[derive(Clone, Debug, Default)]
 pub struct GenerateOpts {
@@ -651,15 +661,10 @@ pub async fn generate_profiles(
             None => None,
         },
     };
-    let exe = std::env::current_exe().ok();
-    let awsnav = exe
-        .as_deref()
-        .and_then(std::path::Path::to_str)
-        .unwrap_or("awsnav");
     let block = profiles::render(
         &list,
         opts.style,
-        awsnav,
+        &own_path(),
         &Source {
             profile: base,
             mfa_serial,

@@ -199,11 +199,7 @@ impl LastRoles {
     /// Account id → role name; empty when the file is missing or unreadable.
     #[must_use]
     pub fn load(&self) -> BTreeMap<String, String> {
-        std::fs::read(&self.path)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<LastRolesFile>(&b).ok())
-            .map(|f| f.roles)
-            .unwrap_or_default()
+        self.read().roles
     }
 
     fn read(&self) -> LastRolesFile {

@@ -28,13 +28,8 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Some(Command::Completions { shell }) => {
-            let exe = std::env::current_exe().ok();
-            let completer = exe
-                .as_deref()
-                .and_then(std::path::Path::to_str)
-                .unwrap_or("awsnav");
             let mut out = Vec::new();
-            awsnav::completion::write_registration(*shell, completer, &mut out)?;
+            awsnav::completion::write_registration(*shell, &commands::own_path(), &mut out)?;
             commands::write_stdout(&String::from_utf8_lossy(&out))?;
             return Ok(ExitCode::SUCCESS);
         }

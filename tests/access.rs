@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::fault::{FaultServer, Response};
 use common::{AwsnavCmd, OuSpec, stderr, stdout};
 use serde_json::Value;
@@ -25,31 +23,12 @@ fn tree() -> Vec<OuSpec> {
     ]
 }
 
-/// The AWS CLI: `AWS_CLI`, the venv scripts/test made, or PATH.
-fn aws_cli() -> PathBuf {
-    if let Some(p) = std::env::var_os("AWS_CLI").filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
-    }
-    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/aws");
-    if venv.exists() {
-        return venv;
-    }
-    for dir in std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()) {
-        if dir.join("aws").is_file() {
-            return dir.join("aws");
-        }
-    }
-    panic!(
-        "the AWS CLI is needed for these tests: run scripts/test (it installs awscli into .venv) or set AWS_CLI"
-    );
-}
-
 /// awsnav pointed at a counting proxy in front of moto, with alice's keys.
 fn awsnav_as(alice: &common::Alice, url: &str) -> AwsnavCmd {
     let mut cmd = AwsnavCmd::new().against(url);
     cmd.set("AWS_ACCESS_KEY_ID", &alice.key);
     cmd.set("AWS_SECRET_ACCESS_KEY", &alice.secret);
-    let cli = aws_cli();
+    let cli = common::aws_cli();
     let path = format!(
         "{}:{}",
         cli.parent().unwrap().display(),
@@ -276,7 +255,7 @@ async fn credential_process_and_env_are_consumed_by_the_aws_cli_and_shells() {
     )
     .unwrap();
     let env = isolated_env(&awsnav);
-    let out = std::process::Command::new(aws_cli())
+    let out = std::process::Command::new(common::aws_cli())
         .args([
             "sts",
             "get-caller-identity",

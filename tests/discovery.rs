@@ -227,11 +227,7 @@ async fn garbage_and_server_errors_are_reported_not_panics() {
 
 #[tokio::test]
 async fn connection_refused_is_a_network_error() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let sdk = common::sdk_for(&format!("http://127.0.0.1:{port}")).await;
     let err = discovery()
         .run(&sdk, &CallCounter::default(), &|_| {})

@@ -76,12 +76,7 @@ fn faulty(moto: &str, operation: &'static str, fault: Fault) -> FaultServer {
 }
 
 fn closed_port() -> String {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    format!("http://127.0.0.1:{port}")
+    format!("http://127.0.0.1:{}", common::free_port())
 }
 
 /// Every file under `dir` with its bytes.
@@ -232,12 +227,7 @@ async fn getting_in_survives_every_fault_of_iam_and_sts() {
     let alice = common::alice(&sdk).await;
     let mut awsnav = base(&moto.url, &alice);
     assert!(awsnav.run(&["refresh"]).status.success());
-    let account = seeded
-        .accounts
-        .iter()
-        .find(|(_, a)| !a.ou_path.is_empty() && a.tags["env"] != "prod")
-        .map(|(id, _)| id.clone())
-        .unwrap();
+    let account = seeded.first_non_prod_member();
     let credentials = awsnav.path("awsnav/cache/credentials");
     let forget_sessions = || {
         let _ = std::fs::remove_dir_all(&credentials);

@@ -152,12 +152,7 @@ async fn corrupt_credential_files_are_replaced_not_fatal() {
     awsnav.set("AWS_ENDPOINT_URL", &moto.url);
     awsnav.set("AWS_REGION", "us-east-1");
     assert!(awsnav.run(&["refresh"]).status.success());
-    let account = seeded
-        .accounts
-        .iter()
-        .find(|(_, a)| !a.ou_path.is_empty() && a.tags["env"] != "prod")
-        .map(|(id, _)| id.clone())
-        .unwrap();
+    let account = seeded.first_non_prod_member();
     let args = ["exec", &account, "--mfa-code", "123456", "--", "true"];
     assert!(awsnav.run(&args).status.success());
     let dir = awsnav.path("awsnav/cache/credentials");

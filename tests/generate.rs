@@ -28,18 +28,6 @@ fn python() -> PathBuf {
     python
 }
 
-fn aws_cli() -> PathBuf {
-    if let Some(p) = std::env::var_os("AWS_CLI").filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/aws");
-    if venv.exists() {
-        venv
-    } else {
-        PathBuf::from("aws")
-    }
-}
-
 const USER_CONFIG: &str = "[default]\nregion = us-east-1\n\n# my own profile, keep it\n[profile mine]\nregion = eu-west-2\noutput = json";
 
 #[tokio::test]
@@ -51,7 +39,7 @@ async fn generated_profiles_round_trip_through_the_aws_cli_boto3_and_awsnav() {
     let mut awsnav = AwsnavCmd::new().with_user(&alice);
     awsnav.set("AWS_ENDPOINT_URL", &moto.url);
     awsnav.set("AWS_REGION", "us-east-1");
-    let cli = aws_cli();
+    let cli = common::aws_cli();
     let path = format!(
         "{}:{}",
         cli.parent()

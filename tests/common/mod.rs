@@ -61,7 +61,8 @@ fn find_moto_server() -> PathBuf {
     );
 }
 
-fn free_port() -> u16 {
+/// A loopback port nothing listens on (for refused connections), or for a server to take.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -173,6 +174,15 @@ pub struct SeededAccount {
 }
 
 impl SeededOrg {
+    /// The first account (by id) below some OU whose `env` tag is not `prod`.
+    pub fn first_non_prod_member(&self) -> String {
+        self.accounts
+            .iter()
+            .find(|(_, a)| !a.ou_path.is_empty() && a.tags["env"] != "prod")
+            .map(|(id, _)| id.clone())
+            .expect("a non-production member account")
+    }
+
     /// The fewest Organizations requests that can read this tree with awsnav's walk:
     /// `ListRoots` + `DescribeOrganization` + per parent the pages of OUs and accounts (at
     /// least one each, 20 per page) + one `ListTagsForResource` per account.
@@ -441,6 +451,25 @@ pub async fn seed_more(sdk: &SdkConfig, ou: &str, accounts: usize) {
         &mut seq,
     )
     .await;
+}
+
+/// The AWS CLI: `AWS_CLI`, the venv scripts/test made, or PATH.
+pub fn aws_cli() -> PathBuf {
+    if let Some(p) = std::env::var_os("AWS_CLI").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/aws");
+    if venv.exists() {
+        return venv;
+    }
+    for dir in std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()) {
+        if dir.join("aws").is_file() {
+            return dir.join("aws");
+        }
+    }
+    panic!(
+        "the AWS CLI is needed for these tests: run scripts/test (it installs awscli into .venv) or set AWS_CLI"
+    );
 }
 
 /// A generated tree: `levels[k]` OUs at depth k+1 (each level's OUs spread evenly over the
