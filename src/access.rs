@@ -7,11 +7,23 @@ use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::aws::sdk::{self, AwsSettings};
+use crate::aws::sso;
 use crate::aws::sts::{self, AssumeRequest};
 use crate::aws::{AwsError, CallCounter, ErrorContext};
-use crate::config::{AuthConfig, MfaMode};
+use crate::config::{AuthConfig, MfaMode, SsoConfig};
 use crate::creds::{CredentialCache, Credentials, MfaSession, RoleSession, Via};
 use crate::roles::RoleOption;
+
+/// The partition of an Identity Center region.
+fn sso_partition(region: &str) -> &'static str {
+    if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("cn-") {
+        "aws-cn"
+    } else {
+        "aws"
+    }
+}
 
 /// Role chaining (`AssumeRole` with temporary credentials) is limited to one hour.
 const CHAINING_LIMIT: u32 = 3600;
@@ -188,12 +200,20 @@ pub struct Access {
     pub network: crate::config::NetworkConfig,
     pub ctx: ErrorContext,
     pub cache: CredentialCache,
+    /// IAM Identity Center: where its roles' credentials come from.
+    pub sso: SsoConfig,
+    /// `[org] profile` (or `--profile`): the SSO sign-in when `[sso] profile` is unset.
+    pub org_profile: Option<String>,
 }
 
 impl Access {
-    /// The profile whose credentials assume `role`.
+    /// The profile whose credentials assume `role` (for an Identity Center role: the profile
+    /// whose sign-in gets them).
     #[must_use]
     pub fn base_profile_for(&self, role: &RoleOption) -> Option<String> {
+        if role.sso {
+            return self.sso.profile.clone().or_else(|| self.org_profile.clone());
+        }
         role.profile
             .as_ref()
             .and_then(|p| p.source_profile.clone())
@@ -206,17 +226,30 @@ impl Access {
         profile.unwrap_or("default-chain").to_owned()
     }
 
-    /// Credentials for `target`: a fresh cached session, or new ones from STS.
+    /// The cache key of Identity Center role sessions.
+    #[must_use]
+    pub fn sso_key(&self) -> String {
+        format!(
+            "sso-{}",
+            Self::base_key(self.sso.profile.as_deref().or(self.org_profile.as_deref()))
+        )
+    }
+
+    /// Credentials for `target`: a fresh cached session, or new ones from STS (or, for an
+    /// Identity Center role, from its portal).
     ///
     /// # Errors
     /// An [`AwsError`] saying what to do: wrong MFA code, not allowed to assume, expired
-    /// base credentials, no MFA code available…
+    /// base credentials or SSO sign-in, no MFA code available…
     pub async fn credentials(
         &self,
         target: &Target,
         mfa: &MfaSource,
         now: OffsetDateTime,
     ) -> Result<Granted, AwsError> {
+        if target.role.sso {
+            return self.sso_credentials(target, now).await;
+        }
         match self.attempt(target, mfa, now, true).await {
             // A cached MFA session can be revoked or expire early: start over once without it.
             Err(AwsError::BadCredentials { .. }) if self.has_mfa_session(target, now) => {
@@ -225,6 +258,81 @@ impl Access {
             }
             other => other,
         }
+    }
+
+    /// An Identity Center role's credentials: cached, else `GetRoleCredentials`.
+    async fn sso_credentials(
+        &self,
+        target: &Target,
+        now: OffsetDateTime,
+    ) -> Result<Granted, AwsError> {
+        let key = self.sso_key();
+        let role_arn = |partition: &str| {
+            // Identity Center does not say the role's ARN; this is its path and name prefix.
+            format!(
+                "arn:{partition}:iam::{}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_{}",
+                target.account_id, target.role.name
+            )
+        };
+        if let Some(s) = self
+            .cache
+            .role(&key, &target.account_id, &target.role.name, now)
+        {
+            tracing::info!(account = %target.account_id, role = %target.role.name, "Identity Center session from cache");
+            return Ok(Granted {
+                role_arn: s.role_arn,
+                credentials: s.credentials,
+                via: s.via,
+                from_cache: true,
+                api_calls: 0,
+            });
+        }
+        let source = sso::resolve(&self.sso, self.org_profile.as_deref())
+            .await?
+            .ok_or_else(|| AwsError::SsoProfile {
+                profile: self
+                    .sso
+                    .profile
+                    .clone()
+                    .or_else(|| self.org_profile.clone())
+                    .unwrap_or_else(|| "default".into()),
+                detail: if self.sso.enabled {
+                    "it has neither sso_session nor sso_start_url, so Identity Center roles cannot be used (set [sso] profile)".into()
+                } else {
+                    "[sso] enabled = false, so Identity Center roles cannot be used".into()
+                },
+            })?;
+        let sdk = sdk::load(
+            &AwsSettings {
+                profile: None,
+                region: Some(source.region.clone()),
+                network: self.network,
+            },
+            &self.ctx,
+        )
+        .await?;
+        let counter = CallCounter::default();
+        let credentials = source
+            .role_credentials(&sdk, &target.account_id, &target.role.name, &counter)
+            .await?;
+        let session = RoleSession {
+            credentials,
+            account_id: target.account_id.clone(),
+            role: target.role.name.clone(),
+            role_arn: role_arn(sso_partition(&source.region)),
+            via: Via::Sso,
+        };
+        if let Err(e) = self.cache.store_role(&key, &session) {
+            tracing::warn!(error = %e, "cannot cache the Identity Center session");
+        }
+        tracing::info!(account = %target.account_id, role = %target.role.name, "Identity Center role credentials");
+        Ok(Granted {
+            credentials: session.credentials,
+            role_arn: session.role_arn,
+            via: Via::Sso,
+            from_cache: false,
+            api_calls: counter.calls(),
+        })
     }
 
     fn has_mfa_session(&self, target: &Target, now: OffsetDateTime) -> bool {

@@ -368,10 +368,7 @@ fn pick_role(
             .iter()
             .find(|r| r.name.eq_ignore_ascii_case(w))
             .cloned()
-            .unwrap_or_else(|| RoleOption {
-                name: w.to_owned(),
-                profile: None,
-            }));
+            .unwrap_or_else(|| RoleOption::named(w)));
     }
     if let Some(last) = ctx.last_roles.load().get(account_id)
         && let Some(r) = offered.iter().find(|r| &r.name == last)

@@ -72,6 +72,7 @@ pub struct Config {
     pub aliases: BTreeMap<String, String>,
     pub ui: UiConfig,
     pub network: NetworkConfig,
+    pub sso: SsoConfig,
     /// Action name → the keys that do it, patched over the default key table.
     pub keys: BTreeMap<String, KeyList>,
 }
@@ -119,6 +120,29 @@ impl Default for NetworkConfig {
         Self {
             connect_timeout_seconds: 5,
             timeout_seconds: 30,
+        }
+    }
+}
+
+/// IAM Identity Center (AWS SSO): where the accounts and roles you may use are listed.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SsoConfig {
+    /// Asks Identity Center at all.
+    pub enabled: bool,
+    /// The profile whose `aws sso login` is used; `None`: `[org] profile`, else `AWS_PROFILE`
+    /// or `default`, when that profile has `sso_session` or `sso_start_url`.
+    pub profile: Option<String>,
+    /// Portal requests per second (AWS allows 20).
+    pub requests_per_second: u32,
+}
+
+impl Default for SsoConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            profile: None,
+            requests_per_second: 10,
         }
     }
 }
@@ -505,6 +529,27 @@ impl Config {
                 &name,
                 format!("[ui.colors] {name}: {message}"),
                 "write a style as colours and modifiers, e.g. \"black on yellow bold\"; `awsnav config default` lists the style names",
+            ));
+        }
+        if !(1..=19).contains(&self.sso.requests_per_second) {
+            return Err(at.key_in(
+                "sso",
+                "requests_per_second",
+                format!(
+                    "[sso] requests_per_second = {} is out of range",
+                    self.sso.requests_per_second
+                ),
+                "use a number from 1 to 19 (AWS allows 20; default 10)",
+            ));
+        }
+        if let Some(profile) = &self.sso.profile
+            && profile.trim().is_empty()
+        {
+            return Err(at.key_in(
+                "sso",
+                "profile",
+                "[sso] profile is empty".into(),
+                "name a profile with sso_session or sso_start_url, or remove the line to use [org] profile",
             ));
         }
         if !(1..=64).contains(&self.org.concurrency) {

@@ -60,16 +60,17 @@ pub async fn link(
 ) -> Result<ConsoleLink, ConsoleError> {
     let partition = Partition::from_name(crate::aws::sts::partition_of(request.role_arn));
     let endpoint = endpoint(config, env_override, partition);
-    let (duration, note) = if request.via.console_duration_allowed() {
-        (Some(config.session_duration), None)
-    } else {
-        (
+    let (duration, note) = match request.via {
+        v if v.console_duration_allowed() => (Some(config.session_duration), None),
+        // Identity Center's credentials last as long as the permission set says.
+        Via::Sso => (None, None),
+        _ => (
             None,
             Some(
                 "the role was assumed through another session (role chaining), so the console session lasts at most 1 hour"
                     .to_owned(),
             ),
-        )
+        ),
     };
     let destination = match request.destination {
         Destination::Url(u) => u.clone(),

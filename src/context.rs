@@ -71,6 +71,7 @@ impl Context {
             },
             concurrency: config.org.concurrency,
             ctx: ctx.clone(),
+            sso: config.sso.clone(),
         };
         let profile_roles = if config.roles.import_profiles {
             roles::load_profile_roles().await.unwrap_or_else(|e| {
@@ -87,6 +88,8 @@ impl Context {
             network: config.network,
             ctx,
             cache: CredentialCache::new(&paths.cache_dir),
+            sso: config.sso.clone(),
+            org_profile: org_profile.clone(),
         };
         let cost_profile = config.cost.profile.clone().or_else(|| org_profile.clone());
         let cost = CostReader {
@@ -115,10 +118,18 @@ impl Context {
         }
     }
 
-    /// The roles offered in account `i`.
+    /// The roles offered in account `i`: IAM Identity Center's first, then the configured and
+    /// profile roles. Those are left out where Identity Center offers roles and there is no
+    /// IAM identity to assume them with (the organization was not read with credentials and
+    /// no `[auth] profile` is set).
     #[must_use]
     pub fn roles(&self, inv: &Inventory, tree: &OrgTree, i: usize) -> Vec<RoleOption> {
-        self.catalog.roles_for(&view(inv, tree, i))
+        let sso = &inv.org.accounts[i].sso_roles;
+        let mut roles: Vec<RoleOption> = sso.iter().map(|r| RoleOption::sso(r)).collect();
+        if sso.is_empty() || inv.identity.is_some() || self.config.auth.profile.is_some() {
+            roles.extend(self.catalog.roles_for(&view(inv, tree, i)));
+        }
+        roles
     }
 
     #[must_use]

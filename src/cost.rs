@@ -253,6 +253,7 @@ mod tests {
             joined: None,
             parent_id: parent.into(),
             tags: BTreeMap::new(),
+            sso_roles: Vec::new(),
         };
         let org = Org {
             root_id: "r".into(),

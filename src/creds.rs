@@ -79,6 +79,8 @@ pub enum Via {
     MfaSession,
     /// `AssumeRole` with another role's credentials (the base identity is a role).
     Chained,
+    /// IAM Identity Center's `GetRoleCredentials`.
+    Sso,
 }
 
 impl Via {

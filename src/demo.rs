@@ -38,6 +38,7 @@ pub fn inventory(now: OffsetDateTime) -> Inventory {
         }),
         api_calls: 0,
         gaps: Vec::new(),
+        org_error: None,
     }
 }
 
@@ -141,6 +142,7 @@ pub fn synthetic(accounts: usize, branching: usize, depth: usize) -> Org {
                 joined: None,
                 parent_id: parents[(i * 31) % parents.len()].clone(),
                 tags,
+                sso_roles: Vec::new(),
             }
         })
         .collect();

@@ -25,6 +25,10 @@ pub struct Inventory {
     /// What that sync could not read: empty for a complete snapshot.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gaps: Vec<SyncGap>,
+    /// Why the organization could not be read when only IAM Identity Center's accounts are
+    /// shown (no credentials, access denied, not in an organization).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_error: Option<String>,
 }
 
 impl Inventory {
@@ -181,6 +185,7 @@ mod tests {
             identity: None,
             api_calls: 42,
             gaps: Vec::new(),
+            org_error: None,
         }
     }
 

@@ -113,6 +113,9 @@ pub struct Account {
     pub parent_id: String,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// The roles IAM Identity Center gives you here (its permission sets), sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sso_roles: Vec<String>,
 }
 
 /// One organizational unit.
@@ -325,6 +328,7 @@ mod tests {
             joined: None,
             parent_id: parent.into(),
             tags: BTreeMap::new(),
+            sso_roles: Vec::new(),
         }
     }
 

@@ -28,9 +28,40 @@ pub struct RoleOption {
     pub name: String,
     /// Set when a profile defines this role for this account: its settings are used.
     pub profile: Option<ProfileRole>,
+    /// An IAM Identity Center role (permission set): its credentials come from the portal.
+    pub sso: bool,
 }
 
 impl RoleOption {
+    /// A role assumed with `AssumeRole`, with no profile settings.
+    #[must_use]
+    pub fn named(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            profile: None,
+            sso: false,
+        }
+    }
+
+    /// An IAM Identity Center role (permission set) called `name`.
+    #[must_use]
+    pub fn sso(name: &str) -> Self {
+        Self {
+            sso: true,
+            ..Self::named(name)
+        }
+    }
+
+    /// How the role is shown where it could be mistaken for another: "Admin (Identity Center)".
+    #[must_use]
+    pub fn label(&self) -> String {
+        if self.sso {
+            format!("{} (Identity Center)", self.name)
+        } else {
+            self.name.clone()
+        }
+    }
+
     /// The role's ARN: the profile's, or built from the account and partition.
     #[must_use]
     pub fn arn(&self, partition: &str, account_id: &str) -> String {
@@ -95,6 +126,7 @@ impl RoleCatalog {
             .map(|name| RoleOption {
                 profile: profiles.iter().find(|p| p.role_name == name).cloned(),
                 name,
+                sso: false,
             })
             .collect();
         for p in profiles {
@@ -102,6 +134,7 @@ impl RoleCatalog {
                 roles.push(RoleOption {
                     name: p.role_name.clone(),
                     profile: Some(p.clone()),
+                    sso: false,
                 });
             }
         }

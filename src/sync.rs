@@ -1,12 +1,18 @@
-//! One sync: who am I, what is the organization, stored as the new cached inventory.
+//! One sync: who am I, what is the organization, what IAM Identity Center offers, stored as
+//! the new cached inventory.
 
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use time::OffsetDateTime;
 
-use crate::aws::org::{Discovery, SyncProgress};
+use crate::aws::org::{Discovered, Discovery, SyncProgress};
+use crate::aws::sso::{self, SsoAccount, SsoListing, SsoProgress, SsoSource};
 use crate::aws::{self, AwsError, AwsSettings, CallCounter, ErrorContext};
+use crate::config::SsoConfig;
 use crate::inventory::{CacheWriteError, Inventory, InventoryCache};
+use crate::model::{Account, AccountId, AccountStatus, CallerIdentity, Org, OrgUnit, SyncGap};
 
 /// Everything a sync needs, owned so it can move into a background task.
 #[derive(Clone, Debug)]
@@ -14,6 +20,8 @@ pub struct SyncRequest {
     pub settings: AwsSettings,
     pub concurrency: usize,
     pub ctx: ErrorContext,
+    /// IAM Identity Center: whether and where to list the accounts and roles it offers.
+    pub sso: SsoConfig,
 }
 
 /// What a finished sync reports besides the inventory.
@@ -26,12 +34,19 @@ pub struct SyncStats {
     pub elapsed: std::time::Duration,
 }
 
-/// Reads identity and organization. `now` stamps the result. A sync that could not read
-/// everything still returns what it read, with [`Inventory::gaps`] saying what is missing.
+/// The id of the group IAM Identity Center's accounts go in when Organizations does not list
+/// them (and of the root when the organization cannot be read at all).
+pub const IDENTITY_CENTER_OU: &str = "identity-center";
+const IDENTITY_CENTER_ROOT: &str = "r-identity-center";
+
+/// Reads identity and organization, and what IAM Identity Center offers when a profile with
+/// an SSO sign-in is configured, both at once. `now` stamps the result. A sync that could
+/// not read everything still returns what it read, with [`Inventory::gaps`] saying what is
+/// missing.
 ///
 /// # Errors
 /// When nothing useful can be read: missing profile, no credentials, no organization, access
-/// denied…
+/// denied, an expired SSO sign-in…
 pub async fn run(
     request: &SyncRequest,
     now: impl FnOnce() -> OffsetDateTime,
@@ -39,39 +54,181 @@ pub async fn run(
 ) -> Result<(Inventory, SyncStats), AwsError> {
     let started = Instant::now();
     let sdk = aws::sdk::load(&request.settings, &request.ctx).await?;
+    let sso = sso::resolve(&request.sso, request.settings.profile.as_deref()).await?;
     let counter = CallCounter::default();
-    let identity = aws::sts::caller_identity(&sdk, &counter, &request.ctx).await?;
-    tracing::info!(account = %identity.account, arn = %identity.arn, "caller identity");
-    let discovery = Discovery {
-        concurrency: request.concurrency,
-        ctx: request.ctx.clone(),
+    let latest = Mutex::new(SyncProgress::default());
+    let report = |update: &dyn Fn(&mut SyncProgress)| {
+        let now = {
+            let mut p = latest.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            update(&mut p);
+            *p
+        };
+        progress(now);
     };
-    let found = discovery.run(&sdk, &counter, progress).await?;
+    let org_progress = |p: SyncProgress| {
+        report(&|l| {
+            *l = SyncProgress {
+                sso_accounts: l.sso_accounts,
+                sso_listed: l.sso_listed,
+                ..p
+            };
+        });
+    };
+    let sso_progress = |p: SsoProgress| {
+        report(&|l| {
+            l.sso_accounts = p.accounts;
+            l.sso_listed = p.listed;
+        });
+    };
+    let org = async {
+        let identity = aws::sts::caller_identity(&sdk, &counter, &request.ctx).await?;
+        tracing::info!(account = %identity.account, arn = %identity.arn, "caller identity");
+        let discovery = Discovery {
+            concurrency: request.concurrency,
+            ctx: request.ctx.clone(),
+        };
+        let found = discovery.run(&sdk, &counter, &org_progress).await?;
+        Ok::<_, AwsError>((identity, found))
+    };
+    let listing = async {
+        match &sso {
+            Some(source) => Some(
+                source
+                    .list(&sdk, request.sso.requests_per_second, &counter, &sso_progress)
+                    .await,
+            ),
+            None => None,
+        }
+    };
+    let (org, listing) = tokio::join!(org, listing);
+    let throttled = org.as_ref().map_or(0, |(_, found)| found.pace.throttled);
+    let mut inventory = combine(org, listing, sso.as_ref())?;
+    inventory.synced_at = now();
+    inventory.profile.clone_from(&request.settings.profile);
     let stats = SyncStats {
         api_calls: counter.calls(),
         attempts: counter.attempts(),
-        throttled: found.pace.throttled,
+        throttled,
         elapsed: started.elapsed(),
     };
+    inventory.api_calls = stats.api_calls;
     tracing::info!(
         api_calls = stats.api_calls,
         attempts = stats.attempts,
         throttled = stats.throttled,
-        gaps = found.gaps.len(),
+        gaps = inventory.gaps.len(),
+        sso = sso.is_some(),
         elapsed_ms = u64::try_from(stats.elapsed.as_millis()).unwrap_or(u64::MAX),
         "sync finished"
     );
-    Ok((
-        Inventory {
-            org: found.org,
-            synced_at: now(),
-            profile: request.settings.profile.clone(),
-            identity: Some(identity),
-            api_calls: stats.api_calls,
-            gaps: found.gaps,
-        },
-        stats,
-    ))
+    Ok((inventory, stats))
+}
+
+/// Errors that mean these credentials cannot read the organization at all, as opposed to
+/// trouble on the way (network, throttling) that a later sync may not have.
+fn org_unreadable(e: &AwsError) -> bool {
+    matches!(
+        e,
+        AwsError::NoCredentials { .. } | AwsError::AccessDenied { .. } | AwsError::OrgNotInUse { .. }
+    )
+}
+
+/// The inventory from what Organizations and IAM Identity Center answered (time, profile and
+/// call count are filled in by the caller).
+fn combine(
+    org: Result<(CallerIdentity, Discovered), AwsError>,
+    listing: Option<Result<SsoListing, AwsError>>,
+    sso: Option<&SsoSource>,
+) -> Result<Inventory, AwsError> {
+    let empty = |org: Org, identity, gaps, org_error| Inventory {
+        org,
+        synced_at: OffsetDateTime::UNIX_EPOCH,
+        profile: None,
+        identity,
+        api_calls: 0,
+        gaps,
+        org_error,
+    };
+    match (org, listing) {
+        (Ok((identity, found)), None) => Ok(empty(found.org, Some(identity), found.gaps, None)),
+        (Ok((identity, mut found)), Some(Ok(listing))) => {
+            merge_sso(&mut found.org, listing.accounts);
+            found.gaps.extend(listing.gaps);
+            Ok(empty(found.org, Some(identity), found.gaps, None))
+        }
+        (Ok((identity, mut found)), Some(Err(e))) => {
+            tracing::warn!(error = %e, "IAM Identity Center could not be read");
+            found.gaps.push(SyncGap {
+                action: "sso:ListAccounts".into(),
+                target: sso.map_or_else(String::new, |s| s.start_url.clone()),
+                error: e.to_string(),
+            });
+            Ok(empty(found.org, Some(identity), found.gaps, None))
+        }
+        (Err(e), None) => Err(e),
+        (Err(e), Some(Ok(listing))) => {
+            tracing::info!(error = %e, "organization unreadable; showing IAM Identity Center's accounts");
+            let mut org = Org {
+                root_id: IDENTITY_CENTER_ROOT.into(),
+                ..Org::default()
+            };
+            merge_sso(&mut org, listing.accounts);
+            let mut gaps = listing.gaps;
+            let org_error = if org_unreadable(&e) {
+                Some(e.to_string())
+            } else {
+                // Trouble on the way: partial, so a complete cache is kept.
+                gaps.push(SyncGap {
+                    action: "organizations".into(),
+                    target: "the organization".into(),
+                    error: e.to_string(),
+                });
+                None
+            };
+            Ok(empty(org, None, gaps, org_error))
+        }
+        (Err(e), Some(Err(sso_e))) => Err(if org_unreadable(&e) { sso_e } else { e }),
+    }
+}
+
+/// Puts IAM Identity Center's accounts into `org`: an account Organizations listed gets its
+/// roles there; any other goes under an "Identity Center" group.
+pub fn merge_sso(org: &mut Org, accounts: Vec<SsoAccount>) {
+    let index: HashMap<String, usize> = org
+        .accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.id.to_string(), i))
+        .collect();
+    let mut grouped = false;
+    for a in accounts {
+        if let Some(&i) = index.get(&a.id) {
+            org.accounts[i].sso_roles = a.roles;
+            continue;
+        }
+        let Ok(id) = AccountId::parse(&a.id) else {
+            tracing::warn!(account = %a.id, "IAM Identity Center listed an account id that is not one");
+            continue;
+        };
+        grouped = true;
+        org.accounts.push(Account {
+            id,
+            name: a.name,
+            email: a.email,
+            status: AccountStatus::Active,
+            joined: None,
+            parent_id: IDENTITY_CENTER_OU.into(),
+            tags: BTreeMap::new(),
+            sso_roles: a.roles,
+        });
+    }
+    if grouped && !org.org_units.iter().any(|ou| ou.id == IDENTITY_CENTER_OU) {
+        org.org_units.push(OrgUnit {
+            id: IDENTITY_CENTER_OU.into(),
+            name: "Identity Center".into(),
+            parent_id: org.root_id.clone(),
+        });
+    }
 }
 
 /// What [`store`] did with a sync's result.

@@ -5,6 +5,7 @@ pub mod cost;
 pub mod org;
 pub mod pace;
 pub mod sdk;
+pub mod sso;
 pub mod sts;
 
 use std::error::Error as StdError;
@@ -93,6 +94,22 @@ pub enum AwsError {
     CannotAssume { role_arn: String, message: String },
     #[error("{0}")]
     Mfa(String),
+    #[error(
+        "the IAM Identity Center sign-in of profile `{profile}` {why}: run `aws sso login --profile {profile}`, then try again"
+    )]
+    SsoLogin { profile: String, why: String },
+    #[error(
+        "IAM Identity Center profile `{profile}` is incomplete: {detail}. Fix it in ~/.aws/config (see `aws configure sso`)"
+    )]
+    SsoProfile { profile: String, detail: String },
+    #[error(
+        "IAM Identity Center does not give you role {role} in account {account} (sign-in of profile `{profile}`): choose a role it offers there, or run `awsnav refresh` to read them again"
+    )]
+    SsoNoRole {
+        profile: String,
+        account: String,
+        role: String,
+    },
     #[error("{action} failed: {code}: {message}")]
     Service {
         action: &'static str,
@@ -229,7 +246,7 @@ impl ErrorContext {
 }
 
 /// The error and its sources, joined: the SDK's top-level messages alone say little.
-fn chain(err: &(dyn StdError + 'static)) -> String {
+pub(crate) fn chain(err: &(dyn StdError + 'static)) -> String {
     let mut out = err.to_string();
     let mut source = err.source();
     while let Some(s) = source {

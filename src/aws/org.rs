@@ -33,6 +33,9 @@ pub struct SyncProgress {
     pub pace: usize,
     /// Requests that failed for good: the result will be partial.
     pub gaps: usize,
+    /// Accounts IAM Identity Center listed, and how many of them have their roles read.
+    pub sso_accounts: usize,
+    pub sso_listed: usize,
 }
 
 impl SyncProgress {
@@ -40,8 +43,8 @@ impl SyncProgress {
     #[must_use]
     pub fn done_and_known(&self) -> (usize, usize) {
         (
-            self.parents_listed + self.tags_fetched + self.gaps,
-            self.parents_total + self.accounts_found,
+            self.parents_listed + self.tags_fetched + self.gaps + self.sso_listed,
+            self.parents_total + self.accounts_found + self.sso_accounts,
         )
     }
 }
@@ -369,6 +372,7 @@ async fn list_accounts(shared: &Shared, parent: &str) -> Result<Vec<Account>, Aw
                     .and_then(|t| OffsetDateTime::from_unix_timestamp(t.secs()).ok()),
                 parent_id: parent.to_owned(),
                 tags: BTreeMap::new(),
+                sso_roles: Vec::new(),
             });
         }
         token = next(page.next_token(), token.as_deref());

@@ -1,0 +1,492 @@
+//! IAM Identity Center (AWS SSO): the sign-in `aws sso login` cached, the accounts and roles
+//! its portal offers, and role credentials from it.
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::{Region, SdkConfig};
+use aws_credential_types::provider::token::ProvideToken as _;
+use aws_sdk_sso::Client;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_types::os_shim_internal::{Env, Fs};
+use sha1::{Digest as _, Sha1};
+use time::OffsetDateTime;
+
+use super::{AwsError, CallCounter, ErrorContext};
+use crate::config::SsoConfig;
+use crate::creds::Credentials;
+use crate::model::SyncGap;
+
+/// Accounts and roles per portal page; the portal's own limit is 100 (ListAccounts 1000).
+const PAGE: i32 = 100;
+
+/// Where an Identity Center sign-in lives: the profile, and the portal it signs in to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SsoSource {
+    pub profile: String,
+    /// The profile's `sso_session`; `None`: the legacy `sso_start_url` in the profile itself.
+    pub session: Option<String>,
+    pub start_url: String,
+    /// `sso_region`: where the portal and the sign-in are.
+    pub region: String,
+}
+
+/// One account the portal lists, with the roles it offers there (sorted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SsoAccount {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub roles: Vec<String>,
+}
+
+/// What a listing found, and the accounts whose roles could not be read.
+#[derive(Clone, Debug, Default)]
+pub struct SsoListing {
+    pub accounts: Vec<SsoAccount>,
+    pub gaps: Vec<SyncGap>,
+}
+
+/// Progress of a listing: accounts found, and how many of them have their roles read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SsoProgress {
+    pub accounts: usize,
+    pub listed: usize,
+}
+
+/// The Identity Center source awsnav should use, if any: `[sso] profile` (which must have SSO
+/// settings), else the org profile / `AWS_PROFILE` / `default` when it has them.
+///
+/// # Errors
+/// When the AWS config files cannot be read, `[sso] profile` does not exist or has no SSO
+/// settings, or the SSO settings are incomplete.
+pub async fn resolve(
+    config: &SsoConfig,
+    org_profile: Option<&str>,
+) -> Result<Option<SsoSource>, AwsError> {
+    if !config.enabled {
+        return Ok(None);
+    }
+    let files = aws_runtime::env_config::file::EnvConfigFiles::default();
+    let set = aws_config::profile::load(&Fs::real(), &Env::real(), &files, None::<Cow<'_, str>>)
+        .await
+        .map_err(|e| AwsError::ProfileFile(super::chain(&e)))?;
+    let lookup = |name: &str| {
+        let profile = set.get_profile(name)?;
+        let session = profile.get("sso_session").map(str::trim);
+        let legacy = profile.get("sso_start_url").map(str::trim);
+        if session.is_none() && legacy.is_none() {
+            return None;
+        }
+        let (start_url, region) = match session {
+            Some(s) => match set.sso_session(s) {
+                Some(section) => (section.get("sso_start_url"), section.get("sso_region")),
+                None => {
+                    return Some(Err(incomplete(
+                        name,
+                        format!("it names sso_session `{s}` but there is no [sso-session {s}]"),
+                    )));
+                }
+            },
+            None => (legacy, profile.get("sso_region")),
+        };
+        let start_url = start_url.map(str::trim).filter(|v| !v.is_empty());
+        let region = region.map(str::trim).filter(|v| !v.is_empty());
+        Some(match (start_url, region) {
+            (Some(start_url), Some(region)) => Ok(SsoSource {
+                profile: name.to_owned(),
+                session: session.map(str::to_owned),
+                start_url: start_url.to_owned(),
+                region: region.to_owned(),
+            }),
+            (None, _) => Err(incomplete(name, "sso_start_url is missing".into())),
+            (_, None) => Err(incomplete(name, "sso_region is missing".into())),
+        })
+    };
+    if let Some(name) = &config.profile {
+        if set.get_profile(name).is_none() {
+            return Err(incomplete(
+                name,
+                "there is no such profile ([sso] profile names it)".into(),
+            ));
+        }
+        return match lookup(name) {
+            Some(found) => found.map(Some),
+            None => Err(incomplete(
+                name,
+                "it has neither sso_session nor sso_start_url ([sso] profile names it)".into(),
+            )),
+        };
+    }
+    let candidate = org_profile.map_or_else(
+        || std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".to_owned()),
+        str::to_owned,
+    );
+    lookup(&candidate).transpose()
+}
+
+fn incomplete(profile: &str, detail: String) -> AwsError {
+    AwsError::SsoProfile {
+        profile: profile.to_owned(),
+        detail,
+    }
+}
+
+impl SsoSource {
+    fn login(&self, why: impl Into<String>) -> AwsError {
+        AwsError::SsoLogin {
+            profile: self.profile.clone(),
+            why: why.into(),
+        }
+    }
+
+    /// The access token `aws sso login` cached: through aws-config's token provider (which
+    /// also refreshes it) for an `sso_session`, read directly for a legacy profile.
+    ///
+    /// # Errors
+    /// [`AwsError::SsoLogin`] when there is no token, it cannot be read, or it has expired.
+    pub async fn access_token(&self, sdk: &SdkConfig) -> Result<String, AwsError> {
+        match &self.session {
+            Some(session) => {
+                let provider = aws_config::sso::SsoTokenProvider::builder()
+                    .configure(sdk)
+                    .session_name(session)
+                    .start_url(&self.start_url)
+                    .region(Region::new(self.region.clone()))
+                    .build()
+                    .await;
+                let token = provider.provide_token().await.map_err(|e| {
+                    let detail = super::chain(&e);
+                    if detail.contains("expired") {
+                        self.login("has expired")
+                    } else {
+                        self.login(format!("cannot be read ({detail})"))
+                    }
+                })?;
+                Ok(token.token().to_owned())
+            }
+            None => self.legacy_token(OffsetDateTime::now_utc()),
+        }
+    }
+
+    /// `~/.aws/sso/cache/<sha1 of the start URL>.json`, as the AWS CLI writes it.
+    fn legacy_token(&self, now: OffsetDateTime) -> Result<String, AwsError> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Cached {
+            access_token: String,
+            expires_at: String,
+        }
+        let path = token_path(&self.start_url)
+            .ok_or_else(|| self.login("cannot be found (no home directory)"))?;
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(self.login("was not found (no cached token)"));
+            }
+            Err(e) => {
+                return Err(self.login(format!("cannot be read ({}: {e})", path.display())));
+            }
+        };
+        let cached: Cached = serde_json::from_slice(&bytes).map_err(|e| {
+            self.login(format!("cannot be read ({} is not a token: {e})", path.display()))
+        })?;
+        let expires = parse_expiry(&cached.expires_at).ok_or_else(|| {
+            self.login(format!(
+                "cannot be read ({} has expiresAt `{}`)",
+                path.display(),
+                cached.expires_at
+            ))
+        })?;
+        if expires <= now {
+            return Err(self.login("has expired"));
+        }
+        Ok(cached.access_token)
+    }
+
+    fn client(&self, sdk: &SdkConfig, counter: &CallCounter) -> Client {
+        let config = aws_sdk_sso::config::Builder::from(sdk)
+            .region(Region::new(self.region.clone()))
+            .interceptor(counter.clone())
+            .build();
+        Client::from_conf(config)
+    }
+
+    /// Every account the portal lists and the roles it offers in each, at most
+    /// `requests_per_second` requests a second. An account whose roles cannot be read is
+    /// kept with no roles and a gap.
+    ///
+    /// # Errors
+    /// [`AwsError::SsoLogin`] when the sign-in is missing, expired or refused; any other
+    /// error of `ListAccounts`.
+    pub async fn list(
+        &self,
+        sdk: &SdkConfig,
+        requests_per_second: u32,
+        counter: &CallCounter,
+        progress: &(dyn Fn(SsoProgress) + Send + Sync),
+    ) -> Result<SsoListing, AwsError> {
+        let token = self.access_token(sdk).await?;
+        let client = self.client(sdk, counter);
+        let pace = Arc::new(Pace::new(requests_per_second));
+        let ctx = self.error_context();
+        let mut accounts = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            pace.wait().await;
+            let page = client
+                .list_accounts()
+                .access_token(&token)
+                .max_results(PAGE)
+                .set_next_token(next.take())
+                .send()
+                .await
+                .map_err(|e| self.error("sso:ListAccounts", &e, &ctx))?;
+            for a in page.account_list() {
+                let Some(id) = a.account_id() else { continue };
+                accounts.push(SsoAccount {
+                    id: id.to_owned(),
+                    name: a.account_name().unwrap_or(id).to_owned(),
+                    email: a.email_address().unwrap_or_default().to_owned(),
+                    roles: Vec::new(),
+                });
+            }
+            progress(SsoProgress {
+                accounts: accounts.len(),
+                listed: 0,
+            });
+            next = page.next_token().map(str::to_owned).filter(|t| !t.is_empty());
+            if next.is_none() {
+                break;
+            }
+        }
+
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, account) in accounts.iter().enumerate() {
+            let (client, token, pace, id) = (
+                client.clone(),
+                token.clone(),
+                pace.clone(),
+                account.id.clone(),
+            );
+            tasks.spawn(async move { (i, account_roles(&client, &token, &pace, &id).await) });
+        }
+        let mut gaps = Vec::new();
+        let mut listed = 0;
+        while let Some(joined) = tasks.join_next().await {
+            let Ok((i, result)) = joined else { continue };
+            listed += 1;
+            match result {
+                Ok(mut roles) => {
+                    roles.sort_unstable_by_key(|r| r.to_lowercase());
+                    roles.dedup();
+                    accounts[i].roles = roles;
+                }
+                Err(e) => {
+                    let e = self.error("sso:ListAccountRoles", &e, &ctx);
+                    if matches!(e, AwsError::SsoLogin { .. }) {
+                        return Err(e);
+                    }
+                    gaps.push(SyncGap {
+                        action: "sso:ListAccountRoles".into(),
+                        target: accounts[i].id.clone(),
+                        error: e.to_string(),
+                    });
+                }
+            }
+            progress(SsoProgress {
+                accounts: accounts.len(),
+                listed,
+            });
+        }
+        Ok(SsoListing { accounts, gaps })
+    }
+
+    /// Credentials for `role` in `account` (`GetRoleCredentials`).
+    ///
+    /// # Errors
+    /// [`AwsError::SsoLogin`] when the sign-in is missing, expired or refused;
+    /// [`AwsError::SsoNoRole`] when Identity Center does not give that role there.
+    pub async fn role_credentials(
+        &self,
+        sdk: &SdkConfig,
+        account: &str,
+        role: &str,
+        counter: &CallCounter,
+    ) -> Result<Credentials, AwsError> {
+        let token = self.access_token(sdk).await?;
+        let out = self
+            .client(sdk, counter)
+            .get_role_credentials()
+            .access_token(token)
+            .account_id(account)
+            .role_name(role)
+            .send()
+            .await
+            .map_err(|e| {
+                if let SdkError::ServiceError(se) = &e
+                    && se.err().is_resource_not_found_exception()
+                {
+                    return AwsError::SsoNoRole {
+                        profile: self.profile.clone(),
+                        account: account.to_owned(),
+                        role: role.to_owned(),
+                    };
+                }
+                self.error("sso:GetRoleCredentials", &e, &self.error_context())
+            })?;
+        let bad = |what: &str| AwsError::BadResponse {
+            action: "sso:GetRoleCredentials",
+            detail: format!("the answer has no {what}"),
+        };
+        let c = out.role_credentials().ok_or_else(|| bad("roleCredentials"))?;
+        let expiration = OffsetDateTime::from_unix_timestamp_nanos(
+            i128::from(c.expiration()) * 1_000_000,
+        )
+        .map_err(|_| bad("valid expiration"))?;
+        Ok(Credentials {
+            access_key_id: c.access_key_id().ok_or_else(|| bad("accessKeyId"))?.to_owned(),
+            secret_access_key: c
+                .secret_access_key()
+                .ok_or_else(|| bad("secretAccessKey"))?
+                .to_owned(),
+            session_token: c.session_token().map(str::to_owned),
+            expiration: Some(expiration),
+        })
+    }
+
+    fn error_context(&self) -> ErrorContext {
+        ErrorContext {
+            profile: Some(self.profile.clone()),
+            config_file: String::new(),
+        }
+    }
+
+    /// An SDK error of the portal, with a refused token turned into "sign in again".
+    fn error<E>(
+        &self,
+        action: &'static str,
+        err: &SdkError<E, HttpResponse>,
+        ctx: &ErrorContext,
+    ) -> AwsError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        if let SdkError::ServiceError(se) = err
+            && se.err().code() == Some("UnauthorizedException")
+        {
+            return self.login(format!(
+                "was refused by Identity Center ({}): it has expired or was signed out",
+                se.err().message().unwrap_or("UnauthorizedException")
+            ));
+        }
+        ctx.classify(action, err)
+    }
+}
+
+async fn account_roles(
+    client: &Client,
+    token: &str,
+    pace: &Pace,
+    account: &str,
+) -> Result<
+    Vec<String>,
+    SdkError<aws_sdk_sso::operation::list_account_roles::ListAccountRolesError, HttpResponse>,
+> {
+    let mut roles = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        pace.wait().await;
+        let page = client
+            .list_account_roles()
+            .access_token(token)
+            .account_id(account)
+            .max_results(PAGE)
+            .set_next_token(next.take())
+            .send()
+            .await?;
+        roles.extend(
+            page.role_list()
+                .iter()
+                .filter_map(|r| r.role_name().map(str::to_owned)),
+        );
+        next = page.next_token().map(str::to_owned).filter(|t| !t.is_empty());
+        if next.is_none() {
+            return Ok(roles);
+        }
+    }
+}
+
+/// Spaces request starts evenly: at most `rate` a second, whatever the concurrency.
+struct Pace(tokio::sync::Mutex<tokio::time::Interval>);
+
+impl Pace {
+    fn new(rate: u32) -> Self {
+        let mut interval = tokio::time::interval(Duration::from_secs(1) / rate.max(1));
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Self(tokio::sync::Mutex::new(interval))
+    }
+
+    async fn wait(&self) {
+        self.0.lock().await.tick().await;
+    }
+}
+
+/// Where the AWS CLI caches the token of a legacy (start URL) sign-in.
+fn token_path(start_url: &str) -> Option<PathBuf> {
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().to_owned()))?;
+    let digest = Sha1::digest(start_url.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    Some(home.join(".aws/sso/cache").join(format!("{hex}.json")))
+}
+
+/// `2026-11-21T10:00:00Z`, or the older CLI's `2026-11-21T10:00:00UTC`.
+fn parse_expiry(s: &str) -> Option<OffsetDateTime> {
+    let s = s.trim();
+    let fixed = s.strip_suffix("UTC").map(|t| format!("{t}Z"));
+    OffsetDateTime::parse(
+        fixed.as_deref().unwrap_or(s),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_formats_of_both_clis() {
+        let a = parse_expiry("2026-11-21T10:00:00Z").unwrap();
+        assert_eq!(parse_expiry("2026-11-21T10:00:00UTC"), Some(a));
+        assert!(parse_expiry("tomorrow").is_none());
+    }
+
+    #[test]
+    fn legacy_token_path_is_the_sha1_of_the_start_url() {
+        let p = token_path("https://my-sso-portal.awsapps.com/start").unwrap();
+        // The name the AWS CLI gives this start URL's token.
+        assert!(
+            p.ends_with(".aws/sso/cache/c7aaaf71fcc8777ae2475525ed049d39fe16c484.json"),
+            "{}",
+            p.display()
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pace_spaces_requests() {
+        let pace = Pace::new(10);
+        let start = tokio::time::Instant::now();
+        for _ in 0..21 {
+            pace.wait().await;
+        }
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
+    }
+}
