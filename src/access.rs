@@ -212,7 +212,11 @@ impl Access {
     #[must_use]
     pub fn base_profile_for(&self, role: &RoleOption) -> Option<String> {
         if role.sso {
-            return self.sso.profile.clone().or_else(|| self.org_profile.clone());
+            return self
+                .sso
+                .profile
+                .clone()
+                .or_else(|| self.org_profile.clone());
         }
         role.profile
             .as_ref()
@@ -248,7 +252,7 @@ impl Access {
         now: OffsetDateTime,
     ) -> Result<Granted, AwsError> {
         if target.role.sso {
-            return self.sso_credentials(target, now).await;
+            return Box::pin(self.sso_credentials(target, now)).await;
         }
         match self.attempt(target, mfa, now, true).await {
             // A cached MFA session can be revoked or expire early: start over once without it.

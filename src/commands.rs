@@ -80,8 +80,13 @@ pub async fn sync_and_store(ctx: &Context) -> anyhow::Result<Inventory> {
     let progress = move |p: SyncProgress| {
         if tty {
             let (done, known) = p.done_and_known();
+            let sso = if p.sso_accounts > 0 {
+                format!(" · {} Identity Center accounts", p.sso_accounts)
+            } else {
+                String::new()
+            };
             eprint!(
-                "\r\x1b[2Ksyncing: {done}/{known} requests done · {} OUs · {} accounts · {} API calls",
+                "\r\x1b[2Ksyncing: {done}/{known} requests done · {} OUs · {} accounts{sso} · {} API calls",
                 p.ous_found, p.accounts_found, p.api_calls
             );
         }
@@ -110,6 +115,23 @@ pub async fn sync_and_store(ctx: &Context) -> anyhow::Result<Inventory> {
         stats.api_calls,
         stats.elapsed.as_secs_f64()
     );
+    let with_sso = inv
+        .org
+        .accounts
+        .iter()
+        .filter(|a| !a.sso_roles.is_empty())
+        .count();
+    if with_sso > 0 {
+        eprintln!(
+            "IAM Identity Center gives you roles in {}",
+            count(with_sso, "account", "accounts")
+        );
+    }
+    if let Some(why) = &inv.org_error {
+        eprintln!(
+            "awsnav: the organization was not read, so these are the accounts IAM Identity Center gives you ({why})"
+        );
+    }
     if let Some(summary) = inv.partial_summary() {
         eprintln!("awsnav: warning: {summary}");
     }
@@ -605,50 +627,41 @@ pub async fn generate_profiles(
     demo: bool,
     opts: &GenerateOpts,
 ) -> anyhow::Result<()> {
-    use crate::profiles::{self, Profile, Source};
+    use crate::profiles::{self, Source};
     let inv = if demo {
         crate::demo::inventory(OffsetDateTime::now_utc())
     } else {
         inventory(ctx, false).await?
     };
-    let tree = OrgTree::build(&inv.org);
     let partition = inv
         .identity
         .as_ref()
         .map_or("aws", |i| crate::aws::sts::partition_of(&i.arn))
         .to_owned();
-    let mut order: Vec<usize> = (0..inv.org.accounts.len())
-        .filter(|&i| inv.org.accounts[i].status.is_active())
-        .collect();
-    order.sort_by_key(|&i| inv.org.accounts[i].name.to_lowercase());
     // Profiles without a region of their own get the base profile's, so every tool has one.
     let base_region = crate::aws::sdk::profile_value(
         ctx.access.base_profile.as_deref().unwrap_or("default"),
         "region",
     )
     .await;
-    let mut list = Vec::new();
-    for i in order {
-        let a = &inv.org.accounts[i];
-        for role in ctx.roles(&inv, &tree, i) {
-            if !opts.roles.is_empty() && !opts.roles.contains(&role.name) {
-                continue;
-            }
-            list.push(Profile {
-                name: profiles::profile_name(&opts.prefix, &a.name, &role.name),
-                account_id: a.id.to_string(),
-                account_name: a.name.clone(),
-                role_arn: role.arn(&partition, a.id.as_str()),
-                production: ctx.is_production(&inv, &tree, i),
-                region: ctx
-                    .region_override
-                    .clone()
-                    .or_else(|| role.profile.as_ref().and_then(|p| p.region.clone()))
-                    .or_else(|| ctx.config.org.region.clone())
-                    .or_else(|| base_region.clone()),
-                role: role.name,
-            });
-        }
+    let sso = if inv.org.accounts.iter().any(|a| !a.sso_roles.is_empty()) {
+        crate::aws::sso::resolve(&ctx.config.sso, ctx.access.org_profile.as_deref()).await?
+    } else {
+        None
+    };
+    let (list, skipped_sso) = generated_profiles(
+        ctx,
+        &inv,
+        opts,
+        &partition,
+        base_region.as_ref(),
+        sso.is_some(),
+    );
+    if skipped_sso > 0 {
+        eprintln!(
+            "awsnav: warning: {skipped_sso} IAM Identity Center roles left out: no profile with an SSO sign-in is configured (set [sso] profile in {})",
+            ctx.paths.config_file.display()
+        );
     }
     let base = ctx.access.base_profile.clone();
     let mfa_serial = match &ctx.config.auth.mfa_serial {
@@ -665,6 +678,7 @@ pub async fn generate_profiles(
         &Source {
             profile: base,
             mfa_serial,
+            sso,
         },
     );
     if !opts.write {
@@ -695,4 +709,58 @@ pub async fn generate_profiles(
         }
     }
     Ok(())
+}
+
+/// The profiles `config generate` writes, in account-name order, and how many Identity
+/// Center roles were left out for want of a sign-in.
+fn generated_profiles(
+    ctx: &Context,
+    inv: &Inventory,
+    opts: &GenerateOpts,
+    partition: &str,
+    base_region: Option<&String>,
+    sso_available: bool,
+) -> (Vec<crate::profiles::Profile>, usize) {
+    use crate::profiles::{self, Profile};
+    let mut order: Vec<usize> = (0..inv.org.accounts.len())
+        .filter(|&i| inv.org.accounts[i].status.is_active())
+        .collect();
+    order.sort_by_key(|&i| inv.org.accounts[i].name.to_lowercase());
+    let tree = OrgTree::build(&inv.org);
+    let mut list: Vec<Profile> = Vec::new();
+    let mut skipped_sso = 0;
+    for i in order {
+        let a = &inv.org.accounts[i];
+        for role in ctx.roles(inv, &tree, i) {
+            if !opts.roles.is_empty() && !opts.roles.contains(&role.name) {
+                continue;
+            }
+            if role.sso && !sso_available {
+                skipped_sso += 1;
+                continue;
+            }
+            let name = profiles::profile_name(&opts.prefix, &a.name, &role.name);
+            // An Identity Center role and an IAM role of the same name: the first (Identity
+            // Center's) keeps the name.
+            if list.iter().any(|p| p.name == name) {
+                continue;
+            }
+            list.push(Profile {
+                name,
+                account_id: a.id.to_string(),
+                account_name: a.name.clone(),
+                role_arn: role.arn(partition, a.id.as_str()),
+                production: ctx.is_production(inv, &tree, i),
+                region: ctx
+                    .region_override
+                    .clone()
+                    .or_else(|| role.profile.as_ref().and_then(|p| p.region.clone()))
+                    .or_else(|| ctx.config.org.region.clone())
+                    .or_else(|| base_region.cloned()),
+                sso: role.sso,
+                role: role.name,
+            });
+        }
+    }
+    (list, skipped_sso)
 }

@@ -21,8 +21,10 @@ pub struct AccountRecord<'a> {
     pub ou_id: &'a str,
     pub tags: &'a BTreeMap<String, String>,
     pub joined: Option<String>,
-    /// Roles awsnav can assume there (filled by role rules).
+    /// Roles awsnav can get into there: IAM Identity Center's, then those of role rules.
     pub roles: Vec<String>,
+    /// The roles IAM Identity Center gives you there (empty without it).
+    pub sso_roles: &'a [String],
     pub production: bool,
     /// Month-to-date and last month's cost, when cost is known.
     pub cost: Option<CostRecord>,
@@ -115,6 +117,7 @@ pub fn records<'a>(
                         .ok()
                 }),
                 roles,
+                sso_roles: &a.sso_roles,
                 production,
                 cost: costs.and_then(|c| c.record(a.id.as_str())),
             }
@@ -234,6 +237,7 @@ mod tests {
         assert_eq!(ship["roles"], serde_json::json!([format!("R{i}")]));
         assert_eq!(ship["production"], i.is_multiple_of(2));
         assert!(ship["cost"].is_null());
+        assert_eq!(ship["sso_roles"], serde_json::json!([]));
         assert_eq!(ship["id"].as_str().unwrap().len(), 12);
         assert!(ship["email"].as_str().unwrap().contains('@'));
     }

@@ -26,6 +26,9 @@ pub struct Profile {
     /// The production guard's verdict: marked in the file; credential-process profiles carry
     /// `--yes`, since the tools that run them have no terminal to confirm on.
     pub production: bool,
+    /// An IAM Identity Center role: written as an `sso_*` profile in either style, since every
+    /// AWS tool signs in to those itself.
+    pub sso: bool,
 }
 
 /// What the assume-role style needs besides the role.
@@ -34,6 +37,8 @@ pub struct Source {
     /// The profile whose credentials assume the roles.
     pub profile: Option<String>,
     pub mfa_serial: Option<String>,
+    /// The Identity Center sign-in that SSO profiles use.
+    pub sso: Option<crate::aws::sso::SsoSource>,
 }
 
 /// The first and last lines of the block awsnav owns in the AWS config file.
@@ -76,8 +81,18 @@ pub fn render(profiles: &[Profile], style: ProfileStyle, awsnav: &str, source: &
             p.account_name, p.account_id, p.role
         );
         let _ = writeln!(out, "[profile {}]", p.name);
-        match style {
-            ProfileStyle::CredentialProcess => {
+        match (&source.sso, style) {
+            (Some(sso), _) if p.sso => {
+                if let Some(session) = &sso.session {
+                    let _ = writeln!(out, "sso_session = {session}");
+                } else {
+                    let _ = writeln!(out, "sso_start_url = {}", sso.start_url);
+                    let _ = writeln!(out, "sso_region = {}", sso.region);
+                }
+                let _ = writeln!(out, "sso_account_id = {}", p.account_id);
+                let _ = writeln!(out, "sso_role_name = {}", p.role);
+            }
+            (_, ProfileStyle::CredentialProcess) => {
                 let _ = writeln!(
                     out,
                     "credential_process = {} credential-process --account {} --role {}{}",
@@ -87,7 +102,7 @@ pub fn render(profiles: &[Profile], style: ProfileStyle, awsnav: &str, source: &
                     if p.production { " --yes" } else { "" }
                 );
             }
-            ProfileStyle::AssumeRole => {
+            (_, ProfileStyle::AssumeRole) => {
                 let _ = writeln!(out, "role_arn = {}", p.role_arn);
                 if let Some(s) = &source.profile {
                     let _ = writeln!(out, "source_profile = {s}");
@@ -227,7 +242,54 @@ mod tests {
             role_arn: format!("arn:aws:iam::111122223333:role/{role}"),
             region: Some("eu-west-1".into()),
             production: name.ends_with("prod"),
+            sso: false,
         }
+    }
+
+    #[test]
+    fn identity_center_roles_are_sso_profiles_in_either_style() {
+        let sso_role = Profile {
+            sso: true,
+            ..profile("shop", "AdministratorAccess")
+        };
+        let session = crate::aws::sso::SsoSource {
+            profile: "corp".into(),
+            session: Some("corp".into()),
+            start_url: "https://corp.awsapps.com/start".into(),
+            region: "eu-west-1".into(),
+        };
+        for style in [ProfileStyle::CredentialProcess, ProfileStyle::AssumeRole] {
+            let block = render(
+                &[sso_role.clone(), profile("shop", "Admin")],
+                style,
+                "awsnav",
+                &Source {
+                    sso: Some(session.clone()),
+                    ..Source::default()
+                },
+            );
+            assert!(
+                block.contains("[profile shop/AdministratorAccess]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = AdministratorAccess\nregion = eu-west-1\n"),
+                "{block}"
+            );
+            assert!(!block.contains("[profile shop/Admin]\nsso"), "{block}");
+        }
+        let legacy = render(
+            &[sso_role],
+            ProfileStyle::CredentialProcess,
+            "awsnav",
+            &Source {
+                sso: Some(crate::aws::sso::SsoSource {
+                    session: None,
+                    ..session
+                }),
+                ..Source::default()
+            },
+        );
+        assert!(
+            legacy.contains("sso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 111122223333\n"),
+            "{legacy}"
+        );
     }
 
     #[test]
@@ -264,6 +326,7 @@ mod tests {
             &Source {
                 profile: Some("identity".into()),
                 mfa_serial: Some("arn:aws:iam::1:mfa/me".into()),
+                sso: None,
             },
         );
         let again = merge(&format!("{merged}[profile after]\nregion = x\n"), &two).unwrap();

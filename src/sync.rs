@@ -59,7 +59,9 @@ pub async fn run(
     let latest = Mutex::new(SyncProgress::default());
     let report = |update: &dyn Fn(&mut SyncProgress)| {
         let now = {
-            let mut p = latest.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut p = latest
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             update(&mut p);
             *p
         };
@@ -94,13 +96,19 @@ pub async fn run(
         match &sso {
             Some(source) => Some(
                 source
-                    .list(&sdk, request.sso.requests_per_second, &counter, &sso_progress)
+                    .list(
+                        &sdk,
+                        request.sso.requests_per_second,
+                        &counter,
+                        &sso_progress,
+                    )
                     .await,
             ),
             None => None,
         }
     };
-    let (org, listing) = tokio::join!(org, listing);
+    // Boxed: the two together would make every caller's future large.
+    let (org, listing) = tokio::join!(Box::pin(org), Box::pin(listing));
     let throttled = org.as_ref().map_or(0, |(_, found)| found.pace.throttled);
     let mut inventory = combine(org, listing, sso.as_ref())?;
     inventory.synced_at = now();
@@ -129,7 +137,9 @@ pub async fn run(
 fn org_unreadable(e: &AwsError) -> bool {
     matches!(
         e,
-        AwsError::NoCredentials { .. } | AwsError::AccessDenied { .. } | AwsError::OrgNotInUse { .. }
+        AwsError::NoCredentials { .. }
+            | AwsError::AccessDenied { .. }
+            | AwsError::OrgNotInUse { .. }
     )
 }
 
@@ -255,4 +265,176 @@ pub fn store(cache: &InventoryCache, inventory: &Inventory) -> Result<Stored, Ca
     }
     cache.store(inventory)?;
     Ok(Stored::Written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::org::Discovered;
+
+    fn sso(id: &str, name: &str, roles: &[&str]) -> SsoAccount {
+        SsoAccount {
+            id: id.into(),
+            name: name.into(),
+            email: format!("{name}@example.com"),
+            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        }
+    }
+
+    fn org() -> Org {
+        Org {
+            root_id: "r-1".into(),
+            org_units: vec![OrgUnit {
+                id: "ou-1".into(),
+                name: "Prod".into(),
+                parent_id: "r-1".into(),
+            }],
+            accounts: vec![Account {
+                id: AccountId::parse("111111111111").unwrap(),
+                name: "shop-prod".into(),
+                email: "shop@example.com".into(),
+                status: AccountStatus::Active,
+                joined: None,
+                parent_id: "ou-1".into(),
+                tags: BTreeMap::new(),
+                sso_roles: Vec::new(),
+            }],
+            ..Org::default()
+        }
+    }
+
+    fn identity() -> CallerIdentity {
+        CallerIdentity {
+            account: "111111111111".into(),
+            arn: "arn:aws:iam::111111111111:user/me".into(),
+            user_id: "AIDA".into(),
+        }
+    }
+
+    fn discovered(org: Org) -> Discovered {
+        Discovered {
+            org,
+            gaps: Vec::new(),
+            pace: crate::aws::pace::PaceStats::default(),
+        }
+    }
+
+    fn listing() -> SsoListing {
+        SsoListing {
+            accounts: vec![
+                sso("111111111111", "Shop Production", &["AdministratorAccess"]),
+                sso("222222222222", "contractor-sandbox", &["PowerUserAccess"]),
+                sso("not-an-id", "broken", &["X"]),
+            ],
+            gaps: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_account_known_to_both_is_one_row_and_the_rest_are_grouped() {
+        let mut org = org();
+        merge_sso(&mut org, listing().accounts);
+        assert_eq!(
+            org.accounts.len(),
+            2,
+            "one row per account, the bad id skipped"
+        );
+        assert_eq!(
+            org.accounts[0].name, "shop-prod",
+            "Organizations' name is kept"
+        );
+        assert_eq!(org.accounts[0].parent_id, "ou-1");
+        assert_eq!(org.accounts[0].sso_roles, ["AdministratorAccess"]);
+        assert_eq!(org.accounts[1].parent_id, IDENTITY_CENTER_OU);
+        assert_eq!(org.accounts[1].sso_roles, ["PowerUserAccess"]);
+        let group = org.org_units.last().unwrap();
+        assert_eq!(
+            (group.name.as_str(), group.parent_id.as_str()),
+            ("Identity Center", "r-1")
+        );
+        let tree = crate::model::OrgTree::build(&org);
+        assert_eq!(tree.account_path(1), ["Identity Center"]);
+        // Merging again adds no second group.
+        merge_sso(&mut org, listing().accounts);
+        assert_eq!(org.org_units.len(), 2);
+    }
+
+    #[test]
+    fn no_group_when_organizations_lists_every_account() {
+        let mut org = org();
+        merge_sso(&mut org, vec![sso("111111111111", "x", &["A"])]);
+        assert_eq!(org.org_units.len(), 1);
+    }
+
+    #[test]
+    fn unreadable_org_gives_identity_center_accounts_alone() {
+        let denied = AwsError::AccessDenied {
+            action: "organizations:ListRoots",
+            message: "no".into(),
+            config: "c".into(),
+        };
+        let inv = combine(Err(denied), Some(Ok(listing())), None).unwrap();
+        assert!(!inv.is_partial(), "nothing more can be read: complete");
+        assert!(inv.org_error.as_deref().unwrap().contains("access denied"));
+        assert!(inv.identity.is_none());
+        assert_eq!(inv.org.accounts.len(), 2);
+        assert!(
+            inv.org
+                .accounts
+                .iter()
+                .all(|a| a.parent_id == IDENTITY_CENTER_OU)
+        );
+        assert_eq!(inv.org.org_units[0].parent_id, inv.org.root_id);
+    }
+
+    #[test]
+    fn trouble_on_the_way_to_organizations_makes_a_partial_result() {
+        let network = AwsError::Network {
+            action: "organizations:ListRoots",
+            detail: "refused".into(),
+        };
+        let inv = combine(Err(network), Some(Ok(listing())), None).unwrap();
+        assert!(inv.is_partial(), "a complete cache must not be replaced");
+        assert!(inv.org_error.is_none());
+    }
+
+    #[test]
+    fn an_expired_sign_in_is_a_gap_next_to_the_org_and_the_error_alone() {
+        let expired = || AwsError::SsoLogin {
+            profile: "corp".into(),
+            why: "has expired".into(),
+        };
+        let inv = combine(
+            Ok((identity(), discovered(org()))),
+            Some(Err(expired())),
+            None,
+        )
+        .unwrap();
+        assert!(inv.is_partial());
+        assert!(
+            inv.gaps[0].error.contains("aws sso login --profile corp"),
+            "{:?}",
+            inv.gaps
+        );
+        let no_creds = AwsError::NoCredentials {
+            profile: None,
+            detail: "none".into(),
+            config: "c".into(),
+        };
+        let err = combine(Err(no_creds), Some(Err(expired())), None).unwrap_err();
+        assert!(matches!(err, AwsError::SsoLogin { .. }), "{err}");
+        let throttled = AwsError::Throttled {
+            action: "organizations:ListRoots",
+            message: "slow".into(),
+        };
+        let err = combine(Err(throttled), Some(Err(expired())), None).unwrap_err();
+        assert!(matches!(err, AwsError::Throttled { .. }), "{err}");
+    }
+
+    #[test]
+    fn without_identity_center_nothing_changes() {
+        let inv = combine(Ok((identity(), discovered(org()))), None, None).unwrap();
+        assert_eq!(inv.org, org());
+        assert!(!inv.is_partial() && inv.org_error.is_none());
+    }
 }

@@ -2,6 +2,7 @@
 //! its portal offers, and role credentials from it.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,13 +17,16 @@ use aws_types::os_shim_internal::{Env, Fs};
 use sha1::{Digest as _, Sha1};
 use time::OffsetDateTime;
 
+use super::pace::{Pacer, RetryPolicy};
 use super::{AwsError, CallCounter, ErrorContext};
 use crate::config::SsoConfig;
 use crate::creds::Credentials;
 use crate::model::SyncGap;
 
-/// Accounts and roles per portal page; the portal's own limit is 100 (ListAccounts 1000).
+/// Accounts and roles per portal page (the portal's own limit).
 const PAGE: i32 = 100;
+/// Listing requests in flight at most (fewer while the portal throttles).
+const IN_FLIGHT: usize = 4;
 
 /// Where an Identity Center sign-in lives: the profile, and the portal it signs in to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -193,7 +197,10 @@ impl SsoSource {
             }
         };
         let cached: Cached = serde_json::from_slice(&bytes).map_err(|e| {
-            self.login(format!("cannot be read ({} is not a token: {e})", path.display()))
+            self.login(format!(
+                "cannot be read ({} is not a token: {e})",
+                path.display()
+            ))
         })?;
         let expires = parse_expiry(&cached.expires_at).ok_or_else(|| {
             self.login(format!(
@@ -208,17 +215,21 @@ impl SsoSource {
         Ok(cached.access_token)
     }
 
-    fn client(&self, sdk: &SdkConfig, counter: &CallCounter) -> Client {
-        let config = aws_sdk_sso::config::Builder::from(sdk)
+    /// A portal client; `own_retries`: the SDK does not retry (the caller paces retries).
+    fn client(&self, sdk: &SdkConfig, counter: &CallCounter, own_retries: bool) -> Client {
+        let mut config = aws_sdk_sso::config::Builder::from(sdk)
             .region(Region::new(self.region.clone()))
-            .interceptor(counter.clone())
-            .build();
-        Client::from_conf(config)
+            .interceptor(counter.clone());
+        if own_retries {
+            config = config.retry_config(aws_config::retry::RetryConfig::disabled());
+        }
+        Client::from_conf(config.build())
     }
 
-    /// Every account the portal lists and the roles it offers in each, at most
-    /// `requests_per_second` requests a second. An account whose roles cannot be read is
-    /// kept with no roles and a gap.
+    /// Every account the portal lists and the roles it offers in each. Every attempt,
+    /// retries included, waits its turn so that at most `requests_per_second` start in a
+    /// second; throttled and failed attempts are retried with backoff. An account whose
+    /// roles cannot be read is kept with no roles and a gap.
     ///
     /// # Errors
     /// [`AwsError::SsoLogin`] when the sign-in is missing, expired or refused; any other
@@ -231,21 +242,32 @@ impl SsoSource {
         progress: &(dyn Fn(SsoProgress) + Send + Sync),
     ) -> Result<SsoListing, AwsError> {
         let token = self.access_token(sdk).await?;
-        let client = self.client(sdk, counter);
-        let pace = Arc::new(Pace::new(requests_per_second));
-        let ctx = self.error_context();
+        let portal = Arc::new(Portal {
+            client: self.client(sdk, counter, true),
+            token,
+            rate: Rate::new(requests_per_second),
+            pacer: Pacer::new(IN_FLIGHT, RetryPolicy::from_sdk(sdk)),
+            ctx: self.error_context(),
+            counter: counter.clone(),
+        });
         let mut accounts = Vec::new();
         let mut next: Option<String> = None;
         loop {
-            pace.wait().await;
-            let page = client
-                .list_accounts()
-                .access_token(&token)
-                .max_results(PAGE)
-                .set_next_token(next.take())
-                .send()
+            let page = portal
+                .pacer
+                .call(&portal.ctx, counter, "sso:ListAccounts", || async {
+                    portal.rate.wait().await;
+                    portal
+                        .client
+                        .list_accounts()
+                        .access_token(&portal.token)
+                        .max_results(PAGE)
+                        .set_next_token(next.clone())
+                        .send()
+                        .await
+                })
                 .await
-                .map_err(|e| self.error("sso:ListAccounts", &e, &ctx))?;
+                .map_err(|e| self.refused(e))?;
             for a in page.account_list() {
                 let Some(id) = a.account_id() else { continue };
                 accounts.push(SsoAccount {
@@ -259,7 +281,10 @@ impl SsoSource {
                 accounts: accounts.len(),
                 listed: 0,
             });
-            next = page.next_token().map(str::to_owned).filter(|t| !t.is_empty());
+            next = page
+                .next_token()
+                .map(str::to_owned)
+                .filter(|t| !t.is_empty());
             if next.is_none() {
                 break;
             }
@@ -267,36 +292,26 @@ impl SsoSource {
 
         let mut tasks = tokio::task::JoinSet::new();
         for (i, account) in accounts.iter().enumerate() {
-            let (client, token, pace, id) = (
-                client.clone(),
-                token.clone(),
-                pace.clone(),
-                account.id.clone(),
-            );
-            tasks.spawn(async move { (i, account_roles(&client, &token, &pace, &id).await) });
+            let (portal, id) = (portal.clone(), account.id.clone());
+            tasks.spawn(async move { (i, portal.account_roles(&id).await) });
         }
         let mut gaps = Vec::new();
         let mut listed = 0;
         while let Some(joined) = tasks.join_next().await {
             let Ok((i, result)) = joined else { continue };
             listed += 1;
-            match result {
+            match result.map_err(|e| self.refused(e)) {
                 Ok(mut roles) => {
                     roles.sort_unstable_by_key(|r| r.to_lowercase());
                     roles.dedup();
                     accounts[i].roles = roles;
                 }
-                Err(e) => {
-                    let e = self.error("sso:ListAccountRoles", &e, &ctx);
-                    if matches!(e, AwsError::SsoLogin { .. }) {
-                        return Err(e);
-                    }
-                    gaps.push(SyncGap {
-                        action: "sso:ListAccountRoles".into(),
-                        target: accounts[i].id.clone(),
-                        error: e.to_string(),
-                    });
-                }
+                Err(e @ AwsError::SsoLogin { .. }) => return Err(e),
+                Err(e) => gaps.push(SyncGap {
+                    action: "sso:ListAccountRoles".into(),
+                    target: accounts[i].id.clone(),
+                    error: e.to_string(),
+                }),
             }
             progress(SsoProgress {
                 accounts: accounts.len(),
@@ -320,7 +335,7 @@ impl SsoSource {
     ) -> Result<Credentials, AwsError> {
         let token = self.access_token(sdk).await?;
         let out = self
-            .client(sdk, counter)
+            .client(sdk, counter, false)
             .get_role_credentials()
             .access_token(token)
             .account_id(account)
@@ -343,13 +358,17 @@ impl SsoSource {
             action: "sso:GetRoleCredentials",
             detail: format!("the answer has no {what}"),
         };
-        let c = out.role_credentials().ok_or_else(|| bad("roleCredentials"))?;
-        let expiration = OffsetDateTime::from_unix_timestamp_nanos(
-            i128::from(c.expiration()) * 1_000_000,
-        )
-        .map_err(|_| bad("valid expiration"))?;
+        let c = out
+            .role_credentials()
+            .ok_or_else(|| bad("roleCredentials"))?;
+        let expiration =
+            OffsetDateTime::from_unix_timestamp_nanos(i128::from(c.expiration()) * 1_000_000)
+                .map_err(|_| bad("valid expiration"))?;
         Ok(Credentials {
-            access_key_id: c.access_key_id().ok_or_else(|| bad("accessKeyId"))?.to_owned(),
+            access_key_id: c
+                .access_key_id()
+                .ok_or_else(|| bad("accessKeyId"))?
+                .to_owned(),
             secret_access_key: c
                 .secret_access_key()
                 .ok_or_else(|| bad("secretAccessKey"))?
@@ -366,6 +385,18 @@ impl SsoSource {
         }
     }
 
+    /// A classified error, with a refused token turned into "sign in again".
+    fn refused(&self, e: AwsError) -> AwsError {
+        match e {
+            AwsError::Service { code, message, .. } if code == "UnauthorizedException" => {
+                self.login(format!(
+                    "was refused by IAM Identity Center ({message}): it has expired or was signed out"
+                ))
+            }
+            other => other,
+        }
+    }
+
     /// An SDK error of the portal, with a refused token turned into "sign in again".
     fn error<E>(
         &self,
@@ -376,55 +407,59 @@ impl SsoSource {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        if let SdkError::ServiceError(se) = err
-            && se.err().code() == Some("UnauthorizedException")
-        {
-            return self.login(format!(
-                "was refused by Identity Center ({}): it has expired or was signed out",
-                se.err().message().unwrap_or("UnauthorizedException")
-            ));
-        }
-        ctx.classify(action, err)
+        self.refused(ctx.classify(action, err))
     }
 }
 
-async fn account_roles(
-    client: &Client,
-    token: &str,
-    pace: &Pace,
-    account: &str,
-) -> Result<
-    Vec<String>,
-    SdkError<aws_sdk_sso::operation::list_account_roles::ListAccountRolesError, HttpResponse>,
-> {
-    let mut roles = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        pace.wait().await;
-        let page = client
-            .list_account_roles()
-            .access_token(token)
-            .account_id(account)
-            .max_results(PAGE)
-            .set_next_token(next.take())
-            .send()
-            .await?;
-        roles.extend(
-            page.role_list()
-                .iter()
-                .filter_map(|r| r.role_name().map(str::to_owned)),
-        );
-        next = page.next_token().map(str::to_owned).filter(|t| !t.is_empty());
-        if next.is_none() {
-            return Ok(roles);
+/// What every listing request shares.
+struct Portal {
+    client: Client,
+    token: String,
+    rate: Rate,
+    pacer: Pacer,
+    ctx: ErrorContext,
+    counter: CallCounter,
+}
+
+impl Portal {
+    async fn account_roles(&self, account: &str) -> Result<Vec<String>, AwsError> {
+        let mut roles = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let page = self
+                .pacer
+                .call(&self.ctx, &self.counter, "sso:ListAccountRoles", || async {
+                    self.rate.wait().await;
+                    self.client
+                        .list_account_roles()
+                        .access_token(&self.token)
+                        .account_id(account)
+                        .max_results(PAGE)
+                        .set_next_token(next.clone())
+                        .send()
+                        .await
+                })
+                .await?;
+            roles.extend(
+                page.role_list()
+                    .iter()
+                    .filter_map(|r| r.role_name().map(str::to_owned)),
+            );
+            next = page
+                .next_token()
+                .map(str::to_owned)
+                .filter(|t| !t.is_empty());
+            if next.is_none() {
+                return Ok(roles);
+            }
         }
     }
 }
 
 /// Spaces request starts evenly: at most `rate` a second, whatever the concurrency.
-struct Pace(tokio::sync::Mutex<tokio::time::Interval>);
+struct Rate(tokio::sync::Mutex<tokio::time::Interval>);
 
-impl Pace {
+impl Rate {
     fn new(rate: u32) -> Self {
         let mut interval = tokio::time::interval(Duration::from_secs(1) / rate.max(1));
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -443,7 +478,10 @@ fn token_path(start_url: &str) -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().to_owned()))?;
     let digest = Sha1::digest(start_url.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = digest.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    });
     Some(home.join(".aws/sso/cache").join(format!("{hex}.json")))
 }
 
@@ -482,7 +520,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn pace_spaces_requests() {
-        let pace = Pace::new(10);
+        let pace = Rate::new(10);
         let start = tokio::time::Instant::now();
         for _ in 0..21 {
             pace.wait().await;

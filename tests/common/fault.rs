@@ -14,6 +14,8 @@ pub struct Request {
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 impl Request {
@@ -39,6 +41,19 @@ impl Request {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
     }
+
+    /// The path without its query string.
+    pub fn route(&self) -> &str {
+        self.path.split('?').next().unwrap_or("")
+    }
+
+    /// A query parameter, percent-decoded.
+    pub fn query(&self, name: &str) -> Option<String> {
+        let query = self.path.split_once('?')?.1;
+        url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -48,6 +63,8 @@ pub struct Response {
     pub body: String,
     /// Announce a longer body than is sent, then close the connection mid-body.
     pub truncated: bool,
+    /// Headers besides Content-Type and Content-Length.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Response {
@@ -57,6 +74,7 @@ impl Response {
             content_type: "application/x-amz-json-1.1".into(),
             body: body.to_string(),
             truncated: false,
+            headers: Vec::new(),
         }
     }
 
@@ -67,6 +85,7 @@ impl Response {
             content_type: "application/x-amz-json-1.1".into(),
             body: serde_json::json!({ "__type": code, "Message": message }).to_string(),
             truncated: false,
+            headers: Vec::new(),
         }
     }
 
@@ -76,7 +95,23 @@ impl Response {
             content_type: content_type.to_owned(),
             body: body.to_owned(),
             truncated: false,
+            headers: Vec::new(),
         }
+    }
+
+    /// A REST-JSON error (the IAM Identity Center portal's kind): the type in
+    /// `x-amzn-ErrorType`, the message in the body.
+    pub fn rest_error(status: u16, code: &str, message: &str) -> Self {
+        let mut r = Self::raw(
+            status,
+            "application/json",
+            &serde_json::json!({ "message": message }).to_string(),
+        );
+        r.headers.push((
+            "x-amzn-ErrorType".into(),
+            format!("{code}:http://internal.amazon.com/coral/com.amazonaws.switchboard.portal/"),
+        ));
+        r
     }
 
     /// A success whose body stops half-way: the connection closes before `Content-Length`.
@@ -202,6 +237,7 @@ fn forward(addr: &str, req: &Request) -> std::io::Result<Response> {
         content_type,
         body: body.to_owned(),
         truncated: false,
+        headers: Vec::new(),
     })
 }
 
@@ -279,6 +315,7 @@ fn serve(stream: &TcpStream, log: &Mutex<Vec<Request>>, handler: &Handler) {
             path,
             headers,
             body: String::from_utf8_lossy(&body).into_owned(),
+            at: std::time::Instant::now(),
         };
         let n = {
             let mut log = log.lock().unwrap();
@@ -294,8 +331,15 @@ fn serve(stream: &TcpStream, log: &Mutex<Vec<Request>>, handler: &Handler) {
         } else {
             (response.body.len(), response.body.as_bytes())
         };
+        let extra = response
+            .headers
+            .iter()
+            .fold(String::new(), |mut out, (k, v)| {
+                let _ = write!(out, "{k}: {v}\r\n");
+                out
+            });
         let head = format!(
-            "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {length}\r\nx-amzn-RequestId: test-{n}\r\n\r\n",
+            "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {length}\r\nx-amzn-RequestId: test-{n}\r\n{extra}\r\n",
             response.status, response.content_type,
         );
         if out.write_all(head.as_bytes()).is_err() || out.write_all(sent).is_err() {
