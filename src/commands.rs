@@ -7,6 +7,7 @@ use anyhow::{Context as _, bail};
 use time::OffsetDateTime;
 
 use crate::access::{Granted, Interactive, MfaSource, Target};
+use crate::aws::AwsError;
 use crate::aws::console::Destination;
 use crate::aws::org::SyncProgress;
 use crate::cli::CostBy;
@@ -91,9 +92,17 @@ pub async fn sync_and_store(ctx: &Context) -> anyhow::Result<Inventory> {
             );
         }
     };
-    let result = sync::run(&ctx.sync, OffsetDateTime::now_utc, &progress).await;
+    let mut result = sync::run(&ctx.sync, OffsetDateTime::now_utc, &progress).await;
     if tty {
         eprint!("\r\x1b[2K");
+    }
+    if let Err(AwsError::SsoLogin { profile, .. }) = &result
+        && offer_sso_login(profile)?
+    {
+        result = sync::run(&ctx.sync, OffsetDateTime::now_utc, &progress).await;
+        if tty {
+            eprint!("\r\x1b[2K");
+        }
     }
     let (inv, stats) = result?;
     let throttled = if stats.throttled > 0 {
@@ -362,10 +371,21 @@ pub async fn enter(
         role: role.clone(),
         duration: opts.duration,
     };
-    let granted = ctx
+    let granted = match ctx
         .access
         .credentials(&target, &mfa, OffsetDateTime::now_utc())
-        .await?;
+        .await
+    {
+        Err(AwsError::SsoLogin { profile, why }) => {
+            if !offer_sso_login(&profile)? {
+                return Err(AwsError::SsoLogin { profile, why }.into());
+            }
+            ctx.access
+                .credentials(&target, &mfa, OffsetDateTime::now_utc())
+                .await?
+        }
+        other => other?,
+    };
     ctx.last_roles.remember(account.id.as_str(), &role.name);
     Ok(Entered {
         account_id: account.id.to_string(),
@@ -406,11 +426,50 @@ fn pick_role(
         many => bail!(
             "several roles are offered in {account_name}; choose one with --role: {}",
             many.iter()
-                .map(|r| r.name.as_str())
+                .map(RoleOption::label)
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
     }
+}
+
+/// With a person at the terminal, offers to run `aws sso login --profile P` after IAM
+/// Identity Center's sign-in was missing, expired or refused. `Ok(true)`: it ran and
+/// succeeded, so the caller tries again; `Ok(false)`: no terminal, or declined.
+///
+/// # Errors
+/// When `aws` cannot be started or the sign-in fails.
+fn offer_sso_login(profile: &str) -> anyhow::Result<bool> {
+    use std::io::BufRead as _;
+    if !std::io::stdin().is_terminal() {
+        return Ok(false);
+    }
+    let Ok(tty) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+    else {
+        return Ok(false);
+    };
+    let mut out = &tty;
+    write!(
+        out,
+        "The IAM Identity Center sign-in of profile `{profile}` is needed. Run `aws sso login --profile {profile}` now? [Y/n] "
+    )?;
+    out.flush()?;
+    let mut line = String::new();
+    std::io::BufReader::new(&tty).read_line(&mut line)?;
+    if line.trim().to_lowercase().starts_with('n') {
+        return Ok(false);
+    }
+    let status = std::process::Command::new("aws")
+        .args(["sso", "login", "--profile", profile])
+        .status()
+        .context("cannot start `aws` (the AWS CLI v2 signs in to IAM Identity Center)")?;
+    if !status.success() {
+        bail!("`aws sso login --profile {profile}` failed ({status})");
+    }
+    Ok(true)
 }
 
 /// Asks on the terminal for the confirmation text; without a terminal, `--yes` is required.

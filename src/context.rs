@@ -105,7 +105,8 @@ impl Context {
         Self {
             cost,
             inventory_cache: InventoryCache::new(&paths.cache_dir, org_profile.as_deref()),
-            catalog: RoleCatalog::new(&config.roles, profile_roles),
+            catalog: RoleCatalog::new(&config.roles, profile_roles)
+                .with_iam_profile(config.auth.profile.is_some()),
             classifier: Classifier::new(&config.production),
             last_roles: LastRoles::new(&paths.cache_dir),
             region_override: overrides.region,
@@ -118,18 +119,10 @@ impl Context {
         }
     }
 
-    /// The roles offered in account `i`: IAM Identity Center's first, then the configured and
-    /// profile roles. Those are left out where Identity Center offers roles and there is no
-    /// IAM identity to assume them with (the organization was not read with credentials and
-    /// no `[auth] profile` is set).
+    /// The roles offered in account `i` (see [`RoleCatalog::offered`]).
     #[must_use]
     pub fn roles(&self, inv: &Inventory, tree: &OrgTree, i: usize) -> Vec<RoleOption> {
-        let sso = &inv.org.accounts[i].sso_roles;
-        let mut roles: Vec<RoleOption> = sso.iter().map(|r| RoleOption::sso(r)).collect();
-        if sso.is_empty() || inv.identity.is_some() || self.config.auth.profile.is_some() {
-            roles.extend(self.catalog.roles_for(&view(inv, tree, i)));
-        }
-        roles
+        self.catalog.offered(inv, tree, i)
     }
 
     #[must_use]

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::RolesConfig;
+use crate::inventory::Inventory;
+use crate::model::OrgTree;
 use crate::selector::{AccountView, Selector};
 
 /// A role in `~/.aws/config`: a profile with a `role_arn`, honoured as the user wrote it.
@@ -78,6 +80,9 @@ pub struct RoleCatalog {
     default: Vec<String>,
     rules: Vec<(Selector, Vec<String>, Vec<String>)>,
     profiles: HashMap<String, Vec<ProfileRole>>,
+    /// `[auth] profile` is set: IAM credentials to assume roles with exist even when the
+    /// organization was not read with any.
+    iam_profile: bool,
 }
 
 impl RoleCatalog {
@@ -102,7 +107,29 @@ impl RoleCatalog {
             default: config.default.clone(),
             rules,
             profiles: by_account,
+            iam_profile: false,
         }
+    }
+
+    /// Says whether `[auth] profile` is set (see [`RoleCatalog::offered`]).
+    #[must_use]
+    pub fn with_iam_profile(mut self, set: bool) -> Self {
+        self.iam_profile = set;
+        self
+    }
+
+    /// The roles offered in account `i` of `inv`: IAM Identity Center's first, then the
+    /// configured and profile roles. Those are left out where Identity Center offers roles and
+    /// there is no IAM identity to assume them with (the organization was not read with
+    /// credentials and no `[auth] profile` is set).
+    #[must_use]
+    pub fn offered(&self, inv: &Inventory, tree: &OrgTree, i: usize) -> Vec<RoleOption> {
+        let sso = &inv.org.accounts[i].sso_roles;
+        let mut roles: Vec<RoleOption> = sso.iter().map(|r| RoleOption::sso(r)).collect();
+        if sso.is_empty() || inv.identity.is_some() || self.iam_profile {
+            roles.extend(self.roles_for(&crate::context::view(inv, tree, i)));
+        }
+        roles
     }
 
     /// Roles offered in this account: the default list, changed by every matching rule in
@@ -324,6 +351,38 @@ mod tests {
             names(&off.roles_for(&view("111122223333", &[], &tags))),
             ["Admin"]
         );
+    }
+
+    #[test]
+    fn identity_center_roles_come_first_and_iam_roles_need_an_identity() {
+        let mut inv = crate::demo::inventory(time::OffsetDateTime::UNIX_EPOCH);
+        inv.org.accounts[0].sso_roles = vec!["AdministratorAccess".into()];
+        let tree = OrgTree::build(&inv.org);
+        let catalog = RoleCatalog::new(&RolesConfig::default(), vec![]);
+        let with = catalog.offered(&inv, &tree, 0);
+        assert_eq!(
+            names(&with),
+            ["AdministratorAccess", "OrganizationAccountAccessRole"]
+        );
+        assert!(with[0].sso && !with[1].sso);
+        assert_eq!(with[0].label(), "AdministratorAccess (Identity Center)");
+        assert_eq!(
+            names(&catalog.offered(&inv, &tree, 1)),
+            ["OrganizationAccountAccessRole"],
+            "no Identity Center roles there"
+        );
+        inv.identity = None;
+        assert_eq!(
+            names(&catalog.offered(&inv, &tree, 0)),
+            ["AdministratorAccess"]
+        );
+        assert_eq!(
+            names(&catalog.offered(&inv, &tree, 1)),
+            ["OrganizationAccountAccessRole"],
+            "an account without Identity Center roles keeps the configured ones"
+        );
+        let with_auth = catalog.with_iam_profile(true);
+        assert_eq!(with_auth.offered(&inv, &tree, 0).len(), 2);
     }
 
     #[test]

@@ -68,4 +68,7 @@ fn full_example_reads_every_key() {
     );
     assert_eq!(config.network.connect_timeout_seconds, 2);
     assert_eq!(config.network.timeout_seconds, 12);
+    assert!(config.sso.enabled);
+    assert_eq!(config.sso.profile.as_deref(), Some("corp-sso"));
+    assert_eq!(config.sso.requests_per_second, 4);
 }

@@ -372,3 +372,148 @@ fn a_panic_inside_the_loop_restores_the_terminal() {
     tmux.keys(&["Enter"]);
     tmux.wait_for(&["restored-42"]);
 }
+
+/// Identity Center alone: its group in the tree and its roles in the picker; then, with the
+/// sign-in expired, the command line offers `aws sso login` and goes on once it has run (a
+/// stand-in `aws` puts a fresh token in place) or, declined, says what to run.
+#[tokio::test]
+async fn identity_center_in_the_tui_and_an_offered_sign_in() {
+    use common::portal::{Portal, PortalAccount, PortalSpec, moto_credentials, write_token};
+    const TOKEN: &str = "e2e-sso-token";
+    const START: &str = "https://corp.awsapps.com/start";
+    let (_lock, moto) = common::exclusive_moto().await;
+    let shop = "111100002222";
+    let credentials = std::collections::HashMap::from([(
+        (shop.to_owned(), "ReadOnlyAccess".to_owned()),
+        moto_credentials(&moto.sdk().await, shop, "ReadOnlyAccess").await,
+    )]);
+    let portal = Portal::start(PortalSpec {
+        credentials,
+        ..PortalSpec::new(
+            TOKEN,
+            vec![
+                PortalAccount::new(shop, "shop-dev", &["AdministratorAccess", "ReadOnlyAccess"]),
+                PortalAccount::new("333300004444", "data-dev", &["ReadOnlyAccess"]),
+            ],
+        )
+    });
+    let mut awsnav = AwsnavCmd::new().against(&moto.url);
+    awsnav.unset("AWS_ACCESS_KEY_ID");
+    awsnav.unset("AWS_SECRET_ACCESS_KEY");
+    awsnav.set("AWS_ENDPOINT_URL_SSO", portal.url());
+    std::fs::write(
+        awsnav.path(".aws/config"),
+        format!(
+            "[default]\nregion = us-east-1\n[profile corp]\nsso_session = corp\n\
+             [sso-session corp]\nsso_start_url = {START}\nsso_region = eu-west-1\n"
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
+    std::fs::write(
+        awsnav.path("awsnav/config.toml"),
+        "[sso]\nprofile = \"corp\"\n",
+    )
+    .unwrap();
+    let hour = time::Duration::hours(1);
+    write_token(awsnav.home.path(), "corp", START, TOKEN, hour);
+
+    let tmux = Tmux::start(&awsnav.shell_command(&[]), 110, 30);
+    let screen = tmux.wait_for(&["Identity Center", "shop-dev", "data-dev", "synced just now"]);
+    assert!(
+        screen.contains("These are the accounts IAM Identity Center gives you"),
+        "the banner says why:\n{screen}"
+    );
+    tmux.keys(&["/"]);
+    tmux.literal("shop-dev");
+    tmux.wait_for(&["Search · 1 of 2"]);
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for(&["Role in shop-dev", "AdministratorAccess  Identity Center"]);
+    assert!(
+        screen.contains("ReadOnlyAccess  Identity Center"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("OrganizationAccountAccessRole"),
+        "no IAM identity, no IAM roles:\n{screen}"
+    );
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    drop(tmux);
+
+    let _bin = stand_in_aws(&mut awsnav, START, TOKEN);
+
+    write_token(awsnav.home.path(), "corp", START, TOKEN, -hour);
+    let exec = awsnav.shell_command(&[
+        "exec",
+        "shop-dev",
+        "--role",
+        "ReadOnlyAccess",
+        "--",
+        "sh",
+        "-c",
+        "echo inside $AWSNAV_ACCOUNT_ID",
+    ]);
+    let tmux = Tmux::start(&format!("{exec}; echo exit=$?; sleep 30"), 110, 30);
+    tmux.wait_for(&["Run `aws sso login --profile corp` now? [Y/n]"]);
+    tmux.keys(&["y", "Enter"]);
+    let screen = tmux.wait_for(&["exit="]);
+    assert!(
+        screen.contains("stand-in aws: sso login --profile corp"),
+        "{screen}"
+    );
+    assert!(screen.contains(&format!("inside {shop}")), "{screen}");
+    assert!(screen.contains("exit=0"), "{screen}");
+    drop(tmux);
+
+    write_token(awsnav.home.path(), "corp", START, TOKEN, -hour);
+    let refresh = awsnav.shell_command(&["refresh"]);
+    let tmux = Tmux::start(&format!("{refresh}; echo exit=$?; sleep 30"), 110, 30);
+    tmux.wait_for(&["now? [Y/n]"]);
+    tmux.keys(&["n", "Enter"]);
+    let screen = tmux.wait_for(&["exit="]);
+    assert!(screen.contains("exit=1"), "{screen}");
+    assert!(
+        screen.contains("has expired: run `aws sso login --profile corp`"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("stand-in aws"),
+        "declined, not run:\n{screen}"
+    );
+}
+
+/// A stand-in `aws` first on `PATH` that "signs in" by putting a fresh token in place.
+fn stand_in_aws(awsnav: &mut AwsnavCmd, start: &str, token: &str) -> tempfile::TempDir {
+    // The fresh token is written where the bin directory keeps it: `<bin>/.aws/sso/cache`.
+    let bin = tempfile::tempdir().unwrap();
+    common::portal::write_token(bin.path(), "corp", start, token, time::Duration::hours(1));
+    let cache = bin.path().join(".aws/sso/cache");
+    let token_file = std::fs::read_dir(&cache)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name();
+    let script = bin.path().join("aws");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"stand-in aws: $*\"\ncp '{}' '{}'\n",
+            cache.join(&token_file).display(),
+            awsnav.path(".aws/sso/cache").join(&token_file).display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    awsnav.set(
+        "PATH",
+        &format!(
+            "{}:{}",
+            bin.path().display(),
+            std::env::var("PATH").unwrap()
+        ),
+    );
+    bin
+}

@@ -4,29 +4,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{AwsnavCmd, OuSpec, stderr, stdout};
-
-/// A Python with boto3: the .venv scripts/test made, else `python3` on PATH.
-fn python() -> PathBuf {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
-    let python = if venv.exists() {
-        venv
-    } else {
-        PathBuf::from("python3")
-    };
-    let ok = Command::new(&python)
-        .args(["-c", "import boto3"])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok,
-        "boto3 is needed (it comes with moto[server]): run scripts/test"
-    );
-    python
-}
 
 const USER_CONFIG: &str = "[default]\nregion = us-east-1\n\n# my own profile, keep it\n[profile mine]\nregion = eu-west-2\noutput = json";
 
@@ -138,7 +118,7 @@ async fn generated_profiles_round_trip_through_the_aws_cli_boto3_and_awsnav() {
     let script = format!(
         "import boto3\ns = boto3.Session()\nnames = s.available_profiles\nassert 'mine' in names, names\nassert {profile:?} in names, names\nprint(len(names))\nprint(boto3.Session(profile_name='mine').region_name)"
     );
-    let py = Command::new(python())
+    let py = Command::new(common::python())
         .args(["-c", &script])
         .envs(env_of(&awsnav))
         .output()

@@ -353,6 +353,16 @@ fn exec_env_and_credential_process(
     shop: &str,
     data: &str,
 ) {
+    // Several roles and no --role: the error names them and where they come from.
+    let out = awsnav.run(&["exec", "shop-dev", "--", "true"]);
+    assert!(
+        stderr(&out).contains(
+            "choose one with --role: AdministratorAccess (Identity Center), ReadOnlyAccess (Identity Center)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+
     // exec: the role's credentials, and AWS sees that role in that account.
     let out = awsnav.run(&[
         "exec",
@@ -588,6 +598,10 @@ async fn generated_sso_profiles_work_in_the_aws_cli_and_boto3() {
         (shop.to_owned(), "ReadOnlyAccess".to_owned()),
         moto_credentials(&sdk, shop, "ReadOnlyAccess").await,
     )]);
+    let expected_key = creds[&(shop.to_owned(), "ReadOnlyAccess".to_owned())]["accessKeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let (awsnav, portal) = sso_only(
         moto,
         vec![PortalAccount::new(shop, "shop-dev", &["ReadOnlyAccess"])],
@@ -659,4 +673,20 @@ async fn generated_sso_profiles_work_in_the_aws_cli_and_boto3() {
     assert!(out.status.success(), "{}", stderr(&out));
     let who: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(who["Account"], shop);
+
+    // boto3 too: the profile's credentials are the role's, from Identity Center.
+    let py = std::process::Command::new(common::python())
+        .args([
+            "-c",
+            "import boto3\nc = boto3.Session(profile_name='shop-dev/ReadOnlyAccess').get_credentials()\nprint(c.get_frozen_credentials().access_key)",
+        ])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env("HOME", awsnav.home.path())
+        .env("AWS_CONFIG_FILE", awsnav.path(".aws/config"))
+        .env("AWS_ENDPOINT_URL_SSO", portal.url())
+        .output()
+        .unwrap();
+    assert!(py.status.success(), "{}", stderr(&py));
+    assert_eq!(stdout(&py).trim(), expected_key);
 }

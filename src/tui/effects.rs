@@ -266,6 +266,7 @@ impl Runner {
                         Ok((inv, _stats)) => {
                             let stored = sync::store(&ctx.inventory_cache, &inv);
                             let summary = inv.partial_summary();
+                            let org_error = inv.org_error.clone();
                             let _ = tx.send(Msg::SyncFinished(Ok(Box::new(inv))));
                             // After the data: a finished sync clears older warnings.
                             let note = match (stored, summary) {
@@ -281,6 +282,10 @@ impl Runner {
                             };
                             if let Some(note) = note {
                                 let _ = tx.send(Msg::Banner(Banner::warning(note)));
+                            } else if let Some(why) = org_error {
+                                let _ = tx.send(Msg::Banner(Banner::info(format!(
+                                    "These are the accounts IAM Identity Center gives you: the organization was not read ({why})"
+                                ))));
                             }
                         }
                         Err(e) => {
@@ -297,8 +302,10 @@ impl Runner {
 /// The cached sessions' expiries at `now`, for the status bar and detail pane.
 fn sessions(ctx: &Context, now: OffsetDateTime) -> Sessions {
     let key = Access::base_key(ctx.access.base_profile.as_deref());
+    let mut roles = ctx.access.cache.role_expiries(&key, now);
+    roles.extend(ctx.access.cache.role_expiries(&ctx.access.sso_key(), now));
     Sessions {
-        roles: ctx.access.cache.role_expiries(&key, now),
+        roles,
         mfa: ctx
             .access
             .cache

@@ -139,7 +139,7 @@ impl Data {
         let index = SearchIndex::build(&inventory.org, &tree);
         let n = inventory.org.accounts.len();
         let offered = (0..n)
-            .map(|i| rules.catalog.roles_for(&view(&inventory, &tree, i)))
+            .map(|i| rules.catalog.offered(&inventory, &tree, i))
             .collect();
         let production = (0..n)
             .map(|i| rules.classifier.is_production(&view(&inventory, &tree, i)))
@@ -743,6 +743,11 @@ impl State {
             .map(|(d, r)| row_key(d, *r));
         if self.data.is_none() {
             self.expanded.insert(inventory.org.root_id.clone());
+            if inventory.org_error.is_some() {
+                // Identity Center's accounts alone: show them at once.
+                self.expanded
+                    .insert(crate::sync::IDENTITY_CENTER_OU.to_owned());
+            }
         }
         let mut data = Data::new(inventory, &self.rules);
         if let CostStatus::Known(snapshot) = &self.cost {

@@ -689,3 +689,22 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// A Python with boto3: the .venv scripts/test made, else `python3` on PATH.
+pub fn python() -> PathBuf {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    let python = if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("python3")
+    };
+    let ok = Command::new(&python)
+        .args(["-c", "import boto3"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "boto3 is needed (it comes with moto[server]): run scripts/test"
+    );
+    python
+}

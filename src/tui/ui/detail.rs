@@ -93,6 +93,9 @@ fn account_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line
         let last = state.last_roles.get(a.id.as_str());
         for r in roles {
             let mut spans = vec![Span::raw(format!("  {}", r.name))];
+            if r.sso {
+                spans.push(Span::styled(" · Identity Center", theme::muted()));
+            }
             if last == Some(&r.name) {
                 spans.push(Span::styled(" · last used", theme::label()));
             }

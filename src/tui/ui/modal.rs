@@ -91,6 +91,9 @@ fn role_picker(
                 theme::muted(),
             ));
         }
+        if r.sso {
+            spans.push(Span::styled("  Identity Center", theme::muted()));
+        }
         if last == Some(&r.name) {
             spans.push(Span::styled("  last used", theme::label()));
         }
