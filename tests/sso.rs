@@ -427,10 +427,38 @@ fn exec_env_and_credential_process(
 }
 
 fn assert_secrets_kept(awsnav: &AwsnavCmd, secret: &str) {
+    // The whole flow once more at TRACE, with the credential cache gone: listing and
+    // GetRoleCredentials both carry secrets.
+    std::fs::remove_dir_all(awsnav.path("awsnav/cache/credentials")).unwrap();
+    let mut outputs = String::new();
+    for args in [
+        &["refresh"][..],
+        &[
+            "env",
+            "shop-dev",
+            "--role",
+            "ReadOnlyAccess",
+            "--format",
+            "json",
+        ],
+    ] {
+        let out = awsnav
+            .command(args)
+            .env("AWSNAV_LOG", "trace,aws_config=trace,aws_sdk_sso=trace")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        outputs.push_str(&stderr(&out));
+    }
     // Cached credentials: 0600 files under a 0700 directory; no secret in the log.
     let log = std::fs::read_to_string(awsnav.path("awsnav/log/awsnav.log")).unwrap();
+    assert!(
+        log.contains("Identity Center role credentials") && log.contains("TRACE"),
+        "the flow was logged verbosely:\n{log}"
+    );
     for secret in [TOKEN, secret] {
         assert!(!log.contains(secret), "a secret in the log");
+        assert!(!outputs.contains(secret), "a secret on stderr");
     }
     {
         use std::os::unix::fs::PermissionsExt as _;
