@@ -617,3 +617,37 @@ fn region_picker_remembers_a_region_per_account() {
     assert!(screen(&state).contains("use the default region again"));
     assert!(!screen(&state).contains("Region    us-east-2"));
 }
+
+/// IAM Identity Center's roles next to IAM roles: the detail pane puts each under its own
+/// heading, the picker marks them.
+#[test]
+fn identity_center_roles_in_the_detail_pane_and_the_picker() {
+    let mut inv = demo::inventory(NOW - time::Duration::minutes(3));
+    let i = inv
+        .org
+        .accounts
+        .iter()
+        .position(|a| a.name == "log-archive")
+        .unwrap();
+    inv.org.accounts[i].sso_roles = vec!["AdministratorAccess".into(), "ReadOnlyAccess".into()];
+    let id = inv.org.accounts[i].id.to_string();
+    let mut state = with_roles(State::new(
+        Some(inv),
+        "demo",
+        vec!["env".into(), "team".into()],
+        NOW,
+        (110, 26),
+    ));
+    state.sessions.roles.push((
+        id,
+        "ReadOnlyAccess".into(),
+        NOW + time::Duration::minutes(50),
+    ));
+    keys(&mut state, "/log-archive⏎");
+    let detail = screen(&state);
+    assert!(detail.contains("Identity Center roles"), "{detail}");
+    assert!(detail.contains("IAM roles"), "{detail}");
+    insta::assert_snapshot!("identity_center_detail", detail);
+    keys(&mut state, "⏎");
+    insta::assert_snapshot!("identity_center_picker", screen(&state));
+}

@@ -89,23 +89,34 @@ fn account_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line
     if roles.is_empty() {
         lines.push(Line::from(Span::styled("no role offered", theme::muted())));
     } else {
-        lines.push(Line::from(Span::styled("Roles", theme::title())));
         let last = state.last_roles.get(a.id.as_str());
-        for r in roles {
-            let mut spans = vec![Span::raw(format!("  {}", r.name))];
-            if r.sso {
-                spans.push(Span::styled(" · Identity Center", theme::muted()));
+        let any_sso = roles.iter().any(|r| r.sso);
+        // Identity Center's roles and the IAM roles under headings of their own.
+        for (sso, heading) in [(true, "Identity Center roles"), (false, "Roles")] {
+            let group: Vec<_> = roles.iter().filter(|r| r.sso == sso).collect();
+            if group.is_empty() {
+                continue;
             }
-            if last == Some(&r.name) {
-                spans.push(Span::styled(" · last used", theme::label()));
+            let heading = if any_sso && !sso {
+                lines.push(Line::from(""));
+                "IAM roles"
+            } else {
+                heading
+            };
+            lines.push(Line::from(Span::styled(heading, theme::title())));
+            for r in group {
+                let mut spans = vec![Span::raw(format!("  {}", r.name))];
+                if last == Some(&r.name) {
+                    spans.push(Span::styled(" · last used", theme::label()));
+                }
+                if let Some(e) = state.sessions.role_expiry(a.id.as_str(), &r.name) {
+                    spans.push(Span::styled(
+                        format!(" · credentials {} left", remaining(e, state.now)),
+                        theme::label(),
+                    ));
+                }
+                lines.push(Line::from(spans));
             }
-            if let Some(e) = state.sessions.role_expiry(a.id.as_str(), &r.name) {
-                spans.push(Span::styled(
-                    format!(" · credentials {} left", remaining(e, state.now)),
-                    theme::label(),
-                ));
-            }
-            lines.push(Line::from(spans));
         }
     }
     lines.push(Line::from(""));
