@@ -133,7 +133,7 @@ pub struct SsoConfig {
     /// The profile whose `aws sso login` is used; `None`: `[org] profile`, else `AWS_PROFILE`
     /// or `default`, when that profile has `sso_session` or `sso_start_url`.
     pub profile: Option<String>,
-    /// Portal requests per second (AWS allows 20).
+    /// Portal requests per second (1-15; AWS throttles at 20).
     pub requests_per_second: u32,
 }
 
@@ -531,7 +531,7 @@ impl Config {
                 "write a style as colours and modifiers, e.g. \"black on yellow bold\"; `awsnav config default` lists the style names",
             ));
         }
-        if !(1..=19).contains(&self.sso.requests_per_second) {
+        if !(1..=15).contains(&self.sso.requests_per_second) {
             return Err(at.key_in(
                 "sso",
                 "requests_per_second",
@@ -539,7 +539,7 @@ impl Config {
                     "[sso] requests_per_second = {} is out of range",
                     self.sso.requests_per_second
                 ),
-                "use a number from 1 to 19 (AWS allows 20; default 10)",
+                "use a number from 1 to 15 (AWS throttles at 20; default 10)",
             ));
         }
         if let Some(profile) = &self.sso.profile
