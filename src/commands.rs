@@ -35,6 +35,10 @@ pub struct AccessOpts {
     /// Confirm access to a production account without being asked.
     #[arg(long)]
     pub yes: bool,
+    /// Never offer to run `aws sso login` (set by commands whose output another program reads
+    /// and which that program may start with the terminal still attached).
+    #[arg(skip)]
+    pub no_sign_in_offer: bool,
 }
 
 /// Writes to stdout; a closed pipe (`awsnav list | head`) is not an error.
@@ -377,7 +381,7 @@ pub async fn enter(
         .await
     {
         Err(AwsError::SsoLogin { profile, why }) => {
-            if !offer_sso_login(&profile)? {
+            if opts.no_sign_in_offer || !offer_sso_login(&profile)? {
                 return Err(AwsError::SsoLogin { profile, why }.into());
             }
             ctx.access
@@ -386,7 +390,7 @@ pub async fn enter(
         }
         other => other?,
     };
-    ctx.last_roles.remember(account.id.as_str(), &role.name);
+    ctx.last_roles.remember(account.id.as_str(), &role.key());
     Ok(Entered {
         account_id: account.id.to_string(),
         account_name: account.name.clone(),
@@ -406,14 +410,15 @@ fn pick_role(
     wanted: Option<&str>,
 ) -> anyhow::Result<RoleOption> {
     if let Some(w) = wanted {
-        return Ok(offered
-            .iter()
-            .find(|r| r.name.eq_ignore_ascii_case(w))
-            .cloned()
-            .unwrap_or_else(|| RoleOption::named(w)));
+        return Ok(RoleOption::find(offered, w).cloned().unwrap_or_else(|| {
+            match w.strip_prefix("sso:") {
+                Some(name) => RoleOption::sso(name),
+                None => RoleOption::named(w.strip_prefix("iam:").unwrap_or(w)),
+            }
+        }));
     }
     if let Some(last) = ctx.last_roles.load().get(account_id)
-        && let Some(r) = offered.iter().find(|r| &r.name == last)
+        && let Some(r) = offered.iter().find(|r| r.key() == *last)
     {
         return Ok(r.clone());
     }
@@ -462,8 +467,10 @@ fn offer_sso_login(profile: &str) -> anyhow::Result<bool> {
     if line.trim().to_lowercase().starts_with('n') {
         return Ok(false);
     }
+    // Its output goes to stderr: stdout may be read by a program (`eval "$(awsnav env …)"`).
     let status = std::process::Command::new("aws")
         .args(["sso", "login", "--profile", profile])
+        .stdout(std::io::stderr())
         .status()
         .context("cannot start `aws` (the AWS CLI v2 signs in to IAM Identity Center)")?;
     if !status.success() {
@@ -651,7 +658,11 @@ pub async fn credential_process(
     query: &str,
     opts: &AccessOpts,
 ) -> anyhow::Result<()> {
-    let entered = enter(ctx, false, query, opts).await?;
+    let opts = AccessOpts {
+        no_sign_in_offer: true,
+        ..opts.clone()
+    };
+    let entered = enter(ctx, false, query, &opts).await?;
     let mut out = launch::credential_process_json(&entered.granted.credentials);
     out.push('\n');
     write_stdout(&out)

@@ -106,7 +106,8 @@ impl Context {
             cost,
             inventory_cache: InventoryCache::new(&paths.cache_dir, org_profile.as_deref()),
             catalog: RoleCatalog::new(&config.roles, profile_roles)
-                .with_iam_profile(config.auth.profile.is_some()),
+                .with_iam_profile(config.auth.profile.is_some())
+                .with_sso(config.sso.enabled),
             classifier: Classifier::new(&config.production),
             last_roles: LastRoles::new(&paths.cache_dir),
             region_override: overrides.region,

@@ -54,6 +54,38 @@ impl RoleOption {
         }
     }
 
+    /// How the role is remembered and looked up: its name, or `sso:NAME` for an Identity Center
+    /// role, so an IAM role and a permission set of the same name stay apart. (IAM role names
+    /// cannot contain `:`.)
+    #[must_use]
+    pub fn key(&self) -> String {
+        if self.sso {
+            format!("sso:{}", self.name)
+        } else {
+            self.name.clone()
+        }
+    }
+
+    /// The offered role that `--role WANTED` means: `sso:NAME` or `iam:NAME` says which kind;
+    /// a plain name takes the IAM role when both kinds have it (as before Identity Center).
+    #[must_use]
+    pub fn find<'a>(offered: &'a [Self], wanted: &str) -> Option<&'a Self> {
+        let (kind, name) = match wanted.split_once(':') {
+            Some(("sso", n)) => (Some(true), n),
+            Some(("iam", n)) => (Some(false), n),
+            _ => (None, wanted),
+        };
+        let mut matching = offered
+            .iter()
+            .filter(|r| r.name.eq_ignore_ascii_case(name) && kind.is_none_or(|k| r.sso == k));
+        let first = matching.next()?;
+        Some(if first.sso {
+            matching.find(|r| !r.sso).unwrap_or(first)
+        } else {
+            first
+        })
+    }
+
     /// How the role is shown where it could be mistaken for another: "Admin (Identity Center)".
     #[must_use]
     pub fn label(&self) -> String {
@@ -83,6 +115,8 @@ pub struct RoleCatalog {
     /// `[auth] profile` is set: IAM credentials to assume roles with exist even when the
     /// organization was not read with any.
     iam_profile: bool,
+    /// `[sso] enabled = false`: Identity Center's roles in a cached inventory are not offered.
+    sso_off: bool,
 }
 
 impl RoleCatalog {
@@ -108,7 +142,15 @@ impl RoleCatalog {
             rules,
             profiles: by_account,
             iam_profile: false,
+            sso_off: false,
         }
+    }
+
+    /// Says whether `[sso] enabled` is on (see [`RoleCatalog::offered`]).
+    #[must_use]
+    pub fn with_sso(mut self, enabled: bool) -> Self {
+        self.sso_off = !enabled;
+        self
     }
 
     /// Says whether `[auth] profile` is set (see [`RoleCatalog::offered`]).
@@ -124,7 +166,11 @@ impl RoleCatalog {
     /// credentials and no `[auth] profile` is set).
     #[must_use]
     pub fn offered(&self, inv: &Inventory, tree: &OrgTree, i: usize) -> Vec<RoleOption> {
-        let sso = &inv.org.accounts[i].sso_roles;
+        let sso: &[String] = if self.sso_off {
+            &[]
+        } else {
+            &inv.org.accounts[i].sso_roles
+        };
         let mut roles: Vec<RoleOption> = sso.iter().map(|r| RoleOption::sso(r)).collect();
         if sso.is_empty() || inv.identity.is_some() || self.iam_profile {
             roles.extend(self.roles_for(&crate::context::view(inv, tree, i)));
@@ -381,8 +427,32 @@ mod tests {
             ["OrganizationAccountAccessRole"],
             "an account without Identity Center roles keeps the configured ones"
         );
-        let with_auth = catalog.with_iam_profile(true);
+        let with_auth = catalog.clone().with_iam_profile(true);
         assert_eq!(with_auth.offered(&inv, &tree, 0).len(), 2);
+        assert_eq!(
+            names(&catalog.with_sso(false).offered(&inv, &tree, 0)),
+            ["OrganizationAccountAccessRole"],
+            "[sso] enabled = false: the cached Identity Center roles are not offered"
+        );
+    }
+
+    #[test]
+    fn role_flags_say_which_kind_and_a_plain_name_prefers_iam() {
+        let offered = [
+            RoleOption::sso("Admin"),
+            RoleOption::sso("ReadOnlyAccess"),
+            RoleOption::named("admin"),
+        ];
+        let found = |w: &str| RoleOption::find(&offered, w).map(RoleOption::key);
+        assert_eq!(found("Admin").as_deref(), Some("admin"), "IAM, as before");
+        assert_eq!(found("sso:admin").as_deref(), Some("sso:Admin"));
+        assert_eq!(found("iam:Admin").as_deref(), Some("admin"));
+        assert_eq!(
+            found("readonlyaccess").as_deref(),
+            Some("sso:ReadOnlyAccess")
+        );
+        assert_eq!(found("iam:ReadOnlyAccess"), None);
+        assert_eq!(found("Other"), None);
     }
 
     #[test]

@@ -54,7 +54,14 @@ pub async fn run(
 ) -> Result<(Inventory, SyncStats), AwsError> {
     let started = Instant::now();
     let sdk = aws::sdk::load(&request.settings, &request.ctx).await?;
-    let sso = sso::resolve(&request.sso, request.settings.profile.as_deref()).await?;
+    // A broken SSO profile awsnav only found by looking (not `[sso] profile`) must not stop
+    // Organizations from being read: it becomes a gap that says how to fix or silence it.
+    let (sso, sso_problem) =
+        match sso::resolve(&request.sso, request.settings.profile.as_deref()).await {
+            Ok(found) => (found, None),
+            Err(e) if request.sso.profile.is_none() => (None, Some(e)),
+            Err(e) => return Err(e),
+        };
     let counter = CallCounter::default();
     let latest = Mutex::new(SyncProgress::default());
     let report = |update: &dyn Fn(&mut SyncProgress)| {
@@ -111,6 +118,13 @@ pub async fn run(
     let (org, listing) = tokio::join!(Box::pin(org), Box::pin(listing));
     let throttled = org.as_ref().map_or(0, |(_, found)| found.pace.throttled);
     let mut inventory = combine(org, listing, sso.as_ref())?;
+    if let Some(e) = sso_problem {
+        inventory.gaps.push(SyncGap {
+            action: "sso".into(),
+            target: "IAM Identity Center".into(),
+            error: format!("{e} (or set [sso] enabled = false)"),
+        });
+    }
     inventory.synced_at = now();
     inventory.profile.clone_from(&request.settings.profile);
     let stats = SyncStats {
@@ -189,6 +203,8 @@ fn combine(
             Ok(empty(found.org, Some(identity), found.gaps, None))
         }
         (Err(e), None) => Err(e),
+        // Identity Center gives nothing either: the organization's error is the answer.
+        (Err(e), Some(Ok(listing))) if listing.accounts.is_empty() => Err(e),
         (Err(e), Some(Ok(listing))) => {
             tracing::info!(error = %e, "organization unreadable; showing IAM Identity Center's accounts");
             let mut org = Org {
@@ -217,7 +233,7 @@ fn combine(
 /// Puts IAM Identity Center's accounts into `org`: an account Organizations listed gets its
 /// roles there; any other goes under an "Identity Center" group.
 pub fn merge_sso(org: &mut Org, accounts: Vec<SsoAccount>) {
-    let index: HashMap<String, usize> = org
+    let mut index: HashMap<String, usize> = org
         .accounts
         .iter()
         .enumerate()
@@ -226,7 +242,10 @@ pub fn merge_sso(org: &mut Org, accounts: Vec<SsoAccount>) {
     let mut grouped = false;
     for a in accounts {
         if let Some(&i) = index.get(&a.id) {
-            org.accounts[i].sso_roles = a.roles;
+            let roles = &mut org.accounts[i].sso_roles;
+            roles.extend(a.roles);
+            roles.sort_unstable_by_key(|r| r.to_lowercase());
+            roles.dedup();
             continue;
         }
         let Ok(id) = AccountId::parse(&a.id) else {
@@ -234,6 +253,7 @@ pub fn merge_sso(org: &mut Org, accounts: Vec<SsoAccount>) {
             continue;
         };
         grouped = true;
+        index.insert(a.id.clone(), org.accounts.len());
         org.accounts.push(Account {
             id,
             name: a.name,
@@ -367,9 +387,11 @@ mod tests {
         );
         let tree = crate::model::OrgTree::build(&org);
         assert_eq!(tree.account_path(1), ["Identity Center"]);
-        // Merging again adds no second group.
+        // Merging again adds no second group and no second row.
         merge_sso(&mut org, listing().accounts);
         assert_eq!(org.org_units.len(), 2);
+        assert_eq!(org.accounts.len(), 2);
+        assert_eq!(org.accounts[1].sso_roles, ["PowerUserAccess"]);
     }
 
     #[test]
@@ -401,6 +423,17 @@ mod tests {
                 .all(|a| a.parent_id == IDENTITY_CENTER_OU)
         );
         assert_eq!(inv.org.org_units[0].parent_id, inv.org.root_id);
+    }
+
+    #[test]
+    fn an_empty_listing_leaves_the_organizations_error() {
+        let denied = AwsError::AccessDenied {
+            action: "organizations:ListRoots",
+            message: "no".into(),
+            config: "c".into(),
+        };
+        let err = combine(Err(denied), Some(Ok(SsoListing::default())), None).unwrap_err();
+        assert!(matches!(err, AwsError::AccessDenied { .. }), "{err}");
     }
 
     #[test]

@@ -718,3 +718,44 @@ async fn generated_sso_profiles_work_in_the_aws_cli_and_boto3() {
     assert!(py.status.success(), "{}", stderr(&py));
     assert_eq!(stdout(&py).trim(), expected_key);
 }
+
+#[tokio::test]
+async fn a_broken_sign_in_found_by_looking_does_not_stop_the_organization() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let seeded = common::seed_org(&moto.sdk().await, &[OuSpec::new("Sandbox", 2, vec![])], 0).await;
+    let awsnav = AwsnavCmd::new().against(&moto.url);
+    // The default profile names an [sso-session] that is not there; [sso] profile is unset.
+    std::fs::write(
+        awsnav.path(".aws/config"),
+        "[default]\nregion = us-east-1\nsso_session = gone\n",
+    )
+    .unwrap();
+    let out = awsnav.run(&["refresh"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("no [sso-session gone]"), "{err}");
+    assert!(err.contains("[sso] enabled = false"), "{err}");
+    let out = awsnav.run(&["list", "--json"]);
+    assert_eq!(out.status.code(), Some(3), "partial until fixed");
+    let list: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        list.len(),
+        seeded.accounts.len(),
+        "the organization was read"
+    );
+
+    // Named in [sso] profile, the same problem is an error.
+    std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
+    std::fs::write(
+        awsnav.path("awsnav/config.toml"),
+        "[sso]\nprofile = \"default\"\n",
+    )
+    .unwrap();
+    let out = awsnav.run(&["refresh"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no [sso-session gone]"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -639,10 +639,12 @@ fn identity_center_roles_in_the_detail_pane_and_the_picker() {
         (110, 26),
     ));
     state.sessions.roles.push((
-        id,
-        "ReadOnlyAccess".into(),
+        id.clone(),
+        "sso:ReadOnlyAccess".into(),
         NOW + time::Duration::minutes(50),
     ));
+    // The IAM role of the same kind of name is remembered apart: "last used" marks it only.
+    state.last_roles.insert(id, "ReadOnly".into());
     keys(&mut state, "/log-archive⏎");
     let detail = screen(&state);
     assert!(detail.contains("Identity Center roles"), "{detail}");

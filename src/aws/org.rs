@@ -408,7 +408,7 @@ async fn list_tags(shared: &Shared, id: &str) -> Result<BTreeMap<String, String>
 
 /// The token of the next page: `None` at the end, and also when a service hands back the
 /// token it was just given (a loop the SDK's paginators guard against too).
-fn next(token: Option<&str>, previous: Option<&str>) -> Option<String> {
+pub(crate) fn next(token: Option<&str>, previous: Option<&str>) -> Option<String> {
     token
         .filter(|t| !t.is_empty() && Some(*t) != previous)
         .map(str::to_owned)

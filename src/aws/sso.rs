@@ -281,10 +281,8 @@ impl SsoSource {
                 accounts: accounts.len(),
                 listed: 0,
             });
-            next = page
-                .next_token()
-                .map(str::to_owned)
-                .filter(|t| !t.is_empty());
+            // A portal that hands back the token it was given would page forever.
+            next = super::org::next(page.next_token(), next.as_deref());
             if next.is_none() {
                 break;
             }
@@ -297,8 +295,12 @@ impl SsoSource {
         }
         let mut gaps = Vec::new();
         let mut listed = 0;
+        let mut pending: std::collections::BTreeSet<usize> = (0..accounts.len()).collect();
         while let Some(joined) = tasks.join_next().await {
-            let Ok((i, result)) = joined else { continue };
+            let Ok((i, result)) = joined else {
+                continue; // a task that died: its account is named as a gap below
+            };
+            pending.remove(&i);
             listed += 1;
             match result.map_err(|e| self.refused(e)) {
                 Ok(mut roles) => {
@@ -316,6 +318,13 @@ impl SsoSource {
             progress(SsoProgress {
                 accounts: accounts.len(),
                 listed,
+            });
+        }
+        for i in pending {
+            gaps.push(SyncGap {
+                action: "sso:ListAccountRoles".into(),
+                target: accounts[i].id.clone(),
+                error: "the request was lost (its task ended early)".into(),
             });
         }
         Ok(SsoListing { accounts, gaps })
@@ -343,8 +352,11 @@ impl SsoSource {
             .send()
             .await
             .map_err(|e| {
+                // The portal answers an unassigned role with ForbiddenException ("No access"),
+                // which its model does not name; ResourceNotFoundException is the modelled one.
                 if let SdkError::ServiceError(se) = &e
-                    && se.err().is_resource_not_found_exception()
+                    && (se.err().is_resource_not_found_exception()
+                        || se.err().code() == Some("ForbiddenException"))
                 {
                     return AwsError::SsoNoRole {
                         profile: self.profile.clone(),
@@ -445,10 +457,8 @@ impl Portal {
                     .iter()
                     .filter_map(|r| r.role_name().map(str::to_owned)),
             );
-            next = page
-                .next_token()
-                .map(str::to_owned)
-                .filter(|t| !t.is_empty());
+            // A portal that hands back the token it was given would page forever.
+            next = super::org::next(page.next_token(), next.as_deref());
             if next.is_none() {
                 return Ok(roles);
             }

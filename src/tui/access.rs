@@ -40,6 +40,8 @@ pub struct ShellLaunch {
     pub account_id: String,
     pub account_name: String,
     pub role: String,
+    /// What the role is remembered by ([`RoleOption::key`]).
+    pub role_key: String,
     pub production: bool,
     pub region: String,
     pub credentials: Credentials,
@@ -170,7 +172,7 @@ impl State {
             _ => {
                 let last = self.last_roles.get(a.id.as_str());
                 let cursor = last
-                    .and_then(|l| roles.iter().position(|r| &r.name == l))
+                    .and_then(|l| roles.iter().position(|r| r.key() == *l))
                     .unwrap_or(0);
                 self.modal = Some(Modal::RolePicker {
                     account,
@@ -427,7 +429,7 @@ impl State {
         match result {
             Ok(launch) => {
                 self.last_roles
-                    .insert(launch.account_id.clone(), launch.role.clone());
+                    .insert(launch.account_id.clone(), launch.role_key.clone());
                 self.recent.retain(|a| *a != launch.account_id);
                 self.recent.insert(0, launch.account_id.clone());
                 vec![Effect::Shell(launch)]
@@ -559,6 +561,7 @@ mod tests {
             account_id: "103059512017".into(),
             account_name: "sandbox-alice".into(),
             role: "Admin".into(),
+            role_key: "Admin".into(),
             production: false,
             region: "eu-west-1".into(),
             credentials: Credentials {

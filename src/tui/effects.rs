@@ -218,16 +218,17 @@ impl Runner {
             let msg = match result {
                 Ok(granted) if request.purpose != Purpose::Shell => {
                     ctx.last_roles
-                        .remember(&request.account_id, &request.role.name);
+                        .remember(&request.account_id, &request.role.key());
                     console_ready(&ctx, &request, &granted).await
                 }
                 Ok(granted) => {
                     ctx.last_roles
-                        .remember(&request.account_id, &request.role.name);
+                        .remember(&request.account_id, &request.role.key());
                     Msg::AccessFinished(Ok(Box::new(ShellLaunch {
                         region: ctx.session_region(&request.account_id, &request.role).await,
                         account_id: request.account_id,
                         account_name: request.account_name,
+                        role_key: request.role.key(),
                         role: request.role.name,
                         production: request.production,
                         credentials: granted.credentials,
@@ -303,7 +304,13 @@ impl Runner {
 fn sessions(ctx: &Context, now: OffsetDateTime) -> Sessions {
     let key = Access::base_key(ctx.access.base_profile.as_deref());
     let mut roles = ctx.access.cache.role_expiries(&key, now);
-    roles.extend(ctx.access.cache.role_expiries(&ctx.access.sso_key(), now));
+    roles.extend(
+        ctx.access
+            .cache
+            .role_expiries(&ctx.access.sso_key(), now)
+            .into_iter()
+            .map(|(account, role, expiry)| (account, format!("sso:{role}"), expiry)),
+    );
     Sessions {
         roles,
         mfa: ctx

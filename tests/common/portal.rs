@@ -149,7 +149,8 @@ fn answer(spec: &PortalSpec, revoked: &AtomicBool, r: &Request, n: usize) -> Res
                 return Response::rest_error(400, "InvalidRequestException", "missing parameter");
             };
             if !account(&id).is_some_and(|a| a.roles.contains(&role)) {
-                return Response::rest_error(404, "ResourceNotFoundException", "No access");
+                // What the portal says for a role it does not give (not in its model).
+                return Response::rest_error(403, "ForbiddenException", "No access");
             }
             let creds = spec
                 .credentials

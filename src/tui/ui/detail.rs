@@ -106,10 +106,10 @@ fn account_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line
             lines.push(Line::from(Span::styled(heading, theme::title())));
             for r in group {
                 let mut spans = vec![Span::raw(format!("  {}", r.name))];
-                if last == Some(&r.name) {
+                if last == Some(&r.key()) {
                     spans.push(Span::styled(" · last used", theme::label()));
                 }
-                if let Some(e) = state.sessions.role_expiry(a.id.as_str(), &r.name) {
+                if let Some(e) = state.sessions.role_expiry(a.id.as_str(), &r.key()) {
                     spans.push(Span::styled(
                         format!(" · credentials {} left", remaining(e, state.now)),
                         theme::label(),

@@ -94,10 +94,10 @@ fn role_picker(
         if r.sso {
             spans.push(Span::styled("  Identity Center", theme::muted()));
         }
-        if last == Some(&r.name) {
+        if last == Some(&r.key()) {
             spans.push(Span::styled("  last used", theme::label()));
         }
-        if let Some(e) = state.sessions.role_expiry(&id, &r.name) {
+        if let Some(e) = state.sessions.role_expiry(&id, &r.key()) {
             spans.push(Span::styled(
                 format!("  cached {}", remaining(e, state.now)),
                 theme::label(),
