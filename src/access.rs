@@ -230,13 +230,18 @@ impl Access {
         profile.unwrap_or("default-chain").to_owned()
     }
 
-    /// The cache key of Identity Center role sessions.
+    /// The cache key of Identity Center role sessions: the profile whose sign-in gets them,
+    /// found the way [`sso::resolve`] finds it.
     #[must_use]
     pub fn sso_key(&self) -> String {
-        format!(
-            "sso-{}",
-            Self::base_key(self.sso.profile.as_deref().or(self.org_profile.as_deref()))
-        )
+        let profile = self
+            .sso
+            .profile
+            .clone()
+            .or_else(|| self.org_profile.clone())
+            .or_else(|| std::env::var("AWS_PROFILE").ok())
+            .unwrap_or_else(|| "default".to_owned());
+        format!("identity-center-{profile}")
     }
 
     /// Credentials for `target`: a fresh cached session, or new ones from STS (or, for an
