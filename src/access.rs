@@ -6,6 +6,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::aws::console::Partition;
 use crate::aws::sdk::{self, AwsSettings};
 use crate::aws::sso;
 use crate::aws::sts::{self, AssumeRequest};
@@ -13,17 +14,6 @@ use crate::aws::{AwsError, CallCounter, ErrorContext};
 use crate::config::{AuthConfig, MfaMode, SsoConfig};
 use crate::creds::{CredentialCache, Credentials, MfaSession, RoleSession, Via};
 use crate::roles::RoleOption;
-
-/// The partition of an Identity Center region.
-fn sso_partition(region: &str) -> &'static str {
-    if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else if region.starts_with("cn-") {
-        "aws-cn"
-    } else {
-        "aws"
-    }
-}
 
 /// Role chaining (`AssumeRole` with temporary credentials) is limited to one hour.
 const CHAINING_LIMIT: u32 = 3600;
@@ -269,6 +259,21 @@ impl Access {
         }
     }
 
+    /// A fresh cached session of `target`'s role for the identity `key`.
+    fn cached(&self, key: &str, target: &Target, now: OffsetDateTime) -> Option<Granted> {
+        let s = self
+            .cache
+            .role(key, &target.account_id, &target.role.name, now)?;
+        tracing::info!(account = %target.account_id, role = %target.role.name, via = ?s.via, "role session from cache");
+        Some(Granted {
+            role_arn: s.role_arn,
+            credentials: s.credentials,
+            via: s.via,
+            from_cache: true,
+            api_calls: 0,
+        })
+    }
+
     /// An Identity Center role's credentials: cached, else `GetRoleCredentials`.
     async fn sso_credentials(
         &self,
@@ -283,18 +288,8 @@ impl Access {
                 target.account_id, target.role.name
             )
         };
-        if let Some(s) = self
-            .cache
-            .role(&key, &target.account_id, &target.role.name, now)
-        {
-            tracing::info!(account = %target.account_id, role = %target.role.name, "Identity Center session from cache");
-            return Ok(Granted {
-                role_arn: s.role_arn,
-                credentials: s.credentials,
-                via: s.via,
-                from_cache: true,
-                api_calls: 0,
-            });
+        if let Some(granted) = self.cached(&key, target, now) {
+            return Ok(granted);
         }
         let source = sso::resolve(&self.sso, self.org_profile.as_deref())
             .await?
@@ -328,7 +323,7 @@ impl Access {
             credentials,
             account_id: target.account_id.clone(),
             role: target.role.name.clone(),
-            role_arn: role_arn(sso_partition(&source.region)),
+            role_arn: role_arn(Partition::of_region(&source.region).name()),
             via: Via::Sso,
         };
         if let Err(e) = self.cache.store_role(&key, &session) {
@@ -358,18 +353,8 @@ impl Access {
     ) -> Result<Granted, AwsError> {
         let base_profile = self.base_profile_for(&target.role);
         let key = Self::base_key(base_profile.as_deref());
-        if let Some(s) = self
-            .cache
-            .role(&key, &target.account_id, &target.role.name, now)
-        {
-            tracing::info!(account = %target.account_id, role = %target.role.name, "role session from cache");
-            return Ok(Granted {
-                role_arn: s.role_arn,
-                credentials: s.credentials,
-                via: s.via,
-                from_cache: true,
-                api_calls: 0,
-            });
+        if let Some(granted) = self.cached(&key, target, now) {
+            return Ok(granted);
         }
         let ctx = ErrorContext {
             profile: base_profile.clone(),

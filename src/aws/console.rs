@@ -26,6 +26,28 @@ impl Partition {
         }
     }
 
+    /// The partition a region is in (`us-gov-…`, `cn-…`, else the commercial one).
+    #[must_use]
+    pub fn of_region(region: &str) -> Self {
+        if region.starts_with("us-gov-") {
+            Self::UsGov
+        } else if region.starts_with("cn-") {
+            Self::China
+        } else {
+            Self::Aws
+        }
+    }
+
+    /// The partition's name in ARNs.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Aws => "aws",
+            Self::UsGov => "aws-us-gov",
+            Self::China => "aws-cn",
+        }
+    }
+
     /// The federation endpoint of the partition.
     #[must_use]
     pub fn federation_url(self) -> &'static str {
@@ -220,6 +242,12 @@ mod tests {
     #[test]
     fn partitions_have_their_hosts() {
         assert_eq!(Partition::from_name("aws-us-gov"), Partition::UsGov);
+        for p in [Partition::Aws, Partition::UsGov, Partition::China] {
+            assert_eq!(Partition::from_name(p.name()), p);
+        }
+        assert_eq!(Partition::of_region("us-gov-west-1"), Partition::UsGov);
+        assert_eq!(Partition::of_region("cn-north-1"), Partition::China);
+        assert_eq!(Partition::of_region("eu-west-1"), Partition::Aws);
         assert_eq!(Partition::from_name("aws-cn"), Partition::China);
         assert_eq!(Partition::from_name("aws"), Partition::Aws);
         assert_eq!(
