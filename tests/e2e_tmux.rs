@@ -378,9 +378,8 @@ fn a_panic_inside_the_loop_restores_the_terminal() {
 /// stand-in `aws` puts a fresh token in place) or, declined, says what to run.
 #[tokio::test]
 async fn identity_center_in_the_tui_and_an_offered_sign_in() {
-    use common::portal::{Portal, PortalAccount, PortalSpec, moto_credentials, write_token};
+    use common::portal::{Portal, PortalAccount, PortalSpec, moto_credentials, sign_in};
     const TOKEN: &str = "e2e-sso-token";
-    const START: &str = "https://corp.awsapps.com/start";
     let (_lock, moto) = common::exclusive_moto().await;
     let shop = "111100002222";
     let credentials = std::collections::HashMap::from([(
@@ -401,22 +400,9 @@ async fn identity_center_in_the_tui_and_an_offered_sign_in() {
     awsnav.unset("AWS_ACCESS_KEY_ID");
     awsnav.unset("AWS_SECRET_ACCESS_KEY");
     awsnav.set("AWS_ENDPOINT_URL_SSO", portal.url());
-    std::fs::write(
-        awsnav.path(".aws/config"),
-        format!(
-            "[default]\nregion = us-east-1\n[profile corp]\nsso_session = corp\n\
-             [sso-session corp]\nsso_start_url = {START}\nsso_region = eu-west-1\n"
-        ),
-    )
-    .unwrap();
-    std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
-    std::fs::write(
-        awsnav.path("awsnav/config.toml"),
-        "[sso]\nprofile = \"corp\"\n",
-    )
-    .unwrap();
+    common::portal::corp_profile(&awsnav, "");
     let hour = time::Duration::hours(1);
-    write_token(awsnav.home.path(), "corp", START, TOKEN, hour);
+    sign_in(awsnav.home.path(), TOKEN, hour);
 
     let tmux = Tmux::start(&awsnav.shell_command(&[]), 110, 30);
     let screen = tmux.wait_for(&["Identity Center", "shop-dev", "data-dev", "synced just now"]);
@@ -442,9 +428,9 @@ async fn identity_center_in_the_tui_and_an_offered_sign_in() {
     tmux.keys(&["q"]);
     drop(tmux);
 
-    let _bin = stand_in_aws(&mut awsnav, START, TOKEN);
+    let _bin = stand_in_aws(&mut awsnav, TOKEN);
 
-    write_token(awsnav.home.path(), "corp", START, TOKEN, -hour);
+    sign_in(awsnav.home.path(), TOKEN, -hour);
     let exec = awsnav.shell_command(&[
         "exec",
         "shop-dev",
@@ -467,7 +453,7 @@ async fn identity_center_in_the_tui_and_an_offered_sign_in() {
     assert!(screen.contains("exit=0"), "{screen}");
     drop(tmux);
 
-    write_token(awsnav.home.path(), "corp", START, TOKEN, -hour);
+    sign_in(awsnav.home.path(), TOKEN, -hour);
     let refresh = awsnav.shell_command(&["refresh"]);
     let tmux = Tmux::start(&format!("{refresh}; echo exit=$?; sleep 30"), 110, 30);
     tmux.wait_for(&["now? [Y/n]"]);
@@ -485,10 +471,10 @@ async fn identity_center_in_the_tui_and_an_offered_sign_in() {
 }
 
 /// A stand-in `aws` first on `PATH` that "signs in" by putting a fresh token in place.
-fn stand_in_aws(awsnav: &mut AwsnavCmd, start: &str, token: &str) -> tempfile::TempDir {
+fn stand_in_aws(awsnav: &mut AwsnavCmd, token: &str) -> tempfile::TempDir {
     // The fresh token is written where the bin directory keeps it: `<bin>/.aws/sso/cache`.
     let bin = tempfile::tempdir().unwrap();
-    common::portal::write_token(bin.path(), "corp", start, token, time::Duration::hours(1));
+    common::portal::sign_in(bin.path(), token, time::Duration::hours(1));
     let cache = bin.path().join(".aws/sso/cache");
     let token_file = std::fs::read_dir(&cache)
         .unwrap()

@@ -8,33 +8,16 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::portal::{Portal, PortalAccount, PortalSpec, moto_credentials, write_token};
+use common::portal::{
+    Portal, PortalAccount, PortalSpec, START_URL, corp_profile, moto_credentials, sign_in,
+    write_token,
+};
 use common::{AwsnavCmd, OuSpec, SeededOrg, stderr, stdout};
 use serde_json::Value;
 
 const TOKEN: &str = "aoaAAAAAGdummy-sso-access-token";
-const START_URL: &str = "https://corp.awsapps.com/start";
 /// Made up, and not in the seeded organization.
 const CONTRACTOR: &str = "999988887777";
-
-/// `~/.aws/config` with an `sso_session` profile named `corp`, and awsnav told to use it.
-fn sso_session_profile(awsnav: &AwsnavCmd, awsnav_config: &str) {
-    std::fs::write(
-        awsnav.path(".aws/config"),
-        format!(
-            "[default]\nregion = us-east-1\n\n[profile corp]\nsso_session = corp\nregion = eu-central-1\n\n\
-             [sso-session corp]\nsso_start_url = {START_URL}\nsso_region = eu-west-1\n\
-             sso_registration_scopes = sso:account:access\n"
-        ),
-    )
-    .unwrap();
-    std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
-    std::fs::write(
-        awsnav.path("awsnav/config.toml"),
-        format!("[sso]\nprofile = \"corp\"\n{awsnav_config}"),
-    )
-    .unwrap();
-}
 
 fn list_json(awsnav: &AwsnavCmd) -> Vec<Value> {
     let out = awsnav.run(&["list", "--json"]);
@@ -116,14 +99,8 @@ async fn listing_is_paged_paced_retried_and_merged_with_the_organization() {
     });
     let mut awsnav = AwsnavCmd::new().against(&moto.url);
     awsnav.set("AWS_ENDPOINT_URL_SSO", portal.url());
-    sso_session_profile(&awsnav, "requests_per_second = 5\n");
-    write_token(
-        awsnav.home.path(),
-        "corp",
-        START_URL,
-        TOKEN,
-        time::Duration::hours(8),
-    );
+    corp_profile(&awsnav, "requests_per_second = 5\n");
+    sign_in(awsnav.home.path(), TOKEN, time::Duration::hours(8));
 
     let out = awsnav.run(&["refresh"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -213,13 +190,7 @@ fn expired_sign_in_keeps_the_complete_inventory(
 ) {
     // An expired sign-in: Organizations is still read, the result is partial (exit 3), and
     // the complete inventory with its Identity Center roles is kept.
-    write_token(
-        awsnav.home.path(),
-        "corp",
-        START_URL,
-        TOKEN,
-        -time::Duration::minutes(1),
-    );
+    sign_in(awsnav.home.path(), TOKEN, -time::Duration::minutes(1));
     let before = portal.server.requests().len();
     let out = awsnav.run(&["refresh"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
@@ -276,14 +247,8 @@ async fn without_the_organization_identity_center_accounts_stand_alone_and_every
         ],
         creds.clone(),
     );
-    sso_session_profile(&awsnav, "");
-    write_token(
-        awsnav.home.path(),
-        "corp",
-        START_URL,
-        TOKEN,
-        time::Duration::hours(8),
-    );
+    corp_profile(&awsnav, "");
+    sign_in(awsnav.home.path(), TOKEN, time::Duration::hours(8));
     let fed = common::fault::FaultServer::start(|_, _| {
         common::fault::Response::raw(
             200,
@@ -483,7 +448,7 @@ async fn an_expired_or_refused_sign_in_says_to_sign_in_again_and_changes_nothing
         vec![PortalAccount::new(shop, "shop-dev", &["ReadOnlyAccess"])],
         HashMap::new(),
     );
-    sso_session_profile(&awsnav, "");
+    corp_profile(&awsnav, "");
 
     // No sign-in at all.
     let out = awsnav.run(&["refresh"]);
@@ -495,13 +460,7 @@ async fn an_expired_or_refused_sign_in_says_to_sign_in_again_and_changes_nothing
     );
 
     // Expired.
-    write_token(
-        awsnav.home.path(),
-        "corp",
-        START_URL,
-        TOKEN,
-        -time::Duration::hours(1),
-    );
+    sign_in(awsnav.home.path(), TOKEN, -time::Duration::hours(1));
     let out = awsnav.run(&["refresh"]);
     assert!(!out.status.success());
     let err = stderr(&out);
@@ -510,13 +469,7 @@ async fn an_expired_or_refused_sign_in_says_to_sign_in_again_and_changes_nothing
     assert!(portal.server.requests().is_empty(), "nothing sent with it");
 
     // Signed in: works; then signed out elsewhere, so the portal refuses the token.
-    write_token(
-        awsnav.home.path(),
-        "corp",
-        START_URL,
-        TOKEN,
-        time::Duration::hours(1),
-    );
+    sign_in(awsnav.home.path(), TOKEN, time::Duration::hours(1));
     assert!(awsnav.run(&["refresh"]).status.success());
     let cache = awsnav.path("awsnav/cache");
     let snapshot = |dir: &std::path::Path| -> Vec<(String, Vec<u8>)> {
@@ -635,14 +588,8 @@ async fn generated_sso_profiles_work_in_the_aws_cli_and_boto3() {
         vec![PortalAccount::new(shop, "shop-dev", &["ReadOnlyAccess"])],
         creds,
     );
-    sso_session_profile(&awsnav, "");
-    write_token(
-        awsnav.home.path(),
-        "corp",
-        START_URL,
-        TOKEN,
-        time::Duration::hours(8),
-    );
+    corp_profile(&awsnav, "");
+    sign_in(awsnav.home.path(), TOKEN, time::Duration::hours(8));
     let out = awsnav.run(&["config", "generate", "--write"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let file = std::fs::read_to_string(awsnav.path(".aws/config")).unwrap();

@@ -112,37 +112,24 @@ fn answer(spec: &PortalSpec, revoked: &AtomicBool, r: &Request, n: usize) -> Res
     let account = |id: &str| spec.accounts.iter().find(|a| a.id == id);
     match r.route() {
         "/assignment/accounts" => {
-            let page = asked.min(spec.page);
-            let list: Vec<Value> = spec
-                .accounts
-                .iter()
-                .skip(start)
-                .take(page)
-                .map(|a| {
-                    json!({
-                        "accountId": a.id,
-                        "accountName": a.name,
-                        "emailAddress": format!("{}@example.com", a.name.to_lowercase().replace(' ', "-")),
-                    })
+            let list = spec.accounts.iter().map(|a| {
+                json!({
+                    "accountId": a.id,
+                    "accountName": a.name,
+                    "emailAddress": format!("{}@example.com", a.name.to_lowercase().replace(' ', "-")),
                 })
-                .collect();
-            let more = start + page < spec.accounts.len();
-            paged("accountList", &list, more.then(|| start + page))
+            });
+            paged("accountList", list, start, asked.min(spec.page))
         }
         "/assignment/roles" => {
             let Some(a) = r.query("account_id").as_deref().and_then(account) else {
                 return Response::rest_error(404, "ResourceNotFoundException", "No access");
             };
-            let page = asked.min(spec.role_page);
-            let list: Vec<Value> = a
+            let list = a
                 .roles
                 .iter()
-                .skip(start)
-                .take(page)
-                .map(|role| json!({ "roleName": role, "accountId": a.id }))
-                .collect();
-            let more = start + page < a.roles.len();
-            paged("roleList", &list, more.then(|| start + page))
+                .map(|role| json!({ "roleName": role, "accountId": a.id }));
+            paged("roleList", list, start, asked.min(spec.role_page))
         }
         "/federation/credentials" => {
             let (Some(id), Some(role)) = (r.query("account_id"), r.query("role_name")) else {
@@ -167,10 +154,18 @@ fn answer(spec: &PortalSpec, revoked: &AtomicBool, r: &Request, n: usize) -> Res
     }
 }
 
-fn paged(key: &str, list: &[Value], next: Option<usize>) -> Response {
+/// One page of `items` from `start`, at most `size` long, with a `nextToken` when more follow.
+fn paged(
+    key: &str,
+    items: impl ExactSizeIterator<Item = Value>,
+    start: usize,
+    size: usize,
+) -> Response {
+    let total = items.len();
+    let list: Vec<Value> = items.skip(start).take(size).collect();
     let mut body = json!({ key: list });
-    if let Some(n) = next {
-        body["nextToken"] = json!(format!("page-{n}"));
+    if start + size < total {
+        body["nextToken"] = json!(format!("page-{}", start + size));
     }
     Response::raw(200, "application/json", &body.to_string())
 }
@@ -210,6 +205,34 @@ pub async fn moto_credentials(sdk: &aws_config::SdkConfig, account: &str, role: 
         "sessionToken": c.session_token(),
         "expiration": in_an_hour_ms(),
     })
+}
+
+/// The start URL of the `corp` sign-in the tests use.
+pub const START_URL: &str = "https://corp.awsapps.com/start";
+
+/// `~/.aws/config` with an `sso_session` profile named `corp`, and awsnav told to use it
+/// (`[sso] profile`, then `awsnav_config`).
+pub fn corp_profile(awsnav: &super::AwsnavCmd, awsnav_config: &str) {
+    std::fs::write(
+        awsnav.path(".aws/config"),
+        format!(
+            "[default]\nregion = us-east-1\n\n[profile corp]\nsso_session = corp\nregion = eu-central-1\n\n\
+             [sso-session corp]\nsso_start_url = {START_URL}\nsso_region = eu-west-1\n\
+             sso_registration_scopes = sso:account:access\n"
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
+    std::fs::write(
+        awsnav.path("awsnav/config.toml"),
+        format!("[sso]\nprofile = \"corp\"\n{awsnav_config}"),
+    )
+    .unwrap();
+}
+
+/// `aws sso login --profile corp`, as far as its cache goes: `token`, expiring in `expires_in`.
+pub fn sign_in(home: &Path, token: &str, expires_in: time::Duration) {
+    write_token(home, "corp", START_URL, token, expires_in);
 }
 
 /// Writes the token `aws sso login` caches, under `home`, for a session name or (legacy) a
