@@ -96,17 +96,19 @@ pub async fn sync_and_store(ctx: &Context) -> anyhow::Result<Inventory> {
             );
         }
     };
-    let mut result = sync::run(&ctx.sync, OffsetDateTime::now_utc, &progress).await;
-    if tty {
-        eprint!("\r\x1b[2K");
-    }
-    if let Err(AwsError::SsoLogin { profile, .. }) = &result
-        && offer_sso_login(profile)?
-    {
-        result = sync::run(&ctx.sync, OffsetDateTime::now_utc, &progress).await;
+    // The progress line is cleared after each run (the sign-in offer asks between them).
+    let run = || async {
+        let result = sync::run(&ctx.sync, OffsetDateTime::now_utc, &progress).await;
         if tty {
             eprint!("\r\x1b[2K");
         }
+        result
+    };
+    let mut result = run().await;
+    if let Err(AwsError::SsoLogin { profile, .. }) = &result
+        && offer_sso_login(profile)?
+    {
+        result = run().await;
     }
     let (inv, stats) = result?;
     let throttled = if stats.throttled > 0 {
