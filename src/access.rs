@@ -122,7 +122,7 @@ async fn run_mfa_process(cmd: &str) -> Result<String, AwsError> {
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true)
         .output();
-    let out = tokio::time::timeout(Duration::from_secs(60), child)
+    let out = tokio::time::timeout(Duration::from_mins(1), child)
         .await
         .map_err(|_| {
             AwsError::Mfa(format!(

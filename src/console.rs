@@ -76,17 +76,9 @@ pub async fn link(
         Destination::Url(u) => u.clone(),
         Destination::Service(s) => partition.console_url(request.region, s),
     };
-    let credentials = request.credentials.clone();
     let timeout = Duration::from_secs(config.timeout_seconds);
-    let fetch_endpoint = endpoint.clone();
-    let token = tokio::task::spawn_blocking(move || {
-        console::fetch_signin_token(&fetch_endpoint, &credentials, duration, timeout)
-    })
-    .await
-    .map_err(|e| ConsoleError::Unreachable {
-        endpoint: endpoint.clone(),
-        detail: e.to_string(),
-    })??;
+    let token =
+        console::fetch_signin_token(&endpoint, request.credentials, duration, timeout).await?;
     let url = console::login_url(&endpoint, "awsnav", &destination, &token)?;
     Ok(ConsoleLink {
         url: SigninUrl(url),

@@ -207,8 +207,9 @@ fn init_logging(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerG
 }
 
 /// Crates whose debug and trace output can carry secrets: the SDK's wire logging (signed
-/// headers, session tokens) and the HTTP client of the federation request (its URL holds the
-/// role's keys, its answer the sign-in token). Never below info, whatever `AWSNAV_LOG` says.
+/// headers, session tokens) and the HTTP stack every request goes through (the federation
+/// request's URL holds the role's keys, its answer the sign-in token). Never below info,
+/// whatever `AWSNAV_LOG` says.
 const SECRET_BEARING: &[&str] = &[
     "aws_sigv4",
     "aws_smithy_runtime",
@@ -221,8 +222,7 @@ const SECRET_BEARING: &[&str] = &[
     "hyper_util",
     "h2",
     "rustls",
-    "ureq",
-    "ureq_proto",
+    "tower",
 ];
 
 /// The log filter for `AWSNAV_LOG`: a bare level (`debug`, `trace`…) applies to awsnav itself
@@ -256,15 +256,15 @@ mod tests {
     fn verbose_levels_stay_inside_awsnav_and_secret_bearing_crates_are_capped() {
         let f = log_filter("trace");
         assert!(f.starts_with("info,awsnav=trace,"), "{f}");
-        assert!(f.contains(",ureq=info,ureq_proto=info"), "{f}");
+        assert!(f.contains(",hyper_util=info,"), "{f}");
         assert!(f.contains(",aws_smithy_runtime=info"), "{f}");
-        let custom = log_filter("ureq=trace,awsnav=debug,aws_smithy_runtime::client=trace");
+        let custom = log_filter("hyper_util=trace,awsnav=debug,aws_smithy_runtime::client=trace");
         assert!(
             custom.starts_with("awsnav=debug,aws_sigv4=info,"),
             "{custom}"
         );
         assert!(!custom.contains("trace"), "{custom}");
-        assert!(custom.ends_with(",ureq=info,ureq_proto=info"), "{custom}");
+        assert!(custom.ends_with(",rustls=info,tower=info"), "{custom}");
         assert_eq!(log_filter("warn").split(',').next(), Some("warn"));
     }
 }

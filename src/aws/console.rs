@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use url::Url;
 
+use super::http::{self, HttpError};
 use crate::creds::Credentials;
 
 /// The AWS partitions, each with its own sign-in and console hosts.
@@ -102,9 +103,14 @@ pub enum ConsoleError {
     #[error("the AWS sign-in endpoint {endpoint} answered something that is not a sign-in token")]
     Garbled { endpoint: String },
     #[error(
-        "cannot reach the AWS sign-in endpoint {endpoint}: {detail}. Check the network or AWSNAV_FEDERATION_URL"
+        "cannot reach the AWS sign-in endpoint {endpoint}: {detail}. Check the network, the proxy settings (HTTPS_PROXY, NO_PROXY) or AWSNAV_FEDERATION_URL"
     )]
     Unreachable { endpoint: String, detail: String },
+    #[error(
+        "cannot sign in at {endpoint}: {detail}: {hint}",
+        hint = http::TLS_HINT
+    )]
+    Untrusted { endpoint: String, detail: String },
     #[error("{0} is not a usable URL")]
     BadUrl(String),
 }
@@ -161,33 +167,35 @@ pub fn login_url(
     Ok(url.into())
 }
 
-/// Asks the federation endpoint for a sign-in token (blocking; call off the async runtime).
+/// Asks the federation endpoint for a sign-in token, through the one HTTP stack.
 ///
 /// # Errors
-/// [`ConsoleError`] for refusals (4xx), server errors (5xx), unreadable answers and
-/// network failures or timeouts.
-pub fn fetch_signin_token(
+/// [`ConsoleError`] for refusals (4xx), server errors (5xx), unreadable answers, untrusted
+/// certificates, and network failures or timeouts.
+pub async fn fetch_signin_token(
     endpoint: &str,
     credentials: &Credentials,
     session_duration: Option<u32>,
     timeout: Duration,
 ) -> Result<String, ConsoleError> {
     let url = signin_token_url(endpoint, credentials, session_duration)?;
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(timeout))
-        .http_status_as_error(false)
-        .build()
-        .into();
     let shown = endpoint.to_owned();
-    let mut response = agent
-        .get(url.as_str())
-        .call()
-        .map_err(|e| ConsoleError::Unreachable {
-            endpoint: shown.clone(),
-            // ureq's errors name the host and the failure, never the query string.
-            detail: scrub(&e.to_string()),
+    let answer = http::get(url.as_str(), timeout, 64 * 1024)
+        .await
+        .map_err(|e| match e {
+            HttpError::Tls(detail) => ConsoleError::Untrusted {
+                endpoint: shown.clone(),
+                detail,
+            },
+            HttpError::TooLarge(_) => ConsoleError::Garbled {
+                endpoint: shown.clone(),
+            },
+            other => ConsoleError::Unreachable {
+                endpoint: shown.clone(),
+                detail: other.to_string(),
+            },
         })?;
-    let status = response.status().as_u16();
+    let status = answer.status;
     if (400..500).contains(&status) {
         return Err(ConsoleError::Refused {
             endpoint: shown,
@@ -205,25 +213,11 @@ pub fn fetch_signin_token(
             status,
         });
     }
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(64 * 1024)
-        .read_to_string()
-        .map_err(|e| ConsoleError::Unreachable {
-            endpoint: shown.clone(),
-            detail: scrub(&e.to_string()),
-        })?;
-    serde_json::from_str::<serde_json::Value>(&body)
+    serde_json::from_slice::<serde_json::Value>(&answer.body)
         .ok()
         .and_then(|v| v.get("SigninToken")?.as_str().map(str::to_owned))
         .filter(|t| !t.is_empty())
         .ok_or(ConsoleError::Garbled { endpoint: shown })
-}
-
-/// Drops anything after a `?` so a query string (holding the session) can never be shown.
-fn scrub(text: &str) -> String {
-    text.split('?').next().unwrap_or_default().to_owned()
 }
 
 #[cfg(test)]
@@ -312,13 +306,5 @@ mod tests {
         assert_eq!(q["Destination"], dest);
         assert_eq!(q["SigninToken"], "TOKEN+/=");
         assert!(login_url("not a url", "i", "d", "t").is_err());
-    }
-
-    #[test]
-    fn scrub_hides_query_strings() {
-        assert_eq!(
-            scrub("http://x/federation?Session=secret: timeout"),
-            "http://x/federation"
-        );
     }
 }

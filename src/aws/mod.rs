@@ -2,6 +2,7 @@
 
 pub mod console;
 pub mod cost;
+pub mod http;
 pub mod org;
 pub mod pace;
 pub mod sdk;
@@ -71,6 +72,11 @@ pub enum AwsError {
         "cannot reach AWS for {action}: {detail}. Check the network, proxy or endpoint settings"
     )]
     Network {
+        action: &'static str,
+        detail: String,
+    },
+    #[error("cannot reach AWS for {action}: {detail}: {hint}", hint = http::TLS_HINT)]
+    Untrusted {
         action: &'static str,
         detail: String,
     },
@@ -222,10 +228,14 @@ impl ErrorContext {
                 action,
                 detail: "the request timed out".into(),
             },
-            SdkError::DispatchFailure(_) => AwsError::Network {
-                action,
-                detail: chain(err),
-            },
+            SdkError::DispatchFailure(_) => {
+                let detail = chain(err);
+                if http::is_certificate_problem(&detail) {
+                    AwsError::Untrusted { action, detail }
+                } else {
+                    AwsError::Network { action, detail }
+                }
+            }
             SdkError::ResponseError(re) if re.raw().status().as_u16() >= 400 => {
                 AwsError::HttpStatus {
                     action,

@@ -47,7 +47,9 @@ pub async fn load(settings: &AwsSettings, ctx: &ErrorContext) -> Result<SdkConfi
         .and_then(|v| v.trim().parse().ok())
         .filter(|&n: &u32| n >= 1)
         .unwrap_or(8);
+    let http_client = super::http::sdk_client();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client.clone())
         .retry_config(
             RetryConfig::standard()
                 .with_max_attempts(attempts)
@@ -67,6 +69,12 @@ pub async fn load(settings: &AwsSettings, ctx: &ErrorContext) -> Result<SdkConfi
         // are set (as they are inside an awsnav shell).
         loader = loader.profile_name(profile).credentials_provider(
             aws_config::profile::ProfileFileCredentialsProvider::builder()
+                // Role and SSO profiles call STS / the portal through the same client.
+                .configure(
+                    &aws_config::provider_config::ProviderConfig::default()
+                        .with_http_client(http_client)
+                        .with_region(settings.region.clone().map(Region::new)),
+                )
                 .profile_name(profile)
                 .build(),
         );
