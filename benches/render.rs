@@ -6,8 +6,8 @@
 
 use std::hint::black_box;
 
-use awsnav::demo;
-use awsnav::inventory::InventoryCache;
+use awsnav::domain::demo;
+use awsnav::store::inventory_cache::InventoryCache;
 use awsnav::tui::state::{Msg, State};
 use awsnav::tui::ui;
 use criterion::{Criterion, criterion_group, criterion_main};

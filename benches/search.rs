@@ -6,9 +6,9 @@
 
 use std::hint::black_box;
 
-use awsnav::demo;
-use awsnav::model::OrgTree;
-use awsnav::search::{SearchIndex, can_refine};
+use awsnav::domain::demo;
+use awsnav::domain::model::OrgTree;
+use awsnav::domain::search::{SearchIndex, can_refine};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
 const ACCOUNTS: usize = 10_000;

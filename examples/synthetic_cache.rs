@@ -4,7 +4,7 @@
 //! file awsnav reads for the default credential chain (no `[org] profile`) under `CACHE_DIR`:
 //! `demo::synthetic(ACCOUNTS, 4, 4)`, synced now.
 
-use awsnav::inventory::InventoryCache;
+use awsnav::store::inventory_cache::InventoryCache;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -12,8 +12,8 @@ fn main() -> anyhow::Result<()> {
         anyhow::bail!("usage: synthetic_cache CACHE_DIR ACCOUNTS");
     };
     let accounts: usize = accounts.parse()?;
-    let mut inventory = awsnav::demo::inventory(time::OffsetDateTime::now_utc());
-    inventory.org = awsnav::demo::synthetic(accounts, 4, 4);
+    let mut inventory = awsnav::domain::demo::inventory(time::OffsetDateTime::now_utc());
+    inventory.org = awsnav::domain::demo::synthetic(accounts, 4, 4);
     inventory.profile = None;
     let cache = InventoryCache::new(std::path::Path::new(&dir), None);
     cache.store(&inventory)?;

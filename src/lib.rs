@@ -1,27 +1,14 @@
 //! awsnav: navigate an AWS Organization's accounts from the terminal.
+//!
+//! The layers, each a folder; a folder uses only the folders listed after it:
+//! `tui` and `cli` (the two front ends), `app` (use cases both call), `aws` (the typed boundary
+//! to AWS), `store` (files awsnav keeps), `config` (the config file), `domain` (pure types and
+//! rules).
 
-pub mod access;
+pub mod app;
 pub mod aws;
 pub mod cli;
-pub mod commands;
-pub mod completion;
 pub mod config;
-pub mod console;
-pub mod context;
-pub mod cost;
-pub mod cost_cache;
-pub mod cost_report;
-pub mod creds;
-pub mod demo;
-pub mod files;
-pub mod inventory;
-pub mod launch;
-pub mod list;
-pub mod model;
-pub mod profiles;
-pub mod roles;
-pub mod safety;
-pub mod search;
-pub mod selector;
-pub mod sync;
+pub mod domain;
+pub mod store;
 pub mod tui;

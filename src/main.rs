@@ -1,19 +1,19 @@
-//! Entry point: parse the command line, set up logging, run a command or the TUI.
+//! Entry point: parse the command line, set up logging and the runtime, then a command or
+//! the navigator.
 
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{CommandFactory as _, Parser as _};
 
-use awsnav::cli::{Cli, Command, ConfigCommand};
-use awsnav::commands;
-use awsnav::config::{self, Config, Paths};
-use awsnav::context::{Context, Overrides};
+use awsnav::app::context::AppContext;
+use awsnav::cli::args::Cli;
+use awsnav::config::{Config, Paths};
 
 fn main() -> ExitCode {
     // Answers the shell's completion requests (AWSNAV_COMPLETE=SHELL) and exits.
     clap_complete::CompleteEnv::with_factory(Cli::command)
-        .var(awsnav::completion::COMPLETE_VAR)
+        .var(awsnav::cli::completion::COMPLETE_VAR)
         .complete();
     let cli = Cli::parse();
     match run(cli) {
@@ -26,173 +26,35 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match &cli.command {
-        Some(Command::Completions { shell }) => {
-            let mut out = Vec::new();
-            awsnav::completion::write_registration(*shell, &commands::own_path(), &mut out)?;
-            commands::write_stdout(&String::from_utf8_lossy(&out))?;
-            return Ok(ExitCode::SUCCESS);
-        }
-        Some(Command::Man) => {
-            let mut out = Vec::new();
-            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
-            commands::write_stdout(&String::from_utf8_lossy(&out))?;
-            return Ok(ExitCode::SUCCESS);
-        }
-        _ => {}
+    if let Some(code) = awsnav::cli::answer_early(&cli)? {
+        return Ok(code);
     }
     let paths = Paths::resolve(|k| std::env::var_os(k))?;
-    if let Some(Command::Config { command }) = &cli.command {
-        match command {
-            ConfigCommand::Default => {
-                commands::write_stdout(config::DEFAULT_CONFIG)?;
-                return Ok(ExitCode::SUCCESS);
-            }
-            ConfigCommand::Path => {
-                println!("{}", paths.config_file.display());
-                return Ok(ExitCode::SUCCESS);
-            }
-            ConfigCommand::Show | ConfigCommand::Generate { .. } => {}
-        }
-    }
-    let config = Config::load(&paths.config_file)?;
+    let config = Config::load_checked(&paths.config_file, awsnav::tui::check_settings)?;
     let _log_guard = init_logging(&paths);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "awsnav starting");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let overrides = Overrides {
-        profile: cli.profile.clone(),
-        region: cli.region.clone(),
-        federation_url: std::env::var("AWSNAV_FEDERATION_URL")
-            .ok()
-            .filter(|v| !v.trim().is_empty()),
-        browser: std::env::var("BROWSER").ok(),
-    };
-    let ctx = runtime.block_on(Context::new(paths, config, overrides));
-    runtime.block_on(dispatch(ctx, cli.demo, cli.command))
-}
-
-/// Runs the chosen command (or the navigator).
-async fn dispatch(ctx: Context, demo: bool, command: Option<Command>) -> anyhow::Result<ExitCode> {
-    match command {
+    let overrides = awsnav::cli::overrides(&cli);
+    let ctx = runtime.block_on(AppContext::new(paths, config, overrides));
+    match cli.command {
         None => {
-            awsnav::tui::start(&ctx, demo)
-                .await
+            runtime
+                .block_on(awsnav::tui::start(&ctx, cli.demo))
                 .context("cannot run the navigator")?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Config { command }) => config_command(&ctx, demo, command).await,
-        // Answered in `run` before any configuration is read.
-        Some(Command::Completions { .. } | Command::Man) => Ok(ExitCode::SUCCESS),
-        Some(Command::List {
-            json,
-            refresh,
-            refresh_cost,
-        }) => {
-            let opts = commands::ListOpts {
-                json,
-                refresh,
-                refresh_cost,
-            };
-            commands::list(&ctx, demo, opts).await
-        }
-        Some(Command::Cost {
-            json,
-            by,
-            months,
-            refresh_cost,
-        }) => {
-            let mut ctx = ctx;
-            if let Some(m) = months {
-                ctx.cost.config.months = m;
-                ctx.config.cost.months = m;
-            }
-            commands::cost(&ctx, demo, json, by, refresh_cost).await?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(Command::Refresh) => {
-            if demo {
-                eprintln!("awsnav: the demo organization is built in; nothing to refresh");
-                Ok(ExitCode::SUCCESS)
-            } else {
-                let inv = commands::sync_and_store(&ctx).await?;
-                Ok(commands::completeness(&inv))
-            }
-        }
-        Some(Command::Shell {
-            account,
-            access,
-            nested,
-        }) => commands::shell(&ctx, demo, &account, &access, nested).await,
-        Some(Command::Exec {
-            account,
-            access,
-            command,
-        }) => commands::exec(&ctx, demo, &account, &access, &command).await,
-        Some(Command::Env {
-            account,
-            access,
-            format,
-        }) => {
-            commands::env(&ctx, demo, &account, &access, format).await?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(Command::Console {
-            account,
-            access,
-            service,
-            destination,
-            print,
-        }) => {
-            let destination = match destination {
-                Some(url) => awsnav::aws::console::Destination::Url(url),
-                None => awsnav::aws::console::Destination::Service(
-                    service.unwrap_or_else(|| ctx.config.console.service.clone()),
-                ),
-            };
-            commands::console(&ctx, demo, &account, &access, &destination, print).await?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(Command::CredentialProcess { account, access }) => {
-            commands::credential_process(&ctx, &account, &access).await?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Some(command) => runtime.block_on(awsnav::cli::run(ctx, cli.demo, command)),
     }
-}
-
-/// `awsnav config show` and `config generate` (`default` and `path` need no context).
-async fn config_command(
-    ctx: &Context,
-    demo: bool,
-    command: ConfigCommand,
-) -> anyhow::Result<ExitCode> {
-    if let ConfigCommand::Generate {
-        roles,
-        prefix,
-        style,
-        write,
-    } = command
-    {
-        let opts = commands::GenerateOpts {
-            roles,
-            prefix,
-            style,
-            write,
-        };
-        commands::generate_profiles(ctx, demo, &opts).await?;
-    } else {
-        commands::write_stdout(&config::describe(&ctx.config, &ctx.paths))?;
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Logs go to a file under the log directory, never to the terminal the TUI draws on.
 /// Returns `None` (no logging) when the directory cannot be created.
 fn init_logging(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     use tracing_subscriber::EnvFilter;
-    awsnav::files::create_private_dir(&paths.log_dir).ok()?;
+    awsnav::store::private_file::create_private_dir(&paths.log_dir).ok()?;
     let appender = tracing_appender::rolling::never(&paths.log_dir, "awsnav.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let user = std::env::var("AWSNAV_LOG").unwrap_or_else(|_| "info".to_owned());

@@ -633,7 +633,7 @@ async fn a_region_chosen_for_an_account_is_used_there_unless_region_is_given() {
     let ids = non_production(&seeded);
     let (chosen, other) = (ids[0].clone(), ids[1].clone());
     // What the TUI's region picker stores.
-    awsnav::context::LastRoles::new(&awsnav.path("awsnav/cache"))
+    awsnav::store::prefs::Prefs::new(&awsnav.path("awsnav/cache"))
         .set_region(&chosen, Some("eu-north-1"));
     let region = |account: &str, extra: &[&str]| {
         let mut args = vec!["exec", account, "--mfa-code", "123456"];

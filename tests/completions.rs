@@ -6,7 +6,7 @@ mod common;
 
 use std::process::Command;
 
-use awsnav::inventory::InventoryCache;
+use awsnav::store::inventory_cache::InventoryCache;
 use common::{AwsnavCmd, stderr, stdout};
 
 /// An isolated home whose cache holds the demo organization, and an alias in the config.
@@ -14,7 +14,9 @@ fn with_cache() -> AwsnavCmd {
     let awsnav = AwsnavCmd::new();
     let cache = InventoryCache::new(&awsnav.path("awsnav/cache"), None);
     cache
-        .store(&awsnav::demo::inventory(time::OffsetDateTime::now_utc()))
+        .store(&awsnav::domain::demo::inventory(
+            time::OffsetDateTime::now_utc(),
+        ))
         .unwrap();
     std::fs::write(
         awsnav.path("awsnav/config.toml"),

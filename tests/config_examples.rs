@@ -24,7 +24,8 @@ fn examples(kind: &str) -> Vec<PathBuf> {
 fn valid_examples_parse() {
     for file in examples("valid") {
         let text = std::fs::read_to_string(&file).unwrap();
-        Config::parse(&text, &file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        Config::parse_checked(&text, &file, awsnav::tui::check_settings)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     }
 }
 
@@ -33,7 +34,8 @@ fn invalid_examples_fail_with_their_message() {
     for file in examples("invalid") {
         let text = std::fs::read_to_string(&file).unwrap();
         let shown = Path::new("invalid").join(file.file_name().unwrap());
-        let err = Config::parse(&text, &shown).expect_err(&shown.display().to_string());
+        let err = Config::parse_checked(&text, &shown, awsnav::tui::check_settings)
+            .expect_err(&shown.display().to_string());
         let expected = std::fs::read_to_string(file.with_extension("err")).unwrap();
         assert_eq!(err.to_string(), expected.trim_end(), "{}", file.display());
     }
@@ -52,18 +54,18 @@ fn full_example_reads_every_key() {
         awsnav::tui::ui::theme::Palette::HighContrast
     );
     assert_eq!(config.ui.colors["production"], "magenta bold");
-    let theme = config.ui.theme(false).unwrap();
+    let theme = awsnav::tui::ui::theme::Theme::from_config(&config.ui, false).unwrap();
     assert_eq!(
         theme.selected.bg,
         Some(ratatui::style::Color::Rgb(0xff, 0xd7, 0x00))
     );
-    let keys = config.keymap().unwrap();
+    let keys = awsnav::tui::keymap::Keymap::from_config(&config.keys).unwrap();
     let x = crossterm::event::KeyEvent::new(
         crossterm::event::KeyCode::Char('x'),
         crossterm::event::KeyModifiers::NONE,
     );
     assert_eq!(
-        keys.lookup(awsnav::tui::keymap::Context::Browse, &x),
+        keys.lookup(awsnav::tui::keymap::KeyScope::Browse, &x),
         Some(awsnav::tui::action::Action::Quit)
     );
     assert_eq!(config.network.connect_timeout_seconds, 2);

@@ -4,9 +4,9 @@
 
 mod common;
 
-use awsnav::aws::cost::monthly_by_account;
+use awsnav::aws::cost_explorer::monthly_by_account;
 use awsnav::aws::{AwsError, CallCounter, ErrorContext};
-use awsnav::cost::YearMonth;
+use awsnav::domain::cost::YearMonth;
 use common::fault::{FaultServer, Response};
 use serde_json::json;
 use time::macros::date;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use awsnav::aws::org::{Discovery, SyncProgress};
 use awsnav::aws::{AwsError, CallCounter, ErrorContext};
-use awsnav::model::OrgTree;
+use awsnav::domain::model::OrgTree;
 use common::fault::{FaultServer, Request, Response};
 use serde_json::json;
 

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use awsnav::config::Config;
-use awsnav::inventory::{CacheProblem, InventoryCache};
+use awsnav::store::inventory_cache::{CacheProblem, InventoryCache};
 use proptest::prelude::*;
 use time::macros::datetime;
 
@@ -112,7 +112,9 @@ fn cache_bytes() -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let cache = InventoryCache::new(dir.path(), None);
     cache
-        .store(&awsnav::demo::inventory(datetime!(2026-11-21 12:00 UTC)))
+        .store(&awsnav::domain::demo::inventory(
+            datetime!(2026-11-21 12:00 UTC),
+        ))
         .unwrap();
     std::fs::read(cache.path()).unwrap()
 }
@@ -183,7 +185,8 @@ const NOW: time::OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
 
 /// A cache directory with one of each small cache file, as awsnav writes them.
 fn small_caches() -> (tempfile::TempDir, Vec<PathBuf>) {
-    use awsnav::creds::{CredentialCache, Credentials, MfaSession, RoleSession, Via};
+    use awsnav::domain::credentials::{Credentials, MfaSession, RoleSession, Via};
+    use awsnav::store::session_cache::CredentialCache;
     let dir = tempfile::tempdir().unwrap();
     let creds = Credentials {
         access_key_id: "ASIAFUZZ".into(),
@@ -214,9 +217,10 @@ fn small_caches() -> (tempfile::TempDir, Vec<PathBuf>) {
             },
         )
         .unwrap();
-    awsnav::context::LastRoles::new(dir.path()).remember("111122223333", "Admin");
-    let cost = awsnav::cost_cache::CostCache::new(dir.path(), None);
-    cost.store(&awsnav::demo::cost_snapshot(NOW)).unwrap();
+    awsnav::store::prefs::Prefs::new(dir.path()).remember("111122223333", "Admin");
+    let cost = awsnav::store::cost_cache::CostCache::new(dir.path(), None);
+    cost.store(&awsnav::domain::demo::cost_snapshot(NOW))
+        .unwrap();
     let mut files: Vec<PathBuf> = Vec::new();
     let mut stack = vec![dir.path().to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -235,11 +239,11 @@ fn small_caches() -> (tempfile::TempDir, Vec<PathBuf>) {
 }
 
 fn read_small_caches(dir: &Path) {
-    let cache = awsnav::creds::CredentialCache::new(dir);
+    let cache = awsnav::store::session_cache::CredentialCache::new(dir);
     let _ = cache.role("me", "111122223333", "Admin", NOW);
     let _ = cache.mfa("me", NOW);
     let _ = cache.role_expiries("me", NOW);
-    let _ = awsnav::context::LastRoles::new(dir).load();
-    let cost = awsnav::cost_cache::CostCache::new(dir, None);
+    let _ = awsnav::store::prefs::Prefs::new(dir).load();
+    let cost = awsnav::store::cost_cache::CostCache::new(dir, None);
     let _ = cost.load("UnblendedCost");
 }

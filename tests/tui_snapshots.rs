@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use awsnav::demo;
+use awsnav::domain::demo;
 use awsnav::tui::state::{Msg, State};
 use awsnav::tui::ui;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -139,7 +139,7 @@ fn tiny_terminal_does_not_panic() {
 
 fn with_roles(state: State) -> State {
     use awsnav::config::{RoleRule, RolesConfig};
-    use awsnav::roles::RoleCatalog;
+    use awsnav::domain::roles::RoleCatalog;
     let config = RolesConfig {
         default: vec!["ReadOnly".into(), "Operator".into()],
         rules: vec![RoleRule {
@@ -151,7 +151,7 @@ fn with_roles(state: State) -> State {
     };
     state.with_rules(awsnav::tui::state::Rules {
         catalog: RoleCatalog::new(&config, vec![]),
-        classifier: awsnav::safety::Classifier::default(),
+        classifier: awsnav::domain::safety::Classifier::default(),
     })
 }
 
@@ -221,9 +221,9 @@ fn access_error_banner_and_detail_with_sessions() {
 
 #[test]
 fn console_link_copied() {
-    use awsnav::console::SigninUrl;
-    use awsnav::tui::access::Purpose;
+    use awsnav::app::console_link::SigninUrl;
     use awsnav::tui::effects::Effect;
+    use awsnav::tui::state::access_flow::Purpose;
     let mut state = with_roles(demo_state(110, 16));
     keys(&mut state, "/sandbox-alice⏎");
     // `y` asks for the role first (two are offered), then the link is made and copied.
@@ -251,9 +251,9 @@ fn console_link_copied() {
 }
 
 fn with_costs(mut state: State) -> State {
-    state.update(Msg::Cost(awsnav::tui::cost::CostStatus::Known(Box::new(
-        demo::cost_snapshot(NOW),
-    ))));
+    state.update(Msg::Cost(awsnav::tui::state::cost_view::CostStatus::Known(
+        Box::new(demo::cost_snapshot(NOW)),
+    )));
     state
 }
 
@@ -282,14 +282,14 @@ fn detail_pane_with_cost_history() {
 #[test]
 fn cost_unavailable_says_why() {
     let mut state = demo_state(110, 16);
-    state.update(Msg::Cost(awsnav::tui::cost::CostStatus::Unavailable(
+    state.update(Msg::Cost(awsnav::tui::state::cost_view::CostStatus::Unavailable(
         "cost n/a: profile `mgmt` may not read Cost Explorer (ce:GetCostAndUsage in the payer account; set [cost] profile)".into(),
     )));
     keys(&mut state, "jjjjl");
     insta::assert_snapshot!(screen(&state));
 }
 
-fn state_of(org: awsnav::model::Org, width: u16, height: u16) -> State {
+fn state_of(org: awsnav::domain::model::Org, width: u16, height: u16) -> State {
     let mut inv = demo::inventory(NOW - time::Duration::minutes(3));
     inv.org = org;
     State::new(Some(inv), "test", vec!["env".into()], NOW, (width, height))
@@ -309,12 +309,12 @@ fn assert_rows_fit(text: &str, width: u16) {
     }
 }
 
-fn account(id: u64, name: &str, parent: &str) -> awsnav::model::Account {
-    awsnav::model::Account {
-        id: awsnav::model::AccountId::parse(&format!("{id:012}")).unwrap(),
+fn account(id: u64, name: &str, parent: &str) -> awsnav::domain::model::Account {
+    awsnav::domain::model::Account {
+        id: awsnav::domain::model::AccountId::parse(&format!("{id:012}")).unwrap(),
         name: name.to_owned(),
         email: format!("{id}@example.test"),
-        status: awsnav::model::AccountStatus::Active,
+        status: awsnav::domain::model::AccountStatus::Active,
         joined: None,
         parent_id: parent.to_owned(),
         tags: [("env".to_owned(), name.to_owned())].into(),
@@ -333,11 +333,11 @@ fn unicode_emoji_and_rtl_names_keep_the_columns() {
         "👩\u{200d}👩\u{200d}👧 family-zwj",
         "plain-ascii",
     ];
-    let mut org = awsnav::model::Org {
+    let mut org = awsnav::domain::model::Org {
         root_id: "r-uni".into(),
         ..Default::default()
     };
-    org.org_units.push(awsnav::model::OrgUnit {
+    org.org_units.push(awsnav::domain::model::OrgUnit {
         id: "ou-uni-1".into(),
         name: "Ünïcödé ✨ עברית".into(),
         parent_id: "r-uni".into(),
@@ -363,7 +363,7 @@ fn unicode_emoji_and_rtl_names_keep_the_columns() {
 
 #[test]
 fn an_organization_without_accounts() {
-    let org = awsnav::model::Org {
+    let org = awsnav::domain::model::Org {
         root_id: "r-empty".into(),
         ..Default::default()
     };
@@ -397,7 +397,7 @@ fn ten_thousand_accounts_browse_search_and_resize() {
 #[test]
 fn a_partial_sync_is_marked_in_the_status_bar() {
     let mut inv = demo::inventory(NOW - time::Duration::minutes(3));
-    inv.gaps.push(awsnav::model::SyncGap {
+    inv.gaps.push(awsnav::domain::model::SyncGap {
         action: "organizations:ListAccountsForParent".into(),
         target: "ou-demo-1".into(),
         error: "AWS kept throttling".into(),
@@ -475,7 +475,8 @@ fn themed(theme: &str, colors: &[(&str, &str)], no_color: bool) -> State {
         let _ = writeln!(text, "{k} = \"{v}\"");
     }
     let config: awsnav::config::UiConfig = toml::from_str(&text).unwrap();
-    let mut state = with_roles(demo_state(110, 10)).with_theme(config.theme(no_color).unwrap());
+    let mut state = with_roles(demo_state(110, 10))
+        .with_theme(awsnav::tui::ui::theme::Theme::from_config(&config, no_color).unwrap());
     keys(&mut state, "/log-arch⏎");
     state
 }
@@ -521,7 +522,8 @@ fn remapped_keys_drive_the_app_and_its_help() {
         "[keys]\nshell = \"S\"\nquit = [\"x\", \"ctrl+q\"]\nsearch = [\"/\", \"F\"]\n",
     )
     .unwrap();
-    let mut state = with_roles(demo_state(110, 30)).with_keymap(config.keymap().unwrap());
+    let mut state = with_roles(demo_state(110, 30))
+        .with_keymap(awsnav::tui::keymap::Keymap::from_config(&config.keys).unwrap());
     // The hint bar names the new keys.
     let text = screen(&state);
     let hints = text.lines().last().unwrap();

@@ -1,7 +1,8 @@
 //! The typed boundary to AWS: clients from one `SdkConfig`, the app's own types out, one error.
 
-pub mod console;
-pub mod cost;
+pub mod config_files;
+pub mod cost_explorer;
+pub mod federation;
 pub mod http;
 pub mod org;
 pub mod pace;

@@ -16,7 +16,7 @@ use tokio::task::JoinSet;
 
 use super::pace::{PaceStats, Pacer, RetryPolicy};
 use super::{AwsError, CallCounter, ErrorContext};
-use crate::model::{Account, AccountId, AccountStatus, Org, OrgUnit, SyncGap};
+use crate::domain::model::{Account, AccountId, AccountStatus, Org, OrgUnit, SyncGap};
 
 /// How far a sync has come, for progress displays.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -19,6 +19,7 @@ use aws_types::os_shim_internal::{Env, Fs};
 
 use super::{AwsError, ErrorContext};
 use crate::config::NetworkConfig;
+use crate::domain::credentials::Credentials;
 
 /// Organizations and STS are global; this is where they answer when nothing says otherwise.
 const FALLBACK_REGION: &str = "us-east-1";
@@ -120,18 +121,6 @@ async fn check_profile_exists(profile: &str, ctx: &ErrorContext) -> Result<(), A
     })
 }
 
-/// One setting of a profile in the AWS config files (`None` when unset or unreadable).
-pub async fn profile_value(profile: &str, key: &str) -> Option<String> {
-    let files = aws_runtime::env_config::file::EnvConfigFiles::default();
-    let set = aws_config::profile::load(&Fs::real(), &Env::real(), &files, None)
-        .await
-        .ok()?;
-    set.get_profile(profile)?
-        .get(key)
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-}
-
 /// Counts operations (API calls) and attempts (including retries) made by the clients it is
 /// attached to.
 #[derive(Clone, Debug, Default)]
@@ -192,4 +181,19 @@ impl Intercept for CallCounter {
         self.inner.attempts.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
+}
+
+/// The SDK's form of `c`, for clients that act with these credentials.
+#[must_use]
+pub fn sdk_credentials(c: &Credentials) -> aws_credential_types::Credentials {
+    aws_credential_types::Credentials::new(
+        c.access_key_id.clone(),
+        c.secret_access_key.clone(),
+        c.session_token.clone(),
+        c.expiration.map(|e| {
+            std::time::UNIX_EPOCH
+                + std::time::Duration::from_secs(u64::try_from(e.unix_timestamp()).unwrap_or(0))
+        }),
+        "awsnav",
+    )
 }

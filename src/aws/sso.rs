@@ -20,8 +20,8 @@ use time::OffsetDateTime;
 use super::pace::{Pacer, RetryPolicy};
 use super::{AwsError, CallCounter, ErrorContext};
 use crate::config::SsoConfig;
-use crate::creds::Credentials;
-use crate::model::SyncGap;
+use crate::domain::credentials::Credentials;
+use crate::domain::model::SyncGap;
 
 /// Accounts and roles per portal page (the portal's own limit).
 const PAGE: i32 = 100;

@@ -5,8 +5,8 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use time::OffsetDateTime;
 
 use super::{AwsError, CallCounter, ErrorContext};
-use crate::creds::Credentials;
-use crate::model::CallerIdentity;
+use crate::domain::credentials::Credentials;
+use crate::domain::model::CallerIdentity;
 
 /// An STS client acting with `sdk`'s credentials, or with `creds` when given.
 fn client(
@@ -16,7 +16,9 @@ fn client(
 ) -> aws_sdk_sts::Client {
     let mut config = aws_sdk_sts::config::Builder::from(sdk).interceptor(counter.clone());
     if let Some(c) = creds {
-        config = config.credentials_provider(SharedCredentialsProvider::new(c.to_sdk()));
+        config = config.credentials_provider(SharedCredentialsProvider::new(
+            super::sdk::sdk_credentials(c),
+        ));
     }
     aws_sdk_sts::Client::from_conf(config.build())
 }
@@ -160,15 +162,6 @@ pub async fn find_mfa_device(
         .map(|d| d.serial_number().to_owned()))
 }
 
-/// The partition in an ARN (`aws`, `aws-us-gov`, `aws-cn`).
-#[must_use]
-pub fn partition_of(arn: &str) -> &str {
-    arn.split(':')
-        .nth(1)
-        .filter(|p| !p.is_empty())
-        .unwrap_or("aws")
-}
-
 /// The caller's own name for `RoleSessionName` / `SourceIdentity`, so `CloudTrail` shows who:
 /// `…:user/alice` → `alice`, `…:assumed-role/Role/alice@corp.com` → `alice@corp.com`.
 #[must_use]
@@ -227,9 +220,7 @@ mod tests {
     }
 
     #[test]
-    fn partitions_and_user_names() {
-        assert_eq!(partition_of("arn:aws-us-gov:iam::1:user/a"), "aws-us-gov");
-        assert_eq!(partition_of("garbage"), "aws");
+    fn user_names() {
         assert_eq!(
             iam_user_name("arn:aws:iam::1:user/eng/alice"),
             Some("alice")

@@ -5,16 +5,16 @@ use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
-use super::access::{AccessRequest, Purpose, Sessions, ShellLaunch};
-use super::cost::CostStatus;
+use super::state::access_flow::{AccessRequest, Purpose, Sessions, ShellLaunch};
+use super::state::cost_view::CostStatus;
 use super::state::{Banner, Msg};
-use crate::access::Granted;
-use crate::access::{Access, Interactive, MfaRequest, MfaSource, Target};
-use crate::aws::console::Destination;
-use crate::console::{LinkRequest, SigninUrl};
-use crate::context::Context;
-use crate::cost_cache::CostState;
-use crate::sync;
+use crate::app::access::Granted;
+use crate::app::access::{Access, Interactive, MfaRequest, MfaSource, Target};
+use crate::app::console_link::{LinkRequest, SigninUrl};
+use crate::app::context::AppContext;
+use crate::app::cost_reader::CostState;
+use crate::app::sync;
+use crate::aws::federation::Destination;
 
 /// A side effect requested by `update()`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,7 +53,7 @@ pub enum Effect {
 #[derive(Clone, Debug)]
 pub enum Source {
     Demo,
-    Aws(Arc<Context>),
+    Aws(Arc<AppContext>),
 }
 
 /// Executes effects; results come back to `update()` as messages.
@@ -107,12 +107,12 @@ impl Runner {
             Effect::SaveFavourite { account_id, on } => {
                 // The demo keeps favourites and regions for the session only.
                 if let Source::Aws(ctx) = &self.source {
-                    ctx.last_roles.set_favourite(account_id, *on);
+                    ctx.prefs.set_favourite(account_id, *on);
                 }
             }
             Effect::SaveRegion { account_id, region } => {
                 if let Source::Aws(ctx) = &self.source {
-                    ctx.last_roles.set_region(account_id, region.as_deref());
+                    ctx.prefs.set_region(account_id, region.as_deref());
                 }
             }
             Effect::Quit | Effect::Shell(_) | Effect::CopyToClipboard(_) => {}
@@ -125,7 +125,7 @@ impl Runner {
         };
         let (ctx, url, tx) = (ctx.clone(), url.clone(), self.tx.clone());
         tokio::task::spawn_blocking(move || {
-            if let Err(why) = crate::console::open_in_browser(
+            if let Err(why) = crate::app::console_link::open_in_browser(
                 &url,
                 ctx.config.console.browser.as_deref(),
                 ctx.browser_env.as_deref(),
@@ -142,7 +142,7 @@ impl Runner {
         let now = (self.clock)();
         match &self.source {
             Source::Demo => {
-                let snapshot = crate::demo::cost_snapshot(now);
+                let snapshot = crate::domain::demo::cost_snapshot(now);
                 let _ = tx.send(Msg::Cost(CostStatus::Known(Box::new(snapshot))));
             }
             Source::Aws(ctx) => {
@@ -217,13 +217,11 @@ impl Runner {
             let result = ctx.access.credentials(&target, &mfa, clock()).await;
             let msg = match result {
                 Ok(granted) if request.purpose != Purpose::Shell => {
-                    ctx.last_roles
-                        .remember(&request.account_id, &request.role.key());
+                    ctx.prefs.remember(&request.account_id, &request.role.key());
                     console_ready(&ctx, &request, &granted).await
                 }
                 Ok(granted) => {
-                    ctx.last_roles
-                        .remember(&request.account_id, &request.role.key());
+                    ctx.prefs.remember(&request.account_id, &request.role.key());
                     Msg::AccessFinished(Ok(Box::new(ShellLaunch {
                         region: ctx.session_region(&request.account_id, &request.role).await,
                         account_id: request.account_id,
@@ -249,7 +247,7 @@ impl Runner {
         let clock = self.clock.clone();
         match &self.source {
             Source::Demo => {
-                let inv = crate::demo::inventory(clock());
+                let inv = crate::domain::demo::inventory(clock());
                 let _ = tx.send(Msg::SyncFinished(Ok(Box::new(inv))));
                 let _ = tx.send(Msg::Banner(Banner::info(
                     "demo organization: nothing is sent to AWS",
@@ -277,7 +275,7 @@ impl Runner {
                                 }
                                 (Ok(sync::Stored::KeptPrevious(at)), Some(s)) => Some(format!(
                                     "{s}. The complete inventory cached {} is kept; press r to try again",
-                                    crate::inventory::age_text(at, clock())
+                                    crate::domain::inventory::age_text(at, clock())
                                 )),
                                 (Ok(_), s) => s.map(|s| format!("{s}. Press r to try again")),
                             };
@@ -301,7 +299,7 @@ impl Runner {
 }
 
 /// The cached sessions' expiries at `now`, for the status bar and detail pane.
-fn sessions(ctx: &Context, now: OffsetDateTime) -> Sessions {
+fn sessions(ctx: &AppContext, now: OffsetDateTime) -> Sessions {
     let key = Access::base_key(ctx.access.base_profile.as_deref());
     let mut roles = ctx.access.cache.role_expiries(&key, now);
     roles.extend(
@@ -322,10 +320,10 @@ fn sessions(ctx: &Context, now: OffsetDateTime) -> Sessions {
 }
 
 /// Makes the console link for a granted access, as a message for `update()`.
-async fn console_ready(ctx: &Context, request: &AccessRequest, granted: &Granted) -> Msg {
+async fn console_ready(ctx: &AppContext, request: &AccessRequest, granted: &Granted) -> Msg {
     let region = ctx.session_region(&request.account_id, &request.role).await;
     let destination = Destination::Service(ctx.config.console.service.clone());
-    let link = crate::console::link(
+    let link = crate::app::console_link::link(
         &ctx.config.console,
         ctx.federation_url_env.as_deref(),
         &LinkRequest {

@@ -2,11 +2,14 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use std::collections::BTreeMap;
+
 use super::action::Action;
+use crate::config::KeyList;
 
 /// Where a binding applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Context {
+pub enum KeyScope {
     /// Browsing the tree or a finished search's results.
     Browse,
     /// Typing a search query (printable keys go to the query).
@@ -32,15 +35,15 @@ pub enum Key {
 pub struct Binding {
     pub keys: &'static [Key],
     pub action: Action,
-    pub contexts: &'static [Context],
+    pub contexts: &'static [KeyScope],
     /// What the binding does, for the help screen.
     pub help: &'static str,
     /// A word or two for the hint bar; empty: not shown there (help shows every binding).
     pub hint: &'static str,
 }
 
-use Context::{Browse, Help, Picker, Prompt, SearchInput};
 use Key::{Char, Code, Ctrl};
+use KeyScope::{Browse, Help, Picker, Prompt, SearchInput};
 
 /// Every key binding. The help overlay and the hint bar are generated from this table.
 #[rustfmt::skip]
@@ -83,7 +86,7 @@ pub const BINDINGS: &[Binding] = &[
 struct Bound {
     keys: Vec<Key>,
     action: Action,
-    contexts: Vec<Context>,
+    contexts: Vec<KeyScope>,
     help: &'static str,
     hint: &'static str,
 }
@@ -112,9 +115,17 @@ impl Default for Keymap {
 }
 
 /// Contexts where a patch applies: those where keys are commands, not typed text.
-const PATCHABLE: &[Context] = &[Browse, Help, Picker];
+const PATCHABLE: &[KeyScope] = &[Browse, Help, Picker];
 
 impl Keymap {
+    /// The defaults with the config's `[keys]` applied.
+    ///
+    /// # Errors
+    /// (action, message) for the first patch that cannot be applied.
+    pub fn from_config(keys: &BTreeMap<String, KeyList>) -> Result<Self, (String, String)> {
+        Self::new(keys.iter().map(|(k, v)| (k.as_str(), v.keys())))
+    }
+
     /// The defaults with `patches` (action name → keys) applied: each named action gets exactly
     /// the keys given wherever keys are commands (browsing, help, the role picker).
     ///
@@ -145,7 +156,7 @@ impl Keymap {
                     rebuilt.push(b);
                     continue;
                 }
-                let (commands, typing): (Vec<Context>, Vec<Context>) =
+                let (commands, typing): (Vec<KeyScope>, Vec<KeyScope>) =
                     b.contexts.iter().partition(|c| PATCHABLE.contains(c));
                 if commands.is_empty() {
                     rebuilt.push(b);
@@ -199,7 +210,7 @@ impl Keymap {
 
     /// The action a key event means in `context`, if any.
     #[must_use]
-    pub fn lookup(&self, context: Context, event: &KeyEvent) -> Option<Action> {
+    pub fn lookup(&self, context: KeyScope, event: &KeyEvent) -> Option<Action> {
         self.bindings
             .iter()
             .filter(|b| b.contexts.contains(&context))
@@ -209,7 +220,7 @@ impl Keymap {
 
     /// `(keys, help)` for the hint bar in `context`, in table order, one entry per help text.
     #[must_use]
-    pub fn hints(&self, context: Context) -> Vec<(String, &'static str)> {
+    pub fn hints(&self, context: KeyScope) -> Vec<(String, &'static str)> {
         let mut out: Vec<(String, &'static str)> = Vec::new();
         for b in self
             .bindings
@@ -229,7 +240,7 @@ impl Keymap {
 
     /// `(keys, help)` for every binding in `context`, for the help overlay.
     #[must_use]
-    pub fn help_rows(&self, context: Context) -> Vec<(String, &'static str)> {
+    pub fn help_rows(&self, context: KeyScope) -> Vec<(String, &'static str)> {
         self.bindings
             .iter()
             .filter(|b| b.contexts.contains(&context) && !b.keys.is_empty())
@@ -323,7 +334,7 @@ pub fn key_label(key: Key) -> String {
 
 /// `(keys, help)` for the hint bar in `context`, in table order, one entry per help text.
 #[must_use]
-pub fn hints(context: Context) -> Vec<(String, &'static str)> {
+pub fn hints(context: KeyScope) -> Vec<(String, &'static str)> {
     let mut out: Vec<(String, &'static str)> = Vec::new();
     for b in BINDINGS
         .iter()
@@ -339,7 +350,7 @@ pub fn hints(context: Context) -> Vec<(String, &'static str)> {
 
 /// `(keys, help)` for every binding, grouped by context, for the help overlay.
 #[must_use]
-pub fn help_rows(context: Context) -> Vec<(String, &'static str)> {
+pub fn help_rows(context: KeyScope) -> Vec<(String, &'static str)> {
     BINDINGS
         .iter()
         .filter(|b| b.contexts.contains(&context))

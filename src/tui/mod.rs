@@ -1,8 +1,6 @@
 //! The terminal UI: terminal guard, input thread and the event loop around `State::update`.
 
-pub mod access;
 pub mod action;
-pub mod cost;
 pub mod effects;
 pub mod keymap;
 pub mod state;
@@ -19,7 +17,8 @@ use ratatui::DefaultTerminal;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
-use crate::context::Context;
+use crate::app::context::AppContext;
+use crate::config::{Config, SettingProblem};
 use effects::{Effect, Runner};
 use state::{Msg, State};
 
@@ -110,11 +109,36 @@ pub struct App {
     pub startup: Vec<Effect>,
 }
 
+/// The TUI's check of the settings it reads, run when the config file is loaded (by every
+/// command, so a mistake shows at once): the `[keys]` patches and the `[ui.colors]` styles.
+///
+/// # Errors
+/// The first `[keys]` or `[ui.colors]` entry that cannot be applied.
+pub fn check_settings(config: &Config) -> Result<(), SettingProblem> {
+    if let Err((name, message)) = keymap::Keymap::from_config(&config.keys) {
+        return Err(SettingProblem {
+            section: "keys".into(),
+            message: format!("[keys] {name}: {message}"),
+            key: name,
+            fix: "write keys like \"S\", \"ctrl+d\", \"enter\" or a list [\"q\", \"ctrl+q\"], each used once; `awsnav config default` lists the actions".into(),
+        });
+    }
+    if let Err((name, message)) = ui::theme::Theme::from_config(&config.ui, false) {
+        return Err(SettingProblem {
+            section: "ui.colors".into(),
+            message: format!("[ui.colors] {name}: {message}"),
+            key: name,
+            fix: "write a style as colours and modifiers, e.g. \"black on yellow bold\"; `awsnav config default` lists the style names".into(),
+        });
+    }
+    Ok(())
+}
+
 /// Builds the app from the context (cache shown at once, sync started) and runs it.
 ///
 /// # Errors
 /// When the terminal cannot be set up or drawn to.
-pub async fn start(ctx: &Context, demo: bool) -> io::Result<()> {
+pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
     use std::io::IsTerminal as _;
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         return Err(io::Error::other(
@@ -127,15 +151,15 @@ pub async fn start(ctx: &Context, demo: bool) -> io::Result<()> {
     // https://no-color.org: set and not empty means no colour.
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     // `[ui.colors]` was checked when the config was read.
-    let theme = ctx.config.ui.theme(no_color).unwrap_or_default();
-    let keymap = ctx.config.keymap().unwrap_or_default();
+    let theme = ui::theme::Theme::from_config(&ctx.config.ui, no_color).unwrap_or_default();
+    let keymap = keymap::Keymap::from_config(&ctx.config.keys).unwrap_or_default();
     let rules = state::Rules {
         catalog: ctx.catalog.clone(),
         classifier: ctx.classifier.clone(),
     };
     let app = if demo {
         let mut state = State::new(
-            Some(crate::demo::inventory(now)),
+            Some(crate::domain::demo::inventory(now)),
             "demo",
             key_tags,
             now,
@@ -147,7 +171,7 @@ pub async fn start(ctx: &Context, demo: bool) -> io::Result<()> {
         state.status.banner = Some(state::Banner::info(
             "demo organization: nothing is sent to AWS",
         ));
-        state.cost = cost::CostStatus::Loading;
+        state.cost = state::cost_view::CostStatus::Loading;
         App {
             state,
             source: effects::Source::Demo,
@@ -172,14 +196,14 @@ pub async fn start(ctx: &Context, demo: bool) -> io::Result<()> {
             .with_rules(rules)
             .with_theme(theme)
             .with_keymap(keymap);
-        state.last_roles = ctx.last_roles.load();
-        state.favourites = ctx.last_roles.favourites().into_iter().collect();
-        state.recent = ctx.last_roles.recent();
-        state.regions = ctx.last_roles.regions();
+        state.last_roles = ctx.prefs.load();
+        state.favourites = ctx.prefs.favourites().into_iter().collect();
+        state.recent = ctx.prefs.recent();
+        state.regions = ctx.prefs.regions();
         state
             .confirm_with
             .clone_from(&ctx.config.production.confirm_with);
-        state.nested_in = std::env::var_os(crate::launch::MARKER).map(|_| {
+        state.nested_in = std::env::var_os(crate::app::launch::MARKER).map(|_| {
             std::env::var("AWSNAV_ACCOUNT_NAME").unwrap_or_else(|_| "another account".into())
         });
         if let Some(text) = problem {
@@ -188,7 +212,7 @@ pub async fn start(ctx: &Context, demo: bool) -> io::Result<()> {
         let mut startup = state.update(Msg::Action(action::Action::Refresh));
         state.cost_months = ctx.config.cost.months;
         if ctx.config.cost.enabled {
-            state.cost = cost::CostStatus::Loading;
+            state.cost = state::cost_view::CostStatus::Loading;
             startup.push(Effect::ReadCost { force: false });
         }
         App {
@@ -290,13 +314,13 @@ fn copy_osc52(terminal: &mut DefaultTerminal, text: &str) {
 async fn run_shell(
     guard: &mut TerminalGuard,
     paused: &AtomicBool,
-    launch: &access::ShellLaunch,
+    launch: &state::access_flow::ShellLaunch,
 ) -> Result<i32, String> {
     paused.store(true, Ordering::SeqCst);
     // Let the input thread finish a poll in progress before the child reads the terminal.
     tokio::time::sleep(Duration::from_millis(60)).await;
     ratatui::restore();
-    let session = crate::launch::Session {
+    let session = crate::app::launch::Session {
         account_id: &launch.account_id,
         account_name: &launch.account_name,
         role: &launch.role,
@@ -315,7 +339,7 @@ async fn run_shell(
             ""
         }
     );
-    let shell = crate::launch::user_shell();
+    let shell = crate::app::launch::user_shell();
     let result = match tokio::process::Command::from(session.command(&shell, &[])).spawn() {
         Ok(mut child) => {
             // Ctrl-C in the shell is the shell's, not ours.
@@ -323,7 +347,7 @@ async fn run_shell(
             let status = child.wait().await;
             ignore.abort();
             status
-                .map(crate::launch::exit_code)
+                .map(crate::app::launch::exit_code)
                 .map_err(|e| e.to_string())
         }
         Err(e) => Err(format!("cannot start {shell}: {e}")),

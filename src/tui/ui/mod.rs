@@ -1,11 +1,11 @@
 //! Drawing: reads `State`, never changes it, builds only the rows that are visible.
 
-mod detail;
-mod help;
-mod list;
-mod modal;
-mod status;
+mod detail_pane;
+mod dialogs;
+mod help_overlay;
+mod status_bar;
 pub mod theme;
+mod tree_pane;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -101,17 +101,17 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
             state_areas.banner,
         );
     }
-    list::draw(frame, state, state_areas.list);
+    tree_pane::draw(frame, state, state_areas.list);
     if let Some(detail) = state_areas.detail {
-        detail::draw(frame, state, detail);
+        detail_pane::draw(frame, state, detail);
     }
-    status::draw_status(frame, state, state_areas.status);
-    status::draw_hints(frame, state, state_areas.hints);
+    status_bar::draw_status(frame, state, state_areas.status);
+    status_bar::draw_hints(frame, state, state_areas.hints);
     if state.help {
-        help::draw(frame, &state.keymap, frame.area());
+        help_overlay::draw(frame, &state.keymap, frame.area());
     }
     if let Some(m) = &state.modal {
-        modal::draw(frame, state, m, frame.area());
+        dialogs::draw(frame, state, m, frame.area());
     }
 }
 

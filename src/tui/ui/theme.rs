@@ -9,17 +9,8 @@ use std::str::FromStr as _;
 
 use ratatui::style::{Color, Modifier, Style};
 
-/// The built-in palettes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Palette {
-    #[default]
-    Default,
-    /// Strong foreground/background pairs, no dim or dark-grey text.
-    HighContrast,
-    /// No colours, only bold, underline and reverse video (what `NO_COLOR` gets).
-    Mono,
-}
+pub use crate::config::Palette;
+use crate::config::UiConfig;
 
 macro_rules! styles {
     ($($name:ident: $doc:literal),* $(,)?) => {
@@ -172,6 +163,18 @@ impl Theme {
                 }
             }
         }
+    }
+
+    /// The theme `[ui]` describes; `no_color` is the `NO_COLOR` convention.
+    ///
+    /// # Errors
+    /// The first `[ui.colors]` entry that is not understood, as (name, message).
+    pub fn from_config(ui: &UiConfig, no_color: bool) -> Result<Self, (String, String)> {
+        Self::build(
+            ui.theme,
+            ui.colors.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            no_color,
+        )
     }
 
     /// The palette with `patches` (style name → spec) applied; `no_color` (the `NO_COLOR`

@@ -1,0 +1,629 @@
+//! Getting into an account: cached sessions first, then MFA (one code per working session) and
+//! `AssumeRole` with the caller's own name on the session.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::aws::sdk::{self, AwsSettings};
+use crate::aws::sso;
+use crate::aws::sts::{self, AssumeRequest};
+use crate::aws::{AwsError, CallCounter, ErrorContext};
+use crate::config::{AuthConfig, MfaMode, SsoConfig};
+use crate::domain::credentials::{Credentials, MfaSession, RoleSession, Via};
+use crate::domain::partition::Partition;
+use crate::domain::roles::RoleOption;
+use crate::store::session_cache::CredentialCache;
+
+/// Role chaining (`AssumeRole` with temporary credentials) is limited to one hour.
+const CHAINING_LIMIT: u32 = 3600;
+
+/// What to get credentials for.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub account_id: String,
+    pub account_name: String,
+    pub role: RoleOption,
+    /// `--duration`, seconds.
+    pub duration: Option<u32>,
+}
+
+/// Credentials for a target and how they were obtained.
+#[derive(Clone, Debug)]
+pub struct Granted {
+    pub credentials: Credentials,
+    pub role_arn: String,
+    pub via: Via,
+    pub from_cache: bool,
+    /// AWS requests this took (0 from the cache).
+    pub api_calls: u64,
+}
+
+/// A request for an MFA code from the TUI's prompt; `None` in reply means cancelled.
+#[derive(Debug)]
+pub struct MfaRequest {
+    pub serial: String,
+    pub reply: oneshot::Sender<Option<String>>,
+}
+
+/// A front end's way to ask a person for an MFA code (the command line's terminal prompt):
+/// given the device, the typed answer, or why there is none.
+#[derive(Clone)]
+pub struct Asker(Arc<AskFn>);
+
+/// Asks for the code of the device named; the answer or why there is none.
+pub type AskFn = dyn Fn(&str) -> Result<String, String> + Send + Sync;
+
+impl Asker {
+    #[must_use]
+    pub fn new(ask: Arc<AskFn>) -> Self {
+        Self(ask)
+    }
+}
+
+impl std::fmt::Debug for Asker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Asker")
+    }
+}
+
+/// How a person can be asked for an MFA code.
+#[derive(Clone, Debug, Default)]
+pub enum Interactive {
+    #[default]
+    None,
+    /// Ask with the front end's prompt (blocking; run off the async runtime's threads).
+    Ask(Asker),
+    /// Ask through the TUI's modal prompt.
+    Tui(mpsc::UnboundedSender<MfaRequest>),
+}
+
+/// Where MFA codes come from, in this order: `--mfa-code`, `mfa_process`, a person.
+#[derive(Clone, Debug, Default)]
+pub struct MfaSource {
+    pub code: Option<String>,
+    pub process: Option<String>,
+    pub interactive: Interactive,
+}
+
+impl MfaSource {
+    /// A code for the device `serial`.
+    ///
+    /// # Errors
+    /// [`AwsError::Mfa`] when no source can give a well-formed code.
+    pub async fn get(&self, serial: &str) -> Result<String, AwsError> {
+        if let Some(code) = &self.code {
+            return well_formed(code);
+        }
+        if let Some(cmd) = &self.process {
+            return run_mfa_process(cmd).await;
+        }
+        match &self.interactive {
+            Interactive::Ask(Asker(ask)) => {
+                let (serial, ask) = (serial.to_owned(), ask.clone());
+                let code = tokio::task::spawn_blocking(move || ask(&serial))
+                    .await
+                    .map_err(|e| AwsError::Mfa(format!("MFA prompt failed: {e}")))?
+                    .map_err(AwsError::Mfa)?;
+                well_formed(&code)
+            }
+            Interactive::Tui(tx) => {
+                let (reply, answer) = oneshot::channel();
+                tx.send(MfaRequest {
+                    serial: serial.to_owned(),
+                    reply,
+                })
+                .map_err(|_| AwsError::Mfa("the MFA prompt is gone".into()))?;
+                match answer.await {
+                    Ok(Some(code)) => well_formed(&code),
+                    _ => Err(AwsError::Mfa("MFA prompt cancelled".into())),
+                }
+            }
+            Interactive::None => Err(AwsError::Mfa(format!(
+                "an MFA code is needed for {serial}: pass --mfa-code CODE, set [auth] mfa_process, or run awsnav on a terminal"
+            ))),
+        }
+    }
+}
+
+fn well_formed(code: &str) -> Result<String, AwsError> {
+    let code = code.trim();
+    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(code.to_owned())
+    } else {
+        Err(AwsError::Mfa(
+            "an MFA code is 6 digits (the current code shown by your MFA device)".into(),
+        ))
+    }
+}
+
+async fn run_mfa_process(cmd: &str) -> Result<String, AwsError> {
+    let child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_mins(1), child)
+        .await
+        .map_err(|_| {
+            AwsError::Mfa(format!(
+                "[auth] mfa_process `{cmd}` did not answer within 60 s"
+            ))
+        })?
+        .map_err(|e| AwsError::Mfa(format!("[auth] mfa_process `{cmd}` cannot run: {e}")))?;
+    if !out.status.success() {
+        let why = String::from_utf8_lossy(&out.stderr);
+        let why = why.lines().next().unwrap_or("").trim();
+        return Err(AwsError::Mfa(format!(
+            "[auth] mfa_process `{cmd}` failed ({}){}",
+            out.status,
+            if why.is_empty() {
+                String::new()
+            } else {
+                format!(": {why}")
+            }
+        )));
+    }
+    well_formed(&String::from_utf8_lossy(&out.stdout)).map_err(|_| {
+        AwsError::Mfa(format!(
+            "[auth] mfa_process `{cmd}` did not print a 6-digit code"
+        ))
+    })
+}
+
+/// What every request of one attempt shares.
+#[derive(Clone, Copy)]
+struct Call<'a> {
+    sdk: &'a aws_config::SdkConfig,
+    counter: &'a CallCounter,
+    ctx: &'a ErrorContext,
+    key: &'a str,
+}
+
+/// Gets credentials into accounts for one base identity.
+#[derive(Clone, Debug)]
+pub struct Access {
+    pub auth: AuthConfig,
+    /// `[auth] profile`, else `[org] profile`; `None`: the standard chain.
+    pub base_profile: Option<String>,
+    pub region: Option<String>,
+    pub network: crate::config::NetworkConfig,
+    pub ctx: ErrorContext,
+    pub cache: CredentialCache,
+    /// IAM Identity Center: where its roles' credentials come from.
+    pub sso: SsoConfig,
+    /// `[org] profile` (or `--profile`): the SSO sign-in when `[sso] profile` is unset.
+    pub org_profile: Option<String>,
+}
+
+impl Access {
+    /// The profile whose credentials assume `role` (for an Identity Center role: the profile
+    /// whose sign-in gets them).
+    #[must_use]
+    pub fn base_profile_for(&self, role: &RoleOption) -> Option<String> {
+        if role.sso {
+            return self
+                .sso
+                .profile
+                .clone()
+                .or_else(|| self.org_profile.clone());
+        }
+        role.profile
+            .as_ref()
+            .and_then(|p| p.source_profile.clone())
+            .or_else(|| self.base_profile.clone())
+    }
+
+    /// The cache key of a base identity.
+    #[must_use]
+    pub fn base_key(profile: Option<&str>) -> String {
+        profile.unwrap_or("default-chain").to_owned()
+    }
+
+    /// The cache key of Identity Center role sessions: the profile whose sign-in gets them,
+    /// found the way [`sso::resolve`] finds it.
+    #[must_use]
+    pub fn sso_key(&self) -> String {
+        let profile = self
+            .sso
+            .profile
+            .clone()
+            .or_else(|| self.org_profile.clone())
+            .or_else(|| std::env::var("AWS_PROFILE").ok())
+            .unwrap_or_else(|| "default".to_owned());
+        format!("identity-center-{profile}")
+    }
+
+    /// Credentials for `target`: a fresh cached session, or new ones from STS (or, for an
+    /// Identity Center role, from its portal).
+    ///
+    /// # Errors
+    /// An [`AwsError`] saying what to do: wrong MFA code, not allowed to assume, expired
+    /// base credentials or SSO sign-in, no MFA code available…
+    pub async fn credentials(
+        &self,
+        target: &Target,
+        mfa: &MfaSource,
+        now: OffsetDateTime,
+    ) -> Result<Granted, AwsError> {
+        if target.role.sso {
+            return Box::pin(self.sso_credentials(target, now)).await;
+        }
+        match self.attempt(target, mfa, now, true).await {
+            // A cached MFA session can be revoked or expire early: start over once without it.
+            Err(AwsError::BadCredentials { .. }) if self.has_mfa_session(target, now) => {
+                tracing::info!("cached MFA session rejected; asking for a new one");
+                self.attempt(target, mfa, now, false).await
+            }
+            other => other,
+        }
+    }
+
+    /// A fresh cached session of `target`'s role for the identity `key`.
+    fn cached(&self, key: &str, target: &Target, now: OffsetDateTime) -> Option<Granted> {
+        let s = self
+            .cache
+            .role(key, &target.account_id, &target.role.name, now)?;
+        tracing::info!(account = %target.account_id, role = %target.role.name, via = ?s.via, "role session from cache");
+        Some(Granted {
+            role_arn: s.role_arn,
+            credentials: s.credentials,
+            via: s.via,
+            from_cache: true,
+            api_calls: 0,
+        })
+    }
+
+    /// An Identity Center role's credentials: cached, else `GetRoleCredentials`.
+    async fn sso_credentials(
+        &self,
+        target: &Target,
+        now: OffsetDateTime,
+    ) -> Result<Granted, AwsError> {
+        let key = self.sso_key();
+        let role_arn = |partition: &str| {
+            // Identity Center does not say the role's ARN; this is its path and name prefix.
+            format!(
+                "arn:{partition}:iam::{}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_{}",
+                target.account_id, target.role.name
+            )
+        };
+        if let Some(granted) = self.cached(&key, target, now) {
+            return Ok(granted);
+        }
+        let source = sso::resolve(&self.sso, self.org_profile.as_deref())
+            .await?
+            .ok_or_else(|| AwsError::SsoProfile {
+                profile: self
+                    .sso
+                    .profile
+                    .clone()
+                    .or_else(|| self.org_profile.clone())
+                    .unwrap_or_else(|| "default".into()),
+                detail: if self.sso.enabled {
+                    "it has neither sso_session nor sso_start_url, so Identity Center roles cannot be used (set [sso] profile)".into()
+                } else {
+                    "[sso] enabled = false, so Identity Center roles cannot be used".into()
+                },
+            })?;
+        let sdk = sdk::load(
+            &AwsSettings {
+                profile: None,
+                region: Some(source.region.clone()),
+                network: self.network,
+            },
+            &self.ctx,
+        )
+        .await?;
+        let counter = CallCounter::default();
+        let credentials = source
+            .role_credentials(&sdk, &target.account_id, &target.role.name, &counter)
+            .await?;
+        let session = RoleSession {
+            credentials,
+            account_id: target.account_id.clone(),
+            role: target.role.name.clone(),
+            role_arn: role_arn(Partition::of_region(&source.region).name()),
+            via: Via::Sso,
+        };
+        if let Err(e) = self.cache.store_role(&key, &session) {
+            tracing::warn!(error = %e, "cannot cache the Identity Center session");
+        }
+        tracing::info!(account = %target.account_id, role = %target.role.name, "Identity Center role credentials");
+        Ok(Granted {
+            credentials: session.credentials,
+            role_arn: session.role_arn,
+            via: Via::Sso,
+            from_cache: false,
+            api_calls: counter.calls(),
+        })
+    }
+
+    fn has_mfa_session(&self, target: &Target, now: OffsetDateTime) -> bool {
+        let key = Self::base_key(self.base_profile_for(&target.role).as_deref());
+        self.cache.mfa(&key, now).is_some()
+    }
+
+    async fn attempt(
+        &self,
+        target: &Target,
+        mfa: &MfaSource,
+        now: OffsetDateTime,
+        use_cached_mfa: bool,
+    ) -> Result<Granted, AwsError> {
+        let base_profile = self.base_profile_for(&target.role);
+        let key = Self::base_key(base_profile.as_deref());
+        if let Some(granted) = self.cached(&key, target, now) {
+            return Ok(granted);
+        }
+        let ctx = ErrorContext {
+            profile: base_profile.clone(),
+            ..self.ctx.clone()
+        };
+        let sdk = sdk::load(
+            &AwsSettings {
+                profile: base_profile.clone(),
+                region: self.region.clone(),
+                network: self.network,
+            },
+            &ctx,
+        )
+        .await?;
+        let counter = CallCounter::default();
+        let role_profile = target.role.profile.as_ref();
+        let wanted_serial = role_profile
+            .and_then(|p| p.mfa_serial.clone())
+            .or_else(|| self.auth.mfa_serial.clone());
+
+        let cached = if use_cached_mfa && self.auth.mfa != MfaMode::Never {
+            self.cache
+                .mfa(&key, now)
+                .filter(|m| wanted_serial.as_ref().is_none_or(|w| *w == m.serial))
+        } else {
+            None
+        };
+        let (identity_arn, serial) = if let Some(m) = &cached {
+            (m.identity_arn.clone(), Some(m.serial.clone()))
+        } else {
+            let identity = sts::caller_identity(&sdk, &counter, &ctx).await?;
+            let serial = self
+                .resolve_serial(
+                    wanted_serial,
+                    base_profile.as_deref(),
+                    &identity.arn,
+                    &sdk,
+                    &counter,
+                    &ctx,
+                )
+                .await?;
+            (identity.arn, serial)
+        };
+
+        let call = Call {
+            sdk: &sdk,
+            counter: &counter,
+            ctx: &ctx,
+            key: &key,
+        };
+        self.assume(&call, target, mfa, serial, cached, &identity_arn)
+            .await
+    }
+
+    /// `AssumeRole` through an MFA session (cached or new), directly with MFA, or without.
+    async fn assume(
+        &self,
+        call: &Call<'_>,
+        target: &Target,
+        mfa: &MfaSource,
+        serial: Option<String>,
+        cached: Option<MfaSession>,
+        identity_arn: &str,
+    ) -> Result<Granted, AwsError> {
+        let Call {
+            sdk,
+            counter,
+            ctx,
+            key,
+        } = *call;
+        let role_profile = target.role.profile.as_ref();
+        let partition = crate::domain::partition::partition_of(identity_arn).to_owned();
+        let role_arn = target.role.arn(&partition, &target.account_id);
+        let session_name = sts::session_name_from_arn(identity_arn);
+        let duration = target
+            .duration
+            .or(self.auth.role_duration)
+            .or(role_profile.and_then(|p| p.duration_seconds))
+            .unwrap_or(CHAINING_LIMIT);
+        let mut request = AssumeRequest {
+            role_arn: &role_arn,
+            session_name: &session_name,
+            source_identity: self.auth.source_identity.then_some(session_name.as_str()),
+            duration_seconds: duration,
+            external_id: role_profile.and_then(|p| p.external_id.as_deref()),
+            mfa: None,
+        };
+
+        let (credentials, via) = match serial {
+            Some(serial) if duration > CHAINING_LIMIT => {
+                // Over an hour: assume directly with MFA (an MFA session would chain).
+                let code = mfa.get(&serial).await?;
+                request.mfa = Some((&serial, &code));
+                let c = sts::assume_role(sdk, None, &request, counter, ctx).await?;
+                (c, Via::Direct)
+            }
+            Some(serial) => {
+                let session = if let Some(m) = cached {
+                    m.credentials
+                } else {
+                    let code = mfa.get(&serial).await?;
+                    let c = sts::mfa_session(
+                        sdk,
+                        &serial,
+                        &code,
+                        self.auth.session_duration,
+                        counter,
+                        ctx,
+                    )
+                    .await?;
+                    let entry = MfaSession {
+                        credentials: c.clone(),
+                        serial: serial.clone(),
+                        identity_arn: identity_arn.to_owned(),
+                    };
+                    if let Err(e) = self.cache.store_mfa(key, &entry) {
+                        tracing::warn!(error = %e, "cannot cache the MFA session");
+                    }
+                    c
+                };
+                let c = sts::assume_role(sdk, Some(&session), &request, counter, ctx).await?;
+                (c, Via::MfaSession)
+            }
+            None => (
+                sts::assume_role(sdk, None, &request, counter, ctx).await?,
+                if identity_arn.contains(":assumed-role/") {
+                    Via::Chained
+                } else {
+                    Via::Direct
+                },
+            ),
+        };
+        let session = RoleSession {
+            credentials,
+            account_id: target.account_id.clone(),
+            role: target.role.name.clone(),
+            role_arn: role_arn.clone(),
+            via,
+        };
+        if let Err(e) = self.cache.store_role(key, &session) {
+            tracing::warn!(error = %e, "cannot cache the role session");
+        }
+        tracing::info!(
+            account = %target.account_id,
+            role = %target.role.name,
+            api_calls = counter.calls(),
+            "assumed role"
+        );
+        Ok(Granted {
+            credentials: session.credentials,
+            role_arn,
+            via,
+            from_cache: false,
+            api_calls: counter.calls(),
+        })
+    }
+
+    /// The MFA device: configured, else the base profile's `mfa_serial`, else the IAM user's
+    /// first device. `None` when MFA is off or nothing is found (in `auto` mode).
+    async fn resolve_serial(
+        &self,
+        wanted: Option<String>,
+        base_profile: Option<&str>,
+        identity_arn: &str,
+        sdk: &aws_config::SdkConfig,
+        counter: &CallCounter,
+        ctx: &ErrorContext,
+    ) -> Result<Option<String>, AwsError> {
+        if self.auth.mfa == MfaMode::Never {
+            return Ok(None);
+        }
+        let mut serial = wanted;
+        if serial.is_none()
+            && let Some(p) = base_profile
+        {
+            serial = crate::aws::config_files::profile_value(p, "mfa_serial").await;
+        }
+        if serial.is_none()
+            && let Some(user) = sts::iam_user_name(identity_arn)
+        {
+            serial = match sts::find_mfa_device(sdk, user, counter, ctx).await {
+                Ok(found) => found,
+                // Not allowed to list one's own devices: go on without MFA, as `auto` says.
+                // Anything else (network, AWS trouble) would only fail again later.
+                Err(e @ AwsError::AccessDenied { .. }) if self.auth.mfa == MfaMode::Auto => {
+                    tracing::warn!(error = %e, "MFA device discovery denied; continuing without MFA");
+                    None
+                }
+                Err(e) => return Err(e),
+            };
+        }
+        if serial.is_none() && self.auth.mfa == MfaMode::Always {
+            return Err(AwsError::Mfa(format!(
+                "[auth] mfa = \"always\" but no MFA device was found for {identity_arn}: set [auth] mfa_serial to your device's ARN"
+            )));
+        }
+        Ok(serial)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn codes_must_be_six_digits() {
+        let src = |c: &str| MfaSource {
+            code: Some(c.into()),
+            ..MfaSource::default()
+        };
+        assert_eq!(src(" 123456\n").get("s").await.unwrap(), "123456");
+        assert!(matches!(src("12345").get("s").await, Err(AwsError::Mfa(_))));
+        assert!(matches!(
+            src("12345a").get("s").await,
+            Err(AwsError::Mfa(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn mfa_process_output_is_the_code() {
+        let src = MfaSource {
+            process: Some("echo 654321".into()),
+            ..MfaSource::default()
+        };
+        assert_eq!(src.get("s").await.unwrap(), "654321");
+        let bad = MfaSource {
+            process: Some("echo oops >&2; exit 3".into()),
+            ..MfaSource::default()
+        };
+        let err = bad.get("s").await.unwrap_err().to_string();
+        assert!(err.contains("failed") && err.contains("oops"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn no_source_says_what_to_do() {
+        let err = MfaSource::default()
+            .get("arn:aws:iam::1:mfa/me")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--mfa-code"), "{err}");
+        assert!(err.contains("mfa_process"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn tui_prompt_round_trip_and_cancel() {
+        let (tx, mut rx) = mpsc::unbounded_channel::<MfaRequest>();
+        let src = MfaSource {
+            interactive: Interactive::Tui(tx),
+            ..MfaSource::default()
+        };
+        let answer = tokio::spawn(async move {
+            let r = rx.recv().await.unwrap();
+            assert_eq!(r.serial, "dev");
+            r.reply.send(Some("111222".into())).unwrap();
+            let r = rx.recv().await.unwrap();
+            r.reply.send(None).unwrap();
+        });
+        assert_eq!(src.get("dev").await.unwrap(), "111222");
+        assert!(
+            src.get("dev")
+                .await
+                .unwrap_err()
+                .to_string()
+                .contains("cancelled")
+        );
+        answer.await.unwrap();
+    }
+}

@@ -1,0 +1,154 @@
+//! Everything a command needs, built once from the command line and the config file.
+
+use crate::app::access::Access;
+use crate::app::cost_reader::CostReader;
+use crate::app::sync::SyncRequest;
+use crate::aws::{AwsSettings, ErrorContext};
+use crate::config::{Config, Paths};
+use crate::domain::inventory::Inventory;
+use crate::domain::model::OrgTree;
+use crate::domain::roles::{RoleCatalog, RoleOption};
+use crate::domain::safety::Classifier;
+use crate::domain::selector::AccountView;
+use crate::store::cost_cache::CostCache;
+use crate::store::inventory_cache::InventoryCache;
+use crate::store::prefs::Prefs;
+use crate::store::session_cache::CredentialCache;
+
+/// Settings from the command line that override the config file.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    /// `AWSNAV_FEDERATION_URL`.
+    pub federation_url: Option<String>,
+    /// `$BROWSER`.
+    pub browser: Option<String>,
+}
+
+/// What a run builds once: config, paths, and the services built from them.
+#[derive(Clone, Debug)]
+pub struct AppContext {
+    pub paths: Paths,
+    pub config: Config,
+    pub region_override: Option<String>,
+    pub sync: SyncRequest,
+    pub inventory_cache: InventoryCache,
+    pub access: Access,
+    pub catalog: RoleCatalog,
+    pub classifier: Classifier,
+    pub prefs: Prefs,
+    pub cost: CostReader,
+    /// `AWSNAV_FEDERATION_URL`, read once.
+    pub federation_url_env: Option<String>,
+    /// `$BROWSER`, read once.
+    pub browser_env: Option<String>,
+}
+
+impl AppContext {
+    /// Builds the context; imported profile roles are read from the AWS config files.
+    pub async fn new(paths: Paths, config: Config, overrides: Overrides) -> Self {
+        let org_profile = overrides
+            .profile
+            .clone()
+            .or_else(|| config.org.profile.clone());
+        let ctx = ErrorContext {
+            profile: org_profile.clone(),
+            config_file: paths.config_file.display().to_string(),
+        };
+        let sync = SyncRequest {
+            settings: AwsSettings {
+                profile: org_profile.clone(),
+                region: overrides
+                    .region
+                    .clone()
+                    .or_else(|| config.org.region.clone()),
+                network: config.network,
+            },
+            concurrency: config.org.concurrency,
+            ctx: ctx.clone(),
+            sso: config.sso.clone(),
+        };
+        let profile_roles = if config.roles.import_profiles {
+            crate::aws::config_files::load_profile_roles().await.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "AWS config files unreadable; no profile roles imported");
+                Vec::new()
+            })
+        } else {
+            Vec::new()
+        };
+        let access = Access {
+            auth: config.auth.clone(),
+            base_profile: config.auth.profile.clone().or(org_profile.clone()),
+            region: sync.settings.region.clone(),
+            network: config.network,
+            ctx,
+            cache: CredentialCache::new(&paths.cache_dir),
+            sso: config.sso.clone(),
+            org_profile: org_profile.clone(),
+        };
+        let cost_profile = config.cost.profile.clone().or_else(|| org_profile.clone());
+        let cost = CostReader {
+            config: config.cost.clone(),
+            cache: CostCache::new(&paths.cache_dir, cost_profile.as_deref()),
+            ctx: ErrorContext {
+                profile: cost_profile.clone(),
+                config_file: paths.config_file.display().to_string(),
+            },
+            profile: cost_profile,
+            network: config.network,
+        };
+        Self {
+            cost,
+            inventory_cache: InventoryCache::new(&paths.cache_dir, org_profile.as_deref()),
+            catalog: RoleCatalog::new(&config.roles, profile_roles)
+                .with_iam_profile(config.auth.profile.is_some())
+                .with_sso(config.sso.enabled),
+            classifier: Classifier::new(&config.production),
+            prefs: Prefs::new(&paths.cache_dir),
+            region_override: overrides.region,
+            federation_url_env: overrides.federation_url,
+            browser_env: overrides.browser,
+            access,
+            sync,
+            paths,
+            config,
+        }
+    }
+
+    /// The roles offered in account `i` (see [`RoleCatalog::offered`]).
+    #[must_use]
+    pub fn roles(&self, inv: &Inventory, tree: &OrgTree, i: usize) -> Vec<RoleOption> {
+        self.catalog.offered(inv, tree, i)
+    }
+
+    #[must_use]
+    pub fn is_production(&self, inv: &Inventory, tree: &OrgTree, i: usize) -> bool {
+        self.classifier
+            .is_production(&AccountView::of(inv, tree, i))
+    }
+
+    /// The region a session in `account_id` runs in: `--region`, the region chosen for that
+    /// account in the TUI, the role profile's region, `[org] region`, the base profile's
+    /// region, else us-east-1.
+    pub async fn session_region(&self, account_id: &str, role: &RoleOption) -> String {
+        if let Some(r) = self
+            .region_override
+            .clone()
+            .or_else(|| self.prefs.regions().remove(account_id))
+            .or_else(|| role.profile.as_ref().and_then(|p| p.region.clone()))
+            .or_else(|| self.config.org.region.clone())
+        {
+            return r;
+        }
+        let mut chain = aws_config::default_provider::region::DefaultRegionChain::builder();
+        if let Some(p) = self.access.base_profile_for(role) {
+            chain = chain.profile_name(&p);
+        }
+        chain
+            .build()
+            .region()
+            .await
+            .map_or_else(|| "us-east-1".to_owned(), |r| r.to_string())
+    }
+}

@@ -1,0 +1,10 @@
+//! Use cases both front ends call: what a run builds once, a sync, getting credentials, the
+//! console link, shells and commands in an account, costs, generated AWS profiles.
+
+pub mod access;
+pub mod aws_profiles;
+pub mod console_link;
+pub mod context;
+pub mod cost_reader;
+pub mod launch;
+pub mod sync;

@@ -1,0 +1,226 @@
+//! Command-line interface: every subcommand and flag.
+
+use clap::{Parser, Subcommand};
+
+use clap_complete::engine::ArgValueCompleter;
+
+use crate::app::launch::EnvFormat;
+use crate::cli::completion::CompletionShell;
+use crate::cli::enter::AccessOpts;
+
+/// Navigate the accounts of an AWS Organization: browse the OU tree, search, script.
+#[derive(Debug, Parser)]
+#[command(name = "awsnav", version, about, long_about = None)]
+pub struct Cli {
+    /// Use the embedded demo organization (no AWS access needed).
+    #[arg(long, global = true)]
+    pub demo: bool,
+
+    /// AWS profile that reads Organizations (overrides [org] profile in the config file).
+    #[arg(long, global = true, value_name = "PROFILE")]
+    pub profile: Option<String>,
+
+    /// AWS region for Organizations and STS (overrides [org] region).
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the accounts: a table for people, or JSON for programs.
+    List {
+        /// Print a JSON array (one object per account).
+        #[arg(long)]
+        json: bool,
+        /// Sync from AWS first instead of using the cache.
+        #[arg(long)]
+        refresh: bool,
+        /// Read Cost Explorer again even while the cached costs are fresh.
+        #[arg(long)]
+        refresh_cost: bool,
+    },
+    /// What each account or OU costs (Cost Explorer, cached for hours).
+    Cost {
+        /// Print JSON for programs.
+        #[arg(long)]
+        json: bool,
+        /// One row per account (default) or per OU with everything beneath it.
+        #[arg(long, value_enum, default_value = "account")]
+        by: CostBy,
+        /// Months of history (2-13; default from the config file).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(2..=13))]
+        months: Option<u8>,
+        /// Read Cost Explorer again even while the cached costs are fresh.
+        #[arg(long)]
+        refresh_cost: bool,
+    },
+    /// Read the organization from AWS and update the cache.
+    Refresh,
+    /// Start $SHELL with temporary credentials for an account's role.
+    Shell {
+        /// Account id, name, alias, or a fuzzy query with one clear best match.
+        #[arg(add = ArgValueCompleter::new(crate::cli::completion::accounts))]
+        account: String,
+        #[command(flatten)]
+        access: AccessOpts,
+        /// Allow starting inside another awsnav shell.
+        #[arg(long)]
+        nested: bool,
+    },
+    /// Run one command with temporary credentials for an account's role (exit code passed on).
+    Exec {
+        /// Account id, name, alias, or a fuzzy query with one clear best match.
+        #[arg(add = ArgValueCompleter::new(crate::cli::completion::accounts))]
+        account: String,
+        #[command(flatten)]
+        access: AccessOpts,
+        /// The command and its arguments, after `--`.
+        #[arg(last = true, required = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
+    /// Print the credentials as shell exports: eval "$(awsnav env ACCOUNT)".
+    Env {
+        /// Account id, name, alias, or a fuzzy query with one clear best match.
+        #[arg(add = ArgValueCompleter::new(crate::cli::completion::accounts))]
+        account: String,
+        #[command(flatten)]
+        access: AccessOpts,
+        #[arg(long, value_enum, default_value = "sh")]
+        format: EnvFormat,
+    },
+    /// Open the AWS console in the browser, signed in as an account's role.
+    Console {
+        /// Account id, name, alias, or a fuzzy query with one clear best match.
+        #[arg(add = ArgValueCompleter::new(crate::cli::completion::accounts))]
+        account: String,
+        #[command(flatten)]
+        access: AccessOpts,
+        /// Service page to open (s3, ec2, cloudwatch…; default: [console] service).
+        #[arg(long, value_name = "SERVICE", conflicts_with = "destination")]
+        service: Option<String>,
+        /// Full console URL to open instead.
+        #[arg(long, value_name = "URL")]
+        destination: Option<String>,
+        /// Print the sign-in URL instead of opening a browser.
+        #[arg(long)]
+        print: bool,
+    },
+    /// Print credentials in the JSON a profile's credential process must print (Version 1).
+    CredentialProcess {
+        /// Account id, name or alias.
+        #[arg(long, value_name = "ACCOUNT", add = ArgValueCompleter::new(crate::cli::completion::accounts))]
+        account: String,
+        #[command(flatten)]
+        access: AccessOpts,
+    },
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Print a shell's completion script: eval or source it from your shell's startup file.
+    Completions {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Print the manual page (roff): `awsnav man | man -l -`.
+    Man,
+}
+
+/// Rows of the cost report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CostBy {
+    Account,
+    Ou,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print a commented default config file.
+    Default,
+    /// Print the effective settings and where awsnav keeps its files.
+    Show,
+    /// Print the config file's path.
+    Path,
+    /// Print AWS config profiles for every account × role (or keep them in ~/.aws/config).
+    Generate {
+        /// Only these roles (comma-separated; default: every role offered).
+        #[arg(long, value_delimiter = ',', value_name = "ROLE,…")]
+        roles: Vec<String>,
+        /// Put this before every profile name.
+        #[arg(long, default_value = "", value_name = "PREFIX")]
+        prefix: String,
+        /// How the profiles get credentials.
+        #[arg(long, value_enum, default_value = "credential-process")]
+        style: crate::app::aws_profiles::ProfileStyle,
+        /// Write them into the AWS config file (a marked block; a backup of the old file is kept).
+        #[arg(long)]
+        write: bool,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_flags_work_after_subcommand() {
+        let cli = Cli::try_parse_from(["awsnav", "list", "--json", "--demo"]).unwrap();
+        assert!(cli.demo);
+        assert!(matches!(
+            cli.command,
+            Some(Command::List {
+                json: true,
+                refresh: false,
+                refresh_cost: false
+            })
+        ));
+    }
+
+    #[test]
+    fn every_credential_command_takes_the_same_options() {
+        let common = [
+            "--role",
+            "Admin",
+            "--mfa-code",
+            "123456",
+            "--duration",
+            "7200",
+            "--region",
+            "eu-west-1",
+            "--yes",
+        ];
+        for head in [
+            vec!["awsnav", "shell", "pay"],
+            vec!["awsnav", "env", "pay"],
+            vec!["awsnav", "console", "pay"],
+            vec!["awsnav", "credential-process", "--account", "pay"],
+        ] {
+            let args: Vec<&str> = head.iter().copied().chain(common).collect();
+            let cli = Cli::try_parse_from(&args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            assert_eq!(cli.region.as_deref(), Some("eu-west-1"));
+        }
+        let cli = Cli::try_parse_from([
+            "awsnav", "exec", "pay", "--role", "R", "--", "aws", "s3", "ls",
+        ])
+        .unwrap();
+        let Some(Command::Exec {
+            command, access, ..
+        }) = cli.command
+        else {
+            panic!("not exec")
+        };
+        assert_eq!(command, ["aws", "s3", "ls"]);
+        assert_eq!(access.role.as_deref(), Some("R"));
+        assert!(Cli::try_parse_from(["awsnav", "env", "pay", "--duration", "60"]).is_err());
+    }
+}

@@ -1,0 +1,298 @@
+//! Getting into an account from the command line, and the commands that use it: `shell`,
+//! `exec` and `env`.
+
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+use time::OffsetDateTime;
+
+use super::output::write_stdout;
+use super::sign_in::offer_sso_login;
+use super::{prompt, refresh};
+use crate::app::access::{Asker, Granted, Interactive, MfaSource, Target};
+use crate::app::context::AppContext;
+use crate::app::launch::{self, EnvFormat, Session};
+use crate::aws::AwsError;
+use crate::domain::model::OrgTree;
+use crate::domain::roles::RoleOption;
+use crate::domain::{safety, search};
+
+/// Options shared by every command that gets credentials.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct AccessOpts {
+    /// Role to assume (default: the last one used there, or the only one offered).
+    #[arg(long, value_name = "ROLE")]
+    pub role: Option<String>,
+    /// The current MFA code (otherwise the config's MFA command, or a prompt on the terminal).
+    #[arg(long, value_name = "CODE")]
+    pub mfa_code: Option<String>,
+    /// Session length in seconds (over 3600 assumes directly with MFA).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(900..=43_200))]
+    pub duration: Option<u32>,
+    /// Confirm access to a production account without being asked.
+    #[arg(long)]
+    pub yes: bool,
+    /// Never offer to run `aws sso login` (set by commands whose output another program reads
+    /// and which that program may start with the terminal still attached).
+    #[arg(skip)]
+    pub no_sign_in_offer: bool,
+}
+
+/// An account picked on the command line, with its role and credentials.
+pub struct Entered {
+    pub account_id: String,
+    pub account_name: String,
+    pub role: RoleOption,
+    pub production: bool,
+    pub region: String,
+    pub granted: Granted,
+}
+
+impl Entered {
+    #[must_use]
+    pub fn session(&self) -> Session<'_> {
+        Session {
+            account_id: &self.account_id,
+            account_name: &self.account_name,
+            role: &self.role.name,
+            production: self.production,
+            region: &self.region,
+            credentials: &self.granted.credentials,
+        }
+    }
+}
+
+/// Resolves the account, picks the role, confirms production, gets credentials.
+///
+/// # Errors
+/// When the account is unknown or ambiguous, the role is not chosen, production is not
+/// confirmed, or AWS refuses.
+pub async fn enter(
+    ctx: &AppContext,
+    demo: bool,
+    query: &str,
+    opts: &AccessOpts,
+) -> anyhow::Result<Entered> {
+    if demo {
+        bail!(
+            "the demo organization is not real: there is nothing to get into (run without --demo)"
+        );
+    }
+    let inv = refresh::inventory(ctx, false).await?;
+    let tree = OrgTree::build(&inv.org);
+    let i = search::resolve(&inv.org, &tree, &ctx.config.aliases, query)?;
+    let account = &inv.org.accounts[i];
+    if !account.status.is_active() {
+        bail!(
+            "{} ({}) is {}: roles cannot be assumed there",
+            account.name,
+            account.id,
+            account.status.as_str()
+        );
+    }
+    let offered = ctx.roles(&inv, &tree, i);
+    let role = pick_role(
+        ctx,
+        account.id.as_str(),
+        &account.name,
+        &offered,
+        opts.role.as_deref(),
+    )?;
+    let production = ctx.is_production(&inv, &tree, i);
+    if production && !opts.yes {
+        confirm_production(
+            &account.name,
+            safety::confirmation_text(&ctx.config.production, &account.name),
+        )?;
+    }
+    let interactive = if std::io::stdin().is_terminal() || std::io::stderr().is_terminal() {
+        Interactive::Ask(Asker::new(Arc::new(|serial: &str| {
+            prompt::ask(&format!("MFA code for {serial}: "))
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| "no terminal to ask for the MFA code: pass --mfa-code".to_owned())
+        })))
+    } else {
+        Interactive::None
+    };
+    let mfa = MfaSource {
+        code: opts.mfa_code.clone(),
+        process: ctx.config.auth.mfa_process.clone(),
+        interactive,
+    };
+    let target = Target {
+        account_id: account.id.to_string(),
+        account_name: account.name.clone(),
+        role: role.clone(),
+        duration: opts.duration,
+    };
+    let granted = match ctx
+        .access
+        .credentials(&target, &mfa, OffsetDateTime::now_utc())
+        .await
+    {
+        Err(AwsError::SsoLogin { profile, why }) => {
+            if opts.no_sign_in_offer || !offer_sso_login(&profile)? {
+                return Err(AwsError::SsoLogin { profile, why }.into());
+            }
+            ctx.access
+                .credentials(&target, &mfa, OffsetDateTime::now_utc())
+                .await?
+        }
+        other => other?,
+    };
+    ctx.prefs.remember(account.id.as_str(), &role.key());
+    Ok(Entered {
+        account_id: account.id.to_string(),
+        account_name: account.name.clone(),
+        region: ctx.session_region(account.id.as_str(), &role).await,
+        role,
+        production,
+        granted,
+    })
+}
+
+/// `--role`, else the last role used there, else the only role offered.
+fn pick_role(
+    ctx: &AppContext,
+    account_id: &str,
+    account_name: &str,
+    offered: &[RoleOption],
+    wanted: Option<&str>,
+) -> anyhow::Result<RoleOption> {
+    if let Some(w) = wanted {
+        return Ok(RoleOption::find(offered, w).cloned().unwrap_or_else(|| {
+            match w.strip_prefix("sso:") {
+                Some(name) => RoleOption::sso(name),
+                None => RoleOption::named(w.strip_prefix("iam:").unwrap_or(w)),
+            }
+        }));
+    }
+    if let Some(last) = ctx.prefs.load().get(account_id)
+        && let Some(r) = offered.iter().find(|r| r.key() == *last)
+    {
+        return Ok(r.clone());
+    }
+    match offered {
+        [one] => Ok(one.clone()),
+        [] => bail!(
+            "no role is offered in {account_name}: pass --role NAME, or add roles with [roles] in {}",
+            ctx.paths.config_file.display()
+        ),
+        many => bail!(
+            "several roles are offered in {account_name}; choose one with --role: {}",
+            many.iter()
+                .map(RoleOption::label)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Asks on the terminal for the confirmation text; without a terminal, `--yes` is required.
+fn confirm_production(account_name: &str, expected: &str) -> anyhow::Result<()> {
+    let no_tty = || {
+        anyhow::anyhow!(
+            "{account_name} is a PRODUCTION account: pass --yes to confirm (there is no terminal to ask on)"
+        )
+    };
+    if !prompt::person_present() {
+        return Err(no_tty());
+    }
+    let answer = prompt::ask(&format!(
+        "\x1b[1;31m{account_name} is a PRODUCTION account.\x1b[0m Type `{expected}` to continue: "
+    ))?
+    .ok_or_else(no_tty)?;
+    if answer.trim() == expected {
+        Ok(())
+    } else {
+        bail!("not confirmed: nothing was done in {account_name}")
+    }
+}
+
+/// `awsnav shell`: `$SHELL` in the account; returns the shell's exit code.
+///
+/// # Errors
+/// When nested without `--nested`, or entering fails.
+pub async fn shell(
+    ctx: &AppContext,
+    demo: bool,
+    query: &str,
+    opts: &AccessOpts,
+    nested: bool,
+) -> anyhow::Result<ExitCode> {
+    if let Some(current) = std::env::var_os(launch::MARKER)
+        && !nested
+    {
+        let name = std::env::var("AWSNAV_ACCOUNT_NAME").unwrap_or_default();
+        bail!(
+            "already inside an awsnav shell for {name} ({}): exit it first, or pass --nested",
+            current.to_string_lossy()
+        );
+    }
+    let entered = enter(ctx, demo, query, opts).await?;
+    eprintln!(
+        "awsnav: {} ({}) as {}{} — exit the shell to leave",
+        entered.account_name,
+        entered.account_id,
+        entered.role.name,
+        if entered.production {
+            " [PRODUCTION]"
+        } else {
+            ""
+        }
+    );
+    run_child(&entered, &launch::user_shell(), &[]).await
+}
+
+/// `awsnav exec`: one command in the account; its exit code is passed through.
+///
+/// # Errors
+/// When entering fails or the command cannot be started.
+pub async fn exec(
+    ctx: &AppContext,
+    demo: bool,
+    query: &str,
+    opts: &AccessOpts,
+    command: &[String],
+) -> anyhow::Result<ExitCode> {
+    let Some((program, args)) = command.split_first() else {
+        bail!("no command given: awsnav exec ACCOUNT -- COMMAND [ARGS…]");
+    };
+    let entered = enter(ctx, demo, query, opts).await?;
+    run_child(&entered, program, args).await
+}
+
+async fn run_child(entered: &Entered, program: &str, args: &[String]) -> anyhow::Result<ExitCode> {
+    let mut child = tokio::process::Command::from(entered.session().command(program, args))
+        .spawn()
+        .with_context(|| format!("cannot start `{program}`"))?;
+    // Ctrl-C belongs to the child while it runs; awsnav waits for it and reports its status.
+    let ignore_interrupts = tokio::spawn(async {
+        loop {
+            if tokio::signal::ctrl_c().await.is_err() {
+                break;
+            }
+        }
+    });
+    let status = child.wait().await;
+    ignore_interrupts.abort();
+    let code = launch::exit_code(status?);
+    Ok(ExitCode::from(u8::try_from(code & 0xff).unwrap_or(1)))
+}
+
+/// `awsnav env`: exports to `eval`.
+///
+/// # Errors
+/// When entering fails.
+pub async fn env(
+    ctx: &AppContext,
+    demo: bool,
+    query: &str,
+    opts: &AccessOpts,
+    format: EnvFormat,
+) -> anyhow::Result<()> {
+    let entered = enter(ctx, demo, query, opts).await?;
+    write_stdout(&launch::format_env(&entered.session(), format))
+}

@@ -1,0 +1,169 @@
+//! `awsnav config generate`: an AWS config profile per account × offered role, printed or kept
+//! in a marked block of the AWS config file.
+
+use anyhow::Context as _;
+use time::OffsetDateTime;
+
+use super::output::write_stdout;
+use super::{own_path, refresh};
+use crate::app::context::AppContext;
+use crate::domain::inventory::Inventory;
+use crate::domain::model::OrgTree;
+
+/// What `awsnav config generate` was asked for.
+#[derive(Clone, Debug, Default)]
+pub struct GenerateOpts {
+    pub roles: Vec<String>,
+    pub prefix: String,
+    pub style: crate::app::aws_profiles::ProfileStyle,
+    pub write: bool,
+}
+
+/// `awsnav config generate`: a profile per account × offered role, printed or kept in the AWS
+/// config file.
+///
+/// # Errors
+/// When the inventory cannot be had or the file cannot be written.
+pub async fn generate_profiles(
+    ctx: &AppContext,
+    demo: bool,
+    opts: &GenerateOpts,
+) -> anyhow::Result<()> {
+    use crate::app::aws_profiles::{self as profiles, Source};
+    use crate::store::aws_config_block;
+    let inv = if demo {
+        crate::domain::demo::inventory(OffsetDateTime::now_utc())
+    } else {
+        refresh::inventory(ctx, false).await?
+    };
+    let partition = inv
+        .identity
+        .as_ref()
+        .map_or("aws", |i| crate::domain::partition::partition_of(&i.arn))
+        .to_owned();
+    // Profiles without a region of their own get the base profile's, so every tool has one.
+    let base_region = crate::aws::config_files::profile_value(
+        ctx.access.base_profile.as_deref().unwrap_or("default"),
+        "region",
+    )
+    .await;
+    let sso = if inv.org.accounts.iter().any(|a| !a.sso_roles.is_empty()) {
+        crate::aws::sso::resolve(&ctx.config.sso, ctx.access.org_profile.as_deref()).await?
+    } else {
+        None
+    };
+    let (list, skipped_sso) = generated_profiles(
+        ctx,
+        &inv,
+        opts,
+        &partition,
+        base_region.as_ref(),
+        sso.is_some(),
+    );
+    if skipped_sso > 0 {
+        eprintln!(
+            "awsnav: warning: {skipped_sso} IAM Identity Center roles left out: no profile with an SSO sign-in is configured (set [sso] profile in {})",
+            ctx.paths.config_file.display()
+        );
+    }
+    let base = ctx.access.base_profile.clone();
+    let mfa_serial = match &ctx.config.auth.mfa_serial {
+        Some(s) => Some(s.clone()),
+        None => match &base {
+            Some(p) => crate::aws::config_files::profile_value(p, "mfa_serial").await,
+            None => None,
+        },
+    };
+    let block = profiles::render(
+        &list,
+        opts.style,
+        &own_path(),
+        &Source {
+            profile: base,
+            mfa_serial,
+            sso,
+        },
+    );
+    if !opts.write {
+        return write_stdout(&block);
+    }
+    let path = std::env::var_os("AWS_CONFIG_FILE")
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().join(".aws/config")))
+        .context("cannot find the AWS config file: set AWS_CONFIG_FILE")?;
+    match aws_config_block::write(&path, &block)? {
+        aws_config_block::Written::Unchanged => {
+            eprintln!(
+                "{} already has these {} profiles",
+                path.display(),
+                list.len()
+            );
+        }
+        aws_config_block::Written::Updated { backup } => {
+            let backup = backup.map_or_else(String::new, |b| {
+                format!(" (previous file: {})", b.display())
+            });
+            eprintln!(
+                "wrote {} profiles to {}{backup}",
+                list.len(),
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The profiles `config generate` writes, in account-name order, and how many Identity
+/// Center roles were left out for want of a sign-in.
+fn generated_profiles(
+    ctx: &AppContext,
+    inv: &Inventory,
+    opts: &GenerateOpts,
+    partition: &str,
+    base_region: Option<&String>,
+    sso_available: bool,
+) -> (Vec<crate::app::aws_profiles::Profile>, usize) {
+    use crate::app::aws_profiles::{self as profiles, Profile};
+    let mut order: Vec<usize> = (0..inv.org.accounts.len())
+        .filter(|&i| inv.org.accounts[i].status.is_active())
+        .collect();
+    order.sort_by_key(|&i| inv.org.accounts[i].name.to_lowercase());
+    let tree = OrgTree::build(&inv.org);
+    let mut list: Vec<Profile> = Vec::new();
+    let mut skipped_sso = 0;
+    for i in order {
+        let a = &inv.org.accounts[i];
+        for role in ctx.roles(inv, &tree, i) {
+            if !opts.roles.is_empty() && !opts.roles.contains(&role.name) {
+                continue;
+            }
+            if role.sso && !sso_available {
+                skipped_sso += 1;
+                continue;
+            }
+            let name = profiles::profile_name(&opts.prefix, &a.name, &role.name);
+            // An Identity Center role and an IAM role of the same name: the first (Identity
+            // Center's) keeps the name.
+            if list.iter().any(|p| p.name == name) {
+                continue;
+            }
+            list.push(Profile {
+                name,
+                account_id: a.id.to_string(),
+                account_name: a.name.clone(),
+                role_arn: role.arn(partition, a.id.as_str()),
+                production: ctx.is_production(inv, &tree, i),
+                region: ctx
+                    .region_override
+                    .clone()
+                    .or_else(|| role.profile.as_ref().and_then(|p| p.region.clone()))
+                    .or_else(|| ctx.config.org.region.clone())
+                    .or_else(|| base_region.cloned()),
+                sso: role.sso,
+                role: role.name,
+            });
+        }
+    }
+    (list, skipped_sso)
+}

@@ -1,0 +1,347 @@
+//! `awsnav list`: the accounts as JSON for programs (the documented contract) or a table.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::output::{pad, width, write_stdout};
+use super::refresh;
+use crate::app::context::AppContext;
+use crate::app::cost_reader::CostState;
+use crate::domain::cost::CostSummary;
+use crate::domain::inventory::Inventory;
+use crate::domain::model::OrgTree;
+
+/// One account in `list --json`. Field names and meanings are a public contract.
+#[derive(Debug, Serialize)]
+pub struct AccountRecord<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub status: &'static str,
+    /// OU names from the root's child down to the account's OU.
+    pub ou_path: &'a [String],
+    pub ou_id: &'a str,
+    pub tags: &'a BTreeMap<String, String>,
+    pub joined: Option<String>,
+    /// Roles awsnav can get into there: IAM Identity Center's, then those of role rules.
+    pub roles: Vec<String>,
+    /// The roles IAM Identity Center gives you there (empty without it).
+    pub sso_roles: &'a [String],
+    pub production: bool,
+    /// Month-to-date and last month's cost, when cost is known.
+    pub cost: Option<CostRecord>,
+}
+
+/// The `cost` object of `list --json`.
+#[derive(Debug, Serialize)]
+pub struct CostRecord {
+    pub month_to_date: f64,
+    pub last_month: f64,
+    pub currency: String,
+    /// Month to date against last month at the same point (prorated by day), percent.
+    pub change_pct: Option<f64>,
+    pub history: Vec<MonthAmount>,
+    /// When Cost Explorer was read (RFC 3339).
+    pub as_of: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MonthAmount {
+    pub month: String,
+    pub amount: f64,
+}
+
+/// Per-account cost summaries and when they were read.
+pub struct Costs {
+    pub by_account: BTreeMap<String, CostSummary>,
+    pub as_of: time::OffsetDateTime,
+}
+
+impl Costs {
+    fn record(&self, account: &str) -> Option<CostRecord> {
+        let s = self.by_account.get(account)?;
+        Some(CostRecord {
+            month_to_date: round2(s.month_to_date),
+            last_month: round2(s.last_month),
+            currency: s.currency.clone(),
+            change_pct: s.change_pct.map(|c| (c * 10.0).round() / 10.0),
+            history: s
+                .history
+                .iter()
+                .map(|(m, a)| MonthAmount {
+                    month: m.to_string(),
+                    amount: round2(*a),
+                })
+                .collect(),
+            as_of: self
+                .as_of
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+        })
+    }
+}
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+/// Roles offered and production flag of account `i`.
+pub type Enrich<'a> = dyn Fn(usize) -> (Vec<String>, bool) + 'a;
+
+/// Accounts sorted by name (case-insensitive), then id.
+#[must_use]
+pub fn records<'a>(
+    inv: &'a Inventory,
+    tree: &'a OrgTree,
+    enrich: &Enrich<'_>,
+    costs: Option<&Costs>,
+) -> Vec<AccountRecord<'a>> {
+    let mut order: Vec<usize> = (0..inv.org.accounts.len()).collect();
+    order.sort_by_cached_key(|&i| {
+        let a = &inv.org.accounts[i];
+        (a.name.to_lowercase(), a.id.clone())
+    });
+    order
+        .into_iter()
+        .map(|i| {
+            let a = &inv.org.accounts[i];
+            let (roles, production) = enrich(i);
+            AccountRecord {
+                id: a.id.as_str(),
+                name: &a.name,
+                email: &a.email,
+                status: a.status.as_str(),
+                ou_path: tree.account_path(i),
+                ou_id: &a.parent_id,
+                tags: &a.tags,
+                joined: a.joined.and_then(|j| {
+                    j.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                }),
+                roles,
+                sso_roles: &a.sso_roles,
+                production,
+                cost: costs.and_then(|c| c.record(a.id.as_str())),
+            }
+        })
+        .collect()
+}
+
+/// The JSON array printed by `list --json`.
+///
+/// # Errors
+/// Never in practice (serializing owned strings and maps).
+pub fn json(
+    inv: &Inventory,
+    tree: &OrgTree,
+    enrich: &Enrich<'_>,
+    costs: Option<&Costs>,
+) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(&records(inv, tree, enrich, costs))
+}
+
+/// Writes the JSON array of `list --json` and a newline to `out`, without building it in
+/// memory first (thousands of accounts make megabytes).
+///
+/// # Errors
+/// When `out` cannot be written.
+pub fn write_json(
+    out: &mut dyn std::io::Write,
+    inv: &Inventory,
+    tree: &OrgTree,
+    enrich: &Enrich<'_>,
+    costs: Option<&Costs>,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &records(inv, tree, enrich, costs))?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// An aligned table for people.
+#[must_use]
+pub fn table(inv: &Inventory, tree: &OrgTree, key_tags: &[String], enrich: &Enrich<'_>) -> String {
+    let rows: Vec<[String; 6]> = records(inv, tree, enrich, None)
+        .into_iter()
+        .map(|r| {
+            let tags: Vec<String> = key_tags
+                .iter()
+                .filter_map(|k| r.tags.get(k).map(|v| format!("{k}={v}")))
+                .collect();
+            [
+                r.id.to_owned(),
+                r.name.to_owned(),
+                r.status.to_owned(),
+                if r.production {
+                    "PROD".to_owned()
+                } else {
+                    String::new()
+                },
+                if r.ou_path.is_empty() {
+                    "/".to_owned()
+                } else {
+                    r.ou_path.join("/")
+                },
+                tags.join(" "),
+            ]
+        })
+        .collect();
+    let header = ["ID", "NAME", "STATUS", "PROD", "OU PATH", "TAGS"].map(String::from);
+    let mut widths = header.clone().map(|h| width(&h));
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(width(cell));
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        let mut line = String::new();
+        for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(&pad(cell, w));
+                line.push_str("  ");
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// What `awsnav list` was asked for.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ListOpts {
+    pub json: bool,
+    pub refresh: bool,
+    pub refresh_cost: bool,
+}
+
+/// `awsnav list`.
+///
+/// # Errors
+/// When the inventory cannot be had or stdout fails.
+pub async fn list(ctx: &AppContext, demo: bool, opts: ListOpts) -> anyhow::Result<ExitCode> {
+    let ListOpts {
+        json,
+        refresh,
+        refresh_cost,
+    } = opts;
+    let inv = if demo {
+        crate::domain::demo::inventory(OffsetDateTime::now_utc())
+    } else {
+        refresh::inventory(ctx, refresh).await?
+    };
+    let tree = OrgTree::build(&inv.org);
+    let enrich = |i: usize| {
+        let roles = ctx
+            .roles(&inv, &tree, i)
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        (roles, ctx.is_production(&inv, &tree, i))
+    };
+    let costs = if json && !demo {
+        account_costs(ctx, refresh_cost).await
+    } else {
+        None
+    };
+    if json {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        match write_json(&mut out, &inv, &tree, &enrich, costs.as_ref()) {
+            // `awsnav list --json | head` is not an error.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other?,
+        }
+    } else {
+        write_stdout(&table(&inv, &tree, &ctx.config.ui.key_tags, &enrich))?;
+    }
+    Ok(refresh::completeness(&inv))
+}
+
+/// Per-account costs (cached within the TTL); `None` with a note on stderr when unavailable.
+pub(super) async fn account_costs(ctx: &AppContext, force: bool) -> Option<Costs> {
+    let now = OffsetDateTime::now_utc();
+    match ctx.cost.read(force, now).await {
+        CostState::Known { snapshot, cached } => {
+            if !cached {
+                eprintln!(
+                    "awsnav: read costs with {} Cost Explorer request(s)",
+                    snapshot.requests
+                );
+            }
+            Some(Costs {
+                by_account: crate::domain::cost::summarize(
+                    &snapshot.monthly,
+                    &snapshot.currency,
+                    now.date(),
+                    usize::from(ctx.config.cost.months),
+                ),
+                as_of: snapshot.fetched_at,
+            })
+        }
+        CostState::Unavailable { reason } => {
+            eprintln!("awsnav: {reason}");
+            None
+        }
+        CostState::Disabled => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::demo;
+    use time::macros::datetime;
+
+    #[test]
+    fn json_has_the_contract_fields() {
+        let inv = demo::inventory(datetime!(2026-11-21 12:00 UTC));
+        let tree = OrgTree::build(&inv.org);
+        let enrich = |i: usize| (vec![format!("R{i}")], i.is_multiple_of(2));
+        let v: serde_json::Value =
+            serde_json::from_str(&json(&inv, &tree, &enrich, None).unwrap()).unwrap();
+        let arr = v.as_array().unwrap();
+        assert_eq!(arr.len(), inv.org.accounts.len());
+        let ship = arr.iter().find(|a| a["name"] == "shipping-prod").unwrap();
+        assert_eq!(
+            ship["ou_path"],
+            serde_json::json!(["Workloads", "Prod", "Shipping"])
+        );
+        assert_eq!(ship["status"], "ACTIVE");
+        assert_eq!(ship["tags"]["env"], "prod");
+        let i = inv
+            .org
+            .accounts
+            .iter()
+            .position(|a| a.name == "shipping-prod")
+            .unwrap();
+        assert_eq!(ship["roles"], serde_json::json!([format!("R{i}")]));
+        assert_eq!(ship["production"], i.is_multiple_of(2));
+        assert!(ship["cost"].is_null());
+        assert_eq!(ship["sso_roles"], serde_json::json!([]));
+        assert_eq!(ship["id"].as_str().unwrap().len(), 12);
+        assert!(ship["email"].as_str().unwrap().contains('@'));
+    }
+
+    #[test]
+    fn table_is_aligned_and_sorted() {
+        let inv = demo::inventory(datetime!(2026-11-21 12:00 UTC));
+        let tree = OrgTree::build(&inv.org);
+        let t = table(&inv, &tree, &["env".into()], &|i| (vec![], i == 0));
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(lines[0].starts_with("ID"));
+        assert_eq!(lines.len(), inv.org.accounts.len() + 1);
+        let name_col = lines[0].find("NAME").unwrap();
+        assert!(
+            lines[1..]
+                .iter()
+                .all(|l| l.len() > name_col && &l[name_col - 2..name_col] == "  ")
+        );
+        assert!(lines[1][name_col..].starts_with("acme-management"));
+        assert!(t.contains("SUSPENDED"));
+    }
+}

@@ -1,0 +1,194 @@
+//! The command line: every subcommand, each in its own file, and the dispatch to them.
+
+pub mod args;
+pub mod completion;
+pub mod console;
+pub mod cost_report;
+pub mod credential_process;
+pub mod enter;
+pub mod generate;
+pub mod list;
+pub mod output;
+pub mod prompt;
+pub mod refresh;
+pub mod sign_in;
+
+use std::process::ExitCode;
+
+use clap::CommandFactory as _;
+
+use crate::app::context::{AppContext, Overrides};
+use crate::aws::federation::Destination;
+use crate::config::Paths;
+use args::{Cli, Command, ConfigCommand};
+use output::write_stdout;
+
+/// How other programs (shells completing, tools running `credential_process`) should start
+/// this awsnav: its own path, so it works off `PATH` too; `awsnav` when that is unknown.
+#[must_use]
+pub fn own_path() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.to_str().map(str::to_owned))
+        .unwrap_or_else(|| "awsnav".to_owned())
+}
+
+/// The commands answered before any configuration is read (completions, the man page), and
+/// those that need only the paths (`config default`, `config path`); `None` for the rest.
+///
+/// # Errors
+/// When stdout cannot be written, or no home directory can be found.
+pub fn answer_early(cli: &Cli) -> anyhow::Result<Option<ExitCode>> {
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            let mut out = Vec::new();
+            completion::write_registration(*shell, &own_path(), &mut out)?;
+            write_stdout(&String::from_utf8_lossy(&out))?;
+            Ok(Some(ExitCode::SUCCESS))
+        }
+        Some(Command::Man) => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            write_stdout(&String::from_utf8_lossy(&out))?;
+            Ok(Some(ExitCode::SUCCESS))
+        }
+        Some(Command::Config {
+            command: ConfigCommand::Default,
+        }) => {
+            write_stdout(crate::config::DEFAULT_CONFIG)?;
+            Ok(Some(ExitCode::SUCCESS))
+        }
+        Some(Command::Config {
+            command: ConfigCommand::Path,
+        }) => {
+            let paths = Paths::resolve(|k| std::env::var_os(k))?;
+            write_stdout(&format!("{}\n", paths.config_file.display()))?;
+            Ok(Some(ExitCode::SUCCESS))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// What the command line and the environment override in the config file.
+#[must_use]
+pub fn overrides(cli: &Cli) -> Overrides {
+    Overrides {
+        profile: cli.profile.clone(),
+        region: cli.region.clone(),
+        federation_url: std::env::var("AWSNAV_FEDERATION_URL")
+            .ok()
+            .filter(|v| !v.trim().is_empty()),
+        browser: std::env::var("BROWSER").ok(),
+    }
+}
+
+/// Runs `command` with the context a run builds once.
+///
+/// # Errors
+/// What the command fails with, phrased for the user.
+pub async fn run(ctx: AppContext, demo: bool, command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Config { command } => config_command(&ctx, demo, command).await,
+        // Answered by `answer_early` before any configuration is read.
+        Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
+        Command::List {
+            json,
+            refresh,
+            refresh_cost,
+        } => {
+            let opts = list::ListOpts {
+                json,
+                refresh,
+                refresh_cost,
+            };
+            list::list(&ctx, demo, opts).await
+        }
+        Command::Cost {
+            json,
+            by,
+            months,
+            refresh_cost,
+        } => {
+            let mut ctx = ctx;
+            if let Some(m) = months {
+                ctx.cost.config.months = m;
+                ctx.config.cost.months = m;
+            }
+            cost_report::cost(&ctx, demo, json, by, refresh_cost).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Refresh => {
+            if demo {
+                eprintln!("awsnav: the demo organization is built in; nothing to refresh");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                let inv = refresh::sync_and_store(&ctx).await?;
+                Ok(refresh::completeness(&inv))
+            }
+        }
+        Command::Shell {
+            account,
+            access,
+            nested,
+        } => enter::shell(&ctx, demo, &account, &access, nested).await,
+        Command::Exec {
+            account,
+            access,
+            command,
+        } => enter::exec(&ctx, demo, &account, &access, &command).await,
+        Command::Env {
+            account,
+            access,
+            format,
+        } => {
+            enter::env(&ctx, demo, &account, &access, format).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Console {
+            account,
+            access,
+            service,
+            destination,
+            print,
+        } => {
+            let destination = match destination {
+                Some(url) => Destination::Url(url),
+                None => Destination::Service(
+                    service.unwrap_or_else(|| ctx.config.console.service.clone()),
+                ),
+            };
+            console::console(&ctx, demo, &account, &access, &destination, print).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CredentialProcess { account, access } => {
+            credential_process::credential_process(&ctx, &account, &access).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `awsnav config show` and `config generate` (`default` and `path` need no context).
+async fn config_command(
+    ctx: &AppContext,
+    demo: bool,
+    command: ConfigCommand,
+) -> anyhow::Result<ExitCode> {
+    if let ConfigCommand::Generate {
+        roles,
+        prefix,
+        style,
+        write,
+    } = command
+    {
+        let opts = generate::GenerateOpts {
+            roles,
+            prefix,
+            style,
+            write,
+        };
+        generate::generate_profiles(ctx, demo, &opts).await?;
+    } else {
+        write_stdout(&crate::config::describe(&ctx.config, &ctx.paths))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

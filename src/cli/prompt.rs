@@ -1,0 +1,31 @@
+//! The one terminal prompt: a question on the controlling terminal (`/dev/tty`), never on
+//! stdout, which a program may be reading (`eval "$(awsnav env …)"`).
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+
+/// Asks `question` on the controlling terminal and reads one line (without its line end).
+/// `Ok(None)` when there is no terminal to ask on.
+///
+/// # Errors
+/// When the terminal cannot be written or read.
+pub fn ask(question: &str) -> std::io::Result<Option<String>> {
+    let Ok(tty) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+    else {
+        return Ok(None);
+    };
+    let mut out = &tty;
+    write!(out, "{question}")?;
+    out.flush()?;
+    let mut line = String::new();
+    std::io::BufReader::new(&tty).read_line(&mut line)?;
+    Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()))
+}
+
+/// Whether a person can answer: stdin is a terminal (a program piping into awsnav cannot).
+#[must_use]
+pub fn person_present() -> bool {
+    std::io::stdin().is_terminal()
+}

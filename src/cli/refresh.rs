@@ -1,0 +1,139 @@
+//! `awsnav refresh`, and the inventory every other command starts from: the cache, or a sync
+//! when there is none.
+
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+
+use time::OffsetDateTime;
+
+use super::sign_in::offer_sso_login;
+use crate::app::context::AppContext;
+use crate::app::sync;
+use crate::aws::AwsError;
+use crate::aws::org::SyncProgress;
+use crate::domain::inventory::{Inventory, age_text};
+
+/// The cached inventory, or a fresh sync when there is none (or `refresh`).
+///
+/// # Errors
+/// When a needed sync fails.
+pub async fn inventory(ctx: &AppContext, refresh: bool) -> anyhow::Result<Inventory> {
+    if !refresh {
+        match ctx.inventory_cache.load() {
+            Ok(Some(inv)) => {
+                if let Some(summary) = inv.partial_summary() {
+                    eprintln!("awsnav: warning: the cached inventory is incomplete: {summary}");
+                }
+                return Ok(inv);
+            }
+            Ok(None) => {}
+            Err(problem) => {
+                tracing::warn!(%problem, "cache not used");
+                eprintln!("awsnav: warning: {problem}");
+            }
+        }
+    }
+    sync_and_store(ctx).await
+}
+
+/// Syncs from AWS, stores the cache, reports on stderr (with progress on a terminal).
+///
+/// # Errors
+/// When the sync fails.
+pub async fn sync_and_store(ctx: &AppContext) -> anyhow::Result<Inventory> {
+    let tty = std::io::stderr().is_terminal();
+    let progress = move |p: SyncProgress| {
+        if tty {
+            let (done, known) = p.done_and_known();
+            let sso = if p.sso_accounts > 0 {
+                format!(" · {} Identity Center accounts", p.sso_accounts)
+            } else {
+                String::new()
+            };
+            eprint!(
+                "\r\x1b[2Ksyncing: {done}/{known} requests done · {} OUs · {} accounts{sso} · {} API calls",
+                p.ous_found, p.accounts_found, p.api_calls
+            );
+        }
+    };
+    // The progress line is cleared after each run (the sign-in offer asks between them).
+    let run = || async {
+        let result = sync::run(&ctx.sync, OffsetDateTime::now_utc, &progress).await;
+        if tty {
+            eprint!("\r\x1b[2K");
+        }
+        result
+    };
+    let mut result = run().await;
+    if let Err(AwsError::SsoLogin { profile, .. }) = &result
+        && offer_sso_login(profile)?
+    {
+        result = run().await;
+    }
+    let (inv, stats) = result?;
+    let throttled = if stats.throttled > 0 {
+        format!(" ({} throttled answers retried)", stats.throttled)
+    } else {
+        String::new()
+    };
+    let count =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    eprintln!(
+        "{} {} in {} with {} API calls in {:.1} s{throttled}",
+        if inv.is_partial() {
+            "read only"
+        } else {
+            "synced"
+        },
+        count(inv.org.accounts.len(), "account", "accounts"),
+        count(inv.org.org_units.len(), "OU", "OUs"),
+        stats.api_calls,
+        stats.elapsed.as_secs_f64()
+    );
+    let with_sso = inv
+        .org
+        .accounts
+        .iter()
+        .filter(|a| !a.sso_roles.is_empty())
+        .count();
+    if with_sso > 0 {
+        eprintln!(
+            "IAM Identity Center gives you roles in {}",
+            count(with_sso, "account", "accounts")
+        );
+    }
+    if let Some(why) = &inv.org_error {
+        eprintln!(
+            "awsnav: the organization was not read, so these are the accounts IAM Identity Center gives you ({why})"
+        );
+    }
+    if let Some(summary) = inv.partial_summary() {
+        eprintln!("awsnav: warning: {summary}");
+    }
+    match sync::store(&ctx.inventory_cache, &inv) {
+        Ok(sync::Stored::Written) => {}
+        Ok(sync::Stored::KeptPrevious(at)) => eprintln!(
+            "awsnav: the complete inventory cached {} was kept; run `awsnav refresh` again later",
+            age_text(at, OffsetDateTime::now_utc())
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "cache write failed");
+            eprintln!("awsnav: warning: {e}");
+        }
+    }
+    Ok(inv)
+}
+
+/// Exit status of `list` and `refresh` when the inventory is partial.
+pub const PARTIAL_EXIT: u8 = 3;
+
+/// The exit status of a command that showed `inv`: [`PARTIAL_EXIT`] when it is partial, so
+/// scripts notice.
+#[must_use]
+pub fn completeness(inv: &Inventory) -> ExitCode {
+    if inv.is_partial() {
+        ExitCode::from(PARTIAL_EXIT)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

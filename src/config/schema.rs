@@ -1,0 +1,246 @@
+//! What the config file can say: one struct per section, defaults included. Unknown keys are
+//! errors. The role and production rules are the domain's own types.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+pub use crate::domain::roles::{RoleRule, RolesConfig};
+pub use crate::domain::safety::{ProductionConfig, ProductionRule};
+
+/// Everything the config file can say. Unknown keys are errors.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub org: OrgConfig,
+    pub auth: AuthConfig,
+    pub roles: RolesConfig,
+    pub production: ProductionConfig,
+    pub console: ConsoleConfig,
+    pub cost: CostConfig,
+    /// Short names for accounts on the command line: alias → account name or id.
+    pub aliases: BTreeMap<String, String>,
+    pub ui: UiConfig,
+    pub network: NetworkConfig,
+    pub sso: SsoConfig,
+    /// Action name → the keys that do it, patched over the default key table.
+    pub keys: BTreeMap<String, KeyList>,
+}
+
+/// One key (`"S"`) or several (`["q", "ctrl+q"]`).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum KeyList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeyList {
+    #[must_use]
+    pub fn keys(&self) -> &[String] {
+        match self {
+            Self::One(k) => std::slice::from_ref(k),
+            Self::Many(ks) => ks,
+        }
+    }
+}
+
+/// How long to wait for AWS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkConfig {
+    /// Seconds to wait for a connection.
+    pub connect_timeout_seconds: u64,
+    /// Seconds one attempt of a request may take, answer included.
+    pub timeout_seconds: u64,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout_seconds: 5,
+            timeout_seconds: 30,
+        }
+    }
+}
+
+/// IAM Identity Center (AWS SSO): where the accounts and roles you may use are listed.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SsoConfig {
+    /// Asks Identity Center at all.
+    pub enabled: bool,
+    /// The profile whose `aws sso login` is used; `None`: `[org] profile`, else `AWS_PROFILE`
+    /// or `default`, when that profile has `sso_session` or `sso_start_url`.
+    pub profile: Option<String>,
+    /// Portal requests per second (1-15; AWS throttles at 20).
+    pub requests_per_second: u32,
+}
+
+impl Default for SsoConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            profile: None,
+            requests_per_second: 10,
+        }
+    }
+}
+
+/// How awsnav gets into accounts.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Profile whose credentials assume roles; `None`: `[org] profile`, then the standard chain.
+    pub profile: Option<String>,
+    /// MFA device ARN (or hardware serial); `None`: the profile's `mfa_serial`, else discovered.
+    pub mfa_serial: Option<String>,
+    /// A command whose standard output is the current MFA code.
+    pub mfa_process: Option<String>,
+    pub mfa: MfaMode,
+    /// Length of the cached MFA session (`GetSessionToken`), seconds.
+    pub session_duration: u32,
+    /// Length of assumed-role sessions, seconds; `None`: the profile's `duration_seconds` or 1 h.
+    pub role_duration: Option<u32>,
+    /// Sets `SourceIdentity` on `AssumeRole` (trust policies must allow `sts:SetSourceIdentity`).
+    pub source_identity: bool,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            profile: None,
+            mfa_serial: None,
+            mfa_process: None,
+            mfa: MfaMode::Auto,
+            session_duration: 43_200,
+            role_duration: None,
+            source_identity: true,
+        }
+    }
+}
+
+/// Whether role assumption uses MFA.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MfaMode {
+    /// When a device is configured or found for the caller.
+    #[default]
+    Auto,
+    /// Always; an error when no device can be found.
+    Always,
+    Never,
+}
+
+/// The AWS console in the browser.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    /// Console session length for credentials from a direct `AssumeRole`, seconds.
+    pub session_duration: u32,
+    /// Command that opens a URL (`{url}` is replaced; else the URL is appended). Unset:
+    /// `$BROWSER`, else the platform's opener.
+    pub browser: Option<String>,
+    /// Federation endpoint; unset: `AWSNAV_FEDERATION_URL`, else the partition's.
+    pub federation_url: Option<String>,
+    /// Console page when no `--service` / `--destination` is given.
+    pub service: String,
+    /// How long to wait for the federation endpoint, seconds.
+    pub timeout_seconds: u64,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        Self {
+            session_duration: 43_200,
+            browser: None,
+            federation_url: None,
+            service: "console".to_owned(),
+            timeout_seconds: 10,
+        }
+    }
+}
+
+/// What accounts cost (Cost Explorer, which charges per request).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CostConfig {
+    /// `false`: never send a Cost Explorer request.
+    pub enabled: bool,
+    /// Profile that reads Cost Explorer (the payer account); `None`: the org profile.
+    pub profile: Option<String>,
+    /// `UnblendedCost`, `AmortizedCost` or `NetUnblendedCost`.
+    pub metric: String,
+    /// How long fetched costs are used before asking again, hours.
+    pub ttl_hours: u32,
+    /// Months of history, the current one included.
+    pub months: u8,
+}
+
+impl Default for CostConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            profile: None,
+            metric: "UnblendedCost".to_owned(),
+            ttl_hours: 8,
+            months: 6,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OrgConfig {
+    /// AWS profile that reads Organizations; `None` means the standard credential chain.
+    pub profile: Option<String>,
+    /// Region for the Organizations and STS clients; `None` means the profile's region.
+    pub region: Option<String>,
+    /// How many Organizations requests run at once during a sync.
+    pub concurrency: usize,
+}
+
+impl Default for OrgConfig {
+    fn default() -> Self {
+        Self {
+            profile: None,
+            region: None,
+            concurrency: 8,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiConfig {
+    /// Tag keys whose values are shown on account rows, in this order.
+    pub key_tags: Vec<String>,
+    /// The built-in palette the colours start from.
+    pub theme: Palette,
+    /// Style name → spec (`"black on yellow bold"`), patched over the palette.
+    pub colors: BTreeMap<String, String>,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        Self {
+            key_tags: ["env", "environment", "team", "owner"]
+                .map(String::from)
+                .to_vec(),
+            theme: Palette::default(),
+            colors: BTreeMap::new(),
+        }
+    }
+}
+
+/// The built-in colour palettes (`[ui] theme`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Palette {
+    #[default]
+    Default,
+    /// Strong foreground/background pairs, no dim or dark-grey text.
+    HighContrast,
+    /// No colours, only bold, underline and reverse video (what `NO_COLOR` gets).
+    Mono,
+}

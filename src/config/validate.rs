@@ -1,0 +1,233 @@
+//! What the types cannot say: ranges, region names, patterns, and the checks a front end adds
+//! for the settings it reads (key table, colours). Every error points at its key.
+
+use super::locate::Locate;
+use super::{Check, Config, ConfigError};
+use crate::domain::selector::Target;
+
+impl Config {
+    /// Checks what the types cannot: ranges, names, patterns, and (through `check`) the
+    /// settings a front end reads.
+    pub(super) fn validate(&self, at: &Locate<'_>, check: Check) -> Result<(), ConfigError> {
+        self.validate_org(at)?;
+        if let Err(p) = check(self) {
+            return Err(at.key_in(&p.section, &p.key, p.message, &p.fix));
+        }
+        self.validate_auth(at)?;
+        self.validate_rules(at)
+    }
+
+    fn validate_org(&self, at: &Locate<'_>) -> Result<(), ConfigError> {
+        if let Some(profile) = &self.org.profile
+            && profile.trim().is_empty()
+        {
+            return Err(at.key_in(
+                "org",
+                "profile",
+                "[org] profile is empty".into(),
+                "name a profile from ~/.aws/config, or remove the line to use the standard credential chain",
+            ));
+        }
+        if let Some(region) = &self.org.region
+            && !is_region_name(region)
+        {
+            return Err(at.key_in(
+                "org",
+                "region",
+                format!("[org] region `{region}` is not an AWS region name"),
+                "use a region code such as \"us-east-1\", or remove the line to use the profile's region",
+            ));
+        }
+        for (key, value) in [
+            (
+                "connect_timeout_seconds",
+                self.network.connect_timeout_seconds,
+            ),
+            ("timeout_seconds", self.network.timeout_seconds),
+        ] {
+            if !(1..=600).contains(&value) {
+                return Err(at.key_in(
+                    "network",
+                    key,
+                    format!("[network] {key} = {value} is out of range"),
+                    "use seconds from 1 to 600",
+                ));
+            }
+        }
+        if !(1..=15).contains(&self.sso.requests_per_second) {
+            return Err(at.key_in(
+                "sso",
+                "requests_per_second",
+                format!(
+                    "[sso] requests_per_second = {} is out of range",
+                    self.sso.requests_per_second
+                ),
+                "use a number from 1 to 15 (AWS throttles at 20; default 10)",
+            ));
+        }
+        if let Some(profile) = &self.sso.profile
+            && profile.trim().is_empty()
+        {
+            return Err(at.key_in(
+                "sso",
+                "profile",
+                "[sso] profile is empty".into(),
+                "name a profile with sso_session or sso_start_url, or remove the line to use [org] profile",
+            ));
+        }
+        if !(1..=64).contains(&self.org.concurrency) {
+            return Err(at.key_in(
+                "org",
+                "concurrency",
+                format!(
+                    "[org] concurrency = {} is out of range",
+                    self.org.concurrency
+                ),
+                "use a number from 1 to 64 (default 8)",
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate_auth(&self, at: &Locate<'_>) -> Result<(), ConfigError> {
+        if !(900..=129_600).contains(&self.auth.session_duration) {
+            return Err(at.key_in(
+                "auth",
+                "session_duration",
+                format!(
+                    "[auth] session_duration = {} is out of range",
+                    self.auth.session_duration
+                ),
+                "use seconds from 900 (15 min) to 129600 (36 h); default 43200 (12 h)",
+            ));
+        }
+        if let Some(d) = self.auth.role_duration
+            && !(900..=43_200).contains(&d)
+        {
+            return Err(at.key_in(
+                "auth",
+                "role_duration",
+                format!("[auth] role_duration = {d} is out of range"),
+                "use seconds from 900 (15 min) to 43200 (12 h), within the role's maximum session duration",
+            ));
+        }
+        if !(900..=43_200).contains(&self.console.session_duration) {
+            return Err(at.key_in(
+                "console",
+                "session_duration",
+                format!(
+                    "[console] session_duration = {} is out of range",
+                    self.console.session_duration
+                ),
+                "use seconds from 900 (15 min) to 43200 (12 h)",
+            ));
+        }
+        if let Some(u) = &self.console.federation_url
+            && !url::Url::parse(u).is_ok_and(|p| matches!(p.scheme(), "http" | "https"))
+        {
+            return Err(at.key_in(
+                "console",
+                "federation_url",
+                format!("[console] federation_url `{u}` is not an http(s) URL"),
+                "use e.g. \"https://signin.aws.amazon.com/federation\", or remove the line",
+            ));
+        }
+        if !["UnblendedCost", "AmortizedCost", "NetUnblendedCost"]
+            .contains(&self.cost.metric.as_str())
+        {
+            return Err(at.key_in(
+                "cost",
+                "metric",
+                format!("[cost] metric `{}` is not supported", self.cost.metric),
+                "use \"UnblendedCost\" (default), \"AmortizedCost\" or \"NetUnblendedCost\"",
+            ));
+        }
+        if !(1..=168).contains(&self.cost.ttl_hours) {
+            return Err(at.key_in(
+                "cost",
+                "ttl_hours",
+                format!("[cost] ttl_hours = {} is out of range", self.cost.ttl_hours),
+                "use 1 to 168 hours (default 8): Cost Explorer data changes a few times a day",
+            ));
+        }
+        if !(2..=13).contains(&self.cost.months) {
+            return Err(at.key_in(
+                "cost",
+                "months",
+                format!("[cost] months = {} is out of range", self.cost.months),
+                "use 2 to 13 months (default 6)",
+            ));
+        }
+        if !(1..=300).contains(&self.console.timeout_seconds) {
+            return Err(at.key_in(
+                "console",
+                "timeout_seconds",
+                format!(
+                    "[console] timeout_seconds = {} is out of range",
+                    self.console.timeout_seconds
+                ),
+                "use 1 to 300 seconds (default 10)",
+            ));
+        }
+        if self.production.confirm_with.trim().is_empty() {
+            return Err(at.key_in(
+                "production",
+                "confirm_with",
+                "[production] confirm_with is empty".into(),
+                "use \"name\" (type the account name) or a word to type",
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate_rules(&self, at: &Locate<'_>) -> Result<(), ConfigError> {
+        let roles = self
+            .roles
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.target(), "roles", i));
+        let production = self
+            .production
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.target(), "production", i));
+        for (target, section, index) in roles.chain(production) {
+            let Target { ou, tag, name, .. } = target;
+            let rule = format!("{section}.rule");
+            for (key, glob) in [("ou", ou), ("name", name)] {
+                if let Some(g) = glob
+                    && let Err(e) = glob::Pattern::new(g)
+                {
+                    return Err(at.rule_value(
+                        &rule,
+                        index,
+                        key,
+                        format!("[[{section}.rule]] {key} = \"{g}\" is not a valid pattern: {e}"),
+                        "use * for any text within one OU name, ** across levels",
+                    ));
+                }
+            }
+            if let Some(t) = tag
+                && t.split_once('=').is_some_and(|(k, _)| k.trim().is_empty())
+            {
+                return Err(at.rule_value(
+                    &rule,
+                    index,
+                    "tag",
+                    format!("[[{section}.rule]] tag = \"{t}\" has no key"),
+                    "write tag = \"key=value\" or tag = \"key\"",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_region_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('-').count() >= 3
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}

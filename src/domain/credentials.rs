@@ -1,0 +1,128 @@
+//! Temporary credentials as data: a key set, how it was obtained, MFA and role sessions.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// Cached credentials are used until this long before they expire.
+pub const REFRESH_MARGIN: time::Duration = time::Duration::minutes(5);
+
+/// A set of AWS credentials. `Debug` never shows the secret parts.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub expiration: Option<OffsetDateTime>,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tail: String = self
+            .access_key_id
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        f.debug_struct("Credentials")
+            .field("access_key_id", &format_args!("…{tail}"))
+            .field("secret_access_key", &"<redacted>")
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("expiration", &self.expiration)
+            .finish()
+    }
+}
+
+impl Credentials {
+    /// Usable at `now` with the refresh margin to spare.
+    #[must_use]
+    pub fn fresh_at(&self, now: OffsetDateTime) -> bool {
+        self.expiration.is_none_or(|e| e - REFRESH_MARGIN > now)
+    }
+}
+
+/// How a role's credentials were obtained (the console needs to know).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    /// `AssumeRole` with the base credentials (with or without MFA parameters).
+    Direct,
+    /// `AssumeRole` with an MFA session from `GetSessionToken`.
+    MfaSession,
+    /// `AssumeRole` with another role's credentials (the base identity is a role).
+    Chained,
+    /// IAM Identity Center's `GetRoleCredentials`.
+    Sso,
+}
+
+impl Via {
+    /// Whether the console may be given a `SessionDuration` for these credentials: only for a
+    /// direct `AssumeRole` (AWS refuses it for chained sessions, which last at most an hour).
+    #[must_use]
+    pub fn console_duration_allowed(self) -> bool {
+        self == Self::Direct
+    }
+}
+
+/// A cached assumed-role session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleSession {
+    pub credentials: Credentials,
+    pub account_id: String,
+    pub role: String,
+    pub role_arn: String,
+    pub via: Via,
+}
+
+/// A cached MFA session: credentials from `GetSessionToken` and whose they are.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaSession {
+    pub credentials: Credentials,
+    pub serial: String,
+    /// The caller's ARN, so a cached session needs no `GetCallerIdentity`.
+    pub identity_arn: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
+
+    fn creds(expires_in_min: i64) -> Credentials {
+        Credentials {
+            access_key_id: "ASIAEXAMPLEKEY1234".into(),
+            secret_access_key: "very-secret".into(),
+            session_token: Some("token-secret".into()),
+            expiration: Some(NOW + time::Duration::minutes(expires_in_min)),
+        }
+    }
+
+    fn session(expires_in_min: i64) -> RoleSession {
+        RoleSession {
+            credentials: creds(expires_in_min),
+            account_id: "111122223333".into(),
+            role: "Admin".into(),
+            role_arn: "arn:aws:iam::111122223333:role/Admin".into(),
+            via: Via::MfaSession,
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let text = format!("{:?}", session(60));
+        assert!(!text.contains("very-secret"), "{text}");
+        assert!(!text.contains("token-secret"), "{text}");
+        assert!(!text.contains("ASIAEXAMPLEKEY1234"), "{text}");
+        assert!(text.contains("…1234"), "{text}");
+    }
+}

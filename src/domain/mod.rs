@@ -1,0 +1,14 @@
+//! Pure types and rules: the organization, its inventory, search, selectors, which roles are
+//! offered where, what is production, cost figures, credentials as data, the demo organization.
+//! Nothing here does I/O.
+
+pub mod cost;
+pub mod credentials;
+pub mod demo;
+pub mod inventory;
+pub mod model;
+pub mod partition;
+pub mod roles;
+pub mod safety;
+pub mod search;
+pub mod selector;

@@ -1,0 +1,495 @@
+//! Which roles are offered where: config rules, and roles of existing `~/.aws/config` profiles.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::inventory::Inventory;
+use super::model::OrgTree;
+use super::selector::{AccountView, Selector, Target};
+
+/// A role in `~/.aws/config`: a profile with a `role_arn`, honoured as the user wrote it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileRole {
+    pub profile: String,
+    pub role_arn: String,
+    pub account_id: String,
+    pub role_name: String,
+    pub source_profile: Option<String>,
+    pub mfa_serial: Option<String>,
+    pub duration_seconds: Option<u32>,
+    pub external_id: Option<String>,
+    pub region: Option<String>,
+}
+
+/// One role offered in one account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleOption {
+    pub name: String,
+    /// Set when a profile defines this role for this account: its settings are used.
+    pub profile: Option<ProfileRole>,
+    /// An IAM Identity Center role (permission set): its credentials come from the portal.
+    pub sso: bool,
+}
+
+impl RoleOption {
+    /// A role assumed with `AssumeRole`, with no profile settings.
+    #[must_use]
+    pub fn named(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            profile: None,
+            sso: false,
+        }
+    }
+
+    /// An IAM Identity Center role (permission set) called `name`.
+    #[must_use]
+    pub fn sso(name: &str) -> Self {
+        Self {
+            sso: true,
+            ..Self::named(name)
+        }
+    }
+
+    /// How the role is remembered and looked up: its name, or `sso:NAME` for an Identity Center
+    /// role, so an IAM role and a permission set of the same name stay apart. (IAM role names
+    /// cannot contain `:`.)
+    #[must_use]
+    pub fn key(&self) -> String {
+        if self.sso {
+            format!("sso:{}", self.name)
+        } else {
+            self.name.clone()
+        }
+    }
+
+    /// The offered role that `--role WANTED` means: `sso:NAME` or `iam:NAME` says which kind;
+    /// a plain name takes the IAM role when both kinds have it (as before Identity Center).
+    #[must_use]
+    pub fn find<'a>(offered: &'a [Self], wanted: &str) -> Option<&'a Self> {
+        let (kind, name) = match wanted.split_once(':') {
+            Some(("sso", n)) => (Some(true), n),
+            Some(("iam", n)) => (Some(false), n),
+            _ => (None, wanted),
+        };
+        let mut matching = offered
+            .iter()
+            .filter(|r| r.name.eq_ignore_ascii_case(name) && kind.is_none_or(|k| r.sso == k));
+        let first = matching.next()?;
+        Some(if first.sso {
+            matching.find(|r| !r.sso).unwrap_or(first)
+        } else {
+            first
+        })
+    }
+
+    /// How the role is shown where it could be mistaken for another: "Admin (Identity Center)".
+    #[must_use]
+    pub fn label(&self) -> String {
+        if self.sso {
+            format!("{} (Identity Center)", self.name)
+        } else {
+            self.name.clone()
+        }
+    }
+
+    /// The role's ARN: the profile's, or built from the account and partition.
+    #[must_use]
+    pub fn arn(&self, partition: &str, account_id: &str) -> String {
+        self.profile.as_ref().map_or_else(
+            || format!("arn:{partition}:iam::{account_id}:role/{}", self.name),
+            |p| p.role_arn.clone(),
+        )
+    }
+}
+
+/// The role rules compiled, plus imported profiles by account.
+#[derive(Clone, Debug, Default)]
+pub struct RoleCatalog {
+    default: Vec<String>,
+    rules: Vec<(Selector, Vec<String>, Vec<String>)>,
+    profiles: HashMap<String, Vec<ProfileRole>>,
+    /// `[auth] profile` is set: IAM credentials to assume roles with exist even when the
+    /// organization was not read with any.
+    iam_profile: bool,
+    /// `[sso] enabled = false`: Identity Center's roles in a cached inventory are not offered.
+    sso_off: bool,
+}
+
+impl RoleCatalog {
+    #[must_use]
+    pub fn new(config: &RolesConfig, profiles: Vec<ProfileRole>) -> Self {
+        let rules = config
+            .rules
+            .iter()
+            .filter_map(|r| {
+                Selector::compile(&r.target())
+                    .ok()
+                    .map(|s| (s, r.add.clone(), r.remove.clone()))
+            })
+            .collect();
+        let mut by_account: HashMap<String, Vec<ProfileRole>> = HashMap::new();
+        if config.import_profiles {
+            for p in profiles {
+                by_account.entry(p.account_id.clone()).or_default().push(p);
+            }
+        }
+        Self {
+            default: config.default.clone(),
+            rules,
+            profiles: by_account,
+            iam_profile: false,
+            sso_off: false,
+        }
+    }
+
+    /// Says whether `[sso] enabled` is on (see [`RoleCatalog::offered`]).
+    #[must_use]
+    pub fn with_sso(mut self, enabled: bool) -> Self {
+        self.sso_off = !enabled;
+        self
+    }
+
+    /// Says whether `[auth] profile` is set (see [`RoleCatalog::offered`]).
+    #[must_use]
+    pub fn with_iam_profile(mut self, set: bool) -> Self {
+        self.iam_profile = set;
+        self
+    }
+
+    /// The roles offered in account `i` of `inv`: IAM Identity Center's first, then the
+    /// configured and profile roles. Those are left out where Identity Center offers roles and
+    /// there is no IAM identity to assume them with (the organization was not read with
+    /// credentials and no `[auth] profile` is set).
+    #[must_use]
+    pub fn offered(&self, inv: &Inventory, tree: &OrgTree, i: usize) -> Vec<RoleOption> {
+        let sso: &[String] = if self.sso_off {
+            &[]
+        } else {
+            &inv.org.accounts[i].sso_roles
+        };
+        let mut roles: Vec<RoleOption> = sso.iter().map(|r| RoleOption::sso(r)).collect();
+        if sso.is_empty() || inv.identity.is_some() || self.iam_profile {
+            roles.extend(self.roles_for(&crate::domain::selector::AccountView::of(inv, tree, i)));
+        }
+        roles
+    }
+
+    /// Roles offered in this account: the default list, changed by every matching rule in
+    /// order, then roles from profiles (a profile for a listed role supplies its settings).
+    #[must_use]
+    pub fn roles_for(&self, account: &AccountView<'_>) -> Vec<RoleOption> {
+        let mut names: Vec<String> = self.default.clone();
+        for (selector, add, remove) in &self.rules {
+            if selector.matches(account) {
+                names.retain(|n| !remove.contains(n));
+                for a in add {
+                    if !names.contains(a) {
+                        names.push(a.clone());
+                    }
+                }
+            }
+        }
+        let profiles = self.profiles.get(account.id).map_or(&[][..], Vec::as_slice);
+        let mut roles: Vec<RoleOption> = names
+            .into_iter()
+            .map(|name| RoleOption {
+                profile: profiles.iter().find(|p| p.role_name == name).cloned(),
+                name,
+                sso: false,
+            })
+            .collect();
+        for p in profiles {
+            if !roles.iter().any(|r| r.name == p.role_name) {
+                roles.push(RoleOption {
+                    name: p.role_name.clone(),
+                    profile: Some(p.clone()),
+                    sso: false,
+                });
+            }
+        }
+        roles
+    }
+}
+
+/// A profile's role, when it has a usable `role_arn`.
+pub fn profile_role<'a>(name: &str, get: impl Fn(&str) -> Option<&'a str>) -> Option<ProfileRole> {
+    let role_arn = get("role_arn")?.trim().to_owned();
+    let (account_id, role_name) = parse_role_arn(&role_arn)?;
+    let owned = |k: &str| {
+        get(k)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    Some(ProfileRole {
+        profile: name.to_owned(),
+        account_id,
+        role_name,
+        source_profile: owned("source_profile"),
+        mfa_serial: owned("mfa_serial"),
+        duration_seconds: get("duration_seconds").and_then(|d| d.trim().parse().ok()),
+        external_id: owned("external_id"),
+        region: owned("region"),
+        role_arn,
+    })
+}
+
+/// `arn:aws:iam::123456789012:role/path/Name` → (`123456789012`, `Name`).
+#[must_use]
+pub fn parse_role_arn(arn: &str) -> Option<(String, String)> {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(_partition), Some("iam"), Some(_region), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    let name = resource.strip_prefix("role/")?.rsplit('/').next()?;
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) || name.is_empty() {
+        return None;
+    }
+    Some((account.to_owned(), name.to_owned()))
+}
+
+/// Which roles are offered in which accounts.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RolesConfig {
+    /// Role names offered in every account.
+    pub default: Vec<String>,
+    /// Offer the roles of `~/.aws/config` profiles that have a `role_arn`.
+    pub import_profiles: bool,
+    /// Rules applied in order: each adds or removes roles where it matches.
+    #[serde(rename = "rule")]
+    pub rules: Vec<RoleRule>,
+}
+
+impl Default for RolesConfig {
+    fn default() -> Self {
+        Self {
+            default: vec!["OrganizationAccountAccessRole".to_owned()],
+            import_profiles: true,
+            rules: Vec::new(),
+        }
+    }
+}
+
+/// Where a rule applies: every given selector must match.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoleRule {
+    /// OU path glob (`Workloads/Prod`, `*/Sandbox`); matches that OU and everything below.
+    pub ou: Option<String>,
+    /// `key=value` (value may be a glob, any case) or `key` alone.
+    pub tag: Option<String>,
+    /// Account ids or names.
+    pub account: Vec<String>,
+    /// Account name glob.
+    pub name: Option<String>,
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+}
+
+impl RoleRule {
+    /// The accounts this rule applies to.
+    #[must_use]
+    pub fn target(&self) -> Target<'_> {
+        Target {
+            ou: self.ou.as_deref(),
+            tag: self.tag.as_deref(),
+            account: &self.account,
+            name: self.name.as_deref(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RoleRule;
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn view<'a>(
+        id: &'a str,
+        path: &'a [String],
+        tags: &'a BTreeMap<String, String>,
+    ) -> AccountView<'a> {
+        AccountView {
+            id,
+            name: "acct",
+            path,
+            tags,
+        }
+    }
+
+    fn names(roles: &[RoleOption]) -> Vec<&str> {
+        roles.iter().map(|r| r.name.as_str()).collect()
+    }
+
+    #[test]
+    fn default_is_organization_access_role_everywhere() {
+        let c = RoleCatalog::new(&RolesConfig::default(), vec![]);
+        let tags = BTreeMap::new();
+        assert_eq!(
+            names(&c.roles_for(&view("111122223333", &[], &tags))),
+            ["OrganizationAccountAccessRole"]
+        );
+    }
+
+    #[test]
+    fn rules_add_and_remove_by_ou_tag_and_account() {
+        let config = RolesConfig {
+            default: vec!["Admin".into(), "ReadOnly".into()],
+            import_profiles: true,
+            rules: vec![
+                RoleRule {
+                    ou: Some("Workloads/Prod".into()),
+                    remove: vec!["Admin".into()],
+                    add: vec!["Operator".into()],
+                    ..RoleRule::default()
+                },
+                RoleRule {
+                    tag: Some("team=payments".into()),
+                    add: vec!["PaymentsDeploy".into()],
+                    ..RoleRule::default()
+                },
+                RoleRule {
+                    account: vec!["999999999999".into()],
+                    add: vec!["BreakGlass".into()],
+                    ..RoleRule::default()
+                },
+            ],
+        };
+        let c = RoleCatalog::new(&config, vec![]);
+        let prod: Vec<String> = vec!["Workloads".into(), "Prod".into(), "Payments".into()];
+        let tags: BTreeMap<String, String> = [("team".to_owned(), "payments".to_owned())].into();
+        assert_eq!(
+            names(&c.roles_for(&view("111122223333", &prod, &tags))),
+            ["ReadOnly", "Operator", "PaymentsDeploy"]
+        );
+        let none = BTreeMap::new();
+        assert_eq!(
+            names(&c.roles_for(&view("999999999999", &[], &none))),
+            ["Admin", "ReadOnly", "BreakGlass"]
+        );
+    }
+
+    #[test]
+    fn profiles_add_roles_and_lend_settings() {
+        let p = profile_role("pay-admin", |k| match k {
+            "role_arn" => Some("arn:aws:iam::111122223333:role/Admin"),
+            "mfa_serial" => Some("arn:aws:iam::000000000000:mfa/alice"),
+            "duration_seconds" => Some("7200"),
+            "source_profile" => Some("identity"),
+            _ => None,
+        })
+        .unwrap();
+        let q = profile_role("pay-deploy", |k| {
+            (k == "role_arn").then_some("arn:aws:iam::111122223333:role/ci/Deployer")
+        })
+        .unwrap();
+        let config = RolesConfig {
+            default: vec!["Admin".into()],
+            ..RolesConfig::default()
+        };
+        let c = RoleCatalog::new(&config, vec![p, q]);
+        let tags = BTreeMap::new();
+        let roles = c.roles_for(&view("111122223333", &[], &tags));
+        assert_eq!(names(&roles), ["Admin", "Deployer"]);
+        let admin = roles[0].profile.as_ref().unwrap();
+        assert_eq!(admin.duration_seconds, Some(7200));
+        assert_eq!(admin.source_profile.as_deref(), Some("identity"));
+        assert_eq!(
+            roles[1].arn("aws", "111122223333"),
+            "arn:aws:iam::111122223333:role/ci/Deployer"
+        );
+        let other = c.roles_for(&view("444455556666", &[], &tags));
+        assert_eq!(
+            other[0].arn("aws-us-gov", "444455556666"),
+            "arn:aws-us-gov:iam::444455556666:role/Admin"
+        );
+        let off = RoleCatalog::new(
+            &RolesConfig {
+                import_profiles: false,
+                ..config
+            },
+            vec![],
+        );
+        assert_eq!(
+            names(&off.roles_for(&view("111122223333", &[], &tags))),
+            ["Admin"]
+        );
+    }
+
+    #[test]
+    fn identity_center_roles_come_first_and_iam_roles_need_an_identity() {
+        let mut inv = crate::domain::demo::inventory(time::OffsetDateTime::UNIX_EPOCH);
+        inv.org.accounts[0].sso_roles = vec!["AdministratorAccess".into()];
+        let tree = OrgTree::build(&inv.org);
+        let catalog = RoleCatalog::new(&RolesConfig::default(), vec![]);
+        let with = catalog.offered(&inv, &tree, 0);
+        assert_eq!(
+            names(&with),
+            ["AdministratorAccess", "OrganizationAccountAccessRole"]
+        );
+        assert!(with[0].sso && !with[1].sso);
+        assert_eq!(with[0].label(), "AdministratorAccess (Identity Center)");
+        assert_eq!(
+            names(&catalog.offered(&inv, &tree, 1)),
+            ["OrganizationAccountAccessRole"],
+            "no Identity Center roles there"
+        );
+        inv.identity = None;
+        assert_eq!(
+            names(&catalog.offered(&inv, &tree, 0)),
+            ["AdministratorAccess"]
+        );
+        assert_eq!(
+            names(&catalog.offered(&inv, &tree, 1)),
+            ["OrganizationAccountAccessRole"],
+            "an account without Identity Center roles keeps the configured ones"
+        );
+        let with_auth = catalog.clone().with_iam_profile(true);
+        assert_eq!(with_auth.offered(&inv, &tree, 0).len(), 2);
+        assert_eq!(
+            names(&catalog.with_sso(false).offered(&inv, &tree, 0)),
+            ["OrganizationAccountAccessRole"],
+            "[sso] enabled = false: the cached Identity Center roles are not offered"
+        );
+    }
+
+    #[test]
+    fn role_flags_say_which_kind_and_a_plain_name_prefers_iam() {
+        let offered = [
+            RoleOption::sso("Admin"),
+            RoleOption::sso("ReadOnlyAccess"),
+            RoleOption::named("admin"),
+        ];
+        let found = |w: &str| RoleOption::find(&offered, w).map(RoleOption::key);
+        assert_eq!(found("Admin").as_deref(), Some("admin"), "IAM, as before");
+        assert_eq!(found("sso:admin").as_deref(), Some("sso:Admin"));
+        assert_eq!(found("iam:Admin").as_deref(), Some("admin"));
+        assert_eq!(
+            found("readonlyaccess").as_deref(),
+            Some("sso:ReadOnlyAccess")
+        );
+        assert_eq!(found("iam:ReadOnlyAccess"), None);
+        assert_eq!(found("Other"), None);
+    }
+
+    #[test]
+    fn role_arns_are_parsed_strictly() {
+        assert_eq!(
+            parse_role_arn("arn:aws:iam::123456789012:role/Admin"),
+            Some(("123456789012".into(), "Admin".into()))
+        );
+        assert!(parse_role_arn("arn:aws:iam::123:role/Admin").is_none());
+        assert!(parse_role_arn("arn:aws:iam::123456789012:user/alice").is_none());
+        assert!(parse_role_arn("not an arn").is_none());
+    }
+}

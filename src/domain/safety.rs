@@ -1,0 +1,209 @@
+//! Production classification: safe defaults, config rules on top, and the confirmation it needs.
+
+use serde::Deserialize;
+
+use super::selector::{AccountView, Selector, Target};
+
+/// Tag keys whose value says what environment an account is.
+const ENV_TAG_KEYS: [&str; 3] = ["env", "environment", "stage"];
+/// Values of those tags that mean production.
+const PROD_VALUES: [&str; 3] = ["prod", "production", "prd"];
+/// Words in an account or OU name that mean production.
+const PROD_WORDS: [&str; 2] = ["prod", "production"];
+
+/// Decides which accounts are production.
+#[derive(Clone, Debug, Default)]
+pub struct Classifier {
+    rules: Vec<(Selector, bool)>,
+}
+
+impl Classifier {
+    /// Compiles the config's rules (validated when the config was loaded).
+    #[must_use]
+    pub fn new(config: &ProductionConfig) -> Self {
+        let rules = config
+            .rules
+            .iter()
+            .filter_map(|r| {
+                Selector::compile(&r.target())
+                    .ok()
+                    .map(|s| (s, r.production))
+            })
+            .collect();
+        Self { rules }
+    }
+
+    /// Built-in rules first (an env-like tag of prod/production/prd, or "prod"/"production" as a
+    /// word of the account's or an enclosing OU's name); then config rules, the last match wins.
+    #[must_use]
+    pub fn is_production(&self, a: &AccountView<'_>) -> bool {
+        let mut production = builtin(a);
+        for (selector, value) in &self.rules {
+            if selector.matches(a) {
+                production = *value;
+            }
+        }
+        production
+    }
+}
+
+fn builtin(a: &AccountView<'_>) -> bool {
+    let by_tag = a.tags.iter().any(|(k, v)| {
+        ENV_TAG_KEYS.iter().any(|key| k.eq_ignore_ascii_case(key))
+            && PROD_VALUES.iter().any(|p| v.trim().eq_ignore_ascii_case(p))
+    });
+    by_tag || has_prod_word(a.name) || a.path.iter().any(|ou| has_prod_word(ou))
+}
+
+/// `payments-prod`, `Prod`, `prod_eu1` yes; `NonProd`, `preprod`, `product` no.
+fn has_prod_word(name: &str) -> bool {
+    name.split(|c: char| !c.is_ascii_alphabetic())
+        .any(|w| PROD_WORDS.iter().any(|p| w.eq_ignore_ascii_case(p)))
+}
+
+/// What must be typed to confirm access to a production account.
+#[must_use]
+pub fn confirmation_text<'a>(config: &'a ProductionConfig, account_name: &'a str) -> &'a str {
+    if config.confirm_with == "name" {
+        account_name
+    } else {
+        config.confirm_with.as_str()
+    }
+}
+
+/// What counts as production and how getting into it is confirmed.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProductionConfig {
+    /// `"name"`: type the account's name to confirm; anything else: type that text.
+    pub confirm_with: String,
+    /// Rules applied after the built-in ones, in order; the last match decides.
+    #[serde(rename = "rule")]
+    pub rules: Vec<ProductionRule>,
+}
+
+impl Default for ProductionConfig {
+    fn default() -> Self {
+        Self {
+            confirm_with: "name".to_owned(),
+            rules: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProductionRule {
+    pub ou: Option<String>,
+    pub tag: Option<String>,
+    pub account: Vec<String>,
+    pub name: Option<String>,
+    /// `false` exempts matching accounts from the built-in rules.
+    pub production: bool,
+}
+
+impl ProductionRule {
+    /// The accounts this rule applies to.
+    #[must_use]
+    pub fn target(&self) -> Target<'_> {
+        Target {
+            ou: self.ou.as_deref(),
+            tag: self.tag.as_deref(),
+            account: &self.account,
+            name: self.name.as_deref(),
+        }
+    }
+}
+
+impl Default for ProductionRule {
+    fn default() -> Self {
+        Self {
+            ou: None,
+            tag: None,
+            account: Vec::new(),
+            name: None,
+            production: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProductionRule;
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn check(c: &Classifier, name: &str, path: &str, tags: &[(&str, &str)]) -> bool {
+        let path: Vec<String> = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
+        let tags: BTreeMap<String, String> = tags
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        c.is_production(&AccountView {
+            id: "111122223333",
+            name,
+            path: &path,
+            tags: &tags,
+        })
+    }
+
+    #[test]
+    fn safe_without_configuration() {
+        let c = Classifier::default();
+        assert!(check(&c, "payments", "", &[("env", "prod")]));
+        assert!(check(&c, "payments", "", &[("Environment", "Production")]));
+        assert!(check(&c, "payments", "", &[("stage", "PRD")]));
+        assert!(check(&c, "payments-prod", "", &[]));
+        assert!(check(&c, "prod_eu1", "", &[]));
+        assert!(check(&c, "payments", "Workloads/Prod/Payments", &[]));
+        assert!(check(&c, "x", "Production", &[]));
+    }
+
+    #[test]
+    fn lookalikes_are_not_production() {
+        let c = Classifier::default();
+        assert!(!check(
+            &c,
+            "payments-dev",
+            "Workloads/NonProd",
+            &[("env", "dev")]
+        ));
+        assert!(!check(&c, "preprod-sandbox", "", &[]));
+        assert!(!check(&c, "product-catalog", "", &[]));
+        assert!(!check(&c, "x", "", &[("owner", "prod-team")]));
+    }
+
+    #[test]
+    fn config_rules_add_and_exempt_last_match_wins() {
+        let config = ProductionConfig {
+            rules: vec![
+                ProductionRule {
+                    ou: Some("Security".into()),
+                    ..ProductionRule::default()
+                },
+                ProductionRule {
+                    name: Some("*-prod-like".into()),
+                    production: false,
+                    ..ProductionRule::default()
+                },
+            ],
+            ..ProductionConfig::default()
+        };
+        let c = Classifier::new(&config);
+        assert!(check(&c, "log-archive", "Security", &[]));
+        assert!(!check(&c, "sandbox-prod-like", "", &[]));
+        assert!(!check(&c, "sandbox", "", &[]));
+    }
+
+    #[test]
+    fn confirmation_is_the_name_unless_configured() {
+        let mut config = ProductionConfig::default();
+        assert_eq!(confirmation_text(&config, "payments-prod"), "payments-prod");
+        config.confirm_with = "yes-prod".into();
+        assert_eq!(confirmation_text(&config, "payments-prod"), "yes-prod");
+    }
+}

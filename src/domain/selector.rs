@@ -1,0 +1,200 @@
+//! Which accounts a config rule applies to: OU path glob, tag, account id/name, name glob.
+
+use std::collections::BTreeMap;
+
+use glob::{MatchOptions, Pattern};
+
+use super::inventory::Inventory;
+use super::model::OrgTree;
+
+/// What a selector looks at in an account.
+#[derive(Clone, Copy, Debug)]
+pub struct AccountView<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    /// OU names from the root's child down.
+    pub path: &'a [String],
+    pub tags: &'a BTreeMap<String, String>,
+}
+
+impl<'a> AccountView<'a> {
+    /// The view of account `i` of `inv`.
+    #[must_use]
+    pub fn of(inv: &'a Inventory, tree: &'a OrgTree, i: usize) -> Self {
+        let a = &inv.org.accounts[i];
+        Self {
+            id: a.id.as_str(),
+            name: &a.name,
+            path: tree.account_path(i),
+            tags: &a.tags,
+        }
+    }
+}
+
+/// What a config rule names: OU path glob, tag, account ids or names, name glob.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Target<'a> {
+    pub ou: Option<&'a str>,
+    pub tag: Option<&'a str>,
+    pub account: &'a [String],
+    pub name: Option<&'a str>,
+}
+
+/// A compiled rule target; every part that is present must match.
+#[derive(Clone, Debug, Default)]
+pub struct Selector {
+    ou: Option<Pattern>,
+    tag: Option<(String, Option<Pattern>)>,
+    accounts: Vec<String>,
+    name: Option<Pattern>,
+}
+
+const PATH: MatchOptions = MatchOptions {
+    case_sensitive: true,
+    require_literal_separator: true,
+    require_literal_leading_dot: false,
+};
+
+const TEXT: MatchOptions = MatchOptions {
+    case_sensitive: false,
+    require_literal_separator: false,
+    require_literal_leading_dot: false,
+};
+
+impl Selector {
+    /// Compiles the parts of a rule. An empty selector matches every account.
+    ///
+    /// # Errors
+    /// When a glob is invalid (the config loader reports it with its line).
+    pub fn new(
+        ou: Option<&str>,
+        tag: Option<&str>,
+        accounts: &[String],
+        name: Option<&str>,
+    ) -> Result<Self, glob::PatternError> {
+        let tag = match tag {
+            None => None,
+            Some(t) => Some(match t.split_once('=') {
+                Some((k, v)) => (k.trim().to_owned(), Some(Pattern::new(v.trim())?)),
+                None => (t.trim().to_owned(), None),
+            }),
+        };
+        Ok(Self {
+            ou: ou.map(|g| Pattern::new(g.trim_matches('/'))).transpose()?,
+            tag,
+            accounts: accounts.to_vec(),
+            name: name.map(Pattern::new).transpose()?,
+        })
+    }
+
+    /// Compiles a config rule's target.
+    ///
+    /// # Errors
+    /// When a glob is invalid.
+    pub fn compile(target: &Target<'_>) -> Result<Self, glob::PatternError> {
+        Self::new(target.ou, target.tag, target.account, target.name)
+    }
+
+    #[must_use]
+    pub fn matches(&self, a: &AccountView<'_>) -> bool {
+        if let Some(ou) = &self.ou {
+            // The OU itself or any OU above the account: a glob names a subtree.
+            let hit = (1..=a.path.len()).any(|n| ou.matches_with(&a.path[..n].join("/"), PATH));
+            if !hit {
+                return false;
+            }
+        }
+        if let Some((key, value)) = &self.tag {
+            let found = a
+                .tags
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v);
+            match (found, value) {
+                (None, _) => return false,
+                (Some(v), Some(p)) if !p.matches_with(v, TEXT) => return false,
+                _ => {}
+            }
+        }
+        if !self.accounts.is_empty() && !self.accounts.iter().any(|x| x == a.id || x == a.name) {
+            return false;
+        }
+        if let Some(name) = &self.name
+            && !name.matches_with(a.name, TEXT)
+        {
+            return false;
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view<'a>(path: &'a [String], tags: &'a BTreeMap<String, String>) -> AccountView<'a> {
+        AccountView {
+            id: "111122223333",
+            name: "payments-prod",
+            path,
+            tags,
+        }
+    }
+
+    fn path(p: &str) -> Vec<String> {
+        p.split('/').map(String::from).collect()
+    }
+
+    #[test]
+    fn ou_glob_names_a_subtree() {
+        let tags = BTreeMap::new();
+        let deep = path("Workloads/Prod/Payments/Regional");
+        let sel = |g| Selector::new(Some(g), None, &[], None).unwrap();
+        assert!(sel("Workloads/Prod").matches(&view(&deep, &tags)));
+        assert!(sel("Workloads/Prod/*").matches(&view(&deep, &tags)));
+        assert!(sel("*/Prod").matches(&view(&deep, &tags)));
+        assert!(sel("**/Regional").matches(&view(&deep, &tags)));
+        assert!(!sel("Workloads/NonProd").matches(&view(&deep, &tags)));
+        assert!(
+            !sel("Prod").matches(&view(&deep, &tags)),
+            "globs are anchored at the top"
+        );
+        let direct = path("Workloads/Prod");
+        assert!(!sel("Workloads/Prod/*").matches(&view(&direct, &tags)));
+        assert!(
+            !sel("Workloads").matches(&view(&[], &tags)),
+            "root accounts have no OU"
+        );
+    }
+
+    #[test]
+    fn tag_key_and_value_glob_any_case() {
+        let tags: BTreeMap<String, String> = [("Env".to_owned(), "Production".to_owned())].into();
+        let p = path("X");
+        let sel = |t| Selector::new(None, Some(t), &[], None).unwrap();
+        assert!(sel("env=production").matches(&view(&p, &tags)));
+        assert!(sel("env=prod*").matches(&view(&p, &tags)));
+        assert!(sel("env").matches(&view(&p, &tags)));
+        assert!(!sel("env=dev").matches(&view(&p, &tags)));
+        assert!(!sel("team").matches(&view(&p, &tags)));
+    }
+
+    #[test]
+    fn all_parts_must_match() {
+        let tags: BTreeMap<String, String> = [("env".to_owned(), "prod".to_owned())].into();
+        let p = path("Workloads/Prod");
+        let ids = vec!["111122223333".to_owned()];
+        let sel = Selector::new(Some("Workloads"), Some("env=prod"), &ids, Some("pay*")).unwrap();
+        assert!(sel.matches(&view(&p, &tags)));
+        let other = vec!["999999999999".to_owned()];
+        let sel = Selector::new(Some("Workloads"), Some("env=prod"), &other, None).unwrap();
+        assert!(!sel.matches(&view(&p, &tags)));
+        let by_name = vec!["payments-prod".to_owned()];
+        assert!(
+            Selector::new(None, None, &by_name, None)
+                .unwrap()
+                .matches(&view(&p, &tags))
+        );
+        assert!(Selector::default().matches(&view(&p, &tags)));
+    }
+}

@@ -1,0 +1,117 @@
+//! awsnav's marked block in the AWS config file (`config generate --write`): replaced in place,
+//! everything outside it kept byte for byte, the old file backed up, the new one written
+//! atomically with the old permissions.
+
+use std::path::{Path, PathBuf};
+
+/// The first and last lines of the block awsnav owns in the AWS config file.
+pub const BEGIN: &str = "# >>> awsnav generated profiles (awsnav config generate --write) >>>";
+pub const END: &str = "# <<< awsnav generated profiles <<<";
+
+/// `existing` with its awsnav block replaced by `block` (or `block` appended after a blank
+/// line when there is none). Everything outside the block stays byte for byte.
+///
+/// # Errors
+/// When the file has a begin marker without an end marker (or the other way round): awsnav
+/// will not guess where its block ends.
+pub fn merge(existing: &str, block: &str) -> Result<String, String> {
+    let begin = find_line(existing, BEGIN);
+    let end = find_line(existing, END);
+    match (begin, end) {
+        (Some(b), Some(e)) if b < e => {
+            let after = existing[e..]
+                .find('\n')
+                .map_or(existing.len(), |n| e + n + 1);
+            Ok(format!("{}{block}{}", &existing[..b], &existing[after..]))
+        }
+        (None, None) => {
+            let mut out = existing.to_owned();
+            if !out.is_empty() && !out.ends_with('\n') {
+                out.push('\n');
+            }
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(block);
+            Ok(out)
+        }
+        _ => Err(format!(
+            "the file has a broken awsnav block: it needs both `{BEGIN}` and, after it, `{END}` on lines of their own"
+        )),
+    }
+}
+
+/// The byte offset of the line that is exactly `marker`.
+fn find_line(text: &str, marker: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_end_matches(['\n', '\r']) == marker {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// What `write` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Written {
+    /// The file already held exactly this block.
+    Unchanged,
+    /// The file was written; the previous version is at `backup` (when there was one).
+    Updated { backup: Option<PathBuf> },
+}
+
+/// Puts `block` into the AWS config file at `path`: a backup of the old file beside it
+/// (`<name>.awsnav-backup`), then an atomic replace that keeps the file's permissions.
+///
+/// # Errors
+/// When the file cannot be read or written, or its awsnav block is broken.
+pub fn write(path: &Path, block: &str) -> anyhow::Result<Written> {
+    use anyhow::Context as _;
+    let existing = match std::fs::read_to_string(path) {
+        Ok(s) => Some(s),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let merged = merge(existing.as_deref().unwrap_or(""), block)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    if existing.as_deref() == Some(merged.as_str()) {
+        return Ok(Written::Unchanged);
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let backup = if existing.is_some() {
+        let mut name = path.file_name().unwrap_or_default().to_os_string();
+        name.push(".awsnav-backup");
+        let backup = dir.join(name);
+        std::fs::copy(path, &backup).with_context(|| {
+            format!("cannot back up {} to {}", path.display(), backup.display())
+        })?;
+        Some(backup)
+    } else {
+        None
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, merged.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        tmp.as_file().set_permissions(meta.permissions())?;
+    }
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(Written::Updated { backup })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_broken_block_is_refused() {
+        let err = merge(&format!("[default]\n{BEGIN}\n[profile a]\n"), "x").unwrap_err();
+        assert!(err.contains("broken awsnav block"), "{err}");
+    }
+}

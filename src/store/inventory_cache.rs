@@ -1,0 +1,189 @@
+//! The inventory cache: one file per profile, versioned, written atomically.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::private_file::{file_key, write_private};
+use crate::domain::inventory::Inventory;
+
+/// Bumped whenever the cache file's shape changes; other versions are ignored and rebuilt.
+pub const CACHE_FORMAT: u32 = 1;
+
+#[derive(Serialize)]
+struct CacheFileRef<'a> {
+    format: u32,
+    inventory: &'a Inventory,
+}
+
+#[derive(Deserialize)]
+struct CacheHeader {
+    format: u32,
+}
+
+#[derive(Deserialize)]
+struct CacheFile {
+    inventory: Inventory,
+}
+
+/// Why a cache file was not used. None of these is fatal: the caller syncs instead.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheProblem {
+    #[error("cache file {path} is unreadable ({source}); it will be rebuilt")]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cache file {path} is corrupt ({detail}); it will be rebuilt")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error(
+        "cache file {path} has format {found}{}, this awsnav reads format {CACHE_FORMAT}; it will be rebuilt",
+        if *.found > CACHE_FORMAT { " (written by a newer awsnav)" } else { "" }
+    )]
+    OtherFormat { path: PathBuf, found: u32 },
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write cache file {path}: {source}")]
+pub struct CacheWriteError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+/// The inventory cache for one profile.
+#[derive(Clone, Debug)]
+pub struct InventoryCache {
+    path: PathBuf,
+}
+
+impl InventoryCache {
+    /// The cache file for `profile` under `cache_dir`.
+    #[must_use]
+    pub fn new(cache_dir: &Path, profile: Option<&str>) -> Self {
+        let key = file_key(profile.unwrap_or("default-chain"));
+        Self {
+            path: cache_dir.join(format!("inventory-{key}.json")),
+        }
+    }
+
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads the cached inventory; `Ok(None)` when there is none yet.
+    ///
+    /// # Errors
+    /// A [`CacheProblem`] when the file exists but cannot be used.
+    pub fn load(&self) -> Result<Option<Inventory>, CacheProblem> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(CacheProblem::Unreadable {
+                    path: self.path.clone(),
+                    source,
+                });
+            }
+        };
+        let corrupt = |e: serde_json::Error| CacheProblem::Corrupt {
+            path: self.path.clone(),
+            detail: e.to_string(),
+        };
+        let header: CacheHeader = serde_json::from_slice(&bytes).map_err(corrupt)?;
+        if header.format != CACHE_FORMAT {
+            return Err(CacheProblem::OtherFormat {
+                path: self.path.clone(),
+                found: header.format,
+            });
+        }
+        let file: CacheFile = serde_json::from_slice(&bytes).map_err(corrupt)?;
+        Ok(Some(file.inventory))
+    }
+
+    /// Writes the inventory atomically: a failed write leaves the previous file intact.
+    ///
+    /// # Errors
+    /// When the directory cannot be created or the file cannot be written.
+    pub fn store(&self, inventory: &Inventory) -> Result<(), CacheWriteError> {
+        let err = |source| CacheWriteError {
+            path: self.path.clone(),
+            source,
+        };
+        let body = serde_json::to_vec(&CacheFileRef {
+            format: CACHE_FORMAT,
+            inventory,
+        })
+        .map_err(|e| err(std::io::Error::other(e)))?;
+        write_private(&self.path, &body).map_err(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn sample() -> Inventory {
+        Inventory {
+            org: crate::domain::demo::org(),
+            synced_at: datetime!(2026-11-01 10:00 UTC),
+            profile: Some("mgmt".into()),
+            identity: None,
+            api_calls: 42,
+            gaps: Vec::new(),
+            org_error: None,
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = InventoryCache::new(&dir.path().join("c"), Some("mgmt"));
+        assert!(cache.load().unwrap().is_none());
+        cache.store(&sample()).unwrap();
+        assert_eq!(cache.load().unwrap().unwrap(), sample());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn cache_dir_is_private() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = InventoryCache::new(&dir.path().join("c"), None);
+        cache.store(&sample()).unwrap();
+        let mode = std::fs::metadata(dir.path().join("c"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
+
+    #[test]
+    fn corrupt_and_truncated_files_are_problems_not_panics() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = InventoryCache::new(dir.path(), None);
+        cache.store(&sample()).unwrap();
+        let good = std::fs::read(cache.path()).unwrap();
+        std::fs::write(cache.path(), &good[..good.len() / 2]).unwrap();
+        assert!(matches!(cache.load(), Err(CacheProblem::Corrupt { .. })));
+        std::fs::write(cache.path(), b"\xff\xfe not json").unwrap();
+        assert!(matches!(cache.load(), Err(CacheProblem::Corrupt { .. })));
+    }
+
+    #[test]
+    fn other_format_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = InventoryCache::new(dir.path(), None);
+        std::fs::write(cache.path(), br#"{"format": 99, "inventory": {}}"#).unwrap();
+        let err = cache.load().unwrap_err();
+        assert!(matches!(err, CacheProblem::OtherFormat { found: 99, .. }));
+        assert!(err.to_string().contains("will be rebuilt"));
+    }
+
+    #[test]
+    fn profile_names_are_sanitized() {
+        let cache = InventoryCache::new(Path::new("/c"), Some("../evil/x"));
+        assert_eq!(cache.path(), Path::new("/c/inventory-___evil_x.json"));
+    }
+}

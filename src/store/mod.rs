@@ -1,0 +1,9 @@
+//! Files awsnav keeps: private directories and atomic 0600 writes, the inventory, session and
+//! cost caches, and the user's preferences (last roles, favourites, recent accounts, regions).
+
+pub mod aws_config_block;
+pub mod cost_cache;
+pub mod inventory_cache;
+pub mod prefs;
+pub mod private_file;
+pub mod session_cache;

@@ -1,0 +1,159 @@
+//! The user's preferences, kept between runs: last roles, favourites, recent accounts, regions.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::private_file::write_private;
+
+/// What the user chose before, per account: the last role (preselected next time), favourites,
+/// recent accounts and the region for sessions. One small JSON file, `last-roles.json`.
+#[derive(Clone, Debug)]
+pub struct Prefs {
+    path: PathBuf,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+struct PrefsFile {
+    roles: BTreeMap<String, String>,
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    updated: Option<OffsetDateTime>,
+    /// Account ids got into, most recent first.
+    #[serde(default)]
+    recent: Vec<String>,
+    /// Account ids marked as favourites.
+    #[serde(default)]
+    favourites: Vec<String>,
+    /// Account id → the region chosen for sessions there.
+    #[serde(default)]
+    regions: BTreeMap<String, String>,
+}
+
+/// How many accounts the recent list keeps.
+pub const RECENT_KEPT: usize = 20;
+
+impl Prefs {
+    #[must_use]
+    pub fn new(cache_dir: &std::path::Path) -> Self {
+        Self {
+            path: cache_dir.join("last-roles.json"),
+        }
+    }
+
+    /// Account id → role name; empty when the file is missing or unreadable.
+    #[must_use]
+    pub fn load(&self) -> BTreeMap<String, String> {
+        self.read().roles
+    }
+
+    fn read(&self) -> PrefsFile {
+        std::fs::read(&self.path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<PrefsFile>(&b).ok())
+            .unwrap_or_default()
+    }
+
+    fn save(&self, mut file: PrefsFile) {
+        file.updated = Some(OffsetDateTime::now_utc());
+        let result = serde_json::to_vec(&file)
+            .map_err(std::io::Error::other)
+            .and_then(|body| write_private(&self.path, &body));
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "cannot remember roles, recent accounts and favourites");
+        }
+    }
+
+    /// Account ids got into, most recent first.
+    #[must_use]
+    pub fn recent(&self) -> Vec<String> {
+        self.read().recent
+    }
+
+    /// Account ids marked as favourites.
+    #[must_use]
+    pub fn favourites(&self) -> Vec<String> {
+        self.read().favourites
+    }
+
+    /// Records `role` as the last used in `account`, and `account` as the most recent;
+    /// failures are logged, never fatal.
+    pub fn remember(&self, account: &str, role: &str) {
+        let mut file = self.read();
+        file.roles.insert(account.to_owned(), role.to_owned());
+        file.recent.retain(|a| a != account);
+        file.recent.insert(0, account.to_owned());
+        file.recent.truncate(RECENT_KEPT);
+        self.save(file);
+    }
+
+    /// Account id → the region chosen for sessions there.
+    #[must_use]
+    pub fn regions(&self) -> BTreeMap<String, String> {
+        self.read().regions
+    }
+
+    /// Remembers `region` for sessions in `account`; `None` forgets it.
+    pub fn set_region(&self, account: &str, region: Option<&str>) {
+        let mut file = self.read();
+        match region {
+            Some(r) => {
+                file.regions.insert(account.to_owned(), r.to_owned());
+            }
+            None => {
+                file.regions.remove(account);
+            }
+        }
+        self.save(file);
+    }
+
+    /// Marks or unmarks `account` as a favourite.
+    pub fn set_favourite(&self, account: &str, on: bool) {
+        let mut file = self.read();
+        file.favourites.retain(|a| a != account);
+        if on {
+            file.favourites.push(account.to_owned());
+        }
+        self.save(file);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_roles_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let last = Prefs::new(dir.path());
+        assert!(last.load().is_empty());
+        last.remember("111122223333", "Admin");
+        last.remember("444455556666", "ReadOnly");
+        last.remember("111122223333", "Operator");
+        let roles = last.load();
+        assert_eq!(roles["111122223333"], "Operator");
+        assert_eq!(roles.len(), 2);
+        assert_eq!(last.recent(), ["111122223333", "444455556666"]);
+        last.set_favourite("444455556666", true);
+        last.set_favourite("777788889999", true);
+        last.set_favourite("777788889999", false);
+        assert_eq!(last.favourites(), ["444455556666"]);
+        last.set_region("444455556666", Some("eu-north-1"));
+        last.set_region("111122223333", Some("ap-south-1"));
+        last.set_region("111122223333", None);
+        assert_eq!(
+            last.regions().into_iter().collect::<Vec<_>>(),
+            [("444455556666".to_owned(), "eu-north-1".to_owned())]
+        );
+        assert_eq!(last.load()["111122223333"], "Operator", "roles kept");
+        for n in 0..30 {
+            last.remember(&format!("{n:012}"), "R");
+        }
+        assert_eq!(last.recent().len(), RECENT_KEPT);
+        assert_eq!(last.recent()[0], format!("{:012}", 29));
+        std::fs::write(dir.path().join("last-roles.json"), b"garbage").unwrap();
+        assert!(last.load().is_empty());
+        assert!(last.recent().is_empty() && last.favourites().is_empty());
+    }
+}

@@ -1,0 +1,230 @@
+//! The session cache: MFA sessions and assumed roles, one 0600 file each in a 0700 directory.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::private_file::{file_key, write_private};
+use crate::domain::credentials::{MfaSession, RoleSession};
+
+const FORMAT: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct Envelope<T> {
+    format: u32,
+    entry: T,
+}
+
+/// The credential cache directory (0700) with one file (0600) per entry.
+#[derive(Clone, Debug)]
+pub struct CredentialCache {
+    dir: PathBuf,
+}
+
+impl CredentialCache {
+    #[must_use]
+    pub fn new(cache_dir: &Path) -> Self {
+        Self {
+            dir: cache_dir.join("credentials"),
+        }
+    }
+
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn role_path(&self, base: &str, account: &str, role: &str) -> PathBuf {
+        self.dir.join(format!(
+            "role-{}-{account}-{}.json",
+            file_key(base),
+            file_key(role)
+        ))
+    }
+
+    fn mfa_path(&self, base: &str) -> PathBuf {
+        self.dir.join(format!("mfa-{}.json", file_key(base)))
+    }
+
+    /// A role session for `base` identity, if cached and fresh at `now`.
+    #[must_use]
+    pub fn role(
+        &self,
+        base: &str,
+        account: &str,
+        role: &str,
+        now: OffsetDateTime,
+    ) -> Option<RoleSession> {
+        let s: RoleSession = read(&self.role_path(base, account, role))?;
+        s.credentials.fresh_at(now).then_some(s)
+    }
+
+    /// Stores a role session.
+    ///
+    /// # Errors
+    /// When the file cannot be written.
+    pub fn store_role(&self, base: &str, session: &RoleSession) -> std::io::Result<()> {
+        write(
+            &self.role_path(base, &session.account_id, &session.role),
+            session,
+        )
+    }
+
+    /// The MFA session for `base`, if cached and fresh at `now`.
+    #[must_use]
+    pub fn mfa(&self, base: &str, now: OffsetDateTime) -> Option<MfaSession> {
+        let s: MfaSession = read(&self.mfa_path(base))?;
+        s.credentials.fresh_at(now).then_some(s)
+    }
+
+    /// Stores an MFA session.
+    ///
+    /// # Errors
+    /// When the file cannot be written.
+    pub fn store_mfa(&self, base: &str, session: &MfaSession) -> std::io::Result<()> {
+        write(&self.mfa_path(base), session)
+    }
+
+    /// Every fresh role session's expiry (for "43 min left" displays): (account, role, expiry).
+    #[must_use]
+    pub fn role_expiries(
+        &self,
+        base: &str,
+        now: OffsetDateTime,
+    ) -> Vec<(String, String, OffsetDateTime)> {
+        let prefix = format!("role-{}-", file_key(base));
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+            .filter_map(|e| read::<RoleSession>(&e.path()))
+            .filter(|s| s.credentials.fresh_at(now))
+            .filter_map(|s| Some((s.account_id, s.role, s.credentials.expiration?)))
+            .collect()
+    }
+}
+
+/// Reads an entry; a missing, corrupt or other-format file is simply not a cache hit.
+fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
+    let bytes = std::fs::read(path).ok()?;
+    match serde_json::from_slice::<Envelope<T>>(&bytes) {
+        Ok(env) if env.format == FORMAT => Some(env.entry),
+        Ok(_) => {
+            tracing::warn!(path = %path.display(), "credential cache entry of another format ignored");
+            None
+        }
+        Err(e) => {
+            // The error names a position, never the content.
+            tracing::warn!(path = %path.display(), line = e.line(), "corrupt credential cache entry ignored");
+            None
+        }
+    }
+}
+
+/// Writes atomically with mode 0600 in a 0700 directory.
+fn write<T: Serialize>(path: &Path, entry: &T) -> std::io::Result<()> {
+    let body = serde_json::to_vec(&Envelope {
+        format: FORMAT,
+        entry,
+    })
+    .map_err(std::io::Error::other)?;
+    write_private(path, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::credentials::{Credentials, Via};
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
+
+    fn creds(expires_in_min: i64) -> Credentials {
+        Credentials {
+            access_key_id: "ASIAEXAMPLEKEY1234".into(),
+            secret_access_key: "very-secret".into(),
+            session_token: Some("token-secret".into()),
+            expiration: Some(NOW + time::Duration::minutes(expires_in_min)),
+        }
+    }
+
+    fn session(expires_in_min: i64) -> RoleSession {
+        RoleSession {
+            credentials: creds(expires_in_min),
+            account_id: "111122223333".into(),
+            role: "Admin".into(),
+            role_arn: "arn:aws:iam::111122223333:role/Admin".into(),
+            via: Via::MfaSession,
+        }
+    }
+
+    #[test]
+    fn role_sessions_round_trip_until_the_margin() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CredentialCache::new(dir.path());
+        assert!(cache.role("me", "111122223333", "Admin", NOW).is_none());
+        cache.store_role("me", &session(60)).unwrap();
+        assert_eq!(
+            cache.role("me", "111122223333", "Admin", NOW),
+            Some(session(60))
+        );
+        assert!(
+            cache.role("other", "111122223333", "Admin", NOW).is_none(),
+            "per base identity"
+        );
+        let later = NOW + time::Duration::minutes(56);
+        assert!(
+            cache.role("me", "111122223333", "Admin", later).is_none(),
+            "5 min margin"
+        );
+        assert_eq!(cache.role_expiries("me", NOW).len(), 1);
+        assert!(cache.role_expiries("me", later).is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_are_0600_in_a_0700_dir() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CredentialCache::new(dir.path());
+        cache
+            .store_mfa(
+                "me",
+                &MfaSession {
+                    credentials: creds(600),
+                    serial: "arn:aws:iam::000000000000:mfa/me".into(),
+                    identity_arn: "arn:aws:iam::000000000000:user/me".into(),
+                },
+            )
+            .unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(cache.dir()), 0o700);
+        for e in std::fs::read_dir(cache.dir()).unwrap() {
+            assert_eq!(mode(&e.unwrap().path()), 0o600);
+        }
+        assert!(cache.mfa("me", NOW).is_some());
+    }
+
+    #[test]
+    fn corrupt_entries_are_misses() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CredentialCache::new(dir.path());
+        cache.store_role("me", &session(60)).unwrap();
+        let path = cache.role_path("me", "111122223333", "Admin");
+        let good = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &good[..good.len() / 2]).unwrap();
+        assert!(cache.role("me", "111122223333", "Admin", NOW).is_none());
+        std::fs::write(&path, br#"{"format": 7, "entry": {}}"#).unwrap();
+        assert!(cache.role("me", "111122223333", "Admin", NOW).is_none());
+    }
+
+    #[test]
+    fn names_cannot_escape_the_directory() {
+        let cache = CredentialCache::new(Path::new("/c"));
+        let p = cache.role_path("../x", "111122223333", "a/../../b");
+        assert_eq!(p.parent().unwrap(), Path::new("/c/credentials"));
+    }
+}

@@ -1,0 +1,658 @@
+//! Getting into an account from the TUI: role picker, production confirmation, MFA prompt,
+//! then a shell. The modals and their part of `update()`.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use time::OffsetDateTime;
+
+use super::{Banner, State};
+use crate::app::console_link::SigninUrl;
+use crate::domain::credentials::Credentials;
+use crate::domain::roles::RoleOption;
+use crate::tui::action::Action;
+use crate::tui::effects::Effect;
+use crate::tui::keymap::KeyScope;
+
+/// What the credentials are for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Purpose {
+    /// `$SHELL` in the account.
+    #[default]
+    Shell,
+    /// The AWS console in the browser.
+    Console,
+    /// A console sign-in link, copied to the clipboard.
+    CopyLink,
+}
+
+/// What to get credentials for (sent to the effect runner).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessRequest {
+    pub account_id: String,
+    pub account_name: String,
+    pub role: RoleOption,
+    pub production: bool,
+    pub purpose: Purpose,
+}
+
+/// A shell to start once credentials are in hand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShellLaunch {
+    pub account_id: String,
+    pub account_name: String,
+    pub role: String,
+    /// What the role is remembered by ([`RoleOption::key`]).
+    pub role_key: String,
+    pub production: bool,
+    pub region: String,
+    pub credentials: Credentials,
+}
+
+/// Cached sessions, for "43 min left" displays.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sessions {
+    /// (account id, role, expiry).
+    pub roles: Vec<(String, String, OffsetDateTime)>,
+    pub mfa: Option<OffsetDateTime>,
+}
+
+impl Sessions {
+    #[must_use]
+    pub fn role_expiry(&self, account: &str, role: &str) -> Option<OffsetDateTime> {
+        self.roles
+            .iter()
+            .find(|(a, r, _)| a == account && r == role)
+            .map(|(_, _, e)| *e)
+    }
+}
+
+/// A dialog that takes the keyboard until it is answered or cancelled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Modal {
+    RolePicker {
+        account: usize,
+        roles: Vec<RoleOption>,
+        cursor: usize,
+    },
+    ConfirmProduction {
+        request: Box<AccessRequest>,
+        expected: String,
+        input: String,
+    },
+    MfaPrompt {
+        serial: String,
+        input: String,
+    },
+    /// The region for sessions in an account: `cursor` 0 is "the default", then [`REGIONS`].
+    RegionPicker {
+        account: usize,
+        cursor: usize,
+    },
+}
+
+/// The regions offered by the region picker (the commercial partition's).
+pub const REGIONS: &[&str] = &[
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ca-central-1",
+    "ca-west-1",
+    "sa-east-1",
+    "mx-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "il-central-1",
+    "me-south-1",
+    "me-central-1",
+    "af-south-1",
+    "ap-east-1",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+];
+
+/// "12 h", "43 min", "expired".
+#[must_use]
+pub fn remaining(expiry: OffsetDateTime, now: OffsetDateTime) -> String {
+    let secs = (expiry - now).whole_seconds();
+    match secs {
+        i64::MIN..=0 => "expired".into(),
+        1..60 => "<1 min".into(),
+        60..7200 => format!("{} min", secs / 60),
+        _ => format!("{} h", secs / 3600),
+    }
+}
+
+impl State {
+    /// Enter / `s` / `c` / `y` on an account: pick a role (asking when there are several).
+    pub(super) fn start_access(&mut self, account: usize, purpose: Purpose) -> Vec<Effect> {
+        self.purpose = purpose;
+        let Some(data) = &self.data else {
+            return Vec::new();
+        };
+        if let Some(name) = &self.nested_in {
+            self.status.banner = Some(Banner::error(format!(
+                "awsnav is running inside an awsnav shell for {name}: exit that shell and start awsnav again"
+            )));
+            return Vec::new();
+        }
+        let a = &data.inventory.org.accounts[account];
+        if !a.status.is_active() {
+            self.status.banner = Some(Banner::error(format!(
+                "{} is {}: roles cannot be assumed there",
+                a.name,
+                a.status.as_str()
+            )));
+            return Vec::new();
+        }
+        let roles = data.roles[account].clone();
+        match roles.len() {
+            0 => {
+                self.status.banner = Some(Banner::error(format!(
+                    "no role is offered in {}: add one with [roles] default or a [[roles.rule]] in the config file",
+                    a.name
+                )));
+                Vec::new()
+            }
+            1 => self.role_chosen(account, roles[0].clone()),
+            _ => {
+                let last = self.last_roles.get(a.id.as_str());
+                let cursor = last
+                    .and_then(|l| roles.iter().position(|r| r.key() == *l))
+                    .unwrap_or(0);
+                self.modal = Some(Modal::RolePicker {
+                    account,
+                    roles,
+                    cursor,
+                });
+                Vec::new()
+            }
+        }
+    }
+
+    fn role_chosen(&mut self, account: usize, role: RoleOption) -> Vec<Effect> {
+        let Some(data) = &self.data else {
+            return Vec::new();
+        };
+        let a = &data.inventory.org.accounts[account];
+        let request = AccessRequest {
+            account_id: a.id.to_string(),
+            account_name: a.name.clone(),
+            role,
+            production: data.production[account],
+            purpose: self.purpose,
+        };
+        if request.production {
+            let expected = if self.confirm_with == "name" {
+                a.name.clone()
+            } else {
+                self.confirm_with.clone()
+            };
+            self.modal = Some(Modal::ConfirmProduction {
+                request: Box::new(request),
+                expected,
+                input: String::new(),
+            });
+            return Vec::new();
+        }
+        self.request_access(request)
+    }
+
+    fn request_access(&mut self, request: AccessRequest) -> Vec<Effect> {
+        let what = match request.purpose {
+            Purpose::Shell => "getting into",
+            Purpose::Console | Purpose::CopyLink => "signing in to the console of",
+        };
+        self.status.pending = Some(format!(
+            "{what} {} as {}…",
+            request.account_name, request.role.name
+        ));
+        vec![Effect::Access(Box::new(request))]
+    }
+
+    /// `R` on an account: the region picker, on the region chosen before (or "default").
+    pub(super) fn open_region_picker(&mut self) {
+        let Some((account, data)) = self.selected_account().zip(self.data.as_ref()) else {
+            return;
+        };
+        let id = data.inventory.org.accounts[account].id.to_string();
+        let cursor = self
+            .regions
+            .get(&id)
+            .and_then(|r| REGIONS.iter().position(|x| x == r))
+            .map_or(0, |i| i + 1);
+        self.modal = Some(Modal::RegionPicker { account, cursor });
+    }
+
+    fn on_region_key(
+        &mut self,
+        account: usize,
+        cursor: usize,
+        action: Option<Action>,
+    ) -> Vec<Effect> {
+        let cursor = match action {
+            Some(Action::Back | Action::Quit) => return Vec::new(),
+            Some(Action::Open) => return self.region_chosen(account, cursor),
+            Some(Action::Up) => cursor.saturating_sub(1),
+            Some(Action::Down) => (cursor + 1).min(REGIONS.len()),
+            _ => cursor,
+        };
+        self.modal = Some(Modal::RegionPicker { account, cursor });
+        Vec::new()
+    }
+
+    fn region_chosen(&mut self, account: usize, cursor: usize) -> Vec<Effect> {
+        let Some(data) = &self.data else {
+            return Vec::new();
+        };
+        let a = &data.inventory.org.accounts[account];
+        let id = a.id.to_string();
+        let region = cursor
+            .checked_sub(1)
+            .and_then(|i| REGIONS.get(i))
+            .map(|r| (*r).to_owned());
+        self.status.banner = Some(Banner::info(match &region {
+            Some(r) => format!("sessions in {} use {r}", a.name),
+            None => format!("sessions in {} use the default region again", a.name),
+        }));
+        match &region {
+            Some(r) => {
+                self.regions.insert(id.clone(), r.clone());
+            }
+            None => {
+                self.regions.remove(&id);
+            }
+        }
+        vec![Effect::SaveRegion {
+            account_id: id,
+            region,
+        }]
+    }
+
+    /// Keys while a modal is open. Returns `None` when no modal is open.
+    pub(super) fn on_modal_key(&mut self, key: &KeyEvent) -> Option<Vec<Effect>> {
+        let modal = self.modal.take()?;
+        let context = match modal {
+            Modal::RolePicker { .. } | Modal::RegionPicker { .. } => KeyScope::Picker,
+            _ => KeyScope::Prompt,
+        };
+        let action = self.keymap.lookup(context, key);
+        let typed = match key.code {
+            KeyCode::Char(c)
+                if !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                Some(c)
+            }
+            _ => None,
+        };
+        let mut effects = Vec::new();
+        match modal {
+            Modal::RolePicker {
+                account,
+                roles,
+                mut cursor,
+            } => match action {
+                Some(Action::Back | Action::Quit) => {}
+                Some(Action::Open) => {
+                    let role = roles[cursor.min(roles.len() - 1)].clone();
+                    effects = self.role_chosen(account, role);
+                }
+                Some(a @ (Action::Up | Action::Down)) => {
+                    cursor = if a == Action::Up {
+                        cursor.saturating_sub(1)
+                    } else {
+                        (cursor + 1).min(roles.len().saturating_sub(1))
+                    };
+                    self.modal = Some(Modal::RolePicker {
+                        account,
+                        roles,
+                        cursor,
+                    });
+                }
+                _ => {
+                    self.modal = Some(Modal::RolePicker {
+                        account,
+                        roles,
+                        cursor,
+                    });
+                }
+            },
+            Modal::RegionPicker { account, cursor } => {
+                effects = self.on_region_key(account, cursor, action);
+            }
+            Modal::ConfirmProduction {
+                request,
+                expected,
+                mut input,
+            } => match action {
+                Some(Action::Back | Action::Quit) => {}
+                Some(Action::Open) if input == expected => effects = self.request_access(*request),
+                _ => {
+                    if key.code == KeyCode::Backspace {
+                        input.pop();
+                    } else if let Some(c) = typed
+                        && input.chars().count() < 128
+                    {
+                        input.push(c);
+                    }
+                    self.modal = Some(Modal::ConfirmProduction {
+                        request,
+                        expected,
+                        input,
+                    });
+                }
+            },
+            Modal::MfaPrompt { serial, mut input } => match action {
+                Some(Action::Back | Action::Quit) => {
+                    self.status.pending = None;
+                    effects.push(Effect::CancelMfa);
+                }
+                Some(Action::Open) if input.len() == 6 => effects.push(Effect::SubmitMfa(input)),
+                _ => {
+                    if key.code == KeyCode::Backspace {
+                        input.pop();
+                    } else if let Some(c) = typed.filter(char::is_ascii_digit)
+                        && input.len() < 6
+                    {
+                        input.push(c);
+                    }
+                    self.modal = Some(Modal::MfaPrompt { serial, input });
+                }
+            },
+        }
+        Some(effects)
+    }
+
+    pub(super) fn on_console_ready(
+        &mut self,
+        account_name: &str,
+        purpose: Purpose,
+        result: Result<SigninUrl, String>,
+        note: Option<String>,
+    ) -> Vec<Effect> {
+        self.status.pending = None;
+        if matches!(self.modal, Some(Modal::MfaPrompt { .. })) {
+            self.modal = None;
+        }
+        let url = match result {
+            Ok(url) => url,
+            Err(text) => {
+                self.status.banner = Some(Banner::error(text));
+                return Vec::new();
+            }
+        };
+        let note = note.map_or_else(String::new, |n| format!(" — {n}"));
+        if purpose == Purpose::CopyLink {
+            self.status.banner = Some(Banner::info(format!(
+                "console sign-in link for {account_name} copied to the clipboard (valid 15 minutes){note}"
+            )));
+            vec![Effect::CopyToClipboard(url)]
+        } else {
+            self.status.banner = Some(Banner::info(format!(
+                "opening the console for {account_name} in the browser{note}"
+            )));
+            vec![Effect::OpenBrowser(url)]
+        }
+    }
+
+    pub(super) fn on_mfa_needed(&mut self, serial: String) {
+        self.modal = Some(Modal::MfaPrompt {
+            serial,
+            input: String::new(),
+        });
+    }
+
+    pub(super) fn on_access_finished(
+        &mut self,
+        result: Result<Box<ShellLaunch>, String>,
+    ) -> Vec<Effect> {
+        self.status.pending = None;
+        if matches!(self.modal, Some(Modal::MfaPrompt { .. })) {
+            self.modal = None;
+        }
+        match result {
+            Ok(launch) => {
+                self.last_roles
+                    .insert(launch.account_id.clone(), launch.role_key.clone());
+                self.recent.retain(|a| *a != launch.account_id);
+                self.recent.insert(0, launch.account_id.clone());
+                vec![Effect::Shell(launch)]
+            }
+            Err(text) => {
+                self.status.banner = Some(Banner::error(text));
+                Vec::new()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RolesConfig;
+    use crate::domain::demo;
+    use crate::domain::roles::RoleCatalog;
+    use crate::tui::state::{Msg, Rules};
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
+
+    fn state(roles: &[&str]) -> State {
+        let config = RolesConfig {
+            default: roles.iter().map(|r| (*r).to_owned()).collect(),
+            ..RolesConfig::default()
+        };
+        State::new(Some(demo::inventory(NOW)), "demo", vec![], NOW, (120, 40)).with_rules(Rules {
+            catalog: RoleCatalog::new(&config, vec![]),
+            classifier: crate::domain::safety::Classifier::default(),
+        })
+    }
+
+    fn keys(s: &mut State, text: &str) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for c in text.chars() {
+            let code = match c {
+                '⏎' => KeyCode::Enter,
+                '⎋' => KeyCode::Esc,
+                '⌫' => KeyCode::Backspace,
+                '↓' => KeyCode::Down,
+                c => KeyCode::Char(c),
+            };
+            effects.extend(s.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))));
+        }
+        effects
+    }
+
+    fn access(effects: &[Effect]) -> Option<&AccessRequest> {
+        effects.iter().find_map(|e| match e {
+            Effect::Access(r) => Some(&**r),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn one_role_goes_straight_to_access() {
+        let mut s = state(&["Admin"]);
+        let effects = keys(&mut s, "/sandbox-alice⏎⏎");
+        let request = access(&effects).expect("access requested");
+        assert_eq!(request.account_name, "sandbox-alice");
+        assert_eq!(request.role.name, "Admin");
+        assert!(!request.production);
+        assert!(s.status.pending.is_some());
+    }
+
+    #[test]
+    fn several_roles_open_the_picker_at_the_last_used() {
+        let mut s = state(&["Admin", "ReadOnly", "Billing"]);
+        keys(&mut s, "/sandbox-alice⏎");
+        let id = s.selected_account().map(|i| {
+            s.data.as_ref().unwrap().inventory.org.accounts[i]
+                .id
+                .to_string()
+        });
+        s.last_roles.insert(id.unwrap(), "ReadOnly".into());
+        assert!(keys(&mut s, "⏎").is_empty());
+        assert!(matches!(s.modal, Some(Modal::RolePicker { cursor: 1, .. })));
+        assert_eq!(s.key_scope(), KeyScope::Picker);
+        let effects = keys(&mut s, "j⏎");
+        assert_eq!(access(&effects).unwrap().role.name, "Billing");
+        assert!(s.modal.is_none());
+    }
+
+    #[test]
+    fn production_needs_the_exact_name() {
+        let mut s = state(&["Admin"]);
+        assert!(keys(&mut s, "/payments-prod⏎⏎").is_empty());
+        assert!(matches!(s.modal, Some(Modal::ConfirmProduction { .. })));
+        assert!(keys(&mut s, "payments-pro⏎").is_empty(), "not yet the name");
+        assert!(keys(&mut s, "x⌫").is_empty());
+        let effects = keys(&mut s, "d⏎");
+        let request = access(&effects).unwrap();
+        assert!(request.production);
+        // Esc cancels without asking for anything.
+        let mut s = state(&["Admin"]);
+        keys(&mut s, "/payments-prod⏎⏎");
+        assert!(keys(&mut s, "⎋").is_empty());
+        assert!(s.modal.is_none());
+    }
+
+    #[test]
+    fn mfa_prompt_takes_six_digits_only() {
+        let mut s = state(&["Admin"]);
+        keys(&mut s, "/sandbox-alice⏎⏎");
+        s.update(Msg::MfaNeeded {
+            serial: "arn:aws:iam::1:mfa/me".into(),
+        });
+        assert_eq!(s.key_scope(), KeyScope::Prompt);
+        assert!(
+            keys(&mut s, "12x34⏎").is_empty(),
+            "four digits cannot be submitted"
+        );
+        let effects = keys(&mut s, "5678⏎");
+        assert_eq!(effects, vec![Effect::SubmitMfa("123456".into())]);
+        s.update(Msg::MfaNeeded {
+            serial: "arn:aws:iam::1:mfa/me".into(),
+        });
+        assert_eq!(keys(&mut s, "⎋"), vec![Effect::CancelMfa]);
+        assert!(s.status.pending.is_none());
+    }
+
+    #[test]
+    fn finished_access_starts_a_shell_or_shows_why_not() {
+        let mut s = state(&["Admin"]);
+        keys(&mut s, "/sandbox-alice⏎⏎");
+        let launch = ShellLaunch {
+            account_id: "103059512017".into(),
+            account_name: "sandbox-alice".into(),
+            role: "Admin".into(),
+            role_key: "Admin".into(),
+            production: false,
+            region: "eu-west-1".into(),
+            credentials: Credentials {
+                access_key_id: "ASIA".into(),
+                secret_access_key: "s".into(),
+                session_token: None,
+                expiration: None,
+            },
+        };
+        let effects = s.update(Msg::AccessFinished(Ok(Box::new(launch.clone()))));
+        assert_eq!(effects, vec![Effect::Shell(Box::new(launch))]);
+        assert_eq!(
+            s.last_roles.get("103059512017").map(String::as_str),
+            Some("Admin")
+        );
+        assert!(s.status.pending.is_none());
+        let effects = s.update(Msg::AccessFinished(Err(
+            "the MFA code was not accepted".into()
+        )));
+        assert!(effects.is_empty());
+        assert!(s.status.banner.as_ref().unwrap().text.contains("MFA code"));
+        // The TUI stays usable: the same account can be retried.
+        assert!(access(&keys(&mut s, "⏎")).is_some());
+    }
+
+    #[test]
+    fn c_opens_the_console_and_y_copies_a_link() {
+        let mut s = state(&["Admin"]);
+        keys(&mut s, "/sandbox-alice⏎");
+        let effects = keys(&mut s, "c");
+        assert_eq!(access(&effects).unwrap().purpose, Purpose::Console);
+        let url = SigninUrl("https://example.test/federation?SigninToken=T".into());
+        let effects = s.update(Msg::ConsoleReady {
+            account_name: "sandbox-alice".into(),
+            purpose: Purpose::Console,
+            result: Ok(url.clone()),
+            note: None,
+        });
+        assert_eq!(effects, vec![Effect::OpenBrowser(url)]);
+        let effects = keys(&mut s, "y");
+        assert_eq!(access(&effects).unwrap().purpose, Purpose::CopyLink);
+        let effects = s.update(Msg::ConsoleReady {
+            account_name: "sandbox-alice".into(),
+            purpose: Purpose::CopyLink,
+            result: Err("the AWS sign-in endpoint failed (HTTP 500)".into()),
+            note: None,
+        });
+        assert!(effects.is_empty());
+        assert!(s.status.banner.as_ref().unwrap().text.contains("HTTP 500"));
+        // Enter still means a shell afterwards.
+        assert_eq!(access(&keys(&mut s, "⏎")).unwrap().purpose, Purpose::Shell);
+    }
+
+    #[test]
+    fn suspended_accounts_are_not_entered() {
+        let mut s = state(&["Admin"]);
+        assert!(keys(&mut s, "/hackathon-2019⏎⏎").is_empty());
+        assert!(s.status.banner.as_ref().unwrap().text.contains("SUSPENDED"));
+    }
+
+    #[test]
+    fn nested_and_roleless_accounts_explain_themselves() {
+        let mut s = state(&[]);
+        assert!(keys(&mut s, "/sandbox-alice⏎⏎").is_empty());
+        assert!(
+            s.status
+                .banner
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("no role is offered")
+        );
+        let mut s = state(&["Admin"]);
+        s.nested_in = Some("outer".into());
+        assert!(keys(&mut s, "/sandbox-alice⏎⏎").is_empty());
+        assert!(
+            s.status
+                .banner
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("inside an awsnav shell for outer")
+        );
+    }
+
+    #[test]
+    fn remaining_reads_naturally() {
+        let now = datetime!(2026-11-21 12:00 UTC);
+        assert_eq!(remaining(now + time::Duration::hours(11), now), "11 h");
+        assert_eq!(remaining(now + time::Duration::minutes(43), now), "43 min");
+        assert_eq!(remaining(now + time::Duration::seconds(30), now), "<1 min");
+        assert_eq!(remaining(now - time::Duration::seconds(30), now), "expired");
+    }
+}

@@ -1,0 +1,252 @@
+//! The right pane: everything about the selected account, OU or the organization.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{pane, theme};
+use crate::domain::cost::format_amount;
+use crate::tui::state::access_flow::remaining;
+use crate::tui::state::cost_view::CostStatus;
+use crate::tui::state::{Data, Row, State};
+
+pub fn draw(frame: &mut Frame<'_>, state: &State, area: Rect) {
+    let Some(data) = &state.data else {
+        frame.render_widget(pane("Details"), area);
+        return;
+    };
+    let lines = if let Some(account) = state.selected_account() {
+        account_lines(state, data, account)
+    } else {
+        match state.selected_row() {
+            Some(Row::Ou { ou, .. }) => ou_lines(data, ou),
+            Some(Row::Root) => root_lines(data),
+            _ => Vec::new(),
+        }
+    };
+    // No wrapping: a long value is cut at the border rather than pushed under its label.
+    frame.render_widget(Paragraph::new(lines).block(pane("Details")), area);
+}
+
+fn field<'a>(label: &'a str, value: impl Into<Span<'a>>) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{label:<10}"), theme::label()),
+        value.into(),
+    ])
+}
+
+fn account_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line<'a>> {
+    let org = &data.inventory.org;
+    let a = &org.accounts[index];
+    let path = data.tree.account_path(index);
+    let status_style = if a.status.is_active() {
+        theme::account()
+    } else {
+        theme::inactive()
+    };
+    let production = data.production.get(index).copied().unwrap_or(false);
+    let mut lines = vec![
+        if production {
+            Line::from(vec![
+                Span::styled(a.name.as_str(), theme::production().patch(theme::title())),
+                Span::styled("  PRODUCTION", theme::production()),
+            ])
+        } else {
+            Line::from(Span::styled(a.name.as_str(), theme::title()))
+        },
+        Line::from(""),
+        field("ID", a.id.as_str()),
+        field("Email", a.email.as_str()),
+        field("Status", Span::styled(a.status.as_str(), status_style)),
+        field(
+            "OU path",
+            if path.is_empty() {
+                "(root)".to_owned()
+            } else {
+                path.join(" / ")
+            },
+        ),
+        field(
+            "Joined",
+            a.joined
+                .map_or_else(|| "unknown".to_owned(), |j| j.date().to_string()),
+        ),
+    ];
+    if org.management_account_id.as_ref() == Some(&a.id) {
+        lines.push(field("Kind", "management account"));
+    }
+    if let Some(region) = state.regions.get(a.id.as_str()) {
+        lines.push(field("Region", format!("{region} (R changes it)")));
+    }
+    lines.push(Line::from(""));
+    let cost = cost_lines(state, data, index);
+    if !cost.is_empty() {
+        lines.extend(cost);
+        lines.push(Line::from(""));
+    }
+    let roles = data.roles.get(index).map_or(&[][..], Vec::as_slice);
+    if roles.is_empty() {
+        lines.push(Line::from(Span::styled("no role offered", theme::muted())));
+    } else {
+        let last = state.last_roles.get(a.id.as_str());
+        let any_sso = roles.iter().any(|r| r.sso);
+        // Identity Center's roles and the IAM roles under headings of their own.
+        for (sso, heading) in [(true, "Identity Center roles"), (false, "Roles")] {
+            let group: Vec<_> = roles.iter().filter(|r| r.sso == sso).collect();
+            if group.is_empty() {
+                continue;
+            }
+            let heading = if any_sso && !sso {
+                lines.push(Line::from(""));
+                "IAM roles"
+            } else {
+                heading
+            };
+            lines.push(Line::from(Span::styled(heading, theme::title())));
+            for r in group {
+                let mut spans = vec![Span::raw(format!("  {}", r.name))];
+                if last == Some(&r.key()) {
+                    spans.push(Span::styled(" · last used", theme::label()));
+                }
+                if let Some(e) = state.sessions.role_expiry(a.id.as_str(), &r.key()) {
+                    spans.push(Span::styled(
+                        format!(" · credentials {} left", remaining(e, state.now)),
+                        theme::label(),
+                    ));
+                }
+                lines.push(Line::from(spans));
+            }
+        }
+    }
+    lines.push(Line::from(""));
+    if a.tags.is_empty() {
+        lines.push(Line::from(Span::styled("no tags", theme::muted())));
+    } else {
+        lines.push(Line::from(Span::styled("Tags", theme::title())));
+        let width = a.tags.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+        for (k, v) in &a.tags {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {k:<width$}  "), theme::label()),
+                Span::raw(v.as_str()),
+            ]));
+        }
+    }
+    lines
+}
+
+fn cost_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line<'a>> {
+    let Some(costs) = &data.costs else {
+        return match &state.cost {
+            CostStatus::Unavailable(_) => vec![field("Cost", Span::styled("n/a", theme::muted()))],
+            _ => Vec::new(),
+        };
+    };
+    let Some(c) = costs.accounts.get(index).and_then(Option::as_ref) else {
+        return vec![field("Cost", Span::styled("no data", theme::muted()))];
+    };
+    let change = c
+        .change_pct
+        .map_or_else(String::new, |p| format!(", {p:+.0}% vs last month so far"));
+    let amounts: Vec<f64> = c.history.iter().map(|(_, a)| *a).collect();
+    let first = c
+        .history
+        .first()
+        .map(|(m, _)| m.to_string())
+        .unwrap_or_default();
+    vec![
+        field(
+            "Cost",
+            format!(
+                "{} this month{change}",
+                format_amount(c.month_to_date, &c.currency)
+            ),
+        ),
+        field(
+            "",
+            format!("{} last month", format_amount(c.last_month, &c.currency)),
+        ),
+        field(
+            "History",
+            Span::styled(
+                format!("{} since {first}", sparkline(&amounts)),
+                theme::label(),
+            ),
+        ),
+    ]
+}
+
+/// A one-line chart of `values` (block characters, lowest to highest).
+#[must_use]
+pub fn sparkline(values: &[f64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = values.iter().copied().fold(0.0_f64, f64::max);
+    values
+        .iter()
+        .map(|v| {
+            if max <= 0.0 {
+                BARS[0]
+            } else {
+                let level = (v / max * 7.0).round().clamp(0.0, 7.0);
+                // Truncation is intended: `level` is a whole number from 0 to 7.
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                BARS[level as usize]
+            }
+        })
+        .collect()
+}
+
+fn ou_lines(data: &Data, ou: usize) -> Vec<Line<'_>> {
+    let org = &data.inventory.org;
+    let unit = &org.org_units[ou];
+    let path: Vec<&str> = data
+        .tree
+        .ou_ancestry(org, ou)
+        .into_iter()
+        .map(|i| org.org_units[i].name.as_str())
+        .collect();
+    vec![
+        Line::from(Span::styled(unit.name.as_str(), theme::title())),
+        Line::from(""),
+        field("OU id", unit.id.as_str()),
+        field("Path", path.join(" / ")),
+        field(
+            "Accounts",
+            format!("{} (all levels)", data.tree.ou_account_count(ou)),
+        ),
+        field(
+            "Directly",
+            data.tree.child_accounts(&unit.id).len().to_string(),
+        ),
+        field("Sub-OUs", data.tree.child_ous(&unit.id).len().to_string()),
+    ]
+}
+
+fn root_lines(data: &Data) -> Vec<Line<'_>> {
+    let org = &data.inventory.org;
+    let mut lines = vec![
+        Line::from(Span::styled("Organization root", theme::title())),
+        Line::from(""),
+        field("Root id", org.root_id.as_str()),
+    ];
+    if let Some(id) = &org.org_id {
+        lines.push(field("Org id", id.as_str()));
+    }
+    if let Some(m) = &org.management_account_id {
+        let name = org
+            .accounts
+            .iter()
+            .find(|a| &a.id == m)
+            .map_or(String::new(), |a| format!(" ({})", a.name));
+        lines.push(field("Mgmt", format!("{m}{name}")));
+    }
+    let inactive = org
+        .accounts
+        .iter()
+        .filter(|a| !a.status.is_active())
+        .count();
+    lines.push(field("Accounts", org.accounts.len().to_string()));
+    lines.push(field("Inactive", inactive.to_string()));
+    lines.push(field("OUs", org.org_units.len().to_string()));
+    lines
+}

@@ -1,0 +1,191 @@
+//! Dialogs: the role picker, the production confirmation and the MFA prompt.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::{popup, theme};
+use crate::domain::roles::RoleOption;
+use crate::tui::keymap::KeyScope;
+use crate::tui::state::State;
+use crate::tui::state::access_flow::{AccessRequest, Modal, REGIONS, remaining};
+
+pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
+    let (title, mut lines, context) = match modal {
+        Modal::RolePicker {
+            account,
+            roles,
+            cursor,
+        } => (
+            "Choose a role",
+            role_picker(state, *account, roles, *cursor),
+            KeyScope::Picker,
+        ),
+        Modal::ConfirmProduction {
+            request,
+            expected,
+            input,
+        } => (
+            "Production",
+            confirm_production(request, expected, input),
+            KeyScope::Prompt,
+        ),
+        Modal::MfaPrompt { serial, input } => ("MFA", mfa_prompt(serial, input), KeyScope::Prompt),
+        Modal::RegionPicker { account, cursor } => (
+            "Region",
+            region_picker(state, *account, *cursor),
+            KeyScope::Picker,
+        ),
+    };
+    lines.push(Line::from(""));
+    let mut hint = Vec::new();
+    for (key, help) in state.keymap.hints(context) {
+        hint.push(Span::styled(format!("{key} "), theme::key()));
+        hint.push(Span::styled(format!("{help}  "), theme::muted()));
+    }
+    lines.push(Line::from(hint));
+    let widest = lines
+        .iter()
+        .map(Line::width)
+        .max()
+        .unwrap_or(20)
+        .clamp(30, 70);
+    popup(
+        frame,
+        screen,
+        title,
+        lines,
+        u16::try_from(widest + 4).unwrap_or(74),
+    );
+}
+
+fn role_picker(
+    state: &State,
+    account: usize,
+    roles: &[RoleOption],
+    cursor: usize,
+) -> Vec<Line<'static>> {
+    let (name, id) = state
+        .data
+        .as_ref()
+        .map_or((String::new(), String::new()), |d| {
+            let a = &d.inventory.org.accounts[account];
+            (a.name.clone(), a.id.to_string())
+        });
+    let last = state.last_roles.get(&id);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::raw("Role in "),
+            Span::styled(name, theme::title()),
+        ]),
+        Line::from(""),
+    ];
+    for (i, r) in roles.iter().enumerate() {
+        let mut spans = vec![
+            Span::raw(if i == cursor { "▸ " } else { "  " }),
+            Span::raw(r.name.clone()),
+        ];
+        if let Some(p) = &r.profile {
+            spans.push(Span::styled(
+                format!("  (profile {})", p.profile),
+                theme::muted(),
+            ));
+        }
+        if r.sso {
+            spans.push(Span::styled("  Identity Center", theme::muted()));
+        }
+        if last == Some(&r.key()) {
+            spans.push(Span::styled("  last used", theme::label()));
+        }
+        if let Some(e) = state.sessions.role_expiry(&id, &r.key()) {
+            spans.push(Span::styled(
+                format!("  cached {}", remaining(e, state.now)),
+                theme::label(),
+            ));
+        }
+        let line = Line::from(spans);
+        lines.push(if i == cursor {
+            theme::select(line)
+        } else {
+            line
+        });
+    }
+    lines
+}
+
+/// Twelve choices around the cursor: "default", then the regions.
+fn region_picker(state: &State, account: usize, cursor: usize) -> Vec<Line<'static>> {
+    let name = state.data.as_ref().map_or_else(String::new, |d| {
+        d.inventory.org.accounts[account].name.clone()
+    });
+    let mut lines = vec![
+        Line::from(vec![
+            Span::raw("Sessions in "),
+            Span::styled(name, theme::title()),
+            Span::raw(" use"),
+        ]),
+        Line::from(""),
+    ];
+    let choices = REGIONS.len() + 1;
+    let first = cursor.saturating_sub(5).min(choices.saturating_sub(12));
+    for i in first..(first + 12).min(choices) {
+        let label = if i == 0 {
+            "default (--region, the profile's, [org] region)".to_owned()
+        } else {
+            REGIONS[i - 1].to_owned()
+        };
+        let line = Line::from(vec![
+            Span::raw(if i == cursor { "▸ " } else { "  " }),
+            Span::raw(label),
+        ]);
+        lines.push(if i == cursor {
+            theme::select(line)
+        } else {
+            line
+        });
+    }
+    lines
+}
+
+fn confirm_production(request: &AccessRequest, expected: &str, input: &str) -> Vec<Line<'static>> {
+    vec![
+        Line::from(Span::styled(
+            format!("{} is a PRODUCTION account", request.account_name),
+            theme::production(),
+        )),
+        Line::from(""),
+        Line::from(format!("Role: {}", request.role.name)),
+        Line::from(vec![
+            Span::raw("Type "),
+            Span::styled(expected.to_owned(), theme::title()),
+            Span::raw(" to continue:"),
+        ]),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled("> ", theme::key()),
+            Span::raw(input.to_owned()),
+            Span::styled("▏", theme::key()),
+        ]),
+    ]
+}
+
+fn mfa_prompt(serial: &str, input: &str) -> Vec<Line<'static>> {
+    let shown: String = input
+        .chars()
+        .chain(std::iter::repeat_n('_', 6 - input.len().min(6)))
+        .collect();
+    vec![
+        Line::from("MFA code for"),
+        Line::from(Span::styled(serial.to_owned(), theme::muted())),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled("> ", theme::key()),
+            Span::styled(shown, theme::title()),
+        ]),
+        Line::from(""),
+        Line::from(Span::styled(
+            "6 digits from your MFA device",
+            theme::muted(),
+        )),
+    ]
+}

@@ -1,0 +1,94 @@
+//! The status bar (who, which profile, how fresh) and the key hint bar.
+
+use std::fmt::Write as _;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::theme;
+use crate::domain::inventory::age_text;
+use crate::tui::state::State;
+
+pub fn draw_status(frame: &mut Frame<'_>, state: &State, area: Rect) {
+    let mut left = format!(" {} ", state.status.source);
+    if let Some(id) = state
+        .data
+        .as_ref()
+        .and_then(|d| d.inventory.identity.as_ref())
+    {
+        let _ = write!(left, "│ {} │ {} ", id.account, id.arn);
+    }
+    let mut right = String::new();
+    if let Some(costs) = state.data.as_ref().and_then(|d| d.costs.as_ref()) {
+        let _ = write!(
+            right,
+            " org {} this month │",
+            crate::domain::cost::format_amount(costs.total.0, &costs.currency)
+        );
+    } else if matches!(
+        state.cost,
+        crate::tui::state::cost_view::CostStatus::Unavailable(_)
+    ) {
+        right.push_str(" cost n/a │");
+    }
+    if let Some(e) = state.sessions.mfa
+        && e > state.now
+    {
+        let _ = write!(
+            right,
+            " MFA {} │",
+            crate::tui::state::access_flow::remaining(e, state.now)
+        );
+    }
+    let right = right
+        + &if let Some(pending) = &state.status.pending {
+            format!(" ⟳ {pending} ")
+        } else if let Some(p) = &state.status.syncing {
+            let (done, known) = p.done_and_known();
+            if known == 0 {
+                " ⟳ refreshing… ".to_owned()
+            } else {
+                let mut text = format!(
+                    " ⟳ refreshing… {done}/{known} · {} accounts · {} calls ",
+                    p.accounts_found, p.api_calls
+                );
+                if p.throttled > 0 {
+                    let _ = write!(text, "· throttled {}× · pace {} ", p.throttled, p.pace);
+                }
+                text
+            }
+        } else if let Some(d) = &state.data {
+            let partial = if d.inventory.is_partial() {
+                "PARTIAL · "
+            } else {
+                ""
+            };
+            format!(
+                " {partial}synced {} ",
+                age_text(d.inventory.synced_at, state.now)
+            )
+        } else {
+            " no data ".to_owned()
+        };
+    let width = usize::from(area.width);
+    let right_len = right.chars().count();
+    let left = super::fit(&left, width.saturating_sub(right_len));
+    let pad = width.saturating_sub(left.chars().count() + right_len);
+    let line = Line::from(vec![
+        Span::raw(left),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(right, theme::title()),
+    ]);
+    frame.render_widget(Paragraph::new(line).style(theme::status_bar()), area);
+}
+
+pub fn draw_hints(frame: &mut Frame<'_>, state: &State, area: Rect) {
+    let mut spans = Vec::new();
+    for (key, help) in state.keymap.hints(state.key_scope()) {
+        spans.push(Span::styled(format!(" {key}"), theme::key()));
+        spans.push(Span::styled(format!(" {help} "), theme::muted()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
