@@ -30,7 +30,7 @@ fn state(accounts: usize) -> State {
 
 fn type_keys(state: &mut State, keys: &str) {
     for c in keys.chars() {
-        state.update(Msg::Key(KeyEvent::new(
+        let _ = state.update(Msg::Key(KeyEvent::new(
             KeyCode::Char(c),
             KeyModifiers::NONE,
         )));

@@ -205,8 +205,7 @@ async fn browser_is_started_and_a_failing_one_prints_the_link() {
         "the URL is printed only when asked for"
     );
     assert!(stderr(&out).contains("console opened"), "{}", stderr(&out));
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    let url = std::fs::read_to_string(&opened).unwrap();
+    let url = common::wait_for_file(&opened, |t| t.contains("SigninToken="));
     assert!(
         url.contains("Action=login") && url.contains("SigninToken="),
         "{url}"
@@ -222,12 +221,8 @@ async fn browser_is_started_and_a_failing_one_prints_the_link() {
         ),
     );
     assert!(awsnav.run(&["console", &account]).status.success());
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    assert!(
-        std::fs::read_to_string(&via_config)
-            .unwrap()
-            .contains("Action=login")
-    );
+    let url = common::wait_for_file(&via_config, |t| !t.is_empty());
+    assert!(url.contains("Action=login"), "{url}");
 
     // No browser can start: the link is printed with a message, not lost.
     write_config(&awsnav, "");

@@ -144,15 +144,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let cache = InventoryCache::new(dir.path(), None);
         std::fs::write(cache.path(), apply(cache_bytes_cached().clone(), &edits)).unwrap();
-        match cache.load() {
-            Ok(Some(inv)) => {
-                cache.store(&inv).unwrap();
-                prop_assert_eq!(cache.load().unwrap().unwrap(), inv);
-            }
-            Ok(None) => prop_assert!(false, "the file exists"),
-            Err(CacheProblem::Corrupt { .. } | CacheProblem::OtherFormat { .. }) => {}
-            Err(other) => prop_assert!(false, "{other}"),
-        }
+        check_inventory_cache(&cache)?;
     }
 
     #[test]
@@ -160,7 +152,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let cache = InventoryCache::new(dir.path(), None);
         std::fs::write(cache.path(), &bytes).unwrap();
-        let _ = cache.load();
+        check_inventory_cache(&cache)?;
     }
 
     #[test]
@@ -170,10 +162,32 @@ proptest! {
     ) {
         let (dir, files) = small_caches();
         let path = &files[which % files.len()];
-        let bytes = std::fs::read(path).unwrap();
-        std::fs::write(path, apply(bytes, &edits)).unwrap();
+        let damaged = apply(std::fs::read(path).unwrap(), &edits);
+        std::fs::write(path, &damaged).unwrap();
         read_small_caches(dir.path());
+        // Reading never rewrites a file: a damaged one is left as it was.
+        prop_assert_eq!(std::fs::read(path).unwrap(), damaged);
+        // And the next write replaces it with one that reads back.
+        small_caches_in(dir.path());
+        read_small_caches_exactly(dir.path());
     }
+}
+
+/// A damaged inventory cache is a problem that says so, never a panic or an empty success; a
+/// file that still loads survives a store/load round trip unchanged.
+fn check_inventory_cache(cache: &InventoryCache) -> Result<(), TestCaseError> {
+    match cache.load() {
+        Ok(Some(inv)) => {
+            cache.store(&inv).unwrap();
+            prop_assert_eq!(cache.load().unwrap().unwrap(), inv);
+        }
+        Ok(None) => prop_assert!(false, "the file exists, yet nothing was reported"),
+        Err(e @ (CacheProblem::Corrupt { .. } | CacheProblem::OtherFormat { .. })) => {
+            prop_assert!(e.to_string().contains("will be rebuilt"), "{e}");
+        }
+        Err(other) => prop_assert!(false, "{other}"),
+    }
+    Ok(())
 }
 
 fn cache_bytes_cached() -> &'static Vec<u8> {
@@ -185,16 +199,21 @@ const NOW: time::OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
 
 /// A cache directory with one of each small cache file, as awsnav writes them.
 fn small_caches() -> (tempfile::TempDir, Vec<PathBuf>) {
+    let dir = tempfile::tempdir().unwrap();
+    let files = small_caches_in(dir.path());
+    (dir, files)
+}
+
+fn small_caches_in(dir: &Path) -> Vec<PathBuf> {
     use awsnav::domain::credentials::{Credentials, MfaSession, RoleSession, Via};
     use awsnav::store::session_cache::CredentialCache;
-    let dir = tempfile::tempdir().unwrap();
     let creds = Credentials {
         access_key_id: "ASIAFUZZ".into(),
         secret_access_key: "secret".into(),
         session_token: Some("token".into()),
         expiration: Some(NOW + time::Duration::hours(1)),
     };
-    let cache = CredentialCache::new(dir.path());
+    let cache = CredentialCache::new(dir);
     cache
         .store_role(
             "me",
@@ -217,12 +236,12 @@ fn small_caches() -> (tempfile::TempDir, Vec<PathBuf>) {
             },
         )
         .unwrap();
-    awsnav::store::prefs::Prefs::new(dir.path()).remember("111122223333", "Admin");
-    let cost = awsnav::store::cost_cache::CostCache::new(dir.path(), None);
+    awsnav::store::prefs::Prefs::new(dir).remember("111122223333", "Admin");
+    let cost = awsnav::store::cost_cache::CostCache::new(dir, None);
     cost.store(&awsnav::domain::demo::cost_snapshot(NOW))
         .unwrap();
     let mut files: Vec<PathBuf> = Vec::new();
-    let mut stack = vec![dir.path().to_path_buf()];
+    let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(d).unwrap() {
             let p = e.unwrap().path();
@@ -235,7 +254,7 @@ fn small_caches() -> (tempfile::TempDir, Vec<PathBuf>) {
     }
     files.sort();
     assert_eq!(files.len(), 4, "{files:?}");
-    (dir, files)
+    files
 }
 
 fn read_small_caches(dir: &Path) {
@@ -246,4 +265,20 @@ fn read_small_caches(dir: &Path) {
     let _ = awsnav::store::prefs::Prefs::new(dir).load();
     let cost = awsnav::store::cost_cache::CostCache::new(dir, None);
     let _ = cost.load("UnblendedCost");
+}
+
+/// After a fresh write, every small cache reads back what was written.
+fn read_small_caches_exactly(dir: &Path) {
+    let cache = awsnav::store::session_cache::CredentialCache::new(dir);
+    assert!(cache.role("me", "111122223333", "Admin", NOW).is_some());
+    assert!(cache.mfa("me", NOW).is_some());
+    assert_eq!(
+        awsnav::store::prefs::Prefs::new(dir).load()["111122223333"],
+        "Admin"
+    );
+    let cost = awsnav::store::cost_cache::CostCache::new(dir, None);
+    assert_eq!(
+        cost.load("UnblendedCost"),
+        Some(awsnav::domain::demo::cost_snapshot(NOW))
+    );
 }

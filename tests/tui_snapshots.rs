@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use awsnav::aws::AwsError;
 use awsnav::domain::demo;
 use awsnav::tui::state::{Msg, State};
 use awsnav::tui::ui;
@@ -33,7 +34,7 @@ fn keys(state: &mut State, keys: &str) {
             '↓' => KeyCode::Down,
             c => KeyCode::Char(c),
         };
-        state.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        let _ = state.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
     }
 }
 
@@ -96,18 +97,21 @@ fn help_overlay() {
 fn error_banner_keeps_the_data() {
     let mut state = demo_state(110, 16);
     keys(&mut state, "r");
-    state.update(Msg::SyncFinished(Err(
-        "AWS Organizations is not enabled for this account (Your account is not a member of an organization.)".into(),
-    )));
+    let _ = state.update(Msg::SyncFinished(Err(AwsError::OrgNotInUse {
+        message: "Your account is not a member of an organization.".into(),
+        config: "~/.config/awsnav/config.toml".into(),
+    })));
     insta::assert_snapshot!(screen(&state));
 }
 
 #[test]
 fn first_start_without_data_shows_what_to_do() {
     let mut state = State::new(None, "mgmt", vec![], NOW, (100, 12));
-    state.update(Msg::SyncFinished(Err(
-        "no AWS credentials found for profile `mgmt`".into(),
-    )));
+    let _ = state.update(Msg::SyncFinished(Err(AwsError::NoCredentials {
+        profile: Some("mgmt".into()),
+        detail: "the profile has no keys".into(),
+        config: "~/.config/awsnav/config.toml".into(),
+    })));
     insta::assert_snapshot!(screen(&state));
 }
 
@@ -115,7 +119,7 @@ fn first_start_without_data_shows_what_to_do() {
 fn refreshing_shows_progress() {
     let mut state = demo_state(100, 10);
     keys(&mut state, "r");
-    state.update(Msg::SyncProgress(awsnav::aws::org::SyncProgress {
+    let _ = state.update(Msg::SyncProgress(awsnav::aws::org::SyncProgress {
         ous_found: 12,
         parents_listed: 10,
         parents_total: 13,
@@ -133,7 +137,21 @@ fn tiny_terminal_does_not_panic() {
         let mut state = demo_state(w, h);
         keys(&mut state, "jjlG/pay↓⏎");
         let text = screen(&state);
-        assert_eq!(text.lines().count(), usize::from(h), "{w}x{h}");
+        assert_rows_fit(&text, w);
+        if w >= 20 {
+            assert!(
+                text.chars().any(char::is_alphanumeric),
+                "{w}x{h} draws something:\n{text}"
+            );
+        }
+        if h >= 100 {
+            let selected = state.selected_account().unwrap();
+            let name = &state.data.as_ref().unwrap().inventory.org.accounts[selected].name;
+            assert!(
+                text.contains(name.as_str()),
+                "the selected hit {name}:\n{text}"
+            );
+        }
     }
 }
 
@@ -191,7 +209,7 @@ fn production_confirmation() {
 fn mfa_prompt() {
     let mut state = with_roles(demo_state(110, 24));
     keys(&mut state, "/sandbox-alice⏎⏎⏎");
-    state.update(Msg::MfaNeeded {
+    let _ = state.update(Msg::MfaNeeded {
         serial: "arn:aws:iam::100071705473:mfa/alice".into(),
     });
     keys(&mut state, "12a3");
@@ -213,9 +231,11 @@ fn access_error_banner_and_detail_with_sessions() {
         NOW + time::Duration::minutes(43),
     ));
     state.sessions.mfa = Some(NOW + time::Duration::hours(11));
-    state.update(Msg::AccessFinished(Err(
-        "you may not assume arn:aws:iam::103115503479:role/ReadOnly (not authorized). The role may not exist in that account, or its trust policy does not allow you".into(),
-    )));
+    let _ = state.update(Msg::AccessFinished(Err(AwsError::CannotAssume {
+        role_arn: "arn:aws:iam::103115503479:role/ReadOnly".into(),
+        message: "not authorized".into(),
+    }
+    .into())));
     insta::assert_snapshot!(screen(&state));
 }
 
@@ -227,7 +247,7 @@ fn console_link_copied() {
     let mut state = with_roles(demo_state(110, 16));
     keys(&mut state, "/sandbox-alice⏎");
     // `y` asks for the role first (two are offered), then the link is made and copied.
-    state.update(Msg::Key(KeyEvent::new(
+    let _ = state.update(Msg::Key(KeyEvent::new(
         KeyCode::Char('y'),
         KeyModifiers::NONE,
     )));
@@ -251,7 +271,7 @@ fn console_link_copied() {
 }
 
 fn with_costs(mut state: State) -> State {
-    state.update(Msg::Cost(awsnav::tui::state::cost_view::CostStatus::Known(
+    let _ = state.update(Msg::Cost(awsnav::tui::state::cost_view::CostStatus::Known(
         Box::new(demo::cost_snapshot(NOW)),
     )));
     state
@@ -282,7 +302,7 @@ fn detail_pane_with_cost_history() {
 #[test]
 fn cost_unavailable_says_why() {
     let mut state = demo_state(110, 16);
-    state.update(Msg::Cost(awsnav::tui::state::cost_view::CostStatus::Unavailable(
+    let _ = state.update(Msg::Cost(awsnav::tui::state::cost_view::CostStatus::Unavailable(
         "cost n/a: profile `mgmt` may not read Cost Explorer (ce:GetCostAndUsage in the payer account; set [cost] profile)".into(),
     )));
     keys(&mut state, "jjjjl");
@@ -382,15 +402,28 @@ fn ten_thousand_accounts_browse_search_and_resize() {
     let mut state = state_of(org, 120, 40);
     keys(&mut state, "GggjllG");
     let text = screen(&state);
-    assert_eq!(text.lines().count(), 40);
+    let data = state.data.as_ref().unwrap();
+    let label = match state.selected_row().unwrap() {
+        awsnav::tui::state::Row::Account { account, .. } => {
+            data.inventory.org.accounts[account].name.clone()
+        }
+        awsnav::tui::state::Row::Ou { ou, .. } => data.inventory.org.org_units[ou].name.clone(),
+        awsnav::tui::state::Row::Root => "Root".to_owned(),
+    };
+    assert!(
+        text.contains(&label),
+        "the last row, {label}, is on screen:\n{text}"
+    );
     keys(&mut state, "/payments prod");
     let text = screen(&state);
     assert!(text.contains("payments"), "{text}");
     for (w, h) in [(20, 5), (300, 100), (80, 24)] {
-        state.update(Msg::Resize(w, h));
+        let _ = state.update(Msg::Resize(w, h));
         let text = screen(&state);
-        assert_eq!(text.lines().count(), usize::from(h));
         assert_rows_fit(&text, w);
+        if w >= 80 {
+            assert!(text.contains("payments prod"), "the query stays:\n{text}");
+        }
     }
 }
 
@@ -403,7 +436,7 @@ fn a_partial_sync_is_marked_in_the_status_bar() {
         error: "AWS kept throttling".into(),
     });
     let mut state = demo_state(110, 12);
-    state.update(Msg::SyncFinished(Ok(Box::new(inv))));
+    let _ = state.update(Msg::SyncFinished(Ok(Box::new(inv))));
     let text = screen(&state);
     assert!(text.contains("PARTIAL · synced 3 min ago"), "{text}");
     insta::assert_snapshot!(text);
@@ -412,13 +445,21 @@ fn a_partial_sync_is_marked_in_the_status_bar() {
 #[test]
 fn every_dialog_survives_any_size() {
     for (w, h) in [(1, 1), (20, 5), (12, 30), (300, 100)] {
+        // On an account with two roles: `s` and `c` open the role picker.
+        let mut before = with_roles(demo_state(110, 30));
+        keys(&mut before, "/sandbox-alice⏎");
+        let _ = before.update(Msg::Resize(w, h));
+        let plain = screen(&before);
         for script in ["?", "/", "s", "ss", "c"] {
             let mut state = with_roles(demo_state(110, 30));
-            keys(&mut state, "jjjjjjllll↓");
+            keys(&mut state, "/sandbox-alice⏎");
             keys(&mut state, script);
-            state.update(Msg::Resize(w, h));
+            let _ = state.update(Msg::Resize(w, h));
             let text = screen(&state);
-            assert_eq!(text.lines().count(), usize::from(h), "{w}x{h} {script}");
+            assert_rows_fit(&text, w);
+            if w >= 300 {
+                assert_ne!(text, plain, "{script} shows its dialog at {w}x{h}");
+            }
         }
     }
 }
@@ -427,7 +468,7 @@ fn every_dialog_survives_any_size() {
 fn throttling_during_a_sync_is_shown_with_the_pace() {
     let mut state = demo_state(140, 12);
     keys(&mut state, "r");
-    state.update(Msg::SyncProgress(awsnav::aws::org::SyncProgress {
+    let _ = state.update(Msg::SyncProgress(awsnav::aws::org::SyncProgress {
         parents_listed: 10,
         parents_total: 13,
         accounts_found: 40,

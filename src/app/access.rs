@@ -22,7 +22,7 @@ const CHAINING_LIMIT: u32 = 3600;
 
 /// What to get credentials for.
 #[derive(Clone, Debug)]
-pub struct Target {
+pub struct AccessTarget {
     pub account_id: String,
     pub account_name: String,
     pub role: RoleOption,
@@ -118,7 +118,7 @@ impl MfaSource {
                 .map_err(|_| AwsError::Mfa("the MFA prompt is gone".into()))?;
                 match answer.await {
                     Ok(Some(code)) => well_formed(&code),
-                    _ => Err(AwsError::Mfa("MFA prompt cancelled".into())),
+                    _ => Err(AwsError::MfaCancelled),
                 }
             }
             Interactive::None => Err(AwsError::Mfa(format!(
@@ -245,7 +245,7 @@ impl Access {
     /// base credentials or SSO sign-in, no MFA code available…
     pub async fn credentials(
         &self,
-        target: &Target,
+        target: &AccessTarget,
         mfa: &MfaSource,
         now: OffsetDateTime,
     ) -> Result<Granted, AwsError> {
@@ -263,7 +263,7 @@ impl Access {
     }
 
     /// A fresh cached session of `target`'s role for the identity `key`.
-    fn cached(&self, key: &str, target: &Target, now: OffsetDateTime) -> Option<Granted> {
+    fn cached(&self, key: &str, target: &AccessTarget, now: OffsetDateTime) -> Option<Granted> {
         let s = self
             .cache
             .role(key, &target.account_id, &target.role.name, now)?;
@@ -280,7 +280,7 @@ impl Access {
     /// An Identity Center role's credentials: cached, else `GetRoleCredentials`.
     async fn sso_credentials(
         &self,
-        target: &Target,
+        target: &AccessTarget,
         now: OffsetDateTime,
     ) -> Result<Granted, AwsError> {
         let key = self.sso_key();
@@ -342,14 +342,14 @@ impl Access {
         })
     }
 
-    fn has_mfa_session(&self, target: &Target, now: OffsetDateTime) -> bool {
+    fn has_mfa_session(&self, target: &AccessTarget, now: OffsetDateTime) -> bool {
         let key = Self::base_key(self.base_profile_for(&target.role).as_deref());
         self.cache.mfa(&key, now).is_some()
     }
 
     async fn attempt(
         &self,
-        target: &Target,
+        target: &AccessTarget,
         mfa: &MfaSource,
         now: OffsetDateTime,
         use_cached_mfa: bool,
@@ -416,7 +416,7 @@ impl Access {
     async fn assume(
         &self,
         call: &Call<'_>,
-        target: &Target,
+        target: &AccessTarget,
         mfa: &MfaSource,
         serial: Option<String>,
         cached: Option<MfaSession>,
@@ -617,13 +617,10 @@ mod tests {
             r.reply.send(None).unwrap();
         });
         assert_eq!(src.get("dev").await.unwrap(), "111222");
-        assert!(
-            src.get("dev")
-                .await
-                .unwrap_err()
-                .to_string()
-                .contains("cancelled")
-        );
+        assert!(matches!(
+            src.get("dev").await.unwrap_err(),
+            AwsError::MfaCancelled
+        ));
         answer.await.unwrap();
     }
 }

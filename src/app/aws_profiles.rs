@@ -34,7 +34,7 @@ pub struct Profile {
 
 /// What the assume-role style needs besides the role.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Source {
+pub struct ProfileSource {
     /// The profile whose credentials assume the roles.
     pub profile: Option<String>,
     pub mfa_serial: Option<String>,
@@ -61,7 +61,12 @@ pub fn profile_name(prefix: &str, account: &str, role: &str) -> String {
 
 /// The block's text (markers included), profiles in the order given.
 #[must_use]
-pub fn render(profiles: &[Profile], style: ProfileStyle, awsnav: &str, source: &Source) -> String {
+pub fn render(
+    profiles: &[Profile],
+    style: ProfileStyle,
+    awsnav: &str,
+    source: &ProfileSource,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{BEGIN}");
     let _ = writeln!(
@@ -164,9 +169,9 @@ mod tests {
                 &[sso_role.clone(), profile("shop", "Admin")],
                 style,
                 "awsnav",
-                &Source {
+                &ProfileSource {
                     sso: Some(session.clone()),
-                    ..Source::default()
+                    ..ProfileSource::default()
                 },
             );
             assert!(
@@ -179,12 +184,12 @@ mod tests {
             &[sso_role],
             ProfileStyle::CredentialProcess,
             "awsnav",
-            &Source {
+            &ProfileSource {
                 sso: Some(crate::aws::sso::SsoSource {
                     session: None,
                     ..session
                 }),
-                ..Source::default()
+                ..ProfileSource::default()
             },
         );
         assert!(
@@ -212,7 +217,7 @@ mod tests {
             &[profile("a", "Admin")],
             ProfileStyle::CredentialProcess,
             "/bin/awsnav",
-            &Source::default(),
+            &ProfileSource::default(),
         );
         let merged = merge(user, &one).unwrap();
         assert!(merged.starts_with(
@@ -224,7 +229,7 @@ mod tests {
             &[profile("a", "Admin"), profile("b", "ReadOnly")],
             ProfileStyle::AssumeRole,
             "/bin/awsnav",
-            &Source {
+            &ProfileSource {
                 profile: Some("identity".into()),
                 mfa_serial: Some("arn:aws:iam::1:mfa/me".into()),
                 sso: None,
@@ -245,7 +250,7 @@ mod tests {
             &[profile("pay-prod", "Admin"), profile("pay-dev", "Admin")],
             ProfileStyle::CredentialProcess,
             "awsnav",
-            &Source::default(),
+            &ProfileSource::default(),
         );
         assert!(block.contains("# pay-prod (111122223333) as Admin — PRODUCTION\n"));
         assert!(block.contains("--role Admin --yes\n"));

@@ -171,6 +171,18 @@ mod tests {
         );
     }
 
+    /// What the opener wrote to `path`, once it holds as much as `expected` (within 10 s).
+    fn written(path: &std::path::Path, expected: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            if text.len() >= expected.len() || std::time::Instant::now() > deadline {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     #[test]
     fn openers_get_the_url_and_failures_are_reported() {
         let dir = tempfile::tempdir().unwrap();
@@ -178,13 +190,11 @@ mod tests {
         let url = SigninUrl("https://example.test/?a=1&b='2'".into());
         let cmd = format!("printf %s {{url}} > {}", out.display());
         open_in_browser(&url, Some(&cmd), None).unwrap();
-        std::thread::sleep(Duration::from_millis(100));
-        assert_eq!(std::fs::read_to_string(&out).unwrap(), url.0);
+        assert_eq!(written(&out, &url.0), url.0);
         let env = format!("false:printf %s %s > {}", out.display());
         std::fs::remove_file(&out).unwrap();
         open_in_browser(&url, None, Some(&env)).unwrap();
-        std::thread::sleep(Duration::from_millis(100));
-        assert_eq!(std::fs::read_to_string(&out).unwrap(), url.0);
+        assert_eq!(written(&out, &url.0), url.0);
         let err = open_in_browser(&url, Some("exit 3"), None).unwrap_err();
         assert!(err.contains("exited"), "{err}");
         let err = open_in_browser(&url, None, Some("definitely-not-a-browser-xyz")).unwrap_err();

@@ -101,6 +101,8 @@ pub enum AwsError {
     CannotAssume { role_arn: String, message: String },
     #[error("{0}")]
     Mfa(String),
+    #[error("the MFA prompt was cancelled: nothing was done")]
+    MfaCancelled,
     #[error(
         "the IAM Identity Center sign-in of profile `{profile}` {why}: run `aws sso login --profile {profile}`, then try again"
     )]

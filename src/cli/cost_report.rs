@@ -16,7 +16,7 @@ use crate::domain::model::OrgTree;
 
 /// One row of the report.
 #[derive(Debug, Serialize)]
-pub struct Row {
+pub struct ReportRow {
     /// Account name, or the OU path.
     pub name: String,
     /// Account id or OU id.
@@ -35,7 +35,7 @@ pub struct Row {
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub by: &'static str,
-    pub rows: Vec<Row>,
+    pub rows: Vec<ReportRow>,
     pub total_month_to_date: f64,
     pub total_last_month: f64,
     pub currency: String,
@@ -60,13 +60,13 @@ fn as_of(costs: &Costs) -> String {
 /// One row per account with data, most expensive this month first.
 #[must_use]
 pub fn by_account(inv: &Inventory, _tree: &OrgTree, costs: &Costs) -> Report {
-    let mut rows: Vec<Row> = inv
+    let mut rows: Vec<ReportRow> = inv
         .org
         .accounts
         .iter()
         .filter_map(|a| {
             let c = costs.by_account.get(a.id.as_str())?;
-            Some(Row {
+            Some(ReportRow {
                 name: a.name.clone(),
                 id: a.id.to_string(),
                 month_to_date: c.month_to_date,
@@ -97,7 +97,7 @@ pub fn by_account(inv: &Inventory, _tree: &OrgTree, costs: &Costs) -> Report {
 pub fn by_ou(inv: &Inventory, tree: &OrgTree, costs: &Costs) -> Report {
     let totals = roll_up(&inv.org, tree, &costs.by_account);
     let currency = currency_of(costs);
-    let mut rows: Vec<Row> = inv
+    let mut rows: Vec<ReportRow> = inv
         .org
         .org_units
         .iter()
@@ -108,7 +108,7 @@ pub fn by_ou(inv: &Inventory, tree: &OrgTree, costs: &Costs) -> Report {
                 .into_iter()
                 .map(|o| inv.org.org_units[o].name.as_str())
                 .collect();
-            Row {
+            ReportRow {
                 name: path.join("/"),
                 id: ou.id.clone(),
                 month_to_date: totals[i].0,
@@ -125,7 +125,7 @@ pub fn by_ou(inv: &Inventory, tree: &OrgTree, costs: &Costs) -> Report {
     report
 }
 
-fn finish(by: &'static str, rows: Vec<Row>, costs: &Costs) -> Report {
+fn finish(by: &'static str, rows: Vec<ReportRow>, costs: &Costs) -> Report {
     let (mtd, last) = costs.by_account.values().fold((0.0, 0.0), |(m, l), c| {
         (m + c.month_to_date, l + c.last_month)
     });

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use super::output::write_stdout;
 use super::sign_in::offer_sso_login;
 use super::{prompt, refresh};
-use crate::app::access::{Asker, Granted, Interactive, MfaSource, Target};
+use crate::app::access::{AccessTarget, Asker, Granted, Interactive, MfaSource};
 use crate::app::context::AppContext;
 use crate::app::launch::{self, EnvFormat, Session};
 use crate::aws::AwsError;
@@ -121,7 +121,7 @@ pub async fn enter(
         process: ctx.config.auth.mfa_process.clone(),
         interactive,
     };
-    let target = Target {
+    let target = AccessTarget {
         account_id: account.id.to_string(),
         account_name: account.name.clone(),
         role: role.clone(),

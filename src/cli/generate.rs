@@ -29,7 +29,7 @@ pub async fn generate_profiles(
     demo: bool,
     opts: &GenerateOpts,
 ) -> anyhow::Result<()> {
-    use crate::app::aws_profiles::{self as profiles, Source};
+    use crate::app::aws_profiles::{self as profiles, ProfileSource};
     use crate::store::aws_config_block;
     let inv = if demo {
         crate::domain::demo::inventory(OffsetDateTime::now_utc())
@@ -78,7 +78,7 @@ pub async fn generate_profiles(
         &list,
         opts.style,
         &own_path(),
-        &Source {
+        &ProfileSource {
             profile: base,
             mfa_serial,
             sso,

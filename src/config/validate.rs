@@ -3,7 +3,7 @@
 
 use super::locate::Locate;
 use super::{Check, Config, ConfigError};
-use crate::domain::selector::Target;
+use crate::domain::selector::RuleTarget;
 
 impl Config {
     /// Checks what the types cannot: ranges, names, patterns, and (through `check`) the
@@ -194,7 +194,7 @@ impl Config {
             .enumerate()
             .map(|(i, r)| (r.target(), "production", i));
         for (target, section, index) in roles.chain(production) {
-            let Target { ou, tag, name, .. } = target;
+            let RuleTarget { ou, tag, name, .. } = target;
             let rule = format!("{section}.rule");
             for (key, glob) in [("ou", ou), ("name", name)] {
                 if let Some(g) = glob

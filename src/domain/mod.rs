@@ -5,6 +5,7 @@
 pub mod cost;
 pub mod credentials;
 pub mod demo;
+pub mod fold;
 pub mod inventory;
 pub mod model;
 pub mod partition;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::inventory::Inventory;
 use super::model::OrgTree;
-use super::selector::{AccountView, Selector, Target};
+use super::selector::{AccountView, RuleTarget, Selector};
 
 /// A role in `~/.aws/config`: a profile with a `role_arn`, honoured as the user wrote it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -298,8 +298,8 @@ pub struct RoleRule {
 impl RoleRule {
     /// The accounts this rule applies to.
     #[must_use]
-    pub fn target(&self) -> Target<'_> {
-        Target {
+    pub fn target(&self) -> RuleTarget<'_> {
+        RuleTarget {
             ou: self.ou.as_deref(),
             tag: self.tag.as_deref(),
             account: &self.account,

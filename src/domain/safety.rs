@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::selector::{AccountView, Selector, Target};
+use super::selector::{AccountView, RuleTarget, Selector};
 
 /// Tag keys whose value says what environment an account is.
 const ENV_TAG_KEYS: [&str; 3] = ["env", "environment", "stage"];
@@ -105,8 +105,8 @@ pub struct ProductionRule {
 impl ProductionRule {
     /// The accounts this rule applies to.
     #[must_use]
-    pub fn target(&self) -> Target<'_> {
-        Target {
+    pub fn target(&self) -> RuleTarget<'_> {
+        RuleTarget {
             ou: self.ou.as_deref(),
             tag: self.tag.as_deref(),
             account: &self.account,

@@ -1,11 +1,14 @@
 //! Fuzzy search over accounts (name, id, OU path, tag values), ranked, with match positions.
+//! Text is compared folded (`zur` finds `zürich`, see [`super::fold`]); positions are those of
+//! the text as written.
 
 use std::fmt::Write as _;
 
 use fuzzy_matcher::FuzzyMatcher as _;
 use fuzzy_matcher::skim::SkimMatcherV2;
 
-use crate::domain::model::{Org, OrgTree};
+use super::fold::{Folded, fold};
+use super::model::{Org, OrgTree};
 
 /// Which part of an account a term matched best.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,19 +37,21 @@ pub struct Hit {
 }
 
 struct Entry {
-    name: String,
+    /// The name folded: what terms match.
+    name: Folded,
     id: String,
     /// Index into `SearchIndex::paths`: accounts in one OU share its path.
     path: usize,
     /// Index into `SearchIndex::tag_texts`: many accounts carry the same tag values.
     tags: usize,
-    folded_name: String,
+    /// The folded name in lower case, for the cheap pre-check.
+    lower_name: String,
 }
 
-/// A string shared by many accounts, with its lowercased form for the pre-check.
+/// A string shared by many accounts, folded, with its lower case for the pre-check.
 struct Shared {
-    text: String,
-    folded: String,
+    text: Folded,
+    lower: String,
 }
 
 /// How many hits get their highlight positions computed up front.
@@ -87,12 +92,13 @@ impl SearchIndex {
                     .map(String::as_str)
                     .collect::<Vec<_>>()
                     .join(" ");
+                let name = Folded::new(&a.name);
                 Entry {
-                    name: a.name.clone(),
+                    lower_name: name.text.to_lowercase(),
+                    name,
                     id: a.id.as_str().to_owned(),
                     path: paths.intern(tree.account_path(i).join("/")),
                     tags: tag_texts.intern(tags),
-                    folded_name: a.name.to_lowercase(),
                 }
             })
             .collect();
@@ -146,7 +152,8 @@ impl SearchIndex {
                 .then_with(|| {
                     self.entries[a.account]
                         .name
-                        .cmp(&self.entries[b.account].name)
+                        .text
+                        .cmp(&self.entries[b.account].name.text)
                 })
                 .then_with(|| a.account.cmp(&b.account))
         });
@@ -169,15 +176,16 @@ impl SearchIndex {
             for term in &mut terms {
                 match self.best_field(entry, term).map(|(f, _)| f) {
                     Some(Field::Name) => {
-                        if let Some((_, idx)) = self.matcher.fuzzy_indices(&entry.name, &term.text)
+                        if let Some((_, idx)) =
+                            self.matcher.fuzzy_indices(&entry.name.text, &term.text)
                         {
-                            hl.name.extend(idx);
+                            hl.name.extend(entry.name.original_positions(idx));
                         }
                     }
                     Some(Field::Path) => {
                         let path = &self.paths[entry.path].text;
-                        if let Some((_, idx)) = self.matcher.fuzzy_indices(path, &term.text) {
-                            hl.path.extend(idx);
+                        if let Some((_, idx)) = self.matcher.fuzzy_indices(&path.text, &term.text) {
+                            hl.path.extend(path.original_positions(idx));
                         }
                     }
                     _ => {}
@@ -202,8 +210,8 @@ impl SearchIndex {
             }
         };
         let folded = term.folded.as_bytes();
-        if is_subsequence(folded, entry.folded_name.as_bytes()) {
-            let score = self.matcher.fuzzy_match(&entry.name, &term.text);
+        if is_subsequence(folded, entry.lower_name.as_bytes()) {
+            let score = self.matcher.fuzzy_match(&entry.name.text, &term.text);
             consider(Field::Name, score.map(|s| s * NAME_WEIGHT));
         }
         if is_subsequence(folded, entry.id.as_bytes()) {
@@ -220,8 +228,8 @@ impl SearchIndex {
     }
 
     fn score_shared(&self, shared: &Shared, text: &str, folded: &[u8]) -> Option<i64> {
-        if is_subsequence(folded, shared.folded.as_bytes()) {
-            self.matcher.fuzzy_match(&shared.text, text)
+        if is_subsequence(folded, shared.lower.as_bytes()) {
+            self.matcher.fuzzy_match(&shared.text.text, text)
         } else {
             None
         }
@@ -240,9 +248,10 @@ impl Interner {
             return i;
         }
         let i = self.items.len();
+        let folded = Folded::new(&text);
         self.items.push(Shared {
-            folded: text.to_lowercase(),
-            text: text.clone(),
+            lower: folded.text.to_lowercase(),
+            text: folded,
         });
         self.index.insert(text, i);
         i
@@ -279,9 +288,10 @@ struct Term {
 
 impl Term {
     fn new(text: &str, paths: usize, tag_texts: usize) -> Self {
+        let text = fold(text).into_owned();
         Self {
-            text: text.to_owned(),
             folded: text.to_lowercase(),
+            text,
             path_scores: vec![Memo::Unscored; paths],
             tag_scores: vec![Memo::Unscored; tag_texts],
         }
@@ -342,9 +352,16 @@ pub fn resolve(
     if let Some(i) = org.accounts.iter().position(|a| a.id.as_str() == target) {
         return Ok(i);
     }
-    let exact: Vec<usize> = (0..org.accounts.len())
+    let mut exact: Vec<usize> = (0..org.accounts.len())
         .filter(|&i| org.accounts[i].name.eq_ignore_ascii_case(target))
         .collect();
+    if exact.is_empty() {
+        // `zurich-analytics-dev` names `zürich-analytics-dev`: the same name folded.
+        let wanted = fold(target).to_lowercase();
+        exact = (0..org.accounts.len())
+            .filter(|&i| fold(&org.accounts[i].name).to_lowercase() == wanted)
+            .collect();
+    }
     if exact.len() == 1 {
         return Ok(exact[0]);
     }
@@ -397,6 +414,7 @@ pub fn resolve(
 mod tests {
     use super::*;
     use crate::domain::demo;
+    use std::collections::BTreeMap;
 
     fn index() -> (Org, SearchIndex) {
         let org = demo::org();
@@ -531,5 +549,46 @@ mod tests {
         assert_eq!(hits[0].account, 0);
         let hits = idx.query("حساب");
         assert_eq!(hits[0].account, 0);
+    }
+
+    #[test]
+    fn diacritics_and_widths_are_ignored_and_highlights_stay_on_the_original() {
+        let mut org = demo::org();
+        org.accounts[0].name = "zürich-analytics-dev".into();
+        org.accounts[1].name = "résumé-builder".into();
+        org.accounts[2].name = "ｚｅｎ-tools".into();
+        let tree = OrgTree::build(&org);
+        let idx = SearchIndex::build(&org, &tree);
+        let hits = idx.query("zur");
+        assert_eq!(hits[0].account, 0, "{hits:?}");
+        assert_eq!(hits[0].highlights.as_ref().unwrap().name, [0, 1, 2]);
+        let hits = idx.query("resume");
+        assert_eq!(hits[0].account, 1, "{hits:?}");
+        // r é s u m é: every character of the original, accents included.
+        assert_eq!(
+            hits[0].highlights.as_ref().unwrap().name,
+            [0, 1, 2, 3, 4, 5]
+        );
+        assert_eq!(idx.query("zen-t")[0].account, 2);
+        // Accents in the query fold too.
+        assert_eq!(idx.query("zür")[0].account, 0);
+        assert_eq!(
+            resolve(&org, &tree, &BTreeMap::new(), "zurich-analytics-dev"),
+            Ok(0)
+        );
+        assert_eq!(
+            resolve(&org, &tree, &BTreeMap::new(), "RESUME-BUILDER"),
+            Ok(1)
+        );
+    }
+
+    #[test]
+    fn an_exact_name_wins_over_its_folded_twin() {
+        let mut org = demo::org();
+        org.accounts[0].name = "zurich-x".into();
+        org.accounts[1].name = "zürich-x".into();
+        let tree = OrgTree::build(&org);
+        assert_eq!(resolve(&org, &tree, &BTreeMap::new(), "zürich-x"), Ok(1));
+        assert_eq!(resolve(&org, &tree, &BTreeMap::new(), "zurich-x"), Ok(0));
     }
 }

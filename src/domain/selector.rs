@@ -33,7 +33,7 @@ impl<'a> AccountView<'a> {
 
 /// What a config rule names: OU path glob, tag, account ids or names, name glob.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Target<'a> {
+pub struct RuleTarget<'a> {
     pub ou: Option<&'a str>,
     pub tag: Option<&'a str>,
     pub account: &'a [String],
@@ -91,7 +91,7 @@ impl Selector {
     ///
     /// # Errors
     /// When a glob is invalid.
-    pub fn compile(target: &Target<'_>) -> Result<Self, glob::PatternError> {
+    pub fn compile(target: &RuleTarget<'_>) -> Result<Self, glob::PatternError> {
         Self::new(target.ou, target.tag, target.account, target.name)
     }
 

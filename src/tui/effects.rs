@@ -1,15 +1,19 @@
 //! What `update()` asks for, and the runner that does it in the background.
 
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
+use super::TerminalGuard;
 use super::state::access_flow::{AccessRequest, Purpose, Sessions, ShellLaunch};
 use super::state::cost_view::CostStatus;
-use super::state::{Banner, Msg};
+use super::state::{AccessFailure, Banner, Msg, ShellFailure};
 use crate::app::access::Granted;
-use crate::app::access::{Access, Interactive, MfaRequest, MfaSource, Target};
+use crate::app::access::{Access, AccessTarget, Interactive, MfaRequest, MfaSource};
 use crate::app::console_link::{LinkRequest, SigninUrl};
 use crate::app::context::AppContext;
 use crate::app::cost_reader::CostState;
@@ -49,16 +53,34 @@ pub enum Effect {
     },
 }
 
+/// The terminal, for the effects that use it: the guard, and the flag that pauses the input
+/// thread while a child owns the terminal.
+pub struct Screen<'a> {
+    pub guard: &'a mut TerminalGuard,
+    pub paused: &'a AtomicBool,
+}
+
+/// What the event loop does after an effect.
+#[derive(Debug)]
+pub enum Ran {
+    /// Done, or started in the background (its result comes back as a message).
+    Started,
+    /// Leave the TUI.
+    Quit,
+    /// A child had the terminal and gave it back: drop queued input, then apply these.
+    TerminalBack(Vec<Msg>),
+}
+
 /// Where data and credentials come from.
 #[derive(Clone, Debug)]
-pub enum Source {
+pub enum DataSource {
     Demo,
     Aws(Arc<AppContext>),
 }
 
 /// Executes effects; results come back to `update()` as messages.
 pub struct Runner {
-    pub source: Source,
+    pub source: DataSource,
     pub tx: mpsc::UnboundedSender<Msg>,
     pub clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
     /// The reply channel of the MFA prompt currently shown.
@@ -69,7 +91,7 @@ pub struct Runner {
 impl Runner {
     #[must_use]
     pub fn new(
-        source: Source,
+        source: DataSource,
         tx: mpsc::UnboundedSender<Msg>,
         clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
     ) -> Self {
@@ -96,7 +118,38 @@ impl Runner {
         }
     }
 
-    pub fn run(&self, effect: &Effect) {
+    /// Runs `effect`: background work is started and reports back by message; the shell and
+    /// the clipboard use the terminal (`screen`) and are done before this returns.
+    ///
+    /// # Errors
+    /// When the terminal cannot be read after a shell gave it back.
+    pub async fn run(&self, effect: &Effect, screen: &mut Screen<'_>) -> io::Result<Ran> {
+        match effect {
+            Effect::Quit => return Ok(Ran::Quit),
+            Effect::Shell(launch) => {
+                let result = run_shell(screen, launch).await;
+                let size = screen.guard.terminal().size()?;
+                let mut back = vec![
+                    Msg::Resize(size.width, size.height),
+                    Msg::ShellExited {
+                        account_name: launch.account_name.clone(),
+                        result,
+                    },
+                ];
+                // The shell may have added sessions (awsnav inside it); read them again.
+                if let DataSource::Aws(ctx) = &self.source {
+                    back.push(Msg::Sessions(sessions(ctx, (self.clock)())));
+                }
+                return Ok(Ran::TerminalBack(back));
+            }
+            Effect::CopyToClipboard(url) => copy_osc52(screen.guard.terminal(), &url.0),
+            other => self.start(other),
+        }
+        Ok(Ran::Started)
+    }
+
+    /// Starts background work for `effect`.
+    fn start(&self, effect: &Effect) {
         match effect {
             Effect::Sync => self.sync(),
             Effect::Access(request) => self.access(request),
@@ -106,12 +159,12 @@ impl Runner {
             Effect::ReadCost { force } => self.read_cost(*force),
             Effect::SaveFavourite { account_id, on } => {
                 // The demo keeps favourites and regions for the session only.
-                if let Source::Aws(ctx) = &self.source {
+                if let DataSource::Aws(ctx) = &self.source {
                     ctx.prefs.set_favourite(account_id, *on);
                 }
             }
             Effect::SaveRegion { account_id, region } => {
-                if let Source::Aws(ctx) = &self.source {
+                if let DataSource::Aws(ctx) = &self.source {
                     ctx.prefs.set_region(account_id, region.as_deref());
                 }
             }
@@ -120,7 +173,7 @@ impl Runner {
     }
 
     fn open_browser(&self, url: &SigninUrl) {
-        let Source::Aws(ctx) = &self.source else {
+        let DataSource::Aws(ctx) = &self.source else {
             return;
         };
         let (ctx, url, tx) = (ctx.clone(), url.clone(), self.tx.clone());
@@ -141,11 +194,11 @@ impl Runner {
         let tx = self.tx.clone();
         let now = (self.clock)();
         match &self.source {
-            Source::Demo => {
+            DataSource::Demo => {
                 let snapshot = crate::domain::demo::cost_snapshot(now);
                 let _ = tx.send(Msg::Cost(CostStatus::Known(Box::new(snapshot))));
             }
-            Source::Aws(ctx) => {
+            DataSource::Aws(ctx) => {
                 let ctx = ctx.clone();
                 tokio::spawn(async move {
                     let status = match ctx.cost.read(force, now).await {
@@ -176,7 +229,7 @@ impl Runner {
 
     /// Reads cached session expiries for the status bar and detail pane.
     pub fn load_sessions(&self) {
-        let Source::Aws(ctx) = &self.source else {
+        let DataSource::Aws(ctx) = &self.source else {
             return;
         };
         let _ = self.tx.send(Msg::Sessions(sessions(ctx, (self.clock)())));
@@ -185,19 +238,20 @@ impl Runner {
     fn access(&self, request: &AccessRequest) {
         let tx = self.tx.clone();
         let ctx = match &self.source {
-            Source::Demo => {
+            DataSource::Demo => {
                 let what = match request.purpose {
                     Purpose::Shell => "start $SHELL",
                     Purpose::Console => "open the console",
                     Purpose::CopyLink => "copy a console link",
                 };
-                let _ = tx.send(Msg::AccessFinished(Err(format!(
-                    "demo organization: there is nothing real to get into. With your own organization this would {what} in {} as {}",
-                    request.account_name, request.role.name
-                ))));
+                let _ = tx.send(Msg::AccessFinished(Err(AccessFailure::Demo {
+                    what,
+                    account: request.account_name.clone(),
+                    role: request.role.name.clone(),
+                })));
                 return;
             }
-            Source::Aws(ctx) => ctx.clone(),
+            DataSource::Aws(ctx) => ctx.clone(),
         };
         let request = request.clone();
         let clock = self.clock.clone();
@@ -208,7 +262,7 @@ impl Runner {
         };
         let sessions_tx = tx.clone();
         tokio::spawn(async move {
-            let target = Target {
+            let target = AccessTarget {
                 account_id: request.account_id.clone(),
                 account_name: request.account_name.clone(),
                 role: request.role.clone(),
@@ -234,7 +288,7 @@ impl Runner {
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "access failed");
-                    Msg::AccessFinished(Err(e.to_string()))
+                    Msg::AccessFinished(Err(e.into()))
                 }
             };
             let _ = tx.send(msg);
@@ -246,14 +300,14 @@ impl Runner {
         let tx = self.tx.clone();
         let clock = self.clock.clone();
         match &self.source {
-            Source::Demo => {
+            DataSource::Demo => {
                 let inv = crate::domain::demo::inventory(clock());
                 let _ = tx.send(Msg::SyncFinished(Ok(Box::new(inv))));
                 let _ = tx.send(Msg::Banner(Banner::info(
                     "demo organization: nothing is sent to AWS",
                 )));
             }
-            Source::Aws(ctx) => {
+            DataSource::Aws(ctx) => {
                 let ctx = ctx.clone();
                 tokio::spawn(async move {
                     let progress_tx = tx.clone();
@@ -289,7 +343,7 @@ impl Runner {
                         }
                         Err(e) => {
                             tracing::warn!(error = %e, "sync failed");
-                            let _ = tx.send(Msg::SyncFinished(Err(e.to_string())));
+                            let _ = tx.send(Msg::SyncFinished(Err(e)));
                         }
                     }
                 });
@@ -345,8 +399,70 @@ async fn console_ready(ctx: &AppContext, request: &AccessRequest, granted: &Gran
         Err(e) => Msg::ConsoleReady {
             account_name: request.account_name.clone(),
             purpose: request.purpose,
-            result: Err(e.to_string()),
+            result: Err(e.into()),
             note: None,
         },
     }
+}
+
+/// Puts `text` on the clipboard of the terminal the user sits at, even over SSH, with the
+/// OSC 52 escape sequence (ignored by terminals that do not support it).
+fn copy_osc52(terminal: &mut ratatui::DefaultTerminal, text: &str) {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let backend = terminal.backend_mut();
+    let _ = write!(backend, "\x1b]52;c;{encoded}\x07");
+    let _ = std::io::Write::flush(backend);
+}
+
+/// Hands the terminal to `$SHELL` in the account and takes it back when the shell exits.
+async fn run_shell(screen: &mut Screen<'_>, launch: &ShellLaunch) -> Result<i32, ShellFailure> {
+    let Screen { guard, paused } = screen;
+    paused.store(true, Ordering::SeqCst);
+    // Let the input thread finish a poll in progress before the child reads the terminal.
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    ratatui::restore();
+    let session = crate::app::launch::Session {
+        account_id: &launch.account_id,
+        account_name: &launch.account_name,
+        role: &launch.role,
+        production: launch.production,
+        region: &launch.region,
+        credentials: &launch.credentials,
+    };
+    println!(
+        "awsnav: {} ({}) as {}{} — exit the shell to return",
+        launch.account_name,
+        launch.account_id,
+        launch.role,
+        if launch.production {
+            " [PRODUCTION]"
+        } else {
+            ""
+        }
+    );
+    let shell = crate::app::launch::user_shell();
+    let result = match tokio::process::Command::from(session.command(&shell, &[])).spawn() {
+        Ok(mut child) => {
+            // Ctrl-C in the shell is the shell's, not ours.
+            let ignore = tokio::spawn(async { while tokio::signal::ctrl_c().await.is_ok() {} });
+            let status = child.wait().await;
+            ignore.abort();
+            status
+                .map(crate::app::launch::exit_code)
+                .map_err(|source| ShellFailure::Wait {
+                    shell: shell.clone(),
+                    source,
+                })
+        }
+        Err(source) => Err(ShellFailure::Start {
+            shell: shell.clone(),
+            source,
+        }),
+    };
+    guard.reenter();
+    let _ = guard.terminal().clear();
+    paused.store(false, Ordering::SeqCst);
+    result
 }

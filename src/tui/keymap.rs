@@ -332,35 +332,6 @@ pub fn key_label(key: Key) -> String {
     }
 }
 
-/// `(keys, help)` for the hint bar in `context`, in table order, one entry per help text.
-#[must_use]
-pub fn hints(context: KeyScope) -> Vec<(String, &'static str)> {
-    let mut out: Vec<(String, &'static str)> = Vec::new();
-    for b in BINDINGS
-        .iter()
-        .filter(|b| !b.hint.is_empty() && b.contexts.contains(&context))
-    {
-        if out.iter().any(|(_, h)| *h == b.hint) {
-            continue;
-        }
-        out.push((key_label(b.keys[0]), b.hint));
-    }
-    out
-}
-
-/// `(keys, help)` for every binding, grouped by context, for the help overlay.
-#[must_use]
-pub fn help_rows(context: KeyScope) -> Vec<(String, &'static str)> {
-    BINDINGS
-        .iter()
-        .filter(|b| b.contexts.contains(&context))
-        .map(|b| {
-            let keys: Vec<String> = b.keys.iter().map(|k| key_label(*k)).collect();
-            (keys.join(" "), b.help)
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

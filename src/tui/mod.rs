@@ -6,6 +6,7 @@ pub mod keymap;
 pub mod state;
 pub mod ui;
 
+use std::collections::VecDeque;
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,7 +20,7 @@ use tokio::sync::mpsc;
 
 use crate::app::context::AppContext;
 use crate::config::{Config, SettingProblem};
-use effects::{Effect, Runner};
+use effects::{Effect, Ran, Runner, Screen};
 use state::{Msg, State};
 
 /// Restores the terminal when dropped: on return, on error and while unwinding from a panic.
@@ -40,6 +41,13 @@ impl TerminalGuard {
 
     pub fn terminal(&mut self) -> &mut DefaultTerminal {
         &mut self.terminal
+    }
+
+    /// Takes the terminal back after a child had it (raw mode, alternate screen).
+    pub fn reenter(&mut self) {
+        if let Ok(terminal) = ratatui::try_init() {
+            self.terminal = terminal;
+        }
     }
 }
 
@@ -103,7 +111,7 @@ impl Drop for InputThread {
 /// Everything the event loop needs from outside.
 pub struct App {
     pub state: State,
-    pub source: effects::Source,
+    pub source: effects::DataSource,
     pub clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
     /// Effects to run before the first key (e.g. a background sync at start).
     pub startup: Vec<Effect>,
@@ -174,7 +182,7 @@ pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
         state.cost = state::cost_view::CostStatus::Loading;
         App {
             state,
-            source: effects::Source::Demo,
+            source: effects::DataSource::Demo,
             clock,
             startup: vec![Effect::ReadCost { force: false }],
         }
@@ -217,7 +225,7 @@ pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
         }
         App {
             state,
-            source: effects::Source::Aws(Arc::new(ctx.clone())),
+            source: effects::DataSource::Aws(Arc::new(ctx.clone())),
             clock,
             startup,
         }
@@ -238,7 +246,8 @@ pub async fn run(app: App) -> io::Result<()> {
     } = app;
     let mut guard = TerminalGuard::enter()?;
     let size = guard.terminal().size()?;
-    state.update(Msg::Resize(size.width, size.height));
+    let mut pending: VecDeque<Effect> = startup.into();
+    pending.extend(state.update(Msg::Resize(size.width, size.height)));
 
     let (tx, mut rx) = mpsc::unbounded_channel();
     let paused = Arc::new(AtomicBool::new(false));
@@ -247,41 +256,40 @@ pub async fn run(app: App) -> io::Result<()> {
     spawn_clock(tx.clone(), clock.clone());
     let runner = Runner::new(source, tx.clone(), clock);
     runner.load_sessions();
-    for effect in &startup {
-        runner.run(effect);
-    }
-
+    let mut screen = Screen {
+        guard: &mut guard,
+        paused: &paused,
+    };
     loop {
-        guard.terminal().draw(|frame| ui::draw(frame, &state))?;
-        let Some(first) = rx.recv().await else { break };
-        #[cfg(debug_assertions)]
-        debug_panic(&first);
-        let mut effects = state.update(first);
-        // Apply everything already queued before drawing again: typing fast never lags.
-        while let Ok(msg) = rx.try_recv() {
-            effects.extend(state.update(msg));
-        }
-        for effect in &effects {
-            if let Effect::CopyToClipboard(url) = effect {
-                copy_osc52(guard.terminal(), &url.0);
-            } else if let Effect::Shell(launch) = effect {
-                let result = run_shell(&mut guard, &paused, launch).await;
-                // Keys typed into the shell were the shell's: drop anything the input thread
-                // queued around the switch.
-                while rx.try_recv().is_ok() {}
-                let size = guard.terminal().size()?;
-                state.update(Msg::Resize(size.width, size.height));
-                state.update(Msg::ShellExited {
-                    account_name: launch.account_name.clone(),
-                    result,
-                });
-                runner.load_sessions();
-            } else {
-                runner.run(effect);
+        // Every effect goes through the runner; what it reports back is applied at once.
+        while let Some(effect) = pending.pop_front() {
+            match runner.run(&effect, &mut screen).await? {
+                Ran::Started => {}
+                Ran::Quit => return Ok(()),
+                Ran::TerminalBack(msgs) => {
+                    // Keys typed into the shell were the shell's: drop anything the input
+                    // thread queued around the switch.
+                    while rx.try_recv().is_ok() {}
+                    for msg in msgs {
+                        pending.extend(state.update(msg));
+                    }
+                }
             }
         }
         if state.quit {
             break;
+        }
+        screen
+            .guard
+            .terminal()
+            .draw(|frame| ui::draw(frame, &state))?;
+        let Some(first) = rx.recv().await else { break };
+        #[cfg(debug_assertions)]
+        debug_panic(&first);
+        pending.extend(state.update(first));
+        // Apply everything already queued before drawing again: typing fast never lags.
+        while let Ok(msg) = rx.try_recv() {
+            pending.extend(state.update(msg));
         }
     }
     Ok(())
@@ -297,67 +305,6 @@ fn debug_panic(msg: &Msg) {
     {
         panic!("AWSNAV_DEBUG_PANIC_KEY {c} pressed");
     }
-}
-
-/// Puts `text` on the clipboard of the terminal the user sits at, even over SSH, with the
-/// OSC 52 escape sequence (ignored by terminals that do not support it).
-fn copy_osc52(terminal: &mut DefaultTerminal, text: &str) {
-    use base64::Engine as _;
-    use std::io::Write as _;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
-    let backend = terminal.backend_mut();
-    let _ = write!(backend, "\x1b]52;c;{encoded}\x07");
-    let _ = std::io::Write::flush(backend);
-}
-
-/// Hands the terminal to `$SHELL` in the account and takes it back when the shell exits.
-async fn run_shell(
-    guard: &mut TerminalGuard,
-    paused: &AtomicBool,
-    launch: &state::access_flow::ShellLaunch,
-) -> Result<i32, String> {
-    paused.store(true, Ordering::SeqCst);
-    // Let the input thread finish a poll in progress before the child reads the terminal.
-    tokio::time::sleep(Duration::from_millis(60)).await;
-    ratatui::restore();
-    let session = crate::app::launch::Session {
-        account_id: &launch.account_id,
-        account_name: &launch.account_name,
-        role: &launch.role,
-        production: launch.production,
-        region: &launch.region,
-        credentials: &launch.credentials,
-    };
-    println!(
-        "awsnav: {} ({}) as {}{} — exit the shell to return",
-        launch.account_name,
-        launch.account_id,
-        launch.role,
-        if launch.production {
-            " [PRODUCTION]"
-        } else {
-            ""
-        }
-    );
-    let shell = crate::app::launch::user_shell();
-    let result = match tokio::process::Command::from(session.command(&shell, &[])).spawn() {
-        Ok(mut child) => {
-            // Ctrl-C in the shell is the shell's, not ours.
-            let ignore = tokio::spawn(async { while tokio::signal::ctrl_c().await.is_ok() {} });
-            let status = child.wait().await;
-            ignore.abort();
-            status
-                .map(crate::app::launch::exit_code)
-                .map_err(|e| e.to_string())
-        }
-        Err(e) => Err(format!("cannot start {shell}: {e}")),
-    };
-    if let Ok(terminal) = ratatui::try_init() {
-        guard.terminal = terminal;
-    }
-    let _ = guard.terminal().clear();
-    paused.store(false, Ordering::SeqCst);
-    result
 }
 
 fn spawn_clock(

@@ -63,6 +63,25 @@ fn find_moto_server() -> PathBuf {
     );
 }
 
+/// Waits (up to 10 s) until `path` holds text `ready` accepts, and returns it: for files a
+/// child process writes in the background (a stand-in browser).
+pub fn wait_for_file(path: &Path, ready: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path)
+            && ready(&text)
+        {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} was not written within 10 s",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// A loopback port nothing listens on (for refused connections), or for a server to take.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

@@ -4,8 +4,9 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use time::OffsetDateTime;
 
-use super::{Banner, State};
+use super::{AccessFailure, Banner, State};
 use crate::app::console_link::SigninUrl;
+use crate::aws::AwsError;
 use crate::domain::credentials::Credentials;
 use crate::domain::roles::RoleOption;
 use crate::tui::action::Action;
@@ -383,7 +384,7 @@ impl State {
         &mut self,
         account_name: &str,
         purpose: Purpose,
-        result: Result<SigninUrl, String>,
+        result: Result<SigninUrl, AccessFailure>,
         note: Option<String>,
     ) -> Vec<Effect> {
         self.status.pending = None;
@@ -392,8 +393,8 @@ impl State {
         }
         let url = match result {
             Ok(url) => url,
-            Err(text) => {
-                self.status.banner = Some(Banner::error(text));
+            Err(failure) => {
+                self.status.banner = Some(failure_banner(&failure));
                 return Vec::new();
             }
         };
@@ -420,7 +421,7 @@ impl State {
 
     pub(super) fn on_access_finished(
         &mut self,
-        result: Result<Box<ShellLaunch>, String>,
+        result: Result<Box<ShellLaunch>, AccessFailure>,
     ) -> Vec<Effect> {
         self.status.pending = None;
         if matches!(self.modal, Some(Modal::MfaPrompt { .. })) {
@@ -434,11 +435,21 @@ impl State {
                 self.recent.insert(0, launch.account_id.clone());
                 vec![Effect::Shell(launch)]
             }
-            Err(text) => {
-                self.status.banner = Some(Banner::error(text));
+            Err(failure) => {
+                self.status.banner = Some(failure_banner(&failure));
                 Vec::new()
             }
         }
+    }
+}
+
+/// What a failed access says: a cancelled MFA prompt is the user's choice, not an error.
+fn failure_banner(failure: &AccessFailure) -> Banner {
+    match failure {
+        AccessFailure::Aws(AwsError::MfaCancelled) => {
+            Banner::info("MFA prompt cancelled: nothing was done")
+        }
+        other => Banner::error(other.to_string()),
     }
 }
 
@@ -536,7 +547,7 @@ mod tests {
     fn mfa_prompt_takes_six_digits_only() {
         let mut s = state(&["Admin"]);
         keys(&mut s, "/sandbox-alice⏎⏎");
-        s.update(Msg::MfaNeeded {
+        let _ = s.update(Msg::MfaNeeded {
             serial: "arn:aws:iam::1:mfa/me".into(),
         });
         assert_eq!(s.key_scope(), KeyScope::Prompt);
@@ -546,7 +557,7 @@ mod tests {
         );
         let effects = keys(&mut s, "5678⏎");
         assert_eq!(effects, vec![Effect::SubmitMfa("123456".into())]);
-        s.update(Msg::MfaNeeded {
+        let _ = s.update(Msg::MfaNeeded {
             serial: "arn:aws:iam::1:mfa/me".into(),
         });
         assert_eq!(keys(&mut s, "⎋"), vec![Effect::CancelMfa]);
@@ -578,9 +589,10 @@ mod tests {
             Some("Admin")
         );
         assert!(s.status.pending.is_none());
-        let effects = s.update(Msg::AccessFinished(Err(
-            "the MFA code was not accepted".into()
-        )));
+        let effects = s.update(Msg::AccessFinished(Err(AwsError::WrongMfaCode {
+            message: "MultiFactorAuthentication failed with invalid MFA one time pass code".into(),
+        }
+        .into())));
         assert!(effects.is_empty());
         assert!(s.status.banner.as_ref().unwrap().text.contains("MFA code"));
         // The TUI stays usable: the same account can be retried.
@@ -606,7 +618,11 @@ mod tests {
         let effects = s.update(Msg::ConsoleReady {
             account_name: "sandbox-alice".into(),
             purpose: Purpose::CopyLink,
-            result: Err("the AWS sign-in endpoint failed (HTTP 500)".into()),
+            result: Err(crate::aws::federation::ConsoleError::ServerError {
+                endpoint: "https://signin.aws.amazon.com/federation".into(),
+                status: 500,
+            }
+            .into()),
             note: None,
         });
         assert!(effects.is_empty());

@@ -197,7 +197,7 @@ mod tests {
     #[test]
     fn r_uses_cached_cost_and_shift_c_forces_it() {
         let mut s = state();
-        s.update(Msg::Cost(CostStatus::Known(Box::new(demo::cost_snapshot(
+        let _ = s.update(Msg::Cost(CostStatus::Known(Box::new(demo::cost_snapshot(
             NOW,
         )))));
         assert_eq!(
@@ -217,7 +217,7 @@ mod tests {
     #[test]
     fn totals_and_sorting() {
         let mut s = state();
-        s.update(Msg::Cost(CostStatus::Known(Box::new(demo::cost_snapshot(
+        let _ = s.update(Msg::Cost(CostStatus::Known(Box::new(demo::cost_snapshot(
             NOW,
         )))));
         let data = s.data.as_ref().unwrap();
@@ -257,7 +257,7 @@ mod tests {
     #[test]
     fn unavailable_cost_is_said_once_and_keeps_the_tree() {
         let mut s = state();
-        s.update(Msg::Cost(CostStatus::Unavailable(
+        let _ = s.update(Msg::Cost(CostStatus::Unavailable(
             "cost n/a: access denied".into(),
         )));
         assert!(s.status.banner.as_ref().unwrap().text.contains("cost n/a"));

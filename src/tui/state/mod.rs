@@ -2,6 +2,14 @@
 
 pub mod access_flow;
 pub mod cost_view;
+pub mod search_view;
+pub mod status;
+pub mod tree_view;
+
+pub use search_view::SearchState;
+pub use status::{Banner, Level, Status};
+use tree_view::row_key;
+pub use tree_view::{Cursor, Row};
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -12,15 +20,50 @@ use super::action::Action;
 use super::effects::Effect;
 use super::keymap::{self, KeyScope};
 use crate::app::console_link::SigninUrl;
+use crate::aws::AwsError;
+use crate::aws::federation::ConsoleError;
 use crate::aws::org::SyncProgress;
 use crate::domain::inventory::Inventory;
 use crate::domain::model::OrgTree;
 use crate::domain::roles::{RoleCatalog, RoleOption};
 use crate::domain::safety::Classifier;
-use crate::domain::search::{self, Hit, SearchIndex};
+use crate::domain::search::SearchIndex;
 use crate::domain::selector::AccountView;
 use access_flow::{Modal, Purpose, Sessions, ShellLaunch};
-use cost_view::{CostStatus, CostView, SortKey, compare_accounts, compare_ous, view as cost_view};
+use cost_view::{CostStatus, CostView, SortKey, view as cost_view};
+
+/// Why getting into an account from the TUI ended without credentials or a console link.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessFailure {
+    /// The demo organization has nothing real to get into.
+    #[error(
+        "demo organization: there is nothing real to get into. With your own organization this would {what} in {account} as {role}"
+    )]
+    Demo {
+        what: &'static str,
+        account: String,
+        role: String,
+    },
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error(transparent)]
+    Console(#[from] ConsoleError),
+}
+
+/// Why the shell started from the TUI could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ShellFailure {
+    #[error("cannot start {shell}: {source}")]
+    Start {
+        shell: String,
+        source: std::io::Error,
+    },
+    #[error("{shell} could not be waited for: {source}")]
+    Wait {
+        shell: String,
+        source: std::io::Error,
+    },
+}
 
 /// Everything that happens to the app arrives as one of these.
 #[derive(Debug)]
@@ -30,18 +73,18 @@ pub enum Msg {
     Resize(u16, u16),
     Tick(OffsetDateTime),
     SyncProgress(SyncProgress),
-    SyncFinished(Result<Box<Inventory>, String>),
+    SyncFinished(Result<Box<Inventory>, AwsError>),
     Banner(Banner),
     /// The credential flow needs an MFA code for this device.
     MfaNeeded {
         serial: String,
     },
     /// Credentials are in hand (start the shell), or why not.
-    AccessFinished(Result<Box<ShellLaunch>, String>),
+    AccessFinished(Result<Box<ShellLaunch>, AccessFailure>),
     /// The shell started from the TUI ended.
     ShellExited {
         account_name: String,
-        result: Result<i32, String>,
+        result: Result<i32, ShellFailure>,
     },
     /// Cached sessions and their expiries, re-read after each access.
     Sessions(Sessions),
@@ -49,53 +92,13 @@ pub enum Msg {
     ConsoleReady {
         account_name: String,
         purpose: Purpose,
-        result: Result<SigninUrl, String>,
+        result: Result<SigninUrl, AccessFailure>,
         note: Option<String>,
     },
     /// A cost read finished (or cost is off).
     Cost(CostStatus),
     /// A termination signal: quit whatever is open.
     Terminate,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    Error,
-    Warning,
-    Info,
-}
-
-/// A message across the top of the screen until dismissed (Esc) or replaced.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Banner {
-    pub level: Level,
-    pub text: String,
-}
-
-impl Banner {
-    #[must_use]
-    pub fn error(text: impl Into<String>) -> Self {
-        Self {
-            level: Level::Error,
-            text: one_line(&text.into()),
-        }
-    }
-
-    #[must_use]
-    pub fn warning(text: impl Into<String>) -> Self {
-        Self {
-            level: Level::Warning,
-            text: one_line(&text.into()),
-        }
-    }
-
-    #[must_use]
-    pub fn info(text: impl Into<String>) -> Self {
-        Self {
-            level: Level::Info,
-            text: one_line(&text.into()),
-        }
-    }
 }
 
 /// Role rules and production rules: what is derived per account from the config.
@@ -112,11 +115,6 @@ impl Default for Rules {
             classifier: Classifier::default(),
         }
     }
-}
-
-/// Banners are one paragraph: line breaks and indentation from multi-line errors are folded.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The inventory and what is derived from it once per change.
@@ -160,83 +158,6 @@ impl Data {
     }
 }
 
-/// One visible line of the tree.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Row {
-    Root,
-    /// Index into `org.org_units`.
-    Ou {
-        ou: usize,
-        depth: u16,
-    },
-    /// Index into `org.accounts`.
-    Account {
-        account: usize,
-        depth: u16,
-    },
-}
-
-/// A selected line and the first line shown.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Cursor {
-    pub selected: usize,
-    pub offset: usize,
-}
-
-impl Cursor {
-    fn moved(self, action: Action, len: usize, page: usize) -> Self {
-        let last = len.saturating_sub(1);
-        let page = page.max(1);
-        let selected = match action {
-            Action::Up => self.selected.saturating_sub(1),
-            Action::Down => (self.selected + 1).min(last),
-            Action::PageUp => self.selected.saturating_sub(page),
-            Action::PageDown => (self.selected + page).min(last),
-            Action::Top => 0,
-            Action::Bottom => last,
-            _ => self.selected,
-        };
-        Self { selected, ..self }.scrolled(len, page)
-    }
-
-    /// Keeps the selection inside `len` and on screen.
-    #[must_use]
-    pub fn scrolled(self, len: usize, page: usize) -> Self {
-        let page = page.max(1);
-        let selected = self.selected.min(len.saturating_sub(1));
-        let mut offset = self.offset.min(len.saturating_sub(1));
-        if selected < offset {
-            offset = selected;
-        } else if selected >= offset + page {
-            offset = selected + 1 - page;
-        }
-        Self { selected, offset }
-    }
-}
-
-/// An active search: the query, its ranked hits and the cursor in them.
-#[derive(Clone, Debug, Default)]
-pub struct SearchState {
-    /// The favourites-and-recent list rather than a search.
-    pub quick: bool,
-    pub query: String,
-    /// Keys go to the query (true) or move in the results (false).
-    pub editing: bool,
-    pub hits: Vec<Hit>,
-    pub cursor: Cursor,
-}
-
-/// Where the data comes from and how fresh it is.
-#[derive(Clone, Debug, Default)]
-pub struct Status {
-    /// "demo", a profile name, or "default chain".
-    pub source: String,
-    pub syncing: Option<SyncProgress>,
-    pub banner: Option<Banner>,
-    /// An access in progress ("getting into X as Y…").
-    pub pending: Option<String>,
-}
-
 #[derive(Debug)]
 pub struct State {
     pub data: Option<Data>,
@@ -276,6 +197,8 @@ pub struct State {
     pub recent: Vec<String>,
     /// Account id → the region chosen for sessions there.
     pub regions: BTreeMap<String, String>,
+    /// Earlier search queries, oldest first (↑ in an empty search box).
+    pub search_history: Vec<String>,
 }
 
 impl State {
@@ -308,6 +231,7 @@ impl State {
             favourites: std::collections::BTreeSet::new(),
             recent: Vec::new(),
             regions: BTreeMap::new(),
+            search_history: Vec::new(),
             modal: None,
             last_roles: BTreeMap::new(),
             sessions: Sessions::default(),
@@ -393,6 +317,8 @@ impl State {
         self.rows.get(self.tree_cursor.selected).copied()
     }
 
+    /// Applies `msg` (the only way state changes) and returns what should happen because of it.
+    #[must_use = "the effects update asks for must be run"]
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Key(key) => self.on_key(&key),
@@ -424,7 +350,7 @@ impl State {
                         }
                         self.set_inventory(*inv);
                     }
-                    Err(text) => self.status.banner = Some(Banner::error(text)),
+                    Err(e) => self.status.banner = Some(Banner::error(e.to_string())),
                 }
                 Vec::new()
             }
@@ -522,14 +448,12 @@ impl State {
             | Action::PageUp
             | Action::PageDown
             | Action::Top
-            | Action::Bottom => self.move_cursor(action),
-            Action::Search => {
-                if self.search.as_ref().is_some_and(|s| s.quick) {
-                    self.search = None;
+            | Action::Bottom => {
+                if !self.recall_query(action) {
+                    self.move_cursor(action);
                 }
-                let search = self.search.get_or_insert_with(SearchState::default);
-                search.editing = true;
             }
+            Action::Search => self.start_search(),
             Action::Region => self.open_region_picker(),
             Action::Recent => {
                 let hits = self.quick_hits();
@@ -585,158 +509,10 @@ impl State {
     }
 
     fn back(&mut self) {
+        self.remember_query();
         if self.search.take().is_none() {
             self.status.banner = None;
         }
-    }
-
-    fn move_cursor(&mut self, action: Action) {
-        let page = self.page();
-        if let Some(search) = &mut self.search {
-            search.cursor = search.cursor.moved(action, search.hits.len(), page);
-            self.fill_visible_highlights();
-        } else {
-            self.tree_cursor = self.tree_cursor.moved(action, self.rows.len(), page);
-        }
-    }
-
-    fn tree_action(&mut self, action: Action) {
-        if let Some(search) = &mut self.search {
-            if search.editing {
-                if action == Action::Open && !search.hits.is_empty() {
-                    search.editing = false;
-                }
-            } else if action == Action::Expand
-                && let Some(account) = self.selected_account()
-            {
-                self.reveal_account(account);
-            }
-            return;
-        }
-        let Some(row) = self.selected_row() else {
-            return;
-        };
-        let Some(data) = &self.data else { return };
-        let key = row_key(data, row);
-        match (action, row) {
-            (Action::Open, Row::Root | Row::Ou { .. }) => {
-                if !self.expanded.remove(&key) {
-                    self.expanded.insert(key);
-                }
-                self.rebuild_rows();
-            }
-            (Action::Expand, Row::Root | Row::Ou { .. }) => {
-                if self.expanded.insert(key) {
-                    self.rebuild_rows();
-                } else if self.has_children(row) {
-                    self.move_cursor(Action::Down);
-                }
-            }
-            (Action::Collapse, _) => {
-                if self.expanded.contains(&key) && !matches!(row, Row::Account { .. }) {
-                    self.expanded.remove(&key);
-                    self.rebuild_rows();
-                } else {
-                    self.select_parent(row);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn has_children(&self, row: Row) -> bool {
-        let Some(data) = &self.data else { return false };
-        let id = match row {
-            Row::Root => &data.inventory.org.root_id,
-            Row::Ou { ou, .. } => &data.inventory.org.org_units[ou].id,
-            Row::Account { .. } => return false,
-        };
-        !data.tree.child_ous(id).is_empty() || !data.tree.child_accounts(id).is_empty()
-    }
-
-    fn select_parent(&mut self, row: Row) {
-        let Some(data) = &self.data else { return };
-        let org = &data.inventory.org;
-        let parent_id = match row {
-            Row::Root => return,
-            Row::Ou { ou, .. } => &org.org_units[ou].parent_id,
-            Row::Account { account, .. } => &org.accounts[account].parent_id,
-        };
-        let target = if *parent_id == org.root_id {
-            Some(Row::Root)
-        } else {
-            data.tree
-                .ou_by_id(parent_id)
-                .map(|ou| Row::Ou { ou, depth: 0 })
-        };
-        if let Some(pos) = target.and_then(|t| self.rows.iter().position(|r| same_row(*r, t))) {
-            self.tree_cursor.selected = pos;
-            self.rescroll();
-        }
-    }
-
-    /// Leaves search, expands the account's OUs and selects it in the tree.
-    fn reveal_account(&mut self, account: usize) {
-        let Some(data) = &self.data else { return };
-        let org = &data.inventory.org;
-        self.expanded.insert(org.root_id.clone());
-        if let Some(parent) = data.tree.ou_by_id(&org.accounts[account].parent_id) {
-            for ou in data.tree.ou_ancestry(org, parent) {
-                self.expanded.insert(org.org_units[ou].id.clone());
-            }
-        }
-        self.search = None;
-        self.rebuild_rows();
-        if let Some(pos) = self
-            .rows
-            .iter()
-            .position(|r| matches!(r, Row::Account { account: a, .. } if *a == account))
-        {
-            self.tree_cursor.selected = pos;
-            // Show the account in the middle of the screen rather than at the very edge.
-            self.tree_cursor.offset = pos.saturating_sub(self.page() / 2);
-        }
-        self.rescroll();
-    }
-
-    fn edit_query(&mut self, edit: impl FnOnce(&mut String)) {
-        let Some(search) = &mut self.search else {
-            return;
-        };
-        let old = search.query.clone();
-        edit(&mut search.query);
-        if search.query == old {
-            return;
-        }
-        let Some(data) = &self.data else { return };
-        search.hits = if search::can_refine(&old, &search.query) {
-            data.index.refine(&search.query, &search.hits)
-        } else {
-            data.index.query(&search.query)
-        };
-        search.cursor = Cursor::default();
-        self.fill_visible_highlights();
-    }
-
-    /// Highlights beyond the precomputed first hits are computed as they scroll into view.
-    fn fill_visible_highlights(&mut self) {
-        let page = self.page();
-        let (Some(search), Some(data)) = (&mut self.search, &self.data) else {
-            return;
-        };
-        let start = search.cursor.offset.min(search.hits.len());
-        let end = (start + page).min(search.hits.len());
-        data.index
-            .fill_highlights(&search.query, &mut search.hits[start..end]);
-    }
-
-    fn rescroll(&mut self) {
-        let page = self.page();
-        self.tree_cursor = self.tree_cursor.scrolled(self.rows.len(), page);
-        if let Some(search) = &mut self.search {
-            search.cursor = search.cursor.scrolled(search.hits.len(), page);
-        }
-        self.fill_visible_highlights();
     }
 
     /// Replaces the data, keeping expanded OUs, the selection and an active search.
@@ -779,105 +555,6 @@ impl State {
             search.hits = data.index.query(&search.query);
         }
         self.rescroll();
-    }
-
-    /// Favourites (by name), then recent accounts (most recent first), each once.
-    fn quick_hits(&self) -> Vec<Hit> {
-        let Some(data) = &self.data else {
-            return Vec::new();
-        };
-        let org = &data.inventory.org;
-        let index_of = |id: &str| org.accounts.iter().position(|a| a.id.as_str() == id);
-        let mut favourites: Vec<usize> = self
-            .favourites
-            .iter()
-            .filter_map(|id| index_of(id))
-            .collect();
-        favourites.sort_by_key(|&i| org.accounts[i].name.to_lowercase());
-        let recent = self
-            .recent
-            .iter()
-            .filter(|id| !self.favourites.contains(*id))
-            .filter_map(|id| index_of(id));
-        favourites
-            .into_iter()
-            .chain(recent)
-            .map(|account| Hit {
-                account,
-                score: 0,
-                highlights: None,
-            })
-            .collect()
-    }
-
-    pub(super) fn rebuild_rows(&mut self) {
-        let selected = self.rows.get(self.tree_cursor.selected).copied();
-        self.rows.clear();
-        let Some(data) = &self.data else { return };
-        let org = &data.inventory.org;
-        self.rows.push(Row::Root);
-        if self.expanded.contains(&org.root_id) {
-            push_children(
-                &mut self.rows,
-                data,
-                &self.expanded,
-                self.sort,
-                &org.root_id,
-                1,
-            );
-        }
-        // The selection follows its row when the order changes (sorting, new costs).
-        if let Some(row) = selected
-            && let Some(pos) = self.rows.iter().position(|r| same_row(*r, row))
-        {
-            self.tree_cursor.selected = pos;
-        }
-        self.rescroll();
-    }
-}
-
-fn push_children(
-    rows: &mut Vec<Row>,
-    data: &Data,
-    expanded: &HashSet<String>,
-    sort: SortKey,
-    parent: &str,
-    depth: u16,
-) {
-    let mut ous = data.tree.child_ous(parent).to_vec();
-    let mut accounts = data.tree.child_accounts(parent).to_vec();
-    if sort != SortKey::Name {
-        ous.sort_by(|&a, &b| compare_ous(data, sort, a, b));
-        accounts.sort_by(|&a, &b| compare_accounts(data, sort, a, b));
-    }
-    for ou in ous {
-        rows.push(Row::Ou { ou, depth });
-        let id = &data.inventory.org.org_units[ou].id;
-        if expanded.contains(id) && depth < 16 {
-            push_children(rows, data, expanded, sort, id, depth + 1);
-        }
-    }
-    for account in accounts {
-        rows.push(Row::Account { account, depth });
-    }
-}
-
-/// A stable identity for a row across data refreshes.
-fn row_key(data: &Data, row: Row) -> String {
-    let org = &data.inventory.org;
-    match row {
-        Row::Root => org.root_id.clone(),
-        Row::Ou { ou, .. } => org.org_units[ou].id.clone(),
-        Row::Account { account, .. } => org.accounts[account].id.to_string(),
-    }
-}
-
-fn same_row(a: Row, b: Row) -> bool {
-    match (a, b) {
-        (Row::Root, Row::Root) => true,
-        (Row::Ou { ou: x, .. }, Row::Ou { ou: y, .. })
-        | (Row::Account { account: x, .. }, Row::Account { account: y, .. }) => x == y,
-        _ => false,
     }
 }
 
@@ -989,7 +666,7 @@ mod tests {
     #[test]
     fn esc_leaves_search_then_dismisses_banner() {
         let mut s = state();
-        s.update(Msg::Banner(Banner::warning("cache was corrupt")));
+        let _ = s.update(Msg::Banner(Banner::warning("cache was corrupt")));
         press(&mut s, KeyCode::Char('/'));
         type_str(&mut s, "log");
         press(&mut s, KeyCode::Esc);
@@ -1004,7 +681,11 @@ mod tests {
         let mut s = state();
         assert_eq!(press(&mut s, KeyCode::Char('r')), vec![Effect::Sync]);
         assert!(press(&mut s, KeyCode::Char('r')).is_empty());
-        s.update(Msg::SyncFinished(Err("no credentials".into())));
+        let _ = s.update(Msg::SyncFinished(Err(AwsError::NoCredentials {
+            profile: None,
+            detail: "no credentials".into(),
+            config: "c.toml".into(),
+        })));
         assert_eq!(s.status.banner.as_ref().unwrap().level, Level::Error);
         assert!(s.data.is_some(), "old data stays");
         assert_eq!(press(&mut s, KeyCode::Char('r')), vec![Effect::Sync]);
@@ -1020,7 +701,7 @@ mod tests {
         let rows = s.rows.len();
         let mut inv = demo::inventory(NOW);
         inv.org.accounts.retain(|a| a.name != "audit");
-        s.update(Msg::SyncFinished(Ok(Box::new(inv))));
+        let _ = s.update(Msg::SyncFinished(Ok(Box::new(inv))));
         assert_eq!(account_name(&s).as_deref(), Some("payments-dev"));
         assert_eq!(s.rows.len(), rows);
     }
@@ -1052,7 +733,7 @@ mod tests {
         ] {
             press(&mut s, code);
         }
-        s.update(Msg::Resize(1, 1));
+        let _ = s.update(Msg::Resize(1, 1));
         assert!(s.selected_account().is_none());
     }
 
