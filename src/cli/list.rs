@@ -344,4 +344,24 @@ mod tests {
         assert!(lines[1][name_col..].starts_with("acme-management"));
         assert!(t.contains("SUSPENDED"));
     }
+
+    #[test]
+    fn wide_names_keep_the_columns_in_line() {
+        let mut inv = demo::inventory(datetime!(2026-11-21 12:00 UTC));
+        inv.org.accounts[0].name = "東京-prod-🚀".into();
+        inv.org.accounts[1].name = "zürich-analytics-dev".into();
+        let tree = OrgTree::build(&inv.org);
+        let t = table(&inv, &tree, &[], &|_| (vec![], false));
+        let lines: Vec<&str> = t.lines().collect();
+        let status_col = width(&lines[0][..lines[0].find("STATUS").unwrap()]);
+        for line in &lines[1..] {
+            // Every row's STATUS cell starts at the same display column.
+            let at = ["ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED", "UNKNOWN"]
+                .iter()
+                .filter_map(|s| line.find(s))
+                .min()
+                .unwrap();
+            assert_eq!(width(&line[..at]), status_col, "{line}");
+        }
+    }
 }
