@@ -56,7 +56,11 @@ fn init_logging(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerG
     use tracing_subscriber::EnvFilter;
     awsnav::store::private_file::create_private_dir(&paths.log_dir).ok()?;
     let appender = tracing_appender::rolling::never(&paths.log_dir, "awsnav.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // The default queue of 128,000 lines is allocated and touched up front (4 MB of resident
+    // memory); awsnav logs a few lines a second at most.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(4096)
+        .finish(appender);
     let user = std::env::var("AWSNAV_LOG").unwrap_or_else(|_| "info".to_owned());
     let filter = EnvFilter::try_new(log_filter(&user)).unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()

@@ -64,7 +64,12 @@ async fn nested_org_of_300_accounts_is_discovered_exactly() {
             "{}",
             a.name
         );
-        assert_eq!(a.tags, expected.tags, "{}", a.name);
+        assert_eq!(
+            a.tags,
+            expected.tags.clone().into_iter().collect(),
+            "{}",
+            a.name
+        );
         assert!(a.joined.is_some());
     }
 
@@ -282,7 +287,12 @@ async fn a_2000_account_sync_under_heavy_throttling_completes_with_every_account
     let tree_index = OrgTree::build(&org);
     for (i, a) in org.accounts.iter().enumerate() {
         let expected = &seeded.accounts[a.id.as_str()];
-        assert_eq!(a.tags, expected.tags, "{}", a.name);
+        assert_eq!(
+            a.tags,
+            expected.tags.clone().into_iter().collect(),
+            "{}",
+            a.name
+        );
         assert_eq!(tree_index.account_path(i), expected.ou_path.as_slice());
     }
     let deepest = (0..org.accounts.len())

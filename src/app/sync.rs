@@ -1,7 +1,7 @@
 //! One sync: who am I, what is the organization, what IAM Identity Center offers, stored as
 //! the new cached inventory.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -264,7 +264,7 @@ pub fn merge_sso(org: &mut Org, accounts: Vec<SsoAccount>) {
             status: AccountStatus::Active,
             joined: None,
             parent_id: IDENTITY_CENTER_OU.into(),
-            tags: BTreeMap::new(),
+            tags: crate::domain::model::Tags::new(),
             sso_roles: a.roles,
         });
     }
@@ -332,7 +332,7 @@ mod tests {
                 status: AccountStatus::Active,
                 joined: None,
                 parent_id: "ou-1".into(),
-                tags: BTreeMap::new(),
+                tags: crate::domain::model::Tags::new(),
                 sso_roles: Vec::new(),
             }],
             ..Org::default()

@@ -5,7 +5,7 @@
 //! with successes. A request that still fails after its retries leaves a [`SyncGap`] and the
 //! rest of the walk goes on; the caller learns the result is partial.
 
-use std::collections::BTreeMap;
+use crate::domain::model::Tags;
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
@@ -69,7 +69,7 @@ pub struct Discovered {
 enum Found {
     Ous(Vec<OrgUnit>),
     Accounts(Vec<Account>),
-    Tags(usize, BTreeMap<String, String>),
+    Tags(usize, Tags),
     /// A request failed for good.
     Gap(SyncGap),
 }
@@ -371,7 +371,7 @@ async fn list_accounts(shared: &Shared, parent: &str) -> Result<Vec<Account>, Aw
                     .joined_timestamp()
                     .and_then(|t| OffsetDateTime::from_unix_timestamp(t.secs()).ok()),
                 parent_id: parent.to_owned(),
-                tags: BTreeMap::new(),
+                tags: crate::domain::model::Tags::new(),
                 sso_roles: Vec::new(),
             });
         }
@@ -382,8 +382,8 @@ async fn list_accounts(shared: &Shared, parent: &str) -> Result<Vec<Account>, Aw
     }
 }
 
-async fn list_tags(shared: &Shared, id: &str) -> Result<BTreeMap<String, String>, AwsError> {
-    let mut tags = BTreeMap::new();
+async fn list_tags(shared: &Shared, id: &str) -> Result<Tags, AwsError> {
+    let mut tags = Tags::new();
     let mut token: Option<String> = None;
     loop {
         let page = shared

@@ -12,7 +12,7 @@ use crate::app::context::AppContext;
 use crate::app::cost_reader::CostState;
 use crate::domain::cost::CostSummary;
 use crate::domain::inventory::Inventory;
-use crate::domain::model::OrgTree;
+use crate::domain::model::{OrgTree, Tags};
 
 /// One account in `list --json`. Field names and meanings are a public contract.
 #[derive(Debug, Serialize)]
@@ -24,7 +24,7 @@ pub struct AccountRecord<'a> {
     /// OU names from the root's child down to the account's OU.
     pub ou_path: &'a [String],
     pub ou_id: &'a str,
-    pub tags: &'a BTreeMap<String, String>,
+    pub tags: &'a Tags,
     pub joined: Option<String>,
     /// Roles awsnav can get into there: IAM Identity Center's, then those of role rules.
     pub roles: Vec<String>,
@@ -148,8 +148,8 @@ pub fn json(
 ///
 /// # Errors
 /// When `out` cannot be written.
-pub fn write_json(
-    out: &mut dyn std::io::Write,
+pub fn write_json<W: std::io::Write>(
+    out: &mut W,
     inv: &Inventory,
     tree: &OrgTree,
     enrich: &Enrich<'_>,
@@ -237,11 +237,10 @@ pub async fn list(ctx: &AppContext, demo: bool, opts: ListOpts) -> anyhow::Resul
     };
     let tree = OrgTree::build(&inv.org);
     let enrich = |i: usize| {
-        let roles = ctx
-            .roles(&inv, &tree, i)
-            .into_iter()
-            .map(|r| r.name)
-            .collect();
+        // A new vector: collecting in place would keep each role's whole allocation.
+        let offered = ctx.roles(&inv, &tree, i);
+        let mut roles = Vec::with_capacity(offered.len());
+        roles.extend(offered.into_iter().map(|r| r.name));
         (roles, ctx.is_production(&inv, &tree, i))
     };
     let costs = if json && !demo {
@@ -356,11 +355,17 @@ mod tests {
         let status_col = width(&lines[0][..lines[0].find("STATUS").unwrap()]);
         for line in &lines[1..] {
             // Every row's STATUS cell starts at the same display column.
-            let at = ["ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED", "UNKNOWN"]
-                .iter()
-                .filter_map(|s| line.find(s))
-                .min()
-                .unwrap();
+            let at = [
+                "ACTIVE",
+                "SUSPENDED",
+                "PENDING_CLOSURE",
+                "CLOSED",
+                "UNKNOWN",
+            ]
+            .iter()
+            .filter_map(|s| line.find(s))
+            .min()
+            .unwrap();
             assert_eq!(width(&line[..at]), status_col, "{line}");
         }
     }

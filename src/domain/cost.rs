@@ -267,7 +267,7 @@ mod tests {
             status: AccountStatus::Active,
             joined: None,
             parent_id: parent.into(),
-            tags: BTreeMap::new(),
+            tags: crate::domain::model::Tags::new(),
             sso_roles: Vec::new(),
         };
         let org = Org {

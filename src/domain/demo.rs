@@ -1,11 +1,9 @@
 //! The embedded demo organization, and synthetic organizations of any size for benchmarks.
 
-use std::collections::BTreeMap;
-
 use time::OffsetDateTime;
 
 use crate::domain::inventory::Inventory;
-use crate::domain::model::{Account, AccountId, AccountStatus, CallerIdentity, Org, OrgUnit};
+use crate::domain::model::{Account, AccountId, AccountStatus, CallerIdentity, Org, OrgUnit, Tags};
 
 const DEMO_ORG: &str = include_str!("../../assets/demo-org.json");
 
@@ -127,7 +125,7 @@ pub fn synthetic(accounts: usize, branching: usize, depth: usize) -> Org {
             let team = TEAMS[i % TEAMS.len()];
             let env = ENVS[(i / TEAMS.len()) % ENVS.len()];
             let name = format!("{team}-{env}-{i:05}");
-            let mut tags = BTreeMap::new();
+            let mut tags = Tags::new();
             tags.insert("env".to_owned(), env.to_owned());
             tags.insert("team".to_owned(), team.to_owned());
             Account {

@@ -1,6 +1,6 @@
 //! The organization as awsnav sees it: accounts, OUs and the tree between them (pure data).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -100,6 +100,118 @@ impl AccountStatus {
     }
 }
 
+/// An account's tags, key → value, sorted by key. A map in JSON; a sorted list in memory,
+/// because an organization has thousands of accounts with a handful of tags each.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tags(Vec<(String, String)>);
+
+impl Tags {
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `key` to `value` (replacing its old value).
+    pub fn insert(&mut self, key: String, value: String) {
+        match self.0.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+            Ok(i) => self.0[i].1 = value,
+            Err(i) => self.0.insert(i, (key, value)),
+        }
+    }
+
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&String> {
+        self.0
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    /// (key, value) in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl FromIterator<(String, String)> for Tags {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
+        let mut tags = Self::new();
+        for (k, v) in iter {
+            tags.insert(k, v);
+        }
+        tags.0.shrink_to_fit();
+        tags
+    }
+}
+
+impl<const N: usize> From<[(String, String); N]> for Tags {
+    fn from(pairs: [(String, String); N]) -> Self {
+        pairs.into_iter().collect()
+    }
+}
+
+impl<'a> IntoIterator for &'a Tags {
+    type Item = (&'a String, &'a String);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, String)>,
+        fn(&'a (String, String)) -> (&'a String, &'a String),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl Serialize for Tags {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Tags {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TagsVisitor;
+        impl<'de> serde::de::Visitor<'de> for TagsVisitor {
+            type Value = Tags;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map of tag keys to values")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Tags, A::Error> {
+                let mut pairs: Vec<(String, String)> =
+                    Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
+                while let Some(pair) = map.next_entry()? {
+                    pairs.push(pair);
+                }
+                // Written sorted by key; sorted here anyway, the last of a repeated key winning.
+                pairs.reverse();
+                pairs.sort_by(|a, b| a.0.cmp(&b.0));
+                pairs.dedup_by(|later, earlier| later.0 == earlier.0);
+                pairs.shrink_to_fit();
+                Ok(Tags(pairs))
+            }
+        }
+        deserializer.deserialize_map(TagsVisitor)
+    }
+}
+
 /// One member account of the organization.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
@@ -112,7 +224,7 @@ pub struct Account {
     /// The root or OU id directly above this account.
     pub parent_id: String,
     #[serde(default)]
-    pub tags: BTreeMap<String, String>,
+    pub tags: Tags,
     /// The roles IAM Identity Center gives you here (its permission sets), sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sso_roles: Vec<String>,
@@ -327,7 +439,7 @@ mod tests {
             status: AccountStatus::Active,
             joined: None,
             parent_id: parent.into(),
-            tags: BTreeMap::new(),
+            tags: Tags::new(),
             sso_roles: Vec::new(),
         }
     }
@@ -419,5 +531,30 @@ mod tests {
             AccountStatus::PendingClosure
         );
         assert!(!AccountStatus::Suspended.is_active());
+    }
+
+    #[test]
+    fn tags_are_a_sorted_map_in_json_and_in_memory() {
+        let mut tags = Tags::new();
+        tags.insert("team".into(), "pay".into());
+        tags.insert("env".into(), "prod".into());
+        tags.insert("team".into(), "payments".into());
+        assert_eq!(tags.len(), 2);
+        assert_eq!(tags.get("team").map(String::as_str), Some("payments"));
+        assert_eq!(tags.get("nope"), None);
+        assert_eq!(tags.keys().collect::<Vec<_>>(), ["env", "team"]);
+        let json = serde_json::to_string(&tags).unwrap();
+        assert_eq!(json, r#"{"env":"prod","team":"payments"}"#);
+        assert_eq!(serde_json::from_str::<Tags>(&json).unwrap(), tags);
+        // Out of order and repeated (the last value wins), as any JSON map may be.
+        let odd: Tags = serde_json::from_str(r#"{"z":"1","a":"2","z":"3"}"#).unwrap();
+        assert_eq!(
+            odd.iter().collect::<Vec<_>>(),
+            [
+                (&"a".to_owned(), &"2".to_owned()),
+                (&"z".to_owned(), &"3".to_owned())
+            ]
+        );
+        assert!(serde_json::from_str::<Tags>("[1]").is_err());
     }
 }

@@ -1,6 +1,7 @@
 //! Which roles are offered where: config rules, and roles of existing `~/.aws/config` profiles.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -26,8 +27,9 @@ pub struct ProfileRole {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoleOption {
     pub name: String,
-    /// Set when a profile defines this role for this account: its settings are used.
-    pub profile: Option<ProfileRole>,
+    /// Set when a profile defines this role for this account: its settings are used (shared
+    /// with the catalog: a role is offered in every account of a large organization).
+    pub profile: Option<Arc<ProfileRole>>,
     /// An IAM Identity Center role (permission set): its credentials come from the portal.
     pub sso: bool,
 }
@@ -109,7 +111,7 @@ impl RoleOption {
 pub struct RoleCatalog {
     default: Vec<String>,
     rules: Vec<(Selector, Vec<String>, Vec<String>)>,
-    profiles: HashMap<String, Vec<ProfileRole>>,
+    profiles: HashMap<String, Vec<Arc<ProfileRole>>>,
     /// `[auth] profile` is set: IAM credentials to assume roles with exist even when the
     /// organization was not read with any.
     iam_profile: bool,
@@ -129,10 +131,13 @@ impl RoleCatalog {
                     .map(|s| (s, r.add.clone(), r.remove.clone()))
             })
             .collect();
-        let mut by_account: HashMap<String, Vec<ProfileRole>> = HashMap::new();
+        let mut by_account: HashMap<String, Vec<Arc<ProfileRole>>> = HashMap::new();
         if config.import_profiles {
             for p in profiles {
-                by_account.entry(p.account_id.clone()).or_default().push(p);
+                by_account
+                    .entry(p.account_id.clone())
+                    .or_default()
+                    .push(Arc::new(p));
             }
         }
         Self {
@@ -171,8 +176,9 @@ impl RoleCatalog {
         };
         let mut roles: Vec<RoleOption> = sso.iter().map(|r| RoleOption::sso(r)).collect();
         if sso.is_empty() || inv.identity.is_some() || self.iam_profile {
-            roles.extend(self.roles_for(&crate::domain::selector::AccountView::of(inv, tree, i)));
+            roles.extend(self.roles_for(&AccountView::of(inv, tree, i)));
         }
+        roles.shrink_to_fit();
         roles
     }
 
@@ -312,13 +318,9 @@ impl RoleRule {
 mod tests {
     use super::RoleRule;
     use super::*;
-    use std::collections::BTreeMap;
+    use crate::domain::model::Tags;
 
-    fn view<'a>(
-        id: &'a str,
-        path: &'a [String],
-        tags: &'a BTreeMap<String, String>,
-    ) -> AccountView<'a> {
+    fn view<'a>(id: &'a str, path: &'a [String], tags: &'a Tags) -> AccountView<'a> {
         AccountView {
             id,
             name: "acct",
@@ -334,7 +336,7 @@ mod tests {
     #[test]
     fn default_is_organization_access_role_everywhere() {
         let c = RoleCatalog::new(&RolesConfig::default(), vec![]);
-        let tags = BTreeMap::new();
+        let tags = Tags::new();
         assert_eq!(
             names(&c.roles_for(&view("111122223333", &[], &tags))),
             ["OrganizationAccountAccessRole"]
@@ -367,12 +369,12 @@ mod tests {
         };
         let c = RoleCatalog::new(&config, vec![]);
         let prod: Vec<String> = vec!["Workloads".into(), "Prod".into(), "Payments".into()];
-        let tags: BTreeMap<String, String> = [("team".to_owned(), "payments".to_owned())].into();
+        let tags: Tags = [("team".to_owned(), "payments".to_owned())].into();
         assert_eq!(
             names(&c.roles_for(&view("111122223333", &prod, &tags))),
             ["ReadOnly", "Operator", "PaymentsDeploy"]
         );
-        let none = BTreeMap::new();
+        let none = Tags::new();
         assert_eq!(
             names(&c.roles_for(&view("999999999999", &[], &none))),
             ["Admin", "ReadOnly", "BreakGlass"]
@@ -398,7 +400,7 @@ mod tests {
             ..RolesConfig::default()
         };
         let c = RoleCatalog::new(&config, vec![p, q]);
-        let tags = BTreeMap::new();
+        let tags = Tags::new();
         let roles = c.roles_for(&view("111122223333", &[], &tags));
         assert_eq!(names(&roles), ["Admin", "Deployer"]);
         let admin = roles[0].profile.as_ref().unwrap();

@@ -131,7 +131,7 @@ impl Default for ProductionRule {
 mod tests {
     use super::ProductionRule;
     use super::*;
-    use std::collections::BTreeMap;
+    use crate::domain::model::Tags;
 
     fn check(c: &Classifier, name: &str, path: &str, tags: &[(&str, &str)]) -> bool {
         let path: Vec<String> = path
@@ -139,7 +139,7 @@ mod tests {
             .filter(|s| !s.is_empty())
             .map(String::from)
             .collect();
-        let tags: BTreeMap<String, String> = tags
+        let tags: Tags = tags
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();

@@ -1,6 +1,6 @@
 //! Which accounts a config rule applies to: OU path glob, tag, account id/name, name glob.
 
-use std::collections::BTreeMap;
+use super::model::Tags;
 
 use glob::{MatchOptions, Pattern};
 
@@ -14,7 +14,7 @@ pub struct AccountView<'a> {
     pub name: &'a str,
     /// OU names from the root's child down.
     pub path: &'a [String],
-    pub tags: &'a BTreeMap<String, String>,
+    pub tags: &'a Tags,
 }
 
 impl<'a> AccountView<'a> {
@@ -132,7 +132,7 @@ impl Selector {
 mod tests {
     use super::*;
 
-    fn view<'a>(path: &'a [String], tags: &'a BTreeMap<String, String>) -> AccountView<'a> {
+    fn view<'a>(path: &'a [String], tags: &'a Tags) -> AccountView<'a> {
         AccountView {
             id: "111122223333",
             name: "payments-prod",
@@ -147,7 +147,7 @@ mod tests {
 
     #[test]
     fn ou_glob_names_a_subtree() {
-        let tags = BTreeMap::new();
+        let tags = Tags::new();
         let deep = path("Workloads/Prod/Payments/Regional");
         let sel = |g| Selector::new(Some(g), None, &[], None).unwrap();
         assert!(sel("Workloads/Prod").matches(&view(&deep, &tags)));
@@ -169,7 +169,7 @@ mod tests {
 
     #[test]
     fn tag_key_and_value_glob_any_case() {
-        let tags: BTreeMap<String, String> = [("Env".to_owned(), "Production".to_owned())].into();
+        let tags: Tags = [("Env".to_owned(), "Production".to_owned())].into();
         let p = path("X");
         let sel = |t| Selector::new(None, Some(t), &[], None).unwrap();
         assert!(sel("env=production").matches(&view(&p, &tags)));
@@ -181,7 +181,7 @@ mod tests {
 
     #[test]
     fn all_parts_must_match() {
-        let tags: BTreeMap<String, String> = [("env".to_owned(), "prod".to_owned())].into();
+        let tags: Tags = [("env".to_owned(), "prod".to_owned())].into();
         let p = path("Workloads/Prod");
         let ids = vec!["111122223333".to_owned()];
         let sel = Selector::new(Some("Workloads"), Some("env=prod"), &ids, Some("pay*")).unwrap();

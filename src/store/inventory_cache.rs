@@ -23,6 +23,7 @@ struct CacheHeader {
 
 #[derive(Deserialize)]
 struct CacheFile {
+    format: u32,
     inventory: Inventory,
 }
 
@@ -86,19 +87,26 @@ impl InventoryCache {
                 });
             }
         };
-        let corrupt = |e: serde_json::Error| CacheProblem::Corrupt {
+        let corrupt = |detail: String| CacheProblem::Corrupt {
             path: self.path.clone(),
-            detail: e.to_string(),
+            detail,
         };
-        let header: CacheHeader = serde_json::from_slice(&bytes).map_err(corrupt)?;
-        if header.format != CACHE_FORMAT {
-            return Err(CacheProblem::OtherFormat {
-                path: self.path.clone(),
-                found: header.format,
-            });
+        // Checked as UTF-8 once, so the parser need not check every string again.
+        let text = std::str::from_utf8(&bytes).map_err(|e| corrupt(e.to_string()))?;
+        let other_format = |found| CacheProblem::OtherFormat {
+            path: self.path.clone(),
+            found,
+        };
+        // One parse in the common case; only a file that is not this format is read twice, to
+        // say which format it is.
+        match serde_json::from_str::<CacheFile>(text) {
+            Ok(file) if file.format == CACHE_FORMAT => Ok(Some(file.inventory)),
+            Ok(file) => Err(other_format(file.format)),
+            Err(e) => match serde_json::from_str::<CacheHeader>(text) {
+                Ok(header) if header.format != CACHE_FORMAT => Err(other_format(header.format)),
+                _ => Err(corrupt(e.to_string())),
+            },
         }
-        let file: CacheFile = serde_json::from_slice(&bytes).map_err(corrupt)?;
-        Ok(Some(file.inventory))
     }
 
     /// Writes the inventory atomically: a failed write leaves the previous file intact.

@@ -166,16 +166,12 @@ pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
         classifier: ctx.classifier.clone(),
     };
     let app = if demo {
-        let mut state = State::new(
-            Some(crate::domain::demo::inventory(now)),
-            "demo",
-            key_tags,
-            now,
-            (80, 24),
-        )
-        .with_rules(rules)
-        .with_theme(theme)
-        .with_keymap(keymap);
+        // Rules first, so what they derive per account is computed once, with the data.
+        let mut state = State::new(None, "demo", key_tags, now, (80, 24))
+            .with_rules(rules)
+            .with_inventory(crate::domain::demo::inventory(now))
+            .with_theme(theme)
+            .with_keymap(keymap);
         state.status.banner = Some(state::Banner::info(
             "demo organization: nothing is sent to AWS",
         ));
@@ -200,10 +196,13 @@ pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
                 (None, Some(p.to_string()))
             }
         };
-        let mut state = State::new(cached, &label, key_tags, now, (80, 24))
+        let mut state = State::new(None, &label, key_tags, now, (80, 24))
             .with_rules(rules)
             .with_theme(theme)
             .with_keymap(keymap);
+        if let Some(inventory) = cached {
+            state.set_inventory(inventory);
+        }
         state.last_roles = ctx.prefs.load();
         state.favourites = ctx.prefs.favourites().into_iter().collect();
         state.recent = ctx.prefs.recent();

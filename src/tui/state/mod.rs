@@ -248,6 +248,13 @@ impl State {
         state
     }
 
+    /// Shows `inventory` (see [`State::set_inventory`]).
+    #[must_use]
+    pub fn with_inventory(mut self, inventory: Inventory) -> Self {
+        self.set_inventory(inventory);
+        self
+    }
+
     /// Replaces the key table.
     #[must_use]
     pub fn with_keymap(mut self, keymap: keymap::Keymap) -> Self {
