@@ -33,10 +33,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::load_checked(&paths.config_file, awsnav::tui::check_settings)?;
     let _log_guard = init_logging(&paths);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "awsnav starting");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    // The navigator keeps drawing while background work runs on other threads; a command is
+    // one flow of requests, which one thread serves without starting others.
+    let runtime = if cli.command.is_none() {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    }
+    .enable_all()
+    .build()
+    .context("cannot start the async runtime")?;
     let overrides = awsnav::cli::overrides(&cli);
     let ctx = runtime.block_on(AppContext::new(paths, config, overrides));
     match cli.command {

@@ -12,7 +12,7 @@ use crate::app::context::AppContext;
 use crate::app::cost_reader::CostState;
 use crate::domain::cost::CostSummary;
 use crate::domain::inventory::Inventory;
-use crate::domain::model::{OrgTree, Tags};
+use crate::domain::model::{OrgTree, Tags, sort_by_name};
 
 /// One account in `list --json`. Field names and meanings are a public contract.
 #[derive(Debug, Serialize)]
@@ -99,35 +99,69 @@ pub fn records<'a>(
     enrich: &Enrich<'_>,
     costs: Option<&Costs>,
 ) -> Vec<AccountRecord<'a>> {
-    let mut order: Vec<usize> = (0..inv.org.accounts.len()).collect();
-    order.sort_by_cached_key(|&i| {
-        let a = &inv.org.accounts[i];
-        (a.name.to_lowercase(), a.id.clone())
-    });
-    order
+    listing_order(inv)
         .into_iter()
-        .map(|i| {
-            let a = &inv.org.accounts[i];
-            let (roles, production) = enrich(i);
-            AccountRecord {
-                id: a.id.as_str(),
-                name: &a.name,
-                email: &a.email,
-                status: a.status.as_str(),
-                ou_path: tree.account_path(i),
-                ou_id: &a.parent_id,
-                tags: &a.tags,
-                joined: a.joined.and_then(|j| {
-                    j.format(&time::format_description::well_known::Rfc3339)
-                        .ok()
-                }),
-                roles,
-                sso_roles: &a.sso_roles,
-                production,
-                cost: costs.and_then(|c| c.record(a.id.as_str())),
-            }
-        })
+        .map(|i| record(inv, tree, enrich, costs, i))
         .collect()
+}
+
+/// Account indexes by name (case-insensitive), then id.
+fn listing_order(inv: &Inventory) -> Vec<usize> {
+    let accounts = &inv.org.accounts;
+    let mut order: Vec<usize> = (0..accounts.len()).collect();
+    sort_by_name(
+        &mut order,
+        |i| &accounts[i].name,
+        |a, b| accounts[a].id.cmp(&accounts[b].id),
+    );
+    order
+}
+
+/// The record of account `i`.
+fn record<'a>(
+    inv: &'a Inventory,
+    tree: &'a OrgTree,
+    enrich: &Enrich<'_>,
+    costs: Option<&Costs>,
+    i: usize,
+) -> AccountRecord<'a> {
+    let a = &inv.org.accounts[i];
+    let (roles, production) = enrich(i);
+    AccountRecord {
+        id: a.id.as_str(),
+        name: &a.name,
+        email: &a.email,
+        status: a.status.as_str(),
+        ou_path: tree.account_path(i),
+        ou_id: &a.parent_id,
+        tags: &a.tags,
+        joined: a.joined.and_then(|j| {
+            j.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        }),
+        roles,
+        sso_roles: &a.sso_roles,
+        production,
+        cost: costs.and_then(|c| c.record(a.id.as_str())),
+    }
+}
+
+/// The records of `list --json`, serialized one at a time as they are made.
+struct Listing<'a, 'e> {
+    inv: &'a Inventory,
+    tree: &'a OrgTree,
+    enrich: &'a Enrich<'e>,
+    costs: Option<&'a Costs>,
+}
+
+impl Serialize for Listing<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            listing_order(self.inv)
+                .into_iter()
+                .map(|i| record(self.inv, self.tree, self.enrich, self.costs, i)),
+        )
+    }
 }
 
 /// The JSON array printed by `list --json`.
@@ -155,7 +189,13 @@ pub fn write_json<W: std::io::Write>(
     enrich: &Enrich<'_>,
     costs: Option<&Costs>,
 ) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &records(inv, tree, enrich, costs))?;
+    let listing = Listing {
+        inv,
+        tree,
+        enrich,
+        costs,
+    };
+    serde_json::to_writer_pretty(&mut *out, &listing)?;
     out.write_all(b"\n")?;
     out.flush()
 }
@@ -236,12 +276,13 @@ pub async fn list(ctx: &AppContext, demo: bool, opts: ListOpts) -> anyhow::Resul
         refresh::inventory(ctx, refresh).await?
     };
     let tree = OrgTree::build(&inv.org);
+    let production = ctx.classifier.classify_all(&inv, &tree);
     let enrich = |i: usize| {
         // A new vector: collecting in place would keep each role's whole allocation.
         let offered = ctx.roles(&inv, &tree, i);
         let mut roles = Vec::with_capacity(offered.len());
         roles.extend(offered.into_iter().map(|r| r.name));
-        (roles, ctx.is_production(&inv, &tree, i))
+        (roles, production[i])
     };
     let costs = if json && !demo {
         account_costs(ctx, refresh_cost).await
@@ -258,7 +299,11 @@ pub async fn list(ctx: &AppContext, demo: bool, opts: ListOpts) -> anyhow::Resul
     } else {
         write_stdout(&table(&inv, &tree, &ctx.config.ui.key_tags, &enrich))?;
     }
-    Ok(refresh::completeness(&inv))
+    let code = refresh::completeness(&inv);
+    // The process ends with this command: handing thousands of accounts back to the allocator
+    // one string at a time would cost more than writing them did.
+    std::mem::forget((tree, inv));
+    Ok(code)
 }
 
 /// Per-account costs (cached within the TTL); `None` with a note on stderr when unavailable.

@@ -270,13 +270,15 @@ impl fmt::Display for SyncGap {
     }
 }
 
-/// Index of the tree: children per parent and roll-ups, built once per inventory.
+/// Index of the tree: children per parent and roll-ups, built once per inventory. Parents are
+/// nodes: 0 is the root, `1 + i` the OU `i`; ids are looked up once, while building.
 #[derive(Clone, Debug, Default)]
 pub struct OrgTree {
-    /// Child OU indexes per parent id, sorted by name.
-    child_ous: HashMap<String, Vec<usize>>,
-    /// Account indexes per parent id, sorted by name.
-    child_accounts: HashMap<String, Vec<usize>>,
+    root_id: String,
+    /// Child OU indexes per node, sorted by name.
+    child_ous: Vec<Vec<usize>>,
+    /// Account indexes per node, sorted by name.
+    child_accounts: Vec<Vec<usize>>,
     ou_index: HashMap<String, usize>,
     /// Number of accounts beneath each OU (all levels), by OU index.
     ou_account_counts: Vec<usize>,
@@ -289,47 +291,69 @@ pub struct OrgTree {
 impl OrgTree {
     #[must_use]
     pub fn build(org: &Org) -> Self {
-        let mut child_ous: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut child_accounts: HashMap<String, Vec<usize>> = HashMap::new();
         let ou_index: HashMap<String, usize> = org
             .org_units
             .iter()
             .enumerate()
             .map(|(i, ou)| (ou.id.clone(), i))
             .collect();
+        let node_of = |parent_id: &str| {
+            if parent_id == org.root_id {
+                Some(0)
+            } else {
+                ou_index.get(parent_id).map(|&i| i + 1)
+            }
+        };
+        let nodes = org.org_units.len() + 1;
+        let mut child_ous: Vec<Vec<usize>> = vec![Vec::new(); nodes];
+        let mut child_accounts: Vec<Vec<usize>> = vec![Vec::new(); nodes];
+        // The OU above each OU, by index (`None`: the root, or unknown).
+        let ou_parents: Vec<Option<usize>> = org
+            .org_units
+            .iter()
+            .map(|ou| ou_index.get(&ou.parent_id).copied())
+            .collect();
         for (i, ou) in org.org_units.iter().enumerate() {
-            child_ous.entry(ou.parent_id.clone()).or_default().push(i);
+            if let Some(node) = node_of(&ou.parent_id) {
+                child_ous[node].push(i);
+            }
         }
-        for (i, acct) in org.accounts.iter().enumerate() {
-            child_accounts
-                .entry(acct.parent_id.clone())
-                .or_default()
-                .push(i);
-        }
-        for list in child_ous.values_mut() {
-            list.sort_by_cached_key(|&i| org.org_units[i].name.to_lowercase());
-        }
-        for list in child_accounts.values_mut() {
-            list.sort_by_cached_key(|&i| org.accounts[i].name.to_lowercase());
-        }
-
-        let ou_paths = ou_paths(org, &ou_index);
-        let mut ou_account_counts = vec![0; org.org_units.len()];
         let mut account_parents = Vec::with_capacity(org.accounts.len());
-        for acct in &org.accounts {
-            let mut parent = ou_index.get(&acct.parent_id).copied();
+        let mut ou_account_counts = vec![0; org.org_units.len()];
+        for (i, acct) in org.accounts.iter().enumerate() {
+            let node = node_of(&acct.parent_id);
+            if let Some(node) = node {
+                child_accounts[node].push(i);
+            }
+            let mut parent = node.and_then(|n| n.checked_sub(1));
             account_parents.push(parent);
             let mut guard = 0;
             while let Some(p) = parent {
                 ou_account_counts[p] += 1;
-                parent = ou_index.get(&org.org_units[p].parent_id).copied();
+                parent = ou_parents[p];
                 guard += 1;
                 if guard > org.org_units.len() {
                     break; // a cycle in bad data must not hang the app
                 }
             }
         }
+        for list in &mut child_ous {
+            sort_by_name(
+                list,
+                |i| &org.org_units[i].name,
+                |_, _| std::cmp::Ordering::Equal,
+            );
+        }
+        for list in &mut child_accounts {
+            sort_by_name(
+                list,
+                |i| &org.accounts[i].name,
+                |_, _| std::cmp::Ordering::Equal,
+            );
+        }
+        let ou_paths = ou_paths(org, &ou_parents);
         Self {
+            root_id: org.root_id.clone(),
             child_ous,
             child_accounts,
             ou_index,
@@ -339,17 +363,28 @@ impl OrgTree {
         }
     }
 
+    /// The node of a root or OU id.
+    fn node(&self, parent_id: &str) -> Option<usize> {
+        if parent_id == self.root_id {
+            Some(0)
+        } else {
+            self.ou_index.get(parent_id).map(|&i| i + 1)
+        }
+    }
+
     /// Child OUs (indexes into `org.org_units`) of a root or OU id, sorted by name.
     #[must_use]
     pub fn child_ous(&self, parent_id: &str) -> &[usize] {
-        self.child_ous.get(parent_id).map_or(&[], Vec::as_slice)
+        self.node(parent_id)
+            .and_then(|n| self.child_ous.get(n))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Accounts (indexes into `org.accounts`) directly under a root or OU id, sorted by name.
     #[must_use]
     pub fn child_accounts(&self, parent_id: &str) -> &[usize] {
-        self.child_accounts
-            .get(parent_id)
+        self.node(parent_id)
+            .and_then(|n| self.child_accounts.get(n))
             .map_or(&[], Vec::as_slice)
     }
 
@@ -375,6 +410,18 @@ impl OrgTree {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// The OU directly above account `account` (`None`: the root).
+    #[must_use]
+    pub fn account_parent(&self, account: usize) -> Option<usize> {
+        self.account_parents.get(account).copied().flatten()
+    }
+
+    /// OU names from the root's child down to (and including) OU `ou`.
+    #[must_use]
+    pub fn ou_path(&self, ou: usize) -> &[String] {
+        self.ou_paths.get(ou).map_or(&[], Vec::as_slice)
+    }
+
     /// OU indexes from the root's child down to (and including) `ou`.
     #[must_use]
     pub fn ou_ancestry(&self, org: &Org, ou: usize) -> Vec<usize> {
@@ -392,18 +439,64 @@ impl OrgTree {
     }
 }
 
-fn ou_paths(org: &Org, ou_index: &HashMap<String, usize>) -> Vec<Vec<String>> {
+/// Sorts indexes by `name` as [`cmp_names`] orders names, equal names by `tie`, keeping the
+/// order of what is still equal. Names in lower-case ASCII (most account names) are compared
+/// as bytes, which is several times faster.
+pub fn sort_by_name<'a>(
+    indexes: &mut [usize],
+    name: impl Fn(usize) -> &'a str,
+    tie: impl Fn(usize, usize) -> std::cmp::Ordering,
+) {
+    let plain = |s: &str| !s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii());
+    let mut keyed: Vec<(&str, bool, usize)> = indexes
+        .iter()
+        .map(|&i| {
+            let n = name(i);
+            (n, plain(n), i)
+        })
+        .collect();
+    keyed.sort_by(|&(x, px, i), &(y, py, j)| {
+        let by_name = if px && py { x.cmp(y) } else { cmp_names(x, y) };
+        by_name.then_with(|| tie(i, j))
+    });
+    for (slot, (_, _, i)) in indexes.iter_mut().zip(keyed) {
+        *slot = i;
+    }
+}
+
+/// Names in the order people expect: ignoring case, without allocating a lowered copy.
+#[must_use]
+pub fn cmp_names(a: &str, b: &str) -> std::cmp::Ordering {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    for (i, (&p, &q)) in x.iter().zip(y).enumerate() {
+        if !p.is_ascii() || !q.is_ascii() {
+            // Equal so far and ASCII up to here, so `i` is a character boundary in both.
+            return a[i..]
+                .chars()
+                .flat_map(char::to_lowercase)
+                .cmp(b[i..].chars().flat_map(char::to_lowercase));
+        }
+        let (p, q) = (p.to_ascii_lowercase(), q.to_ascii_lowercase());
+        if p != q {
+            return p.cmp(&q);
+        }
+    }
+    x.len().cmp(&y.len())
+}
+
+fn ou_paths(org: &Org, ou_parents: &[Option<usize>]) -> Vec<Vec<String>> {
     org.org_units
         .iter()
-        .map(|ou| {
+        .enumerate()
+        .map(|(i, ou)| {
             let mut names = vec![ou.name.clone()];
-            let mut parent = ou_index.get(&ou.parent_id).copied();
+            let mut parent = ou_parents[i];
             while let Some(p) = parent {
                 if names.len() > org.org_units.len() {
                     break;
                 }
                 names.push(org.org_units[p].name.clone());
-                parent = ou_index.get(&org.org_units[p].parent_id).copied();
+                parent = ou_parents[p];
             }
             names.reverse();
             names
@@ -556,5 +649,24 @@ mod tests {
             ]
         );
         assert!(serde_json::from_str::<Tags>("[1]").is_err());
+    }
+
+    #[test]
+    fn names_sort_ignoring_case_whatever_the_script() {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        assert_eq!(cmp_names("alpha", "Beta"), Less);
+        assert_eq!(cmp_names("Alpha", "alpha"), Equal);
+        assert_eq!(cmp_names("pay", "payments"), Less);
+        assert_eq!(cmp_names("zürich", "Zurich"), Greater);
+        assert_eq!(cmp_names("ÉTÉ", "été"), Equal);
+        assert_eq!(cmp_names("a-東京", "a-大阪"), "a-東京".cmp("a-大阪"));
+        let mut names = ["b", "Ä", "a", "C", "ä"];
+        names.sort_by(|x, y| cmp_names(x, y));
+        let by_lowercase = {
+            let mut n = names;
+            n.sort_by_key(|s| s.to_lowercase());
+            n
+        };
+        assert_eq!(names, by_lowercase);
     }
 }

@@ -2,6 +2,8 @@
 
 use serde::Deserialize;
 
+use super::inventory::Inventory;
+use super::model::OrgTree;
 use super::selector::{AccountView, RuleTarget, Selector};
 
 /// Tag keys whose value says what environment an account is.
@@ -47,18 +49,54 @@ impl Classifier {
     }
 }
 
-fn builtin(a: &AccountView<'_>) -> bool {
-    let by_tag = a.tags.iter().any(|(k, v)| {
+impl Classifier {
+    /// [`Classifier::is_production`] of every account of `inv`, with each OU's name looked at
+    /// once instead of once per account beneath it.
+    #[must_use]
+    pub fn classify_all(&self, inv: &Inventory, tree: &OrgTree) -> Vec<bool> {
+        let ou_prod: Vec<bool> = (0..inv.org.org_units.len())
+            .map(|ou| tree.ou_path(ou).iter().any(|name| has_prod_word(name)))
+            .collect();
+        (0..inv.org.accounts.len())
+            .map(|i| {
+                let a = AccountView::of(inv, tree, i);
+                let mut production = prod_tag(&a)
+                    || has_prod_word(a.name)
+                    || tree.account_parent(i).is_some_and(|ou| ou_prod[ou]);
+                for (selector, value) in &self.rules {
+                    if selector.matches(&a) {
+                        production = *value;
+                    }
+                }
+                production
+            })
+            .collect()
+    }
+}
+
+/// A tag (`env`, `environment`, `stage`) whose value means production.
+fn prod_tag(a: &AccountView<'_>) -> bool {
+    a.tags.iter().any(|(k, v)| {
         ENV_TAG_KEYS.iter().any(|key| k.eq_ignore_ascii_case(key))
             && PROD_VALUES.iter().any(|p| v.trim().eq_ignore_ascii_case(p))
-    });
-    by_tag || has_prod_word(a.name) || a.path.iter().any(|ou| has_prod_word(ou))
+    })
+}
+
+fn builtin(a: &AccountView<'_>) -> bool {
+    prod_tag(a) || has_prod_word(a.name) || a.path.iter().any(|ou| has_prod_word(ou))
 }
 
 /// `payments-prod`, `Prod`, `prod_eu1` yes; `NonProd`, `preprod`, `product` no.
 fn has_prod_word(name: &str) -> bool {
-    name.split(|c: char| !c.is_ascii_alphabetic())
-        .any(|w| PROD_WORDS.iter().any(|p| w.eq_ignore_ascii_case(p)))
+    // Words are runs of ASCII letters; every other byte (a digit, `-`, any byte of a
+    // non-ASCII character) ends one.
+    name.as_bytes()
+        .split(|b| !b.is_ascii_alphabetic())
+        .any(|w| {
+            PROD_WORDS
+                .iter()
+                .any(|p| w.eq_ignore_ascii_case(p.as_bytes()))
+        })
 }
 
 /// What must be typed to confirm access to a production account.
@@ -205,5 +243,34 @@ mod tests {
         assert_eq!(confirmation_text(&config, "payments-prod"), "payments-prod");
         config.confirm_with = "yes-prod".into();
         assert_eq!(confirmation_text(&config, "payments-prod"), "yes-prod");
+    }
+
+    #[test]
+    fn classifying_all_at_once_agrees_with_one_by_one() {
+        use crate::domain::model::OrgTree;
+        let inv = crate::domain::demo::inventory(time::OffsetDateTime::UNIX_EPOCH);
+        let tree = OrgTree::build(&inv.org);
+        let config = ProductionConfig {
+            rules: vec![
+                ProductionRule {
+                    ou: Some("Sandbox".into()),
+                    ..ProductionRule::default()
+                },
+                ProductionRule {
+                    name: Some("shipping-*".into()),
+                    production: false,
+                    ..ProductionRule::default()
+                },
+            ],
+            ..ProductionConfig::default()
+        };
+        for c in [Classifier::default(), Classifier::new(&config)] {
+            let all = c.classify_all(&inv, &tree);
+            let one_by_one: Vec<bool> = (0..inv.org.accounts.len())
+                .map(|i| c.is_production(&AccountView::of(&inv, &tree, i)))
+                .collect();
+            assert_eq!(all, one_by_one);
+            assert!(all.iter().any(|p| *p) && all.iter().any(|p| !*p));
+        }
     }
 }

@@ -28,7 +28,6 @@ use crate::domain::model::OrgTree;
 use crate::domain::roles::{RoleCatalog, RoleOption};
 use crate::domain::safety::Classifier;
 use crate::domain::search::SearchIndex;
-use crate::domain::selector::AccountView;
 use access_flow::{Modal, Purpose, Sessions, ShellLaunch};
 use cost_view::{CostStatus, CostView, SortKey, view as cost_view};
 
@@ -140,13 +139,7 @@ impl Data {
         let offered = (0..n)
             .map(|i| rules.catalog.offered(&inventory, &tree, i))
             .collect();
-        let production = (0..n)
-            .map(|i| {
-                rules
-                    .classifier
-                    .is_production(&AccountView::of(&inventory, &tree, i))
-            })
-            .collect();
+        let production = rules.classifier.classify_all(&inventory, &tree);
         Self {
             inventory,
             tree,
