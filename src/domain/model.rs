@@ -466,22 +466,22 @@ pub fn sort_by_name<'a>(
 
 /// Names in the order people expect: ignoring case, without allocating a lowered copy.
 #[must_use]
-pub fn cmp_names(a: &str, b: &str) -> std::cmp::Ordering {
-    let (x, y) = (a.as_bytes(), b.as_bytes());
-    for (i, (&p, &q)) in x.iter().zip(y).enumerate() {
-        if !p.is_ascii() || !q.is_ascii() {
-            // Equal so far and ASCII up to here, so `i` is a character boundary in both.
-            return a[i..]
+pub fn cmp_names(left: &str, right: &str) -> std::cmp::Ordering {
+    let (l, r) = (left.as_bytes(), right.as_bytes());
+    for (at, (&lb, &rb)) in l.iter().zip(r).enumerate() {
+        if !lb.is_ascii() || !rb.is_ascii() {
+            // Equal so far and ASCII up to here, so `at` is a character boundary in both.
+            return left[at..]
                 .chars()
                 .flat_map(char::to_lowercase)
-                .cmp(b[i..].chars().flat_map(char::to_lowercase));
+                .cmp(right[at..].chars().flat_map(char::to_lowercase));
         }
-        let (p, q) = (p.to_ascii_lowercase(), q.to_ascii_lowercase());
-        if p != q {
-            return p.cmp(&q);
+        let (lb, rb) = (lb.to_ascii_lowercase(), rb.to_ascii_lowercase());
+        if lb != rb {
+            return lb.cmp(&rb);
         }
     }
-    x.len().cmp(&y.len())
+    l.len().cmp(&r.len())
 }
 
 fn ou_paths(org: &Org, ou_parents: &[Option<usize>]) -> Vec<Vec<String>> {
