@@ -1,22 +1,53 @@
 //! Writes a synthetic inventory cache, for startup benchmarks without AWS.
 //!
-//! `cargo run --release --example synthetic_cache -- CACHE_DIR ACCOUNTS` writes the cache
-//! file awsnav reads for the default credential chain (no `[org] profile`) under `CACHE_DIR`:
-//! `demo::synthetic(ACCOUNTS, 4, 4)`, synced now.
+//! `cargo run --release --example synthetic_cache -- CACHE_DIR ACCOUNTS [ROLE]` writes the
+//! cache file awsnav reads for the default credential chain (no `[org] profile`) under
+//! `CACHE_DIR`: `demo::synthetic(ACCOUNTS, 4, 4)`, synced now. With ROLE, it also caches a
+//! role session (fake keys, valid for an hour) for ROLE in the first active account, as a previous
+//! `awsnav exec` would have, and prints that account's id.
 
+use awsnav::app::access::Access;
+use awsnav::domain::credentials::{Credentials, RoleSession, Via};
 use awsnav::store::inventory_cache::InventoryCache;
+use awsnav::store::session_cache::CredentialCache;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let (Some(dir), Some(accounts)) = (args.next(), args.next()) else {
-        anyhow::bail!("usage: synthetic_cache CACHE_DIR ACCOUNTS");
+        anyhow::bail!("usage: synthetic_cache CACHE_DIR ACCOUNTS [ROLE]");
     };
     let accounts: usize = accounts.parse()?;
-    let mut inventory = awsnav::domain::demo::inventory(time::OffsetDateTime::now_utc());
+    let now = time::OffsetDateTime::now_utc();
+    let mut inventory = awsnav::domain::demo::inventory(now);
     inventory.org = awsnav::domain::demo::synthetic(accounts, 4, 4);
     inventory.profile = None;
-    let cache = InventoryCache::new(std::path::Path::new(&dir), None);
+    let dir = std::path::Path::new(&dir);
+    let cache = InventoryCache::new(dir, None);
     cache.store(&inventory)?;
-    println!("{}", cache.path().display());
+    match args.next() {
+        None => println!("{}", cache.path().display()),
+        Some(role) => {
+            let account = inventory
+                .org
+                .accounts
+                .iter()
+                .find(|a| a.status.is_active())
+                .ok_or_else(|| anyhow::anyhow!("no active account"))?;
+            let session = RoleSession {
+                credentials: Credentials {
+                    access_key_id: "ASIABENCHMARK0000000".into(),
+                    secret_access_key: "benchmark-secret".into(),
+                    session_token: Some("benchmark-token".into()),
+                    expiration: Some(now + time::Duration::hours(1)),
+                },
+                account_id: account.id.to_string(),
+                role: role.clone(),
+                role_arn: format!("arn:aws:iam::{}:role/{role}", account.id),
+                via: Via::MfaSession,
+            };
+            CredentialCache::new(dir).store_role(&Access::base_key(None), &session)?;
+            println!("{}", account.id);
+        }
+    }
     Ok(())
 }

@@ -1,11 +1,15 @@
 """Startup benchmarks for awsnav from a cached inventory (see scripts/bench-startup).
 
+Every figure is printed next to the floor measured in the same run: `awsnav --version`, a
+process that starts and does nothing.
+
 Every run gets an isolated HOME whose config turns cost off; AWS endpoints point at a closed
 loopback port, so nothing can leave the machine (and nothing is needed: all of this is read
 from the cache).
 """
 
 import fcntl
+import json
 import os
 import pty
 import select
@@ -46,20 +50,41 @@ def environment(home):
     }
 
 
-def list_json(env):
-    """Median wall time and peak RSS of `awsnav list --json` (whole process)."""
+def whole_process(env, args):
+    """Median wall time and peak RSS of `awsnav ARGS` from spawn to exit."""
     times, rss = [], 0
     for _ in range(RUNS):
         start = time.perf_counter()
-        proc = subprocess.Popen([AWSNAV, "list", "--json"], env=env,
+        proc = subprocess.Popen([AWSNAV, *args], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 stdin=subprocess.DEVNULL)
         _, status, usage = os.wait4(proc.pid, 0)
         times.append(time.perf_counter() - start)
         rss = max(rss, usage.ru_maxrss)
         if status != 0:
-            sys.exit(f"list --json failed: {proc.stderr.read().decode()}")
+            sys.exit(f"awsnav {' '.join(args)} failed: {proc.stderr.read().decode()}")
     return statistics.median(times), rss
+
+
+def list_json(env):
+    """Median wall time and peak RSS of `awsnav list --json` (whole process)."""
+    return whole_process(env, ["list", "--json"])
+
+
+def big_aws_config(path, cache_file, profiles=2_500):
+    """An AWS config file with `profiles` role profiles (six lines each) for accounts of the
+    cached organization, as `config generate` or a platform team would write it."""
+    with open(cache_file) as f:
+        ids = [a["id"] for a in json.load(f)["inventory"]["org"]["accounts"]]
+    lines = ["[default]", "region = us-east-1", ""]
+    for n in range(profiles):
+        account = ids[n % len(ids)]
+        lines += [f"[profile acct-{n}/Admin]", f"role_arn = arn:aws:iam::{account}:role/Admin",
+                  "source_profile = default", "mfa_serial = arn:aws:iam::123456789012:mfa/alice",
+                  "region = eu-west-1", ""]
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+    return len(lines)
 
 
 def tui(env, search=""):
@@ -109,6 +134,10 @@ def tui(env, search=""):
 
 
 def main():
+    with tempfile.TemporaryDirectory() as home:
+        floor, floor_rss = whole_process(environment(home), ["--version"])
+    print(f"floor · awsnav --version (whole process): median {floor * 1e3:6.1f} ms"
+          f" over {RUNS} runs · peak RSS {floor_rss / 1024:5.1f} MB")
     for accounts in (5_000, 10_000):
         with tempfile.TemporaryDirectory() as home:
             env = environment(home)
@@ -116,7 +145,7 @@ def main():
                            stdout=subprocess.DEVNULL)
             median, rss = list_json(env)
             print(f"{accounts:>6} accounts · list --json (whole process): median {median * 1e3:6.1f} ms"
-                  f" over {RUNS} runs · peak RSS {rss / 1024:5.1f} MB")
+                  f" ({median / floor:.1f}x the floor) over {RUNS} runs · peak RSS {rss / 1024:5.1f} MB")
             frames, peaks = [], []
             for _ in range(RUNS):
                 first, rss = tui(env)
@@ -126,6 +155,20 @@ def main():
                   f" over {RUNS} runs · peak RSS {max(peaks) / 1024:5.1f} MB")
             _, rss = tui(env, search="payments prod")
             print(f"{accounts:>6} accounts · TUI session with a search: peak RSS {rss / 1024:5.1f} MB")
+    # Getting in with a cached role session: the size of ~/.aws/config must not show.
+    with tempfile.TemporaryDirectory() as home:
+        env = environment(home)
+        role = "OrganizationAccountAccessRole"
+        account = subprocess.run([SYNTHETIC, env["AWSNAV_CACHE_DIR"], "5000", role], check=True,
+                                 capture_output=True, text=True).stdout.strip()
+        args = ["exec", account, "--role", role, "--yes", "--", "true"]
+        small, _ = whole_process(env, args)
+        cache_file = os.path.join(env["AWSNAV_CACHE_DIR"], "inventory-default-chain.json")
+        lines = big_aws_config(env["AWS_CONFIG_FILE"], cache_file)
+        big, _ = whole_process(env, args)
+        print(f"exec ACCOUNT -- true, role session cached · ~/.aws/config of 2 lines: median {small * 1e3:6.1f} ms"
+              f" · of {lines:,} lines (2,500 role profiles): median {big * 1e3:6.1f} ms"
+              f" ({big / small:.2f}x) over {RUNS} runs")
 
 
 main()

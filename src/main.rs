@@ -44,16 +44,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     .build()
     .context("cannot start the async runtime")?;
     let overrides = awsnav::cli::overrides(&cli);
-    let ctx = runtime.block_on(AppContext::new(paths, config, overrides));
-    match cli.command {
-        None => {
-            runtime
-                .block_on(awsnav::tui::start(&ctx, cli.demo))
-                .context("cannot run the navigator")?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(command) => runtime.block_on(awsnav::cli::run(ctx, cli.demo, command)),
-    }
+    let mut ctx = AppContext::new(paths, config, overrides);
+    let result = match cli.command {
+        None => runtime
+            .block_on(awsnav::tui::start(&ctx, cli.demo))
+            .context("cannot run the navigator")
+            .map(|()| ExitCode::SUCCESS),
+        Some(command) => runtime.block_on(awsnav::cli::run(&mut ctx, cli.demo, command)),
+    };
+    // The process ends here: what the run read (every AWS profile, the role catalog) is left
+    // to the operating system rather than freed one piece at a time. The log is still flushed.
+    std::mem::forget(ctx);
+    result
 }
 
 /// Logs go to a file under the log directory, never to the terminal the TUI draws on.

@@ -533,7 +533,7 @@ impl Access {
         if serial.is_none()
             && let Some(p) = base_profile
         {
-            serial = crate::aws::config_files::profile_value(p, "mfa_serial").await;
+            serial = crate::aws::config_files::profile_value(p, "mfa_serial");
         }
         if serial.is_none()
             && let Some(user) = sts::iam_user_name(identity_arn)

@@ -42,11 +42,13 @@ pub async fn generate_profiles(
         .map_or("aws", |i| crate::domain::partition::partition_of(&i.arn))
         .to_owned();
     // Profiles without a region of their own get the base profile's, so every tool has one.
-    let base_region = crate::aws::config_files::profile_value(
-        ctx.access.base_profile.as_deref().unwrap_or("default"),
-        "region",
-    )
-    .await;
+    let base_region = ctx
+        .aws_files()
+        .get(
+            ctx.access.base_profile.as_deref().unwrap_or("default"),
+            "region",
+        )
+        .map(str::to_owned);
     let sso = if inv.org.accounts.iter().any(|a| !a.sso_roles.is_empty()) {
         crate::aws::sso::resolve(&ctx.config.sso, ctx.access.org_profile.as_deref()).await?
     } else {
@@ -70,7 +72,7 @@ pub async fn generate_profiles(
     let mfa_serial = match &ctx.config.auth.mfa_serial {
         Some(s) => Some(s.clone()),
         None => match &base {
-            Some(p) => crate::aws::config_files::profile_value(p, "mfa_serial").await,
+            Some(p) => ctx.aws_files().get(p, "mfa_serial").map(str::to_owned),
             None => None,
         },
     };

@@ -86,9 +86,9 @@ pub fn overrides(cli: &Cli) -> Overrides {
 ///
 /// # Errors
 /// What the command fails with, phrased for the user.
-pub async fn run(ctx: AppContext, demo: bool, command: Command) -> anyhow::Result<ExitCode> {
+pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Config { command } => config_command(&ctx, demo, command).await,
+        Command::Config { command } => config_command(ctx, demo, command).await,
         // Answered by `answer_early` before any configuration is read.
         Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
         Command::List {
@@ -101,7 +101,7 @@ pub async fn run(ctx: AppContext, demo: bool, command: Command) -> anyhow::Resul
                 refresh,
                 refresh_cost,
             };
-            list::list(&ctx, demo, opts).await
+            list::list(ctx, demo, opts).await
         }
         Command::Cost {
             json,
@@ -109,12 +109,11 @@ pub async fn run(ctx: AppContext, demo: bool, command: Command) -> anyhow::Resul
             months,
             refresh_cost,
         } => {
-            let mut ctx = ctx;
             if let Some(m) = months {
                 ctx.cost.config.months = m;
                 ctx.config.cost.months = m;
             }
-            cost_report::cost(&ctx, demo, json, by, refresh_cost).await?;
+            cost_report::cost(ctx, demo, json, by, refresh_cost).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Refresh => {
@@ -122,7 +121,7 @@ pub async fn run(ctx: AppContext, demo: bool, command: Command) -> anyhow::Resul
                 eprintln!("awsnav: the demo organization is built in; nothing to refresh");
                 Ok(ExitCode::SUCCESS)
             } else {
-                let inv = refresh::sync_and_store(&ctx).await?;
+                let inv = refresh::sync_and_store(ctx).await?;
                 Ok(refresh::completeness(&inv))
             }
         }
@@ -130,18 +129,18 @@ pub async fn run(ctx: AppContext, demo: bool, command: Command) -> anyhow::Resul
             account,
             access,
             nested,
-        } => enter::shell(&ctx, demo, &account, &access, nested).await,
+        } => enter::shell(ctx, demo, &account, &access, nested).await,
         Command::Exec {
             account,
             access,
             command,
-        } => enter::exec(&ctx, demo, &account, &access, &command).await,
+        } => enter::exec(ctx, demo, &account, &access, &command).await,
         Command::Env {
             account,
             access,
             format,
         } => {
-            enter::env(&ctx, demo, &account, &access, format).await?;
+            enter::env(ctx, demo, &account, &access, format).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Console {
@@ -157,11 +156,11 @@ pub async fn run(ctx: AppContext, demo: bool, command: Command) -> anyhow::Resul
                     service.unwrap_or_else(|| ctx.config.console.service.clone()),
                 ),
             };
-            console::console(&ctx, demo, &account, &access, &destination, print).await?;
+            console::console(ctx, demo, &account, &access, &destination, print).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::CredentialProcess { account, access } => {
-            credential_process::credential_process(&ctx, &account, &access).await?;
+            credential_process::credential_process(ctx, &account, &access).await?;
             Ok(ExitCode::SUCCESS)
         }
     }
