@@ -650,3 +650,100 @@ async fn a_region_chosen_for_an_account_is_used_there_unless_region_is_given() {
         "ap-south-1/ap-south-1"
     );
 }
+
+/// Whether a request is for Organizations (its JSON target names the service).
+fn is_organizations(req: &common::fault::Request) -> bool {
+    req.header("x-amz-target")
+        .is_some_and(|t| t.starts_with("AWSOrganizationsV20161128."))
+}
+
+#[tokio::test]
+async fn getting_in_by_id_never_waits_for_the_organization() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let sdk = moto.sdk().await;
+    let seeded = common::seed_org(&sdk, &tree(), 0).await;
+    let alice = common::alice(&sdk).await;
+    // Organizations refuses alice, as it does a developer; everything else reaches moto.
+    let forward = common::fault::proxy(&moto.url);
+    let aws = FaultServer::start(move |req, n| {
+        if is_organizations(req) {
+            Response::aws_error(
+                400,
+                "AccessDeniedException",
+                "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: organizations:ListRoots with an explicit deny",
+            )
+        } else {
+            forward(req, n)
+        }
+    });
+    let awsnav = awsnav_as(&alice, &aws.url);
+    let dev0 = non_production(&seeded)[0].clone();
+    let role = "OrganizationAccountAccessRole";
+
+    // No inventory at all: the account is unknown, so it is production until awsnav is told.
+    let out = awsnav.run(&[
+        "credential-process",
+        "--account",
+        &dev0,
+        "--role",
+        role,
+        "--mfa-code",
+        "123456",
+    ]);
+    let err = stderr(&out);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("treated as PRODUCTION"), "{err}");
+    assert!(
+        err.contains("awsnav refresh") && err.contains(&format!("account = [\"{dev0}\"]")),
+        "{err}"
+    );
+    assert!(err.contains("--yes"), "{err}");
+
+    // With --yes: the credentials, and not one Organizations request.
+    let out = awsnav.run(&[
+        "credential-process",
+        "--account",
+        &dev0,
+        "--role",
+        role,
+        "--mfa-code",
+        "123456",
+        "--yes",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let creds: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(creds["Version"], 1);
+    assert!(creds["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
+    assert!(
+        !awsnav
+            .path("awsnav/cache/inventory-default-chain.json")
+            .exists()
+    );
+
+    // A rule naming the id says it is not production: no --yes needed, and `env` works too.
+    std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
+    std::fs::write(
+        awsnav.path("awsnav/config.toml"),
+        format!("[[production.rule]]\naccount = [\"{dev0}\"]\nproduction = false\n"),
+    )
+    .unwrap();
+    let out = awsnav.run(&["env", &dev0, "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let env: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(env["AWSNAV_ACCOUNT_ID"], dev0.as_str());
+    assert_eq!(env["AWSNAV_PRODUCTION"], "0");
+    assert!(!stderr(&out).contains("PRODUCTION"), "{}", stderr(&out));
+    assert_eq!(
+        aws.requests()
+            .iter()
+            .filter(|r| is_organizations(r))
+            .count(),
+        0,
+        "getting in asked Organizations"
+    );
+
+    // A name still needs an inventory, and here the organization cannot be read.
+    let out = awsnav.run(&["env", "sandbox"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("organizations"), "{}", stderr(&out));
+}

@@ -15,8 +15,10 @@ use crate::app::access::{AccessTarget, Asker, Granted, Interactive, MfaSource};
 use crate::app::context::AppContext;
 use crate::app::launch::{self, EnvFormat, Session};
 use crate::aws::AwsError;
-use crate::domain::model::OrgTree;
+use crate::domain::inventory::Inventory;
+use crate::domain::model::{AccountId, OrgTree, Tags};
 use crate::domain::roles::RoleOption;
+use crate::domain::selector::AccountView;
 use crate::domain::{safety, search};
 
 /// Options shared by every command that gets credentials.
@@ -80,31 +82,17 @@ pub async fn enter(
             "the demo organization is not real: there is nothing to get into (run without --demo)"
         );
     }
-    let inv = refresh::inventory(ctx, false).await?;
-    let tree = OrgTree::build(&inv.org);
-    let i = search::resolve(&inv.org, &tree, &ctx.config.aliases, query)?;
-    let account = &inv.org.accounts[i];
-    if !account.status.is_active() {
-        bail!(
-            "{} ({}) is {}: roles cannot be assumed there",
-            account.name,
-            account.id,
-            account.status.as_str()
-        );
-    }
-    let offered = ctx.roles(&inv, &tree, i);
-    let role = pick_role(
-        ctx,
-        account.id.as_str(),
-        &account.name,
-        &offered,
-        opts.role.as_deref(),
-    )?;
-    let production = ctx.is_production(&inv, &tree, i);
+    let chosen = choose_account(ctx, query, opts).await?;
+    let Chosen {
+        id: account_id,
+        name: account_name,
+        role,
+        production,
+    } = chosen;
     if production && !opts.yes {
         confirm_production(
-            &account.name,
-            safety::confirmation_text(&ctx.config.production, &account.name),
+            &account_name,
+            safety::confirmation_text(&ctx.config.production, &account_name),
         )?;
     }
     let interactive = if std::io::stdin().is_terminal() || std::io::stderr().is_terminal() {
@@ -122,8 +110,8 @@ pub async fn enter(
         interactive,
     };
     let target = AccessTarget {
-        account_id: account.id.to_string(),
-        account_name: account.name.clone(),
+        account_id: account_id.clone(),
+        account_name: account_name.clone(),
         role: role.clone(),
         duration: opts.duration,
     };
@@ -142,14 +130,119 @@ pub async fn enter(
         }
         other => other?,
     };
-    ctx.prefs.remember(account.id.as_str(), &role.key());
+    ctx.prefs.remember(&account_id, &role.key());
     Ok(Entered {
-        account_id: account.id.to_string(),
-        account_name: account.name.clone(),
-        region: ctx.session_region(account.id.as_str(), &role).await,
+        region: ctx.session_region(&account_id, &role).await,
+        account_id,
+        account_name,
         role,
         production,
         granted,
+    })
+}
+
+/// The account named on the command line, the role to take there, and whether it is
+/// production.
+struct Chosen {
+    id: String,
+    name: String,
+    role: RoleOption,
+    production: bool,
+}
+
+/// Account `i` of the inventory, the role to take there, and whether it is production.
+fn chosen_in(
+    ctx: &AppContext,
+    inv: &Inventory,
+    tree: &OrgTree,
+    i: usize,
+    opts: &AccessOpts,
+) -> anyhow::Result<Chosen> {
+    let account = &inv.org.accounts[i];
+    if !account.status.is_active() {
+        bail!(
+            "{} ({}) is {}: roles cannot be assumed there",
+            account.name,
+            account.id,
+            account.status.as_str()
+        );
+    }
+    let offered = ctx.roles(inv, tree, i);
+    let role = pick_role(
+        ctx,
+        account.id.as_str(),
+        &account.name,
+        &offered,
+        opts.role.as_deref(),
+    )?;
+    Ok(Chosen {
+        id: account.id.to_string(),
+        name: account.name.clone(),
+        production: ctx.is_production(inv, tree, i),
+        role,
+    })
+}
+
+/// Picks the account and role. An account id never waits for the organization: the cached
+/// inventory tells what awsnav knows of it, and without one (or when the account is not in it)
+/// the id alone is enough to get in — only a name needs an inventory, read if there is none.
+async fn choose_account(
+    ctx: &AppContext,
+    query: &str,
+    opts: &AccessOpts,
+) -> anyhow::Result<Chosen> {
+    let named = ctx
+        .config
+        .aliases
+        .get(query.trim())
+        .map_or(query.trim(), String::as_str);
+    let by_id = AccountId::parse(named).ok();
+    let inv = match &by_id {
+        Some(_) => refresh::cached_inventory(ctx),
+        None => Some(refresh::inventory(ctx, false).await?),
+    };
+    if let Some(inv) = &inv {
+        let tree = OrgTree::build(&inv.org);
+        let found = match &by_id {
+            Some(id) => inv.org.accounts.iter().position(|a| a.id == *id),
+            None => Some(search::resolve(
+                &inv.org,
+                &tree,
+                &ctx.config.aliases,
+                query,
+            )?),
+        };
+        if let Some(i) = found {
+            return chosen_in(ctx, inv, &tree, i, opts);
+        }
+    }
+    let Some(id) = by_id else {
+        bail!("no account matches `{query}` (try `awsnav list`)");
+    };
+    let id = id.to_string();
+    let tags = Tags::new();
+    let offered = ctx.catalog.roles_for(&AccountView {
+        id: &id,
+        name: &id,
+        path: &[],
+        tags: &tags,
+    });
+    let role = pick_role(ctx, &id, &id, &offered, opts.role.as_deref())?;
+    let production = ctx
+        .classifier
+        .production_of_unknown(&id)
+        .unwrap_or_else(|| {
+            eprintln!(
+                "awsnav: account {id} is not in the inventory awsnav has, so it is treated as PRODUCTION. To let awsnav know it, run `awsnav refresh`, or add a rule to {}:\n  [[production.rule]]\n  account = [\"{id}\"]\n  production = false",
+                ctx.paths.config_file.display()
+            );
+            true
+        });
+    Ok(Chosen {
+        name: id.clone(),
+        id,
+        role,
+        production,
     })
 }
 

@@ -18,22 +18,30 @@ use crate::domain::inventory::{Inventory, age_text};
 /// # Errors
 /// When a needed sync fails.
 pub async fn inventory(ctx: &AppContext, refresh: bool) -> anyhow::Result<Inventory> {
-    if !refresh {
-        match ctx.inventory_cache.load() {
-            Ok(Some(inv)) => {
-                if let Some(summary) = inv.partial_summary() {
-                    eprintln!("awsnav: warning: the cached inventory is incomplete: {summary}");
-                }
-                return Ok(inv);
-            }
-            Ok(None) => {}
-            Err(problem) => {
-                tracing::warn!(%problem, "cache not used");
-                eprintln!("awsnav: warning: {problem}");
-            }
-        }
+    if !refresh && let Some(inv) = cached_inventory(ctx) {
+        return Ok(inv);
     }
     sync_and_store(ctx).await
+}
+
+/// The cached inventory, if there is a usable one; never a sync. A cache that cannot be used
+/// is reported on stderr.
+#[must_use]
+pub fn cached_inventory(ctx: &AppContext) -> Option<Inventory> {
+    match ctx.inventory_cache.load() {
+        Ok(Some(inv)) => {
+            if let Some(summary) = inv.partial_summary() {
+                eprintln!("awsnav: warning: the cached inventory is incomplete: {summary}");
+            }
+            Some(inv)
+        }
+        Ok(None) => None,
+        Err(problem) => {
+            tracing::warn!(%problem, "cache not used");
+            eprintln!("awsnav: warning: {problem}");
+            None
+        }
+    }
 }
 
 /// Syncs from AWS, stores the cache, reports on stderr (with progress on a terminal).

@@ -35,6 +35,18 @@ impl Classifier {
         Self { rules }
     }
 
+    /// Whether an account awsnav knows only by its id (not in any inventory) is production: the
+    /// last rule that names it by id and says nothing else decides; `None` when no rule does,
+    /// and the caller must assume the worst.
+    #[must_use]
+    pub fn production_of_unknown(&self, id: &str) -> Option<bool> {
+        self.rules
+            .iter()
+            .rev()
+            .find(|(selector, _)| selector.names_only(id))
+            .map(|(_, production)| *production)
+    }
+
     /// Built-in rules first (an env-like tag of prod/production/prd, or "prod"/"production" as a
     /// word of the account's or an enclosing OU's name); then config rules, the last match wins.
     #[must_use]
@@ -272,5 +284,34 @@ mod tests {
             assert_eq!(all, one_by_one);
             assert!(all.iter().any(|p| *p) && all.iter().any(|p| !*p));
         }
+    }
+
+    #[test]
+    fn an_unknown_account_is_judged_only_by_rules_that_name_its_id() {
+        let rule = |account: &str, ou: Option<&str>, production| ProductionRule {
+            account: vec![account.into()],
+            ou: ou.map(str::to_owned),
+            production,
+            ..ProductionRule::default()
+        };
+        let c = Classifier::new(&ProductionConfig {
+            rules: vec![
+                rule("111122223333", None, true),
+                rule("111122223333", None, false),
+                rule("444455556666", Some("Sandbox"), false),
+            ],
+            ..ProductionConfig::default()
+        });
+        assert_eq!(
+            c.production_of_unknown("111122223333"),
+            Some(false),
+            "the last wins"
+        );
+        assert_eq!(
+            c.production_of_unknown("444455556666"),
+            None,
+            "a rule that also needs the OU cannot be judged"
+        );
+        assert_eq!(c.production_of_unknown("999999999999"), None);
     }
 }

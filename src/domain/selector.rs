@@ -95,6 +95,16 @@ impl Selector {
         Self::new(target.ou, target.tag, target.account, target.name)
     }
 
+    /// Whether this selector names accounts and nothing else, and `id` among them: the only
+    /// kind of rule that can be judged without knowing an account's OU, tags or name.
+    #[must_use]
+    pub fn names_only(&self, id: &str) -> bool {
+        self.ou.is_none()
+            && self.tag.is_none()
+            && self.name.is_none()
+            && self.accounts.iter().any(|a| a == id)
+    }
+
     #[must_use]
     pub fn matches(&self, a: &AccountView<'_>) -> bool {
         if let Some(ou) = &self.ou {
