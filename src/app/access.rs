@@ -342,6 +342,75 @@ impl Access {
         })
     }
 
+    /// The MFA session of the identity `base_profile` names (`None`: the standard chain): the
+    /// cached one while fresh, else a new one (`GetSessionToken` with a code from `mfa`),
+    /// cached for the next run. It reads what a long-term key may not where policies deny
+    /// calls made without MFA.
+    ///
+    /// # Errors
+    /// When no MFA device is found or configured, no code can be had, or STS refuses.
+    pub async fn mfa_session(
+        &self,
+        base_profile: Option<&str>,
+        mfa: &MfaSource,
+        now: OffsetDateTime,
+    ) -> Result<Credentials, AwsError> {
+        let key = Self::base_key(base_profile);
+        if let Some(m) = self.cache.mfa(&key, now) {
+            return Ok(m.credentials);
+        }
+        let ctx = ErrorContext {
+            profile: base_profile.map(str::to_owned),
+            ..self.ctx.clone()
+        };
+        let sdk = sdk::load(
+            &AwsSettings {
+                profile: base_profile.map(str::to_owned),
+                region: self.region.clone(),
+                network: self.network,
+            },
+            &ctx,
+        )
+        .await?;
+        let counter = CallCounter::default();
+        let identity = sts::caller_identity(&sdk, &counter, &ctx).await?;
+        let serial = self
+            .resolve_serial(
+                self.auth.mfa_serial.clone(),
+                base_profile,
+                &identity.arn,
+                &sdk,
+                &counter,
+                &ctx,
+            )
+            .await?
+            .ok_or_else(|| {
+                AwsError::Mfa(format!(
+                    "no MFA device was found for {}: set [auth] mfa_serial to your device's ARN",
+                    identity.arn
+                ))
+            })?;
+        let code = mfa.get(&serial).await?;
+        let credentials = sts::mfa_session(
+            &sdk,
+            &serial,
+            &code,
+            self.auth.session_duration,
+            &counter,
+            &ctx,
+        )
+        .await?;
+        let entry = MfaSession {
+            credentials: credentials.clone(),
+            serial,
+            identity_arn: identity.arn,
+        };
+        if let Err(e) = self.cache.store_mfa(&key, &entry) {
+            tracing::warn!(error = %e, "cannot cache the MFA session");
+        }
+        Ok(credentials)
+    }
+
     fn has_mfa_session(&self, target: &AccessTarget, now: OffsetDateTime) -> bool {
         let key = Self::base_key(self.base_profile_for(&target.role).as_deref());
         self.cache.mfa(&key, now).is_some()

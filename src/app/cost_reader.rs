@@ -6,7 +6,10 @@ use time::{Duration, OffsetDateTime};
 
 use crate::aws::{self, AwsError, AwsSettings, CallCounter, ErrorContext};
 use crate::config::CostConfig;
+use aws_credential_types::provider::SharedCredentialsProvider;
+
 use crate::domain::cost::CostSnapshot;
+use crate::domain::credentials::Credentials;
 use crate::store::cost_cache::CostCache;
 
 /// Cost Explorer only answers in us-east-1.
@@ -38,10 +41,21 @@ pub struct CostReader {
 }
 
 impl CostReader {
-    /// Costs as of `now`: the cache within its TTL unless `force`, else one paginated read.
+    /// Costs as of `now`: the cache within its TTL unless `force`, else one paginated read
+    /// with the credentials as they are (`app::org_reader::read_costs` reads with a role or
+    /// the MFA session).
     pub async fn read(&self, force: bool, now: OffsetDateTime) -> CostState {
+        if let Some(state) = self.without_reading(force, now) {
+            return state;
+        }
+        self.state_of(self.fetch(now, None).await)
+    }
+
+    /// What is known without a request: off, or a fresh cached read (unless `force`).
+    #[must_use]
+    pub fn without_reading(&self, force: bool, now: OffsetDateTime) -> Option<CostState> {
         if !self.config.enabled {
-            return CostState::Disabled;
+            return Some(CostState::Disabled);
         }
         let ttl = Duration::hours(i64::from(self.config.ttl_hours));
         if !force
@@ -49,12 +63,18 @@ impl CostReader {
             && now - s.fetched_at < ttl
             && s.months >= self.config.months
         {
-            return CostState::Known {
+            return Some(CostState::Known {
                 snapshot: s,
                 cached: true,
-            };
+            });
         }
-        match self.fetch(now).await {
+        None
+    }
+
+    /// The state a read ends in; a read costs are cached from.
+    #[must_use]
+    pub fn state_of(&self, read: Result<CostSnapshot, AwsError>) -> CostState {
+        match read {
             Ok(snapshot) => {
                 if let Err(e) = self.cache.store(&snapshot) {
                     tracing::warn!(error = %e, "cannot cache costs");
@@ -70,13 +90,27 @@ impl CostReader {
         }
     }
 
-    async fn fetch(&self, now: OffsetDateTime) -> Result<CostSnapshot, AwsError> {
+    /// One paginated read of Cost Explorer, with `credentials` when given.
+    ///
+    /// # Errors
+    /// What Cost Explorer (or the credentials) fail with.
+    pub async fn fetch(
+        &self,
+        now: OffsetDateTime,
+        credentials: Option<&Credentials>,
+    ) -> Result<CostSnapshot, AwsError> {
         let settings = AwsSettings {
             profile: self.profile.clone(),
             region: Some(COST_REGION.to_owned()),
             network: self.network,
         };
-        let sdk = aws::sdk::load(&settings, &self.ctx).await?;
+        let mut sdk = aws::sdk::load(&settings, &self.ctx).await?;
+        if let Some(c) = credentials {
+            sdk = sdk
+                .into_builder()
+                .credentials_provider(SharedCredentialsProvider::new(aws::sdk::sdk_credentials(c)))
+                .build();
+        }
         let today = now.date();
         let mut start = today.replace_day(1).unwrap_or(today);
         for _ in 1..self.config.months {

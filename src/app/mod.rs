@@ -7,4 +7,5 @@ pub mod console_link;
 pub mod context;
 pub mod cost_reader;
 pub mod launch;
+pub mod org_reader;
 pub mod sync;

@@ -10,7 +10,10 @@ use time::OffsetDateTime;
 use crate::aws::org::{Discovered, Discovery, SyncProgress};
 use crate::aws::sso::{self, SsoAccount, SsoListing, SsoProgress, SsoSource};
 use crate::aws::{self, AwsError, AwsSettings, CallCounter, ErrorContext};
+use aws_credential_types::provider::SharedCredentialsProvider;
+
 use crate::config::SsoConfig;
+use crate::domain::credentials::Credentials;
 use crate::domain::inventory::Inventory;
 use crate::domain::model::{
     Account, AccountId, AccountStatus, CallerIdentity, Org, OrgUnit, SyncGap,
@@ -35,6 +38,9 @@ pub struct SyncStats {
     /// Throttled answers (each retried after a backoff).
     pub throttled: u64,
     pub elapsed: std::time::Duration,
+    /// Organizations refused these credentials (the inventory holds only Identity Center's
+    /// accounts).
+    pub org_denied: bool,
 }
 
 /// The id of the group IAM Identity Center's accounts go in when Organizations does not list
@@ -52,11 +58,19 @@ const IDENTITY_CENTER_ROOT: &str = "r-identity-center";
 /// denied, an expired SSO sign-in…
 pub async fn run(
     request: &SyncRequest,
+    credentials: Option<&Credentials>,
     now: impl FnOnce() -> OffsetDateTime,
     progress: &(dyn Fn(SyncProgress) + Send + Sync),
 ) -> Result<(Inventory, SyncStats), AwsError> {
     let started = Instant::now();
-    let sdk = aws::sdk::load(&request.settings, &request.ctx).await?;
+    let mut sdk = aws::sdk::load(&request.settings, &request.ctx).await?;
+    if let Some(c) = credentials {
+        // Credentials awsnav got itself (an assumed role, an MFA session) read the organization.
+        sdk = sdk
+            .into_builder()
+            .credentials_provider(SharedCredentialsProvider::new(aws::sdk::sdk_credentials(c)))
+            .build();
+    }
     // A broken SSO profile awsnav only found by looking (not `[sso] profile`) must not stop
     // Organizations from being read: it becomes a gap that says how to fix or silence it.
     let (sso, sso_problem) =
@@ -120,6 +134,7 @@ pub async fn run(
     // Boxed: the two together would make every caller's future large.
     let (org, listing) = tokio::join!(Box::pin(org), Box::pin(listing));
     let throttled = org.as_ref().map_or(0, |(_, found)| found.pace.throttled);
+    let org_denied = matches!(&org, Err(e) if e.is_organizations_denied());
     let mut inventory = combine(org, listing, sso.as_ref())?;
     if let Some(e) = sso_problem {
         inventory.gaps.push(SyncGap {
@@ -135,6 +150,7 @@ pub async fn run(
         attempts: counter.attempts(),
         throttled,
         elapsed: started.elapsed(),
+        org_denied,
     };
     inventory.api_calls = stats.api_calls;
     tracing::info!(

@@ -127,11 +127,19 @@ pub enum AwsError {
     },
 }
 
+impl AwsError {
+    /// Whether this is Organizations refusing the credentials (not a network or other fault).
+    #[must_use]
+    pub fn is_organizations_denied(&self) -> bool {
+        matches!(self, Self::AccessDenied { action, .. } if action.starts_with("organizations:"))
+    }
+}
+
 /// What to do about a denied call, by service.
 fn access_hint(action: &str, config: &str) -> String {
     match action.split(':').next() {
         Some("organizations") => format!(
-            "These credentials may not read the organization: use the management account or a delegated administrator (set [org] profile in {config})"
+            "These credentials may not read the organization. Where policies deny calls made without MFA, set [org] mfa = \"always\" (or \"auto\"); or set [org] role to a role in the management account (or a delegated administrator) that awsnav assumes, or [org] profile to a profile there, in {config}"
         ),
         Some("ce") => format!(
             "These credentials may not read Cost Explorer: use the payer account (set [cost] profile in {config}) or turn cost off ([cost] enabled = false)"

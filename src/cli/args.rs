@@ -58,7 +58,12 @@ pub enum Command {
         refresh_cost: bool,
     },
     /// Read the organization from AWS and update the cache.
-    Refresh,
+    Refresh {
+        /// The current MFA code, when the organization is read through a role or the MFA
+        /// session (`[org] role`, `[org] mfa`); otherwise the config's MFA command, or a prompt.
+        #[arg(long, value_name = "CODE")]
+        mfa_code: Option<String>,
+    },
     /// Start $SHELL with temporary credentials for an account's role.
     Shell {
         /// Account id, name, alias, or a fuzzy query with one clear best match.

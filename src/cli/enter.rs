@@ -95,20 +95,7 @@ pub async fn enter(
             safety::confirmation_text(&ctx.config.production, &account_name),
         )?;
     }
-    let interactive = if std::io::stdin().is_terminal() || std::io::stderr().is_terminal() {
-        Interactive::Ask(Asker::new(Arc::new(|serial: &str| {
-            prompt::ask(&format!("MFA code for {serial}: "))
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| "no terminal to ask for the MFA code: pass --mfa-code".to_owned())
-        })))
-    } else {
-        Interactive::None
-    };
-    let mfa = MfaSource {
-        code: opts.mfa_code.clone(),
-        process: ctx.config.auth.mfa_process.clone(),
-        interactive,
-    };
+    let mfa = mfa_source(ctx, opts.mfa_code.clone());
     let target = AccessTarget {
         account_id: account_id.clone(),
         account_name: account_name.clone(),
@@ -139,6 +126,26 @@ pub async fn enter(
         production,
         granted,
     })
+}
+
+/// Where the command line gets MFA codes: `--mfa-code`, `[auth] mfa_process`, else a prompt on
+/// the terminal when there is one.
+#[must_use]
+pub fn mfa_source(ctx: &AppContext, code: Option<String>) -> MfaSource {
+    let interactive = if std::io::stdin().is_terminal() || std::io::stderr().is_terminal() {
+        Interactive::Ask(Asker::new(Arc::new(|serial: &str| {
+            prompt::ask(&format!("MFA code for {serial}: "))
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| "no terminal to ask for the MFA code: pass --mfa-code".to_owned())
+        })))
+    } else {
+        Interactive::None
+    };
+    MfaSource {
+        code,
+        process: ctx.config.auth.mfa_process.clone(),
+        interactive,
+    }
 }
 
 /// The account named on the command line, the role to take there, and whether it is

@@ -116,12 +116,12 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
             cost_report::cost(ctx, demo, json, by, refresh_cost).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Refresh => {
+        Command::Refresh { mfa_code } => {
             if demo {
                 eprintln!("awsnav: the demo organization is built in; nothing to refresh");
                 Ok(ExitCode::SUCCESS)
             } else {
-                let inv = refresh::sync_and_store(ctx).await?;
+                let inv = refresh::sync_and_store(ctx, mfa_code.as_deref()).await?;
                 Ok(refresh::completeness(&inv))
             }
         }

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::sign_in::offer_sso_login;
 use crate::app::context::AppContext;
-use crate::app::sync;
+use crate::app::{org_reader, sync};
 use crate::aws::AwsError;
 use crate::aws::org::SyncProgress;
 use crate::domain::inventory::{Inventory, age_text};
@@ -21,7 +21,7 @@ pub async fn inventory(ctx: &AppContext, refresh: bool) -> anyhow::Result<Invent
     if !refresh && let Some(inv) = cached_inventory(ctx) {
         return Ok(inv);
     }
-    sync_and_store(ctx).await
+    sync_and_store(ctx, None).await
 }
 
 /// The cached inventory, if there is a usable one; never a sync. A cache that cannot be used
@@ -45,10 +45,12 @@ pub fn cached_inventory(ctx: &AppContext) -> Option<Inventory> {
 }
 
 /// Syncs from AWS, stores the cache, reports on stderr (with progress on a terminal).
+/// `mfa_code`: `--mfa-code`, for a reader that needs one (`[org] role`, `[org] mfa`).
 ///
 /// # Errors
 /// When the sync fails.
-pub async fn sync_and_store(ctx: &AppContext) -> anyhow::Result<Inventory> {
+pub async fn sync_and_store(ctx: &AppContext, mfa_code: Option<&str>) -> anyhow::Result<Inventory> {
+    let mfa = super::enter::mfa_source(ctx, mfa_code.map(str::to_owned));
     let tty = std::io::stderr().is_terminal();
     let progress = move |p: SyncProgress| {
         if tty {
@@ -66,7 +68,7 @@ pub async fn sync_and_store(ctx: &AppContext) -> anyhow::Result<Inventory> {
     };
     // The progress line is cleared after each run (the sign-in offer asks between them).
     let run = || async {
-        let result = sync::run(&ctx.sync, OffsetDateTime::now_utc, &progress).await;
+        let result = org_reader::sync(ctx, &mfa, OffsetDateTime::now_utc, &progress).await;
         if tty {
             eprint!("\r\x1b[2K");
         }

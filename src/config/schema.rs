@@ -169,6 +169,8 @@ pub struct CostConfig {
     pub enabled: bool,
     /// Profile that reads Cost Explorer (the payer account); `None`: the org profile.
     pub profile: Option<String>,
+    /// A role (ARN) awsnav assumes to read Cost Explorer; `None`: `[org] role`.
+    pub role: Option<String>,
     /// `UnblendedCost`, `AmortizedCost` or `NetUnblendedCost`.
     pub metric: String,
     /// How long fetched costs are used before asking again, hours.
@@ -182,6 +184,7 @@ impl Default for CostConfig {
         Self {
             enabled: true,
             profile: None,
+            role: None,
             metric: "UnblendedCost".to_owned(),
             ttl_hours: 8,
             months: 6,
@@ -194,16 +197,35 @@ impl Default for CostConfig {
 pub struct OrgConfig {
     /// AWS profile that reads Organizations; `None` means the standard credential chain.
     pub profile: Option<String>,
+    /// A role (ARN) awsnav assumes to read Organizations.
+    pub role: Option<String>,
+    /// Whether reading with your own credentials goes through the MFA session.
+    pub mfa: OrgMfa,
     /// Region for the Organizations and STS clients; `None` means the profile's region.
     pub region: Option<String>,
     /// How many Organizations requests run at once during a sync.
     pub concurrency: usize,
 }
 
+/// When the organization is read through the MFA session of your own credentials.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrgMfa {
+    /// Never: the credentials as they are.
+    #[default]
+    Never,
+    /// When a read with the credentials as they are is denied.
+    Auto,
+    /// From the start.
+    Always,
+}
+
 impl Default for OrgConfig {
     fn default() -> Self {
         Self {
             profile: None,
+            role: None,
+            mfa: OrgMfa::Never,
             region: None,
             concurrency: 8,
         }

@@ -75,6 +75,18 @@ impl Config {
                 "name a profile with sso_session or sso_start_url, or remove the line to use [org] profile",
             ));
         }
+        for (section, role) in [("org", &self.org.role), ("cost", &self.cost.role)] {
+            if let Some(arn) = role
+                && crate::domain::roles::parse_role_arn(arn).is_none()
+            {
+                return Err(at.key_in(
+                    section,
+                    "role",
+                    format!("[{section}] role `{arn}` is not an IAM role ARN"),
+                    "write the role's ARN, e.g. \"arn:aws:iam::111111111111:role/OrgReader\"",
+                ));
+            }
+        }
         if !(1..=64).contains(&self.org.concurrency) {
             return Err(at.key_in(
                 "org",

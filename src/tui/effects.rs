@@ -17,7 +17,7 @@ use crate::app::access::{Access, AccessTarget, Interactive, MfaRequest, MfaSourc
 use crate::app::console_link::{LinkRequest, SigninUrl};
 use crate::app::context::AppContext;
 use crate::app::cost_reader::CostState;
-use crate::app::sync;
+use crate::app::{org_reader, sync};
 use crate::aws::federation::Destination;
 
 /// A side effect requested by `update()`.
@@ -200,8 +200,13 @@ impl Runner {
             }
             DataSource::Aws(ctx) => {
                 let ctx = ctx.clone();
+                let mfa = MfaSource {
+                    code: None,
+                    process: ctx.config.auth.mfa_process.clone(),
+                    interactive: Interactive::Tui(self.mfa_requests.clone()),
+                };
                 tokio::spawn(async move {
-                    let status = match ctx.cost.read(force, now).await {
+                    let status = match org_reader::read_costs(&ctx, &mfa, force, now).await {
                         CostState::Disabled => CostStatus::Off,
                         CostState::Known { snapshot, cached } => {
                             if !cached {
@@ -309,12 +314,19 @@ impl Runner {
             }
             DataSource::Aws(ctx) => {
                 let ctx = ctx.clone();
+                // A role or MFA session that reads the organization asks for its code in the
+                // same dialog as getting into an account.
+                let mfa = MfaSource {
+                    code: None,
+                    process: ctx.config.auth.mfa_process.clone(),
+                    interactive: Interactive::Tui(self.mfa_requests.clone()),
+                };
                 tokio::spawn(async move {
                     let progress_tx = tx.clone();
                     let progress = move |p| {
                         let _ = progress_tx.send(Msg::SyncProgress(p));
                     };
-                    let result = sync::run(&ctx.sync, || clock(), &progress).await;
+                    let result = org_reader::sync(&ctx, &mfa, || clock(), &progress).await;
                     match result {
                         Ok((inv, _stats)) => {
                             let stored = sync::store(&ctx.inventory_cache, &inv);
