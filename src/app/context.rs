@@ -4,6 +4,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::app::access::Access;
 use crate::app::cost_reader::CostReader;
+use crate::app::shared_inventory::SharedSource;
 use crate::app::sync::SyncRequest;
 use crate::aws::config_files::AwsConfigFiles;
 use crate::aws::{AwsSettings, ErrorContext};
@@ -48,6 +49,8 @@ pub struct AppContext {
     pub browser_env: Option<String>,
     /// The AWS config files, read the first time something needs them.
     aws_files: Arc<OnceLock<AwsConfigFiles>>,
+    /// `[org] source`: a shared inventory read instead of Organizations.
+    pub shared: Option<SharedSource>,
 }
 
 /// The AWS config files of `cell`, read into it on first use; unreadable files are empty
@@ -124,6 +127,12 @@ impl AppContext {
             federation_url_env: overrides.federation_url,
             browser_env: overrides.browser,
             aws_files,
+            shared: config.org.source.as_ref().map(|location| SharedSource {
+                location: location.clone(),
+                max_age: time::Duration::days(i64::from(config.org.source_max_age_days)),
+                timeout: std::time::Duration::from_secs(config.network.timeout_seconds),
+                config_file: paths.config_file.display().to_string(),
+            }),
             access,
             sync,
             paths,

@@ -8,4 +8,5 @@ pub mod context;
 pub mod cost_reader;
 pub mod launch;
 pub mod org_reader;
+pub mod shared_inventory;
 pub mod sync;

@@ -154,6 +154,21 @@ pub async fn sync(
     now: impl Fn() -> OffsetDateTime,
     progress: &(dyn Fn(SyncProgress) + Send + Sync),
 ) -> Result<(Inventory, SyncStats), AwsError> {
+    if let Some(shared) = &ctx.shared {
+        let started = std::time::Instant::now();
+        let mut inventory = shared.read(now()).await?;
+        inventory.profile.clone_from(&ctx.sync.settings.profile);
+        inventory.api_calls = 0;
+        tracing::info!(source = %shared.location, accounts = inventory.org.accounts.len(), "shared inventory read");
+        let stats = SyncStats {
+            api_calls: 0,
+            attempts: 0,
+            throttled: 0,
+            elapsed: started.elapsed(),
+            org_denied: false,
+        };
+        return Ok((inventory, stats));
+    }
     let reader = Reader::organization(ctx);
     let credentials = reader.credentials(ctx, mfa, now()).await?;
     let first = sync::run(&ctx.sync, credentials.as_ref(), &now, progress).await;

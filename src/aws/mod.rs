@@ -119,6 +119,14 @@ pub enum AwsError {
         account: String,
         role: String,
     },
+    #[error(
+        "cannot use the shared inventory {location}: {detail}. Fix [org] source in {config}, or ask whoever publishes it for a new one (awsnav export)"
+    )]
+    Source {
+        location: String,
+        detail: String,
+        config: String,
+    },
     #[error("{action} failed: {code}: {message}")]
     Service {
         action: &'static str,

@@ -57,6 +57,15 @@ pub enum Command {
         #[arg(long)]
         refresh_cost: bool,
     },
+    /// Write the inventory as a file others read with `[org] source` (stdout without --output).
+    Export {
+        /// The file to write (atomically); without it, standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+        /// Read the organization first instead of exporting the cached inventory.
+        #[arg(long)]
+        refresh: bool,
+    },
     /// Read the organization from AWS and update the cache.
     Refresh {
         /// The current MFA code, when the organization is read through a role or the MFA

@@ -240,7 +240,7 @@ async fn choose_account(
         .production_of_unknown(&id)
         .unwrap_or_else(|| {
             eprintln!(
-                "awsnav: account {id} is not in the inventory awsnav has, so it is treated as PRODUCTION. To let awsnav know it, run `awsnav refresh`, or add a rule to {}:\n  [[production.rule]]\n  account = [\"{id}\"]\n  production = false",
+                "awsnav: account {id} is not in the inventory awsnav has, so it is treated as PRODUCTION. To let awsnav know it, run `awsnav refresh`, point [org] source at the inventory your platform team shares, or add a rule to {}:\n  [[production.rule]]\n  account = [\"{id}\"]\n  production = false",
                 ctx.paths.config_file.display()
             );
             true

@@ -6,6 +6,7 @@ pub mod console;
 pub mod cost_report;
 pub mod credential_process;
 pub mod enter;
+pub mod export;
 pub mod generate;
 pub mod list;
 pub mod output;
@@ -115,6 +116,9 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
             }
             cost_report::cost(ctx, demo, json, by, refresh_cost).await?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { output, refresh } => {
+            export::export(ctx, demo, output.as_deref(), refresh).await
         }
         Command::Refresh { mfa_code } => {
             if demo {

@@ -112,6 +112,13 @@ pub async fn sync_and_store(ctx: &AppContext, mfa_code: Option<&str>) -> anyhow:
             count(with_sso, "account", "accounts")
         );
     }
+    if let Some(shared) = &ctx.shared {
+        eprintln!(
+            "read from the shared inventory {} (exported {})",
+            shared.location,
+            age_text(inv.synced_at, OffsetDateTime::now_utc())
+        );
+    }
     if let Some(why) = &inv.org_error {
         eprintln!(
             "awsnav: the organization was not read, so these are the accounts IAM Identity Center gives you ({why})"

@@ -201,6 +201,10 @@ pub struct OrgConfig {
     pub role: Option<String>,
     /// Whether reading with your own credentials goes through the MFA session.
     pub mfa: OrgMfa,
+    /// A shared inventory (a file, or an HTTPS URL) read instead of Organizations.
+    pub source: Option<String>,
+    /// A shared inventory exported longer ago than this is refused as stale, days.
+    pub source_max_age_days: u32,
     /// Region for the Organizations and STS clients; `None` means the profile's region.
     pub region: Option<String>,
     /// How many Organizations requests run at once during a sync.
@@ -226,6 +230,8 @@ impl Default for OrgConfig {
             profile: None,
             role: None,
             mfa: OrgMfa::Never,
+            source: None,
+            source_max_age_days: 30,
             region: None,
             concurrency: 8,
         }

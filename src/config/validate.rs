@@ -10,6 +10,7 @@ impl Config {
     /// settings a front end reads.
     pub(super) fn validate(&self, at: &Locate<'_>, check: Check) -> Result<(), ConfigError> {
         self.validate_org(at)?;
+        self.validate_readers(at)?;
         if let Err(p) = check(self) {
             return Err(at.key_in(&p.section, &p.key, p.message, &p.fix));
         }
@@ -75,6 +76,22 @@ impl Config {
                 "name a profile with sso_session or sso_start_url, or remove the line to use [org] profile",
             ));
         }
+        if !(1..=64).contains(&self.org.concurrency) {
+            return Err(at.key_in(
+                "org",
+                "concurrency",
+                format!(
+                    "[org] concurrency = {} is out of range",
+                    self.org.concurrency
+                ),
+                "use a number from 1 to 64 (default 8)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// What reads the organization: `[org] role`, `[cost] role`, `[org] source`.
+    fn validate_readers(&self, at: &Locate<'_>) -> Result<(), ConfigError> {
         for (section, role) in [("org", &self.org.role), ("cost", &self.cost.role)] {
             if let Some(arn) = role
                 && crate::domain::roles::parse_role_arn(arn).is_none()
@@ -87,15 +104,26 @@ impl Config {
                 ));
             }
         }
-        if !(1..=64).contains(&self.org.concurrency) {
+        if let Some(source) = &self.org.source {
+            let plain_http = source.trim().to_ascii_lowercase().starts_with("http://");
+            if source.trim().is_empty() || plain_http {
+                return Err(at.key_in(
+                    "org",
+                    "source",
+                    format!("[org] source `{source}` is not a file or an https:// URL"),
+                    "give the path of an inventory from `awsnav export`, or its https:// URL",
+                ));
+            }
+        }
+        if !(1..=3650).contains(&self.org.source_max_age_days) {
             return Err(at.key_in(
                 "org",
-                "concurrency",
+                "source_max_age_days",
                 format!(
-                    "[org] concurrency = {} is out of range",
-                    self.org.concurrency
+                    "[org] source_max_age_days = {} is out of range",
+                    self.org.source_max_age_days
                 ),
-                "use a number from 1 to 64 (default 8)",
+                "use 1 to 3650 days (default 30)",
             ));
         }
         Ok(())

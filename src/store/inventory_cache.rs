@@ -51,6 +51,48 @@ pub struct CacheWriteError {
     pub source: std::io::Error,
 }
 
+/// Why bytes are not an inventory file.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Undecodable {
+    /// Not JSON, truncated, or not the shape of an inventory.
+    Corrupt(String),
+    /// An inventory file of another format (`found`).
+    OtherFormat(u32),
+}
+
+/// The inventory in `bytes`, written as [`InventoryCache::store`] writes it (also the shape of
+/// a shared inventory, `awsnav export`).
+///
+/// # Errors
+/// [`Undecodable`] saying whether the bytes are broken or of another format.
+pub fn decode(bytes: &[u8]) -> Result<Inventory, Undecodable> {
+    // Checked as UTF-8 once, so the parser need not check every string again.
+    let text = std::str::from_utf8(bytes).map_err(|e| Undecodable::Corrupt(e.to_string()))?;
+    // One parse in the common case; only a file that is not this format is read twice, to
+    // say which format it is.
+    match serde_json::from_str::<CacheFile>(text) {
+        Ok(file) if file.format == CACHE_FORMAT => Ok(file.inventory),
+        Ok(file) => Err(Undecodable::OtherFormat(file.format)),
+        Err(e) => match serde_json::from_str::<CacheHeader>(text) {
+            Ok(header) if header.format != CACHE_FORMAT => {
+                Err(Undecodable::OtherFormat(header.format))
+            }
+            _ => Err(Undecodable::Corrupt(e.to_string())),
+        },
+    }
+}
+
+/// `inventory` in the versioned file format.
+///
+/// # Errors
+/// Never in practice (serializing owned data).
+pub fn encode(inventory: &Inventory) -> serde_json::Result<Vec<u8>> {
+    serde_json::to_vec(&CacheFileRef {
+        format: CACHE_FORMAT,
+        inventory,
+    })
+}
+
 /// The inventory cache for one profile.
 #[derive(Clone, Debug)]
 pub struct InventoryCache {
@@ -87,26 +129,16 @@ impl InventoryCache {
                 });
             }
         };
-        let corrupt = |detail: String| CacheProblem::Corrupt {
-            path: self.path.clone(),
-            detail,
-        };
-        // Checked as UTF-8 once, so the parser need not check every string again.
-        let text = std::str::from_utf8(&bytes).map_err(|e| corrupt(e.to_string()))?;
-        let other_format = |found| CacheProblem::OtherFormat {
-            path: self.path.clone(),
-            found,
-        };
-        // One parse in the common case; only a file that is not this format is read twice, to
-        // say which format it is.
-        match serde_json::from_str::<CacheFile>(text) {
-            Ok(file) if file.format == CACHE_FORMAT => Ok(Some(file.inventory)),
-            Ok(file) => Err(other_format(file.format)),
-            Err(e) => match serde_json::from_str::<CacheHeader>(text) {
-                Ok(header) if header.format != CACHE_FORMAT => Err(other_format(header.format)),
-                _ => Err(corrupt(e.to_string())),
+        decode(&bytes).map(Some).map_err(|e| match e {
+            Undecodable::Corrupt(detail) => CacheProblem::Corrupt {
+                path: self.path.clone(),
+                detail,
             },
-        }
+            Undecodable::OtherFormat(found) => CacheProblem::OtherFormat {
+                path: self.path.clone(),
+                found,
+            },
+        })
     }
 
     /// Writes the inventory atomically: a failed write leaves the previous file intact.
@@ -118,11 +150,7 @@ impl InventoryCache {
             path: self.path.clone(),
             source,
         };
-        let body = serde_json::to_vec(&CacheFileRef {
-            format: CACHE_FORMAT,
-            inventory,
-        })
-        .map_err(|e| err(std::io::Error::other(e)))?;
+        let body = encode(inventory).map_err(|e| err(std::io::Error::other(e)))?;
         write_private(&self.path, &body).map_err(err)
     }
 }
