@@ -503,3 +503,45 @@ fn stand_in_aws(awsnav: &mut AwsnavCmd, token: &str) -> tempfile::TempDir {
     );
     bin
 }
+
+#[tokio::test]
+async fn the_organization_read_through_a_role_profile_asks_for_the_mfa_code_in_the_tui() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let sdk = moto.sdk().await;
+    common::seed_org(&sdk, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
+    let alice = common::alice(&sdk).await;
+    // Organizations refuses alice's own key; the role profile the AWS CLI way reads it.
+    let proxy = common::fault::FaultServer::start(common::fault::mfa_enforcing(&moto.url));
+    let mut awsnav = AwsnavCmd::new().against(&proxy.url);
+    awsnav.unset("AWS_ACCESS_KEY_ID");
+    awsnav.unset("AWS_SECRET_ACCESS_KEY");
+    std::fs::write(
+        awsnav.path(".aws/credentials"),
+        format!(
+            "[alice]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            alice.key, alice.secret
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        awsnav.path(".aws/config"),
+        format!(
+            "[default]\nregion = us-east-1\n[profile orgreader]\nrole_arn = arn:aws:iam::123456789012:role/OrgReader\nsource_profile = alice\nmfa_serial = {}\nregion = us-east-1\n",
+            alice.serial
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
+    std::fs::write(
+        awsnav.path("awsnav/config.toml"),
+        "[org]\nprofile = \"orgreader\"\n[cost]\nenabled = false\n",
+    )
+    .unwrap();
+    let tmux = Tmux::start(&awsnav.shell_command(&[]), 110, 30);
+    tmux.wait_for(&["MFA code for", &alice.serial]);
+    tmux.literal("123456");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["Sandbox  (3)", "synced just now"]);
+    assert_eq!(proxy.count("AssumeRole"), 1);
+    tmux.keys(&["q"]);
+}

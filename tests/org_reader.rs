@@ -6,36 +6,18 @@
 
 mod common;
 
-use common::fault::{FaultServer, Request, Response};
+use common::fault::{FaultServer, Request};
 use common::{AwsnavCmd, OuSpec, stderr, stdout};
 use serde_json::Value;
 
 const ORG_READER: &str = "arn:aws:iam::123456789012:role/OrgReader";
 
-/// Whether a request goes to Organizations or Cost Explorer.
 fn guarded(req: &Request) -> bool {
-    req.header("x-amz-target").is_some_and(|t| {
-        t.starts_with("AWSOrganizationsV20161128.") || t.starts_with("AWSInsightsIndexService.")
-    })
+    common::fault::is_org_or_cost(req)
 }
 
-/// The MFA-enforcing proxy in front of moto.
 fn mfa_enforcing(moto: &str) -> FaultServer {
-    let forward = common::fault::proxy(moto);
-    FaultServer::start(move |req, n| {
-        if guarded(req) && req.header("x-amz-security-token").is_none() {
-            let action = req.operation();
-            Response::aws_error(
-                400,
-                "AccessDeniedException",
-                &format!(
-                    "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: organizations:{action} with an explicit deny in an identity-based policy"
-                ),
-            )
-        } else {
-            forward(req, n)
-        }
-    })
+    FaultServer::start(common::fault::mfa_enforcing(moto))
 }
 
 /// An org in moto, alice (with an MFA device), and awsnav as alice behind the proxy.
@@ -80,6 +62,20 @@ async fn org_role_reads_the_organization_through_the_mfa_session() {
         accounts,
         "every account, the management one included"
     );
+
+    // Cost Explorer is read with the same role: no denial, no "n/a".
+    let out = awsnav.run(&["list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("cost n/a"), "{}", stderr(&out));
+    let ce = proxy
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.header("x-amz-target")
+                .is_some_and(|t| t.starts_with("AWSInsightsIndexService."))
+        })
+        .count();
+    assert!(ce >= 1, "Cost Explorer was read");
 
     // The role session is cached like any other: the next refresh needs no code and no STS.
     let out = awsnav.run(&["refresh"]);

@@ -183,6 +183,36 @@ pub fn proxy(upstream: &str) -> impl Fn(&Request, usize) -> Response + Send + Sy
     }
 }
 
+/// Whether a request goes to Organizations or Cost Explorer (by its JSON target).
+pub fn is_org_or_cost(req: &Request) -> bool {
+    req.header("x-amz-target").is_some_and(|t| {
+        t.starts_with("AWSOrganizationsV20161128.") || t.starts_with("AWSInsightsIndexService.")
+    })
+}
+
+/// An MFA-enforcing policy in front of `upstream` (moto): Organizations and Cost Explorer calls
+/// signed with a long-term key (no session token) get AWS's explicit deny; everything else,
+/// and calls signed with temporary credentials, are forwarded.
+pub fn mfa_enforcing(
+    upstream: &str,
+) -> impl Fn(&Request, usize) -> Response + Send + Sync + 'static {
+    let forward = proxy(upstream);
+    move |req, n| {
+        if is_org_or_cost(req) && req.header("x-amz-security-token").is_none() {
+            Response::aws_error(
+                400,
+                "AccessDeniedException",
+                &format!(
+                    "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: {} with an explicit deny in an identity-based policy",
+                    req.operation()
+                ),
+            )
+        } else {
+            forward(req, n)
+        }
+    }
+}
+
 /// Throttles about `percent` % of requests the way Organizations does (HTTP 400,
 /// `TooManyRequestsException`) and forwards the rest to `upstream` (moto). Which requests are
 /// throttled depends only on their sequence number, so a run can be repeated.
