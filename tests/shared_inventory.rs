@@ -113,15 +113,13 @@ async fn a_developer_reads_the_shared_file_and_gets_in_as_with_a_live_read() {
         serde_json::json!(["OrganizationAccountAccessRole"])
     );
 
-    // Search by name, and getting in.
-    let sandbox = seeded.first_non_prod_member();
-    let name = accounts
+    // Search by name, and getting in (an account no rule calls production).
+    let plain = accounts
         .iter()
-        .find(|a| a["id"] == sandbox.as_str())
-        .unwrap()["name"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .find(|a| a["production"] == false && a["ou_path"] == serde_json::json!(["Sandbox"]))
+        .unwrap();
+    let sandbox = plain["id"].as_str().unwrap().to_owned();
+    let name = plain["name"].as_str().unwrap().to_owned();
     let out = dev.run(&["env", &name, "--format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let env: Value = serde_json::from_str(&stdout(&out)).unwrap();

@@ -126,6 +126,12 @@ pub fn describe(config: &Config, paths: &Paths) -> String {
             .as_deref()
             .unwrap_or("(standard credential chain)")
     );
+    if let Some(role) = &config.org.role {
+        let _ = writeln!(out, "org role:    {role}");
+    }
+    if let Some(source) = &config.org.source {
+        let _ = writeln!(out, "org source:  {source} (read instead of Organizations)");
+    }
     let _ = writeln!(
         out,
         "org region:  {}",

@@ -183,12 +183,15 @@ pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
             startup: vec![Effect::ReadCost { force: false }],
         }
     } else {
-        let label = ctx
-            .sync
-            .settings
-            .profile
-            .clone()
-            .unwrap_or_else(|| "default credentials".to_owned());
+        let label = if ctx.shared.is_some() {
+            "shared inventory".to_owned()
+        } else {
+            ctx.sync
+                .settings
+                .profile
+                .clone()
+                .unwrap_or_else(|| "default credentials".to_owned())
+        };
         let (cached, problem) = match ctx.inventory_cache.load() {
             Ok(inv) => (inv, None),
             Err(p) => {
