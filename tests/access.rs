@@ -747,3 +747,90 @@ async fn getting_in_by_id_never_waits_for_the_organization() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("organizations"), "{}", stderr(&out));
 }
+
+#[tokio::test]
+async fn many_processes_at_once_sign_in_once() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let sdk = moto.sdk().await;
+    let seeded = common::seed_org(&sdk, &tree(), 0).await;
+    let alice = common::alice(&sdk).await;
+    let sts = FaultServer::start(common::fault::strict_sts(&moto.url));
+    let awsnav = awsnav_as(&alice, &sts.url);
+    assert!(awsnav.run(&["refresh"]).status.success());
+    let dev0 = non_production(&seeded)[0].clone();
+    let args = [
+        "credential-process",
+        "--account",
+        dev0.as_str(),
+        "--role",
+        "OrganizationAccountAccessRole",
+        "--mfa-code",
+        "123456",
+    ];
+
+    // 16 cold processes at the same moment, each with the same (one-time) code.
+    let children: Vec<_> = (0..16)
+        .map(|_| {
+            awsnav
+                .command(&args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let keys: Vec<String> = children
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().unwrap();
+            assert!(out.status.success(), "{}", stderr(&out));
+            let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+            v["AccessKeyId"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert!(
+        keys.iter().all(|k| *k == keys[0]),
+        "one role session for all"
+    );
+    assert_eq!(sts.count("GetSessionToken"), 1);
+    assert_eq!(sts.count("AssumeRole"), 1);
+}
+
+#[tokio::test]
+async fn a_signing_in_process_that_dies_blocks_nobody() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let sdk = moto.sdk().await;
+    let seeded = common::seed_org(&sdk, &tree(), 0).await;
+    let alice = common::alice(&sdk).await;
+    let awsnav = awsnav_as(&alice, &moto.url);
+    assert!(awsnav.run(&["refresh"]).status.success());
+    let dev0 = non_production(&seeded)[0].clone();
+    // The first process waits for its code (an MFA command that takes its time) holding the
+    // locks, and is killed there.
+    let started = awsnav.path("mfa-started");
+    std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
+    std::fs::write(
+        awsnav.path("awsnav/config.toml"),
+        format!(
+            "[auth]\nmfa_process = \"touch {}; sleep 30; echo 123456\"\n",
+            started.display()
+        ),
+    )
+    .unwrap();
+    let args = ["env", dev0.as_str(), "--format", "json"];
+    let mut holder = awsnav.command(&args).spawn().unwrap();
+    common::wait_for_file(&started, |_| true);
+    holder.kill().unwrap();
+    let _ = holder.wait();
+
+    // The next one gets in at once with its own code.
+    let begun = std::time::Instant::now();
+    let mut next = awsnav.command(&[&args[..], &["--mfa-code", "654321"]].concat());
+    let out = next.output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        begun.elapsed() < std::time::Duration::from_secs(20),
+        "waited {:?} for a dead holder",
+        begun.elapsed()
+    );
+}

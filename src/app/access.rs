@@ -181,6 +181,25 @@ struct Call<'a> {
     counter: &'a CallCounter,
     ctx: &'a ErrorContext,
     key: &'a str,
+    /// A cached MFA session may be used (not when STS just refused one).
+    use_cached_mfa: bool,
+    now: OffsetDateTime,
+}
+
+/// How long a process waits for another that is signing in (which may be waiting for a
+/// person to type a code) before giving up.
+const LOCK_WAIT: Duration = Duration::from_mins(2);
+
+/// Says on the terminal why nothing happens for a moment; never inside the TUI.
+fn waiting_note(mfa: &MfaSource) {
+    use std::io::IsTerminal as _;
+    if matches!(mfa.interactive, Interactive::Ask(_)) && std::io::stderr().is_terminal() {
+        eprintln!("awsnav: waiting for another awsnav to finish signing in…");
+    }
+}
+
+fn lock_error(e: std::io::Error) -> AwsError {
+    AwsError::Mfa(format!("cannot sign in: {e}"))
 }
 
 /// Gets credentials into accounts for one base identity.
@@ -359,6 +378,14 @@ impl Access {
         if let Some(m) = self.cache.mfa(&key, now) {
             return Ok(m.credentials);
         }
+        let _lock = self
+            .cache
+            .lock_mfa(&key, LOCK_WAIT, || waiting_note(mfa))
+            .await
+            .map_err(lock_error)?;
+        if let Some(m) = self.cache.mfa(&key, now) {
+            return Ok(m.credentials);
+        }
         let ctx = ErrorContext {
             profile: base_profile.map(str::to_owned),
             ..self.ctx.clone()
@@ -428,6 +455,21 @@ impl Access {
         if let Some(granted) = self.cached(&key, target, now) {
             return Ok(granted);
         }
+        // One process at a time gets this role session; the others wait and take its result.
+        let _lock = self
+            .cache
+            .lock_role(
+                &key,
+                &target.account_id,
+                &target.role.name,
+                LOCK_WAIT,
+                || waiting_note(mfa),
+            )
+            .await
+            .map_err(lock_error)?;
+        if let Some(granted) = self.cached(&key, target, now) {
+            return Ok(granted);
+        }
         let ctx = ErrorContext {
             profile: base_profile.clone(),
             ..self.ctx.clone()
@@ -476,6 +518,8 @@ impl Access {
             counter: &counter,
             ctx: &ctx,
             key: &key,
+            use_cached_mfa,
+            now,
         };
         self.assume(&call, target, mfa, serial, cached, &identity_arn)
             .await
@@ -496,6 +540,8 @@ impl Access {
             counter,
             ctx,
             key,
+            use_cached_mfa,
+            now,
         } = *call;
         let role_profile = target.role.profile.as_ref();
         let partition = crate::domain::partition::partition_of(identity_arn).to_owned();
@@ -524,6 +570,23 @@ impl Access {
                 (c, Via::Direct)
             }
             Some(serial) => {
+                // One process at a time makes the MFA session (a code is good for one request);
+                // one that waited takes the session the other cached.
+                let _lock = match cached {
+                    Some(_) => None,
+                    None => Some(
+                        self.cache
+                            .lock_mfa(key, LOCK_WAIT, || waiting_note(mfa))
+                            .await
+                            .map_err(lock_error)?,
+                    ),
+                };
+                let cached = cached.or_else(|| {
+                    use_cached_mfa
+                        .then(|| self.cache.mfa(key, now))
+                        .flatten()
+                        .filter(|m| m.serial == serial)
+                });
                 let session = if let Some(m) = cached {
                     m.credentials
                 } else {

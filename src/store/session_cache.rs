@@ -1,6 +1,7 @@
 //! The session cache: MFA sessions and assumed roles, one 0600 file each in a 0700 directory.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -9,6 +10,49 @@ use super::private_file::{file_key, write_private};
 use crate::domain::credentials::{MfaSession, RoleSession};
 
 const FORMAT: u32 = 1;
+
+/// A held cross-process lock on one credential (an `flock` on a file beside it): while it is
+/// held, other awsnav processes that want the same credential wait, then read what this one
+/// cached, so however many ask at once there is one MFA prompt and one request. The operating
+/// system releases it when the holder ends, however it ends.
+#[derive(Debug)]
+pub struct SessionLock {
+    _file: std::fs::File,
+}
+
+impl SessionLock {
+    async fn take(path: &Path, wait: Duration, waiting: impl FnOnce()) -> std::io::Result<Self> {
+        super::private_file::create_private_dir(path.parent().unwrap_or(Path::new(".")))?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)?;
+        let deadline = std::time::Instant::now() + wait;
+        let mut waiting = Some(waiting);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Self { _file: file }),
+                Err(std::fs::TryLockError::WouldBlock) => {}
+                Err(std::fs::TryLockError::Error(e)) => return Err(e),
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!(
+                        "another awsnav has been signing in for over {} s (lock {})",
+                        wait.as_secs(),
+                        path.display()
+                    ),
+                ));
+            }
+            if let Some(tell) = waiting.take() {
+                tell();
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+}
 
 #[derive(Serialize, Deserialize)]
 struct Envelope<T> {
@@ -45,6 +89,37 @@ impl CredentialCache {
 
     fn mfa_path(&self, base: &str) -> PathBuf {
         self.dir.join(format!("mfa-{}.json", file_key(base)))
+    }
+
+    /// Takes the cross-process lock of the role session `base`/`account`/`role`, waiting up to
+    /// `wait` for another process that holds it (see [`SessionLock`]).
+    ///
+    /// # Errors
+    /// When the lock file cannot be made, or another process held it all that time.
+    pub async fn lock_role(
+        &self,
+        base: &str,
+        account: &str,
+        role: &str,
+        wait: Duration,
+        waiting: impl FnOnce(),
+    ) -> std::io::Result<SessionLock> {
+        let name = format!("role-{}-{account}-{}.lock", file_key(base), file_key(role));
+        SessionLock::take(&self.dir.join(name), wait, waiting).await
+    }
+
+    /// Takes the cross-process lock of the MFA session of `base` (see [`SessionLock`]).
+    ///
+    /// # Errors
+    /// As [`CredentialCache::lock_role`].
+    pub async fn lock_mfa(
+        &self,
+        base: &str,
+        wait: Duration,
+        waiting: impl FnOnce(),
+    ) -> std::io::Result<SessionLock> {
+        let name = format!("mfa-{}.lock", file_key(base));
+        SessionLock::take(&self.dir.join(name), wait, waiting).await
     }
 
     /// A role session for `base` identity, if cached and fresh at `now`.

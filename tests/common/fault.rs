@@ -213,6 +213,48 @@ pub fn mfa_enforcing(
     }
 }
 
+/// STS as strict as AWS in front of `upstream` (moto): a TOTP code it has seen once is refused
+/// (a code is good for one request), and so is a FIDO security key's serial (`…:u2f/…`), which
+/// cannot sign API calls. Everything else is forwarded.
+pub fn strict_sts(upstream: &str) -> impl Fn(&Request, usize) -> Response + Send + Sync + 'static {
+    let forward = proxy(upstream);
+    let seen: Mutex<Vec<String>> = Mutex::default();
+    move |req, n| {
+        let param = |name: &str| {
+            req.body.split('&').find_map(|kv| {
+                let (k, v) = kv.split_once('=')?;
+                (k == name).then(|| {
+                    url::form_urlencoded::parse(format!("v={v}").as_bytes())
+                        .next()
+                        .map(|(_, v)| v.into_owned())
+                        .unwrap_or_default()
+                })
+            })
+        };
+        if let Some(serial) = param("SerialNumber")
+            && serial.contains(":u2f/")
+        {
+            return Response::sts_error(
+                403,
+                "AccessDenied",
+                "MultiFactorAuthentication failed, unable to validate MFA code",
+            );
+        }
+        if let Some(code) = param("TokenCode") {
+            let mut seen = seen.lock().unwrap();
+            if seen.contains(&code) {
+                return Response::sts_error(
+                    403,
+                    "AccessDenied",
+                    "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+                );
+            }
+            seen.push(code);
+        }
+        forward(req, n)
+    }
+}
+
 /// Throttles about `percent` % of requests the way Organizations does (HTTP 400,
 /// `TooManyRequestsException`) and forwards the rest to `upstream` (moto). Which requests are
 /// throttled depends only on their sequence number, so a run can be repeated.
