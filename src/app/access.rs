@@ -198,7 +198,7 @@ fn waiting_note(mfa: &MfaSource) {
     }
 }
 
-fn lock_error(e: std::io::Error) -> AwsError {
+fn lock_error(e: &std::io::Error) -> AwsError {
     AwsError::Mfa(format!("cannot sign in: {e}"))
 }
 
@@ -382,7 +382,7 @@ impl Access {
             .cache
             .lock_mfa(&key, LOCK_WAIT, || waiting_note(mfa))
             .await
-            .map_err(lock_error)?;
+            .map_err(|e| lock_error(&e))?;
         if let Some(m) = self.cache.mfa(&key, now) {
             return Ok(m.credentials);
         }
@@ -466,7 +466,7 @@ impl Access {
                 || waiting_note(mfa),
             )
             .await
-            .map_err(lock_error)?;
+            .map_err(|e| lock_error(&e))?;
         if let Some(granted) = self.cached(&key, target, now) {
             return Ok(granted);
         }
@@ -525,6 +525,57 @@ impl Access {
             .await
     }
 
+    /// The MFA session to assume a role through: the cached one, else (one process at a time:
+    /// a code is good for one request) the one another process cached while this one waited,
+    /// else a new one, cached.
+    async fn session_for_assume(
+        &self,
+        call: &Call<'_>,
+        mfa: &MfaSource,
+        serial: &str,
+        cached: Option<MfaSession>,
+        identity_arn: &str,
+    ) -> Result<Credentials, AwsError> {
+        let Call {
+            sdk,
+            counter,
+            ctx,
+            key,
+            use_cached_mfa,
+            now,
+        } = *call;
+        let _lock = match cached {
+            Some(_) => None,
+            None => Some(
+                self.cache
+                    .lock_mfa(key, LOCK_WAIT, || waiting_note(mfa))
+                    .await
+                    .map_err(|e| lock_error(&e))?,
+            ),
+        };
+        let cached = cached.or_else(|| {
+            use_cached_mfa
+                .then(|| self.cache.mfa(key, now))
+                .flatten()
+                .filter(|m| m.serial == serial)
+        });
+        if let Some(m) = cached {
+            return Ok(m.credentials);
+        }
+        let code = mfa.get(serial).await?;
+        let c =
+            sts::mfa_session(sdk, serial, &code, self.auth.session_duration, counter, ctx).await?;
+        let entry = MfaSession {
+            credentials: c.clone(),
+            serial: serial.to_owned(),
+            identity_arn: identity_arn.to_owned(),
+        };
+        if let Err(e) = self.cache.store_mfa(key, &entry) {
+            tracing::warn!(error = %e, "cannot cache the MFA session");
+        }
+        Ok(c)
+    }
+
     /// `AssumeRole` through an MFA session (cached or new), directly with MFA, or without.
     async fn assume(
         &self,
@@ -540,8 +591,7 @@ impl Access {
             counter,
             ctx,
             key,
-            use_cached_mfa,
-            now,
+            ..
         } = *call;
         let role_profile = target.role.profile.as_ref();
         let partition = crate::domain::partition::partition_of(identity_arn).to_owned();
@@ -570,46 +620,9 @@ impl Access {
                 (c, Via::Direct)
             }
             Some(serial) => {
-                // One process at a time makes the MFA session (a code is good for one request);
-                // one that waited takes the session the other cached.
-                let _lock = match cached {
-                    Some(_) => None,
-                    None => Some(
-                        self.cache
-                            .lock_mfa(key, LOCK_WAIT, || waiting_note(mfa))
-                            .await
-                            .map_err(lock_error)?,
-                    ),
-                };
-                let cached = cached.or_else(|| {
-                    use_cached_mfa
-                        .then(|| self.cache.mfa(key, now))
-                        .flatten()
-                        .filter(|m| m.serial == serial)
-                });
-                let session = if let Some(m) = cached {
-                    m.credentials
-                } else {
-                    let code = mfa.get(&serial).await?;
-                    let c = sts::mfa_session(
-                        sdk,
-                        &serial,
-                        &code,
-                        self.auth.session_duration,
-                        counter,
-                        ctx,
-                    )
+                let session = self
+                    .session_for_assume(call, mfa, &serial, cached, identity_arn)
                     .await?;
-                    let entry = MfaSession {
-                        credentials: c.clone(),
-                        serial: serial.clone(),
-                        identity_arn: identity_arn.to_owned(),
-                    };
-                    if let Err(e) = self.cache.store_mfa(key, &entry) {
-                        tracing::warn!(error = %e, "cannot cache the MFA session");
-                    }
-                    c
-                };
                 let c = sts::assume_role(sdk, Some(&session), &request, counter, ctx).await?;
                 (c, Via::MfaSession)
             }

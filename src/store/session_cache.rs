@@ -23,11 +23,14 @@ pub struct SessionLock {
 impl SessionLock {
     async fn take(path: &Path, wait: Duration, waiting: impl FnOnce()) -> std::io::Result<Self> {
         super::private_file::create_private_dir(path.parent().unwrap_or(Path::new(".")))?;
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        let file = options.open(path)?;
         let deadline = std::time::Instant::now() + wait;
         let mut waiting = Some(waiting);
         loop {
@@ -105,7 +108,14 @@ impl CredentialCache {
         waiting: impl FnOnce(),
     ) -> std::io::Result<SessionLock> {
         let name = format!("role-{}-{account}-{}.lock", file_key(base), file_key(role));
-        SessionLock::take(&self.dir.join(name), wait, waiting).await
+        SessionLock::take(&self.locks().join(name), wait, waiting).await
+    }
+
+    /// Lock files live beside the sessions, not among them.
+    fn locks(&self) -> PathBuf {
+        self.dir
+            .parent()
+            .map_or_else(|| self.dir.join("locks"), |p| p.join("locks"))
     }
 
     /// Takes the cross-process lock of the MFA session of `base` (see [`SessionLock`]).
@@ -119,7 +129,7 @@ impl CredentialCache {
         waiting: impl FnOnce(),
     ) -> std::io::Result<SessionLock> {
         let name = format!("mfa-{}.lock", file_key(base));
-        SessionLock::take(&self.dir.join(name), wait, waiting).await
+        SessionLock::take(&self.locks().join(name), wait, waiting).await
     }
 
     /// A role session for `base` identity, if cached and fresh at `now`.
