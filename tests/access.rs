@@ -8,6 +8,7 @@ mod common;
 use common::fault::{FaultServer, Response};
 use common::{AwsnavCmd, OuSpec, stderr, stdout};
 use serde_json::Value;
+use std::fmt::Write as _;
 
 fn tree() -> Vec<OuSpec> {
     vec![
@@ -832,5 +833,98 @@ async fn a_signing_in_process_that_dies_blocks_nobody() {
         begun.elapsed() < std::time::Duration::from_secs(20),
         "waited {:?} for a dead holder",
         begun.elapsed()
+    );
+}
+
+/// IAM listing `devices` for alice (a FIDO key first, as the console registers it), strict STS,
+/// the rest from moto.
+fn with_devices(moto: &str, devices: Vec<String>) -> FaultServer {
+    let strict = common::fault::strict_sts(moto);
+    FaultServer::start(move |req, n| {
+        if req.operation() == "ListMFADevices" {
+            let mut members = String::new();
+            for d in &devices {
+                let _ = write!(
+                    members,
+                    "<member><UserName>alice</UserName><SerialNumber>{d}</SerialNumber><EnableDate>2026-01-01T00:00:00Z</EnableDate></member>"
+                );
+            }
+            return Response::raw(
+                200,
+                "text/xml",
+                &format!(
+                    "<ListMFADevicesResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><ListMFADevicesResult><IsTruncated>false</IsTruncated><MFADevices>{members}</MFADevices></ListMFADevicesResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></ListMFADevicesResponse>"
+                ),
+            );
+        }
+        strict(req, n)
+    })
+}
+
+#[tokio::test]
+async fn fido_keys_are_passed_over_and_several_devices_are_named() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let sdk = moto.sdk().await;
+    let seeded = common::seed_org(&sdk, &tree(), 0).await;
+    let alice = common::alice(&sdk).await;
+    let dev0 = non_production(&seeded)[0].clone();
+    let fido = "arn:aws:iam::123456789012:u2f/user/alice/yubikey-ABCDEF".to_owned();
+
+    // A FIDO key listed first: awsnav takes the virtual device, which STS accepts.
+    let iam = with_devices(&moto.url, vec![fido.clone(), alice.serial.clone()]);
+    let awsnav = awsnav_as(&alice, &iam.url);
+    assert!(awsnav.run(&["refresh"]).status.success());
+    let out = awsnav.run(&["exec", &dev0, "--mfa-code", "123456", "--", "true"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sts = iam
+        .requests()
+        .into_iter()
+        .find(|r| r.operation() == "GetSessionToken")
+        .unwrap();
+    assert!(!sts.body.contains("u2f"), "{}", sts.body);
+
+    // Only FIDO keys: the error says API calls need a TOTP device.
+    let iam = with_devices(&moto.url, vec![fido.clone()]);
+    let awsnav = awsnav_as(&alice, &iam.url);
+    assert!(awsnav.run(&["refresh"]).status.success());
+    let out = awsnav.run(&["exec", &dev0, "--mfa-code", "123456", "--", "true"]);
+    let err = stderr(&out);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("only FIDO security keys") && err.contains(&fido),
+        "{err}"
+    );
+    assert!(err.contains("virtual or hardware"), "{err}");
+    assert_eq!(iam.count("GetSessionToken"), 0);
+
+    // Two TOTP devices on the command line: both named, and the setting that picks one.
+    let iam = with_devices(
+        &moto.url,
+        vec![fido, alice.serial.clone(), "GAHT12345678".into()],
+    );
+    let awsnav = awsnav_as(&alice, &iam.url);
+    assert!(awsnav.run(&["refresh"]).status.success());
+    let out = awsnav.run(&["exec", &dev0, "--mfa-code", "123456", "--", "true"]);
+    let err = stderr(&out);
+    assert!(!out.status.success());
+    assert!(
+        err.contains(&alice.serial) && err.contains("GAHT12345678"),
+        "{err}"
+    );
+    assert!(err.contains("[auth] mfa_serial"), "{err}");
+
+    // A FIDO serial named by hand is refused by STS, as AWS refuses it.
+    std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
+    std::fs::write(
+        awsnav.path("awsnav/config.toml"),
+        "[auth]\nmfa_serial = \"arn:aws:iam::123456789012:u2f/user/alice/yubikey-ABCDEF\"\n",
+    )
+    .unwrap();
+    let out = awsnav.run(&["exec", &dev0, "--mfa-code", "123456", "--", "true"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("MFA code was not accepted"),
+        "{}",
+        stderr(&out)
     );
 }

@@ -696,3 +696,16 @@ fn identity_center_roles_in_the_detail_pane_and_the_picker() {
     keys(&mut state, "⏎");
     insta::assert_snapshot!("identity_center_picker", screen(&state));
 }
+
+#[test]
+fn mfa_device_picker() {
+    let mut state = with_roles(demo_state(110, 20));
+    let _ = state.update(Msg::MfaDeviceNeeded {
+        devices: vec![
+            "arn:aws:iam::100071705473:mfa/alice-phone".into(),
+            "GAHT12345678".into(),
+        ],
+    });
+    keys(&mut state, "j");
+    insta::assert_snapshot!(screen(&state));
+}

@@ -12,9 +12,10 @@ use crate::aws::sso;
 use crate::aws::sts::{self, AssumeRequest};
 use crate::aws::{AwsError, CallCounter, ErrorContext};
 use crate::config::{AuthConfig, MfaMode, SsoConfig};
-use crate::domain::credentials::{Credentials, MfaSession, RoleSession, Via};
+use crate::domain::credentials::{Credentials, MfaDevices, MfaSession, RoleSession, Via};
 use crate::domain::partition::Partition;
 use crate::domain::roles::RoleOption;
+use crate::store::prefs::Prefs;
 use crate::store::session_cache::CredentialCache;
 
 /// Role chaining (`AssumeRole` with temporary credentials) is limited to one hour.
@@ -41,11 +42,19 @@ pub struct Granted {
     pub api_calls: u64,
 }
 
-/// A request for an MFA code from the TUI's prompt; `None` in reply means cancelled.
+/// A question for the TUI's dialogs; `None` in reply means cancelled.
 #[derive(Debug)]
-pub struct MfaRequest {
-    pub serial: String,
-    pub reply: oneshot::Sender<Option<String>>,
+pub enum MfaRequest {
+    /// The code of the device `serial`.
+    Code {
+        serial: String,
+        reply: oneshot::Sender<Option<String>>,
+    },
+    /// Which of these devices (several that can sign API calls) to use.
+    Device {
+        devices: Vec<String>,
+        reply: oneshot::Sender<Option<String>>,
+    },
 }
 
 /// A front end's way to ask a person for an MFA code (the command line's terminal prompt):
@@ -111,7 +120,7 @@ impl MfaSource {
             }
             Interactive::Tui(tx) => {
                 let (reply, answer) = oneshot::channel();
-                tx.send(MfaRequest {
+                tx.send(MfaRequest::Code {
                     serial: serial.to_owned(),
                     reply,
                 })
@@ -125,6 +134,31 @@ impl MfaSource {
                 "an MFA code is needed for {serial}: pass --mfa-code CODE, set [auth] mfa_process, or run awsnav on a terminal"
             ))),
         }
+    }
+
+    /// Which of `devices` to use: the TUI asks; elsewhere the error names them and the setting.
+    ///
+    /// # Errors
+    /// [`AwsError::Mfa`] naming the devices where no one can be asked;
+    /// [`AwsError::MfaCancelled`] when the TUI's dialog is cancelled.
+    pub async fn choose_device(&self, devices: &[String]) -> Result<String, AwsError> {
+        if let Interactive::Tui(tx) = &self.interactive {
+            let (reply, answer) = oneshot::channel();
+            tx.send(MfaRequest::Device {
+                devices: devices.to_vec(),
+                reply,
+            })
+            .map_err(|_| AwsError::Mfa("the MFA prompt is gone".into()))?;
+            return match answer.await {
+                Ok(Some(serial)) if devices.contains(&serial) => Ok(serial),
+                _ => Err(AwsError::MfaCancelled),
+            };
+        }
+        Err(AwsError::Mfa(format!(
+            "{} MFA devices can sign API calls ({}): set [auth] mfa_serial to the one awsnav should use",
+            devices.len(),
+            devices.join(", ")
+        )))
     }
 }
 
@@ -174,6 +208,15 @@ async fn run_mfa_process(cmd: &str) -> Result<String, AwsError> {
     })
 }
 
+/// What MFA device discovery needs.
+#[derive(Clone, Copy)]
+struct Discover<'a> {
+    sdk: &'a aws_config::SdkConfig,
+    counter: &'a CallCounter,
+    ctx: &'a ErrorContext,
+    mfa: &'a MfaSource,
+}
+
 /// What every request of one attempt shares.
 #[derive(Clone, Copy)]
 struct Call<'a> {
@@ -216,6 +259,8 @@ pub struct Access {
     pub sso: SsoConfig,
     /// `[org] profile` (or `--profile`): the SSO sign-in when `[sso] profile` is unset.
     pub org_profile: Option<String>,
+    /// Where the MFA device chosen among several is remembered.
+    pub prefs: Prefs,
 }
 
 impl Access {
@@ -401,14 +446,18 @@ impl Access {
         .await?;
         let counter = CallCounter::default();
         let identity = sts::caller_identity(&sdk, &counter, &ctx).await?;
+        let discover = Discover {
+            sdk: &sdk,
+            counter: &counter,
+            ctx: &ctx,
+            mfa,
+        };
         let serial = self
             .resolve_serial(
                 self.auth.mfa_serial.clone(),
                 base_profile,
                 &identity.arn,
-                &sdk,
-                &counter,
-                &ctx,
+                &discover,
             )
             .await?
             .ok_or_else(|| {
@@ -500,14 +549,18 @@ impl Access {
             (m.identity_arn.clone(), Some(m.serial.clone()))
         } else {
             let identity = sts::caller_identity(&sdk, &counter, &ctx).await?;
+            let discover = Discover {
+                sdk: &sdk,
+                counter: &counter,
+                ctx: &ctx,
+                mfa,
+            };
             let serial = self
                 .resolve_serial(
                     wanted_serial,
                     base_profile.as_deref(),
                     &identity.arn,
-                    &sdk,
-                    &counter,
-                    &ctx,
+                    &discover,
                 )
                 .await?;
             (identity.arn, serial)
@@ -660,17 +713,49 @@ impl Access {
         })
     }
 
+    /// The device of `identity` to use among those IAM listed.
+    async fn pick_device(
+        &self,
+        identity: &str,
+        devices: Vec<String>,
+        mfa: &MfaSource,
+    ) -> Result<Option<String>, AwsError> {
+        match MfaDevices::of(devices) {
+            MfaDevices::None => Ok(None),
+            MfaDevices::One(serial) => Ok(Some(serial)),
+            MfaDevices::OnlyFido(keys) => Err(AwsError::Mfa(format!(
+                "API calls need a virtual or hardware (TOTP) MFA device, and {identity} has only FIDO security keys ({}), which sign in to the console only: add a virtual MFA device in IAM, or set [auth] mfa = \"never\" where MFA is not required",
+                keys.join(", ")
+            ))),
+            MfaDevices::Several(devices) => {
+                if let Some(chosen) = self.prefs.mfa_device(identity)
+                    && devices.contains(&chosen)
+                {
+                    return Ok(Some(chosen));
+                }
+                let chosen = mfa.choose_device(&devices).await?;
+                self.prefs.set_mfa_device(identity, &chosen);
+                Ok(Some(chosen))
+            }
+        }
+    }
+
     /// The MFA device: configured, else the base profile's `mfa_serial`, else the IAM user's
-    /// first device. `None` when MFA is off or nothing is found (in `auto` mode).
+    /// device that can sign API calls (FIDO keys cannot): the only one, the one chosen before,
+    /// or the one the TUI asks for. `None` when MFA is off or nothing is found (in `auto` mode).
     async fn resolve_serial(
         &self,
         wanted: Option<String>,
         base_profile: Option<&str>,
         identity_arn: &str,
-        sdk: &aws_config::SdkConfig,
-        counter: &CallCounter,
-        ctx: &ErrorContext,
+        discover: &Discover<'_>,
     ) -> Result<Option<String>, AwsError> {
+        let Discover {
+            sdk,
+            counter,
+            ctx,
+            mfa,
+        } = *discover;
         if self.auth.mfa == MfaMode::Never {
             return Ok(None);
         }
@@ -683,8 +768,8 @@ impl Access {
         if serial.is_none()
             && let Some(user) = sts::iam_user_name(identity_arn)
         {
-            serial = match sts::find_mfa_device(sdk, user, counter, ctx).await {
-                Ok(found) => found,
+            serial = match sts::list_mfa_devices(sdk, user, counter, ctx).await {
+                Ok(found) => self.pick_device(identity_arn, found, mfa).await?,
                 // Not allowed to list one's own devices: go on without MFA, as `auto` says.
                 // Anything else (network, AWS trouble) would only fail again later.
                 Err(e @ AwsError::AccessDenied { .. }) if self.auth.mfa == MfaMode::Auto => {
@@ -755,17 +840,31 @@ mod tests {
             ..MfaSource::default()
         };
         let answer = tokio::spawn(async move {
-            let r = rx.recv().await.unwrap();
-            assert_eq!(r.serial, "dev");
-            r.reply.send(Some("111222".into())).unwrap();
-            let r = rx.recv().await.unwrap();
-            r.reply.send(None).unwrap();
+            let Some(MfaRequest::Code { serial, reply }) = rx.recv().await else {
+                panic!("a code request")
+            };
+            assert_eq!(serial, "dev");
+            reply.send(Some("111222".into())).unwrap();
+            let Some(MfaRequest::Code { reply, .. }) = rx.recv().await else {
+                panic!("a code request")
+            };
+            reply.send(None).unwrap();
+            let Some(MfaRequest::Device { devices, reply }) = rx.recv().await else {
+                panic!("a device request")
+            };
+            assert_eq!(devices.len(), 2);
+            reply.send(Some(devices[1].clone())).unwrap();
         });
         assert_eq!(src.get("dev").await.unwrap(), "111222");
         assert!(matches!(
             src.get("dev").await.unwrap_err(),
             AwsError::MfaCancelled
         ));
+        let two = ["arn:aws:iam::1:mfa/phone".to_owned(), "GAHT1".to_owned()];
+        assert_eq!(src.choose_device(&two).await.unwrap(), "GAHT1");
+        let cli = MfaSource::default().choose_device(&two).await.unwrap_err();
+        assert!(cli.to_string().contains("[auth] mfa_serial"), "{cli}");
+        assert!(cli.to_string().contains("GAHT1"), "{cli}");
         answer.await.unwrap();
     }
 }

@@ -103,6 +103,7 @@ impl AppContext {
             cache: CredentialCache::new(&paths.cache_dir),
             sso: config.sso.clone(),
             org_profile: org_profile.clone(),
+            prefs: Prefs::new(&paths.cache_dir),
         };
         let cost_profile = config.cost.profile.clone().or_else(|| org_profile.clone());
         let cost = CostReader {

@@ -136,17 +136,17 @@ pub async fn assume_role(
     convert(out.credentials(), ACTION)
 }
 
-/// The first MFA device of an IAM user (`iam:ListMFADevices` with the user name given
-/// explicitly, as some endpoints require).
+/// The MFA devices of an IAM user, in IAM's order (`iam:ListMFADevices` with the user name
+/// given explicitly, as some endpoints require).
 ///
 /// # Errors
 /// An [`AwsError`] when IAM refuses or cannot be reached.
-pub async fn find_mfa_device(
+pub async fn list_mfa_devices(
     sdk: &SdkConfig,
     user_name: &str,
     counter: &CallCounter,
     ctx: &ErrorContext,
-) -> Result<Option<String>, AwsError> {
+) -> Result<Vec<String>, AwsError> {
     let config = aws_sdk_iam::config::Builder::from(sdk)
         .interceptor(counter.clone())
         .build();
@@ -158,8 +158,9 @@ pub async fn find_mfa_device(
         .map_err(|e| ctx.classify("iam:ListMFADevices", &e))?;
     Ok(out
         .mfa_devices()
-        .first()
-        .map(|d| d.serial_number().to_owned()))
+        .iter()
+        .map(|d| d.serial_number().to_owned())
+        .collect())
 }
 
 /// The caller's own name for `RoleSessionName` / `SourceIdentity`, so `CloudTrail` shows who:

@@ -91,6 +91,39 @@ pub struct MfaSession {
     pub identity_arn: String,
 }
 
+/// What an IAM user's MFA devices offer for API calls. FIDO security keys (`…:u2f/…`) sign
+/// in to the console only: STS takes codes of virtual (`…:mfa/…`) and hardware TOTP devices.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MfaDevices {
+    None,
+    One(String),
+    /// Several TOTP devices: which one is the user's to say.
+    Several(Vec<String>),
+    /// Only FIDO keys, which cannot sign API calls.
+    OnlyFido(Vec<String>),
+}
+
+impl MfaDevices {
+    /// Sorts the devices `iam:ListMFADevices` listed.
+    #[must_use]
+    pub fn of(serials: Vec<String>) -> Self {
+        let (fido, totp): (Vec<String>, Vec<String>) =
+            serials.into_iter().partition(|s| is_fido(s));
+        match (totp.len(), fido.is_empty()) {
+            (0, true) => Self::None,
+            (0, false) => Self::OnlyFido(fido),
+            (1, _) => Self::One(totp.into_iter().next().unwrap_or_default()),
+            _ => Self::Several(totp),
+        }
+    }
+}
+
+/// Whether a device serial is a FIDO security key's.
+#[must_use]
+pub fn is_fido(serial: &str) -> bool {
+    serial.contains(":u2f/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +157,25 @@ mod tests {
         assert!(!text.contains("token-secret"), "{text}");
         assert!(!text.contains("ASIAEXAMPLEKEY1234"), "{text}");
         assert!(text.contains("…1234"), "{text}");
+    }
+
+    #[test]
+    fn fido_keys_are_passed_over_for_api_calls() {
+        let u2f = "arn:aws:iam::1:u2f/user/alice/yubi-ABC".to_owned();
+        let virt = "arn:aws:iam::1:mfa/alice".to_owned();
+        let hw = "GAHT12345678".to_owned();
+        assert_eq!(MfaDevices::of(vec![]), MfaDevices::None);
+        assert_eq!(
+            MfaDevices::of(vec![u2f.clone(), virt.clone()]),
+            MfaDevices::One(virt.clone())
+        );
+        assert_eq!(
+            MfaDevices::of(vec![u2f.clone()]),
+            MfaDevices::OnlyFido(vec![u2f.clone()])
+        );
+        assert_eq!(
+            MfaDevices::of(vec![u2f, hw.clone(), virt.clone()]),
+            MfaDevices::Several(vec![hw, virt])
+        );
     }
 }

@@ -29,6 +29,9 @@ struct PrefsFile {
     /// Account id → the region chosen for sessions there.
     #[serde(default)]
     regions: BTreeMap<String, String>,
+    /// Identity ARN → the MFA device chosen for it (when it has several).
+    #[serde(default)]
+    mfa_devices: BTreeMap<String, String>,
 }
 
 /// How many accounts the recent list keeps.
@@ -105,6 +108,20 @@ impl Prefs {
                 file.regions.remove(account);
             }
         }
+        self.save(file);
+    }
+
+    /// The MFA device chosen before for `identity`.
+    #[must_use]
+    pub fn mfa_device(&self, identity: &str) -> Option<String> {
+        self.read().mfa_devices.remove(identity)
+    }
+
+    /// Remembers `serial` as the MFA device of `identity`.
+    pub fn set_mfa_device(&self, identity: &str, serial: &str) {
+        let mut file = self.read();
+        file.mfa_devices
+            .insert(identity.to_owned(), serial.to_owned());
         self.save(file);
     }
 

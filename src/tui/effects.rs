@@ -30,6 +30,8 @@ pub enum Effect {
     Access(Box<AccessRequest>),
     /// The MFA code typed into the prompt.
     SubmitMfa(String),
+    /// The MFA device picked among several.
+    ChooseMfaDevice(String),
     CancelMfa,
     /// Suspend the TUI and run `$SHELL` in the account (done by the event loop itself).
     Shell(Box<ShellLaunch>),
@@ -101,10 +103,16 @@ impl Runner {
         // The credential flow asks for codes here; the prompt's answer goes back by `reply`.
         tokio::spawn(async move {
             while let Some(req) = incoming.recv().await {
+                let (reply, msg) = match req {
+                    MfaRequest::Code { serial, reply } => (reply, Msg::MfaNeeded { serial }),
+                    MfaRequest::Device { devices, reply } => {
+                        (reply, Msg::MfaDeviceNeeded { devices })
+                    }
+                };
                 if let Ok(mut slot) = pending.lock() {
-                    *slot = Some(req.reply);
+                    *slot = Some(reply);
                 }
-                if ui.send(Msg::MfaNeeded { serial: req.serial }).is_err() {
+                if ui.send(msg).is_err() {
                     break;
                 }
             }
@@ -153,7 +161,9 @@ impl Runner {
         match effect {
             Effect::Sync => self.sync(),
             Effect::Access(request) => self.access(request),
-            Effect::SubmitMfa(code) => self.answer_mfa(Some(code.clone())),
+            Effect::SubmitMfa(code) | Effect::ChooseMfaDevice(code) => {
+                self.answer_mfa(Some(code.clone()));
+            }
             Effect::CancelMfa => self.answer_mfa(None),
             Effect::OpenBrowser(url) => self.open_browser(url),
             Effect::ReadCost { force } => self.read_cost(*force),

@@ -88,6 +88,11 @@ pub enum Modal {
         account: usize,
         cursor: usize,
     },
+    /// Which MFA device to use, when several can sign API calls (asked once, remembered).
+    MfaDevicePicker {
+        devices: Vec<String>,
+        cursor: usize,
+    },
 }
 
 /// The regions offered by the region picker (the commercial partition's).
@@ -284,11 +289,42 @@ impl State {
         }]
     }
 
+    /// Keys in the MFA device picker: Enter answers with the device, Esc cancels.
+    fn on_device_key(
+        &mut self,
+        devices: Vec<String>,
+        mut cursor: usize,
+        action: Option<Action>,
+    ) -> Vec<Effect> {
+        match action {
+            Some(Action::Back | Action::Quit) => {
+                self.status.pending = None;
+                vec![Effect::CancelMfa]
+            }
+            Some(Action::Open) => vec![Effect::ChooseMfaDevice(
+                devices[cursor.min(devices.len().saturating_sub(1))].clone(),
+            )],
+            other => {
+                match other {
+                    Some(Action::Up) => cursor = cursor.saturating_sub(1),
+                    Some(Action::Down) => {
+                        cursor = (cursor + 1).min(devices.len().saturating_sub(1));
+                    }
+                    _ => {}
+                }
+                self.modal = Some(Modal::MfaDevicePicker { devices, cursor });
+                Vec::new()
+            }
+        }
+    }
+
     /// Keys while a modal is open. Returns `None` when no modal is open.
     pub(super) fn on_modal_key(&mut self, key: &KeyEvent) -> Option<Vec<Effect>> {
         let modal = self.modal.take()?;
         let context = match modal {
-            Modal::RolePicker { .. } | Modal::RegionPicker { .. } => KeyScope::Picker,
+            Modal::RolePicker { .. }
+            | Modal::RegionPicker { .. }
+            | Modal::MfaDevicePicker { .. } => KeyScope::Picker,
             _ => KeyScope::Prompt,
         };
         let action = self.keymap.lookup(context, key);
@@ -336,6 +372,9 @@ impl State {
             },
             Modal::RegionPicker { account, cursor } => {
                 effects = self.on_region_key(account, cursor, action);
+            }
+            Modal::MfaDevicePicker { devices, cursor } => {
+                effects = self.on_device_key(devices, cursor, action);
             }
             Modal::ConfirmProduction {
                 request,
@@ -670,5 +709,23 @@ mod tests {
         assert_eq!(remaining(now + time::Duration::minutes(43), now), "43 min");
         assert_eq!(remaining(now + time::Duration::seconds(30), now), "<1 min");
         assert_eq!(remaining(now - time::Duration::seconds(30), now), "expired");
+    }
+
+    #[test]
+    fn several_mfa_devices_are_picked_from_once() {
+        let mut s = state(&["Admin"]);
+        let devices = vec!["arn:aws:iam::1:mfa/phone".to_owned(), "GAHT1".to_owned()];
+        let _ = s.update(Msg::MfaDeviceNeeded {
+            devices: devices.clone(),
+        });
+        assert!(matches!(s.modal, Some(Modal::MfaDevicePicker { .. })));
+        assert_eq!(s.key_scope(), KeyScope::Picker);
+        let _ = keys(&mut s, "j");
+        let effects = keys(&mut s, "⏎");
+        assert_eq!(effects, vec![Effect::ChooseMfaDevice("GAHT1".into())]);
+        assert!(s.modal.is_none());
+        let _ = s.update(Msg::MfaDeviceNeeded { devices });
+        assert_eq!(keys(&mut s, "⎋"), vec![Effect::CancelMfa]);
+        assert!(s.modal.is_none());
     }
 }

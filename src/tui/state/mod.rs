@@ -78,6 +78,10 @@ pub enum Msg {
     MfaNeeded {
         serial: String,
     },
+    /// The credential flow needs to know which of these MFA devices to use.
+    MfaDeviceNeeded {
+        devices: Vec<String>,
+    },
     /// Credentials are in hand (start the shell), or why not.
     AccessFinished(Result<Box<ShellLaunch>, AccessFailure>),
     /// The shell started from the TUI ended.
@@ -277,7 +281,9 @@ impl State {
     pub fn key_scope(&self) -> KeyScope {
         if let Some(modal) = &self.modal {
             return match modal {
-                Modal::RolePicker { .. } | Modal::RegionPicker { .. } => KeyScope::Picker,
+                Modal::RolePicker { .. }
+                | Modal::RegionPicker { .. }
+                | Modal::MfaDevicePicker { .. } => KeyScope::Picker,
                 _ => KeyScope::Prompt,
             };
         }
@@ -360,6 +366,10 @@ impl State {
             }
             Msg::MfaNeeded { serial } => {
                 self.on_mfa_needed(serial);
+                Vec::new()
+            }
+            Msg::MfaDeviceNeeded { devices } => {
+                self.modal = Some(Modal::MfaDevicePicker { devices, cursor: 0 });
                 Vec::new()
             }
             Msg::AccessFinished(result) => self.on_access_finished(result),

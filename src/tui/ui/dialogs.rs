@@ -36,6 +36,11 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
             region_picker(state, *account, *cursor),
             KeyScope::Picker,
         ),
+        Modal::MfaDevicePicker { devices, cursor } => (
+            "MFA device",
+            device_picker(devices, *cursor),
+            KeyScope::Picker,
+        ),
     };
     lines.push(Line::from(""));
     let mut hint = Vec::new();
@@ -188,4 +193,28 @@ fn mfa_prompt(serial: &str, input: &str) -> Vec<Line<'static>> {
             theme::muted(),
         )),
     ]
+}
+
+/// The devices that can sign API calls; the one chosen is remembered.
+fn device_picker(devices: &[String], cursor: usize) -> Vec<Line<'static>> {
+    let mut lines = vec![
+        Line::from("Several MFA devices can sign API calls."),
+        Line::from(Span::styled(
+            "Which one gives your codes? awsnav remembers it.",
+            theme::muted(),
+        )),
+        Line::from(""),
+    ];
+    for (i, d) in devices.iter().enumerate() {
+        let line = Line::from(vec![
+            Span::raw(if i == cursor { "▸ " } else { "  " }),
+            Span::raw(d.clone()),
+        ]);
+        lines.push(if i == cursor {
+            theme::select(line)
+        } else {
+            line
+        });
+    }
+    lines
 }
