@@ -928,3 +928,68 @@ async fn fido_keys_are_passed_over_and_several_devices_are_named() {
         stderr(&out)
     );
 }
+
+/// A stand-in `zenity` on PATH that records how it was called and answers as `script` says.
+fn stand_in_zenity(awsnav: &mut AwsnavCmd, script: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let bin = awsnav.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let record = awsnav.path("zenity-args");
+    let path = bin.join("zenity");
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\n{script}\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path_var = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    awsnav.set("PATH", &path_var);
+    awsnav.set("DISPLAY", ":0");
+    record
+}
+
+#[tokio::test]
+async fn without_a_terminal_the_code_comes_from_a_desktop_dialog() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let sdk = moto.sdk().await;
+    let seeded = common::seed_org(&sdk, &tree(), 0).await;
+    let alice = common::alice(&sdk).await;
+    let mut awsnav = awsnav_as(&alice, &moto.url);
+    assert!(awsnav.run(&["refresh"]).status.success());
+    let prod = seeded
+        .accounts
+        .iter()
+        .find(|(_, a)| a.ou_path.iter().any(|o| o == "Prod"))
+        .map(|(id, _)| id.clone())
+        .unwrap();
+
+    // The dialog is cancelled: a clean refusal, nothing cached.
+    let record = stand_in_zenity(&mut awsnav, "exit 1");
+    let args = ["credential-process", "--account", prod.as_str(), "--yes"];
+    let out = awsnav.run(&args);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("cancelled"), "{}", stderr(&out));
+    assert!(record.exists(), "the dialog was shown");
+
+    // It answers: credentials, and the dialog named the account, the role and PRODUCTION.
+    let record = stand_in_zenity(&mut awsnav, "echo 123456");
+    let out = awsnav.run(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let creds: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(creds["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
+    let shown = std::fs::read_to_string(&record).unwrap();
+    assert!(shown.contains("--entry"), "{shown}");
+    assert!(
+        shown.contains(&prod) && shown.contains("OrganizationAccountAccessRole"),
+        "{shown}"
+    );
+    assert!(shown.contains("PRODUCTION"), "{shown}");
+    assert!(shown.contains(&alice.serial), "{shown}");
+}

@@ -15,6 +15,7 @@ use crate::app::access::{AccessTarget, Asker, Granted, Interactive, MfaSource};
 use crate::app::context::AppContext;
 use crate::app::launch::{self, EnvFormat, Session};
 use crate::aws::AwsError;
+use crate::config::MfaPrompt;
 use crate::domain::inventory::Inventory;
 use crate::domain::model::{AccountId, OrgTree, Tags};
 use crate::domain::roles::RoleOption;
@@ -95,7 +96,12 @@ pub async fn enter(
             safety::confirmation_text(&ctx.config.production, &account_name),
         )?;
     }
-    let mfa = mfa_source(ctx, opts.mfa_code.clone());
+    let about = format!(
+        "to get into {account_name} ({account_id}) as {}{}",
+        role.name,
+        if production { " — PRODUCTION" } else { "" }
+    );
+    let mfa = mfa_source(ctx, opts.mfa_code.clone(), &about);
     let target = AccessTarget {
         account_id: account_id.clone(),
         account_name: account_name.clone(),
@@ -129,10 +135,29 @@ pub async fn enter(
 }
 
 /// Where the command line gets MFA codes: `--mfa-code`, `[auth] mfa_process`, else a prompt on
-/// the terminal when there is one.
+/// the terminal, or a desktop dialog where there is none (`[auth] mfa_prompt`). `about` says
+/// what the code is for ("to get into payments-prod (…) as Admin — PRODUCTION").
 #[must_use]
-pub fn mfa_source(ctx: &AppContext, code: Option<String>) -> MfaSource {
-    let interactive = if std::io::stdin().is_terminal() || std::io::stderr().is_terminal() {
+pub fn mfa_source(ctx: &AppContext, code: Option<String>, about: &str) -> MfaSource {
+    let terminal = std::io::stdin().is_terminal() || std::io::stderr().is_terminal();
+    let dialog = match ctx.config.auth.mfa_prompt {
+        MfaPrompt::Terminal => None,
+        MfaPrompt::Auto if terminal => None,
+        MfaPrompt::Auto => prompt::Dialog::available(),
+        MfaPrompt::Zenity => Some(prompt::Dialog::Zenity),
+        MfaPrompt::Kdialog => Some(prompt::Dialog::Kdialog),
+        MfaPrompt::Osascript => Some(prompt::Dialog::Osascript),
+    };
+    let interactive = if let Some(dialog) = dialog {
+        let about = about.to_owned();
+        Interactive::Ask(Asker::new(Arc::new(move |serial: &str| {
+            let text = format!("MFA code for {serial}\n{about}");
+            dialog
+                .ask("awsnav: MFA code", &text)
+                .map_err(|e| format!("the MFA dialog ({}) failed: {e}", dialog.program()))?
+                .ok_or_else(|| "the MFA dialog was cancelled: nothing was done".to_owned())
+        })))
+    } else if terminal {
         Interactive::Ask(Asker::new(Arc::new(|serial: &str| {
             prompt::ask(&format!("MFA code for {serial}: "))
                 .map_err(|e| e.to_string())?

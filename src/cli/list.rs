@@ -309,7 +309,7 @@ pub async fn list(ctx: &AppContext, demo: bool, opts: ListOpts) -> anyhow::Resul
 /// Per-account costs (cached within the TTL); `None` with a note on stderr when unavailable.
 pub(super) async fn account_costs(ctx: &AppContext, force: bool) -> Option<Costs> {
     let now = OffsetDateTime::now_utc();
-    let mfa = super::enter::mfa_source(ctx, None);
+    let mfa = super::enter::mfa_source(ctx, None, "to read Cost Explorer");
     match crate::app::org_reader::read_costs(ctx, &mfa, force, now).await {
         CostState::Known { snapshot, cached } => {
             if !cached {

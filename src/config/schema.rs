@@ -97,6 +97,8 @@ pub struct AuthConfig {
     pub mfa_serial: Option<String>,
     /// A command whose standard output is the current MFA code.
     pub mfa_process: Option<String>,
+    /// Where a code is asked for when no `mfa_process` gives it.
+    pub mfa_prompt: MfaPrompt,
     pub mfa: MfaMode,
     /// Length of the cached MFA session (`GetSessionToken`), seconds.
     pub session_duration: u32,
@@ -112,12 +114,26 @@ impl Default for AuthConfig {
             profile: None,
             mfa_serial: None,
             mfa_process: None,
+            mfa_prompt: MfaPrompt::Auto,
             mfa: MfaMode::Auto,
             session_duration: 43_200,
             role_duration: None,
             source_identity: true,
         }
     }
+}
+
+/// Where an MFA code is asked for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MfaPrompt {
+    /// The terminal when there is one, else a desktop dialog where one can be shown.
+    #[default]
+    Auto,
+    Terminal,
+    Zenity,
+    Kdialog,
+    Osascript,
 }
 
 /// Whether role assumption uses MFA.
