@@ -4,6 +4,7 @@
 pub mod aws_config_block;
 pub mod cost_cache;
 pub mod inventory_cache;
+pub mod key_store;
 pub mod prefs;
 pub mod private_file;
 pub mod session_cache;
