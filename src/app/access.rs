@@ -12,9 +12,12 @@ use crate::aws::sso;
 use crate::aws::sts::{self, AssumeRequest};
 use crate::aws::{AwsError, CallCounter, ErrorContext};
 use crate::config::{AuthConfig, MfaMode, SsoConfig};
-use crate::domain::credentials::{Credentials, MfaDevices, MfaSession, RoleSession, Via};
+use crate::domain::credentials::{
+    AccessKey, Credentials, MfaDevices, MfaSession, RoleSession, Via,
+};
 use crate::domain::partition::Partition;
 use crate::domain::roles::RoleOption;
+use crate::store::key_store::KeyStore;
 use crate::store::prefs::Prefs;
 use crate::store::session_cache::CredentialCache;
 
@@ -261,6 +264,8 @@ pub struct Access {
     pub org_profile: Option<String>,
     /// Where the MFA device chosen among several is remembered.
     pub prefs: Prefs,
+    /// Long-lived keys kept by `awsnav auth`: used before the profile's or the chain's.
+    pub keys: KeyStore,
 }
 
 impl Access {
@@ -279,6 +284,60 @@ impl Access {
             .as_ref()
             .and_then(|p| p.source_profile.clone())
             .or_else(|| self.base_profile.clone())
+    }
+
+    /// The key-store name of the identity `profile` names: the profile, else `AWS_PROFILE`,
+    /// else `default` — unless credential variables are set, which the standard chain reads
+    /// before any profile.
+    #[must_use]
+    pub fn key_name(profile: Option<&str>) -> Option<String> {
+        let var = |v: &str| std::env::var(v).ok().filter(|s| !s.trim().is_empty());
+        profile
+            .map(str::to_owned)
+            .or_else(|| var("AWS_PROFILE"))
+            .or_else(|| {
+                var("AWS_ACCESS_KEY_ID")
+                    .is_none()
+                    .then(|| "default".to_owned())
+            })
+    }
+
+    /// The key stored for the identity `profile` names, with its name; `None` when the key
+    /// store holds none (known from its index: the keyring is opened only when it does).
+    ///
+    /// # Errors
+    /// When a key is stored but the keyring (or the key file) cannot give it.
+    pub fn stored_key(
+        &self,
+        profile: Option<&str>,
+    ) -> Result<Option<(String, AccessKey)>, AwsError> {
+        let Some(name) = Self::key_name(profile) else {
+            return Ok(None);
+        };
+        if self.keys.record(&name).is_none() {
+            return Ok(None);
+        }
+        let key = self.keys.get(&name)?;
+        if key.is_none() {
+            tracing::warn!(
+                name,
+                "the key store's index names a key the keyring does not hold"
+            );
+        }
+        Ok(key.map(|k| (name, k)))
+    }
+
+    /// Where the base credentials of `profile` come from, for people: `key store: NAME`, the
+    /// profile, or the standard chain.
+    #[must_use]
+    pub fn base_source(&self, profile: Option<&str>) -> String {
+        match Self::key_name(profile).filter(|n| self.keys.record(n).is_some()) {
+            Some(name) => format!("key store: {name}"),
+            None => profile.map_or_else(
+                || "standard credential chain".to_owned(),
+                |p| format!("profile {p}"),
+            ),
+        }
     }
 
     /// The cache key of a base identity.
@@ -378,6 +437,7 @@ impl Access {
                 profile: None,
                 region: Some(source.region.clone()),
                 network: self.network,
+                key: None,
             },
             &self.ctx,
         )
@@ -419,8 +479,28 @@ impl Access {
         mfa: &MfaSource,
         now: OffsetDateTime,
     ) -> Result<Credentials, AwsError> {
+        self.session(base_profile, mfa, now, true).await
+    }
+
+    /// A session of the identity `base_profile` names (`GetSessionToken`), for tools that
+    /// must not hold its long-lived key: the MFA session where an MFA device is configured or
+    /// found, else a session without MFA (when `require_mfa` is false). Cached either way.
+    ///
+    /// # Errors
+    /// When no code can be had, STS refuses, or (with `require_mfa`) no MFA device is found.
+    pub async fn session(
+        &self,
+        base_profile: Option<&str>,
+        mfa: &MfaSource,
+        now: OffsetDateTime,
+        require_mfa: bool,
+    ) -> Result<Credentials, AwsError> {
         let key = Self::base_key(base_profile);
+        let plain_key = format!("{key}--no-mfa");
         if let Some(m) = self.cache.mfa(&key, now) {
+            return Ok(m.credentials);
+        }
+        if !require_mfa && let Some(m) = self.cache.mfa(&plain_key, now) {
             return Ok(m.credentials);
         }
         let _lock = self
@@ -429,6 +509,9 @@ impl Access {
             .await
             .map_err(|e| lock_error(&e))?;
         if let Some(m) = self.cache.mfa(&key, now) {
+            return Ok(m.credentials);
+        }
+        if !require_mfa && let Some(m) = self.cache.mfa(&plain_key, now) {
             return Ok(m.credentials);
         }
         let ctx = ErrorContext {
@@ -440,6 +523,7 @@ impl Access {
                 profile: base_profile.map(str::to_owned),
                 region: self.region.clone(),
                 network: self.network,
+                key: self.stored_key(base_profile)?.map(|(_, k)| k),
             },
             &ctx,
         )
@@ -459,13 +543,26 @@ impl Access {
                 &identity.arn,
                 &discover,
             )
-            .await?
-            .ok_or_else(|| {
-                AwsError::Mfa(format!(
+            .await?;
+        let Some(serial) = serial else {
+            if require_mfa {
+                return Err(AwsError::Mfa(format!(
                     "no MFA device was found for {}: set [auth] mfa_serial to your device's ARN",
                     identity.arn
-                ))
-            })?;
+                )));
+            }
+            let credentials =
+                sts::session_token(&sdk, None, self.auth.session_duration, &counter, &ctx).await?;
+            let entry = MfaSession {
+                credentials: credentials.clone(),
+                serial: String::new(),
+                identity_arn: identity.arn,
+            };
+            if let Err(e) = self.cache.store_mfa(&plain_key, &entry) {
+                tracing::warn!(error = %e, "cannot cache the session");
+            }
+            return Ok(credentials);
+        };
         let code = mfa.get(&serial).await?;
         let credentials = sts::mfa_session(
             &sdk,
@@ -528,6 +625,7 @@ impl Access {
                 profile: base_profile.clone(),
                 region: self.region.clone(),
                 network: self.network,
+                key: self.stored_key(base_profile.as_deref())?.map(|(_, k)| k),
             },
             &ctx,
         )

@@ -8,7 +8,7 @@ use crate::app::shared_inventory::SharedSource;
 use crate::app::sync::SyncRequest;
 use crate::aws::config_files::AwsConfigFiles;
 use crate::aws::{AwsSettings, ErrorContext};
-use crate::config::{Config, Paths};
+use crate::config::{Config, KeyringBackend, Paths};
 use crate::domain::inventory::Inventory;
 use crate::domain::model::OrgTree;
 use crate::domain::roles::{RoleCatalog, RoleOption};
@@ -16,6 +16,7 @@ use crate::domain::safety::Classifier;
 use crate::domain::selector::AccountView;
 use crate::store::cost_cache::CostCache;
 use crate::store::inventory_cache::InventoryCache;
+use crate::store::key_store::{Backend, KeyStore, Passphrase};
 use crate::store::prefs::Prefs;
 use crate::store::session_cache::CredentialCache;
 
@@ -28,6 +29,10 @@ pub struct Overrides {
     pub federation_url: Option<String>,
     /// `$BROWSER`.
     pub browser: Option<String>,
+    /// `AWSNAV_FILE_PASSPHRASE`: the key file's passphrase.
+    pub file_passphrase: Option<String>,
+    /// Asks for a secret without echo (`None`: nobody to ask).
+    pub ask_secret: Option<fn(&str) -> Option<String>>,
 }
 
 /// What a run builds once: config, paths, and the services built from them.
@@ -51,6 +56,29 @@ pub struct AppContext {
     aws_files: Arc<OnceLock<AwsConfigFiles>>,
     /// `[org] source`: a shared inventory read instead of Organizations.
     pub shared: Option<SharedSource>,
+}
+
+/// The key store `[auth] keyring` names; its index (and the key file) beside the config file.
+fn key_store(paths: &Paths, config: &Config, overrides: &Overrides) -> KeyStore {
+    let dir = paths.config_file.parent().map_or_else(
+        || std::path::PathBuf::from("."),
+        std::path::Path::to_path_buf,
+    );
+    let backend = match config.auth.keyring {
+        KeyringBackend::Auto => Backend::Os,
+        KeyringBackend::File => Backend::File {
+            path: config
+                .auth
+                .key_file
+                .as_deref()
+                .map_or_else(|| dir.join("keys.enc"), crate::config::paths::expand_home),
+            passphrase: overrides
+                .file_passphrase
+                .clone()
+                .map_or(Passphrase::Ask(overrides.ask_secret), Passphrase::Given),
+        },
+    };
+    KeyStore::new(&dir, backend)
 }
 
 /// The AWS config files of `cell`, read into it on first use; unreadable files are empty
@@ -83,11 +111,13 @@ impl AppContext {
                     .clone()
                     .or_else(|| config.org.region.clone()),
                 network: config.network,
+                key: None,
             },
             concurrency: config.org.concurrency,
             ctx: ctx.clone(),
             sso: config.sso.clone(),
         };
+        let keys = key_store(&paths, &config, &overrides);
         let aws_files = Arc::new(OnceLock::new());
         let profile_roles = if config.roles.import_profiles {
             read_aws_files(&aws_files).profile_roles()
@@ -104,6 +134,7 @@ impl AppContext {
             sso: config.sso.clone(),
             org_profile: org_profile.clone(),
             prefs: Prefs::new(&paths.cache_dir),
+            keys,
         };
         let cost_profile = config.cost.profile.clone().or_else(|| org_profile.clone());
         let cost = CostReader {

@@ -103,6 +103,7 @@ impl CostReader {
             profile: self.profile.clone(),
             region: Some(COST_REGION.to_owned()),
             network: self.network,
+            key: None,
         };
         let mut sdk = aws::sdk::load(&settings, &self.ctx).await?;
         if let Some(c) = credentials {

@@ -21,8 +21,9 @@ use crate::domain::roles::{ProfileRole, RoleOption, parse_role_arn};
 /// How a read gets its credentials.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reader {
-    /// The profile's or the standard chain's credentials, as the SDK finds them.
-    AsTheyAre,
+    /// The credentials of this profile (`None`: the standard chain): the key stored under its
+    /// name, else as the SDK finds them.
+    AsTheyAre(Option<String>),
     /// The MFA session of those credentials (of this profile; `None`: the standard chain).
     MfaSession(Option<String>),
     /// A role awsnav assumes (with the MFA session where there is an MFA device).
@@ -68,7 +69,7 @@ impl Reader {
         }
         match ctx.config.org.mfa {
             OrgMfa::Always => Self::MfaSession(profile.map(str::to_owned)),
-            OrgMfa::Auto | OrgMfa::Never => Self::AsTheyAre,
+            OrgMfa::Auto | OrgMfa::Never => Self::AsTheyAre(profile.map(str::to_owned)),
         }
     }
 
@@ -83,7 +84,11 @@ impl Reader {
         now: OffsetDateTime,
     ) -> Result<Option<Credentials>, AwsError> {
         match self {
-            Self::AsTheyAre => Ok(None),
+            // A key in the key store, named like the profile, comes before the profile's own.
+            Self::AsTheyAre(profile) => Ok(ctx
+                .access
+                .stored_key(profile.as_deref())?
+                .map(|(_, k)| k.credentials())),
             Self::MfaSession(profile) => ctx
                 .access
                 .mfa_session(profile.as_deref(), mfa, now)
@@ -176,7 +181,7 @@ pub async fn sync(
         Ok((_, stats)) => stats.org_denied,
         Err(e) => e.is_organizations_denied(),
     };
-    if denied && reader == Reader::AsTheyAre && ctx.config.org.mfa == OrgMfa::Auto {
+    if denied && matches!(reader, Reader::AsTheyAre(_)) && ctx.config.org.mfa == OrgMfa::Auto {
         tracing::info!("Organizations refused the credentials; reading again with MFA");
         let session = Reader::MfaSession(ctx.access.org_profile.clone())
             .credentials(ctx, mfa, now())
@@ -205,7 +210,7 @@ pub async fn read_costs(
     };
     let denied =
         matches!(&read, Err(AwsError::AccessDenied { action, .. }) if action.starts_with("ce:"));
-    if denied && reader == Reader::AsTheyAre && ctx.config.org.mfa == OrgMfa::Auto {
+    if denied && matches!(reader, Reader::AsTheyAre(_)) && ctx.config.org.mfa == OrgMfa::Auto {
         let retry = match Reader::MfaSession(ctx.cost.profile.clone())
             .credentials(ctx, mfa, now)
             .await

@@ -3,7 +3,6 @@
 //! by people who may not read the organization. Checked like the cache: its format, its size,
 //! and its age.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -79,7 +78,7 @@ impl SharedSource {
             }
             return Ok(answer.body);
         }
-        let path = expand_home(location);
+        let path = crate::config::paths::expand_home(location);
         let size = std::fs::metadata(&path)
             .map_err(|e| self.problem(format!("cannot read {}: {e}", path.display())))?
             .len();
@@ -96,15 +95,6 @@ impl SharedSource {
             detail,
             config: self.config_file.clone(),
         }
-    }
-}
-
-/// `~/x` → the home directory's `x`; anything else as it is.
-fn expand_home(path: &str) -> PathBuf {
-    match path.strip_prefix("~/") {
-        Some(rest) => directories::BaseDirs::new()
-            .map_or_else(|| PathBuf::from(path), |d| d.home_dir().join(rest)),
-        None => PathBuf::from(path),
     }
 }
 

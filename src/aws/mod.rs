@@ -4,6 +4,7 @@ pub mod config_files;
 pub mod cost_explorer;
 pub mod federation;
 pub mod http;
+pub mod iam;
 pub mod org;
 pub mod pace;
 pub mod sdk;
@@ -101,6 +102,8 @@ pub enum AwsError {
     CannotAssume { role_arn: String, message: String },
     #[error("{0}")]
     Mfa(String),
+    #[error("the key store: {0}")]
+    KeyStore(#[from] crate::store::key_store::KeyStoreError),
     #[error("the MFA prompt was cancelled: nothing was done")]
     MfaCancelled,
     #[error(

@@ -19,7 +19,7 @@ use aws_types::os_shim_internal::{Env, Fs};
 
 use super::{AwsError, ErrorContext};
 use crate::config::NetworkConfig;
-use crate::domain::credentials::Credentials;
+use crate::domain::credentials::{AccessKey, Credentials};
 
 /// Organizations and STS are global; this is where they answer when nothing says otherwise.
 const FALLBACK_REGION: &str = "us-east-1";
@@ -30,6 +30,9 @@ pub struct AwsSettings {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub network: NetworkConfig,
+    /// A key from awsnav's key store: the credentials, in place of the profile's or the
+    /// chain's (the profile, where it exists, still gives region and endpoints).
+    pub key: Option<AccessKey>,
 }
 
 /// Loads the SDK config: the standard chain (or `settings.profile`), endpoints from the SDK's own
@@ -39,9 +42,15 @@ pub struct AwsSettings {
 /// # Errors
 /// When the named profile does not exist or the AWS config files cannot be parsed.
 pub async fn load(settings: &AwsSettings, ctx: &ErrorContext) -> Result<SdkConfig, AwsError> {
-    if let Some(profile) = &settings.profile {
-        check_profile_exists(profile, ctx).await?;
-    }
+    // With a stored key the profile need not exist: `auth add NAME` makes no profile.
+    let profile = match (&settings.profile, &settings.key) {
+        (Some(p), None) => {
+            check_profile_exists(p, ctx).await?;
+            Some(p)
+        }
+        (Some(p), Some(_)) => check_profile_exists(p, ctx).await.is_ok().then_some(p),
+        (None, _) => None,
+    };
     // The SDK's own AWS_MAX_ATTEMPTS still decides when it is set.
     let attempts = std::env::var("AWS_MAX_ATTEMPTS")
         .ok()
@@ -65,7 +74,18 @@ pub async fn load(settings: &AwsSettings, ctx: &ErrorContext) -> Result<SdkConfi
                 .operation_attempt_timeout(Duration::from_secs(settings.network.timeout_seconds))
                 .build(),
         );
-    if let Some(profile) = &settings.profile {
+    if let Some(key) = &settings.key {
+        if let Some(profile) = profile {
+            loader = loader.profile_name(profile);
+        }
+        loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+            key.access_key_id.clone(),
+            key.secret_access_key.clone(),
+            None,
+            None,
+            "awsnav key store",
+        ));
+    } else if let Some(profile) = profile {
         // A named profile means that profile's credentials, even when credential variables
         // are set (as they are inside an awsnav shell).
         loader = loader.profile_name(profile).credentials_provider(

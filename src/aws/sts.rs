@@ -72,15 +72,29 @@ pub async fn mfa_session(
     counter: &CallCounter,
     ctx: &ErrorContext,
 ) -> Result<Credentials, AwsError> {
+    session_token(sdk, Some((serial, code)), duration_seconds, counter, ctx).await
+}
+
+/// `GetSessionToken`, with an MFA serial and code when given: a session of the caller's
+/// long-lived key.
+///
+/// # Errors
+/// [`AwsError::WrongMfaCode`] for a rejected code; other [`AwsError`]s as classified.
+pub async fn session_token(
+    sdk: &SdkConfig,
+    mfa: Option<(&str, &str)>,
+    duration_seconds: u32,
+    counter: &CallCounter,
+    ctx: &ErrorContext,
+) -> Result<Credentials, AwsError> {
     const ACTION: &str = "sts:GetSessionToken";
-    let out = client(sdk, None, counter)
+    let mut call = client(sdk, None, counter)
         .get_session_token()
-        .serial_number(serial)
-        .token_code(code)
-        .duration_seconds(i32::try_from(duration_seconds).unwrap_or(43_200))
-        .send()
-        .await
-        .map_err(|e| ctx.classify(ACTION, &e))?;
+        .duration_seconds(i32::try_from(duration_seconds).unwrap_or(43_200));
+    if let Some((serial, code)) = mfa {
+        call = call.serial_number(serial).token_code(code);
+    }
+    let out = call.send().await.map_err(|e| ctx.classify(ACTION, &e))?;
     convert(out.credentials(), ACTION)
 }
 

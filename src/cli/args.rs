@@ -125,10 +125,20 @@ pub enum Command {
     /// Print credentials in the JSON a profile's credential process must print (Version 1).
     CredentialProcess {
         /// Account id, name or alias.
-        #[arg(long, value_name = "ACCOUNT", add = ArgValueCompleter::new(crate::cli::completion::accounts))]
-        account: String,
+        #[arg(long, value_name = "ACCOUNT", required_unless_present = "key", add = ArgValueCompleter::new(crate::cli::completion::accounts))]
+        account: Option<String>,
+        /// Instead of an account's role: a short-lived session (`GetSessionToken`, with MFA
+        /// where configured) of the key stored under NAME (`awsnav auth import` writes this).
+        #[arg(long, value_name = "NAME", conflicts_with = "account")]
+        key: Option<String>,
         #[command(flatten)]
         access: AccessOpts,
+    },
+    /// Keep IAM users' long-lived keys in the OS keyring (or an encrypted file), not in
+    /// ~/.aws/credentials.
+    Auth {
+        #[command(subcommand)]
+        command: AuthCommand,
     },
     /// Inspect the configuration.
     Config {
@@ -142,6 +152,44 @@ pub enum Command {
     },
     /// Print the manual page (roff): `awsnav man | man -l -`.
     Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Store an IAM user's access key under NAME, after AWS has confirmed it works.
+    Add {
+        /// The name to store it under; a key named like [auth] profile, --profile or
+        /// `AWS_PROFILE` is the base identity awsnav uses.
+        name: String,
+        /// Take `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` from the environment instead of
+        /// asking on the terminal.
+        #[arg(long)]
+        env: bool,
+    },
+    /// Move a profile's keys from the shared credentials file into the key store.
+    Import {
+        /// The profile in ~/.aws/credentials (or `AWS_SHARED_CREDENTIALS_FILE`).
+        profile: String,
+        /// Also delete the keys from the credentials file (after a 0600 backup), giving the
+        /// profile a `credential_process` line that serves short-lived sessions.
+        #[arg(long)]
+        remove: bool,
+    },
+    /// List the stored keys: name, key id (last 4), user, age, where stored.
+    List {
+        /// Print JSON for programs.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete the key stored under NAME (from the key store only; IAM is not touched).
+    Remove { name: String },
+    /// Make a new access key in IAM, store it, check it, then delete the old one.
+    Rotate {
+        name: String,
+        /// The current MFA code, when IAM needs an MFA session for key changes.
+        #[arg(long, value_name = "CODE")]
+        mfa_code: Option<String>,
+    },
 }
 
 /// Rows of the cost report.

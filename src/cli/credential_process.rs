@@ -24,3 +24,21 @@ pub async fn credential_process(
     out.push('\n');
     write_stdout(&out)
 }
+
+/// `awsnav credential-process --key NAME`: a short-lived session of a stored key, for a
+/// profile whose keys were moved into the key store.
+///
+/// # Errors
+/// When no key is stored under `name`, or no session can be had.
+pub async fn key_session(ctx: &AppContext, name: &str, opts: &AccessOpts) -> anyhow::Result<()> {
+    let mfa = super::enter::mfa_source(
+        ctx,
+        opts.mfa_code.clone(),
+        &format!("A session of the key `{name}`"),
+    );
+    let credentials =
+        crate::app::keys::session(&ctx.access, name, &mfa, time::OffsetDateTime::now_utc()).await?;
+    let mut out = launch::credential_process_json(&credentials);
+    out.push('\n');
+    write_stdout(&out)
+}

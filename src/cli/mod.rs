@@ -1,6 +1,7 @@
 //! The command line: every subcommand, each in its own file, and the dispatch to them.
 
 pub mod args;
+pub mod auth;
 pub mod completion;
 pub mod console;
 pub mod cost_report;
@@ -14,6 +15,7 @@ pub mod prompt;
 pub mod refresh;
 pub mod sign_in;
 
+use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use clap::CommandFactory as _;
@@ -80,6 +82,10 @@ pub fn overrides(cli: &Cli) -> Overrides {
             .ok()
             .filter(|v| !v.trim().is_empty()),
         browser: std::env::var("BROWSER").ok(),
+        file_passphrase: std::env::var("AWSNAV_FILE_PASSPHRASE")
+            .ok()
+            .filter(|v| !v.is_empty()),
+        ask_secret: Some(prompt::ask_secret),
     }
 }
 
@@ -163,10 +169,21 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
             console::console(ctx, demo, &account, &access, &destination, print).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::CredentialProcess { account, access } => {
-            credential_process::credential_process(ctx, &account, &access).await?;
+        Command::CredentialProcess {
+            account,
+            key,
+            access,
+        } => {
+            match (key, account) {
+                (Some(name), _) => credential_process::key_session(ctx, &name, &access).await?,
+                (None, Some(account)) => {
+                    credential_process::credential_process(ctx, &account, &access).await?;
+                }
+                (None, None) => anyhow::bail!("credential-process needs --account or --key"),
+            }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Auth { command } => auth::auth(ctx, command).await,
     }
 }
 
@@ -191,7 +208,19 @@ async fn config_command(
         };
         generate::generate_profiles(ctx, demo, &opts).await?;
     } else {
-        write_stdout(&crate::config::describe(&ctx.config, &ctx.paths))?;
+        let mut text = crate::config::describe(&ctx.config, &ctx.paths);
+        let base = ctx.access.base_profile.as_deref();
+        let _ = write!(
+            text,
+            "credentials: {}\nkey store:   {} ({} keys)\n",
+            ctx.access.base_source(base),
+            match ctx.access.keys.backend_name() {
+                "file" => "encrypted file",
+                _ => "OS keyring",
+            },
+            ctx.access.keys.list().len(),
+        );
+        write_stdout(&text)?;
     }
     Ok(ExitCode::SUCCESS)
 }

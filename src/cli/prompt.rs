@@ -25,6 +25,13 @@ pub fn ask(question: &str) -> std::io::Result<Option<String>> {
     Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()))
 }
 
+/// Asks `question` on the controlling terminal and reads a secret without echo; `None` when
+/// there is no terminal (or it cannot be read).
+#[must_use]
+pub fn ask_secret(question: &str) -> Option<String> {
+    rpassword::prompt_password(question).ok()
+}
+
 /// Whether a person can answer: stdin is a terminal (a program piping into awsnav cannot).
 #[must_use]
 pub fn person_present() -> bool {

@@ -51,6 +51,15 @@ impl Paths {
     }
 }
 
+/// A path from a setting: `~/x` → the home directory's `x`; anything else as it is.
+pub fn expand_home(path: &str) -> PathBuf {
+    match path.strip_prefix("~/") {
+        Some(rest) => directories::BaseDirs::new()
+            .map_or_else(|| PathBuf::from(path), |d| d.home_dir().join(rest)),
+        None => PathBuf::from(path),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -99,6 +99,10 @@ pub struct AuthConfig {
     pub mfa_process: Option<String>,
     /// Where a code is asked for when no `mfa_process` gives it.
     pub mfa_prompt: MfaPrompt,
+    /// Where long-lived keys are kept: the OS keyring, or an encrypted file.
+    pub keyring: KeyringBackend,
+    /// The encrypted key file (`keyring = "file"`); `None`: `keys.enc` beside the config file.
+    pub key_file: Option<String>,
     pub mfa: MfaMode,
     /// Length of the cached MFA session (`GetSessionToken`), seconds.
     pub session_duration: u32,
@@ -115,12 +119,25 @@ impl Default for AuthConfig {
             mfa_serial: None,
             mfa_process: None,
             mfa_prompt: MfaPrompt::Auto,
+            keyring: KeyringBackend::Auto,
+            key_file: None,
             mfa: MfaMode::Auto,
             session_duration: 43_200,
             role_duration: None,
             source_identity: true,
         }
     }
+}
+
+/// Where `awsnav auth` keeps long-lived keys.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyringBackend {
+    /// The platform's keyring (Keychain, Credential Manager, the Secret Service).
+    #[default]
+    Auto,
+    /// A file encrypted with a passphrase (`AWSNAV_FILE_PASSPHRASE`, or asked for).
+    File,
 }
 
 /// Where an MFA code is asked for.

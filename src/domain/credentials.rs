@@ -49,6 +49,40 @@ impl Credentials {
     }
 }
 
+/// An IAM user's long-lived access key (what `awsnav auth` keeps). `Debug` shows only the key
+/// id's last four characters.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessKey {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl fmt::Debug for AccessKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AccessKey(…{})", key_tail(&self.access_key_id))
+    }
+}
+
+impl AccessKey {
+    /// The key as credentials (no session token, no expiry).
+    #[must_use]
+    pub fn credentials(&self) -> Credentials {
+        Credentials {
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: self.secret_access_key.clone(),
+            session_token: None,
+            expiration: None,
+        }
+    }
+}
+
+/// The last four characters of a key id: enough to tell keys apart, never enough to use one.
+#[must_use]
+pub fn key_tail(key_id: &str) -> String {
+    let n = key_id.chars().count();
+    key_id.chars().skip(n.saturating_sub(4)).collect()
+}
+
 /// How a role's credentials were obtained (the console needs to know).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

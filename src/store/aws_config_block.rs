@@ -79,22 +79,46 @@ pub fn write(path: &Path, block: &str) -> anyhow::Result<Written> {
     if existing.as_deref() == Some(merged.as_str()) {
         return Ok(Written::Unchanged);
     }
+    let backup = replace_file(path, &merged, existing.is_some())?;
+    Ok(Written::Updated { backup })
+}
+
+/// Replaces the file at `path` with `text`: first a backup of the old file beside it
+/// (`<name>.awsnav-backup`, mode 0600: the shared credentials file holds keys), when `backup`
+/// and there is one; then an atomic replace that keeps the file's permissions. Returns the
+/// backup's path.
+///
+/// # Errors
+/// When the file or its backup cannot be written.
+pub fn replace_file(path: &Path, text: &str, backup: bool) -> anyhow::Result<Option<PathBuf>> {
+    use anyhow::Context as _;
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let backup = if existing.is_some() {
-        let mut name = path.file_name().unwrap_or_default().to_os_string();
-        name.push(".awsnav-backup");
-        let backup = dir.join(name);
-        std::fs::copy(path, &backup).with_context(|| {
-            format!("cannot back up {} to {}", path.display(), backup.display())
-        })?;
-        Some(backup)
-    } else {
-        None
+    let backup = match std::fs::read(path) {
+        Ok(old) if backup => {
+            let mut name = path.file_name().unwrap_or_default().to_os_string();
+            name.push(".awsnav-backup");
+            let to = dir.join(name);
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)
+                .with_context(|| format!("cannot write in {}", dir.display()))?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                tmp.as_file()
+                    .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+            }
+            std::io::Write::write_all(&mut tmp, &old)?;
+            tmp.as_file().sync_all()?;
+            tmp.persist(&to).map_err(|e| e.error).with_context(|| {
+                format!("cannot back up {} to {}", path.display(), to.display())
+            })?;
+            Some(to)
+        }
+        _ => None,
     };
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
-    std::io::Write::write_all(&mut tmp, merged.as_bytes())?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes())?;
     tmp.as_file().sync_all()?;
     if let Ok(meta) = std::fs::metadata(path) {
         tmp.as_file().set_permissions(meta.permissions())?;
@@ -102,7 +126,7 @@ pub fn write(path: &Path, block: &str) -> anyhow::Result<Written> {
     tmp.persist(path)
         .map_err(|e| e.error)
         .with_context(|| format!("cannot replace {}", path.display()))?;
-    Ok(Written::Updated { backup })
+    Ok(backup)
 }
 
 #[cfg(test)]

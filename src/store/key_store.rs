@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use chacha20poly1305::aead::{Aead as _, KeyInit as _};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -15,29 +16,10 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::private_file::write_private;
+pub use crate::domain::credentials::{AccessKey, key_tail};
 
 /// The keyring's service name for awsnav's entries.
 const SERVICE: &str = "awsnav";
-
-/// An IAM user's access key. `Debug` shows only the key id's last four characters.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccessKey {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-}
-
-impl fmt::Debug for AccessKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "AccessKey(…{})", key_tail(&self.access_key_id))
-    }
-}
-
-/// The last four characters of a key id: enough to tell keys apart, never enough to use one.
-#[must_use]
-pub fn key_tail(key_id: &str) -> String {
-    let n = key_id.chars().count();
-    key_id.chars().skip(n.saturating_sub(4)).collect()
-}
 
 /// Where keys are kept (`[auth] keyring`).
 #[derive(Clone, Debug)]
@@ -98,6 +80,8 @@ pub enum KeyStoreError {
         "the key file {0} needs its passphrase: set AWSNAV_FILE_PASSPHRASE, or run on a terminal"
     )]
     NoPassphrase(PathBuf),
+    #[error("the two passphrases differ; nothing was stored")]
+    PassphrasesDiffer,
     #[error("the key file {path} is not an awsnav key file ({detail})")]
     BadFile { path: PathBuf, detail: String },
     #[error("cannot write {path}: {source}")]
@@ -112,6 +96,8 @@ pub enum KeyStoreError {
 pub struct KeyStore {
     backend: Backend,
     index: PathBuf,
+    /// The file backend's passphrase once asked for: asked once per run.
+    asked: Arc<OnceLock<String>>,
 }
 
 #[derive(Default, Serialize, Deserialize)]
@@ -126,6 +112,7 @@ impl KeyStore {
         Self {
             backend,
             index: dir.join("key-store.json"),
+            asked: Arc::default(),
         }
     }
 
@@ -152,7 +139,7 @@ impl KeyStore {
                 .set_password(&secret)
                 .map_err(keyring_error)?,
             Backend::File { path, passphrase } => {
-                let (mut keys, pass) = Self::open_file(path, passphrase)?;
+                let (mut keys, pass) = self.open_file(path, passphrase)?;
                 keys.insert(record.name.clone(), key.clone());
                 seal_file(path, &keys, &pass)?;
             }
@@ -183,7 +170,7 @@ impl KeyStore {
                 if !path.exists() {
                     return Ok(None);
                 }
-                Ok(Self::open_file(path, passphrase)?.0.remove(name))
+                Ok(self.open_file(path, passphrase)?.0.remove(name))
             }
         }
     }
@@ -201,7 +188,7 @@ impl KeyStore {
             },
             Backend::File { path, passphrase } => {
                 if path.exists() {
-                    let (mut keys, pass) = Self::open_file(path, passphrase)?;
+                    let (mut keys, pass) = self.open_file(path, passphrase)?;
                     let found = keys.remove(name).is_some();
                     seal_file(path, &keys, &pass)?;
                     found
@@ -216,6 +203,35 @@ impl KeyStore {
         Ok(found || indexed)
     }
 
+    /// Opens the key file now (asking for its passphrase) when it holds keys: for the TUI,
+    /// which cannot ask once it draws. Nothing to do for the OS keyring.
+    ///
+    /// # Errors
+    /// When the passphrase is wrong or cannot be had, or the file is damaged.
+    pub fn unlock(&self) -> Result<(), KeyStoreError> {
+        match &self.backend {
+            Backend::File { path, passphrase } if path.exists() && !self.list().is_empty() => {
+                self.open_file(path, passphrase).map(|_| ())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether keys can be stored: the OS keyring is reachable (the file backend always is;
+    /// its passphrase is asked for when it is opened).
+    ///
+    /// # Errors
+    /// [`KeyStoreError::Unavailable`] naming why, and the `"file"` option.
+    pub fn ready(&self) -> Result<(), KeyStoreError> {
+        match self.backend {
+            Backend::Os => match keyring::Entry::store_status() {
+                Ok(()) => Ok(()),
+                Err(e) => Err(KeyStoreError::Unavailable(e.to_string())),
+            },
+            Backend::File { .. } => Ok(()),
+        }
+    }
+
     /// `keyring` or `file`.
     #[must_use]
     pub fn backend_name(&self) -> &'static str {
@@ -226,13 +242,30 @@ impl KeyStore {
     }
 
     fn open_file(
+        &self,
         path: &Path,
         passphrase: &Passphrase,
     ) -> Result<(BTreeMap<String, AccessKey>, String), KeyStoreError> {
         let pass = match passphrase {
             Passphrase::Given(p) => p.clone(),
-            Passphrase::Ask(Some(ask)) => ask(&format!("Passphrase of {}: ", path.display()))
-                .ok_or_else(|| KeyStoreError::NoPassphrase(path.to_owned()))?,
+            Passphrase::Ask(_) if self.asked.get().is_some() => {
+                self.asked.get().cloned().unwrap_or_default()
+            }
+            Passphrase::Ask(Some(ask)) => {
+                let question = if path.exists() {
+                    format!("Passphrase of {}: ", path.display())
+                } else {
+                    format!("New passphrase for {}: ", path.display())
+                };
+                let pass = ask(&question)
+                    .filter(|p| !p.is_empty())
+                    .ok_or_else(|| KeyStoreError::NoPassphrase(path.to_owned()))?;
+                // A new file's passphrase is asked twice: a typo would lock its keys away.
+                if !path.exists() && ask("Repeat the passphrase: ").as_deref() != Some(&pass) {
+                    return Err(KeyStoreError::PassphrasesDiffer);
+                }
+                self.asked.get_or_init(|| pass).clone()
+            }
             Passphrase::Ask(None) => return Err(KeyStoreError::NoPassphrase(path.to_owned())),
         };
         if !path.exists() {
@@ -262,7 +295,13 @@ impl KeyStore {
 }
 
 fn keyring_entry(name: &str) -> Result<keyring::Entry, KeyStoreError> {
-    keyring::Entry::new(SERVICE, name).map_err(|e| KeyStoreError::Unavailable(e.to_string()))
+    keyring::Entry::new(SERVICE, name).map_err(|e| {
+        // The entry only says there is no store; why is in the store's own start-up result.
+        KeyStoreError::Unavailable(match keyring::Entry::store_status() {
+            Err(why) => why.to_string(),
+            Ok(()) => e.to_string(),
+        })
+    })
 }
 
 fn keyring_error(e: keyring::Error) -> KeyStoreError {

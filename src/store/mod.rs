@@ -2,6 +2,7 @@
 //! cost caches, and the user's preferences (last roles, favourites, recent accounts, regions).
 
 pub mod aws_config_block;
+pub mod aws_files_edit;
 pub mod cost_cache;
 pub mod inventory_cache;
 pub mod key_store;

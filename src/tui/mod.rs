@@ -18,6 +18,7 @@ use ratatui::DefaultTerminal;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
+use crate::app::access::Access;
 use crate::app::context::AppContext;
 use crate::config::{Config, SettingProblem};
 use effects::{Effect, Ran, Runner, Screen};
@@ -183,8 +184,13 @@ pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
             startup: vec![Effect::ReadCost { force: false }],
         }
     } else {
+        let org_profile = ctx.sync.settings.profile.as_deref();
         let label = if ctx.shared.is_some() {
             "shared inventory".to_owned()
+        } else if let Some(name) =
+            Access::key_name(org_profile).filter(|n| ctx.access.keys.record(n).is_some())
+        {
+            format!("key store: {name}")
         } else {
             ctx.sync
                 .settings
@@ -192,13 +198,17 @@ pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
                 .clone()
                 .unwrap_or_else(|| "default credentials".to_owned())
         };
-        let (cached, problem) = match ctx.inventory_cache.load() {
+        let (cached, mut problem) = match ctx.inventory_cache.load() {
             Ok(inv) => (inv, None),
             Err(p) => {
                 tracing::warn!(problem = %p, "cache not used");
                 (None, Some(p.to_string()))
             }
         };
+        // The key file's passphrase is asked now, while the terminal is still a terminal.
+        if let Err(e) = ctx.access.keys.unlock() {
+            problem = Some(e.to_string());
+        }
         let mut state = State::new(None, &label, key_tags, now, (80, 24))
             .with_rules(rules)
             .with_theme(theme)

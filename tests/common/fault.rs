@@ -423,3 +423,64 @@ fn serve(stream: &TcpStream, log: &Mutex<Vec<Request>>, handler: &Handler) {
         }
     }
 }
+
+/// The key id a request is signed with (`Credential=AKIA…/date/region/service/…`).
+pub fn signing_key(req: &Request) -> Option<String> {
+    let auth = req.header("authorization")?;
+    let rest = auth.split("Credential=").nth(1)?;
+    Some(rest.split('/').next()?.to_owned())
+}
+
+/// IAM's rule on long-lived keys, which moto does not keep: a request signed with a key that
+/// IAM never issued, or has deleted, is refused (`InvalidClientTokenId`). Requests signed with
+/// temporary credentials (a session token) pass. `known` starts with the keys the test made;
+/// keys made by `CreateAccessKey` through this proxy join it, keys deleted by
+/// `DeleteAccessKey` leave it. With `fail_delete`, `DeleteAccessKey` is denied.
+pub fn issued_keys_only(
+    upstream: &str,
+    known: Arc<Mutex<Vec<String>>>,
+    fail_delete: bool,
+) -> impl Fn(&Request, usize) -> Response + Send + Sync + 'static {
+    let forward = proxy(upstream);
+    move |req, n| {
+        let op = req.operation();
+        if req.header("x-amz-security-token").is_none()
+            && let Some(key) = signing_key(req)
+            && !known.lock().unwrap().contains(&key)
+        {
+            return Response::sts_error(
+                403,
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+            );
+        }
+        if op == "DeleteAccessKey" && fail_delete {
+            return Response::sts_error(
+                403,
+                "AccessDenied",
+                "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: iam:DeleteAccessKey",
+            );
+        }
+        let response = forward(req, n);
+        if response.status == 200 {
+            if op == "CreateAccessKey"
+                && let Some(id) = response
+                    .body
+                    .split("<AccessKeyId>")
+                    .nth(1)
+                    .and_then(|r| r.split('<').next())
+            {
+                known.lock().unwrap().push(id.to_owned());
+            }
+            if op == "DeleteAccessKey"
+                && let Some(id) = req
+                    .body
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix("AccessKeyId="))
+            {
+                known.lock().unwrap().retain(|k| k != id);
+            }
+        }
+        response
+    }
+}

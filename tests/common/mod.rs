@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod fault;
+pub mod keyring;
 pub mod net;
 pub mod portal;
 
