@@ -500,3 +500,65 @@ async fn a_missing_or_locked_keyring_is_a_clear_error_and_nothing_is_written() {
     assert_eq!(listed(&awsnav), serde_json::json!([]));
     assert_secret_kept(&awsnav, &[&missing, &locked], &alice.secret);
 }
+
+#[tokio::test]
+async fn sessions_can_live_in_the_keyring_too() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let Setup {
+        mut awsnav,
+        proxy,
+        alice,
+        ..
+    } = setup(moto, false).await;
+    write_config(
+        &awsnav,
+        "[auth]\nsessions = \"keyring\"\nmfa_process = \"printf 123456\"\n",
+    );
+    let keyring = SecretService::start(awsnav.home.path(), true);
+    awsnav.set("DBUS_SESSION_BUS_ADDRESS", &keyring.address);
+    assert!(
+        add(&awsnav, "alice", &alice.key, &alice.secret)
+            .status
+            .success()
+    );
+
+    let first = awsnav.run(&["credential-process", "--key", "alice"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let served: Value = serde_json::from_str(&stdout(&first)).unwrap();
+    let session_secret = served["SecretAccessKey"].as_str().unwrap().to_owned();
+    let token = served["SessionToken"].as_str().unwrap().to_owned();
+    // In the keyring, not in the cache file (which says until when).
+    let stored = keyring
+        .lookup_in("awsnav-sessions", "mfa-alice")
+        .expect("the MFA session is not in the keyring");
+    assert!(stored.contains(&session_secret));
+    let file =
+        std::fs::read_to_string(awsnav.path("awsnav/cache/credentials/mfa-alice.json")).unwrap();
+    assert!(
+        file.contains("\"keyring\":true") && file.contains("expiration"),
+        "{file}"
+    );
+
+    // The next run reads it back: no second GetSessionToken.
+    let second = awsnav.run(&["credential-process", "--key", "alice"]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert_eq!(stdout(&second), stdout(&first));
+    assert_eq!(proxy.count("GetSessionToken"), 1);
+    for secret in [&session_secret, &token, &alice.secret] {
+        let found = files_containing(awsnav.home.path(), secret);
+        assert!(found.is_empty(), "a secret is in {found:?}");
+    }
+
+    // Keyring sessions with the key file are refused, saying why.
+    write_config(
+        &awsnav,
+        "[auth]\nsessions = \"keyring\"\nkeyring = \"file\"\n",
+    );
+    let refused = awsnav.run(&["auth", "list"]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("sessions"),
+        "{}",
+        stderr(&refused)
+    );
+}

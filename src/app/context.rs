@@ -130,7 +130,8 @@ impl AppContext {
             region: sync.settings.region.clone(),
             network: config.network,
             ctx,
-            cache: CredentialCache::new(&paths.cache_dir),
+            cache: CredentialCache::new(&paths.cache_dir)
+                .with_keyring(config.auth.sessions == crate::config::SessionStore::Keyring),
             sso: config.sso.clone(),
             org_profile: org_profile.clone(),
             prefs: Prefs::new(&paths.cache_dir),

@@ -103,6 +103,8 @@ pub struct AuthConfig {
     pub keyring: KeyringBackend,
     /// The encrypted key file (`keyring = "file"`); `None`: `keys.enc` beside the config file.
     pub key_file: Option<String>,
+    /// Where MFA and role sessions are cached: 0600 files, or the OS keyring too.
+    pub sessions: SessionStore,
     pub mfa: MfaMode,
     /// Length of the cached MFA session (`GetSessionToken`), seconds.
     pub session_duration: u32,
@@ -121,6 +123,7 @@ impl Default for AuthConfig {
             mfa_prompt: MfaPrompt::Auto,
             keyring: KeyringBackend::Auto,
             key_file: None,
+            sessions: SessionStore::File,
             mfa: MfaMode::Auto,
             session_duration: 43_200,
             role_duration: None,
@@ -138,6 +141,17 @@ pub enum KeyringBackend {
     Auto,
     /// A file encrypted with a passphrase (`AWSNAV_FILE_PASSPHRASE`, or asked for).
     File,
+}
+
+/// Where MFA and role sessions are cached.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionStore {
+    /// One 0600 file each in a 0700 directory (fast; they last hours).
+    #[default]
+    File,
+    /// Their secret parts in the OS keyring; the files keep only what is not secret.
+    Keyring,
 }
 
 /// Where an MFA code is asked for.

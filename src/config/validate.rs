@@ -130,6 +130,16 @@ impl Config {
     }
 
     fn validate_auth(&self, at: &Locate<'_>) -> Result<(), ConfigError> {
+        if self.auth.sessions == super::SessionStore::Keyring
+            && self.auth.keyring == super::KeyringBackend::File
+        {
+            return Err(at.key_in(
+                "auth",
+                "sessions",
+                "[auth] sessions = \"keyring\" needs the OS keyring, and keyring = \"file\"".into(),
+                "remove sessions (they stay in 0600 files: the key file's passphrase would be asked for every session), or use keyring = \"auto\"",
+            ));
+        }
         if !(900..=129_600).contains(&self.auth.session_duration) {
             return Err(at.key_in(
                 "auth",

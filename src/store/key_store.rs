@@ -295,13 +295,39 @@ impl KeyStore {
 }
 
 fn keyring_entry(name: &str) -> Result<keyring::Entry, KeyStoreError> {
-    keyring::Entry::new(SERVICE, name).map_err(|e| {
+    entry_of(SERVICE, name)
+}
+
+fn entry_of(service: &str, name: &str) -> Result<keyring::Entry, KeyStoreError> {
+    keyring::Entry::new(service, name).map_err(|e| {
         // The entry only says there is no store; why is in the store's own start-up result.
         KeyStoreError::Unavailable(match keyring::Entry::store_status() {
             Err(why) => why.to_string(),
             Ok(()) => e.to_string(),
         })
     })
+}
+
+/// Keeps `secret` under `name` of `service` in the OS keyring (cached sessions).
+///
+/// # Errors
+/// When the keyring cannot be reached or refuses.
+pub(crate) fn set_secret(service: &str, name: &str, secret: &str) -> Result<(), KeyStoreError> {
+    entry_of(service, name)?
+        .set_password(secret)
+        .map_err(keyring_error)
+}
+
+/// The secret under `name` of `service` in the OS keyring; `None` when there is none.
+///
+/// # Errors
+/// When the keyring cannot be reached or refuses.
+pub(crate) fn get_secret(service: &str, name: &str) -> Result<Option<String>, KeyStoreError> {
+    match entry_of(service, name)?.get_password() {
+        Ok(secret) => Ok(Some(secret)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(keyring_error(e)),
+    }
 }
 
 fn keyring_error(e: keyring::Error) -> KeyStoreError {

@@ -1,4 +1,6 @@
-//! The session cache: MFA sessions and assumed roles, one 0600 file each in a 0700 directory.
+//! The session cache: MFA sessions and assumed roles, one 0600 file each in a 0700 directory;
+//! with `[auth] sessions = "keyring"`, their secret parts in the OS keyring and only what is
+//! not secret (whose, which role, until when) in the files.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -7,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::private_file::{file_key, write_private};
-use crate::domain::credentials::{MfaSession, RoleSession};
+use crate::domain::credentials::{Credentials, MfaSession, RoleSession};
 
 const FORMAT: u32 = 1;
 
@@ -61,12 +63,34 @@ impl SessionLock {
 struct Envelope<T> {
     format: u32,
     entry: T,
+    /// The entry's credentials are in the OS keyring, under the file's name.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    keyring: bool,
+}
+
+/// A cached session: something that holds credentials.
+trait Session: Serialize + for<'de> Deserialize<'de> + Clone {
+    fn credentials_mut(&mut self) -> &mut Credentials;
+}
+
+impl Session for MfaSession {
+    fn credentials_mut(&mut self) -> &mut Credentials {
+        &mut self.credentials
+    }
+}
+
+impl Session for RoleSession {
+    fn credentials_mut(&mut self) -> &mut Credentials {
+        &mut self.credentials
+    }
 }
 
 /// The credential cache directory (0700) with one file (0600) per entry.
 #[derive(Clone, Debug)]
 pub struct CredentialCache {
     dir: PathBuf,
+    /// Secret parts in the OS keyring (`[auth] sessions = "keyring"`).
+    in_keyring: bool,
 }
 
 impl CredentialCache {
@@ -74,7 +98,14 @@ impl CredentialCache {
     pub fn new(cache_dir: &Path) -> Self {
         Self {
             dir: cache_dir.join("credentials"),
+            in_keyring: false,
         }
+    }
+
+    /// The cache with sessions' secret parts in the OS keyring (`true`) or in the files.
+    #[must_use]
+    pub fn with_keyring(self, in_keyring: bool) -> Self {
+        Self { in_keyring, ..self }
     }
 
     #[must_use]
@@ -141,7 +172,7 @@ impl CredentialCache {
         role: &str,
         now: OffsetDateTime,
     ) -> Option<RoleSession> {
-        let s: RoleSession = read(&self.role_path(base, account, role))?;
+        let s: RoleSession = read(&self.role_path(base, account, role), true)?;
         s.credentials.fresh_at(now).then_some(s)
     }
 
@@ -150,7 +181,7 @@ impl CredentialCache {
     /// # Errors
     /// When the file cannot be written.
     pub fn store_role(&self, base: &str, session: &RoleSession) -> std::io::Result<()> {
-        write(
+        self.write(
             &self.role_path(base, &session.account_id, &session.role),
             session,
         )
@@ -159,7 +190,7 @@ impl CredentialCache {
     /// The MFA session for `base`, if cached and fresh at `now`.
     #[must_use]
     pub fn mfa(&self, base: &str, now: OffsetDateTime) -> Option<MfaSession> {
-        let s: MfaSession = read(&self.mfa_path(base))?;
+        let s: MfaSession = read(&self.mfa_path(base), true)?;
         s.credentials.fresh_at(now).then_some(s)
     }
 
@@ -168,7 +199,29 @@ impl CredentialCache {
     /// # Errors
     /// When the file cannot be written.
     pub fn store_mfa(&self, base: &str, session: &MfaSession) -> std::io::Result<()> {
-        write(&self.mfa_path(base), session)
+        self.write(&self.mfa_path(base), session)
+    }
+
+    /// Writes atomically with mode 0600 in a 0700 directory; in keyring mode, the credentials
+    /// go to the keyring first and the file keeps the rest.
+    fn write<T: Session>(&self, path: &Path, entry: &T) -> std::io::Result<()> {
+        let mut entry = entry.clone();
+        if self.in_keyring {
+            let creds = entry.credentials_mut();
+            let secret = serde_json::to_string(&*creds).map_err(std::io::Error::other)?;
+            super::key_store::set_secret(SESSIONS, &entry_name(path), &secret)
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            creds.access_key_id.clear();
+            creds.secret_access_key.clear();
+            creds.session_token = None;
+        }
+        let body = serde_json::to_vec(&Envelope {
+            format: FORMAT,
+            entry,
+            keyring: self.in_keyring,
+        })
+        .map_err(std::io::Error::other)?;
+        write_private(path, &body)
     }
 
     /// Every fresh role session's expiry (for "43 min left" displays): (account, role, expiry).
@@ -185,18 +238,50 @@ impl CredentialCache {
         entries
             .filter_map(Result::ok)
             .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
-            .filter_map(|e| read::<RoleSession>(&e.path()))
+            .filter_map(|e| read::<RoleSession>(&e.path(), false))
             .filter(|s| s.credentials.fresh_at(now))
             .filter_map(|s| Some((s.account_id, s.role, s.credentials.expiration?)))
             .collect()
     }
 }
 
-/// Reads an entry; a missing, corrupt or other-format file is simply not a cache hit.
-fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
+/// The keyring's service name for cached sessions.
+const SESSIONS: &str = "awsnav-sessions";
+
+/// A session's name in the keyring: its file's name.
+fn entry_name(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Reads an entry (its credentials from the keyring when they are there and `secrets`); a
+/// missing, corrupt or other-format file, or a keyring that cannot give them, is simply not a
+/// cache hit.
+fn read<T: Session>(path: &Path, secrets: bool) -> Option<T> {
     let bytes = std::fs::read(path).ok()?;
     match serde_json::from_slice::<Envelope<T>>(&bytes) {
-        Ok(env) if env.format == FORMAT => Some(env.entry),
+        Ok(env) if env.format == FORMAT => {
+            let mut entry = env.entry;
+            if env.keyring && secrets {
+                let fresh = entry.credentials_mut().fresh_at(OffsetDateTime::now_utc());
+                // An expired entry is not worth a trip to the keyring.
+                if !fresh {
+                    return None;
+                }
+                match super::key_store::get_secret(SESSIONS, &entry_name(path)) {
+                    Ok(Some(secret)) => {
+                        *entry.credentials_mut() = serde_json::from_str(&secret).ok()?;
+                    }
+                    Ok(None) => return None,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cached session not read from the keyring");
+                        return None;
+                    }
+                }
+            }
+            Some(entry)
+        }
         Ok(_) => {
             tracing::warn!(path = %path.display(), "credential cache entry of another format ignored");
             None
@@ -207,16 +292,6 @@ fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
             None
         }
     }
-}
-
-/// Writes atomically with mode 0600 in a 0700 directory.
-fn write<T: Serialize>(path: &Path, entry: &T) -> std::io::Result<()> {
-    let body = serde_json::to_vec(&Envelope {
-        format: FORMAT,
-        entry,
-    })
-    .map_err(std::io::Error::other)?;
-    write_private(path, &body)
 }
 
 #[cfg(test)]

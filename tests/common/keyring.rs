@@ -71,8 +71,13 @@ impl SecretService {
 
     /// The secret stored for awsnav under `name`, as `secret-tool` finds it.
     pub fn lookup(&self, name: &str) -> Option<String> {
+        self.lookup_in("awsnav", name)
+    }
+
+    /// The secret stored under `name` for `service`, as `secret-tool` finds it.
+    pub fn lookup_in(&self, service: &str, name: &str) -> Option<String> {
         let out = Command::new("secret-tool")
-            .args(["lookup", "service", "awsnav", "username", name])
+            .args(["lookup", "service", service, "username", name])
             .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
             .output()
             .unwrap();
