@@ -4,7 +4,8 @@
 //! cache file awsnav reads for the default credential chain (no `[org] profile`) under
 //! `CACHE_DIR`: `demo::synthetic(ACCOUNTS, 4, 4)`, synced now. With ROLE, it also caches a
 //! role session (fake keys, valid for an hour) for ROLE in the first active account, as a previous
-//! `awsnav exec` would have, and prints that account's id.
+//! `awsnav exec` would have, and prints that account's id. With `AWSNAV_SESSIONS=keyring` in
+//! the environment, that session's keys go to the OS keyring (`[auth] sessions = "keyring"`).
 
 use awsnav::app::access::Access;
 use awsnav::domain::credentials::{Credentials, RoleSession, Via};
@@ -45,7 +46,10 @@ fn main() -> anyhow::Result<()> {
                 role_arn: format!("arn:aws:iam::{}:role/{role}", account.id),
                 via: Via::MfaSession,
             };
-            CredentialCache::new(dir).store_role(&Access::base_key(None), &session)?;
+            let in_keyring = std::env::var("AWSNAV_SESSIONS").is_ok_and(|v| v == "keyring");
+            CredentialCache::new(dir)
+                .with_keyring(in_keyring)
+                .store_role(&Access::base_key(None), &session)?;
             println!("{}", account.id);
         }
     }
