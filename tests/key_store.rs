@@ -562,3 +562,59 @@ async fn sessions_can_live_in_the_keyring_too() {
         stderr(&refused)
     );
 }
+
+#[tokio::test]
+async fn rotate_goes_through_the_mfa_session_where_iam_requires_mfa() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let sdk = moto.sdk().await;
+    let alice = common::alice(&sdk).await;
+    let known = Arc::new(Mutex::new(vec![alice.key.clone()]));
+    let keys_checked = issued_keys_only(&moto.url, known, false);
+    // alice's policy: no IAM key changes without MFA (an explicit deny for calls signed with
+    // the long-lived key, as `aws:MultiFactorAuthPresent` gives).
+    let proxy = FaultServer::start(move |req, n| {
+        let op = req.operation();
+        if op.ends_with("AccessKey") && req.header("x-amz-security-token").is_none() {
+            return common::fault::Response::sts_error(
+                403,
+                "AccessDenied",
+                &format!(
+                    "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: iam:{op} with an explicit deny in an identity-based policy"
+                ),
+            );
+        }
+        keys_checked(req, n)
+    });
+    let mut awsnav = AwsnavCmd::new().against(&proxy.url);
+    awsnav.unset("AWS_ACCESS_KEY_ID");
+    awsnav.unset("AWS_SECRET_ACCESS_KEY");
+    awsnav.set("AWSNAV_LOG", "trace");
+    write_config(&awsnav, "[auth]\nmfa_process = \"printf 123456\"\n");
+    let keyring = SecretService::start(awsnav.home.path(), true);
+    awsnav.set("DBUS_SESSION_BUS_ADDRESS", &keyring.address);
+    assert!(
+        add(&awsnav, "alice", &alice.key, &alice.secret)
+            .status
+            .success()
+    );
+
+    let out = awsnav.run(&["auth", "rotate", "alice"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(proxy.count("GetSessionToken"), 1);
+    let creates: Vec<bool> = proxy
+        .requests()
+        .iter()
+        .filter(|r| r.operation() == "CreateAccessKey")
+        .map(|r| r.header("x-amz-security-token").is_some())
+        .collect();
+    assert_eq!(
+        creates,
+        [false, true],
+        "refused with the key, then made through MFA"
+    );
+    let keys = access_keys(moto).await;
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert_ne!(keys[0], alice.key);
+    assert!(keyring.lookup("alice").unwrap().contains(&keys[0]));
+    assert_secret_kept(&awsnav, &[&out], &alice.secret);
+}
