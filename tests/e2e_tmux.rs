@@ -545,3 +545,51 @@ async fn the_organization_read_through_a_role_profile_asks_for_the_mfa_code_in_t
     assert_eq!(proxy.count("AssumeRole"), 1);
     tmux.keys(&["q"]);
 }
+
+#[tokio::test]
+async fn a_key_typed_on_the_terminal_goes_to_the_keyring_and_reads_the_organization() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let sdk = moto.sdk().await;
+    common::seed_org(&sdk, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
+    let alice = common::alice(&sdk).await;
+    // Only alice's key is taken: awsnav has no other.
+    let known = std::sync::Arc::new(std::sync::Mutex::new(vec![alice.key.clone()]));
+    let proxy =
+        common::fault::FaultServer::start(common::fault::issued_keys_only(&moto.url, known, false));
+    let mut awsnav = AwsnavCmd::new().against(&proxy.url);
+    awsnav.unset("AWS_ACCESS_KEY_ID");
+    awsnav.unset("AWS_SECRET_ACCESS_KEY");
+    let keyring = common::keyring::SecretService::start(awsnav.home.path(), true);
+    awsnav.set("DBUS_SESSION_BUS_ADDRESS", &keyring.address);
+    std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
+    std::fs::write(
+        awsnav.path("awsnav/config.toml"),
+        "[org]\nprofile = \"alice\"\n[auth]\nmfa = \"never\"\n[cost]\nenabled = false\n",
+    )
+    .unwrap();
+
+    let add = format!(
+        "{}; echo exit=$?; sleep 60",
+        awsnav.shell_command(&["auth", "add", "alice"])
+    );
+    let tmux = Tmux::start(&add, 110, 30);
+    tmux.wait_for(&["Access key id:"]);
+    tmux.literal(&alice.key);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["Secret access key (not shown):"]);
+    tmux.literal(&alice.secret);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for(&["stored `alice`", "exit=0"]);
+    assert!(
+        !screen.contains(&alice.secret),
+        "the secret was echoed:\n{screen}"
+    );
+    assert!(keyring.lookup("alice").unwrap().contains(&alice.secret));
+    drop(tmux);
+
+    let tmux = Tmux::start(&awsnav.shell_command(&[]), 110, 30);
+    let screen = tmux.wait_for(&["key store: alice", "Sandbox  (3)", "synced just now"]);
+    assert!(!screen.contains(&alice.secret));
+    assert!(!screen.contains("PARTIAL"), "{screen}");
+    tmux.keys(&["q"]);
+}

@@ -437,7 +437,7 @@ impl Access {
                 profile: None,
                 region: Some(source.region.clone()),
                 network: self.network,
-                key: None,
+                credentials: None,
             },
             &self.ctx,
         )
@@ -523,7 +523,7 @@ impl Access {
                 profile: base_profile.map(str::to_owned),
                 region: self.region.clone(),
                 network: self.network,
-                key: self.stored_key(base_profile)?.map(|(_, k)| k),
+                credentials: self.stored_key(base_profile)?.map(|(_, k)| k.credentials()),
             },
             &ctx,
         )
@@ -625,7 +625,9 @@ impl Access {
                 profile: base_profile.clone(),
                 region: self.region.clone(),
                 network: self.network,
-                key: self.stored_key(base_profile.as_deref())?.map(|(_, k)| k),
+                credentials: self
+                    .stored_key(base_profile.as_deref())?
+                    .map(|(_, k)| k.credentials()),
             },
             &ctx,
         )

@@ -111,7 +111,7 @@ impl AppContext {
                     .clone()
                     .or_else(|| config.org.region.clone()),
                 network: config.network,
-                key: None,
+                credentials: None,
             },
             concurrency: config.org.concurrency,
             ctx: ctx.clone(),

@@ -6,7 +6,6 @@ use time::{Duration, OffsetDateTime};
 
 use crate::aws::{self, AwsError, AwsSettings, CallCounter, ErrorContext};
 use crate::config::CostConfig;
-use aws_credential_types::provider::SharedCredentialsProvider;
 
 use crate::domain::cost::CostSnapshot;
 use crate::domain::credentials::Credentials;
@@ -103,15 +102,9 @@ impl CostReader {
             profile: self.profile.clone(),
             region: Some(COST_REGION.to_owned()),
             network: self.network,
-            key: None,
+            credentials: credentials.cloned(),
         };
-        let mut sdk = aws::sdk::load(&settings, &self.ctx).await?;
-        if let Some(c) = credentials {
-            sdk = sdk
-                .into_builder()
-                .credentials_provider(SharedCredentialsProvider::new(aws::sdk::sdk_credentials(c)))
-                .build();
-        }
+        let sdk = aws::sdk::load(&settings, &self.ctx).await?;
         let today = now.date();
         let mut start = today.replace_day(1).unwrap_or(today);
         for _ in 1..self.config.months {

@@ -64,7 +64,7 @@ impl Access {
                 profile: name.map(str::to_owned),
                 region: self.region.clone(),
                 network: self.network,
-                key: Some(key.clone()),
+                credentials: Some(key.credentials()),
             },
             &self.ctx,
         )

@@ -10,7 +10,6 @@ use time::OffsetDateTime;
 use crate::aws::org::{Discovered, Discovery, SyncProgress};
 use crate::aws::sso::{self, SsoAccount, SsoListing, SsoProgress, SsoSource};
 use crate::aws::{self, AwsError, AwsSettings, CallCounter, ErrorContext};
-use aws_credential_types::provider::SharedCredentialsProvider;
 
 use crate::config::SsoConfig;
 use crate::domain::credentials::Credentials;
@@ -63,14 +62,13 @@ pub async fn run(
     progress: &(dyn Fn(SyncProgress) + Send + Sync),
 ) -> Result<(Inventory, SyncStats), AwsError> {
     let started = Instant::now();
-    let mut sdk = aws::sdk::load(&request.settings, &request.ctx).await?;
-    if let Some(c) = credentials {
-        // Credentials awsnav got itself (an assumed role, an MFA session) read the organization.
-        sdk = sdk
-            .into_builder()
-            .credentials_provider(SharedCredentialsProvider::new(aws::sdk::sdk_credentials(c)))
-            .build();
-    }
+    // Credentials awsnav got itself (a stored key, an assumed role, an MFA session) read the
+    // organization, whether or not the profile exists.
+    let settings = AwsSettings {
+        credentials: credentials.cloned(),
+        ..request.settings.clone()
+    };
+    let sdk = aws::sdk::load(&settings, &request.ctx).await?;
     // A broken SSO profile awsnav only found by looking (not `[sso] profile`) must not stop
     // Organizations from being read: it becomes a gap that says how to fix or silence it.
     let (sso, sso_problem) =

@@ -19,7 +19,7 @@ use aws_types::os_shim_internal::{Env, Fs};
 
 use super::{AwsError, ErrorContext};
 use crate::config::NetworkConfig;
-use crate::domain::credentials::{AccessKey, Credentials};
+use crate::domain::credentials::Credentials;
 
 /// Organizations and STS are global; this is where they answer when nothing says otherwise.
 const FALLBACK_REGION: &str = "us-east-1";
@@ -30,9 +30,10 @@ pub struct AwsSettings {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub network: NetworkConfig,
-    /// A key from awsnav's key store: the credentials, in place of the profile's or the
-    /// chain's (the profile, where it exists, still gives region and endpoints).
-    pub key: Option<AccessKey>,
+    /// Credentials awsnav has itself (a key from its key store, an MFA or role session), in
+    /// place of the profile's or the chain's; the profile, where it exists, still gives the
+    /// region and endpoints.
+    pub credentials: Option<Credentials>,
 }
 
 /// Loads the SDK config: the standard chain (or `settings.profile`), endpoints from the SDK's own
@@ -42,8 +43,8 @@ pub struct AwsSettings {
 /// # Errors
 /// When the named profile does not exist or the AWS config files cannot be parsed.
 pub async fn load(settings: &AwsSettings, ctx: &ErrorContext) -> Result<SdkConfig, AwsError> {
-    // With a stored key the profile need not exist: `auth add NAME` makes no profile.
-    let profile = match (&settings.profile, &settings.key) {
+    // With credentials given the profile need not exist: `auth add NAME` makes no profile.
+    let profile = match (&settings.profile, &settings.credentials) {
         (Some(p), None) => {
             check_profile_exists(p, ctx).await?;
             Some(p)
@@ -74,17 +75,11 @@ pub async fn load(settings: &AwsSettings, ctx: &ErrorContext) -> Result<SdkConfi
                 .operation_attempt_timeout(Duration::from_secs(settings.network.timeout_seconds))
                 .build(),
         );
-    if let Some(key) = &settings.key {
+    if let Some(c) = &settings.credentials {
         if let Some(profile) = profile {
             loader = loader.profile_name(profile);
         }
-        loader = loader.credentials_provider(aws_credential_types::Credentials::new(
-            key.access_key_id.clone(),
-            key.secret_access_key.clone(),
-            None,
-            None,
-            "awsnav key store",
-        ));
+        loader = loader.credentials_provider(sdk_credentials(c));
     } else if let Some(profile) = profile {
         // A named profile means that profile's credentials, even when credential variables
         // are set (as they are inside an awsnav shell).
