@@ -756,7 +756,8 @@ async fn many_processes_at_once_sign_in_once() {
     let seeded = common::seed_org(&sdk, &tree(), 0).await;
     let alice = common::alice(&sdk).await;
     let sts = FaultServer::start(common::fault::strict_sts(&moto.url));
-    let awsnav = awsnav_as(&alice, &sts.url);
+    let mut awsnav = awsnav_as(&alice, &sts.url);
+    awsnav.set("AWSNAV_LOG", "trace");
     assert!(awsnav.run(&["refresh"]).status.success());
     let dev0 = non_production(&seeded)[0].clone();
     let args = [
@@ -780,12 +781,16 @@ async fn many_processes_at_once_sign_in_once() {
                 .unwrap()
         })
         .collect();
-    let keys: Vec<String> = children
+    let outputs: Vec<_> = children
         .into_iter()
-        .map(|c| {
-            let out = c.wait_with_output().unwrap();
-            assert!(out.status.success(), "{}", stderr(&out));
-            let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let keys: Vec<String> = outputs
+        .iter()
+        .map(|out| {
+            assert!(out.status.success(), "{}", stderr(out));
+            let v: Value = serde_json::from_str(&stdout(out)).unwrap();
+            assert_no_secret_logged(&awsnav, out, &alice, &v);
             v["AccessKeyId"].as_str().unwrap().to_owned()
         })
         .collect();
@@ -962,6 +967,7 @@ async fn without_a_terminal_the_code_comes_from_a_desktop_dialog() {
     let seeded = common::seed_org(&sdk, &tree(), 0).await;
     let alice = common::alice(&sdk).await;
     let mut awsnav = awsnav_as(&alice, &moto.url);
+    awsnav.set("AWSNAV_LOG", "trace");
     assert!(awsnav.run(&["refresh"]).status.success());
     let prod = seeded
         .accounts
@@ -992,4 +998,24 @@ async fn without_a_terminal_the_code_comes_from_a_desktop_dialog() {
     );
     assert!(shown.contains("PRODUCTION"), "{shown}");
     assert!(shown.contains(&alice.serial), "{shown}");
+    assert_no_secret_logged(&awsnav, &out, &alice, &creds);
+}
+
+/// A traced run left neither the long-lived secret nor the session's in the log or stderr.
+fn assert_no_secret_logged(
+    awsnav: &AwsnavCmd,
+    out: &std::process::Output,
+    alice: &common::Alice,
+    creds: &Value,
+) {
+    let log = std::fs::read_to_string(awsnav.path("awsnav/log/awsnav.log")).unwrap();
+    assert!(log.contains("awsnav starting"), "the log was written");
+    for secret in [
+        alice.secret.as_str(),
+        creds["SecretAccessKey"].as_str().unwrap(),
+        creds["SessionToken"].as_str().unwrap(),
+    ] {
+        assert!(!log.contains(secret), "a secret is in the log");
+        assert!(!stderr(out).contains(secret), "a secret is on stderr");
+    }
 }
