@@ -6,6 +6,7 @@ pub mod aws_profiles;
 pub mod console_link;
 pub mod context;
 pub mod cost_reader;
+pub mod credential_server;
 pub mod keys;
 pub mod launch;
 pub mod org_reader;

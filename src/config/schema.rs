@@ -23,6 +23,7 @@ pub struct Config {
     pub ui: UiConfig,
     pub network: NetworkConfig,
     pub sso: SsoConfig,
+    pub shell: ShellConfig,
     /// Action name → the keys that do it, patched over the default key table.
     pub keys: BTreeMap<String, KeyList>,
 }
@@ -43,6 +44,47 @@ impl KeyList {
             Self::Many(ks) => ks,
         }
     }
+}
+
+/// Shells and commands in an account (`shell`, `exec`, the TUI's `s`).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShellConfig {
+    /// How the child gets credentials: a loopback endpoint that refreshes them, or fixed
+    /// environment variables.
+    pub credentials: ShellCredentials,
+    /// A role session is renewed this long before it ends, seconds.
+    pub refresh_margin_seconds: u32,
+    /// Mark the shell's prompt with the account and role.
+    pub prompt: bool,
+    /// The mark: `{account}`, `{role}`, `{id}`, and `{prod}` (" PROD" in production, else "").
+    pub prompt_format: String,
+    /// Name the tmux window after the account while the shell runs.
+    pub tmux_window_name: bool,
+}
+
+impl Default for ShellConfig {
+    fn default() -> Self {
+        Self {
+            credentials: ShellCredentials::Server,
+            refresh_margin_seconds: 900,
+            prompt: true,
+            prompt_format: "[{account}/{role}{prod}]".to_owned(),
+            tmux_window_name: true,
+        }
+    }
+}
+
+/// How a shell or command gets its credentials.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ShellCredentials {
+    /// A loopback credential endpoint in the awsnav process (the container credential
+    /// provider every SDK reads), renewed ahead of expiry.
+    #[default]
+    Server,
+    /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`, fixed for the run.
+    Env,
 }
 
 /// How long to wait for AWS.

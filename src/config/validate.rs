@@ -130,6 +130,17 @@ impl Config {
     }
 
     fn validate_auth(&self, at: &Locate<'_>) -> Result<(), ConfigError> {
+        if self.shell.refresh_margin_seconds > 3_000 {
+            return Err(at.key_in(
+                "shell",
+                "refresh_margin_seconds",
+                format!(
+                    "[shell] refresh_margin_seconds = {} is out of range",
+                    self.shell.refresh_margin_seconds
+                ),
+                "use 0 to 3000 seconds (default 900): a role session through the MFA session lasts one hour",
+            ));
+        }
         if self.auth.sessions == super::SessionStore::Keyring
             && self.auth.keyring == super::KeyringBackend::File
         {
