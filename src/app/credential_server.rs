@@ -61,7 +61,11 @@ impl Endpoint {
         let url = format!("http://{}{PATH}", listener.local_addr()?);
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
-        let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let token = bytes.iter().fold(String::with_capacity(64), |mut t, b| {
+            use std::fmt::Write as _;
+            let _ = write!(t, "{b:02x}");
+            t
+        });
         let state = Arc::new(State {
             token: token.clone(),
             fetch,

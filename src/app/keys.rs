@@ -147,20 +147,14 @@ pub async fn add(
 /// The shared credentials file (`AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`).
 #[must_use]
 pub fn credentials_file() -> PathBuf {
-    aws_file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials")
+    crate::aws::config_files::credentials_file_path()
+        .unwrap_or_else(|| PathBuf::from(".aws/credentials"))
 }
 
 /// The AWS config file (`AWS_CONFIG_FILE`, else `~/.aws/config`).
 #[must_use]
 pub fn config_file() -> PathBuf {
-    aws_file("AWS_CONFIG_FILE", ".aws/config")
-}
-
-fn aws_file(var: &str, default: &str) -> PathBuf {
-    match std::env::var(var).ok().filter(|v| !v.is_empty()) {
-        Some(v) => crate::config::paths::expand_home(&v),
-        None => crate::config::paths::expand_home(&format!("~/{default}")),
-    }
+    crate::aws::config_files::config_file_path().unwrap_or_else(|| PathBuf::from(".aws/config"))
 }
 
 /// What `import` found in the credentials file.

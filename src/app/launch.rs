@@ -2,6 +2,7 @@
 //! and `credential_process` JSON.
 
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
@@ -10,6 +11,20 @@ use crate::domain::credentials::Credentials;
 
 /// Variables that would point tools elsewhere than the chosen account: removed.
 pub const UNSET: [&str; 3] = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN"];
+
+/// Variables that would win over the credential endpoint in an SDK's chain (or point the
+/// container provider elsewhere): removed from a child the endpoint serves.
+pub const SERVER_UNSET: [&str; 9] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+];
 
 /// Set inside an awsnav shell; its presence means "nested".
 pub const MARKER: &str = "AWSNAV_ACCOUNT_ID";
@@ -23,6 +38,18 @@ pub struct Session<'a> {
     pub production: bool,
     pub region: &'a str,
     pub credentials: &'a Credentials,
+    /// The credential endpoint serving the child, instead of fixed keys.
+    pub server: Option<&'a ServedBy>,
+}
+
+/// How a child reaches its credential endpoint, and the AWS files it reads instead of the
+/// user's (the same, less what would shadow the endpoint).
+#[derive(Clone, Debug)]
+pub struct ServedBy {
+    pub url: String,
+    pub token: String,
+    pub config_file: PathBuf,
+    pub credentials_file: PathBuf,
 }
 
 impl Session<'_> {
@@ -30,16 +57,27 @@ impl Session<'_> {
     #[must_use]
     pub fn vars(&self) -> Vec<(&'static str, String)> {
         let c = self.credentials;
-        let mut vars = vec![
-            ("AWS_ACCESS_KEY_ID", c.access_key_id.clone()),
-            ("AWS_SECRET_ACCESS_KEY", c.secret_access_key.clone()),
-        ];
-        if let Some(t) = &c.session_token {
-            vars.push(("AWS_SESSION_TOKEN", t.clone()));
+        let mut vars = Vec::new();
+        if let Some(served) = self.server {
+            vars.push(("AWS_CONTAINER_CREDENTIALS_FULL_URI", served.url.clone()));
+            vars.push(("AWS_CONTAINER_AUTHORIZATION_TOKEN", served.token.clone()));
+            vars.push(("AWS_CONFIG_FILE", served.config_file.display().to_string()));
+            vars.push((
+                "AWS_SHARED_CREDENTIALS_FILE",
+                served.credentials_file.display().to_string(),
+            ));
+        } else {
+            vars.push(("AWS_ACCESS_KEY_ID", c.access_key_id.clone()));
+            vars.push(("AWS_SECRET_ACCESS_KEY", c.secret_access_key.clone()));
+            if let Some(t) = &c.session_token {
+                vars.push(("AWS_SESSION_TOKEN", t.clone()));
+            }
         }
         vars.push(("AWS_REGION", self.region.to_owned()));
         vars.push(("AWS_DEFAULT_REGION", self.region.to_owned()));
-        if let Some(e) = c.expiration.and_then(|e| e.format(&Rfc3339).ok()) {
+        if self.server.is_none()
+            && let Some(e) = c.expiration.and_then(|e| e.format(&Rfc3339).ok())
+        {
             vars.push(("AWS_CREDENTIAL_EXPIRATION", e));
         }
         vars.push(("AWSNAV_ACCOUNT_ID", self.account_id.to_owned()));
@@ -64,8 +102,120 @@ impl Session<'_> {
         for k in UNSET {
             cmd.env_remove(k);
         }
+        if self.server.is_some() {
+            for k in SERVER_UNSET {
+                cmd.env_remove(k);
+            }
+        }
         cmd
     }
+}
+
+/// The AWS config and credentials files a served child reads: 0600 copies of the user's in a
+/// 0700 directory of their own, with every profile and setting kept except what makes the
+/// default profile get credentials itself (static keys, `credential_process`, `role_arn`,
+/// `sso_*`…), which every SDK and the AWS CLI would read before asking the endpoint. Removed
+/// when dropped.
+#[derive(Debug)]
+pub struct ChildFiles {
+    dir: tempfile::TempDir,
+}
+
+impl ChildFiles {
+    /// Writes the copies under `parent` (created 0700).
+    ///
+    /// # Errors
+    /// When the user's files cannot be read or the copies written.
+    pub fn write(parent: &Path) -> std::io::Result<Self> {
+        use crate::store::aws_files_edit::{CREDENTIAL_SOURCES, without_settings};
+        crate::store::private_file::create_private_dir(parent)?;
+        let dir = tempfile::Builder::new().prefix("run-").tempdir_in(parent)?;
+        let read = |path: Option<PathBuf>| match path {
+            Some(p) => match std::fs::read_to_string(&p) {
+                Ok(t) => Ok(t),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+                Err(e) => Err(std::io::Error::new(
+                    e.kind(),
+                    format!("cannot read {}: {e}", p.display()),
+                )),
+            },
+            None => Ok(String::new()),
+        };
+        let config = read(crate::aws::config_files::config_file_path())?;
+        let credentials = read(crate::aws::config_files::credentials_file_path())?;
+        let files = Self { dir };
+        crate::store::private_file::write_private(
+            &files.config_file(),
+            without_settings(&config, "default", true, CREDENTIAL_SOURCES).as_bytes(),
+        )?;
+        crate::store::private_file::write_private(
+            &files.credentials_file(),
+            without_settings(&credentials, "default", false, CREDENTIAL_SOURCES).as_bytes(),
+        )?;
+        Ok(files)
+    }
+
+    #[must_use]
+    pub fn config_file(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+
+    #[must_use]
+    pub fn credentials_file(&self) -> PathBuf {
+        self.dir.path().join("credentials")
+    }
+}
+
+/// A child's credential endpoint with its AWS files: both live while this does.
+#[derive(Debug)]
+pub struct Served {
+    pub by: ServedBy,
+    _endpoint: super::credential_server::Endpoint,
+    _files: ChildFiles,
+}
+
+/// Starts the credential endpoint for a child entering `target`: it hands out the cached role
+/// session, renewed `margin` before it ends from the MFA session (or the Identity Center
+/// sign-in) — as often as needed, so the one-hour cap on a role assumed through the MFA session
+/// never shows. A renewal that needs a new MFA code asks through `mfa` (no terminal: the child
+/// has it); `on_error` hears what fails. The copies of the AWS files go under `run_dir`.
+///
+/// # Errors
+/// When the endpoint or the files cannot be made.
+pub async fn serve(
+    access: &super::access::Access,
+    target: super::access::AccessTarget,
+    mfa: super::access::MfaSource,
+    margin: time::Duration,
+    run_dir: &Path,
+    on_error: std::sync::Arc<dyn Fn(&str) + Send + Sync>,
+) -> std::io::Result<Served> {
+    let files = ChildFiles::write(run_dir)?;
+    // The cache keeps a session until REFRESH_MARGIN before its end; asking as of a later
+    // time makes it renew `margin` before instead.
+    let ahead = (margin - crate::domain::credentials::REFRESH_MARGIN).max(time::Duration::ZERO);
+    let access = access.clone();
+    let fetch: super::credential_server::Fetch = std::sync::Arc::new(move || {
+        let (access, target, mfa) = (access.clone(), target.clone(), mfa.clone());
+        Box::pin(async move {
+            access
+                .credentials(&target, &mfa, time::OffsetDateTime::now_utc() + ahead)
+                .await
+                .map(|g| g.credentials)
+                .map_err(|e| e.to_string())
+        })
+    });
+    let endpoint = super::credential_server::Endpoint::start(fetch, on_error).await?;
+    Ok(Served {
+        by: ServedBy {
+            url: endpoint.url.clone(),
+            token: endpoint.token.clone(),
+            config_file: files.config_file(),
+            credentials_file: files.credentials_file(),
+        },
+        _endpoint: endpoint,
+        _files: files,
+    })
 }
 
 /// Output formats of `awsnav env`.
@@ -190,6 +340,7 @@ mod tests {
             production: true,
             region: "eu-west-1",
             credentials: c,
+            server: None,
         }
     }
 

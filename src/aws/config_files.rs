@@ -178,6 +178,18 @@ pub fn profile_value(profile: &str, key: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The AWS config file: `AWS_CONFIG_FILE`, else `~/.aws/config`.
+#[must_use]
+pub fn config_file_path() -> Option<PathBuf> {
+    file_path("AWS_CONFIG_FILE", ".aws/config")
+}
+
+/// The shared credentials file: `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
+#[must_use]
+pub fn credentials_file_path() -> Option<PathBuf> {
+    file_path("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials")
+}
+
 /// `$VAR` (a leading `~/` is the home directory), else `~/<default>`.
 fn file_path(var: &str, default: &str) -> Option<PathBuf> {
     let home = || directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf());

@@ -83,6 +83,10 @@ pub enum Command {
         /// Allow starting inside another awsnav shell.
         #[arg(long)]
         nested: bool,
+        /// How the shell gets credentials: a loopback endpoint that renews them (server), or
+        /// fixed environment variables (env). Default: [shell] credentials.
+        #[arg(long, value_enum, value_name = "HOW")]
+        credentials: Option<crate::config::ShellCredentials>,
     },
     /// Run one command with temporary credentials for an account's role (exit code passed on).
     Exec {
@@ -91,6 +95,10 @@ pub enum Command {
         account: String,
         #[command(flatten)]
         access: AccessOpts,
+        /// How the command gets credentials: a loopback endpoint that renews them (server), or
+        /// fixed environment variables (env). Default: [shell] credentials.
+        #[arg(long, value_enum, value_name = "HOW")]
+        credentials: Option<crate::config::ShellCredentials>,
         /// The command and its arguments, after `--`.
         #[arg(last = true, required = true, value_name = "COMMAND")]
         command: Vec<String>,

@@ -15,7 +15,7 @@ use crate::app::access::{AccessTarget, Asker, Granted, Interactive, MfaSource};
 use crate::app::context::AppContext;
 use crate::app::launch::{self, EnvFormat, Session};
 use crate::aws::AwsError;
-use crate::config::MfaPrompt;
+use crate::config::{MfaPrompt, ShellCredentials};
 use crate::domain::inventory::Inventory;
 use crate::domain::model::{AccountId, OrgTree, Tags};
 use crate::domain::roles::RoleOption;
@@ -63,6 +63,7 @@ impl Entered {
             production: self.production,
             region: &self.region,
             credentials: &self.granted.credentials,
+            server: None,
         }
     }
 }
@@ -168,6 +169,35 @@ pub fn mfa_source(ctx: &AppContext, code: Option<String>, about: &str) -> MfaSou
     };
     MfaSource {
         code,
+        process: ctx.config.auth.mfa_process.clone(),
+        interactive,
+    }
+}
+
+/// Where a credential endpoint gets MFA codes while the child holds the terminal: the
+/// config's MFA command, or a desktop dialog where `[auth] mfa_prompt` allows one; never the
+/// terminal.
+#[must_use]
+pub fn background_mfa_source(ctx: &AppContext, about: &str) -> MfaSource {
+    let dialog = match ctx.config.auth.mfa_prompt {
+        MfaPrompt::Terminal => None,
+        MfaPrompt::Auto => prompt::Dialog::available(),
+        MfaPrompt::Zenity => Some(prompt::Dialog::Zenity),
+        MfaPrompt::Kdialog => Some(prompt::Dialog::Kdialog),
+        MfaPrompt::Osascript => Some(prompt::Dialog::Osascript),
+    };
+    let interactive = dialog.map_or(Interactive::None, |dialog| {
+        let about = about.to_owned();
+        Interactive::Ask(Asker::new(Arc::new(move |serial: &str| {
+            let text = format!("MFA code for {serial}\n{about}");
+            dialog
+                .ask("awsnav: MFA code", &text)
+                .map_err(|e| format!("the MFA dialog ({}) failed: {e}", dialog.program()))?
+                .ok_or_else(|| "the MFA dialog was cancelled".to_owned())
+        })))
+    });
+    MfaSource {
+        code: None,
         process: ctx.config.auth.mfa_process.clone(),
         interactive,
     }
@@ -346,6 +376,7 @@ pub async fn shell(
     query: &str,
     opts: &AccessOpts,
     nested: bool,
+    credentials: Option<ShellCredentials>,
 ) -> anyhow::Result<ExitCode> {
     if let Some(current) = std::env::var_os(launch::MARKER)
         && !nested
@@ -368,7 +399,8 @@ pub async fn shell(
             ""
         }
     );
-    run_child(&entered, &launch::user_shell(), &[]).await
+    let how = credentials.unwrap_or(ctx.config.shell.credentials);
+    run_child(ctx, &entered, opts, how, &launch::user_shell(), &[]).await
 }
 
 /// `awsnav exec`: one command in the account; its exit code is passed through.
@@ -380,17 +412,87 @@ pub async fn exec(
     demo: bool,
     query: &str,
     opts: &AccessOpts,
+    credentials: Option<ShellCredentials>,
     command: &[String],
 ) -> anyhow::Result<ExitCode> {
     let Some((program, args)) = command.split_first() else {
         bail!("no command given: awsnav exec ACCOUNT -- COMMAND [ARGS…]");
     };
     let entered = enter(ctx, demo, query, opts).await?;
-    run_child(&entered, program, args).await
+    let how = credentials.unwrap_or(ctx.config.shell.credentials);
+    run_child(ctx, &entered, opts, how, program, args).await
 }
 
-async fn run_child(entered: &Entered, program: &str, args: &[String]) -> anyhow::Result<ExitCode> {
-    let mut child = tokio::process::Command::from(entered.session().command(program, args))
+/// The credential endpoint for a child entering `entered`'s account, when `how` says so.
+///
+/// # Errors
+/// When the endpoint or its files cannot be made.
+pub async fn serve_child(
+    ctx: &AppContext,
+    target: AccessTarget,
+    production: bool,
+    how: ShellCredentials,
+) -> anyhow::Result<Option<launch::Served>> {
+    if how == ShellCredentials::Env {
+        return Ok(None);
+    }
+    let about = format!(
+        "to renew the credentials of {} ({}) as {}{}",
+        target.account_name,
+        target.account_id,
+        target.role.name,
+        if production { " — PRODUCTION" } else { "" }
+    );
+    let mfa = background_mfa_source(ctx, &about);
+    let account = target.account_name.clone();
+    let last: std::sync::Mutex<Option<(String, std::time::Instant)>> = std::sync::Mutex::default();
+    let on_error = Arc::new(move |why: &str| {
+        // One line at a time: an SDK retrying must not fill the terminal.
+        let mut last = last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if last
+            .as_ref()
+            .is_some_and(|(m, at)| m == why && at.elapsed() < std::time::Duration::from_mins(1))
+        {
+            return;
+        }
+        *last = Some((why.to_owned(), std::time::Instant::now()));
+        eprintln!(
+            "\r\nawsnav: cannot renew the credentials of {account}: {why}. Exit and run `awsnav shell {account}` (or exec) again for a fresh session\r"
+        );
+    });
+    let served = launch::serve(
+        &ctx.access,
+        target,
+        mfa,
+        time::Duration::seconds(i64::from(ctx.config.shell.refresh_margin_seconds)),
+        &ctx.paths.cache_dir.join("run"),
+        on_error,
+    )
+    .await
+    .context("cannot start the credential endpoint")?;
+    Ok(Some(served))
+}
+
+async fn run_child(
+    ctx: &AppContext,
+    entered: &Entered,
+    opts: &AccessOpts,
+    how: ShellCredentials,
+    program: &str,
+    args: &[String],
+) -> anyhow::Result<ExitCode> {
+    let target = AccessTarget {
+        account_id: entered.account_id.clone(),
+        account_name: entered.account_name.clone(),
+        role: entered.role.clone(),
+        duration: opts.duration,
+    };
+    let served = serve_child(ctx, target, entered.production, how).await?;
+    let mut session = entered.session();
+    session.server = served.as_ref().map(|s| &s.by);
+    let mut child = tokio::process::Command::from(session.command(program, args))
         .spawn()
         .with_context(|| format!("cannot start `{program}`"))?;
     // Ctrl-C belongs to the child while it runs; awsnav waits for it and reports its status.
@@ -403,6 +505,8 @@ async fn run_child(entered: &Entered, program: &str, args: &[String]) -> anyhow:
     });
     let status = child.wait().await;
     ignore_interrupts.abort();
+    // The endpoint ends with the child.
+    drop(served);
     let code = launch::exit_code(status?);
     Ok(ExitCode::from(u8::try_from(code & 0xff).unwrap_or(1)))
 }

@@ -139,12 +139,14 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
             account,
             access,
             nested,
-        } => enter::shell(ctx, demo, &account, &access, nested).await,
+            credentials,
+        } => enter::shell(ctx, demo, &account, &access, nested, credentials).await,
         Command::Exec {
             account,
             access,
+            credentials,
             command,
-        } => enter::exec(ctx, demo, &account, &access, &command).await,
+        } => enter::exec(ctx, demo, &account, &access, credentials, &command).await,
         Command::Env {
             account,
             access,

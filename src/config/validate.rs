@@ -15,6 +15,7 @@ impl Config {
             return Err(at.key_in(&p.section, &p.key, p.message, &p.fix));
         }
         self.validate_auth(at)?;
+        self.validate_shell(at)?;
         self.validate_rules(at)
     }
 
@@ -129,7 +130,7 @@ impl Config {
         Ok(())
     }
 
-    fn validate_auth(&self, at: &Locate<'_>) -> Result<(), ConfigError> {
+    fn validate_shell(&self, at: &Locate<'_>) -> Result<(), ConfigError> {
         if self.shell.refresh_margin_seconds > 3_000 {
             return Err(at.key_in(
                 "shell",
@@ -141,6 +142,10 @@ impl Config {
                 "use 0 to 3000 seconds (default 900): a role session through the MFA session lasts one hour",
             ));
         }
+        Ok(())
+    }
+
+    fn validate_auth(&self, at: &Locate<'_>) -> Result<(), ConfigError> {
         if self.auth.sessions == super::SessionStore::Keyring
             && self.auth.keyring == super::KeyringBackend::File
         {

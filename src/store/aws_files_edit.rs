@@ -210,6 +210,64 @@ pub fn with_setting(text: &str, profile: &str, key: &str, value: &str) -> String
     out
 }
 
+/// The settings by which a profile gets credentials itself: static keys, a process, a role,
+/// web identity, IAM Identity Center, a console sign-in.
+pub const CREDENTIAL_SOURCES: &[&str] = &[
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_security_token",
+    "credential_process",
+    "role_arn",
+    "source_profile",
+    "credential_source",
+    "role_session_name",
+    "external_id",
+    "web_identity_token_file",
+    "sso_session",
+    "sso_start_url",
+    "sso_region",
+    "sso_account_id",
+    "sso_role_name",
+    "login_session",
+];
+
+/// `text` without the settings `keys` (and their continuation lines) in `profile`'s sections:
+/// `[profile NAME]` (and `[default]` / `[profile default]`) in a config file, `[NAME]` in a
+/// credentials file. Everything else is kept as it is.
+#[must_use]
+pub fn without_settings(text: &str, profile: &str, config_file: bool, keys: &[&str]) -> String {
+    let wanted = |name: &str| {
+        if config_file {
+            name == config_section(profile) || (profile == "default" && name == "profile default")
+        } else {
+            name == profile
+        }
+    };
+    let mut cut = Vec::new();
+    let mut in_profile = false;
+    let mut cutting = false;
+    for line in lines(text) {
+        if let Some(name) = header(line.text) {
+            in_profile = wanted(&name);
+            cutting = false;
+            continue;
+        }
+        if !in_profile {
+            continue;
+        }
+        if cutting && line.text.starts_with([' ', '\t']) && !line.text.trim().is_empty() {
+            cut.push(line.range);
+            continue;
+        }
+        cutting = setting(line.text).is_some_and(|(k, _)| keys.contains(&k.as_str()));
+        if cutting {
+            cut.push(line.range);
+        }
+    }
+    without(text, &cut)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,6 +288,31 @@ mod tests {
         assert!(static_keys(CREDENTIALS, "bob").unwrap().session_token);
         assert!(static_keys(CREDENTIALS, "carol").is_none());
         assert!(static_keys("[x]\naws_access_key_id = A\n", "x").is_none());
+    }
+
+    #[test]
+    fn a_profiles_credential_sources_come_out_of_both_files() {
+        let config = "[default]\nregion = eu-west-1\nrole_arn = arn:aws:iam::1:role/R\nsource_profile = base\ncredential_process = x\n  --more\noutput = json\n[profile other]\nrole_arn = arn:aws:iam::2:role/R\n";
+        assert_eq!(
+            without_settings(config, "default", true, CREDENTIAL_SOURCES),
+            "[default]\nregion = eu-west-1\noutput = json\n[profile other]\nrole_arn = arn:aws:iam::2:role/R\n"
+        );
+        assert_eq!(
+            without_settings(CREDENTIALS, "default", false, CREDENTIAL_SOURCES),
+            CREDENTIALS.replace(
+                "aws_access_key_id = AKIADEFAULT0000\naws_secret_access_key = d3f\n",
+                ""
+            )
+        );
+        assert_eq!(
+            without_settings(
+                "[profile x]\nsso_session = s\n",
+                "x",
+                true,
+                CREDENTIAL_SOURCES
+            ),
+            "[profile x]\n"
+        );
     }
 
     #[test]

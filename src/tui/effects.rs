@@ -135,7 +135,7 @@ impl Runner {
         match effect {
             Effect::Quit => return Ok(Ran::Quit),
             Effect::Shell(launch) => {
-                let result = run_shell(screen, launch).await;
+                let result = run_shell(screen, launch, &self.source).await;
                 let size = screen.guard.terminal().size()?;
                 let mut back = vec![
                     Msg::Resize(size.width, size.height),
@@ -296,9 +296,10 @@ impl Runner {
                         account_id: request.account_id,
                         account_name: request.account_name,
                         role_key: request.role.key(),
-                        role: request.role.name,
+                        role: request.role.name.clone(),
                         production: request.production,
                         credentials: granted.credentials,
+                        role_option: request.role,
                     })))
                 }
                 Err(e) => {
@@ -439,7 +440,11 @@ fn copy_osc52(terminal: &mut ratatui::DefaultTerminal, text: &str) {
 }
 
 /// Hands the terminal to `$SHELL` in the account and takes it back when the shell exits.
-async fn run_shell(screen: &mut Screen<'_>, launch: &ShellLaunch) -> Result<i32, ShellFailure> {
+async fn run_shell(
+    screen: &mut Screen<'_>,
+    launch: &ShellLaunch,
+    source: &DataSource,
+) -> Result<i32, ShellFailure> {
     let Screen { guard, paused } = screen;
     paused.store(true, Ordering::SeqCst);
     // Let the input thread finish a poll in progress before the child reads the terminal.
@@ -452,6 +457,7 @@ async fn run_shell(screen: &mut Screen<'_>, launch: &ShellLaunch) -> Result<i32,
         production: launch.production,
         region: &launch.region,
         credentials: &launch.credentials,
+        server: None,
     };
     println!(
         "awsnav: {} ({}) as {}{} — exit the shell to return",
@@ -464,6 +470,28 @@ async fn run_shell(screen: &mut Screen<'_>, launch: &ShellLaunch) -> Result<i32,
             ""
         }
     );
+    // The shell's credential endpoint, renewing the session while the shell lives.
+    let served = match source {
+        DataSource::Aws(ctx) => {
+            let target = AccessTarget {
+                account_id: launch.account_id.clone(),
+                account_name: launch.account_name.clone(),
+                role: launch.role_option.clone(),
+                duration: None,
+            };
+            let how = ctx.config.shell.credentials;
+            match crate::cli::enter::serve_child(ctx, target, launch.production, how).await {
+                Ok(served) => served,
+                Err(e) => {
+                    eprintln!("awsnav: {e:#}; the shell gets fixed credentials instead");
+                    None
+                }
+            }
+        }
+        DataSource::Demo => None,
+    };
+    let mut session = session;
+    session.server = served.as_ref().map(|s| &s.by);
     let shell = crate::app::launch::user_shell();
     let result = match tokio::process::Command::from(session.command(&shell, &[])).spawn() {
         Ok(mut child) => {
@@ -483,6 +511,7 @@ async fn run_shell(screen: &mut Screen<'_>, launch: &ShellLaunch) -> Result<i32,
             source,
         }),
     };
+    drop(served);
     guard.reenter();
     let _ = guard.terminal().clear();
     paused.store(false, Ordering::SeqCst);

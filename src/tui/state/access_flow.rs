@@ -46,6 +46,8 @@ pub struct ShellLaunch {
     pub production: bool,
     pub region: String,
     pub credentials: Credentials,
+    /// The role itself, for the credential endpoint that renews the session.
+    pub role_option: RoleOption,
 }
 
 /// Cached sessions, for "43 min left" displays.
@@ -620,6 +622,7 @@ mod tests {
                 session_token: None,
                 expiration: None,
             },
+            role_option: RoleOption::named("Admin"),
         };
         let effects = s.update(Msg::AccessFinished(Ok(Box::new(launch.clone()))));
         assert_eq!(effects, vec![Effect::Shell(Box::new(launch))]);
