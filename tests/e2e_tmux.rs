@@ -593,3 +593,150 @@ async fn a_key_typed_on_the_terminal_goes_to_the_keyring_and_reads_the_organizat
     assert!(!screen.contains("PARTIAL"), "{screen}");
     tmux.keys(&["q"]);
 }
+
+/// The pane's title and its window's name.
+fn titles(tmux: &Tmux) -> String {
+    String::from_utf8_lossy(
+        &tmux
+            .tmux(&["display", "-p", "-t", "t", "#{pane_title}|#W"])
+            .stdout,
+    )
+    .trim()
+    .to_owned()
+}
+
+#[tokio::test]
+async fn shells_mark_their_prompt_and_title_and_keep_the_users_rc_files() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let sdk = moto.sdk().await;
+    let seeded = common::seed_org(
+        &sdk,
+        &[
+            OuSpec::new("Prod", 1, vec![]),
+            OuSpec::new("Dev", 1, vec![]),
+        ],
+        0,
+    )
+    .await;
+    let alice = common::alice(&sdk).await;
+    let in_ou = |ou: &str| {
+        seeded
+            .accounts
+            .iter()
+            .find(|(_, a)| a.ou_path.iter().any(|o| o == ou))
+            .map(|(id, a)| (id.clone(), a.name.clone()))
+            .unwrap()
+    };
+    let (prod, prod_name) = in_ou("Prod");
+    let (dev, dev_name) = in_ou("Dev");
+    let mut awsnav = AwsnavCmd::new().against(&moto.url).with_user(&alice);
+    let home = awsnav.home.path().to_path_buf();
+    std::fs::write(
+        home.join(".bashrc"),
+        "alias hello='echo hello-from-bashrc'\nPS1='bash$ '\n",
+    )
+    .unwrap();
+    std::fs::write(
+        home.join(".zshrc"),
+        "alias hello='echo hello-from-zshrc'\nPROMPT='zsh%% '\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(home.join(".config/fish")).unwrap();
+    std::fs::write(
+        home.join(".config/fish/config.fish"),
+        "alias hello 'echo hello-from-config-fish'\n",
+    )
+    .unwrap();
+    assert!(awsnav.run(&["refresh"]).status.success());
+
+    for (shell, account, name, production) in [
+        ("bash", &prod, &prod_name, true),
+        ("zsh", &dev, &dev_name, false),
+        ("fish", &dev, &dev_name, false),
+    ] {
+        check_marked_shell(&mut awsnav, shell, account, name, production);
+    }
+}
+
+/// `awsnav shell` with `shell` in tmux: the mark (red PROD in production) in the prompt, the
+/// title and window name while it runs, the user's rc file loaded, both restored after.
+fn check_marked_shell(
+    awsnav: &mut AwsnavCmd,
+    shell: &str,
+    account: &str,
+    name: &str,
+    production: bool,
+) {
+    let path = String::from_utf8_lossy(
+        &Command::new("sh")
+            .args(["-c", &format!("command -v {shell}")])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .trim()
+    .to_owned();
+    assert!(
+        !path.is_empty(),
+        "{shell} is needed (scripts/test installs it)"
+    );
+    awsnav.set("SHELL", &path);
+    // Inside tmux, as a person would be: TMUX passes through.
+    let run = format!(
+        "{}; echo shell-ended; sleep 60",
+        awsnav
+            .shell_command(&[
+                "shell",
+                account,
+                "--role",
+                "Admin",
+                "--mfa-code",
+                "123456",
+                "--yes",
+            ])
+            .replacen("env -i ", "env -i TMUX=\"$TMUX\" ", 1)
+    );
+    let tmux = Tmux::start(&run, 120, 30);
+    // The title tmux gave the pane before awsnav set its own is the host's name.
+    let before = String::from_utf8_lossy(&Command::new("hostname").output().unwrap().stdout)
+        .trim()
+        .to_owned();
+    let mark = if production {
+        format!("[{name}/Admin PROD]")
+    } else {
+        format!("[{name}/Admin]")
+    };
+    tmux.wait_for(&[&mark]);
+    let coloured =
+        String::from_utf8_lossy(&tmux.tmux(&["capture-pane", "-e", "-p", "-t", "t"]).stdout)
+            .into_owned();
+    if production {
+        assert!(
+            coloured.contains(&format!("\x1b[1m\x1b[31m{mark}"))
+                || coloured.contains(&format!("\x1b[1;31m{mark}")),
+            "{shell}: red PROD:\n{coloured:?}"
+        );
+    }
+    assert!(
+        titles(&tmux).starts_with(&format!("awsnav: {mark}|awsnav: {mark}")),
+        "{shell}: {}",
+        titles(&tmux)
+    );
+    tmux.literal("hello");
+    tmux.keys(&["Enter"]);
+    let rc = match shell {
+        "bash" => "bashrc",
+        "zsh" => "zshrc",
+        _ => "config-fish",
+    };
+    tmux.wait_for(&[&format!("hello-from-{rc}")]);
+    tmux.literal("exit");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["shell-ended"]);
+    let after = titles(&tmux);
+    assert!(
+        !after.contains("awsnav"),
+        "{shell}: title and window name restored: {after}"
+    );
+    assert!(after.starts_with(&format!("{before}|")), "{shell}: {after}");
+}

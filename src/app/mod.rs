@@ -11,4 +11,5 @@ pub mod keys;
 pub mod launch;
 pub mod org_reader;
 pub mod shared_inventory;
+pub mod shell_prompt;
 pub mod sync;

@@ -400,7 +400,71 @@ pub async fn shell(
         }
     );
     let how = credentials.unwrap_or(ctx.config.shell.credentials);
-    run_child(ctx, &entered, opts, how, &launch::user_shell(), &[]).await
+    let shell = launch::user_shell();
+    let marked = ShellMarks::start(
+        ctx,
+        &shell,
+        &entered.account_name,
+        &entered.account_id,
+        &entered.role.name,
+        entered.production,
+    );
+    let code = run_child(
+        ctx,
+        &entered,
+        opts,
+        how,
+        &shell,
+        &marked.shell.args,
+        &marked.shell.env,
+    )
+    .await;
+    drop(marked);
+    code
+}
+
+/// A shell's marks: its prompt (the start it needs) and the terminal title, while it runs.
+pub struct ShellMarks {
+    pub shell: crate::app::shell_prompt::MarkedShell,
+    _title: Option<crate::app::shell_prompt::TerminalTitle>,
+}
+
+impl ShellMarks {
+    /// The marks `[shell]` asks for on `shell` in the account; none where they cannot be made
+    /// (a warning says why) or the shell is not one awsnav knows.
+    #[must_use]
+    pub fn start(
+        ctx: &AppContext,
+        shell: &str,
+        account: &str,
+        id: &str,
+        role: &str,
+        production: bool,
+    ) -> Self {
+        use crate::app::shell_prompt::{Mark, MarkedShell, TerminalTitle};
+        let config = &ctx.config.shell;
+        let mut mark = Mark::new(&config.prompt_format, account, role, id, production);
+        mark.colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && ctx.config.ui.theme != crate::config::Palette::Mono;
+        let shell = if config.prompt {
+            MarkedShell::new(shell, &mark, &ctx.paths.cache_dir.join("run")).unwrap_or_else(|e| {
+                eprintln!("awsnav: the prompt is not marked ({e})");
+                MarkedShell::default()
+            })
+        } else {
+            MarkedShell::default()
+        };
+        let title = std::io::stderr().is_terminal().then(|| {
+            TerminalTitle::set(
+                &format!("awsnav: {}", mark.text.trim()),
+                config.tmux_window_name,
+            )
+        });
+        Self {
+            shell,
+            _title: title,
+        }
+    }
 }
 
 /// `awsnav exec`: one command in the account; its exit code is passed through.
@@ -420,7 +484,7 @@ pub async fn exec(
     };
     let entered = enter(ctx, demo, query, opts).await?;
     let how = credentials.unwrap_or(ctx.config.shell.credentials);
-    run_child(ctx, &entered, opts, how, program, args).await
+    run_child(ctx, &entered, opts, how, program, args, &[]).await
 }
 
 /// The credential endpoint for a child entering `entered`'s account, when `how` says so.
@@ -482,6 +546,7 @@ async fn run_child(
     how: ShellCredentials,
     program: &str,
     args: &[String],
+    env: &[(&'static str, String)],
 ) -> anyhow::Result<ExitCode> {
     let target = AccessTarget {
         account_id: entered.account_id.clone(),
@@ -492,7 +557,9 @@ async fn run_child(
     let served = serve_child(ctx, target, entered.production, how).await?;
     let mut session = entered.session();
     session.server = served.as_ref().map(|s| &s.by);
-    let mut child = tokio::process::Command::from(session.command(program, args))
+    let mut command = session.command(program, args);
+    command.envs(env.iter().map(|(k, v)| (*k, v)));
+    let mut child = tokio::process::Command::from(command)
         .spawn()
         .with_context(|| format!("cannot start `{program}`"))?;
     // Ctrl-C belongs to the child while it runs; awsnav waits for it and reports its status.

@@ -493,7 +493,26 @@ async fn run_shell(
     let mut session = session;
     session.server = served.as_ref().map(|s| &s.by);
     let shell = crate::app::launch::user_shell();
-    let result = match tokio::process::Command::from(session.command(&shell, &[])).spawn() {
+    let marks = match source {
+        DataSource::Aws(ctx) => Some(crate::cli::enter::ShellMarks::start(
+            ctx,
+            &shell,
+            &launch.account_name,
+            &launch.account_id,
+            &launch.role,
+            launch.production,
+        )),
+        DataSource::Demo => None,
+    };
+    let command = match &marks {
+        Some(m) => {
+            let mut c = session.command(&shell, &m.shell.args);
+            c.envs(m.shell.env.iter().map(|(k, v)| (*k, v)));
+            c
+        }
+        None => session.command(&shell, &[]),
+    };
+    let result = match tokio::process::Command::from(command).spawn() {
         Ok(mut child) => {
             // Ctrl-C in the shell is the shell's, not ours.
             let ignore = tokio::spawn(async { while tokio::signal::ctrl_c().await.is_ok() {} });
@@ -511,6 +530,7 @@ async fn run_shell(
             source,
         }),
     };
+    drop(marks);
     drop(served);
     guard.reenter();
     let _ = guard.terminal().clear();

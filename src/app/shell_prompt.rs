@@ -1,0 +1,335 @@
+//! Where an awsnav shell is, on screen: its prompt marked with the account and role (red
+//! `PROD` in production) without touching the user's rc files, and the terminal title (and the
+//! tmux window name) naming them while it runs.
+//!
+//! - bash: `--rcfile` with a file that sources `~/.bashrc`, then adds a `PROMPT_COMMAND` step
+//!   that puts the mark in front of `PS1` (after any prompt framework has drawn it);
+//! - zsh: `ZDOTDIR` pointing at a directory whose `.zshenv` / `.zshrc` source the user's, then
+//!   add a `precmd` hook that does the same to `PROMPT`;
+//! - fish: `--init-command` wrapping `fish_prompt` after `config.fish` has loaded.
+//!
+//! Any other shell starts as it is, unmarked.
+
+use std::io::Write as _;
+use std::path::Path;
+
+/// The shells whose prompt awsnav can mark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShellKind {
+    Bash,
+    Zsh,
+    Fish,
+    Other,
+}
+
+impl ShellKind {
+    /// The kind of the shell program `program` (a path or a name).
+    #[must_use]
+    pub fn of(program: &str) -> Self {
+        let name = Path::new(program)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match name.trim_start_matches('-') {
+            "bash" => Self::Bash,
+            "zsh" => Self::Zsh,
+            "fish" => Self::Fish,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// What the mark says and how it looks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mark {
+    /// The text (`[payments-prod/Admin PROD]`).
+    pub text: String,
+    /// Red (production) or bold (elsewhere); `false`: no colour (`NO_COLOR`, the mono theme).
+    pub colour: bool,
+    pub production: bool,
+}
+
+impl Mark {
+    /// `format` filled in: `{account}`, `{role}`, `{id}`, and `{prod}` (" PROD" in production).
+    #[must_use]
+    pub fn new(format: &str, account: &str, role: &str, id: &str, production: bool) -> Self {
+        let text = format
+            .replace("{account}", account)
+            .replace("{role}", role)
+            .replace("{id}", id)
+            .replace("{prod}", if production { " PROD" } else { "" });
+        Self {
+            text,
+            colour: true,
+            production,
+        }
+    }
+
+    fn sgr(&self) -> &'static str {
+        if self.production { "1;31" } else { "1" }
+    }
+
+    /// For bash's `PS1`: escapes inside `\[ \]`, `\` and `$` made literal.
+    fn bash(&self) -> String {
+        let text = self.text.replace('\\', r"\\").replace('$', r"\$");
+        if self.colour {
+            format!("\\[\\e[{}m\\]{text}\\[\\e[0m\\] ", self.sgr())
+        } else {
+            format!("{text} ")
+        }
+    }
+
+    /// For zsh's `PROMPT`: `%` made literal, colours as prompt escapes.
+    fn zsh(&self) -> String {
+        let text = self.text.replace('%', "%%");
+        match (self.colour, self.production) {
+            (false, _) => format!("{text} "),
+            (true, true) => format!("%B%F{{red}}{text}%f%b "),
+            (true, false) => format!("%B{text}%b "),
+        }
+    }
+
+    /// For fish: the mark printed by a wrapped `fish_prompt`.
+    fn fish(&self) -> String {
+        let text = format!("'{} '", self.text.replace('\\', r"\\").replace('\'', r"\'"));
+        let colour = match (self.colour, self.production) {
+            (false, _) => String::new(),
+            (true, true) => "set_color -o red; ".to_owned(),
+            (true, false) => "set_color -o; ".to_owned(),
+        };
+        let reset = if self.colour {
+            "; set_color normal"
+        } else {
+            ""
+        };
+        format!(
+            "functions -q fish_prompt; and functions -c fish_prompt __awsnav_user_prompt; \
+             function fish_prompt; {colour}echo -n {text}{reset}; \
+             functions -q __awsnav_user_prompt; and __awsnav_user_prompt; end; \
+             if set -q AWSNAV_TITLE; function fish_title; echo $AWSNAV_TITLE; end; end"
+        )
+    }
+}
+
+const BASHRC: &str = r#"# Written by awsnav for one shell; removed when it exits. Your ~/.bashrc is read first.
+if [ -f "$HOME/.bashrc" ]; then . "$HOME/.bashrc"; fi
+__awsnav_mark() {
+  case "$PS1" in
+    "$AWSNAV_PROMPT_MARK"*) ;;
+    *) PS1="$AWSNAV_PROMPT_MARK$PS1" ;;
+  esac
+  [ -n "$AWSNAV_TITLE" ] && printf '\033]2;%s\007' "$AWSNAV_TITLE"
+}
+PROMPT_COMMAND="${PROMPT_COMMAND:+$PROMPT_COMMAND;}__awsnav_mark"
+"#;
+
+const ZSHENV: &str = r#"# Written by awsnav for one shell; removed when it exits.
+if [ -f "${AWSNAV_USER_ZDOTDIR:-$HOME}/.zshenv" ]; then . "${AWSNAV_USER_ZDOTDIR:-$HOME}/.zshenv"; fi
+"#;
+
+const ZSHRC: &str = r#"# Written by awsnav for one shell; removed when it exits. Your .zshrc is read first.
+ZDOTDIR="${AWSNAV_USER_ZDOTDIR:-$HOME}"
+if [ -f "$ZDOTDIR/.zshrc" ]; then . "$ZDOTDIR/.zshrc"; fi
+__awsnav_mark() {
+  [[ "$PROMPT" == "$AWSNAV_PROMPT_MARK"* ]] || PROMPT="$AWSNAV_PROMPT_MARK$PROMPT"
+  [[ -n "$AWSNAV_TITLE" ]] && printf '\033]2;%s\007' "$AWSNAV_TITLE"
+}
+autoload -Uz add-zsh-hook && add-zsh-hook precmd __awsnav_mark
+"#;
+
+/// How to start a shell so its prompt carries the mark: arguments, environment, and the
+/// directory of start-up files (removed when this is dropped).
+#[derive(Debug, Default)]
+pub struct MarkedShell {
+    pub args: Vec<String>,
+    pub env: Vec<(&'static str, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl MarkedShell {
+    /// The start of `shell` with `mark` (start-up files under `run_dir`, 0700); unmarked for a
+    /// shell awsnav does not know.
+    ///
+    /// # Errors
+    /// When the start-up files cannot be written.
+    pub fn new(shell: &str, mark: &Mark, run_dir: &Path) -> std::io::Result<Self> {
+        let mut marked = Self::start(shell, mark, run_dir)?;
+        if ShellKind::of(shell) != ShellKind::Other {
+            // Each prompt names the account in the title again: a title the user's own prompt
+            // sets would otherwise win.
+            marked
+                .env
+                .push(("AWSNAV_TITLE", format!("awsnav: {}", mark.text.trim())));
+        }
+        Ok(marked)
+    }
+
+    fn start(shell: &str, mark: &Mark, run_dir: &Path) -> std::io::Result<Self> {
+        let kind = ShellKind::of(shell);
+        let dir = || -> std::io::Result<tempfile::TempDir> {
+            crate::store::private_file::create_private_dir(run_dir)?;
+            tempfile::Builder::new()
+                .prefix("shell-")
+                .tempdir_in(run_dir)
+        };
+        Ok(match kind {
+            ShellKind::Bash => {
+                let dir = dir()?;
+                let rc = dir.path().join("bashrc");
+                std::fs::write(&rc, BASHRC)?;
+                Self {
+                    args: vec!["--rcfile".into(), rc.display().to_string(), "-i".into()],
+                    env: vec![("AWSNAV_PROMPT_MARK", mark.bash())],
+                    _dir: Some(dir),
+                }
+            }
+            ShellKind::Zsh => {
+                let dir = dir()?;
+                std::fs::write(dir.path().join(".zshenv"), ZSHENV)?;
+                std::fs::write(dir.path().join(".zshrc"), ZSHRC)?;
+                let user = std::env::var("ZDOTDIR").unwrap_or_default();
+                let mut env = vec![
+                    ("AWSNAV_PROMPT_MARK", mark.zsh()),
+                    ("ZDOTDIR", dir.path().display().to_string()),
+                ];
+                if !user.is_empty() {
+                    env.push(("AWSNAV_USER_ZDOTDIR", user));
+                }
+                Self {
+                    args: Vec::new(),
+                    env,
+                    _dir: Some(dir),
+                }
+            }
+            ShellKind::Fish => Self {
+                args: vec!["--init-command".into(), mark.fish()],
+                env: Vec::new(),
+                _dir: None,
+            },
+            ShellKind::Other => Self::default(),
+        })
+    }
+}
+
+/// The terminal's title naming the account while a shell runs, and the tmux window too; both
+/// put back when dropped. The title goes on the terminal's title stack (saved, then restored:
+/// xterm, VTE, tmux and most others keep one).
+#[derive(Debug)]
+pub struct TerminalTitle {
+    tty: Option<std::fs::File>,
+    /// The tmux window's name before, and whether tmux named it by itself.
+    tmux: Option<(String, bool)>,
+}
+
+impl TerminalTitle {
+    /// Sets the title to `title` (on the controlling terminal, when there is one) and, inside
+    /// tmux with `tmux_window`, the window name.
+    #[must_use]
+    pub fn set(title: &str, tmux_window: bool) -> Self {
+        let clean: String = title.chars().filter(|c| !c.is_control()).collect();
+        let tty = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/tty")
+            .ok()
+            .and_then(|mut tty| {
+                write!(tty, "\x1b[22;2t\x1b]2;{clean}\x07")
+                    .and_then(|()| tty.flush())
+                    .ok()
+                    .map(|()| tty)
+            });
+        let tmux = (tmux_window && std::env::var_os("TMUX").is_some())
+            .then(|| {
+                let name = tmux(&["display-message", "-p", "#W"])?;
+                let automatic = tmux(&["show-window-options", "-v", "automatic-rename"])
+                    .is_none_or(|v| v != "off");
+                tmux(&["rename-window", &clean])?;
+                Some((name, automatic))
+            })
+            .flatten();
+        Self { tty, tmux }
+    }
+}
+
+impl Drop for TerminalTitle {
+    fn drop(&mut self) {
+        if let Some(tty) = &mut self.tty {
+            let _ = write!(tty, "\x1b[23;2t");
+            let _ = tty.flush();
+        }
+        if let Some((name, automatic)) = &self.tmux {
+            let _ = tmux(&["rename-window", name]);
+            if *automatic {
+                let _ = tmux(&["set-window-option", "automatic-rename", "on"]);
+            }
+        }
+    }
+}
+
+/// A tmux command's output (trimmed), `None` when it fails.
+fn tmux(args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("tmux")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shells_are_known_by_name() {
+        assert_eq!(ShellKind::of("/usr/bin/bash"), ShellKind::Bash);
+        assert_eq!(ShellKind::of("-zsh"), ShellKind::Zsh);
+        assert_eq!(ShellKind::of("/opt/homebrew/bin/fish"), ShellKind::Fish);
+        assert_eq!(ShellKind::of("/bin/sh"), ShellKind::Other);
+    }
+
+    #[test]
+    fn the_mark_is_safe_in_each_prompt_language() {
+        let prod = Mark::new("[{account}/{role}{prod}]", "pay$100%", "Admin", "1", true);
+        assert_eq!(prod.text, "[pay$100%/Admin PROD]");
+        assert_eq!(prod.bash(), r"\[\e[1;31m\][pay\$100%/Admin PROD]\[\e[0m\] ");
+        assert_eq!(prod.zsh(), "%B%F{red}[pay$100%%/Admin PROD]%f%b ");
+        assert!(
+            prod.fish()
+                .contains("set_color -o red; echo -n '[pay$100%/Admin PROD] '")
+        );
+        let dev = Mark {
+            colour: false,
+            ..Mark::new("({id} {role})", "dev", "ReadOnly", "111", false)
+        };
+        assert_eq!(dev.bash(), "(111 ReadOnly) ");
+        assert_eq!(dev.zsh(), "(111 ReadOnly) ");
+    }
+
+    #[test]
+    fn start_up_files_live_as_long_as_the_shell() {
+        let run = tempfile::tempdir().unwrap();
+        let mark = Mark::new("[{account}]", "dev", "R", "1", false);
+        let bash = MarkedShell::new("/bin/bash", &mark, run.path()).unwrap();
+        assert_eq!(bash.args[0], "--rcfile");
+        let rc = std::path::PathBuf::from(&bash.args[1]);
+        assert!(
+            std::fs::read_to_string(&rc)
+                .unwrap()
+                .contains(". \"$HOME/.bashrc\"")
+        );
+        drop(bash);
+        assert!(!rc.exists());
+        let zsh = MarkedShell::new("zsh", &mark, run.path()).unwrap();
+        let zdotdir = &zsh.env.iter().find(|(k, _)| *k == "ZDOTDIR").unwrap().1;
+        assert!(Path::new(zdotdir).join(".zshrc").exists());
+        assert!(
+            MarkedShell::new("/bin/dash", &mark, run.path())
+                .unwrap()
+                .args
+                .is_empty()
+        );
+    }
+}
