@@ -239,3 +239,40 @@ async fn credentials_env_gives_todays_environment() {
     let copy = std::path::Path::new(served["AWS_CONFIG_FILE"]);
     assert!(copy.starts_with(awsnav.path("awsnav/cache/run")), "{text}");
 }
+
+#[tokio::test]
+async fn a_renewal_that_needs_a_code_nobody_can_give_is_an_error_the_child_sees() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let (awsnav, _proxy, dev) = setup(moto).await;
+    // The child throws away the cached sessions: renewing needs a new MFA code, and there is
+    // neither an MFA command nor a dialog (nor the terminal, which the child has).
+    let script = r#"rm -f "$AWSNAV_CACHE_DIR"/credentials/*; aws sts get-caller-identity"#;
+    let out = awsnav.run(&[
+        "exec",
+        &dev,
+        "--role",
+        "Admin",
+        "--mfa-code",
+        "123456",
+        "--yes",
+        "--",
+        "sh",
+        "-c",
+        script,
+    ]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("awsnav: cannot renew the credentials of"),
+        "one line from awsnav: {err}"
+    );
+    assert!(
+        err.contains("\"Message\":\"awsnav: an MFA code is needed"),
+        "the SDK in the child shows why: {err}"
+    );
+    assert_eq!(
+        err.matches("cannot renew the credentials").count(),
+        1,
+        "one line, however often the SDK asks: {err}"
+    );
+}
