@@ -44,9 +44,9 @@ impl ShellKind {
 pub struct Mark {
     /// The text (`[payments-prod/Admin PROD]`).
     pub text: String,
-    /// Red (production) or bold (elsewhere); `false`: no colour (`NO_COLOR`, the mono theme).
-    pub colour: bool,
-    pub production: bool,
+    /// How it looks: SGR parameters (`1;38;5;9`), from the theme's `production` or `title`
+    /// style; empty for plain text.
+    pub sgr: String,
 }
 
 impl Mark {
@@ -60,47 +60,37 @@ impl Mark {
             .replace("{prod}", if production { " PROD" } else { "" });
         Self {
             text,
-            colour: true,
-            production,
+            sgr: if production { "1;31" } else { "1" }.to_owned(),
         }
-    }
-
-    fn sgr(&self) -> &'static str {
-        if self.production { "1;31" } else { "1" }
     }
 
     /// For bash's `PS1`: escapes inside `\[ \]`, `\` and `$` made literal.
     fn bash(&self) -> String {
         let text = self.text.replace('\\', r"\\").replace('$', r"\$");
-        if self.colour {
-            format!("\\[\\e[{}m\\]{text}\\[\\e[0m\\] ", self.sgr())
-        } else {
+        if self.sgr.is_empty() {
             format!("{text} ")
+        } else {
+            format!("\\[\\e[{}m\\]{text}\\[\\e[0m\\] ", self.sgr)
         }
     }
 
-    /// For zsh's `PROMPT`: `%` made literal, colours as prompt escapes.
+    /// For zsh's `PROMPT`: `%` made literal, escapes inside `%{ %}`.
     fn zsh(&self) -> String {
         let text = self.text.replace('%', "%%");
-        match (self.colour, self.production) {
-            (false, _) => format!("{text} "),
-            (true, true) => format!("%B%F{{red}}{text}%f%b "),
-            (true, false) => format!("%B{text}%b "),
+        if self.sgr.is_empty() {
+            format!("{text} ")
+        } else {
+            format!("%{{\x1b[{}m%}}{text}%{{\x1b[0m%}} ", self.sgr)
         }
     }
 
     /// For fish: the mark printed by a wrapped `fish_prompt`.
     fn fish(&self) -> String {
         let text = format!("'{} '", self.text.replace('\\', r"\\").replace('\'', r"\'"));
-        let colour = match (self.colour, self.production) {
-            (false, _) => String::new(),
-            (true, true) => "set_color -o red; ".to_owned(),
-            (true, false) => "set_color -o; ".to_owned(),
-        };
-        let reset = if self.colour {
-            "; set_color normal"
+        let (colour, reset) = if self.sgr.is_empty() {
+            (String::new(), "")
         } else {
-            ""
+            (format!("printf '\\e[{}m'; ", self.sgr), "; printf '\\e[0m'")
         };
         format!(
             "functions -q fish_prompt; and functions -c fish_prompt __awsnav_user_prompt; \
@@ -295,13 +285,15 @@ mod tests {
         let prod = Mark::new("[{account}/{role}{prod}]", "pay$100%", "Admin", "1", true);
         assert_eq!(prod.text, "[pay$100%/Admin PROD]");
         assert_eq!(prod.bash(), r"\[\e[1;31m\][pay\$100%/Admin PROD]\[\e[0m\] ");
-        assert_eq!(prod.zsh(), "%B%F{red}[pay$100%%/Admin PROD]%f%b ");
-        assert!(
-            prod.fish()
-                .contains("set_color -o red; echo -n '[pay$100%/Admin PROD] '")
+        assert_eq!(
+            prod.zsh(),
+            "%{\x1b[1;31m%}[pay$100%%/Admin PROD]%{\x1b[0m%} "
         );
+        assert!(prod.fish().contains(
+            r"printf '\e[1;31m'; echo -n '[pay$100%/Admin PROD] '; printf '\e[0m'"
+        ));
         let dev = Mark {
-            colour: false,
+            sgr: String::new(),
             ..Mark::new("({id} {role})", "dev", "ReadOnly", "111", false)
         };
         assert_eq!(dev.bash(), "(111 ReadOnly) ");

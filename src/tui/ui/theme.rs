@@ -247,9 +247,49 @@ fn color(word: &str, spec: &str) -> Result<Color, String> {
     })
 }
 
+/// A style as SGR parameters for a terminal outside the TUI (`1;38;5;9`: bold, light red);
+/// empty when the style has neither colour nor modifier.
+#[must_use]
+pub fn sgr(style: Style) -> String {
+    use crossterm::style::Colored;
+    use ratatui::backend::IntoCrossterm as _;
+    let mut parts: Vec<String> = [
+        (Modifier::BOLD, "1"),
+        (Modifier::DIM, "2"),
+        (Modifier::ITALIC, "3"),
+        (Modifier::UNDERLINED, "4"),
+        (Modifier::REVERSED, "7"),
+    ]
+    .into_iter()
+    .filter(|(m, _)| style.add_modifier.contains(*m))
+    .map(|(_, code)| code.to_owned())
+    .collect();
+    if let Some(fg) = style.fg.filter(|c| *c != Color::Reset) {
+        parts.push(Colored::ForegroundColor(fg.into_crossterm()).to_string());
+    }
+    if let Some(bg) = style.bg.filter(|c| *c != Color::Reset) {
+        parts.push(Colored::BackgroundColor(bg.into_crossterm()).to_string());
+    }
+    parts.retain(|p| !p.is_empty());
+    parts.join(";")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn styles_become_sgr_parameters() {
+        let prod = Theme::palette(Palette::Default).production;
+        assert_eq!(sgr(prod), "1;38;5;1");
+        assert_eq!(sgr(Style::default()), "");
+        let mono = Theme::palette(Palette::Mono).production;
+        assert_eq!(sgr(mono), "1;4");
+        assert_eq!(
+            sgr(Style::default().fg(Color::Rgb(1, 2, 3)).bg(Color::Indexed(200))),
+            "38;2;1;2;3;48;5;200"
+        );
+    }
 
     #[test]
     fn specs_read_like_words() {
