@@ -289,9 +289,10 @@ mod tests {
             prod.zsh(),
             "%{\x1b[1;31m%}[pay$100%%/Admin PROD]%{\x1b[0m%} "
         );
-        assert!(prod.fish().contains(
-            r"printf '\e[1;31m'; echo -n '[pay$100%/Admin PROD] '; printf '\e[0m'"
-        ));
+        assert!(
+            prod.fish()
+                .contains(r"printf '\e[1;31m'; echo -n '[pay$100%/Admin PROD] '; printf '\e[0m'")
+        );
         let dev = Mark {
             sgr: String::new(),
             ..Mark::new("({id} {role})", "dev", "ReadOnly", "111", false)

@@ -446,8 +446,11 @@ impl ShellMarks {
         let mut mark = Mark::new(&config.prompt_format, account, role, id, production);
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         if let Ok(theme) = crate::tui::ui::theme::Theme::from_config(&ctx.config.ui, no_color) {
-            mark.sgr =
-                crate::tui::ui::theme::sgr(if production { theme.production } else { theme.title });
+            mark.sgr = crate::tui::ui::theme::sgr(if production {
+                theme.production
+            } else {
+                theme.title
+            });
         }
         let shell = if config.prompt {
             MarkedShell::new(shell, &mark, &ctx.paths.cache_dir.join("run")).unwrap_or_else(|e| {

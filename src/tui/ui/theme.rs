@@ -286,7 +286,9 @@ mod tests {
         let mono = Theme::palette(Palette::Mono).production;
         assert_eq!(sgr(mono), "1;4");
         assert_eq!(
-            sgr(Style::default().fg(Color::Rgb(1, 2, 3)).bg(Color::Indexed(200))),
+            sgr(Style::default()
+                .fg(Color::Rgb(1, 2, 3))
+                .bg(Color::Indexed(200))),
             "38;2;1;2;3;48;5;200"
         );
     }
