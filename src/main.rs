@@ -45,6 +45,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     .context("cannot start the async runtime")?;
     let overrides = awsnav::cli::overrides(&cli);
     let mut ctx = AppContext::new(paths, config, overrides);
+    ctx.mark_styles = awsnav::tui::mark_styles(&ctx.config);
     let result = match cli.command {
         None => runtime
             .block_on(awsnav::tui::start(&ctx, cli.demo))

@@ -56,6 +56,8 @@ pub struct AppContext {
     aws_files: Arc<OnceLock<AwsConfigFiles>>,
     /// `[org] source`: a shared inventory read instead of Organizations.
     pub shared: Option<SharedSource>,
+    /// How shell prompt marks look (the theme's, set by the caller that knows the theme).
+    pub mark_styles: crate::app::shell_prompt::MarkStyles,
 }
 
 /// The key store `[auth] keyring` names; its index (and the key file) beside the config file.
@@ -170,6 +172,7 @@ impl AppContext {
             sync,
             paths,
             config,
+            mark_styles: crate::app::shell_prompt::MarkStyles::default(),
         }
     }
 

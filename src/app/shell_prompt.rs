@@ -39,6 +39,22 @@ impl ShellKind {
     }
 }
 
+/// How marks look, as SGR parameters (`1;31`): in production and elsewhere; empty for plain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MarkStyles {
+    pub production: String,
+    pub other: String,
+}
+
+impl Default for MarkStyles {
+    fn default() -> Self {
+        Self {
+            production: "1;31".to_owned(),
+            other: "1".to_owned(),
+        }
+    }
+}
+
 /// What the mark says and how it looks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mark {

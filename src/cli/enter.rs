@@ -444,14 +444,11 @@ impl ShellMarks {
         use crate::app::shell_prompt::{Mark, MarkedShell, TerminalTitle};
         let config = &ctx.config.shell;
         let mut mark = Mark::new(&config.prompt_format, account, role, id, production);
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        if let Ok(theme) = crate::tui::ui::theme::Theme::from_config(&ctx.config.ui, no_color) {
-            mark.sgr = crate::tui::ui::theme::sgr(if production {
-                theme.production
-            } else {
-                theme.title
-            });
-        }
+        mark.sgr = if production {
+            ctx.mark_styles.production.clone()
+        } else {
+            ctx.mark_styles.other.clone()
+        };
         let shell = if config.prompt {
             MarkedShell::new(shell, &mark, &ctx.paths.cache_dir.join("run")).unwrap_or_else(|e| {
                 eprintln!("awsnav: the prompt is not marked ({e})");

@@ -118,6 +118,20 @@ pub struct App {
     pub startup: Vec<Effect>,
 }
 
+/// How shell prompt marks look: the theme's `production` and `title` styles (`NO_COLOR`
+/// respected), or the defaults when the theme cannot be built.
+#[must_use]
+pub fn mark_styles(config: &Config) -> crate::app::shell_prompt::MarkStyles {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    ui::theme::Theme::from_config(&config.ui, no_color).map_or_else(
+        |_| crate::app::shell_prompt::MarkStyles::default(),
+        |theme| crate::app::shell_prompt::MarkStyles {
+            production: ui::theme::sgr(theme.production),
+            other: ui::theme::sgr(theme.title),
+        },
+    )
+}
+
 /// The TUI's check of the settings it reads, run when the config file is loaded (by every
 /// command, so a mistake shows at once): the `[keys]` patches and the `[ui.colors]` styles.
 ///
