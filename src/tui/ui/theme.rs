@@ -247,12 +247,36 @@ fn color(word: &str, spec: &str) -> Result<Color, String> {
     })
 }
 
-/// A style as SGR parameters for a terminal outside the TUI (`1;38;5;9`: bold, light red);
-/// empty when the style has neither colour nor modifier.
+/// A style as SGR parameters for a terminal outside the TUI (`1;31`: bold, red); named colours
+/// as the 16 basic ones every terminal has. Empty when the style has neither colour nor
+/// modifier.
 #[must_use]
 pub fn sgr(style: Style) -> String {
-    use crossterm::style::Colored;
-    use ratatui::backend::IntoCrossterm as _;
+    fn colour(c: Color, base: u8) -> Option<String> {
+        let basic = |n: u8| Some((base + n).to_string());
+        let bright = |n: u8| Some((base + 60 + n).to_string());
+        match c {
+            Color::Reset => None,
+            Color::Black => basic(0),
+            Color::Red => basic(1),
+            Color::Green => basic(2),
+            Color::Yellow => basic(3),
+            Color::Blue => basic(4),
+            Color::Magenta => basic(5),
+            Color::Cyan => basic(6),
+            Color::Gray => basic(7),
+            Color::DarkGray => bright(0),
+            Color::LightRed => bright(1),
+            Color::LightGreen => bright(2),
+            Color::LightYellow => bright(3),
+            Color::LightBlue => bright(4),
+            Color::LightMagenta => bright(5),
+            Color::LightCyan => bright(6),
+            Color::White => bright(7),
+            Color::Indexed(i) => Some(format!("{};5;{i}", base + 8)),
+            Color::Rgb(r, g, b) => Some(format!("{};2;{r};{g};{b}", base + 8)),
+        }
+    }
     let mut parts: Vec<String> = [
         (Modifier::BOLD, "1"),
         (Modifier::DIM, "2"),
@@ -264,13 +288,8 @@ pub fn sgr(style: Style) -> String {
     .filter(|(m, _)| style.add_modifier.contains(*m))
     .map(|(_, code)| code.to_owned())
     .collect();
-    if let Some(fg) = style.fg.filter(|c| *c != Color::Reset) {
-        parts.push(Colored::ForegroundColor(fg.into_crossterm()).to_string());
-    }
-    if let Some(bg) = style.bg.filter(|c| *c != Color::Reset) {
-        parts.push(Colored::BackgroundColor(bg.into_crossterm()).to_string());
-    }
-    parts.retain(|p| !p.is_empty());
+    parts.extend(style.fg.and_then(|c| colour(c, 30)));
+    parts.extend(style.bg.and_then(|c| colour(c, 40)));
     parts.join(";")
 }
 
@@ -281,7 +300,11 @@ mod tests {
     #[test]
     fn styles_become_sgr_parameters() {
         let prod = Theme::palette(Palette::Default).production;
-        assert_eq!(sgr(prod), "1;38;5;1");
+        assert_eq!(sgr(prod), "1;31");
+        assert_eq!(
+            sgr(Style::default().fg(Color::White).bg(Color::Blue)),
+            "97;44"
+        );
         assert_eq!(sgr(Style::default()), "");
         let mono = Theme::palette(Palette::Mono).production;
         assert_eq!(sgr(mono), "1;4");
