@@ -261,7 +261,10 @@ fn console_link_copied() {
     let effects = state.update(Msg::ConsoleReady {
         account_name: "sandbox-alice".into(),
         purpose: Purpose::CopyLink,
-        result: Ok(url.clone()),
+        result: Ok(awsnav::app::console_link::ConsoleOpening {
+            url: url.clone(),
+            opening: awsnav::app::console_link::Opening::default(),
+        }),
         note: Some("the console session lasts at most 1 hour".into()),
     });
     assert_eq!(effects, vec![Effect::CopyToClipboard(url)]);

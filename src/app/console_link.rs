@@ -3,8 +3,11 @@
 use std::fmt;
 use std::time::Duration;
 
+use std::path::PathBuf;
+
 use crate::aws::federation::{self, ConsoleError, Destination};
-use crate::config::ConsoleConfig;
+use crate::config::{ConsoleConfig, Isolation};
+use crate::domain::console_look::{Look, container_url};
 use crate::domain::credentials::{Credentials, Via};
 use crate::domain::partition::{Partition, partition_of};
 
@@ -85,6 +88,156 @@ pub async fn link(
         url: SigninUrl(url),
         note,
     })
+}
+
+/// How one console opens beside the others: the isolation, and what it needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Opening {
+    pub isolation: Isolation,
+    /// The Firefox container's name.
+    pub container: String,
+    pub look: Look,
+    /// The Chromium profile directory of this account and role.
+    pub profile_dir: PathBuf,
+    /// The role's partition: where AWS's sign-out is.
+    pub partition: Partition,
+    /// Sign out first (with isolation "none").
+    pub logout_first: bool,
+}
+
+impl Default for Opening {
+    /// One browser profile, no sign-out first.
+    fn default() -> Self {
+        Self {
+            isolation: Isolation::None,
+            container: String::new(),
+            look: Look {
+                color: crate::domain::console_look::ContainerColor::Toolbar,
+                icon: crate::domain::console_look::ContainerIcon::Fingerprint,
+            },
+            profile_dir: PathBuf::new(),
+            partition: Partition::Aws,
+            logout_first: false,
+        }
+    }
+}
+
+/// A sign-in link ready to open the way `opening` says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsoleOpening {
+    pub url: SigninUrl,
+    pub opening: Opening,
+}
+
+/// The Chromium-family browsers looked for on PATH, in order, when `[console] chromium` is
+/// unset.
+pub const CHROMIUM_BROWSERS: [&str; 5] = [
+    "google-chrome",
+    "chromium",
+    "chromium-browser",
+    "brave-browser",
+    "microsoft-edge",
+];
+
+/// The Chromium-family browser to start: `[console] chromium`, else the first of
+/// [`CHROMIUM_BROWSERS`] on PATH (or Google Chrome's application on macOS).
+///
+/// # Errors
+/// When none is configured or found.
+pub fn chromium_command(configured: Option<&str>) -> Result<String, String> {
+    if let Some(c) = configured.filter(|c| !c.trim().is_empty()) {
+        return Ok(c.to_owned());
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for name in CHROMIUM_BROWSERS {
+        if std::env::split_paths(&path).any(|dir| is_executable(&dir.join(name))) {
+            return Ok(name.to_owned());
+        }
+    }
+    let mac = "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome";
+    if cfg!(target_os = "macos") && std::path::Path::new(mac).exists() {
+        return Ok(sh_quote(mac));
+    }
+    Err(format!(
+        "no Chromium-family browser found on PATH ({}); set [console] chromium to one",
+        CHROMIUM_BROWSERS.join(", ")
+    ))
+}
+
+fn is_executable(path: &std::path::Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        path.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        path.is_file()
+    }
+}
+
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// What the browser is given for `link` with isolation "none": the link, or AWS's sign-out
+/// going on to it.
+#[must_use]
+pub fn plain_url(link: &SigninUrl, opening: &Opening) -> SigninUrl {
+    if opening.logout_first {
+        SigninUrl(opening.partition.signout_then(&link.0))
+    } else {
+        link.clone()
+    }
+}
+
+/// Opens the console the way `opening` says: the browser of [`open_in_browser`]; a Firefox
+/// container (`[console] firefox`, else `[console] browser`, else `firefox`); or a
+/// Chromium-family browser with the account and role's own profile directory (made 0700).
+///
+/// # Errors
+/// A message naming what was tried, when no browser could be started.
+pub fn open_console(
+    config: &ConsoleConfig,
+    browser_env: Option<&str>,
+    console: &ConsoleOpening,
+) -> Result<(), String> {
+    let ConsoleOpening { url, opening } = console;
+    match opening.isolation {
+        Isolation::None => open_in_browser(
+            &plain_url(url, opening),
+            config.browser.as_deref(),
+            browser_env,
+        ),
+        Isolation::FirefoxContainer => {
+            let cmd = config
+                .firefox
+                .as_deref()
+                .or(config.browser.as_deref())
+                .unwrap_or("firefox");
+            run_opener(
+                cmd,
+                "{url}",
+                &container_url(&opening.container, &url.0, opening.look),
+            )
+            .map_err(|e| format!("Firefox `{cmd}`: {e}"))
+        }
+        Isolation::ChromiumProfile => {
+            let cmd = chromium_command(config.chromium.as_deref())?;
+            crate::store::private_file::create_private_dir(&opening.profile_dir).map_err(|e| {
+                format!(
+                    "cannot make the browser profile {}: {e}",
+                    opening.profile_dir.display()
+                )
+            })?;
+            let line = format!(
+                "{cmd} --user-data-dir={} --no-first-run --no-default-browser-check",
+                sh_quote(&opening.profile_dir.display().to_string())
+            );
+            run_opener(&line, "{url}", &url.0).map_err(|e| format!("`{cmd}`: {e}"))
+        }
+    }
 }
 
 /// Opens `url` with the configured command, else `$BROWSER` (`:`-separated, `%s` for the URL),

@@ -194,6 +194,67 @@ impl AppContext {
             .is_production(&AccountView::of(inv, tree, i))
     }
 
+    /// How the console of `account_id` as `role` opens beside others: `isolation` (else
+    /// `[console] isolation`), the container's name and look (from the cached inventory's OU
+    /// path and tags, when it has the account), and the Chromium profile directory.
+    #[must_use]
+    pub fn console_opening(
+        &self,
+        account_id: &str,
+        account_name: &str,
+        role: &str,
+        role_arn: &str,
+        production: bool,
+        isolation: Option<crate::config::Isolation>,
+    ) -> crate::app::console_link::Opening {
+        use crate::domain::console_look::{container_name, look, profile_dir_name};
+        let rules = &self.config.console.color;
+        let look = if rules.is_empty() {
+            look(
+                rules,
+                &AccountView::bare(account_id, account_name),
+                production,
+            )
+        } else {
+            let inv = self.inventory_cache.load().ok().flatten();
+            let found = inv.as_ref().and_then(|inv| {
+                let i = inv
+                    .org
+                    .accounts
+                    .iter()
+                    .position(|a| a.id.as_str() == account_id)?;
+                Some((inv, OrgTree::build(&inv.org), i))
+            });
+            match &found {
+                Some((inv, tree, i)) => look(rules, &AccountView::of(inv, tree, *i), production),
+                None => look(
+                    rules,
+                    &AccountView::bare(account_id, account_name),
+                    production,
+                ),
+            }
+        };
+        crate::app::console_link::Opening {
+            isolation: isolation.unwrap_or(self.config.console.isolation),
+            container: container_name(
+                &self.config.console.container_name,
+                account_name,
+                role,
+                account_id,
+            ),
+            look,
+            profile_dir: self
+                .paths
+                .data_dir
+                .join("browser-profiles")
+                .join(profile_dir_name(account_id, role)),
+            partition: crate::domain::partition::Partition::from_name(
+                crate::domain::partition::partition_of(role_arn),
+            ),
+            logout_first: self.config.console.logout_first,
+        }
+    }
+
     /// The region a session in `account_id` runs in: `--region`, the region chosen for that
     /// account in the TUI, the role profile's region, `[org] region`, the base profile's
     /// region, else us-east-1.

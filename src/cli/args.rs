@@ -115,9 +115,13 @@ pub enum Command {
     },
     /// Open the AWS console in the browser, signed in as an account's role.
     Console {
-        /// Account id, name, alias, or a fuzzy query with one clear best match.
-        #[arg(add = ArgValueCompleter::new(crate::cli::completion::accounts))]
+        /// Account id, name, alias, or a fuzzy query with one clear best match; or a
+        /// resource's ARN: its account, on the resource's page in its region.
+        #[arg(value_name = "ACCOUNT|ARN", add = ArgValueCompleter::new(crate::cli::completion::accounts))]
         account: String,
+        /// The account of an ARN that names none (S3 buckets, Route 53 zones, API Gateway).
+        #[arg(long = "account", value_name = "ACCOUNT")]
+        arn_account: Option<String>,
         #[command(flatten)]
         access: AccessOpts,
         /// Service page to open (s3, ec2, cloudwatch…; default: [console] service).
@@ -126,9 +130,22 @@ pub enum Command {
         /// Full console URL to open instead.
         #[arg(long, value_name = "URL")]
         destination: Option<String>,
+        /// How it opens beside other consoles (default: [console] isolation).
+        #[arg(long, value_enum, value_name = "HOW")]
+        isolation: Option<crate::config::Isolation>,
         /// Print the sign-in URL instead of opening a browser.
         #[arg(long)]
         print: bool,
+    },
+    /// The account behind ARNs and account ids: name, OU path, production or not. Exit code 1
+    /// when any names no account of the organization.
+    Which {
+        /// ARNs or 12-digit account ids.
+        #[arg(value_name = "ARN-OR-ID", required = true)]
+        inputs: Vec<String>,
+        /// JSON for programs.
+        #[arg(long)]
+        json: bool,
     },
     /// Print credentials in the JSON a profile's credential process must print (Version 1).
     CredentialProcess {

@@ -1,11 +1,122 @@
-//! `awsnav console`: a sign-in link for an account's role, opened in a browser or printed.
+//! `awsnav console`: a sign-in link for an account's role, opened in a browser (side by side
+//! with other consoles, as `[console] isolation` says) or printed; from an account, or from a
+//! resource's ARN straight to its page.
 
-use crate::app::console_link::{self, LinkRequest};
+use anyhow::bail;
+
+use crate::app::console_link::{self, ConsoleOpening, LinkRequest};
 use crate::app::context::AppContext;
 use crate::aws::federation::Destination;
+use crate::config::Isolation;
+use crate::domain::arn::Arn;
+use crate::domain::model::OrgTree;
 
 use super::enter::{AccessOpts, enter};
 use super::output::write_stdout;
+use super::refresh;
+
+/// Which console page to open.
+#[derive(Clone, Debug)]
+pub enum Page {
+    /// An account (id, name, alias or query) on a service's page or a URL.
+    Account {
+        query: String,
+        destination: Destination,
+    },
+    /// A resource: its account, its page, its region.
+    Arn(Arn),
+}
+
+/// How the console opens.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct How<'a> {
+    /// The account of an ARN that names none.
+    pub arn_account: Option<&'a str>,
+    /// Instead of `[console] isolation`.
+    pub isolation: Option<Isolation>,
+    /// Print the sign-in link instead of opening a browser.
+    pub print: bool,
+}
+
+/// The page `console ACCOUNT|ARN` asks for: an ARN's own page (where `--service` and
+/// `--destination` make no sense), else the account's `--destination`, `--service` or
+/// `[console] service`.
+///
+/// # Errors
+/// A malformed ARN, or options that do not go with what was given.
+pub fn page(
+    ctx: &AppContext,
+    target: String,
+    arn_account: Option<&str>,
+    service: Option<String>,
+    destination: Option<String>,
+) -> anyhow::Result<Page> {
+    if crate::domain::arn::looks_like_arn(&target) {
+        if service.is_some() || destination.is_some() {
+            bail!(
+                "an ARN opens its resource's own page: give --service or --destination with an account instead"
+            );
+        }
+        return Ok(Page::Arn(Arn::parse(&target)?));
+    }
+    if arn_account.is_some() {
+        bail!(
+            "--account is for an ARN that names no account (S3, Route 53, API Gateway); give the account as the first argument"
+        );
+    }
+    Ok(Page::Account {
+        query: target,
+        destination: match destination {
+            Some(url) => Destination::Url(url),
+            None => {
+                Destination::Service(service.unwrap_or_else(|| ctx.config.console.service.clone()))
+            }
+        },
+    })
+}
+
+/// The account an ARN leads to: its own, else `--account`; checked against the organization
+/// (and its roles) so that an ARN of an account awsnav cannot get into says so by its id.
+async fn arn_account(
+    ctx: &AppContext,
+    demo: bool,
+    arn: &Arn,
+    given: Option<&str>,
+    opts: &AccessOpts,
+) -> anyhow::Result<String> {
+    let id = match (&arn.account, given) {
+        (Some(id), None) => id.clone(),
+        (Some(id), Some(_)) => bail!(
+            "the ARN names account {id}: --account is only for an ARN that names none (S3, Route 53, API Gateway)"
+        ),
+        (None, Some(query)) => return Ok(query.to_owned()),
+        (None, None) => bail!(
+            "`{}` names no account ({} ARNs carry none): give it with --account ACCOUNT",
+            arn.text(),
+            arn.service
+        ),
+    };
+    if demo {
+        return Ok(id);
+    }
+    let inv = refresh::inventory(ctx, false).await?;
+    let Some(i) = inv.org.accounts.iter().position(|a| a.id.as_str() == id) else {
+        bail!(
+            "account {id} (in the ARN) is not in the organization awsnav knows: it may belong to another organization, or be new (`awsnav refresh`)"
+        );
+    };
+    if opts.role.is_none() {
+        let tree = OrgTree::build(&inv.org);
+        if ctx.roles(&inv, &tree, i).is_empty() {
+            bail!(
+                "account {id} ({}, in the ARN) offers you no role: pass --role NAME, or add roles with [roles] in {}",
+                inv.org.accounts[i].name,
+                ctx.paths.config_file.display()
+            );
+        }
+    }
+    Ok(id)
+}
 
 /// `awsnav console`: a sign-in link for the account's role, opened in a browser or printed.
 ///
@@ -14,18 +125,32 @@ use super::output::write_stdout;
 pub async fn console(
     ctx: &AppContext,
     demo: bool,
-    query: &str,
+    page: Page,
     opts: &AccessOpts,
-    destination: &Destination,
-    print: bool,
+    how: How<'_>,
 ) -> anyhow::Result<()> {
-    let entered = enter(ctx, demo, query, opts).await?;
+    let (query, arn, destination) = match page {
+        Page::Account { query, destination } => (query, None, destination),
+        Page::Arn(arn) => {
+            let query = arn_account(ctx, demo, &arn, how.arn_account, opts).await?;
+            // Filled in below, once the session's region is known.
+            (query, Some(arn), Destination::Service(String::new()))
+        }
+    };
+    let entered = enter(ctx, demo, &query, opts).await?;
+    let (region, destination) = match &arn {
+        Some(arn) => (
+            arn.console_region(&entered.region).to_owned(),
+            Destination::Url(arn.console_url(&entered.region)),
+        ),
+        None => (entered.region.clone(), destination),
+    };
     let request = LinkRequest {
         credentials: &entered.granted.credentials,
         via: entered.granted.via,
         role_arn: &entered.granted.role_arn,
-        region: &entered.region,
-        destination,
+        region: &region,
+        destination: &destination,
     };
     let link = console_link::link(
         &ctx.config.console,
@@ -36,14 +161,22 @@ pub async fn console(
     if let Some(note) = &link.note {
         eprintln!("awsnav: note: {note}");
     }
-    if print {
+    if how.print {
         return write_stdout(&format!("{}\n", link.url.0));
     }
-    match console_link::open_in_browser(
-        &link.url,
-        ctx.config.console.browser.as_deref(),
-        ctx.browser_env.as_deref(),
-    ) {
+    let opening = ctx.console_opening(
+        &entered.account_id,
+        &entered.account_name,
+        &entered.role.name,
+        &entered.granted.role_arn,
+        entered.production,
+        how.isolation,
+    );
+    let console = ConsoleOpening {
+        url: link.url,
+        opening,
+    };
+    match console_link::open_console(&ctx.config.console, ctx.browser_env.as_deref(), &console) {
         Ok(()) => {
             eprintln!(
                 "awsnav: console opened for {} ({}) as {}",
@@ -55,7 +188,7 @@ pub async fn console(
             eprintln!(
                 "awsnav: could not start a browser ({why}); open this sign-in link (valid 15 minutes):"
             );
-            write_stdout(&format!("{}\n", link.url.0))
+            write_stdout(&format!("{}\n", console.url.0))
         }
     }
 }

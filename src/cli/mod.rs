@@ -14,6 +14,7 @@ pub mod output;
 pub mod prompt;
 pub mod refresh;
 pub mod sign_in;
+pub mod which;
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -21,7 +22,6 @@ use std::process::ExitCode;
 use clap::CommandFactory as _;
 
 use crate::app::context::{AppContext, Overrides};
-use crate::aws::federation::Destination;
 use crate::config::Paths;
 use args::{Cli, Command, ConfigCommand};
 use output::write_stdout;
@@ -157,20 +157,23 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
         }
         Command::Console {
             account,
+            arn_account,
             access,
             service,
             destination,
+            isolation,
             print,
         } => {
-            let destination = match destination {
-                Some(url) => Destination::Url(url),
-                None => Destination::Service(
-                    service.unwrap_or_else(|| ctx.config.console.service.clone()),
-                ),
+            let page = console::page(ctx, account, arn_account.as_deref(), service, destination)?;
+            let how = console::How {
+                arn_account: arn_account.as_deref(),
+                isolation,
+                print,
             };
-            console::console(ctx, demo, &account, &access, &destination, print).await?;
+            console::console(ctx, demo, page, &access, how).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Which { inputs, json } => which::which(ctx, demo, &inputs, json).await,
         Command::CredentialProcess {
             account,
             key,

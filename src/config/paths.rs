@@ -11,11 +11,13 @@ pub struct Paths {
     pub config_file: PathBuf,
     pub cache_dir: PathBuf,
     pub log_dir: PathBuf,
+    /// What awsnav keeps that is neither config nor cache: the consoles' browser profiles.
+    pub data_dir: PathBuf,
 }
 
 impl Paths {
-    /// Resolves paths from `AWSNAV_CONFIG` / `AWSNAV_CACHE_DIR` / `AWSNAV_LOG_DIR`, falling back
-    /// to the platform's directories. `var` is the environment lookup (injected for tests).
+    /// Resolves paths from `AWSNAV_CONFIG` / `AWSNAV_CACHE_DIR` / `AWSNAV_LOG_DIR` /
+    /// `AWSNAV_DATA_DIR`, falling back to the platform's directories. `var` is the environment lookup (injected for tests).
     ///
     /// # Errors
     /// When no home directory can be found and no override is set.
@@ -43,10 +45,15 @@ impl Paths {
                     .map_or_else(|| d.cache_dir().join("logs"), Path::to_path_buf)
             }),
         )?;
+        let data_dir = pick(
+            "AWSNAV_DATA_DIR",
+            dirs.as_ref().map(|d| d.data_dir().to_path_buf()),
+        )?;
         Ok(Self {
             config_file,
             cache_dir,
             log_dir,
+            data_dir,
         })
     }
 }
@@ -70,11 +77,13 @@ mod tests {
             "AWSNAV_CONFIG" => Some("/x/c.toml".into()),
             "AWSNAV_CACHE_DIR" => Some("/x/cache".into()),
             "AWSNAV_LOG_DIR" => Some("/x/log".into()),
+            "AWSNAV_DATA_DIR" => Some("/x/data".into()),
             _ => None,
         })
         .unwrap();
         assert_eq!(p.config_file, PathBuf::from("/x/c.toml"));
         assert_eq!(p.cache_dir, PathBuf::from("/x/cache"));
         assert_eq!(p.log_dir, PathBuf::from("/x/log"));
+        assert_eq!(p.data_dir, PathBuf::from("/x/data"));
     }
 }

@@ -236,6 +236,35 @@ pub struct ConsoleConfig {
     pub service: String,
     /// How long to wait for the federation endpoint, seconds.
     pub timeout_seconds: u64,
+    /// How consoles of several accounts stay open side by side.
+    pub isolation: Isolation,
+    /// The Firefox container's name: `{account}`, `{role}`, `{id}`.
+    pub container_name: String,
+    /// The command that starts Firefox for `firefox-container` (`{url}` is replaced; else
+    /// the URL is appended). Unset: `[console] browser`, else `firefox`.
+    pub firefox: Option<String>,
+    /// The Chromium-family browser for `chromium-profile`: a command or a path. Unset: the
+    /// first of google-chrome, chromium, chromium-browser, brave-browser, microsoft-edge on
+    /// PATH.
+    pub chromium: Option<String>,
+    /// With isolation "none": sign out of AWS first, then sign in.
+    pub logout_first: bool,
+    /// `[[console.color]]`: container colours and icons by OU, tag, account or name.
+    pub color: Vec<crate::domain::console_look::ConsoleColorRule>,
+}
+
+/// How consoles of several accounts stay open side by side.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Isolation {
+    /// One browser profile: a new console replaces the last one.
+    #[default]
+    None,
+    /// A Firefox container per account and role (the "Open external links in a container"
+    /// extension's `ext+container:` links).
+    FirefoxContainer,
+    /// A Chromium-family browser with its own profile directory per account and role.
+    ChromiumProfile,
 }
 
 impl Default for ConsoleConfig {
@@ -246,6 +275,12 @@ impl Default for ConsoleConfig {
             federation_url: None,
             service: "console".to_owned(),
             timeout_seconds: 10,
+            isolation: Isolation::None,
+            container_name: "{account}/{role}".to_owned(),
+            firefox: None,
+            chromium: None,
+            logout_first: false,
+            color: Vec::new(),
         }
     }
 }

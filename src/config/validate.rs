@@ -252,25 +252,30 @@ impl Config {
             .rules
             .iter()
             .enumerate()
-            .map(|(i, r)| (r.target(), "roles", i));
+            .map(|(i, r)| (r.target(), "roles.rule", i));
         let production = self
             .production
             .rules
             .iter()
             .enumerate()
-            .map(|(i, r)| (r.target(), "production", i));
-        for (target, section, index) in roles.chain(production) {
+            .map(|(i, r)| (r.target(), "production.rule", i));
+        let colours = self
+            .console
+            .color
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.target(), "console.color", i));
+        for (target, table, index) in roles.chain(production).chain(colours) {
             let RuleTarget { ou, tag, name, .. } = target;
-            let rule = format!("{section}.rule");
             for (key, glob) in [("ou", ou), ("name", name)] {
                 if let Some(g) = glob
                     && let Err(e) = glob::Pattern::new(g)
                 {
                     return Err(at.rule_value(
-                        &rule,
+                        table,
                         index,
                         key,
-                        format!("[[{section}.rule]] {key} = \"{g}\" is not a valid pattern: {e}"),
+                        format!("[[{table}]] {key} = \"{g}\" is not a valid pattern: {e}"),
                         "use * for any text within one OU name, ** across levels",
                     ));
                 }
@@ -279,10 +284,10 @@ impl Config {
                 && t.split_once('=').is_some_and(|(k, _)| k.trim().is_empty())
             {
                 return Err(at.rule_value(
-                    &rule,
+                    table,
                     index,
                     "tag",
-                    format!("[[{section}.rule]] tag = \"{t}\" has no key"),
+                    format!("[[{table}]] tag = \"{t}\" has no key"),
                     "write tag = \"key=value\" or tag = \"key\"",
                 ));
             }

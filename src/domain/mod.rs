@@ -2,6 +2,8 @@
 //! offered where, what is production, cost figures, credentials as data, the demo organization.
 //! Nothing here does I/O.
 
+pub mod arn;
+pub mod console_look;
 pub mod cost;
 pub mod credentials;
 pub mod demo;

@@ -61,6 +61,35 @@ impl Partition {
         }
     }
 
+    /// The console's address for `region`, without a path.
+    #[must_use]
+    pub fn console_base(self, region: &str) -> String {
+        match self {
+            Self::Aws => format!("https://{region}.console.aws.amazon.com"),
+            Self::UsGov => "https://console.amazonaws-us-gov.com".to_owned(),
+            Self::China => "https://console.amazonaws.cn".to_owned(),
+        }
+    }
+
+    /// The region of the partition's global services (IAM, `CloudFront`, Route 53).
+    #[must_use]
+    pub fn home_region(self) -> &'static str {
+        match self {
+            Self::Aws => "us-east-1",
+            Self::UsGov => "us-gov-west-1",
+            Self::China => "cn-north-1",
+        }
+    }
+
+    /// The domain of the partition's API endpoints (`sqs.REGION.DOMAIN`).
+    #[must_use]
+    pub fn api_domain(self) -> &'static str {
+        match self {
+            Self::Aws | Self::UsGov => "amazonaws.com",
+            Self::China => "amazonaws.com.cn",
+        }
+    }
+
     /// The console URL for `service` in `region`.
     #[must_use]
     pub fn console_url(self, region: &str, service: &str) -> String {
@@ -70,15 +99,34 @@ impl Partition {
         } else {
             service
         };
-        match self {
-            Self::Aws => {
-                format!("https://{region}.console.aws.amazon.com/{service}/home?region={region}")
-            }
-            Self::UsGov => {
-                format!("https://console.amazonaws-us-gov.com/{service}/home?region={region}")
-            }
-            Self::China => format!("https://console.amazonaws.cn/{service}/home?region={region}"),
-        }
+        format!(
+            "{}/{service}/home?region={region}",
+            self.console_base(region)
+        )
+    }
+
+    /// AWS's sign-out, which goes on to `login` (a sign-in link of this partition): a second
+    /// account replaces the first without the console's "log out first" page. In the
+    /// commercial partition only the us-east-1 sign-in host follows the redirect, and only to
+    /// a sign-in URL on that host, so a link on the global host is moved there.
+    #[must_use]
+    pub fn signout_then(self, login: &str) -> String {
+        let (host, login) = match self {
+            Self::Aws => (
+                "https://us-east-1.signin.aws.amazon.com",
+                login.replacen(
+                    "https://signin.aws.amazon.com/",
+                    "https://us-east-1.signin.aws.amazon.com/",
+                    1,
+                ),
+            ),
+            Self::UsGov => ("https://signin.amazonaws-us-gov.com", login.to_owned()),
+            Self::China => ("https://signin.amazonaws.cn", login.to_owned()),
+        };
+        format!(
+            "{host}/oauth?Action=logout&redirect_uri={}",
+            url::form_urlencoded::byte_serialize(login.as_bytes()).collect::<String>()
+        )
     }
 }
 
@@ -116,6 +164,36 @@ mod tests {
         assert_eq!(
             Partition::China.federation_url(),
             "https://signin.amazonaws.cn/federation"
+        );
+    }
+
+    #[test]
+    fn sign_out_goes_on_to_the_sign_in_in_every_partition() {
+        let aws = Partition::Aws.signout_then(
+            "https://signin.aws.amazon.com/federation?Action=login&Issuer=awsnav&SigninToken=T%2B",
+        );
+        assert_eq!(
+            aws,
+            "https://us-east-1.signin.aws.amazon.com/oauth?Action=logout&redirect_uri=https%3A%2F%2Fus-east-1.signin.aws.amazon.com%2Ffederation%3FAction%3Dlogin%26Issuer%3Dawsnav%26SigninToken%3DT%252B"
+        );
+        let parsed = url::Url::parse(&aws).unwrap();
+        let redirect: String = parsed
+            .query_pairs()
+            .find(|(k, _)| k == "redirect_uri")
+            .unwrap()
+            .1
+            .into_owned();
+        assert_eq!(
+            redirect,
+            "https://us-east-1.signin.aws.amazon.com/federation?Action=login&Issuer=awsnav&SigninToken=T%2B"
+        );
+        assert_eq!(
+            Partition::UsGov.signout_then("https://signin.amazonaws-us-gov.com/federation?a=1"),
+            "https://signin.amazonaws-us-gov.com/oauth?Action=logout&redirect_uri=https%3A%2F%2Fsignin.amazonaws-us-gov.com%2Ffederation%3Fa%3D1"
+        );
+        assert_eq!(
+            Partition::China.signout_then("https://signin.amazonaws.cn/federation?a=1"),
+            "https://signin.amazonaws.cn/oauth?Action=logout&redirect_uri=https%3A%2F%2Fsignin.amazonaws.cn%2Ffederation%3Fa%3D1"
         );
     }
 

@@ -18,6 +18,18 @@ pub struct AccountView<'a> {
 }
 
 impl<'a> AccountView<'a> {
+    /// An account known by its id and name alone: no OU, no tags.
+    #[must_use]
+    pub fn bare(id: &'a str, name: &'a str) -> Self {
+        static NO_TAGS: std::sync::LazyLock<Tags> = std::sync::LazyLock::new(Tags::new);
+        Self {
+            id,
+            name,
+            path: &[],
+            tags: &NO_TAGS,
+        }
+    }
+
     /// The view of account `i` of `inv`.
     #[must_use]
     pub fn of(inv: &'a Inventory, tree: &'a OrgTree, i: usize) -> Self {

@@ -14,7 +14,7 @@ use super::state::cost_view::CostStatus;
 use super::state::{AccessFailure, Banner, Msg, ShellFailure};
 use crate::app::access::Granted;
 use crate::app::access::{Access, AccessTarget, Interactive, MfaRequest, MfaSource};
-use crate::app::console_link::{LinkRequest, SigninUrl};
+use crate::app::console_link::{ConsoleOpening, LinkRequest, SigninUrl};
 use crate::app::context::AppContext;
 use crate::app::cost_reader::CostState;
 use crate::app::{org_reader, sync};
@@ -35,8 +35,8 @@ pub enum Effect {
     CancelMfa,
     /// Suspend the TUI and run `$SHELL` in the account (done by the event loop itself).
     Shell(Box<ShellLaunch>),
-    /// Open a console sign-in link in the browser.
-    OpenBrowser(SigninUrl),
+    /// Open a console sign-in link in the browser, beside other consoles as configured.
+    OpenBrowser(Box<ConsoleOpening>),
     /// Put a console sign-in link on the clipboard with OSC 52 (done by the event loop).
     CopyToClipboard(SigninUrl),
     /// Read costs (the cache within its TTL unless `force`).
@@ -165,7 +165,7 @@ impl Runner {
                 self.answer_mfa(Some(code.clone()));
             }
             Effect::CancelMfa => self.answer_mfa(None),
-            Effect::OpenBrowser(url) => self.open_browser(url),
+            Effect::OpenBrowser(console) => self.open_browser(console),
             Effect::ReadCost { force } => self.read_cost(*force),
             Effect::SaveFavourite { account_id, on } => {
                 // The demo keeps favourites and regions for the session only.
@@ -182,16 +182,16 @@ impl Runner {
         }
     }
 
-    fn open_browser(&self, url: &SigninUrl) {
+    fn open_browser(&self, console: &ConsoleOpening) {
         let DataSource::Aws(ctx) = &self.source else {
             return;
         };
-        let (ctx, url, tx) = (ctx.clone(), url.clone(), self.tx.clone());
+        let (ctx, console, tx) = (ctx.clone(), console.clone(), self.tx.clone());
         tokio::task::spawn_blocking(move || {
-            if let Err(why) = crate::app::console_link::open_in_browser(
-                &url,
-                ctx.config.console.browser.as_deref(),
+            if let Err(why) = crate::app::console_link::open_console(
+                &ctx.config.console,
                 ctx.browser_env.as_deref(),
+                &console,
             ) {
                 let _ = tx.send(Msg::Banner(Banner::error(format!(
                     "could not start a browser ({why}): press y to copy the sign-in link instead"
@@ -416,7 +416,17 @@ async fn console_ready(ctx: &AppContext, request: &AccessRequest, granted: &Gran
         Ok(link) => Msg::ConsoleReady {
             account_name: request.account_name.clone(),
             purpose: request.purpose,
-            result: Ok(link.url),
+            result: Ok(ConsoleOpening {
+                url: link.url,
+                opening: ctx.console_opening(
+                    &request.account_id,
+                    &request.account_name,
+                    &request.role.name,
+                    &granted.role_arn,
+                    request.production,
+                    None,
+                ),
+            }),
             note: link.note,
         },
         Err(e) => Msg::ConsoleReady {

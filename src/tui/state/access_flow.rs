@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use time::OffsetDateTime;
 
 use super::{AccessFailure, Banner, State};
-use crate::app::console_link::SigninUrl;
+use crate::app::console_link::ConsoleOpening;
 use crate::aws::AwsError;
 use crate::domain::credentials::Credentials;
 use crate::domain::roles::RoleOption;
@@ -425,15 +425,15 @@ impl State {
         &mut self,
         account_name: &str,
         purpose: Purpose,
-        result: Result<SigninUrl, AccessFailure>,
+        result: Result<ConsoleOpening, AccessFailure>,
         note: Option<String>,
     ) -> Vec<Effect> {
         self.status.pending = None;
         if matches!(self.modal, Some(Modal::MfaPrompt { .. })) {
             self.modal = None;
         }
-        let url = match result {
-            Ok(url) => url,
+        let console = match result {
+            Ok(console) => console,
             Err(failure) => {
                 self.status.banner = Some(failure_banner(&failure));
                 return Vec::new();
@@ -444,12 +444,12 @@ impl State {
             self.status.banner = Some(Banner::info(format!(
                 "console sign-in link for {account_name} copied to the clipboard (valid 15 minutes){note}"
             )));
-            vec![Effect::CopyToClipboard(url)]
+            vec![Effect::CopyToClipboard(console.url)]
         } else {
             self.status.banner = Some(Banner::info(format!(
                 "opening the console for {account_name} in the browser{note}"
             )));
-            vec![Effect::OpenBrowser(url)]
+            vec![Effect::OpenBrowser(Box::new(console))]
         }
     }
 
@@ -647,14 +647,29 @@ mod tests {
         keys(&mut s, "/sandbox-alice⏎");
         let effects = keys(&mut s, "c");
         assert_eq!(access(&effects).unwrap().purpose, Purpose::Console);
-        let url = SigninUrl("https://example.test/federation?SigninToken=T".into());
+        let console = ConsoleOpening {
+            url: crate::app::console_link::SigninUrl(
+                "https://example.test/federation?SigninToken=T".into(),
+            ),
+            opening: crate::app::console_link::Opening {
+                isolation: crate::config::Isolation::FirefoxContainer,
+                container: "sandbox-alice/Admin".into(),
+                look: crate::domain::console_look::Look {
+                    color: crate::domain::console_look::ContainerColor::Green,
+                    icon: crate::domain::console_look::ContainerIcon::Tree,
+                },
+                profile_dir: "/nowhere".into(),
+                partition: crate::domain::partition::Partition::Aws,
+                logout_first: false,
+            },
+        };
         let effects = s.update(Msg::ConsoleReady {
             account_name: "sandbox-alice".into(),
             purpose: Purpose::Console,
-            result: Ok(url.clone()),
+            result: Ok(console.clone()),
             note: None,
         });
-        assert_eq!(effects, vec![Effect::OpenBrowser(url)]);
+        assert_eq!(effects, vec![Effect::OpenBrowser(Box::new(console))]);
         let effects = keys(&mut s, "y");
         assert_eq!(access(&effects).unwrap().purpose, Purpose::CopyLink);
         let effects = s.update(Msg::ConsoleReady {

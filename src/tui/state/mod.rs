@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 use super::action::Action;
 use super::effects::Effect;
 use super::keymap::{self, KeyScope};
-use crate::app::console_link::SigninUrl;
+use crate::app::console_link::ConsoleOpening;
 use crate::aws::AwsError;
 use crate::aws::federation::ConsoleError;
 use crate::aws::org::SyncProgress;
@@ -95,7 +95,7 @@ pub enum Msg {
     ConsoleReady {
         account_name: String,
         purpose: Purpose,
-        result: Result<SigninUrl, AccessFailure>,
+        result: Result<ConsoleOpening, AccessFailure>,
         note: Option<String>,
     },
     /// A cost read finished (or cost is off).
