@@ -351,3 +351,316 @@ async fn other_partitions_get_their_console_hosts() {
         );
     }
 }
+
+/// A stand-in program at `path` that appends its arguments, one per line, and a blank line
+/// to `record`.
+fn recorder(path: &std::path::Path, record: &std::path::Path) {
+    std::fs::write(
+        path,
+        format!(
+            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done >> {r}\necho >> {r}\n",
+            r = record.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// The argument lists `recorder` wrote, once there are `n`.
+fn recorded(record: &std::path::Path, n: usize) -> Vec<Vec<String>> {
+    let text = common::wait_for_file(record, |t| t.matches("\n\n").count() >= n);
+    text.split("\n\n")
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.lines().map(str::to_owned).collect())
+        .collect()
+}
+
+fn name_of(seeded: &common::SeededOrg, id: &str) -> String {
+    seeded.accounts[id].name.clone()
+}
+
+#[tokio::test]
+async fn firefox_containers_carry_name_colour_icon_and_the_sign_in_link() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let (mut awsnav, seeded, _alice) = setup(moto).await;
+    let (fed, _seen) = federation();
+    awsnav.set("AWSNAV_FEDERATION_URL", &format!("{}/federation", fed.url));
+    let bin = awsnav.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let record = awsnav.path("firefox-args");
+    recorder(&bin.join("firefox"), &record);
+    awsnav.set(
+        "PATH",
+        &format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+    );
+    write_config(
+        &awsnav,
+        "[console]\nisolation = \"firefox-container\"\n\n[[console.color]]\nou = \"Sandbox\"\ncolor = \"green\"\nicon = \"tree\"\n",
+    );
+    let (dev, prod) = (sandbox(&seeded, "dev"), sandbox(&seeded, "prod"));
+    for account in [&dev, &prod] {
+        let out = awsnav.run(&["console", account, "--mfa-code", "123456", "--yes"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let runs = recorded(&record, 2);
+    for (args, account, colour, icon) in [
+        (&runs[0], &dev, "green", "tree"),
+        // Production stays red whatever a rule says of its colour; the rule's icon holds.
+        (&runs[1], &prod, "red", "tree"),
+    ] {
+        assert_eq!(args.len(), 1, "{args:?}");
+        let query = args[0].strip_prefix("ext+container:").expect(&args[0]);
+        let q: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        assert_eq!(
+            q["name"],
+            format!(
+                "{}/OrganizationAccountAccessRole",
+                name_of(&seeded, account)
+            )
+        );
+        assert_eq!(q["color"], colour);
+        assert_eq!(q["icon"], icon);
+        let login = url::Url::parse(&q["url"]).unwrap();
+        assert_eq!(login.path(), "/federation");
+        let login: HashMap<String, String> = login.query_pairs().into_owned().collect();
+        assert_eq!(login["Action"], "login");
+        assert_eq!(login["SigninToken"], TOKEN);
+    }
+
+    // --isolation none on the command line: the plain link through $BROWSER.
+    let plain = awsnav.path("plain");
+    recorder(&bin.join("plain-browser"), &plain);
+    awsnav.set("BROWSER", &bin.join("plain-browser").display().to_string());
+    let out = awsnav.run(&["console", &dev, "--isolation", "none"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let args = recorded(&plain, 1).remove(0);
+    assert!(args[0].contains("/federation?Action=login"), "{args:?}");
+}
+
+#[tokio::test]
+async fn chromium_profiles_are_one_per_account_and_role_and_kept() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let (mut awsnav, seeded, _alice) = setup(moto).await;
+    let (fed, _seen) = federation();
+    awsnav.set("AWSNAV_FEDERATION_URL", &format!("{}/federation", fed.url));
+    let chrome = awsnav.path("fake-chrome");
+    let record = awsnav.path("chrome-args");
+    recorder(&chrome, &record);
+    write_config(
+        &awsnav,
+        &format!("[console]\nchromium = \"{}\"\n", chrome.display()),
+    );
+    let (dev, staging) = (sandbox(&seeded, "dev"), sandbox(&seeded, "staging"));
+    for (account, role) in [
+        (&dev, "OrganizationAccountAccessRole"),
+        (&staging, "OrganizationAccountAccessRole"),
+        (&dev, "OrganizationAccountAccessRole"),
+        (&dev, "ReadOnly"),
+    ] {
+        let out = awsnav.run(&[
+            "console",
+            account,
+            "--role",
+            role,
+            "--isolation",
+            "chromium-profile",
+            "--mfa-code",
+            "123456",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let runs = recorded(&record, 4);
+    let dirs: Vec<String> = runs
+        .iter()
+        .map(|args| {
+            assert!(args.contains(&"--no-first-run".to_owned()), "{args:?}");
+            assert!(args.last().unwrap().contains("Action=login"), "{args:?}");
+            args.iter()
+                .find_map(|a| a.strip_prefix("--user-data-dir="))
+                .expect("a profile directory")
+                .to_owned()
+        })
+        .collect();
+    assert_ne!(dirs[0], dirs[1], "another account, another profile");
+    assert_eq!(
+        dirs[0], dirs[2],
+        "the same account and role, the same profile"
+    );
+    assert_ne!(dirs[0], dirs[3], "another role, another profile");
+    for dir in &dirs {
+        assert!(
+            dir.starts_with(&awsnav.path("").display().to_string()),
+            "{dir}"
+        );
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{dir}");
+    }
+}
+
+#[tokio::test]
+async fn logout_first_signs_out_of_aws_and_goes_on_to_the_sign_in() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let (mut awsnav, seeded, _alice) = setup(moto).await;
+    let (fed, _seen) = federation();
+    awsnav.set("AWSNAV_FEDERATION_URL", &format!("{}/federation", fed.url));
+    let browser = awsnav.path("browser");
+    let record = awsnav.path("browser-args");
+    recorder(&browser, &record);
+    awsnav.set("BROWSER", &browser.display().to_string());
+    write_config(&awsnav, "[console]\nlogout_first = true\n");
+    let out = awsnav.run(&["console", &sandbox(&seeded, "dev"), "--mfa-code", "123456"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let opened = recorded(&record, 1).remove(0).remove(0);
+    let signout = url::Url::parse(&opened).unwrap();
+    assert_eq!(signout.host_str(), Some("us-east-1.signin.aws.amazon.com"));
+    assert_eq!(signout.path(), "/oauth");
+    let q: HashMap<String, String> = signout.query_pairs().into_owned().collect();
+    assert_eq!(q["Action"], "logout");
+    let login = url::Url::parse(&q["redirect_uri"]).unwrap();
+    let login: HashMap<String, String> = login.query_pairs().into_owned().collect();
+    assert_eq!(login["SigninToken"], TOKEN);
+    // y's link and --print stay plain.
+    let out = awsnav.run(&["console", &sandbox(&seeded, "dev"), "--print"]);
+    assert!(
+        stdout(&out).contains("/federation?Action=login"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[tokio::test]
+async fn an_arn_signs_in_to_its_account_on_the_resources_page() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let (mut awsnav, seeded, _alice) = setup(moto).await;
+    let (fed, seen) = federation();
+    awsnav.set("AWSNAV_FEDERATION_URL", &format!("{}/federation", fed.url));
+    let account = sandbox(&seeded, "dev");
+    let arn = format!("arn:aws:lambda:eu-west-1:{account}:function:resize");
+    let out = awsnav.run(&["console", &arn, "--mfa-code", "123456", "--print"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let link = url::Url::parse(stdout(&out).trim()).unwrap();
+    let q: HashMap<String, String> = link.query_pairs().into_owned().collect();
+    assert_eq!(
+        q["Destination"],
+        "https://eu-west-1.console.aws.amazon.com/lambda/home?region=eu-west-1#/functions/resize"
+    );
+    // The session is the role in the ARN's account.
+    let asked = seen.lock().unwrap().last().cloned().unwrap();
+    let session: Value = serde_json::from_str(&asked["Session"]).unwrap();
+    let env: Value =
+        serde_json::from_str(&stdout(&awsnav.run(&["env", &account, "--format", "json"]))).unwrap();
+    assert_eq!(session["sessionId"], env["AWS_ACCESS_KEY_ID"]);
+    assert_eq!(
+        env["AWSNAV_ACCOUNT_ID"], account,
+        "env names the same account"
+    );
+
+    // S3 ARNs name no account: --account gives it, its region the session's.
+    let out = awsnav.run(&["console", "arn:aws:s3:::build-artifacts", "--print"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--account"), "{}", stderr(&out));
+    let out = awsnav.run(&[
+        "console",
+        "arn:aws:s3:::build-artifacts",
+        "--account",
+        &account,
+        "--region",
+        "eu-central-1",
+        "--print",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let link = url::Url::parse(stdout(&out).trim()).unwrap();
+    let q: HashMap<String, String> = link.query_pairs().into_owned().collect();
+    assert_eq!(
+        q["Destination"],
+        "https://eu-central-1.console.aws.amazon.com/s3/buckets/build-artifacts?region=eu-central-1&tab=objects"
+    );
+
+    // An account outside the organization is named, and nothing is signed in.
+    let before = seen.lock().unwrap().len();
+    let out = awsnav.run(&[
+        "console",
+        "arn:aws:sqs:eu-west-1:999999999999:jobs",
+        "--print",
+    ]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("999999999999") && err.contains("not in the organization"),
+        "{err}"
+    );
+    // A malformed ARN says what is wrong with it.
+    let out = awsnav.run(&["console", "arn:aws:sqs:eu-west-1", "--print"]);
+    assert!(stderr(&out).contains("six parts"), "{}", stderr(&out));
+    let out = awsnav.run(&["console", "arn:aws:sqs:eu-west-1:12ab:q", "--print"]);
+    assert!(stderr(&out).contains("12-digit"), "{}", stderr(&out));
+    assert_eq!(seen.lock().unwrap().len(), before);
+}
+
+#[tokio::test]
+async fn which_names_the_account_behind_arns_and_ids() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let (awsnav, seeded, _alice) = setup(moto).await;
+    let (dev, prod) = (sandbox(&seeded, "dev"), sandbox(&seeded, "prod"));
+    let arn = format!("arn:aws:iam::{prod}:role/Deployer");
+    let out = awsnav.run(&["which", &arn, &dev]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    let words = |l: &str| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+    assert_eq!(
+        words(lines[0]),
+        [
+            prod.clone(),
+            name_of(&seeded, &prod),
+            "Sandbox".into(),
+            "PROD".into()
+        ]
+    );
+    assert_eq!(
+        words(lines[1]),
+        [dev.clone(), name_of(&seeded, &dev), "Sandbox".into()]
+    );
+
+    let out = awsnav.run(&[
+        "which",
+        &dev,
+        "999999999999",
+        "arn:aws:s3:::b",
+        "nonsense",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json[0]["account"]["name"], name_of(&seeded, &dev));
+    assert_eq!(json[0]["account"]["production"], false);
+    assert_eq!(
+        json[0]["account"]["ou_path"],
+        serde_json::json!(["Sandbox"])
+    );
+    assert_eq!(json[1]["account_id"], "999999999999");
+    assert!(json[1]["account"].is_null());
+    assert!(
+        json[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not in the organization")
+    );
+    assert!(
+        json[2]["error"]
+            .as_str()
+            .unwrap()
+            .contains("names no account")
+    );
+    assert!(
+        json[3]["error"]
+            .as_str()
+            .unwrap()
+            .contains("neither an ARN")
+    );
+}

@@ -66,6 +66,19 @@ fn search_with_results() {
 }
 
 #[test]
+fn a_pasted_arn_finds_its_account() {
+    let mut state = demo_state(110, 16);
+    // As a terminal without bracketed paste delivers it: one key per character.
+    keys(
+        &mut state,
+        "/arn:aws:logs:eu-west-1:102908248166:log-group:/aws/lambda/etl:*",
+    );
+    let text = screen(&state);
+    assert!(text.contains("analytics-prod"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
 fn search_by_ou_path() {
     let mut state = demo_state(110, 16);
     keys(&mut state, "/Sandbox");

@@ -125,6 +125,7 @@ impl SearchIndex {
     }
 
     fn rank(&self, query: &str, candidates: impl Iterator<Item = usize>) -> Vec<Hit> {
+        let query = &*account_of_arn(query);
         let mut terms: Vec<Term> = query
             .split_whitespace()
             .map(|t| Term::new(t, self.paths.len(), self.tag_texts.len()))
@@ -164,6 +165,7 @@ impl SearchIndex {
 
     /// Computes highlight positions for these hits where missing.
     pub fn fill_highlights(&self, query: &str, hits: &mut [Hit]) {
+        let query = &*account_of_arn(query);
         let mut terms: Vec<Term> = query
             .split_whitespace()
             .map(|t| Term::new(t, self.paths.len(), self.tag_texts.len()))
@@ -311,9 +313,26 @@ fn is_subsequence(needle: &[u8], hay: &[u8]) -> bool {
     true
 }
 
+/// A query that is a whole ARN naming an account searches for that account's id (an ARN
+/// pasted from a log or an alert finds its account); any other query is itself.
+fn account_of_arn(query: &str) -> std::borrow::Cow<'_, str> {
+    if super::arn::looks_like_arn(query)
+        && let Ok(super::arn::Arn {
+            account: Some(id), ..
+        }) = super::arn::Arn::parse(query)
+    {
+        return std::borrow::Cow::Owned(id);
+    }
+    std::borrow::Cow::Borrowed(query)
+}
+
 /// Whether results for `old` can be refined for `new` instead of searching everything.
 #[must_use]
 pub fn can_refine(old: &str, new: &str) -> bool {
+    // A query becoming a whole ARN turns into its account's id, which is no narrowing.
+    if super::arn::looks_like_arn(new) {
+        return false;
+    }
     // Smart case: an uppercase letter switches to case-sensitive matching, which can match
     // fewer *or* different positions; only a same-case extension is a pure narrowing.
     !old.trim().is_empty()
@@ -488,6 +507,20 @@ mod tests {
             assert!(can_refine("pa", q));
             assert_eq!(idx.refine(q, &first), idx.query(q), "{q}");
         }
+    }
+
+    #[test]
+    fn a_whole_arn_finds_its_account() {
+        let (org, idx) = index();
+        let id = org.accounts[0].id.as_str().to_owned();
+        let arn = format!("arn:aws:lambda:eu-west-1:{id}:function:resize");
+        let hits = idx.query(&arn);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(org.accounts[hits[0].account].id.as_str(), id);
+        // Typed one character at a time, the last step searches again rather than refining.
+        let partial = &arn[..arn.len() - 1];
+        assert!(!can_refine(partial, &arn));
+        assert!(idx.query("arn:aws:s3:::bucket").is_empty());
     }
 
     #[test]
