@@ -5,6 +5,7 @@
 mod common;
 
 use std::collections::HashMap;
+use std::os::unix::fs::PermissionsExt as _;
 use std::sync::{Arc, Mutex};
 
 use common::fault::{FaultServer, Request, Response};
@@ -363,7 +364,6 @@ fn recorder(path: &std::path::Path, record: &std::path::Path) {
         ),
     )
     .unwrap();
-    use std::os::unix::fs::PermissionsExt as _;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
@@ -495,7 +495,6 @@ async fn chromium_profiles_are_one_per_account_and_role_and_kept() {
             dir.starts_with(&awsnav.path("").display().to_string()),
             "{dir}"
         );
-        use std::os::unix::fs::PermissionsExt as _;
         let mode = std::fs::metadata(dir).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o700, "{dir}");
     }
