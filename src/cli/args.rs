@@ -35,6 +35,16 @@ pub enum Command {
         /// Print a JSON array (one object per account).
         #[arg(long)]
         json: bool,
+        /// Only the accounts an `exec --each` with these selectors would use, with the role
+        /// each would take: all, ou:GLOB, tag:KEY=VALUE, name:GLOB, account:ID-OR-NAME.
+        #[arg(long = "select", value_name = "SELECTOR")]
+        select: Vec<crate::domain::each::Pick>,
+        /// Leave out the accounts a selector names (with --select).
+        #[arg(long = "except", value_name = "SELECTOR", requires = "select")]
+        except: Vec<crate::domain::each::Pick>,
+        /// The role to take (with --select), as `exec --role`.
+        #[arg(long, value_name = "ROLE", requires = "select")]
+        role: Option<String>,
         /// Sync from AWS first instead of using the cache.
         #[arg(long)]
         refresh: bool,
@@ -91,10 +101,12 @@ pub enum Command {
     /// Run one command with temporary credentials for an account's role (exit code passed on).
     Exec {
         /// Account id, name, alias, or a fuzzy query with one clear best match.
-        #[arg(add = ArgValueCompleter::new(crate::cli::completion::accounts))]
-        account: String,
+        #[arg(required_unless_present = "each", conflicts_with = "each", add = ArgValueCompleter::new(crate::cli::completion::accounts))]
+        account: Option<String>,
         #[command(flatten)]
         access: AccessOpts,
+        #[command(flatten)]
+        each: crate::cli::each::EachOpts,
         /// How the command gets credentials: a loopback endpoint that renews them (server), or
         /// fixed environment variables (env). Default: [shell] credentials.
         #[arg(long, value_enum, value_name = "HOW")]
@@ -268,7 +280,8 @@ mod tests {
             Some(Command::List {
                 json: true,
                 refresh: false,
-                refresh_cost: false
+                refresh_cost: false,
+                ..
             })
         ));
     }

@@ -6,6 +6,7 @@ pub mod completion;
 pub mod console;
 pub mod cost_report;
 pub mod credential_process;
+pub mod each;
 pub mod enter;
 pub mod export;
 pub mod generate;
@@ -100,9 +101,15 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
         Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
         Command::List {
             json,
+            select,
+            except,
+            role,
             refresh,
             refresh_cost,
         } => {
+            if !select.is_empty() {
+                return each::list_selected(ctx, &select, &except, role.as_deref(), json).await;
+            }
             let opts = list::ListOpts {
                 json,
                 refresh,
@@ -126,15 +133,7 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
         Command::Export { output, refresh } => {
             export::export(ctx, demo, output.as_deref(), refresh).await
         }
-        Command::Refresh { mfa_code } => {
-            if demo {
-                eprintln!("awsnav: the demo organization is built in; nothing to refresh");
-                Ok(ExitCode::SUCCESS)
-            } else {
-                let inv = refresh::sync_and_store(ctx, mfa_code.as_deref()).await?;
-                Ok(refresh::completeness(&inv))
-            }
-        }
+        Command::Refresh { mfa_code } => refresh::refresh(ctx, demo, mfa_code.as_deref()).await,
         Command::Shell {
             account,
             access,
@@ -144,9 +143,13 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
         Command::Exec {
             account,
             access,
+            each,
             credentials,
             command,
-        } => enter::exec(ctx, demo, &account, &access, credentials, &command).await,
+        } => match account {
+            Some(account) => enter::exec(ctx, demo, &account, &access, credentials, &command).await,
+            None => each::exec_each(ctx, demo, &each, &access, &command).await,
+        },
         Command::Env {
             account,
             access,

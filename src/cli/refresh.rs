@@ -13,6 +13,24 @@ use crate::aws::AwsError;
 use crate::aws::org::SyncProgress;
 use crate::domain::inventory::{Inventory, age_text};
 
+/// `awsnav refresh`: read the organization and cache it; the exit code says whether every
+/// part of it could be read.
+///
+/// # Errors
+/// When the organization cannot be read.
+pub async fn refresh(
+    ctx: &AppContext,
+    demo: bool,
+    mfa_code: Option<&str>,
+) -> anyhow::Result<std::process::ExitCode> {
+    if demo {
+        eprintln!("awsnav: the demo organization is built in; nothing to refresh");
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    let inv = sync_and_store(ctx, mfa_code).await?;
+    Ok(completeness(&inv))
+}
+
 /// The cached inventory, or a fresh sync when there is none (or `refresh`).
 ///
 /// # Errors

@@ -7,6 +7,7 @@ pub mod console_look;
 pub mod cost;
 pub mod credentials;
 pub mod demo;
+pub mod each;
 pub mod fold;
 pub mod inventory;
 pub mod model;
