@@ -7,6 +7,7 @@ pub mod console_link;
 pub mod context;
 pub mod cost_reader;
 pub mod credential_server;
+pub mod fanout;
 pub mod keys;
 pub mod launch;
 pub mod org_reader;

@@ -1,32 +1,24 @@
-//! `awsnav exec --each …`: one command in many accounts at once, and `list --select …`: which
-//! accounts such a run would use, with their roles.
+//! `awsnav exec --each …`: one command in many accounts at once (the engine is
+//! [`crate::app::fanout`]; this prints as it goes, sums up, and stops on Ctrl-C), and
+//! `list --select …`: which accounts such a run would use, with their roles.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use serde::Serialize;
-use time::OffsetDateTime;
-use tokio::io::AsyncBufReadExt as _;
-use tokio::sync::Semaphore;
 
 use super::enter::{AccessOpts, mfa_source};
 use super::output::{pad, width, write_stdout};
 use super::{prompt, refresh};
-use crate::app::access::AccessTarget;
 use crate::app::context::AppContext;
-use crate::app::launch::{self, Session};
-use crate::domain::each::{Pick, Selection, role_for};
-use crate::domain::model::OrgTree;
+use crate::app::fanout::{self, Event, Outcome, Planned, Record, RunSpec, Running};
+use crate::domain::each::Pick;
 use crate::domain::roles::RoleOption;
-
-/// How many credential requests run at once, whatever `--parallel` says: STS and the
-/// Identity Center portal throttle well before commands would.
-const CREDENTIAL_REQUESTS: usize = 8;
 
 /// How a many-account run shows its output.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -64,16 +56,7 @@ pub struct EachOpts {
     pub output: EachOutput,
 }
 
-/// An account of a run and the role it is entered with, or why it is skipped.
-#[derive(Clone, Debug)]
-pub struct Planned {
-    pub account_id: String,
-    pub account_name: String,
-    pub production: bool,
-    pub role: Result<RoleOption, String>,
-}
-
-/// The accounts `each` less `except` names (active ones, by name), with their roles.
+/// The accounts `each` less `except` names, with their roles (see [`fanout::plan`]).
 ///
 /// # Errors
 /// When the inventory cannot be had.
@@ -84,26 +67,7 @@ pub async fn plan(
     role: Option<&str>,
 ) -> anyhow::Result<Vec<Planned>> {
     let inv = refresh::inventory(ctx, false).await?;
-    let tree = OrgTree::build(&inv.org);
-    let last = ctx.prefs.load();
-    let production = ctx.classifier.classify_all(&inv, &tree);
-    Ok(Selection::new(each, except)
-        .accounts(&inv, &tree)
-        .into_iter()
-        .map(|i| {
-            let a = &inv.org.accounts[i];
-            Planned {
-                account_id: a.id.as_str().to_owned(),
-                account_name: a.name.clone(),
-                production: production[i],
-                role: role_for(
-                    &ctx.roles(&inv, &tree, i),
-                    role,
-                    last.get(a.id.as_str()).map(String::as_str),
-                ),
-            }
-        })
-        .collect())
+    Ok(fanout::plan(ctx, &inv, each, except, role))
 }
 
 /// One row of `list --select --json`.
@@ -173,43 +137,19 @@ pub async fn list_selected(
     Ok(ExitCode::SUCCESS)
 }
 
-/// What happened in one account.
-#[derive(Clone, Debug)]
-enum Outcome {
-    /// The command ran and exited.
-    Ran { exit_code: i32 },
-    /// No role to take there.
-    Skipped(String),
-    /// awsnav could not get in (or start the command).
-    NoEntry(String),
-    /// Stopped (Ctrl-C) before its command started.
-    NotRun,
-}
-
-/// One account's run, as `--output json` prints it.
-#[derive(Clone, Debug, Serialize)]
-struct Record {
-    account_id: String,
-    account_name: String,
-    role: Option<String>,
-    exit_code: Option<i32>,
-    duration_ms: u64,
-    stdout: String,
-    stderr: String,
-    error: Option<String>,
-}
-
-/// Where lines go while commands run.
+/// Prints a run's lines as they come (prefix) or in a block per account (grouped).
 struct Printer {
     output: EachOutput,
+    names: Vec<String>,
     name_width: usize,
     colour: bool,
-    /// One writer at a time, so lines never interleave.
-    lock: Mutex<()>,
+    /// Lines kept for grouped output, per account; also the lock that keeps lines whole.
+    blocks: Mutex<BTreeMap<usize, String>>,
 }
 
 impl Printer {
-    fn prefix(&self, index: usize, name: &str) -> String {
+    fn prefix(&self, index: usize) -> String {
+        let name = self.names.get(index).map_or("", String::as_str);
         let padded = pad(name, self.name_width);
         if self.colour {
             // Six colours that read on dark and light backgrounds; red is left to errors.
@@ -220,91 +160,54 @@ impl Printer {
         }
     }
 
-    fn line(&self, index: usize, name: &str, line: &str, to_stderr: bool) {
+    fn event(&self, event: Event) {
         use std::io::Write as _;
-        let text = format!("{}{line}\n", self.prefix(index, name));
-        let _guard = self
-            .lock
+        let mut blocks = self
+            .blocks
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if to_stderr {
-            let _ = std::io::stderr().write_all(text.as_bytes());
-        } else {
-            let _ = std::io::stdout().write_all(text.as_bytes());
-        }
-    }
-
-    fn block(&self, record: &Record, combined: &str) {
-        use std::io::Write as _;
-        let status = match (&record.exit_code, &record.error) {
-            (Some(c), _) => format!("exit {c}"),
-            (None, Some(e)) => format!("not run: {e}"),
-            (None, None) => "not run".to_owned(),
-        };
-        let mut text = format!(
-            "── {} ({}) · {status} · {:.1} s\n",
-            record.account_name,
-            record.account_id,
-            Duration::from_millis(record.duration_ms).as_secs_f64()
-        );
-        text.push_str(combined);
-        if !combined.is_empty() && !combined.ends_with('\n') {
-            text.push('\n');
-        }
-        let _guard = self
-            .lock
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let _ = std::io::stdout().write_all(text.as_bytes());
-    }
-}
-
-/// Children running now, by process group, so Ctrl-C can stop them all.
-#[derive(Default)]
-struct Running {
-    groups: Mutex<Vec<u32>>,
-    stopping: AtomicBool,
-}
-
-impl Running {
-    fn add(&self, pid: u32) {
-        self.groups
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(pid);
-    }
-
-    fn remove(&self, pid: u32) {
-        self.groups
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .retain(|p| *p != pid);
-    }
-
-    /// Stops what runs: SIGTERM to every child's process group.
-    fn stop_all(&self) {
-        self.stopping.store(true, Ordering::SeqCst);
-        let groups = self
-            .groups
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
-        for pid in groups {
-            terminate_group(pid);
+        match (self.output, event) {
+            (
+                EachOutput::Prefix,
+                Event::Line {
+                    index,
+                    line,
+                    stderr,
+                },
+            ) => {
+                let text = format!("{}{line}\n", self.prefix(index));
+                let _ = if stderr {
+                    std::io::stderr().write_all(text.as_bytes())
+                } else {
+                    std::io::stdout().write_all(text.as_bytes())
+                };
+            }
+            (EachOutput::Grouped, Event::Line { index, line, .. }) => {
+                let block = blocks.entry(index).or_default();
+                block.push_str(&line);
+                block.push('\n');
+            }
+            (
+                EachOutput::Grouped,
+                Event::Done {
+                    index,
+                    outcome: Outcome::Ran { exit_code },
+                    record,
+                },
+            ) => {
+                let lines = blocks.remove(&index).unwrap_or_default();
+                let text = format!(
+                    "── {} ({}) · exit {exit_code} · {:.1} s\n{lines}",
+                    record.account_name,
+                    record.account_id,
+                    Duration::from_millis(record.duration_ms).as_secs_f64()
+                );
+                let _ = std::io::stdout().write_all(text.as_bytes());
+            }
+            _ => {}
         }
     }
 }
-
-#[cfg(unix)]
-fn terminate_group(pid: u32) {
-    use nix::sys::signal::{Signal, killpg};
-    if let Ok(pid) = i32::try_from(pid) {
-        let _ = killpg(nix::unistd::Pid::from_raw(pid), Signal::SIGTERM);
-    }
-}
-
-#[cfg(not(unix))]
-fn terminate_group(_pid: u32) {}
 
 /// Asks for one confirmation of every production account of a run: off a terminal, `--yes`
 /// is required; on one, the accounts are listed and their count must be typed.
@@ -328,246 +231,6 @@ fn confirm_production(production: &[&Planned]) -> anyhow::Result<()> {
     } else {
         bail!("not confirmed: nothing was run")
     }
-}
-
-/// Reads a child's stream line by line, sending each to `printer` (prefix output) and keeping
-/// it for the record.
-async fn pump(
-    stream: impl tokio::io::AsyncRead + Unpin,
-    printer: Arc<Printer>,
-    index: usize,
-    name: String,
-    to_stderr: bool,
-    combined: Arc<Mutex<String>>,
-) -> String {
-    let mut reader = tokio::io::BufReader::new(stream);
-    let mut kept = String::new();
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {
-                let line = String::from_utf8_lossy(&buf);
-                let line = line.strip_suffix('\n').unwrap_or(&line);
-                let line = line.strip_suffix('\r').unwrap_or(line);
-                match printer.output {
-                    EachOutput::Prefix => printer.line(index, &name, line, to_stderr),
-                    EachOutput::Grouped => {
-                        let mut c = combined
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner);
-                        c.push_str(line);
-                        c.push('\n');
-                    }
-                    EachOutput::Json => {}
-                }
-                kept.push_str(line);
-                kept.push('\n');
-            }
-        }
-    }
-    kept
-}
-
-/// Everything one account's task needs.
-struct Task {
-    index: usize,
-    planned: Planned,
-    ctx: Arc<AppContext>,
-    mfa: Arc<crate::app::access::MfaSource>,
-    duration: Option<u32>,
-    creds: Arc<Semaphore>,
-    runs: Arc<Semaphore>,
-    running: Arc<Running>,
-    printer: Arc<Printer>,
-    command: Arc<Vec<String>>,
-}
-
-async fn run_one(task: Task) -> (Outcome, Record) {
-    let Task {
-        index,
-        planned,
-        ctx,
-        mfa,
-        duration,
-        creds,
-        runs,
-        running,
-        printer,
-        command,
-    } = task;
-    let record = Record {
-        account_id: planned.account_id.clone(),
-        account_name: planned.account_name.clone(),
-        role: planned.role.as_ref().ok().map(RoleOption::label),
-        exit_code: None,
-        duration_ms: 0,
-        stdout: String::new(),
-        stderr: String::new(),
-        error: None,
-    };
-    let role = match planned.role.clone() {
-        Ok(role) => role,
-        Err(why) => {
-            let record = Record {
-                error: Some(why.clone()),
-                ..record
-            };
-            return (Outcome::Skipped(why), record);
-        }
-    };
-    let target = AccessTarget {
-        account_id: planned.account_id.clone(),
-        account_name: planned.account_name.clone(),
-        role: role.clone(),
-        duration,
-    };
-    let granted = {
-        let _permit = creds.acquire().await;
-        if running.stopping.load(Ordering::SeqCst) {
-            return (Outcome::NotRun, record);
-        }
-        ctx.access
-            .credentials(&target, &mfa, OffsetDateTime::now_utc())
-            .await
-    };
-    let granted = match granted {
-        Ok(g) => g,
-        Err(e) => {
-            let why = e.to_string();
-            let record = Record {
-                error: Some(why.clone()),
-                ..record
-            };
-            return (Outcome::NoEntry(why), record);
-        }
-    };
-    let region = ctx.session_region(&planned.account_id, &role).await;
-    let _permit = runs.acquire().await;
-    if running.stopping.load(Ordering::SeqCst) {
-        return (Outcome::NotRun, record);
-    }
-    let session = Session {
-        account_id: &planned.account_id,
-        account_name: &planned.account_name,
-        role: &role.name,
-        production: planned.production,
-        region: &region,
-        credentials: &granted.credentials,
-        server: None,
-    };
-    let child = Child {
-        index,
-        name: planned.account_name.clone(),
-        command: session.command(&command[0], &command[1..]),
-        program: command[0].clone(),
-    };
-    run_child(child, &running, &printer, record).await
-}
-
-/// A command ready to start in one account.
-struct Child {
-    index: usize,
-    name: String,
-    command: std::process::Command,
-    program: String,
-}
-
-/// Starts the command in its own process group, passes its lines on as they come, and waits.
-async fn run_child(
-    child: Child,
-    running: &Running,
-    printer: &Arc<Printer>,
-    mut record: Record,
-) -> (Outcome, Record) {
-    let Child {
-        index,
-        name,
-        command: mut std_command,
-        program,
-    } = child;
-    std_command
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt as _;
-        // Its own process group: Ctrl-C reaches awsnav, which stops each whole group.
-        std_command.process_group(0);
-    }
-    let started = Instant::now();
-    let mut child = match tokio::process::Command::from(std_command).spawn() {
-        Ok(c) => c,
-        Err(e) => {
-            let why = format!("cannot start `{program}`: {e}");
-            record.error = Some(why.clone());
-            return (Outcome::NoEntry(why), record);
-        }
-    };
-    let pid = child.id();
-    if let Some(pid) = pid {
-        running.add(pid);
-    }
-    let combined = Arc::new(Mutex::new(String::new()));
-    let pumped = |stream: Option<Box<dyn tokio::io::AsyncRead + Unpin + Send>>, to_stderr| {
-        stream.map(|s| {
-            tokio::spawn(pump(
-                s,
-                printer.clone(),
-                index,
-                name.clone(),
-                to_stderr,
-                combined.clone(),
-            ))
-        })
-    };
-    let out = pumped(
-        child
-            .stdout
-            .take()
-            .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
-        false,
-    );
-    let err = pumped(
-        child
-            .stderr
-            .take()
-            .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
-        true,
-    );
-    let status = child.wait().await;
-    if let Some(pid) = pid {
-        running.remove(pid);
-    }
-    if let Some(out) = out {
-        record.stdout = out.await.unwrap_or_default();
-    }
-    if let Some(err) = err {
-        record.stderr = err.await.unwrap_or_default();
-    }
-    record.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let outcome = match status {
-        Ok(status) => {
-            let code = launch::exit_code(status);
-            record.exit_code = Some(code);
-            Outcome::Ran { exit_code: code }
-        }
-        Err(e) => {
-            let why = format!("waiting for `{program}` failed: {e}");
-            record.error = Some(why.clone());
-            Outcome::NoEntry(why)
-        }
-    };
-    if printer.output == EachOutput::Grouped {
-        let combined = combined
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
-        printer.block(&record, &combined);
-    }
-    (outcome, record)
 }
 
 /// The summary on stderr: counts, then the failures, the skipped accounts and those awsnav
@@ -687,10 +350,12 @@ pub async fn exec_each(
         access.mfa_code.clone(),
         &format!("to run a command in {} accounts", planned.len()),
     ));
-    let shared = Arc::new(ctx.clone());
-    sign_in_first(ctx, &planned, &mfa, access.duration).await?;
+    fanout::sign_in_first(ctx, &planned, &mfa, access.duration)
+        .await
+        .context("cannot sign in for the run: nothing was run")?;
     let printer = Arc::new(Printer {
         output: each.output,
+        names: planned.iter().map(|p| p.account_name.clone()).collect(),
         name_width: planned
             .iter()
             .map(|p| width(&p.account_name))
@@ -699,27 +364,17 @@ pub async fn exec_each(
         colour: each.output == EachOutput::Prefix
             && std::io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        lock: Mutex::new(()),
+        blocks: Mutex::default(),
     });
-    let creds = Arc::new(Semaphore::new(CREDENTIAL_REQUESTS));
-    let runs = Arc::new(Semaphore::new(usize::from(each.parallel)));
-    let running = Arc::new(Running::default());
-    let command = Arc::new(command.to_vec());
-    let mut tasks = tokio::task::JoinSet::new();
-    for (index, p) in planned.iter().enumerate() {
-        tasks.spawn(run_one(Task {
-            index,
-            planned: p.clone(),
-            ctx: shared.clone(),
-            mfa: mfa.clone(),
-            duration: access.duration,
-            creds: creds.clone(),
-            runs: runs.clone(),
-            running: running.clone(),
-            printer: printer.clone(),
-            command: command.clone(),
-        }));
-    }
+    let sink = printer.clone();
+    let spec = RunSpec {
+        command: command.to_vec(),
+        mfa,
+        duration: access.duration,
+        parallel: usize::from(each.parallel),
+    };
+    let sink: fanout::Sink = Arc::new(move |e| sink.event(e));
+    let (tasks, running) = fanout::start(&Arc::new(ctx.clone()), &planned, spec, &sink);
     let (mut results, interrupted) = wait_all(tasks, &running).await;
     // In the order of the selection, whatever order they ended in.
     results.sort_by_key(|(_, r)| {
@@ -733,67 +388,7 @@ pub async fn exec_each(
         write_stdout(&format!("{}\n", serde_json::to_string_pretty(&records)?))?;
     }
     eprint!("{}", summary(&results, started.elapsed(), interrupted));
-    Ok(ExitCode::from(run_status(&results, interrupted)))
-}
-
-/// 2 when awsnav could not get into some account, else 1 when any command failed (or the run
-/// was interrupted), else 0.
-fn run_status(results: &[(Outcome, Record)], interrupted: bool) -> u8 {
-    if results
-        .iter()
-        .any(|(o, _)| matches!(o, Outcome::NoEntry(_)))
-    {
-        2
-    } else {
-        u8::from(
-            interrupted
-                || results
-                    .iter()
-                    .any(|(o, _)| matches!(o, Outcome::Ran { exit_code } if *exit_code != 0)),
-        )
-    }
-}
-
-/// The first account alone: it makes the MFA session (one code for the run) or the Identity
-/// Center sign-in, which every other account then reuses from the cache.
-///
-/// # Errors
-/// What would fail everywhere (a wrong code, an expired sign-in, no credentials): the run
-/// stops before anything starts. A role this one account may not take is not an error here;
-/// it is reported with the others.
-async fn sign_in_first(
-    ctx: &AppContext,
-    planned: &[Planned],
-    mfa: &crate::app::access::MfaSource,
-    duration: Option<u32>,
-) -> anyhow::Result<()> {
-    use crate::aws::AwsError;
-    let Some((first, Ok(role))) = planned
-        .iter()
-        .find(|p| p.role.is_ok())
-        .map(|p| (p, &p.role))
-    else {
-        return Ok(());
-    };
-    let target = AccessTarget {
-        account_id: first.account_id.clone(),
-        account_name: first.account_name.clone(),
-        role: role.clone(),
-        duration,
-    };
-    match ctx
-        .access
-        .credentials(&target, mfa, OffsetDateTime::now_utc())
-        .await
-    {
-        Ok(_)
-        | Err(
-            AwsError::CannotAssume { .. }
-            | AwsError::AccessDenied { .. }
-            | AwsError::SsoNoRole { .. },
-        ) => Ok(()),
-        Err(e) => Err(e).context("cannot sign in for the run: nothing was run"),
-    }
+    Ok(ExitCode::from(fanout::run_status(&results, interrupted)))
 }
 
 /// Every task's result; Ctrl-C stops every command (the run goes on to the summary).
