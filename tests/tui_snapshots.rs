@@ -725,3 +725,72 @@ fn mfa_device_picker() {
     keys(&mut state, "j");
     insta::assert_snapshot!(screen(&state));
 }
+
+/// The demo with the Data OU's accounts marked (space on the OU).
+fn data_marked() -> State {
+    let mut state = demo_state(110, 20);
+    let data = state.data.as_ref().unwrap();
+    let pos = state
+        .rows
+        .iter()
+        .position(|r| {
+            matches!(r, awsnav::tui::state::Row::Ou { ou, .. }
+                if data.inventory.org.org_units[*ou].name == "Data")
+        })
+        .unwrap();
+    state.tree_cursor.selected = pos;
+    keys(&mut state, " l");
+    state
+}
+
+#[test]
+fn marked_accounts_in_the_tree() {
+    let state = data_marked();
+    let text = screen(&state);
+    assert!(text.contains("6 marked"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn results_of_a_run_in_the_marked_accounts() {
+    use awsnav::app::fanout::{Event, Outcome, Record};
+    let mut state = data_marked();
+    keys(&mut state, "xaws s3 ls⏎3⏎");
+    let run = state.run.as_ref().expect("the run started");
+    let ids: Vec<String> = run.rows.iter().map(|r| r.account_id.clone()).collect();
+    let done = |state: &mut State, index: usize, exit_code: i32, ms: u64| {
+        let _ = state.update(Msg::Run(Event::Done {
+            index,
+            outcome: Outcome::Ran { exit_code },
+            record: Box::new(Record {
+                account_id: ids[index].clone(),
+                exit_code: Some(exit_code),
+                duration_ms: ms,
+                ..Record::default()
+            }),
+        }));
+    };
+    for index in 0..3 {
+        let _ = state.update(Msg::Run(Event::Started { index }));
+    }
+    done(&mut state, 0, 0, 1400);
+    done(&mut state, 1, 255, 2100);
+    let _ = state.update(Msg::Run(Event::Done {
+        index: 5,
+        outcome: Outcome::NoEntry("you may not assume the role".into()),
+        record: Box::new(Record::default()),
+    }));
+    let text = screen(&state);
+    assert!(text.contains("3/6 done"), "{text}");
+    insta::assert_snapshot!(text);
+    // An account's output.
+    let _ = state.update(Msg::Run(Event::Line {
+        index: 1,
+        line: "An error occurred (AccessDenied) when calling the ListBuckets operation".into(),
+        stderr: true,
+    }));
+    keys(&mut state, "j\r");
+    let _ = state.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let text = screen(&state);
+    assert!(text.contains("AccessDenied"), "{text}");
+}

@@ -34,6 +34,12 @@ pub enum Action {
     Recent,
     /// Choose the region for sessions in the selected account.
     Region,
+    /// Mark or unmark the selected account (an OU: its active accounts) for a run.
+    Mark,
+    /// Run a command in the marked accounts (or the selected one).
+    Run,
+    /// Show the last run's results again.
+    Results,
 }
 
 impl Action {
@@ -61,6 +67,9 @@ impl Action {
         Action::Favourite,
         Action::Recent,
         Action::Region,
+        Action::Mark,
+        Action::Run,
+        Action::Results,
     ];
 
     /// The action's name in `[keys]`.
@@ -89,6 +98,9 @@ impl Action {
             Action::Favourite => "favourite",
             Action::Recent => "recent",
             Action::Region => "region",
+            Action::Mark => "mark",
+            Action::Run => "run",
+            Action::Results => "results",
         }
     }
 

@@ -53,6 +53,8 @@ pub enum Effect {
         account_id: String,
         region: Option<String>,
     },
+    /// Run a command in many accounts; every line and end comes back as `Msg::Run`.
+    RunEach(Box<super::state::run_view::RunRequest>),
 }
 
 /// The terminal, for the effects that use it: the guard, and the flag that pauses the input
@@ -88,6 +90,18 @@ pub struct Runner {
     /// The reply channel of the MFA prompt currently shown.
     pending_mfa: Arc<Mutex<Option<oneshot::Sender<Option<String>>>>>,
     mfa_requests: mpsc::UnboundedSender<MfaRequest>,
+    /// The commands of the run going on, stopped when the TUI ends.
+    running: Arc<Mutex<Option<Arc<crate::app::fanout::Running>>>>,
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        if let Ok(slot) = self.running.lock()
+            && let Some(running) = slot.as_ref()
+        {
+            running.stop_all();
+        }
+    }
 }
 
 impl Runner {
@@ -123,6 +137,7 @@ impl Runner {
             clock,
             pending_mfa,
             mfa_requests,
+            running: Arc::default(),
         }
     }
 
@@ -166,6 +181,7 @@ impl Runner {
             }
             Effect::CancelMfa => self.answer_mfa(None),
             Effect::OpenBrowser(console) => self.open_browser(console),
+            Effect::RunEach(request) => self.run_each(request),
             Effect::ReadCost { force } => self.read_cost(*force),
             Effect::SaveFavourite { account_id, on } => {
                 // The demo keeps favourites and regions for the session only.
@@ -180,6 +196,54 @@ impl Runner {
             }
             Effect::Quit | Effect::Shell(_) | Effect::CopyToClipboard(_) => {}
         }
+    }
+
+    /// Signs in once (the MFA prompt in the TUI), then runs the command in every planned
+    /// account, each line and end sent back as `Msg::Run`.
+    fn run_each(&self, request: &super::state::run_view::RunRequest) {
+        let tx = self.tx.clone();
+        let DataSource::Aws(ctx) = &self.source else {
+            let _ = tx.send(Msg::RunFailed(format!(
+                "demo organization: nothing real to run in. With your own organization this would run `{}` in {} accounts as {}",
+                request.command,
+                request.planned.len(),
+                request.role.name
+            )));
+            return;
+        };
+        let (ctx, request, slot) = (ctx.clone(), request.clone(), self.running.clone());
+        let mfa = Arc::new(MfaSource {
+            code: None,
+            process: ctx.config.auth.mfa_process.clone(),
+            interactive: Interactive::Tui(self.mfa_requests.clone()),
+        });
+        tokio::spawn(async move {
+            if let Err(e) =
+                crate::app::fanout::sign_in_first(&ctx, &request.planned, &mfa, None).await
+            {
+                let _ = tx.send(Msg::RunFailed(format!("nothing was run: {e}")));
+                return;
+            }
+            let sink_tx = tx.clone();
+            let sink: crate::app::fanout::Sink = Arc::new(move |event| {
+                let _ = sink_tx.send(Msg::Run(event));
+            });
+            let spec = crate::app::fanout::RunSpec {
+                command: vec!["sh".to_owned(), "-c".to_owned(), request.command.clone()],
+                mfa,
+                duration: None,
+                parallel: 8,
+            };
+            let (mut tasks, running) =
+                crate::app::fanout::start(&ctx, &request.planned, spec, &sink);
+            if let Ok(mut slot) = slot.lock() {
+                *slot = Some(running);
+            }
+            while tasks.join_next().await.is_some() {}
+            if let Ok(mut slot) = slot.lock() {
+                *slot = None;
+            }
+        });
     }
 
     fn open_browser(&self, console: &ConsoleOpening) {

@@ -69,6 +69,9 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[Char('\'')], action: Action::Recent, contexts: &[Browse], help: "favourite and recent accounts", hint: "" },
     Binding { keys: &[Char('r')], action: Action::Refresh, contexts: &[Browse], help: "refresh from AWS", hint: "refresh" },
     Binding { keys: &[Char('R')], action: Action::Region, contexts: &[Browse], help: "region for sessions in the account", hint: "" },
+    Binding { keys: &[Char(' ')], action: Action::Mark, contexts: &[Browse], help: "mark for a run (an OU: its accounts)", hint: "" },
+    Binding { keys: &[Char('x')], action: Action::Run, contexts: &[Browse], help: "run a command in the marked accounts", hint: "" },
+    Binding { keys: &[Char('X')], action: Action::Results, contexts: &[Browse], help: "the last run's results", hint: "" },
     Binding { keys: &[Char('C')], action: Action::RefreshCost, contexts: &[Browse], help: "read costs again", hint: "" },
     Binding { keys: &[Char('o')], action: Action::SortCost, contexts: &[Browse], help: "sort by name / cost", hint: "" },
     Binding { keys: &[Char('?')], action: Action::Help, contexts: &[Browse, Help], help: "help", hint: "help" },
@@ -175,6 +178,27 @@ impl Keymap {
                 }
             }
             map.bindings = rebuilt;
+        }
+        // A key given in the config file is taken from the action that had it by default, so
+        // a new default key never breaks a config that already uses it.
+        let taken: Vec<(Key, KeyScope)> = map
+            .bindings
+            .iter()
+            .filter(|b| changed.contains(&b.action))
+            .flat_map(|b| {
+                b.keys
+                    .iter()
+                    .flat_map(|k| b.contexts.iter().map(move |c| (*k, *c)))
+            })
+            .collect();
+        for b in map
+            .bindings
+            .iter_mut()
+            .filter(|b| !changed.contains(&b.action))
+        {
+            let contexts = b.contexts.clone();
+            b.keys
+                .retain(|k| *k == Ctrl('c') || !contexts.iter().any(|c| taken.contains(&(*k, *c))));
         }
         for context in [Browse, SearchInput, Help, Picker, Prompt] {
             let mut seen: Vec<(Key, Action)> = Vec::new();
@@ -447,8 +471,14 @@ mod tests {
         assert!(err.contains("ctrl goes with one letter"), "{err}");
         let (_, err) = patched(&[("shell", &["hyper"])]).unwrap_err();
         assert!(err.contains("`hyper` is not a key"), "{err}");
-        let (_, err) = patched(&[("shell", &["q"])]).unwrap_err();
+        let (_, err) = patched(&[("shell", &["q"]), ("search", &["q"])]).unwrap_err();
         assert!(err.contains("`q` would do both"), "{err}");
+        // A key the config gives is taken from the action that had it by default.
+        let map = patched(&[("shell", &["q"])]).unwrap();
+        let q = key(KeyCode::Char('q'));
+        assert_eq!(map.lookup(Browse, &q), Some(Action::Shell));
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(map.lookup(Browse, &ctrl_c), Some(Action::Quit));
     }
 
     #[test]

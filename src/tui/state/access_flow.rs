@@ -11,7 +11,6 @@ use crate::domain::credentials::Credentials;
 use crate::domain::roles::RoleOption;
 use crate::tui::action::Action;
 use crate::tui::effects::Effect;
-use crate::tui::keymap::KeyScope;
 
 /// What the credentials are for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -94,6 +93,24 @@ pub enum Modal {
     MfaDevicePicker {
         devices: Vec<String>,
         cursor: usize,
+    },
+    /// `x`: the command to run in `targets` (account indices).
+    RunCommand {
+        targets: Vec<usize>,
+        input: String,
+    },
+    /// The role of a run, with the targets that do not offer each one.
+    RunRolePicker {
+        targets: Vec<usize>,
+        command: String,
+        roles: Vec<super::run_view::RunRole>,
+        cursor: usize,
+    },
+    /// A run that reaches production: type how many production accounts it holds.
+    ConfirmRun {
+        request: Box<super::run_view::RunRequest>,
+        expected: String,
+        input: String,
     },
 }
 
@@ -322,13 +339,9 @@ impl State {
 
     /// Keys while a modal is open. Returns `None` when no modal is open.
     pub(super) fn on_modal_key(&mut self, key: &KeyEvent) -> Option<Vec<Effect>> {
+        self.modal.as_ref()?;
+        let context = self.key_scope();
         let modal = self.modal.take()?;
-        let context = match modal {
-            Modal::RolePicker { .. }
-            | Modal::RegionPicker { .. }
-            | Modal::MfaDevicePicker { .. } => KeyScope::Picker,
-            _ => KeyScope::Prompt,
-        };
         let action = self.keymap.lookup(context, key);
         let typed = match key.code {
             KeyCode::Char(c)
@@ -342,6 +355,11 @@ impl State {
         };
         let mut effects = Vec::new();
         match modal {
+            run @ (Modal::RunCommand { .. }
+            | Modal::RunRolePicker { .. }
+            | Modal::ConfirmRun { .. }) => {
+                effects = self.on_run_modal_key(run, action, typed, key.code == KeyCode::Backspace);
+            }
             Modal::RolePicker {
                 account,
                 roles,
@@ -500,6 +518,7 @@ mod tests {
     use crate::config::RolesConfig;
     use crate::domain::demo;
     use crate::domain::roles::RoleCatalog;
+    use crate::tui::keymap::KeyScope;
     use crate::tui::state::{Msg, Rules};
     use time::macros::datetime;
 

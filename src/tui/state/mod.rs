@@ -2,6 +2,7 @@
 
 pub mod access_flow;
 pub mod cost_view;
+pub mod run_view;
 pub mod search_view;
 pub mod status;
 pub mod tree_view;
@@ -102,6 +103,10 @@ pub enum Msg {
     Cost(CostStatus),
     /// A termination signal: quit whatever is open.
     Terminate,
+    /// What a run in many accounts reports.
+    Run(crate::app::fanout::Event),
+    /// A run could not start (its sign-in failed).
+    RunFailed(String),
 }
 
 /// Role rules and production rules: what is derived per account from the config.
@@ -196,6 +201,12 @@ pub struct State {
     pub regions: BTreeMap<String, String>,
     /// Earlier search queries, oldest first (↑ in an empty search box).
     pub search_history: Vec<String>,
+    /// Account ids marked with `space` (what `x` runs in).
+    pub marked: std::collections::BTreeSet<String>,
+    /// The last Esc said the next one clears the marks.
+    pub esc_clears: bool,
+    /// The last run in many accounts, and its results view.
+    pub run: Option<run_view::RunView>,
 }
 
 impl State {
@@ -229,6 +240,9 @@ impl State {
             recent: Vec::new(),
             regions: BTreeMap::new(),
             search_history: Vec::new(),
+            marked: std::collections::BTreeSet::new(),
+            esc_clears: false,
+            run: None,
             modal: None,
             last_roles: BTreeMap::new(),
             sessions: Sessions::default(),
@@ -283,7 +297,8 @@ impl State {
             return match modal {
                 Modal::RolePicker { .. }
                 | Modal::RegionPicker { .. }
-                | Modal::MfaDevicePicker { .. } => KeyScope::Picker,
+                | Modal::MfaDevicePicker { .. }
+                | Modal::RunRolePicker { .. } => KeyScope::Picker,
                 _ => KeyScope::Prompt,
             };
         }
@@ -400,6 +415,20 @@ impl State {
                 self.quit = true;
                 vec![Effect::Quit]
             }
+            Msg::Run(event) => {
+                if matches!(self.modal, Some(Modal::MfaPrompt { .. })) {
+                    self.modal = None;
+                }
+                self.on_run_event(event);
+                Vec::new()
+            }
+            Msg::RunFailed(why) => {
+                if matches!(self.modal, Some(Modal::MfaPrompt { .. })) {
+                    self.modal = None;
+                }
+                self.on_run_failed(why);
+                Vec::new()
+            }
         }
     }
 
@@ -436,7 +465,23 @@ impl State {
             }
             return Vec::new();
         }
+        if action != Action::Back {
+            self.esc_clears = false;
+        }
+        if let Some(effects) = self.on_run_view_action(action) {
+            return effects;
+        }
         match action {
+            Action::Mark => self.toggle_mark(),
+            Action::Run => self.start_run(),
+            Action::Results => match &mut self.run {
+                Some(run) => run.shown = true,
+                None => {
+                    self.status.banner = Some(Banner::info(
+                        "no run yet: mark accounts with space, then x runs a command in them",
+                    ));
+                }
+            },
             Action::Quit => {
                 self.quit = true;
                 return vec![Effect::Quit];
@@ -473,27 +518,7 @@ impl State {
                     ..SearchState::default()
                 });
             }
-            Action::Favourite => {
-                if let Some((i, data)) = self.selected_account().zip(self.data.as_ref()) {
-                    let a = &data.inventory.org.accounts[i];
-                    let id = a.id.to_string();
-                    let on = !self.favourites.contains(&id);
-                    self.status.banner = Some(Banner::info(if on {
-                        format!(
-                            "★ {} is a favourite (' lists favourites and recent accounts)",
-                            a.name
-                        )
-                    } else {
-                        format!("{} is no longer a favourite", a.name)
-                    }));
-                    if on {
-                        self.favourites.insert(id.clone());
-                    } else {
-                        self.favourites.remove(&id);
-                    }
-                    return vec![Effect::SaveFavourite { account_id: id, on }];
-                }
-            }
+            Action::Favourite => return self.toggle_favourite(),
             Action::Back => self.back(),
             Action::SortCost => self.cycle_sort(),
             Action::RefreshCost => return self.refresh_cost(),
@@ -518,9 +543,33 @@ impl State {
         Vec::new()
     }
 
+    /// `f`: marks or unmarks the selected account as a favourite.
+    fn toggle_favourite(&mut self) -> Vec<Effect> {
+        if let Some((i, data)) = self.selected_account().zip(self.data.as_ref()) {
+            let a = &data.inventory.org.accounts[i];
+            let id = a.id.to_string();
+            let on = !self.favourites.contains(&id);
+            self.status.banner = Some(Banner::info(if on {
+                format!(
+                    "★ {} is a favourite (' lists favourites and recent accounts)",
+                    a.name
+                )
+            } else {
+                format!("{} is no longer a favourite", a.name)
+            }));
+            if on {
+                self.favourites.insert(id.clone());
+            } else {
+                self.favourites.remove(&id);
+            }
+            return vec![Effect::SaveFavourite { account_id: id, on }];
+        }
+        Vec::new()
+    }
+
     fn back(&mut self) {
         self.remember_query();
-        if self.search.take().is_none() {
+        if self.search.take().is_none() && !self.esc_on_marks() {
             self.status.banner = None;
         }
     }

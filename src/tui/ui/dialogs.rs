@@ -41,6 +41,30 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
             device_picker(devices, *cursor),
             KeyScope::Picker,
         ),
+        Modal::RunCommand { targets, input } => (
+            "Run a command",
+            run_command(state, targets, input),
+            KeyScope::Prompt,
+        ),
+        Modal::RunRolePicker {
+            targets,
+            roles,
+            cursor,
+            ..
+        } => (
+            "Choose a role",
+            run_role_picker(targets.len(), roles, *cursor),
+            KeyScope::Picker,
+        ),
+        Modal::ConfirmRun {
+            request,
+            expected,
+            input,
+        } => (
+            "Production",
+            confirm_run(request, expected, input),
+            KeyScope::Prompt,
+        ),
     };
     lines.push(Line::from(""));
     let mut hint = Vec::new();
@@ -217,4 +241,119 @@ fn device_picker(devices: &[String], cursor: usize) -> Vec<Line<'static>> {
         });
     }
     lines
+}
+
+/// Names of `accounts`, as many as fit in a line or two, then how many more.
+fn some_names(names: &[String]) -> String {
+    let mut shown = String::new();
+    for (i, n) in names.iter().enumerate() {
+        if shown.len() + n.len() > 60 {
+            return format!("{shown} and {} more", names.len() - i);
+        }
+        if !shown.is_empty() {
+            shown.push_str(", ");
+        }
+        shown.push_str(n);
+    }
+    shown
+}
+
+fn run_command(state: &State, targets: &[usize], input: &str) -> Vec<Line<'static>> {
+    let names: Vec<String> = state.data.as_ref().map_or_else(Vec::new, |d| {
+        targets
+            .iter()
+            .map(|&a| d.inventory.org.accounts[a].name.clone())
+            .collect()
+    });
+    vec![
+        Line::from(vec![
+            Span::raw("In "),
+            Span::styled(
+                format!(
+                    "{} account{}",
+                    names.len(),
+                    if names.len() == 1 { "" } else { "s" }
+                ),
+                theme::title(),
+            ),
+            Span::styled(format!(": {}", some_names(&names)), theme::muted()),
+        ]),
+        Line::from(Span::styled(
+            "run with sh -c, AWS_* and AWSNAV_* set for each account",
+            theme::muted(),
+        )),
+        Line::from(""),
+        Line::from(vec![
+            Span::raw("$ "),
+            Span::raw(input.to_owned()),
+            Span::raw("▏"),
+        ]),
+    ]
+}
+
+fn run_role_picker(
+    targets: usize,
+    roles: &[crate::tui::state::run_view::RunRole],
+    cursor: usize,
+) -> Vec<Line<'static>> {
+    let mut lines = vec![
+        Line::from(format!("Role in the {targets} accounts")),
+        Line::from(""),
+    ];
+    for (i, r) in roles.iter().enumerate() {
+        let mut spans = vec![
+            Span::raw(if i == cursor { "▸ " } else { "  " }),
+            Span::raw(r.role.name.clone()),
+        ];
+        if r.missing.is_empty() {
+            spans.push(Span::styled("  offered in all", theme::label()));
+        } else {
+            spans.push(Span::styled(
+                format!(
+                    "  not offered in {} (skipped): {}",
+                    r.missing.len(),
+                    some_names(&r.missing)
+                ),
+                theme::warning(),
+            ));
+        }
+        let line = Line::from(spans);
+        lines.push(if i == cursor {
+            theme::select(line)
+        } else {
+            line
+        });
+    }
+    lines
+}
+
+fn confirm_run(
+    request: &crate::tui::state::run_view::RunRequest,
+    expected: &str,
+    input: &str,
+) -> Vec<Line<'static>> {
+    let production: Vec<String> = request
+        .planned
+        .iter()
+        .filter(|p| p.production && p.role.is_ok())
+        .map(|p| p.account_name.clone())
+        .collect();
+    vec![
+        Line::from(Span::styled(
+            format!(
+                "`{}` reaches {expected} PRODUCTION account(s):",
+                request.command
+            ),
+            theme::production(),
+        )),
+        Line::from(some_names(&production)),
+        Line::from(""),
+        Line::from(vec![
+            Span::raw("Type "),
+            Span::styled(expected.to_owned(), theme::title()),
+            Span::raw(" to run it there: "),
+            Span::raw(input.to_owned()),
+            Span::raw("▏"),
+        ]),
+    ]
 }

@@ -32,14 +32,23 @@ pub fn draw(frame: &mut Frame<'_>, keymap: &keymap::Keymap, screen: Rect) {
         stacked > usize::from(screen.height) && usize::from(screen.width) >= 2 * COLUMN + 4;
     let mut lines = Vec::new();
     let width = if side_by_side {
-        let rows = browse.len().max(search.len());
-        for i in 0..rows {
-            let left = browse.get(i).cloned().unwrap_or_default();
-            let pad = (COLUMN + 2).saturating_sub(left.width());
-            let mut spans = left.spans;
+        // Browsing's keys fill the left column and run on into the right one, above the
+        // search's, so the two columns are as even as they can be.
+        let total = browse.len() + 1 + search.len();
+        let split = total.div_ceil(2).max(search.len() + 1).min(browse.len());
+        let (left, rest) = browse.split_at(split);
+        let mut right: Vec<Line<'static>> = rest.to_vec();
+        if !right.is_empty() {
+            right.push(Line::from(""));
+        }
+        right.extend(search);
+        for i in 0..left.len().max(right.len()) {
+            let l = left.get(i).cloned().unwrap_or_default();
+            let pad = (COLUMN + 2).saturating_sub(l.width());
+            let mut spans = l.spans;
             spans.push(Span::raw(" ".repeat(pad)));
-            if let Some(right) = search.get(i) {
-                spans.extend(right.spans.iter().cloned());
+            if let Some(r) = right.get(i) {
+                spans.extend(r.spans.iter().cloned());
             }
             lines.push(Line::from(spans));
         }

@@ -3,6 +3,7 @@
 mod detail_pane;
 mod dialogs;
 mod help_overlay;
+mod run_pane;
 mod status_bar;
 pub mod theme;
 mod tree_pane;
@@ -101,9 +102,16 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
             state_areas.banner,
         );
     }
-    tree_pane::draw(frame, state, state_areas.list);
-    if let Some(detail) = state_areas.detail {
-        detail_pane::draw(frame, state, detail);
+    if let Some(run) = state.run.as_ref().filter(|r| r.shown) {
+        let main = state_areas
+            .detail
+            .map_or(state_areas.list, |d| state_areas.list.union(d));
+        run_pane::draw(frame, state, run, main);
+    } else {
+        tree_pane::draw(frame, state, state_areas.list);
+        if let Some(detail) = state_areas.detail {
+            detail_pane::draw(frame, state, detail);
+        }
     }
     status_bar::draw_status(frame, state, state_areas.status);
     status_bar::draw_hints(frame, state, state_areas.hints);

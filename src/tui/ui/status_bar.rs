@@ -21,6 +21,13 @@ pub fn draw_status(frame: &mut Frame<'_>, state: &State, area: Rect) {
         let _ = write!(left, "│ {} │ {} ", id.account, id.arn);
     }
     let mut right = String::new();
+    if let Some(run) = state.run.as_ref().filter(|r| !r.finished()) {
+        let (done, all) = run.progress();
+        let _ = write!(right, " run {done}/{all} (X) │");
+    }
+    if !state.marked.is_empty() {
+        let _ = write!(right, " {} marked │", state.marked.len());
+    }
     if let Some(costs) = state.data.as_ref().and_then(|d| d.costs.as_ref()) {
         let _ = write!(
             right,

@@ -133,7 +133,9 @@ fn tree_line<'a>(state: &'a State, data: &'a Data, row: Row, width: usize) -> Li
         Row::Account { account, depth } => {
             let a = &org.accounts[account];
             let indent = "  ".repeat(usize::from(depth));
-            let mark = if state.favourites.contains(a.id.as_str()) {
+            let mark = if state.marked.contains(a.id.as_str()) {
+                Span::styled("✓ ", theme::key())
+            } else if state.favourites.contains(a.id.as_str()) {
                 Span::styled("★ ", theme::key())
             } else {
                 Span::raw("  ")

@@ -1,0 +1,129 @@
+//! The results view of a run in many accounts: each account with a spinner, then its exit
+//! code and time; `Enter` shows an account's output.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{fit, pane, theme};
+use crate::tui::state::State;
+use crate::tui::state::run_view::{RowStatus, RunRow, RunView};
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+pub fn draw(frame: &mut Frame<'_>, state: &State, run: &RunView, area: Rect) {
+    if let Some(row) = run.output_of.and_then(|i| run.rows.get(i)) {
+        draw_output(frame, run, row, area);
+    } else {
+        draw_rows(frame, state, run, area);
+    }
+}
+
+/// One account's output, scrolled.
+fn draw_output(frame: &mut Frame<'_>, run: &RunView, row: &RunRow, area: Rect) {
+    let height = usize::from(area.height.saturating_sub(2));
+    let width = usize::from(area.width.saturating_sub(2));
+    let title = format!(
+        "{} ({}) · {} · {} lines",
+        row.account_name,
+        row.account_id,
+        status_text(&row.status),
+        row.output.len()
+    );
+    let lines: Vec<Line<'_>> = if row.output.is_empty() {
+        vec![Line::from(Span::styled("(no output)", theme::muted()))]
+    } else {
+        row.output
+            .iter()
+            .skip(run.scroll)
+            .take(height)
+            .map(|(text, stderr)| {
+                let text = fit(text, width);
+                if *stderr {
+                    Line::from(Span::styled(text, theme::warning()))
+                } else {
+                    Line::from(text)
+                }
+            })
+            .collect()
+    };
+    frame.render_widget(Paragraph::new(lines).block(pane(&title)), area);
+}
+
+/// Every account of the run: a spinner while it runs, then its exit code and time.
+fn draw_rows(frame: &mut Frame<'_>, state: &State, run: &RunView, area: Rect) {
+    let height = usize::from(area.height.saturating_sub(2));
+    let width = usize::from(area.width.saturating_sub(2));
+    let (done, all) = run.progress();
+    let title = format!(
+        "Run · {} as {} · {done}/{all} done",
+        fit(&run.command, 40),
+        run.role
+    );
+    let frame_no = usize::try_from((state.now.unix_timestamp_nanos() / 100_000_000).rem_euclid(10))
+        .unwrap_or(0);
+    let name_width = run
+        .rows
+        .iter()
+        .map(|r| unicode_width::UnicodeWidthStr::width(r.account_name.as_str()))
+        .max()
+        .unwrap_or(0)
+        .min(32);
+    let offset = run
+        .cursor
+        .saturating_sub(height.saturating_sub(1))
+        .min(run.rows.len().saturating_sub(height));
+    let mut lines: Vec<Line<'_>> = Vec::with_capacity(height);
+    if let Some(why) = &run.failed {
+        lines.push(Line::from(Span::styled(
+            fit(&format!("not started: {why}"), width),
+            theme::error(),
+        )));
+    }
+    for (i, row) in run.rows.iter().enumerate().skip(offset).take(height) {
+        let (icon, style) = match &row.status {
+            RowStatus::Waiting => ("·", theme::muted()),
+            RowStatus::Running => (SPINNER[frame_no], theme::key()),
+            RowStatus::Done { exit_code: 0, .. } => ("✓", theme::label()),
+            RowStatus::Done { .. } | RowStatus::NoEntry(_) => ("✖", theme::error()),
+            RowStatus::Skipped(_) | RowStatus::NotRun => ("–", theme::muted()),
+        };
+        let name = fit(&row.account_name, name_width);
+        let pad = name_width.saturating_sub(unicode_width::UnicodeWidthStr::width(name.as_str()));
+        let detail = fit(
+            &status_text(&row.status),
+            width.saturating_sub(name_width + 20),
+        );
+        let line = Line::from(vec![
+            Span::styled(format!(" {icon} "), style),
+            Span::raw(name),
+            Span::raw(" ".repeat(pad + 1)),
+            Span::styled(row.account_id.clone(), theme::muted()),
+            Span::raw("  "),
+            Span::styled(detail, style),
+        ]);
+        lines.push(if i == run.cursor {
+            theme::select(line)
+        } else {
+            line
+        });
+    }
+    frame.render_widget(Paragraph::new(lines).block(pane(&title)), area);
+}
+
+fn status_text(status: &RowStatus) -> String {
+    match status {
+        RowStatus::Waiting => "waiting".to_owned(),
+        RowStatus::Running => "running".to_owned(),
+        RowStatus::Done { exit_code, ms } => {
+            format!(
+                "exit {exit_code} · {:.1} s",
+                f64::from(u32::try_from(*ms).unwrap_or(u32::MAX)) / 1000.0
+            )
+        }
+        RowStatus::Skipped(why) => format!("skipped: {why}"),
+        RowStatus::NoEntry(why) => format!("could not get in: {why}"),
+        RowStatus::NotRun => "not run".to_owned(),
+    }
+}
