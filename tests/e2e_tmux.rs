@@ -740,3 +740,76 @@ fn check_marked_shell(
     );
     assert!(after.starts_with(&format!("{before}|")), "{shell}: {after}");
 }
+
+#[tokio::test]
+async fn a_command_runs_in_the_marked_accounts_from_the_tui_and_from_a_terminal() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let sdk = moto.sdk().await;
+    let seeded = common::seed_org(&sdk, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
+    let alice = common::alice(&sdk).await;
+    let awsnav = AwsnavCmd::new().against(&moto.url).with_user(&alice);
+    let tmux = Tmux::start(&awsnav.shell_command(&[]), 120, 30);
+    tmux.wait_for(&["Sandbox  (3)", "synced just now"]);
+    // Space on the OU marks its three accounts.
+    tmux.keys(&["j", "Space"]);
+    tmux.wait_for(&["3 marked"]);
+    tmux.keys(&["x"]);
+    tmux.wait_for(&["Run a command", "In 3 accounts"]);
+    tmux.literal("echo \"ran in $AWSNAV_ACCOUNT_ID\"");
+    tmux.keys(&["Enter"]);
+    // One production account among them: type how many.
+    tmux.wait_for(&["reaches 1 PRODUCTION account", "Type 1 to run it there"]);
+    tmux.literal("1");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["MFA code for"]);
+    tmux.literal("123456");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for(&["3/3 done", "succeeded in every account"]);
+    assert_eq!(screen.matches("exit 0").count(), 3, "{screen}");
+    // Enter on the first row: its output is its own account id.
+    tmux.keys(&["Enter"]);
+    let first = seeded
+        .accounts
+        .iter()
+        .filter(|(_, a)| a.ou_path.iter().any(|o| o == "Sandbox"))
+        .min_by(|a, b| a.1.name.cmp(&b.1.name))
+        .unwrap()
+        .0
+        .clone();
+    tmux.wait_for(&[&format!("ran in {first}")]);
+    // Esc: the list; Esc: the tree (the run's view kept for X).
+    tmux.keys(&["Escape"]);
+    tmux.wait_for(&["3/3 done", "✓ sandbox-02"]);
+    tmux.keys(&["Escape"]);
+    tmux.wait_for(&["Organization ·", "3 marked"]);
+    // The banner goes first, then Esc twice clears the marks.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for(&["Esc again clears the marks"]);
+    tmux.keys(&["Escape"]);
+    let screen = tmux.wait_for(&["marks cleared"]);
+    assert!(!screen.contains("3 marked"), "{screen}");
+    tmux.keys(&["q"]);
+    drop(tmux);
+
+    // The command line on a terminal: one confirmation lists the production accounts.
+    let tmux = Tmux::start(
+        &format!(
+            "{}; echo EXIT=$?; sleep 30",
+            awsnav.shell_command(&["exec", "--each", "all", "--", "echo", "hello"])
+        ),
+        120,
+        30,
+    );
+    let screen = tmux.wait_for(&["PRODUCTION account(s)", "Type "]);
+    let prod = seeded
+        .accounts
+        .iter()
+        .filter(|(_, a)| a.tags.get("env").map(String::as_str) == Some("prod"))
+        .count();
+    assert!(screen.contains(&format!("Type {prod} to run")), "{screen}");
+    tmux.literal(&prod.to_string());
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for(&["EXIT=0"]);
+    assert!(screen.contains("| hello"), "{screen}");
+    assert!(screen.contains("0 failed"), "{screen}");
+}
