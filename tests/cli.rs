@@ -158,7 +158,7 @@ fn no_credentials_message() {
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("no AWS credentials found"), "{err}");
-    assert!(err.contains("aws sso login"), "{err}");
+    assert!(err.contains("awsnav login"), "{err}");
 }
 
 #[test]

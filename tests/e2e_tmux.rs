@@ -374,8 +374,8 @@ fn a_panic_inside_the_loop_restores_the_terminal() {
 }
 
 /// Identity Center alone: its group in the tree and its roles in the picker; then, with the
-/// sign-in expired, the command line offers `aws sso login` and goes on once it has run (a
-/// stand-in `aws` puts a fresh token in place) or, declined, says what to run.
+/// sign-in expired, the command line offers awsnav's own sign-in (the device code, approved by
+/// the OIDC stand-in) and goes on once it is done or, declined, says what to run.
 #[tokio::test]
 async fn identity_center_in_the_tui_and_an_offered_sign_in() {
     use common::portal::{Portal, PortalAccount, PortalSpec, moto_credentials, sign_in};
@@ -428,7 +428,10 @@ async fn identity_center_in_the_tui_and_an_offered_sign_in() {
     tmux.keys(&["q"]);
     drop(tmux);
 
-    let _bin = stand_in_aws(&mut awsnav, TOKEN);
+    // awsnav signs in itself (no AWS CLI): the OIDC stand-in approves the device code.
+    let oidc = common::oidc::Oidc::start(common::oidc::OidcSpec::new(TOKEN));
+    awsnav.set("AWS_ENDPOINT_URL_SSO_OIDC", oidc.url());
+    awsnav.set("BROWSER", "true");
 
     sign_in(awsnav.home.path(), TOKEN, -hour);
     let exec = awsnav.shell_command(&[
@@ -442,11 +445,15 @@ async fn identity_center_in_the_tui_and_an_offered_sign_in() {
         "echo inside $AWSNAV_ACCOUNT_ID",
     ]);
     let tmux = Tmux::start(&format!("{exec}; echo exit=$?; sleep 30"), 110, 30);
-    tmux.wait_for(&["Run `aws sso login --profile corp` now? [Y/n]"]);
+    tmux.wait_for(&["sign-in of profile `corp` is needed. Sign in now? [Y/n]"]);
     tmux.keys(&["y", "Enter"]);
     let screen = tmux.wait_for(&["exit="]);
     assert!(
-        screen.contains("stand-in aws: sso login --profile corp"),
+        screen.contains("the code shown there is ABCD-EFGH"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("signed in to https://corp.awsapps.com/start"),
         "{screen}"
     );
     assert!(screen.contains(&format!("inside {shop}")), "{screen}");
@@ -454,6 +461,8 @@ async fn identity_center_in_the_tui_and_an_offered_sign_in() {
     drop(tmux);
 
     sign_in(awsnav.home.path(), TOKEN, -hour);
+    oidc.revoke_refresh_tokens();
+    let issued = oidc.issued();
     let refresh = awsnav.shell_command(&["refresh"]);
     let tmux = Tmux::start(&format!("{refresh}; echo exit=$?; sleep 30"), 110, 30);
     tmux.wait_for(&["now? [Y/n]"]);
@@ -461,47 +470,10 @@ async fn identity_center_in_the_tui_and_an_offered_sign_in() {
     let screen = tmux.wait_for(&["exit="]);
     assert!(screen.contains("exit=1"), "{screen}");
     assert!(
-        screen.contains("has expired: run `aws sso login --profile corp`"),
+        screen.contains("has expired: run `awsnav login --profile corp`"),
         "{screen}"
     );
-    assert!(
-        !screen.contains("stand-in aws"),
-        "declined, not run:\n{screen}"
-    );
-}
-
-/// A stand-in `aws` first on `PATH` that "signs in" by putting a fresh token in place.
-fn stand_in_aws(awsnav: &mut AwsnavCmd, token: &str) -> tempfile::TempDir {
-    // The fresh token is written where the bin directory keeps it: `<bin>/.aws/sso/cache`.
-    let bin = tempfile::tempdir().unwrap();
-    common::portal::sign_in(bin.path(), token, time::Duration::hours(1));
-    let cache = bin.path().join(".aws/sso/cache");
-    let token_file = std::fs::read_dir(&cache)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .file_name();
-    let script = bin.path().join("aws");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\necho \"stand-in aws: $*\"\ncp '{}' '{}'\n",
-            cache.join(&token_file).display(),
-            awsnav.path(".aws/sso/cache").join(&token_file).display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    awsnav.set(
-        "PATH",
-        &format!(
-            "{}:{}",
-            bin.path().display(),
-            std::env::var("PATH").unwrap()
-        ),
-    );
-    bin
+    assert_eq!(oidc.issued(), issued, "declined: no sign-in");
 }
 
 #[tokio::test]

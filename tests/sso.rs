@@ -195,7 +195,7 @@ fn expired_sign_in_keeps_the_complete_inventory(
     let out = awsnav.run(&["refresh"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("run `aws sso login --profile corp`"), "{err}");
+    assert!(err.contains("run `awsnav login --profile corp`"), "{err}");
     assert!(err.contains("was kept"), "{err}");
     assert_eq!(
         portal.server.requests().len(),
@@ -454,7 +454,7 @@ async fn an_expired_or_refused_sign_in_says_to_sign_in_again_and_changes_nothing
     let out = awsnav.run(&["refresh"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("run `aws sso login --profile corp`"),
+        stderr(&out).contains("run `awsnav login --profile corp`"),
         "{}",
         stderr(&out)
     );
@@ -465,7 +465,7 @@ async fn an_expired_or_refused_sign_in_says_to_sign_in_again_and_changes_nothing
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("has expired"), "{err}");
-    assert!(err.contains("run `aws sso login --profile corp`"), "{err}");
+    assert!(err.contains("run `awsnav login --profile corp`"), "{err}");
     assert!(portal.server.requests().is_empty(), "nothing sent with it");
 
     // Signed in: works; then signed out elsewhere, so the portal refuses the token.
@@ -500,7 +500,7 @@ async fn an_expired_or_refused_sign_in_says_to_sign_in_again_and_changes_nothing
             err.contains("was refused by IAM Identity Center"),
             "{args:?}: {err}"
         );
-        assert!(err.contains("run `aws sso login --profile corp`"), "{err}");
+        assert!(err.contains("run `awsnav login --profile corp`"), "{err}");
         assert!(!err.contains("panicked"), "{err}");
     }
     assert_eq!(snapshot(&cache), before, "no cache file changed");

@@ -163,6 +163,7 @@ mod tests {
             session: Some("corp".into()),
             start_url: "https://corp.awsapps.com/start".into(),
             region: "eu-west-1".into(),
+            scopes: Vec::new(),
         };
         for style in [ProfileStyle::CredentialProcess, ProfileStyle::AssumeRole] {
             let block = render(

@@ -56,6 +56,8 @@ pub struct AppContext {
     aws_files: Arc<OnceLock<AwsConfigFiles>>,
     /// `[org] source`: a shared inventory read instead of Organizations.
     pub shared: Option<SharedSource>,
+    /// `--profile` as given on the command line (unlike `[org] profile`).
+    pub profile_flag: Option<String>,
     /// How shell prompt marks look (the theme's, set by the caller that knows the theme).
     pub mark_styles: crate::app::shell_prompt::MarkStyles,
 }
@@ -173,6 +175,7 @@ impl AppContext {
             paths,
             config,
             mark_styles: crate::app::shell_prompt::MarkStyles::default(),
+            profile_flag: overrides.profile.clone(),
         }
     }
 

@@ -478,7 +478,7 @@ mod tests {
         .unwrap();
         assert!(inv.is_partial());
         assert!(
-            inv.gaps[0].error.contains("aws sso login --profile corp"),
+            inv.gaps[0].error.contains("awsnav login --profile corp"),
             "{:?}",
             inv.gaps
         );

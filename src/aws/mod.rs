@@ -9,6 +9,7 @@ pub mod org;
 pub mod pace;
 pub mod sdk;
 pub mod sso;
+pub mod sso_login;
 pub mod sts;
 
 use std::error::Error as StdError;
@@ -25,7 +26,7 @@ pub use sdk::{AwsSettings, CallCounter};
 #[derive(Debug, thiserror::Error)]
 pub enum AwsError {
     #[error(
-        "no AWS credentials found{}: {detail}. Configure credentials (aws configure, aws sso login, or environment variables), or set [org] profile in {config}",
+        "no AWS credentials found{}: {detail}. Configure credentials (aws configure, awsnav login for IAM Identity Center, or environment variables), or set [org] profile in {config}",
         profile_suffix(.profile.as_deref())
     )]
     NoCredentials {
@@ -55,7 +56,7 @@ pub enum AwsError {
         config: String,
     },
     #[error(
-        "the AWS credentials{} were rejected as expired or invalid ({code}: {message}). Refresh them (aws sso login, new keys) and retry",
+        "the AWS credentials{} were rejected as expired or invalid ({code}: {message}). Refresh them (awsnav login, new keys) and retry",
         profile_suffix(.profile.as_deref())
     )]
     BadCredentials {
@@ -107,7 +108,7 @@ pub enum AwsError {
     #[error("the MFA prompt was cancelled: nothing was done")]
     MfaCancelled,
     #[error(
-        "the IAM Identity Center sign-in of profile `{profile}` {why}: run `aws sso login --profile {profile}`, then try again"
+        "the IAM Identity Center sign-in of profile `{profile}` {why}: run `awsnav login --profile {profile}`, then try again"
     )]
     SsoLogin { profile: String, why: String },
     #[error(

@@ -37,6 +37,8 @@ pub struct SsoSource {
     pub start_url: String,
     /// `sso_region`: where the portal and the sign-in are.
     pub region: String,
+    /// `sso_registration_scopes` (comma-separated in the file).
+    pub scopes: Vec<String>,
 }
 
 /// One account the portal lists, with the roles it offers there (sorted).
@@ -86,9 +88,13 @@ pub async fn resolve(
         if session.is_none() && legacy.is_none() {
             return None;
         }
-        let (start_url, region) = match session {
+        let (start_url, region, scopes) = match session {
             Some(s) => match set.sso_session(s) {
-                Some(section) => (section.get("sso_start_url"), section.get("sso_region")),
+                Some(section) => (
+                    section.get("sso_start_url"),
+                    section.get("sso_region"),
+                    section.get("sso_registration_scopes"),
+                ),
                 None => {
                     return Some(Err(incomplete(
                         name,
@@ -96,8 +102,19 @@ pub async fn resolve(
                     )));
                 }
             },
-            None => (legacy, profile.get("sso_region")),
+            None => (
+                legacy,
+                profile.get("sso_region"),
+                profile.get("sso_registration_scopes"),
+            ),
         };
+        let scopes: Vec<String> = scopes
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
         let start_url = start_url.map(str::trim).filter(|v| !v.is_empty());
         let region = region.map(str::trim).filter(|v| !v.is_empty());
         Some(match (start_url, region) {
@@ -106,6 +123,7 @@ pub async fn resolve(
                 session: session.map(str::to_owned),
                 start_url: start_url.to_owned(),
                 region: region.to_owned(),
+                scopes,
             }),
             (None, _) => Err(incomplete(name, "sso_start_url is missing".into())),
             (_, None) => Err(incomplete(name, "sso_region is missing".into())),
@@ -482,7 +500,7 @@ impl Rate {
 }
 
 /// Where the AWS CLI caches the token of a legacy (start URL) sign-in.
-fn token_path(start_url: &str) -> Option<PathBuf> {
+pub(crate) fn token_path(start_url: &str) -> Option<PathBuf> {
     let home = std::env::var_os("HOME")
         .filter(|h| !h.is_empty())
         .map(PathBuf::from)

@@ -159,6 +159,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sign in to IAM Identity Center (no AWS CLI needed); the AWS CLI and every SDK use the
+    /// token too.
+    Login {
+        /// Use the device code: a URL and a code to confirm, from any device (the default over
+        /// SSH or without a display).
+        #[arg(long)]
+        use_device_code: bool,
+        /// Do not open a browser; print the URL (implies --use-device-code).
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Sign out of IAM Identity Center: the portal's Logout, then the token file removed.
+    Logout,
     /// Print credentials in the JSON a profile's credential process must print (Version 1).
     CredentialProcess {
         /// Account id, name or alias.

@@ -42,3 +42,21 @@ pub async fn key_session(ctx: &AppContext, name: &str, opts: &AccessOpts) -> any
     out.push('\n');
     write_stdout(&out)
 }
+
+/// `awsnav credential-process`: a stored key's session (`--key`) or an account's role.
+///
+/// # Errors
+/// When neither is named, or getting the credentials fails.
+pub async fn command(
+    ctx: &AppContext,
+    key: Option<String>,
+    account: Option<String>,
+    access: &AccessOpts,
+) -> anyhow::Result<std::process::ExitCode> {
+    match (key, account) {
+        (Some(name), _) => key_session(ctx, &name, access).await?,
+        (None, Some(account)) => credential_process(ctx, &account, access).await?,
+        (None, None) => anyhow::bail!("credential-process needs --account or --key"),
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}

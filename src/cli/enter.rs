@@ -115,7 +115,7 @@ pub async fn enter(
         .await
     {
         Err(AwsError::SsoLogin { profile, why }) => {
-            if opts.no_sign_in_offer || !offer_sso_login(&profile)? {
+            if opts.no_sign_in_offer || !offer_sso_login(ctx, &profile).await? {
                 return Err(AwsError::SsoLogin { profile, why }.into());
             }
             ctx.access

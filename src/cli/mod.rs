@@ -11,6 +11,7 @@ pub mod enter;
 pub mod export;
 pub mod generate;
 pub mod list;
+pub mod login;
 pub mod output;
 pub mod prompt;
 pub mod refresh;
@@ -127,8 +128,9 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
                 ctx.cost.config.months = m;
                 ctx.config.cost.months = m;
             }
-            cost_report::cost(ctx, demo, json, by, refresh_cost).await?;
-            Ok(ExitCode::SUCCESS)
+            cost_report::cost(ctx, demo, json, by, refresh_cost)
+                .await
+                .map(|()| ExitCode::SUCCESS)
         }
         Command::Export { output, refresh } => {
             export::export(ctx, demo, output.as_deref(), refresh).await
@@ -177,20 +179,16 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
             Ok(ExitCode::SUCCESS)
         }
         Command::Which { inputs, json } => which::which(ctx, demo, &inputs, json).await,
+        Command::Login {
+            use_device_code,
+            no_browser,
+        } => login::login(ctx, use_device_code, no_browser).await,
+        Command::Logout => login::logout(ctx).await,
         Command::CredentialProcess {
             account,
             key,
             access,
-        } => {
-            match (key, account) {
-                (Some(name), _) => credential_process::key_session(ctx, &name, &access).await?,
-                (None, Some(account)) => {
-                    credential_process::credential_process(ctx, &account, &access).await?;
-                }
-                (None, None) => anyhow::bail!("credential-process needs --account or --key"),
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => credential_process::command(ctx, key, account, &access).await,
         Command::Auth { command } => auth::auth(ctx, command).await,
     }
 }

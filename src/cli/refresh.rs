@@ -95,7 +95,7 @@ pub async fn sync_and_store(ctx: &AppContext, mfa_code: Option<&str>) -> anyhow:
     };
     let mut result = run().await;
     if let Err(AwsError::SsoLogin { profile, .. }) = &result
-        && offer_sso_login(profile)?
+        && offer_sso_login(ctx, profile).await?
     {
         result = run().await;
     }

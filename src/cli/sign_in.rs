@@ -1,21 +1,20 @@
 //! IAM Identity Center's sign-in, offered on the terminal when it is missing or expired.
 
-use anyhow::{Context as _, bail};
+use super::{login, prompt};
+use crate::app::context::AppContext;
 
-use super::prompt;
-
-/// With a person at the terminal, offers to run `aws sso login --profile P` after IAM
-/// Identity Center's sign-in was missing, expired or refused. `Ok(true)`: it ran and
-/// succeeded, so the caller tries again; `Ok(false)`: no terminal, or declined.
+/// With a person at the terminal, offers to sign in to IAM Identity Center (awsnav's own
+/// sign-in, as `awsnav login --profile P`) after its sign-in was missing, expired or refused.
+/// `Ok(true)`: signed in, so the caller tries again; `Ok(false)`: no terminal, or declined.
 ///
 /// # Errors
-/// When `aws` cannot be started or the sign-in fails.
-pub fn offer_sso_login(profile: &str) -> anyhow::Result<bool> {
+/// When the sign-in fails.
+pub async fn offer_sso_login(ctx: &AppContext, profile: &str) -> anyhow::Result<bool> {
     if !prompt::person_present() {
         return Ok(false);
     }
     let Some(answer) = prompt::ask(&format!(
-        "The IAM Identity Center sign-in of profile `{profile}` is needed. Run `aws sso login --profile {profile}` now? [Y/n] "
+        "The IAM Identity Center sign-in of profile `{profile}` is needed. Sign in now? [Y/n] "
     ))?
     else {
         return Ok(false);
@@ -23,14 +22,7 @@ pub fn offer_sso_login(profile: &str) -> anyhow::Result<bool> {
     if answer.trim().to_lowercase().starts_with('n') {
         return Ok(false);
     }
-    // Its output goes to stderr: stdout may be read by a program (`eval "$(awsnav env …)"`).
-    let status = std::process::Command::new("aws")
-        .args(["sso", "login", "--profile", profile])
-        .stdout(std::io::stderr())
-        .status()
-        .context("cannot start `aws` (the AWS CLI v2 signs in to IAM Identity Center)")?;
-    if !status.success() {
-        bail!("`aws sso login --profile {profile}` failed ({status})");
-    }
+    let source = login::source(ctx, Some(profile)).await?;
+    login::sign_in(ctx, &source, false, false).await?;
     Ok(true)
 }

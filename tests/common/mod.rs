@@ -5,6 +5,7 @@
 pub mod fault;
 pub mod keyring;
 pub mod net;
+pub mod oidc;
 pub mod portal;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,585 @@
+//! Signing in to IAM Identity Center without the AWS CLI: SSO OIDC through the official SDK
+//! (authorization code with PKCE and a loopback redirect, or device authorization), the
+//! token written where and how the AWS CLI writes it, renewed with its refresh token.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use aws_config::{Region, SdkConfig};
+use aws_sdk_ssooidc::Client;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata as _;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::AwsError;
+use super::sso::SsoSource;
+
+/// The scope every sign-in asks for.
+pub const ACCOUNT_ACCESS: &str = "sso:account:access";
+const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+/// Renew an access token this long before it ends.
+const RENEW_AHEAD: time::Duration = time::Duration::minutes(5);
+
+/// The token file, field for field as the AWS CLI writes it (and every SDK reads it).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CachedToken {
+    pub start_url: String,
+    pub region: String,
+    pub access_token: String,
+    pub expires_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_expires_at: Option<String>,
+}
+
+impl CachedToken {
+    /// When the access token ends.
+    #[must_use]
+    pub fn expires(&self) -> Option<OffsetDateTime> {
+        OffsetDateTime::parse(&self.expires_at, &Rfc3339).ok()
+    }
+
+    fn registration(&self) -> Option<Registration> {
+        let expires =
+            OffsetDateTime::parse(self.registration_expires_at.as_deref()?, &Rfc3339).ok()?;
+        Some(Registration {
+            client_id: self.client_id.clone()?,
+            client_secret: self.client_secret.clone()?,
+            expires,
+        })
+    }
+}
+
+/// A client registration with the OIDC service.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Registration {
+    client_id: String,
+    client_secret: String,
+    expires: OffsetDateTime,
+}
+
+/// How the browser takes part.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// Authorization code with PKCE: the browser comes back to a loopback listener.
+    Browser,
+    /// Device authorization: the user opens a URL and confirms a code, anywhere.
+    DeviceCode,
+}
+
+/// What the person signing in sees and does.
+pub trait SignInUi: Send + Sync {
+    /// Shows where to sign in (and the code to check, for a device sign-in).
+    fn show(&self, url: &str, user_code: Option<&str>);
+    /// Opens `url` in a browser; `false` when none could start.
+    fn open(&self, url: &str) -> bool;
+}
+
+/// The file the AWS CLI keeps this sign-in's token in: `~/.aws/sso/cache/<sha1>.json` of the
+/// `sso_session` name, or of the start URL for a legacy profile.
+#[must_use]
+pub fn token_path(source: &SsoSource) -> Option<PathBuf> {
+    super::sso::token_path(source.session.as_deref().unwrap_or(&source.start_url))
+}
+
+/// The cached token of `source`, if there is a readable one.
+#[must_use]
+pub fn read_token(source: &SsoSource) -> Option<CachedToken> {
+    let bytes = std::fs::read(token_path(source)?).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    // The AWS CLI writes whole seconds in UTC with a Z.
+    let t = t.replace_nanosecond(0).unwrap_or(t);
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+fn write_token(source: &SsoSource, token: &CachedToken) -> Result<(), AwsError> {
+    let path =
+        token_path(source).ok_or_else(|| login(source, "cannot be stored (no home directory)"))?;
+    let text = serde_json::to_string_pretty(token).unwrap_or_default();
+    if let Some(dir) = path.parent() {
+        crate::store::private_file::create_private_dir(dir)
+            .map_err(|e| login(source, format!("cannot be stored ({}: {e})", dir.display())))?;
+    }
+    crate::store::private_file::write_private(&path, text.as_bytes()).map_err(|e| {
+        login(
+            source,
+            format!("cannot be stored ({}: {e})", path.display()),
+        )
+    })
+}
+
+fn login(source: &SsoSource, why: impl Into<String>) -> AwsError {
+    AwsError::SsoLogin {
+        profile: source.profile.clone(),
+        why: why.into(),
+    }
+}
+
+fn client(sdk: &SdkConfig, source: &SsoSource) -> Client {
+    Client::from_conf(
+        aws_sdk_ssooidc::config::Builder::from(sdk)
+            .region(Region::new(source.region.clone()))
+            .build(),
+    )
+}
+
+/// The OIDC service's address, for the browser's `/authorize`: the SDK's own endpoint
+/// settings (`AWS_ENDPOINT_URL_SSO_OIDC`, `AWS_ENDPOINT_URL`), else the region's.
+fn oidc_base(region: &str) -> String {
+    ["AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.trim().is_empty()))
+        .map_or_else(
+            || format!("https://oidc.{region}.amazonaws.com"),
+            |u| u.trim_end_matches('/').to_owned(),
+        )
+}
+
+/// Why an OIDC call failed, for the person: the service's error code and what to do.
+fn oidc_error<
+    E: std::error::Error
+        + aws_smithy_types::error::metadata::ProvideErrorMetadata
+        + Send
+        + Sync
+        + 'static,
+>(
+    source: &SsoSource,
+    what: &str,
+    e: &aws_smithy_runtime_api::client::result::SdkError<
+        E,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+) -> AwsError {
+    let code = e.code().unwrap_or_default();
+    let why = match code {
+        "AccessDeniedException" => "was refused in the browser".to_owned(),
+        "ExpiredTokenException" => "took too long: the code expired; sign in again".to_owned(),
+        "InvalidClientException" => {
+            "used a client registration the service no longer knows; sign in again".to_owned()
+        }
+        "InvalidGrantException" => {
+            "could not be completed (the service refused the grant); sign in again".to_owned()
+        }
+        _ => format!("failed at {what} ({})", super::chain(e)),
+    };
+    login(source, why)
+}
+
+/// A registration from the token file while it lasts, else a new one.
+async fn registration(
+    oidc: &Client,
+    source: &SsoSource,
+    flow: Flow,
+    redirect: Option<&str>,
+    scopes: &[String],
+    now: OffsetDateTime,
+) -> Result<Registration, AwsError> {
+    if flow == Flow::DeviceCode
+        && let Some(r) = read_token(source).and_then(|t| t.registration())
+        && r.expires > now + time::Duration::hours(1)
+    {
+        return Ok(r);
+    }
+    register(oidc, source, redirect, scopes, now).await
+}
+
+/// A new client registration.
+async fn register(
+    oidc: &Client,
+    source: &SsoSource,
+    redirect: Option<&str>,
+    scopes: &[String],
+    now: OffsetDateTime,
+) -> Result<Registration, AwsError> {
+    let mut request = oidc
+        .register_client()
+        .client_name("awsnav")
+        .client_type("public")
+        .set_scopes(Some(scopes.to_vec()));
+    if let Some(uri) = redirect {
+        request = request
+            .grant_types("authorization_code")
+            .grant_types("refresh_token")
+            .redirect_uris(uri)
+            .issuer_url(&source.start_url);
+    }
+    let out = request
+        .send()
+        .await
+        .map_err(|e| oidc_error(source, "RegisterClient", &e))?;
+    Ok(Registration {
+        client_id: out.client_id().unwrap_or_default().to_owned(),
+        client_secret: out.client_secret().unwrap_or_default().to_owned(),
+        expires: OffsetDateTime::from_unix_timestamp(out.client_secret_expires_at())
+            .unwrap_or(now + time::Duration::days(90)),
+    })
+}
+
+fn cached(
+    source: &SsoSource,
+    reg: &Registration,
+    access_token: String,
+    expires_in: i32,
+    refresh_token: Option<String>,
+    now: OffsetDateTime,
+) -> CachedToken {
+    CachedToken {
+        start_url: source.start_url.clone(),
+        region: source.region.clone(),
+        access_token,
+        expires_at: rfc3339(now + time::Duration::seconds(i64::from(expires_in))),
+        refresh_token,
+        client_id: Some(reg.client_id.clone()),
+        client_secret: Some(reg.client_secret.clone()),
+        registration_expires_at: Some(rfc3339(reg.expires)),
+    }
+}
+
+/// The cached token renewed with its refresh token (no browser); `None` when it cannot be
+/// (no refresh token, the registration ended, the service refuses it).
+///
+/// # Errors
+/// When the renewed token cannot be stored.
+pub async fn refresh(
+    sdk: &SdkConfig,
+    source: &SsoSource,
+    now: OffsetDateTime,
+) -> Result<Option<CachedToken>, AwsError> {
+    let Some(token) = read_token(source) else {
+        return Ok(None);
+    };
+    let (Some(reg), Some(refresh_token)) = (token.registration(), token.refresh_token.clone())
+    else {
+        return Ok(None);
+    };
+    if reg.expires <= now {
+        return Ok(None);
+    }
+    let out = match client(sdk, source)
+        .create_token()
+        .client_id(&reg.client_id)
+        .client_secret(&reg.client_secret)
+        .grant_type("refresh_token")
+        .refresh_token(refresh_token)
+        .send()
+        .await
+    {
+        Ok(out) => out,
+        Err(e) => {
+            tracing::info!(error = %super::chain(&e), "the SSO refresh token was refused");
+            return Ok(None);
+        }
+    };
+    let renewed = cached(
+        source,
+        &reg,
+        out.access_token().unwrap_or_default().to_owned(),
+        out.expires_in(),
+        out.refresh_token()
+            .map(str::to_owned)
+            .or(token.refresh_token),
+        now,
+    );
+    write_token(source, &renewed)?;
+    Ok(Some(renewed))
+}
+
+/// A valid token: the cached one while it lasts, renewed with its refresh token shortly
+/// before it ends; `None` when only a new sign-in can give one.
+///
+/// # Errors
+/// When a renewed token cannot be stored.
+pub async fn valid_token(
+    sdk: &SdkConfig,
+    source: &SsoSource,
+    now: OffsetDateTime,
+) -> Result<Option<CachedToken>, AwsError> {
+    if let Some(t) = read_token(source)
+        && t.expires().is_some_and(|e| e > now + RENEW_AHEAD)
+    {
+        return Ok(Some(t));
+    }
+    refresh(sdk, source, now).await
+}
+
+/// Signs in (the refresh token first, then `flow`), stores the token for the AWS CLI and
+/// the SDKs, and returns it.
+///
+/// # Errors
+/// [`AwsError::SsoLogin`] saying why: refused, expired, the wrong `state`, the service down.
+/// The token file is left as it was.
+pub async fn sign_in(
+    sdk: &SdkConfig,
+    source: &SsoSource,
+    scopes: &[String],
+    flow: Flow,
+    ui: &dyn SignInUi,
+) -> Result<CachedToken, AwsError> {
+    let now = OffsetDateTime::now_utc();
+    if let Some(t) = refresh(sdk, source, now).await? {
+        return Ok(t);
+    }
+    let mut scopes = scopes.to_vec();
+    if !scopes.iter().any(|s| s == ACCOUNT_ACCESS) {
+        scopes.insert(0, ACCOUNT_ACCESS.to_owned());
+    }
+    let oidc = client(sdk, source);
+    let token = match flow {
+        Flow::DeviceCode => device(&oidc, source, &scopes, ui, now).await?,
+        Flow::Browser => browser(&oidc, source, &scopes, ui, now).await?,
+    };
+    write_token(source, &token)?;
+    Ok(token)
+}
+
+async fn device(
+    oidc: &Client,
+    source: &SsoSource,
+    scopes: &[String],
+    ui: &dyn SignInUi,
+    now: OffsetDateTime,
+) -> Result<CachedToken, AwsError> {
+    let mut reg = registration(oidc, source, Flow::DeviceCode, None, scopes, now).await?;
+    let start = |reg: &Registration| {
+        oidc.start_device_authorization()
+            .client_id(&reg.client_id)
+            .client_secret(&reg.client_secret)
+            .start_url(&source.start_url)
+            .send()
+    };
+    let auth = match start(&reg).await {
+        Ok(auth) => auth,
+        // A cached registration the service no longer knows: register again, once.
+        Err(e) if e.code() == Some("InvalidClientException") => {
+            reg = register(oidc, source, None, scopes, now).await?;
+            start(&reg)
+                .await
+                .map_err(|e| oidc_error(source, "StartDeviceAuthorization", &e))?
+        }
+        Err(e) => return Err(oidc_error(source, "StartDeviceAuthorization", &e)),
+    };
+    let url = auth
+        .verification_uri_complete()
+        .or(auth.verification_uri())
+        .unwrap_or_default()
+        .to_owned();
+    ui.show(&url, auth.user_code());
+    let _ = ui.open(&url);
+    let mut interval = Duration::from_secs(u64::try_from(auth.interval().max(1)).unwrap_or(5));
+    let deadline = std::time::Instant::now()
+        + Duration::from_secs(u64::try_from(auth.expires_in().max(1)).unwrap_or(600));
+    let device_code = auth.device_code().unwrap_or_default().to_owned();
+    loop {
+        tokio::time::sleep(interval).await;
+        if std::time::Instant::now() > deadline {
+            return Err(login(
+                source,
+                "took too long: the code expired; sign in again",
+            ));
+        }
+        match oidc
+            .create_token()
+            .client_id(&reg.client_id)
+            .client_secret(&reg.client_secret)
+            .grant_type(DEVICE_GRANT)
+            .device_code(&device_code)
+            .send()
+            .await
+        {
+            Ok(out) => {
+                return Ok(cached(
+                    source,
+                    &reg,
+                    out.access_token().unwrap_or_default().to_owned(),
+                    out.expires_in(),
+                    out.refresh_token().map(str::to_owned),
+                    OffsetDateTime::now_utc(),
+                ));
+            }
+            Err(e) => match e.code() {
+                Some("AuthorizationPendingException") => {}
+                Some("SlowDownException") => interval += Duration::from_secs(5),
+                _ => return Err(oidc_error(source, "CreateToken", &e)),
+            },
+        }
+    }
+}
+
+/// 32 random bytes, base64url: PKCE's verifier and the `state`.
+fn random_token(source: &SsoSource) -> Result<String, AwsError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| login(source, format!("cannot start: no randomness ({e})")))?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+async fn browser(
+    oidc: &Client,
+    source: &SsoSource,
+    scopes: &[String],
+    ui: &dyn SignInUi,
+    now: OffsetDateTime,
+) -> Result<CachedToken, AwsError> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| {
+            login(
+                source,
+                format!("cannot listen for the browser on 127.0.0.1 ({e})"),
+            )
+        })?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| login(source, format!("cannot listen for the browser ({e})")))?
+        .port();
+    let redirect = format!("http://127.0.0.1:{port}/oauth/callback");
+    let reg = registration(oidc, source, Flow::Browser, Some(&redirect), scopes, now).await?;
+    let verifier = random_token(source)?;
+    let state = random_token(source)?;
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()));
+    let mut url = url::Url::parse(&format!("{}/authorize", oidc_base(&source.region)))
+        .map_err(|e| login(source, format!("cannot make the sign-in address ({e})")))?;
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &reg.client_id)
+        .append_pair("redirect_uri", &redirect)
+        .append_pair("state", &state)
+        .append_pair("code_challenge_method", "S256")
+        .append_pair("scopes", &scopes.join(" "))
+        .append_pair("code_challenge", &challenge);
+    ui.show(url.as_str(), None);
+    if !ui.open(url.as_str()) {
+        return Err(login(
+            source,
+            "needs a browser, and none could start: sign in with --use-device-code",
+        ));
+    }
+    let (code, returned_state) = tokio::time::timeout(Duration::from_mins(5), callback(&listener))
+        .await
+        .map_err(|_| login(source, "took too long: nobody came back from the browser"))?
+        .map_err(|why| login(source, why))?;
+    if returned_state != state {
+        return Err(login(
+            source,
+            "came back with the wrong state: the answer was not for this sign-in, nothing was stored",
+        ));
+    }
+    let out = oidc
+        .create_token()
+        .client_id(&reg.client_id)
+        .client_secret(&reg.client_secret)
+        .grant_type("authorization_code")
+        .code(code)
+        .code_verifier(verifier)
+        .redirect_uri(&redirect)
+        .send()
+        .await
+        .map_err(|e| oidc_error(source, "CreateToken", &e))?;
+    Ok(cached(
+        source,
+        &reg,
+        out.access_token().unwrap_or_default().to_owned(),
+        out.expires_in(),
+        out.refresh_token().map(str::to_owned),
+        OffsetDateTime::now_utc(),
+    ))
+}
+
+/// Takes the browser's one request to the loopback redirect: the code and the state, or
+/// the error the service sent instead.
+async fn callback(listener: &tokio::net::TcpListener) -> Result<(String, String), String> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    loop {
+        let (mut stream, _) = listener
+            .accept()
+            .await
+            .map_err(|e| format!("the browser's answer could not be read ({e})"))?;
+        let mut buf = vec![0u8; 8192];
+        let n = stream.read(&mut buf).await.unwrap_or(0);
+        let head = String::from_utf8_lossy(&buf[..n]);
+        let target = head
+            .lines()
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap_or_default()
+            .to_owned();
+        let Some(query) = target.strip_prefix("/oauth/callback?") else {
+            let _ = stream
+                .write_all(
+                    b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                )
+                .await;
+            continue;
+        };
+        let pairs: std::collections::HashMap<String, String> =
+            url::form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect();
+        let body = "awsnav: you may close this window.";
+        let _ = stream
+            .write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .as_bytes(),
+            )
+            .await;
+        if let Some(error) = pairs.get("error") {
+            return Err(if error == "access_denied" {
+                "was refused in the browser".to_owned()
+            } else {
+                format!("was refused ({error})")
+            });
+        }
+        return match (pairs.get("code"), pairs.get("state")) {
+            (Some(code), Some(state)) => Ok((code.clone(), state.clone())),
+            _ => Err("came back from the browser without a code".to_owned()),
+        };
+    }
+}
+
+/// Signs out: the portal's `Logout`, then the token file removed.
+///
+/// # Errors
+/// When the token file cannot be removed.
+pub async fn sign_out(sdk: &SdkConfig, source: &SsoSource) -> Result<bool, AwsError> {
+    let Some(token) = read_token(source) else {
+        return Ok(false);
+    };
+    let portal = aws_sdk_sso::Client::from_conf(
+        aws_sdk_sso::config::Builder::from(sdk)
+            .region(Region::new(source.region.clone()))
+            .build(),
+    );
+    if let Err(e) = portal
+        .logout()
+        .access_token(&token.access_token)
+        .send()
+        .await
+    {
+        tracing::info!(error = %super::chain(&e), "the portal's Logout failed; the token is removed anyway");
+    }
+    if let Some(path) = token_path(source) {
+        std::fs::remove_file(&path).map_err(|e| {
+            login(
+                source,
+                format!("cannot be removed ({}: {e})", path.display()),
+            )
+        })?;
+    }
+    Ok(true)
+}

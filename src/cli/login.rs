@@ -1,0 +1,153 @@
+//! `awsnav login` / `awsnav logout`: IAM Identity Center sign-in without the AWS CLI; the token
+//! is shared with the AWS CLI and every SDK.
+
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use crate::app::context::AppContext;
+use crate::aws::sso::{self, SsoSource};
+use crate::aws::sso_login::{self, Flow, SignInUi};
+use crate::aws::{AwsSettings, ErrorContext, sdk};
+
+/// Shows the sign-in on the terminal (stderr) and opens the browser as `[console] browser`
+/// / `$BROWSER` / the platform's opener would.
+pub struct TerminalUi {
+    pub browser: Option<String>,
+    pub browser_env: Option<String>,
+    pub no_browser: bool,
+}
+
+impl SignInUi for TerminalUi {
+    fn show(&self, url: &str, user_code: Option<&str>) {
+        match user_code {
+            Some(code) => eprintln!(
+                "awsnav: to sign in to IAM Identity Center, open\n  {url}\nand check that the code shown there is {code}"
+            ),
+            None => eprintln!(
+                "awsnav: signing in to IAM Identity Center in the browser; if it does not open, visit\n  {url}"
+            ),
+        }
+    }
+
+    fn open(&self, url: &str) -> bool {
+        !self.no_browser
+            && crate::app::console_link::open_in_browser(
+                &crate::app::console_link::SigninUrl(url.to_owned()),
+                self.browser.as_deref(),
+                self.browser_env.as_deref(),
+            )
+            .is_ok()
+    }
+}
+
+/// Whether a browser opened here would be seen: not over SSH, and with a display on Linux.
+fn browser_here() -> bool {
+    let ssh = ["SSH_CONNECTION", "SSH_TTY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+    let display = !cfg!(target_os = "linux")
+        || ["DISPLAY", "WAYLAND_DISPLAY"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+    !ssh && display
+}
+
+/// The Identity Center sign-in `profile` (else `[sso] profile`, the org profile,
+/// `AWS_PROFILE`, `default`) describes.
+///
+/// # Errors
+/// When no such profile has Identity Center settings.
+pub async fn source(ctx: &AppContext, profile: Option<&str>) -> anyhow::Result<SsoSource> {
+    let mut config = ctx.config.sso.clone();
+    if let Some(p) = profile {
+        config.profile = Some(p.to_owned());
+        config.enabled = true;
+    }
+    sso::resolve(&config, ctx.access.org_profile.as_deref())
+        .await?
+        .context(
+            "no profile with IAM Identity Center settings (sso_session or sso_start_url): name one with --profile or [sso] profile",
+        )
+}
+
+async fn sdk_for(ctx: &AppContext, source: &SsoSource) -> anyhow::Result<aws_config::SdkConfig> {
+    Ok(sdk::load(
+        &AwsSettings {
+            profile: None,
+            region: Some(source.region.clone()),
+            network: ctx.config.network,
+            credentials: None,
+        },
+        &ErrorContext {
+            profile: Some(source.profile.clone()),
+            config_file: ctx.paths.config_file.display().to_string(),
+        },
+    )
+    .await?)
+}
+
+/// Signs in for `source` and says until when.
+///
+/// # Errors
+/// When the sign-in fails (nothing is stored then).
+pub async fn sign_in(
+    ctx: &AppContext,
+    source: &SsoSource,
+    use_device_code: bool,
+    no_browser: bool,
+) -> anyhow::Result<()> {
+    let sdk = sdk_for(ctx, source).await?;
+    let flow = if use_device_code || no_browser || !browser_here() {
+        Flow::DeviceCode
+    } else {
+        Flow::Browser
+    };
+    let ui = TerminalUi {
+        browser: ctx.config.console.browser.clone(),
+        browser_env: ctx.browser_env.clone(),
+        no_browser,
+    };
+    let token = sso_login::sign_in(&sdk, source, &source.scopes, flow, &ui).await?;
+    eprintln!(
+        "awsnav: signed in to {} (profile {}) until {}",
+        source.start_url, source.profile, token.expires_at
+    );
+    Ok(())
+}
+
+/// `awsnav login`.
+///
+/// # Errors
+/// When there is no Identity Center profile or the sign-in fails.
+pub async fn login(
+    ctx: &AppContext,
+    use_device_code: bool,
+    no_browser: bool,
+) -> anyhow::Result<ExitCode> {
+    let source = source(ctx, ctx.profile_flag.as_deref()).await?;
+    sign_in(ctx, &source, use_device_code, no_browser).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `awsnav logout`.
+///
+/// # Errors
+/// When there is no Identity Center profile or the token file cannot be removed.
+pub async fn logout(ctx: &AppContext) -> anyhow::Result<ExitCode> {
+    let source = source(ctx, ctx.profile_flag.as_deref()).await?;
+    let sdk = sdk_for(ctx, &source).await?;
+    if sso_login::sign_out(&sdk, &source).await? {
+        eprintln!("awsnav: signed out of {}", source.start_url);
+    } else {
+        eprintln!("awsnav: not signed in to {}", source.start_url);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether a person could follow a sign-in here.
+#[must_use]
+pub fn person_here() -> bool {
+    std::io::stderr().is_terminal()
+}
