@@ -410,6 +410,10 @@ async fn identity_center_in_the_tui_and_an_offered_sign_in() {
         screen.contains("These are the accounts IAM Identity Center gives you"),
         "the banner says why:\n{screen}"
     );
+    assert!(
+        screen.contains("SSO 59 min") || screen.contains("SSO 60 min"),
+        "the sign-in's end:\n{screen}"
+    );
     tmux.keys(&["/"]);
     tmux.literal("shop-dev");
     tmux.wait_for(&["Search · 1 of 2"]);

@@ -179,6 +179,12 @@ async fn a_device_code_sign_in_writes_the_token_the_aws_cli_and_sdks_use() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out).trim(), key);
 
+    let shown = stdout(&awsnav.run(&["config", "show"]));
+    assert!(
+        shown.contains("identity center: profile corp, signed in until"),
+        "{shown}"
+    );
+
     // logout: the portal's Logout, then the file gone.
     let out = awsnav.run(&["logout"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -190,6 +196,8 @@ async fn a_device_code_sign_in_writes_the_token_the_aws_cli_and_sdks_use() {
             .iter()
             .any(|r| r.route() == "/logout")
     );
+    let shown = stdout(&awsnav.run(&["config", "show"]));
+    assert!(shown.contains("not signed in: awsnav login"), "{shown}");
 }
 
 #[tokio::test]
@@ -251,11 +259,30 @@ async fn refresh_tokens_renew_silently_and_failures_change_nothing() {
     assert_ne!(renewed["expiresAt"], "2020-01-01T00:00:00Z");
     assert_ne!(renewed["refreshToken"], cached["refreshToken"]);
 
-    // The refresh token refused: a new sign-in (device code again).
+    // The refresh token refused: a new sign-in (device code again), slowed down once by the
+    // service (five more seconds between polls, as the protocol says).
     oidc.revoke_refresh_tokens();
+    oidc.set(|s| s.slow_down_once = true);
+    let polls = oidc.count("/token");
     let out = awsnav.run(&["login", "--no-browser"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(oidc.count("/device_authorization"), devices + 1);
+    let times: Vec<std::time::Instant> = oidc
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.route() == "/token")
+        .skip(polls)
+        .map(|r| r.at)
+        .collect();
+    let gaps: Vec<u128> = times
+        .windows(2)
+        .map(|w| (w[1] - w[0]).as_millis())
+        .collect();
+    assert!(
+        gaps.iter().any(|&g| g >= 5_500),
+        "after slow_down the polls are five seconds further apart: {gaps:?}"
+    );
 
     // Denied, a registration that expired, the service down: clear errors, file unchanged.
     let before = std::fs::read(&path).unwrap();

@@ -2,6 +2,8 @@
 
 use std::sync::{Arc, OnceLock};
 
+use time::OffsetDateTime;
+
 use crate::app::access::Access;
 use crate::app::cost_reader::CostReader;
 use crate::app::shared_inventory::SharedSource;
@@ -256,6 +258,17 @@ impl AppContext {
             ),
             logout_first: self.config.console.logout_first,
         }
+    }
+
+    /// The IAM Identity Center sign-in in use (`[sso]`), and when its token ends; `None`
+    /// without one. The time is `None` when there is no readable token.
+    pub async fn sso_sign_in(&self) -> Option<(String, Option<OffsetDateTime>)> {
+        let source = crate::aws::sso::resolve(&self.config.sso, self.access.org_profile.as_deref())
+            .await
+            .ok()
+            .flatten()?;
+        let ends = crate::aws::sso_login::read_token(&source).and_then(|t| t.expires());
+        Some((source.profile, ends))
     }
 
     /// The region a session in `account_id` runs in: `--region`, the region chosen for that

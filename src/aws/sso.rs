@@ -1,4 +1,4 @@
-//! IAM Identity Center (AWS SSO): the sign-in `aws sso login` cached, the accounts and roles
+//! IAM Identity Center (AWS SSO): the sign-in `awsnav login` (or `aws sso login`) cached, the accounts and roles
 //! its portal offers, and role credentials from it.
 
 use std::borrow::Cow;
@@ -166,7 +166,7 @@ impl SsoSource {
         }
     }
 
-    /// The access token `aws sso login` cached: through aws-config's token provider (which
+    /// The access token `awsnav login` (or `aws sso login`) cached: through aws-config's token provider (which
     /// also refreshes it) for an `sso_session`, read directly for a legacy profile.
     ///
     /// # Errors

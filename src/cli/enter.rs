@@ -37,7 +37,7 @@ pub struct AccessOpts {
     /// Confirm access to a production account without being asked.
     #[arg(long)]
     pub yes: bool,
-    /// Never offer to run `aws sso login` (set by commands whose output another program reads
+    /// Never offer to sign in to IAM Identity Center (set by commands whose output another program reads
     /// and which that program may start with the terminal still attached).
     #[arg(skip)]
     pub no_sign_in_offer: bool,

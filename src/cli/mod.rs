@@ -226,6 +226,30 @@ async fn config_command(
             },
             ctx.access.keys.list().len(),
         );
+        if let Some((profile, ends)) = ctx.sso_sign_in().await {
+            let now = time::OffsetDateTime::now_utc();
+            let _ = writeln!(
+                text,
+                "identity center: profile {profile}, {}",
+                match ends {
+                    Some(e) if e > now => {
+                        let mins = (e - now).whole_minutes();
+                        format!(
+                            "signed in until {} ({} left)",
+                            e.format(&time::format_description::well_known::Rfc3339)
+                                .unwrap_or_default(),
+                            if mins >= 120 {
+                                format!("{} h", mins / 60)
+                            } else {
+                                format!("{mins} min")
+                            }
+                        )
+                    }
+                    Some(_) => "the sign-in has ended: awsnav login".to_owned(),
+                    None => "not signed in: awsnav login".to_owned(),
+                }
+            );
+        }
         write_stdout(&text)?;
     }
     Ok(ExitCode::SUCCESS)

@@ -112,7 +112,7 @@ impl Default for NetworkConfig {
 pub struct SsoConfig {
     /// Asks Identity Center at all.
     pub enabled: bool,
-    /// The profile whose `aws sso login` is used; `None`: `[org] profile`, else `AWS_PROFILE`
+    /// The profile whose Identity Center sign-in is used (`awsnav login`); `None`: `[org] profile`, else `AWS_PROFILE`
     /// or `default`, when that profile has `sso_session` or `sso_start_url`.
     pub profile: Option<String>,
     /// Portal requests per second (1-15; AWS throttles at 20).

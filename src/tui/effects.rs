@@ -402,6 +402,9 @@ impl Runner {
                         let _ = progress_tx.send(Msg::SyncProgress(p));
                     };
                     let result = org_reader::sync(&ctx, &mfa, || clock(), &progress).await;
+                    if let Some((_, ends)) = ctx.sso_sign_in().await {
+                        let _ = tx.send(Msg::SsoSignIn(ends));
+                    }
                     match result {
                         Ok((inv, _stats)) => {
                             let stored = sync::store(&ctx.inventory_cache, &inv);

@@ -107,6 +107,8 @@ pub enum Msg {
     Run(crate::app::fanout::Event),
     /// A run could not start (its sign-in failed).
     RunFailed(String),
+    /// When the IAM Identity Center sign-in ends (`None`: no token).
+    SsoSignIn(Option<OffsetDateTime>),
 }
 
 /// Role rules and production rules: what is derived per account from the config.
@@ -207,6 +209,8 @@ pub struct State {
     pub esc_clears: bool,
     /// The last run in many accounts, and its results view.
     pub run: Option<run_view::RunView>,
+    /// When the IAM Identity Center sign-in ends.
+    pub sso_until: Option<OffsetDateTime>,
 }
 
 impl State {
@@ -243,6 +247,7 @@ impl State {
             marked: std::collections::BTreeSet::new(),
             esc_clears: false,
             run: None,
+            sso_until: None,
             modal: None,
             last_roles: BTreeMap::new(),
             sessions: Sessions::default(),
@@ -420,6 +425,10 @@ impl State {
                     self.modal = None;
                 }
                 self.on_run_event(event);
+                Vec::new()
+            }
+            Msg::SsoSignIn(ends) => {
+                self.sso_until = ends;
                 Vec::new()
             }
             Msg::RunFailed(why) => {

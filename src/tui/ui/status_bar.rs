@@ -40,6 +40,10 @@ pub fn draw_status(frame: &mut Frame<'_>, state: &State, area: Rect) {
     ) {
         right.push_str(" cost n/a │");
     }
+    if let Some(e) = state.sso_until {
+        let left = crate::tui::state::access_flow::remaining(e, state.now);
+        let _ = write!(right, " SSO {left} │");
+    }
     if let Some(e) = state.sessions.mfa
         && e > state.now
     {
