@@ -403,6 +403,10 @@ async fn identity_center_in_the_tui_and_an_offered_sign_in() {
     common::portal::corp_profile(&awsnav, "");
     let hour = time::Duration::hours(1);
     sign_in(awsnav.home.path(), TOKEN, hour);
+    // awsnav signs in itself (no AWS CLI): the OIDC stand-in approves the device code.
+    let oidc = common::oidc::Oidc::start(common::oidc::OidcSpec::new(TOKEN));
+    awsnav.set("AWS_ENDPOINT_URL_SSO_OIDC", oidc.url());
+    awsnav.set("BROWSER", "true");
 
     let tmux = Tmux::start(&awsnav.shell_command(&[]), 110, 30);
     let screen = tmux.wait_for(&["Identity Center", "shop-dev", "data-dev", "synced just now"]);
@@ -428,19 +432,28 @@ async fn identity_center_in_the_tui_and_an_offered_sign_in() {
         !screen.contains("OrganizationAccountAccessRole"),
         "no IAM identity, no IAM roles:\n{screen}"
     );
-    tmux.keys(&["Escape"]);
+    // The sign-in expires meanwhile: getting in opens the sign-in dialog, the stand-in
+    // approves the code, and the shell opens.
+    sign_in(awsnav.home.path(), TOKEN, -hour);
+    tmux.keys(&["j", "Enter"]);
+    tmux.wait_for(&[
+        "IAM Identity Center",
+        "check that it shows the code ABCD-EFGH",
+    ]);
+    tmux.wait_for(&["exit the shell to return"]);
+    tmux.literal("echo \"IN:$AWSNAV_ACCOUNT_ID:$AWSNAV_ROLE\"");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&[&format!("IN:{shop}:ReadOnlyAccess")]);
+    tmux.literal("exit");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["back from shop-dev"]);
     tmux.keys(&["q"]);
     drop(tmux);
-
-    // awsnav signs in itself (no AWS CLI): the OIDC stand-in approves the device code.
-    let oidc = common::oidc::Oidc::start(common::oidc::OidcSpec::new(TOKEN));
-    awsnav.set("AWS_ENDPOINT_URL_SSO_OIDC", oidc.url());
-    awsnav.set("BROWSER", "true");
 
     sign_in(awsnav.home.path(), TOKEN, -hour);
     let exec = awsnav.shell_command(&[
         "exec",
-        "shop-dev",
+        "data-dev",
         "--role",
         "ReadOnlyAccess",
         "--",
@@ -460,7 +473,7 @@ async fn identity_center_in_the_tui_and_an_offered_sign_in() {
         screen.contains("signed in to https://corp.awsapps.com/start"),
         "{screen}"
     );
-    assert!(screen.contains(&format!("inside {shop}")), "{screen}");
+    assert!(screen.contains("inside 333300004444"), "{screen}");
     assert!(screen.contains("exit=0"), "{screen}");
     drop(tmux);
 

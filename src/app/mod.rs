@@ -13,4 +13,5 @@ pub mod launch;
 pub mod org_reader;
 pub mod shared_inventory;
 pub mod shell_prompt;
+pub mod sso_sign_in;
 pub mod sync;

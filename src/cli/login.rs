@@ -1,15 +1,14 @@
 //! `awsnav login` / `awsnav logout`: IAM Identity Center sign-in without the AWS CLI; the token
 //! is shared with the AWS CLI and every SDK.
 
-use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 
 use crate::app::context::AppContext;
-use crate::aws::sso::{self, SsoSource};
-use crate::aws::sso_login::{self, Flow, SignInUi};
-use crate::aws::{AwsSettings, ErrorContext, sdk};
+use crate::app::sso_sign_in;
+use crate::aws::sso::SsoSource;
+use crate::aws::sso_login::SignInUi;
 
 /// Shows the sign-in on the terminal (stderr) and opens the browser as `[console] browser`
 /// / `$BROWSER` / the platform's opener would.
@@ -42,50 +41,15 @@ impl SignInUi for TerminalUi {
     }
 }
 
-/// Whether a browser opened here would be seen: not over SSH, and with a display on Linux.
-fn browser_here() -> bool {
-    let ssh = ["SSH_CONNECTION", "SSH_TTY"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
-    let display = !cfg!(target_os = "linux")
-        || ["DISPLAY", "WAYLAND_DISPLAY"]
-            .iter()
-            .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
-    !ssh && display
-}
-
 /// The Identity Center sign-in `profile` (else `[sso] profile`, the org profile,
 /// `AWS_PROFILE`, `default`) describes.
 ///
 /// # Errors
 /// When no such profile has Identity Center settings.
 pub async fn source(ctx: &AppContext, profile: Option<&str>) -> anyhow::Result<SsoSource> {
-    let mut config = ctx.config.sso.clone();
-    if let Some(p) = profile {
-        config.profile = Some(p.to_owned());
-        config.enabled = true;
-    }
-    sso::resolve(&config, ctx.access.org_profile.as_deref())
-        .await?
-        .context(
-            "no profile with IAM Identity Center settings (sso_session or sso_start_url): name one with --profile or [sso] profile",
-        )
-}
-
-async fn sdk_for(ctx: &AppContext, source: &SsoSource) -> anyhow::Result<aws_config::SdkConfig> {
-    Ok(sdk::load(
-        &AwsSettings {
-            profile: None,
-            region: Some(source.region.clone()),
-            network: ctx.config.network,
-            credentials: None,
-        },
-        &ErrorContext {
-            profile: Some(source.profile.clone()),
-            config_file: ctx.paths.config_file.display().to_string(),
-        },
+    sso_sign_in::source(ctx, profile).await?.context(
+        "no profile with IAM Identity Center settings (sso_session or sso_start_url): name one with --profile or [sso] profile",
     )
-    .await?)
 }
 
 /// Signs in for `source` and says until when.
@@ -98,18 +62,13 @@ pub async fn sign_in(
     use_device_code: bool,
     no_browser: bool,
 ) -> anyhow::Result<()> {
-    let sdk = sdk_for(ctx, source).await?;
-    let flow = if use_device_code || no_browser || !browser_here() {
-        Flow::DeviceCode
-    } else {
-        Flow::Browser
-    };
+    let flow = sso_sign_in::flow(use_device_code, no_browser);
     let ui = TerminalUi {
         browser: ctx.config.console.browser.clone(),
         browser_env: ctx.browser_env.clone(),
         no_browser,
     };
-    let token = sso_login::sign_in(&sdk, source, &source.scopes, flow, &ui).await?;
+    let token = sso_sign_in::sign_in(ctx, source, flow, &ui).await?;
     eprintln!(
         "awsnav: signed in to {} (profile {}) until {}",
         source.start_url, source.profile, token.expires_at
@@ -137,17 +96,10 @@ pub async fn login(
 /// When there is no Identity Center profile or the token file cannot be removed.
 pub async fn logout(ctx: &AppContext) -> anyhow::Result<ExitCode> {
     let source = source(ctx, ctx.profile_flag.as_deref()).await?;
-    let sdk = sdk_for(ctx, &source).await?;
-    if sso_login::sign_out(&sdk, &source).await? {
+    if sso_sign_in::sign_out(ctx, &source).await? {
         eprintln!("awsnav: signed out of {}", source.start_url);
     } else {
         eprintln!("awsnav: not signed in to {}", source.start_url);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Whether a person could follow a sign-in here.
-#[must_use]
-pub fn person_here() -> bool {
-    std::io::stderr().is_terminal()
 }

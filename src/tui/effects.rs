@@ -55,6 +55,12 @@ pub enum Effect {
     },
     /// Run a command in many accounts; every line and end comes back as `Msg::Run`.
     RunEach(Box<super::state::run_view::RunRequest>),
+    /// Sign in to IAM Identity Center for `profile` (awsnav's own sign-in).
+    SsoSignIn {
+        profile: String,
+    },
+    /// Stop the sign-in going on.
+    CancelSsoSignIn,
 }
 
 /// The terminal, for the effects that use it: the guard, and the flag that pauses the input
@@ -92,6 +98,8 @@ pub struct Runner {
     mfa_requests: mpsc::UnboundedSender<MfaRequest>,
     /// The commands of the run going on, stopped when the TUI ends.
     running: Arc<Mutex<Option<Arc<crate::app::fanout::Running>>>>,
+    /// The Identity Center sign-in going on.
+    signing_in: Mutex<Option<tokio::task::AbortHandle>>,
 }
 
 impl Drop for Runner {
@@ -138,6 +146,7 @@ impl Runner {
             pending_mfa,
             mfa_requests,
             running: Arc::default(),
+            signing_in: Mutex::default(),
         }
     }
 
@@ -182,6 +191,14 @@ impl Runner {
             Effect::CancelMfa => self.answer_mfa(None),
             Effect::OpenBrowser(console) => self.open_browser(console),
             Effect::RunEach(request) => self.run_each(request),
+            Effect::SsoSignIn { profile } => self.sso_sign_in(profile),
+            Effect::CancelSsoSignIn => {
+                if let Ok(mut slot) = self.signing_in.lock()
+                    && let Some(task) = slot.take()
+                {
+                    task.abort();
+                }
+            }
             Effect::ReadCost { force } => self.read_cost(*force),
             Effect::SaveFavourite { account_id, on } => {
                 // The demo keeps favourites and regions for the session only.
@@ -195,6 +212,40 @@ impl Runner {
                 }
             }
             Effect::Quit | Effect::Shell(_) | Effect::CopyToClipboard(_) => {}
+        }
+    }
+
+    /// awsnav's own Identity Center sign-in: the dialog shows where (and the code), the
+    /// browser opens where it can; the end comes back as `Msg::SsoSignedIn`.
+    fn sso_sign_in(&self, profile: &str) {
+        let tx = self.tx.clone();
+        let DataSource::Aws(ctx) = &self.source else {
+            return;
+        };
+        let (ctx, profile) = (ctx.clone(), profile.to_owned());
+        let task = tokio::spawn(async move {
+            let ui = TuiSignIn {
+                tx: tx.clone(),
+                browser: ctx.config.console.browser.clone(),
+                browser_env: ctx.browser_env.clone(),
+            };
+            let result = match crate::app::sso_sign_in::source(&ctx, Some(&profile)).await {
+                Ok(Some(source)) => {
+                    let flow = crate::app::sso_sign_in::flow(false, false);
+                    crate::app::sso_sign_in::sign_in(&ctx, &source, flow, &ui)
+                        .await
+                        .map(|t| t.expires())
+                        .map_err(|e| e.to_string())
+                }
+                Ok(None) => Err(format!(
+                    "profile `{profile}` has no IAM Identity Center settings"
+                )),
+                Err(e) => Err(e.to_string()),
+            };
+            let _ = tx.send(Msg::SsoSignedIn(result));
+        });
+        if let Ok(mut slot) = self.signing_in.lock() {
+            *slot = Some(task.abort_handle());
         }
     }
 
@@ -613,4 +664,30 @@ async fn run_shell(
     let _ = guard.terminal().clear();
     paused.store(false, Ordering::SeqCst);
     result
+}
+
+/// The TUI's side of an Identity Center sign-in: the dialog gets the URL and code by
+/// message; the browser opens as for the console.
+struct TuiSignIn {
+    tx: mpsc::UnboundedSender<Msg>,
+    browser: Option<String>,
+    browser_env: Option<String>,
+}
+
+impl crate::aws::sso_login::SignInUi for TuiSignIn {
+    fn show(&self, url: &str, user_code: Option<&str>) {
+        let _ = self.tx.send(Msg::SsoPrompt {
+            url: url.to_owned(),
+            code: user_code.map(str::to_owned),
+        });
+    }
+
+    fn open(&self, url: &str) -> bool {
+        crate::app::console_link::open_in_browser(
+            &SigninUrl(url.to_owned()),
+            self.browser.as_deref(),
+            self.browser_env.as_deref(),
+        )
+        .is_ok()
+    }
 }

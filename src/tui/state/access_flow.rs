@@ -106,6 +106,12 @@ pub enum Modal {
         roles: Vec<super::run_view::RunRole>,
         cursor: usize,
     },
+    /// Signing in to IAM Identity Center: where (and the code to check), until it is done.
+    SsoSignIn {
+        profile: String,
+        url: Option<String>,
+        code: Option<String>,
+    },
     /// A run that reaches production: type how many production accounts it holds.
     ConfirmRun {
         request: Box<super::run_view::RunRequest>,
@@ -237,7 +243,8 @@ impl State {
         self.request_access(request)
     }
 
-    fn request_access(&mut self, request: AccessRequest) -> Vec<Effect> {
+    pub(super) fn request_access(&mut self, request: AccessRequest) -> Vec<Effect> {
+        self.last_request = Some(request.clone());
         let what = match request.purpose {
             Purpose::Shell => "getting into",
             Purpose::Console | Purpose::CopyLink => "signing in to the console of",
@@ -355,6 +362,7 @@ impl State {
         };
         let mut effects = Vec::new();
         match modal {
+            sign_in @ Modal::SsoSignIn { .. } => effects = self.on_sso_modal_key(sign_in, action),
             run @ (Modal::RunCommand { .. }
             | Modal::RunRolePicker { .. }
             | Modal::ConfirmRun { .. }) => {
@@ -452,10 +460,7 @@ impl State {
         }
         let console = match result {
             Ok(console) => console,
-            Err(failure) => {
-                self.status.banner = Some(failure_banner(&failure));
-                return Vec::new();
-            }
+            Err(failure) => return self.access_failed(&failure),
         };
         let note = note.map_or_else(String::new, |n| format!(" — {n}"));
         if purpose == Purpose::CopyLink {
@@ -494,8 +499,78 @@ impl State {
                 self.recent.insert(0, launch.account_id.clone());
                 vec![Effect::Shell(launch)]
             }
-            Err(failure) => {
-                self.status.banner = Some(failure_banner(&failure));
+            Err(failure) => self.access_failed(&failure),
+        }
+    }
+
+    /// Keys while signing in to Identity Center: Esc (or Ctrl-c) cancels; the rest waits.
+    fn on_sso_modal_key(&mut self, modal: Modal, action: Option<Action>) -> Vec<Effect> {
+        if matches!(action, Some(Action::Back | Action::Quit)) {
+            self.status.pending = None;
+            self.pending_access = None;
+            self.status.banner = Some(Banner::info(
+                "Identity Center sign-in cancelled: nothing was done",
+            ));
+            return vec![Effect::CancelSsoSignIn];
+        }
+        self.modal = Some(modal);
+        Vec::new()
+    }
+
+    /// Where the Identity Center sign-in is, shown in its dialog.
+    pub(super) fn on_sso_prompt(&mut self, url: String, code: Option<String>) {
+        if let Some(Modal::SsoSignIn {
+            url: shown,
+            code: shown_code,
+            ..
+        }) = &mut self.modal
+        {
+            *shown = Some(url);
+            *shown_code = code;
+        }
+    }
+
+    /// A failed access: an Identity Center sign-in that is missing or expired starts awsnav's
+    /// own sign-in (a dialog), then the same access again; anything else is a banner.
+    pub(super) fn access_failed(&mut self, failure: &AccessFailure) -> Vec<Effect> {
+        if let AccessFailure::Aws(AwsError::SsoLogin { profile, .. }) = failure
+            && let Some(request) = self.last_request.take()
+        {
+            self.pending_access = Some(request);
+            self.modal = Some(Modal::SsoSignIn {
+                profile: profile.clone(),
+                url: None,
+                code: None,
+            });
+            self.status.pending = Some(format!("signing in to IAM Identity Center ({profile})…"));
+            return vec![Effect::SsoSignIn {
+                profile: profile.clone(),
+            }];
+        }
+        self.status.banner = Some(failure_banner(failure));
+        Vec::new()
+    }
+
+    /// The Identity Center sign-in ended: go on with the access it was for, or say why not.
+    pub(super) fn on_sso_signed_in(
+        &mut self,
+        result: Result<Option<OffsetDateTime>, String>,
+    ) -> Vec<Effect> {
+        if matches!(self.modal, Some(Modal::SsoSignIn { .. })) {
+            self.modal = None;
+        }
+        self.status.pending = None;
+        match result {
+            Ok(ends) => {
+                self.sso_until = ends;
+                match self.pending_access.take() {
+                    Some(request) => self.request_access(request),
+                    None => Vec::new(),
+                }
+            }
+            Err(why) => {
+                self.pending_access = None;
+                self.status.banner = Some(Banner::error(why));
                 Vec::new()
             }
         }
@@ -658,6 +733,47 @@ mod tests {
         assert!(s.status.banner.as_ref().unwrap().text.contains("MFA code"));
         // The TUI stays usable: the same account can be retried.
         assert!(access(&keys(&mut s, "⏎")).is_some());
+    }
+
+    #[test]
+    fn an_expired_identity_center_sign_in_opens_the_sign_in_and_then_gets_in() {
+        let mut s = state(&["Admin"]);
+        keys(&mut s, "/sandbox-alice⏎");
+        let request = access(&keys(&mut s, "s")).unwrap().clone();
+        let effects = s.update(Msg::AccessFinished(Err(AccessFailure::Aws(
+            AwsError::SsoLogin {
+                profile: "corp".into(),
+                why: "has expired".into(),
+            },
+        ))));
+        assert_eq!(
+            effects,
+            vec![Effect::SsoSignIn {
+                profile: "corp".into()
+            }]
+        );
+        let _ = s.update(Msg::SsoPrompt {
+            url: "https://device.example/?user_code=ABCD".into(),
+            code: Some("ABCD".into()),
+        });
+        assert!(matches!(&s.modal, Some(Modal::SsoSignIn { code: Some(c), .. }) if c == "ABCD"));
+        // Signed in: the same access again.
+        let effects = s.update(Msg::SsoSignedIn(Ok(Some(NOW + time::Duration::hours(8)))));
+        assert_eq!(access(&effects), Some(&request));
+        assert!(s.modal.is_none());
+        assert_eq!(s.sso_until, Some(NOW + time::Duration::hours(8)));
+
+        // Esc cancels a sign-in; a failed one says why.
+        let _ = s.update(Msg::AccessFinished(Err(AccessFailure::Aws(
+            AwsError::SsoLogin {
+                profile: "corp".into(),
+                why: "has expired".into(),
+            },
+        ))));
+        assert_eq!(keys(&mut s, "⎋"), vec![Effect::CancelSsoSignIn]);
+        assert!(s.modal.is_none());
+        let _ = s.update(Msg::SsoSignedIn(Err("was refused in the browser".into())));
+        assert!(s.status.banner.as_ref().unwrap().text.contains("refused"));
     }
 
     #[test]

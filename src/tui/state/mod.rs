@@ -109,6 +109,13 @@ pub enum Msg {
     RunFailed(String),
     /// When the IAM Identity Center sign-in ends (`None`: no token).
     SsoSignIn(Option<OffsetDateTime>),
+    /// Where to sign in to Identity Center (and the code to check, for a device sign-in).
+    SsoPrompt {
+        url: String,
+        code: Option<String>,
+    },
+    /// The Identity Center sign-in the TUI started ended: when the new token ends, or why not.
+    SsoSignedIn(Result<Option<OffsetDateTime>, String>),
 }
 
 /// Role rules and production rules: what is derived per account from the config.
@@ -211,6 +218,10 @@ pub struct State {
     pub run: Option<run_view::RunView>,
     /// When the IAM Identity Center sign-in ends.
     pub sso_until: Option<OffsetDateTime>,
+    /// The last access asked for (tried again after an Identity Center sign-in).
+    pub last_request: Option<access_flow::AccessRequest>,
+    /// The access waiting for the Identity Center sign-in.
+    pub pending_access: Option<access_flow::AccessRequest>,
 }
 
 impl State {
@@ -248,6 +259,8 @@ impl State {
             esc_clears: false,
             run: None,
             sso_until: None,
+            last_request: None,
+            pending_access: None,
             modal: None,
             last_roles: BTreeMap::new(),
             sessions: Sessions::default(),
@@ -431,6 +444,11 @@ impl State {
                 self.sso_until = ends;
                 Vec::new()
             }
+            Msg::SsoPrompt { url, code } => {
+                self.on_sso_prompt(url, code);
+                Vec::new()
+            }
+            Msg::SsoSignedIn(result) => self.on_sso_signed_in(result),
             Msg::RunFailed(why) => {
                 if matches!(self.modal, Some(Modal::MfaPrompt { .. })) {
                     self.modal = None;

@@ -41,6 +41,11 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
             device_picker(devices, *cursor),
             KeyScope::Picker,
         ),
+        Modal::SsoSignIn { profile, url, code } => (
+            "IAM Identity Center",
+            sso_sign_in(profile, url.as_deref(), code.as_deref()),
+            KeyScope::Prompt,
+        ),
         Modal::RunCommand { targets, input } => (
             "Run a command",
             run_command(state, targets, input),
@@ -356,4 +361,43 @@ fn confirm_run(
             Span::raw("▏"),
         ]),
     ]
+}
+
+fn sso_sign_in(profile: &str, url: Option<&str>, code: Option<&str>) -> Vec<Line<'static>> {
+    let mut lines = vec![
+        Line::from(vec![
+            Span::raw("Signing in (profile "),
+            Span::styled(profile.to_owned(), theme::title()),
+            Span::raw(")"),
+        ]),
+        Line::from(""),
+    ];
+    match url {
+        None => lines.push(Line::from(Span::styled("starting…", theme::muted()))),
+        Some(url) => {
+            if code.is_some() {
+                lines.push(Line::from("Sign in at"));
+                lines.push(Line::from(Span::styled(url.to_owned(), theme::key())));
+            } else {
+                lines.push(Line::from("Finish the sign-in in the browser it opened"));
+                lines.push(Line::from(Span::styled(
+                    super::fit(url, 66),
+                    theme::muted(),
+                )));
+            }
+            if let Some(code) = code {
+                lines.push(Line::from(""));
+                lines.push(Line::from(vec![
+                    Span::raw("and check that it shows the code "),
+                    Span::styled(code.to_owned(), theme::title()),
+                ]));
+            }
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(
+                "waiting for the sign-in…",
+                theme::muted(),
+            )));
+        }
+    }
+    lines
 }
