@@ -450,7 +450,15 @@ async fn identity_center_in_the_tui_and_an_offered_sign_in() {
     tmux.keys(&["q"]);
     drop(tmux);
 
-    sign_in(awsnav.home.path(), TOKEN, -hour);
+    command_line_offers_the_sign_in(&awsnav, &oidc, TOKEN);
+}
+
+/// With the sign-in expired, the command line offers awsnav's own sign-in and goes on once it
+/// is done; declined, it says what to run and signs nobody in.
+fn command_line_offers_the_sign_in(awsnav: &AwsnavCmd, oidc: &common::oidc::Oidc, token: &str) {
+    use common::portal::sign_in;
+    let hour = time::Duration::hours(1);
+    sign_in(awsnav.home.path(), token, -hour);
     let exec = awsnav.shell_command(&[
         "exec",
         "data-dev",
@@ -477,7 +485,7 @@ async fn identity_center_in_the_tui_and_an_offered_sign_in() {
     assert!(screen.contains("exit=0"), "{screen}");
     drop(tmux);
 
-    sign_in(awsnav.home.path(), TOKEN, -hour);
+    sign_in(awsnav.home.path(), token, -hour);
     oidc.revoke_refresh_tokens();
     let issued = oidc.issued();
     let refresh = awsnav.shell_command(&["refresh"]);
