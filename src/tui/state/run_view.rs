@@ -414,6 +414,11 @@ impl State {
         self.status.pending = None;
         if let Some(run) = &mut self.run {
             run.failed = Some(why.clone());
+            for row in &mut run.rows {
+                if row.status == RowStatus::Waiting {
+                    row.status = RowStatus::NotRun;
+                }
+            }
         }
         self.status.banner = Some(Banner::error(why));
     }
@@ -762,5 +767,12 @@ mod tests {
             .filter(|r| matches!(r.status, RowStatus::Skipped(_)))
             .count();
         assert_eq!(skipped, 5);
+        // The sign-in fails: nothing waits any more.
+        let _ = s.update(Msg::RunFailed(
+            "nothing was run: the MFA code was wrong".into(),
+        ));
+        let run = s.run.as_ref().unwrap();
+        assert!(run.finished());
+        assert!(run.rows.iter().all(|r| r.status != RowStatus::Waiting));
     }
 }
