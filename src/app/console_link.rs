@@ -270,7 +270,7 @@ pub fn open_in_browser(
 /// Starts `cmd` (through `sh`) with the URL in place of `placeholder`, or appended. A command
 /// that fails at once (not found, exits non-zero within half a second) is an error.
 fn run_opener(cmd: &str, placeholder: &str, url: &str) -> Result<(), String> {
-    let quoted = format!("'{}'", url.replace('\'', r"'\''"));
+    let quoted = sh_quote(url);
     let line = if cmd.contains(placeholder) {
         cmd.replace(placeholder, &quoted)
     } else {

@@ -43,6 +43,24 @@ pub fn flow(use_device_code: bool, no_browser: bool) -> Flow {
     }
 }
 
+/// The SDK configuration for the sign-in's own region (no credentials: OIDC and the portal
+/// take none).
+async fn sdk_for(ctx: &AppContext, source: &SsoSource) -> Result<aws_config::SdkConfig, AwsError> {
+    sdk::load(
+        &AwsSettings {
+            profile: None,
+            region: Some(source.region.clone()),
+            network: ctx.config.network,
+            credentials: None,
+        },
+        &ErrorContext {
+            profile: Some(source.profile.clone()),
+            config_file: ctx.paths.config_file.display().to_string(),
+        },
+    )
+    .await
+}
+
 /// Signs in for `source` with `flow`, and stores the token for every tool.
 ///
 /// # Errors
@@ -53,19 +71,7 @@ pub async fn sign_in(
     flow: Flow,
     ui: &dyn SignInUi,
 ) -> Result<CachedToken, AwsError> {
-    let sdk = sdk::load(
-        &AwsSettings {
-            profile: None,
-            region: Some(source.region.clone()),
-            network: ctx.config.network,
-            credentials: None,
-        },
-        &ErrorContext {
-            profile: Some(source.profile.clone()),
-            config_file: ctx.paths.config_file.display().to_string(),
-        },
-    )
-    .await?;
+    let sdk = sdk_for(ctx, source).await?;
     sso_login::sign_in(&sdk, source, &source.scopes, flow, ui).await
 }
 
@@ -75,18 +81,6 @@ pub async fn sign_in(
 /// # Errors
 /// When the token file cannot be removed.
 pub async fn sign_out(ctx: &AppContext, source: &SsoSource) -> Result<bool, AwsError> {
-    let sdk = sdk::load(
-        &AwsSettings {
-            profile: None,
-            region: Some(source.region.clone()),
-            network: ctx.config.network,
-            credentials: None,
-        },
-        &ErrorContext {
-            profile: Some(source.profile.clone()),
-            config_file: ctx.paths.config_file.display().to_string(),
-        },
-    )
-    .await?;
+    let sdk = sdk_for(ctx, source).await?;
     sso_login::sign_out(&sdk, source).await
 }

@@ -159,7 +159,8 @@ fn incomplete(profile: &str, detail: String) -> AwsError {
 }
 
 impl SsoSource {
-    fn login(&self, why: impl Into<String>) -> AwsError {
+    /// This sign-in is missing, expired or refused, for `why`.
+    pub(crate) fn login(&self, why: impl Into<String>) -> AwsError {
         AwsError::SsoLogin {
             profile: self.profile.clone(),
             why: why.into(),

@@ -106,25 +106,11 @@ fn rfc3339(t: OffsetDateTime) -> String {
 
 fn write_token(source: &SsoSource, token: &CachedToken) -> Result<(), AwsError> {
     let path =
-        token_path(source).ok_or_else(|| login(source, "cannot be stored (no home directory)"))?;
+        token_path(source).ok_or_else(|| source.login("cannot be stored (no home directory)"))?;
     let text = serde_json::to_string_pretty(token).unwrap_or_default();
-    if let Some(dir) = path.parent() {
-        crate::store::private_file::create_private_dir(dir)
-            .map_err(|e| login(source, format!("cannot be stored ({}: {e})", dir.display())))?;
-    }
-    crate::store::private_file::write_private(&path, text.as_bytes()).map_err(|e| {
-        login(
-            source,
-            format!("cannot be stored ({}: {e})", path.display()),
-        )
-    })
-}
-
-fn login(source: &SsoSource, why: impl Into<String>) -> AwsError {
-    AwsError::SsoLogin {
-        profile: source.profile.clone(),
-        why: why.into(),
-    }
+    // `write_private` makes the directory (0700) as well.
+    crate::store::private_file::write_private(&path, text.as_bytes())
+        .map_err(|e| source.login(format!("cannot be stored ({}: {e})", path.display())))
 }
 
 fn client(sdk: &SdkConfig, source: &SsoSource) -> Client {
@@ -174,7 +160,7 @@ fn oidc_error<
         }
         _ => format!("failed at {what} ({})", super::chain(e)),
     };
-    login(source, why)
+    source.login(why)
 }
 
 /// A registration from the token file while it lasts, else a new one.
@@ -384,10 +370,7 @@ async fn device(
     loop {
         tokio::time::sleep(interval).await;
         if std::time::Instant::now() > deadline {
-            return Err(login(
-                source,
-                "took too long: the code expired; sign in again",
-            ));
+            return Err(source.login("took too long: the code expired; sign in again"));
         }
         match oidc
             .create_token()
@@ -421,7 +404,7 @@ async fn device(
 fn random_token(source: &SsoSource) -> Result<String, AwsError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
-        .map_err(|e| login(source, format!("cannot start: no randomness ({e})")))?;
+        .map_err(|e| source.login(format!("cannot start: no randomness ({e})")))?;
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
@@ -434,15 +417,10 @@ async fn browser(
 ) -> Result<CachedToken, AwsError> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
-        .map_err(|e| {
-            login(
-                source,
-                format!("cannot listen for the browser on 127.0.0.1 ({e})"),
-            )
-        })?;
+        .map_err(|e| source.login(format!("cannot listen for the browser on 127.0.0.1 ({e})")))?;
     let port = listener
         .local_addr()
-        .map_err(|e| login(source, format!("cannot listen for the browser ({e})")))?
+        .map_err(|e| source.login(format!("cannot listen for the browser ({e})")))?
         .port();
     let redirect = format!("http://127.0.0.1:{port}/oauth/callback");
     let reg = registration(oidc, source, Flow::Browser, Some(&redirect), scopes, now).await?;
@@ -451,7 +429,7 @@ async fn browser(
     let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(sha2::Sha256::digest(verifier.as_bytes()));
     let mut url = url::Url::parse(&format!("{}/authorize", oidc_base(&source.region)))
-        .map_err(|e| login(source, format!("cannot make the sign-in address ({e})")))?;
+        .map_err(|e| source.login(format!("cannot make the sign-in address ({e})")))?;
     url.query_pairs_mut()
         .append_pair("response_type", "code")
         .append_pair("client_id", &reg.client_id)
@@ -462,19 +440,16 @@ async fn browser(
         .append_pair("code_challenge", &challenge);
     ui.show(url.as_str(), None);
     if !ui.open(url.as_str()) {
-        return Err(login(
-            source,
-            "needs a browser, and none could start: sign in with --use-device-code",
-        ));
+        return Err(
+            source.login("needs a browser, and none could start: sign in with --use-device-code")
+        );
     }
     let (code, returned_state) = tokio::time::timeout(Duration::from_mins(5), callback(&listener))
         .await
-        .map_err(|_| login(source, "took too long: nobody came back from the browser"))?
-        .map_err(|why| login(source, why))?;
+        .map_err(|_| source.login("took too long: nobody came back from the browser"))?
+        .map_err(|why| source.login(why))?;
     if returned_state != state {
-        return Err(login(
-            source,
-            "came back with the wrong state: the answer was not for this sign-in, nothing was stored",
+        return Err(source.login("came back with the wrong state: the answer was not for this sign-in, nothing was stored",
         ));
     }
     let out = oidc
@@ -574,12 +549,8 @@ pub async fn sign_out(sdk: &SdkConfig, source: &SsoSource) -> Result<bool, AwsEr
         tracing::info!(error = %super::chain(&e), "the portal's Logout failed; the token is removed anyway");
     }
     if let Some(path) = token_path(source) {
-        std::fs::remove_file(&path).map_err(|e| {
-            login(
-                source,
-                format!("cannot be removed ({}: {e})", path.display()),
-            )
-        })?;
+        std::fs::remove_file(&path)
+            .map_err(|e| source.login(format!("cannot be removed ({}: {e})", path.display())))?;
     }
     Ok(true)
 }
