@@ -24,21 +24,6 @@ fn tree() -> Vec<OuSpec> {
     ]
 }
 
-/// awsnav pointed at a counting proxy in front of moto, with alice's keys.
-fn awsnav_as(alice: &common::Alice, url: &str) -> AwsnavCmd {
-    let mut cmd = AwsnavCmd::new().against(url);
-    cmd.set("AWS_ACCESS_KEY_ID", &alice.key);
-    cmd.set("AWS_SECRET_ACCESS_KEY", &alice.secret);
-    let cli = common::aws_cli();
-    let path = format!(
-        "{}:{}",
-        cli.parent().unwrap().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    cmd.set("PATH", &path);
-    cmd
-}
-
 /// Ids of seeded accounts that the default rules do not call production, in name order.
 fn non_production(seeded: &common::SeededOrg) -> Vec<String> {
     let mut found: Vec<(&String, &String)> = seeded
@@ -62,7 +47,7 @@ async fn mfa_session_is_reused_and_exec_runs_as_the_role() {
     let seeded = common::seed_org(&sdk, &tree(), 0).await;
     let alice = common::alice(&sdk).await;
     let proxy = FaultServer::start(common::fault::proxy(&moto.url));
-    let awsnav = awsnav_as(&alice, &proxy.url);
+    let awsnav = common::awsnav_as(&alice, &proxy.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let ids = non_production(&seeded);
     let (dev0, dev1, sandbox) = (ids[0].clone(), ids[1].clone(), ids[2].clone());
@@ -241,7 +226,7 @@ async fn credential_process_and_env_are_consumed_by_the_aws_cli_and_shells() {
     let sdk = moto.sdk().await;
     let seeded = common::seed_org(&sdk, &tree(), 0).await;
     let alice = common::alice(&sdk).await;
-    let awsnav = awsnav_as(&alice, &moto.url);
+    let awsnav = common::awsnav_as(&alice, &moto.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let dev0 = non_production(&seeded)[0].clone();
 
@@ -313,7 +298,7 @@ async fn production_needs_yes_without_a_terminal_and_nesting_is_refused() {
     let sdk = moto.sdk().await;
     common::seed_org(&sdk, &tree(), 0).await;
     let alice = common::alice(&sdk).await;
-    let awsnav = awsnav_as(&alice, &moto.url);
+    let awsnav = common::awsnav_as(&alice, &moto.url);
     assert!(awsnav.run(&["refresh"]).status.success());
 
     let out = awsnav.run(&[
@@ -341,7 +326,7 @@ async fn production_needs_yes_without_a_terminal_and_nesting_is_refused() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out).trim(), "1");
 
-    let mut nested = awsnav_as(&alice, &moto.url);
+    let mut nested = common::awsnav_as(&alice, &moto.url);
     nested.set("AWSNAV_ACCOUNT_ID", "111122223333");
     nested.set("AWSNAV_ACCOUNT_NAME", "outer");
     let out = nested.run(&["shell", "sandbox-00"]);
@@ -353,7 +338,7 @@ async fn production_needs_yes_without_a_terminal_and_nesting_is_refused() {
     );
 
     // Without a code, a terminal or mfa_process, the MFA step says what to do.
-    let fresh = awsnav_as(&alice, &moto.url);
+    let fresh = common::awsnav_as(&alice, &moto.url);
     assert!(fresh.run(&["refresh"]).status.success());
     let out = fresh.run(&["exec", "sandbox-00", "--", "true"]);
     let err = stderr(&out);
@@ -599,7 +584,7 @@ async fn trace_logging_never_records_secrets() {
     let sdk = moto.sdk().await;
     let seeded = common::seed_org(&sdk, &tree(), 0).await;
     let alice = common::alice(&sdk).await;
-    let mut awsnav = awsnav_as(&alice, &moto.url);
+    let mut awsnav = common::awsnav_as(&alice, &moto.url);
     awsnav.set("AWSNAV_LOG", "trace");
     assert!(awsnav.run(&["refresh"]).status.success());
     let dev = non_production(&seeded)[0].clone();
@@ -629,7 +614,7 @@ async fn a_region_chosen_for_an_account_is_used_there_unless_region_is_given() {
     let sdk = moto.sdk().await;
     let seeded = common::seed_org(&sdk, &tree(), 0).await;
     let alice = common::alice(&sdk).await;
-    let awsnav = awsnav_as(&alice, &moto.url);
+    let awsnav = common::awsnav_as(&alice, &moto.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let ids = non_production(&seeded);
     let (chosen, other) = (ids[0].clone(), ids[1].clone());
@@ -677,7 +662,7 @@ async fn getting_in_by_id_never_waits_for_the_organization() {
             forward(req, n)
         }
     });
-    let awsnav = awsnav_as(&alice, &aws.url);
+    let awsnav = common::awsnav_as(&alice, &aws.url);
     let dev0 = non_production(&seeded)[0].clone();
     let role = "OrganizationAccountAccessRole";
 
@@ -756,7 +741,7 @@ async fn many_processes_at_once_sign_in_once() {
     let seeded = common::seed_org(&sdk, &tree(), 0).await;
     let alice = common::alice(&sdk).await;
     let sts = FaultServer::start(common::fault::strict_sts(&moto.url));
-    let mut awsnav = awsnav_as(&alice, &sts.url);
+    let mut awsnav = common::awsnav_as(&alice, &sts.url);
     awsnav.set("AWSNAV_LOG", "trace");
     assert!(awsnav.run(&["refresh"]).status.success());
     let dev0 = non_production(&seeded)[0].clone();
@@ -808,7 +793,7 @@ async fn a_signing_in_process_that_dies_blocks_nobody() {
     let sdk = moto.sdk().await;
     let seeded = common::seed_org(&sdk, &tree(), 0).await;
     let alice = common::alice(&sdk).await;
-    let awsnav = awsnav_as(&alice, &moto.url);
+    let awsnav = common::awsnav_as(&alice, &moto.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let dev0 = non_production(&seeded)[0].clone();
     // The first process waits for its code (an MFA command that takes its time) holding the
@@ -877,7 +862,7 @@ async fn fido_keys_are_passed_over_and_several_devices_are_named() {
 
     // A FIDO key listed first: awsnav takes the virtual device, which STS accepts.
     let iam = with_devices(&moto.url, vec![fido.clone(), alice.serial.clone()]);
-    let awsnav = awsnav_as(&alice, &iam.url);
+    let awsnav = common::awsnav_as(&alice, &iam.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let out = awsnav.run(&["exec", &dev0, "--mfa-code", "123456", "--", "true"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -890,7 +875,7 @@ async fn fido_keys_are_passed_over_and_several_devices_are_named() {
 
     // Only FIDO keys: the error says API calls need a TOTP device.
     let iam = with_devices(&moto.url, vec![fido.clone()]);
-    let awsnav = awsnav_as(&alice, &iam.url);
+    let awsnav = common::awsnav_as(&alice, &iam.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let out = awsnav.run(&["exec", &dev0, "--mfa-code", "123456", "--", "true"]);
     let err = stderr(&out);
@@ -907,7 +892,7 @@ async fn fido_keys_are_passed_over_and_several_devices_are_named() {
         &moto.url,
         vec![fido, alice.serial.clone(), "GAHT12345678".into()],
     );
-    let awsnav = awsnav_as(&alice, &iam.url);
+    let awsnav = common::awsnav_as(&alice, &iam.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let out = awsnav.run(&["exec", &dev0, "--mfa-code", "123456", "--", "true"]);
     let err = stderr(&out);
@@ -966,7 +951,7 @@ async fn without_a_terminal_the_code_comes_from_a_desktop_dialog() {
     let sdk = moto.sdk().await;
     let seeded = common::seed_org(&sdk, &tree(), 0).await;
     let alice = common::alice(&sdk).await;
-    let mut awsnav = awsnav_as(&alice, &moto.url);
+    let mut awsnav = common::awsnav_as(&alice, &moto.url);
     awsnav.set("AWSNAV_LOG", "trace");
     assert!(awsnav.run(&["refresh"]).status.success());
     let prod = seeded

@@ -26,22 +26,6 @@ fn tree() -> Vec<OuSpec> {
     ]
 }
 
-/// awsnav as alice, through `proxy`, with the AWS CLI and boto3's Python on PATH.
-fn awsnav_as(alice: &common::Alice, proxy: &str) -> AwsnavCmd {
-    let mut awsnav = AwsnavCmd::new().against(proxy);
-    awsnav.set("AWS_ACCESS_KEY_ID", &alice.key);
-    awsnav.set("AWS_SECRET_ACCESS_KEY", &alice.secret);
-    awsnav.set(
-        "PATH",
-        &format!(
-            "{}:{}",
-            common::aws_cli().parent().unwrap().display(),
-            std::env::var("PATH").unwrap_or_default()
-        ),
-    );
-    awsnav
-}
-
 /// Account ids by name.
 fn ids(seeded: &SeededOrg) -> BTreeMap<String, String> {
     seeded
@@ -94,7 +78,7 @@ async fn each_account_of_a_selection_runs_the_command_as_itself() {
     let seeded = common::seed_org(&sdk, &tree(), 0).await;
     let alice = common::alice(&sdk).await;
     let proxy = FaultServer::start(common::fault::proxy(&moto.url));
-    let awsnav = awsnav_as(&alice, &proxy.url);
+    let awsnav = common::awsnav_as(&alice, &proxy.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let by_name = ids(&seeded);
     let prod = production(&seeded);
@@ -237,7 +221,7 @@ async fn failures_skips_and_refusals_are_summed_up_and_the_rest_still_runs() {
         }
         forward(req, n)
     });
-    let awsnav = awsnav_as(&alice, &proxy.url);
+    let awsnav = common::awsnav_as(&alice, &proxy.url);
     std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
     // A role only the sandbox offers: elsewhere the account is skipped, with the reason.
     std::fs::write(
@@ -329,7 +313,7 @@ async fn production_needs_yes_off_a_terminal_and_ctrl_c_stops_every_child() {
     let seeded = common::seed_org(&sdk, &tree(), 0).await;
     let alice = common::alice(&sdk).await;
     let proxy = FaultServer::start(common::fault::proxy(&moto.url));
-    let awsnav = awsnav_as(&alice, &proxy.url);
+    let awsnav = common::awsnav_as(&alice, &proxy.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let prod = production(&seeded);
     assert!(!prod.is_empty());

@@ -72,13 +72,7 @@ fn browser(awsnav: &mut AwsnavCmd, follow: bool) -> std::path::PathBuf {
 }
 
 fn token_file(awsnav: &AwsnavCmd) -> std::path::PathBuf {
-    use sha1::Digest as _;
-    let name = sha1::Sha1::digest(b"corp")
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .concat();
-    awsnav.path(&format!(".aws/sso/cache/{name}.json"))
+    common::portal::token_file(awsnav.home.path(), "corp")
 }
 
 fn boto3_key(awsnav: &AwsnavCmd, portal: &Portal, oidc: &Oidc) -> std::process::Output {

@@ -704,6 +704,23 @@ impl AwsnavCmd {
     }
 }
 
+/// awsnav pointed at `url` (moto, or a proxy in front of it) with alice's keys, and the AWS
+/// CLI first on `PATH` for the commands it runs.
+pub fn awsnav_as(alice: &Alice, url: &str) -> AwsnavCmd {
+    let mut awsnav = AwsnavCmd::new().against(url);
+    awsnav.set("AWS_ACCESS_KEY_ID", &alice.key);
+    awsnav.set("AWS_SECRET_ACCESS_KEY", &alice.secret);
+    awsnav.set(
+        "PATH",
+        &format!(
+            "{}:{}",
+            aws_cli().parent().unwrap().display(),
+            std::env::var("PATH").unwrap_or_default()
+        ),
+    );
+    awsnav
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

@@ -235,6 +235,17 @@ pub fn sign_in(home: &Path, token: &str, expires_in: time::Duration) {
     write_token(home, "corp", START_URL, token, expires_in);
 }
 
+/// Where the AWS CLI (and `awsnav login`) keep the token of a session name or (legacy) a
+/// start URL, under `home`: `~/.aws/sso/cache/<sha1>.json`.
+pub fn token_file(home: &Path, identifier: &str) -> std::path::PathBuf {
+    let name = Sha1::digest(identifier.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .concat();
+    home.join(".aws/sso/cache").join(format!("{name}.json"))
+}
+
 /// Writes the token `aws sso login` caches, under `home`, for a session name or (legacy) a
 /// start URL. `expires_in` may be negative.
 pub fn write_token(
@@ -244,21 +255,15 @@ pub fn write_token(
     token: &str,
     expires_in: time::Duration,
 ) {
-    let digest = Sha1::digest(identifier.as_bytes());
-    let name: String = digest
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .concat();
-    let dir = home.join(".aws/sso/cache");
-    std::fs::create_dir_all(&dir).unwrap();
+    let path = token_file(home, identifier);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let expires = (time::OffsetDateTime::now_utc() + expires_in)
         .replace_nanosecond(0)
         .unwrap()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
     std::fs::write(
-        dir.join(format!("{name}.json")),
+        path,
         json!({
             "startUrl": start_url,
             "region": "eu-west-1",

@@ -590,40 +590,11 @@ fn failure_banner(failure: &AccessFailure) -> Banner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::RolesConfig;
-    use crate::domain::demo;
-    use crate::domain::roles::RoleCatalog;
     use crate::tui::keymap::KeyScope;
-    use crate::tui::state::{Msg, Rules};
+
+    use crate::tui::state::Msg;
+    use crate::tui::state::test_support::{NOW, keys, state};
     use time::macros::datetime;
-
-    const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
-
-    fn state(roles: &[&str]) -> State {
-        let config = RolesConfig {
-            default: roles.iter().map(|r| (*r).to_owned()).collect(),
-            ..RolesConfig::default()
-        };
-        State::new(Some(demo::inventory(NOW)), "demo", vec![], NOW, (120, 40)).with_rules(Rules {
-            catalog: RoleCatalog::new(&config, vec![]),
-            classifier: crate::domain::safety::Classifier::default(),
-        })
-    }
-
-    fn keys(s: &mut State, text: &str) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        for c in text.chars() {
-            let code = match c {
-                '⏎' => KeyCode::Enter,
-                '⎋' => KeyCode::Esc,
-                '⌫' => KeyCode::Backspace,
-                '↓' => KeyCode::Down,
-                c => KeyCode::Char(c),
-            };
-            effects.extend(s.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))));
-        }
-        effects
-    }
 
     fn access(effects: &[Effect]) -> Option<&AccessRequest> {
         effects.iter().find_map(|e| match e {

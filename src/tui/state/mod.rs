@@ -5,6 +5,8 @@ pub mod cost_view;
 pub mod run_view;
 pub mod search_view;
 pub mod status;
+#[cfg(test)]
+mod test_support;
 pub mod tree_view;
 
 pub use search_view::SearchState;
