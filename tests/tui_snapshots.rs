@@ -354,6 +354,7 @@ fn account(id: u64, name: &str, parent: &str) -> awsnav::domain::model::Account 
         joined: None,
         parent_id: parent.to_owned(),
         tags: [("env".to_owned(), name.to_owned())].into(),
+        sso: false,
         sso_roles: Vec::new(),
     }
 }

@@ -18,6 +18,7 @@ use crate::domain::safety::Classifier;
 use crate::domain::selector::AccountView;
 use crate::store::cost_cache::CostCache;
 use crate::store::inventory_cache::InventoryCache;
+use crate::store::sso_role_cache::SsoRoleCache;
 use crate::store::key_store::{Backend, KeyStore, Passphrase};
 use crate::store::prefs::Prefs;
 use crate::store::session_cache::CredentialCache;
@@ -45,6 +46,8 @@ pub struct AppContext {
     pub region_override: Option<String>,
     pub sync: SyncRequest,
     pub inventory_cache: InventoryCache,
+    /// The roles IAM Identity Center gave per account (`app::sso_roles`).
+    pub sso_role_cache: SsoRoleCache,
     pub access: Access,
     pub catalog: RoleCatalog,
     pub classifier: Classifier,
@@ -157,6 +160,7 @@ impl AppContext {
         Self {
             cost,
             inventory_cache: InventoryCache::new(&paths.cache_dir, org_profile.as_deref()),
+            sso_role_cache: SsoRoleCache::new(&paths.cache_dir, org_profile.as_deref()),
             catalog: RoleCatalog::new(&config.roles, profile_roles)
                 .with_iam_profile(config.auth.profile.is_some())
                 .with_sso(config.sso.enabled),

@@ -13,5 +13,6 @@ pub mod launch;
 pub mod org_reader;
 pub mod shared_inventory;
 pub mod shell_prompt;
+pub mod sso_roles;
 pub mod sso_sign_in;
 pub mod sync;

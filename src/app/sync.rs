@@ -93,7 +93,6 @@ pub async fn run(
         report(&|l| {
             *l = SyncProgress {
                 sso_accounts: l.sso_accounts,
-                sso_listed: l.sso_listed,
                 ..p
             };
         });
@@ -101,7 +100,6 @@ pub async fn run(
     let sso_progress = |p: SsoProgress| {
         report(&|l| {
             l.sso_accounts = p.accounts;
-            l.sso_listed = p.listed;
         });
     };
     let org = async {
@@ -207,7 +205,6 @@ fn combine(
         (Ok((identity, found)), None) => Ok(empty(found.org, Some(identity), found.gaps, None)),
         (Ok((identity, mut found)), Some(Ok(listing))) => {
             merge_sso(&mut found.org, listing.accounts);
-            found.gaps.extend(listing.gaps);
             Ok(empty(found.org, Some(identity), found.gaps, None))
         }
         (Ok((identity, mut found)), Some(Err(e))) => {
@@ -229,7 +226,7 @@ fn combine(
                 ..Org::default()
             };
             merge_sso(&mut org, listing.accounts);
-            let mut gaps = listing.gaps;
+            let mut gaps = Vec::new();
             let org_error = if org_unreadable(&e) {
                 Some(short_reason(&e))
             } else {
@@ -247,8 +244,9 @@ fn combine(
     }
 }
 
-/// Puts IAM Identity Center's accounts into `org`: an account Organizations listed gets its
-/// roles there; any other goes under an "Identity Center" group.
+/// Puts IAM Identity Center's accounts into `org`: an account Organizations listed is marked
+/// as one the portal gives roles in (read when first needed); any other goes under an
+/// "Identity Center" group.
 pub fn merge_sso(org: &mut Org, accounts: Vec<SsoAccount>) {
     let mut index: HashMap<String, usize> = org
         .accounts
@@ -259,10 +257,7 @@ pub fn merge_sso(org: &mut Org, accounts: Vec<SsoAccount>) {
     let mut grouped = false;
     for a in accounts {
         if let Some(&i) = index.get(&a.id) {
-            let roles = &mut org.accounts[i].sso_roles;
-            roles.extend(a.roles);
-            roles.sort_unstable_by_key(|r| r.to_lowercase());
-            roles.dedup();
+            org.accounts[i].sso = true;
             continue;
         }
         let Ok(id) = AccountId::parse(&a.id) else {
@@ -279,7 +274,8 @@ pub fn merge_sso(org: &mut Org, accounts: Vec<SsoAccount>) {
             joined: None,
             parent_id: IDENTITY_CENTER_OU.into(),
             tags: crate::domain::model::Tags::new(),
-            sso_roles: a.roles,
+            sso: true,
+            sso_roles: Vec::new(),
         });
     }
     if grouped && !org.org_units.iter().any(|ou| ou.id == IDENTITY_CENTER_OU) {
@@ -322,12 +318,11 @@ mod tests {
     use super::*;
     use crate::aws::org::Discovered;
 
-    fn sso(id: &str, name: &str, roles: &[&str]) -> SsoAccount {
+    fn sso(id: &str, name: &str) -> SsoAccount {
         SsoAccount {
             id: id.into(),
             name: name.into(),
             email: format!("{name}@example.com"),
-            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
         }
     }
 
@@ -347,6 +342,7 @@ mod tests {
                 joined: None,
                 parent_id: "ou-1".into(),
                 tags: crate::domain::model::Tags::new(),
+                sso: false,
                 sso_roles: Vec::new(),
             }],
             ..Org::default()
@@ -372,11 +368,10 @@ mod tests {
     fn listing() -> SsoListing {
         SsoListing {
             accounts: vec![
-                sso("111111111111", "Shop Production", &["AdministratorAccess"]),
-                sso("222222222222", "contractor-sandbox", &["PowerUserAccess"]),
-                sso("not-an-id", "broken", &["X"]),
+                sso("111111111111", "Shop Production"),
+                sso("222222222222", "contractor-sandbox"),
+                sso("not-an-id", "broken"),
             ],
-            gaps: Vec::new(),
         }
     }
 
@@ -394,9 +389,10 @@ mod tests {
             "Organizations' name is kept"
         );
         assert_eq!(org.accounts[0].parent_id, "ou-1");
-        assert_eq!(org.accounts[0].sso_roles, ["AdministratorAccess"]);
+        assert!(org.accounts[0].sso, "marked: the portal gives roles there");
         assert_eq!(org.accounts[1].parent_id, IDENTITY_CENTER_OU);
-        assert_eq!(org.accounts[1].sso_roles, ["PowerUserAccess"]);
+        assert!(org.accounts[1].sso);
+        assert!(org.accounts.iter().all(|a| a.sso_roles.is_empty()), "roles are read later");
         let group = org.org_units.last().unwrap();
         assert_eq!(
             (group.name.as_str(), group.parent_id.as_str()),
@@ -408,13 +404,12 @@ mod tests {
         merge_sso(&mut org, listing().accounts);
         assert_eq!(org.org_units.len(), 2);
         assert_eq!(org.accounts.len(), 2);
-        assert_eq!(org.accounts[1].sso_roles, ["PowerUserAccess"]);
     }
 
     #[test]
     fn no_group_when_organizations_lists_every_account() {
         let mut org = org();
-        merge_sso(&mut org, vec![sso("111111111111", "x", &["A"])]);
+        merge_sso(&mut org, vec![sso("111111111111", "x")]);
         assert_eq!(org.org_units.len(), 1);
     }
 

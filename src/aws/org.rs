@@ -33,9 +33,8 @@ pub struct SyncProgress {
     pub pace: usize,
     /// Requests that failed for good: the result will be partial.
     pub gaps: usize,
-    /// Accounts IAM Identity Center listed, and how many of them have their roles read.
+    /// Accounts IAM Identity Center listed (their roles are read when first needed).
     pub sso_accounts: usize,
-    pub sso_listed: usize,
 }
 
 impl SyncProgress {
@@ -43,8 +42,8 @@ impl SyncProgress {
     #[must_use]
     pub fn done_and_known(&self) -> (usize, usize) {
         (
-            self.parents_listed + self.tags_fetched + self.gaps + self.sso_listed,
-            self.parents_total + self.accounts_found + self.sso_accounts,
+            self.parents_listed + self.tags_fetched + self.gaps,
+            self.parents_total + self.accounts_found,
         )
     }
 }
@@ -372,6 +371,7 @@ async fn list_accounts(shared: &Shared, parent: &str) -> Result<Vec<Account>, Aw
                     .and_then(|t| OffsetDateTime::from_unix_timestamp(t.secs()).ok()),
                 parent_id: parent.to_owned(),
                 tags: crate::domain::model::Tags::new(),
+                sso: false,
                 sso_roles: Vec::new(),
             });
         }

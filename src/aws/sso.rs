@@ -21,7 +21,6 @@ use super::pace::{Pacer, RetryPolicy};
 use super::{AwsError, CallCounter, ErrorContext};
 use crate::config::SsoConfig;
 use crate::domain::credentials::Credentials;
-use crate::domain::model::SyncGap;
 
 /// Accounts and roles per portal page (the portal's own limit).
 const PAGE: i32 = 100;
@@ -41,28 +40,29 @@ pub struct SsoSource {
     pub scopes: Vec<String>,
 }
 
-/// One account the portal lists, with the roles it offers there (sorted).
+/// One account the portal lists (its roles are read apart: [`SsoSource::roles_of`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SsoAccount {
     pub id: String,
     pub name: String,
     pub email: String,
-    pub roles: Vec<String>,
 }
 
-/// What a listing found, and the accounts whose roles could not be read.
+/// What a listing found.
 #[derive(Clone, Debug, Default)]
 pub struct SsoListing {
     pub accounts: Vec<SsoAccount>,
-    pub gaps: Vec<SyncGap>,
 }
 
-/// Progress of a listing: accounts found, and how many of them have their roles read.
+/// Progress of a listing: accounts found so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SsoProgress {
     pub accounts: usize,
-    pub listed: usize,
 }
+
+/// The roles the portal gives in some accounts: per account (in the order asked), its roles
+/// (sorted) or why they could not be read.
+pub type AccountRoles = Vec<(String, Result<Vec<String>, AwsError>)>;
 
 /// The Identity Center source awsnav should use, if any: `[sso] profile` (which must have SSO
 /// settings), else the org profile / `AWS_PROFILE` / `default` when it has them.
@@ -245,10 +245,27 @@ impl SsoSource {
         Client::from_conf(config.build())
     }
 
-    /// Every account the portal lists and the roles it offers in each. Every attempt,
-    /// retries included, waits its turn so that at most `requests_per_second` start in a
-    /// second; throttled and failed attempts are retried with backoff. An account whose
-    /// roles cannot be read is kept with no roles and a gap.
+    /// A portal of this sign-in: the token, a client, and the pace every request keeps.
+    async fn portal(
+        &self,
+        sdk: &SdkConfig,
+        requests_per_second: u32,
+        counter: &CallCounter,
+    ) -> Result<Portal, AwsError> {
+        Ok(Portal {
+            client: self.client(sdk, counter, true),
+            token: self.access_token(sdk).await?,
+            rate: Rate::new(requests_per_second),
+            pacer: Pacer::new(IN_FLIGHT, RetryPolicy::from_sdk(sdk)),
+            ctx: self.error_context(),
+            counter: counter.clone(),
+        })
+    }
+
+    /// Every account the portal lists, a page of 100 per request; roles are not read here
+    /// (a handful of requests for a thousand accounts, where roles would take one each). Every
+    /// attempt, retries included, waits its turn so that at most `requests_per_second` start
+    /// in a second; throttled and failed attempts are retried with backoff.
     ///
     /// # Errors
     /// [`AwsError::SsoLogin`] when the sign-in is missing, expired or refused; any other
@@ -260,15 +277,7 @@ impl SsoSource {
         counter: &CallCounter,
         progress: &(dyn Fn(SsoProgress) + Send + Sync),
     ) -> Result<SsoListing, AwsError> {
-        let token = self.access_token(sdk).await?;
-        let portal = Arc::new(Portal {
-            client: self.client(sdk, counter, true),
-            token,
-            rate: Rate::new(requests_per_second),
-            pacer: Pacer::new(IN_FLIGHT, RetryPolicy::from_sdk(sdk)),
-            ctx: self.error_context(),
-            counter: counter.clone(),
-        });
+        let portal = self.portal(sdk, requests_per_second, counter).await?;
         let mut accounts = Vec::new();
         let mut next: Option<String> = None;
         loop {
@@ -293,60 +302,67 @@ impl SsoSource {
                     id: id.to_owned(),
                     name: a.account_name().unwrap_or(id).to_owned(),
                     email: a.email_address().unwrap_or_default().to_owned(),
-                    roles: Vec::new(),
                 });
             }
             progress(SsoProgress {
                 accounts: accounts.len(),
-                listed: 0,
             });
             // A portal that hands back the token it was given would page forever.
             next = super::org::next(page.next_token(), next.as_deref());
             if next.is_none() {
-                break;
+                return Ok(SsoListing { accounts });
             }
         }
+    }
 
+    /// The roles the portal gives in each of `accounts` (`ListAccountRoles`, every page),
+    /// several at once at the same pace as [`SsoSource::list`]. An account whose roles cannot
+    /// be read has its error in the answer; the others are still read.
+    ///
+    /// # Errors
+    /// [`AwsError::SsoLogin`] when the sign-in is missing, expired or refused.
+    pub async fn roles_of(
+        &self,
+        sdk: &SdkConfig,
+        accounts: &[String],
+        requests_per_second: u32,
+        counter: &CallCounter,
+    ) -> Result<AccountRoles, AwsError> {
+        let portal = Arc::new(self.portal(sdk, requests_per_second, counter).await?);
         let mut tasks = tokio::task::JoinSet::new();
-        for (i, account) in accounts.iter().enumerate() {
-            let (portal, id) = (portal.clone(), account.id.clone());
+        for (i, id) in accounts.iter().enumerate() {
+            let (portal, id) = (portal.clone(), id.clone());
             tasks.spawn(async move { (i, portal.account_roles(&id).await) });
         }
-        let mut gaps = Vec::new();
-        let mut listed = 0;
-        let mut pending: std::collections::BTreeSet<usize> = (0..accounts.len()).collect();
+        let mut found: Vec<Option<Result<Vec<String>, AwsError>>> =
+            std::iter::repeat_with(|| None).take(accounts.len()).collect();
         while let Some(joined) = tasks.join_next().await {
             let Ok((i, result)) = joined else {
-                continue; // a task that died: its account is named as a gap below
+                continue; // a task that died: its account is answered below
             };
-            pending.remove(&i);
-            listed += 1;
             match result.map_err(|e| self.refused(e)) {
                 Ok(mut roles) => {
                     roles.sort_unstable_by_key(|r| r.to_lowercase());
                     roles.dedup();
-                    accounts[i].roles = roles;
+                    found[i] = Some(Ok(roles));
                 }
                 Err(e @ AwsError::SsoLogin { .. }) => return Err(e),
-                Err(e) => gaps.push(SyncGap {
-                    action: "sso:ListAccountRoles".into(),
-                    target: accounts[i].id.clone(),
-                    error: e.to_string(),
-                }),
+                Err(e) => found[i] = Some(Err(e)),
             }
-            progress(SsoProgress {
-                accounts: accounts.len(),
-                listed,
-            });
         }
-        for i in pending {
-            gaps.push(SyncGap {
-                action: "sso:ListAccountRoles".into(),
-                target: accounts[i].id.clone(),
-                error: "the request was lost (its task ended early)".into(),
-            });
-        }
-        Ok(SsoListing { accounts, gaps })
+        Ok(accounts
+            .iter()
+            .zip(found)
+            .map(|(id, r)| {
+                let r = r.unwrap_or_else(|| {
+                    Err(AwsError::BadResponse {
+                        action: "sso:ListAccountRoles",
+                        detail: "the request was lost (its task ended early)".into(),
+                    })
+                });
+                (id.clone(), r)
+            })
+            .collect())
     }
 
     /// Credentials for `role` in `account` (`GetRoleCredentials`).

@@ -48,6 +48,10 @@ pub enum Command {
         /// Sync from AWS first instead of using the cache.
         #[arg(long)]
         refresh: bool,
+        /// Read IAM Identity Center's roles in every account it lists where they are not
+        /// known (or older than `[sso] roles_ttl_minutes`) first.
+        #[arg(long)]
+        roles: bool,
         /// Read Cost Explorer again even while the cached costs are fresh.
         #[arg(long)]
         refresh_cost: bool,

@@ -99,13 +99,15 @@ async fn arn_account(
     if demo {
         return Ok(id);
     }
-    let inv = refresh::inventory(ctx, false).await?;
+    let mut inv = refresh::inventory(ctx, false).await?;
     let Some(i) = inv.org.accounts.iter().position(|a| a.id.as_str() == id) else {
         bail!(
             "account {id} (in the ARN) is not in the organization awsnav knows: it may belong to another organization, or be new (`awsnav refresh`)"
         );
     };
     if opts.role.is_none() {
+        let failed = refresh::ensure_sso_roles(ctx, &mut inv, &[i], true).await?;
+        refresh::warn_unread_roles(&failed);
         let tree = OrgTree::build(&inv.org);
         if ctx.roles(&inv, &tree, i).is_empty() {
             bail!(

@@ -66,7 +66,12 @@ pub async fn plan(
     except: &[Pick],
     role: Option<&str>,
 ) -> anyhow::Result<Vec<Planned>> {
-    let inv = refresh::inventory(ctx, false).await?;
+    let mut inv = refresh::inventory(ctx, false).await?;
+    // Identity Center's roles in the chosen accounts, read now where they never were.
+    let tree = crate::domain::model::OrgTree::build(&inv.org);
+    let which = crate::domain::each::Selection::new(each, except).accounts(&inv, &tree);
+    let failed = refresh::ensure_sso_roles(ctx, &mut inv, &which, true).await?;
+    refresh::warn_unread_roles(&failed);
     Ok(fanout::plan(ctx, &inv, each, except, role))
 }
 

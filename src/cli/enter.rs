@@ -259,11 +259,11 @@ async fn choose_account(
         .get(query.trim())
         .map_or(query.trim(), String::as_str);
     let by_id = AccountId::parse(named).ok();
-    let inv = match &by_id {
+    let mut inv = match &by_id {
         Some(_) => refresh::cached_inventory(ctx),
         None => Some(refresh::inventory(ctx, false).await?),
     };
-    if let Some(inv) = &inv {
+    if let Some(inv) = &mut inv {
         let tree = OrgTree::build(&inv.org);
         let found = match &by_id {
             Some(id) => inv.org.accounts.iter().position(|a| a.id == *id),
@@ -275,6 +275,10 @@ async fn choose_account(
             )?),
         };
         if let Some(i) = found {
+            // Identity Center's roles there, read now if they never were (or long ago).
+            let failed =
+                refresh::ensure_sso_roles(ctx, inv, &[i], !opts.no_sign_in_offer).await?;
+            refresh::warn_unread_roles(&failed);
             return chosen_in(ctx, inv, &tree, i, opts);
         }
     }

@@ -31,11 +31,18 @@ pub async fn generate_profiles(
 ) -> anyhow::Result<()> {
     use crate::app::aws_profiles::{self as profiles, ProfileSource};
     use crate::store::aws_config_block;
-    let inv = if demo {
+    let mut inv = if demo {
         crate::domain::demo::inventory(OffsetDateTime::now_utc())
     } else {
         refresh::inventory(ctx, false).await?
     };
+    if !demo {
+        // A profile per role: Identity Center's roles in every account it lists, read now
+        // where they never were (or long ago).
+        let all: Vec<usize> = (0..inv.org.accounts.len()).collect();
+        let failed = refresh::ensure_sso_roles(ctx, &mut inv, &all, true).await?;
+        refresh::warn_unread_roles(&failed);
+    }
     let partition = inv
         .identity
         .as_ref()

@@ -28,8 +28,9 @@ pub struct AccountRecord<'a> {
     pub joined: Option<String>,
     /// Roles awsnav can get into there: IAM Identity Center's, then those of role rules.
     pub roles: Vec<String>,
-    /// The roles IAM Identity Center gives you there (empty without it).
-    pub sso_roles: &'a [String],
+    /// The roles IAM Identity Center gives you there (empty without it; `null` where it
+    /// lists the account but its roles have not been read yet: `list --json --roles`).
+    pub sso_roles: Option<&'a [String]>,
     pub production: bool,
     /// Month-to-date and last month's cost, when cost is known.
     pub cost: Option<CostRecord>,
@@ -140,7 +141,7 @@ fn record<'a>(
                 .ok()
         }),
         roles,
-        sso_roles: &a.sso_roles,
+        sso_roles: (!a.sso_roles_unknown()).then_some(a.sso_roles.as_slice()),
         production,
         cost: costs.and_then(|c| c.record(a.id.as_str())),
     }
@@ -257,6 +258,8 @@ pub fn table(inv: &Inventory, tree: &OrgTree, key_tags: &[String], enrich: &Enri
 pub struct ListOpts {
     pub json: bool,
     pub refresh: bool,
+    /// Read Identity Center's roles where they are not known first.
+    pub roles: bool,
     pub refresh_cost: bool,
 }
 
@@ -268,13 +271,19 @@ pub async fn list(ctx: &AppContext, demo: bool, opts: ListOpts) -> anyhow::Resul
     let ListOpts {
         json,
         refresh,
+        roles,
         refresh_cost,
     } = opts;
-    let inv = if demo {
+    let mut inv = if demo {
         crate::domain::demo::inventory(OffsetDateTime::now_utc())
     } else {
         refresh::inventory(ctx, refresh).await?
     };
+    if roles && !demo {
+        let all: Vec<usize> = (0..inv.org.accounts.len()).collect();
+        let failed = refresh::ensure_sso_roles(ctx, &mut inv, &all, true).await?;
+        refresh::warn_unread_roles(&failed);
+    }
     let tree = OrgTree::build(&inv.org);
     let production = ctx.classifier.classify_all(&inv, &tree);
     let enrich = |i: usize| {

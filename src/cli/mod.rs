@@ -106,6 +106,7 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
             except,
             role,
             refresh,
+            roles,
             refresh_cost,
         } => {
             if !select.is_empty() {
@@ -114,6 +115,7 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
             let opts = list::ListOpts {
                 json,
                 refresh,
+                roles,
                 refresh_cost,
             };
             list::list(ctx, demo, opts).await

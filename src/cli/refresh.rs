@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::sign_in::offer_sso_login;
 use crate::app::context::AppContext;
-use crate::app::{org_reader, sync};
+use crate::app::{org_reader, sso_roles, sync};
 use crate::aws::AwsError;
 use crate::aws::org::SyncProgress;
 use crate::domain::inventory::{Inventory, age_text};
@@ -47,10 +47,11 @@ pub async fn inventory(ctx: &AppContext, refresh: bool) -> anyhow::Result<Invent
 #[must_use]
 pub fn cached_inventory(ctx: &AppContext) -> Option<Inventory> {
     match ctx.inventory_cache.load() {
-        Ok(Some(inv)) => {
+        Ok(Some(mut inv)) => {
             if let Some(summary) = inv.partial_summary() {
                 eprintln!("awsnav: warning: the cached inventory is incomplete: {summary}");
             }
+            sso_roles::apply_cached(ctx, &mut inv);
             Some(inv)
         }
         Ok(None) => None,
@@ -119,15 +120,10 @@ pub async fn sync_and_store(ctx: &AppContext, mfa_code: Option<&str>) -> anyhow:
         stats.api_calls,
         stats.elapsed.as_secs_f64()
     );
-    let with_sso = inv
-        .org
-        .accounts
-        .iter()
-        .filter(|a| !a.sso_roles.is_empty())
-        .count();
+    let with_sso = inv.org.accounts.iter().filter(|a| a.sso).count();
     if with_sso > 0 {
         eprintln!(
-            "IAM Identity Center gives you roles in {}",
+            "IAM Identity Center gives you roles in {} (each account's roles are read when first needed)",
             count(with_sso, "account", "accounts")
         );
     }
@@ -157,7 +153,60 @@ pub async fn sync_and_store(ctx: &AppContext, mfa_code: Option<&str>) -> anyhow:
             eprintln!("awsnav: warning: {e}");
         }
     }
+    let mut inv = inv;
+    sso_roles::apply_cached(ctx, &mut inv);
     Ok(inv)
+}
+
+/// Makes sure the IAM Identity Center roles of accounts `which` of `inv` are known: read from
+/// the portal when they never were or are older than `[sso] roles_ttl_minutes` (with a count
+/// on a terminal when there are many), offering a sign-in when it is needed and `offer`.
+/// Returns the accounts whose roles could not be read (and are not known from before).
+///
+/// # Errors
+/// When the portal cannot be asked (no sign-in, declined) and some roles are not known.
+pub async fn ensure_sso_roles(
+    ctx: &AppContext,
+    inv: &mut Inventory,
+    which: &[usize],
+    offer: bool,
+) -> anyhow::Result<Vec<(String, AwsError)>> {
+    let tty = std::io::stderr().is_terminal() && which.len() > 1;
+    if tty {
+        eprint!("\r\x1b[2Kreading the roles IAM Identity Center gives…");
+    }
+    let mut result = sso_roles::ensure(ctx, inv, which, OffsetDateTime::now_utc()).await;
+    if let Err(AwsError::SsoLogin { profile, .. }) = &result
+        && offer
+        && offer_sso_login(ctx, profile).await?
+    {
+        result = sso_roles::ensure(ctx, inv, which, OffsetDateTime::now_utc()).await;
+    }
+    if tty {
+        eprint!("\r\x1b[2K");
+    }
+    let done = result?;
+    if done.read > 0 {
+        tracing::info!(
+            read = done.read,
+            api_calls = done.api_calls,
+            "Identity Center roles read"
+        );
+    }
+    Ok(done.failed)
+}
+
+/// Warns on stderr about accounts whose Identity Center roles could not be read.
+pub fn warn_unread_roles(failed: &[(String, AwsError)]) {
+    if let Some((id, e)) = failed.first() {
+        let more = match failed.len() {
+            1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        eprintln!(
+            "awsnav: warning: the roles IAM Identity Center gives in {id}{more} could not be read, so they are left out: {e}"
+        );
+    }
 }
 
 /// Exit status of `list` and `refresh` when the inventory is partial.

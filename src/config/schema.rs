@@ -117,6 +117,9 @@ pub struct SsoConfig {
     pub profile: Option<String>,
     /// Portal requests per second (1-15; AWS throttles at 20).
     pub requests_per_second: u32,
+    /// How long an account's roles, once read, are used before they are read again
+    /// (in the background while shown in the TUI), minutes (1-10080).
+    pub roles_ttl_minutes: u32,
 }
 
 impl Default for SsoConfig {
@@ -125,6 +128,7 @@ impl Default for SsoConfig {
             enabled: true,
             profile: None,
             requests_per_second: 10,
+            roles_ttl_minutes: 60,
         }
     }
 }

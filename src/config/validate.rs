@@ -67,6 +67,17 @@ impl Config {
                 "use a number from 1 to 15 (AWS throttles at 20; default 10)",
             ));
         }
+        if !(1..=10_080).contains(&self.sso.roles_ttl_minutes) {
+            return Err(at.key_in(
+                "sso",
+                "roles_ttl_minutes",
+                format!(
+                    "[sso] roles_ttl_minutes = {} is out of range",
+                    self.sso.roles_ttl_minutes
+                ),
+                "use minutes from 1 to 10080 (a week; default 60)",
+            ));
+        }
         if let Some(profile) = &self.sso.profile
             && profile.trim().is_empty()
         {

@@ -268,6 +268,7 @@ mod tests {
             joined: None,
             parent_id: parent.into(),
             tags: crate::domain::model::Tags::new(),
+            sso: false,
             sso_roles: Vec::new(),
         };
         let org = Org {

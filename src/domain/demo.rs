@@ -140,6 +140,7 @@ pub fn synthetic(accounts: usize, branching: usize, depth: usize) -> Org {
                 joined: None,
                 parent_id: parents[(i * 31) % parents.len()].clone(),
                 tags,
+                sso: false,
                 sso_roles: Vec::new(),
             }
         })

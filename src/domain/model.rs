@@ -225,9 +225,29 @@ pub struct Account {
     pub parent_id: String,
     #[serde(default)]
     pub tags: Tags,
-    /// The roles IAM Identity Center gives you here (its permission sets), sorted.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// IAM Identity Center's portal lists this account: it gives you roles here.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sso: bool,
+    /// The roles IAM Identity Center gives you here (its permission sets), sorted, once read:
+    /// they come from their own cache (`app::sso_roles`), not the inventory's. An inventory of
+    /// an older awsnav may still hold them, and they are read as known.
+    #[serde(default, skip_serializing)]
     pub sso_roles: Vec<String>,
+}
+
+impl Account {
+    /// IAM Identity Center gives you roles here (known or not yet read).
+    #[must_use]
+    pub fn in_identity_center(&self) -> bool {
+        self.sso || !self.sso_roles.is_empty()
+    }
+
+    /// IAM Identity Center gives you roles here, and they have not been read yet (the portal
+    /// lists only accounts where you have at least one).
+    #[must_use]
+    pub fn sso_roles_unknown(&self) -> bool {
+        self.sso && self.sso_roles.is_empty()
+    }
 }
 
 /// One organizational unit.
@@ -533,6 +553,7 @@ mod tests {
             joined: None,
             parent_id: parent.into(),
             tags: Tags::new(),
+            sso: false,
             sso_roles: Vec::new(),
         }
     }

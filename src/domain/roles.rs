@@ -163,19 +163,20 @@ impl RoleCatalog {
         self
     }
 
-    /// The roles offered in account `i` of `inv`: IAM Identity Center's first, then the
-    /// configured and profile roles. Those are left out where Identity Center offers roles and
-    /// there is no IAM identity to assume them with (the organization was not read with
-    /// credentials and no `[auth] profile` is set).
+    /// The roles offered in account `i` of `inv`: IAM Identity Center's first (those read so
+    /// far), then the configured and profile roles. Those are left out where Identity Center
+    /// offers roles and there is no IAM identity to assume them with (the organization was not
+    /// read with credentials and no `[auth] profile` is set).
     #[must_use]
     pub fn offered(&self, inv: &Inventory, tree: &OrgTree, i: usize) -> Vec<RoleOption> {
-        let sso: &[String] = if self.sso_off {
-            &[]
+        let account = &inv.org.accounts[i];
+        let (sso, in_sso): (&[String], bool) = if self.sso_off {
+            (&[], false)
         } else {
-            &inv.org.accounts[i].sso_roles
+            (&account.sso_roles, account.in_identity_center())
         };
         let mut roles: Vec<RoleOption> = sso.iter().map(|r| RoleOption::sso(r)).collect();
-        if sso.is_empty() || inv.identity.is_some() || self.iam_profile {
+        if !in_sso || inv.identity.is_some() || self.iam_profile {
             roles.extend(self.roles_for(&AccountView::of(inv, tree, i)));
         }
         roles.shrink_to_fit();
@@ -455,6 +456,11 @@ mod tests {
             names(&catalog.offered(&inv, &tree, 1)),
             ["OrganizationAccountAccessRole"],
             "an account without Identity Center roles keeps the configured ones"
+        );
+        inv.org.accounts[2].sso = true;
+        assert!(
+            catalog.offered(&inv, &tree, 2).is_empty(),
+            "Identity Center's roles there are not read yet, and no IAM identity to assume others"
         );
         let with_auth = catalog.clone().with_iam_profile(true);
         assert_eq!(with_auth.offered(&inv, &tree, 0).len(), 2);

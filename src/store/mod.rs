@@ -9,3 +9,4 @@ pub mod key_store;
 pub mod prefs;
 pub mod private_file;
 pub mod session_cache;
+pub mod sso_role_cache;

@@ -61,6 +61,10 @@ pub enum Effect {
     },
     /// Stop the sign-in going on.
     CancelSsoSignIn,
+    /// Read the roles IAM Identity Center gives in an account (and cache them).
+    ReadSsoRoles {
+        account_id: String,
+    },
 }
 
 /// The terminal, for the effects that use it: the guard, and the flag that pauses the input
@@ -200,6 +204,7 @@ impl Runner {
                 }
             }
             Effect::ReadCost { force } => self.read_cost(*force),
+            Effect::ReadSsoRoles { account_id } => self.read_sso_roles(account_id.clone()),
             Effect::SaveFavourite { account_id, on } => {
                 // The demo keeps favourites and regions for the session only.
                 if let DataSource::Aws(ctx) = &self.source {
@@ -312,6 +317,29 @@ impl Runner {
                     "could not start a browser ({why}): press y to copy the sign-in link instead"
                 ))));
             }
+        });
+    }
+
+    /// Reads the roles Identity Center gives in `account_id` in the background.
+    fn read_sso_roles(&self, account_id: String) {
+        let DataSource::Aws(ctx) = &self.source else {
+            return; // the demo has no Identity Center accounts
+        };
+        let (ctx, tx, now) = (ctx.clone(), self.tx.clone(), (self.clock)());
+        tokio::spawn(async move {
+            let read = crate::app::sso_roles::read(&ctx, std::slice::from_ref(&account_id), now)
+                .await;
+            let result = read.and_then(|r| {
+                r.results
+                    .into_iter()
+                    .next()
+                    .map(|(_, result)| result)
+                    .ok_or_else(|| crate::aws::AwsError::BadResponse {
+                        action: "sso:ListAccountRoles",
+                        detail: "no answer for the account".into(),
+                    })?
+            });
+            let _ = tx.send(Msg::SsoRoles { account_id, result });
         });
     }
 

@@ -227,6 +227,11 @@ pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
             .with_rules(rules)
             .with_theme(theme)
             .with_keymap(keymap);
+        // Identity Center's roles read before (the sync lists only the accounts).
+        state.sso_roles.ttl = crate::app::sso_roles::ttl(&ctx);
+        if ctx.config.sso.enabled {
+            state.sso_roles.known = ctx.sso_role_cache.load().accounts;
+        }
         if let Some(inventory) = cached {
             state.set_inventory(inventory);
         }

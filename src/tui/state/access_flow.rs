@@ -190,6 +190,13 @@ impl State {
             )));
             return Vec::new();
         }
+        if let Some(effects) = self.wait_for_sso_roles(account, purpose) {
+            return effects;
+        }
+        let Some(data) = &self.data else {
+            return Vec::new();
+        };
+        let a = &data.inventory.org.accounts[account];
         let roles = data.roles[account].clone();
         match roles.len() {
             0 => {
@@ -508,6 +515,7 @@ impl State {
         if matches!(action, Some(Action::Back | Action::Quit)) {
             self.status.pending = None;
             self.pending_access = None;
+            self.sso_roles.after_sign_in = None;
             self.status.banner = Some(Banner::info(
                 "Identity Center sign-in cancelled: nothing was done",
             ));
@@ -565,11 +573,12 @@ impl State {
                 self.sso_until = ends;
                 match self.pending_access.take() {
                     Some(request) => self.request_access(request),
-                    None => Vec::new(),
+                    None => self.sso_roles_after_sign_in(),
                 }
             }
             Err(why) => {
                 self.pending_access = None;
+                self.sso_roles.after_sign_in = None;
                 self.status.banner = Some(Banner::error(why));
                 Vec::new()
             }

@@ -4,6 +4,7 @@ pub mod access_flow;
 pub mod cost_view;
 pub mod run_view;
 pub mod search_view;
+pub mod sso_roles_view;
 pub mod status;
 #[cfg(test)]
 mod test_support;
@@ -118,6 +119,11 @@ pub enum Msg {
     },
     /// The Identity Center sign-in the TUI started ended: when the new token ends, or why not.
     SsoSignedIn(Result<Option<OffsetDateTime>, String>),
+    /// The roles Identity Center gives in an account were read (or why not).
+    SsoRoles {
+        account_id: String,
+        result: Result<crate::store::sso_role_cache::KnownRoles, AwsError>,
+    },
 }
 
 /// Role rules and production rules: what is derived per account from the config.
@@ -224,6 +230,8 @@ pub struct State {
     pub last_request: Option<access_flow::AccessRequest>,
     /// The access waiting for the Identity Center sign-in.
     pub pending_access: Option<access_flow::AccessRequest>,
+    /// Identity Center's roles per account: known, being read, failed.
+    pub sso_roles: sso_roles_view::SsoRoles,
 }
 
 impl State {
@@ -263,6 +271,7 @@ impl State {
             sso_until: None,
             last_request: None,
             pending_access: None,
+            sso_roles: sso_roles_view::SsoRoles::default(),
             modal: None,
             last_roles: BTreeMap::new(),
             sessions: Sessions::default(),
@@ -361,6 +370,13 @@ impl State {
     /// Applies `msg` (the only way state changes) and returns what should happen because of it.
     #[must_use = "the effects update asks for must be run"]
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let mut effects = self.apply(msg);
+        // Whatever moved the selection (or the clock): the roles it shows, read if needed.
+        effects.extend(self.wanted_sso_roles());
+        effects
+    }
+
+    fn apply(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Key(key) => self.on_key(&key),
             Msg::Action(action) => self.on_action(action),
@@ -451,6 +467,7 @@ impl State {
                 Vec::new()
             }
             Msg::SsoSignedIn(result) => self.on_sso_signed_in(result),
+            Msg::SsoRoles { account_id, result } => self.on_sso_roles(account_id, result),
             Msg::RunFailed(why) => {
                 if matches!(self.modal, Some(Modal::MfaPrompt { .. })) {
                     self.modal = None;
@@ -618,6 +635,10 @@ impl State {
                     .insert(crate::app::sync::IDENTITY_CENTER_OU.to_owned());
             }
         }
+        let mut inventory = inventory;
+        crate::app::sso_roles::apply(&self.sso_roles.known, &mut inventory);
+        // A new inventory: roles that failed before are worth asking for again.
+        self.sso_roles.failed.clear();
         let mut data = Data::new(inventory, &self.rules);
         if let CostStatus::Known(snapshot) = &self.cost {
             data.costs = Some(cost_view(

@@ -86,11 +86,27 @@ fn account_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line
         lines.push(Line::from(""));
     }
     let roles = data.roles.get(index).map_or(&[][..], Vec::as_slice);
+    if a.sso_roles_unknown() {
+        // Read in the background since the account was selected.
+        let id = a.id.as_str();
+        let note = if let Some(why) = state.sso_roles.failed.get(id) {
+            format!("  not read: {why}")
+        } else {
+            "  reading…".to_owned()
+        };
+        lines.push(Line::from(Span::styled(
+            "Identity Center roles",
+            theme::title(),
+        )));
+        lines.push(Line::from(Span::styled(note, theme::muted())));
+    }
     if roles.is_empty() {
-        lines.push(Line::from(Span::styled("no role offered", theme::muted())));
+        if !a.sso_roles_unknown() {
+            lines.push(Line::from(Span::styled("no role offered", theme::muted())));
+        }
     } else {
         let last = state.last_roles.get(a.id.as_str());
-        let any_sso = roles.iter().any(|r| r.sso);
+        let any_sso = a.sso_roles_unknown() || roles.iter().any(|r| r.sso);
         // Identity Center's roles and the IAM roles under headings of their own.
         for (sso, heading) in [(true, "Identity Center roles"), (false, "Roles")] {
             let group: Vec<_> = roles.iter().filter(|r| r.sso == sso).collect();

@@ -1,0 +1,314 @@
+//! IAM Identity Center's roles in the TUI: read in the background when an account is
+//! selected and they are not known (or older than `[sso] roles_ttl_minutes`), and the role
+//! picker that waits for them when an account is entered first.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::access_flow::Purpose;
+use super::{Banner, Modal, State};
+use crate::app::sso_roles::due;
+use crate::aws::AwsError;
+use crate::store::sso_role_cache::KnownRoles;
+use crate::tui::effects::Effect;
+
+/// What the TUI knows of Identity Center's roles per account id.
+#[derive(Clone, Debug)]
+pub struct SsoRoles {
+    /// Roles read so far, and when.
+    pub known: BTreeMap<String, KnownRoles>,
+    /// Accounts whose roles are being read.
+    pub reading: HashSet<String>,
+    /// Accounts whose roles could not be read, and why (not asked again until the next
+    /// sign-in, sync or Enter there).
+    pub failed: HashMap<String, String>,
+    /// Roles older than this are read again while their account is selected.
+    pub ttl: time::Duration,
+    /// The account whose role picker waits for its roles, and what the access is for.
+    pub waiting: Option<(String, Purpose)>,
+    /// The picker to open again after an Identity Center sign-in.
+    pub after_sign_in: Option<(String, Purpose)>,
+}
+
+impl Default for SsoRoles {
+    fn default() -> Self {
+        Self {
+            known: BTreeMap::new(),
+            reading: HashSet::new(),
+            failed: HashMap::new(),
+            ttl: time::Duration::minutes(60),
+            waiting: None,
+            after_sign_in: None,
+        }
+    }
+}
+
+impl State {
+    /// The read the selected account needs: its Identity Center roles are not known, or are
+    /// older than the TTL (they stay shown while read again).
+    pub(super) fn wanted_sso_roles(&mut self) -> Option<Effect> {
+        let i = self.selected_account()?;
+        let a = &self.data.as_ref()?.inventory.org.accounts[i];
+        if !a.in_identity_center() {
+            return None;
+        }
+        let id = a.id.as_str();
+        let roles = &self.sso_roles;
+        if roles.reading.contains(id) || roles.failed.contains_key(id) {
+            return None;
+        }
+        if !due(roles.known.get(id).map(|k| k.read_at), roles.ttl, self.now) {
+            return None;
+        }
+        let id = id.to_owned();
+        self.sso_roles.reading.insert(id.clone());
+        Some(Effect::ReadSsoRoles { account_id: id })
+    }
+
+    /// Enter / `s` / `c` / `y` on an account whose Identity Center roles are not known yet:
+    /// the picker waits for them (`None`: they are known, go on).
+    pub(super) fn wait_for_sso_roles(
+        &mut self,
+        account: usize,
+        purpose: Purpose,
+    ) -> Option<Vec<Effect>> {
+        let a = &self.data.as_ref()?.inventory.org.accounts[account];
+        if !a.sso_roles_unknown() {
+            return None;
+        }
+        let id = a.id.to_string();
+        self.status.pending = Some(format!(
+            "reading the roles IAM Identity Center gives in {}…",
+            a.name
+        ));
+        self.sso_roles.waiting = Some((id.clone(), purpose));
+        self.sso_roles.failed.remove(&id);
+        if self.sso_roles.reading.insert(id.clone()) {
+            return Some(vec![Effect::ReadSsoRoles { account_id: id }]);
+        }
+        Some(Vec::new())
+    }
+
+    /// An account's roles were read (or could not be): shown, and the picker waiting for them
+    /// opens. A sign-in that is missing or expired opens the sign-in dialog first.
+    pub(super) fn on_sso_roles(
+        &mut self,
+        account_id: String,
+        result: Result<KnownRoles, AwsError>,
+    ) -> Vec<Effect> {
+        self.sso_roles.reading.remove(&account_id);
+        let waiting = self
+            .sso_roles
+            .waiting
+            .take_if(|(id, _)| *id == account_id)
+            .map(|(_, purpose)| purpose);
+        if waiting.is_some() {
+            self.status.pending = None;
+        }
+        let index = self.data.as_ref().and_then(|d| {
+            d.inventory
+                .org
+                .accounts
+                .iter()
+                .position(|a| a.id.as_str() == account_id)
+        });
+        match result {
+            Ok(known) => {
+                self.sso_roles.failed.remove(&account_id);
+                if let (Some(i), Some(data)) = (index, self.data.as_mut()) {
+                    data.inventory.org.accounts[i]
+                        .sso_roles
+                        .clone_from(&known.roles);
+                    data.roles[i] = self
+                        .rules
+                        .catalog
+                        .offered(&data.inventory, &data.tree, i);
+                }
+                self.sso_roles.known.insert(account_id, known);
+                match (waiting, index) {
+                    (Some(purpose), Some(i)) => self.start_access(i, purpose),
+                    _ => Vec::new(),
+                }
+            }
+            Err(AwsError::SsoLogin { profile, why }) => {
+                self.sso_roles
+                    .failed
+                    .insert(account_id.clone(), format!("the sign-in {why}"));
+                let Some(purpose) = waiting else {
+                    return Vec::new();
+                };
+                self.sso_roles.after_sign_in = Some((account_id, purpose));
+                self.modal = Some(Modal::SsoSignIn {
+                    profile: profile.clone(),
+                    url: None,
+                    code: None,
+                });
+                self.status.pending =
+                    Some(format!("signing in to IAM Identity Center ({profile})…"));
+                vec![Effect::SsoSignIn { profile }]
+            }
+            Err(e) => {
+                let name = index
+                    .and_then(|i| self.data.as_ref().map(|d| &d.inventory.org.accounts[i].name))
+                    .map_or_else(|| account_id.clone(), Clone::clone);
+                self.sso_roles.failed.insert(account_id, e.to_string());
+                if waiting.is_some() {
+                    self.status.banner = Some(Banner::error(format!(
+                        "the roles IAM Identity Center gives in {name} could not be read: {e}"
+                    )));
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    /// After an Identity Center sign-in: roles that failed are read again when next needed,
+    /// and the picker that waited for one opens once it is read.
+    pub(super) fn sso_roles_after_sign_in(&mut self) -> Vec<Effect> {
+        self.sso_roles.failed.clear();
+        let Some((id, purpose)) = self.sso_roles.after_sign_in.take() else {
+            return Vec::new();
+        };
+        let name = self
+            .data
+            .as_ref()
+            .and_then(|d| d.inventory.org.accounts.iter().find(|a| a.id.as_str() == id))
+            .map_or_else(|| id.clone(), |a| a.name.clone());
+        self.status.pending = Some(format!(
+            "reading the roles IAM Identity Center gives in {name}…"
+        ));
+        self.sso_roles.waiting = Some((id.clone(), purpose));
+        self.sso_roles.reading.insert(id.clone());
+        vec![Effect::ReadSsoRoles { account_id: id }]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{NOW, keys, state as with_roles};
+    use super::*;
+    use crate::tui::state::Msg;
+
+    /// The demo state with its first account listed by Identity Center, roles unknown, and
+    /// a search that selects it.
+    fn state() -> (State, String) {
+        let mut s = with_roles(&["OrganizationAccountAccessRole"]);
+        let data = s.data.as_mut().unwrap();
+        let i = 0;
+        data.inventory.org.accounts[i].sso = true;
+        data.roles[i] = s
+            .rules
+            .catalog
+            .offered(&data.inventory, &data.tree, i);
+        let id = data.inventory.org.accounts[i].id.to_string();
+        let name = data.inventory.org.accounts[i].name.clone();
+        let _ = keys(&mut s, &format!("/{name}⏎"));
+        (s, id)
+    }
+
+    fn read(effects: &[Effect]) -> Vec<&str> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::ReadSsoRoles { account_id } => Some(account_id.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn known(roles: &[&str], read_at: time::OffsetDateTime) -> KnownRoles {
+        KnownRoles {
+            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+            read_at,
+        }
+    }
+
+    #[test]
+    fn selecting_an_account_reads_its_roles_once_and_again_after_the_ttl() {
+        let (mut s, id) = state();
+        // The search put the cursor on it: one read asked for, not one per message.
+        assert!(s.sso_roles.reading.contains(&id));
+        assert!(read(&s.update(Msg::Tick(NOW))).is_empty(), "already asked");
+        let _ = s.update(Msg::SsoRoles {
+            account_id: id.clone(),
+            result: Ok(known(&["AdministratorAccess", "ReadOnlyAccess"], NOW)),
+        });
+        let i = s.selected_account().unwrap();
+        let data = s.data.as_ref().unwrap();
+        assert_eq!(data.roles[i][0].name, "AdministratorAccess");
+        assert!(data.roles[i][0].sso);
+        assert!(read(&s.update(Msg::Tick(NOW + time::Duration::minutes(59)))).is_empty());
+        assert_eq!(
+            read(&s.update(Msg::Tick(NOW + time::Duration::minutes(61)))),
+            [id.as_str()],
+            "older than the TTL while shown: read again in the background"
+        );
+        assert_eq!(
+            s.data.as_ref().unwrap().roles[i][0].name,
+            "AdministratorAccess",
+            "the old roles stay shown meanwhile"
+        );
+    }
+
+    #[test]
+    fn the_picker_waits_for_roles_not_yet_read() {
+        let (mut s, id) = state();
+        let effects = keys(&mut s, "⏎");
+        assert!(read(&effects).is_empty(), "the read already going on is waited for");
+        assert!(s.modal.is_none());
+        assert!(s.status.pending.as_ref().unwrap().contains("reading the roles"));
+        let _ = s.update(Msg::SsoRoles {
+            account_id: id,
+            result: Ok(known(&["AdministratorAccess", "ReadOnlyAccess"], NOW)),
+        });
+        assert!(s.status.pending.is_none());
+        let Some(Modal::RolePicker { roles, .. }) = &s.modal else {
+            panic!("the picker opens once the roles are read: {:?}", s.modal);
+        };
+        assert_eq!(roles[0].name, "AdministratorAccess");
+    }
+
+    #[test]
+    fn an_expired_sign_in_signs_in_then_reads_and_opens_the_picker() {
+        let (mut s, id) = state();
+        let _ = keys(&mut s, "⏎");
+        let effects = s.update(Msg::SsoRoles {
+            account_id: id.clone(),
+            result: Err(AwsError::SsoLogin {
+                profile: "corp".into(),
+                why: "has expired".into(),
+            }),
+        });
+        assert_eq!(
+            effects,
+            vec![Effect::SsoSignIn {
+                profile: "corp".into()
+            }]
+        );
+        assert!(matches!(s.modal, Some(Modal::SsoSignIn { .. })));
+        let effects = s.update(Msg::SsoSignedIn(Ok(Some(NOW + time::Duration::hours(8)))));
+        assert_eq!(read(&effects), [id.as_str()]);
+        let _ = s.update(Msg::SsoRoles {
+            account_id: id,
+            result: Ok(known(&["ReadOnlyAccess", "PowerUserAccess"], NOW)),
+        });
+        assert!(matches!(s.modal, Some(Modal::RolePicker { .. })));
+    }
+
+    #[test]
+    fn a_failed_read_is_said_once_and_not_asked_again_while_browsing() {
+        let (mut s, id) = state();
+        let _ = keys(&mut s, "⏎");
+        let _ = s.update(Msg::SsoRoles {
+            account_id: id.clone(),
+            result: Err(AwsError::Throttled {
+                action: "sso:ListAccountRoles",
+                message: "slow down".into(),
+            }),
+        });
+        let banner = s.status.banner.as_ref().unwrap();
+        assert!(banner.text.contains("could not be read"), "{}", banner.text);
+        assert!(s.modal.is_none());
+        assert!(read(&s.update(Msg::Tick(NOW))).is_empty(), "no retry loop");
+        assert_eq!(read(&keys(&mut s, "⏎")), [id.as_str()], "Enter asks again");
+    }
+}
