@@ -20,7 +20,12 @@ const TOKEN: &str = "aoaAAAAAGdummy-sso-access-token";
 const CONTRACTOR: &str = "999988887777";
 
 fn list_json(awsnav: &AwsnavCmd) -> Vec<Value> {
-    let out = awsnav.run(&["list", "--json"]);
+    list_json_with(awsnav, &[])
+}
+
+fn list_json_with(awsnav: &AwsnavCmd, more: &[&str]) -> Vec<Value> {
+    let args: Vec<&str> = ["list", "--json"].iter().chain(more).copied().collect();
+    let out = awsnav.run(&args);
     assert!(out.status.success(), "{}", stderr(&out));
     serde_json::from_str::<Value>(&stdout(&out))
         .unwrap()
@@ -109,10 +114,42 @@ async fn listing_is_paged_paced_retried_and_merged_with_the_organization() {
         "{}",
         stderr(&out)
     );
+    assert!(
+        portal.requests_to("/assignment/roles").is_empty(),
+        "a refresh lists the accounts, not every account's roles"
+    );
+    let unread = list_json(&awsnav);
+    assert_eq!(
+        by_id(&unread, &a)["sso_roles"],
+        Value::Null,
+        "listed by the portal, roles not read yet"
+    );
+    assert!(portal.requests_to("/assignment/roles").is_empty());
 
+    // --roles reads them: every account's, paged, paced and retried.
+    let list = list_json_with(&awsnav, &["--roles"]);
     assert_paged_paced_and_retried(&portal, &a);
+    let read = portal.server.requests().len();
+    assert_eq!(
+        list_json_with(&awsnav, &["--roles"]),
+        list,
+        "read again from the cache"
+    );
+    assert_eq!(
+        portal.server.requests().len(),
+        read,
+        "within [sso] roles_ttl_minutes nothing is asked again"
+    );
+    assert_eq!(list_json(&awsnav), list, "and plain list --json shows them");
+    // Older than the TTL: read again.
+    age_role_cache(&awsnav, time::Duration::minutes(61));
+    let before = portal.requests_to("/assignment/roles").len();
+    assert_eq!(list_json_with(&awsnav, &["--roles"]), list);
+    assert!(
+        portal.requests_to("/assignment/roles").len() >= before + 12,
+        "every account's roles read again"
+    );
 
-    let list = list_json(&awsnav);
     assert_eq!(
         list.len(),
         seeded.accounts.len() + 10,
@@ -152,6 +189,30 @@ async fn listing_is_paged_paced_retried_and_merged_with_the_organization() {
     assert_eq!(plain["sso_roles"], serde_json::json!([]));
 
     expired_sign_in_keeps_the_complete_inventory(&awsnav, &portal, &list);
+}
+
+/// Makes every cached Identity Center role `age` older.
+fn age_role_cache(awsnav: &AwsnavCmd, age: time::Duration) {
+    let dir = awsnav.path("awsnav/cache");
+    let file = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("sso-roles-"))
+        .expect("the Identity Center role cache");
+    let mut table: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    for known in table["table"]["accounts"].as_object_mut().unwrap().values_mut() {
+        let at = time::OffsetDateTime::parse(
+            known["read_at"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        known["read_at"] = Value::String(
+            (at - age)
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap(),
+        );
+    }
+    std::fs::write(&file, serde_json::to_vec(&table).unwrap()).unwrap();
 }
 
 fn assert_paged_paced_and_retried(portal: &Portal, a: &str) {
@@ -265,7 +326,7 @@ async fn without_the_organization_identity_center_accounts_stand_alone_and_every
         "{}",
         stderr(&out)
     );
-    let list = list_json(&awsnav);
+    let list = list_json_with(&awsnav, &["--roles"]);
     assert_eq!(list.len(), 2);
     for row in &list {
         assert_eq!(strings(&row["ou_path"]), ["Identity Center"]);
@@ -471,6 +532,7 @@ async fn an_expired_or_refused_sign_in_says_to_sign_in_again_and_changes_nothing
     // Signed in: works; then signed out elsewhere, so the portal refuses the token.
     sign_in(awsnav.home.path(), TOKEN, time::Duration::hours(1));
     assert!(awsnav.run(&["refresh"]).status.success());
+    assert!(awsnav.run(&["list", "--roles"]).status.success());
     let cache = awsnav.path("awsnav/cache");
     let snapshot = |dir: &std::path::Path| -> Vec<(String, Vec<u8>)> {
         let mut files: Vec<_> = walk(dir)
@@ -564,7 +626,7 @@ async fn a_legacy_profile_reads_the_token_cached_for_its_start_url() {
         TOKEN,
         time::Duration::hours(1),
     );
-    let list = list_json(&awsnav);
+    let list = list_json_with(&awsnav, &["--roles"]);
     assert_eq!(list.len(), 1);
     assert_eq!(strings(&list[0]["roles"]), ["ReadOnlyAccess"]);
     assert!(!portal.server.requests().is_empty());

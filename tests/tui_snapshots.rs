@@ -714,6 +714,49 @@ fn identity_center_roles_in_the_detail_pane_and_the_picker() {
     insta::assert_snapshot!("identity_center_picker", screen(&state));
 }
 
+/// An account Identity Center lists whose roles are not read yet: the detail pane says they
+/// are being read, Enter waits for them, and the picker opens once they are in.
+#[test]
+fn identity_center_roles_read_when_first_needed() {
+    let mut inv = demo::inventory(NOW - time::Duration::minutes(3));
+    let i = inv
+        .org
+        .accounts
+        .iter()
+        .position(|a| a.name == "log-archive")
+        .unwrap();
+    inv.org.accounts[i].sso = true;
+    let id = inv.org.accounts[i].id.to_string();
+    let mut state = with_roles(State::new(
+        Some(inv),
+        "demo",
+        vec!["env".into(), "team".into()],
+        NOW,
+        (110, 26),
+    ));
+    keys(&mut state, "/log-archive⏎");
+    assert!(state.sso_roles.reading.contains(&id), "selected: its roles are being read");
+    let detail = screen(&state);
+    assert!(detail.contains("reading…"), "{detail}");
+    insta::assert_snapshot!("identity_center_roles_reading", detail);
+    keys(&mut state, "⏎");
+    let waiting = screen(&state);
+    assert!(
+        waiting.contains("reading the roles IAM Identity Center gives in log-archive"),
+        "{waiting}"
+    );
+    let _ = state.update(Msg::SsoRoles {
+        account_id: id,
+        result: Ok(awsnav::store::sso_role_cache::KnownRoles {
+            roles: vec!["AdministratorAccess".into(), "ReadOnlyAccess".into()],
+            read_at: NOW,
+        }),
+    });
+    let picker = screen(&state);
+    assert!(picker.contains("AdministratorAccess  Identity Center"), "{picker}");
+    insta::assert_snapshot!("identity_center_roles_read_picker", picker);
+}
+
 #[test]
 fn mfa_device_picker() {
     let mut state = with_roles(demo_state(110, 20));
