@@ -114,41 +114,7 @@ async fn listing_is_paged_paced_retried_and_merged_with_the_organization() {
         "{}",
         stderr(&out)
     );
-    assert!(
-        portal.requests_to("/assignment/roles").is_empty(),
-        "a refresh lists the accounts, not every account's roles"
-    );
-    let unread = list_json(&awsnav);
-    assert_eq!(
-        by_id(&unread, &a)["sso_roles"],
-        Value::Null,
-        "listed by the portal, roles not read yet"
-    );
-    assert!(portal.requests_to("/assignment/roles").is_empty());
-
-    // --roles reads them: every account's, paged, paced and retried.
-    let list = list_json_with(&awsnav, &["--roles"]);
-    assert_paged_paced_and_retried(&portal, &a);
-    let read = portal.server.requests().len();
-    assert_eq!(
-        list_json_with(&awsnav, &["--roles"]),
-        list,
-        "read again from the cache"
-    );
-    assert_eq!(
-        portal.server.requests().len(),
-        read,
-        "within [sso] roles_ttl_minutes nothing is asked again"
-    );
-    assert_eq!(list_json(&awsnav), list, "and plain list --json shows them");
-    // Older than the TTL: read again.
-    age_role_cache(&awsnav, time::Duration::minutes(61));
-    let before = portal.requests_to("/assignment/roles").len();
-    assert_eq!(list_json_with(&awsnav, &["--roles"]), list);
-    assert!(
-        portal.requests_to("/assignment/roles").len() >= before + 12,
-        "every account's roles read again"
-    );
+    let list = roles_are_read_on_demand(&awsnav, &portal, &a);
 
     assert_eq!(
         list.len(),
@@ -191,16 +157,66 @@ async fn listing_is_paged_paced_retried_and_merged_with_the_organization() {
     expired_sign_in_keeps_the_complete_inventory(&awsnav, &portal, &list);
 }
 
+/// After a refresh: no role was read; `list --json --roles` reads them all (paged, paced,
+/// retried), then the cache answers until the TTL has passed. Returns that listing.
+fn roles_are_read_on_demand(awsnav: &AwsnavCmd, portal: &Portal, a: &str) -> Vec<Value> {
+    assert!(
+        portal.requests_to("/assignment/roles").is_empty(),
+        "a refresh lists the accounts, not every account's roles"
+    );
+    let unread = list_json(awsnav);
+    assert_eq!(
+        by_id(&unread, a)["sso_roles"],
+        Value::Null,
+        "listed by the portal, roles not read yet"
+    );
+    assert!(portal.requests_to("/assignment/roles").is_empty());
+
+    // --roles reads them: every account's, paged, paced and retried.
+    let list = list_json_with(awsnav, &["--roles"]);
+    assert_paged_paced_and_retried(portal, a);
+    let read = portal.server.requests().len();
+    assert_eq!(
+        list_json_with(awsnav, &["--roles"]),
+        list,
+        "read again from the cache"
+    );
+    assert_eq!(
+        portal.server.requests().len(),
+        read,
+        "within [sso] roles_ttl_minutes nothing is asked again"
+    );
+    assert_eq!(list_json(awsnav), list, "and plain list --json shows them");
+    // Older than the TTL: read again.
+    age_role_cache(awsnav, time::Duration::minutes(61));
+    let before = portal.requests_to("/assignment/roles").len();
+    assert_eq!(list_json_with(awsnav, &["--roles"]), list);
+    assert!(
+        portal.requests_to("/assignment/roles").len() >= before + 12,
+        "every account's roles read again"
+    );
+    list
+}
+
 /// Makes every cached Identity Center role `age` older.
 fn age_role_cache(awsnav: &AwsnavCmd, age: time::Duration) {
     let dir = awsnav.path("awsnav/cache");
     let file = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("sso-roles-"))
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("sso-roles-")
+        })
         .expect("the Identity Center role cache");
     let mut table: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
-    for known in table["table"]["accounts"].as_object_mut().unwrap().values_mut() {
+    for known in table["table"]["accounts"]
+        .as_object_mut()
+        .unwrap()
+        .values_mut()
+    {
         let at = time::OffsetDateTime::parse(
             known["read_at"].as_str().unwrap(),
             &time::format_description::well_known::Rfc3339,

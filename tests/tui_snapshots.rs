@@ -735,7 +735,10 @@ fn identity_center_roles_read_when_first_needed() {
         (110, 26),
     ));
     keys(&mut state, "/log-archive⏎");
-    assert!(state.sso_roles.reading.contains(&id), "selected: its roles are being read");
+    assert!(
+        state.sso_roles.reading.contains(&id),
+        "selected: its roles are being read"
+    );
     let detail = screen(&state);
     assert!(detail.contains("reading…"), "{detail}");
     insta::assert_snapshot!("identity_center_roles_reading", detail);
@@ -753,7 +756,10 @@ fn identity_center_roles_read_when_first_needed() {
         }),
     });
     let picker = screen(&state);
-    assert!(picker.contains("AdministratorAccess  Identity Center"), "{picker}");
+    assert!(
+        picker.contains("AdministratorAccess  Identity Center"),
+        "{picker}"
+    );
     insta::assert_snapshot!("identity_center_roles_read_picker", picker);
 }
 

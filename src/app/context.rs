@@ -18,10 +18,10 @@ use crate::domain::safety::Classifier;
 use crate::domain::selector::AccountView;
 use crate::store::cost_cache::CostCache;
 use crate::store::inventory_cache::InventoryCache;
-use crate::store::sso_role_cache::SsoRoleCache;
 use crate::store::key_store::{Backend, KeyStore, Passphrase};
 use crate::store::prefs::Prefs;
 use crate::store::session_cache::CredentialCache;
+use crate::store::sso_role_cache::SsoRoleCache;
 
 /// Settings from the command line that override the config file.
 #[derive(Clone, Debug, Default)]

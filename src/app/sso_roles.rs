@@ -18,7 +18,13 @@ use crate::store::sso_role_cache::{KnownRoles, RoleTable};
 /// Puts the cached roles into the accounts of `inv` the portal lists, whatever their age.
 /// Reads the cache file only when there are such accounts; returns what it holds.
 pub fn apply_cached(ctx: &AppContext, inv: &mut Inventory) -> RoleTable {
-    if !ctx.config.sso.enabled || !inv.org.accounts.iter().any(|a| a.in_identity_center()) {
+    if !ctx.config.sso.enabled
+        || !inv
+            .org
+            .accounts
+            .iter()
+            .any(crate::domain::model::Account::in_identity_center)
+    {
         return RoleTable::default();
     }
     let table = ctx.sso_role_cache.load();
@@ -102,12 +108,7 @@ pub async fn read(
     .await?;
     let counter = CallCounter::default();
     let answers = source
-        .roles_of(
-            &sdk,
-            accounts,
-            ctx.config.sso.requests_per_second,
-            &counter,
-        )
+        .roles_of(&sdk, accounts, ctx.config.sso.requests_per_second, &counter)
         .await?;
     let results: Vec<(String, Result<KnownRoles, AwsError>)> = answers
         .into_iter()
@@ -194,7 +195,11 @@ pub async fn ensure(
         .collect();
     let read = match read(ctx, &ids, now).await {
         Ok(read) => read,
-        Err(e) if wanted.iter().all(|&i| !inv.org.accounts[i].sso_roles.is_empty()) => {
+        Err(e)
+            if wanted
+                .iter()
+                .all(|&i| !inv.org.accounts[i].sso_roles.is_empty()) =>
+        {
             tracing::info!(error = %e, "Identity Center roles not read again; the cached ones are used");
             return Ok(Ensured {
                 stale: wanted.len(),

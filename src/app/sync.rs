@@ -392,7 +392,10 @@ mod tests {
         assert!(org.accounts[0].sso, "marked: the portal gives roles there");
         assert_eq!(org.accounts[1].parent_id, IDENTITY_CENTER_OU);
         assert!(org.accounts[1].sso);
-        assert!(org.accounts.iter().all(|a| a.sso_roles.is_empty()), "roles are read later");
+        assert!(
+            org.accounts.iter().all(|a| a.sso_roles.is_empty()),
+            "roles are read later"
+        );
         let group = org.org_units.last().unwrap();
         assert_eq!(
             (group.name.as_str(), group.parent_id.as_str()),

@@ -334,8 +334,9 @@ impl SsoSource {
             let (portal, id) = (portal.clone(), id.clone());
             tasks.spawn(async move { (i, portal.account_roles(&id).await) });
         }
-        let mut found: Vec<Option<Result<Vec<String>, AwsError>>> =
-            std::iter::repeat_with(|| None).take(accounts.len()).collect();
+        let mut found: Vec<Option<Result<Vec<String>, AwsError>>> = std::iter::repeat_with(|| None)
+            .take(accounts.len())
+            .collect();
         while let Some(joined) = tasks.join_next().await {
             let Ok((i, result)) = joined else {
                 continue; // a task that died: its account is answered below

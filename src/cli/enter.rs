@@ -276,8 +276,7 @@ async fn choose_account(
         };
         if let Some(i) = found {
             // Identity Center's roles there, read now if they never were (or long ago).
-            let failed =
-                refresh::ensure_sso_roles(ctx, inv, &[i], !opts.no_sign_in_offer).await?;
+            let failed = refresh::ensure_sso_roles(ctx, inv, &[i], !opts.no_sign_in_offer).await?;
             refresh::warn_unread_roles(&failed);
             return chosen_in(ctx, inv, &tree, i, opts);
         }

@@ -255,6 +255,7 @@ pub fn table(inv: &Inventory, tree: &OrgTree, key_tags: &[String], enrich: &Enri
 
 /// What `awsnav list` was asked for.
 #[derive(Clone, Copy, Debug, Default)]
+#[allow(clippy::struct_excessive_bools, reason = "one per command-line flag")]
 pub struct ListOpts {
     pub json: bool,
     pub refresh: bool,

@@ -148,7 +148,10 @@ mod tests {
                 url,
                 [
                     ("222".into(), known(&["ReadOnly"], now)),
-                    ("333".into(), known(&["Old"], now - time::Duration::days(31))),
+                    (
+                        "333".into(),
+                        known(&["Old"], now - time::Duration::days(31)),
+                    ),
                 ],
                 now,
             )
@@ -160,12 +163,19 @@ mod tests {
             ["111", "222"],
             "both writes kept, the month-old entry dropped"
         );
-        let mode = std::fs::metadata(cache.path()).unwrap().permissions().mode();
+        let mode = std::fs::metadata(cache.path())
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
 
         // Another portal: what the first one said no longer applies.
         cache
-            .add("https://other.awsapps.com/start", [("444".into(), known(&["X"], now))], now)
+            .add(
+                "https://other.awsapps.com/start",
+                [("444".into(), known(&["X"], now))],
+                now,
+            )
             .unwrap();
         assert_eq!(cache.load().accounts.keys().collect::<Vec<_>>(), ["444"]);
     }

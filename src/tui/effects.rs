@@ -327,8 +327,8 @@ impl Runner {
         };
         let (ctx, tx, now) = (ctx.clone(), self.tx.clone(), (self.clock)());
         tokio::spawn(async move {
-            let read = crate::app::sso_roles::read(&ctx, std::slice::from_ref(&account_id), now)
-                .await;
+            let read =
+                crate::app::sso_roles::read(&ctx, std::slice::from_ref(&account_id), now).await;
             let result = read.and_then(|r| {
                 r.results
                     .into_iter()

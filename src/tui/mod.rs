@@ -228,7 +228,7 @@ pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
             .with_theme(theme)
             .with_keymap(keymap);
         // Identity Center's roles read before (the sync lists only the accounts).
-        state.sso_roles.ttl = crate::app::sso_roles::ttl(&ctx);
+        state.sso_roles.ttl = crate::app::sso_roles::ttl(ctx);
         if ctx.config.sso.enabled {
             state.sso_roles.known = ctx.sso_role_cache.load().accounts;
         }

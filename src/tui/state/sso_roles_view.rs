@@ -44,8 +44,13 @@ impl Default for SsoRoles {
 
 impl State {
     /// The read the selected account needs: its Identity Center roles are not known, or are
-    /// older than the TTL (they stay shown while read again).
+    /// older than the TTL (they stay shown while read again). One background read at a time:
+    /// scrolling or typing over many accounts reads the one the cursor rests on once the read
+    /// before it is done, not every account it passed.
     pub(super) fn wanted_sso_roles(&mut self) -> Option<Effect> {
+        if !self.sso_roles.reading.is_empty() {
+            return None;
+        }
         let i = self.selected_account()?;
         let a = &self.data.as_ref()?.inventory.org.accounts[i];
         if !a.in_identity_center() {
@@ -118,10 +123,7 @@ impl State {
                     data.inventory.org.accounts[i]
                         .sso_roles
                         .clone_from(&known.roles);
-                    data.roles[i] = self
-                        .rules
-                        .catalog
-                        .offered(&data.inventory, &data.tree, i);
+                    data.roles[i] = self.rules.catalog.offered(&data.inventory, &data.tree, i);
                 }
                 self.sso_roles.known.insert(account_id, known);
                 match (waiting, index) {
@@ -148,7 +150,11 @@ impl State {
             }
             Err(e) => {
                 let name = index
-                    .and_then(|i| self.data.as_ref().map(|d| &d.inventory.org.accounts[i].name))
+                    .and_then(|i| {
+                        self.data
+                            .as_ref()
+                            .map(|d| &d.inventory.org.accounts[i].name)
+                    })
                     .map_or_else(|| account_id.clone(), Clone::clone);
                 self.sso_roles.failed.insert(account_id, e.to_string());
                 if waiting.is_some() {
@@ -171,7 +177,13 @@ impl State {
         let name = self
             .data
             .as_ref()
-            .and_then(|d| d.inventory.org.accounts.iter().find(|a| a.id.as_str() == id))
+            .and_then(|d| {
+                d.inventory
+                    .org
+                    .accounts
+                    .iter()
+                    .find(|a| a.id.as_str() == id)
+            })
             .map_or_else(|| id.clone(), |a| a.name.clone());
         self.status.pending = Some(format!(
             "reading the roles IAM Identity Center gives in {name}…"
@@ -195,10 +207,7 @@ mod tests {
         let data = s.data.as_mut().unwrap();
         let i = 0;
         data.inventory.org.accounts[i].sso = true;
-        data.roles[i] = s
-            .rules
-            .catalog
-            .offered(&data.inventory, &data.tree, i);
+        data.roles[i] = s.rules.catalog.offered(&data.inventory, &data.tree, i);
         let id = data.inventory.org.accounts[i].id.to_string();
         let name = data.inventory.org.accounts[i].name.clone();
         let _ = keys(&mut s, &format!("/{name}⏎"));
@@ -250,12 +259,45 @@ mod tests {
     }
 
     #[test]
+    fn one_background_read_at_a_time_then_the_account_the_cursor_rests_on() {
+        let (mut s, first) = state();
+        let data = s.data.as_mut().unwrap();
+        for a in &mut data.inventory.org.accounts {
+            a.sso = true;
+        }
+        // The cursor moves on while the first read is out: nothing more is asked.
+        assert!(read(&keys(&mut s, "⎋⎋/-⏎jjjj")).is_empty());
+        let rest = s.selected_account().unwrap();
+        let effects = s.update(Msg::SsoRoles {
+            account_id: first,
+            result: Ok(known(&["AdministratorAccess"], NOW)),
+        });
+        let resting = s.data.as_ref().unwrap().inventory.org.accounts[rest]
+            .id
+            .to_string();
+        assert_eq!(
+            read(&effects),
+            [resting.as_str()],
+            "then where the cursor is"
+        );
+    }
+
+    #[test]
     fn the_picker_waits_for_roles_not_yet_read() {
         let (mut s, id) = state();
         let effects = keys(&mut s, "⏎");
-        assert!(read(&effects).is_empty(), "the read already going on is waited for");
+        assert!(
+            read(&effects).is_empty(),
+            "the read already going on is waited for"
+        );
         assert!(s.modal.is_none());
-        assert!(s.status.pending.as_ref().unwrap().contains("reading the roles"));
+        assert!(
+            s.status
+                .pending
+                .as_ref()
+                .unwrap()
+                .contains("reading the roles")
+        );
         let _ = s.update(Msg::SsoRoles {
             account_id: id,
             result: Ok(known(&["AdministratorAccess", "ReadOnlyAccess"], NOW)),

@@ -85,56 +85,7 @@ fn account_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line
         lines.extend(cost);
         lines.push(Line::from(""));
     }
-    let roles = data.roles.get(index).map_or(&[][..], Vec::as_slice);
-    if a.sso_roles_unknown() {
-        // Read in the background since the account was selected.
-        let id = a.id.as_str();
-        let note = if let Some(why) = state.sso_roles.failed.get(id) {
-            format!("  not read: {why}")
-        } else {
-            "  reading…".to_owned()
-        };
-        lines.push(Line::from(Span::styled(
-            "Identity Center roles",
-            theme::title(),
-        )));
-        lines.push(Line::from(Span::styled(note, theme::muted())));
-    }
-    if roles.is_empty() {
-        if !a.sso_roles_unknown() {
-            lines.push(Line::from(Span::styled("no role offered", theme::muted())));
-        }
-    } else {
-        let last = state.last_roles.get(a.id.as_str());
-        let any_sso = a.sso_roles_unknown() || roles.iter().any(|r| r.sso);
-        // Identity Center's roles and the IAM roles under headings of their own.
-        for (sso, heading) in [(true, "Identity Center roles"), (false, "Roles")] {
-            let group: Vec<_> = roles.iter().filter(|r| r.sso == sso).collect();
-            if group.is_empty() {
-                continue;
-            }
-            let heading = if any_sso && !sso {
-                lines.push(Line::from(""));
-                "IAM roles"
-            } else {
-                heading
-            };
-            lines.push(Line::from(Span::styled(heading, theme::title())));
-            for r in group {
-                let mut spans = vec![Span::raw(format!("  {}", r.name))];
-                if last == Some(&r.key()) {
-                    spans.push(Span::styled(" · last used", theme::label()));
-                }
-                if let Some(e) = state.sessions.role_expiry(a.id.as_str(), &r.key()) {
-                    spans.push(Span::styled(
-                        format!(" · credentials {} left", remaining(e, state.now)),
-                        theme::label(),
-                    ));
-                }
-                lines.push(Line::from(spans));
-            }
-        }
-    }
+    lines.extend(role_lines(state, data, index));
     lines.push(Line::from(""));
     if a.tags.is_empty() {
         lines.push(Line::from(Span::styled("no tags", theme::muted())));
@@ -264,5 +215,63 @@ fn root_lines(data: &Data) -> Vec<Line<'_>> {
     lines.push(field("Accounts", org.accounts.len().to_string()));
     lines.push(field("Inactive", inactive.to_string()));
     lines.push(field("OUs", org.org_units.len().to_string()));
+    lines
+}
+
+/// The roles offered in account `index`: Identity Center's and IAM's under headings of their
+/// own, with the last one used and live credentials marked.
+fn role_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line<'a>> {
+    let a = &data.inventory.org.accounts[index];
+    let mut lines = Vec::new();
+    let roles = data.roles.get(index).map_or(&[][..], Vec::as_slice);
+    if a.sso_roles_unknown() {
+        // Read in the background since the account was selected.
+        let id = a.id.as_str();
+        let note = if let Some(why) = state.sso_roles.failed.get(id) {
+            format!("  not read: {why}")
+        } else {
+            "  reading…".to_owned()
+        };
+        lines.push(Line::from(Span::styled(
+            "Identity Center roles",
+            theme::title(),
+        )));
+        lines.push(Line::from(Span::styled(note, theme::muted())));
+    }
+    if roles.is_empty() {
+        if !a.sso_roles_unknown() {
+            lines.push(Line::from(Span::styled("no role offered", theme::muted())));
+        }
+    } else {
+        let last = state.last_roles.get(a.id.as_str());
+        let any_sso = a.sso_roles_unknown() || roles.iter().any(|r| r.sso);
+        // Identity Center's roles and the IAM roles under headings of their own.
+        for (sso, heading) in [(true, "Identity Center roles"), (false, "Roles")] {
+            let group: Vec<_> = roles.iter().filter(|r| r.sso == sso).collect();
+            if group.is_empty() {
+                continue;
+            }
+            let heading = if any_sso && !sso {
+                lines.push(Line::from(""));
+                "IAM roles"
+            } else {
+                heading
+            };
+            lines.push(Line::from(Span::styled(heading, theme::title())));
+            for r in group {
+                let mut spans = vec![Span::raw(format!("  {}", r.name))];
+                if last == Some(&r.key()) {
+                    spans.push(Span::styled(" · last used", theme::label()));
+                }
+                if let Some(e) = state.sessions.role_expiry(a.id.as_str(), &r.key()) {
+                    spans.push(Span::styled(
+                        format!(" · credentials {} left", remaining(e, state.now)),
+                        theme::label(),
+                    ));
+                }
+                lines.push(Line::from(spans));
+            }
+        }
+    }
     lines
 }
