@@ -125,6 +125,7 @@ impl AppContext {
             concurrency: config.org.concurrency,
             ctx: ctx.clone(),
             sso: config.sso.clone(),
+            policies: config.org.policies,
         };
         let keys = key_store(&paths, &config, &overrides);
         let aws_files = Arc::new(OnceLock::new());

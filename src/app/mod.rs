@@ -8,6 +8,7 @@ pub mod context;
 pub mod cost_reader;
 pub mod credential_server;
 pub mod fanout;
+pub mod guardrails;
 pub mod keys;
 pub mod launch;
 pub mod org_reader;

@@ -11,7 +11,7 @@ use crate::aws::org::{Discovered, Discovery, SyncProgress};
 use crate::aws::sso::{self, SsoAccount, SsoListing, SsoProgress, SsoSource};
 use crate::aws::{self, AwsError, AwsSettings, CallCounter, ErrorContext};
 
-use crate::config::SsoConfig;
+use crate::config::{PolicyReading, SsoConfig};
 use crate::domain::credentials::Credentials;
 use crate::domain::inventory::Inventory;
 use crate::domain::model::{
@@ -27,6 +27,8 @@ pub struct SyncRequest {
     pub ctx: ErrorContext,
     /// IAM Identity Center: whether and where to list the accounts and roles it offers.
     pub sso: SsoConfig,
+    /// `[org] policies`: "sync" reads every target's policies during the sync.
+    pub policies: PolicyReading,
 }
 
 /// What a finished sync reports besides the inventory.
@@ -131,7 +133,16 @@ pub async fn run(
     let (org, listing) = tokio::join!(Box::pin(org), Box::pin(listing));
     let throttled = org.as_ref().map_or(0, |(_, found)| found.pace.throttled);
     let org_denied = matches!(&org, Err(e) if e.is_organizations_denied());
+    let policy_types = org.as_ref().ok().map(|(_, f)| f.policy_types.clone());
     let mut inventory = combine(org, listing, sso.as_ref())?;
+    if let Some(types) = policy_types
+        && request.policies != PolicyReading::Off
+    {
+        inventory.guardrails.enabled = Some(types);
+        if request.policies == PolicyReading::Sync {
+            read_every_policy(request, &sdk, &counter, &mut inventory).await;
+        }
+    }
     if let Some(e) = sso_problem {
         inventory.gaps.push(SyncGap {
             action: "sso".into(),
@@ -159,6 +170,34 @@ pub async fn run(
         "sync finished"
     );
     Ok((inventory, stats))
+}
+
+/// `[org] policies = "sync"`: the policies of the root, every OU and every account, one
+/// request per target and enabled type. A denial is a note; requests that kept failing are
+/// gaps (the sync is partial).
+async fn read_every_policy(
+    request: &SyncRequest,
+    sdk: &aws_config::SdkConfig,
+    counter: &CallCounter,
+    inventory: &mut Inventory,
+) {
+    let org = &inventory.org;
+    let targets: Vec<String> = std::iter::once(org.root_id.clone())
+        .chain(org.org_units.iter().map(|ou| ou.id.clone()))
+        .chain(org.accounts.iter().map(|a| a.id.to_string()))
+        .collect();
+    let kinds = inventory.guardrails.enabled.clone().unwrap_or_default();
+    let reader =
+        aws::policies::Policies::new(sdk, counter, request.concurrency, request.ctx.clone());
+    let found = reader.read(&targets, &kinds).await;
+    tracing::info!(
+        targets = targets.len(),
+        read = found.guardrails.attached.len(),
+        gaps = found.gaps.len(),
+        "policies read"
+    );
+    inventory.guardrails.merge(found.guardrails);
+    inventory.gaps.extend(found.gaps);
 }
 
 /// Errors that mean these credentials cannot read the organization at all, as opposed to
@@ -200,6 +239,7 @@ fn combine(
         api_calls: 0,
         gaps,
         org_error,
+        guardrails: crate::domain::guardrails::Guardrails::default(),
     };
     match (org, listing) {
         (Ok((identity, found)), None) => Ok(empty(found.org, Some(identity), found.gaps, None)),
@@ -360,6 +400,7 @@ mod tests {
     fn discovered(org: Org) -> Discovered {
         Discovered {
             org,
+            policy_types: Vec::new(),
             gaps: Vec::new(),
             pace: crate::aws::pace::PaceStats::default(),
         }

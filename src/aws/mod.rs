@@ -7,6 +7,7 @@ pub mod http;
 pub mod iam;
 pub mod org;
 pub mod pace;
+pub mod policies;
 pub mod sdk;
 pub mod sso;
 pub mod sso_login;

@@ -60,6 +60,8 @@ pub struct Discovery {
 #[derive(Clone, Debug)]
 pub struct Discovered {
     pub org: Org,
+    /// The policy types enabled on the root (`ListRoots`).
+    pub policy_types: Vec<String>,
     /// Empty when every request succeeded.
     pub gaps: Vec<SyncGap>,
     pub pace: PaceStats,
@@ -114,6 +116,10 @@ impl Discovery {
                 shared.client.list_roots().send()
             })
             .await?;
+        let policy_types = roots
+            .roots()
+            .first()
+            .map_or_else(Vec::new, super::policies::enabled_on);
         let Some(root_id) = roots
             .roots()
             .first()
@@ -197,7 +203,12 @@ impl Discovery {
             lowest_pace = pace.lowest_limit,
             "organization discovered"
         );
-        Ok(Discovered { org, gaps, pace })
+        Ok(Discovered {
+            org,
+            policy_types,
+            gaps,
+            pace,
+        })
     }
 }
 

@@ -12,6 +12,8 @@ use crate::app::context::AppContext;
 use crate::app::cost_reader::CostState;
 use crate::domain::cost::CostSummary;
 use crate::domain::inventory::Inventory;
+use super::policies::PolicyRecord;
+use crate::domain::guardrails::Parents;
 use crate::domain::model::{OrgTree, Tags, sort_by_name};
 
 /// One account in `list --json`. Field names and meanings are a public contract.
@@ -34,6 +36,9 @@ pub struct AccountRecord<'a> {
     pub production: bool,
     /// Month-to-date and last month's cost, when cost is known.
     pub cost: Option<CostRecord>,
+    /// Every organization policy that applies there (its own and inherited), once known:
+    /// `awsnav policies` or the TUI reads them, `[org] policies = "sync"` at every refresh.
+    pub policies: Option<Vec<PolicyRecord<'a>>>,
 }
 
 /// The `cost` object of `list --json`.
@@ -100,10 +105,16 @@ pub fn records<'a>(
     enrich: &Enrich<'_>,
     costs: Option<&Costs>,
 ) -> Vec<AccountRecord<'a>> {
+    let parents = policy_parents(inv);
     listing_order(inv)
         .into_iter()
-        .map(|i| record(inv, tree, enrich, costs, i))
+        .map(|i| record(inv, tree, parents.as_ref(), enrich, costs, i))
         .collect()
+}
+
+/// The parents the policies of accounts need, when any are known.
+fn policy_parents(inv: &Inventory) -> Option<Parents<'_>> {
+    (!inv.guardrails.attached.is_empty()).then(|| Parents::new(&inv.org))
 }
 
 /// Account indexes by name (case-insensitive), then id.
@@ -122,12 +133,17 @@ fn listing_order(inv: &Inventory) -> Vec<usize> {
 fn record<'a>(
     inv: &'a Inventory,
     tree: &'a OrgTree,
+    parents: Option<&Parents<'a>>,
     enrich: &Enrich<'_>,
     costs: Option<&Costs>,
     i: usize,
 ) -> AccountRecord<'a> {
     let a = &inv.org.accounts[i];
     let (roles, production) = enrich(i);
+    let policies = parents.and_then(|p| {
+        let applied = inv.guardrails.applied(p, a.id.as_str())?;
+        Some(applied.iter().map(PolicyRecord::short).collect())
+    });
     AccountRecord {
         id: a.id.as_str(),
         name: &a.name,
@@ -144,6 +160,7 @@ fn record<'a>(
         sso_roles: (!a.sso_roles_unknown()).then_some(a.sso_roles.as_slice()),
         production,
         cost: costs.and_then(|c| c.record(a.id.as_str())),
+        policies,
     }
 }
 
@@ -157,11 +174,17 @@ struct Listing<'a, 'e> {
 
 impl Serialize for Listing<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(
-            listing_order(self.inv)
-                .into_iter()
-                .map(|i| record(self.inv, self.tree, self.enrich, self.costs, i)),
-        )
+        let parents = policy_parents(self.inv);
+        serializer.collect_seq(listing_order(self.inv).into_iter().map(|i| {
+            record(
+                self.inv,
+                self.tree,
+                parents.as_ref(),
+                self.enrich,
+                self.costs,
+                i,
+            )
+        }))
     }
 }
 

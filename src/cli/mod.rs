@@ -13,6 +13,7 @@ pub mod generate;
 pub mod list;
 pub mod login;
 pub mod output;
+pub mod policies;
 pub mod prompt;
 pub mod refresh;
 pub mod sign_in;
@@ -181,6 +182,20 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
             Ok(ExitCode::SUCCESS)
         }
         Command::Which { inputs, json } => which::which(ctx, demo, &inputs, json).await,
+        Command::Policies {
+            target,
+            kind,
+            json,
+            show,
+        } => {
+            let opts = policies::PoliciesOpts {
+                target,
+                kind,
+                json,
+                show,
+            };
+            policies::policies(ctx, demo, opts).await
+        }
         Command::Login {
             use_device_code,
             no_browser,

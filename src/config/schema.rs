@@ -337,6 +337,21 @@ pub struct OrgConfig {
     pub region: Option<String>,
     /// How many Organizations requests run at once during a sync.
     pub concurrency: usize,
+    /// When the organization's policies (guardrails) are read.
+    pub policies: PolicyReading,
+}
+
+/// When the policies fencing each account and OU are read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicyReading {
+    /// The first time an account's or OU's guardrails are needed (shown, listed).
+    #[default]
+    Lazy,
+    /// For every OU and account during a refresh, so `list --json` is complete.
+    Sync,
+    /// Never.
+    Off,
 }
 
 /// When the organization is read through the MFA session of your own credentials.
@@ -362,6 +377,7 @@ impl Default for OrgConfig {
             source_max_age_days: 30,
             region: None,
             concurrency: 8,
+            policies: PolicyReading::Lazy,
         }
     }
 }

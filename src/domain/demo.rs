@@ -2,6 +2,7 @@
 
 use time::OffsetDateTime;
 
+use crate::domain::guardrails::{Guardrails, PolicyDocument, PolicySummary, PolicyTarget};
 use crate::domain::inventory::Inventory;
 use crate::domain::model::{Account, AccountId, AccountStatus, CallerIdentity, Org, OrgUnit, Tags};
 
@@ -25,6 +26,7 @@ pub fn inventory(now: OffsetDateTime) -> Inventory {
         .management_account_id
         .as_ref()
         .map_or_else(String::new, ToString::to_string);
+    let guardrails = guardrails(&org);
     Inventory {
         org,
         synced_at: now,
@@ -37,7 +39,119 @@ pub fn inventory(now: OffsetDateTime) -> Inventory {
         api_calls: 0,
         gaps: Vec::new(),
         org_error: None,
+        guardrails,
     }
+}
+
+/// The demo's policies, all known: service control policies on the root, the Prod and
+/// Sandbox OUs, and a tag policy on Workloads; RCPs and the rest not enabled.
+fn guardrails(org: &Org) -> Guardrails {
+    const SCP: &str = "SERVICE_CONTROL_POLICY";
+    let policies = [
+        (
+            "p-FullAWSAccess",
+            "FullAWSAccess",
+            "Allows access to every operation",
+            SCP,
+            true,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+        ),
+        (
+            "p-d3m0leave",
+            "DenyLeavingTheOrganization",
+            "No account leaves on its own",
+            SCP,
+            false,
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"DenyLeave","Effect":"Deny","Action":"organizations:LeaveOrganization","Resource":"*"}]}"#,
+        ),
+        (
+            "p-d3m0prod",
+            "ProtectProduction",
+            "Audit trails and backups stay on in production",
+            SCP,
+            false,
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"KeepTrails","Effect":"Deny","Action":["cloudtrail:StopLogging","cloudtrail:DeleteTrail"],"Resource":"*"},{"Sid":"KeepBackups","Effect":"Deny","Action":["backup:DeleteBackupVault","backup:DeleteRecoveryPoint"],"Resource":"*","Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/BreakGlass"}}}]}"#,
+        ),
+        (
+            "p-d3m0sbox",
+            "SandboxRegions",
+            "Sandboxes stay in two regions",
+            SCP,
+            false,
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"TwoRegions","Effect":"Deny","NotAction":["iam:*","sts:*","support:*"],"Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":["eu-west-1","us-east-1"]}}}]}"#,
+        ),
+        (
+            "p-d3m0tags",
+            "CostCenterTags",
+            "Every resource says who pays for it",
+            "TAG_POLICY",
+            false,
+            r#"{"tags":{"team":{"tag_key":{"@@assign":"team"},"enforced_for":{"@@assign":["ec2:instance","s3:bucket"]}},"env":{"tag_key":{"@@assign":"env"},"tag_value":{"@@assign":["prod","staging","dev","sandbox"]}}}}"#,
+        ),
+    ];
+    let summary = |i: usize| {
+        let (id, name, description, kind, aws_managed, _) = policies[i];
+        PolicySummary {
+            id: id.into(),
+            name: name.into(),
+            description: description.into(),
+            kind: kind.into(),
+            aws_managed,
+        }
+    };
+    let mut g = Guardrails {
+        enabled: Some(vec![SCP.into(), "TAG_POLICY".into()]),
+        ..Guardrails::default()
+    };
+    let attach = |g: &mut Guardrails, target: &str, i: usize| {
+        g.attached.entry(target.to_owned()).or_default().push(summary(i));
+    };
+    attach(&mut g, &org.root_id, 0);
+    attach(&mut g, &org.root_id, 1);
+    for ou in &org.org_units {
+        g.attached.entry(ou.id.clone()).or_default();
+        match (ou.name.as_str(), ou.parent_id == org.root_id) {
+            ("Sandbox", true) => attach(&mut g, &ou.id, 3),
+            ("Workloads", true) => attach(&mut g, &ou.id, 4),
+            ("Prod", _) => attach(&mut g, &ou.id, 2),
+            _ => {}
+        }
+    }
+    for a in &org.accounts {
+        g.attached.entry(a.id.to_string()).or_default();
+    }
+    for (i, p) in policies.iter().enumerate() {
+        let targets = g
+            .attached
+            .iter()
+            .filter(|(_, attached)| attached.iter().any(|s| s.id == p.0))
+            .map(|(id, _)| PolicyTarget {
+                name: if *id == org.root_id {
+                    "Root".into()
+                } else {
+                    org.org_units
+                        .iter()
+                        .find(|ou| ou.id == *id)
+                        .map_or_else(|| id.clone(), |ou| ou.name.clone())
+                },
+                kind: if *id == org.root_id {
+                    "ROOT".into()
+                } else {
+                    "ORGANIZATIONAL_UNIT".into()
+                },
+                id: id.clone(),
+            })
+            .collect();
+        g.documents.insert(
+            p.0.into(),
+            PolicyDocument {
+                summary: summary(i),
+                content: p.5.into(),
+                targets,
+            },
+        );
+    }
+    g
 }
 
 /// Made-up monthly costs for the demo organization: six months per active account, shaped

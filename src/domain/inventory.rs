@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::guardrails::Guardrails;
 use super::model::{CallerIdentity, Org, SyncGap};
 
 /// Everything awsnav knows about an organization at one point in time.
@@ -23,6 +24,9 @@ pub struct Inventory {
     /// shown (no credentials, access denied, not in an organization).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_error: Option<String>,
+    /// The organization's policies read so far (see [`Guardrails`]).
+    #[serde(default, skip_serializing_if = "Guardrails::is_empty")]
+    pub guardrails: Guardrails,
 }
 
 impl Inventory {

@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod demo;
 pub mod each;
 pub mod fold;
+pub mod guardrails;
 pub mod inventory;
 pub mod model;
 pub mod partition;

@@ -169,6 +169,7 @@ mod tests {
             api_calls: 42,
             gaps: Vec::new(),
             org_error: None,
+            guardrails: crate::domain::guardrails::Guardrails::default(),
         }
     }
 

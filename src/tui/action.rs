@@ -40,6 +40,8 @@ pub enum Action {
     Run,
     /// Show the last run's results again.
     Results,
+    /// List the policies that fence the selected account, OU or root (guardrails).
+    Policies,
 }
 
 impl Action {
@@ -70,6 +72,7 @@ impl Action {
         Action::Mark,
         Action::Run,
         Action::Results,
+        Action::Policies,
     ];
 
     /// The action's name in `[keys]`.
@@ -101,6 +104,7 @@ impl Action {
             Action::Mark => "mark",
             Action::Run => "run",
             Action::Results => "results",
+            Action::Policies => "policies",
         }
     }
 

@@ -65,6 +65,16 @@ pub enum Effect {
     ReadSsoRoles {
         account_id: String,
     },
+    /// Read the policies attached to these targets (and the root's enabled types when not
+    /// known), and keep them with the cached inventory.
+    ReadGuardrails {
+        targets: Vec<String>,
+        enabled: Option<Vec<String>>,
+    },
+    /// Read a policy's document and targets.
+    ReadPolicyDocument {
+        id: String,
+    },
 }
 
 /// The terminal, for the effects that use it: the guard, and the flag that pauses the input
@@ -205,6 +215,10 @@ impl Runner {
             }
             Effect::ReadCost { force } => self.read_cost(*force),
             Effect::ReadSsoRoles { account_id } => self.read_sso_roles(account_id.clone()),
+            Effect::ReadGuardrails { targets, enabled } => {
+                self.read_guardrails(targets.clone(), enabled.clone());
+            }
+            Effect::ReadPolicyDocument { id } => self.read_policy_document(id.clone()),
             Effect::SaveFavourite { account_id, on } => {
                 // The demo keeps favourites and regions for the session only.
                 if let DataSource::Aws(ctx) = &self.source {
@@ -317,6 +331,66 @@ impl Runner {
                     "could not start a browser ({why}): press y to copy the sign-in link instead"
                 ))));
             }
+        });
+    }
+
+    /// The MFA source of reads the TUI starts (the code is asked in its dialog).
+    fn tui_mfa(&self, ctx: &AppContext) -> MfaSource {
+        MfaSource {
+            code: None,
+            process: ctx.config.auth.mfa_process.clone(),
+            interactive: Interactive::Tui(self.mfa_requests.clone()),
+        }
+    }
+
+    /// Reads policies in the background and keeps them with the cached inventory.
+    fn read_guardrails(&self, targets: Vec<String>, enabled: Option<Vec<String>>) {
+        let tx = self.tx.clone();
+        let DataSource::Aws(ctx) = &self.source else {
+            // The demo knows all its policies; answer so nothing waits.
+            let found = crate::domain::guardrails::Guardrails {
+                attached: targets.into_iter().map(|t| (t, Vec::new())).collect(),
+                ..Default::default()
+            };
+            let _ = tx.send(Msg::Guardrails(Ok(found)));
+            return;
+        };
+        let (ctx, mfa) = (ctx.clone(), self.tui_mfa(ctx));
+        tokio::spawn(async move {
+            let result = crate::app::guardrails::read(&ctx, &mfa, enabled, &targets).await;
+            let msg = match result {
+                Ok(read) => {
+                    crate::app::guardrails::remember(&ctx, &read.found.guardrails);
+                    if let Some(gap) = read.found.gaps.first() {
+                        let _ = tx.send(Msg::Banner(Banner::warning(format!(
+                            "some policies could not be read: {gap}"
+                        ))));
+                    }
+                    Msg::Guardrails(Ok(read.found.guardrails))
+                }
+                Err(e) => Msg::Guardrails(Err(e)),
+            };
+            let _ = tx.send(msg);
+        });
+    }
+
+    /// Reads a policy's document in the background (kept with the cached inventory).
+    fn read_policy_document(&self, id: String) {
+        let tx = self.tx.clone();
+        let DataSource::Aws(ctx) = &self.source else {
+            let _ = tx.send(Msg::PolicyDocument {
+                result: Err(crate::aws::AwsError::BadResponse {
+                    action: "organizations:DescribePolicy",
+                    detail: "the demo has no such document".into(),
+                }),
+                id,
+            });
+            return;
+        };
+        let (ctx, mfa) = (ctx.clone(), self.tui_mfa(ctx));
+        tokio::spawn(async move {
+            let result = crate::app::guardrails::document(&ctx, &mfa, None, &id).await;
+            let _ = tx.send(Msg::PolicyDocument { id, result });
         });
     }
 

@@ -227,6 +227,7 @@ pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
             .with_rules(rules)
             .with_theme(theme)
             .with_keymap(keymap);
+        state.guardrails.off = ctx.config.org.policies == crate::config::PolicyReading::Off;
         // Identity Center's roles read before (the sync lists only the accounts).
         state.sso_roles.ttl = crate::app::sso_roles::ttl(ctx);
         if ctx.config.sso.enabled {

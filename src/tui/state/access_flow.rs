@@ -118,6 +118,18 @@ pub enum Modal {
         expected: String,
         input: String,
     },
+    /// `p`: the policies that apply to `target` (a root, OU or account id).
+    Policies {
+        target: String,
+        cursor: usize,
+    },
+    /// One of them: its document, scrolled down `scroll` lines (Esc goes back to the list).
+    PolicyDocument {
+        target: String,
+        cursor: usize,
+        id: String,
+        scroll: usize,
+    },
 }
 
 /// The regions offered by the region picker (the commercial partition's).
@@ -370,6 +382,9 @@ impl State {
         let mut effects = Vec::new();
         match modal {
             sign_in @ Modal::SsoSignIn { .. } => effects = self.on_sso_modal_key(sign_in, action),
+            policies @ (Modal::Policies { .. } | Modal::PolicyDocument { .. }) => {
+                effects = self.on_policies_key(policies, action);
+            }
             run @ (Modal::RunCommand { .. }
             | Modal::RunRolePicker { .. }
             | Modal::ConfirmRun { .. }) => {

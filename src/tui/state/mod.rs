@@ -1,6 +1,7 @@
 //! The TUI's state and the only function that changes it: `update(msg) -> effects`.
 
 pub mod access_flow;
+pub mod guardrails_view;
 pub mod cost_view;
 pub mod run_view;
 pub mod search_view;
@@ -119,6 +120,13 @@ pub enum Msg {
     },
     /// The Identity Center sign-in the TUI started ended: when the new token ends, or why not.
     SsoSignedIn(Result<Option<OffsetDateTime>, String>),
+    /// Policies were read (what was found), or why not.
+    Guardrails(Result<crate::domain::guardrails::Guardrails, AwsError>),
+    /// A policy's document was read, or why not.
+    PolicyDocument {
+        id: String,
+        result: Result<crate::domain::guardrails::PolicyDocument, AwsError>,
+    },
     /// The roles Identity Center gives in an account were read (or why not).
     SsoRoles {
         account_id: String,
@@ -232,6 +240,8 @@ pub struct State {
     pub pending_access: Option<access_flow::AccessRequest>,
     /// Identity Center's roles per account: known, being read, failed.
     pub sso_roles: sso_roles_view::SsoRoles,
+    /// Reading the organization's policies.
+    pub guardrails: guardrails_view::GuardrailsView,
 }
 
 impl State {
@@ -272,6 +282,7 @@ impl State {
             last_request: None,
             pending_access: None,
             sso_roles: sso_roles_view::SsoRoles::default(),
+            guardrails: guardrails_view::GuardrailsView::default(),
             modal: None,
             last_roles: BTreeMap::new(),
             sessions: Sessions::default(),
@@ -325,6 +336,8 @@ impl State {
         if let Some(modal) = &self.modal {
             return match modal {
                 Modal::RolePicker { .. }
+                | Modal::Policies { .. }
+                | Modal::PolicyDocument { .. }
                 | Modal::RegionPicker { .. }
                 | Modal::MfaDevicePicker { .. }
                 | Modal::RunRolePicker { .. } => KeyScope::Picker,
@@ -373,6 +386,7 @@ impl State {
         let mut effects = self.apply(msg);
         // Whatever moved the selection (or the clock): the roles it shows, read if needed.
         effects.extend(self.wanted_sso_roles());
+        effects.extend(self.wanted_guardrails());
         effects
     }
 
@@ -468,6 +482,14 @@ impl State {
             }
             Msg::SsoSignedIn(result) => self.on_sso_signed_in(result),
             Msg::SsoRoles { account_id, result } => self.on_sso_roles(account_id, result),
+            Msg::Guardrails(result) => {
+                self.on_guardrails(result);
+                Vec::new()
+            }
+            Msg::PolicyDocument { id, result } => {
+                self.on_policy_document(id, result);
+                Vec::new()
+            }
             Msg::RunFailed(why) => {
                 if matches!(self.modal, Some(Modal::MfaPrompt { .. })) {
                     self.modal = None;
@@ -556,6 +578,7 @@ impl State {
             }
             Action::Search => self.start_search(),
             Action::Region => self.open_region_picker(),
+            Action::Policies => return self.open_policies(),
             Action::Recent => {
                 let hits = self.quick_hits();
                 self.search = Some(SearchState {
@@ -637,8 +660,9 @@ impl State {
         }
         let mut inventory = inventory;
         crate::app::sso_roles::apply(&self.sso_roles.known, &mut inventory);
-        // A new inventory: roles that failed before are worth asking for again.
+        // A new inventory: roles and policies that failed before are worth asking for again.
         self.sso_roles.failed.clear();
+        self.guardrails.failed = None;
         let mut data = Data::new(inventory, &self.rules);
         if let CostStatus::Known(snapshot) = &self.cost {
             data.costs = Some(cost_view(

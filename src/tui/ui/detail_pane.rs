@@ -16,7 +16,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, area: Rect) {
         frame.render_widget(pane("Details"), area);
         return;
     };
-    let lines = if let Some(account) = state.selected_account() {
+    let mut lines = if let Some(account) = state.selected_account() {
         account_lines(state, data, account)
     } else {
         match state.selected_row() {
@@ -25,6 +25,9 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, area: Rect) {
             _ => Vec::new(),
         }
     };
+    if let Some(target) = state.guardrail_target() {
+        lines.extend(super::guardrails::section(state, data, &target));
+    }
     // No wrapping: a long value is cut at the border rather than pushed under its label.
     frame.render_widget(Paragraph::new(lines).block(pane("Details")), area);
 }

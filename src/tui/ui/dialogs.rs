@@ -11,7 +11,19 @@ use crate::tui::state::State;
 use crate::tui::state::access_flow::{AccessRequest, Modal, REGIONS, remaining};
 
 pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
+    let document_title: String;
     let (title, mut lines, context) = match modal {
+        Modal::Policies { target, cursor } => (
+            "Guardrails",
+            super::guardrails::list(state, target, *cursor),
+            KeyScope::Picker,
+        ),
+        Modal::PolicyDocument { id, scroll, .. } => {
+            let height = usize::from(state.size.1.saturating_sub(12)).max(1);
+            let (title, lines) = super::guardrails::document(state, id, *scroll, height);
+            document_title = title;
+            (document_title.as_str(), lines, KeyScope::Picker)
+        }
         Modal::RolePicker {
             account,
             roles,
@@ -83,7 +95,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
         .map(Line::width)
         .max()
         .unwrap_or(20)
-        .clamp(30, 70);
+        .clamp(30, if matches!(modal, Modal::PolicyDocument { .. }) { 90 } else { 70 });
     popup(
         frame,
         screen,

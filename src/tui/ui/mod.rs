@@ -2,6 +2,7 @@
 
 mod detail_pane;
 mod dialogs;
+mod guardrails;
 mod help_overlay;
 mod run_pane;
 mod status_bar;

@@ -1,0 +1,327 @@
+//! `awsnav policies ACCOUNT-OR-OU`: the guardrails of an account or OU — every organization
+//! policy that applies there, its own and those inherited from above, and where each is
+//! attached; `--show` prints one policy's document.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use serde::Serialize;
+
+use super::output::{pad, width, write_stdout};
+use super::refresh;
+use crate::app::context::AppContext;
+use crate::app::guardrails;
+use crate::config::PolicyReading;
+use crate::domain::guardrails::{Applied, Parents, PolicyDocument, parse_type, type_label};
+use crate::domain::inventory::Inventory;
+use crate::domain::model::OrgTree;
+use crate::domain::search;
+
+/// What `awsnav policies` was asked.
+#[derive(Debug)]
+pub struct PoliciesOpts {
+    pub target: String,
+    pub kind: Option<String>,
+    pub json: bool,
+    pub show: Option<String>,
+}
+
+/// One row of `policies --json` (and of `list --json`'s `policies`, less the last three).
+#[derive(Debug, Serialize)]
+pub struct PolicyRecord<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    #[serde(rename = "type")]
+    pub kind: &'a str,
+    /// The root, OU or account id it is attached to.
+    pub attached_to: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attached_at: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws_managed: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<&'a str>,
+}
+
+impl<'a> PolicyRecord<'a> {
+    /// The short record `list --json` carries.
+    #[must_use]
+    pub fn short(a: &Applied<'a>) -> Self {
+        Self {
+            id: &a.policy.id,
+            name: &a.policy.name,
+            kind: &a.policy.kind,
+            attached_to: a.attached_to,
+            attached_at: None,
+            aws_managed: None,
+            description: None,
+        }
+    }
+
+    fn full(a: &'a Applied<'a>) -> Self {
+        Self {
+            attached_at: Some(&a.attached_at),
+            aws_managed: Some(a.policy.aws_managed),
+            description: Some(&a.policy.description),
+            ..Self::short(a)
+        }
+    }
+}
+
+/// The root, an OU or an account, as the command line names it.
+struct Target {
+    id: String,
+    /// "account payments-prod (100483329553)", "OU Workloads / Prod", "the root".
+    label: String,
+}
+
+/// `root`, an OU (id, name, or path `Workloads/Prod`), or an account (id, name or alias).
+fn resolve_target(ctx: &AppContext, inv: &Inventory, query: &str) -> anyhow::Result<Target> {
+    let q = query.trim();
+    let org = &inv.org;
+    if q.eq_ignore_ascii_case("root") || q == org.root_id {
+        return Ok(Target {
+            id: org.root_id.clone(),
+            label: "the root".into(),
+        });
+    }
+    let tree = OrgTree::build(org);
+    let path_of = |id: &str| -> String {
+        let parents = Parents::new(org);
+        parents
+            .chain(id)
+            .iter()
+            .skip(1)
+            .filter_map(|id| org.org_units.iter().find(|ou| ou.id == *id))
+            .map(|ou| ou.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
+    let wanted: String = q.split('/').map(str::trim).collect::<Vec<_>>().join(" / ");
+    let ous: Vec<&crate::domain::model::OrgUnit> = org
+        .org_units
+        .iter()
+        .filter(|ou| {
+            ou.id == q
+                || ou.name.eq_ignore_ascii_case(q)
+                || path_of(&ou.id).eq_ignore_ascii_case(&wanted)
+        })
+        .collect();
+    match ous.as_slice() {
+        [ou] => {
+            return Ok(Target {
+                id: ou.id.clone(),
+                label: format!("OU {}", path_of(&ou.id)),
+            });
+        }
+        [] => {}
+        many => bail!(
+            "`{q}` names {} OUs: {}; give the path (`Workloads/Prod`) or the id",
+            many.len(),
+            many.iter()
+                .map(|ou| format!("{} ({})", path_of(&ou.id), ou.id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+    let i = search::resolve(org, &tree, &ctx.config.aliases, q)
+        .map_err(|e| anyhow::anyhow!("{e} (or name an OU, or `root`)"))?;
+    let a = &org.accounts[i];
+    Ok(Target {
+        id: a.id.to_string(),
+        label: format!("account {} ({})", a.name, a.id),
+    })
+}
+
+/// `awsnav policies`.
+///
+/// # Errors
+/// When the inventory or the policies cannot be read, or the target or policy is unknown.
+pub async fn policies(ctx: &AppContext, demo: bool, opts: PoliciesOpts) -> anyhow::Result<ExitCode> {
+    if ctx.config.org.policies == PolicyReading::Off && !demo {
+        bail!(
+            "reading policies is off ([org] policies = \"off\" in {})",
+            ctx.paths.config_file.display()
+        );
+    }
+    let kind = match &opts.kind {
+        Some(k) => Some(parse_type(k).with_context(|| {
+            format!("`{k}` is not a policy type: use scp, rcp, tag, backup, ai-opt-out, chatbot, declarative-ec2, or Organizations' name (SERVICE_CONTROL_POLICY…)")
+        })?),
+        None => None,
+    };
+    let mut inv = if demo {
+        crate::domain::demo::inventory(time::OffsetDateTime::now_utc())
+    } else {
+        refresh::inventory(ctx, false).await?
+    };
+    let target = resolve_target(ctx, &inv, &opts.target)?;
+    let mfa = super::enter::mfa_source(ctx, None, "to read the organization's policies");
+    if !demo {
+        let done = guardrails::ensure(ctx, &mfa, &mut inv, &[target.id.as_str()]).await?;
+        if let Some(gap) = done.gaps.first() {
+            bail!("the policies could not all be read: {gap}");
+        }
+    }
+    let g = &inv.guardrails;
+    if let Some(why) = &g.denied {
+        bail!("the guardrails of {} cannot be read: {why}", target.label);
+    }
+    let parents = Parents::new(&inv.org);
+    let applied = g
+        .applied(&parents, &target.id)
+        .with_context(|| format!("the policies of {} are not known", target.label))?;
+    let applied: Vec<Applied<'_>> = applied
+        .into_iter()
+        .filter(|a| kind.as_ref().is_none_or(|k| a.policy.kind == *k))
+        .collect();
+    let not_enabled = g.not_enabled().unwrap_or_default();
+    if let Some(k) = &kind
+        && g.enabled.as_ref().is_some_and(|e| !e.contains(k))
+    {
+        eprintln!(
+            "awsnav: {} policies are not enabled in this organization",
+            type_label(k)
+        );
+    }
+    if let Some(wanted) = &opts.show {
+        let id = applied
+            .iter()
+            .find(|a| a.policy.id == *wanted || a.policy.name.eq_ignore_ascii_case(wanted))
+            .map(|a| a.policy.id.clone())
+            .or_else(|| wanted.starts_with("p-").then(|| wanted.clone()))
+            .with_context(|| {
+                format!("no policy `{wanted}` applies to {} (name or id)", target.label)
+            })?;
+        let doc = if demo {
+            g.documents
+                .get(&id)
+                .cloned()
+                .with_context(|| format!("the demo has no document for {id}"))?
+        } else {
+            guardrails::document(ctx, &mfa, g.documents.get(&id), &id).await?
+        };
+        write_stdout(&if opts.json {
+            show_json(&doc)?
+        } else {
+            show_text(&doc)
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if opts.json {
+        let records: Vec<PolicyRecord<'_>> = applied.iter().map(PolicyRecord::full).collect();
+        let mut text = serde_json::to_string_pretty(&records)?;
+        text.push('\n');
+        write_stdout(&text)?;
+    } else {
+        write_stdout(&table(&target.label, &applied, &not_enabled))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn table(label: &str, applied: &[Applied<'_>], not_enabled: &[&str]) -> String {
+    let mut out = format!("Guardrails of {label}\n");
+    if applied.is_empty() {
+        out.push_str("no policy applies\n");
+    } else {
+        let rows: Vec<[String; 4]> = applied
+            .iter()
+            .map(|a| {
+                [
+                    type_label(&a.policy.kind),
+                    a.policy.name.clone(),
+                    a.policy.id.clone(),
+                    a.attached_at.clone(),
+                ]
+            })
+            .collect();
+        let head = ["TYPE", "NAME", "ID", "ATTACHED AT"];
+        let widths: Vec<usize> = (0..4)
+            .map(|c| {
+                rows.iter()
+                    .map(|r| width(&r[c]))
+                    .chain([head[c].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |cells: [&str; 4]| {
+            let mut l = String::new();
+            for (c, cell) in cells.iter().enumerate() {
+                if c == 3 {
+                    l.push_str(cell);
+                } else {
+                    l.push_str(&pad(cell, widths[c] + 2));
+                }
+            }
+            l.push('\n');
+            l
+        };
+        out.push_str(&line(head));
+        for r in &rows {
+            out.push_str(&line([&r[0], &r[1], &r[2], &r[3]]));
+        }
+    }
+    if !not_enabled.is_empty() {
+        let names: Vec<String> = not_enabled.iter().map(|k| type_label(k)).collect();
+        let _ = writeln!(
+            out,
+            "not enabled in the organization: {}",
+            names.join(", ")
+        );
+    }
+    out
+}
+
+fn show_text(doc: &PolicyDocument) -> String {
+    let s = &doc.summary;
+    let mut out = format!(
+        "{} ({}) · {} · {}\n",
+        s.name,
+        s.id,
+        type_label(&s.kind),
+        if s.aws_managed {
+            "AWS managed"
+        } else {
+            "customer managed"
+        }
+    );
+    if !s.description.is_empty() {
+        let _ = writeln!(out, "{}", s.description);
+    }
+    let targets: Vec<String> = doc
+        .targets
+        .iter()
+        .map(|t| format!("{} ({})", t.name, t.id))
+        .collect();
+    let _ = writeln!(
+        out,
+        "attached to: {}\n",
+        if targets.is_empty() {
+            "nothing".to_owned()
+        } else {
+            targets.join(", ")
+        }
+    );
+    out.push_str(&doc.pretty());
+    out.push('\n');
+    out
+}
+
+fn show_json(doc: &PolicyDocument) -> anyhow::Result<String> {
+    let s = &doc.summary;
+    let content = serde_json::from_str::<serde_json::Value>(&doc.content)
+        .unwrap_or_else(|_| serde_json::Value::String(doc.content.clone()));
+    let mut text = serde_json::to_string_pretty(&serde_json::json!({
+        "id": s.id,
+        "name": s.name,
+        "type": s.kind,
+        "aws_managed": s.aws_managed,
+        "description": s.description,
+        "targets": doc.targets,
+        "content": content,
+    }))?;
+    text.push('\n');
+    Ok(text)
+}

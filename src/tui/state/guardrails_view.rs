@@ -1,0 +1,343 @@
+//! Guardrails in the TUI: the policies of the selected account, OU or root, read in the
+//! background when they are not known (one read at a time), `p`'s list of them, and a
+//! policy's document, scrollable.
+
+use super::access_flow::Modal;
+use super::{Banner, Row, State};
+use crate::aws::AwsError;
+use crate::domain::guardrails::{Guardrails, Parents, PolicyDocument};
+use crate::tui::action::Action;
+use crate::tui::effects::Effect;
+
+/// What the TUI knows of reading policies.
+#[derive(Clone, Debug, Default)]
+pub struct GuardrailsView {
+    /// `[org] policies = "off"`: nothing is read or shown.
+    pub off: bool,
+    /// A read is going on.
+    pub reading: bool,
+    /// The last read failed (not tried again by itself until the next sync or `p`).
+    pub failed: Option<String>,
+    /// Policy id → why its document could not be read.
+    pub document_failed: Option<(String, String)>,
+}
+
+impl State {
+    /// The root, OU or account whose guardrails the detail pane shows.
+    #[must_use]
+    pub fn guardrail_target(&self) -> Option<String> {
+        let data = self.data.as_ref()?;
+        let org = &data.inventory.org;
+        if let Some(i) = self.selected_account() {
+            return Some(org.accounts[i].id.to_string());
+        }
+        match self.selected_row()? {
+            Row::Root => Some(org.root_id.clone()),
+            Row::Ou { ou, .. } => Some(org.org_units[ou].id.clone()),
+            Row::Account { .. } => None,
+        }
+    }
+
+    /// The read the shown target needs: its policies, or some above it, are not known.
+    pub(super) fn wanted_guardrails(&mut self) -> Option<Effect> {
+        if self.guardrails.off || self.guardrails.reading || self.guardrails.failed.is_some() {
+            return None;
+        }
+        self.guardrails_read()
+    }
+
+    /// A read of what the shown target's guardrails still need (whatever failed before).
+    fn guardrails_read(&mut self) -> Option<Effect> {
+        let target = self.guardrail_target()?;
+        let inv = &self.data.as_ref()?.inventory;
+        if inv.guardrails.denied.is_some() {
+            return None;
+        }
+        let targets = crate::app::guardrails::missing_in(inv, &[target.as_str()]);
+        if targets.is_empty() && inv.guardrails.enabled.is_some() {
+            return None;
+        }
+        let enabled = inv.guardrails.enabled.clone();
+        self.guardrails.reading = true;
+        self.guardrails.failed = None;
+        Some(Effect::ReadGuardrails { targets, enabled })
+    }
+
+    /// A read of policies ended.
+    pub(super) fn on_guardrails(&mut self, result: Result<Guardrails, AwsError>) {
+        self.guardrails.reading = false;
+        match result {
+            Ok(found) => {
+                if let Some(data) = &mut self.data {
+                    data.inventory.guardrails.merge(found);
+                }
+            }
+            Err(e) => {
+                if matches!(self.modal, Some(Modal::Policies { .. })) {
+                    self.status.banner = Some(Banner::error(format!(
+                        "the guardrails could not be read: {e}"
+                    )));
+                }
+                self.guardrails.failed = Some(e.to_string());
+            }
+        }
+    }
+
+    /// `p`: the policies that apply to the selected account, OU or root.
+    pub(super) fn open_policies(&mut self) -> Vec<Effect> {
+        if self.guardrails.off {
+            self.status.banner = Some(Banner::info(
+                "reading policies is off ([org] policies = \"off\")",
+            ));
+            return Vec::new();
+        }
+        let Some(target) = self.guardrail_target() else {
+            return Vec::new();
+        };
+        self.modal = Some(Modal::Policies { target, cursor: 0 });
+        if self.guardrails.reading {
+            return Vec::new();
+        }
+        self.guardrails_read().into_iter().collect()
+    }
+
+    /// Keys in the policy list and the document view.
+    pub(super) fn on_policies_key(&mut self, modal: Modal, action: Option<Action>) -> Vec<Effect> {
+        match modal {
+            Modal::Policies { target, cursor } => {
+                let count = self.applied_count(&target);
+                match action {
+                    Some(Action::Back | Action::Quit) => Vec::new(),
+                    Some(Action::Open) if count > 0 => {
+                        let Some(id) = self.applied_id(&target, cursor.min(count - 1)) else {
+                            self.modal = Some(Modal::Policies { target, cursor });
+                            return Vec::new();
+                        };
+                        let cached = self
+                            .data
+                            .as_ref()
+                            .is_some_and(|d| d.inventory.guardrails.documents.contains_key(&id));
+                        self.guardrails.document_failed = None;
+                        self.modal = Some(Modal::PolicyDocument {
+                            target,
+                            cursor,
+                            id: id.clone(),
+                            scroll: 0,
+                        });
+                        if cached {
+                            Vec::new()
+                        } else {
+                            vec![Effect::ReadPolicyDocument { id }]
+                        }
+                    }
+                    Some(a @ (Action::Up | Action::Down)) => {
+                        let cursor = if a == Action::Up {
+                            cursor.saturating_sub(1)
+                        } else {
+                            (cursor + 1).min(count.saturating_sub(1))
+                        };
+                        self.modal = Some(Modal::Policies { target, cursor });
+                        Vec::new()
+                    }
+                    _ => {
+                        self.modal = Some(Modal::Policies { target, cursor });
+                        Vec::new()
+                    }
+                }
+            }
+            Modal::PolicyDocument {
+                target,
+                cursor,
+                id,
+                scroll,
+            } => {
+                let page = usize::from(self.size.1.saturating_sub(12)).max(1);
+                let scroll = match action {
+                    Some(Action::Back | Action::Quit) => {
+                        self.modal = Some(Modal::Policies { target, cursor });
+                        return Vec::new();
+                    }
+                    Some(Action::Up) => scroll.saturating_sub(1),
+                    Some(Action::Down) => scroll + 1,
+                    Some(Action::PageUp) => scroll.saturating_sub(page),
+                    Some(Action::PageDown) => scroll + page,
+                    Some(Action::Top) => 0,
+                    Some(Action::Bottom) => usize::MAX / 2,
+                    _ => scroll,
+                };
+                let most = self.document_lines(&id).saturating_sub(page);
+                self.modal = Some(Modal::PolicyDocument {
+                    target,
+                    cursor,
+                    id,
+                    scroll: scroll.min(most),
+                });
+                Vec::new()
+            }
+            other => {
+                self.modal = Some(other);
+                Vec::new()
+            }
+        }
+    }
+
+    /// A policy document was read (or why not).
+    pub(super) fn on_policy_document(&mut self, id: String, result: Result<PolicyDocument, AwsError>) {
+        match result {
+            Ok(doc) => {
+                if let Some(data) = &mut self.data {
+                    data.inventory.guardrails.documents.insert(id, doc);
+                }
+            }
+            Err(e) => self.guardrails.document_failed = Some((id, e.to_string())),
+        }
+    }
+
+    fn applied_count(&self, target: &str) -> usize {
+        self.data.as_ref().map_or(0, |d| {
+            let parents = Parents::new(&d.inventory.org);
+            d.inventory
+                .guardrails
+                .applied(&parents, target)
+                .map_or(0, |a| a.len())
+        })
+    }
+
+    fn applied_id(&self, target: &str, i: usize) -> Option<String> {
+        let d = self.data.as_ref()?;
+        let parents = Parents::new(&d.inventory.org);
+        let applied = d.inventory.guardrails.applied(&parents, target)?;
+        applied.get(i).map(|a| a.policy.id.clone())
+    }
+
+    fn document_lines(&self, id: &str) -> usize {
+        self.data
+            .as_ref()
+            .and_then(|d| d.inventory.guardrails.documents.get(id))
+            .map_or(0, |doc| doc.pretty().lines().count())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{NOW, keys, state};
+    use super::*;
+    use crate::domain::guardrails::PolicySummary;
+    use crate::tui::state::Msg;
+
+    fn reads(effects: &[Effect]) -> Vec<Vec<String>> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::ReadGuardrails { targets, .. } => Some(targets.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn scp(id: &str) -> PolicySummary {
+        PolicySummary {
+            id: id.into(),
+            name: format!("{id}-name"),
+            description: String::new(),
+            kind: "SERVICE_CONTROL_POLICY".into(),
+            aws_managed: false,
+        }
+    }
+
+    /// The demo without its policies: nothing known yet.
+    fn unknown() -> State {
+        let mut s = state(&["Admin"]);
+        s.data.as_mut().unwrap().inventory.guardrails = Guardrails::default();
+        s
+    }
+
+    #[test]
+    fn selecting_reads_what_is_missing_once_and_p_lists_then_opens_a_document() {
+        let mut s = unknown();
+        let effects = keys(&mut s, "/payments-prod⏎");
+        let asked = reads(&effects);
+        assert_eq!(asked.len(), 1, "one read at a time, however many keys moved the cursor");
+        assert!(reads(&s.update(Msg::Tick(NOW))).is_empty(), "not again meanwhile");
+        let first = asked[0].clone();
+        let answer = |targets: &[String]| {
+            let mut found = Guardrails {
+                enabled: Some(vec!["SERVICE_CONTROL_POLICY".into()]),
+                ..Guardrails::default()
+            };
+            for t in targets {
+                found.attached.insert(t.clone(), vec![scp(&format!("p-{t}"))]);
+            }
+            found
+        };
+        let effects = s.update(Msg::Guardrails(Ok(answer(&first))));
+        // Then the account the cursor rests on: only what the first read did not cover.
+        let data = s.data.as_ref().unwrap();
+        let i = s.selected_account().unwrap();
+        let account = data.inventory.org.accounts[i].id.to_string();
+        let chain: Vec<String> = Parents::new(&data.inventory.org)
+            .chain(&account)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(chain[0], data.inventory.org.root_id);
+        let rest: Vec<String> = chain.iter().filter(|t| !first.contains(t)).cloned().collect();
+        assert!(rest.len() < chain.len(), "the root was read already: {first:?}");
+        assert_eq!(reads(&effects), vec![rest.clone()]);
+        let _ = s.update(Msg::Guardrails(Ok(answer(&rest))));
+        assert!(reads(&s.update(Msg::Tick(NOW))).is_empty(), "known now");
+
+        assert!(keys(&mut s, "p").is_empty(), "known: nothing to read");
+        assert!(matches!(s.modal, Some(Modal::Policies { .. })));
+        let effects = keys(&mut s, "j⏎");
+        assert_eq!(
+            effects,
+            vec![Effect::ReadPolicyDocument {
+                id: format!("p-{}", chain[1])
+            }],
+            "the second policy's document, read when opened"
+        );
+        let second = format!("p-{}", chain[1]);
+        let doc = PolicyDocument {
+            summary: scp(&second),
+            content: r#"{"Version":"2012-10-17","Statement":[]}"#.into(),
+            targets: Vec::new(),
+        };
+        let _ = s.update(Msg::PolicyDocument {
+            id: second,
+            result: Ok(doc),
+        });
+        assert!(matches!(s.modal, Some(Modal::PolicyDocument { .. })));
+        let _ = keys(&mut s, "⎋");
+        assert!(
+            matches!(s.modal, Some(Modal::Policies { cursor: 1, .. })),
+            "Esc goes back to the list where it was"
+        );
+        assert!(keys(&mut s, "⏎").is_empty(), "a document read once is not read again");
+        assert!(matches!(s.modal, Some(Modal::PolicyDocument { .. })));
+    }
+
+    #[test]
+    fn a_denial_is_remembered_and_nothing_more_is_asked() {
+        let mut s = unknown();
+        let _ = keys(&mut s, "/payments-prod⏎");
+        let _ = s.update(Msg::Guardrails(Ok(Guardrails {
+            denied: Some("access denied".into()),
+            ..Guardrails::default()
+        })));
+        assert!(reads(&keys(&mut s, "⎋⎋/shop⏎")).is_empty());
+        assert!(reads(&keys(&mut s, "p")).is_empty());
+    }
+
+    #[test]
+    fn a_failed_read_is_not_repeated_by_itself_but_p_tries_again() {
+        let mut s = unknown();
+        let _ = keys(&mut s, "/payments-prod⏎");
+        let _ = s.update(Msg::Guardrails(Err(AwsError::Throttled {
+            action: "organizations:ListPoliciesForTarget",
+            message: "slow down".into(),
+        })));
+        assert!(reads(&s.update(Msg::Tick(NOW))).is_empty());
+        assert_eq!(reads(&keys(&mut s, "p")).len(), 1);
+    }
+}

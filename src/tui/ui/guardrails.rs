@@ -1,0 +1,218 @@
+//! Guardrails on screen: the detail pane's section, `p`'s list and a policy's document.
+
+use ratatui::text::{Line, Span};
+
+use super::theme;
+use crate::domain::guardrails::{Applied, Parents, type_label};
+use crate::tui::state::{Data, State};
+
+/// How the target is named: "payments-prod", "OU Workloads / Prod", "the root".
+fn target_label(data: &Data, target: &str) -> String {
+    let org = &data.inventory.org;
+    if target == org.root_id {
+        return "the root".into();
+    }
+    if let Some(a) = org.accounts.iter().find(|a| a.id.as_str() == target) {
+        return a.name.clone();
+    }
+    let parents = Parents::new(org);
+    let path: Vec<&str> = parents
+        .chain(target)
+        .iter()
+        .skip(1)
+        .filter_map(|id| org.org_units.iter().find(|ou| ou.id == *id))
+        .map(|ou| ou.name.as_str())
+        .collect();
+    format!("OU {}", path.join(" / "))
+}
+
+/// Why nothing can be shown yet (reading, failed, refused, off), or `None` when the
+/// policies are known.
+fn pending(state: &State, data: &Data, applied: Option<&[Applied<'_>]>) -> Option<String> {
+    if state.guardrails.off {
+        return Some("not read ([org] policies = \"off\")".into());
+    }
+    if data.inventory.guardrails.denied.is_some() {
+        return Some(
+            "not readable: access denied (needs the management account or a delegated administrator)"
+                .into(),
+        );
+    }
+    if applied.is_some() {
+        return None;
+    }
+    Some(match &state.guardrails.failed {
+        Some(why) => format!("not read: {why}"),
+        None => "reading…".into(),
+    })
+}
+
+/// The detail pane's "Guardrails" section for `target` (an account, OU or the root).
+pub fn section<'a>(state: &State, data: &'a Data, target: &str) -> Vec<Line<'a>> {
+    let g = &data.inventory.guardrails;
+    let parents = Parents::new(&data.inventory.org);
+    let applied = g.applied(&parents, target);
+    let mut lines = vec![
+        Line::from(""),
+        Line::from(vec![
+            Span::styled("Guardrails", theme::title()),
+            Span::styled("  (p lists them)", theme::muted()),
+        ]),
+    ];
+    if let Some(note) = pending(state, data, applied.as_deref()) {
+        lines.push(Line::from(Span::styled(format!("  {note}"), theme::muted())));
+        return lines;
+    }
+    let applied = applied.unwrap_or_default();
+    if applied.is_empty() {
+        lines.push(Line::from(Span::styled("  no policy applies", theme::muted())));
+    }
+    let mut kind = "";
+    for a in &applied {
+        if a.policy.kind != kind {
+            kind = &a.policy.kind;
+            lines.push(Line::from(Span::styled(
+                format!("  {}", type_label(kind)),
+                theme::label(),
+            )));
+        }
+        lines.push(Line::from(vec![
+            Span::raw(format!("    {}", a.policy.name)),
+            Span::styled(format!(" · {}", a.attached_at), theme::muted()),
+        ]));
+    }
+    if let Some(off) = g.not_enabled().filter(|o| !o.is_empty()) {
+        let names: Vec<String> = off.iter().map(|k| type_label(k)).collect();
+        lines.push(Line::from(Span::styled(
+            format!("  not enabled: {}", names.join(", ")),
+            theme::muted(),
+        )));
+    }
+    lines
+}
+
+/// `p`: the policies that apply to `target`, the one at `cursor` marked.
+pub fn list(state: &State, target: &str, cursor: usize) -> Vec<Line<'static>> {
+    let Some(data) = &state.data else {
+        return Vec::new();
+    };
+    let parents = Parents::new(&data.inventory.org);
+    let applied = data.inventory.guardrails.applied(&parents, target);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::raw("Policies that apply to "),
+            Span::styled(target_label(data, target), theme::title()),
+        ]),
+        Line::from(""),
+    ];
+    if let Some(note) = pending(state, data, applied.as_deref()) {
+        lines.push(Line::from(Span::styled(note, theme::muted())));
+        return lines;
+    }
+    let applied = applied.unwrap_or_default();
+    if applied.is_empty() {
+        lines.push(Line::from(Span::styled("no policy applies", theme::muted())));
+    }
+    let kinds = applied.iter().map(|a| type_label(&a.policy.kind).chars().count());
+    let kind_width = kinds.max().unwrap_or(0);
+    let name_width = applied
+        .iter()
+        .map(|a| a.policy.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let first = cursor.saturating_sub(7).min(applied.len().saturating_sub(14));
+    for (i, a) in applied.iter().enumerate().skip(first).take(14) {
+        let line = Line::from(vec![
+            Span::raw(if i == cursor { "▸ " } else { "  " }),
+            Span::styled(
+                format!("{:<kind_width$}  ", type_label(&a.policy.kind)),
+                theme::label(),
+            ),
+            Span::raw(format!("{:<name_width$}", a.policy.name)),
+            Span::styled(format!("  {}", a.attached_at), theme::muted()),
+        ]);
+        lines.push(if i == cursor {
+            theme::select(line)
+        } else {
+            line
+        });
+    }
+    if let Some(off) = data.inventory.guardrails.not_enabled().filter(|o| !o.is_empty()) {
+        let names: Vec<String> = off.iter().map(|k| type_label(k)).collect();
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            format!("not enabled in the organization: {}", names.join(", ")),
+            theme::muted(),
+        )));
+    }
+    lines
+}
+
+/// One policy: name, id, type, who manages it, description, targets, then its document
+/// from line `scroll`, `height` lines of it.
+pub fn document(state: &State, id: &str, scroll: usize, height: usize) -> (String, Vec<Line<'static>>) {
+    let doc = state
+        .data
+        .as_ref()
+        .and_then(|d| d.inventory.guardrails.documents.get(id));
+    let Some(doc) = doc else {
+        let note = match &state.guardrails.document_failed {
+            Some((failed, why)) if failed == id => format!("not read: {why}"),
+            _ => "reading…".to_owned(),
+        };
+        return (
+            id.to_owned(),
+            vec![Line::from(Span::styled(note, theme::muted()))],
+        );
+    };
+    let s = &doc.summary;
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(format!("{:<12}", "Id"), theme::label()),
+            Span::raw(s.id.clone()),
+        ]),
+        Line::from(vec![
+            Span::styled(format!("{:<12}", "Type"), theme::label()),
+            Span::raw(format!(
+                "{} · {}",
+                type_label(&s.kind),
+                if s.aws_managed {
+                    "AWS managed"
+                } else {
+                    "customer managed"
+                }
+            )),
+        ]),
+    ];
+    if !s.description.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<12}", "Description"), theme::label()),
+            Span::raw(s.description.clone()),
+        ]));
+    }
+    let targets: Vec<String> = doc.targets.iter().map(|t| t.name.clone()).collect();
+    lines.push(Line::from(vec![
+        Span::styled(format!("{:<12}", "Attached to"), theme::label()),
+        Span::raw(if targets.is_empty() {
+            "nothing".to_owned()
+        } else {
+            targets.join(", ")
+        }),
+    ]));
+    lines.push(Line::from(""));
+    let body: Vec<String> = doc.pretty().lines().map(str::to_owned).collect();
+    let total = body.len();
+    let shown = body.into_iter().skip(scroll).take(height);
+    lines.extend(shown.map(Line::from));
+    if total > height {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "lines {}-{} of {total}",
+                scroll + 1,
+                (scroll + height).min(total)
+            ),
+            theme::muted(),
+        )));
+    }
+    (s.name.clone(), lines)
+}
