@@ -102,13 +102,21 @@ pub struct PolicyDocument {
 }
 
 impl PolicyDocument {
-    /// The content pretty-printed when it is JSON (policies are), else as it is.
+    /// The content pretty-printed when it is JSON (policies are), keys in the order the
+    /// policy's author wrote them; else as it is.
     #[must_use]
     pub fn pretty(&self) -> String {
-        serde_json::from_str::<serde_json::Value>(&self.content)
+        let mut out = Vec::with_capacity(self.content.len() * 2);
+        let mut from = serde_json::Deserializer::from_str(&self.content);
+        let mut to = serde_json::Serializer::pretty(&mut out);
+        match serde_transcode::transcode(&mut from, &mut to)
             .ok()
-            .and_then(|v| serde_json::to_string_pretty(&v).ok())
-            .unwrap_or_else(|| self.content.clone())
+            .and_then(|()| from.end().ok())
+            .and_then(|()| String::from_utf8(out).ok())
+        {
+            Some(pretty) => pretty,
+            None => self.content.clone(),
+        }
     }
 }
 
@@ -350,6 +358,21 @@ mod tests {
             .collect();
         assert_eq!(ou, ["root", "this OU", "Workloads"]);
         assert!(g.applied(&parents, "999999999999").is_none(), "unknown target");
+    }
+
+    #[test]
+    fn documents_are_pretty_printed_in_their_own_key_order() {
+        let doc = |content: &str| PolicyDocument {
+            summary: policy("p-1", "SERVICE_CONTROL_POLICY"),
+            content: content.into(),
+            targets: Vec::new(),
+        };
+        assert_eq!(
+            doc(r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Deny"}]}"#).pretty(),
+            "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\n      \"Sid\": \"A\",\n      \"Effect\": \"Deny\"\n    }\n  ]\n}"
+        );
+        assert_eq!(doc("not json {").pretty(), "not json {", "shown as it is");
+        assert_eq!(doc("{} trailing").pretty(), "{} trailing");
     }
 
     #[test]
