@@ -35,7 +35,11 @@ async fn seed(moto: &common::Moto) -> Org {
         OuSpec::new(
             "Workloads",
             1,
-            vec![OuSpec::new("Prod", 1, vec![OuSpec::new("Payments", 2, vec![])])],
+            vec![OuSpec::new(
+                "Prod",
+                1,
+                vec![OuSpec::new("Payments", 2, vec![])],
+            )],
         ),
         OuSpec::new("Sandbox", 1, vec![]),
     ];
@@ -106,8 +110,18 @@ async fn seed(moto: &common::Moto) -> Org {
         )
     };
     for (name, kind, content, target) in [
-        ("DenyLeave", SCP, deny("organizations:LeaveOrganization"), seeded.root_id.clone()),
-        ("ProdLock", SCP, deny("cloudtrail:StopLogging"), ous["Workloads / Prod"].clone()),
+        (
+            "DenyLeave",
+            SCP,
+            deny("organizations:LeaveOrganization"),
+            seeded.root_id.clone(),
+        ),
+        (
+            "ProdLock",
+            SCP,
+            deny("cloudtrail:StopLogging"),
+            ous["Workloads / Prod"].clone(),
+        ),
         ("NoIamUsers", SCP, deny("iam:CreateUser"), deep.clone()),
         (
             "CostCenter",
@@ -185,7 +199,11 @@ async fn lazy_reading_asks_only_for_what_is_shown_once_and_shows_where_each_poli
 
     // The deep account: its chain is the root, three OUs and itself, two types each.
     let deep = json(&awsnav, &["policies", &org.deep, "--json"]);
-    assert_eq!(proxy.count(LIST), 5 * 2, "one request per target and enabled type");
+    assert_eq!(
+        proxy.count(LIST),
+        5 * 2,
+        "one request per target and enabled type"
+    );
     assert_eq!(
         rows(&deep),
         pairs(&[
@@ -225,7 +243,10 @@ async fn lazy_reading_asks_only_for_what_is_shown_once_and_shows_where_each_poli
         ])
     );
     // An OU shows what its accounts inherit from it; --type filters.
-    let prod = json(&awsnav, &["policies", "Workloads/Prod", "--type", "scp", "--json"]);
+    let prod = json(
+        &awsnav,
+        &["policies", "Workloads/Prod", "--type", "scp", "--json"],
+    );
     assert_eq!(
         rows(&prod),
         pairs(&[
@@ -258,7 +279,12 @@ fn list_json_has_what_is_known(awsnav: &AwsnavCmd, org: &Org, proxy: &FaultServe
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["name"].as_str().unwrap(), p["attached_to"].as_str().unwrap()))
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap(),
+                p["attached_to"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(names.len(), 9);
     assert_eq!(names[4], ("ProdLock", org.ous["Workloads / Prod"].as_str()));
@@ -277,10 +303,16 @@ fn list_json_has_what_is_known(awsnav: &AwsnavCmd, org: &Org, proxy: &FaultServe
 }
 
 fn documents_are_read_when_opened(awsnav: &AwsnavCmd, org: &Org, proxy: &FaultServer) {
-    let doc = json(awsnav, &["policies", &org.deep, "--show", "ProdLock", "--json"]);
+    let doc = json(
+        awsnav,
+        &["policies", &org.deep, "--show", "ProdLock", "--json"],
+    );
     assert_eq!(proxy.count("DescribePolicy"), 1);
     assert_eq!(doc["name"], "ProdLock");
-    assert_eq!(doc["content"]["Statement"][0]["Action"], "cloudtrail:StopLogging");
+    assert_eq!(
+        doc["content"]["Statement"][0]["Action"],
+        "cloudtrail:StopLogging"
+    );
     let targets: Vec<&str> = doc["targets"]
         .as_array()
         .unwrap()
@@ -292,7 +324,10 @@ fn documents_are_read_when_opened(awsnav: &AwsnavCmd, org: &Org, proxy: &FaultSe
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("ProdLock (p-"), "{text}");
-    assert!(text.contains("\"Effect\": \"Deny\""), "pretty-printed: {text}");
+    assert!(
+        text.contains("\"Effect\": \"Deny\""),
+        "pretty-printed: {text}"
+    );
     assert_eq!(proxy.count("DescribePolicy"), 1, "kept with the inventory");
     let out = awsnav.run(&["policies", &org.sandbox, "--show", "ProdLock"]);
     assert!(!out.status.success());
@@ -335,7 +370,13 @@ async fn sync_reads_every_target_once_per_enabled_type() {
     for account in list.as_array().unwrap() {
         assert!(account["policies"].is_array(), "{account}");
     }
-    assert_eq!(by_id(&list, &org.deep)["policies"].as_array().unwrap().len(), 9);
+    assert_eq!(
+        by_id(&list, &org.deep)["policies"]
+            .as_array()
+            .unwrap()
+            .len(),
+        9
+    );
     let before = proxy.requests().len();
     let _ = json(&awsnav, &["policies", &org.management, "--json"]);
     assert_eq!(proxy.requests().len(), before, "all known from the refresh");
@@ -347,7 +388,11 @@ async fn sync_reads_every_target_once_per_enabled_type() {
     assert_eq!(proxy.count(LIST), targets * 2);
     let out = awsnav.run(&["policies", &org.deep]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("[org] policies = \"off\""), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("[org] policies = \"off\""),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[tokio::test]

@@ -763,6 +763,34 @@ fn identity_center_roles_read_when_first_needed() {
     insta::assert_snapshot!("identity_center_roles_read_picker", picker);
 }
 
+/// `p` on an account: every policy that applies there and where it is attached; Enter on
+/// one: its document, pretty-printed, scrolled with j.
+#[test]
+fn guardrails_list_and_a_policy_document() {
+    let mut state = with_roles(demo_state(110, 30));
+    keys(&mut state, "/payments-prod⏎p");
+    let list = screen(&state);
+    assert!(list.contains("ProtectProduction"), "{list}");
+    assert!(list.contains("Workloads / Prod"), "{list}");
+    assert!(
+        list.contains("not enabled in the organization: RCP"),
+        "{list}"
+    );
+    insta::assert_snapshot!("guardrails_list", list);
+    keys(&mut state, "jj⏎");
+    let doc = screen(&state);
+    assert!(doc.contains("cloudtrail:StopLogging"), "{doc}");
+    insta::assert_snapshot!("guardrails_document", doc);
+    keys(&mut state, "jjjj");
+    let scrolled = screen(&state);
+    assert!(
+        !scrolled.contains("\"Version\""),
+        "scrolled past the first lines: {scrolled}"
+    );
+    keys(&mut state, "⎋");
+    assert!(screen(&state).contains("Policies that apply to"));
+}
+
 #[test]
 fn mfa_device_picker() {
     let mut state = with_roles(demo_state(110, 20));

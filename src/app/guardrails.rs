@@ -50,7 +50,11 @@ pub fn missing_in(inv: &Inventory, targets: &[&str]) -> Vec<String> {
 }
 
 /// An Organizations client with the organization's reader's credentials.
-async fn reader(ctx: &AppContext, mfa: &MfaSource, counter: &CallCounter) -> Result<Policies, AwsError> {
+async fn reader(
+    ctx: &AppContext,
+    mfa: &MfaSource,
+    counter: &CallCounter,
+) -> Result<Policies, AwsError> {
     let credentials = Reader::organization(ctx)
         .credentials(ctx, mfa, OffsetDateTime::now_utc())
         .await?;
@@ -157,8 +161,7 @@ pub async fn ensure(
     targets: &[&str],
 ) -> Result<Ensured, AwsError> {
     let missing = missing(ctx, inv, targets);
-    if missing.is_empty() && (inv.guardrails.enabled.is_some() || inv.guardrails.denied.is_some())
-    {
+    if missing.is_empty() && (inv.guardrails.enabled.is_some() || inv.guardrails.denied.is_some()) {
         return Ok(Ensured::default());
     }
     if ctx.config.org.policies == PolicyReading::Off {

@@ -89,7 +89,11 @@ impl Policies {
     ///
     /// # Errors
     /// As any Organizations call.
-    pub async fn for_target(&self, target: &str, kind: &str) -> Result<Vec<PolicySummary>, AwsError> {
+    pub async fn for_target(
+        &self,
+        target: &str,
+        kind: &str,
+    ) -> Result<Vec<PolicySummary>, AwsError> {
         let s = &self.0;
         let mut out = Vec::new();
         let mut token: Option<String> = None;
@@ -198,7 +202,9 @@ impl Policies {
             detail: format!("the answer has no {what}"),
         };
         let policy = out.policy().ok_or_else(|| bad("Policy"))?;
-        let p = policy.policy_summary().ok_or_else(|| bad("PolicySummary"))?;
+        let p = policy
+            .policy_summary()
+            .ok_or_else(|| bad("PolicySummary"))?;
         let summary = PolicySummary {
             id: p.id().unwrap_or(id).to_owned(),
             name: p.name().unwrap_or_default().to_owned(),
@@ -212,13 +218,18 @@ impl Policies {
         loop {
             let page = s
                 .pacer
-                .call(&s.ctx, &s.counter, "organizations:ListTargetsForPolicy", || {
-                    s.client
-                        .list_targets_for_policy()
-                        .policy_id(id)
-                        .set_next_token(token.clone())
-                        .send()
-                })
+                .call(
+                    &s.ctx,
+                    &s.counter,
+                    "organizations:ListTargetsForPolicy",
+                    || {
+                        s.client
+                            .list_targets_for_policy()
+                            .policy_id(id)
+                            .set_next_token(token.clone())
+                            .send()
+                    },
+                )
                 .await?;
             targets.extend(page.targets().iter().filter_map(|t| {
                 Some(PolicyTarget {

@@ -7,13 +7,13 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::output::{pad, width, write_stdout};
+use super::policies::PolicyRecord;
 use super::refresh;
 use crate::app::context::AppContext;
 use crate::app::cost_reader::CostState;
 use crate::domain::cost::CostSummary;
-use crate::domain::inventory::Inventory;
-use super::policies::PolicyRecord;
 use crate::domain::guardrails::Parents;
+use crate::domain::inventory::Inventory;
 use crate::domain::model::{OrgTree, Tags, sort_by_name};
 
 /// One account in `list --json`. Field names and meanings are a public contract.

@@ -138,7 +138,11 @@ fn resolve_target(ctx: &AppContext, inv: &Inventory, query: &str) -> anyhow::Res
 ///
 /// # Errors
 /// When the inventory or the policies cannot be read, or the target or policy is unknown.
-pub async fn policies(ctx: &AppContext, demo: bool, opts: PoliciesOpts) -> anyhow::Result<ExitCode> {
+pub async fn policies(
+    ctx: &AppContext,
+    demo: bool,
+    opts: PoliciesOpts,
+) -> anyhow::Result<ExitCode> {
     if ctx.config.org.policies == PolicyReading::Off && !demo {
         bail!(
             "reading policies is off ([org] policies = \"off\" in {})",
@@ -192,7 +196,10 @@ pub async fn policies(ctx: &AppContext, demo: bool, opts: PoliciesOpts) -> anyho
             .map(|a| a.policy.id.clone())
             .or_else(|| wanted.starts_with("p-").then(|| wanted.clone()))
             .with_context(|| {
-                format!("no policy `{wanted}` applies to {} (name or id)", target.label)
+                format!(
+                    "no policy `{wanted}` applies to {} (name or id)",
+                    target.label
+                )
             })?;
         let doc = if demo {
             g.documents
@@ -265,11 +272,7 @@ fn table(label: &str, applied: &[Applied<'_>], not_enabled: &[&str]) -> String {
     }
     if !not_enabled.is_empty() {
         let names: Vec<String> = not_enabled.iter().map(|k| type_label(k)).collect();
-        let _ = writeln!(
-            out,
-            "not enabled in the organization: {}",
-            names.join(", ")
-        );
+        let _ = writeln!(out, "not enabled in the organization: {}", names.join(", "));
     }
     out
 }

@@ -104,7 +104,10 @@ fn guardrails(org: &Org) -> Guardrails {
         ..Guardrails::default()
     };
     let attach = |g: &mut Guardrails, target: &str, i: usize| {
-        g.attached.entry(target.to_owned()).or_default().push(summary(i));
+        g.attached
+            .entry(target.to_owned())
+            .or_default()
+            .push(summary(i));
     };
     attach(&mut g, &org.root_id, 0);
     attach(&mut g, &org.root_id, 1);

@@ -17,7 +17,11 @@ const TYPES: &[(&str, &str, &str)] = &[
     ("BACKUP_POLICY", "backup", "backup"),
     ("AISERVICES_OPT_OUT_POLICY", "ai-opt-out", "AI opt-out"),
     ("CHATBOT_POLICY", "chatbot", "chatbot"),
-    ("DECLARATIVE_POLICY_EC2", "declarative-ec2", "declarative (EC2)"),
+    (
+        "DECLARATIVE_POLICY_EC2",
+        "declarative-ec2",
+        "declarative (EC2)",
+    ),
 ];
 
 /// `scp`, `tag`, `ai-opt-out`… for a policy type (`SERVICE_CONTROL_POLICY`…).
@@ -60,7 +64,10 @@ pub fn parse_type(s: &str) -> Option<String> {
 
 /// Where `kind` sorts among policy types.
 fn type_rank(kind: &str) -> usize {
-    TYPES.iter().position(|t| t.0 == kind).unwrap_or(TYPES.len())
+    TYPES
+        .iter()
+        .position(|t| t.0 == kind)
+        .unwrap_or(TYPES.len())
 }
 
 /// The policy types shown as "not enabled" when the root does not have them: the ones above.
@@ -230,7 +237,11 @@ impl Guardrails {
     /// from the root down, then its own; by type in the order shown, then as attached. `None`
     /// while some of that chain is not read (or `target` is unknown).
     #[must_use]
-    pub fn applied<'s>(&'s self, parents: &Parents<'s>, target: &'s str) -> Option<Vec<Applied<'s>>> {
+    pub fn applied<'s>(
+        &'s self,
+        parents: &Parents<'s>,
+        target: &'s str,
+    ) -> Option<Vec<Applied<'s>>> {
         let chain = parents.chain(target);
         if chain.is_empty() {
             return None;
@@ -327,10 +338,20 @@ mod tests {
             ["r-1", "ou-w", "ou-p", "111111111111"]
         );
         let mut g = Guardrails::default();
-        g.attached.insert("r-1".into(), vec![policy("p-root", "SERVICE_CONTROL_POLICY")]);
-        g.attached.insert("ou-w".into(), vec![policy("p-tag", "TAG_POLICY")]);
-        g.attached.insert("ou-p".into(), vec![policy("p-prod", "SERVICE_CONTROL_POLICY")]);
-        assert!(g.applied(&parents, "111111111111").is_none(), "the account is not read");
+        g.attached.insert(
+            "r-1".into(),
+            vec![policy("p-root", "SERVICE_CONTROL_POLICY")],
+        );
+        g.attached
+            .insert("ou-w".into(), vec![policy("p-tag", "TAG_POLICY")]);
+        g.attached.insert(
+            "ou-p".into(),
+            vec![policy("p-prod", "SERVICE_CONTROL_POLICY")],
+        );
+        assert!(
+            g.applied(&parents, "111111111111").is_none(),
+            "the account is not read"
+        );
         assert_eq!(g.missing(&parents.chain("111111111111")), ["111111111111"]);
         g.attached.insert(
             "111111111111".into(),
@@ -357,7 +378,10 @@ mod tests {
             .map(|a| a.attached_at)
             .collect();
         assert_eq!(ou, ["root", "this OU", "Workloads"]);
-        assert!(g.applied(&parents, "999999999999").is_none(), "unknown target");
+        assert!(
+            g.applied(&parents, "999999999999").is_none(),
+            "unknown target"
+        );
     }
 
     #[test]
@@ -382,7 +406,10 @@ mod tests {
         assert_eq!(type_short("SECURITYHUB_POLICY"), "securityhub");
         assert_eq!(parse_type("SCP").as_deref(), Some("SERVICE_CONTROL_POLICY"));
         assert_eq!(parse_type("tag_policy").as_deref(), Some("TAG_POLICY"));
-        assert_eq!(parse_type("inspector-policy").as_deref(), Some("INSPECTOR_POLICY"));
+        assert_eq!(
+            parse_type("inspector-policy").as_deref(),
+            Some("INSPECTOR_POLICY")
+        );
         assert_eq!(parse_type("firewall"), None);
         let g = Guardrails {
             enabled: Some(vec!["SERVICE_CONTROL_POLICY".into(), "TAG_POLICY".into()]),

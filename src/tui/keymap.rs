@@ -263,6 +263,16 @@ impl Keymap {
         out
     }
 
+    /// The first key bound to `action` in `context`, as the hint bar shows keys.
+    #[must_use]
+    pub fn key_of(&self, context: KeyScope, action: Action) -> Option<String> {
+        self.bindings
+            .iter()
+            .find(|b| b.action == action && b.contexts.contains(&context))
+            .and_then(|b| b.keys.first())
+            .map(|k| key_label(*k))
+    }
+
     /// `(keys, help)` for every binding in `context`, for the help overlay.
     #[must_use]
     pub fn help_rows(&self, context: KeyScope) -> Vec<(String, &'static str)> {

@@ -182,7 +182,11 @@ impl State {
     }
 
     /// A policy document was read (or why not).
-    pub(super) fn on_policy_document(&mut self, id: String, result: Result<PolicyDocument, AwsError>) {
+    pub(super) fn on_policy_document(
+        &mut self,
+        id: String,
+        result: Result<PolicyDocument, AwsError>,
+    ) {
         match result {
             Ok(doc) => {
                 if let Some(data) = &mut self.data {
@@ -257,8 +261,15 @@ mod tests {
         let mut s = unknown();
         let effects = keys(&mut s, "/payments-prod⏎");
         let asked = reads(&effects);
-        assert_eq!(asked.len(), 1, "one read at a time, however many keys moved the cursor");
-        assert!(reads(&s.update(Msg::Tick(NOW))).is_empty(), "not again meanwhile");
+        assert_eq!(
+            asked.len(),
+            1,
+            "one read at a time, however many keys moved the cursor"
+        );
+        assert!(
+            reads(&s.update(Msg::Tick(NOW))).is_empty(),
+            "not again meanwhile"
+        );
         let first = asked[0].clone();
         let answer = |targets: &[String]| {
             let mut found = Guardrails {
@@ -266,7 +277,9 @@ mod tests {
                 ..Guardrails::default()
             };
             for t in targets {
-                found.attached.insert(t.clone(), vec![scp(&format!("p-{t}"))]);
+                found
+                    .attached
+                    .insert(t.clone(), vec![scp(&format!("p-{t}"))]);
             }
             found
         };
@@ -281,8 +294,15 @@ mod tests {
             .map(str::to_owned)
             .collect();
         assert_eq!(chain[0], data.inventory.org.root_id);
-        let rest: Vec<String> = chain.iter().filter(|t| !first.contains(t)).cloned().collect();
-        assert!(rest.len() < chain.len(), "the root was read already: {first:?}");
+        let rest: Vec<String> = chain
+            .iter()
+            .filter(|t| !first.contains(t))
+            .cloned()
+            .collect();
+        assert!(
+            rest.len() < chain.len(),
+            "the root was read already: {first:?}"
+        );
         assert_eq!(reads(&effects), vec![rest.clone()]);
         let _ = s.update(Msg::Guardrails(Ok(answer(&rest))));
         assert!(reads(&s.update(Msg::Tick(NOW))).is_empty(), "known now");
@@ -313,7 +333,10 @@ mod tests {
             matches!(s.modal, Some(Modal::Policies { cursor: 1, .. })),
             "Esc goes back to the list where it was"
         );
-        assert!(keys(&mut s, "⏎").is_empty(), "a document read once is not read again");
+        assert!(
+            keys(&mut s, "⏎").is_empty(),
+            "a document read once is not read again"
+        );
         assert!(matches!(s.modal, Some(Modal::PolicyDocument { .. })));
     }
 

@@ -1,8 +1,8 @@
 //! The TUI's state and the only function that changes it: `update(msg) -> effects`.
 
 pub mod access_flow;
-pub mod guardrails_view;
 pub mod cost_view;
+pub mod guardrails_view;
 pub mod run_view;
 pub mod search_view;
 pub mod sso_roles_view;

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 
 use super::{popup, theme};
 use crate::domain::roles::RoleOption;
+use crate::tui::action::Action;
 use crate::tui::keymap::KeyScope;
 use crate::tui::state::State;
 use crate::tui::state::access_flow::{AccessRequest, Modal, REGIONS, remaining};
@@ -85,17 +86,33 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
     };
     lines.push(Line::from(""));
     let mut hint = Vec::new();
-    for (key, help) in state.keymap.hints(context) {
+    let hints = if matches!(modal, Modal::PolicyDocument { .. }) {
+        // Scrolling, not choosing.
+        [
+            (Action::Down, "down"),
+            (Action::Up, "up"),
+            (Action::PageDown, "page"),
+            (Action::Back, "back"),
+        ]
+        .into_iter()
+        .filter_map(|(a, help)| Some((state.keymap.key_of(context, a)?, help)))
+        .collect()
+    } else {
+        state.keymap.hints(context)
+    };
+    for (key, help) in hints {
         hint.push(Span::styled(format!("{key} "), theme::key()));
         hint.push(Span::styled(format!("{help}  "), theme::muted()));
     }
     lines.push(Line::from(hint));
-    let widest = lines
-        .iter()
-        .map(Line::width)
-        .max()
-        .unwrap_or(20)
-        .clamp(30, if matches!(modal, Modal::PolicyDocument { .. }) { 90 } else { 70 });
+    let widest = lines.iter().map(Line::width).max().unwrap_or(20).clamp(
+        30,
+        if matches!(modal, Modal::PolicyDocument { .. }) {
+            90
+        } else {
+            70
+        },
+    );
     popup(
         frame,
         screen,

@@ -60,12 +60,18 @@ pub fn section<'a>(state: &State, data: &'a Data, target: &str) -> Vec<Line<'a>>
         ]),
     ];
     if let Some(note) = pending(state, data, applied.as_deref()) {
-        lines.push(Line::from(Span::styled(format!("  {note}"), theme::muted())));
+        lines.push(Line::from(Span::styled(
+            format!("  {note}"),
+            theme::muted(),
+        )));
         return lines;
     }
     let applied = applied.unwrap_or_default();
     if applied.is_empty() {
-        lines.push(Line::from(Span::styled("  no policy applies", theme::muted())));
+        lines.push(Line::from(Span::styled(
+            "  no policy applies",
+            theme::muted(),
+        )));
     }
     let mut kind = "";
     for a in &applied {
@@ -111,16 +117,23 @@ pub fn list(state: &State, target: &str, cursor: usize) -> Vec<Line<'static>> {
     }
     let applied = applied.unwrap_or_default();
     if applied.is_empty() {
-        lines.push(Line::from(Span::styled("no policy applies", theme::muted())));
+        lines.push(Line::from(Span::styled(
+            "no policy applies",
+            theme::muted(),
+        )));
     }
-    let kinds = applied.iter().map(|a| type_label(&a.policy.kind).chars().count());
+    let kinds = applied
+        .iter()
+        .map(|a| type_label(&a.policy.kind).chars().count());
     let kind_width = kinds.max().unwrap_or(0);
     let name_width = applied
         .iter()
         .map(|a| a.policy.name.chars().count())
         .max()
         .unwrap_or(0);
-    let first = cursor.saturating_sub(7).min(applied.len().saturating_sub(14));
+    let first = cursor
+        .saturating_sub(7)
+        .min(applied.len().saturating_sub(14));
     for (i, a) in applied.iter().enumerate().skip(first).take(14) {
         let line = Line::from(vec![
             Span::raw(if i == cursor { "▸ " } else { "  " }),
@@ -137,7 +150,12 @@ pub fn list(state: &State, target: &str, cursor: usize) -> Vec<Line<'static>> {
             line
         });
     }
-    if let Some(off) = data.inventory.guardrails.not_enabled().filter(|o| !o.is_empty()) {
+    if let Some(off) = data
+        .inventory
+        .guardrails
+        .not_enabled()
+        .filter(|o| !o.is_empty())
+    {
         let names: Vec<String> = off.iter().map(|k| type_label(k)).collect();
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled(
@@ -150,7 +168,12 @@ pub fn list(state: &State, target: &str, cursor: usize) -> Vec<Line<'static>> {
 
 /// One policy: name, id, type, who manages it, description, targets, then its document
 /// from line `scroll`, `height` lines of it.
-pub fn document(state: &State, id: &str, scroll: usize, height: usize) -> (String, Vec<Line<'static>>) {
+pub fn document(
+    state: &State,
+    id: &str,
+    scroll: usize,
+    height: usize,
+) -> (String, Vec<Line<'static>>) {
     let doc = state
         .data
         .as_ref()
