@@ -810,3 +810,121 @@ async fn a_command_runs_in_the_marked_accounts_from_the_tui_and_from_a_terminal(
     assert!(screen.contains("| hello"), "{screen}");
     assert!(screen.contains("0 failed"), "{screen}");
 }
+
+/// Guardrails as a person sees them: the detail pane's section for an account three levels
+/// down, `p`'s list, a document; read once, and kept for the command line.
+#[tokio::test]
+async fn guardrails_in_the_detail_pane_the_list_and_a_document() {
+    let (_lock, moto) = common::exclusive_moto().await;
+    let seeded = seed_with_prod_lock(&moto.sdk().await).await;
+    let proxy = common::fault::FaultServer::start(common::fault::proxy(&moto.url));
+    let awsnav = AwsnavCmd::new().against(&proxy.url);
+    let tmux = Tmux::start(&awsnav.shell_command(&[]), 120, 40);
+    tmux.wait_for(&["Workloads  (5)", "synced just now"]);
+    tmux.keys(&["/"]);
+    tmux.literal("wlpay01");
+    let screen = tmux.wait_for(&["Guardrails", "ProdLock · Workloads / Prod"]);
+    assert!(screen.contains("FullAWSAccess · root"), "{screen}");
+    assert!(screen.contains("not enabled: RCP"), "{screen}");
+    // Its chain: the root, Workloads, Prod, Payments and the account, SCPs only.
+    let read = proxy.count("ListPoliciesForTarget");
+    assert!(read <= 5 * 2, "{read} requests");
+
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["p"]);
+    tmux.wait_for(&["Policies that apply to workloads-prod-payments-01"]);
+    // The root's, Workloads' and Prod's FullAWSAccess, then ProdLock.
+    tmux.keys(&["j", "j", "j"]);
+    tmux.wait_for(&["▸ SCP  ProdLock"]);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for(&["cloudtrail:StopLogging", "CloudTrail stays on"]);
+    assert!(screen.contains("customer managed"), "{screen}");
+    assert_eq!(proxy.count("DescribePolicy"), 1);
+    tmux.keys(&["Escape"]);
+    tmux.wait_for(&["▸ SCP  ProdLock"]);
+    tmux.keys(&["Escape"]);
+    tmux.wait_for(&["(p lists them)"]);
+    tmux.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux.is_running() {
+        assert!(
+            Instant::now() < deadline,
+            "still running:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // The command line finds them (and the document) kept: nothing more is asked.
+    let before = proxy.requests().len();
+    let account = seeded
+        .accounts
+        .iter()
+        .find(|(_, a)| a.name == "workloads-prod-payments-01")
+        .map(|(id, _)| id.clone())
+        .unwrap();
+    let out = awsnav.run(&["policies", &account, "--show", "ProdLock"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(common::stdout(&out).contains("cloudtrail:StopLogging"));
+    assert_eq!(proxy.requests().len(), before);
+}
+
+/// [`tree`] with service control policies enabled and `ProdLock` on Workloads / Prod.
+async fn seed_with_prod_lock(sdk: &aws_config::SdkConfig) -> common::SeededOrg {
+    use aws_sdk_organizations::types::PolicyType;
+    let seeded = common::seed_org(sdk, &tree(), 0).await;
+    let org = aws_sdk_organizations::Client::new(sdk);
+    org.enable_policy_type()
+        .root_id(&seeded.root_id)
+        .policy_type(PolicyType::ServiceControlPolicy)
+        .send()
+        .await
+        .unwrap();
+    let workloads = org
+        .list_organizational_units_for_parent()
+        .parent_id(&seeded.root_id)
+        .send()
+        .await
+        .unwrap()
+        .organizational_units()
+        .iter()
+        .find(|ou| ou.name() == Some("Workloads"))
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_owned();
+    let prod = org
+        .list_organizational_units_for_parent()
+        .parent_id(&workloads)
+        .send()
+        .await
+        .unwrap()
+        .organizational_units()[0]
+        .id()
+        .unwrap()
+        .to_owned();
+    let policy = org
+        .create_policy()
+        .name("ProdLock")
+        .description("CloudTrail stays on")
+        .r#type(PolicyType::ServiceControlPolicy)
+        .content(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"cloudtrail:StopLogging","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    let id = policy
+        .policy()
+        .unwrap()
+        .policy_summary()
+        .unwrap()
+        .id()
+        .unwrap();
+    org.attach_policy()
+        .policy_id(id)
+        .target_id(&prod)
+        .send()
+        .await
+        .unwrap();
+
+    seeded
+}

@@ -1,4 +1,4 @@
-//! Guardrails: the organization's policies as moto keeps them (its AWS-managed FullAWSAccess on
+//! Guardrails: the organization's policies as moto keeps them (its AWS-managed `FullAWSAccess` on
 //! the root, every OU and every account, and the SCPs and tag policy attached here), read
 //! lazily through a counting proxy, or at every refresh with `[org] policies = "sync"`; an
 //! access denied and throttling through the fault server.
@@ -53,25 +53,7 @@ async fn seed(moto: &common::Moto) -> Org {
             .await
             .unwrap();
     }
-    let mut ous = std::collections::BTreeMap::new();
-    let mut stack = vec![(seeded.root_id.clone(), String::new())];
-    while let Some((parent, path)) = stack.pop() {
-        let children = org
-            .list_organizational_units_for_parent()
-            .parent_id(&parent)
-            .send()
-            .await
-            .unwrap();
-        for ou in children.organizational_units() {
-            let p = if path.is_empty() {
-                ou.name().unwrap().to_owned()
-            } else {
-                format!("{path} / {}", ou.name().unwrap())
-            };
-            ous.insert(p.clone(), ou.id().unwrap().to_owned());
-            stack.push((ou.id().unwrap().to_owned(), p));
-        }
-    }
+    let ous = ou_paths(&org, &seeded.root_id).await;
     let by_path = |path: &[&str]| {
         seeded
             .accounts
@@ -83,27 +65,6 @@ async fn seed(moto: &common::Moto) -> Org {
     let deep = by_path(&["Workloads", "Prod", "Payments"]);
     let sandbox = by_path(&["Sandbox"]);
     let management = by_path(&[]);
-    let policy = |name: &str, kind: &str, content: &str| {
-        let org = org.clone();
-        let (name, kind, content) = (name.to_owned(), kind.to_owned(), content.to_owned());
-        async move {
-            org.create_policy()
-                .name(&name)
-                .description(format!("{name}, made by the test"))
-                .r#type(PolicyType::from(kind.as_str()))
-                .content(content)
-                .send()
-                .await
-                .unwrap()
-                .policy()
-                .unwrap()
-                .policy_summary()
-                .unwrap()
-                .id()
-                .unwrap()
-                .to_owned()
-        }
-    };
     let deny = |action: &str| {
         format!(
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Action":"{action}","Resource":"*"}}]}}"#
@@ -130,13 +91,7 @@ async fn seed(moto: &common::Moto) -> Org {
             ous["Workloads"].clone(),
         ),
     ] {
-        let id = policy(name, kind, &content).await;
-        org.attach_policy()
-            .policy_id(id)
-            .target_id(target)
-            .send()
-            .await
-            .unwrap();
+        attach_new(&org, name, kind, &content, &target).await;
     }
     Org {
         seeded,
@@ -145,6 +100,65 @@ async fn seed(moto: &common::Moto) -> Org {
         management,
         ous,
     }
+}
+
+/// Every OU's path ("Workloads / Prod") → id.
+async fn ou_paths(
+    org: &aws_sdk_organizations::Client,
+    root: &str,
+) -> std::collections::BTreeMap<String, String> {
+    let mut ous = std::collections::BTreeMap::new();
+    let mut stack = vec![(root.to_owned(), String::new())];
+    while let Some((parent, path)) = stack.pop() {
+        let children = org
+            .list_organizational_units_for_parent()
+            .parent_id(&parent)
+            .send()
+            .await
+            .unwrap();
+        for ou in children.organizational_units() {
+            let p = if path.is_empty() {
+                ou.name().unwrap().to_owned()
+            } else {
+                format!("{path} / {}", ou.name().unwrap())
+            };
+            ous.insert(p.clone(), ou.id().unwrap().to_owned());
+            stack.push((ou.id().unwrap().to_owned(), p));
+        }
+    }
+    ous
+}
+
+/// Creates a policy and attaches it to `target`.
+async fn attach_new(
+    org: &aws_sdk_organizations::Client,
+    name: &str,
+    kind: &str,
+    content: &str,
+    target: &str,
+) {
+    let created = org
+        .create_policy()
+        .name(name)
+        .description(format!("{name}, made by the test"))
+        .r#type(PolicyType::from(kind))
+        .content(content)
+        .send()
+        .await
+        .unwrap();
+    let id = created
+        .policy()
+        .unwrap()
+        .policy_summary()
+        .unwrap()
+        .id()
+        .unwrap();
+    org.attach_policy()
+        .policy_id(id)
+        .target_id(target)
+        .send()
+        .await
+        .unwrap();
 }
 
 fn write_config(awsnav: &AwsnavCmd, text: &str) {

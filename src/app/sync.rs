@@ -135,14 +135,7 @@ pub async fn run(
     let org_denied = matches!(&org, Err(e) if e.is_organizations_denied());
     let policy_types = org.as_ref().ok().map(|(_, f)| f.policy_types.clone());
     let mut inventory = combine(org, listing, sso.as_ref())?;
-    if let Some(types) = policy_types
-        && request.policies != PolicyReading::Off
-    {
-        inventory.guardrails.enabled = Some(types);
-        if request.policies == PolicyReading::Sync {
-            read_every_policy(request, &sdk, &counter, &mut inventory).await;
-        }
-    }
+    read_policies(request, &sdk, &counter, policy_types, &mut inventory).await;
     if let Some(e) = sso_problem {
         inventory.gaps.push(SyncGap {
             action: "sso".into(),
@@ -172,15 +165,26 @@ pub async fn run(
     Ok((inventory, stats))
 }
 
-/// `[org] policies = "sync"`: the policies of the root, every OU and every account, one
-/// request per target and enabled type. A denial is a note; requests that kept failing are
-/// gaps (the sync is partial).
-async fn read_every_policy(
+/// The root's enabled policy types (unless `[org] policies = "off"`), and with "sync" the
+/// policies of the root, every OU and every account, one request per target and enabled type.
+/// A denial is a note; requests that kept failing are gaps (the sync is partial).
+async fn read_policies(
     request: &SyncRequest,
     sdk: &aws_config::SdkConfig,
     counter: &CallCounter,
+    policy_types: Option<Vec<String>>,
     inventory: &mut Inventory,
 ) {
+    let Some(types) = policy_types else {
+        return;
+    };
+    if request.policies == PolicyReading::Off {
+        return;
+    }
+    inventory.guardrails.enabled = Some(types);
+    if request.policies != PolicyReading::Sync {
+        return;
+    }
     let org = &inventory.org;
     let targets: Vec<String> = std::iter::once(org.root_id.clone())
         .chain(org.org_units.iter().map(|ou| ou.id.clone()))

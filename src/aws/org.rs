@@ -111,26 +111,7 @@ impl Discovery {
             counter: counter.clone(),
         });
 
-        let roots = shared
-            .call("organizations:ListRoots", || {
-                shared.client.list_roots().send()
-            })
-            .await?;
-        let policy_types = roots
-            .roots()
-            .first()
-            .map_or_else(Vec::new, super::policies::enabled_on);
-        let Some(root_id) = roots
-            .roots()
-            .first()
-            .and_then(|r| r.id())
-            .map(str::to_owned)
-        else {
-            return Err(AwsError::BadResponse {
-                action: "organizations:ListRoots",
-                detail: "the organization has no root".into(),
-            });
-        };
+        let (root_id, policy_types) = root(&shared).await?;
         let (org_id, management_account_id) = describe(&shared).await?;
 
         let mut org = Org {
@@ -261,6 +242,26 @@ fn settle(
         })),
         other => other,
     }
+}
+
+/// The root's id and the policy types enabled on it.
+async fn root(shared: &Shared) -> Result<(String, Vec<String>), AwsError> {
+    let roots = shared
+        .call("organizations:ListRoots", || {
+            shared.client.list_roots().send()
+        })
+        .await?;
+    let root = roots.roots().first();
+    let Some(id) = root.and_then(|r| r.id()) else {
+        return Err(AwsError::BadResponse {
+            action: "organizations:ListRoots",
+            detail: "the organization has no root".into(),
+        });
+    };
+    Ok((
+        id.to_owned(),
+        root.map_or_else(Vec::new, super::policies::enabled_on),
+    ))
 }
 
 /// The organization id and management account; `None`s when `DescribeOrganization` is denied

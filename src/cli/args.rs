@@ -165,21 +165,7 @@ pub enum Command {
     },
     /// The guardrails of an account or OU: every organization policy (SCP, RCP, tag, backup…)
     /// that applies there, its own and those inherited, and where each is attached.
-    Policies {
-        /// An account (id, name or alias), an OU (id, name or path `Workloads/Prod`), or `root`.
-        #[arg(value_name = "ACCOUNT-OR-OU")]
-        target: String,
-        /// Only this type: scp, rcp, tag, backup, ai-opt-out, chatbot, declarative-ec2, or
-        /// Organizations' name (SERVICE_CONTROL_POLICY…).
-        #[arg(long = "type", value_name = "TYPE")]
-        kind: Option<String>,
-        /// JSON for programs.
-        #[arg(long)]
-        json: bool,
-        /// Print one policy's document (name or id), with its targets.
-        #[arg(long, value_name = "NAME-OR-ID")]
-        show: Option<String>,
-    },
+    Policies(PoliciesArgs),
     /// Sign in to IAM Identity Center (no AWS CLI needed); the AWS CLI and every SDK use the
     /// token too.
     Login {
@@ -261,6 +247,24 @@ pub enum AuthCommand {
         #[arg(long, value_name = "CODE")]
         mfa_code: Option<String>,
     },
+}
+
+/// What `awsnav policies` is asked.
+#[derive(Debug, clap::Args)]
+pub struct PoliciesArgs {
+    /// An account (id, name or alias), an OU (id, name or path `Workloads/Prod`), or `root`.
+    #[arg(value_name = "ACCOUNT-OR-OU")]
+    pub target: String,
+    /// Only this type: scp, rcp, tag, backup, ai-opt-out, chatbot, declarative-ec2, or
+    /// Organizations' name (`SERVICE_CONTROL_POLICY`…).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub kind: Option<String>,
+    /// JSON for programs.
+    #[arg(long)]
+    pub json: bool,
+    /// Print one policy's document (name or id), with its targets.
+    #[arg(long, value_name = "NAME-OR-ID")]
+    pub show: Option<String>,
 }
 
 /// Rows of the cost report.

@@ -182,20 +182,7 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
             Ok(ExitCode::SUCCESS)
         }
         Command::Which { inputs, json } => which::which(ctx, demo, &inputs, json).await,
-        Command::Policies {
-            target,
-            kind,
-            json,
-            show,
-        } => {
-            let opts = policies::PoliciesOpts {
-                target,
-                kind,
-                json,
-                show,
-            };
-            policies::policies(ctx, demo, opts).await
-        }
+        Command::Policies(args) => policies::policies(ctx, demo, args).await,
         Command::Login {
             use_device_code,
             no_browser,

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use serde::Serialize;
 
+use super::args::PoliciesArgs;
 use super::output::{pad, width, write_stdout};
 use super::refresh;
 use crate::app::context::AppContext;
@@ -17,15 +18,6 @@ use crate::domain::guardrails::{Applied, Parents, PolicyDocument, parse_type, ty
 use crate::domain::inventory::Inventory;
 use crate::domain::model::OrgTree;
 use crate::domain::search;
-
-/// What `awsnav policies` was asked.
-#[derive(Debug)]
-pub struct PoliciesOpts {
-    pub target: String,
-    pub kind: Option<String>,
-    pub json: bool,
-    pub show: Option<String>,
-}
 
 /// One row of `policies --json` (and of `list --json`'s `policies`, less the last three).
 #[derive(Debug, Serialize)]
@@ -141,7 +133,7 @@ fn resolve_target(ctx: &AppContext, inv: &Inventory, query: &str) -> anyhow::Res
 pub async fn policies(
     ctx: &AppContext,
     demo: bool,
-    opts: PoliciesOpts,
+    opts: PoliciesArgs,
 ) -> anyhow::Result<ExitCode> {
     if ctx.config.org.policies == PolicyReading::Off && !demo {
         bail!(

@@ -43,52 +43,55 @@ pub fn inventory(now: OffsetDateTime) -> Inventory {
     }
 }
 
+/// The demo's policies: id, name, description, type, AWS managed, document.
+const DEMO_POLICIES: [(&str, &str, &str, &str, bool, &str); 5] = [
+    (
+        "p-FullAWSAccess",
+        "FullAWSAccess",
+        "Allows access to every operation",
+        "SERVICE_CONTROL_POLICY",
+        true,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+    ),
+    (
+        "p-d3m0leave",
+        "DenyLeavingTheOrganization",
+        "No account leaves on its own",
+        "SERVICE_CONTROL_POLICY",
+        false,
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"DenyLeave","Effect":"Deny","Action":"organizations:LeaveOrganization","Resource":"*"}]}"#,
+    ),
+    (
+        "p-d3m0prod",
+        "ProtectProduction",
+        "Audit trails and backups stay on in production",
+        "SERVICE_CONTROL_POLICY",
+        false,
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"KeepTrails","Effect":"Deny","Action":["cloudtrail:StopLogging","cloudtrail:DeleteTrail"],"Resource":"*"},{"Sid":"KeepBackups","Effect":"Deny","Action":["backup:DeleteBackupVault","backup:DeleteRecoveryPoint"],"Resource":"*","Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/BreakGlass"}}}]}"#,
+    ),
+    (
+        "p-d3m0sbox",
+        "SandboxRegions",
+        "Sandboxes stay in two regions",
+        "SERVICE_CONTROL_POLICY",
+        false,
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"TwoRegions","Effect":"Deny","NotAction":["iam:*","sts:*","support:*"],"Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":["eu-west-1","us-east-1"]}}}]}"#,
+    ),
+    (
+        "p-d3m0tags",
+        "CostCenterTags",
+        "Every resource says who pays for it",
+        "TAG_POLICY",
+        false,
+        r#"{"tags":{"team":{"tag_key":{"@@assign":"team"},"enforced_for":{"@@assign":["ec2:instance","s3:bucket"]}},"env":{"tag_key":{"@@assign":"env"},"tag_value":{"@@assign":["prod","staging","dev","sandbox"]}}}}"#,
+    ),
+];
+
 /// The demo's policies, all known: service control policies on the root, the Prod and
 /// Sandbox OUs, and a tag policy on Workloads; RCPs and the rest not enabled.
 fn guardrails(org: &Org) -> Guardrails {
     const SCP: &str = "SERVICE_CONTROL_POLICY";
-    let policies = [
-        (
-            "p-FullAWSAccess",
-            "FullAWSAccess",
-            "Allows access to every operation",
-            SCP,
-            true,
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
-        ),
-        (
-            "p-d3m0leave",
-            "DenyLeavingTheOrganization",
-            "No account leaves on its own",
-            SCP,
-            false,
-            r#"{"Version":"2012-10-17","Statement":[{"Sid":"DenyLeave","Effect":"Deny","Action":"organizations:LeaveOrganization","Resource":"*"}]}"#,
-        ),
-        (
-            "p-d3m0prod",
-            "ProtectProduction",
-            "Audit trails and backups stay on in production",
-            SCP,
-            false,
-            r#"{"Version":"2012-10-17","Statement":[{"Sid":"KeepTrails","Effect":"Deny","Action":["cloudtrail:StopLogging","cloudtrail:DeleteTrail"],"Resource":"*"},{"Sid":"KeepBackups","Effect":"Deny","Action":["backup:DeleteBackupVault","backup:DeleteRecoveryPoint"],"Resource":"*","Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/BreakGlass"}}}]}"#,
-        ),
-        (
-            "p-d3m0sbox",
-            "SandboxRegions",
-            "Sandboxes stay in two regions",
-            SCP,
-            false,
-            r#"{"Version":"2012-10-17","Statement":[{"Sid":"TwoRegions","Effect":"Deny","NotAction":["iam:*","sts:*","support:*"],"Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":["eu-west-1","us-east-1"]}}}]}"#,
-        ),
-        (
-            "p-d3m0tags",
-            "CostCenterTags",
-            "Every resource says who pays for it",
-            "TAG_POLICY",
-            false,
-            r#"{"tags":{"team":{"tag_key":{"@@assign":"team"},"enforced_for":{"@@assign":["ec2:instance","s3:bucket"]}},"env":{"tag_key":{"@@assign":"env"},"tag_value":{"@@assign":["prod","staging","dev","sandbox"]}}}}"#,
-        ),
-    ];
+    let policies = DEMO_POLICIES;
     let summary = |i: usize| {
         let (id, name, description, kind, aws_managed, _) = policies[i];
         PolicySummary {

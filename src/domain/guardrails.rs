@@ -71,7 +71,6 @@ fn type_rank(kind: &str) -> usize {
 }
 
 /// The policy types shown as "not enabled" when the root does not have them: the ones above.
-#[must_use]
 pub fn main_types() -> impl Iterator<Item = &'static str> {
     TYPES.iter().map(|t| t.0)
 }

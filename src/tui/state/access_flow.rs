@@ -369,16 +369,7 @@ impl State {
         let context = self.key_scope();
         let modal = self.modal.take()?;
         let action = self.keymap.lookup(context, key);
-        let typed = match key.code {
-            KeyCode::Char(c)
-                if !key
-                    .modifiers
-                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-            {
-                Some(c)
-            }
-            _ => None,
-        };
+        let typed = typed_char(key);
         let mut effects = Vec::new();
         match modal {
             sign_in @ Modal::SsoSignIn { .. } => effects = self.on_sso_modal_key(sign_in, action),
@@ -598,6 +589,20 @@ impl State {
                 Vec::new()
             }
         }
+    }
+}
+
+/// The character a key types into a prompt (none with Ctrl or Alt).
+fn typed_char(key: &KeyEvent) -> Option<char> {
+    match key.code {
+        KeyCode::Char(c)
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(c)
+        }
+        _ => None,
     }
 }
 

@@ -64,7 +64,7 @@ impl State {
     }
 
     /// A read of policies ended.
-    pub(super) fn on_guardrails(&mut self, result: Result<Guardrails, AwsError>) {
+    pub(super) fn on_guardrails(&mut self, result: Result<Guardrails, AwsError>) -> Vec<Effect> {
         self.guardrails.reading = false;
         match result {
             Ok(found) => {
@@ -81,6 +81,7 @@ impl State {
                 self.guardrails.failed = Some(e.to_string());
             }
         }
+        Vec::new()
     }
 
     /// `p`: the policies that apply to the selected account, OU or root.
@@ -186,7 +187,7 @@ impl State {
         &mut self,
         id: String,
         result: Result<PolicyDocument, AwsError>,
-    ) {
+    ) -> Vec<Effect> {
         match result {
             Ok(doc) => {
                 if let Some(data) = &mut self.data {
@@ -195,6 +196,7 @@ impl State {
             }
             Err(e) => self.guardrails.document_failed = Some((id, e.to_string())),
         }
+        Vec::new()
     }
 
     fn applied_count(&self, target: &str) -> usize {

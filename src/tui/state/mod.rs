@@ -390,6 +390,27 @@ impl State {
         effects
     }
 
+    /// A sync ended: its inventory replaces the shown one (and clears a warning), or its
+    /// error is a banner over the data kept.
+    fn on_sync_finished(&mut self, result: Result<Box<Inventory>, AwsError>) -> Vec<Effect> {
+        self.status.syncing = None;
+        match result {
+            Ok(inv) => {
+                if self
+                    .status
+                    .banner
+                    .as_ref()
+                    .is_some_and(|b| b.level != Level::Info)
+                {
+                    self.status.banner = None;
+                }
+                self.set_inventory(*inv);
+            }
+            Err(e) => self.status.banner = Some(Banner::error(e.to_string())),
+        }
+        Vec::new()
+    }
+
     fn apply(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Key(key) => self.on_key(&key),
@@ -407,24 +428,7 @@ impl State {
                 self.status.syncing = Some(p);
                 Vec::new()
             }
-            Msg::SyncFinished(result) => {
-                self.status.syncing = None;
-                match result {
-                    Ok(inv) => {
-                        if self
-                            .status
-                            .banner
-                            .as_ref()
-                            .is_some_and(|b| b.level != Level::Info)
-                        {
-                            self.status.banner = None;
-                        }
-                        self.set_inventory(*inv);
-                    }
-                    Err(e) => self.status.banner = Some(Banner::error(e.to_string())),
-                }
-                Vec::new()
-            }
+            Msg::SyncFinished(result) => self.on_sync_finished(result),
             Msg::Banner(b) => {
                 self.status.banner = Some(b);
                 Vec::new()
@@ -482,14 +486,8 @@ impl State {
             }
             Msg::SsoSignedIn(result) => self.on_sso_signed_in(result),
             Msg::SsoRoles { account_id, result } => self.on_sso_roles(account_id, result),
-            Msg::Guardrails(result) => {
-                self.on_guardrails(result);
-                Vec::new()
-            }
-            Msg::PolicyDocument { id, result } => {
-                self.on_policy_document(id, result);
-                Vec::new()
-            }
+            Msg::Guardrails(result) => self.on_guardrails(result),
+            Msg::PolicyDocument { id, result } => self.on_policy_document(id, result),
             Msg::RunFailed(why) => {
                 if matches!(self.modal, Some(Modal::MfaPrompt { .. })) {
                     self.modal = None;

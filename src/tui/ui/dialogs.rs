@@ -85,26 +85,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
         ),
     };
     lines.push(Line::from(""));
-    let mut hint = Vec::new();
-    let hints = if matches!(modal, Modal::PolicyDocument { .. }) {
-        // Scrolling, not choosing.
-        [
-            (Action::Down, "down"),
-            (Action::Up, "up"),
-            (Action::PageDown, "page"),
-            (Action::Back, "back"),
-        ]
-        .into_iter()
-        .filter_map(|(a, help)| Some((state.keymap.key_of(context, a)?, help)))
-        .collect()
-    } else {
-        state.keymap.hints(context)
-    };
-    for (key, help) in hints {
-        hint.push(Span::styled(format!("{key} "), theme::key()));
-        hint.push(Span::styled(format!("{help}  "), theme::muted()));
-    }
-    lines.push(Line::from(hint));
+    lines.push(hint_line(state, modal, context));
     let widest = lines.iter().map(Line::width).max().unwrap_or(20).clamp(
         30,
         if matches!(modal, Modal::PolicyDocument { .. }) {
@@ -120,6 +101,30 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
         lines,
         u16::try_from(widest + 4).unwrap_or(74),
     );
+}
+
+/// The keys the dialog takes, as the hint bar shows them.
+fn hint_line(state: &State, modal: &Modal, context: KeyScope) -> Line<'static> {
+    let hints = if matches!(modal, Modal::PolicyDocument { .. }) {
+        // Scrolling, not choosing.
+        [
+            (Action::Down, "down"),
+            (Action::Up, "up"),
+            (Action::PageDown, "page"),
+            (Action::Back, "back"),
+        ]
+        .into_iter()
+        .filter_map(|(a, help)| Some((state.keymap.key_of(context, a)?, help)))
+        .collect()
+    } else {
+        state.keymap.hints(context)
+    };
+    let mut hint = Vec::new();
+    for (key, help) in hints {
+        hint.push(Span::styled(format!("{key} "), theme::key()));
+        hint.push(Span::styled(format!("{help}  "), theme::muted()));
+    }
+    Line::from(hint)
 }
 
 fn role_picker(
