@@ -28,16 +28,15 @@ pub fn missing(ctx: &AppContext, inv: &Inventory, targets: &[&str]) -> Vec<Strin
     if ctx.config.org.policies == PolicyReading::Off {
         return Vec::new();
     }
-    missing_in(inv, targets)
+    missing_in(inv, &Parents::new(&inv.org), targets)
 }
 
-/// [`missing`] whatever the setting.
+/// [`missing`] whatever the setting, with the inventory's `parents` at hand.
 #[must_use]
-pub fn missing_in(inv: &Inventory, targets: &[&str]) -> Vec<String> {
+pub fn missing_in(inv: &Inventory, parents: &Parents, targets: &[&str]) -> Vec<String> {
     if inv.guardrails.denied.is_some() {
         return Vec::new();
     }
-    let parents = Parents::new(&inv.org);
     let mut out: Vec<String> = Vec::new();
     for target in targets {
         for id in inv.guardrails.missing(&parents.chain(target)) {

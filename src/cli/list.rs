@@ -113,7 +113,7 @@ pub fn records<'a>(
 }
 
 /// The parents the policies of accounts need, when any are known.
-fn policy_parents(inv: &Inventory) -> Option<Parents<'_>> {
+fn policy_parents(inv: &Inventory) -> Option<Parents> {
     (!inv.guardrails.attached.is_empty()).then(|| Parents::new(&inv.org))
 }
 
@@ -133,7 +133,7 @@ fn listing_order(inv: &Inventory) -> Vec<usize> {
 fn record<'a>(
     inv: &'a Inventory,
     tree: &'a OrgTree,
-    parents: Option<&Parents<'a>>,
+    parents: Option<&Parents>,
     enrich: &Enrich<'_>,
     costs: Option<&Costs>,
     i: usize,

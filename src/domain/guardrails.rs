@@ -154,42 +154,44 @@ pub struct Applied<'a> {
     pub attached_at: String,
 }
 
-/// The root, OUs and accounts of an organization as a chain of parents.
-pub struct Parents<'a> {
-    org: &'a Org,
-    parent: HashMap<&'a str, &'a str>,
-    names: HashMap<&'a str, &'a str>,
+/// The root, OUs and accounts of an organization as a chain of parents (built once per
+/// inventory: a lookup per step, however large the organization).
+#[derive(Debug, Default)]
+pub struct Parents {
+    root: String,
+    parent: HashMap<String, String>,
+    names: HashMap<String, String>,
 }
 
-impl<'a> Parents<'a> {
+impl Parents {
     #[must_use]
-    pub fn new(org: &'a Org) -> Self {
+    pub fn new(org: &Org) -> Self {
         let mut parent = HashMap::with_capacity(org.org_units.len() + org.accounts.len());
         let mut names = HashMap::with_capacity(org.org_units.len());
         for ou in &org.org_units {
-            parent.insert(ou.id.as_str(), ou.parent_id.as_str());
-            names.insert(ou.id.as_str(), ou.name.as_str());
+            parent.insert(ou.id.clone(), ou.parent_id.clone());
+            names.insert(ou.id.clone(), ou.name.clone());
         }
         for a in &org.accounts {
-            parent.insert(a.id.as_str(), a.parent_id.as_str());
+            parent.insert(a.id.to_string(), a.parent_id.clone());
         }
-        Self { org, parent, names }
+        Self {
+            root: org.root_id.clone(),
+            parent,
+            names,
+        }
     }
 
     /// `target` and everything above it, from the root down (empty for an unknown target).
     #[must_use]
-    pub fn chain(&self, target: &'a str) -> Vec<&'a str> {
+    pub fn chain<'s>(&'s self, target: &'s str) -> Vec<&'s str> {
         let mut chain = vec![target];
         let mut at = target;
-        while at != self.org.root_id {
-            let Some(&up) = self.parent.get(at) else {
-                return if target == self.org.root_id {
-                    chain
-                } else {
-                    Vec::new()
-                };
+        while at != self.root {
+            let Some(up) = self.parent.get(at) else {
+                return Vec::new();
             };
-            if chain.contains(&up) || chain.len() > 64 {
+            if chain.contains(&up.as_str()) || chain.len() > 64 {
                 return Vec::new(); // a loop: not a tree
             }
             chain.push(up);
@@ -203,7 +205,7 @@ impl<'a> Parents<'a> {
     /// or "this account" / "this OU" for the target itself.
     fn label(&self, chain: &[&str], at: usize) -> String {
         let id = chain[at];
-        if id == self.org.root_id {
+        if id == self.root {
             return "root".into();
         }
         if at + 1 == chain.len() {
@@ -215,7 +217,7 @@ impl<'a> Parents<'a> {
         }
         chain[1..=at]
             .iter()
-            .map(|id| self.names.get(id).copied().unwrap_or(id))
+            .map(|id| self.names.get(*id).map_or(*id, String::as_str))
             .collect::<Vec<_>>()
             .join(" / ")
     }
@@ -236,22 +238,18 @@ impl Guardrails {
     /// from the root down, then its own; by type in the order shown, then as attached. `None`
     /// while some of that chain is not read (or `target` is unknown).
     #[must_use]
-    pub fn applied<'s>(
-        &'s self,
-        parents: &Parents<'s>,
-        target: &'s str,
-    ) -> Option<Vec<Applied<'s>>> {
+    pub fn applied(&self, parents: &Parents, target: &str) -> Option<Vec<Applied<'_>>> {
         let chain = parents.chain(target);
         if chain.is_empty() {
             return None;
         }
         let mut out = Vec::new();
         for (at, id) in chain.iter().enumerate() {
-            let attached = self.attached.get(*id)?;
+            let (key, attached) = self.attached.get_key_value(*id)?;
             for policy in attached {
                 out.push(Applied {
                     policy,
-                    attached_to: id,
+                    attached_to: key,
                     attached_at: parents.label(&chain, at),
                 });
             }

@@ -5,7 +5,7 @@
 use super::access_flow::Modal;
 use super::{Banner, Row, State};
 use crate::aws::AwsError;
-use crate::domain::guardrails::{Guardrails, Parents, PolicyDocument};
+use crate::domain::guardrails::{Guardrails, PolicyDocument};
 use crate::tui::action::Action;
 use crate::tui::effects::Effect;
 
@@ -49,11 +49,12 @@ impl State {
     /// A read of what the shown target's guardrails still need (whatever failed before).
     fn guardrails_read(&mut self) -> Option<Effect> {
         let target = self.guardrail_target()?;
-        let inv = &self.data.as_ref()?.inventory;
+        let data = self.data.as_ref()?;
+        let inv = &data.inventory;
         if inv.guardrails.denied.is_some() {
             return None;
         }
-        let targets = crate::app::guardrails::missing_in(inv, &[target.as_str()]);
+        let targets = crate::app::guardrails::missing_in(inv, data.parents(), &[target.as_str()]);
         if targets.is_empty() && inv.guardrails.enabled.is_some() {
             return None;
         }
@@ -201,18 +202,16 @@ impl State {
 
     fn applied_count(&self, target: &str) -> usize {
         self.data.as_ref().map_or(0, |d| {
-            let parents = Parents::new(&d.inventory.org);
             d.inventory
                 .guardrails
-                .applied(&parents, target)
+                .applied(d.parents(), target)
                 .map_or(0, |a| a.len())
         })
     }
 
     fn applied_id(&self, target: &str, i: usize) -> Option<String> {
         let d = self.data.as_ref()?;
-        let parents = Parents::new(&d.inventory.org);
-        let applied = d.inventory.guardrails.applied(&parents, target)?;
+        let applied = d.inventory.guardrails.applied(d.parents(), target)?;
         applied.get(i).map(|a| a.policy.id.clone())
     }
 
@@ -228,7 +227,7 @@ impl State {
 mod tests {
     use super::super::test_support::{NOW, keys, state};
     use super::*;
-    use crate::domain::guardrails::PolicySummary;
+    use crate::domain::guardrails::{Parents, PolicySummary};
     use crate::tui::state::Msg;
 
     fn reads(effects: &[Effect]) -> Vec<Vec<String>> {

@@ -162,6 +162,8 @@ pub struct Data {
     pub production: Vec<bool>,
     /// Cost figures, when cost is known.
     pub costs: Option<CostView>,
+    /// Who is above whom, for guardrails (built the first time they are shown).
+    parents: std::sync::OnceLock<crate::domain::guardrails::Parents>,
 }
 
 impl Data {
@@ -181,7 +183,14 @@ impl Data {
             roles: offered,
             production,
             costs: None,
+            parents: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The chain of parents of every account and OU (see [`crate::domain::guardrails::Parents`]).
+    pub fn parents(&self) -> &crate::domain::guardrails::Parents {
+        self.parents
+            .get_or_init(|| crate::domain::guardrails::Parents::new(&self.inventory.org))
     }
 }
 

@@ -3,7 +3,7 @@
 use ratatui::text::{Line, Span};
 
 use super::theme;
-use crate::domain::guardrails::{Applied, Parents, type_label};
+use crate::domain::guardrails::{Applied, type_label};
 use crate::tui::state::{Data, State};
 
 /// How the target is named: "payments-prod", "OU Workloads / Prod", "the root".
@@ -15,8 +15,8 @@ fn target_label(data: &Data, target: &str) -> String {
     if let Some(a) = org.accounts.iter().find(|a| a.id.as_str() == target) {
         return a.name.clone();
     }
-    let parents = Parents::new(org);
-    let path: Vec<&str> = parents
+    let path: Vec<&str> = data
+        .parents()
         .chain(target)
         .iter()
         .skip(1)
@@ -50,8 +50,7 @@ fn pending(state: &State, data: &Data, applied: Option<&[Applied<'_>]>) -> Optio
 /// The detail pane's "Guardrails" section for `target` (an account, OU or the root).
 pub fn section<'a>(state: &State, data: &'a Data, target: &str) -> Vec<Line<'a>> {
     let g = &data.inventory.guardrails;
-    let parents = Parents::new(&data.inventory.org);
-    let applied = g.applied(&parents, target);
+    let applied = g.applied(data.parents(), target);
     let mut lines = vec![
         Line::from(""),
         Line::from(vec![
@@ -102,8 +101,7 @@ pub fn list(state: &State, target: &str, cursor: usize) -> Vec<Line<'static>> {
     let Some(data) = &state.data else {
         return Vec::new();
     };
-    let parents = Parents::new(&data.inventory.org);
-    let applied = data.inventory.guardrails.applied(&parents, target);
+    let applied = data.inventory.guardrails.applied(data.parents(), target);
     let mut lines = vec![
         Line::from(vec![
             Span::raw("Policies that apply to "),
