@@ -361,6 +361,12 @@ fn table_says_what_is_not_enabled(awsnav: &AwsnavCmd, org: &Org) {
         text.contains("not enabled in the organization: RCP, backup, AI opt-out"),
         "{text}"
     );
+    let out = awsnav.run(&["policies", &org.sandbox, "--json"]);
+    assert!(
+        stderr(&out).contains("not enabled in the organization: RCP"),
+        "--json says it on stderr: {}",
+        stderr(&out)
+    );
     let out = awsnav.run(&["policies", &org.sandbox, "--type", "rcp"]);
     assert!(
         stderr(&out).contains("RCP policies are not enabled in this organization"),

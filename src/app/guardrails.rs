@@ -122,22 +122,14 @@ pub async fn read(
     })
 }
 
-/// Keeps what a read found with the cached inventory (not with a shared one: that is
-/// someone else's file). The cache is read again first, so a sync that finished meanwhile
-/// keeps its tree.
-pub fn remember(ctx: &AppContext, guardrails: &Guardrails) {
+/// Keeps what a read found with the cached inventory synced at `synced_at` (not with a
+/// shared one: that is someone else's file); the next sync leaves them behind.
+pub fn remember(ctx: &AppContext, synced_at: OffsetDateTime, guardrails: &Guardrails) {
     if ctx.shared.is_some() || guardrails.is_empty() {
         return;
     }
-    match ctx.inventory_cache.load() {
-        Ok(Some(mut cached)) => {
-            cached.guardrails.merge(guardrails.clone());
-            if let Err(e) = ctx.inventory_cache.store(&cached) {
-                tracing::warn!(error = %e, "policies not cached");
-            }
-        }
-        Ok(None) => {}
-        Err(e) => tracing::warn!(problem = %e, "policies not cached"),
+    if let Err(e) = ctx.inventory_cache.add_guardrails(synced_at, guardrails) {
+        tracing::warn!(error = %e, "policies not cached");
     }
 }
 
@@ -167,7 +159,7 @@ pub async fn ensure(
         return Ok(Ensured::default());
     }
     let read = read(ctx, mfa, inv.guardrails.enabled.clone(), &missing).await?;
-    remember(ctx, &read.found.guardrails);
+    remember(ctx, inv.synced_at, &read.found.guardrails);
     inv.guardrails.merge(read.found.guardrails);
     Ok(Ensured {
         api_calls: read.api_calls,
@@ -185,6 +177,7 @@ pub async fn document(
     mfa: &MfaSource,
     cached: Option<&PolicyDocument>,
     id: &str,
+    synced_at: OffsetDateTime,
 ) -> Result<PolicyDocument, AwsError> {
     if let Some(doc) = cached {
         return Ok(doc.clone());
@@ -193,6 +186,6 @@ pub async fn document(
     let doc = reader(ctx, mfa, &counter).await?.document(id).await?;
     let mut kept = Guardrails::default();
     kept.documents.insert(doc.summary.id.clone(), doc.clone());
-    remember(ctx, &kept);
+    remember(ctx, synced_at, &kept);
     Ok(doc)
 }

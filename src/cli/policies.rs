@@ -199,7 +199,7 @@ pub async fn policies(
                 .cloned()
                 .with_context(|| format!("the demo has no document for {id}"))?
         } else {
-            guardrails::document(ctx, &mfa, g.documents.get(&id), &id).await?
+            guardrails::document(ctx, &mfa, g.documents.get(&id), &id, inv.synced_at).await?
         };
         write_stdout(&if opts.json {
             show_json(&doc)?
@@ -209,6 +209,13 @@ pub async fn policies(
         return Ok(ExitCode::SUCCESS);
     }
     if opts.json {
+        if kind.is_none() && !not_enabled.is_empty() {
+            let names: Vec<String> = not_enabled.iter().map(|k| type_label(k)).collect();
+            eprintln!(
+                "awsnav: not enabled in the organization: {}",
+                names.join(", ")
+            );
+        }
         let records: Vec<PolicyRecord<'_>> = applied.iter().map(PolicyRecord::full).collect();
         let mut text = serde_json::to_string_pretty(&records)?;
         text.push('\n');

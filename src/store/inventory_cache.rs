@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::private_file::{file_key, write_private};
+use time::OffsetDateTime;
+
+use crate::domain::guardrails::Guardrails;
 use crate::domain::inventory::Inventory;
 
 /// Bumped whenever the cache file's shape changes; other versions are ignored and rebuilt.
@@ -93,10 +96,21 @@ pub fn encode(inventory: &Inventory) -> serde_json::Result<Vec<u8>> {
     })
 }
 
-/// The inventory cache for one profile.
+/// The inventory cache for one profile, and beside it the policies read since that inventory
+/// was synced (a small file, so a read of some policies does not rewrite the whole inventory).
 #[derive(Clone, Debug)]
 pub struct InventoryCache {
     path: PathBuf,
+    guardrails_path: PathBuf,
+}
+
+/// The policies file: which inventory they belong to, and what was read.
+#[derive(Serialize, Deserialize)]
+struct GuardrailsFile {
+    format: u32,
+    #[serde(with = "time::serde::rfc3339")]
+    synced_at: OffsetDateTime,
+    guardrails: Guardrails,
 }
 
 impl InventoryCache {
@@ -106,6 +120,7 @@ impl InventoryCache {
         let key = file_key(profile.unwrap_or("default-chain"));
         Self {
             path: cache_dir.join(format!("inventory-{key}.json")),
+            guardrails_path: cache_dir.join(format!("guardrails-{key}.json")),
         }
     }
 
@@ -129,7 +144,7 @@ impl InventoryCache {
                 });
             }
         };
-        decode(&bytes).map(Some).map_err(|e| match e {
+        let mut inventory = decode(&bytes).map_err(|e| match e {
             Undecodable::Corrupt(detail) => CacheProblem::Corrupt {
                 path: self.path.clone(),
                 detail,
@@ -138,6 +153,47 @@ impl InventoryCache {
                 path: self.path.clone(),
                 found,
             },
+        })?;
+        if let Some(read) = self.guardrails_of(inventory.synced_at) {
+            inventory.guardrails.merge(read);
+        }
+        Ok(Some(inventory))
+    }
+
+    /// The policies read for the inventory synced at `synced_at` (none for another one, or
+    /// when the file is missing or damaged: they are read again).
+    fn guardrails_of(&self, synced_at: OffsetDateTime) -> Option<Guardrails> {
+        let bytes = std::fs::read(&self.guardrails_path).ok()?;
+        let file: GuardrailsFile = serde_json::from_slice(&bytes)
+            .map_err(|e| tracing::warn!(error = %e, "policies cache unreadable: not used"))
+            .ok()?;
+        (file.format == CACHE_FORMAT && file.synced_at == synced_at).then_some(file.guardrails)
+    }
+
+    /// Keeps policies read for the inventory synced at `synced_at`, added to those kept
+    /// before for it (atomically; another inventory's are dropped).
+    ///
+    /// # Errors
+    /// When the file cannot be written.
+    pub fn add_guardrails(
+        &self,
+        synced_at: OffsetDateTime,
+        read: &Guardrails,
+    ) -> Result<(), CacheWriteError> {
+        let mut guardrails = self.guardrails_of(synced_at).unwrap_or_default();
+        guardrails.merge(read.clone());
+        let body = serde_json::to_vec(&GuardrailsFile {
+            format: CACHE_FORMAT,
+            synced_at,
+            guardrails,
+        })
+        .map_err(|e| CacheWriteError {
+            path: self.guardrails_path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        write_private(&self.guardrails_path, &body).map_err(|source| CacheWriteError {
+            path: self.guardrails_path.clone(),
+            source,
         })
     }
 
@@ -171,6 +227,53 @@ mod tests {
             org_error: None,
             guardrails: crate::domain::guardrails::Guardrails::default(),
         }
+    }
+
+    #[test]
+    fn policies_read_later_are_kept_beside_their_inventory_only() {
+        use crate::domain::guardrails::PolicySummary;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = InventoryCache::new(dir.path(), Some("mgmt"));
+        let inv = sample();
+        cache.store(&inv).unwrap();
+        let read = |target: &str| {
+            let mut g = Guardrails::default();
+            g.attached.insert(
+                target.into(),
+                vec![PolicySummary {
+                    id: "p-1".into(),
+                    name: "Deny".into(),
+                    description: String::new(),
+                    kind: "SERVICE_CONTROL_POLICY".into(),
+                    aws_managed: false,
+                }],
+            );
+            g
+        };
+        cache.add_guardrails(inv.synced_at, &read("r-1")).unwrap();
+        cache.add_guardrails(inv.synced_at, &read("ou-1")).unwrap();
+        let loaded = cache.load().unwrap().unwrap();
+        assert_eq!(
+            loaded.guardrails.attached.keys().collect::<Vec<_>>(),
+            ["ou-1", "r-1"],
+            "both reads kept"
+        );
+        assert_eq!(
+            std::fs::read(cache.path()).unwrap(),
+            encode(&inv).unwrap(),
+            "the inventory file itself is not rewritten"
+        );
+        // A new sync: what was read for the old inventory does not apply.
+        let newer = Inventory {
+            synced_at: inv.synced_at + time::Duration::hours(1),
+            ..sample()
+        };
+        cache.store(&newer).unwrap();
+        assert!(cache.load().unwrap().unwrap().guardrails.is_empty());
+        // A damaged policies file is ignored.
+        cache.add_guardrails(newer.synced_at, &read("r-1")).unwrap();
+        std::fs::write(dir.path().join("guardrails-mgmt.json"), b"{").unwrap();
+        assert!(cache.load().unwrap().unwrap().guardrails.is_empty());
     }
 
     #[test]

@@ -70,10 +70,13 @@ pub enum Effect {
     ReadGuardrails {
         targets: Vec<String>,
         enabled: Option<Vec<String>>,
+        /// The shown inventory's, which they are kept with.
+        synced_at: OffsetDateTime,
     },
     /// Read a policy's document and targets.
     ReadPolicyDocument {
         id: String,
+        synced_at: OffsetDateTime,
     },
 }
 
@@ -215,10 +218,14 @@ impl Runner {
             }
             Effect::ReadCost { force } => self.read_cost(*force),
             Effect::ReadSsoRoles { account_id } => self.read_sso_roles(account_id.clone()),
-            Effect::ReadGuardrails { targets, enabled } => {
-                self.read_guardrails(targets.clone(), enabled.clone());
+            Effect::ReadGuardrails {
+                targets,
+                enabled,
+                synced_at,
+            } => self.read_guardrails(targets.clone(), enabled.clone(), *synced_at),
+            Effect::ReadPolicyDocument { id, synced_at } => {
+                self.read_policy_document(id.clone(), *synced_at);
             }
-            Effect::ReadPolicyDocument { id } => self.read_policy_document(id.clone()),
             Effect::SaveFavourite { account_id, on } => {
                 // The demo keeps favourites and regions for the session only.
                 if let DataSource::Aws(ctx) = &self.source {
@@ -344,7 +351,12 @@ impl Runner {
     }
 
     /// Reads policies in the background and keeps them with the cached inventory.
-    fn read_guardrails(&self, targets: Vec<String>, enabled: Option<Vec<String>>) {
+    fn read_guardrails(
+        &self,
+        targets: Vec<String>,
+        enabled: Option<Vec<String>>,
+        synced_at: OffsetDateTime,
+    ) {
         let tx = self.tx.clone();
         let DataSource::Aws(ctx) = &self.source else {
             // The demo knows all its policies; answer so nothing waits.
@@ -360,7 +372,7 @@ impl Runner {
             let result = crate::app::guardrails::read(&ctx, &mfa, enabled, &targets).await;
             let msg = match result {
                 Ok(read) => {
-                    crate::app::guardrails::remember(&ctx, &read.found.guardrails);
+                    crate::app::guardrails::remember(&ctx, synced_at, &read.found.guardrails);
                     if let Some(gap) = read.found.gaps.first() {
                         let _ = tx.send(Msg::Banner(Banner::warning(format!(
                             "some policies could not be read: {gap}"
@@ -375,7 +387,7 @@ impl Runner {
     }
 
     /// Reads a policy's document in the background (kept with the cached inventory).
-    fn read_policy_document(&self, id: String) {
+    fn read_policy_document(&self, id: String, synced_at: OffsetDateTime) {
         let tx = self.tx.clone();
         let DataSource::Aws(ctx) = &self.source else {
             let _ = tx.send(Msg::PolicyDocument {
@@ -389,7 +401,7 @@ impl Runner {
         };
         let (ctx, mfa) = (ctx.clone(), self.tui_mfa(ctx));
         tokio::spawn(async move {
-            let result = crate::app::guardrails::document(&ctx, &mfa, None, &id).await;
+            let result = crate::app::guardrails::document(&ctx, &mfa, None, &id, synced_at).await;
             let _ = tx.send(Msg::PolicyDocument { id, result });
         });
     }

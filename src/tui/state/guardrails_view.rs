@@ -38,9 +38,14 @@ impl State {
         }
     }
 
-    /// The read the shown target needs: its policies, or some above it, are not known.
+    /// The read the shown target needs: its policies, or some above it, are not known. Not
+    /// while a sync runs: it may bring what is needed, and one reader at a time is enough.
     pub(super) fn wanted_guardrails(&mut self) -> Option<Effect> {
-        if self.guardrails.off || self.guardrails.reading || self.guardrails.failed.is_some() {
+        if self.guardrails.off
+            || self.guardrails.reading
+            || self.guardrails.failed.is_some()
+            || self.status.syncing.is_some()
+        {
             return None;
         }
         self.guardrails_read()
@@ -59,9 +64,14 @@ impl State {
             return None;
         }
         let enabled = inv.guardrails.enabled.clone();
+        let synced_at = inv.synced_at;
         self.guardrails.reading = true;
         self.guardrails.failed = None;
-        Some(Effect::ReadGuardrails { targets, enabled })
+        Some(Effect::ReadGuardrails {
+            targets,
+            enabled,
+            synced_at,
+        })
     }
 
     /// A read of policies ended.
@@ -115,10 +125,11 @@ impl State {
                             self.modal = Some(Modal::Policies { target, cursor });
                             return Vec::new();
                         };
-                        let cached = self
-                            .data
-                            .as_ref()
-                            .is_some_and(|d| d.inventory.guardrails.documents.contains_key(&id));
+                        let Some(inv) = self.data.as_ref().map(|d| &d.inventory) else {
+                            return Vec::new();
+                        };
+                        let cached = inv.guardrails.documents.contains_key(&id);
+                        let synced_at = inv.synced_at;
                         self.guardrails.document_failed = None;
                         self.modal = Some(Modal::PolicyDocument {
                             target,
@@ -129,7 +140,7 @@ impl State {
                         if cached {
                             Vec::new()
                         } else {
-                            vec![Effect::ReadPolicyDocument { id }]
+                            vec![Effect::ReadPolicyDocument { id, synced_at }]
                         }
                     }
                     Some(a @ (Action::Up | Action::Down)) => {
@@ -314,7 +325,8 @@ mod tests {
         assert_eq!(
             effects,
             vec![Effect::ReadPolicyDocument {
-                id: format!("p-{}", chain[1])
+                id: format!("p-{}", chain[1]),
+                synced_at: NOW,
             }],
             "the second policy's document, read when opened"
         );

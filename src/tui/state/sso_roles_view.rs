@@ -48,7 +48,7 @@ impl State {
     /// scrolling or typing over many accounts reads the one the cursor rests on once the read
     /// before it is done, not every account it passed.
     pub(super) fn wanted_sso_roles(&mut self) -> Option<Effect> {
-        if !self.sso_roles.reading.is_empty() {
+        if !self.sso_roles.reading.is_empty() || self.status.syncing.is_some() {
             return None;
         }
         let i = self.selected_account()?;
