@@ -837,7 +837,7 @@ async fn guardrails_in_the_detail_pane_the_list_and_a_document() {
     tmux.keys(&["j", "j", "j"]);
     tmux.wait_for(&["▸ SCP  ProdLock"]);
     tmux.keys(&["Enter"]);
-    let screen = tmux.wait_for(&["cloudtrail:StopLogging", "CloudTrail stays on"]);
+    let screen = tmux.wait_for(&["cloudtrail:StopLogging", "ProdLock, made by the test"]);
     assert!(screen.contains("customer managed"), "{screen}");
     assert_eq!(proxy.count("DescribePolicy"), 1);
     tmux.keys(&["Escape"]);
@@ -903,28 +903,13 @@ async fn seed_with_prod_lock(sdk: &aws_config::SdkConfig) -> common::SeededOrg {
         .id()
         .unwrap()
         .to_owned();
-    let policy = org
-        .create_policy()
-        .name("ProdLock")
-        .description("CloudTrail stays on")
-        .r#type(PolicyType::ServiceControlPolicy)
-        .content(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"cloudtrail:StopLogging","Resource":"*"}]}"#)
-        .send()
-        .await
-        .unwrap();
-    let id = policy
-        .policy()
-        .unwrap()
-        .policy_summary()
-        .unwrap()
-        .id()
-        .unwrap();
-    org.attach_policy()
-        .policy_id(id)
-        .target_id(&prod)
-        .send()
-        .await
-        .unwrap();
-
+    common::attach_new_policy(
+        &org,
+        "ProdLock",
+        "SERVICE_CONTROL_POLICY",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"cloudtrail:StopLogging","Resource":"*"}]}"#,
+        &prod,
+    )
+    .await;
     seeded
 }

@@ -91,7 +91,7 @@ async fn seed(moto: &common::Moto) -> Org {
             ous["Workloads"].clone(),
         ),
     ] {
-        attach_new(&org, name, kind, &content, &target).await;
+        common::attach_new_policy(&org, name, kind, &content, &target).await;
     }
     Org {
         seeded,
@@ -127,38 +127,6 @@ async fn ou_paths(
         }
     }
     ous
-}
-
-/// Creates a policy and attaches it to `target`.
-async fn attach_new(
-    org: &aws_sdk_organizations::Client,
-    name: &str,
-    kind: &str,
-    content: &str,
-    target: &str,
-) {
-    let created = org
-        .create_policy()
-        .name(name)
-        .description(format!("{name}, made by the test"))
-        .r#type(PolicyType::from(kind))
-        .content(content)
-        .send()
-        .await
-        .unwrap();
-    let id = created
-        .policy()
-        .unwrap()
-        .policy_summary()
-        .unwrap()
-        .id()
-        .unwrap();
-    org.attach_policy()
-        .policy_id(id)
-        .target_id(target)
-        .send()
-        .await
-        .unwrap();
 }
 
 fn write_config(awsnav: &AwsnavCmd, text: &str) {

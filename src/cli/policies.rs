@@ -278,17 +278,7 @@ fn table(label: &str, applied: &[Applied<'_>], not_enabled: &[&str]) -> String {
 
 fn show_text(doc: &PolicyDocument) -> String {
     let s = &doc.summary;
-    let mut out = format!(
-        "{} ({}) · {} · {}\n",
-        s.name,
-        s.id,
-        type_label(&s.kind),
-        if s.aws_managed {
-            "AWS managed"
-        } else {
-            "customer managed"
-        }
-    );
+    let mut out = format!("{} ({}) · {}\n", s.name, s.id, s.kind_and_owner());
     if !s.description.is_empty() {
         let _ = writeln!(out, "{}", s.description);
     }

@@ -89,6 +89,22 @@ pub struct PolicySummary {
     pub aws_managed: bool,
 }
 
+impl PolicySummary {
+    /// "SCP · AWS managed", "tag · customer managed".
+    #[must_use]
+    pub fn kind_and_owner(&self) -> String {
+        format!(
+            "{} · {}",
+            type_label(&self.kind),
+            if self.aws_managed {
+                "AWS managed"
+            } else {
+                "customer managed"
+            }
+        )
+    }
+}
+
 /// Something a policy is attached to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyTarget {

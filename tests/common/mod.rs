@@ -747,3 +747,36 @@ pub fn python() -> PathBuf {
     );
     python
 }
+
+/// Creates an organization policy (its description: "NAME, made by the test") and attaches it
+/// to `target`.
+pub async fn attach_new_policy(
+    org: &aws_sdk_organizations::Client,
+    name: &str,
+    kind: &str,
+    content: &str,
+    target: &str,
+) {
+    let created = org
+        .create_policy()
+        .name(name)
+        .description(format!("{name}, made by the test"))
+        .r#type(aws_sdk_organizations::types::PolicyType::from(kind))
+        .content(content)
+        .send()
+        .await
+        .unwrap();
+    let id = created
+        .policy()
+        .unwrap()
+        .policy_summary()
+        .unwrap()
+        .id()
+        .unwrap();
+    org.attach_policy()
+        .policy_id(id)
+        .target_id(target)
+        .send()
+        .await
+        .unwrap();
+}

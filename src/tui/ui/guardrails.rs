@@ -194,15 +194,7 @@ pub fn document(
         ]),
         Line::from(vec![
             Span::styled(format!("{:<12}", "Type"), theme::label()),
-            Span::raw(format!(
-                "{} · {}",
-                type_label(&s.kind),
-                if s.aws_managed {
-                    "AWS managed"
-                } else {
-                    "customer managed"
-                }
-            )),
+            Span::raw(s.kind_and_owner()),
         ]),
     ];
     if !s.description.is_empty() {
