@@ -353,6 +353,15 @@ async fn without_the_organization_identity_center_accounts_stand_alone_and_every
         "no IAM identity: only Identity Center's roles"
     );
 
+    // Its policies cannot be read either, and it says why.
+    let out = awsnav.run(&["policies", "shop-dev"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("the organization was not read"),
+        "{}",
+        stderr(&out)
+    );
+
     exec_env_and_credential_process(&awsnav, &portal, &creds, shop, data);
 
     // console: signed in with the Identity Center role's session.

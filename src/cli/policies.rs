@@ -152,6 +152,9 @@ pub async fn policies(
     } else {
         refresh::inventory(ctx, false).await?
     };
+    if let Some(why) = &inv.org_error {
+        bail!("the organization was not read ({why}), so neither are its policies");
+    }
     let target = resolve_target(ctx, &inv, &opts.target)?;
     let mfa = super::enter::mfa_source(ctx, None, "to read the organization's policies");
     if !demo {

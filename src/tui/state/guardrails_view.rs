@@ -56,7 +56,7 @@ impl State {
         let target = self.guardrail_target()?;
         let data = self.data.as_ref()?;
         let inv = &data.inventory;
-        if inv.guardrails.denied.is_some() {
+        if inv.guardrails.denied.is_some() || inv.org_error.is_some() {
             return None;
         }
         let targets = crate::app::guardrails::missing_in(inv, data.parents(), &[target.as_str()]);

@@ -32,6 +32,9 @@ fn pending(state: &State, data: &Data, applied: Option<&[Applied<'_>]>) -> Optio
     if state.guardrails.off {
         return Some("not read ([org] policies = \"off\")".into());
     }
+    if data.inventory.org_error.is_some() {
+        return Some("not read: the organization itself could not be read".into());
+    }
     if data.inventory.guardrails.denied.is_some() {
         return Some(
             "not readable: access denied (needs the management account or a delegated administrator)"
