@@ -302,6 +302,15 @@ fn documents_are_read_when_opened(awsnav: &AwsnavCmd, org: &Org, proxy: &FaultSe
         .map(|t| t["id"].as_str().unwrap())
         .collect();
     assert_eq!(targets, [org.ous["Workloads / Prod"].as_str()]);
+    // As written: the statement's keys keep their order (Effect, Action, Resource).
+    let out = awsnav.run(&["policies", &org.deep, "--show", "ProdLock", "--json"]);
+    let raw = stdout(&out);
+    let (effect, action) = (
+        raw.find("\"Effect\"").unwrap(),
+        raw.find("\"Action\"").unwrap(),
+    );
+    assert!(effect < action, "{raw}");
+    assert!(raw.trim_start().starts_with("{\n  \"id\""), "{raw}");
     let out = awsnav.run(&["policies", &org.deep, "--show", "ProdLock"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);

@@ -143,6 +143,13 @@ async fn listing_is_paged_paced_retried_and_merged_with_the_organization() {
     );
     let contractor = by_id(&list, CONTRACTOR);
     assert_eq!(strings(&contractor["ou_path"]), ["Identity Center"]);
+    let out = awsnav.run(&["policies", CONTRACTOR]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("not in the organization's tree (only IAM Identity Center lists it)"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(contractor["name"], "Contractor Sandbox");
     assert_eq!(contractor["email"], "contractor-sandbox@example.com");
     let plain = list
@@ -280,6 +287,50 @@ fn expired_sign_in_keeps_the_complete_inventory(
         "no request with a dead token"
     );
     assert_eq!(list_json(awsnav), list);
+
+    // An IAM role needs no portal: with the sign-in expired and no Identity Center role
+    // cached for the account, getting in with one still works, and the portal is not asked.
+    let a = list
+        .iter()
+        .find(|r| !r["sso_roles"].as_array().is_none_or(Vec::is_empty))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for entry in std::fs::read_dir(awsnav.path("awsnav/cache")).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("sso-roles-")
+        {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    // (moto's caller has no IAM user, so no MFA device to look up.)
+    let config = awsnav.path("awsnav/config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("\n[auth]\nmfa = \"never\"\n");
+    std::fs::write(&config, text).unwrap();
+    let out = awsnav.run(&[
+        "env",
+        &a,
+        "--role",
+        "OrganizationAccountAccessRole",
+        "--yes",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("AWS_SECRET_ACCESS_KEY"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        portal.server.requests().len(),
+        before,
+        "the portal is not asked"
+    );
 }
 
 /// An SSO-only user: no IAM credentials, so the organization cannot be read.

@@ -356,6 +356,7 @@ fn account(id: u64, name: &str, parent: &str) -> awsnav::domain::model::Account 
         tags: [("env".to_owned(), name.to_owned())].into(),
         sso: false,
         sso_roles: Vec::new(),
+        sso_roles_read: false,
     }
 }
 

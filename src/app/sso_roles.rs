@@ -45,6 +45,7 @@ pub fn apply(known: &std::collections::BTreeMap<String, KnownRoles>, inv: &mut I
     {
         if let Some(k) = known.get(a.id.as_str()) {
             a.sso_roles.clone_from(&k.roles);
+            a.sso_roles_read = true;
         }
     }
 }
@@ -217,6 +218,7 @@ pub async fn ensure(
         match result {
             Ok(known) => {
                 inv.org.accounts[i].sso_roles = known.roles;
+                inv.org.accounts[i].sso_roles_read = true;
                 done.read += 1;
             }
             Err(e) if !inv.org.accounts[i].sso_roles.is_empty() => {

@@ -44,9 +44,7 @@ pub struct SyncStats {
     pub org_denied: bool,
 }
 
-/// The id of the group IAM Identity Center's accounts go in when Organizations does not list
-/// them (and of the root when the organization cannot be read at all).
-pub const IDENTITY_CENTER_OU: &str = "identity-center";
+pub use crate::domain::model::IDENTITY_CENTER_OU;
 const IDENTITY_CENTER_ROOT: &str = "r-identity-center";
 
 /// Reads identity and organization, and what IAM Identity Center offers when a profile with
@@ -186,9 +184,21 @@ async fn read_policies(
         return;
     }
     let org = &inventory.org;
+    // Not the group of accounts only IAM Identity Center lists: no policy of this
+    // organization is attached there.
     let targets: Vec<String> = std::iter::once(org.root_id.clone())
-        .chain(org.org_units.iter().map(|ou| ou.id.clone()))
-        .chain(org.accounts.iter().map(|a| a.id.to_string()))
+        .chain(
+            org.org_units
+                .iter()
+                .filter(|ou| ou.id != IDENTITY_CENTER_OU)
+                .map(|ou| ou.id.clone()),
+        )
+        .chain(
+            org.accounts
+                .iter()
+                .filter(|a| a.parent_id != IDENTITY_CENTER_OU)
+                .map(|a| a.id.to_string()),
+        )
         .collect();
     let kinds = inventory.guardrails.enabled.clone().unwrap_or_default();
     let reader =
@@ -201,7 +211,8 @@ async fn read_policies(
         "policies read"
     );
     inventory.guardrails.merge(found.guardrails);
-    inventory.gaps.extend(found.gaps);
+    // Not gaps of the sync: a throttled policy read must not keep a new tree out of the cache.
+    inventory.guardrails.unread.extend(found.gaps);
 }
 
 /// Errors that mean these credentials cannot read the organization at all, as opposed to
@@ -320,6 +331,7 @@ pub fn merge_sso(org: &mut Org, accounts: Vec<SsoAccount>) {
             tags: crate::domain::model::Tags::new(),
             sso: true,
             sso_roles: Vec::new(),
+            sso_roles_read: false,
         });
     }
     if grouped && !org.org_units.iter().any(|ou| ou.id == IDENTITY_CENTER_OU) {
@@ -388,6 +400,7 @@ mod tests {
                 tags: crate::domain::model::Tags::new(),
                 sso: false,
                 sso_roles: Vec::new(),
+                sso_roles_read: false,
             }],
             ..Org::default()
         }

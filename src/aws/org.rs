@@ -385,6 +385,7 @@ async fn list_accounts(shared: &Shared, parent: &str) -> Result<Vec<Account>, Aw
                 tags: crate::domain::model::Tags::new(),
                 sso: false,
                 sso_roles: Vec::new(),
+                sso_roles_read: false,
             });
         }
         token = next(page.next_token(), token.as_deref());

@@ -213,40 +213,38 @@ impl Policies {
             aws_managed: p.aws_managed(),
         };
         let content = policy.content().unwrap_or_default().to_owned();
-        let mut targets = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let page = s
-                .pacer
-                .call(
-                    &s.ctx,
-                    &s.counter,
-                    "organizations:ListTargetsForPolicy",
-                    || {
-                        s.client
-                            .list_targets_for_policy()
-                            .policy_id(id)
-                            .set_next_token(token.clone())
-                            .send()
-                    },
-                )
-                .await?;
-            targets.extend(page.targets().iter().filter_map(|t| {
+        // One page of targets: a policy attached everywhere (FullAWSAccess) has thousands.
+        let page = s
+            .pacer
+            .call(
+                &s.ctx,
+                &s.counter,
+                "organizations:ListTargetsForPolicy",
+                || {
+                    s.client
+                        .list_targets_for_policy()
+                        .policy_id(id)
+                        .max_results(20)
+                        .send()
+                },
+            )
+            .await?;
+        let targets = page
+            .targets()
+            .iter()
+            .filter_map(|t| {
                 Some(PolicyTarget {
                     id: t.target_id()?.to_owned(),
                     name: t.name().unwrap_or_default().to_owned(),
                     kind: t.r#type().map_or("", |k| k.as_str()).to_owned(),
                 })
-            }));
-            token = super::org::next(page.next_token(), token.as_deref());
-            if token.is_none() {
-                break;
-            }
-        }
+            })
+            .collect();
         Ok(PolicyDocument {
             summary,
             content,
             targets,
+            more_targets: page.next_token().is_some_and(|t| !t.is_empty()),
         })
     }
 }

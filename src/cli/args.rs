@@ -265,6 +265,10 @@ pub struct PoliciesArgs {
     /// Print one policy's document (name or id), with its targets.
     #[arg(long, value_name = "NAME-OR-ID")]
     pub show: Option<String>,
+    /// The current MFA code, when the organization is read through an MFA session or role
+    /// (`[org] mfa`, `[org] role`) and there is no terminal to ask on.
+    #[arg(long, value_name = "CODE")]
+    pub mfa_code: Option<String>,
 }
 
 /// Rows of the cost report.

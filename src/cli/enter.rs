@@ -203,6 +203,26 @@ pub fn background_mfa_source(ctx: &AppContext, about: &str) -> MfaSource {
     }
 }
 
+/// Whether `--role` names an IAM role offered in account `i` (`iam:NAME`, or a plain name an
+/// IAM role of the account has, as `--role` prefers IAM roles).
+fn iam_role_named(
+    ctx: &AppContext,
+    inv: &Inventory,
+    tree: &OrgTree,
+    i: usize,
+    role: Option<&str>,
+) -> bool {
+    let Some(role) = role.map(str::trim) else {
+        return false;
+    };
+    if role.len() > 4 && role[..4].eq_ignore_ascii_case("iam:") {
+        return true;
+    }
+    ctx.roles(inv, tree, i)
+        .iter()
+        .any(|r| !r.sso && r.name.eq_ignore_ascii_case(role))
+}
+
 /// The account named on the command line, the role to take there, and whether it is
 /// production.
 struct Chosen {
@@ -275,9 +295,19 @@ async fn choose_account(
             )?),
         };
         if let Some(i) = found {
-            // Identity Center's roles there, read now if they never were (or long ago).
-            let failed = refresh::ensure_sso_roles(ctx, inv, &[i], !opts.no_sign_in_offer).await?;
-            refresh::warn_unread_roles(&failed);
+            // Identity Center's roles there, read now if they never were (or long ago); not
+            // for an IAM role, which needs no portal.
+            if !iam_role_named(ctx, inv, &tree, i, opts.role.as_deref()) {
+                match refresh::ensure_sso_roles(ctx, inv, &[i], !opts.no_sign_in_offer).await {
+                    Ok(failed) => refresh::warn_unread_roles(&failed),
+                    Err(e) if !ctx.roles(inv, &tree, i).is_empty() => {
+                        eprintln!(
+                            "awsnav: warning: the roles IAM Identity Center gives there could not be read: {e}"
+                        );
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
             return chosen_in(ctx, inv, &tree, i, opts);
         }
     }

@@ -14,7 +14,9 @@ use super::refresh;
 use crate::app::context::AppContext;
 use crate::app::guardrails;
 use crate::config::PolicyReading;
-use crate::domain::guardrails::{Applied, Parents, PolicyDocument, parse_type, type_label};
+use crate::domain::guardrails::{
+    Applied, Parents, PolicyDocument, parse_type, pretty_json, type_label,
+};
 use crate::domain::inventory::Inventory;
 use crate::domain::model::OrgTree;
 use crate::domain::search;
@@ -135,18 +137,7 @@ pub async fn policies(
     demo: bool,
     opts: PoliciesArgs,
 ) -> anyhow::Result<ExitCode> {
-    if ctx.config.org.policies == PolicyReading::Off && !demo {
-        bail!(
-            "reading policies is off ([org] policies = \"off\" in {})",
-            ctx.paths.config_file.display()
-        );
-    }
-    let kind = match &opts.kind {
-        Some(k) => Some(parse_type(k).with_context(|| {
-            format!("`{k}` is not a policy type: use scp, rcp, tag, backup, ai-opt-out, chatbot, declarative-ec2, or Organizations' name (SERVICE_CONTROL_POLICY…)")
-        })?),
-        None => None,
-    };
+    let kind = asked_type(ctx, demo, &opts)?;
     let mut inv = if demo {
         crate::domain::demo::inventory(time::OffsetDateTime::now_utc())
     } else {
@@ -156,8 +147,12 @@ pub async fn policies(
         bail!("the organization was not read ({why}), so neither are its policies");
     }
     let target = resolve_target(ctx, &inv, &opts.target)?;
-    let mfa = super::enter::mfa_source(ctx, None, "to read the organization's policies");
-    if !demo {
+    let mfa = super::enter::mfa_source(
+        ctx,
+        opts.mfa_code.clone(),
+        "to read the organization's policies",
+    );
+    if !demo && !Parents::new(&inv.org).chain(&target.id).is_empty() {
         let done = guardrails::ensure(ctx, &mfa, &mut inv, &[target.id.as_str()]).await?;
         if let Some(gap) = done.gaps.first() {
             bail!("the policies could not all be read: {gap}");
@@ -168,6 +163,12 @@ pub async fn policies(
         bail!("the guardrails of {} cannot be read: {why}", target.label);
     }
     let parents = Parents::new(&inv.org);
+    if parents.chain(&target.id).is_empty() {
+        bail!(
+            "{} is not in the organization's tree (only IAM Identity Center lists it), so no policy of the organization is known there",
+            target.label
+        );
+    }
     let applied = g
         .applied(&parents, &target.id)
         .with_context(|| format!("the policies of {} are not known", target.label))?;
@@ -227,6 +228,24 @@ pub async fn policies(
         write_stdout(&table(&target.label, &applied, &not_enabled))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The type `--type` names, after checking that policies may be read at all.
+fn asked_type(ctx: &AppContext, demo: bool, opts: &PoliciesArgs) -> anyhow::Result<Option<String>> {
+    if ctx.config.org.policies == PolicyReading::Off && !demo {
+        bail!(
+            "reading policies is off ([org] policies = \"off\" in {})",
+            ctx.paths.config_file.display()
+        );
+    }
+    opts.kind
+        .as_deref()
+        .map(|k| {
+            parse_type(k).with_context(|| {
+                format!("`{k}` is not a policy type: use scp, rcp, tag, backup, ai-opt-out, chatbot, declarative-ec2, or Organizations' name (SERVICE_CONTROL_POLICY…)")
+            })
+        })
+        .transpose()
 }
 
 fn table(label: &str, applied: &[Applied<'_>], not_enabled: &[&str]) -> String {
@@ -290,9 +309,10 @@ fn show_text(doc: &PolicyDocument) -> String {
         .iter()
         .map(|t| format!("{} ({})", t.name, t.id))
         .collect();
+    let more = if doc.more_targets { ", and more" } else { "" };
     let _ = writeln!(
         out,
-        "attached to: {}\n",
+        "attached to: {}{more}\n",
         if targets.is_empty() {
             "nothing".to_owned()
         } else {
@@ -305,18 +325,38 @@ fn show_text(doc: &PolicyDocument) -> String {
 }
 
 fn show_json(doc: &PolicyDocument) -> anyhow::Result<String> {
+    #[derive(Serialize)]
+    struct Head<'a> {
+        id: &'a str,
+        name: &'a str,
+        #[serde(rename = "type")]
+        kind: &'a str,
+        aws_managed: bool,
+        description: &'a str,
+        targets: &'a [crate::domain::guardrails::PolicyTarget],
+        more_targets: bool,
+    }
     let s = &doc.summary;
-    let content = serde_json::from_str::<serde_json::Value>(&doc.content)
-        .unwrap_or_else(|_| serde_json::Value::String(doc.content.clone()));
-    let mut text = serde_json::to_string_pretty(&serde_json::json!({
-        "id": s.id,
-        "name": s.name,
-        "type": s.kind,
-        "aws_managed": s.aws_managed,
-        "description": s.description,
-        "targets": doc.targets,
-        "content": content,
-    }))?;
+    let head = serde_json::to_string(&Head {
+        id: &s.id,
+        name: &s.name,
+        kind: &s.kind,
+        aws_managed: s.aws_managed,
+        description: &s.description,
+        targets: &doc.targets,
+        more_targets: doc.more_targets,
+    })?;
+    // The document as its author wrote it (a policy is JSON; anything else as a string).
+    let content = if pretty_json(&doc.content).is_some() {
+        doc.content.clone()
+    } else {
+        serde_json::to_string(&doc.content)?
+    };
+    let whole = format!(
+        "{},\"content\":{content}}}",
+        head.strip_suffix('}').unwrap_or(&head)
+    );
+    let mut text = pretty_json(&whole).context("the policy document could not be printed")?;
     text.push('\n');
     Ok(text)
 }

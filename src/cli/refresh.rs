@@ -142,6 +142,12 @@ pub async fn sync_and_store(ctx: &AppContext, mfa_code: Option<&str>) -> anyhow:
     if let Some(summary) = inv.partial_summary() {
         eprintln!("awsnav: warning: {summary}");
     }
+    if let Some(first) = inv.guardrails.unread.first() {
+        eprintln!(
+            "awsnav: warning: the policies of {} could not be read ({first}); they are read again when needed",
+            count(inv.guardrails.unread.len(), "target", "targets")
+        );
+    }
     match sync::store(&ctx.inventory_cache, &inv) {
         Ok(sync::Stored::Written) => {}
         Ok(sync::Stored::KeptPrevious(at)) => eprintln!(
@@ -172,20 +178,35 @@ pub async fn ensure_sso_roles(
     offer: bool,
 ) -> anyhow::Result<Vec<(String, AwsError)>> {
     let tty = std::io::stderr().is_terminal() && which.len() > 1;
+    let clear = || {
+        if tty {
+            eprint!("\r\x1b[2K");
+        }
+    };
     if tty {
         eprint!("\r\x1b[2Kreading the roles IAM Identity Center gives…");
     }
     let mut result = sso_roles::ensure(ctx, inv, which, OffsetDateTime::now_utc()).await;
     if let Err(AwsError::SsoLogin { profile, .. }) = &result
         && offer
-        && offer_sso_login(ctx, profile).await?
     {
-        result = sso_roles::ensure(ctx, inv, which, OffsetDateTime::now_utc()).await;
+        clear();
+        if offer_sso_login(ctx, profile).await? {
+            result = sso_roles::ensure(ctx, inv, which, OffsetDateTime::now_utc()).await;
+        }
     }
-    if tty {
-        eprint!("\r\x1b[2K");
-    }
-    let done = result?;
+    clear();
+    let done = match result {
+        Ok(done) => done,
+        // Many accounts: the others' roles, and every IAM role, still serve.
+        Err(e) if which.len() > 1 => {
+            eprintln!(
+                "awsnav: warning: the roles IAM Identity Center gives could not be read, so those not read before are left out: {e}"
+            );
+            return Ok(Vec::new());
+        }
+        Err(e) => return Err(e.into()),
+    };
     if done.read > 0 {
         tracing::info!(
             read = done.read,

@@ -270,6 +270,7 @@ mod tests {
             tags: crate::domain::model::Tags::new(),
             sso: false,
             sso_roles: Vec::new(),
+            sso_roles_read: false,
         };
         let org = Org {
             root_id: "r".into(),

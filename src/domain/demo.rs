@@ -154,6 +154,7 @@ fn guardrails(org: &Org) -> Guardrails {
                 summary: summary(i),
                 content: p.5.into(),
                 targets,
+                more_targets: false,
             },
         );
     }
@@ -262,6 +263,7 @@ pub fn synthetic(accounts: usize, branching: usize, depth: usize) -> Org {
                 tags,
                 sso: false,
                 sso_roles: Vec::new(),
+                sso_roles_read: false,
             }
         })
         .collect();

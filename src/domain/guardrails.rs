@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use super::model::Org;
+use super::model::{IDENTITY_CENTER_OU, Org};
 
 /// The policy types in the order they are shown, with their short names and labels. Types
 /// Organizations adds later are shown after these under a name made from theirs.
@@ -120,7 +120,11 @@ pub struct PolicyTarget {
 pub struct PolicyDocument {
     pub summary: PolicySummary,
     pub content: String,
+    /// Where it is attached: the first page (a policy on every account has thousands).
     pub targets: Vec<PolicyTarget>,
+    /// There are more targets than `targets`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub more_targets: bool,
 }
 
 impl PolicyDocument {
@@ -128,18 +132,21 @@ impl PolicyDocument {
     /// policy's author wrote them; else as it is.
     #[must_use]
     pub fn pretty(&self) -> String {
-        let mut out = Vec::with_capacity(self.content.len() * 2);
-        let mut from = serde_json::Deserializer::from_str(&self.content);
-        let mut to = serde_json::Serializer::pretty(&mut out);
-        match serde_transcode::transcode(&mut from, &mut to)
-            .ok()
-            .and_then(|()| from.end().ok())
-            .and_then(|()| String::from_utf8(out).ok())
-        {
-            Some(pretty) => pretty,
-            None => self.content.clone(),
-        }
+        pretty_json(&self.content).unwrap_or_else(|| self.content.clone())
     }
+}
+
+/// `text` pretty-printed with its keys in the order they were written; `None` when it is not
+/// one JSON value.
+#[must_use]
+pub fn pretty_json(text: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(text.len() * 2);
+    let mut from = serde_json::Deserializer::from_str(text);
+    let mut to = serde_json::Serializer::pretty(&mut out);
+    serde_transcode::transcode(&mut from, &mut to)
+        .ok()
+        .and_then(|()| from.end().ok())
+        .and_then(|()| String::from_utf8(out).ok())
 }
 
 /// What awsnav knows of the organization's policies (kept with the inventory).
@@ -158,6 +165,10 @@ pub struct Guardrails {
     /// Documents opened, by policy id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub documents: BTreeMap<String, PolicyDocument>,
+    /// Reads that kept failing during a sync (`[org] policies = "sync"`): those targets stay
+    /// unknown and are read when needed. They do not make the inventory partial.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<super::model::SyncGap>,
 }
 
 /// One policy that applies to an account or OU, and where it is attached.
@@ -184,11 +195,21 @@ impl Parents {
     pub fn new(org: &Org) -> Self {
         let mut parent = HashMap::with_capacity(org.org_units.len() + org.accounts.len());
         let mut names = HashMap::with_capacity(org.org_units.len());
-        for ou in &org.org_units {
+        // The group of accounts only IAM Identity Center lists is not part of the tree
+        // policies are attached to: those accounts have no chain.
+        for ou in org
+            .org_units
+            .iter()
+            .filter(|ou| ou.id != IDENTITY_CENTER_OU)
+        {
             parent.insert(ou.id.clone(), ou.parent_id.clone());
             names.insert(ou.id.clone(), ou.name.clone());
         }
-        for a in &org.accounts {
+        for a in org
+            .accounts
+            .iter()
+            .filter(|a| a.parent_id != IDENTITY_CENTER_OU)
+        {
             parent.insert(a.id.to_string(), a.parent_id.clone());
         }
         Self {
@@ -198,7 +219,8 @@ impl Parents {
         }
     }
 
-    /// `target` and everything above it, from the root down (empty for an unknown target).
+    /// `target` and everything above it, from the root down (empty for a target outside the
+    /// tree: unknown, or only in IAM Identity Center).
     #[must_use]
     pub fn chain<'s>(&'s self, target: &'s str) -> Vec<&'s str> {
         let mut chain = vec![target];
@@ -270,7 +292,11 @@ impl Guardrails {
                 });
             }
         }
-        out.sort_by_key(|a| type_rank(&a.policy.kind)); // stable: root-down order kept
+        // Stable: the root-down order is kept within a type.
+        out.sort_by(|a, b| {
+            (type_rank(&a.policy.kind), &a.policy.kind)
+                .cmp(&(type_rank(&b.policy.kind), &b.policy.kind))
+        });
         Some(out)
     }
 
@@ -292,6 +318,7 @@ impl Guardrails {
         }
         self.attached.extend(read.attached);
         self.documents.extend(read.documents);
+        self.unread.extend(read.unread);
         if read.denied.is_some() {
             self.denied = read.denied;
         }
@@ -337,6 +364,7 @@ mod tests {
                 tags: Tags::new(),
                 sso: false,
                 sso_roles: Vec::new(),
+                sso_roles_read: false,
             }],
             ..Org::default()
         }
@@ -395,6 +423,19 @@ mod tests {
             g.applied(&parents, "999999999999").is_none(),
             "unknown target"
         );
+        let mut with_group = org.clone();
+        with_group.org_units.push(OrgUnit {
+            id: IDENTITY_CENTER_OU.into(),
+            name: "Identity Center".into(),
+            parent_id: "r-1".into(),
+        });
+        with_group.accounts[0].parent_id = IDENTITY_CENTER_OU.into();
+        let parents = Parents::new(&with_group);
+        assert!(
+            parents.chain("111111111111").is_empty()
+                && parents.chain(IDENTITY_CENTER_OU).is_empty(),
+            "only Identity Center lists it: outside the organization's tree"
+        );
     }
 
     #[test]
@@ -403,6 +444,7 @@ mod tests {
             summary: policy("p-1", "SERVICE_CONTROL_POLICY"),
             content: content.into(),
             targets: Vec::new(),
+            more_targets: false,
         };
         assert_eq!(
             doc(r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Deny"}]}"#).pretty(),

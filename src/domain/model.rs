@@ -233,6 +233,9 @@ pub struct Account {
     /// an older awsnav may still hold them, and they are read as known.
     #[serde(default, skip_serializing)]
     pub sso_roles: Vec<String>,
+    /// `sso_roles` were read (they may be none: an assignment removed since the sync).
+    #[serde(skip)]
+    pub sso_roles_read: bool,
 }
 
 impl Account {
@@ -242,13 +245,16 @@ impl Account {
         self.sso || !self.sso_roles.is_empty()
     }
 
-    /// IAM Identity Center gives you roles here, and they have not been read yet (the portal
-    /// lists only accounts where you have at least one).
+    /// IAM Identity Center gives you roles here, and they have not been read yet.
     #[must_use]
     pub fn sso_roles_unknown(&self) -> bool {
-        self.sso && self.sso_roles.is_empty()
+        self.sso && !self.sso_roles_read && self.sso_roles.is_empty()
     }
 }
+
+/// The id of the group IAM Identity Center's accounts go in when Organizations does not list
+/// them (and of the root when the organization cannot be read at all).
+pub const IDENTITY_CENTER_OU: &str = "identity-center";
 
 /// One organizational unit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -555,6 +561,7 @@ mod tests {
             tags: Tags::new(),
             sso: false,
             sso_roles: Vec::new(),
+            sso_roles_read: false,
         }
     }
 

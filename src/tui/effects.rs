@@ -72,6 +72,8 @@ pub enum Effect {
         enabled: Option<Vec<String>>,
         /// The shown inventory's, which they are kept with.
         synced_at: OffsetDateTime,
+        /// Asked for (`p`): an MFA code may be asked too; a read in the background never asks.
+        ask: bool,
     },
     /// Read a policy's document and targets.
     ReadPolicyDocument {
@@ -222,7 +224,8 @@ impl Runner {
                 targets,
                 enabled,
                 synced_at,
-            } => self.read_guardrails(targets.clone(), enabled.clone(), *synced_at),
+                ask,
+            } => self.read_guardrails(targets.clone(), enabled.clone(), *synced_at, *ask),
             Effect::ReadPolicyDocument { id, synced_at } => {
                 self.read_policy_document(id.clone(), *synced_at);
             }
@@ -356,6 +359,7 @@ impl Runner {
         targets: Vec<String>,
         enabled: Option<Vec<String>>,
         synced_at: OffsetDateTime,
+        ask: bool,
     ) {
         let tx = self.tx.clone();
         let DataSource::Aws(ctx) = &self.source else {
@@ -364,23 +368,37 @@ impl Runner {
                 attached: targets.into_iter().map(|t| (t, Vec::new())).collect(),
                 ..Default::default()
             };
-            let _ = tx.send(Msg::Guardrails(Ok(found)));
+            let _ = tx.send(Msg::Guardrails {
+                found: Ok(found),
+                unread: None,
+            });
             return;
         };
-        let (ctx, mfa) = (ctx.clone(), self.tui_mfa(ctx));
+        // In the background, only sessions already cached: no MFA prompt nobody asked for.
+        let mfa = if ask {
+            self.tui_mfa(ctx)
+        } else {
+            MfaSource {
+                code: None,
+                process: None,
+                interactive: Interactive::None,
+            }
+        };
+        let ctx = ctx.clone();
         tokio::spawn(async move {
             let result = crate::app::guardrails::read(&ctx, &mfa, enabled, &targets).await;
             let msg = match result {
                 Ok(read) => {
                     crate::app::guardrails::remember(&ctx, synced_at, &read.found.guardrails);
-                    if let Some(gap) = read.found.gaps.first() {
-                        let _ = tx.send(Msg::Banner(Banner::warning(format!(
-                            "some policies could not be read: {gap}"
-                        ))));
+                    Msg::Guardrails {
+                        unread: read.found.gaps.first().map(ToString::to_string),
+                        found: Ok(read.found.guardrails),
                     }
-                    Msg::Guardrails(Ok(read.found.guardrails))
                 }
-                Err(e) => Msg::Guardrails(Err(e)),
+                Err(e) => Msg::Guardrails {
+                    found: Err(e),
+                    unread: None,
+                },
             };
             let _ = tx.send(msg);
         });
@@ -409,7 +427,15 @@ impl Runner {
     /// Reads the roles Identity Center gives in `account_id` in the background.
     fn read_sso_roles(&self, account_id: String) {
         let DataSource::Aws(ctx) = &self.source else {
-            return; // the demo has no Identity Center accounts
+            // The demo has no Identity Center accounts; answer so nothing waits.
+            let _ = self.tx.send(Msg::SsoRoles {
+                account_id,
+                result: Ok(crate::store::sso_role_cache::KnownRoles {
+                    roles: Vec::new(),
+                    read_at: (self.clock)(),
+                }),
+            });
+            return;
         };
         let (ctx, tx, now) = (ctx.clone(), self.tx.clone(), (self.clock)());
         tokio::spawn(async move {

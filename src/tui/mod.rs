@@ -230,6 +230,7 @@ pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
         state.guardrails.off = ctx.config.org.policies == crate::config::PolicyReading::Off;
         // Identity Center's roles read before (the sync lists only the accounts).
         state.sso_roles.ttl = crate::app::sso_roles::ttl(ctx);
+        state.sso_roles.off = !ctx.config.sso.enabled;
         if ctx.config.sso.enabled {
             state.sso_roles.known = ctx.sso_role_cache.load().accounts;
         }

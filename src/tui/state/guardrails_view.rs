@@ -48,11 +48,12 @@ impl State {
         {
             return None;
         }
-        self.guardrails_read()
+        self.guardrails_read(false)
     }
 
-    /// A read of what the shown target's guardrails still need (whatever failed before).
-    fn guardrails_read(&mut self) -> Option<Effect> {
+    /// A read of what the shown target's guardrails still need (whatever failed before);
+    /// `ask`: asked for, so an MFA code may be asked too.
+    fn guardrails_read(&mut self, ask: bool) -> Option<Effect> {
         let target = self.guardrail_target()?;
         let data = self.data.as_ref()?;
         let inv = &data.inventory;
@@ -71,16 +72,28 @@ impl State {
             targets,
             enabled,
             synced_at,
+            ask,
         })
     }
 
     /// A read of policies ended.
-    pub(super) fn on_guardrails(&mut self, result: Result<Guardrails, AwsError>) -> Vec<Effect> {
+    pub(super) fn on_guardrails(
+        &mut self,
+        result: Result<Guardrails, AwsError>,
+        unread: Option<String>,
+    ) -> Vec<Effect> {
         self.guardrails.reading = false;
         match result {
             Ok(found) => {
                 if let Some(data) = &mut self.data {
                     data.inventory.guardrails.merge(found);
+                }
+                // Some requests kept failing: said once, and not asked again by itself.
+                if let Some(why) = unread {
+                    self.status.banner = Some(Banner::warning(format!(
+                        "some policies could not be read: {why}"
+                    )));
+                    self.guardrails.failed = Some(why);
                 }
             }
             Err(e) => {
@@ -110,7 +123,7 @@ impl State {
         if self.guardrails.reading {
             return Vec::new();
         }
-        self.guardrails_read().into_iter().collect()
+        self.guardrails_read(true).into_iter().collect()
     }
 
     /// Keys in the policy list and the document view.
@@ -295,7 +308,10 @@ mod tests {
             }
             found
         };
-        let effects = s.update(Msg::Guardrails(Ok(answer(&first))));
+        let effects = s.update(Msg::Guardrails {
+            found: Ok(answer(&first)),
+            unread: None,
+        });
         // Then the account the cursor rests on: only what the first read did not cover.
         let data = s.data.as_ref().unwrap();
         let i = s.selected_account().unwrap();
@@ -316,7 +332,10 @@ mod tests {
             "the root was read already: {first:?}"
         );
         assert_eq!(reads(&effects), vec![rest.clone()]);
-        let _ = s.update(Msg::Guardrails(Ok(answer(&rest))));
+        let _ = s.update(Msg::Guardrails {
+            found: Ok(answer(&rest)),
+            unread: None,
+        });
         assert!(reads(&s.update(Msg::Tick(NOW))).is_empty(), "known now");
 
         assert!(keys(&mut s, "p").is_empty(), "known: nothing to read");
@@ -335,6 +354,7 @@ mod tests {
             summary: scp(&second),
             content: r#"{"Version":"2012-10-17","Statement":[]}"#.into(),
             targets: Vec::new(),
+            more_targets: false,
         };
         let _ = s.update(Msg::PolicyDocument {
             id: second,
@@ -357,10 +377,13 @@ mod tests {
     fn a_denial_is_remembered_and_nothing_more_is_asked() {
         let mut s = unknown();
         let _ = keys(&mut s, "/payments-prod⏎");
-        let _ = s.update(Msg::Guardrails(Ok(Guardrails {
-            denied: Some("access denied".into()),
-            ..Guardrails::default()
-        })));
+        let _ = s.update(Msg::Guardrails {
+            found: Ok(Guardrails {
+                denied: Some("access denied".into()),
+                ..Guardrails::default()
+            }),
+            unread: None,
+        });
         assert!(reads(&keys(&mut s, "⎋⎋/shop⏎")).is_empty());
         assert!(reads(&keys(&mut s, "p")).is_empty());
     }
@@ -369,11 +392,36 @@ mod tests {
     fn a_failed_read_is_not_repeated_by_itself_but_p_tries_again() {
         let mut s = unknown();
         let _ = keys(&mut s, "/payments-prod⏎");
-        let _ = s.update(Msg::Guardrails(Err(AwsError::Throttled {
-            action: "organizations:ListPoliciesForTarget",
-            message: "slow down".into(),
-        })));
+        let _ = s.update(Msg::Guardrails {
+            found: Err(AwsError::Throttled {
+                action: "organizations:ListPoliciesForTarget",
+                message: "slow down".into(),
+            }),
+            unread: None,
+        });
         assert!(reads(&s.update(Msg::Tick(NOW))).is_empty());
         assert_eq!(reads(&keys(&mut s, "p")).len(), 1);
+    }
+
+    #[test]
+    fn a_read_with_requests_that_kept_failing_is_not_repeated_by_itself() {
+        let mut s = unknown();
+        let asked = reads(&keys(&mut s, "/payments-prod⏎"));
+        let root = asked[0][0].clone();
+        // The root was read, the rest kept failing: said once, not asked again meanwhile.
+        let mut found = Guardrails {
+            enabled: Some(vec!["SERVICE_CONTROL_POLICY".into()]),
+            ..Guardrails::default()
+        };
+        found.attached.insert(root, vec![scp("p-root")]);
+        let effects = s.update(Msg::Guardrails {
+            found: Ok(found),
+            unread: Some("organizations:ListPoliciesForTarget for ou-1: throttled".into()),
+        });
+        assert!(reads(&effects).is_empty(), "no loop: {effects:?}");
+        assert!(reads(&s.update(Msg::Tick(NOW))).is_empty());
+        let banner = s.status.banner.as_ref().unwrap();
+        assert!(banner.text.contains("could not be read"), "{}", banner.text);
+        assert_eq!(reads(&keys(&mut s, "p")).len(), 1, "p asks again");
     }
 }

@@ -120,8 +120,12 @@ pub enum Msg {
     },
     /// The Identity Center sign-in the TUI started ended: when the new token ends, or why not.
     SsoSignedIn(Result<Option<OffsetDateTime>, String>),
-    /// Policies were read (what was found), or why not.
-    Guardrails(Result<crate::domain::guardrails::Guardrails, AwsError>),
+    /// Policies were read (what was found, and the first request that kept failing), or
+    /// why not.
+    Guardrails {
+        found: Result<crate::domain::guardrails::Guardrails, AwsError>,
+        unread: Option<String>,
+    },
     /// A policy's document was read, or why not.
     PolicyDocument {
         id: String,
@@ -495,7 +499,7 @@ impl State {
             }
             Msg::SsoSignedIn(result) => self.on_sso_signed_in(result),
             Msg::SsoRoles { account_id, result } => self.on_sso_roles(account_id, result),
-            Msg::Guardrails(result) => self.on_guardrails(result),
+            Msg::Guardrails { found, unread } => self.on_guardrails(found, unread),
             Msg::PolicyDocument { id, result } => self.on_policy_document(id, result),
             Msg::RunFailed(why) => {
                 if matches!(self.modal, Some(Modal::MfaPrompt { .. })) {
@@ -644,6 +648,11 @@ impl State {
     }
 
     fn back(&mut self) {
+        // First, a role picker waiting for Identity Center's roles is given up.
+        if self.sso_roles.waiting.take().is_some() {
+            self.status.pending = None;
+            return;
+        }
         self.remember_query();
         if self.search.take().is_none() && !self.esc_on_marks() {
             self.status.banner = None;

@@ -27,6 +27,8 @@ pub struct SsoRoles {
     pub waiting: Option<(String, Purpose)>,
     /// The picker to open again after an Identity Center sign-in.
     pub after_sign_in: Option<(String, Purpose)>,
+    /// `[sso] enabled = false`: roles are neither read nor waited for.
+    pub off: bool,
 }
 
 impl Default for SsoRoles {
@@ -38,6 +40,7 @@ impl Default for SsoRoles {
             ttl: time::Duration::minutes(60),
             waiting: None,
             after_sign_in: None,
+            off: false,
         }
     }
 }
@@ -48,7 +51,8 @@ impl State {
     /// scrolling or typing over many accounts reads the one the cursor rests on once the read
     /// before it is done, not every account it passed.
     pub(super) fn wanted_sso_roles(&mut self) -> Option<Effect> {
-        if !self.sso_roles.reading.is_empty() || self.status.syncing.is_some() {
+        if self.sso_roles.off || !self.sso_roles.reading.is_empty() || self.status.syncing.is_some()
+        {
             return None;
         }
         let i = self.selected_account()?;
@@ -77,7 +81,7 @@ impl State {
         purpose: Purpose,
     ) -> Option<Vec<Effect>> {
         let a = &self.data.as_ref()?.inventory.org.accounts[account];
-        if !a.sso_roles_unknown() {
+        if self.sso_roles.off || !a.sso_roles_unknown() {
             return None;
         }
         let id = a.id.to_string();
@@ -120,14 +124,19 @@ impl State {
             Ok(known) => {
                 self.sso_roles.failed.remove(&account_id);
                 if let (Some(i), Some(data)) = (index, self.data.as_mut()) {
-                    data.inventory.org.accounts[i]
-                        .sso_roles
-                        .clone_from(&known.roles);
+                    let account = &mut data.inventory.org.accounts[i];
+                    account.sso_roles.clone_from(&known.roles);
+                    account.sso_roles_read = true;
                     data.roles[i] = self.rules.catalog.offered(&data.inventory, &data.tree, i);
                 }
                 self.sso_roles.known.insert(account_id, known);
+                // Only while the account is still the one selected and nothing else is open.
                 match (waiting, index) {
-                    (Some(purpose), Some(i)) => self.start_access(i, purpose),
+                    (Some(purpose), Some(i))
+                        if self.modal.is_none() && self.selected_account() == Some(i) =>
+                    {
+                        self.start_access(i, purpose)
+                    }
                     _ => Vec::new(),
                 }
             }
@@ -280,6 +289,47 @@ mod tests {
             [resting.as_str()],
             "then where the cursor is"
         );
+    }
+
+    #[test]
+    fn esc_gives_up_waiting_and_roles_read_later_open_nothing() {
+        let (mut s, id) = state();
+        let _ = keys(&mut s, "⏎");
+        assert!(s.status.pending.is_some());
+        let _ = keys(&mut s, "⎋");
+        assert!(s.status.pending.is_none() && s.sso_roles.waiting.is_none());
+        let effects = s.update(Msg::SsoRoles {
+            account_id: id,
+            result: Ok(known(&["AdministratorAccess"], NOW)),
+        });
+        assert!(s.modal.is_none(), "no picker the user gave up on");
+        assert!(
+            !effects.iter().any(|e| matches!(e, Effect::Access(_))),
+            "and no access started by itself: {effects:?}"
+        );
+    }
+
+    #[test]
+    fn roles_read_as_none_are_known_and_not_read_again() {
+        let (mut s, id) = state();
+        let _ = keys(&mut s, "⏎");
+        let _ = s.update(Msg::SsoRoles {
+            account_id: id.clone(),
+            result: Ok(known(&[], NOW)),
+        });
+        let i = s.selected_account().unwrap();
+        assert!(!s.data.as_ref().unwrap().inventory.org.accounts[i].sso_roles_unknown());
+        assert!(read(&keys(&mut s, "⎋⏎")).is_empty(), "no read loop: {id}");
+    }
+
+    #[test]
+    fn with_identity_center_off_nothing_is_read_or_waited_for() {
+        let (mut s, _) = state();
+        s.sso_roles.off = true;
+        s.sso_roles.reading.clear();
+        assert!(read(&keys(&mut s, "⎋⎋/-⏎jj")).is_empty());
+        assert!(read(&keys(&mut s, "⏎")).is_empty());
+        assert!(s.sso_roles.waiting.is_none());
     }
 
     #[test]

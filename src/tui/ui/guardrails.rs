@@ -28,12 +28,20 @@ fn target_label(data: &Data, target: &str) -> String {
 
 /// Why nothing can be shown yet (reading, failed, refused, off), or `None` when the
 /// policies are known.
-fn pending(state: &State, data: &Data, applied: Option<&[Applied<'_>]>) -> Option<String> {
+fn pending(
+    state: &State,
+    data: &Data,
+    target: &str,
+    applied: Option<&[Applied<'_>]>,
+) -> Option<String> {
     if state.guardrails.off {
         return Some("not read ([org] policies = \"off\")".into());
     }
     if data.inventory.org_error.is_some() {
         return Some("not read: the organization itself could not be read".into());
+    }
+    if data.parents().chain(target).is_empty() {
+        return Some("none known: only IAM Identity Center lists this".into());
     }
     if data.inventory.guardrails.denied.is_some() {
         return Some(
@@ -61,7 +69,7 @@ pub fn section<'a>(state: &State, data: &'a Data, target: &str) -> Vec<Line<'a>>
             Span::styled("  (p lists them)", theme::muted()),
         ]),
     ];
-    if let Some(note) = pending(state, data, applied.as_deref()) {
+    if let Some(note) = pending(state, data, target, applied.as_deref()) {
         lines.push(Line::from(Span::styled(
             format!("  {note}"),
             theme::muted(),
@@ -112,7 +120,7 @@ pub fn list(state: &State, target: &str, cursor: usize) -> Vec<Line<'static>> {
         ]),
         Line::from(""),
     ];
-    if let Some(note) = pending(state, data, applied.as_deref()) {
+    if let Some(note) = pending(state, data, target, applied.as_deref()) {
         lines.push(Line::from(Span::styled(note, theme::muted())));
         return lines;
     }
@@ -211,6 +219,8 @@ pub fn document(
         Span::styled(format!("{:<12}", "Attached to"), theme::label()),
         Span::raw(if targets.is_empty() {
             "nothing".to_owned()
+        } else if doc.more_targets {
+            format!("{}, and more", targets.join(", "))
         } else {
             targets.join(", ")
         }),
