@@ -65,6 +65,10 @@ pub enum Effect {
     ReadSsoRoles {
         account_id: String,
     },
+    /// The same for several accounts at once (each answers with its own message).
+    ReadSsoRolesOf {
+        accounts: Vec<String>,
+    },
     /// Read the policies attached to these targets (and the root's enabled types when not
     /// known), and keep them with the cached inventory.
     ReadGuardrails {
@@ -219,7 +223,10 @@ impl Runner {
                 }
             }
             Effect::ReadCost { force } => self.read_cost(*force),
-            Effect::ReadSsoRoles { account_id } => self.read_sso_roles(account_id.clone()),
+            Effect::ReadSsoRoles { account_id } => {
+                self.read_sso_roles(vec![account_id.clone()]);
+            }
+            Effect::ReadSsoRolesOf { accounts } => self.read_sso_roles(accounts.clone()),
             Effect::ReadGuardrails {
                 targets,
                 enabled,
@@ -424,34 +431,61 @@ impl Runner {
         });
     }
 
-    /// Reads the roles Identity Center gives in `account_id` in the background.
-    fn read_sso_roles(&self, account_id: String) {
+    /// Reads the roles Identity Center gives in `accounts` in the background; each account
+    /// answers with a message of its own.
+    fn read_sso_roles(&self, accounts: Vec<String>) {
         let DataSource::Aws(ctx) = &self.source else {
             // The demo has no Identity Center accounts; answer so nothing waits.
-            let _ = self.tx.send(Msg::SsoRoles {
-                account_id,
-                result: Ok(crate::store::sso_role_cache::KnownRoles {
-                    roles: Vec::new(),
-                    read_at: (self.clock)(),
-                }),
-            });
+            for account_id in accounts {
+                let _ = self.tx.send(Msg::SsoRoles {
+                    account_id,
+                    result: Ok(crate::store::sso_role_cache::KnownRoles {
+                        roles: Vec::new(),
+                        read_at: (self.clock)(),
+                    }),
+                });
+            }
             return;
         };
         let (ctx, tx, now) = (ctx.clone(), self.tx.clone(), (self.clock)());
         tokio::spawn(async move {
-            let read =
-                crate::app::sso_roles::read(&ctx, std::slice::from_ref(&account_id), now).await;
-            let result = read.and_then(|r| {
-                r.results
-                    .into_iter()
-                    .next()
-                    .map(|(_, result)| result)
-                    .ok_or_else(|| crate::aws::AwsError::BadResponse {
-                        action: "sso:ListAccountRoles",
-                        detail: "no answer for the account".into(),
-                    })?
-            });
-            let _ = tx.send(Msg::SsoRoles { account_id, result });
+            match crate::app::sso_roles::read(&ctx, &accounts, now).await {
+                Ok(read) => {
+                    for (account_id, result) in read.results {
+                        let _ = tx.send(Msg::SsoRoles { account_id, result });
+                    }
+                }
+                // The sign-in (or the profile): the same answer for every account.
+                Err(e) => {
+                    for account_id in accounts {
+                        let again = match &e {
+                            crate::aws::AwsError::SsoLogin { profile, why } => {
+                                crate::aws::AwsError::SsoLogin {
+                                    profile: profile.clone(),
+                                    why: why.clone(),
+                                }
+                            }
+                            crate::aws::AwsError::SsoProfile { profile, detail } => {
+                                crate::aws::AwsError::SsoProfile {
+                                    profile: profile.clone(),
+                                    detail: detail.clone(),
+                                }
+                            }
+                            crate::aws::AwsError::ProfileFile(detail) => {
+                                crate::aws::AwsError::ProfileFile(detail.clone())
+                            }
+                            other => crate::aws::AwsError::Network {
+                                action: "sso:ListAccountRoles",
+                                detail: other.to_string(),
+                            },
+                        };
+                        let _ = tx.send(Msg::SsoRoles {
+                            account_id,
+                            result: Err(again),
+                        });
+                    }
+                }
+            }
         });
     }
 

@@ -552,7 +552,7 @@ impl State {
         }
         match action {
             Action::Mark => self.toggle_mark(),
-            Action::Run => self.start_run(),
+            Action::Run => return self.start_run(),
             Action::Results => match &mut self.run {
                 Some(run) => run.shown = true,
                 None => {
@@ -649,7 +649,7 @@ impl State {
 
     fn back(&mut self) {
         // First, a role picker waiting for Identity Center's roles is given up.
-        if self.sso_roles.waiting.take().is_some() {
+        if self.sso_roles.waiting.take().is_some() | self.sso_roles.run_waiting.take().is_some() {
             self.status.pending = None;
             return;
         }

@@ -197,13 +197,14 @@ impl State {
         targets
     }
 
-    /// `x`: asks for the command to run.
-    pub(super) fn start_run(&mut self) {
+    /// `x`: asks for the command to run, and meanwhile reads the Identity Center roles of the
+    /// targets that were never read.
+    pub(super) fn start_run(&mut self) -> Vec<Effect> {
         if let Some(name) = &self.nested_in {
             self.status.banner = Some(Banner::error(format!(
                 "awsnav is running inside an awsnav shell for {name}: exit that shell and start awsnav again"
             )));
-            return;
+            return Vec::new();
         }
         let targets = self.run_targets();
         if targets.is_empty() {
@@ -211,12 +212,14 @@ impl State {
                 "mark accounts with space (on an OU: its accounts), or select an active account, then x"
                     .to_owned(),
             ));
-            return;
+            return Vec::new();
         }
+        let effects = self.read_run_roles(&targets);
         self.modal = Some(Modal::RunCommand {
             targets,
             input: String::new(),
         });
+        effects
     }
 
     /// The command is typed: pick the role (offered in all, or the picker says where not).
@@ -225,12 +228,20 @@ impl State {
         targets: Vec<usize>,
         command: String,
     ) -> Vec<Effect> {
-        let Some(data) = &self.data else {
-            return Vec::new();
-        };
         if command.trim().is_empty() {
             return Vec::new();
         }
+        // Identity Center's roles still being read: the picker waits for them.
+        if let Some(reading) = self.run_roles_reading(&targets) {
+            self.status.pending = Some(format!(
+                "reading the roles IAM Identity Center gives in {reading} accounts…"
+            ));
+            self.sso_roles.run_waiting = Some((targets, command));
+            return Vec::new();
+        }
+        let Some(data) = &self.data else {
+            return Vec::new();
+        };
         let mut roles: Vec<RunRole> = Vec::new();
         for &a in &targets {
             for r in &data.roles[a] {

@@ -29,6 +29,8 @@ pub struct SsoRoles {
     pub after_sign_in: Option<(String, Purpose)>,
     /// `[sso] enabled = false`: roles are neither read nor waited for.
     pub off: bool,
+    /// A run (`x`) whose role picker waits for these targets' roles, and its command.
+    pub run_waiting: Option<(Vec<usize>, String)>,
 }
 
 impl Default for SsoRoles {
@@ -41,6 +43,7 @@ impl Default for SsoRoles {
             waiting: None,
             after_sign_in: None,
             off: false,
+            run_waiting: None,
         }
     }
 }
@@ -97,9 +100,69 @@ impl State {
         Some(Vec::new())
     }
 
+    /// `x`: reads the roles of the run's targets that Identity Center lists and that were
+    /// never read, all at once (paced like every portal request).
+    pub(super) fn read_run_roles(&mut self, targets: &[usize]) -> Vec<Effect> {
+        let Some(data) = &self.data else {
+            return Vec::new();
+        };
+        if self.sso_roles.off {
+            return Vec::new();
+        }
+        let accounts: Vec<String> = targets
+            .iter()
+            .map(|&i| &data.inventory.org.accounts[i])
+            .filter(|a| a.sso_roles_unknown() && !self.sso_roles.reading.contains(a.id.as_str()))
+            .map(|a| a.id.to_string())
+            .collect();
+        if accounts.is_empty() {
+            return Vec::new();
+        }
+        self.sso_roles.reading.extend(accounts.iter().cloned());
+        vec![Effect::ReadSsoRolesOf { accounts }]
+    }
+
+    /// How many of the run's targets still have their roles being read (`None`: none).
+    pub(super) fn run_roles_reading(&self, targets: &[usize]) -> Option<usize> {
+        let data = self.data.as_ref()?;
+        let n = targets
+            .iter()
+            .filter(|&&i| {
+                let a = &data.inventory.org.accounts[i];
+                a.sso_roles_unknown() && self.sso_roles.reading.contains(a.id.as_str())
+            })
+            .count();
+        (n > 0).then_some(n)
+    }
+
+    /// The run waiting for roles goes on once none of its targets' roles is being read.
+    fn run_roles_arrived(&mut self) -> Vec<Effect> {
+        let Some((targets, _)) = &self.sso_roles.run_waiting else {
+            return Vec::new();
+        };
+        if self.run_roles_reading(targets).is_some() || self.modal.is_some() {
+            return Vec::new();
+        }
+        let Some((targets, command)) = self.sso_roles.run_waiting.take() else {
+            return Vec::new();
+        };
+        self.status.pending = None;
+        self.run_command_typed(targets, command)
+    }
+
     /// An account's roles were read (or could not be): shown, and the picker waiting for them
     /// opens. A sign-in that is missing or expired opens the sign-in dialog first.
     pub(super) fn on_sso_roles(
+        &mut self,
+        account_id: String,
+        result: Result<KnownRoles, AwsError>,
+    ) -> Vec<Effect> {
+        let mut effects = self.on_account_roles(account_id, result);
+        effects.extend(self.run_roles_arrived());
+        effects
+    }
+
+    fn on_account_roles(
         &mut self,
         account_id: String,
         result: Result<KnownRoles, AwsError>,
@@ -330,6 +393,41 @@ mod tests {
         assert!(read(&keys(&mut s, "⎋⎋/-⏎jj")).is_empty());
         assert!(read(&keys(&mut s, "⏎")).is_empty());
         assert!(s.sso_roles.waiting.is_none());
+    }
+
+    #[test]
+    fn a_run_reads_its_targets_roles_and_its_picker_waits_for_them() {
+        let (mut s, first) = state();
+        let data = s.data.as_mut().unwrap();
+        data.inventory.org.accounts[1].sso = true;
+        let second = data.inventory.org.accounts[1].id.to_string();
+        s.marked.insert(first.clone());
+        s.marked.insert(second.clone());
+        let effects = keys(&mut s, "x");
+        assert!(
+            effects.contains(&Effect::ReadSsoRolesOf {
+                accounts: vec![second.clone()]
+            }),
+            "the one not being read already: {effects:?}"
+        );
+        let _ = keys(&mut s, "true⏎");
+        assert!(s.modal.is_none(), "the role picker waits");
+        assert!(s.status.pending.as_ref().unwrap().contains("2 accounts"));
+        let admin = || Ok(known(&["AdministratorAccess"], NOW));
+        let _ = s.update(Msg::SsoRoles {
+            account_id: first,
+            result: admin(),
+        });
+        assert!(s.modal.is_none(), "one still being read");
+        let _ = s.update(Msg::SsoRoles {
+            account_id: second,
+            result: admin(),
+        });
+        let Some(Modal::RunRolePicker { roles, .. }) = &s.modal else {
+            panic!("the run's role picker: {:?}", s.modal);
+        };
+        assert_eq!(roles[0].role.name, "AdministratorAccess");
+        assert!(roles[0].missing.is_empty(), "offered in both");
     }
 
     #[test]
