@@ -172,11 +172,7 @@ fn role_picker(
             ));
         }
         let line = Line::from(spans);
-        lines.push(if i == cursor {
-            theme::select(line)
-        } else {
-            line
-        });
+        lines.push(theme::select_if(line, i == cursor));
     }
     lines
 }
@@ -206,11 +202,7 @@ fn region_picker(state: &State, account: usize, cursor: usize) -> Vec<Line<'stat
             Span::raw(if i == cursor { "▸ " } else { "  " }),
             Span::raw(label),
         ]);
-        lines.push(if i == cursor {
-            theme::select(line)
-        } else {
-            line
-        });
+        lines.push(theme::select_if(line, i == cursor));
     }
     lines
 }
@@ -273,11 +265,7 @@ fn device_picker(devices: &[String], cursor: usize) -> Vec<Line<'static>> {
             Span::raw(if i == cursor { "▸ " } else { "  " }),
             Span::raw(d.clone()),
         ]);
-        lines.push(if i == cursor {
-            theme::select(line)
-        } else {
-            line
-        });
+        lines.push(theme::select_if(line, i == cursor));
     }
     lines
 }
@@ -357,11 +345,7 @@ fn run_role_picker(
             ));
         }
         let line = Line::from(spans);
-        lines.push(if i == cursor {
-            theme::select(line)
-        } else {
-            line
-        });
+        lines.push(theme::select_if(line, i == cursor));
     }
     lines
 }

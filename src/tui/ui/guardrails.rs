@@ -153,11 +153,7 @@ pub fn list(state: &State, target: &str, cursor: usize) -> Vec<Line<'static>> {
             Span::raw(format!("{:<name_width$}", a.policy.name)),
             Span::styled(format!("  {}", a.attached_at), theme::muted()),
         ]);
-        lines.push(if i == cursor {
-            theme::select(line)
-        } else {
-            line
-        });
+        lines.push(theme::select_if(line, i == cursor));
     }
     if let Some(off) = data
         .inventory

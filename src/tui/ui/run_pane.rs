@@ -103,11 +103,7 @@ fn draw_rows(frame: &mut Frame<'_>, state: &State, run: &RunView, area: Rect) {
             Span::raw("  "),
             Span::styled(detail, style),
         ]);
-        lines.push(if i == run.cursor {
-            theme::select(line)
-        } else {
-            line
-        });
+        lines.push(theme::select_if(line, i == run.cursor));
     }
     frame.render_widget(Paragraph::new(lines).block(pane(&title)), area);
 }

@@ -64,6 +64,13 @@ thread_local! {
     static CURRENT: RefCell<Theme> = RefCell::new(Theme::palette(Palette::Default));
 }
 
+/// `line` marked as the selected one when `selected`, else as it is (the rows of lists and
+/// pickers).
+#[must_use]
+pub fn select_if(line: ratatui::text::Line<'_>, selected: bool) -> ratatui::text::Line<'_> {
+    if selected { select(line) } else { line }
+}
+
 /// The selected row: the selection style over every span, so it shows even where a span
 /// has its own background.
 pub fn select(mut line: ratatui::text::Line<'_>) -> ratatui::text::Line<'_> {

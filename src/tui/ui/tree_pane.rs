@@ -69,11 +69,7 @@ fn draw_tree(frame: &mut Frame<'_>, state: &State, data: &Data, area: Rect) {
         .take(height)
         .map(|(i, row)| {
             let line = tree_line(state, data, *row, width);
-            if i == cursor.selected {
-                theme::select(line)
-            } else {
-                line
-            }
+            theme::select_if(line, i == cursor.selected)
         })
         .collect();
     let org = &data.inventory.org;
