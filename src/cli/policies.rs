@@ -176,7 +176,7 @@ pub async fn policies(
         .into_iter()
         .filter(|a| kind.as_ref().is_none_or(|k| a.policy.kind == *k))
         .collect();
-    let not_enabled = g.not_enabled().unwrap_or_default();
+    let not_enabled = g.not_enabled_labels();
     if let Some(k) = &kind
         && g.enabled.as_ref().is_some_and(|e| !e.contains(k))
     {
@@ -213,19 +213,15 @@ pub async fn policies(
         return Ok(ExitCode::SUCCESS);
     }
     if opts.json {
-        if kind.is_none() && !not_enabled.is_empty() {
-            let names: Vec<String> = not_enabled.iter().map(|k| type_label(k)).collect();
-            eprintln!(
-                "awsnav: not enabled in the organization: {}",
-                names.join(", ")
-            );
+        if let Some(off) = not_enabled.as_deref().filter(|_| kind.is_none()) {
+            eprintln!("awsnav: not enabled in the organization: {off}");
         }
         let records: Vec<PolicyRecord<'_>> = applied.iter().map(PolicyRecord::full).collect();
         let mut text = serde_json::to_string_pretty(&records)?;
         text.push('\n');
         write_stdout(&text)?;
     } else {
-        write_stdout(&table(&target.label, &applied, &not_enabled))?;
+        write_stdout(&table(&target.label, &applied, not_enabled.as_deref()))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -248,7 +244,7 @@ fn asked_type(ctx: &AppContext, demo: bool, opts: &PoliciesArgs) -> anyhow::Resu
         .transpose()
 }
 
-fn table(label: &str, applied: &[Applied<'_>], not_enabled: &[&str]) -> String {
+fn table(label: &str, applied: &[Applied<'_>], not_enabled: Option<&str>) -> String {
     let mut out = format!("Guardrails of {label}\n");
     if applied.is_empty() {
         out.push_str("no policy applies\n");
@@ -291,9 +287,8 @@ fn table(label: &str, applied: &[Applied<'_>], not_enabled: &[&str]) -> String {
             out.push_str(&line([&r[0], &r[1], &r[2], &r[3]]));
         }
     }
-    if !not_enabled.is_empty() {
-        let names: Vec<String> = not_enabled.iter().map(|k| type_label(k)).collect();
-        let _ = writeln!(out, "not enabled in the organization: {}", names.join(", "));
+    if let Some(off) = not_enabled {
+        let _ = writeln!(out, "not enabled in the organization: {off}");
     }
     out
 }

@@ -311,6 +311,19 @@ impl Guardrails {
         )
     }
 
+    /// Those types as they are shown, `RCP, backup, AI opt-out`; `None` when every one is
+    /// enabled or it is not known.
+    #[must_use]
+    pub fn not_enabled_labels(&self) -> Option<String> {
+        let off = self.not_enabled().filter(|o| !o.is_empty())?;
+        Some(
+            off.iter()
+                .map(|k| type_label(k))
+                .collect::<Vec<_>>()
+                .join(", "),
+        )
+    }
+
     /// Adds what a read found (policies per target, the root's types, a denial).
     pub fn merge(&mut self, read: Guardrails) {
         if read.enabled.is_some() {
@@ -481,5 +494,9 @@ mod tests {
             ]
         );
         assert!(Guardrails::default().not_enabled().is_none());
+        assert_eq!(
+            g.not_enabled_labels().as_deref(),
+            Some("RCP, backup, AI opt-out, chatbot, declarative (EC2)")
+        );
     }
 }

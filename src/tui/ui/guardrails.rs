@@ -97,10 +97,9 @@ pub fn section<'a>(state: &State, data: &'a Data, target: &str) -> Vec<Line<'a>>
             Span::styled(format!(" · {}", a.attached_at), theme::muted()),
         ]));
     }
-    if let Some(off) = g.not_enabled().filter(|o| !o.is_empty()) {
-        let names: Vec<String> = off.iter().map(|k| type_label(k)).collect();
+    if let Some(off) = g.not_enabled_labels() {
         lines.push(Line::from(Span::styled(
-            format!("  not enabled: {}", names.join(", ")),
+            format!("  not enabled: {off}"),
             theme::muted(),
         )));
     }
@@ -155,16 +154,10 @@ pub fn list(state: &State, target: &str, cursor: usize) -> Vec<Line<'static>> {
         ]);
         lines.push(theme::select_if(line, i == cursor));
     }
-    if let Some(off) = data
-        .inventory
-        .guardrails
-        .not_enabled()
-        .filter(|o| !o.is_empty())
-    {
-        let names: Vec<String> = off.iter().map(|k| type_label(k)).collect();
+    if let Some(off) = data.inventory.guardrails.not_enabled_labels() {
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled(
-            format!("not enabled in the organization: {}", names.join(", ")),
+            format!("not enabled in the organization: {off}"),
             theme::muted(),
         )));
     }
