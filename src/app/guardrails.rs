@@ -22,16 +22,7 @@ pub struct Read {
 }
 
 /// The targets whose policies `targets` (account or OU ids) need and are not known: each
-/// one and everything above it. Empty when policies are off, refused, or all known.
-#[must_use]
-pub fn missing(ctx: &AppContext, inv: &Inventory, targets: &[&str]) -> Vec<String> {
-    if ctx.config.org.policies == PolicyReading::Off {
-        return Vec::new();
-    }
-    missing_in(inv, &Parents::new(&inv.org), targets)
-}
-
-/// [`missing`] whatever the setting, with the inventory's `parents` at hand.
+/// one and everything above it, in the tree `parents` gives. Empty when refused or all known.
 #[must_use]
 pub fn missing_in(inv: &Inventory, parents: &Parents, targets: &[&str]) -> Vec<String> {
     if inv.guardrails.denied.is_some() {
@@ -140,8 +131,8 @@ pub struct Ensured {
     pub gaps: Vec<crate::domain::model::SyncGap>,
 }
 
-/// Makes sure the policies that apply to `targets` are known in `inv`: those not known are
-/// read, added, and cached.
+/// Makes sure the policies that apply to `targets` are known in `inv` (whose tree `parents`
+/// gives): those not known are read, added, and cached. Nothing when policies are off.
 ///
 /// # Errors
 /// When the reader's credentials cannot be had, or the root cannot be read.
@@ -149,13 +140,14 @@ pub async fn ensure(
     ctx: &AppContext,
     mfa: &MfaSource,
     inv: &mut Inventory,
+    parents: &Parents,
     targets: &[&str],
 ) -> Result<Ensured, AwsError> {
-    let missing = missing(ctx, inv, targets);
-    if missing.is_empty() && (inv.guardrails.enabled.is_some() || inv.guardrails.denied.is_some()) {
+    if ctx.config.org.policies == PolicyReading::Off {
         return Ok(Ensured::default());
     }
-    if ctx.config.org.policies == PolicyReading::Off {
+    let missing = missing_in(inv, parents, targets);
+    if missing.is_empty() && (inv.guardrails.enabled.is_some() || inv.guardrails.denied.is_some()) {
         return Ok(Ensured::default());
     }
     let read = read(ctx, mfa, inv.guardrails.enabled.clone(), &missing).await?;

@@ -81,32 +81,21 @@ fn resolve_target(ctx: &AppContext, inv: &Inventory, query: &str) -> anyhow::Res
         });
     }
     let tree = OrgTree::build(org);
-    let path_of = |id: &str| -> String {
-        let parents = Parents::new(org);
-        parents
-            .chain(id)
-            .iter()
-            .skip(1)
-            .filter_map(|id| org.org_units.iter().find(|ou| ou.id == *id))
-            .map(|ou| ou.name.as_str())
-            .collect::<Vec<_>>()
-            .join(" / ")
-    };
+    let path_of = |i: usize| tree.ou_path(i).join(" / ");
     let wanted: String = q.split('/').map(str::trim).collect::<Vec<_>>().join(" / ");
-    let ous: Vec<&crate::domain::model::OrgUnit> = org
-        .org_units
-        .iter()
-        .filter(|ou| {
+    let ous: Vec<usize> = (0..org.org_units.len())
+        .filter(|&i| {
+            let ou = &org.org_units[i];
             ou.id == q
                 || ou.name.eq_ignore_ascii_case(q)
-                || path_of(&ou.id).eq_ignore_ascii_case(&wanted)
+                || path_of(i).eq_ignore_ascii_case(&wanted)
         })
         .collect();
     match ous.as_slice() {
-        [ou] => {
+        [i] => {
             return Ok(Target {
-                id: ou.id.clone(),
-                label: format!("OU {}", path_of(&ou.id)),
+                id: org.org_units[*i].id.clone(),
+                label: format!("OU {}", path_of(*i)),
             });
         }
         [] => {}
@@ -114,7 +103,7 @@ fn resolve_target(ctx: &AppContext, inv: &Inventory, query: &str) -> anyhow::Res
             "`{q}` names {} OUs: {}; give the path (`Workloads/Prod`) or the id",
             many.len(),
             many.iter()
-                .map(|ou| format!("{} ({})", path_of(&ou.id), ou.id))
+                .map(|&i| format!("{} ({})", path_of(i), org.org_units[i].id))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -152,8 +141,9 @@ pub async fn policies(
         opts.mfa_code.clone(),
         "to read the organization's policies",
     );
-    if !demo && !Parents::new(&inv.org).chain(&target.id).is_empty() {
-        let done = guardrails::ensure(ctx, &mfa, &mut inv, &[target.id.as_str()]).await?;
+    let parents = Parents::new(&inv.org);
+    if !demo && !parents.chain(&target.id).is_empty() {
+        let done = guardrails::ensure(ctx, &mfa, &mut inv, &parents, &[target.id.as_str()]).await?;
         if let Some(gap) = done.gaps.first() {
             bail!("the policies could not all be read: {gap}");
         }
@@ -162,7 +152,6 @@ pub async fn policies(
     if let Some(why) = &g.denied {
         bail!("the guardrails of {} cannot be read: {why}", target.label);
     }
-    let parents = Parents::new(&inv.org);
     if parents.chain(&target.id).is_empty() {
         bail!(
             "{} is not in the organization's tree (only IAM Identity Center lists it), so no policy of the organization is known there",

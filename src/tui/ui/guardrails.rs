@@ -15,15 +15,8 @@ fn target_label(data: &Data, target: &str) -> String {
     if let Some(a) = org.accounts.iter().find(|a| a.id.as_str() == target) {
         return a.name.clone();
     }
-    let path: Vec<&str> = data
-        .parents()
-        .chain(target)
-        .iter()
-        .skip(1)
-        .filter_map(|id| org.org_units.iter().find(|ou| ou.id == *id))
-        .map(|ou| ou.name.as_str())
-        .collect();
-    format!("OU {}", path.join(" / "))
+    let path = data.tree.ou_by_id(target).map(|i| data.tree.ou_path(i));
+    format!("OU {}", path.unwrap_or_default().join(" / "))
 }
 
 /// Why nothing can be shown yet (reading, failed, refused, off), or `None` when the
