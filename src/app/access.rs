@@ -360,6 +360,50 @@ impl Access {
         format!("identity-center-{profile}")
     }
 
+    /// The IAM Identity Center sign-in whose roles are used (found the way [`sso::resolve`]
+    /// finds it).
+    ///
+    /// # Errors
+    /// When the profile has no (or broken) Identity Center settings, or `[sso]` is off.
+    pub async fn sso_source(&self) -> Result<sso::SsoSource, AwsError> {
+        sso::resolve(&self.sso, self.org_profile.as_deref())
+            .await?
+            .ok_or_else(|| AwsError::SsoProfile {
+                profile: self
+                    .sso
+                    .profile
+                    .clone()
+                    .or_else(|| self.org_profile.clone())
+                    .unwrap_or_else(|| "default".into()),
+                detail: if self.sso.enabled {
+                    "it has neither sso_session nor sso_start_url, so Identity Center roles cannot be used (set [sso] profile)".into()
+                } else {
+                    "[sso] enabled = false, so Identity Center roles cannot be used".into()
+                },
+            })
+    }
+
+    /// The SDK's settings for `source`'s portal (its region; no AWS credentials: the portal
+    /// takes the sign-in's token).
+    ///
+    /// # Errors
+    /// When the settings cannot be loaded.
+    pub async fn portal_sdk(
+        &self,
+        source: &sso::SsoSource,
+    ) -> Result<aws_config::SdkConfig, AwsError> {
+        sdk::load(
+            &AwsSettings {
+                profile: None,
+                region: Some(source.region.clone()),
+                network: self.network,
+                credentials: None,
+            },
+            &self.ctx,
+        )
+        .await
+    }
+
     /// Credentials for `target`: a fresh cached session, or new ones from STS (or, for an
     /// Identity Center role, from its portal).
     ///
@@ -417,31 +461,8 @@ impl Access {
         if let Some(granted) = self.cached(&key, target, now) {
             return Ok(granted);
         }
-        let source = sso::resolve(&self.sso, self.org_profile.as_deref())
-            .await?
-            .ok_or_else(|| AwsError::SsoProfile {
-                profile: self
-                    .sso
-                    .profile
-                    .clone()
-                    .or_else(|| self.org_profile.clone())
-                    .unwrap_or_else(|| "default".into()),
-                detail: if self.sso.enabled {
-                    "it has neither sso_session nor sso_start_url, so Identity Center roles cannot be used (set [sso] profile)".into()
-                } else {
-                    "[sso] enabled = false, so Identity Center roles cannot be used".into()
-                },
-            })?;
-        let sdk = sdk::load(
-            &AwsSettings {
-                profile: None,
-                region: Some(source.region.clone()),
-                network: self.network,
-                credentials: None,
-            },
-            &self.ctx,
-        )
-        .await?;
+        let source = self.sso_source().await?;
+        let sdk = self.portal_sdk(&source).await?;
         let counter = CallCounter::default();
         let credentials = source
             .role_credentials(&sdk, &target.account_id, &target.role.name, &counter)

@@ -9,8 +9,6 @@ use std::collections::HashMap;
 use time::OffsetDateTime;
 
 use super::context::AppContext;
-use crate::aws::sdk::{self, AwsSettings};
-use crate::aws::sso::{self, SsoSource};
 use crate::aws::{AwsError, CallCounter};
 use crate::domain::inventory::Inventory;
 use crate::store::sso_role_cache::{KnownRoles, RoleTable};
@@ -69,22 +67,6 @@ pub struct RolesRead {
     pub api_calls: u64,
 }
 
-/// The Identity Center sign-in roles are read with, as the access path finds it.
-async fn source(ctx: &AppContext) -> Result<SsoSource, AwsError> {
-    sso::resolve(&ctx.config.sso, ctx.access.org_profile.as_deref())
-        .await?
-        .ok_or_else(|| AwsError::SsoProfile {
-            profile: ctx
-                .config
-                .sso
-                .profile
-                .clone()
-                .or_else(|| ctx.access.org_profile.clone())
-                .unwrap_or_else(|| "default".into()),
-            detail: "it has neither sso_session nor sso_start_url, so Identity Center roles cannot be read (set [sso] profile)".into(),
-        })
-}
-
 /// Reads the roles of `accounts` from the portal (several at once, at `[sso]
 /// requests_per_second`) and caches those read. `now` stamps them.
 ///
@@ -96,17 +78,8 @@ pub async fn read(
     accounts: &[String],
     now: OffsetDateTime,
 ) -> Result<RolesRead, AwsError> {
-    let source = source(ctx).await?;
-    let sdk = sdk::load(
-        &AwsSettings {
-            profile: None,
-            region: Some(source.region.clone()),
-            network: ctx.config.network,
-            credentials: None,
-        },
-        &ctx.sync.ctx,
-    )
-    .await?;
+    let source = ctx.access.sso_source().await?;
+    let sdk = ctx.access.portal_sdk(&source).await?;
     let counter = CallCounter::default();
     let answers = source
         .roles_of(&sdk, accounts, ctx.config.sso.requests_per_second, &counter)
