@@ -106,8 +106,7 @@ async fn arn_account(
         );
     };
     if opts.role.is_none() {
-        let failed = refresh::ensure_sso_roles(ctx, &mut inv, &[i], true).await?;
-        refresh::warn_unread_roles(&failed);
+        refresh::ensure_sso_roles(ctx, &mut inv, &[i], true).await?;
         let tree = OrgTree::build(&inv.org);
         if ctx.roles(&inv, &tree, i).is_empty() {
             bail!(

@@ -70,8 +70,7 @@ pub async fn plan(
     // Identity Center's roles in the chosen accounts, read now where they never were.
     let tree = crate::domain::model::OrgTree::build(&inv.org);
     let which = crate::domain::each::Selection::new(each, except).accounts(&inv, &tree);
-    let failed = refresh::ensure_sso_roles(ctx, &mut inv, &which, true).await?;
-    refresh::warn_unread_roles(&failed);
+    refresh::ensure_sso_roles(ctx, &mut inv, &which, true).await?;
     Ok(fanout::plan(ctx, &inv, each, except, role))
 }
 

@@ -299,7 +299,7 @@ async fn choose_account(
             // for an IAM role, which needs no portal.
             if !iam_role_named(ctx, inv, &tree, i, opts.role.as_deref()) {
                 match refresh::ensure_sso_roles(ctx, inv, &[i], !opts.no_sign_in_offer).await {
-                    Ok(failed) => refresh::warn_unread_roles(&failed),
+                    Ok(()) => {}
                     Err(e) if !ctx.roles(inv, &tree, i).is_empty() => {
                         eprintln!(
                             "awsnav: warning: the roles IAM Identity Center gives there could not be read: {e}"

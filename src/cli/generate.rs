@@ -40,8 +40,7 @@ pub async fn generate_profiles(
         // A profile per role: Identity Center's roles in every account it lists, read now
         // where they never were (or long ago).
         let all: Vec<usize> = (0..inv.org.accounts.len()).collect();
-        let failed = refresh::ensure_sso_roles(ctx, &mut inv, &all, true).await?;
-        refresh::warn_unread_roles(&failed);
+        refresh::ensure_sso_roles(ctx, &mut inv, &all, true).await?;
     }
     let partition = inv
         .identity

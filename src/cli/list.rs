@@ -305,8 +305,7 @@ pub async fn list(ctx: &AppContext, demo: bool, opts: ListOpts) -> anyhow::Resul
     };
     if roles && !demo {
         let all: Vec<usize> = (0..inv.org.accounts.len()).collect();
-        let failed = refresh::ensure_sso_roles(ctx, &mut inv, &all, true).await?;
-        refresh::warn_unread_roles(&failed);
+        refresh::ensure_sso_roles(ctx, &mut inv, &all, true).await?;
     }
     let tree = OrgTree::build(&inv.org);
     let production = ctx.classifier.classify_all(&inv, &tree);

@@ -165,9 +165,10 @@ pub async fn sync_and_store(ctx: &AppContext, mfa_code: Option<&str>) -> anyhow:
 }
 
 /// Makes sure the IAM Identity Center roles of accounts `which` of `inv` are known: read from
-/// the portal when they never were or are older than `[sso] roles_ttl_minutes` (with a count
-/// on a terminal when there are many), offering a sign-in when it is needed and `offer`.
-/// Returns the accounts whose roles could not be read (and are not known from before).
+/// the portal when they never were or are older than `[sso] roles_ttl_minutes` (with a line
+/// saying so on a terminal when there are many), offering a sign-in when needed and `offer`.
+/// Accounts whose roles could not be read (and are not known from before) are named in a
+/// warning.
 ///
 /// # Errors
 /// When the portal cannot be asked (no sign-in, declined) and some roles are not known.
@@ -176,7 +177,7 @@ pub async fn ensure_sso_roles(
     inv: &mut Inventory,
     which: &[usize],
     offer: bool,
-) -> anyhow::Result<Vec<(String, AwsError)>> {
+) -> anyhow::Result<()> {
     let tty = std::io::stderr().is_terminal() && which.len() > 1;
     let clear = || {
         if tty {
@@ -203,7 +204,7 @@ pub async fn ensure_sso_roles(
             eprintln!(
                 "awsnav: warning: the roles IAM Identity Center gives could not be read, so those not read before are left out: {e}"
             );
-            return Ok(Vec::new());
+            return Ok(());
         }
         Err(e) => return Err(e.into()),
     };
@@ -214,11 +215,12 @@ pub async fn ensure_sso_roles(
             "Identity Center roles read"
         );
     }
-    Ok(done.failed)
+    warn_unread_roles(&done.failed);
+    Ok(())
 }
 
 /// Warns on stderr about accounts whose Identity Center roles could not be read.
-pub fn warn_unread_roles(failed: &[(String, AwsError)]) {
+fn warn_unread_roles(failed: &[(String, AwsError)]) {
     if let Some((id, e)) = failed.first() {
         let more = match failed.len() {
             1 => String::new(),
