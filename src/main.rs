@@ -19,7 +19,13 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("awsnav: {e:#}");
+            // An error may quote a name from the organization: its lines are kept, any
+            // control in it is shown as an escape.
+            let text = format!("{e:#}");
+            eprintln!(
+                "awsnav: {}",
+                awsnav::domain::untrusted::visible_lines(&text)
+            );
             ExitCode::FAILURE
         }
     }

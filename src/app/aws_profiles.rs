@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::domain::untrusted;
 use crate::store::aws_config_block::{BEGIN, END};
 
 /// How a generated profile gets its credentials.
@@ -42,21 +43,23 @@ pub struct ProfileSource {
     pub sso: Option<crate::aws::sso::SsoSource>,
 }
 
-/// `<prefix><account-name>/<role>` with anything but letters, digits and `._-/+@` made `-`.
+/// `<prefix><account-name>/<role>` with anything but letters, digits and `._-+@` made `-`
+/// ([`untrusted::ini_name`]): a name can neither close the section nor start another.
 #[must_use]
 pub fn profile_name(prefix: &str, account: &str, role: &str) -> String {
-    let clean = |s: &str| -> String {
-        s.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || "._-+@".contains(c) {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect()
-    };
-    format!("{}{}/{}", clean(prefix), clean(account), clean(role))
+    format!(
+        "{}{}/{}",
+        untrusted::ini_name(prefix),
+        untrusted::ini_name(account),
+        untrusted::ini_name(role)
+    )
+}
+
+/// Whether `role` can be written into a profile: an IAM role or permission set name as AWS
+/// allows them (a path before it too), so safe as a config value and a command-line word.
+#[must_use]
+pub fn writable_role(role: &str) -> bool {
+    role.split('/').all(untrusted::is_iam_name)
 }
 
 /// The block's text (markers included), profiles in the order given.
@@ -77,10 +80,13 @@ pub fn render(
     for p in profiles {
         let _ = writeln!(out);
         let marker = if p.production { " — PRODUCTION" } else { "" };
+        // The account's own name, escaped: no line end in it can end the comment.
         let _ = writeln!(
             out,
             "# {} ({}) as {}{marker}",
-            p.account_name, p.account_id, p.role
+            untrusted::visible(&p.account_name),
+            p.account_id,
+            untrusted::visible(&p.role)
         );
         let _ = writeln!(out, "[profile {}]", p.name);
         match (&source.sso, style) {
@@ -209,6 +215,42 @@ mod tests {
             profile_name("org:", "Team [A] prod", "Read Only"),
             "org-Team--A--prod/Read-Only"
         );
+    }
+
+    #[test]
+    fn hostile_names_add_no_section_and_no_key() {
+        let mut p = profile(
+            "x]\n[profile evil]\ncredential_process = touch /tmp/pwn\n#",
+            "Admin",
+        );
+        p.account_name.push_str("\r\u{85}\u{2028}end");
+        let block = render(
+            &[p],
+            ProfileStyle::CredentialProcess,
+            "awsnav",
+            &ProfileSource::default(),
+        );
+        let sections: Vec<&str> = block.lines().filter(|l| l.starts_with('[')).collect();
+        assert_eq!(
+            sections,
+            ["[profile x---profile-evil--credential_process---touch--tmp-pwn--/Admin]"]
+        );
+        let keys: Vec<&str> = block
+            .lines()
+            .filter(|l| !l.starts_with('#') && l.contains(" = "))
+            .collect();
+        assert_eq!(keys.len(), 2, "{block}");
+        assert!(keys[0].starts_with(
+            "credential_process = awsnav credential-process --account 111122223333 --role Admin"
+        ));
+        assert_eq!(keys[1], "region = eu-west-1");
+        assert!(block.contains(r"# x]\n[profile evil]\ncredential_process = touch /tmp/pwn\n#\r\u{85}\u{2028}end (111122223333)"), "{block}");
+        assert!(!block.contains(['\r', '\u{85}', '\u{2028}']));
+        assert!(writable_role("Admin"));
+        assert!(writable_role("team/Admin+RO"));
+        assert!(!writable_role("Admin\n[x]"));
+        assert!(!writable_role("a b"));
+        assert!(!writable_role("a//b"));
     }
 
     #[test]

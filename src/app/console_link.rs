@@ -10,6 +10,7 @@ use crate::config::{ConsoleConfig, Isolation};
 use crate::domain::console_look::{Look, container_url};
 use crate::domain::credentials::{Credentials, Via};
 use crate::domain::partition::{Partition, partition_of};
+use crate::domain::untrusted;
 
 /// A sign-in URL: it holds a token that signs anyone in for 15 minutes, so `Debug` hides it.
 #[derive(Clone, PartialEq, Eq)]
@@ -156,7 +157,7 @@ pub fn chromium_command(configured: Option<&str>) -> Result<String, String> {
     }
     let mac = "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome";
     if cfg!(target_os = "macos") && std::path::Path::new(mac).exists() {
-        return Ok(sh_quote(mac));
+        return Ok(untrusted::sh_quoted(mac));
     }
     Err(format!(
         "no Chromium-family browser found on PATH ({}); set [console] chromium to one",
@@ -175,10 +176,6 @@ fn is_executable(path: &std::path::Path) -> bool {
     {
         path.is_file()
     }
-}
-
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 /// What the browser is given for `link` with isolation "none": the link, or AWS's sign-out
@@ -233,7 +230,7 @@ pub fn open_console(
             })?;
             let line = format!(
                 "{cmd} --user-data-dir={} --no-first-run --no-default-browser-check",
-                sh_quote(&opening.profile_dir.display().to_string())
+                untrusted::sh_quoted(&opening.profile_dir.display().to_string())
             );
             run_opener(&line, "{url}", &url.0).map_err(|e| format!("`{cmd}`: {e}"))
         }
@@ -270,7 +267,7 @@ pub fn open_in_browser(
 /// Starts `cmd` (through `sh`) with the URL in place of `placeholder`, or appended. A command
 /// that fails at once (not found, exits non-zero within half a second) is an error.
 fn run_opener(cmd: &str, placeholder: &str, url: &str) -> Result<(), String> {
-    let quoted = sh_quote(url);
+    let quoted = untrusted::sh_quoted(url);
     let line = if cmd.contains(placeholder) {
         cmd.replace(placeholder, &quoted)
     } else {

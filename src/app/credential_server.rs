@@ -6,7 +6,11 @@
 //!
 //! It listens on 127.0.0.1 only, answers only a request carrying its random token (compared in
 //! constant time; anything else gets a bare 401), and lives exactly as long as the child: it
-//! stops when the [`Endpoint`] is dropped.
+//! stops when the [`Endpoint`] is dropped. A web page in the person's browser must not reach
+//! it, even through DNS rebinding: a request with an `Origin` or `Sec-Fetch-*` header (which
+//! browsers send and SDKs never do), or whose `Host` is not `127.0.0.1:PORT` or
+//! `localhost:PORT`, gets a bare 403. Headers must arrive within [`HEADER_TIMEOUT`] and fit
+//! in [`MAX_HEADER_BYTES`].
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -25,6 +29,12 @@ use crate::domain::credentials::Credentials;
 
 /// The path credentials are served at.
 const PATH: &str = "/awsnav/credentials";
+
+/// The longest a client may take to send a request's headers.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The most a request's headers may take (hyper's smallest buffer).
+pub const MAX_HEADER_BYTES: usize = 8192;
 
 /// Gets the credentials to hand out: the cached role session, or a new one.
 pub type Fetch = Arc<
@@ -58,7 +68,8 @@ impl Endpoint {
         on_error: Arc<dyn Fn(&str) + Send + Sync>,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-        let url = format!("http://{}{PATH}", listener.local_addr()?);
+        let port = listener.local_addr()?.port();
+        let url = format!("http://127.0.0.1:{port}{PATH}");
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
         let token = bytes.iter().fold(String::with_capacity(64), |mut t, b| {
@@ -67,6 +78,7 @@ impl Endpoint {
             t
         });
         let state = Arc::new(State {
+            hosts: [format!("127.0.0.1:{port}"), format!("localhost:{port}")],
             token: token.clone(),
             fetch,
             on_error,
@@ -85,6 +97,9 @@ impl Endpoint {
                     });
                     let io = hyper_util::rt::TokioIo::new(stream);
                     if let Err(e) = hyper::server::conn::http1::Builder::new()
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(HEADER_TIMEOUT)
+                        .max_buf_size(MAX_HEADER_BYTES)
                         .serve_connection(io, service)
                         .await
                     {
@@ -99,6 +114,8 @@ impl Endpoint {
 }
 
 struct State {
+    /// The `Host` values a request may carry.
+    hosts: [String; 2],
     token: String,
     fetch: Fetch,
     on_error: Arc<dyn Fn(&str) + Send + Sync>,
@@ -107,7 +124,24 @@ struct State {
 }
 
 impl State {
+    /// Whether `req` could come from a web page: it carries a browser's `Origin` or
+    /// `Sec-Fetch-*` header, or names another host (DNS rebinding).
+    fn is_from_a_browser(&self, req: &Request<Incoming>) -> bool {
+        let headers = req.headers();
+        let host = headers
+            .get(hyper::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or_default();
+        headers.contains_key(hyper::header::ORIGIN)
+            || headers.keys().any(|k| k.as_str().starts_with("sec-fetch-"))
+            || !self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
+    }
+
     async fn answer(&self, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+        if self.is_from_a_browser(req) {
+            tracing::warn!("credential endpoint: a request from a browser or another host refused");
+            return plain(StatusCode::FORBIDDEN, "");
+        }
         let given = req
             .headers()
             .get(hyper::header::AUTHORIZATION)
@@ -165,19 +199,89 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     async fn get(url: &str, token: Option<&str>) -> (u16, String) {
+        let addr = url.trim_start_matches("http://").split('/').next().unwrap();
+        let auth = token.map_or(String::new(), |t| format!("Authorization: {t}\r\n"));
+        send(url, &format!("Host: {addr}\r\n{auth}")).await
+    }
+
+    /// A GET of `url` with `headers` (each ending in CRLF) as written.
+    async fn send(url: &str, headers: &str) -> (u16, String) {
         use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
         let rest = url.trim_start_matches("http://");
         let (addr, path) = rest.split_once('/').unwrap();
         let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let auth = token.map_or(String::new(), |t| format!("Authorization: {t}\r\n"));
-        let req =
-            format!("GET /{path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n");
-        s.write_all(req.as_bytes()).await.unwrap();
-        let mut out = String::new();
-        s.read_to_string(&mut out).await.unwrap();
-        let status = out[9..12].parse().unwrap();
+        let req = format!("GET /{path} HTTP/1.1\r\n{headers}Connection: close\r\n\r\n");
+        let _ = s.write_all(req.as_bytes()).await;
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out).await;
+        let out = String::from_utf8_lossy(&out);
+        let status = out.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
         let body = out.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
         (status, body)
+    }
+
+    #[tokio::test]
+    async fn browsers_and_other_hosts_are_refused_even_with_the_token() {
+        let fetch: Fetch = Arc::new(|| {
+            Box::pin(async {
+                Ok(Credentials {
+                    access_key_id: "ASIA".into(),
+                    secret_access_key: "s".into(),
+                    session_token: None,
+                    expiration: None,
+                })
+            })
+        });
+        let endpoint = Endpoint::start(fetch, Arc::new(|_| {})).await.unwrap();
+        let url = &endpoint.url;
+        let port = url.split(':').nth(2).unwrap().split('/').next().unwrap();
+        let auth = format!("Authorization: {}\r\n", endpoint.token);
+        let ok = |host: &str| format!("Host: {host}\r\n{auth}");
+        assert_eq!(send(url, &ok(&format!("127.0.0.1:{port}"))).await.0, 200);
+        assert_eq!(send(url, &ok(&format!("localhost:{port}"))).await.0, 200);
+        // DNS rebinding: the page's own name in Host.
+        assert_eq!(send(url, &ok(&format!("evil.example:{port}"))).await.0, 403);
+        assert_eq!(send(url, &ok("127.0.0.1")).await.0, 403);
+        assert_eq!(send(url, &auth).await.0, 403, "no Host");
+        let host = format!("127.0.0.1:{port}");
+        for browser in [
+            "Origin: http://evil.example\r\n",
+            "Origin: null\r\n",
+            "Sec-Fetch-Site: cross-site\r\n",
+        ] {
+            let (status, body) = send(url, &format!("{}{browser}", ok(&host))).await;
+            assert_eq!((status, body.as_str()), (403, ""), "{browser}");
+        }
+        // Headers past the limit are refused, not read without end.
+        let big = format!(
+            "{}X-Pad: {}\r\n",
+            ok(&host),
+            "a".repeat(MAX_HEADER_BYTES * 2)
+        );
+        assert_ne!(send(url, &big).await.0, 200);
+    }
+
+    #[tokio::test]
+    async fn a_client_that_never_finishes_its_headers_is_cut_off() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let fetch: Fetch = Arc::new(|| Box::pin(async { Err("unused".to_owned()) }));
+        let endpoint = Endpoint::start(fetch, Arc::new(|_| {})).await.unwrap();
+        let addr = endpoint
+            .url
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap();
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /awsnav/credentials HTTP/1.1\r\nHost: x")
+            .await
+            .unwrap();
+        let mut out = Vec::new();
+        let read = tokio::time::timeout(HEADER_TIMEOUT * 3, s.read_to_end(&mut out)).await;
+        assert!(
+            read.is_ok(),
+            "the connection is closed after the header timeout"
+        );
     }
 
     #[tokio::test]

@@ -8,6 +8,7 @@ use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 
 use crate::domain::credentials::Credentials;
+use crate::domain::untrusted;
 
 /// Variables that would point tools elsewhere than the chosen account: removed.
 pub const UNSET: [&str; 3] = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN"];
@@ -236,13 +237,13 @@ pub fn format_env(session: &Session<'_>, format: EnvFormat) -> String {
     match format {
         EnvFormat::Sh => {
             for (k, v) in session.vars() {
-                let _ = writeln!(out, "export {k}={};", sh_quote(&v));
+                let _ = writeln!(out, "export {k}={};", untrusted::sh_quoted(&v));
             }
             let _ = writeln!(out, "unset {};", UNSET.join(" "));
         }
         EnvFormat::Fish => {
             for (k, v) in session.vars() {
-                let _ = writeln!(out, "set -gx {k} {};", fish_quote(&v));
+                let _ = writeln!(out, "set -gx {k} {};", untrusted::fish_quoted(&v));
             }
             for k in UNSET {
                 let _ = writeln!(out, "set -e {k};");
@@ -261,14 +262,6 @@ pub fn format_env(session: &Session<'_>, format: EnvFormat) -> String {
         }
     }
     out
-}
-
-fn sh_quote(v: &str) -> String {
-    format!("'{}'", v.replace('\'', r"'\''"))
-}
-
-fn fish_quote(v: &str) -> String {
-    format!("'{}'", v.replace('\\', r"\\").replace('\'', r"\'"))
 }
 
 /// The JSON the AWS SDKs read from a `credential_process`.

@@ -13,6 +13,8 @@
 use std::io::Write as _;
 use std::path::Path;
 
+use crate::domain::untrusted::{self, MAX_MARK_CHARS, ZshPromptOptions};
+
 /// The shells whose prompt awsnav can mark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShellKind {
@@ -67,22 +69,28 @@ pub struct Mark {
 
 impl Mark {
     /// `format` filled in: `{account}`, `{role}`, `{id}`, and `{prod}` (" PROD" in production).
+    /// The names are cut to [`MAX_MARK_CHARS`]; each prompt language escapes the text.
     #[must_use]
     pub fn new(format: &str, account: &str, role: &str, id: &str, production: bool) -> Self {
-        let text = format
-            .replace("{account}", account)
-            .replace("{role}", role)
-            .replace("{id}", id)
-            .replace("{prod}", if production { " PROD" } else { "" });
+        let text = untrusted::fill(
+            format,
+            &[
+                ("account", &untrusted::shortened(account, MAX_MARK_CHARS)),
+                ("role", &untrusted::shortened(role, MAX_MARK_CHARS)),
+                ("id", id),
+                ("prod", if production { " PROD" } else { "" }),
+            ],
+        );
         Self {
             text,
             sgr: if production { "1;31" } else { "1" }.to_owned(),
         }
     }
 
-    /// For bash's `PS1`: escapes inside `\[ \]`, `\` and `$` made literal.
-    fn bash(&self) -> String {
-        let text = self.text.replace('\\', r"\\").replace('$', r"\$");
+    /// For bash's `PS1` with `promptvars` on or off: the text by [`untrusted::bash_prompt`],
+    /// escapes inside `\[ \]`.
+    fn bash(&self, promptvars: bool) -> String {
+        let text = untrusted::bash_prompt(&self.text, promptvars);
         if self.sgr.is_empty() {
             format!("{text} ")
         } else {
@@ -90,9 +98,10 @@ impl Mark {
         }
     }
 
-    /// For zsh's `PROMPT`: `%` made literal, escapes inside `%{ %}`.
-    fn zsh(&self) -> String {
-        let text = self.text.replace('%', "%%");
+    /// For zsh's `PROMPT` read with `options`: the text by [`untrusted::zsh_prompt`], escapes
+    /// inside `%{ %}`.
+    fn zsh(&self, options: ZshPromptOptions) -> String {
+        let text = untrusted::zsh_prompt(&self.text, options);
         if self.sgr.is_empty() {
             format!("{text} ")
         } else {
@@ -102,7 +111,7 @@ impl Mark {
 
     /// For fish: the mark printed by a wrapped `fish_prompt`.
     fn fish(&self) -> String {
-        let text = format!("'{} '", self.text.replace('\\', r"\\").replace('\'', r"\'"));
+        let text = untrusted::fish_quoted(&format!("{} ", untrusted::visible(&self.text)));
         let (colour, reset) = if self.sgr.is_empty() {
             (String::new(), "")
         } else {
@@ -117,12 +126,25 @@ impl Mark {
     }
 }
 
+/// The variable holding the zsh mark for `options` (the start-up file picks it by the options
+/// in force at each prompt).
+fn zsh_mark_variable(options: ZshPromptOptions) -> &'static str {
+    match options.suffix() {
+        "_SUBST" => "AWSNAV_PROMPT_MARK_SUBST",
+        "_BANG" => "AWSNAV_PROMPT_MARK_BANG",
+        "_SUBST_BANG" => "AWSNAV_PROMPT_MARK_SUBST_BANG",
+        _ => "AWSNAV_PROMPT_MARK",
+    }
+}
+
 const BASHRC: &str = r#"# Written by awsnav for one shell; removed when it exits. Your ~/.bashrc is read first.
 if [ -f "$HOME/.bashrc" ]; then . "$HOME/.bashrc"; fi
 __awsnav_mark() {
+  local mark="$AWSNAV_PROMPT_MARK"
+  shopt -q promptvars || mark="$AWSNAV_PROMPT_MARK_NOVARS"
   case "$PS1" in
-    "$AWSNAV_PROMPT_MARK"*) ;;
-    *) PS1="$AWSNAV_PROMPT_MARK$PS1" ;;
+    "$mark"*) ;;
+    *) PS1="$mark$PS1" ;;
   esac
   [ -n "$AWSNAV_TITLE" ] && printf '\033]2;%s\007' "$AWSNAV_TITLE"
 }
@@ -137,7 +159,11 @@ const ZSHRC: &str = r#"# Written by awsnav for one shell; removed when it exits.
 ZDOTDIR="${AWSNAV_USER_ZDOTDIR:-$HOME}"
 if [ -f "$ZDOTDIR/.zshrc" ]; then . "$ZDOTDIR/.zshrc"; fi
 __awsnav_mark() {
-  [[ "$PROMPT" == "$AWSNAV_PROMPT_MARK"* ]] || PROMPT="$AWSNAV_PROMPT_MARK$PROMPT"
+  local v=AWSNAV_PROMPT_MARK
+  [[ -o promptsubst ]] && v+=_SUBST
+  [[ -o promptbang ]] && v+=_BANG
+  local mark="${(P)v}"
+  [[ "$PROMPT" == "$mark"* ]] || PROMPT="$mark$PROMPT"
   [[ -n "$AWSNAV_TITLE" ]] && printf '\033]2;%s\007' "$AWSNAV_TITLE"
 }
 autoload -Uz add-zsh-hook && add-zsh-hook precmd __awsnav_mark
@@ -163,9 +189,10 @@ impl MarkedShell {
         if ShellKind::of(shell) != ShellKind::Other {
             // Each prompt names the account in the title again: a title the user's own prompt
             // sets would otherwise win.
-            marked
-                .env
-                .push(("AWSNAV_TITLE", format!("awsnav: {}", mark.text.trim())));
+            marked.env.push((
+                "AWSNAV_TITLE",
+                untrusted::title(&format!("awsnav: {}", mark.text.trim())),
+            ));
         }
         Ok(marked)
     }
@@ -185,7 +212,10 @@ impl MarkedShell {
                 std::fs::write(&rc, BASHRC)?;
                 Self {
                     args: vec!["--rcfile".into(), rc.display().to_string(), "-i".into()],
-                    env: vec![("AWSNAV_PROMPT_MARK", mark.bash())],
+                    env: vec![
+                        ("AWSNAV_PROMPT_MARK", mark.bash(true)),
+                        ("AWSNAV_PROMPT_MARK_NOVARS", mark.bash(false)),
+                    ],
                     _dir: Some(dir),
                 }
             }
@@ -194,10 +224,11 @@ impl MarkedShell {
                 std::fs::write(dir.path().join(".zshenv"), ZSHENV)?;
                 std::fs::write(dir.path().join(".zshrc"), ZSHRC)?;
                 let user = std::env::var("ZDOTDIR").unwrap_or_default();
-                let mut env = vec![
-                    ("AWSNAV_PROMPT_MARK", mark.zsh()),
-                    ("ZDOTDIR", dir.path().display().to_string()),
-                ];
+                let mut env: Vec<(&'static str, String)> = ZshPromptOptions::ALL
+                    .iter()
+                    .map(|o| (zsh_mark_variable(*o), mark.zsh(*o)))
+                    .collect();
+                env.push(("ZDOTDIR", dir.path().display().to_string()));
                 if !user.is_empty() {
                     env.push(("AWSNAV_USER_ZDOTDIR", user));
                 }
@@ -232,7 +263,7 @@ impl TerminalTitle {
     /// tmux with `tmux_window`, the window name.
     #[must_use]
     pub fn set(title: &str, tmux_window: bool) -> Self {
-        let clean: String = title.chars().filter(|c| !c.is_control()).collect();
+        let clean = untrusted::title(title);
         let tty = std::fs::OpenOptions::new()
             .write(true)
             .open("/dev/tty")
@@ -248,7 +279,7 @@ impl TerminalTitle {
                 let name = tmux(&["display-message", "-p", "#W"])?;
                 let automatic = tmux(&["show-window-options", "-v", "automatic-rename"])
                     .is_none_or(|v| v != "off");
-                tmux(&["rename-window", &clean])?;
+                tmux(&["rename-window", &untrusted::tmux_window_name(title)])?;
                 Some((name, automatic))
             })
             .flatten();
@@ -298,23 +329,65 @@ mod tests {
 
     #[test]
     fn the_mark_is_safe_in_each_prompt_language() {
-        let prod = Mark::new("[{account}/{role}{prod}]", "pay$100%", "Admin", "1", true);
-        assert_eq!(prod.text, "[pay$100%/Admin PROD]");
-        assert_eq!(prod.bash(), r"\[\e[1;31m\][pay\$100%/Admin PROD]\[\e[0m\] ");
+        let prod = Mark::new(
+            "[{account}/{role}{prod}]",
+            "pay$100%`x`!",
+            "Admin",
+            "1",
+            true,
+        );
+        assert_eq!(prod.text, "[pay$100%`x`!/Admin PROD]");
         assert_eq!(
-            prod.zsh(),
-            "%{\x1b[1;31m%}[pay$100%%/Admin PROD]%{\x1b[0m%} "
+            prod.bash(true),
+            r"\[\e[1;31m\][pay\134\044100%\134\140x\134\140\041/Admin PROD]\[\e[0m\] "
+        );
+        assert_eq!(
+            prod.zsh(ZshPromptOptions::default()),
+            "%{\x1b[1;31m%}[pay$100%%`x`!/Admin PROD]%{\x1b[0m%} "
+        );
+        assert_eq!(
+            prod.zsh(ZshPromptOptions {
+                subst: true,
+                bang: true
+            }),
+            "%{\x1b[1;31m%}[pay\\$100%%\\`x\\`!!/Admin PROD]%{\x1b[0m%} "
         );
         assert!(
-            prod.fish()
-                .contains(r"printf '\e[1;31m'; echo -n '[pay$100%/Admin PROD] '; printf '\e[0m'")
+            prod.fish().contains(
+                r"printf '\e[1;31m'; echo -n '[pay$100%`x`!/Admin PROD] '; printf '\e[0m'"
+            )
         );
         let dev = Mark {
             sgr: String::new(),
             ..Mark::new("({id} {role})", "dev", "ReadOnly", "111", false)
         };
-        assert_eq!(dev.bash(), "(111 ReadOnly) ");
-        assert_eq!(dev.zsh(), "(111 ReadOnly) ");
+        assert_eq!(dev.bash(true), "(111 ReadOnly) ");
+        assert_eq!(dev.zsh(ZshPromptOptions::default()), "(111 ReadOnly) ");
+    }
+
+    #[test]
+    fn controls_in_names_never_reach_a_prompt_or_title() {
+        let mark = Mark::new("[{account}]", "a\x1b]2;x\x07\nb{role}", "R", "1", false);
+        assert_eq!(mark.text, "[a\x1b]2;x\x07\nb{role}]");
+        for text in [
+            mark.bash(true),
+            mark.zsh(ZshPromptOptions::default()),
+            mark.fish(),
+        ] {
+            let without_sgr = text.replace("\x1b[1m", "").replace("\x1b[0m", "");
+            assert!(!without_sgr.contains(['\x1b', '\x07', '\n']), "{text:?}");
+        }
+        let run = tempfile::tempdir().unwrap();
+        let shell = MarkedShell::new("/bin/bash", &mark, run.path()).unwrap();
+        let title = &shell
+            .env
+            .iter()
+            .find(|(k, _)| *k == "AWSNAV_TITLE")
+            .unwrap()
+            .1;
+        assert_eq!(title, "awsnav: [a]2;xb{role}]");
+        let long = Mark::new("[{account}]", &"x".repeat(1000), "R", "1", false);
+        assert!(long.text.chars().count() < MAX_MARK_CHARS + 3);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::store::key_store::KeyRecord;
 
 use super::args::AuthCommand;
 use super::enter::mfa_source;
+use super::output::say;
 use super::output::{pad, write_stdout};
 use super::prompt;
 
@@ -33,7 +34,7 @@ pub async fn auth(ctx: &AppContext, command: AuthCommand) -> anyhow::Result<Exit
                 key_from_terminal()?
             };
             let record = keys::add(&ctx.access, &name, &key, now).await?;
-            eprintln!(
+            say!(
                 "awsnav: stored `{name}` (key …{}, {}) in {}",
                 record.key_tail,
                 record.user_arn,
@@ -48,7 +49,7 @@ pub async fn auth(ctx: &AppContext, command: AuthCommand) -> anyhow::Result<Exit
         }
         AuthCommand::Remove { name } => {
             if ctx.access.keys.remove(&name)? {
-                eprintln!("awsnav: removed `{name}` from {}", where_stored(ctx));
+                say!("awsnav: removed `{name}` from {}", where_stored(ctx));
                 Ok(ExitCode::SUCCESS)
             } else {
                 Err(KeyError::NotStored(name).into())
@@ -58,7 +59,7 @@ pub async fn auth(ctx: &AppContext, command: AuthCommand) -> anyhow::Result<Exit
             let mfa = mfa_source(ctx, mfa_code, &format!("Rotating the access key `{name}`"));
             let rotated =
                 keys::rotate(&ctx.access, &name, &mfa, now, Propagation::default()).await?;
-            eprintln!(
+            say!(
                 "awsnav: `{name}` rotated: the new key …{} is stored and working; the old key …{} is deleted in IAM",
                 rotated.record.key_tail,
                 key_tail(&rotated.old_key_id)
@@ -118,7 +119,7 @@ async fn import(
 ) -> anyhow::Result<ExitCode> {
     let found = keys::find_in_credentials_file(profile)?;
     let record = keys::import(&ctx.access, profile, &found, now).await?;
-    eprintln!(
+    say!(
         "awsnav: stored `{profile}` (key …{}, {}) in {}",
         record.key_tail,
         record.user_arn,
@@ -132,7 +133,7 @@ async fn import(
             ))?
             .is_some_and(|a| a.trim().eq_ignore_ascii_case("y") || a.trim().eq_ignore_ascii_case("yes")));
     if !remove {
-        eprintln!(
+        say!(
             "awsnav: the keys are still in {} too; `awsnav auth import {profile} --remove` deletes them there",
             found.file.display()
         );
@@ -151,7 +152,7 @@ async fn import(
         "; profile `{profile}` now gets short-lived sessions through credential_process in {}",
         removed.config_file.display()
     );
-    eprintln!("{note}");
+    say!("{note}");
     Ok(ExitCode::SUCCESS)
 }
 

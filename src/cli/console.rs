@@ -12,8 +12,10 @@ use crate::domain::arn::Arn;
 use crate::domain::model::OrgTree;
 
 use super::enter::{AccessOpts, enter};
+use super::output::say;
 use super::output::write_stdout;
 use super::refresh;
+use crate::domain::untrusted::visible;
 
 /// Which console page to open.
 #[derive(Clone, Debug)]
@@ -160,7 +162,7 @@ pub async fn console(
     )
     .await?;
     if let Some(note) = &link.note {
-        eprintln!("awsnav: note: {note}");
+        say!("awsnav: note: {note}");
     }
     if how.print {
         return write_stdout(&format!("{}\n", link.url.0));
@@ -179,14 +181,16 @@ pub async fn console(
     };
     match console_link::open_console(&ctx.config.console, ctx.browser_env.as_deref(), &console) {
         Ok(()) => {
-            eprintln!(
+            say!(
                 "awsnav: console opened for {} ({}) as {}",
-                entered.account_name, entered.account_id, entered.role.name
+                visible(&entered.account_name),
+                entered.account_id,
+                visible(&entered.role.name)
             );
             Ok(())
         }
         Err(why) => {
-            eprintln!(
+            say!(
                 "awsnav: could not start a browser ({why}); open this sign-in link (valid 15 minutes):"
             );
             write_stdout(&format!("{}\n", console.url.0))

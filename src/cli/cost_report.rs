@@ -7,12 +7,13 @@ use serde::Serialize;
 
 use super::args::CostBy;
 use super::list::{Costs, MonthAmount};
-use super::output::{pad, pad_left, write_stdout};
+use super::output::{pad, pad_left, write_stdout, write_text};
 use super::refresh;
 use crate::app::context::AppContext;
 use crate::domain::cost::{format_amount, roll_up};
 use crate::domain::inventory::Inventory;
 use crate::domain::model::OrgTree;
+use crate::domain::untrusted::visible;
 
 /// One row of the report.
 #[derive(Debug, Serialize)]
@@ -153,7 +154,7 @@ impl Report {
         let width = self
             .rows
             .iter()
-            .map(|r| super::output::width(&r.name))
+            .map(|r| super::output::width(&visible(&r.name)))
             .max()
             .unwrap_or(0)
             .max(head.len())
@@ -175,7 +176,7 @@ impl Report {
             let _ = writeln!(
                 out,
                 "{}  {:<14}  {}  {}  {:>7}",
-                pad(&r.name, width),
+                pad(&visible(&r.name), width),
                 r.id,
                 pad_left(&format_amount(r.month_to_date, &r.currency), 10),
                 pad_left(&format_amount(r.last_month, &r.currency), 10),
@@ -224,5 +225,9 @@ pub async fn cost(
         CostBy::Account => by_account(&inv, &tree, &costs),
         CostBy::Ou => by_ou(&inv, &tree, &costs),
     };
-    write_stdout(&if json { report.json() } else { report.table() })
+    if json {
+        write_stdout(&report.json())
+    } else {
+        write_text(&report.table())
+    }
 }

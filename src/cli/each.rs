@@ -13,12 +13,14 @@ use anyhow::{Context as _, bail};
 use serde::Serialize;
 
 use super::enter::{AccessOpts, mfa_source};
-use super::output::{pad, width, write_stdout};
+use super::output::say;
+use super::output::{pad, width, write_stdout, write_text};
 use super::{prompt, refresh};
 use crate::app::context::AppContext;
 use crate::app::fanout::{self, Event, Outcome, Planned, Record, RunSpec, Running};
 use crate::domain::each::Pick;
 use crate::domain::roles::RoleOption;
+use crate::domain::untrusted::{visible, visible_lines};
 
 /// How a many-account run shows its output.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -113,7 +115,7 @@ pub async fn list_selected(
     }
     let name_width = planned
         .iter()
-        .map(|p| width(&p.account_name))
+        .map(|p| width(&visible(&p.account_name)))
         .max()
         .unwrap_or(0);
     let mut out = String::new();
@@ -127,7 +129,7 @@ pub async fn list_selected(
             out,
             "{}  {}  {prod}  {role}",
             p.account_id,
-            pad(&p.account_name, name_width)
+            pad(&visible(&p.account_name), name_width)
         );
     }
     let runs = planned.iter().filter(|p| p.role.is_ok()).count();
@@ -137,7 +139,7 @@ pub async fn list_selected(
         planned.len(),
         planned.len() - runs
     );
-    write_stdout(&out)?;
+    write_text(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -202,7 +204,7 @@ impl Printer {
                 let lines = blocks.remove(&index).unwrap_or_default();
                 let text = format!(
                     "── {} ({}) · exit {exit_code} · {:.1} s\n{lines}",
-                    record.account_name,
+                    visible(&record.account_name),
                     record.account_id,
                     Duration::from_millis(record.duration_ms).as_secs_f64()
                 );
@@ -218,7 +220,7 @@ impl Printer {
 fn confirm_production(production: &[&Planned]) -> anyhow::Result<()> {
     let list = production
         .iter()
-        .map(|p| format!("  {} ({})", p.account_name, p.account_id))
+        .map(|p| format!("  {} ({})", visible(&p.account_name), p.account_id))
         .collect::<Vec<_>>()
         .join("\n");
     let count = production.len();
@@ -257,7 +259,7 @@ fn summary(results: &[(Outcome, Record)], elapsed: Duration, interrupted: bool) 
     out.push('\n');
     let name_width = results
         .iter()
-        .map(|(_, r)| width(&r.account_name))
+        .map(|(_, r)| width(&visible(&r.account_name)))
         .max()
         .unwrap_or(0);
     let mut section = |title: &str, rows: Vec<(String, String)>| {
@@ -269,7 +271,13 @@ fn summary(results: &[(Outcome, Record)], elapsed: Duration, interrupted: bool) 
             let _ = writeln!(out, "    {who}  {why}");
         }
     };
-    let who = |r: &Record| format!("{}  {}", pad(&r.account_name, name_width), r.account_id);
+    let who = |r: &Record| {
+        format!(
+            "{}  {}",
+            pad(&visible(&r.account_name), name_width),
+            r.account_id
+        )
+    };
     section(
         "failed",
         results
@@ -359,10 +367,13 @@ pub async fn exec_each(
         .context("cannot sign in for the run: nothing was run")?;
     let printer = Arc::new(Printer {
         output: each.output,
-        names: planned.iter().map(|p| p.account_name.clone()).collect(),
+        names: planned
+            .iter()
+            .map(|p| visible(&p.account_name).into_owned())
+            .collect(),
         name_width: planned
             .iter()
-            .map(|p| width(&p.account_name))
+            .map(|p| width(&visible(&p.account_name)))
             .max()
             .unwrap_or(0),
         colour: each.output == EachOutput::Prefix
@@ -391,7 +402,10 @@ pub async fn exec_each(
         let records: Vec<&Record> = results.iter().map(|(_, r)| r).collect();
         write_stdout(&format!("{}\n", serde_json::to_string_pretty(&records)?))?;
     }
-    eprint!("{}", summary(&results, started.elapsed(), interrupted));
+    eprint!(
+        "{}",
+        visible_lines(&summary(&results, started.elapsed(), interrupted))
+    );
     Ok(ExitCode::from(fanout::run_status(&results, interrupted)))
 }
 
@@ -411,7 +425,7 @@ async fn wait_all(
             },
             _ = tokio::signal::ctrl_c(), if !interrupted => {
                 interrupted = true;
-                eprintln!("awsnav: interrupted: stopping every command");
+                say!("awsnav: interrupted: stopping every command");
                 running.stop_all();
             }
         }

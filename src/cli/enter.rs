@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, bail};
 use time::OffsetDateTime;
 
+use super::output::say;
 use super::output::write_stdout;
 use super::sign_in::offer_sso_login;
 use super::{prompt, refresh};
@@ -20,6 +21,7 @@ use crate::domain::inventory::Inventory;
 use crate::domain::model::{AccountId, OrgTree, Tags};
 use crate::domain::roles::RoleOption;
 use crate::domain::selector::AccountView;
+use crate::domain::untrusted::visible;
 use crate::domain::{safety, search};
 
 /// Options shared by every command that gets credentials.
@@ -94,7 +96,7 @@ pub async fn enter(
     if production && !opts.yes {
         confirm_production(
             &account_name,
-            safety::confirmation_text(&ctx.config.production, &account_name),
+            &safety::confirmation_text(&ctx.config.production, &account_name),
         )?;
     }
     let about = format!(
@@ -301,7 +303,7 @@ async fn choose_account(
                 match refresh::ensure_sso_roles(ctx, inv, &[i], !opts.no_sign_in_offer).await {
                     Ok(()) => {}
                     Err(e) if !ctx.roles(inv, &tree, i).is_empty() => {
-                        eprintln!(
+                        say!(
                             "awsnav: warning: the roles IAM Identity Center gives there could not be read: {e}"
                         );
                     }
@@ -327,7 +329,7 @@ async fn choose_account(
         .classifier
         .production_of_unknown(&id)
         .unwrap_or_else(|| {
-            eprintln!(
+            say!(
                 "awsnav: account {id} is not in the inventory awsnav has, so it is treated as PRODUCTION. To let awsnav know it, run `awsnav refresh`, point [org] source at the inventory your platform team shares, or add a rule to {}:\n  [[production.rule]]\n  account = [\"{id}\"]\n  production = false",
                 ctx.paths.config_file.display()
             );
@@ -362,6 +364,7 @@ fn pick_role(
     {
         return Ok(r.clone());
     }
+    let account_name = visible(account_name);
     match offered {
         [one] => Ok(one.clone()),
         [] => bail!(
@@ -370,16 +373,20 @@ fn pick_role(
         ),
         many => bail!(
             "several roles are offered in {account_name}; choose one with --role: {}",
-            many.iter()
-                .map(RoleOption::label)
-                .collect::<Vec<_>>()
-                .join(", ")
+            visible(
+                &many
+                    .iter()
+                    .map(RoleOption::label)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         ),
     }
 }
 
 /// Asks on the terminal for the confirmation text; without a terminal, `--yes` is required.
 fn confirm_production(account_name: &str, expected: &str) -> anyhow::Result<()> {
+    let account_name = visible(account_name);
     let no_tty = || {
         anyhow::anyhow!(
             "{account_name} is a PRODUCTION account: pass --yes to confirm (there is no terminal to ask on)"
@@ -421,11 +428,11 @@ pub async fn shell(
         );
     }
     let entered = enter(ctx, demo, query, opts).await?;
-    eprintln!(
+    say!(
         "awsnav: {} ({}) as {}{} — exit the shell to leave",
-        entered.account_name,
+        visible(&entered.account_name),
         entered.account_id,
-        entered.role.name,
+        visible(&entered.role.name),
         if entered.production {
             " [PRODUCTION]"
         } else {
@@ -484,7 +491,7 @@ impl ShellMarks {
         };
         let shell = if config.prompt {
             MarkedShell::new(shell, &mark, &ctx.paths.cache_dir.join("run")).unwrap_or_else(|e| {
-                eprintln!("awsnav: the prompt is not marked ({e})");
+                say!("awsnav: the prompt is not marked ({e})");
                 MarkedShell::default()
             })
         } else {
@@ -544,7 +551,7 @@ pub async fn serve_child(
         if production { " — PRODUCTION" } else { "" }
     );
     let mfa = background_mfa_source(ctx, &about);
-    let account = target.account_name.clone();
+    let account = visible(&target.account_name).into_owned();
     let last: std::sync::Mutex<Option<(String, std::time::Instant)>> = std::sync::Mutex::default();
     let on_error = Arc::new(move |why: &str| {
         // One line at a time: an SDK retrying must not fill the terminal.
@@ -559,7 +566,8 @@ pub async fn serve_child(
         }
         *last = Some((why.to_owned(), std::time::Instant::now()));
         eprintln!(
-            "\r\nawsnav: cannot renew the credentials of {account}: {why}. Exit and run `awsnav shell {account}` (or exec) again for a fresh session\r"
+            "\r\nawsnav: cannot renew the credentials of {account}: {}. Exit and run `awsnav shell {account}` (or exec) again for a fresh session\r",
+            visible(why)
         );
     });
     let served = launch::serve(

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use time::OffsetDateTime;
 
+use super::output::say;
 use super::output::write_stdout;
 use super::refresh;
 use crate::app::context::AppContext;
@@ -40,7 +41,7 @@ pub async fn export(
         return Ok(ExitCode::SUCCESS);
     };
     write_shared(path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
-    eprintln!(
+    say!(
         "exported {} accounts in {} OUs (read {}) to {}",
         inv.org.accounts.len(),
         inv.org.org_units.len(),

@@ -4,6 +4,7 @@
 use anyhow::Context as _;
 use time::OffsetDateTime;
 
+use super::output::say;
 use super::output::write_stdout;
 use super::{own_path, refresh};
 use crate::app::context::AppContext;
@@ -60,7 +61,7 @@ pub async fn generate_profiles(
     } else {
         None
     };
-    let (list, skipped_sso) = generated_profiles(
+    let (list, skipped_sso, unwritable) = generated_profiles(
         ctx,
         &inv,
         opts,
@@ -68,8 +69,15 @@ pub async fn generate_profiles(
         base_region.as_ref(),
         sso.is_some(),
     );
+    if !unwritable.is_empty() {
+        say!(
+            "awsnav: warning: {} roles left out: their names are not IAM role names, so they cannot be written into a profile: {}",
+            unwritable.len(),
+            crate::domain::untrusted::visible(&unwritable.join(", "))
+        );
+    }
     if skipped_sso > 0 {
-        eprintln!(
+        say!(
             "awsnav: warning: {skipped_sso} IAM Identity Center roles left out: no profile with an SSO sign-in is configured (set [sso] profile in {})",
             ctx.paths.config_file.display()
         );
@@ -102,7 +110,7 @@ pub async fn generate_profiles(
         .context("cannot find the AWS config file: set AWS_CONFIG_FILE")?;
     match aws_config_block::write(&path, &block)? {
         aws_config_block::Written::Unchanged => {
-            eprintln!(
+            say!(
                 "{} already has these {} profiles",
                 path.display(),
                 list.len()
@@ -112,7 +120,7 @@ pub async fn generate_profiles(
             let backup = backup.map_or_else(String::new, |b| {
                 format!(" (previous file: {})", b.display())
             });
-            eprintln!(
+            say!(
                 "wrote {} profiles to {}{backup}",
                 list.len(),
                 path.display()
@@ -122,8 +130,9 @@ pub async fn generate_profiles(
     Ok(())
 }
 
-/// The profiles `config generate` writes, in account-name order, and how many Identity
-/// Center roles were left out for want of a sign-in.
+/// The profiles `config generate` writes, in account-name order; how many Identity Center
+/// roles were left out for want of a sign-in; and the roles (`account/role`) left out because
+/// their names are not IAM names.
 fn generated_profiles(
     ctx: &AppContext,
     inv: &Inventory,
@@ -131,7 +140,7 @@ fn generated_profiles(
     partition: &str,
     base_region: Option<&String>,
     sso_available: bool,
-) -> (Vec<crate::app::aws_profiles::Profile>, usize) {
+) -> (Vec<crate::app::aws_profiles::Profile>, usize, Vec<String>) {
     use crate::app::aws_profiles::{self as profiles, Profile};
     let mut order: Vec<usize> = (0..inv.org.accounts.len())
         .filter(|&i| inv.org.accounts[i].status.is_active())
@@ -140,10 +149,15 @@ fn generated_profiles(
     let tree = OrgTree::build(&inv.org);
     let mut list: Vec<Profile> = Vec::new();
     let mut skipped_sso = 0;
+    let mut unwritable = Vec::new();
     for i in order {
         let a = &inv.org.accounts[i];
         for role in ctx.roles(inv, &tree, i) {
             if !opts.roles.is_empty() && !opts.roles.contains(&role.name) {
+                continue;
+            }
+            if !profiles::writable_role(&role.name) {
+                unwritable.push(format!("{}/{}", a.name, role.name));
                 continue;
             }
             if role.sso && !sso_available {
@@ -173,5 +187,5 @@ fn generated_profiles(
             });
         }
     }
-    (list, skipped_sso)
+    (list, skipped_sso, unwritable)
 }

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::output::{pad, width, write_stdout};
+use super::output::say;
+use super::output::{pad, visible_cells, width, write_text};
 use super::policies::PolicyRecord;
 use super::refresh;
 use crate::app::context::AppContext;
@@ -252,6 +253,7 @@ pub fn table(inv: &Inventory, tree: &OrgTree, key_tags: &[String], enrich: &Enri
             ]
         })
         .collect();
+    let rows = visible_cells(rows);
     let header = ["ID", "NAME", "STATUS", "PROD", "OU PATH", "TAGS"].map(String::from);
     let mut widths = header.clone().map(|h| width(&h));
     for row in &rows {
@@ -329,7 +331,7 @@ pub async fn list(ctx: &AppContext, demo: bool, opts: ListOpts) -> anyhow::Resul
             other => other?,
         }
     } else {
-        write_stdout(&table(&inv, &tree, &ctx.config.ui.key_tags, &enrich))?;
+        write_text(&table(&inv, &tree, &ctx.config.ui.key_tags, &enrich))?;
     }
     let code = refresh::completeness(&inv);
     // The process ends with this command: handing thousands of accounts back to the allocator
@@ -345,7 +347,7 @@ pub(super) async fn account_costs(ctx: &AppContext, force: bool) -> Option<Costs
     match crate::app::org_reader::read_costs(ctx, &mfa, force, now).await {
         CostState::Known { snapshot, cached } => {
             if !cached {
-                eprintln!(
+                say!(
                     "awsnav: read costs with {} Cost Explorer request(s)",
                     snapshot.requests
                 );
@@ -361,7 +363,7 @@ pub(super) async fn account_costs(ctx: &AppContext, force: bool) -> Option<Costs
             })
         }
         CostState::Unavailable { reason } => {
-            eprintln!("awsnav: {reason}");
+            say!("awsnav: {reason}");
             None
         }
         CostState::Disabled => None,

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
+use super::output::say;
 use crate::app::context::AppContext;
 use crate::app::sso_sign_in;
 use crate::aws::sso::SsoSource;
@@ -21,10 +22,10 @@ pub struct TerminalUi {
 impl SignInUi for TerminalUi {
     fn show(&self, url: &str, user_code: Option<&str>) {
         match user_code {
-            Some(code) => eprintln!(
+            Some(code) => say!(
                 "awsnav: to sign in to IAM Identity Center, open\n  {url}\nand check that the code shown there is {code}"
             ),
-            None => eprintln!(
+            None => say!(
                 "awsnav: signing in to IAM Identity Center in the browser; if it does not open, visit\n  {url}"
             ),
         }
@@ -69,9 +70,11 @@ pub async fn sign_in(
         no_browser,
     };
     let token = sso_sign_in::sign_in(ctx, source, flow, &ui).await?;
-    eprintln!(
+    say!(
         "awsnav: signed in to {} (profile {}) until {}",
-        source.start_url, source.profile, token.expires_at
+        source.start_url,
+        source.profile,
+        token.expires_at
     );
     Ok(())
 }
@@ -97,9 +100,9 @@ pub async fn login(
 pub async fn logout(ctx: &AppContext) -> anyhow::Result<ExitCode> {
     let source = source(ctx, ctx.profile_flag.as_deref()).await?;
     if sso_sign_in::sign_out(ctx, &source).await? {
-        eprintln!("awsnav: signed out of {}", source.start_url);
+        say!("awsnav: signed out of {}", source.start_url);
     } else {
-        eprintln!("awsnav: not signed in to {}", source.start_url);
+        say!("awsnav: not signed in to {}", source.start_url);
     }
     Ok(ExitCode::SUCCESS)
 }

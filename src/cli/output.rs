@@ -5,7 +5,10 @@ use std::io::Write as _;
 
 use unicode_width::UnicodeWidthStr as _;
 
-/// Writes to stdout; a closed pipe (`awsnav list | head`) is not an error.
+use crate::domain::untrusted::{self, visible};
+
+/// Writes to stdout exactly (JSON, exports, files); a closed pipe (`awsnav list | head`) is not
+/// an error.
 ///
 /// # Errors
 /// When stdout cannot be written for another reason.
@@ -16,6 +19,36 @@ pub fn write_stdout(text: &str) -> anyhow::Result<()> {
         other => Ok(other?),
     }
 }
+
+/// Writes text for people to stdout (a table, a summary): the lines it means kept, any
+/// control or bidirectional override that got into it written as an escape
+/// ([`untrusted::visible_lines`]). Names in it are made [`untrusted::visible`] where they are
+/// put in ([`visible_cells`]), so a line end in one cannot start a row; this is the net.
+///
+/// # Errors
+/// When stdout cannot be written for another reason than a closed pipe.
+pub fn write_text(text: &str) -> anyhow::Result<()> {
+    write_stdout(&untrusted::visible_lines(text))
+}
+
+/// Every cell of a table's rows made [`untrusted::visible`]: names, paths and tags from the
+/// organization show their controls and line ends as escapes instead of acting on them.
+#[must_use]
+pub fn visible_cells<const N: usize>(rows: Vec<[String; N]>) -> Vec<[String; N]> {
+    rows.into_iter()
+        .map(|row| row.map(|cell| visible(&cell).into_owned()))
+        .collect()
+}
+
+/// `eprintln!` for what people read on stderr (notes, warnings, summaries): the message's own
+/// lines kept, any control or bidirectional override a name brought into it written as an
+/// escape ([`untrusted::visible_lines`]).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::domain::untrusted::visible_lines(&format!($($arg)*)))
+    };
+}
+pub(crate) use say;
 
 /// Columns `text` takes on a terminal.
 #[must_use]

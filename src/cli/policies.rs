@@ -9,7 +9,8 @@ use anyhow::{Context as _, bail};
 use serde::Serialize;
 
 use super::args::PoliciesArgs;
-use super::output::{pad, width, write_stdout};
+use super::output::say;
+use super::output::{pad, visible_cells, width, write_stdout, write_text};
 use super::refresh;
 use crate::app::context::AppContext;
 use crate::app::guardrails;
@@ -20,6 +21,7 @@ use crate::domain::guardrails::{
 use crate::domain::inventory::Inventory;
 use crate::domain::model::OrgTree;
 use crate::domain::search;
+use crate::domain::untrusted::visible;
 
 /// One row of `policies --json` (and of `list --json`'s `policies`, less the last three).
 #[derive(Debug, Serialize)]
@@ -95,7 +97,7 @@ fn resolve_target(ctx: &AppContext, inv: &Inventory, query: &str) -> anyhow::Res
         [i] => {
             return Ok(Target {
                 id: org.org_units[*i].id.clone(),
-                label: format!("OU {}", path_of(*i)),
+                label: format!("OU {}", visible(&path_of(*i))),
             });
         }
         [] => {}
@@ -103,7 +105,7 @@ fn resolve_target(ctx: &AppContext, inv: &Inventory, query: &str) -> anyhow::Res
             "`{q}` names {} OUs: {}; give the path (`Workloads/Prod`) or the id",
             many.len(),
             many.iter()
-                .map(|&i| format!("{} ({})", path_of(i), org.org_units[i].id))
+                .map(|&i| format!("{} ({})", visible(&path_of(i)), org.org_units[i].id))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -113,7 +115,7 @@ fn resolve_target(ctx: &AppContext, inv: &Inventory, query: &str) -> anyhow::Res
     let a = &org.accounts[i];
     Ok(Target {
         id: a.id.to_string(),
-        label: format!("account {} ({})", a.name, a.id),
+        label: format!("account {} ({})", visible(&a.name), a.id),
     })
 }
 
@@ -169,7 +171,7 @@ pub async fn policies(
     if let Some(k) = &kind
         && g.enabled.as_ref().is_some_and(|e| !e.contains(k))
     {
-        eprintln!(
+        say!(
             "awsnav: {} policies are not enabled in this organization",
             type_label(k)
         );
@@ -194,23 +196,23 @@ pub async fn policies(
         } else {
             guardrails::document(ctx, &mfa, g.documents.get(&id), &id, inv.synced_at).await?
         };
-        write_stdout(&if opts.json {
-            show_json(&doc)?
+        if opts.json {
+            write_stdout(&show_json(&doc)?)?;
         } else {
-            show_text(&doc)
-        })?;
+            write_text(&show_text(&doc))?;
+        }
         return Ok(ExitCode::SUCCESS);
     }
     if opts.json {
         if let Some(off) = not_enabled.as_deref().filter(|_| kind.is_none()) {
-            eprintln!("awsnav: not enabled in the organization: {off}");
+            say!("awsnav: not enabled in the organization: {off}");
         }
         let records: Vec<PolicyRecord<'_>> = applied.iter().map(PolicyRecord::full).collect();
         let mut text = serde_json::to_string_pretty(&records)?;
         text.push('\n');
         write_stdout(&text)?;
     } else {
-        write_stdout(&table(&target.label, &applied, not_enabled.as_deref()))?;
+        write_text(&table(&target.label, &applied, not_enabled.as_deref()))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -249,6 +251,7 @@ fn table(label: &str, applied: &[Applied<'_>], not_enabled: Option<&str>) -> Str
                 ]
             })
             .collect();
+        let rows = visible_cells(rows);
         let head = ["TYPE", "NAME", "ID", "ATTACHED AT"];
         let widths: Vec<usize> = (0..4)
             .map(|c| {
@@ -284,14 +287,19 @@ fn table(label: &str, applied: &[Applied<'_>], not_enabled: Option<&str>) -> Str
 
 fn show_text(doc: &PolicyDocument) -> String {
     let s = &doc.summary;
-    let mut out = format!("{} ({}) · {}\n", s.name, s.id, s.kind_and_owner());
+    let mut out = format!(
+        "{} ({}) · {}\n",
+        visible(&s.name),
+        visible(&s.id),
+        s.kind_and_owner()
+    );
     if !s.description.is_empty() {
-        let _ = writeln!(out, "{}", s.description);
+        let _ = writeln!(out, "{}", visible(&s.description));
     }
     let targets: Vec<String> = doc
         .targets
         .iter()
-        .map(|t| format!("{} ({})", t.name, t.id))
+        .map(|t| format!("{} ({})", visible(&t.name), visible(&t.id)))
         .collect();
     let more = if doc.more_targets { ", and more" } else { "" };
     let _ = writeln!(

@@ -4,6 +4,8 @@
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
+use crate::domain::untrusted;
+
 /// Asks `question` on the controlling terminal and reads one line (without its line end).
 /// `Ok(None)` when there is no terminal to ask on.
 ///
@@ -74,27 +76,44 @@ impl Dialog {
         }
     }
 
+    /// The arguments that show `text` (plain text, names in it included) under `title`:
+    /// zenity and kdialog read their text as markup and osascript as a script, so each gets
+    /// it escaped for what it reads.
+    #[must_use]
+    pub fn args(self, title: &str, text: &str) -> Vec<String> {
+        let title = untrusted::title(title);
+        match self {
+            Self::Zenity => vec![
+                "--entry".into(),
+                "--title".into(),
+                title,
+                "--text".into(),
+                untrusted::pango_markup(text),
+            ],
+            Self::Kdialog => vec![
+                "--title".into(),
+                title,
+                "--inputbox".into(),
+                untrusted::qt_rich_text(text),
+            ],
+            Self::Osascript => vec![
+                "-e".into(),
+                format!(
+                    "text returned of (display dialog {} default answer \"\" with title {})",
+                    untrusted::applescript_string(text),
+                    untrusted::applescript_string(&title)
+                ),
+            ],
+        }
+    }
+
     /// Shows `text` and reads the answer. `Ok(None)`: cancelled.
     ///
     /// # Errors
     /// When the program cannot be started or fails otherwise.
     pub fn ask(self, title: &str, text: &str) -> std::io::Result<Option<String>> {
         let mut cmd = std::process::Command::new(self.program());
-        match self {
-            Self::Zenity => cmd.args(["--entry", "--title", title, "--text", text]),
-            Self::Kdialog => cmd.args(["--title", title, "--inputbox", text]),
-            Self::Osascript => {
-                let quoted = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
-                cmd.args([
-                    "-e",
-                    &format!(
-                        "text returned of (display dialog \"{}\" default answer \"\" with title \"{}\")",
-                        quoted(text),
-                        quoted(title)
-                    ),
-                ])
-            }
-        };
+        cmd.args(self.args(title, text));
         let out = cmd
             .stdin(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -117,4 +136,26 @@ impl Dialog {
 fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dialog_text_is_escaped_for_what_each_program_reads() {
+        let text = "MFA code for arn:aws:iam::1:mfa/me\nto get into <b>x</b> & `y` \"z\" \\101\x1b";
+        let zenity = Dialog::Zenity.args("awsnav: MFA code", text);
+        assert_eq!(
+            zenity[4],
+            "MFA code for arn:aws:iam::1:mfa/me\nto get into &lt;b&gt;x&lt;/b&gt; &amp; `y` &quot;z&quot; \\\\101\\\\x1b"
+        );
+        let kdialog = Dialog::Kdialog.args("awsnav: MFA code", text);
+        assert!(kdialog[3].starts_with("<qt>MFA code") && kdialog[3].contains("&lt;b&gt;"));
+        let osa = Dialog::Osascript.args("t\"", text);
+        assert_eq!(
+            osa[1],
+            r#"text returned of (display dialog "MFA code for arn:aws:iam::1:mfa/me\nto get into <b>x</b> & `y` \"z\" \\101\\x1b" default answer "" with title "t\"")"#
+        );
+    }
 }

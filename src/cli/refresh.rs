@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use time::OffsetDateTime;
 
+use super::output::say;
 use super::sign_in::offer_sso_login;
 use crate::app::context::AppContext;
 use crate::app::{org_reader, sso_roles, sync};
@@ -24,7 +25,7 @@ pub async fn refresh(
     mfa_code: Option<&str>,
 ) -> anyhow::Result<std::process::ExitCode> {
     if demo {
-        eprintln!("awsnav: the demo organization is built in; nothing to refresh");
+        say!("awsnav: the demo organization is built in; nothing to refresh");
         return Ok(std::process::ExitCode::SUCCESS);
     }
     let inv = sync_and_store(ctx, mfa_code).await?;
@@ -49,7 +50,7 @@ pub fn cached_inventory(ctx: &AppContext) -> Option<Inventory> {
     match ctx.inventory_cache.load() {
         Ok(Some(mut inv)) => {
             if let Some(summary) = inv.partial_summary() {
-                eprintln!("awsnav: warning: the cached inventory is incomplete: {summary}");
+                say!("awsnav: warning: the cached inventory is incomplete: {summary}");
             }
             sso_roles::apply_cached(ctx, &mut inv);
             Some(inv)
@@ -57,7 +58,7 @@ pub fn cached_inventory(ctx: &AppContext) -> Option<Inventory> {
         Ok(None) => None,
         Err(problem) => {
             tracing::warn!(%problem, "cache not used");
-            eprintln!("awsnav: warning: {problem}");
+            say!("awsnav: warning: {problem}");
             None
         }
     }
@@ -108,7 +109,7 @@ pub async fn sync_and_store(ctx: &AppContext, mfa_code: Option<&str>) -> anyhow:
     };
     let count =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    eprintln!(
+    say!(
         "{} {} in {} with {} API calls in {:.1} s{throttled}",
         if inv.is_partial() {
             "read only"
@@ -122,41 +123,41 @@ pub async fn sync_and_store(ctx: &AppContext, mfa_code: Option<&str>) -> anyhow:
     );
     let with_sso = inv.org.accounts.iter().filter(|a| a.sso).count();
     if with_sso > 0 {
-        eprintln!(
+        say!(
             "IAM Identity Center gives you roles in {} (each account's roles are read when first needed)",
             count(with_sso, "account", "accounts")
         );
     }
     if let Some(shared) = &ctx.shared {
-        eprintln!(
+        say!(
             "read from the shared inventory {} (exported {})",
             shared.location,
             age_text(inv.synced_at, OffsetDateTime::now_utc())
         );
     }
     if let Some(why) = &inv.org_error {
-        eprintln!(
+        say!(
             "awsnav: the organization was not read, so these are the accounts IAM Identity Center gives you ({why})"
         );
     }
     if let Some(summary) = inv.partial_summary() {
-        eprintln!("awsnav: warning: {summary}");
+        say!("awsnav: warning: {summary}");
     }
     if let Some(first) = inv.guardrails.unread.first() {
-        eprintln!(
+        say!(
             "awsnav: warning: the policies of {} could not be read ({first}); they are read again when needed",
             count(inv.guardrails.unread.len(), "target", "targets")
         );
     }
     match sync::store(&ctx.inventory_cache, &inv) {
         Ok(sync::Stored::Written) => {}
-        Ok(sync::Stored::KeptPrevious(at)) => eprintln!(
+        Ok(sync::Stored::KeptPrevious(at)) => say!(
             "awsnav: the complete inventory cached {} was kept; run `awsnav refresh` again later",
             age_text(at, OffsetDateTime::now_utc())
         ),
         Err(e) => {
             tracing::warn!(error = %e, "cache write failed");
-            eprintln!("awsnav: warning: {e}");
+            say!("awsnav: warning: {e}");
         }
     }
     let mut inv = inv;
@@ -201,7 +202,7 @@ pub async fn ensure_sso_roles(
         Ok(done) => done,
         // Many accounts: the others' roles, and every IAM role, still serve.
         Err(e) if which.len() > 1 => {
-            eprintln!(
+            say!(
                 "awsnav: warning: the roles IAM Identity Center gives could not be read, so those not read before are left out: {e}"
             );
             return Ok(());
@@ -226,7 +227,7 @@ fn warn_unread_roles(failed: &[(String, AwsError)]) {
             1 => String::new(),
             n => format!(" and {} more", n - 1),
         };
-        eprintln!(
+        say!(
             "awsnav: warning: the roles IAM Identity Center gives in {id}{more} could not be read, so they are left out: {e}"
         );
     }

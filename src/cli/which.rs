@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::output::{pad, width, write_stdout};
+use super::output::{pad, visible_cells, width, write_stdout, write_text};
 use super::refresh;
 use crate::app::context::AppContext;
 use crate::domain::arn::{Arn, looks_like_arn};
@@ -110,6 +110,7 @@ pub fn table(found: &[Which]) -> String {
             ],
         })
         .collect();
+    let rows = visible_cells(rows);
     let widths: Vec<usize> = (0..3)
         .map(|c| {
             rows.iter()
@@ -158,7 +159,7 @@ pub async fn which(
     if json {
         write_stdout(&format!("{}\n", serde_json::to_string_pretty(&found)?))?;
     } else {
-        write_stdout(&table(&found))?;
+        write_text(&table(&found))?;
     }
     Ok(if found.iter().all(|w| w.account.is_some()) {
         ExitCode::SUCCESS

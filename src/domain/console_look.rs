@@ -159,13 +159,14 @@ pub fn look(rules: &[ConsoleColorRule], account: &AccountView<'_>, production: b
     }
 }
 
-/// `[console] container_name` filled in: `{account}`, `{role}`, `{id}`.
+/// `[console] container_name` filled in: `{account}`, `{role}`, `{id}`; shown in Firefox's
+/// tab bar, so without controls (as a title).
 #[must_use]
 pub fn container_name(format: &str, account: &str, role: &str, id: &str) -> String {
-    format
-        .replace("{account}", account)
-        .replace("{role}", role)
-        .replace("{id}", id)
+    super::untrusted::title(&super::untrusted::fill(
+        format,
+        &[("account", account), ("role", role), ("id", id)],
+    ))
 }
 
 /// The link the "Open external links in a container" Firefox extension opens in container
@@ -187,17 +188,7 @@ pub fn container_url(name: &str, login: &str, look: Look) -> String {
 /// on every open.
 #[must_use]
 pub fn profile_dir_name(account_id: &str, role: &str) -> String {
-    let role: String = role
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("{account_id}-{role}")
+    super::untrusted::file_name(&format!("{account_id}-{role}"))
 }
 
 #[cfg(test)]
@@ -290,6 +281,17 @@ mod tests {
         assert_eq!(pairs["color"], "red");
         assert_eq!(pairs["icon"], "fence");
         assert_eq!(pairs.len(), 4);
+        // A hostile name is one value: it can add no parameter and no line.
+        let name = container_name("{account}", "x&url=https://evil#\n\x1b]2;t\x07", "R", "1");
+        let link = container_url(&name, login, look);
+        assert!(!link.contains(['\n', '\x1b', '#', ' ']), "{link}");
+        let pairs: std::collections::HashMap<String, String> =
+            url::form_urlencoded::parse(link.strip_prefix("ext+container:").unwrap().as_bytes())
+                .into_owned()
+                .collect();
+        assert_eq!(pairs["name"], "x&url=https://evil#]2;t");
+        assert_eq!(pairs["url"], login);
+        assert_eq!(pairs.len(), 4);
     }
 
     #[test]
@@ -301,6 +303,14 @@ mod tests {
         assert_eq!(
             profile_dir_name("111122223333", "sso:Admin Access/x"),
             "111122223333-sso_Admin_Access_x"
+        );
+        assert_eq!(
+            profile_dir_name("111122223333", "../../\0x"),
+            "111122223333-.._.._\0x".replace('\0', "_")
+        );
+        assert_eq!(
+            container_name("{account}/{role}", "{role}", "Admin", "1"),
+            "{role}/Admin"
         );
     }
 }

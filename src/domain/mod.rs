@@ -17,3 +17,4 @@ pub mod roles;
 pub mod safety;
 pub mod search;
 pub mod selector;
+pub mod untrusted;

@@ -111,13 +111,17 @@ fn has_prod_word(name: &str) -> bool {
         })
 }
 
-/// What must be typed to confirm access to a production account.
+/// What must be typed to confirm access to a production account: the name as it is shown
+/// (a control in it as its escape, which can be typed), or the configured text.
 #[must_use]
-pub fn confirmation_text<'a>(config: &'a ProductionConfig, account_name: &'a str) -> &'a str {
+pub fn confirmation_text<'a>(
+    config: &'a ProductionConfig,
+    account_name: &'a str,
+) -> std::borrow::Cow<'a, str> {
     if config.confirm_with == "name" {
-        account_name
+        super::untrusted::visible(account_name)
     } else {
-        config.confirm_with.as_str()
+        std::borrow::Cow::Borrowed(config.confirm_with.as_str())
     }
 }
 

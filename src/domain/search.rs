@@ -414,8 +414,8 @@ pub fn resolve(
                     candidates,
                     "  {}  {}  {}",
                     a.id,
-                    a.name,
-                    if path.is_empty() { "/" } else { &path }
+                    super::untrusted::visible(&a.name),
+                    super::untrusted::visible(if path.is_empty() { "/" } else { &path })
                 );
             }
             if hits.len() > 8 {

@@ -51,19 +51,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// `s` made safe inside a file name: ASCII letters, digits, `-` and `_` kept, the rest `_`.
-#[must_use]
-pub fn file_key(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
+pub use crate::domain::untrusted::file_key;
 
 #[cfg(test)]
 mod tests {

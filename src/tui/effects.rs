@@ -19,6 +19,7 @@ use crate::app::context::AppContext;
 use crate::app::cost_reader::CostState;
 use crate::app::{org_reader, sync};
 use crate::aws::federation::Destination;
+use crate::cli::output::say;
 
 /// A side effect requested by `update()`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -785,7 +786,7 @@ async fn run_shell(
             match crate::cli::enter::serve_child(ctx, target, launch.production, how).await {
                 Ok(served) => served,
                 Err(e) => {
-                    eprintln!("awsnav: {e:#}; the shell gets fixed credentials instead");
+                    say!("awsnav: {e:#}; the shell gets fixed credentials instead");
                     None
                 }
             }

@@ -248,7 +248,7 @@ impl State {
         };
         if request.production {
             let expected = if self.confirm_with == "name" {
-                a.name.clone()
+                crate::domain::untrusted::visible(&a.name).into_owned()
             } else {
                 self.confirm_with.clone()
             };

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{pane, theme};
+use super::{pane, shown, theme};
 use crate::domain::cost::format_amount;
 use crate::tui::state::access_flow::remaining;
 use crate::tui::state::cost_view::CostStatus;
@@ -52,22 +52,22 @@ fn account_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line
     let mut lines = vec![
         if production {
             Line::from(vec![
-                Span::styled(a.name.as_str(), theme::production().patch(theme::title())),
+                Span::styled(shown(&a.name), theme::production().patch(theme::title())),
                 Span::styled("  PRODUCTION", theme::production()),
             ])
         } else {
-            Line::from(Span::styled(a.name.as_str(), theme::title()))
+            Line::from(Span::styled(shown(&a.name), theme::title()))
         },
         Line::from(""),
         field("ID", a.id.as_str()),
-        field("Email", a.email.as_str()),
+        field("Email", shown(&a.email)),
         field("Status", Span::styled(a.status.as_str(), status_style)),
         field(
             "OU path",
             if path.is_empty() {
                 "(root)".to_owned()
             } else {
-                path.join(" / ")
+                shown(&path.join(" / ")).into_owned()
             },
         ),
         field(
@@ -94,11 +94,16 @@ fn account_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line
         lines.push(Line::from(Span::styled("no tags", theme::muted())));
     } else {
         lines.push(Line::from(Span::styled("Tags", theme::title())));
-        let width = a.tags.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+        let width = a
+            .tags
+            .keys()
+            .map(|k| shown(k).chars().count())
+            .max()
+            .unwrap_or(0);
         for (k, v) in &a.tags {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {k:<width$}  "), theme::label()),
-                Span::raw(v.as_str()),
+                Span::styled(format!("  {:<width$}  ", shown(k)), theme::label()),
+                Span::raw(shown(v)),
             ]));
         }
     }
@@ -176,10 +181,10 @@ fn ou_lines(data: &Data, ou: usize) -> Vec<Line<'_>> {
         .map(|i| org.org_units[i].name.as_str())
         .collect();
     vec![
-        Line::from(Span::styled(unit.name.as_str(), theme::title())),
+        Line::from(Span::styled(shown(&unit.name), theme::title())),
         Line::from(""),
         field("OU id", unit.id.as_str()),
-        field("Path", path.join(" / ")),
+        field("Path", shown(&path.join(" / ")).into_owned()),
         field(
             "Accounts",
             format!("{} (all levels)", data.tree.ou_account_count(ou)),
@@ -207,7 +212,7 @@ fn root_lines(data: &Data) -> Vec<Line<'_>> {
             .accounts
             .iter()
             .find(|a| &a.id == m)
-            .map_or(String::new(), |a| format!(" ({})", a.name));
+            .map_or(String::new(), |a| format!(" ({})", shown(&a.name)));
         lines.push(field("Mgmt", format!("{m}{name}")));
     }
     let inactive = org
@@ -262,7 +267,7 @@ fn role_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line<'a
             };
             lines.push(Line::from(Span::styled(heading, theme::title())));
             for r in group {
-                let mut spans = vec![Span::raw(format!("  {}", r.name))];
+                let mut spans = vec![Span::raw(format!("  {}", shown(&r.name)))];
                 if last == Some(&r.key()) {
                     spans.push(Span::styled(" · last used", theme::label()));
                 }

@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::{popup, theme};
+use super::{popup, shown, theme};
 use crate::domain::roles::RoleOption;
 use crate::tui::action::Action;
 use crate::tui::keymap::KeyScope;
@@ -138,7 +138,7 @@ fn role_picker(
         .as_ref()
         .map_or((String::new(), String::new()), |d| {
             let a = &d.inventory.org.accounts[account];
-            (a.name.clone(), a.id.to_string())
+            (shown(&a.name).into_owned(), a.id.to_string())
         });
     let last = state.last_roles.get(&id);
     let mut lines = vec![
@@ -151,7 +151,7 @@ fn role_picker(
     for (i, r) in roles.iter().enumerate() {
         let mut spans = vec![
             Span::raw(if i == cursor { "▸ " } else { "  " }),
-            Span::raw(r.name.clone()),
+            Span::raw(shown(&r.name).into_owned()),
         ];
         if let Some(p) = &r.profile {
             spans.push(Span::styled(
@@ -180,7 +180,7 @@ fn role_picker(
 /// Twelve choices around the cursor: "default", then the regions.
 fn region_picker(state: &State, account: usize, cursor: usize) -> Vec<Line<'static>> {
     let name = state.data.as_ref().map_or_else(String::new, |d| {
-        d.inventory.org.accounts[account].name.clone()
+        shown(&d.inventory.org.accounts[account].name).into_owned()
     });
     let mut lines = vec![
         Line::from(vec![
@@ -210,11 +210,11 @@ fn region_picker(state: &State, account: usize, cursor: usize) -> Vec<Line<'stat
 fn confirm_production(request: &AccessRequest, expected: &str, input: &str) -> Vec<Line<'static>> {
     vec![
         Line::from(Span::styled(
-            format!("{} is a PRODUCTION account", request.account_name),
+            format!("{} is a PRODUCTION account", shown(&request.account_name)),
             theme::production(),
         )),
         Line::from(""),
-        Line::from(format!("Role: {}", request.role.name)),
+        Line::from(format!("Role: {}", shown(&request.role.name))),
         Line::from(vec![
             Span::raw("Type "),
             Span::styled(expected.to_owned(), theme::title()),
@@ -230,7 +230,7 @@ fn confirm_production(request: &AccessRequest, expected: &str, input: &str) -> V
 }
 
 fn mfa_prompt(serial: &str, input: &str) -> Vec<Line<'static>> {
-    let shown: String = input
+    let typed: String = input
         .chars()
         .chain(std::iter::repeat_n('_', 6 - input.len().min(6)))
         .collect();
@@ -240,7 +240,7 @@ fn mfa_prompt(serial: &str, input: &str) -> Vec<Line<'static>> {
         Line::from(""),
         Line::from(vec![
             Span::styled("> ", theme::key()),
-            Span::styled(shown, theme::title()),
+            Span::styled(typed, theme::title()),
         ]),
         Line::from(""),
         Line::from(Span::styled(
@@ -272,17 +272,18 @@ fn device_picker(devices: &[String], cursor: usize) -> Vec<Line<'static>> {
 
 /// Names of `accounts`, as many as fit in a line or two, then how many more.
 fn some_names(names: &[String]) -> String {
-    let mut shown = String::new();
+    let mut list = String::new();
     for (i, n) in names.iter().enumerate() {
-        if shown.len() + n.len() > 60 {
-            return format!("{shown} and {} more", names.len() - i);
+        let n = shown(n);
+        if list.len() + n.len() > 60 {
+            return format!("{list} and {} more", names.len() - i);
         }
-        if !shown.is_empty() {
-            shown.push_str(", ");
+        if !list.is_empty() {
+            list.push_str(", ");
         }
-        shown.push_str(n);
+        list.push_str(&n);
     }
-    shown
+    list
 }
 
 fn run_command(state: &State, targets: &[usize], input: &str) -> Vec<Line<'static>> {
@@ -330,7 +331,7 @@ fn run_role_picker(
     for (i, r) in roles.iter().enumerate() {
         let mut spans = vec![
             Span::raw(if i == cursor { "▸ " } else { "  " }),
-            Span::raw(r.role.name.clone()),
+            Span::raw(shown(&r.role.name).into_owned()),
         ];
         if r.missing.is_empty() {
             spans.push(Span::styled("  offered in all", theme::label()));
@@ -359,7 +360,7 @@ fn confirm_run(
         .planned
         .iter()
         .filter(|p| p.production && p.role.is_ok())
-        .map(|p| p.account_name.clone())
+        .map(|p| shown(&p.account_name).into_owned())
         .collect();
     vec![
         Line::from(Span::styled(

@@ -2,7 +2,7 @@
 
 use ratatui::text::{Line, Span};
 
-use super::theme;
+use super::{shown, theme};
 use crate::domain::guardrails::{Applied, type_label};
 use crate::tui::state::{Data, State};
 
@@ -13,10 +13,10 @@ fn target_label(data: &Data, target: &str) -> String {
         return "the root".into();
     }
     if let Some(a) = org.accounts.iter().find(|a| a.id.as_str() == target) {
-        return a.name.clone();
+        return shown(&a.name).into_owned();
     }
     let path = data.tree.ou_by_id(target).map(|i| data.tree.ou_path(i));
-    format!("OU {}", path.unwrap_or_default().join(" / "))
+    format!("OU {}", shown(&path.unwrap_or_default().join(" / ")))
 }
 
 /// Why nothing can be shown yet (reading, failed, refused, off), or `None` when the
@@ -86,7 +86,7 @@ pub fn section<'a>(state: &State, data: &'a Data, target: &str) -> Vec<Line<'a>>
             )));
         }
         lines.push(Line::from(vec![
-            Span::raw(format!("    {}", a.policy.name)),
+            Span::raw(format!("    {}", shown(&a.policy.name))),
             Span::styled(format!(" · {}", a.attached_at), theme::muted()),
         ]));
     }
@@ -129,7 +129,7 @@ pub fn list(state: &State, target: &str, cursor: usize) -> Vec<Line<'static>> {
     let kind_width = kinds.max().unwrap_or(0);
     let name_width = applied
         .iter()
-        .map(|a| a.policy.name.chars().count())
+        .map(|a| shown(&a.policy.name).chars().count())
         .max()
         .unwrap_or(0);
     let first = cursor
@@ -142,7 +142,7 @@ pub fn list(state: &State, target: &str, cursor: usize) -> Vec<Line<'static>> {
                 format!("{:<kind_width$}  ", type_label(&a.policy.kind)),
                 theme::label(),
             ),
-            Span::raw(format!("{:<name_width$}", a.policy.name)),
+            Span::raw(format!("{:<name_width$}", shown(&a.policy.name))),
             Span::styled(format!("  {}", a.attached_at), theme::muted()),
         ]);
         lines.push(theme::select_if(line, i == cursor));
@@ -183,7 +183,7 @@ pub fn document(
     let mut lines = vec![
         Line::from(vec![
             Span::styled(format!("{:<12}", "Id"), theme::label()),
-            Span::raw(s.id.clone()),
+            Span::raw(shown(&s.id).into_owned()),
         ]),
         Line::from(vec![
             Span::styled(format!("{:<12}", "Type"), theme::label()),
@@ -193,10 +193,14 @@ pub fn document(
     if !s.description.is_empty() {
         lines.push(Line::from(vec![
             Span::styled(format!("{:<12}", "Description"), theme::label()),
-            Span::raw(s.description.clone()),
+            Span::raw(shown(&s.description).into_owned()),
         ]));
     }
-    let targets: Vec<String> = doc.targets.iter().map(|t| t.name.clone()).collect();
+    let targets: Vec<String> = doc
+        .targets
+        .iter()
+        .map(|t| shown(&t.name).into_owned())
+        .collect();
     lines.push(Line::from(vec![
         Span::styled(format!("{:<12}", "Attached to"), theme::label()),
         Span::raw(if targets.is_empty() {
@@ -208,10 +212,13 @@ pub fn document(
         }),
     ]));
     lines.push(Line::from(""));
-    let body: Vec<String> = doc.pretty().lines().map(str::to_owned).collect();
+    let body: Vec<String> = doc
+        .pretty()
+        .lines()
+        .map(|l| shown(l).into_owned())
+        .collect();
     let total = body.len();
-    let shown = body.into_iter().skip(scroll).take(height);
-    lines.extend(shown.map(Line::from));
+    lines.extend(body.into_iter().skip(scroll).take(height).map(Line::from));
     if total > height {
         lines.push(Line::from(Span::styled(
             format!(
@@ -222,5 +229,5 @@ pub fn document(
             theme::muted(),
         )));
     }
-    (s.name.clone(), lines)
+    (shown(&s.name).into_owned(), lines)
 }

@@ -15,6 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::state::{Level, State};
+use crate::domain::untrusted;
 
 /// The screen's regions for a terminal of `size`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,6 +123,24 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
     if let Some(m) = &state.modal {
         dialogs::draw(frame, state, m, frame.area());
     }
+    hide_controls(frame.buffer_mut());
+}
+
+/// Takes out of every cell the characters that would steer the terminal rather than be shown
+/// (ratatui leaves out controls, but keeps bidirectional overrides with the cell before them):
+/// whatever a name holds, and wherever it is drawn, none of it reaches the terminal. The panes
+/// show such characters as escapes ([`untrusted::visible`]); this is the net beneath them.
+fn hide_controls(buffer: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buffer.content {
+        if cell.symbol().chars().any(untrusted::is_hidden) {
+            let clean: String = cell
+                .symbol()
+                .chars()
+                .filter(|c| !untrusted::is_hidden(*c))
+                .collect();
+            cell.set_symbol(if clean.is_empty() { " " } else { &clean });
+        }
+    }
 }
 
 fn clamp(a: Areas, bounds: Rect) -> Areas {
@@ -193,9 +212,15 @@ fn highlighted<'a>(
     spans
 }
 
-/// Truncates to `width` display columns with an ellipsis.
+/// A name as shown: controls and bidirectional overrides as escapes (`\x1b`).
+fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    untrusted::visible(text)
+}
+
+/// Truncates to `width` display columns with an ellipsis; controls are shown as escapes.
 fn fit(text: &str, width: usize) -> String {
     use unicode_width::UnicodeWidthChar as _;
+    let text = &*shown(text);
     let mut out = String::new();
     let mut used = 0;
     let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{fit, pane, theme};
+use super::{fit, pane, shown, theme};
 use crate::tui::state::State;
 use crate::tui::state::run_view::{RowStatus, RunRow, RunView};
 
@@ -26,7 +26,7 @@ fn draw_output(frame: &mut Frame<'_>, run: &RunView, row: &RunRow, area: Rect) {
     let width = usize::from(area.width.saturating_sub(2));
     let title = format!(
         "{} ({}) · {} · {} lines",
-        row.account_name,
+        shown(&row.account_name),
         row.account_id,
         status_text(&row.status),
         row.output.len()
@@ -59,14 +59,14 @@ fn draw_rows(frame: &mut Frame<'_>, state: &State, run: &RunView, area: Rect) {
     let title = format!(
         "Run · {} as {} · {done}/{all} done",
         fit(&run.command, 40),
-        run.role
+        shown(&run.role)
     );
     let frame_no = usize::try_from((state.now.unix_timestamp_nanos() / 100_000_000).rem_euclid(10))
         .unwrap_or(0);
     let name_width = run
         .rows
         .iter()
-        .map(|r| unicode_width::UnicodeWidthStr::width(r.account_name.as_str()))
+        .map(|r| unicode_width::UnicodeWidthStr::width(&*shown(&r.account_name)))
         .max()
         .unwrap_or(0)
         .min(32);

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{fit, highlighted, pane, theme};
+use super::{fit, highlighted, pane, shown, theme};
 use crate::domain::cost::format_amount;
 use crate::domain::model::Account;
 use crate::tui::state::cost_view::CostStatus;
@@ -195,7 +195,10 @@ fn account_cells<'a>(
     }
     for key in &state.key_tags {
         if let Some(v) = a.tags.get(key) {
-            spans.push(Span::styled(format!(" {key}:{v}"), theme::muted()));
+            spans.push(Span::styled(
+                format!(" {}:{}", shown(key), shown(v)),
+                theme::muted(),
+            ));
         }
     }
     spans

@@ -1,0 +1,581 @@
+//! Names that come from AWS or from a shared inventory (account, OU and role names, tags,
+//! policies, emails, aliases) are data, never code or terminal control: each place they go
+//! gets them through the one function here made for that place.
+//!
+//! A member account's own administrator can rename it (`account:PutAccountName`) and a shared
+//! inventory is written by someone else, so a name may hold `` `…` ``, `$(…)`, `%`, `!`, line
+//! ends, escape sequences (a title set, a clipboard write, cursor moves), bidirectional
+//! overrides, or run for pages. Which characters matter depends on where the name goes:
+//!
+//! | place | function | what is done |
+//! |---|---|---|
+//! | terminal text (TUI, tables, prefixes, errors) | [`visible`] | controls shown as `\x1b`, `\u{202e}` |
+//! | terminal title (OSC 2) | [`title`] | controls removed, length capped |
+//! | tmux window name | [`tmux_window_name`] | as a title, `#` doubled |
+//! | bash `PS1` | [`bash_prompt`] | `\ $ \` !` written as prompt escapes |
+//! | zsh `PROMPT` | [`zsh_prompt`] | `%`, and with its options `! $ \` \` |
+//! | fish, POSIX shell words | [`fish_quoted`], [`sh_quoted`] | single-quoted |
+//! | `~/.aws/config` section and value | [`ini_name`], [`ini_value`] | sanitised, or refused |
+//! | a file or directory name | [`file_name`], [`file_key`] | one safe path component |
+//! | zenity, kdialog, osascript text | [`pango_markup`], [`qt_rich_text`], [`applescript_string`] | escaped |
+//!
+//! JSON needs nothing here: serde escapes every control character and keeps the rest exact.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// Whether `c` changes how a terminal shows what follows instead of being shown itself: the
+/// control characters (C0 with tab and line ends, DEL, C1 with CSI and NEL), the
+/// bidirectional marks, embeddings, overrides and isolates, and the line and paragraph
+/// separators.
+#[must_use]
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
+/// `s` for a terminal, shown as it is but for the characters of [`is_hidden`], which are
+/// written as escapes (`\n`, `\t`, `\x1b`, `\u{202e}`): a name can neither move the cursor,
+/// set a title, write the clipboard, ring the bell, break a table row, nor reorder what is
+/// shown after it.
+#[must_use]
+pub fn visible(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_hidden) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !is_hidden(c) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x80 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `text` for a terminal with its line ends kept: every other character of [`is_hidden`]
+/// written as an escape, as [`visible`] does. For whole messages and tables, whose own
+/// lines are meant; names inside them go through [`visible`] first, so that a line end in a
+/// name cannot start a line of its own.
+#[must_use]
+pub fn visible_lines(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c != '\n' && is_hidden(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&visible(line));
+    }
+    Cow::Owned(out)
+}
+
+/// The longest title or prompt mark, in characters: AWS's own names stop at 50; a shared
+/// inventory's need not.
+pub const MAX_MARK_CHARS: usize = 96;
+
+/// `s` cut to `max` characters, with `…` where it was cut.
+#[must_use]
+pub fn shortened(s: &str, max: usize) -> Cow<'_, str> {
+    if s.char_indices().nth(max).is_none() {
+        return Cow::Borrowed(s);
+    }
+    let end = s
+        .char_indices()
+        .nth(max.saturating_sub(1))
+        .map_or(s.len(), |(i, _)| i);
+    Cow::Owned(format!("{}…", &s[..end]))
+}
+
+/// `s` for a terminal's title (OSC 2, whose text ends at BEL or ESC): the characters of
+/// [`is_hidden`] removed, at most [`MAX_MARK_CHARS`].
+#[must_use]
+pub fn title(s: &str) -> String {
+    let clean: String = s.chars().filter(|c| !is_hidden(*c)).collect();
+    shortened(&clean, MAX_MARK_CHARS).into_owned()
+}
+
+/// `s` for `tmux rename-window`: a [`title`] with `#` doubled, since tmux expands `#(…)` in a
+/// window's name as a command to run and `#[…]` as a style.
+#[must_use]
+pub fn tmux_window_name(s: &str) -> String {
+    title(s).replace('#', "##")
+}
+
+/// `s` as literal text in bash's `PS1`. Bash decodes a prompt's backslash escapes, then
+/// (with `promptvars`, on by default) expands `$…` and `` `…` `` in it, and in POSIX mode
+/// makes `!` the history number. So `\`, `$` and `` ` `` are written as an escaped octal
+/// pair (`\134\044`: decoded to `\$`, which the expansion makes a plain `$`) and `!` as
+/// `\041`, which no step reads again. (`\$` itself is no escape for `$`: bash shows `#` for
+/// root.) With `promptvars` off nothing is expanded and a backslash alone is enough.
+/// Controls are made [`visible`] first.
+#[must_use]
+pub fn bash_prompt(s: &str, promptvars: bool) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in visible(s).chars() {
+        match (c, promptvars) {
+            ('\\', true) => out.push_str(r"\134\134"),
+            ('$', true) => out.push_str(r"\134\044"),
+            ('`', true) => out.push_str(r"\134\140"),
+            ('\\', false) => out.push_str(r"\134"),
+            ('!', _) => out.push_str(r"\041"),
+            (c, _) => out.push(c),
+        }
+    }
+    out
+}
+
+/// The zsh options that decide how `PROMPT` is read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ZshPromptOptions {
+    /// `PROMPT_SUBST` (oh-my-zsh and most themes set it): `$…`, `` `…` `` and `\` are expanded.
+    pub subst: bool,
+    /// `PROMPT_BANG`: `!` is the history number, `!!` a `!`.
+    pub bang: bool,
+}
+
+impl ZshPromptOptions {
+    /// Every combination, for the start-up file to pick from by the options in force.
+    pub const ALL: [Self; 4] = [
+        Self {
+            subst: false,
+            bang: false,
+        },
+        Self {
+            subst: true,
+            bang: false,
+        },
+        Self {
+            subst: false,
+            bang: true,
+        },
+        Self {
+            subst: true,
+            bang: true,
+        },
+    ];
+
+    /// The suffix of the environment variable holding the mark for these options.
+    #[must_use]
+    pub fn suffix(self) -> &'static str {
+        match (self.subst, self.bang) {
+            (false, false) => "",
+            (true, false) => "_SUBST",
+            (false, true) => "_BANG",
+            (true, true) => "_SUBST_BANG",
+        }
+    }
+}
+
+/// `s` as literal text in zsh's `PROMPT` read with `options`: `%` doubled always; `!` doubled
+/// under `PROMPT_BANG`; `\`, `$` and `` ` `` backslash-escaped under `PROMPT_SUBST` (which
+/// expands before the `%` escapes are read). Controls are made [`visible`] first.
+#[must_use]
+pub fn zsh_prompt(s: &str, options: ZshPromptOptions) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in visible(s).chars() {
+        match c {
+            '%' => out.push_str("%%"),
+            '!' if options.bang => out.push_str("!!"),
+            '\\' | '$' | '`' if options.subst => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `s` as one single-quoted fish word (inside which only `\\` and `\'` are escapes).
+#[must_use]
+pub fn fish_quoted(s: &str) -> String {
+    format!("'{}'", s.replace('\\', r"\\").replace('\'', r"\'"))
+}
+
+/// `s` as one single-quoted POSIX shell word, for the few places a shell cannot be avoided
+/// (a browser command the user configured). Nothing is special inside single quotes.
+#[must_use]
+pub fn sh_quoted(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// `s` as one directory or file name: letters, digits, `-`, `_`, `.` kept and every other
+/// character `_`, so it holds no `/`, NUL or control; a leading `-` or `.` (an option to a
+/// program, a hidden file, `..`) becomes `_`; empty becomes `_`. At most 100 characters.
+#[must_use]
+pub fn file_name(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .take(100)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.starts_with(['-', '.']) {
+        out.replace_range(..1, "_");
+    }
+    if out.is_empty() {
+        out.push('_');
+    }
+    out
+}
+
+/// `s` inside a cache file's name after a fixed prefix (`role-…json`): ASCII letters, digits,
+/// `-` and `_` kept, every other character `_` (so no `/`, `.`, NUL or control).
+#[must_use]
+pub fn file_key(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// `s` as part of a `~/.aws/config` section name (`[profile NAME]`): letters, digits and
+/// `._-+@` kept, every other character (space, `[`, `]`, `=`, `;`, `#`, line ends) `-`.
+#[must_use]
+pub fn ini_name(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-+@".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// A value that cannot go into `~/.aws/config` as it is.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{}` cannot be written to an AWS config file: {why}", visible(.value))]
+pub struct NotIniSafe {
+    pub value: String,
+    pub why: &'static str,
+}
+
+/// `s` as a value after `key = ` in `~/.aws/config`, refused when it would end the line, start
+/// a continuation, or be cut at a comment: it holds a control or line end, starts or ends
+/// with a space, or holds ` #` or ` ;`.
+///
+/// # Errors
+/// [`NotIniSafe`] saying why.
+pub fn ini_value(s: &str) -> Result<&str, NotIniSafe> {
+    let refuse = |why| {
+        Err(NotIniSafe {
+            value: s.to_owned(),
+            why,
+        })
+    };
+    if s.chars().any(is_hidden) {
+        refuse("it holds a control character or line end")
+    } else if s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace) {
+        refuse("it starts or ends with a space")
+    } else if s.contains(" #") || s.contains(" ;") || s.contains("\t#") {
+        refuse("a comment would cut it short")
+    } else {
+        Ok(s)
+    }
+}
+
+/// Whether `s` is an IAM role or permission set name as AWS allows them (`[\w+=,.@-]`, at
+/// most 128 characters): safe as a word in a config file and a command line.
+#[must_use]
+pub fn is_iam_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 128
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+}
+
+/// `s` for zenity's `--text`, which zenity first unescapes like a C string (`\n`, `\101`) and
+/// then reads as Pango markup: backslashes doubled, `& < > " '` as entities. Controls other
+/// than line ends are made [`visible`].
+#[must_use]
+pub fn pango_markup(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 16);
+    for line in s.split('\n') {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        for c in visible(line).chars() {
+            match c {
+                '\\' => out.push_str(r"\\"),
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#39;"),
+                c => out.push(c),
+            }
+        }
+    }
+    out
+}
+
+/// `s` for kdialog's text, which Qt reads as rich text when it looks like HTML: always given
+/// as rich text (`<qt>…</qt>`), `& < > "` as entities and line ends as `<br>`, so nothing in
+/// `s` is read as a tag or a link.
+#[must_use]
+pub fn qt_rich_text(s: &str) -> String {
+    let mut out = String::from("<qt>");
+    for (i, line) in s.split('\n').enumerate() {
+        if i > 0 {
+            out.push_str("<br>");
+        }
+        for c in visible(line).chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                c => out.push(c),
+            }
+        }
+    }
+    out.push_str("</qt>");
+    out
+}
+
+/// `s` as an `AppleScript` string literal (`"…"`, with `\` and `"` escaped, line ends as
+/// `\n`, other controls made [`visible`]).
+#[must_use]
+pub fn applescript_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for (i, line) in s.split('\n').enumerate() {
+        if i > 0 {
+            out.push_str(r"\n");
+        }
+        for c in visible(line).chars() {
+            match c {
+                '\\' => out.push_str(r"\\"),
+                '"' => out.push_str("\\\""),
+                c => out.push(c),
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `format` with each `{key}` of `values` put in, in one pass: a value holding `{role}` stays
+/// as it is instead of being filled in again.
+#[must_use]
+pub fn fill(format: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(format.len() + 32);
+    let mut rest = format;
+    'outer: while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open..];
+        for (key, value) in values {
+            if let Some(tail) = after
+                .strip_prefix('{')
+                .and_then(|a| a.strip_prefix(key))
+                .and_then(|a| a.strip_prefix('}'))
+            {
+                out.push_str(value);
+                rest = tail;
+                continue 'outer;
+            }
+        }
+        out.push('{');
+        rest = &after[1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names a hostile organization might hold.
+    const HOSTILE: &[&str] = &[
+        "acct`touch /tmp/pwn1`",
+        "acct$(touch /tmp/pwn2)",
+        "acct${HOME}%n%~!!\\",
+        "a\nb",
+        "[profile x]\nregion = evil",
+        "a\x1b]2;owned\x07b",
+        "a\x1b]52;c;aGVsbG8=\x07b",
+        "a\x1b[2J\x1b[Hb",
+        "a\u{9b}31mb",
+        "a\u{202e}gnp.exe",
+        "a\x00\x01\x7fb",
+    ];
+
+    #[test]
+    fn visible_text_holds_no_control() {
+        assert_eq!(visible("payments-prod"), "payments-prod");
+        assert!(matches!(visible("東京 ✓"), Cow::Borrowed(_)));
+        assert_eq!(visible("a\nb\tc\rd"), r"a\nb\tc\rd");
+        assert_eq!(visible("a\x1b]2;x\x07b"), r"a\x1b]2;x\x07b");
+        assert_eq!(visible("a\u{9b}b\u{85}"), r"a\u{9b}b\u{85}");
+        assert_eq!(visible("x\u{202e}y\u{2066}"), r"x\u{202e}y\u{2066}");
+        assert_eq!(visible("\x7f\0"), r"\x7f\x00");
+        for name in HOSTILE {
+            assert!(!visible(name).chars().any(is_hidden), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn whole_messages_keep_their_own_lines() {
+        assert_eq!(visible_lines("a\nb"), "a\nb");
+        assert_eq!(visible_lines("a\x1b[2J\nb\r\n"), "a\\x1b[2J\nb\\r\n");
+        assert!(matches!(visible_lines("plain\ntext"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn titles_lose_controls_and_length() {
+        assert_eq!(title("a\x1b]2;x\x07b\u{202e}c\n"), "a]2;xbc");
+        let long = "x".repeat(500);
+        assert_eq!(title(&long).chars().count(), MAX_MARK_CHARS);
+        assert!(title(&long).ends_with('…'));
+        assert_eq!(
+            tmux_window_name("a#(touch x)#[fg=red]\x1b"),
+            "a##(touch x)##[fg=red]"
+        );
+    }
+
+    #[test]
+    fn bash_prompt_text_is_never_expanded() {
+        assert_eq!(bash_prompt("pay-prod", true), "pay-prod");
+        assert_eq!(
+            bash_prompt("a`b`$(c)\\d!e", true),
+            r"a\134\140b\134\140\134\044(c)\134\134d\041e"
+        );
+        assert_eq!(bash_prompt("a$\\!`", false), r"a$\134\041`");
+        assert_eq!(bash_prompt("a\x1bb", true), r"a\134\134x1bb");
+    }
+
+    #[test]
+    fn zsh_prompt_text_is_never_expanded() {
+        let plain = ZshPromptOptions::default();
+        let all = ZshPromptOptions {
+            subst: true,
+            bang: true,
+        };
+        assert_eq!(zsh_prompt("a%b!c$d", plain), "a%%b!c$d");
+        assert_eq!(zsh_prompt("a%b!c$(d)`e`\\", all), r"a%%b!!c\$(d)\`e\`\\");
+        assert_eq!(
+            zsh_prompt(
+                "a$b",
+                ZshPromptOptions {
+                    subst: true,
+                    bang: false
+                }
+            ),
+            r"a\$b"
+        );
+        assert_eq!(zsh_prompt("a\x1b", plain), r"a\x1b");
+        let suffixes: Vec<_> = ZshPromptOptions::ALL.iter().map(|o| o.suffix()).collect();
+        assert_eq!(suffixes, ["", "_SUBST", "_BANG", "_SUBST_BANG"]);
+    }
+
+    #[test]
+    fn shell_words_are_single_quoted() {
+        assert_eq!(sh_quoted("it's $(x)"), r"'it'\''s $(x)'");
+        assert_eq!(fish_quoted(r"it's \ $(x)"), r"'it\'s \\ $(x)'");
+    }
+
+    #[test]
+    fn file_names_stay_in_their_directory() {
+        assert_eq!(file_name("sso:Admin Access/x"), "sso_Admin_Access_x");
+        assert_eq!(file_name(".."), "_.");
+        assert_eq!(file_name("../../etc"), "_._.._etc");
+        assert_eq!(file_name("-rf"), "_rf");
+        assert_eq!(file_name("a\0b"), "a_b");
+        assert_eq!(file_name(""), "_");
+        assert_eq!(file_name(&"x".repeat(300)).len(), 100);
+        for name in HOSTILE {
+            let f = file_name(name);
+            assert!(
+                !f.contains(['/', '\0']) && !f.starts_with(['-', '.']),
+                "{f}"
+            );
+        }
+    }
+
+    #[test]
+    fn config_names_and_values_cannot_open_a_section_or_add_a_key() {
+        assert_eq!(
+            ini_name("[profile x]\nregion = evil"),
+            "-profile-x--region---evil"
+        );
+        assert_eq!(ini_name("pay;#x"), "pay--x");
+        for name in HOSTILE {
+            assert!(ini_name(name).chars().all(|c| !"[]=;# \n\r".contains(c)));
+        }
+        assert_eq!(ini_value("Admin"), Ok("Admin"));
+        assert_eq!(ini_value("a b=c"), Ok("a b=c"));
+        assert!(ini_value("a\nb = c").is_err());
+        assert!(ini_value("a\rb").is_err());
+        assert!(ini_value(" a").is_err());
+        assert!(ini_value("a ;c").is_err());
+        assert!(ini_value("a #c").is_err());
+        let err = ini_value("a\x1bb").unwrap_err().to_string();
+        assert!(err.contains(r"a\x1bb") && !err.contains('\x1b'), "{err}");
+        assert!(is_iam_name("AWSAdministratorAccess"));
+        assert!(is_iam_name("a+=,.@_-1"));
+        assert!(!is_iam_name("a b"));
+        assert!(!is_iam_name("a\nb"));
+        assert!(!is_iam_name(""));
+    }
+
+    #[test]
+    fn dialog_text_is_never_markup() {
+        assert_eq!(
+            pango_markup("MFA for <b>x</b> & \\101 'y\"\nnext\x1b"),
+            "MFA for &lt;b&gt;x&lt;/b&gt; &amp; \\\\101 &#39;y&quot;\nnext\\\\x1b"
+        );
+        assert_eq!(
+            qt_rich_text("<a href=x>y</a>\nz&"),
+            "<qt>&lt;a href=x&gt;y&lt;/a&gt;<br>z&amp;</qt>"
+        );
+        assert_eq!(applescript_string("a\"b\\c\nd\x07"), r#""a\"b\\c\nd\\x07""#);
+    }
+
+    #[test]
+    fn templates_are_filled_once() {
+        assert_eq!(
+            fill(
+                "[{account}/{role}{prod}]",
+                &[("account", "{role}"), ("role", "Admin"), ("prod", " PROD")]
+            ),
+            "[{role}/Admin PROD]"
+        );
+        assert_eq!(fill("{x} {unknown} {", &[("x", "1")]), "1 {unknown} {");
+        assert_eq!(fill("東{x}京", &[("x", "—")]), "東—京");
+    }
+}
