@@ -4,23 +4,21 @@
 //! the device code is approved after a few polls.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt as _;
 
-use common::oidc::{Oidc, OidcSpec};
-use common::portal::{
+use crate::common::oidc::{Oidc, OidcSpec};
+use crate::common::portal::{
     Portal, PortalAccount, PortalSpec, START_URL, corp_profile, moto_credentials,
 };
-use common::{AwsnavCmd, stderr, stdout};
+use crate::common::{AwsnavCmd, stderr, stdout};
 use serde_json::Value;
 
 const TOKEN: &str = "aoaAAAAAGissued-by-the-oidc-stand-in";
 const SHOP: &str = "111100002222";
 
 /// awsnav with no IAM credentials, the `corp` sign-in profile, and both stand-ins.
-async fn setup(moto: &common::Moto, spec: OidcSpec) -> (AwsnavCmd, Oidc, Portal, String) {
+async fn setup(moto: &crate::common::Moto, spec: OidcSpec) -> (AwsnavCmd, Oidc, Portal, String) {
     let sdk = moto.sdk().await;
     let creds = HashMap::from([(
         (SHOP.to_owned(), "ReadOnlyAccess".to_owned()),
@@ -72,7 +70,7 @@ fn browser(awsnav: &mut AwsnavCmd, follow: bool) -> std::path::PathBuf {
 }
 
 fn token_file(awsnav: &AwsnavCmd) -> std::path::PathBuf {
-    common::portal::token_file(awsnav.home.path(), "corp")
+    crate::common::portal::token_file(awsnav.home.path(), "corp")
 }
 
 fn boto3_key(awsnav: &AwsnavCmd, portal: &Portal, oidc: &Oidc) -> std::process::Output {
@@ -82,7 +80,7 @@ fn boto3_key(awsnav: &AwsnavCmd, portal: &Portal, oidc: &Oidc) -> std::process::
             + "\n[profile shop]\nsso_session = corp\nsso_account_id = 111100002222\nsso_role_name = ReadOnlyAccess\n",
     )
     .unwrap();
-    std::process::Command::new(common::python())
+    std::process::Command::new(crate::common::python())
         .args([
             "-c",
             "import boto3\nc = boto3.Session(profile_name='shop').get_credentials()\nprint(c.get_frozen_credentials().access_key)",
@@ -99,7 +97,7 @@ fn boto3_key(awsnav: &AwsnavCmd, portal: &Portal, oidc: &Oidc) -> std::process::
 
 #[tokio::test]
 async fn a_device_code_sign_in_writes_the_token_the_aws_cli_and_sdks_use() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (mut awsnav, oidc, portal, key) = setup(moto, OidcSpec::new(TOKEN)).await;
     let urls = browser(&mut awsnav, false);
     awsnav.set("AWSNAV_LOG", "trace");
@@ -196,7 +194,7 @@ async fn a_device_code_sign_in_writes_the_token_the_aws_cli_and_sdks_use() {
 
 #[tokio::test]
 async fn the_browser_sign_in_uses_pkce_and_a_loopback_redirect() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (mut awsnav, oidc, _portal, _key) = setup(moto, OidcSpec::new(TOKEN)).await;
     let urls = browser(&mut awsnav, true);
     let out = awsnav.run(&["login"]);
@@ -230,7 +228,7 @@ async fn the_browser_sign_in_uses_pkce_and_a_loopback_redirect() {
 
 #[tokio::test]
 async fn refresh_tokens_renew_silently_and_failures_change_nothing() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (mut awsnav, oidc, _portal, _key) = setup(moto, OidcSpec::new(TOKEN)).await;
     let urls = browser(&mut awsnav, false);
     assert!(awsnav.run(&["login", "--no-browser"]).status.success());

@@ -1,9 +1,7 @@
 //! The awsnav binary as scripts use it: list, refresh, config; against moto.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{AwsnavCmd, OuSpec, stderr, stdout};
+use crate::common::{AwsnavCmd, OuSpec, stderr, stdout};
 use serde_json::Value;
 
 fn small_tree() -> Vec<OuSpec> {
@@ -23,8 +21,8 @@ fn small_tree() -> Vec<OuSpec> {
 
 #[tokio::test]
 async fn list_json_matches_the_seeded_org_field_by_field() {
-    let (_lock, moto) = common::exclusive_moto().await;
-    let seeded = common::seed_org(&moto.sdk().await, &small_tree(), 1).await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    let seeded = crate::common::seed_org(&moto.sdk().await, &small_tree(), 1).await;
     let awsnav = AwsnavCmd::new().against(&moto.url);
 
     let out = awsnav.run(&["list", "--json"]);
@@ -81,8 +79,8 @@ async fn list_json_matches_the_seeded_org_field_by_field() {
 
 #[tokio::test]
 async fn cache_round_trip_and_corrupt_cache_recovery() {
-    let (_lock, moto) = common::exclusive_moto().await;
-    common::seed_org(&moto.sdk().await, &small_tree(), 0).await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    crate::common::seed_org(&moto.sdk().await, &small_tree(), 0).await;
     let awsnav = AwsnavCmd::new().against(&moto.url);
 
     let out = awsnav.run(&["refresh"]);
@@ -103,7 +101,7 @@ async fn cache_round_trip_and_corrupt_cache_recovery() {
     );
 
     // A corrupt cache is reported, ignored and rebuilt from AWS.
-    common::seed_org(&moto.sdk().await, &small_tree()[..1], 0).await;
+    crate::common::seed_org(&moto.sdk().await, &small_tree()[..1], 0).await;
     std::fs::write(&cache, b"{\"format\": 1, \"inventory\": {\"org\": tru").unwrap();
     let out = awsnav.run(&["list", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -126,8 +124,8 @@ async fn cache_round_trip_and_corrupt_cache_recovery() {
 #[tokio::test]
 async fn cache_dir_is_private() {
     use std::os::unix::fs::PermissionsExt as _;
-    let (_lock, moto) = common::exclusive_moto().await;
-    common::seed_org(&moto.sdk().await, &small_tree(), 0).await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    crate::common::seed_org(&moto.sdk().await, &small_tree(), 0).await;
     let awsnav = AwsnavCmd::new().against(&moto.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let dir = awsnav.path("awsnav/cache");
@@ -139,7 +137,7 @@ async fn cache_dir_is_private() {
 
 #[tokio::test]
 async fn no_organization_message_and_exit_code() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let awsnav = AwsnavCmd::new().against(&moto.url);
     let out = awsnav.run(&["list"]);
     assert!(!out.status.success());
@@ -233,15 +231,15 @@ fn the_navigator_without_a_terminal_says_what_to_use() {
 
 #[tokio::test]
 async fn a_partial_sync_says_so_and_never_replaces_a_complete_cache() {
-    use common::fault::{FaultServer, Response};
+    use crate::common::fault::{FaultServer, Response};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    let (_lock, moto) = common::exclusive_moto().await;
-    let seeded = common::seed_org(&moto.sdk().await, &small_tree(), 1).await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    let seeded = crate::common::seed_org(&moto.sdk().await, &small_tree(), 1).await;
     let victim = seeded.accounts.keys().last().unwrap().clone();
     let refuse = Arc::new(AtomicBool::new(false));
-    let forward = common::fault::proxy(&moto.url);
+    let forward = crate::common::fault::proxy(&moto.url);
     let (flag, target) = (refuse.clone(), victim.clone());
     let server = FaultServer::start(move |req, n| {
         if flag.load(Ordering::SeqCst)

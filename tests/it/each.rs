@@ -3,13 +3,11 @@
 //! cannot be made to refuse).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use common::fault::{FaultServer, Response};
-use common::{AwsnavCmd, OuSpec, SeededOrg, stderr, stdout};
+use crate::common::fault::{FaultServer, Response};
+use crate::common::{AwsnavCmd, OuSpec, SeededOrg, stderr, stdout};
 use serde_json::Value;
 
 fn tree() -> Vec<OuSpec> {
@@ -73,12 +71,12 @@ fn exec_each(awsnav: &AwsnavCmd, selection: &[&str], command: &[&str]) -> std::p
 
 #[tokio::test]
 async fn each_account_of_a_selection_runs_the_command_as_itself() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(&sdk, &tree(), 0).await;
-    let alice = common::alice(&sdk).await;
-    let proxy = FaultServer::start(common::fault::proxy(&moto.url));
-    let awsnav = common::awsnav_as(&alice, &proxy.url);
+    let seeded = crate::common::seed_org(&sdk, &tree(), 0).await;
+    let alice = crate::common::alice(&sdk).await;
+    let proxy = FaultServer::start(crate::common::fault::proxy(&moto.url));
+    let awsnav = crate::common::awsnav_as(&alice, &proxy.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let by_name = ids(&seeded);
     let prod = production(&seeded);
@@ -202,14 +200,14 @@ fn grouped_blocks_are_headed_by_their_account(awsnav: &AwsnavCmd, seeded: &Seede
 
 #[tokio::test]
 async fn failures_skips_and_refusals_are_summed_up_and_the_rest_still_runs() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(&sdk, &tree(), 0).await;
-    let alice = common::alice(&sdk).await;
+    let seeded = crate::common::seed_org(&sdk, &tree(), 0).await;
+    let alice = crate::common::alice(&sdk).await;
     let by_name = ids(&seeded);
     let refused = by_name["workloads-dev-02"].clone();
     // AWS refuses the role in one account; everything else goes to moto.
-    let forward = common::fault::proxy(&moto.url);
+    let forward = crate::common::fault::proxy(&moto.url);
     let needle = format!("{refused}%3Arole");
     let proxy = FaultServer::start(move |req, n| {
         if req.operation() == "AssumeRole" && req.body.contains(&needle) {
@@ -221,7 +219,7 @@ async fn failures_skips_and_refusals_are_summed_up_and_the_rest_still_runs() {
         }
         forward(req, n)
     });
-    let awsnav = common::awsnav_as(&alice, &proxy.url);
+    let awsnav = crate::common::awsnav_as(&alice, &proxy.url);
     std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
     // A role only the sandbox offers: elsewhere the account is skipped, with the reason.
     std::fs::write(
@@ -308,12 +306,12 @@ async fn failures_skips_and_refusals_are_summed_up_and_the_rest_still_runs() {
 
 #[tokio::test]
 async fn production_needs_yes_off_a_terminal_and_ctrl_c_stops_every_child() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(&sdk, &tree(), 0).await;
-    let alice = common::alice(&sdk).await;
-    let proxy = FaultServer::start(common::fault::proxy(&moto.url));
-    let awsnav = common::awsnav_as(&alice, &proxy.url);
+    let seeded = crate::common::seed_org(&sdk, &tree(), 0).await;
+    let alice = crate::common::alice(&sdk).await;
+    let proxy = FaultServer::start(crate::common::fault::proxy(&moto.url));
+    let awsnav = crate::common::awsnav_as(&alice, &proxy.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let prod = production(&seeded);
     assert!(!prod.is_empty());

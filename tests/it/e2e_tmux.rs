@@ -1,100 +1,11 @@
 //! The real binary as a person uses it: started in tmux against moto, keys sent, screen read.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{AwsnavCmd, OuSpec};
-
-/// A detached tmux session on a private server socket, killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(command: &str, width: u16, height: u16) -> Self {
-        let socket = format!("awsnav-test-{}-{}", std::process::id(), rand_suffix());
-        let status = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                "t",
-            ])
-            .args(["-x", &width.to_string(), "-y", &height.to_string()])
-            .arg(command)
-            .status()
-            .unwrap_or_else(|e| {
-                panic!("tmux is needed for end-to-end tests ({e}); scripts/test installs it")
-            });
-        assert!(status.success(), "tmux new-session failed");
-        Self { socket }
-    }
-
-    fn tmux(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "t"];
-        args.extend_from_slice(keys);
-        assert!(self.tmux(&args).status.success());
-    }
-
-    fn literal(&self, text: &str) {
-        assert!(
-            self.tmux(&["send-keys", "-t", "t", "-l", text])
-                .status
-                .success()
-        );
-    }
-
-    /// Waits until every needle is on screen; panics with the screen when it never is.
-    fn wait_for(&self, needles: &[&str]) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.screen();
-            if needles.iter().all(|n| screen.contains(n)) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {needles:?}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn is_running(&self) -> bool {
-        self.tmux(&["has-session", "-t", "t"]).status.success()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
-    }
-}
-
-fn rand_suffix() -> u32 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos())
-}
+use crate::common::tmux::Tmux;
+use crate::common::{AwsnavCmd, OuSpec};
 
 fn tree() -> Vec<OuSpec> {
     vec![
@@ -113,8 +24,8 @@ fn tree() -> Vec<OuSpec> {
 
 #[tokio::test]
 async fn browse_search_and_quit_against_moto() {
-    let (_lock, moto) = common::exclusive_moto().await;
-    common::seed_org(&moto.sdk().await, &tree(), 0).await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    crate::common::seed_org(&moto.sdk().await, &tree(), 0).await;
     let awsnav = AwsnavCmd::new().against(&moto.url);
     let tmux = Tmux::start(&awsnav.shell_command(&[]), 120, 40);
 
@@ -167,8 +78,8 @@ async fn browse_search_and_quit_against_moto() {
 
 #[tokio::test]
 async fn cached_tree_shows_when_aws_fails() {
-    let (_lock, moto) = common::exclusive_moto().await;
-    common::seed_org(&moto.sdk().await, &tree(), 0).await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    crate::common::seed_org(&moto.sdk().await, &tree(), 0).await;
     let awsnav = AwsnavCmd::new().against(&moto.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     moto.reset(); // the organization is gone: the next sync fails
@@ -191,10 +102,10 @@ async fn cached_tree_shows_when_aws_fails() {
 
 #[tokio::test]
 async fn shell_from_the_tui_with_mfa_and_back() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    common::seed_org(&sdk, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
-    let alice = common::alice(&sdk).await;
+    crate::common::seed_org(&sdk, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
+    let alice = crate::common::alice(&sdk).await;
     let awsnav = AwsnavCmd::new().against(&moto.url).with_user(&alice);
     std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
     std::fs::write(
@@ -378,9 +289,9 @@ fn a_panic_inside_the_loop_restores_the_terminal() {
 /// the OIDC stand-in) and goes on once it is done or, declined, says what to run.
 #[tokio::test]
 async fn identity_center_in_the_tui_and_an_offered_sign_in() {
-    use common::portal::{Portal, PortalAccount, PortalSpec, moto_credentials, sign_in};
+    use crate::common::portal::{Portal, PortalAccount, PortalSpec, moto_credentials, sign_in};
     const TOKEN: &str = "e2e-sso-token";
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let shop = "111100002222";
     let credentials = std::collections::HashMap::from([(
         (shop.to_owned(), "ReadOnlyAccess".to_owned()),
@@ -400,11 +311,11 @@ async fn identity_center_in_the_tui_and_an_offered_sign_in() {
     awsnav.unset("AWS_ACCESS_KEY_ID");
     awsnav.unset("AWS_SECRET_ACCESS_KEY");
     awsnav.set("AWS_ENDPOINT_URL_SSO", portal.url());
-    common::portal::corp_profile(&awsnav, "");
+    crate::common::portal::corp_profile(&awsnav, "");
     let hour = time::Duration::hours(1);
     sign_in(awsnav.home.path(), TOKEN, hour);
     // awsnav signs in itself (no AWS CLI): the OIDC stand-in approves the device code.
-    let oidc = common::oidc::Oidc::start(common::oidc::OidcSpec::new(TOKEN));
+    let oidc = crate::common::oidc::Oidc::start(crate::common::oidc::OidcSpec::new(TOKEN));
     awsnav.set("AWS_ENDPOINT_URL_SSO_OIDC", oidc.url());
     awsnav.set("BROWSER", "true");
 
@@ -455,8 +366,12 @@ async fn identity_center_in_the_tui_and_an_offered_sign_in() {
 
 /// With the sign-in expired, the command line offers awsnav's own sign-in and goes on once it
 /// is done; declined, it says what to run and signs nobody in.
-fn command_line_offers_the_sign_in(awsnav: &AwsnavCmd, oidc: &common::oidc::Oidc, token: &str) {
-    use common::portal::sign_in;
+fn command_line_offers_the_sign_in(
+    awsnav: &AwsnavCmd,
+    oidc: &crate::common::oidc::Oidc,
+    token: &str,
+) {
+    use crate::common::portal::sign_in;
     let hour = time::Duration::hours(1);
     sign_in(awsnav.home.path(), token, -hour);
     let exec = awsnav.shell_command(&[
@@ -503,12 +418,13 @@ fn command_line_offers_the_sign_in(awsnav: &AwsnavCmd, oidc: &common::oidc::Oidc
 
 #[tokio::test]
 async fn the_organization_read_through_a_role_profile_asks_for_the_mfa_code_in_the_tui() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    common::seed_org(&sdk, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
-    let alice = common::alice(&sdk).await;
+    crate::common::seed_org(&sdk, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
+    let alice = crate::common::alice(&sdk).await;
     // Organizations refuses alice's own key; the role profile the AWS CLI way reads it.
-    let proxy = common::fault::FaultServer::start(common::fault::mfa_enforcing(&moto.url));
+    let proxy =
+        crate::common::fault::FaultServer::start(crate::common::fault::mfa_enforcing(&moto.url));
     let mut awsnav = AwsnavCmd::new().against(&proxy.url);
     awsnav.unset("AWS_ACCESS_KEY_ID");
     awsnav.unset("AWS_SECRET_ACCESS_KEY");
@@ -545,18 +461,19 @@ async fn the_organization_read_through_a_role_profile_asks_for_the_mfa_code_in_t
 
 #[tokio::test]
 async fn a_key_typed_on_the_terminal_goes_to_the_keyring_and_reads_the_organization() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    common::seed_org(&sdk, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
-    let alice = common::alice(&sdk).await;
+    crate::common::seed_org(&sdk, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
+    let alice = crate::common::alice(&sdk).await;
     // Only alice's key is taken: awsnav has no other.
     let known = std::sync::Arc::new(std::sync::Mutex::new(vec![alice.key.clone()]));
-    let proxy =
-        common::fault::FaultServer::start(common::fault::issued_keys_only(&moto.url, known, false));
+    let proxy = crate::common::fault::FaultServer::start(crate::common::fault::issued_keys_only(
+        &moto.url, known, false,
+    ));
     let mut awsnav = AwsnavCmd::new().against(&proxy.url);
     awsnav.unset("AWS_ACCESS_KEY_ID");
     awsnav.unset("AWS_SECRET_ACCESS_KEY");
-    let keyring = common::keyring::SecretService::start(awsnav.home.path(), true);
+    let keyring = crate::common::keyring::SecretService::start(awsnav.home.path(), true);
     awsnav.set("DBUS_SESSION_BUS_ADDRESS", &keyring.address);
     std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
     std::fs::write(
@@ -604,9 +521,9 @@ fn titles(tmux: &Tmux) -> String {
 
 #[tokio::test]
 async fn shells_mark_their_prompt_and_title_and_keep_the_users_rc_files() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(
+    let seeded = crate::common::seed_org(
         &sdk,
         &[
             OuSpec::new("Prod", 1, vec![]),
@@ -615,7 +532,7 @@ async fn shells_mark_their_prompt_and_title_and_keep_the_users_rc_files() {
         0,
     )
     .await;
-    let alice = common::alice(&sdk).await;
+    let alice = crate::common::alice(&sdk).await;
     let in_ou = |ou: &str| {
         seeded
             .accounts
@@ -740,10 +657,10 @@ fn check_marked_shell(
 
 #[tokio::test]
 async fn a_command_runs_in_the_marked_accounts_from_the_tui_and_from_a_terminal() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(&sdk, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
-    let alice = common::alice(&sdk).await;
+    let seeded = crate::common::seed_org(&sdk, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
+    let alice = crate::common::alice(&sdk).await;
     let awsnav = AwsnavCmd::new().against(&moto.url).with_user(&alice);
     let tmux = Tmux::start(&awsnav.shell_command(&[]), 120, 30);
     tmux.wait_for(&["Sandbox  (3)", "synced just now"]);
@@ -815,9 +732,9 @@ async fn a_command_runs_in_the_marked_accounts_from_the_tui_and_from_a_terminal(
 /// down, `p`'s list, a document; read once, and kept for the command line.
 #[tokio::test]
 async fn guardrails_in_the_detail_pane_the_list_and_a_document() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let seeded = seed_with_prod_lock(&moto.sdk().await).await;
-    let proxy = common::fault::FaultServer::start(common::fault::proxy(&moto.url));
+    let proxy = crate::common::fault::FaultServer::start(crate::common::fault::proxy(&moto.url));
     let awsnav = AwsnavCmd::new().against(&proxy.url);
     let tmux = Tmux::start(&awsnav.shell_command(&[]), 120, 40);
     tmux.wait_for(&["Workloads  (5)", "synced just now"]);
@@ -864,15 +781,15 @@ async fn guardrails_in_the_detail_pane_the_list_and_a_document() {
         .map(|(id, _)| id.clone())
         .unwrap();
     let out = awsnav.run(&["policies", &account, "--show", "ProdLock"]);
-    assert!(out.status.success(), "{}", common::stderr(&out));
-    assert!(common::stdout(&out).contains("cloudtrail:StopLogging"));
+    assert!(out.status.success(), "{}", crate::common::stderr(&out));
+    assert!(crate::common::stdout(&out).contains("cloudtrail:StopLogging"));
     assert_eq!(proxy.requests().len(), before);
 }
 
 /// [`tree`] with service control policies enabled and `ProdLock` on Workloads / Prod.
-async fn seed_with_prod_lock(sdk: &aws_config::SdkConfig) -> common::SeededOrg {
+async fn seed_with_prod_lock(sdk: &aws_config::SdkConfig) -> crate::common::SeededOrg {
     use aws_sdk_organizations::types::PolicyType;
-    let seeded = common::seed_org(sdk, &tree(), 0).await;
+    let seeded = crate::common::seed_org(sdk, &tree(), 0).await;
     let org = aws_sdk_organizations::Client::new(sdk);
     org.enable_policy_type()
         .root_id(&seeded.root_id)
@@ -903,7 +820,7 @@ async fn seed_with_prod_lock(sdk: &aws_config::SdkConfig) -> common::SeededOrg {
         .id()
         .unwrap()
         .to_owned();
-    common::attach_new_policy(
+    crate::common::attach_new_policy(
         &org,
         "ProdLock",
         "SERVICE_CONTROL_POLICY",

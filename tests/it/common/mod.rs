@@ -7,6 +7,7 @@ pub mod keyring;
 pub mod net;
 pub mod oidc;
 pub mod portal;
+pub mod tmux;
 
 use std::collections::BTreeMap;
 use std::io::{Read as _, Write as _};
@@ -746,6 +747,32 @@ pub fn python() -> PathBuf {
         "boto3 is needed (it comes with moto[server]): run scripts/test"
     );
     python
+}
+
+/// A stand-in `zenity` on PATH that records how it was called and answers as `script` says.
+pub fn stand_in_zenity(awsnav: &mut AwsnavCmd, script: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let bin = awsnav.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let record = awsnav.path("zenity-args");
+    let path = bin.join("zenity");
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\n{script}\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path_var = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    awsnav.set("PATH", &path_var);
+    awsnav.set("DISPLAY", ":0");
+    record
 }
 
 /// Creates an organization policy (its description: "NAME, made by the test") and attaches it

@@ -2,14 +2,12 @@
 //! AWS's, with credentials from moto (or an STS fault server for other partitions).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt as _;
 use std::sync::{Arc, Mutex};
 
-use common::fault::{FaultServer, Request, Response};
-use common::{AwsnavCmd, OuSpec, stderr, stdout};
+use crate::common::fault::{FaultServer, Request, Response};
+use crate::common::{AwsnavCmd, OuSpec, stderr, stdout};
 use serde_json::Value;
 
 const TOKEN: &str = "SIGNIN-TOKEN-abc+/=";
@@ -46,16 +44,18 @@ fn federation() -> (FaultServer, Seen) {
     (server, seen)
 }
 
-async fn setup(moto: &common::Moto) -> (AwsnavCmd, common::SeededOrg, common::Alice) {
+async fn setup(
+    moto: &crate::common::Moto,
+) -> (AwsnavCmd, crate::common::SeededOrg, crate::common::Alice) {
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(&sdk, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
-    let alice = common::alice(&sdk).await;
+    let seeded = crate::common::seed_org(&sdk, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
+    let alice = crate::common::alice(&sdk).await;
     let awsnav = AwsnavCmd::new().against(&moto.url).with_user(&alice);
     assert!(awsnav.run(&["refresh"]).status.success());
     (awsnav, seeded, alice)
 }
 
-fn sandbox(seeded: &common::SeededOrg, tag_env: &str) -> String {
+fn sandbox(seeded: &crate::common::SeededOrg, tag_env: &str) -> String {
     seeded
         .accounts
         .iter()
@@ -71,7 +71,7 @@ fn write_config(awsnav: &AwsnavCmd, text: &str) {
 
 #[tokio::test]
 async fn printed_link_is_checked_field_by_field() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (mut awsnav, seeded, _alice) = setup(moto).await;
     let (fed, seen) = federation();
     awsnav.set("AWSNAV_FEDERATION_URL", &format!("{}/federation", fed.url));
@@ -134,7 +134,7 @@ async fn printed_link_is_checked_field_by_field() {
 
 #[tokio::test]
 async fn direct_assume_role_sends_the_configured_session_duration() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (mut awsnav, seeded, _alice) = setup(moto).await;
     let (fed, seen) = federation();
     awsnav.set("AWSNAV_FEDERATION_URL", &format!("{}/federation", fed.url));
@@ -161,7 +161,7 @@ async fn direct_assume_role_sends_the_configured_session_duration() {
 
 #[tokio::test]
 async fn browser_is_started_and_a_failing_one_prints_the_link() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (mut awsnav, seeded, _alice) = setup(moto).await;
     let (fed, _seen) = federation();
     awsnav.set("AWSNAV_FEDERATION_URL", &format!("{}/federation", fed.url));
@@ -206,7 +206,7 @@ async fn browser_is_started_and_a_failing_one_prints_the_link() {
         "the URL is printed only when asked for"
     );
     assert!(stderr(&out).contains("console opened"), "{}", stderr(&out));
-    let url = common::wait_for_file(&opened, |t| t.contains("SigninToken="));
+    let url = crate::common::wait_for_file(&opened, |t| t.contains("SigninToken="));
     assert!(
         url.contains("Action=login") && url.contains("SigninToken="),
         "{url}"
@@ -222,7 +222,7 @@ async fn browser_is_started_and_a_failing_one_prints_the_link() {
         ),
     );
     assert!(awsnav.run(&["console", &account]).status.success());
-    let url = common::wait_for_file(&via_config, |t| !t.is_empty());
+    let url = crate::common::wait_for_file(&via_config, |t| !t.is_empty());
     assert!(url.contains("Action=login"), "{url}");
 
     // No browser can start: the link is printed with a message, not lost.
@@ -240,7 +240,7 @@ async fn browser_is_started_and_a_failing_one_prints_the_link() {
 
 #[tokio::test]
 async fn federation_errors_are_clear_and_show_no_secrets() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (mut awsnav, seeded, alice) = setup(moto).await;
     let account = sandbox(&seeded, "dev");
     write_config(&awsnav, "[console]\ntimeout_seconds = 1\n");
@@ -291,8 +291,8 @@ async fn federation_errors_are_clear_and_show_no_secrets() {
 
 #[tokio::test]
 async fn other_partitions_get_their_console_hosts() {
-    let (_lock, moto) = common::exclusive_moto().await;
-    common::seed_org(&moto.sdk().await, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    crate::common::seed_org(&moto.sdk().await, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
     for (partition, region, console) in [
         (
             "aws-us-gov",
@@ -369,20 +369,20 @@ fn recorder(path: &std::path::Path, record: &std::path::Path) {
 
 /// The argument lists `recorder` wrote, once there are `n`.
 fn recorded(record: &std::path::Path, n: usize) -> Vec<Vec<String>> {
-    let text = common::wait_for_file(record, |t| t.matches("\n\n").count() >= n);
+    let text = crate::common::wait_for_file(record, |t| t.matches("\n\n").count() >= n);
     text.split("\n\n")
         .filter(|s| !s.trim().is_empty())
         .map(|s| s.lines().map(str::to_owned).collect())
         .collect()
 }
 
-fn name_of(seeded: &common::SeededOrg, id: &str) -> String {
+fn name_of(seeded: &crate::common::SeededOrg, id: &str) -> String {
     seeded.accounts[id].name.clone()
 }
 
 #[tokio::test]
 async fn firefox_containers_carry_name_colour_icon_and_the_sign_in_link() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (mut awsnav, seeded, _alice) = setup(moto).await;
     let (fed, _seen) = federation();
     awsnav.set("AWSNAV_FEDERATION_URL", &format!("{}/federation", fed.url));
@@ -442,7 +442,7 @@ async fn firefox_containers_carry_name_colour_icon_and_the_sign_in_link() {
 
 #[tokio::test]
 async fn chromium_profiles_are_one_per_account_and_role_and_kept() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (mut awsnav, seeded, _alice) = setup(moto).await;
     let (fed, _seen) = federation();
     awsnav.set("AWSNAV_FEDERATION_URL", &format!("{}/federation", fed.url));
@@ -502,7 +502,7 @@ async fn chromium_profiles_are_one_per_account_and_role_and_kept() {
 
 #[tokio::test]
 async fn logout_first_signs_out_of_aws_and_goes_on_to_the_sign_in() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (mut awsnav, seeded, _alice) = setup(moto).await;
     let (fed, _seen) = federation();
     awsnav.set("AWSNAV_FEDERATION_URL", &format!("{}/federation", fed.url));
@@ -533,7 +533,7 @@ async fn logout_first_signs_out_of_aws_and_goes_on_to_the_sign_in() {
 
 #[tokio::test]
 async fn an_arn_signs_in_to_its_account_on_the_resources_page() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (mut awsnav, seeded, _alice) = setup(moto).await;
     let (fed, seen) = federation();
     awsnav.set("AWSNAV_FEDERATION_URL", &format!("{}/federation", fed.url));
@@ -602,7 +602,7 @@ async fn an_arn_signs_in_to_its_account_on_the_resources_page() {
 
 #[tokio::test]
 async fn which_names_the_account_behind_arns_and_ids() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (awsnav, seeded, _alice) = setup(moto).await;
     let (dev, prod) = (sandbox(&seeded, "dev"), sandbox(&seeded, "prod"));
     let arn = format!("arn:aws:iam::{prod}:role/Deployer");

@@ -3,10 +3,8 @@
 //! credential-process) as the real AWS CLI and shells consume them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
-mod common;
-
-use common::fault::{FaultServer, Response};
-use common::{AwsnavCmd, OuSpec, stderr, stdout};
+use crate::common::fault::{FaultServer, Response};
+use crate::common::{AwsnavCmd, OuSpec, stderr, stdout};
 use serde_json::Value;
 use std::fmt::Write as _;
 
@@ -25,7 +23,7 @@ fn tree() -> Vec<OuSpec> {
 }
 
 /// Ids of seeded accounts that the default rules do not call production, in name order.
-fn non_production(seeded: &common::SeededOrg) -> Vec<String> {
+fn non_production(seeded: &crate::common::SeededOrg) -> Vec<String> {
     let mut found: Vec<(&String, &String)> = seeded
         .accounts
         .iter()
@@ -42,12 +40,12 @@ fn non_production(seeded: &common::SeededOrg) -> Vec<String> {
 
 #[tokio::test]
 async fn mfa_session_is_reused_and_exec_runs_as_the_role() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(&sdk, &tree(), 0).await;
-    let alice = common::alice(&sdk).await;
-    let proxy = FaultServer::start(common::fault::proxy(&moto.url));
-    let awsnav = common::awsnav_as(&alice, &proxy.url);
+    let seeded = crate::common::seed_org(&sdk, &tree(), 0).await;
+    let alice = crate::common::alice(&sdk).await;
+    let proxy = FaultServer::start(crate::common::fault::proxy(&moto.url));
+    let awsnav = crate::common::awsnav_as(&alice, &proxy.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let ids = non_production(&seeded);
     let (dev0, dev1, sandbox) = (ids[0].clone(), ids[1].clone(), ids[2].clone());
@@ -222,11 +220,11 @@ fn urlencode(s: &str) -> String {
 
 #[tokio::test]
 async fn credential_process_and_env_are_consumed_by_the_aws_cli_and_shells() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(&sdk, &tree(), 0).await;
-    let alice = common::alice(&sdk).await;
-    let awsnav = common::awsnav_as(&alice, &moto.url);
+    let seeded = crate::common::seed_org(&sdk, &tree(), 0).await;
+    let alice = crate::common::alice(&sdk).await;
+    let awsnav = crate::common::awsnav_as(&alice, &moto.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let dev0 = non_production(&seeded)[0].clone();
 
@@ -241,7 +239,7 @@ async fn credential_process_and_env_are_consumed_by_the_aws_cli_and_shells() {
     )
     .unwrap();
     let env = isolated_env(&awsnav);
-    let out = std::process::Command::new(common::aws_cli())
+    let out = std::process::Command::new(crate::common::aws_cli())
         .args([
             "sts",
             "get-caller-identity",
@@ -294,11 +292,11 @@ async fn credential_process_and_env_are_consumed_by_the_aws_cli_and_shells() {
 
 #[tokio::test]
 async fn production_needs_yes_without_a_terminal_and_nesting_is_refused() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    common::seed_org(&sdk, &tree(), 0).await;
-    let alice = common::alice(&sdk).await;
-    let awsnav = common::awsnav_as(&alice, &moto.url);
+    crate::common::seed_org(&sdk, &tree(), 0).await;
+    let alice = crate::common::alice(&sdk).await;
+    let awsnav = crate::common::awsnav_as(&alice, &moto.url);
     assert!(awsnav.run(&["refresh"]).status.success());
 
     let out = awsnav.run(&[
@@ -326,7 +324,7 @@ async fn production_needs_yes_without_a_terminal_and_nesting_is_refused() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out).trim(), "1");
 
-    let mut nested = common::awsnav_as(&alice, &moto.url);
+    let mut nested = crate::common::awsnav_as(&alice, &moto.url);
     nested.set("AWSNAV_ACCOUNT_ID", "111122223333");
     nested.set("AWSNAV_ACCOUNT_NAME", "outer");
     let out = nested.run(&["shell", "sandbox-00"]);
@@ -338,7 +336,7 @@ async fn production_needs_yes_without_a_terminal_and_nesting_is_refused() {
     );
 
     // Without a code, a terminal or mfa_process, the MFA step says what to do.
-    let fresh = common::awsnav_as(&alice, &moto.url);
+    let fresh = crate::common::awsnav_as(&alice, &moto.url);
     assert!(fresh.run(&["refresh"]).status.success());
     let out = fresh.run(&["exec", "sandbox-00", "--", "true"]);
     let err = stderr(&out);
@@ -361,9 +359,9 @@ async fn production_needs_yes_without_a_terminal_and_nesting_is_refused() {
 
 #[tokio::test]
 async fn ambiguous_and_unknown_accounts_list_candidates() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    common::seed_org(&sdk, &tree(), 0).await;
+    crate::common::seed_org(&sdk, &tree(), 0).await;
     let awsnav = AwsnavCmd::new().against(&moto.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let out = awsnav.run(&["env", "workloads-dev"]);
@@ -387,8 +385,8 @@ async fn ambiguous_and_unknown_accounts_list_candidates() {
 async fn with_sts_fault(
     fault: impl Fn(&str) -> Option<Response> + Send + Sync + 'static,
 ) -> (AwsnavCmd, FaultServer, tokio::sync::MutexGuard<'static, ()>) {
-    let (lock, moto) = common::exclusive_moto().await;
-    common::seed_org(&moto.sdk().await, &tree(), 0).await;
+    let (lock, moto) = crate::common::exclusive_moto().await;
+    crate::common::seed_org(&moto.sdk().await, &tree(), 0).await;
     let mut awsnav = AwsnavCmd::new().against(&moto.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let sts = FaultServer::start(move |req, _| {
@@ -535,10 +533,10 @@ async fn sts_throttling_is_retried_then_reported() {
 
 #[tokio::test]
 async fn auth_profile_credentials_win_over_credential_variables() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(&sdk, &tree(), 0).await;
-    let alice = common::alice(&sdk).await;
+    let seeded = crate::common::seed_org(&sdk, &tree(), 0).await;
+    let alice = crate::common::alice(&sdk).await;
     // The environment holds other credentials (as inside an awsnav shell); [auth] profile
     // names alice's, which must be the ones used.
     let awsnav = AwsnavCmd::new().against(&moto.url);
@@ -580,11 +578,11 @@ async fn auth_profile_credentials_win_over_credential_variables() {
 
 #[tokio::test]
 async fn trace_logging_never_records_secrets() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(&sdk, &tree(), 0).await;
-    let alice = common::alice(&sdk).await;
-    let mut awsnav = common::awsnav_as(&alice, &moto.url);
+    let seeded = crate::common::seed_org(&sdk, &tree(), 0).await;
+    let alice = crate::common::alice(&sdk).await;
+    let mut awsnav = crate::common::awsnav_as(&alice, &moto.url);
     awsnav.set("AWSNAV_LOG", "trace");
     assert!(awsnav.run(&["refresh"]).status.success());
     let dev = non_production(&seeded)[0].clone();
@@ -610,11 +608,11 @@ async fn trace_logging_never_records_secrets() {
 
 #[tokio::test]
 async fn a_region_chosen_for_an_account_is_used_there_unless_region_is_given() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(&sdk, &tree(), 0).await;
-    let alice = common::alice(&sdk).await;
-    let awsnav = common::awsnav_as(&alice, &moto.url);
+    let seeded = crate::common::seed_org(&sdk, &tree(), 0).await;
+    let alice = crate::common::alice(&sdk).await;
+    let awsnav = crate::common::awsnav_as(&alice, &moto.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let ids = non_production(&seeded);
     let (chosen, other) = (ids[0].clone(), ids[1].clone());
@@ -638,19 +636,19 @@ async fn a_region_chosen_for_an_account_is_used_there_unless_region_is_given() {
 }
 
 /// Whether a request is for Organizations (its JSON target names the service).
-fn is_organizations(req: &common::fault::Request) -> bool {
+fn is_organizations(req: &crate::common::fault::Request) -> bool {
     req.header("x-amz-target")
         .is_some_and(|t| t.starts_with("AWSOrganizationsV20161128."))
 }
 
 #[tokio::test]
 async fn getting_in_by_id_never_waits_for_the_organization() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(&sdk, &tree(), 0).await;
-    let alice = common::alice(&sdk).await;
+    let seeded = crate::common::seed_org(&sdk, &tree(), 0).await;
+    let alice = crate::common::alice(&sdk).await;
     // Organizations refuses alice, as it does a developer; everything else reaches moto.
-    let forward = common::fault::proxy(&moto.url);
+    let forward = crate::common::fault::proxy(&moto.url);
     let aws = FaultServer::start(move |req, n| {
         if is_organizations(req) {
             Response::aws_error(
@@ -662,7 +660,7 @@ async fn getting_in_by_id_never_waits_for_the_organization() {
             forward(req, n)
         }
     });
-    let awsnav = common::awsnav_as(&alice, &aws.url);
+    let awsnav = crate::common::awsnav_as(&alice, &aws.url);
     let dev0 = non_production(&seeded)[0].clone();
     let role = "OrganizationAccountAccessRole";
 
@@ -736,12 +734,12 @@ async fn getting_in_by_id_never_waits_for_the_organization() {
 
 #[tokio::test]
 async fn many_processes_at_once_sign_in_once() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(&sdk, &tree(), 0).await;
-    let alice = common::alice(&sdk).await;
-    let sts = FaultServer::start(common::fault::strict_sts(&moto.url));
-    let mut awsnav = common::awsnav_as(&alice, &sts.url);
+    let seeded = crate::common::seed_org(&sdk, &tree(), 0).await;
+    let alice = crate::common::alice(&sdk).await;
+    let sts = FaultServer::start(crate::common::fault::strict_sts(&moto.url));
+    let mut awsnav = crate::common::awsnav_as(&alice, &sts.url);
     awsnav.set("AWSNAV_LOG", "trace");
     assert!(awsnav.run(&["refresh"]).status.success());
     let dev0 = non_production(&seeded)[0].clone();
@@ -789,11 +787,11 @@ async fn many_processes_at_once_sign_in_once() {
 
 #[tokio::test]
 async fn a_signing_in_process_that_dies_blocks_nobody() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(&sdk, &tree(), 0).await;
-    let alice = common::alice(&sdk).await;
-    let awsnav = common::awsnav_as(&alice, &moto.url);
+    let seeded = crate::common::seed_org(&sdk, &tree(), 0).await;
+    let alice = crate::common::alice(&sdk).await;
+    let awsnav = crate::common::awsnav_as(&alice, &moto.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let dev0 = non_production(&seeded)[0].clone();
     // The first process waits for its code (an MFA command that takes its time) holding the
@@ -810,7 +808,7 @@ async fn a_signing_in_process_that_dies_blocks_nobody() {
     .unwrap();
     let args = ["env", dev0.as_str(), "--format", "json"];
     let mut holder = awsnav.command(&args).spawn().unwrap();
-    common::wait_for_file(&started, |_| true);
+    crate::common::wait_for_file(&started, |_| true);
     holder.kill().unwrap();
     let _ = holder.wait();
 
@@ -829,7 +827,7 @@ async fn a_signing_in_process_that_dies_blocks_nobody() {
 /// IAM listing `devices` for alice (a FIDO key first, as the console registers it), strict STS,
 /// the rest from moto.
 fn with_devices(moto: &str, devices: Vec<String>) -> FaultServer {
-    let strict = common::fault::strict_sts(moto);
+    let strict = crate::common::fault::strict_sts(moto);
     FaultServer::start(move |req, n| {
         if req.operation() == "ListMFADevices" {
             let mut members = String::new();
@@ -853,16 +851,16 @@ fn with_devices(moto: &str, devices: Vec<String>) -> FaultServer {
 
 #[tokio::test]
 async fn fido_keys_are_passed_over_and_several_devices_are_named() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(&sdk, &tree(), 0).await;
-    let alice = common::alice(&sdk).await;
+    let seeded = crate::common::seed_org(&sdk, &tree(), 0).await;
+    let alice = crate::common::alice(&sdk).await;
     let dev0 = non_production(&seeded)[0].clone();
     let fido = "arn:aws:iam::123456789012:u2f/user/alice/yubikey-ABCDEF".to_owned();
 
     // A FIDO key listed first: awsnav takes the virtual device, which STS accepts.
     let iam = with_devices(&moto.url, vec![fido.clone(), alice.serial.clone()]);
-    let awsnav = common::awsnav_as(&alice, &iam.url);
+    let awsnav = crate::common::awsnav_as(&alice, &iam.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let out = awsnav.run(&["exec", &dev0, "--mfa-code", "123456", "--", "true"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -875,7 +873,7 @@ async fn fido_keys_are_passed_over_and_several_devices_are_named() {
 
     // Only FIDO keys: the error says API calls need a TOTP device.
     let iam = with_devices(&moto.url, vec![fido.clone()]);
-    let awsnav = common::awsnav_as(&alice, &iam.url);
+    let awsnav = crate::common::awsnav_as(&alice, &iam.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let out = awsnav.run(&["exec", &dev0, "--mfa-code", "123456", "--", "true"]);
     let err = stderr(&out);
@@ -892,7 +890,7 @@ async fn fido_keys_are_passed_over_and_several_devices_are_named() {
         &moto.url,
         vec![fido, alice.serial.clone(), "GAHT12345678".into()],
     );
-    let awsnav = common::awsnav_as(&alice, &iam.url);
+    let awsnav = crate::common::awsnav_as(&alice, &iam.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let out = awsnav.run(&["exec", &dev0, "--mfa-code", "123456", "--", "true"]);
     let err = stderr(&out);
@@ -919,39 +917,13 @@ async fn fido_keys_are_passed_over_and_several_devices_are_named() {
     );
 }
 
-/// A stand-in `zenity` on PATH that records how it was called and answers as `script` says.
-fn stand_in_zenity(awsnav: &mut AwsnavCmd, script: &str) -> std::path::PathBuf {
-    use std::os::unix::fs::PermissionsExt as _;
-    let bin = awsnav.path("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let record = awsnav.path("zenity-args");
-    let path = bin.join("zenity");
-    std::fs::write(
-        &path,
-        format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\n{script}\n",
-            record.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path_var = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    awsnav.set("PATH", &path_var);
-    awsnav.set("DISPLAY", ":0");
-    record
-}
-
 #[tokio::test]
 async fn without_a_terminal_the_code_comes_from_a_desktop_dialog() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(&sdk, &tree(), 0).await;
-    let alice = common::alice(&sdk).await;
-    let mut awsnav = common::awsnav_as(&alice, &moto.url);
+    let seeded = crate::common::seed_org(&sdk, &tree(), 0).await;
+    let alice = crate::common::alice(&sdk).await;
+    let mut awsnav = crate::common::awsnav_as(&alice, &moto.url);
     awsnav.set("AWSNAV_LOG", "trace");
     assert!(awsnav.run(&["refresh"]).status.success());
     let prod = seeded
@@ -962,7 +934,7 @@ async fn without_a_terminal_the_code_comes_from_a_desktop_dialog() {
         .unwrap();
 
     // The dialog is cancelled: a clean refusal, nothing cached.
-    let record = stand_in_zenity(&mut awsnav, "exit 1");
+    let record = crate::common::stand_in_zenity(&mut awsnav, "exit 1");
     let args = ["credential-process", "--account", prod.as_str(), "--yes"];
     let out = awsnav.run(&args);
     assert!(!out.status.success());
@@ -970,7 +942,7 @@ async fn without_a_terminal_the_code_comes_from_a_desktop_dialog() {
     assert!(record.exists(), "the dialog was shown");
 
     // It answers: credentials, and the dialog named the account, the role and PRODUCTION.
-    let record = stand_in_zenity(&mut awsnav, "echo 123456");
+    let record = crate::common::stand_in_zenity(&mut awsnav, "echo 123456");
     let out = awsnav.run(&args);
     assert!(out.status.success(), "{}", stderr(&out));
     let creds: Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -990,7 +962,7 @@ async fn without_a_terminal_the_code_comes_from_a_desktop_dialog() {
 fn assert_no_secret_logged(
     awsnav: &AwsnavCmd,
     out: &std::process::Output,
-    alice: &common::Alice,
+    alice: &crate::common::Alice,
     creds: &Value,
 ) {
     let log = std::fs::read_to_string(awsnav.path("awsnav/log/awsnav.log")).unwrap();

@@ -3,9 +3,7 @@
 //! Each ends in a clear message, and nothing that was good is lost.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{AwsnavCmd, OuSpec, stderr, stdout};
+use crate::common::{AwsnavCmd, OuSpec, stderr, stdout};
 use serde_json::Value;
 
 fn tree() -> Vec<OuSpec> {
@@ -43,8 +41,8 @@ fn a_malformed_aws_config_file_is_named() {
 
 #[tokio::test]
 async fn unusable_cache_paths_are_warnings_and_the_answer_still_comes() {
-    let (_lock, moto) = common::exclusive_moto().await;
-    let seeded = common::seed_org(&moto.sdk().await, &tree(), 0).await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    let seeded = crate::common::seed_org(&moto.sdk().await, &tree(), 0).await;
     let awsnav = AwsnavCmd::new().against(&moto.url);
 
     // The cache file is a directory: cannot be read, cannot be replaced.
@@ -82,8 +80,8 @@ async fn unusable_cache_paths_are_warnings_and_the_answer_still_comes() {
 
 #[tokio::test]
 async fn a_cache_from_a_newer_awsnav_is_rebuilt_with_a_note() {
-    let (_lock, moto) = common::exclusive_moto().await;
-    let seeded = common::seed_org(&moto.sdk().await, &tree(), 0).await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    let seeded = crate::common::seed_org(&moto.sdk().await, &tree(), 0).await;
     let awsnav = AwsnavCmd::new().against(&moto.url);
     let cache = awsnav.path("awsnav/cache/inventory-default-chain.json");
     std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
@@ -106,9 +104,9 @@ async fn a_cache_from_a_newer_awsnav_is_rebuilt_with_a_note() {
 
 #[tokio::test]
 async fn a_cache_write_killed_half_way_leaves_the_previous_cache() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    common::seed_org(&sdk, &tree(), 0).await;
+    crate::common::seed_org(&sdk, &tree(), 0).await;
     let awsnav = AwsnavCmd::new().against(&moto.url);
     assert!(awsnav.run(&["refresh"]).status.success());
     let cache = awsnav.path("awsnav/cache/inventory-default-chain.json");
@@ -117,7 +115,7 @@ async fn a_cache_write_killed_half_way_leaves_the_previous_cache() {
 
     // The organization grows past what the file-size limit lets awsnav write: the kernel
     // stops the write (SIGXFSZ) half-way through the new cache file.
-    common::seed_more(&sdk, "Grown", 60).await;
+    crate::common::seed_more(&sdk, "Grown", 60).await;
     let mut awsnav = awsnav;
     awsnav.set("AWSNAV_LOG", "off");
     let out = std::process::Command::new("sh")
@@ -144,10 +142,10 @@ async fn a_cache_write_killed_half_way_leaves_the_previous_cache() {
 
 #[tokio::test]
 async fn corrupt_credential_files_are_replaced_not_fatal() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(&sdk, &tree(), 0).await;
-    let alice = common::alice(&sdk).await;
+    let seeded = crate::common::seed_org(&sdk, &tree(), 0).await;
+    let alice = crate::common::alice(&sdk).await;
     let mut awsnav = AwsnavCmd::new().with_user(&alice);
     awsnav.set("AWS_ENDPOINT_URL", &moto.url);
     awsnav.set("AWS_REGION", "us-east-1");

@@ -1,16 +1,14 @@
 //! Organization discovery against moto (real HTTP, real SDK parsing) and a fault server.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::common::fault::{FaultServer, Request, Response};
 use awsnav::aws::org::{Discovery, SyncProgress};
 use awsnav::aws::{AwsError, CallCounter, ErrorContext};
 use awsnav::domain::model::OrgTree;
-use common::fault::{FaultServer, Request, Response};
 use serde_json::json;
 
 fn discovery() -> Discovery {
@@ -25,10 +23,10 @@ fn discovery() -> Discovery {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nested_org_of_300_accounts_is_discovered_exactly() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    let tree = common::large_tree();
-    let seeded = common::seed_org(&sdk, &tree, 20).await;
+    let tree = crate::common::large_tree();
+    let seeded = crate::common::seed_org(&sdk, &tree, 20).await;
     assert!(seeded.accounts.len() > 300, "{}", seeded.accounts.len());
 
     let counter = CallCounter::default();
@@ -86,7 +84,7 @@ async fn nested_org_of_300_accounts_is_discovered_exactly() {
 
 #[tokio::test]
 async fn no_organization_is_a_clear_error() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
     let err = discovery()
         .run(&sdk, &CallCounter::default(), &|_| {})
@@ -167,7 +165,7 @@ fn org_page(req: &Request) -> Response {
 #[tokio::test]
 async fn throttling_is_retried_and_empty_pages_are_followed() {
     let server = FaultServer::start(flaky_org());
-    let sdk = common::sdk_for(&server.url).await;
+    let sdk = crate::common::sdk_for(&server.url).await;
     let counter = CallCounter::default();
     let found = discovery()
         .run(&sdk, &counter, &|_| {})
@@ -204,7 +202,7 @@ async fn access_denied_says_what_to_configure() {
         ),
         _ => Response::aws_error(400, "InvalidInputException", "unexpected"),
     });
-    let sdk = common::sdk_for(&server.url).await;
+    let sdk = crate::common::sdk_for(&server.url).await;
     let err = discovery()
         .run(&sdk, &CallCounter::default(), &|_| {})
         .await
@@ -222,7 +220,7 @@ async fn garbage_and_server_errors_are_reported_not_panics() {
         "ListRoots" => Response::raw(200, "application/x-amz-json-1.1", "{\"Roots\": [tru"),
         _ => Response::raw(503, "text/html", "<html>down</html>"),
     });
-    let sdk = common::sdk_for(&server.url).await;
+    let sdk = crate::common::sdk_for(&server.url).await;
     let err = discovery()
         .run(&sdk, &CallCounter::default(), &|_| {})
         .await
@@ -232,8 +230,8 @@ async fn garbage_and_server_errors_are_reported_not_panics() {
 
 #[tokio::test]
 async fn connection_refused_is_a_network_error() {
-    let port = common::free_port();
-    let sdk = common::sdk_for(&format!("http://127.0.0.1:{port}")).await;
+    let port = crate::common::free_port();
+    let sdk = crate::common::sdk_for(&format!("http://127.0.0.1:{port}")).await;
     let err = discovery()
         .run(&sdk, &CallCounter::default(), &|_| {})
         .await
@@ -244,7 +242,7 @@ async fn connection_refused_is_a_network_error() {
 
 /// An SDK config for `url` whose retries are quick: the policy awsnav's pacer follows.
 async fn quick_retries(url: &str, attempts: u32) -> aws_config::SdkConfig {
-    common::sdk_for(url)
+    crate::common::sdk_for(url)
         .await
         .into_builder()
         .retry_config(
@@ -258,16 +256,16 @@ async fn quick_retries(url: &str, attempts: u32) -> aws_config::SdkConfig {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_2000_account_sync_under_heavy_throttling_completes_with_every_account() {
-    let (_lock, moto) = common::exclusive_moto().await;
-    let tree = common::generated_tree(&[4, 12, 36, 72, 76], 2_000);
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    let tree = crate::common::generated_tree(&[4, 12, 36, 72, 76], 2_000);
     let started = std::time::Instant::now();
-    let seeded = common::seed_org_tagging(&moto.sdk().await, &tree, 0, 4).await;
+    let seeded = crate::common::seed_org_tagging(&moto.sdk().await, &tree, 0, 4).await;
     eprintln!("seeded in {:?}", started.elapsed());
     let started = std::time::Instant::now();
     assert_eq!(seeded.ous, 200);
     assert!(seeded.accounts.len() > 2_000, "{}", seeded.accounts.len());
 
-    let server = FaultServer::start(common::fault::throttling_proxy(&moto.url, 20));
+    let server = FaultServer::start(crate::common::fault::throttling_proxy(&moto.url, 20));
     let sdk = quick_retries(&server.url, 12).await;
     let counter = CallCounter::default();
     let found = discovery()

@@ -2,12 +2,10 @@
 //! completed from the cache by a real bash, and a manual page `man` renders.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::process::Command;
 
+use crate::common::{AwsnavCmd, stderr, stdout};
 use awsnav::store::inventory_cache::InventoryCache;
-use common::{AwsnavCmd, stderr, stdout};
 
 /// An isolated home whose cache holds the demo organization, and an alias in the config.
 fn with_cache() -> AwsnavCmd {

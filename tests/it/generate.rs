@@ -2,24 +2,22 @@
 //! the AWS config file, read back by the AWS CLI, boto3 and awsnav; user content untouched.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
-mod common;
-
 use std::process::Command;
 
-use common::{AwsnavCmd, OuSpec, stderr, stdout};
+use crate::common::{AwsnavCmd, OuSpec, stderr, stdout};
 
 const USER_CONFIG: &str = "[default]\nregion = us-east-1\n\n# my own profile, keep it\n[profile mine]\nregion = eu-west-2\noutput = json";
 
 #[tokio::test]
 async fn generated_profiles_round_trip_through_the_aws_cli_boto3_and_awsnav() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(&sdk, &[OuSpec::new("Dev", 2, vec![])], 0).await;
-    let alice = common::alice(&sdk).await;
+    let seeded = crate::common::seed_org(&sdk, &[OuSpec::new("Dev", 2, vec![])], 0).await;
+    let alice = crate::common::alice(&sdk).await;
     let mut awsnav = AwsnavCmd::new().with_user(&alice);
     awsnav.set("AWS_ENDPOINT_URL", &moto.url);
     awsnav.set("AWS_REGION", "us-east-1");
-    let cli = common::aws_cli();
+    let cli = crate::common::aws_cli();
     let path = format!(
         "{}:{}",
         cli.parent()
@@ -118,7 +116,7 @@ async fn generated_profiles_round_trip_through_the_aws_cli_boto3_and_awsnav() {
     let script = format!(
         "import boto3\ns = boto3.Session()\nnames = s.available_profiles\nassert 'mine' in names, names\nassert {profile:?} in names, names\nprint(len(names))\nprint(boto3.Session(profile_name='mine').region_name)"
     );
-    let py = Command::new(common::python())
+    let py = Command::new(crate::common::python())
         .args(["-c", &script])
         .envs(env_of(&awsnav))
         .output()

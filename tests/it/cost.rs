@@ -2,12 +2,10 @@
 //! fault server.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
+use crate::common::fault::{FaultServer, Response};
 use awsnav::aws::cost_explorer::monthly_by_account;
 use awsnav::aws::{AwsError, CallCounter, ErrorContext};
 use awsnav::domain::cost::YearMonth;
-use common::fault::{FaultServer, Response};
 use serde_json::json;
 use time::macros::date;
 
@@ -21,7 +19,7 @@ fn month(start: &str, end: &str, groups: &[serde_json::Value]) -> serde_json::Va
 
 #[tokio::test]
 async fn monthly_costs_follow_every_page() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let page1 = json!({
         "ResultsByTime": [month("2026-10-01", "2026-11-01", &[group("111111111111", "3100.50"), group("222222222222", "12.25")])],
         "NextPageToken": "page-2",
@@ -32,7 +30,7 @@ async fn monthly_costs_follow_every_page() {
         "GroupDefinitions": [{"Type": "DIMENSION", "Key": "LINKED_ACCOUNT"}]
     });
     let body = json!({"account_id": "123456789012", "results": [page1, page2]}).to_string();
-    let (status, _) = common::http(
+    let (status, _) = crate::common::http(
         "POST",
         &moto.url,
         "/moto-api/static/ce/cost-and-usage-results",
@@ -77,7 +75,7 @@ async fn refusals_are_errors_not_panics() {
     ] {
         let server =
             FaultServer::start(move |_, _| Response::aws_error(400, code, "refused for the test"));
-        let sdk = common::sdk_for(&server.url).await;
+        let sdk = crate::common::sdk_for(&server.url).await;
         let err = monthly_by_account(
             &sdk,
             "UnblendedCost",
@@ -102,9 +100,10 @@ async fn refusals_are_errors_not_panics() {
 
 #[tokio::test]
 async fn list_json_fills_cost_and_the_ttl_saves_requests() {
-    use common::{AwsnavCmd, OuSpec, stderr, stdout};
-    let (_lock, moto) = common::exclusive_moto().await;
-    let seeded = common::seed_org(&moto.sdk().await, &[OuSpec::new("Sandbox", 2, vec![])], 0).await;
+    use crate::common::{AwsnavCmd, OuSpec, stderr, stdout};
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    let seeded =
+        crate::common::seed_org(&moto.sdk().await, &[OuSpec::new("Sandbox", 2, vec![])], 0).await;
     let ids: Vec<String> = seeded
         .accounts
         .keys()
@@ -121,14 +120,14 @@ async fn list_json_fills_cost_and_the_ttl_saves_requests() {
         ]
     });
     let body = json!({"account_id": "123456789012", "results": [page]}).to_string();
-    common::http(
+    crate::common::http(
         "POST",
         &moto.url,
         "/moto-api/static/ce/cost-and-usage-results",
         &body,
     )
     .unwrap();
-    let proxy = FaultServer::start(common::fault::proxy(&moto.url));
+    let proxy = FaultServer::start(crate::common::fault::proxy(&moto.url));
     let awsnav = AwsnavCmd::new().against(&proxy.url);
 
     let out = awsnav.run(&["list", "--json"]);
@@ -190,9 +189,9 @@ async fn list_json_fills_cost_and_the_ttl_saves_requests() {
 
 #[tokio::test]
 async fn denied_cost_is_na_with_a_reason_and_the_list_still_works() {
-    use common::{AwsnavCmd, OuSpec, stderr, stdout};
-    let (_lock, moto) = common::exclusive_moto().await;
-    common::seed_org(&moto.sdk().await, &[OuSpec::new("Sandbox", 1, vec![])], 0).await;
+    use crate::common::{AwsnavCmd, OuSpec, stderr, stdout};
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    crate::common::seed_org(&moto.sdk().await, &[OuSpec::new("Sandbox", 1, vec![])], 0).await;
     let ce = FaultServer::start(|_, _| {
         Response::aws_error(
             400,
@@ -216,13 +215,13 @@ async fn denied_cost_is_na_with_a_reason_and_the_list_still_works() {
 
 #[tokio::test]
 async fn cost_report_by_account_and_ou_with_forced_refresh() {
-    use common::{AwsnavCmd, OuSpec, stderr, stdout};
-    let (_lock, moto) = common::exclusive_moto().await;
+    use crate::common::{AwsnavCmd, OuSpec, stderr, stdout};
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let tree = [
         OuSpec::new("Workloads", 0, vec![OuSpec::new("Prod", 2, vec![])]),
         OuSpec::new("Sandbox", 1, vec![]),
     ];
-    let seeded = common::seed_org(&moto.sdk().await, &tree, 0).await;
+    let seeded = crate::common::seed_org(&moto.sdk().await, &tree, 0).await;
     let id = |name: &str| {
         seeded
             .accounts
@@ -240,14 +239,14 @@ async fn cost_report_by_account_and_ou_with_forced_refresh() {
     ];
     let page = json!({"ResultsByTime": [month(&this.to_string(), &(today + time::Duration::days(1)).to_string(), &groups)]});
     let body = json!({"account_id": "123456789012", "results": [page.clone(), page]}).to_string();
-    common::http(
+    crate::common::http(
         "POST",
         &moto.url,
         "/moto-api/static/ce/cost-and-usage-results",
         &body,
     )
     .unwrap();
-    let proxy = FaultServer::start(common::fault::proxy(&moto.url));
+    let proxy = FaultServer::start(crate::common::fault::proxy(&moto.url));
     let awsnav = AwsnavCmd::new().against(&proxy.url);
 
     let out = awsnav.run(&["cost"]);

@@ -3,11 +3,9 @@
 //! read; damaged, newer or oversized inventories are clear errors that lose nothing cached.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::fault::{FaultServer, Request, Response};
-use common::net::{ThrowawayCa, display};
-use common::{AwsnavCmd, OuSpec, stderr, stdout};
+use crate::common::fault::{FaultServer, Request, Response};
+use crate::common::net::{ThrowawayCa, display};
+use crate::common::{AwsnavCmd, OuSpec, stderr, stdout};
 use serde_json::Value;
 
 fn is_organizations(req: &Request) -> bool {
@@ -17,7 +15,7 @@ fn is_organizations(req: &Request) -> bool {
 
 /// moto behind a proxy where Organizations refuses everyone, as it does a developer.
 fn organizations_denied(moto: &str) -> FaultServer {
-    let forward = common::fault::proxy(moto);
+    let forward = crate::common::fault::proxy(moto);
     FaultServer::start(move |req, n| {
         if is_organizations(req) {
             Response::aws_error(
@@ -48,9 +46,13 @@ fn listed(awsnav: &AwsnavCmd) -> Vec<Value> {
 
 /// The platform team's side: a read of the organization, exported to a file.
 async fn exported(
-    moto: &common::Moto,
-) -> (common::SeededOrg, tempfile::TempDir, std::path::PathBuf) {
-    let seeded = common::seed_org(
+    moto: &crate::common::Moto,
+) -> (
+    crate::common::SeededOrg,
+    tempfile::TempDir,
+    std::path::PathBuf,
+) {
+    let seeded = crate::common::seed_org(
         &moto.sdk().await,
         &[
             OuSpec::new("Sandbox", 3, vec![]),
@@ -81,7 +83,7 @@ async fn exported(
 
 #[tokio::test]
 async fn a_developer_reads_the_shared_file_and_gets_in_as_with_a_live_read() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (seeded, _dir, file) = exported(moto).await;
     let proxy = organizations_denied(&moto.url);
     let dev = AwsnavCmd::new().against(&proxy.url);
@@ -139,7 +141,7 @@ async fn a_developer_reads_the_shared_file_and_gets_in_as_with_a_live_read() {
 
 #[tokio::test]
 async fn the_shared_inventory_at_an_https_url() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (seeded, _dir, file) = exported(moto).await;
     let body = std::fs::read_to_string(&file).unwrap();
     let server = FaultServer::start(move |req, _| {
@@ -179,7 +181,7 @@ async fn the_shared_inventory_at_an_https_url() {
 
 #[tokio::test]
 async fn bad_shared_inventories_are_clear_errors_and_the_cache_is_kept() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (seeded, dir, file) = exported(moto).await;
     let proxy = organizations_denied(&moto.url);
     let dev = AwsnavCmd::new().against(&proxy.url);

@@ -3,10 +3,8 @@
 //! provider, and keep working while the role session is renewed under them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::fault::FaultServer;
-use common::{AwsnavCmd, OuSpec, stderr, stdout};
+use crate::common::fault::FaultServer;
+use crate::common::{AwsnavCmd, OuSpec, stderr, stdout};
 
 fn tree() -> Vec<OuSpec> {
     vec![OuSpec::new("Dev", 2, vec![])]
@@ -14,18 +12,18 @@ fn tree() -> Vec<OuSpec> {
 
 /// awsnav as alice (keys in its environment), the AWS CLI and the test Python on PATH, behind
 /// a counting proxy in front of moto.
-async fn setup(moto: &common::Moto) -> (AwsnavCmd, FaultServer, String) {
+async fn setup(moto: &crate::common::Moto) -> (AwsnavCmd, FaultServer, String) {
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(&sdk, &tree(), 0).await;
-    let alice = common::alice(&sdk).await;
-    let proxy = FaultServer::start(common::fault::proxy(&moto.url));
+    let seeded = crate::common::seed_org(&sdk, &tree(), 0).await;
+    let alice = crate::common::alice(&sdk).await;
+    let proxy = FaultServer::start(crate::common::fault::proxy(&moto.url));
     let mut awsnav = AwsnavCmd::new().against(&proxy.url);
     awsnav.set("AWS_ACCESS_KEY_ID", &alice.key);
     awsnav.set("AWS_SECRET_ACCESS_KEY", &alice.secret);
     let path = format!(
         "{}:{}:{}",
-        common::aws_cli().parent().unwrap().display(),
-        common::python().parent().unwrap().display(),
+        crate::common::aws_cli().parent().unwrap().display(),
+        crate::common::python().parent().unwrap().display(),
         std::env::var("PATH").unwrap_or_default()
     );
     awsnav.set("PATH", &path);
@@ -55,7 +53,7 @@ const WHO_BOTO3: &str = "import boto3; print(boto3.client('sts').get_caller_iden
 
 #[tokio::test]
 async fn the_aws_cli_and_boto3_act_as_the_role_through_the_endpoint() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (awsnav, _proxy, dev) = setup(moto).await;
     let user_config = std::fs::read_to_string(awsnav.path(".aws/config")).unwrap();
 
@@ -135,7 +133,7 @@ EOF
 
 #[tokio::test]
 async fn a_long_run_sees_its_session_renewed_without_a_new_code() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (awsnav, proxy, dev) = setup(moto).await;
     std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
     // Sessions of 900 s renewed 898 s before they end: stale 2 s after they are made.
@@ -193,7 +191,7 @@ for _ in range(4):
 
 #[tokio::test]
 async fn credentials_env_gives_todays_environment() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (awsnav, _proxy, dev) = setup(moto).await;
     let out = awsnav.run(&[
         "exec",
@@ -242,7 +240,7 @@ async fn credentials_env_gives_todays_environment() {
 
 #[tokio::test]
 async fn a_renewal_that_needs_a_code_nobody_can_give_is_an_error_the_child_sees() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (awsnav, _proxy, dev) = setup(moto).await;
     // The child throws away the cached sessions: renewing needs a new MFA code, and there is
     // neither an MFA command nor a dialog (nor the terminal, which the child has).

@@ -4,14 +4,12 @@
 //! naming the request, with no panic, and every cache file as it was before.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use common::fault::{FaultServer, Response};
-use common::{AwsnavCmd, OuSpec, stderr};
+use crate::common::fault::{FaultServer, Response};
+use crate::common::{AwsnavCmd, OuSpec, stderr};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Fault {
@@ -47,7 +45,7 @@ fn expected_phrase(fault: Fault) -> &'static [&'static str] {
 
 /// A server that applies `fault` to `operation` and forwards everything else to moto.
 fn faulty(moto: &str, operation: &'static str, fault: Fault) -> FaultServer {
-    let forward = common::fault::proxy(moto);
+    let forward = crate::common::fault::proxy(moto);
     FaultServer::start(move |req, n| {
         if req.operation() != operation {
             return forward(req, n);
@@ -76,7 +74,7 @@ fn faulty(moto: &str, operation: &'static str, fault: Fault) -> FaultServer {
 }
 
 fn closed_port() -> String {
-    format!("http://127.0.0.1:{}", common::free_port())
+    format!("http://127.0.0.1:{}", crate::common::free_port())
 }
 
 /// Every file under `dir` with its bytes.
@@ -155,7 +153,7 @@ fn tree() -> Vec<OuSpec> {
     vec![OuSpec::new("Dev", 2, vec![])]
 }
 
-fn base(moto: &str, alice: &common::Alice) -> AwsnavCmd {
+fn base(moto: &str, alice: &crate::common::Alice) -> AwsnavCmd {
     let mut awsnav = AwsnavCmd::new().with_user(alice);
     awsnav.set("AWS_ENDPOINT_URL", moto);
     awsnav.set("AWS_REGION", "us-east-1");
@@ -171,10 +169,10 @@ fn base(moto: &str, alice: &common::Alice) -> AwsnavCmd {
 
 #[tokio::test]
 async fn sync_survives_every_fault_of_sts_and_organizations() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    common::seed_org(&sdk, &tree(), 0).await;
-    let alice = common::alice(&sdk).await;
+    crate::common::seed_org(&sdk, &tree(), 0).await;
+    let alice = crate::common::alice(&sdk).await;
     let mut awsnav = base(&moto.url, &alice);
     let out = awsnav.run(&["refresh"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -221,10 +219,10 @@ async fn sync_survives_every_fault_of_sts_and_organizations() {
 
 #[tokio::test]
 async fn getting_in_survives_every_fault_of_iam_and_sts() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(&sdk, &tree(), 0).await;
-    let alice = common::alice(&sdk).await;
+    let seeded = crate::common::seed_org(&sdk, &tree(), 0).await;
+    let alice = crate::common::alice(&sdk).await;
     let mut awsnav = base(&moto.url, &alice);
     assert!(awsnav.run(&["refresh"]).status.success());
     let account = seeded.first_non_prod_member();
@@ -258,10 +256,10 @@ async fn getting_in_survives_every_fault_of_iam_and_sts() {
 
 #[tokio::test]
 async fn cost_survives_every_fault_of_cost_explorer() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    common::seed_org(&sdk, &tree(), 0).await;
-    let alice = common::alice(&sdk).await;
+    crate::common::seed_org(&sdk, &tree(), 0).await;
+    let alice = crate::common::alice(&sdk).await;
     let mut awsnav = base(&moto.url, &alice);
     assert!(awsnav.run(&["refresh"]).status.success());
     check_every_fault(

@@ -3,16 +3,14 @@
 //! refused sign-in.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::portal::{
+use crate::common::portal::{
     Portal, PortalAccount, PortalSpec, START_URL, corp_profile, moto_credentials, sign_in,
     write_token,
 };
-use common::{AwsnavCmd, OuSpec, SeededOrg, stderr, stdout};
+use crate::common::{AwsnavCmd, OuSpec, SeededOrg, stderr, stdout};
 use serde_json::Value;
 
 const TOKEN: &str = "aoaAAAAAGdummy-sso-access-token";
@@ -73,12 +71,12 @@ fn busiest_second(portal: &Portal) -> usize {
 
 #[tokio::test]
 async fn listing_is_paged_paced_retried_and_merged_with_the_organization() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let tree = [
         OuSpec::new("Workloads", 3, vec![]),
         OuSpec::new("Security", 1, vec![]),
     ];
-    let seeded = common::seed_org(&moto.sdk().await, &tree, 0).await;
+    let seeded = crate::common::seed_org(&moto.sdk().await, &tree, 0).await;
     let (a, b) = two_members(&seeded);
     let mut accounts = vec![
         PortalAccount::new(
@@ -335,7 +333,7 @@ fn expired_sign_in_keeps_the_complete_inventory(
 
 /// An SSO-only user: no IAM credentials, so the organization cannot be read.
 fn sso_only(
-    moto: &common::Moto,
+    moto: &crate::common::Moto,
     accounts: Vec<PortalAccount>,
     credentials: HashMap<(String, String), Value>,
 ) -> (AwsnavCmd, Portal) {
@@ -352,7 +350,7 @@ fn sso_only(
 
 #[tokio::test]
 async fn without_the_organization_identity_center_accounts_stand_alone_and_every_way_out_works() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
     let shop = "111100002222";
     let data = "333300004444";
@@ -377,8 +375,8 @@ async fn without_the_organization_identity_center_accounts_stand_alone_and_every
     );
     corp_profile(&awsnav, "");
     sign_in(awsnav.home.path(), TOKEN, time::Duration::hours(8));
-    let fed = common::fault::FaultServer::start(|_, _| {
-        common::fault::Response::raw(
+    let fed = crate::common::fault::FaultServer::start(|_, _| {
+        crate::common::fault::Response::raw(
             200,
             "application/json",
             r#"{"SigninToken":"sso-signin-token"}"#,
@@ -472,7 +470,7 @@ fn exec_env_and_credential_process(
         "--role",
         "ReadOnlyAccess",
         "--",
-        common::aws_cli().to_str().unwrap(),
+        crate::common::aws_cli().to_str().unwrap(),
         "sts",
         "get-caller-identity",
         "--output",
@@ -578,7 +576,7 @@ fn assert_secrets_kept(awsnav: &AwsnavCmd, secret: &str) {
 
 #[tokio::test]
 async fn an_expired_or_refused_sign_in_says_to_sign_in_again_and_changes_nothing() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let shop = "111100002222";
     let (mut awsnav, portal) = sso_only(
         moto,
@@ -677,7 +675,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[tokio::test]
 async fn a_legacy_profile_reads_the_token_cached_for_its_start_url() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (awsnav, portal) = sso_only(
         moto,
         vec![PortalAccount::new(
@@ -710,7 +708,7 @@ async fn a_legacy_profile_reads_the_token_cached_for_its_start_url() {
 
 #[tokio::test]
 async fn generated_sso_profiles_work_in_the_aws_cli_and_boto3() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
     let shop = "111100002222";
     let creds = HashMap::from([(
@@ -750,7 +748,7 @@ async fn generated_sso_profiles_work_in_the_aws_cli_and_boto3() {
 
     // The AWS CLI reads the profile and, through Identity Center, gets the role.
     let aws = |args: &[&str]| {
-        let mut cmd = std::process::Command::new(common::aws_cli());
+        let mut cmd = std::process::Command::new(crate::common::aws_cli());
         cmd.env_clear().args(args);
         for (k, v) in [
             ("HOME", awsnav.home.path().to_str().unwrap()),
@@ -788,7 +786,7 @@ async fn generated_sso_profiles_work_in_the_aws_cli_and_boto3() {
     assert_eq!(who["Account"], shop);
 
     // boto3 too: the profile's credentials are the role's, from Identity Center.
-    let py = std::process::Command::new(common::python())
+    let py = std::process::Command::new(crate::common::python())
         .args([
             "-c",
             "import boto3\nc = boto3.Session(profile_name='shop-dev/ReadOnlyAccess').get_credentials()\nprint(c.get_frozen_credentials().access_key)",
@@ -806,8 +804,9 @@ async fn generated_sso_profiles_work_in_the_aws_cli_and_boto3() {
 
 #[tokio::test]
 async fn a_broken_sign_in_found_by_looking_does_not_stop_the_organization() {
-    let (_lock, moto) = common::exclusive_moto().await;
-    let seeded = common::seed_org(&moto.sdk().await, &[OuSpec::new("Sandbox", 2, vec![])], 0).await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    let seeded =
+        crate::common::seed_org(&moto.sdk().await, &[OuSpec::new("Sandbox", 2, vec![])], 0).await;
     let awsnav = AwsnavCmd::new().against(&moto.url);
     // The default profile names an [sso-session] that is not there; [sso] profile is unset.
     std::fs::write(

@@ -4,27 +4,27 @@
 //! calls signed with temporary credentials.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::fault::{FaultServer, Request};
-use common::{AwsnavCmd, OuSpec, stderr, stdout};
+use crate::common::fault::{FaultServer, Request};
+use crate::common::{AwsnavCmd, OuSpec, stderr, stdout};
 use serde_json::Value;
 
 const ORG_READER: &str = "arn:aws:iam::123456789012:role/OrgReader";
 
 fn guarded(req: &Request) -> bool {
-    common::fault::is_org_or_cost(req)
+    crate::common::fault::is_org_or_cost(req)
 }
 
 fn mfa_enforcing(moto: &str) -> FaultServer {
-    FaultServer::start(common::fault::mfa_enforcing(moto))
+    FaultServer::start(crate::common::fault::mfa_enforcing(moto))
 }
 
 /// An org in moto, alice (with an MFA device), and awsnav as alice behind the proxy.
-async fn setup(moto: &common::Moto) -> (AwsnavCmd, FaultServer, common::Alice, usize) {
+async fn setup(
+    moto: &crate::common::Moto,
+) -> (AwsnavCmd, FaultServer, crate::common::Alice, usize) {
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(&sdk, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
-    let alice = common::alice(&sdk).await;
+    let seeded = crate::common::seed_org(&sdk, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
+    let alice = crate::common::alice(&sdk).await;
     let proxy = mfa_enforcing(&moto.url);
     let awsnav = AwsnavCmd::new().against(&proxy.url).with_user(&alice);
     (awsnav, proxy, alice, seeded.accounts.len())
@@ -44,7 +44,7 @@ fn listed(awsnav: &AwsnavCmd) -> usize {
 
 #[tokio::test]
 async fn org_role_reads_the_organization_through_the_mfa_session() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (awsnav, proxy, _alice, accounts) = setup(moto).await;
     write_config(&awsnav, &format!("[org]\nrole = \"{ORG_READER}\"\n"));
 
@@ -86,7 +86,7 @@ async fn org_role_reads_the_organization_through_the_mfa_session() {
 
 #[tokio::test]
 async fn org_mfa_auto_reads_again_with_the_mfa_session() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (awsnav, proxy, _alice, accounts) = setup(moto).await;
     write_config(&awsnav, "[org]\nmfa = \"auto\"\n");
     let out = awsnav.run(&["refresh", "--mfa-code", "123456"]);
@@ -104,7 +104,7 @@ async fn org_mfa_auto_reads_again_with_the_mfa_session() {
 
 #[tokio::test]
 async fn a_denied_read_names_both_fixes() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (awsnav, proxy, _alice, _) = setup(moto).await;
     let out = awsnav.run(&["refresh", "--mfa-code", "123456"]);
     let err = stderr(&out);
@@ -120,7 +120,7 @@ async fn a_denied_read_names_both_fixes() {
 
 #[tokio::test]
 async fn a_role_profile_with_mfa_serial_as_org_profile_is_assumed_by_awsnav() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (mut awsnav, proxy, alice, accounts) = setup(moto).await;
     // The way the AWS CLI is set up: keys in one profile, the role with MFA in another.
     awsnav.unset("AWS_ACCESS_KEY_ID");

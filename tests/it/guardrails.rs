@@ -4,11 +4,9 @@
 //! access denied and throttling through the fault server.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
+use crate::common::fault::{FaultServer, Response};
+use crate::common::{AwsnavCmd, OuSpec, SeededOrg, stderr, stdout};
 use aws_sdk_organizations::types::PolicyType;
-use common::fault::{FaultServer, Response};
-use common::{AwsnavCmd, OuSpec, SeededOrg, stderr, stdout};
 use serde_json::Value;
 
 const SCP: &str = "SERVICE_CONTROL_POLICY";
@@ -29,7 +27,7 @@ struct Org {
 /// Workloads (1) → Prod (1) → Payments (2), and Sandbox (1); SCP and tag policies enabled;
 /// `DenyLeave` on the root, `ProdLock` on Workloads / Prod, `NoIamUsers` on one Payments
 /// account, the tag policy `CostCenter` on Workloads.
-async fn seed(moto: &common::Moto) -> Org {
+async fn seed(moto: &crate::common::Moto) -> Org {
     let sdk = moto.sdk().await;
     let tree = [
         OuSpec::new(
@@ -43,7 +41,7 @@ async fn seed(moto: &common::Moto) -> Org {
         ),
         OuSpec::new("Sandbox", 1, vec![]),
     ];
-    let seeded = common::seed_org(&sdk, &tree, 0).await;
+    let seeded = crate::common::seed_org(&sdk, &tree, 0).await;
     let org = aws_sdk_organizations::Client::new(&sdk);
     for kind in [SCP, "TAG_POLICY"] {
         org.enable_policy_type()
@@ -91,7 +89,7 @@ async fn seed(moto: &common::Moto) -> Org {
             ous["Workloads"].clone(),
         ),
     ] {
-        common::attach_new_policy(&org, name, kind, &content, &target).await;
+        crate::common::attach_new_policy(&org, name, kind, &content, &target).await;
     }
     Org {
         seeded,
@@ -170,9 +168,9 @@ fn by_id<'a>(list: &'a Value, id: &str) -> &'a Value {
 
 #[tokio::test]
 async fn lazy_reading_asks_only_for_what_is_shown_once_and_shows_where_each_policy_is_attached() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let org = seed(moto).await;
-    let proxy = FaultServer::start(common::fault::proxy(&moto.url));
+    let proxy = FaultServer::start(crate::common::fault::proxy(&moto.url));
     let awsnav = AwsnavCmd::new().against(&proxy.url);
 
     let out = awsnav.run(&["refresh"]);
@@ -354,9 +352,9 @@ fn table_says_what_is_not_enabled(awsnav: &AwsnavCmd, org: &Org) {
 
 #[tokio::test]
 async fn sync_reads_every_target_once_per_enabled_type() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let org = seed(moto).await;
-    let proxy = FaultServer::start(common::fault::proxy(&moto.url));
+    let proxy = FaultServer::start(crate::common::fault::proxy(&moto.url));
     let awsnav = AwsnavCmd::new().against(&proxy.url);
     write_config(&awsnav, "[org]\npolicies = \"sync\"\n");
     let out = awsnav.run(&["refresh"]);
@@ -394,9 +392,9 @@ async fn sync_reads_every_target_once_per_enabled_type() {
 
 #[tokio::test]
 async fn access_denied_is_a_note_and_throttling_is_retried_or_a_gap() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let org = seed(moto).await;
-    let forward = common::fault::proxy(&moto.url);
+    let forward = crate::common::fault::proxy(&moto.url);
     let proxy = FaultServer::start(move |req, n| {
         if req.operation() == LIST {
             return Response::aws_error(
@@ -426,7 +424,7 @@ async fn access_denied_is_a_note_and_throttling_is_retried_or_a_gap() {
     assert_eq!(proxy.count(LIST), asked);
 
     // Throttled a few times: retried, and the answer is whole.
-    let forward = common::fault::proxy(&moto.url);
+    let forward = crate::common::fault::proxy(&moto.url);
     let throttled = std::sync::atomic::AtomicUsize::new(0);
     let proxy = FaultServer::start(move |req, n| {
         if req.operation() == LIST
@@ -447,7 +445,7 @@ async fn access_denied_is_a_note_and_throttling_is_retried_or_a_gap() {
     assert_eq!(proxy.count(LIST), 10 + 3, "three throttled answers retried");
 
     // Throttled for good: the read fails, names the request, and nothing is kept.
-    let forward = common::fault::proxy(&moto.url);
+    let forward = crate::common::fault::proxy(&moto.url);
     let proxy = FaultServer::start(move |req, n| {
         if req.operation() == LIST {
             return Response::aws_error(400, "TooManyRequestsException", "Rate exceeded");

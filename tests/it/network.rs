@@ -4,11 +4,9 @@
 //! names the host, whichever case the variables are spelled in.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::fault::{FaultServer, Response};
-use common::net::{ForwardProxy, ThrowawayCa, display};
-use common::{AwsnavCmd, OuSpec, stderr, stdout};
+use crate::common::fault::{FaultServer, Response};
+use crate::common::net::{ForwardProxy, ThrowawayCa, display};
+use crate::common::{AwsnavCmd, OuSpec, stderr, stdout};
 
 const TOKEN: &str = "SIGNIN-TOKEN-through-the-stack";
 
@@ -28,10 +26,10 @@ fn federation() -> FaultServer {
 }
 
 /// moto seeded with an org and alice (an IAM user with an MFA device), and a sandbox account.
-async fn seeded(moto: &common::Moto) -> (common::Alice, String) {
+async fn seeded(moto: &crate::common::Moto) -> (crate::common::Alice, String) {
     let sdk = moto.sdk().await;
-    let seeded = common::seed_org(&sdk, &[OuSpec::new("Sandbox", 2, vec![])], 0).await;
-    let alice = common::alice(&sdk).await;
+    let seeded = crate::common::seed_org(&sdk, &[OuSpec::new("Sandbox", 2, vec![])], 0).await;
+    let alice = crate::common::alice(&sdk).await;
     (alice, seeded.first_non_prod_member())
 }
 
@@ -41,7 +39,7 @@ fn console_print(awsnav: &AwsnavCmd, account: &str) -> std::process::Output {
 
 #[tokio::test]
 async fn the_sign_in_trusts_a_ca_known_only_through_ssl_cert_file_or_dir() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (alice, account) = seeded(moto).await;
     let ca = ThrowawayCa::new();
     let fed = federation();
@@ -92,7 +90,7 @@ async fn the_sign_in_trusts_a_ca_known_only_through_ssl_cert_file_or_dir() {
 
 #[tokio::test]
 async fn sdk_calls_trust_the_same_ca_and_fail_clearly_without_it() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (alice, _account) = seeded(moto).await;
     let ca = ThrowawayCa::new();
     let front = ca.https_front(&moto.url);
@@ -119,7 +117,7 @@ async fn sdk_calls_trust_the_same_ca_and_fail_clearly_without_it() {
 /// Sync, `AssumeRole` and the console sign-in, each one through the proxy of `proxy_var`, then
 /// none of them once `no_proxy_var` names the host.
 async fn every_request_through_the_proxy(proxy_var: &str, no_proxy_var: &str) {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (alice, account) = seeded(moto).await;
     let ca = ThrowawayCa::new();
     let fed = federation();
@@ -195,7 +193,7 @@ async fn lower_case_proxy_variables_are_honoured_too() {
 
 #[tokio::test]
 async fn http_proxy_carries_plain_http_requests() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let (alice, account) = seeded(moto).await;
     let fed = federation();
     let proxy = ForwardProxy::start();

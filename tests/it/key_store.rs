@@ -5,13 +5,11 @@
 //! caches, log, the AWS files) nor any output holds the secret.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 
-use common::fault::{FaultServer, issued_keys_only, signing_key};
-use common::keyring::{SecretService, files_containing};
-use common::{Alice, AwsnavCmd, stderr, stdout};
+use crate::common::fault::{FaultServer, issued_keys_only, signing_key};
+use crate::common::keyring::{SecretService, files_containing};
+use crate::common::{Alice, AwsnavCmd, stderr, stdout};
 use serde_json::Value;
 
 struct Setup {
@@ -24,9 +22,9 @@ struct Setup {
 
 /// alice in moto, the proxy in front of it, and awsnav with no credentials of its own: no
 /// key variables, no credentials file. MFA codes come from `mfa_process`.
-async fn setup(moto: &common::Moto, fail_delete: bool) -> Setup {
+async fn setup(moto: &crate::common::Moto, fail_delete: bool) -> Setup {
     let sdk = moto.sdk().await;
-    let alice = common::alice(&sdk).await;
+    let alice = crate::common::alice(&sdk).await;
     let known = Arc::new(Mutex::new(vec![alice.key.clone()]));
     let proxy = FaultServer::start(issued_keys_only(&moto.url, known.clone(), fail_delete));
     let mut awsnav = AwsnavCmd::new().against(&proxy.url);
@@ -79,7 +77,7 @@ fn assert_secret_kept(awsnav: &AwsnavCmd, outputs: &[&std::process::Output], sec
     assert!(awsnav.path("awsnav/log/awsnav.log").exists());
 }
 
-async fn access_keys(moto: &common::Moto) -> Vec<String> {
+async fn access_keys(moto: &crate::common::Moto) -> Vec<String> {
     let iam = aws_sdk_iam::Client::new(&moto.sdk().await);
     let out = iam
         .list_access_keys()
@@ -95,7 +93,7 @@ async fn access_keys(moto: &common::Moto) -> Vec<String> {
 
 #[tokio::test]
 async fn a_key_lives_in_the_secret_service_and_is_the_base_identity() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let Setup {
         mut awsnav,
         proxy,
@@ -193,7 +191,7 @@ async fn a_key_lives_in_the_secret_service_and_is_the_base_identity() {
 
 #[tokio::test]
 async fn a_key_aws_refuses_is_not_stored() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let Setup { mut awsnav, .. } = setup(moto, false).await;
     let keyring = SecretService::start(awsnav.home.path(), true);
     awsnav.set("DBUS_SESSION_BUS_ADDRESS", &keyring.address);
@@ -224,7 +222,7 @@ async fn a_key_aws_refuses_is_not_stored() {
 
 #[tokio::test]
 async fn import_moves_the_keys_and_the_aws_cli_still_gets_credentials() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let Setup {
         mut awsnav,
         proxy,
@@ -274,7 +272,7 @@ async fn import_moves_the_keys_and_the_aws_cli_still_gets_credentials() {
         .get_envs()
         .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned())))
         .collect();
-    let cli = std::process::Command::new(common::aws_cli())
+    let cli = std::process::Command::new(crate::common::aws_cli())
         .args([
             "sts",
             "get-caller-identity",
@@ -321,7 +319,7 @@ async fn import_moves_the_keys_and_the_aws_cli_still_gets_credentials() {
 
 #[tokio::test]
 async fn rotate_makes_a_new_key_and_deletes_the_old_one() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let Setup {
         mut awsnav,
         alice,
@@ -366,7 +364,7 @@ async fn rotate_makes_a_new_key_and_deletes_the_old_one() {
 
 #[tokio::test]
 async fn a_failed_delete_leaves_the_new_key_stored_and_names_the_old_one() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let Setup {
         mut awsnav, alice, ..
     } = setup(moto, true).await;
@@ -404,7 +402,7 @@ async fn a_failed_delete_leaves_the_new_key_stored_and_names_the_old_one() {
 
 #[tokio::test]
 async fn the_file_backend_seals_keys_with_a_passphrase() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let Setup {
         mut awsnav,
         proxy,
@@ -463,7 +461,7 @@ async fn the_file_backend_seals_keys_with_a_passphrase() {
 
 #[tokio::test]
 async fn a_missing_or_locked_keyring_is_a_clear_error_and_nothing_is_written() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let Setup {
         mut awsnav,
         proxy,
@@ -503,7 +501,7 @@ async fn a_missing_or_locked_keyring_is_a_clear_error_and_nothing_is_written() {
 
 #[tokio::test]
 async fn sessions_can_live_in_the_keyring_too() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let Setup {
         mut awsnav,
         proxy,
@@ -565,9 +563,9 @@ async fn sessions_can_live_in_the_keyring_too() {
 
 #[tokio::test]
 async fn rotate_goes_through_the_mfa_session_where_iam_requires_mfa() {
-    let (_lock, moto) = common::exclusive_moto().await;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
     let sdk = moto.sdk().await;
-    let alice = common::alice(&sdk).await;
+    let alice = crate::common::alice(&sdk).await;
     let known = Arc::new(Mutex::new(vec![alice.key.clone()]));
     let keys_checked = issued_keys_only(&moto.url, known, false);
     // alice's policy: no IAM key changes without MFA (an explicit deny for calls signed with
@@ -575,7 +573,7 @@ async fn rotate_goes_through_the_mfa_session_where_iam_requires_mfa() {
     let proxy = FaultServer::start(move |req, n| {
         let op = req.operation();
         if op.ends_with("AccessKey") && req.header("x-amz-security-token").is_none() {
-            return common::fault::Response::sts_error(
+            return crate::common::fault::Response::sts_error(
                 403,
                 "AccessDenied",
                 &format!(

@@ -1,0 +1,30 @@
+//! The integration tests, one binary: the library and the `awsnav` binary against moto, fault
+//! servers, the AWS CLI, boto3, shells, tmux and a real Secret Service. One binary links once
+//! and starts moto once; the modules share `common`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+mod access;
+mod cli;
+mod completions;
+mod config_examples;
+mod console;
+mod cost;
+mod discovery;
+mod e2e_tmux;
+mod each;
+mod faults;
+mod files;
+mod fuzz;
+mod generate;
+mod guardrails;
+mod key_store;
+mod network;
+mod org_reader;
+mod readme;
+mod served;
+mod shared_inventory;
+mod sso;
+mod sso_login;
+mod tui_snapshots;
