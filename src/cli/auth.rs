@@ -175,7 +175,7 @@ fn list(records: &[KeyRecord], json: bool, now: OffsetDateTime) -> String {
             .collect();
         return format!(
             "{}\n",
-            serde_json::to_string_pretty(&rows).unwrap_or_default()
+            crate::domain::untrusted::json_pretty(&rows).unwrap_or_default()
         );
     }
     if records.is_empty() {

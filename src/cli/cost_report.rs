@@ -143,7 +143,7 @@ fn finish(by: &'static str, rows: Vec<ReportRow>, costs: &Costs) -> Report {
 impl Report {
     #[must_use]
     pub fn json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        let mut s = crate::domain::untrusted::json_pretty(self).unwrap_or_default();
         s.push('\n');
         s
     }

@@ -110,7 +110,10 @@ pub async fn list_selected(
                 skipped: p.role.as_ref().err().map(String::as_str),
             })
             .collect();
-        write_stdout(&format!("{}\n", serde_json::to_string_pretty(&records)?))?;
+        write_stdout(&format!(
+            "{}\n",
+            crate::domain::untrusted::json_pretty(&records)?
+        ))?;
         return Ok(ExitCode::SUCCESS);
     }
     let name_width = planned
@@ -400,7 +403,10 @@ pub async fn exec_each(
     });
     if each.output == EachOutput::Json {
         let records: Vec<&Record> = results.iter().map(|(_, r)| r).collect();
-        write_stdout(&format!("{}\n", serde_json::to_string_pretty(&records)?))?;
+        write_stdout(&format!(
+            "{}\n",
+            crate::domain::untrusted::json_pretty(&records)?
+        ))?;
     }
     eprint!(
         "{}",

@@ -199,7 +199,7 @@ pub fn json(
     enrich: &Enrich<'_>,
     costs: Option<&Costs>,
 ) -> serde_json::Result<String> {
-    serde_json::to_string_pretty(&records(inv, tree, enrich, costs))
+    crate::domain::untrusted::json_pretty(&records(inv, tree, enrich, costs))
 }
 
 /// Writes the JSON array of `list --json` and a newline to `out`, without building it in
@@ -220,7 +220,10 @@ pub fn write_json<W: std::io::Write>(
         enrich,
         costs,
     };
-    serde_json::to_writer_pretty(&mut *out, &listing)?;
+    serde::Serialize::serialize(
+        &listing,
+        &mut crate::domain::untrusted::json_serializer(&mut *out),
+    )?;
     out.write_all(b"\n")?;
     out.flush()
 }

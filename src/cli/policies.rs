@@ -208,7 +208,7 @@ pub async fn policies(
             say!("awsnav: not enabled in the organization: {off}");
         }
         let records: Vec<PolicyRecord<'_>> = applied.iter().map(PolicyRecord::full).collect();
-        let mut text = serde_json::to_string_pretty(&records)?;
+        let mut text = crate::domain::untrusted::json_pretty(&records)?;
         text.push('\n');
         write_stdout(&text)?;
     } else {

@@ -157,7 +157,10 @@ pub async fn which(
     };
     let found = resolve(ctx, &inv, inputs);
     if json {
-        write_stdout(&format!("{}\n", serde_json::to_string_pretty(&found)?))?;
+        write_stdout(&format!(
+            "{}\n",
+            crate::domain::untrusted::json_pretty(&found)?
+        ))?;
     } else {
         write_text(&table(&found))?;
     }

@@ -142,7 +142,7 @@ impl PolicyDocument {
 pub fn pretty_json(text: &str) -> Option<String> {
     let mut out = Vec::with_capacity(text.len() * 2);
     let mut from = serde_json::Deserializer::from_str(text);
-    let mut to = serde_json::Serializer::pretty(&mut out);
+    let mut to = super::untrusted::json_serializer(&mut out);
     serde_transcode::transcode(&mut from, &mut to)
         .ok()
         .and_then(|()| from.end().ok())

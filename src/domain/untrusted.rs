@@ -19,7 +19,9 @@
 //! | a file or directory name | [`file_name`], [`file_key`] | one safe path component |
 //! | zenity, kdialog, osascript text | [`pango_markup`], [`qt_rich_text`], [`applescript_string`] | escaped |
 //!
-//! JSON needs nothing here: serde escapes every control character and keeps the rest exact.
+//! JSON for a terminal ([`json_pretty`], [`JsonSerializer`]): serde escapes the C0 controls;
+//! DEL, the C1 controls and the bidirectional overrides are written as `\uXXXX` too, so the
+//! value read back is exactly the name and nothing raw reaches the terminal.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -416,6 +418,74 @@ pub fn fill(format: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
+/// `serde_json`'s pretty printer, with every character of [`is_hidden`] written as a `\uXXXX`
+/// escape (serde escapes C0 itself; JSON allows any character escaped): the same value, read
+/// back exactly, with nothing in it a terminal would act on.
+#[derive(Debug, Default)]
+pub struct TerminalJson(serde_json::ser::PrettyFormatter<'static>);
+
+/// A pretty JSON serializer writing to `W` through [`TerminalJson`].
+pub type JsonSerializer<W> = serde_json::Serializer<W, TerminalJson>;
+
+/// A [`JsonSerializer`] over `writer`.
+pub fn json_serializer<W: std::io::Write>(writer: W) -> JsonSerializer<W> {
+    serde_json::Serializer::with_formatter(writer, TerminalJson::default())
+}
+
+/// `value` as pretty JSON for a terminal ([`TerminalJson`]).
+///
+/// # Errors
+/// When `value` cannot be serialized (a map with non-string keys).
+pub fn json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    let mut out = Vec::with_capacity(256);
+    value.serialize(&mut json_serializer(&mut out))?;
+    // The formatter writes UTF-8 only.
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+macro_rules! delegate {
+    ($($name:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {
+        $(
+            fn $name<W: ?Sized + std::io::Write>(&mut self, writer: &mut W $(, $arg: $ty)*) -> std::io::Result<()> {
+                self.0.$name(writer $(, $arg)*)
+            }
+        )*
+    };
+}
+
+impl serde_json::ser::Formatter for TerminalJson {
+    delegate!(
+        begin_array(),
+        end_array(),
+        begin_array_value(first: bool),
+        end_array_value(),
+        begin_object(),
+        end_object(),
+        begin_object_key(first: bool),
+        begin_object_value(),
+        end_object_value(),
+    );
+
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if is_hidden(c) {
+                writer.write_all(&fragment.as_bytes()[start..i])?;
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
+                start = i + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -454,6 +524,25 @@ mod tests {
         assert_eq!(visible_lines("a\nb"), "a\nb");
         assert_eq!(visible_lines("a\x1b[2J\nb\r\n"), "a\\x1b[2J\nb\\r\n");
         assert!(matches!(visible_lines("plain\ntext"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn terminal_json_is_the_same_value_without_raw_controls() {
+        let names: Vec<String> = HOSTILE.iter().map(|s| (*s).to_owned()).collect();
+        let text = json_pretty(&serde_json::json!({ "names": names, "k\u{202e}": 1 })).unwrap();
+        assert!(!text.chars().any(|c| c != '\n' && is_hidden(c)), "{text}");
+        assert!(text.contains(r"a\u202egnp.exe"), "{text}");
+        assert!(text.contains(r"a\u009b31mb"), "{text}");
+        assert!(text.contains(r"\u007fb"), "{text}");
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["names"], serde_json::json!(names));
+        assert_eq!(back["k\u{202e}"], 1);
+        // Exactly serde_json's pretty layout otherwise.
+        let plain = serde_json::json!({"a": [1, {"b": "c"}], "d": "東京"});
+        assert_eq!(
+            json_pretty(&plain).unwrap(),
+            serde_json::to_string_pretty(&plain).unwrap()
+        );
     }
 
     #[test]

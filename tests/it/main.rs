@@ -19,6 +19,7 @@ mod files;
 mod fuzz;
 mod generate;
 mod guardrails;
+mod hostile;
 mod key_store;
 mod network;
 mod org_reader;
