@@ -11,6 +11,7 @@ use clap_complete::env::Shells;
 
 use crate::config::{Config, Paths};
 use crate::domain::model::OrgTree;
+use crate::domain::untrusted;
 use crate::store::inventory_cache::InventoryCache;
 
 /// The environment variable that switches awsnav into answering a completion request.
@@ -87,12 +88,15 @@ fn candidates(
         .accounts
         .iter()
         .enumerate()
+        // A shell inserts what it is offered as it is: a name that is not a plain word is
+        // offered by its id (below) instead.
+        .filter(|(_, a)| untrusted::is_plain_word(&a.name))
         .map(|(i, a)| {
             let path = tree.account_path(i).join("/");
             let help = if path.is_empty() {
                 a.id.to_string()
             } else {
-                format!("{} · {path}", a.id)
+                format!("{} · {}", a.id, untrusted::visible(&path))
             };
             (a.name.clone(), help)
         })
@@ -101,13 +105,14 @@ fn candidates(
         config
             .aliases
             .iter()
+            .filter(|(alias, _)| untrusted::is_plain_word(alias))
             .map(|(alias, target)| (alias.clone(), format!("alias for {target}"))),
     );
     let ids = inv
         .org
         .accounts
         .iter()
-        .map(|a| (a.id.to_string(), a.name.clone()));
+        .map(|a| (a.id.to_string(), untrusted::visible(&a.name).into_owned()));
     let mut out: Vec<(String, String)> = named
         .iter()
         .cloned()
@@ -157,6 +162,22 @@ mod tests {
         let c = values(&candidates(&inv, &config, "archive"));
         assert_eq!(c, ["log-archive"]);
         assert!(candidates(&inv, &config, "zzz-nothing").is_empty());
+    }
+
+    #[test]
+    fn names_a_shell_would_read_are_offered_by_id() {
+        let mut inv = crate::domain::demo::inventory(datetime!(2026-11-21 12:00 UTC));
+        inv.org.accounts[0].name = "pwn$(touch x)\x1b".into();
+        let id = inv.org.accounts[0].id.to_string();
+        let config = Config::default();
+        assert!(candidates(&inv, &config, "pwn").is_empty());
+        let by_id = candidates(&inv, &config, &id);
+        assert_eq!(values(&by_id), [id]);
+        let help = by_id[0]
+            .get_help()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        assert_eq!(help, r"pwn$(touch x)\x1b");
     }
 
     #[test]

@@ -311,6 +311,18 @@ pub fn ini_value(s: &str) -> Result<&str, NotIniSafe> {
     }
 }
 
+/// Whether `s` can be put on a command line as it is: letters (any script), digits and
+/// `-_.+@:,=%/` only, so no shell reads anything in it. Completion offers only such names
+/// (a shell inserts what it is offered unquoted: `$(…)` in a name would run at Enter); other
+/// accounts are offered by id.
+#[must_use]
+pub fn is_plain_word(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('-')
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || "-_.+@:,=%/".contains(c))
+}
+
 /// Whether `s` is an IAM role or permission set name as AWS allows them (`[\w+=,.@-]`, at
 /// most 128 characters): safe as a word in a config file and a command line.
 #[must_use]
@@ -635,6 +647,13 @@ mod tests {
         assert!(ini_value("a #c").is_err());
         let err = ini_value("a\x1bb").unwrap_err().to_string();
         assert!(err.contains(r"a\x1bb") && !err.contains('\x1b'), "{err}");
+        assert!(is_plain_word("payments-prod"));
+        assert!(is_plain_word("東京-prod_2"));
+        assert!(!is_plain_word("a b"));
+        assert!(!is_plain_word("-rf"));
+        for name in HOSTILE {
+            assert!(!is_plain_word(name), "{name:?}");
+        }
         assert!(is_iam_name("AWSAdministratorAccess"));
         assert!(is_iam_name("a+=,.@_-1"));
         assert!(!is_iam_name("a b"));
