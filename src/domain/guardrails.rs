@@ -277,6 +277,10 @@ impl Guardrails {
     /// while some of that chain is not read (or `target` is unknown).
     #[must_use]
     pub fn applied(&self, parents: &Parents, target: &str) -> Option<Vec<Applied<'_>>> {
+        // Not known for the target itself: nothing to walk up for.
+        if !self.attached.contains_key(target) {
+            return None;
+        }
         let chain = parents.chain(target);
         if chain.is_empty() {
             return None;

@@ -483,6 +483,15 @@ impl serde_json::ser::Formatter for TerminalJson {
         writer: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
+        // Every character of `is_hidden` serde leaves here starts with one of these bytes
+        // (DEL; C1 is C2 80-9F; U+061C is D8 9C; the marks and overrides are E2 80/81 ..):
+        // most fragments have none and are written at once.
+        if !fragment
+            .bytes()
+            .any(|b| matches!(b, 0x7f | 0xc2 | 0xd8 | 0xe2))
+        {
+            return writer.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if is_hidden(c) {
