@@ -1,6 +1,6 @@
 //! Everything a command needs, built once from the command line and the config file.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use time::OffsetDateTime;
 
@@ -13,7 +13,7 @@ use crate::aws::{AwsSettings, ErrorContext};
 use crate::config::{Config, KeyringBackend, Paths};
 use crate::domain::inventory::Inventory;
 use crate::domain::model::OrgTree;
-use crate::domain::roles::{RoleCatalog, RoleOption};
+use crate::domain::roles::{ProfileRole, ProfileRoles, RoleCatalog, RoleOption};
 use crate::domain::safety::Classifier;
 use crate::domain::selector::AccountView;
 use crate::store::cost_cache::CostCache;
@@ -57,8 +57,6 @@ pub struct AppContext {
     pub federation_url_env: Option<String>,
     /// `$BROWSER`, read once.
     pub browser_env: Option<String>,
-    /// The AWS config files, read the first time something needs them.
-    aws_files: Arc<OnceLock<AwsConfigFiles>>,
     /// `[org] source`: a shared inventory read instead of Organizations.
     pub shared: Option<SharedSource>,
     /// `--profile` as given on the command line (unlike `[org] profile`).
@@ -90,15 +88,18 @@ fn key_store(paths: &Paths, config: &Config, overrides: &Overrides) -> KeyStore 
     KeyStore::new(&dir, backend)
 }
 
-/// The AWS config files of `cell`, read into it on first use; unreadable files are empty
-/// (and say why in the log), as the SDK's own reading would fail on them later.
-fn read_aws_files(cell: &OnceLock<AwsConfigFiles>) -> &AwsConfigFiles {
-    cell.get_or_init(|| {
-        AwsConfigFiles::load().unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "AWS config files unreadable; no profile roles imported");
-            AwsConfigFiles::default()
-        })
-    })
+/// The roles of the AWS config files' profiles, read from them when first asked for.
+#[derive(Debug)]
+struct FileProfileRoles;
+
+impl ProfileRoles for FileProfileRoles {
+    fn all(&self) -> Vec<ProfileRole> {
+        AwsConfigFiles::shared().profile_roles()
+    }
+
+    fn in_account(&self, account_id: &str) -> Vec<ProfileRole> {
+        AwsConfigFiles::shared().profile_roles_in(account_id)
+    }
 }
 
 impl AppContext {
@@ -128,12 +129,6 @@ impl AppContext {
             policies: config.org.policies,
         };
         let keys = key_store(&paths, &config, &overrides);
-        let aws_files = Arc::new(OnceLock::new());
-        let profile_roles = if config.roles.import_profiles {
-            read_aws_files(&aws_files).profile_roles()
-        } else {
-            Vec::new()
-        };
         let access = Access {
             auth: config.auth.clone(),
             base_profile: config.auth.profile.clone().or(org_profile.clone()),
@@ -162,7 +157,7 @@ impl AppContext {
             cost,
             inventory_cache: InventoryCache::new(&paths.cache_dir, org_profile.as_deref()),
             sso_role_cache: SsoRoleCache::new(&paths.cache_dir, org_profile.as_deref()),
-            catalog: RoleCatalog::new(&config.roles, profile_roles)
+            catalog: RoleCatalog::with_profile_source(&config.roles, Arc::new(FileProfileRoles))
                 .with_iam_profile(config.auth.profile.is_some())
                 .with_sso(config.sso.enabled),
             classifier: Classifier::new(&config.production),
@@ -170,7 +165,6 @@ impl AppContext {
             region_override: overrides.region,
             federation_url_env: overrides.federation_url,
             browser_env: overrides.browser,
-            aws_files,
             shared: config.org.source.as_ref().map(|location| SharedSource {
                 location: location.clone(),
                 max_age: time::Duration::days(i64::from(config.org.source_max_age_days)),
@@ -188,8 +182,8 @@ impl AppContext {
 
     /// The AWS config files, read once per run.
     #[must_use]
-    pub fn aws_files(&self) -> &AwsConfigFiles {
-        read_aws_files(&self.aws_files)
+    pub fn aws_files(&self) -> &'static AwsConfigFiles {
+        AwsConfigFiles::shared()
     }
 
     /// The roles offered in account `i` (see [`RoleCatalog::offered`]).
@@ -304,7 +298,7 @@ impl AppContext {
             .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
             .unwrap_or_else(|| "default".to_owned());
         if let Some(r) = self.aws_files().get(&profile, "region") {
-            return r.to_owned();
+            return r.into_owned();
         }
         let chain = aws_config::default_provider::region::DefaultRegionChain::builder()
             .profile_name(&profile);

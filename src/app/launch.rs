@@ -112,14 +112,20 @@ impl Session<'_> {
     }
 }
 
-/// The AWS config and credentials files a served child reads: 0600 copies of the user's in a
-/// 0700 directory of their own, with every profile and setting kept except what makes the
-/// default profile get credentials itself (static keys, `credential_process`, `role_arn`,
-/// `sso_*`…), which every SDK and the AWS CLI would read before asking the endpoint. Removed
-/// when dropped.
+/// The AWS config and credentials files a served child reads: 0600 copies of the user's, with
+/// every profile and setting kept except what makes the default profile get credentials
+/// itself (static keys, `credential_process`, `role_arn`, `sso_*`…), which every SDK and the
+/// AWS CLI would read before asking the endpoint.
+///
+/// The credentials file (it holds keys) is copied for each child into a 0700 directory of its
+/// own, removed when dropped. The config file — thousands of generated profiles, often — is
+/// copied once for each version of it: the copy is named after the file's identity (device,
+/// inode, size, modification time), and a child of an unchanged file reuses it without
+/// reading the file at all.
 #[derive(Debug)]
 pub struct ChildFiles {
     dir: tempfile::TempDir,
+    config: PathBuf,
 }
 
 impl ChildFiles {
@@ -131,24 +137,9 @@ impl ChildFiles {
         use crate::store::aws_files_edit::{CREDENTIAL_SOURCES, without_settings};
         crate::store::private_file::create_private_dir(parent)?;
         let dir = tempfile::Builder::new().prefix("run-").tempdir_in(parent)?;
-        let read = |path: Option<PathBuf>| match path {
-            Some(p) => match std::fs::read_to_string(&p) {
-                Ok(t) => Ok(t),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-                Err(e) => Err(std::io::Error::new(
-                    e.kind(),
-                    format!("cannot read {}: {e}", p.display()),
-                )),
-            },
-            None => Ok(String::new()),
-        };
-        let config = read(crate::aws::config_files::config_file_path())?;
-        let credentials = read(crate::aws::config_files::credentials_file_path())?;
-        let files = Self { dir };
-        crate::store::private_file::write_private(
-            &files.config_file(),
-            without_settings(&config, "default", true, CREDENTIAL_SOURCES).as_bytes(),
-        )?;
+        let config = config_copy(parent, crate::aws::config_files::config_file_path())?;
+        let credentials = read_or_empty(crate::aws::config_files::credentials_file_path())?;
+        let files = Self { dir, config };
         crate::store::private_file::write_private(
             &files.credentials_file(),
             without_settings(&credentials, "default", false, CREDENTIAL_SOURCES).as_bytes(),
@@ -158,12 +149,95 @@ impl ChildFiles {
 
     #[must_use]
     pub fn config_file(&self) -> PathBuf {
-        self.dir.path().join("config")
+        self.config.clone()
     }
 
     #[must_use]
     pub fn credentials_file(&self) -> PathBuf {
         self.dir.path().join("credentials")
+    }
+}
+
+/// The text of the file at `path`; empty when there is none.
+fn read_or_empty(path: Option<PathBuf>) -> std::io::Result<String> {
+    match path {
+        Some(p) => match std::fs::read_to_string(&p) {
+            Ok(t) => Ok(t),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+            Err(e) => Err(std::io::Error::new(
+                e.kind(),
+                format!("cannot read {}: {e}", p.display()),
+            )),
+        },
+        None => Ok(String::new()),
+    }
+}
+
+/// The child's copy of the config file at `path` under `parent`: the one made for this
+/// version of the file when there is one, else made now (copies of older versions, a day
+/// old, are removed then).
+fn config_copy(parent: &Path, path: Option<PathBuf>) -> std::io::Result<PathBuf> {
+    use crate::store::aws_files_edit::{CREDENTIAL_SOURCES, without_settings};
+    let identity = path
+        .as_deref()
+        .and_then(|p| std::fs::metadata(p).ok())
+        .map_or_else(|| "none".to_owned(), |m| file_identity(&m));
+    let copy = parent.join(format!("config-{}-{identity}", env!("CARGO_PKG_VERSION")));
+    if std::fs::symlink_metadata(&copy).is_ok_and(|m| m.is_file()) {
+        return Ok(copy);
+    }
+    let text = read_or_empty(path)?;
+    crate::store::private_file::write_private(
+        &copy,
+        without_settings(&text, "default", true, CREDENTIAL_SOURCES).as_bytes(),
+    )?;
+    remove_stale_copies(parent, &copy);
+    Ok(copy)
+}
+
+/// What tells one version of a file from another without reading it.
+fn file_identity(m: &std::fs::Metadata) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        format!(
+            "{:x}-{:x}-{:x}-{:x}.{:x}",
+            m.dev(),
+            m.ino(),
+            m.size(),
+            m.mtime(),
+            m.mtime_nsec()
+        )
+    }
+    #[cfg(not(unix))]
+    {
+        let modified = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        format!("{:x}-{modified:x}", m.len())
+    }
+}
+
+/// Removes config copies under `parent` other than `keep` that are over a day old (a child
+/// started from one may still be running).
+fn remove_stale_copies(parent: &Path, keep: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let day = std::time::Duration::from_hours(24);
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let old = entry
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        if old && path != keep && entry.file_name().to_string_lossy().starts_with("config-") {
+            let _ = std::fs::remove_file(&path);
+        }
     }
 }
 
@@ -315,6 +389,45 @@ pub fn exit_code(status: std::process::ExitStatus) -> i32 {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn the_config_copy_is_made_once_per_version_of_the_file() {
+        let home = tempfile::tempdir().unwrap();
+        let run = home.path().join("run");
+        std::fs::create_dir(&run).unwrap();
+        let config = home.path().join("config");
+        std::fs::write(
+            &config,
+            "[default]\nregion = eu-west-1\ncredential_process = x\n[profile p]\nregion = a\n",
+        )
+        .unwrap();
+        let first = config_copy(&run, Some(config.clone())).unwrap();
+        let text = std::fs::read_to_string(&first).unwrap();
+        assert!(text.contains("region = eu-west-1") && text.contains("[profile p]"));
+        assert!(!text.contains("credential_process"), "{text}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&first).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // Unchanged: the same copy, not written again (a mark put in it stays).
+        std::fs::write(&first, "marked").unwrap();
+        assert_eq!(config_copy(&run, Some(config.clone())).unwrap(), first);
+        assert_eq!(std::fs::read_to_string(&first).unwrap(), "marked");
+        // Changed: a copy of its own.
+        std::fs::write(&config, "[default]\nregion = us-east-2\n").unwrap();
+        let second = config_copy(&run, Some(config.clone())).unwrap();
+        assert_ne!(second, first);
+        assert!(
+            std::fs::read_to_string(&second)
+                .unwrap()
+                .contains("us-east-2")
+        );
+        // No file: an empty copy.
+        let none = config_copy(&run, Some(home.path().join("missing"))).unwrap();
+        assert_eq!(std::fs::read_to_string(none).unwrap(), "");
+    }
 
     fn creds() -> Credentials {
         Credentials {

@@ -139,7 +139,7 @@ fn role_of_arn(arn: &str) -> Option<RoleOption> {
 fn role_profile(ctx: &AppContext, profile: &str) -> Option<RoleOption> {
     let files = ctx.aws_files();
     files.get(profile, "source_profile")?;
-    let role = crate::domain::roles::profile_role(profile, |k| files.get(profile, k))?;
+    let role = files.profile_role(profile)?;
     Some(RoleOption {
         name: role.role_name.clone(),
         profile: Some(Arc::new(role)),

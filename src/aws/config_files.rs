@@ -1,39 +1,53 @@
 //! The AWS config files (`~/.aws/config`, `~/.aws/credentials`, or `AWS_CONFIG_FILE` /
 //! `AWS_SHARED_CREDENTIALS_FILE`) as awsnav reads them itself: the profiles and their
-//! settings, read once per run. The rules are the SDK's (aws-runtime's `env_config`): `[default]`
-//! and `[profile NAME]` in the config file, `[NAME]` in the credentials file, whose settings
-//! win; comments after whitespace; indented lines continue a setting. The SDK's own reader
-//! builds a map per section and takes ~0.5 µs a line, so a file of thousands of generated
-//! profiles showed in every command; this one keeps only what awsnav asks for.
+//! settings, read once per process ([`AwsConfigFiles::shared`]). The rules are the SDK's
+//! (aws-runtime's `env_config`): `[default]` and `[profile NAME]` in the config file, `[NAME]`
+//! in the credentials file, whose settings win; comments after whitespace; indented lines
+//! continue a setting.
+//!
+//! Reading checks every line's shape but keeps only where each section is: a profile's
+//! settings are parsed when asked for. A command that needs two profiles of a file of
+//! thousands (`exec` with a cached session) parses two; one that needs the roles of one
+//! account finds the sections that name it by searching the text
+//! ([`AwsConfigFiles::profile_roles_in`]).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use crate::domain::roles::{ProfileRole, profile_role};
 
-/// The profiles of both files. Settings point into the files' text, so reading thousands of
-/// profiles allocates little more than one list per profile.
+/// The profiles of both files, by where their sections are in the files' text.
 #[derive(Clone, Debug, Default)]
 pub struct AwsConfigFiles {
     /// The files' contents, in the order they were added.
     texts: Vec<String>,
-    /// Profile name → its settings in order read (a later one of a key wins).
-    profiles: HashMap<String, Vec<Setting>>,
+    /// Profile name → its sections' bodies in the order read (a later one's key wins).
+    profiles: HashMap<String, Vec<Body>>,
+    /// Every section of every file: header (between `[` and `]`) and body, by file, in order.
+    sections: Vec<Vec<Section>>,
+    /// The kind of each file, in the order added.
+    kinds: Vec<FileKind>,
 }
 
-/// A key and its value.
+/// A section of a file: where its header's text (between `[` and `]`) is, and its body (the
+/// lines after the header).
+type Section = (Range<usize>, Range<usize>);
+
+/// Where a section's settings are: file, and the byte range after its header line.
 #[derive(Clone, Debug)]
-struct Setting {
-    key: Text,
-    value: Text,
+struct Body {
+    file: usize,
+    range: Range<usize>,
 }
 
-/// A piece of a file's text, or text made while reading (a lower-cased key, a value with
-/// continuation lines).
+/// A key (lower-cased) and its value (trimmed), as parsed from a body.
 #[derive(Clone, Debug)]
-enum Text {
-    Span { file: usize, start: u32, end: u32 },
-    Owned(Box<str>),
+struct Setting<'a> {
+    key: Cow<'a, str>,
+    value: Cow<'a, str>,
 }
 
 /// Which file a text comes from: their section headers differ.
@@ -43,7 +57,41 @@ pub enum FileKind {
     Credentials,
 }
 
+/// The files as read by [`AwsConfigFiles::shared`], or why they could not be.
+static SHARED: OnceLock<Result<AwsConfigFiles, String>> = OnceLock::new();
+
 impl AwsConfigFiles {
+    /// The files of this process, read the first time anything asks (the paths come from the
+    /// environment, which a run does not change); unreadable files are empty, with the reason
+    /// in the log, as the SDK's own reading would fail on them later.
+    pub fn shared() -> &'static Self {
+        static EMPTY: OnceLock<AwsConfigFiles> = OnceLock::new();
+        Self::shared_result().unwrap_or_else(|_| EMPTY.get_or_init(Self::default))
+    }
+
+    /// [`AwsConfigFiles::shared`], or why the files could not be read.
+    ///
+    /// # Errors
+    /// What [`AwsConfigFiles::load`] said, once per process.
+    pub fn shared_result() -> Result<&'static Self, &'static str> {
+        SHARED
+            .get_or_init(|| {
+                Self::load().inspect_err(|e| {
+                    tracing::warn!(error = %e, "AWS config files unreadable; no profiles read");
+                })
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// The profile names defined, sorted.
+    #[must_use]
+    pub fn profile_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.profiles.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+    }
+
     /// Reads both files where the SDK would look for them; a missing file is an empty one.
     ///
     /// # Errors
@@ -73,32 +121,35 @@ impl AwsConfigFiles {
         Ok(files)
     }
 
-    /// Parses `text` and merges its profiles in (a key set again replaces the earlier value).
+    /// Checks `text` and adds its profiles (a key set again replaces the earlier value).
     ///
     /// # Errors
     /// `LINE: problem` for a line that is neither a section, a setting nor a continuation.
     pub fn add(&mut self, text: String, kind: FileKind) -> Result<(), String> {
         let file = self.texts.len();
-        let sections = parse(&text, file)?;
+        let sections = index(&text)?;
         let prefixed_default = kind == FileKind::Config
             && sections.iter().any(|(header, _)| {
                 section_pair(&text[header.clone()]) == (Some("profile"), "default")
             });
-        for (header, settings) in sections {
-            let Some(name) = profile_name(&text[header], kind, prefixed_default) else {
+        for (header, body) in &sections {
+            let Some(name) = profile_name(&text[header.clone()], kind, prefixed_default) else {
                 continue;
             };
-            let valid = settings
-                .into_iter()
-                .filter(|s| is_identifier(s.key.get(&text, &self.texts, file)));
+            let body = Body {
+                file,
+                range: body.clone(),
+            };
             match self.profiles.get_mut(name) {
-                Some(profile) => profile.extend(valid),
+                Some(bodies) => bodies.push(body),
                 None => {
-                    self.profiles.insert(name.to_owned(), valid.collect());
+                    self.profiles.insert(name.to_owned(), vec![body]);
                 }
             }
         }
         self.texts.push(text);
+        self.sections.push(sections);
+        self.kinds.push(kind);
         Ok(())
     }
 
@@ -108,74 +159,150 @@ impl AwsConfigFiles {
         self.profiles.contains_key(name)
     }
 
-    /// Setting `key` of profile `profile`, when set and not empty.
-    #[must_use]
-    pub fn get(&self, profile: &str, key: &str) -> Option<&str> {
-        self.profiles
-            .get(profile)?
-            .iter()
-            .rev()
-            .find(|s| self.text(&s.key) == key)
-            .map(|s| self.text(&s.value).trim())
-            .filter(|v| !v.is_empty())
+    /// The settings of profile `name`, in the order read (a later one of a key wins).
+    fn settings(&self, name: &str) -> Vec<Setting<'_>> {
+        let Some(bodies) = self.profiles.get(name) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for b in bodies {
+            let text = &self.texts[b.file][b.range.clone()];
+            out.extend(
+                parse_body(text)
+                    .into_iter()
+                    .filter(|s| is_identifier(&s.key)),
+            );
+        }
+        out
     }
 
-    fn text<'a>(&'a self, t: &'a Text) -> &'a str {
-        match t {
-            Text::Owned(s) => s,
-            Text::Span { file, start, end } => self
-                .texts
-                .get(*file)
-                .and_then(|text| text.get(*start as usize..*end as usize))
-                .unwrap_or_default(),
-        }
+    /// Setting `key` of profile `profile`, when set and not empty (trimmed; a value with
+    /// continuation lines is joined with line ends).
+    #[must_use]
+    pub fn get(&self, profile: &str, key: &str) -> Option<Cow<'_, str>> {
+        last(&self.settings(profile), key).map(|v| match v {
+            Cow::Borrowed(v) => Cow::Borrowed(v.trim()),
+            Cow::Owned(v) => Cow::Owned(v.trim().to_owned()),
+        })
     }
 
     /// Every profile with a usable `role_arn`, by profile name.
     #[must_use]
     pub fn profile_roles(&self) -> Vec<ProfileRole> {
-        let mut names: Vec<&String> = self
-            .profiles
-            .keys()
-            .filter(|name| self.get(name, "role_arn").is_some())
-            .collect();
+        let mut names: Vec<&String> = self.profiles.keys().collect();
         names.sort_unstable();
         names
             .into_iter()
-            .filter_map(|name| profile_role(name, |k| self.get(name, k)))
+            .filter_map(|name| self.profile_role(name))
             .collect()
+    }
+
+    /// The profiles with a `role_arn` in account `account_id`: only the sections whose text
+    /// names the account are read.
+    #[must_use]
+    pub fn profile_roles_in(&self, account_id: &str) -> Vec<ProfileRole> {
+        if account_id.is_empty() {
+            return Vec::new();
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for (file, text) in self.texts.iter().enumerate() {
+            let sections = &self.sections[file];
+            let mut from = 0;
+            while let Some(at) = text[from..].find(account_id).map(|i| from + i) {
+                from = at + account_id.len();
+                // The section whose body holds the hit (sections are in file order).
+                let i = sections.partition_point(|(_, body)| body.end <= at);
+                let Some((header, body)) = sections.get(i).filter(|(_, b)| b.contains(&at)) else {
+                    continue;
+                };
+                from = from.max(body.end);
+                let (prefix, name) = section_pair(&text[header.clone()]);
+                if matches!(prefix, None | Some("profile"))
+                    && self.has_profile(name)
+                    && !names.contains(&name)
+                {
+                    names.push(name);
+                }
+            }
+        }
+        names.sort_unstable();
+        names
+            .into_iter()
+            .filter_map(|name| self.profile_role(name))
+            .filter(|r| r.account_id == account_id)
+            .collect()
+    }
+
+    /// The role of profile `name`, when it has a usable `role_arn`.
+    #[must_use]
+    pub fn profile_role(&self, name: &str) -> Option<ProfileRole> {
+        let settings = self.settings(name);
+        last(&settings, "role_arn")?;
+        profile_role(name, |k| last(&settings, k).map(|v| &**v))
+    }
+
+    /// The files' text cut down to what the SDK needs for `profiles` (and the profiles their
+    /// `source_profile` names, in turn): those sections, the `default` one, and every section
+    /// that is not a profile (`sso-session`, `services`). `(config, credentials)`.
+    #[must_use]
+    pub fn only(&self, profiles: &[&str]) -> (String, String) {
+        let mut wanted: Vec<String> = std::iter::once("default")
+            .chain(profiles.iter().copied())
+            .map(str::to_owned)
+            .collect();
+        let mut i = 0;
+        while i < wanted.len() {
+            if let Some(source) = self.get(&wanted[i], "source_profile")
+                && !wanted.iter().any(|w| *w == source)
+            {
+                wanted.push(source.into_owned());
+            }
+            i += 1;
+        }
+        let mut out = (String::new(), String::new());
+        for (file, text) in self.texts.iter().enumerate() {
+            let credentials = self.kinds.get(file) == Some(&FileKind::Credentials);
+            let into = if credentials { &mut out.1 } else { &mut out.0 };
+            for (header, body) in &self.sections[file] {
+                let h = &text[header.clone()];
+                let (prefix, name) = section_pair(h);
+                let keep = match (credentials, prefix) {
+                    (true, _) | (false, None | Some("profile")) => wanted.iter().any(|w| w == name),
+                    (false, Some(_)) => true,
+                };
+                if keep {
+                    // The body starts with the header line's end.
+                    into.push('[');
+                    into.push_str(h);
+                    into.push(']');
+                    into.push_str(&text[body.clone()]);
+                    if !into.ends_with('\n') {
+                        into.push('\n');
+                    }
+                }
+            }
+        }
+        out
     }
 }
 
-impl Text {
-    /// The text, while the file it points into (`file`, being read) is not yet in `texts`.
-    fn get<'a>(&'a self, reading: &'a str, texts: &'a [String], file: usize) -> &'a str {
-        match self {
-            Self::Owned(s) => s,
-            Self::Span {
-                file: f,
-                start,
-                end,
-            } => {
-                let text = if *f == file {
-                    reading
-                } else {
-                    texts.get(*f).map_or("", String::as_str)
-                };
-                text.get(*start as usize..*end as usize).unwrap_or_default()
-            }
-        }
-    }
+/// The value of the last setting `key` in `settings`, when not empty.
+fn last<'s, 'a>(settings: &'s [Setting<'a>], key: &str) -> Option<&'s Cow<'a, str>> {
+    settings
+        .iter()
+        .rev()
+        .find(|s| s.key == key)
+        .map(|s| &s.value)
+        .filter(|v| !v.trim().is_empty())
 }
 
 /// One setting of a profile, read from the files now (for code that has no [`AwsConfigFiles`]
 /// at hand); `None` when unset or unreadable.
 #[must_use]
 pub fn profile_value(profile: &str, key: &str) -> Option<String> {
-    AwsConfigFiles::load()
-        .ok()?
+    AwsConfigFiles::shared()
         .get(profile, key)
-        .map(str::to_owned)
+        .map(Cow::into_owned)
 }
 
 /// The AWS config file: `AWS_CONFIG_FILE`, else `~/.aws/config`.
@@ -204,20 +331,12 @@ fn file_path(var: &str, default: &str) -> Option<PathBuf> {
 
 const WHITESPACE: &[char] = &[' ', '\t'];
 
-/// Sections in file order: where the text between `[` and `]` is, and its settings.
-type Sections = Vec<(std::ops::Range<usize>, Vec<Setting>)>;
-
-fn parse(text: &str, file: usize) -> Result<Sections, String> {
-    let span = |piece: &str| {
-        let start = piece.as_ptr() as usize - text.as_ptr() as usize;
-        Text::Span {
-            file,
-            start: u32::try_from(start).unwrap_or(u32::MAX),
-            end: u32::try_from(start + piece.len()).unwrap_or(u32::MAX),
-        }
-    };
-    let mut sections: Sections = Vec::new();
-    // Whether the last setting can take continuation lines.
+/// Every section of `text`, in order: where the text between `[` and `]` is, and where its
+/// body (the lines after the header) is. Every line's shape is checked as the SDK checks it.
+fn index(text: &str) -> Result<Vec<Section>, String> {
+    let offset = |piece: &str| piece.as_ptr() as usize - text.as_ptr() as usize;
+    let mut sections: Vec<Section> = Vec::new();
+    // Whether the last line was a setting, which continuation lines may follow.
     let mut in_setting = false;
     for (n, line) in text.lines().enumerate() {
         let at = n + 1;
@@ -230,47 +349,63 @@ fn parse(text: &str, file: usize) -> Result<Sections, String> {
                 .strip_prefix('[')
                 .and_then(|h| h.strip_suffix(']'))
                 .ok_or_else(|| format!("{at}: a profile definition must end with ']'"))?;
-            let start = name.as_ptr() as usize - text.as_ptr() as usize;
-            sections.push((start..start + name.len(), Vec::new()));
+            if let Some((_, body)) = sections.last_mut() {
+                body.end = offset(line);
+            }
+            let start = offset(name);
+            let body = offset(line) + line.len();
+            sections.push((start..start + name.len(), body..text.len()));
             in_setting = false;
+        } else if sections.is_empty() {
+            return Err(format!("{at}: expected a profile definition"));
         } else if line.starts_with(WHITESPACE) {
-            let Some((_, settings)) = sections.last_mut() else {
-                return Err(format!("{at}: expected a profile definition"));
-            };
-            let Some(last) = settings.last_mut().filter(|_| in_setting) else {
+            if !in_setting {
                 return Err(format!(
                     "{at}: expected a property definition, found continuation"
                 ));
-            };
-            let mut value = last.value.get(text, &[], file).to_owned();
-            value.push('\n');
-            value.push_str(line.trim_matches(WHITESPACE));
-            last.value = Text::Owned(value.into_boxed_str());
+            }
         } else {
-            let Some((_, settings)) = sections.last_mut() else {
-                return Err(format!("{at}: expected a profile definition"));
-            };
             let line = strip_comment(line, true);
-            let (key, value) = line
+            let (key, _) = line
                 .split_once('=')
                 .ok_or_else(|| format!("{at}: expected an '=' sign defining a property"))?;
-            let key = key.trim_matches(WHITESPACE);
-            if key.is_empty() {
+            if key.trim_matches(WHITESPACE).is_empty() {
                 return Err(format!("{at}: property did not have a name"));
             }
-            let key = if key.bytes().any(|b| b.is_ascii_uppercase()) {
-                Text::Owned(key.to_ascii_lowercase().into_boxed_str())
-            } else {
-                span(key)
-            };
-            settings.push(Setting {
-                key,
-                value: span(value.trim_matches(WHITESPACE)),
-            });
             in_setting = true;
         }
     }
     Ok(sections)
+}
+
+/// The settings of a section's body (checked by [`index`] already): keys lower-cased, values
+/// trimmed, continuation lines joined to their setting's value with line ends.
+fn parse_body(body: &str) -> Vec<Setting<'_>> {
+    let mut settings: Vec<Setting<'_>> = Vec::new();
+    for line in body.lines() {
+        if line.trim_matches(WHITESPACE).is_empty() || line.starts_with(['#', ';']) {
+            continue;
+        }
+        if line.starts_with(WHITESPACE) {
+            if let Some(last) = settings.last_mut() {
+                let mut value = last.value.clone().into_owned();
+                value.push('\n');
+                value.push_str(line.trim_matches(WHITESPACE));
+                last.value = Cow::Owned(value);
+            }
+        } else if let Some((key, value)) = strip_comment(line, true).split_once('=') {
+            let key = key.trim_matches(WHITESPACE);
+            settings.push(Setting {
+                key: if key.bytes().any(|b| b.is_ascii_uppercase()) {
+                    Cow::Owned(key.to_ascii_lowercase())
+                } else {
+                    Cow::Borrowed(key)
+                },
+                value: Cow::Borrowed(value.trim_matches(WHITESPACE)),
+            });
+        }
+    }
+    settings
 }
 
 /// The line without its comment: `#` or `;` (after whitespace, where `need_space`), trimmed.
@@ -334,17 +469,26 @@ mod tests {
             "# comment\n[default]\nregion = eu-west-1 # a comment\n\n[profile admin]\nrole_arn = arn:aws:iam::111122223333:role/Admin\nSource_Profile = default\ns3 =\n  max_concurrent_requests = 20\n[sso-session corp]\nsso_region = eu-west-1\n[notaprofile]\nregion = x\n[profile  spaced ]\nregion=us-east-2;not-a-comment\n",
             "[default]\naws_access_key_id = AKIA\n[admin]\nregion = ap-south-1\n",
         );
-        assert_eq!(f.get("default", "region"), Some("eu-west-1"));
-        assert_eq!(f.get("default", "aws_access_key_id"), Some("AKIA"));
-        assert_eq!(f.get("admin", "source_profile"), Some("default"));
+        assert_eq!(f.get("default", "region").as_deref(), Some("eu-west-1"));
         assert_eq!(
-            f.get("admin", "region"),
+            f.get("default", "aws_access_key_id").as_deref(),
+            Some("AKIA")
+        );
+        assert_eq!(f.get("admin", "source_profile").as_deref(), Some("default"));
+        assert_eq!(
+            f.get("admin", "region").as_deref(),
             Some("ap-south-1"),
             "the credentials file wins"
         );
-        assert_eq!(f.get("admin", "s3"), Some("max_concurrent_requests = 20"));
+        assert_eq!(
+            f.get("admin", "s3").as_deref(),
+            Some("max_concurrent_requests = 20")
+        );
         assert!(!f.has_profile("corp") && !f.has_profile("notaprofile"));
-        assert_eq!(f.get("spaced", "region"), Some("us-east-2;not-a-comment"));
+        assert_eq!(
+            f.get("spaced", "region").as_deref(),
+            Some("us-east-2;not-a-comment")
+        );
         let roles = f.profile_roles();
         assert_eq!(roles.len(), 1);
         assert_eq!(roles[0].profile, "admin");
@@ -355,7 +499,7 @@ mod tests {
     #[test]
     fn profile_default_wins_over_default() {
         let f = files("[default]\nregion = a\n[profile default]\nregion = b\n", "");
-        assert_eq!(f.get("default", "region"), Some("b"));
+        assert_eq!(f.get("default", "region").as_deref(), Some("b"));
     }
 
     #[test]
@@ -374,6 +518,76 @@ mod tests {
         assert!(
             f.add("[default]\n  orphan\n".into(), FileKind::Config)
                 .is_err()
+        );
+    }
+
+    /// A big generated file: 2,000 role profiles over 500 accounts.
+    fn big() -> AwsConfigFiles {
+        use std::fmt::Write as _;
+        let mut text = String::from(
+            "[default]\nregion = us-east-1\n[sso-session corp]\nsso_region = eu-west-1\n",
+        );
+        for n in 0..2000 {
+            let _ = write!(
+                text,
+                "\n[profile p{n}]\nrole_arn = arn:aws:iam::{:012}:role/R{n}\nsource_profile = base{}\nregion = eu-west-1 # x\n",
+                100_000 + n % 500,
+                n % 3
+            );
+        }
+        text.push_str("[profile base0]\nsource_profile = base1\n[profile base1]\nregion = x\n");
+        files(
+            &text,
+            "[base1]\naws_access_key_id = AKIA\n[other]\naws_access_key_id = B\n",
+        )
+    }
+
+    #[test]
+    fn the_roles_of_one_account_are_found_without_reading_every_profile() {
+        let f = big();
+        let all = f.profile_roles();
+        assert_eq!(all.len(), 2000);
+        let one = f.profile_roles_in("000000100007");
+        let mut expected: Vec<&str> = all
+            .iter()
+            .filter(|r| r.account_id == "000000100007")
+            .map(|r| r.profile.as_str())
+            .collect();
+        expected.sort_unstable();
+        let found: Vec<&str> = one.iter().map(|r| r.profile.as_str()).collect();
+        assert_eq!(found, expected);
+        assert_eq!(found.len(), 4);
+        assert_eq!(one[0].region.as_deref(), Some("eu-west-1"));
+        assert!(f.profile_roles_in("999999999999").is_empty());
+        assert!(f.profile_roles_in("").is_empty());
+        // An id in a comment or another key names no role there.
+        let g = files("[profile x]\nregion = us-east-1 # 000000100007\n", "");
+        assert!(g.profile_roles_in("000000100007").is_empty());
+    }
+
+    #[test]
+    fn the_sdk_gets_only_the_profiles_in_play() {
+        let f = big();
+        let (config, credentials) = f.only(&["p6"]);
+        assert!(
+            config.contains("[default]\nregion = us-east-1\n"),
+            "{config}"
+        );
+        assert!(config.contains("[sso-session corp]\n"), "{config}");
+        assert!(config.contains("[profile p6]\nrole_arn = arn:aws:iam::000000100006:role/R6\n"));
+        // p7's source profile, and that one's, in turn.
+        assert!(config.contains("[profile base1]\nregion = x\n"), "{config}");
+        assert!(config.contains("[profile base0]"), "{config}");
+        assert!(!config.contains("[profile p7]"), "{config}");
+        assert_eq!(credentials, "[base1]\naws_access_key_id = AKIA\n");
+        // What the cut files hold reads back the same.
+        let mut cut = AwsConfigFiles::default();
+        cut.add(config, FileKind::Config).unwrap();
+        cut.add(credentials, FileKind::Credentials).unwrap();
+        assert_eq!(cut.profile_role("p6"), f.profile_role("p6"));
+        assert_eq!(
+            cut.get("base1", "aws_access_key_id").as_deref(),
+            Some("AKIA")
         );
     }
 }

@@ -59,6 +59,7 @@ pub async fn load(settings: &AwsSettings, ctx: &ErrorContext) -> Result<SdkConfi
         .filter(|&n: &u32| n >= 1)
         .unwrap_or(8);
     let http_client = super::http::sdk_client();
+    let files = profile_files(profile.map(String::as_str));
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http_client.clone())
         .retry_config(
@@ -75,6 +76,9 @@ pub async fn load(settings: &AwsSettings, ctx: &ErrorContext) -> Result<SdkConfi
                 .operation_attempt_timeout(Duration::from_secs(settings.network.timeout_seconds))
                 .build(),
         );
+    if let Some(files) = &files {
+        loader = loader.profile_files(files.clone());
+    }
     if let Some(c) = &settings.credentials {
         if let Some(profile) = profile {
             loader = loader.profile_name(profile);
@@ -83,17 +87,20 @@ pub async fn load(settings: &AwsSettings, ctx: &ErrorContext) -> Result<SdkConfi
     } else if let Some(profile) = profile {
         // A named profile means that profile's credentials, even when credential variables
         // are set (as they are inside an awsnav shell).
-        loader = loader.profile_name(profile).credentials_provider(
-            aws_config::profile::ProfileFileCredentialsProvider::builder()
-                // Role and SSO profiles call STS / the portal through the same client.
-                .configure(
-                    &aws_config::provider_config::ProviderConfig::default()
-                        .with_http_client(http_client)
-                        .with_region(settings.region.clone().map(Region::new)),
-                )
-                .profile_name(profile)
-                .build(),
-        );
+        let mut provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
+            // Role and SSO profiles call STS / the portal through the same client.
+            .configure(
+                &aws_config::provider_config::ProviderConfig::default()
+                    .with_http_client(http_client)
+                    .with_region(settings.region.clone().map(Region::new)),
+            )
+            .profile_name(profile);
+        if let Some(files) = files {
+            provider = provider.profile_files(files);
+        }
+        loader = loader
+            .profile_name(profile)
+            .credentials_provider(provider.build());
     }
     if let Some(region) = &settings.region {
         loader = loader.region(Region::new(region.clone()));
@@ -108,7 +115,34 @@ pub async fn load(settings: &AwsSettings, ctx: &ErrorContext) -> Result<SdkConfi
     Ok(config)
 }
 
+/// What the SDK reads of the AWS config files: the sections of the profiles in play (`profile`,
+/// `AWS_PROFILE`, `default`, what they name as `source_profile`) and the non-profile sections,
+/// cut from the files awsnav has read already, so a file of thousands of profiles is neither
+/// read again nor parsed whole by the SDK. `None` (the SDK reads the files itself, and says
+/// what is wrong) when awsnav could not read them.
+fn profile_files(profile: Option<&str>) -> Option<aws_runtime::env_config::file::EnvConfigFiles> {
+    use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+    let files = super::config_files::AwsConfigFiles::shared_result().ok()?;
+    let env_profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
+    let wanted: Vec<&str> = profile.into_iter().chain(env_profile.as_deref()).collect();
+    let (config, credentials) = files.only(&wanted);
+    Some(
+        EnvConfigFiles::builder()
+            .with_contents(EnvConfigFileKind::Config, config)
+            .with_contents(EnvConfigFileKind::Credentials, credentials)
+            .build(),
+    )
+}
+
 async fn check_profile_exists(profile: &str, ctx: &ErrorContext) -> Result<(), AwsError> {
+    // The files awsnav has read answer at once; the SDK's reading of them says what is wrong
+    // with files awsnav could not read.
+    if let Ok(files) = super::config_files::AwsConfigFiles::shared_result() {
+        if files.has_profile(profile) {
+            return Ok(());
+        }
+        return Err(not_found(profile, ctx, &files.profile_names()));
+    }
     let files = aws_runtime::env_config::file::EnvConfigFiles::default();
     let set = aws_config::profile::load(
         &Fs::real(),
@@ -123,7 +157,11 @@ async fn check_profile_exists(profile: &str, ctx: &ErrorContext) -> Result<(), A
     }
     let mut available: Vec<&str> = set.profiles().collect();
     available.sort_unstable();
-    Err(AwsError::ProfileNotFound {
+    Err(not_found(profile, ctx, &available))
+}
+
+fn not_found(profile: &str, ctx: &ErrorContext, available: &[&str]) -> AwsError {
+    AwsError::ProfileNotFound {
         profile: profile.to_owned(),
         files: "~/.aws/config and ~/.aws/credentials (or AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE)"
             .into(),
@@ -133,7 +171,7 @@ async fn check_profile_exists(profile: &str, ctx: &ErrorContext) -> Result<(), A
         } else {
             available.join(", ")
         },
-    })
+    }
 }
 
 /// Counts operations (API calls) and attempts (including retries) made by the clients it is

@@ -55,7 +55,7 @@ pub async fn generate_profiles(
             ctx.access.base_profile.as_deref().unwrap_or("default"),
             "region",
         )
-        .map(str::to_owned);
+        .map(std::borrow::Cow::into_owned);
     let sso = if inv.org.accounts.iter().any(|a| !a.sso_roles.is_empty()) {
         crate::aws::sso::resolve(&ctx.config.sso, ctx.access.org_profile.as_deref()).await?
     } else {
@@ -86,7 +86,10 @@ pub async fn generate_profiles(
     let mfa_serial = match &ctx.config.auth.mfa_serial {
         Some(s) => Some(s.clone()),
         None => match &base {
-            Some(p) => ctx.aws_files().get(p, "mfa_serial").map(str::to_owned),
+            Some(p) => ctx
+                .aws_files()
+                .get(p, "mfa_serial")
+                .map(std::borrow::Cow::into_owned),
             None => None,
         },
     };

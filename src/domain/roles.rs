@@ -1,7 +1,7 @@
 //! Which roles are offered where: config rules, and roles of existing `~/.aws/config` profiles.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -106,12 +106,84 @@ impl RoleOption {
     }
 }
 
+/// Where the roles of `~/.aws/config` profiles come from: every one, or those of one account
+/// (which a big file answers without reading every profile).
+pub trait ProfileRoles: Send + Sync + std::fmt::Debug {
+    fn all(&self) -> Vec<ProfileRole>;
+    fn in_account(&self, account_id: &str) -> Vec<ProfileRole>;
+}
+
+/// Profile roles by account id.
+type ByAccount = HashMap<String, Vec<Arc<ProfileRole>>>;
+
+/// How many accounts' profile roles are looked up one at a time before all are read at once
+/// (a command names one account or a few; the navigator and `list` show them all).
+const ONE_AT_A_TIME: usize = 8;
+
+/// The profile roles of a catalog: read all at once when first needed for many accounts,
+/// or an account at a time for a few.
+#[derive(Clone, Debug, Default)]
+struct Profiles {
+    source: Option<Arc<dyn ProfileRoles>>,
+    all: Arc<OnceLock<ByAccount>>,
+    some: Arc<Mutex<ByAccount>>,
+}
+
+impl Profiles {
+    fn loaded(profiles: Vec<ProfileRole>) -> Self {
+        let all = OnceLock::new();
+        let _ = all.set(by_account(profiles));
+        Self {
+            source: None,
+            all: Arc::new(all),
+            some: Arc::default(),
+        }
+    }
+
+    /// The profile roles of account `id`.
+    fn of(&self, id: &str) -> Vec<Arc<ProfileRole>> {
+        let from_all = |all: &ByAccount| all.get(id).cloned().unwrap_or_default();
+        if let Some(all) = self.all.get() {
+            return from_all(all);
+        }
+        let Some(source) = &self.source else {
+            return Vec::new();
+        };
+        {
+            let mut some = self
+                .some
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(found) = some.get(id) {
+                return found.clone();
+            }
+            if some.len() < ONE_AT_A_TIME {
+                let found: Vec<Arc<ProfileRole>> =
+                    source.in_account(id).into_iter().map(Arc::new).collect();
+                some.insert(id.to_owned(), found.clone());
+                return found;
+            }
+        }
+        from_all(self.all.get_or_init(|| by_account(source.all())))
+    }
+}
+
+fn by_account(profiles: Vec<ProfileRole>) -> ByAccount {
+    let mut by: ByAccount = HashMap::new();
+    for p in profiles {
+        by.entry(p.account_id.clone())
+            .or_default()
+            .push(Arc::new(p));
+    }
+    by
+}
+
 /// The role rules compiled, plus imported profiles by account.
 #[derive(Clone, Debug, Default)]
 pub struct RoleCatalog {
     default: Vec<String>,
     rules: Vec<(Selector, Vec<String>, Vec<String>)>,
-    profiles: HashMap<String, Vec<Arc<ProfileRole>>>,
+    profiles: Profiles,
     /// `[auth] profile` is set: IAM credentials to assume roles with exist even when the
     /// organization was not read with any.
     iam_profile: bool,
@@ -131,22 +203,31 @@ impl RoleCatalog {
                     .map(|s| (s, r.add.clone(), r.remove.clone()))
             })
             .collect();
-        let mut by_account: HashMap<String, Vec<Arc<ProfileRole>>> = HashMap::new();
-        if config.import_profiles {
-            for p in profiles {
-                by_account
-                    .entry(p.account_id.clone())
-                    .or_default()
-                    .push(Arc::new(p));
-            }
-        }
         Self {
             default: config.default.clone(),
             rules,
-            profiles: by_account,
+            profiles: Profiles::loaded(if config.import_profiles {
+                profiles
+            } else {
+                Vec::new()
+            }),
             iam_profile: false,
             sso_off: false,
         }
+    }
+
+    /// The catalog with profile roles from `source`, read when first needed: an account's
+    /// alone for the first few accounts asked about, then all at once.
+    #[must_use]
+    pub fn with_profile_source(config: &RolesConfig, source: Arc<dyn ProfileRoles>) -> Self {
+        let mut catalog = Self::new(config, Vec::new());
+        if config.import_profiles {
+            catalog.profiles = Profiles {
+                source: Some(source),
+                ..Profiles::default()
+            };
+        }
+        catalog
     }
 
     /// Says whether `[sso] enabled` is on (see [`RoleCatalog::offered`]).
@@ -198,7 +279,7 @@ impl RoleCatalog {
                 }
             }
         }
-        let profiles = self.profiles.get(account.id).map_or(&[][..], Vec::as_slice);
+        let profiles = self.profiles.of(account.id);
         let mut roles: Vec<RoleOption> = names
             .into_iter()
             .map(|name| RoleOption {
@@ -211,7 +292,7 @@ impl RoleCatalog {
             if !roles.iter().any(|r| r.name == p.role_name) {
                 roles.push(RoleOption {
                     name: p.role_name.clone(),
-                    profile: Some(p.clone()),
+                    profile: Some(p),
                     sso: false,
                 });
             }
