@@ -1,4 +1,6 @@
-"""Startup benchmarks for awsnav from a cached inventory (see scripts/bench-startup).
+"""Startup benchmarks for awsnav from a cached inventory (see scripts/bench-startup): list --json
+at 1,000, 5,000 and 10,000 accounts, the TUI's first frame, and exec with a cached session
+under a 2-line and a 15,000-line ~/.aws/config in both credential modes.
 
 Every figure is printed next to the floor measured in the same run: `awsnav --version`, a
 process that starts and does nothing.
@@ -71,11 +73,12 @@ def list_json(env):
     return whole_process(env, ["list", "--json"])
 
 
-def big_aws_config(path, cache_file, profiles=2_500):
+def big_aws_config(path, env, profiles=2_500):
     """An AWS config file with `profiles` role profiles (six lines each) for accounts of the
     cached organization, as `config generate` or a platform team would write it."""
-    with open(cache_file) as f:
-        ids = [a["id"] for a in json.load(f)["inventory"]["org"]["accounts"]]
+    listed = subprocess.run([AWSNAV, "list", "--json"], env=env, check=True,
+                            capture_output=True, text=True).stdout
+    ids = [a["id"] for a in json.loads(listed)]
     lines = ["[default]", "region = us-east-1", ""]
     for n in range(profiles):
         account = ids[n % len(ids)]
@@ -138,14 +141,18 @@ def main():
         floor, floor_rss = whole_process(environment(home), ["--version"])
     print(f"floor · awsnav --version (whole process): median {floor * 1e3:6.1f} ms"
           f" over {RUNS} runs · peak RSS {floor_rss / 1024:5.1f} MB")
-    for accounts in (5_000, 10_000):
+    figures = {}
+    for accounts in (1_000, 5_000, 10_000):
         with tempfile.TemporaryDirectory() as home:
             env = environment(home)
             subprocess.run([SYNTHETIC, env["AWSNAV_CACHE_DIR"], str(accounts)], check=True,
                            stdout=subprocess.DEVNULL)
             median, rss = list_json(env)
+            figures[accounts] = median
             print(f"{accounts:>6} accounts · list --json (whole process): median {median * 1e3:6.1f} ms"
                   f" ({median / floor:.1f}x the floor) over {RUNS} runs · peak RSS {rss / 1024:5.1f} MB")
+            if accounts == 1_000:
+                continue
             frames, peaks = [], []
             for _ in range(RUNS):
                 first, rss = tui(env)
@@ -155,20 +162,25 @@ def main():
                   f" over {RUNS} runs · peak RSS {max(peaks) / 1024:5.1f} MB")
             _, rss = tui(env, search="payments prod")
             print(f"{accounts:>6} accounts · TUI session with a search: peak RSS {rss / 1024:5.1f} MB")
-    # Getting in with a cached role session: the size of ~/.aws/config must not show.
+    print(f"list --json · 10,000 against 5,000 accounts: {figures[10_000] / figures[5_000]:.2f}x")
+    # Getting in with a cached role session: the size of ~/.aws/config must not show, with
+    # the credential endpoint (server) or fixed variables (env).
     with tempfile.TemporaryDirectory() as home:
         env = environment(home)
         role = "OrganizationAccountAccessRole"
         account = subprocess.run([SYNTHETIC, env["AWSNAV_CACHE_DIR"], "5000", role], check=True,
                                  capture_output=True, text=True).stdout.strip()
-        args = ["exec", account, "--role", role, "--yes", "--", "true"]
-        small, _ = whole_process(env, args)
-        cache_file = os.path.join(env["AWSNAV_CACHE_DIR"], "inventory-default-chain.json")
-        lines = big_aws_config(env["AWS_CONFIG_FILE"], cache_file)
-        big, _ = whole_process(env, args)
-        print(f"exec ACCOUNT -- true, role session cached · ~/.aws/config of 2 lines: median {small * 1e3:6.1f} ms"
-              f" · of {lines:,} lines (2,500 role profiles): median {big * 1e3:6.1f} ms"
-              f" ({big / small:.2f}x) over {RUNS} runs")
+        small = {}
+        for mode in ("server", "env"):
+            args = ["exec", account, "--role", role, "--yes", "--credentials", mode, "--", "true"]
+            small[mode], _ = whole_process(env, args)
+        lines = big_aws_config(env["AWS_CONFIG_FILE"], env)
+        for mode in ("server", "env"):
+            args = ["exec", account, "--role", role, "--yes", "--credentials", mode, "--", "true"]
+            big, _ = whole_process(env, args)
+            print(f"exec ACCOUNT --credentials {mode} -- true, role session cached · ~/.aws/config of 2 lines:"
+                  f" median {small[mode] * 1e3:6.1f} ms · of {lines:,} lines (2,500 role profiles):"
+                  f" median {big * 1e3:6.1f} ms ({big / small[mode]:.2f}x) over {RUNS} runs")
 
 
 main()

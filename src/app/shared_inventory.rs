@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::aws::{AwsError, http};
 use crate::domain::inventory::{Inventory, age_text};
-use crate::store::inventory_cache::{CACHE_FORMAT, Undecodable, decode};
+use crate::store::inventory_cache::{EXPORT_FORMAT, Undecodable, decode};
 
 /// The largest shared inventory read: some 150,000 accounts.
 pub const MAX_BYTES: usize = 32 << 20;
@@ -38,11 +38,11 @@ impl SharedSource {
                 Undecodable::Corrupt(detail) => {
                     format!("it is not an awsnav inventory, or it is cut short ({detail})")
                 }
-                Undecodable::OtherFormat(found) if found > CACHE_FORMAT => format!(
-                    "it was written by a newer awsnav (format {found}; this one reads {CACHE_FORMAT}): update awsnav"
+                Undecodable::OtherFormat(found) if found > EXPORT_FORMAT => format!(
+                    "it was written by a newer awsnav (format {found}; this one reads {EXPORT_FORMAT}): update awsnav"
                 ),
                 Undecodable::OtherFormat(found) => format!(
-                    "it has format {found}, which this awsnav no longer reads (it reads {CACHE_FORMAT}): export it again"
+                    "it has format {found}, which this awsnav no longer reads (it reads {EXPORT_FORMAT}): export it again"
                 ),
             })
         })?;

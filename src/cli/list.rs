@@ -113,9 +113,14 @@ pub fn records<'a>(
         .collect()
 }
 
-/// The parents the policies of accounts need, when any are known.
+/// The parents the policies of accounts need, when those of some account are known (an
+/// account's are listed only once its own were read).
 fn policy_parents(inv: &Inventory) -> Option<Parents> {
-    (!inv.guardrails.attached.is_empty()).then(|| Parents::new(&inv.org))
+    inv.guardrails
+        .attached
+        .keys()
+        .any(|k| crate::domain::model::AccountId::parse(k).is_ok())
+        .then(|| Parents::new(&inv.org))
 }
 
 /// Account indexes by name (case-insensitive), then id.
@@ -165,30 +170,6 @@ fn record<'a>(
     }
 }
 
-/// The records of `list --json`, serialized one at a time as they are made.
-struct Listing<'a, 'e> {
-    inv: &'a Inventory,
-    tree: &'a OrgTree,
-    enrich: &'a Enrich<'e>,
-    costs: Option<&'a Costs>,
-}
-
-impl Serialize for Listing<'_, '_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let parents = policy_parents(self.inv);
-        serializer.collect_seq(listing_order(self.inv).into_iter().map(|i| {
-            record(
-                self.inv,
-                self.tree,
-                parents.as_ref(),
-                self.enrich,
-                self.costs,
-                i,
-            )
-        }))
-    }
-}
-
 /// The JSON array printed by `list --json`.
 ///
 /// # Errors
@@ -202,8 +183,10 @@ pub fn json(
     crate::domain::untrusted::json_pretty(&records(inv, tree, enrich, costs))
 }
 
-/// Writes the JSON array of `list --json` and a newline to `out`, without building it in
-/// memory first (thousands of accounts make megabytes).
+/// Writes the JSON array of `list --json` and a newline to `out`, an account at a time as
+/// it is made (thousands of accounts make megabytes). The same bytes as [`json`] gives, written
+/// by hand: the fields straight from the inventory, strings without anything to escape copied
+/// as they are; only `cost` and `policies`, when known, go through serde.
 ///
 /// # Errors
 /// When `out` cannot be written.
@@ -214,18 +197,123 @@ pub fn write_json<W: std::io::Write>(
     enrich: &Enrich<'_>,
     costs: Option<&Costs>,
 ) -> std::io::Result<()> {
-    let listing = Listing {
-        inv,
-        tree,
-        enrich,
-        costs,
-    };
-    serde::Serialize::serialize(
-        &listing,
-        &mut crate::domain::untrusted::json_serializer(&mut *out),
-    )?;
-    out.write_all(b"\n")?;
+    let parents = policy_parents(inv);
+    let order = listing_order(inv);
+    if order.is_empty() {
+        out.write_all(b"[]\n")?;
+        return out.flush();
+    }
+    let mut buf: Vec<u8> = Vec::with_capacity(64 << 10);
+    buf.push(b'[');
+    for (n, i) in order.into_iter().enumerate() {
+        if n > 0 {
+            buf.push(b',');
+        }
+        let r = record(inv, tree, parents.as_ref(), enrich, costs, i);
+        write_record(&mut buf, &r)?;
+        if buf.len() > 60 << 10 {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    buf.extend_from_slice(b"\n]\n");
+    out.write_all(&buf)?;
     out.flush()
+}
+
+/// One account of [`write_json`], laid out as serde's pretty printer lays it out.
+fn write_record(buf: &mut Vec<u8>, r: &AccountRecord<'_>) -> std::io::Result<()> {
+    buf.extend_from_slice(b"\n  {\n    \"id\": ");
+    json_str(buf, r.id);
+    buf.extend_from_slice(b",\n    \"name\": ");
+    json_str(buf, r.name);
+    buf.extend_from_slice(b",\n    \"email\": ");
+    json_str(buf, r.email);
+    buf.extend_from_slice(b",\n    \"status\": ");
+    json_str(buf, r.status);
+    buf.extend_from_slice(b",\n    \"ou_path\": ");
+    json_strs(buf, r.ou_path.iter().map(String::as_str));
+    buf.extend_from_slice(b",\n    \"ou_id\": ");
+    json_str(buf, r.ou_id);
+    buf.extend_from_slice(b",\n    \"tags\": ");
+    if r.tags.is_empty() {
+        buf.extend_from_slice(b"{}");
+    } else {
+        buf.push(b'{');
+        for (n, (k, v)) in r.tags.iter().enumerate() {
+            buf.extend_from_slice(if n == 0 { b"\n      " } else { b",\n      " });
+            json_str(buf, k);
+            buf.extend_from_slice(b": ");
+            json_str(buf, v);
+        }
+        buf.extend_from_slice(b"\n    }");
+    }
+    buf.extend_from_slice(b",\n    \"joined\": ");
+    match &r.joined {
+        Some(j) => json_str(buf, j),
+        None => buf.extend_from_slice(b"null"),
+    }
+    buf.extend_from_slice(b",\n    \"roles\": ");
+    json_strs(buf, r.roles.iter().map(String::as_str));
+    buf.extend_from_slice(b",\n    \"sso_roles\": ");
+    match r.sso_roles {
+        Some(roles) => json_strs(buf, roles.iter().map(String::as_str)),
+        None => buf.extend_from_slice(b"null"),
+    }
+    buf.extend_from_slice(if r.production {
+        b",\n    \"production\": true"
+    } else {
+        b",\n    \"production\": false"
+    });
+    buf.extend_from_slice(b",\n    \"cost\": ");
+    nested(buf, r.cost.as_ref())?;
+    buf.extend_from_slice(b",\n    \"policies\": ");
+    nested(buf, r.policies.as_ref())?;
+    buf.extend_from_slice(b"\n  }");
+    Ok(())
+}
+
+/// `s` as a JSON string, as [`crate::domain::untrusted::TerminalJson`] writes it.
+fn json_str(buf: &mut Vec<u8>, s: &str) {
+    // Nothing serde or the terminal-safe writer would escape: copied as it is.
+    if !s
+        .bytes()
+        .any(|b| b < 0x20 || matches!(b, b'"' | b'\\' | 0x7f | 0xc2 | 0xd8 | 0xe2))
+    {
+        buf.reserve(s.len() + 2);
+        buf.push(b'"');
+        buf.extend_from_slice(s.as_bytes());
+        buf.push(b'"');
+        return;
+    }
+    let _ = serde::Serialize::serialize(s, &mut crate::domain::untrusted::json_serializer(buf));
+}
+
+/// An array of strings at the depth of an account's fields.
+fn json_strs<'s>(buf: &mut Vec<u8>, items: impl Iterator<Item = &'s str>) {
+    let mut any = false;
+    for (n, s) in items.enumerate() {
+        buf.extend_from_slice(if n == 0 { b"[\n      " } else { b",\n      " });
+        json_str(buf, s);
+        any = true;
+    }
+    buf.extend_from_slice(if any { b"\n    ]" } else { b"[]" });
+}
+
+/// `value` (`null` when `None`) pretty-printed at the depth of an account's fields.
+fn nested<T: Serialize>(buf: &mut Vec<u8>, value: Option<&T>) -> std::io::Result<()> {
+    let Some(value) = value else {
+        buf.extend_from_slice(b"null");
+        return Ok(());
+    };
+    let text = crate::domain::untrusted::json_pretty(value).map_err(std::io::Error::other)?;
+    for (n, line) in text.lines().enumerate() {
+        if n > 0 {
+            buf.extend_from_slice(b"\n    ");
+        }
+        buf.extend_from_slice(line.as_bytes());
+    }
+    Ok(())
 }
 
 /// An aligned table for people.
@@ -407,6 +495,61 @@ mod tests {
         assert_eq!(ship["sso_roles"], serde_json::json!([]));
         assert_eq!(ship["id"].as_str().unwrap().len(), 12);
         assert!(ship["email"].as_str().unwrap().contains('@'));
+    }
+
+    #[test]
+    fn the_written_json_is_serdes_byte_for_byte() {
+        let mut inv = demo::inventory(datetime!(2026-11-21 12:00 UTC));
+        inv.org.accounts[0].name = "q\"\\\n\x1b]2;t\x07 \u{202e}\u{9b} 東京 ✓".into();
+        inv.org.accounts[1].tags = Tags::new();
+        inv.org.accounts[2].joined = None;
+        inv.org.accounts[3].sso = true;
+        // Policies known for one account (and so walked up for it).
+        let target = inv.org.accounts[4].id.to_string();
+        inv.guardrails.attached.insert(target, Vec::new());
+        let tree = OrgTree::build(&inv.org);
+        let enrich = |i: usize| {
+            let roles = match i % 3 {
+                0 => vec![],
+                1 => vec!["Admin".to_owned()],
+                _ => vec!["Admin".to_owned(), "Read\"Only".to_owned()],
+            };
+            (roles, i.is_multiple_of(2))
+        };
+        let costs = Costs {
+            by_account: inv
+                .org
+                .accounts
+                .iter()
+                .take(3)
+                .map(|a| {
+                    (
+                        a.id.to_string(),
+                        CostSummary {
+                            month_to_date: 12.345,
+                            last_month: 99.5,
+                            currency: "USD".into(),
+                            change_pct: Some(3.21),
+                            history: vec![],
+                        },
+                    )
+                })
+                .collect(),
+            as_of: datetime!(2026-11-21 11:00 UTC),
+        };
+        for costs in [None, Some(&costs)] {
+            let expected = json(&inv, &tree, &enrich, costs).unwrap() + "\n";
+            let mut written = Vec::new();
+            write_json(&mut written, &inv, &tree, &enrich, costs).unwrap();
+            assert_eq!(String::from_utf8(written).unwrap(), expected);
+        }
+        let empty = Inventory {
+            org: crate::domain::model::Org::default(),
+            ..inv
+        };
+        let mut written = Vec::new();
+        write_json(&mut written, &empty, &OrgTree::build(&empty.org), &enrich, None).unwrap();
+        assert_eq!(written, b"[]\n");
     }
 
     #[test]

@@ -1,17 +1,29 @@
-//! The inventory cache: one file per profile, versioned, written atomically.
+//! The inventory cache: one file per profile, versioned, written atomically, in a binary layout
+//! made to be read fast (`inventory_codec`). The JSON layout of earlier versions is still read
+//! (a cache of theirs loads, and is written anew in the binary layout on the next sync); it
+//! stays the layout of a shared inventory (`awsnav export`), which people read and publish.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::inventory_codec::{self, BinaryProblem};
 use super::private_file::{file_key, write_private};
 use time::OffsetDateTime;
 
 use crate::domain::guardrails::Guardrails;
 use crate::domain::inventory::Inventory;
 
-/// Bumped whenever the cache file's shape changes; other versions are ignored and rebuilt.
-pub const CACHE_FORMAT: u32 = 1;
+/// The cache file's format: bumped whenever its shape changes; other versions are ignored
+/// and rebuilt. 2: the binary layout of `inventory_codec`.
+pub const CACHE_FORMAT: u32 = 2;
+
+/// The format of the JSON layout: a shared inventory's (`awsnav export`), and the cache of
+/// earlier versions (which still loads).
+pub const EXPORT_FORMAT: u32 = 1;
+
+/// The format of the file of policies read since a sync.
+const GUARDRAILS_FORMAT: u32 = 1;
 
 #[derive(Serialize)]
 struct CacheFileRef<'a> {
@@ -41,7 +53,7 @@ pub enum CacheProblem {
     #[error("cache file {path} is corrupt ({detail}); it will be rebuilt")]
     Corrupt { path: PathBuf, detail: String },
     #[error(
-        "cache file {path} has format {found}{}, this awsnav reads format {CACHE_FORMAT}; it will be rebuilt",
+        "cache file {path} has format {found}{}, this awsnav reads format {CACHE_FORMAT} (and {EXPORT_FORMAT}); it will be rebuilt",
         if *.found > CACHE_FORMAT { " (written by a newer awsnav)" } else { "" }
     )]
     OtherFormat { path: PathBuf, found: u32 },
@@ -69,15 +81,21 @@ pub enum Undecodable {
 /// # Errors
 /// [`Undecodable`] saying whether the bytes are broken or of another format.
 pub fn decode(bytes: &[u8]) -> Result<Inventory, Undecodable> {
+    if inventory_codec::is_binary(bytes) {
+        return inventory_codec::decode(bytes, CACHE_FORMAT).map_err(|e| match e {
+            BinaryProblem::OtherFormat(found) => Undecodable::OtherFormat(found),
+            BinaryProblem::Corrupt(detail) => Undecodable::Corrupt(detail),
+        });
+    }
     // Checked as UTF-8 once, so the parser need not check every string again.
     let text = std::str::from_utf8(bytes).map_err(|e| Undecodable::Corrupt(e.to_string()))?;
     // One parse in the common case; only a file that is not this format is read twice, to
     // say which format it is.
     match serde_json::from_str::<CacheFile>(text) {
-        Ok(file) if file.format == CACHE_FORMAT => Ok(file.inventory),
+        Ok(file) if file.format == EXPORT_FORMAT => Ok(file.inventory),
         Ok(file) => Err(Undecodable::OtherFormat(file.format)),
         Err(e) => match serde_json::from_str::<CacheHeader>(text) {
-            Ok(header) if header.format != CACHE_FORMAT => {
+            Ok(header) if header.format != EXPORT_FORMAT => {
                 Err(Undecodable::OtherFormat(header.format))
             }
             _ => Err(Undecodable::Corrupt(e.to_string())),
@@ -85,13 +103,13 @@ pub fn decode(bytes: &[u8]) -> Result<Inventory, Undecodable> {
     }
 }
 
-/// `inventory` in the versioned file format.
+/// `inventory` in the JSON layout of a shared inventory (`awsnav export`).
 ///
 /// # Errors
 /// Never in practice (serializing owned data).
 pub fn encode(inventory: &Inventory) -> serde_json::Result<Vec<u8>> {
     serde_json::to_vec(&CacheFileRef {
-        format: CACHE_FORMAT,
+        format: EXPORT_FORMAT,
         inventory,
     })
 }
@@ -101,6 +119,8 @@ pub fn encode(inventory: &Inventory) -> serde_json::Result<Vec<u8>> {
 #[derive(Clone, Debug)]
 pub struct InventoryCache {
     path: PathBuf,
+    /// Where earlier versions kept it (JSON): read when `path` is not there yet.
+    legacy_path: PathBuf,
     guardrails_path: PathBuf,
 }
 
@@ -119,7 +139,8 @@ impl InventoryCache {
     pub fn new(cache_dir: &Path, profile: Option<&str>) -> Self {
         let key = file_key(profile.unwrap_or("default-chain"));
         Self {
-            path: cache_dir.join(format!("inventory-{key}.json")),
+            path: cache_dir.join(format!("inventory-{key}.bin")),
+            legacy_path: cache_dir.join(format!("inventory-{key}.json")),
             guardrails_path: cache_dir.join(format!("guardrails-{key}.json")),
         }
     }
@@ -134,23 +155,28 @@ impl InventoryCache {
     /// # Errors
     /// A [`CacheProblem`] when the file exists but cannot be used.
     pub fn load(&self) -> Result<Option<Inventory>, CacheProblem> {
-        let bytes = match std::fs::read(&self.path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => {
-                return Err(CacheProblem::Unreadable {
-                    path: self.path.clone(),
-                    source,
-                });
-            }
+        let read = |path: &Path| match std::fs::read(path) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(CacheProblem::Unreadable {
+                path: path.to_owned(),
+                source,
+            }),
+        };
+        let (path, bytes) = match read(&self.path)? {
+            Some(b) => (&self.path, b),
+            None => match read(&self.legacy_path)? {
+                Some(b) => (&self.legacy_path, b),
+                None => return Ok(None),
+            },
         };
         let mut inventory = decode(&bytes).map_err(|e| match e {
             Undecodable::Corrupt(detail) => CacheProblem::Corrupt {
-                path: self.path.clone(),
+                path: path.clone(),
                 detail,
             },
             Undecodable::OtherFormat(found) => CacheProblem::OtherFormat {
-                path: self.path.clone(),
+                path: path.clone(),
                 found,
             },
         })?;
@@ -167,7 +193,8 @@ impl InventoryCache {
         let file: GuardrailsFile = serde_json::from_slice(&bytes)
             .map_err(|e| tracing::warn!(error = %e, "policies cache unreadable: not used"))
             .ok()?;
-        (file.format == CACHE_FORMAT && file.synced_at == synced_at).then_some(file.guardrails)
+        (file.format == GUARDRAILS_FORMAT && file.synced_at == synced_at)
+            .then_some(file.guardrails)
     }
 
     /// Keeps policies read for the inventory synced at `synced_at`, added to those kept
@@ -183,7 +210,7 @@ impl InventoryCache {
         let mut guardrails = self.guardrails_of(synced_at).unwrap_or_default();
         guardrails.merge(read.clone());
         let body = serde_json::to_vec(&GuardrailsFile {
-            format: CACHE_FORMAT,
+            format: GUARDRAILS_FORMAT,
             synced_at,
             guardrails,
         })
@@ -206,8 +233,12 @@ impl InventoryCache {
             path: self.path.clone(),
             source,
         };
-        let body = encode(inventory).map_err(|e| err(std::io::Error::other(e)))?;
-        write_private(&self.path, &body).map_err(err)
+        let body = inventory_codec::encode(inventory, CACHE_FORMAT)
+            .map_err(|e| err(std::io::Error::other(e)))?;
+        write_private(&self.path, &body).map_err(err)?;
+        // An earlier version's file would only be read again if this one went missing.
+        let _ = std::fs::remove_file(&self.legacy_path);
+        Ok(())
     }
 }
 
@@ -258,9 +289,8 @@ mod tests {
             ["ou-1", "r-1"],
             "both reads kept"
         );
-        assert_eq!(
-            std::fs::read(cache.path()).unwrap(),
-            encode(&inv).unwrap(),
+        assert!(
+            std::fs::read(cache.path()).unwrap() == inventory_codec::encode(&inv, CACHE_FORMAT).unwrap(),
             "the inventory file itself is not rewritten"
         );
         // A new sync: what was read for the old inventory does not apply.
@@ -322,8 +352,21 @@ mod tests {
     }
 
     #[test]
+    fn a_cache_of_an_earlier_version_loads_and_is_replaced_on_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = InventoryCache::new(dir.path(), None);
+        let legacy = dir.path().join("inventory-default-chain.json");
+        std::fs::write(&legacy, encode(&sample()).unwrap()).unwrap();
+        assert_eq!(cache.load().unwrap(), Some(sample()));
+        cache.store(&sample()).unwrap();
+        assert!(!legacy.exists());
+        assert!(inventory_codec::is_binary(&std::fs::read(cache.path()).unwrap()));
+        assert_eq!(cache.load().unwrap(), Some(sample()));
+    }
+
+    #[test]
     fn profile_names_are_sanitized() {
         let cache = InventoryCache::new(Path::new("/c"), Some("../evil/x"));
-        assert_eq!(cache.path(), Path::new("/c/inventory-___evil_x.json"));
+        assert_eq!(cache.path(), Path::new("/c/inventory-___evil_x.bin"));
     }
 }

@@ -5,6 +5,7 @@ pub mod aws_config_block;
 pub mod aws_files_edit;
 pub mod cost_cache;
 pub mod inventory_cache;
+pub mod inventory_codec;
 pub mod key_store;
 pub mod prefs;
 pub mod private_file;

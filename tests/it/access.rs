@@ -700,7 +700,7 @@ async fn getting_in_by_id_never_waits_for_the_organization() {
     assert!(creds["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
     assert!(
         !awsnav
-            .path("awsnav/cache/inventory-default-chain.json")
+            .path("awsnav/cache/inventory-default-chain.bin")
             .exists()
     );
 

@@ -85,7 +85,7 @@ async fn cache_round_trip_and_corrupt_cache_recovery() {
 
     let out = awsnav.run(&["refresh"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let cache = awsnav.path("awsnav/cache/inventory-default-chain.json");
+    let cache = awsnav.path("awsnav/cache/inventory-default-chain.bin");
     assert!(cache.exists());
     let first = stdout(&awsnav.run(&["list", "--json"]));
 
@@ -109,8 +109,7 @@ async fn cache_round_trip_and_corrupt_cache_recovery() {
     assert!(stderr(&out).contains("will be rebuilt"), "{}", stderr(&out));
     let rebuilt: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(rebuilt.as_array().unwrap().len(), 1 + 6);
-    let cached: Value = serde_json::from_slice(&std::fs::read(&cache).unwrap()).unwrap();
-    assert_eq!(cached["format"], 1);
+    assert_eq!(crate::common::cache_format(&cache), 2);
 
     // A cache from another format version is rebuilt too.
     std::fs::write(&cache, b"{\"format\": 99, \"inventory\": null}").unwrap();
@@ -252,7 +251,7 @@ async fn a_partial_sync_says_so_and_never_replaces_a_complete_cache() {
     });
     let mut awsnav = AwsnavCmd::new().against(&server.url);
     awsnav.set("AWS_MAX_ATTEMPTS", "2");
-    let cache = awsnav.path("awsnav/cache/inventory-default-chain.json");
+    let cache = awsnav.path("awsnav/cache/inventory-default-chain.bin");
 
     let out = awsnav.run(&["refresh"]);
     assert!(out.status.success(), "{}", stderr(&out));

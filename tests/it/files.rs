@@ -46,7 +46,7 @@ async fn unusable_cache_paths_are_warnings_and_the_answer_still_comes() {
     let awsnav = AwsnavCmd::new().against(&moto.url);
 
     // The cache file is a directory: cannot be read, cannot be replaced.
-    let cache = awsnav.path("awsnav/cache/inventory-default-chain.json");
+    let cache = awsnav.path("awsnav/cache/inventory-default-chain.bin");
     std::fs::create_dir_all(cache.join("in-the-way")).unwrap();
     let out = awsnav.run(&["list", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -83,11 +83,11 @@ async fn a_cache_from_a_newer_awsnav_is_rebuilt_with_a_note() {
     let (_lock, moto) = crate::common::exclusive_moto().await;
     let seeded = crate::common::seed_org(&moto.sdk().await, &tree(), 0).await;
     let awsnav = AwsnavCmd::new().against(&moto.url);
-    let cache = awsnav.path("awsnav/cache/inventory-default-chain.json");
+    let cache = awsnav.path("awsnav/cache/inventory-default-chain.bin");
     std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
     std::fs::write(
         &cache,
-        r#"{"format": 2, "inventory": {"shape": "unknown"}}"#,
+        r#"{"format": 3, "inventory": {"shape": "unknown"}}"#,
     )
     .unwrap();
     let out = awsnav.run(&["list", "--json"]);
@@ -95,11 +95,12 @@ async fn a_cache_from_a_newer_awsnav_is_rebuilt_with_a_note() {
     assert_eq!(accounts_listed(&out), seeded.accounts.len());
     let err = stderr(&out);
     assert!(
-        err.contains("has format 2 (written by a newer awsnav), this awsnav reads format 1"),
+        err.contains(
+            "has format 3 (written by a newer awsnav), this awsnav reads format 2 (and 1)"
+        ),
         "{err}"
     );
-    let rebuilt: Value = serde_json::from_slice(&std::fs::read(&cache).unwrap()).unwrap();
-    assert_eq!(rebuilt["format"], 1);
+    assert_eq!(crate::common::cache_format(&cache), 2);
 }
 
 #[tokio::test]
@@ -109,7 +110,7 @@ async fn a_cache_write_killed_half_way_leaves_the_previous_cache() {
     crate::common::seed_org(&sdk, &tree(), 0).await;
     let awsnav = AwsnavCmd::new().against(&moto.url);
     assert!(awsnav.run(&["refresh"]).status.success());
-    let cache = awsnav.path("awsnav/cache/inventory-default-chain.json");
+    let cache = awsnav.path("awsnav/cache/inventory-default-chain.bin");
     let good = std::fs::read(&cache).unwrap();
     assert!(good.len() < 8 * 1024, "{}", good.len());
 

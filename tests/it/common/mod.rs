@@ -775,6 +775,17 @@ pub fn stand_in_zenity(awsnav: &mut AwsnavCmd, script: &str) -> std::path::PathB
     record
 }
 
+/// The format of the inventory cache file at `path` (its binary header).
+pub fn cache_format(path: &Path) -> u32 {
+    let bytes = std::fs::read(path).unwrap();
+    assert!(
+        bytes.starts_with(b"AWSNAV\0I"),
+        "not a binary inventory: {:?}",
+        &bytes[..bytes.len().min(16)]
+    );
+    u32::from_le_bytes(bytes[8..12].try_into().unwrap())
+}
+
 /// Creates an organization policy (its description: "NAME, made by the test") and attaches it
 /// to `target`.
 pub async fn attach_new_policy(

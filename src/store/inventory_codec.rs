@@ -1,0 +1,434 @@
+//! The inventory cache's binary layout: read at every start, so it is made to be read fast.
+//! A JSON file of 10,000 accounts spent most of a command's time in the JSON parser (field
+//! names matched, escapes looked for, dates parsed from text); here the accounts are fields
+//! one after another, each string its length then its bytes, and reading one is a bounds check
+//! and a copy.
+//!
+//! ```text
+//! magic "AWSNAV\0I" · format u32 · CRC-32 of what follows u32
+//! meta: length u32, then JSON (sync time, identity, gaps, guardrails, root and org ids)
+//! OUs: count u32, then per OU: id, name, parent id
+//! accounts: count u32, then per account: id (12 ASCII digits), name, email, status u8,
+//!   flags u8 (1: joined known, 2: in IAM Identity Center), [joined: unix seconds i64,
+//!   nanoseconds u32, UTC offset seconds i32], parent id, tag count u32 + key/value pairs
+//! ```
+//!
+//! Integers are little-endian; a string is its length (u32) and its UTF-8 bytes. The CRC
+//! catches a damaged file before anything in it is believed; every length is checked against
+//! what is left, so even a file with a right CRC and a wrong shape is an error, never a panic
+//! or a huge allocation.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::domain::guardrails::Guardrails;
+use crate::domain::inventory::Inventory;
+use crate::domain::model::{
+    Account, AccountId, AccountStatus, CallerIdentity, Org, OrgUnit, SyncGap, Tags,
+};
+
+/// The first bytes of a binary inventory file.
+pub const MAGIC: &[u8; 8] = b"AWSNAV\0I";
+
+/// The length of the fixed header: magic, format, CRC.
+const HEADER: usize = 16;
+
+/// Why bytes are not a binary inventory of the format asked for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BinaryProblem {
+    /// Another format (`found`): older or newer.
+    OtherFormat(u32),
+    /// Damaged: the CRC does not match, or the shape is wrong.
+    Corrupt(String),
+}
+
+/// Whether `bytes` start like a binary inventory file.
+#[must_use]
+pub fn is_binary(bytes: &[u8]) -> bool {
+    bytes.starts_with(MAGIC)
+}
+
+/// Everything of an inventory but its OUs and accounts, kept as JSON: small, and its shape
+/// free to grow with `serde(default)`.
+#[derive(Serialize)]
+struct MetaRef<'a> {
+    #[serde(with = "time::serde::rfc3339")]
+    synced_at: OffsetDateTime,
+    profile: &'a Option<String>,
+    identity: &'a Option<CallerIdentity>,
+    api_calls: u64,
+    gaps: &'a [SyncGap],
+    org_error: &'a Option<String>,
+    guardrails: &'a Guardrails,
+    root_id: &'a str,
+    org_id: &'a Option<String>,
+    management_account_id: &'a Option<AccountId>,
+}
+
+#[derive(Deserialize)]
+struct Meta {
+    #[serde(with = "time::serde::rfc3339")]
+    synced_at: OffsetDateTime,
+    #[serde(default)]
+    profile: Option<String>,
+    #[serde(default)]
+    identity: Option<CallerIdentity>,
+    #[serde(default)]
+    api_calls: u64,
+    #[serde(default)]
+    gaps: Vec<SyncGap>,
+    #[serde(default)]
+    org_error: Option<String>,
+    #[serde(default)]
+    guardrails: Guardrails,
+    root_id: String,
+    #[serde(default)]
+    org_id: Option<String>,
+    #[serde(default)]
+    management_account_id: Option<AccountId>,
+}
+
+/// `inventory` in binary format `format`.
+///
+/// # Errors
+/// Never in practice (the meta part is owned data serialized to JSON).
+pub fn encode(inventory: &Inventory, format: u32) -> serde_json::Result<Vec<u8>> {
+    let org = &inventory.org;
+    let meta = serde_json::to_vec(&MetaRef {
+        synced_at: inventory.synced_at,
+        profile: &inventory.profile,
+        identity: &inventory.identity,
+        api_calls: inventory.api_calls,
+        gaps: &inventory.gaps,
+        org_error: &inventory.org_error,
+        guardrails: &inventory.guardrails,
+        root_id: &org.root_id,
+        org_id: &org.org_id,
+        management_account_id: &org.management_account_id,
+    })?;
+    let mut out = Vec::with_capacity(HEADER + meta.len() + 64 + org.accounts.len() * 160);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&format.to_le_bytes());
+    out.extend_from_slice(&[0; 4]); // the CRC, filled in last
+    bytes(&mut out, &meta);
+    count(&mut out, org.org_units.len());
+    for ou in &org.org_units {
+        string(&mut out, &ou.id);
+        string(&mut out, &ou.name);
+        string(&mut out, &ou.parent_id);
+    }
+    count(&mut out, org.accounts.len());
+    for a in &org.accounts {
+        out.extend_from_slice(a.id.as_str().as_bytes());
+        string(&mut out, &a.name);
+        string(&mut out, &a.email);
+        out.push(status_code(a.status));
+        out.push(u8::from(a.joined.is_some()) | (u8::from(a.sso) << 1));
+        if let Some(j) = a.joined {
+            out.extend_from_slice(&j.unix_timestamp().to_le_bytes());
+            out.extend_from_slice(&j.nanosecond().to_le_bytes());
+            out.extend_from_slice(&j.offset().whole_seconds().to_le_bytes());
+        }
+        string(&mut out, &a.parent_id);
+        count(&mut out, a.tags.len());
+        for (k, v) in &a.tags {
+            string(&mut out, k);
+            string(&mut out, v);
+        }
+    }
+    let crc = crc32fast::hash(&out[HEADER..]);
+    out[12..16].copy_from_slice(&crc.to_le_bytes());
+    Ok(out)
+}
+
+/// The inventory in `bytes`, a binary file of format `format`.
+///
+/// # Errors
+/// [`BinaryProblem`]: another format, or a damaged file.
+pub fn decode(bytes: &[u8], format: u32) -> Result<Inventory, BinaryProblem> {
+    let corrupt = |what: &str| BinaryProblem::Corrupt(what.to_owned());
+    if bytes.len() < HEADER || !is_binary(bytes) {
+        return Err(corrupt("too short for its header"));
+    }
+    let found = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+    if found != format {
+        return Err(BinaryProblem::OtherFormat(found));
+    }
+    let crc = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]);
+    if crc32fast::hash(&bytes[HEADER..]) != crc {
+        return Err(corrupt("its checksum does not match: it was damaged or cut short"));
+    }
+    let mut r = Reader {
+        bytes,
+        at: HEADER,
+    };
+    let meta: Meta = serde_json::from_slice(r.bytes()?)
+        .map_err(|e| BinaryProblem::Corrupt(format!("its header: {e}")))?;
+    // Each OU takes at least 12 bytes and each account 12 + 4 + 4 + 2 + 4 + 4.
+    let ous = r.count(12)?;
+    let mut org_units = Vec::with_capacity(ous);
+    for _ in 0..ous {
+        org_units.push(OrgUnit {
+            id: r.string()?,
+            name: r.string()?,
+            parent_id: r.string()?,
+        });
+    }
+    let n = r.count(30)?;
+    let mut accounts = Vec::with_capacity(n);
+    for _ in 0..n {
+        accounts.push(r.account()?);
+    }
+    if r.at != bytes.len() {
+        return Err(corrupt("bytes are left after its last account"));
+    }
+    Ok(Inventory {
+        org: Org {
+            root_id: meta.root_id,
+            org_id: meta.org_id,
+            management_account_id: meta.management_account_id,
+            org_units,
+            accounts,
+        },
+        synced_at: meta.synced_at,
+        profile: meta.profile,
+        identity: meta.identity,
+        api_calls: meta.api_calls,
+        gaps: meta.gaps,
+        org_error: meta.org_error,
+        guardrails: meta.guardrails,
+    })
+}
+
+fn count(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
+}
+
+fn bytes(out: &mut Vec<u8>, b: &[u8]) {
+    count(out, b.len());
+    out.extend_from_slice(b);
+}
+
+fn string(out: &mut Vec<u8>, s: &str) {
+    bytes(out, s.as_bytes());
+}
+
+fn status_code(s: AccountStatus) -> u8 {
+    match s {
+        AccountStatus::Active => 0,
+        AccountStatus::Suspended => 1,
+        AccountStatus::PendingActivation => 2,
+        AccountStatus::PendingClosure => 3,
+        AccountStatus::Closed => 4,
+        AccountStatus::Unknown => 5,
+    }
+}
+
+fn status_of(code: u8) -> Option<AccountStatus> {
+    Some(match code {
+        0 => AccountStatus::Active,
+        1 => AccountStatus::Suspended,
+        2 => AccountStatus::PendingActivation,
+        3 => AccountStatus::PendingClosure,
+        4 => AccountStatus::Closed,
+        5 => AccountStatus::Unknown,
+        _ => return None,
+    })
+}
+
+/// Reads a binary inventory front to back, every length checked against what is left.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], BinaryProblem> {
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|&e| e <= self.bytes.len())
+            .ok_or_else(|| BinaryProblem::Corrupt("a length runs past its end".to_owned()))?;
+        let piece = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(piece)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], BinaryProblem> {
+        let mut a = [0; N];
+        a.copy_from_slice(self.take(N)?);
+        Ok(a)
+    }
+
+    fn u32(&mut self) -> Result<u32, BinaryProblem> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+
+    /// A count of items of at least `min_size` bytes each, no more than can fit in what is left.
+    fn count(&mut self, min_size: usize) -> Result<usize, BinaryProblem> {
+        let n = usize::try_from(self.u32()?).unwrap_or(usize::MAX);
+        if n.saturating_mul(min_size) > self.bytes.len() - self.at {
+            return Err(BinaryProblem::Corrupt(
+                "a count is larger than the file".to_owned(),
+            ));
+        }
+        Ok(n)
+    }
+
+    fn bytes(&mut self) -> Result<&'a [u8], BinaryProblem> {
+        let n = usize::try_from(self.u32()?).unwrap_or(usize::MAX);
+        self.take(n)
+    }
+
+    fn str(&mut self) -> Result<&'a str, BinaryProblem> {
+        std::str::from_utf8(self.bytes()?)
+            .map_err(|_| BinaryProblem::Corrupt("a name is not UTF-8".to_owned()))
+    }
+
+    fn string(&mut self) -> Result<String, BinaryProblem> {
+        self.str().map(str::to_owned)
+    }
+
+    fn account(&mut self) -> Result<Account, BinaryProblem> {
+        let corrupt = |what: &str| BinaryProblem::Corrupt(what.to_owned());
+        let id = std::str::from_utf8(self.take(12)?)
+            .ok()
+            .and_then(|s| AccountId::parse(s).ok())
+            .ok_or_else(|| corrupt("an account id is not 12 digits"))?;
+        let name = self.string()?;
+        let email = self.string()?;
+        let [status, flags] = self.array()?;
+        let status = status_of(status).ok_or_else(|| corrupt("an account status is unknown"))?;
+        let joined = if flags & 1 == 1 {
+            let secs = i64::from_le_bytes(self.array()?);
+            let nanos = self.u32()?;
+            let offset = i32::from_le_bytes(self.array()?);
+            let offset = time::UtcOffset::from_whole_seconds(offset)
+                .map_err(|_| corrupt("a join date's offset is out of range"))?;
+            Some(
+                OffsetDateTime::from_unix_timestamp(secs)
+                    .ok()
+                    .and_then(|t| t.replace_nanosecond(nanos).ok())
+                    .and_then(|t| t.checked_to_offset(offset))
+                    .ok_or_else(|| corrupt("a join date is out of range"))?,
+            )
+        } else {
+            None
+        };
+        let parent_id = self.string()?;
+        let n = self.count(8)?;
+        let mut tags = Vec::with_capacity(n);
+        for _ in 0..n {
+            tags.push((self.string()?, self.string()?));
+        }
+        Ok(Account {
+            id,
+            name,
+            email,
+            status,
+            joined,
+            parent_id,
+            tags: tags.into_iter().collect::<Tags>(),
+            sso: flags & 2 == 2,
+            sso_roles: Vec::new(),
+            sso_roles_read: false,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn sample() -> Inventory {
+        let mut inv = crate::domain::demo::inventory(datetime!(2026-11-21 12:00 UTC));
+        inv.org.accounts[0].joined = Some(datetime!(2021-02-03 04:05:06.789 +02:00));
+        inv.org.accounts[1].sso = true;
+        inv.org.accounts[2].name = "東京 \u{1b}]2;x\u{7} ✓".into();
+        inv.gaps.push(SyncGap {
+            action: "organizations:ListChildren".into(),
+            target: "ou-x".into(),
+            error: "throttled".into(),
+        });
+        inv.org_error = Some("denied".into());
+        inv
+    }
+
+    #[test]
+    fn round_trips_every_field() {
+        let inv = sample();
+        let bytes = encode(&inv, 2).unwrap();
+        assert!(is_binary(&bytes));
+        let back = decode(&bytes, 2).unwrap();
+        assert_eq!(back, inv);
+        assert_eq!(back.org.accounts[0].joined, inv.org.accounts[0].joined);
+        assert_eq!(
+            back.org.accounts[0].joined.unwrap().offset(),
+            time::macros::offset!(+2)
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(2000)
+        ))]
+        /// Past the checksum (edits sealed with a right CRC), any shape is an error or an
+        /// inventory that writes back the same: never a panic, never a huge allocation.
+        #[test]
+        fn sealed_edits_decode_or_are_errors(
+            edits in proptest::collection::vec((proptest::prelude::any::<usize>(), proptest::prelude::any::<u8>()), 1..8),
+            cut in proptest::prelude::any::<usize>(),
+        ) {
+            static GOOD: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+            let mut bytes = GOOD.get_or_init(|| encode(&sample(), 2).unwrap()).clone();
+            for (at, b) in edits {
+                let at = HEADER + at % (bytes.len() - HEADER);
+                bytes[at] = b;
+            }
+            if cut % 4 == 0 {
+                bytes.truncate(HEADER + cut % (bytes.len() - HEADER));
+            }
+            let crc = crc32fast::hash(&bytes[HEADER..]);
+            bytes[12..16].copy_from_slice(&crc.to_le_bytes());
+            if let Ok(inv) = decode(&bytes, 2) {
+                let again = encode(&inv, 2).unwrap();
+                proptest::prop_assert_eq!(decode(&again, 2).unwrap(), inv);
+            }
+        }
+    }
+
+    #[test]
+    fn another_format_is_said_as_such() {
+        let bytes = encode(&sample(), 7).unwrap();
+        assert_eq!(decode(&bytes, 2), Err(BinaryProblem::OtherFormat(7)));
+    }
+
+    #[test]
+    fn any_damage_is_an_error_never_a_panic() {
+        let bytes = encode(&sample(), 2).unwrap();
+        for cut in [0, 5, 15, 16, 40, bytes.len() / 2, bytes.len() - 1] {
+            assert!(
+                matches!(decode(&bytes[..cut], 2), Err(BinaryProblem::Corrupt(_))),
+                "cut at {cut}"
+            );
+        }
+        for at in (16..bytes.len()).step_by(97) {
+            let mut flipped = bytes.clone();
+            flipped[at] ^= 0x40;
+            assert!(
+                matches!(decode(&flipped, 2), Err(BinaryProblem::Corrupt(_))),
+                "flipped at {at}"
+            );
+        }
+        // A right checksum over a wrong shape: a count as large as the file allows not.
+        let mut wrong = bytes[..HEADER].to_vec();
+        let meta = br#"{"synced_at":"2026-11-21T12:00:00Z","root_id":"r"}"#;
+        wrong.extend_from_slice(&u32::try_from(meta.len()).unwrap().to_le_bytes());
+        wrong.extend_from_slice(meta);
+        wrong.extend_from_slice(&u32::MAX.to_le_bytes());
+        let crc = crc32fast::hash(&wrong[HEADER..]);
+        wrong[12..16].copy_from_slice(&crc.to_le_bytes());
+        assert!(matches!(decode(&wrong, 2), Err(BinaryProblem::Corrupt(_))));
+    }
+}
