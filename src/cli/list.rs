@@ -548,7 +548,14 @@ mod tests {
             ..inv
         };
         let mut written = Vec::new();
-        write_json(&mut written, &empty, &OrgTree::build(&empty.org), &enrich, None).unwrap();
+        write_json(
+            &mut written,
+            &empty,
+            &OrgTree::build(&empty.org),
+            &enrich,
+            None,
+        )
+        .unwrap();
         assert_eq!(written, b"[]\n");
     }
 

@@ -193,8 +193,7 @@ impl InventoryCache {
         let file: GuardrailsFile = serde_json::from_slice(&bytes)
             .map_err(|e| tracing::warn!(error = %e, "policies cache unreadable: not used"))
             .ok()?;
-        (file.format == GUARDRAILS_FORMAT && file.synced_at == synced_at)
-            .then_some(file.guardrails)
+        (file.format == GUARDRAILS_FORMAT && file.synced_at == synced_at).then_some(file.guardrails)
     }
 
     /// Keeps policies read for the inventory synced at `synced_at`, added to those kept
@@ -290,7 +289,8 @@ mod tests {
             "both reads kept"
         );
         assert!(
-            std::fs::read(cache.path()).unwrap() == inventory_codec::encode(&inv, CACHE_FORMAT).unwrap(),
+            std::fs::read(cache.path()).unwrap()
+                == inventory_codec::encode(&inv, CACHE_FORMAT).unwrap(),
             "the inventory file itself is not rewritten"
         );
         // A new sync: what was read for the old inventory does not apply.
@@ -360,7 +360,9 @@ mod tests {
         assert_eq!(cache.load().unwrap(), Some(sample()));
         cache.store(&sample()).unwrap();
         assert!(!legacy.exists());
-        assert!(inventory_codec::is_binary(&std::fs::read(cache.path()).unwrap()));
+        assert!(inventory_codec::is_binary(
+            &std::fs::read(cache.path()).unwrap()
+        ));
         assert_eq!(cache.load().unwrap(), Some(sample()));
     }
 

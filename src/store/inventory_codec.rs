@@ -156,12 +156,11 @@ pub fn decode(bytes: &[u8], format: u32) -> Result<Inventory, BinaryProblem> {
     }
     let crc = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]);
     if crc32fast::hash(&bytes[HEADER..]) != crc {
-        return Err(corrupt("its checksum does not match: it was damaged or cut short"));
+        return Err(corrupt(
+            "its checksum does not match: it was damaged or cut short",
+        ));
     }
-    let mut r = Reader {
-        bytes,
-        at: HEADER,
-    };
+    let mut r = Reader { bytes, at: HEADER };
     let meta: Meta = serde_json::from_slice(r.bytes()?)
         .map_err(|e| BinaryProblem::Corrupt(format!("its header: {e}")))?;
     // Each OU takes at least 12 bytes and each account 12 + 4 + 4 + 2 + 4 + 4.

@@ -28,7 +28,8 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, area: Rect) {
     if let Some(target) = state.guardrail_target() {
         lines.extend(super::guardrails::section(state, data, &target));
     }
-    // No wrapping: a long value is cut at the border rather than pushed under its label.
+    // A long value wraps under itself, not under its label.
+    let lines = super::wrap::wrapped(lines, usize::from(area.width.saturating_sub(2)));
     frame.render_widget(Paragraph::new(lines).block(pane("Details")), area);
 }
 

@@ -8,6 +8,7 @@ mod run_pane;
 mod status_bar;
 pub mod theme;
 mod tree_pane;
+mod wrap;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -154,9 +155,10 @@ fn clamp(a: Areas, bounds: Rect) -> Areas {
 }
 
 /// Draws `lines` in a bordered box centred on `screen`, `width` wide (at most the screen) and
-/// as tall as the lines, over whatever is beneath.
+/// as tall as the lines, over whatever is beneath; a line too long wraps.
 fn popup(frame: &mut Frame<'_>, screen: Rect, title: &str, lines: Vec<Line<'_>>, width: u16) {
     let width = width.min(screen.width);
+    let lines = wrap::wrapped(lines, usize::from(width.saturating_sub(2)));
     let height = u16::try_from(lines.len() + 2)
         .unwrap_or(u16::MAX)
         .min(screen.height);
