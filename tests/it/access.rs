@@ -384,7 +384,7 @@ async fn ambiguous_and_unknown_accounts_list_candidates() {
 /// STS that fails the way AWS does for one operation; the org comes from moto.
 async fn with_sts_fault(
     fault: impl Fn(&str) -> Option<Response> + Send + Sync + 'static,
-) -> (AwsnavCmd, FaultServer, tokio::sync::MutexGuard<'static, ()>) {
+) -> (AwsnavCmd, FaultServer, crate::common::MotoLease) {
     let (lock, moto) = crate::common::exclusive_moto().await;
     crate::common::seed_org(&moto.sdk().await, &tree(), 0).await;
     let mut awsnav = AwsnavCmd::new().against(&moto.url);

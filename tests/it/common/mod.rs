@@ -1,5 +1,6 @@
-//! Test harness: one moto server per test binary, an org seeded through the Rust SDK, and a
-//! runner for the awsnav binary with an isolated environment.
+//! Test harness: a few moto servers for the test binary (each test that changes moto's state
+//! has one to itself), an org seeded through the Rust SDK, and a runner for the awsnav binary
+//! with an isolated environment.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod fault;
@@ -28,20 +29,50 @@ pub struct Moto {
     _keepalive: Mutex<(Child, ChildStdin)>,
 }
 
-static MOTO: OnceLock<Moto> = OnceLock::new();
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// How many moto servers tests share out: tests that seed an organization spend most of
+/// their time waiting on moto, so two of them run at once on two cores.
+const POOL: usize = 2;
 
-/// The moto server for this test binary (started on first use).
-pub fn moto() -> &'static Moto {
-    MOTO.get_or_init(Moto::start)
+static MOTOS: [OnceLock<Moto>; POOL] = [const { OnceLock::new() }; POOL];
+static PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(POOL);
+static FREE: Mutex<[bool; POOL]> = Mutex::new([true; POOL]);
+
+/// A moto server held by one test; given back when dropped.
+pub struct MotoLease {
+    slot: usize,
+    _permit: tokio::sync::SemaphorePermit<'static>,
 }
 
-/// Tests that change moto's state hold this for their whole run, and start from a reset.
-pub async fn exclusive_moto() -> (tokio::sync::MutexGuard<'static, ()>, &'static Moto) {
-    let guard = SERIAL.lock().await;
-    let moto = moto();
+impl Drop for MotoLease {
+    fn drop(&mut self) {
+        FREE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[self.slot] = true;
+    }
+}
+
+/// The first moto server (started on first use), for tests that only read.
+pub fn moto() -> &'static Moto {
+    MOTOS[0].get_or_init(Moto::start)
+}
+
+/// Tests that change moto's state hold one of the servers for their whole run, and start
+/// from a reset.
+pub async fn exclusive_moto() -> (MotoLease, &'static Moto) {
+    let permit = PERMITS.acquire().await.unwrap();
+    let slot = {
+        let mut free = FREE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let slot = free.iter().position(|f| *f).unwrap();
+        free[slot] = false;
+        slot
+    };
+    let moto = MOTOS[slot].get_or_init(Moto::start);
     moto.reset();
-    (guard, moto)
+    (
+        MotoLease {
+            slot,
+            _permit: permit,
+        },
+        moto,
+    )
 }
 
 fn find_moto_server() -> PathBuf {
@@ -187,6 +218,8 @@ pub struct SeededOrg {
     pub ous: usize,
     /// Accounts and child OUs per parent id (for the minimum request count).
     pub per_parent: BTreeMap<String, (usize, usize)>,
+    /// Every how many accounts one is tagged while seeding (0 or 1: all).
+    pub tag_every: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -265,7 +298,6 @@ pub async fn seed_org_tagging(
     root_accounts: usize,
     tag_every: usize,
 ) -> SeededOrg {
-    TAG_EVERY.store(tag_every.max(1), std::sync::atomic::Ordering::Relaxed);
     let client = aws_sdk_organizations::Client::new(sdk);
     client
         .create_organization()
@@ -279,6 +311,7 @@ pub async fn seed_org_tagging(
         .to_owned();
     let mut seeded = SeededOrg {
         root_id: root_id.clone(),
+        tag_every,
         ..SeededOrg::default()
     };
     // The management account is listed under the root.
@@ -350,6 +383,7 @@ async fn create_accounts(
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..count {
         *seq += 1;
+        let tag_every = seeded.tag_every.max(1);
         let (client, slug, seq, root, parent, ou_path) = (
             client.clone(),
             slug.clone(),
@@ -360,7 +394,8 @@ async fn create_accounts(
         );
         tasks.spawn(async move {
             let name = format!("{slug}-{n:02}");
-            create_account(&client, name, seq, &root, &parent, ou_path).await
+            let tagged = seq.is_multiple_of(tag_every);
+            create_account(&client, name, seq, tagged, &root, &parent, ou_path).await
         });
         if tasks.len() >= 8 {
             let (id, account) = tasks.join_next().await.unwrap().unwrap();
@@ -373,13 +408,11 @@ async fn create_accounts(
     }
 }
 
-/// Which accounts `create_account` tags (set per seeding; seeding is exclusive per moto).
-static TAG_EVERY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
-
 async fn create_account(
     client: &aws_sdk_organizations::Client,
     name: String,
     seq: usize,
+    tagged: bool,
     root: &str,
     parent: &str,
     ou_path: Vec<String>,
@@ -409,7 +442,7 @@ async fn create_account(
             .await
             .expect("MoveAccount");
     }
-    if !seq.is_multiple_of(TAG_EVERY.load(std::sync::atomic::Ordering::Relaxed)) {
+    if !tagged {
         let account = SeededAccount {
             name,
             email,
