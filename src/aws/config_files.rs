@@ -335,44 +335,57 @@ const WHITESPACE: &[char] = &[' ', '\t'];
 /// body (the lines after the header) is. Every line's shape is checked as the SDK checks it.
 fn index(text: &str) -> Result<Vec<Section>, String> {
     let offset = |piece: &str| piece.as_ptr() as usize - text.as_ptr() as usize;
+    let blank = |b: &[u8]| b.iter().all(|&c| c == b' ' || c == b'\t');
     let mut sections: Vec<Section> = Vec::new();
     // Whether the last line was a setting, which continuation lines may follow.
     let mut in_setting = false;
+    // Byte by byte on the first character: a file of thousands of profiles is mostly
+    // `key = value` lines, checked without looking at their values.
     for (n, line) in text.lines().enumerate() {
         let at = n + 1;
-        if line.trim_matches(WHITESPACE).is_empty() || line.starts_with(['#', ';']) {
-            continue;
-        }
-        if line.starts_with('[') {
-            let header = strip_comment(line, false);
-            let name = header
-                .strip_prefix('[')
-                .and_then(|h| h.strip_suffix(']'))
-                .ok_or_else(|| format!("{at}: a profile definition must end with ']'"))?;
-            if let Some((_, body)) = sections.last_mut() {
-                body.end = offset(line);
+        let bytes = line.as_bytes();
+        match bytes.first() {
+            None | Some(b'#' | b';') => {}
+            Some(b'[') => {
+                let header = strip_comment(line, false);
+                let name = header
+                    .strip_prefix('[')
+                    .and_then(|h| h.strip_suffix(']'))
+                    .ok_or_else(|| format!("{at}: a profile definition must end with ']'"))?;
+                if let Some((_, body)) = sections.last_mut() {
+                    body.end = offset(line);
+                }
+                let start = offset(name);
+                let body = offset(line) + line.len();
+                sections.push((start..start + name.len(), body..text.len()));
+                in_setting = false;
             }
-            let start = offset(name);
-            let body = offset(line) + line.len();
-            sections.push((start..start + name.len(), body..text.len()));
-            in_setting = false;
-        } else if sections.is_empty() {
-            return Err(format!("{at}: expected a profile definition"));
-        } else if line.starts_with(WHITESPACE) {
-            if !in_setting {
-                return Err(format!(
-                    "{at}: expected a property definition, found continuation"
-                ));
+            Some(b' ' | b'\t') if blank(bytes) => {}
+            Some(_) if sections.is_empty() => {
+                return Err(format!("{at}: expected a profile definition"));
             }
-        } else {
-            let line = strip_comment(line, true);
-            let (key, _) = line
-                .split_once('=')
-                .ok_or_else(|| format!("{at}: expected an '=' sign defining a property"))?;
-            if key.trim_matches(WHITESPACE).is_empty() {
-                return Err(format!("{at}: property did not have a name"));
+            Some(b' ' | b'\t') => {
+                if !in_setting {
+                    return Err(format!(
+                        "{at}: expected a property definition, found continuation"
+                    ));
+                }
             }
-            in_setting = true;
+            Some(_) => {
+                // An `=` with no comment mark before it: the key is what precedes it.
+                let key = match line.find('=').map(|eq| &bytes[..eq]) {
+                    Some(key) if !key.iter().any(|&b| b == b'#' || b == b';') => key,
+                    _ => strip_comment(line, true)
+                        .split_once('=')
+                        .ok_or_else(|| format!("{at}: expected an '=' sign defining a property"))?
+                        .0
+                        .as_bytes(),
+                };
+                if blank(key) {
+                    return Err(format!("{at}: property did not have a name"));
+                }
+                in_setting = true;
+            }
         }
     }
     Ok(sections)

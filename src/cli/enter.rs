@@ -282,7 +282,7 @@ async fn choose_account(
         .map_or(query.trim(), String::as_str);
     let by_id = AccountId::parse(named).ok();
     let mut inv = match &by_id {
-        Some(_) => refresh::cached_inventory(ctx),
+        Some(id) => refresh::cached_inventory_where(ctx, |a| a == id.as_str()),
         None => Some(refresh::inventory(ctx, false).await?),
     };
     if let Some(inv) = &mut inv {

@@ -116,11 +116,11 @@ pub fn records<'a>(
 /// The parents the policies of accounts need, when those of some account are known (an
 /// account's are listed only once its own were read).
 fn policy_parents(inv: &Inventory) -> Option<Parents> {
-    inv.guardrails
-        .attached
+    let attached = &inv.guardrails.attached;
+    attached
         .keys()
         .any(|k| crate::domain::model::AccountId::parse(k).is_ok())
-        .then(|| Parents::new(&inv.org))
+        .then(|| Parents::with_accounts(&inv.org, |id| attached.contains_key(id)))
 }
 
 /// Account indexes by name (case-insensitive), then id.
@@ -209,8 +209,21 @@ pub fn write_json<W: std::io::Write>(
         if n > 0 {
             buf.push(b',');
         }
-        let r = record(inv, tree, parents.as_ref(), enrich, costs, i);
-        write_record(&mut buf, &r)?;
+        let a = &inv.org.accounts[i];
+        let (roles, production) = enrich(i);
+        let policies: Option<Vec<PolicyRecord<'_>>> = parents.as_ref().and_then(|p| {
+            let applied = inv.guardrails.applied(p, a.id.as_str())?;
+            Some(applied.iter().map(PolicyRecord::short).collect())
+        });
+        write_account(
+            &mut buf,
+            a,
+            tree.account_path(i),
+            &roles,
+            production,
+            costs.and_then(|c| c.record(a.id.as_str())).as_ref(),
+            policies.as_ref(),
+        )?;
         if buf.len() > 60 << 10 {
             out.write_all(&buf)?;
             buf.clear();
@@ -221,26 +234,35 @@ pub fn write_json<W: std::io::Write>(
     out.flush()
 }
 
-/// One account of [`write_json`], laid out as serde's pretty printer lays it out.
-fn write_record(buf: &mut Vec<u8>, r: &AccountRecord<'_>) -> std::io::Result<()> {
+/// One account of [`write_json`], the fields of [`AccountRecord`] laid out as serde's pretty
+/// printer lays them out.
+fn write_account(
+    buf: &mut Vec<u8>,
+    a: &crate::domain::model::Account,
+    ou_path: &[String],
+    roles: &[String],
+    production: bool,
+    cost: Option<&CostRecord>,
+    policies: Option<&Vec<PolicyRecord<'_>>>,
+) -> std::io::Result<()> {
     buf.extend_from_slice(b"\n  {\n    \"id\": ");
-    json_str(buf, r.id);
+    json_str(buf, a.id.as_str());
     buf.extend_from_slice(b",\n    \"name\": ");
-    json_str(buf, r.name);
+    json_str(buf, &a.name);
     buf.extend_from_slice(b",\n    \"email\": ");
-    json_str(buf, r.email);
+    json_str(buf, &a.email);
     buf.extend_from_slice(b",\n    \"status\": ");
-    json_str(buf, r.status);
+    json_str(buf, a.status.as_str());
     buf.extend_from_slice(b",\n    \"ou_path\": ");
-    json_strs(buf, r.ou_path.iter().map(String::as_str));
+    json_strs(buf, ou_path.iter().map(String::as_str));
     buf.extend_from_slice(b",\n    \"ou_id\": ");
-    json_str(buf, r.ou_id);
+    json_str(buf, &a.parent_id);
     buf.extend_from_slice(b",\n    \"tags\": ");
-    if r.tags.is_empty() {
+    if a.tags.is_empty() {
         buf.extend_from_slice(b"{}");
     } else {
         buf.push(b'{');
-        for (n, (k, v)) in r.tags.iter().enumerate() {
+        for (n, (k, v)) in a.tags.iter().enumerate() {
             buf.extend_from_slice(if n == 0 { b"\n      " } else { b",\n      " });
             json_str(buf, k);
             buf.extend_from_slice(b": ");
@@ -249,37 +271,65 @@ fn write_record(buf: &mut Vec<u8>, r: &AccountRecord<'_>) -> std::io::Result<()>
         buf.extend_from_slice(b"\n    }");
     }
     buf.extend_from_slice(b",\n    \"joined\": ");
-    match &r.joined {
-        Some(j) => json_str(buf, j),
+    match a.joined {
+        // RFC 3339 has nothing to escape.
+        Some(j) => {
+            buf.push(b'"');
+            j.format_into(buf, &time::format_description::well_known::Rfc3339)
+                .map_err(std::io::Error::other)?;
+            buf.push(b'"');
+        }
         None => buf.extend_from_slice(b"null"),
     }
     buf.extend_from_slice(b",\n    \"roles\": ");
-    json_strs(buf, r.roles.iter().map(String::as_str));
+    json_strs(buf, roles.iter().map(String::as_str));
     buf.extend_from_slice(b",\n    \"sso_roles\": ");
-    match r.sso_roles {
-        Some(roles) => json_strs(buf, roles.iter().map(String::as_str)),
-        None => buf.extend_from_slice(b"null"),
+    if a.sso_roles_unknown() {
+        buf.extend_from_slice(b"null");
+    } else {
+        json_strs(buf, a.sso_roles.iter().map(String::as_str));
     }
-    buf.extend_from_slice(if r.production {
+    buf.extend_from_slice(if production {
         b",\n    \"production\": true"
     } else {
         b",\n    \"production\": false"
     });
     buf.extend_from_slice(b",\n    \"cost\": ");
-    nested(buf, r.cost.as_ref())?;
+    nested(buf, cost)?;
     buf.extend_from_slice(b",\n    \"policies\": ");
-    nested(buf, r.policies.as_ref())?;
+    nested(buf, policies)?;
     buf.extend_from_slice(b"\n  }");
     Ok(())
 }
 
+/// The bytes after which [`json_str`] cannot copy a string as it is: what JSON escapes (C0,
+/// `"`, `\\`) and the first bytes of what the terminal-safe writer escapes (DEL, C1, U+061C,
+/// the bidirectional marks).
+const ESCAPES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[0x7f] = true;
+    t[0xc2] = true;
+    t[0xd8] = true;
+    t[0xe2] = true;
+    t
+};
+
 /// `s` as a JSON string, as [`crate::domain::untrusted::TerminalJson`] writes it.
 fn json_str(buf: &mut Vec<u8>, s: &str) {
     // Nothing serde or the terminal-safe writer would escape: copied as it is.
-    if !s
-        .bytes()
-        .any(|b| b < 0x20 || matches!(b, b'"' | b'\\' | 0x7f | 0xc2 | 0xd8 | 0xe2))
-    {
+    // Printable ASCII without `"` and `\\` (most names), tested without a branch per byte so
+    // that the compiler checks many bytes at once; anything else takes the careful way.
+    let plain = s.bytes().fold(0u8, |bad, b| {
+        bad | u8::from(b < 0x20) | u8::from(b >= 0x7f) | u8::from(b == b'"') | u8::from(b == b'\\')
+    }) == 0;
+    if plain || !s.bytes().any(|b| ESCAPES[usize::from(b)]) {
         buf.reserve(s.len() + 2);
         buf.push(b'"');
         buf.extend_from_slice(s.as_bytes());

@@ -47,7 +47,14 @@ pub async fn inventory(ctx: &AppContext, refresh: bool) -> anyhow::Result<Invent
 /// is reported on stderr.
 #[must_use]
 pub fn cached_inventory(ctx: &AppContext) -> Option<Inventory> {
-    match ctx.inventory_cache.load() {
+    cached_inventory_where(ctx, |_| true)
+}
+
+/// [`cached_inventory`] with only the accounts whose id `keep` accepts (every OU kept): for
+/// an account named by its id, which needs no other.
+#[must_use]
+pub fn cached_inventory_where(ctx: &AppContext, keep: impl Fn(&str) -> bool) -> Option<Inventory> {
+    match ctx.inventory_cache.load_where(keep) {
         Ok(Some(mut inv)) => {
             if let Some(summary) = inv.partial_summary() {
                 say!("awsnav: warning: the cached inventory is incomplete: {summary}");

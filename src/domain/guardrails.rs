@@ -193,7 +193,14 @@ pub struct Parents {
 impl Parents {
     #[must_use]
     pub fn new(org: &Org) -> Self {
-        let mut parent = HashMap::with_capacity(org.org_units.len() + org.accounts.len());
+        Self::with_accounts(org, |_| true)
+    }
+
+    /// The parents of every OU, and of the accounts `wanted` says (a chain is asked for those
+    /// only).
+    #[must_use]
+    pub fn with_accounts(org: &Org, wanted: impl Fn(&str) -> bool) -> Self {
+        let mut parent = HashMap::with_capacity(org.org_units.len());
         let mut names = HashMap::with_capacity(org.org_units.len());
         // The group of accounts only IAM Identity Center lists is not part of the tree
         // policies are attached to: those accounts have no chain.
@@ -208,7 +215,7 @@ impl Parents {
         for a in org
             .accounts
             .iter()
-            .filter(|a| a.parent_id != IDENTITY_CENTER_OU)
+            .filter(|a| a.parent_id != IDENTITY_CENTER_OU && wanted(a.id.as_str()))
         {
             parent.insert(a.id.to_string(), a.parent_id.clone());
         }

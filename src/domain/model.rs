@@ -151,6 +151,20 @@ impl Tags {
     }
 }
 
+impl Tags {
+    /// Tags from `pairs` as a file keeps them (sorted by key, each key once): taken as they
+    /// are when they are so, else sorted and deduplicated as [`Tags::insert`] would.
+    #[must_use]
+    pub fn from_pairs(mut pairs: Vec<(String, String)>) -> Self {
+        if pairs.windows(2).all(|w| w[0].0 < w[1].0) {
+            pairs.shrink_to_fit();
+            Self(pairs)
+        } else {
+            pairs.into_iter().collect()
+        }
+    }
+}
+
 impl FromIterator<(String, String)> for Tags {
     fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
         let mut tags = Self::new();

@@ -81,8 +81,17 @@ pub enum Undecodable {
 /// # Errors
 /// [`Undecodable`] saying whether the bytes are broken or of another format.
 pub fn decode(bytes: &[u8]) -> Result<Inventory, Undecodable> {
+    decode_where(bytes, |_| true)
+}
+
+/// [`decode`] keeping only the accounts whose id `keep` accepts; in the binary layout the
+/// others are stepped over without being built.
+///
+/// # Errors
+/// [`Undecodable`] saying whether the bytes are broken or of another format.
+pub fn decode_where(bytes: &[u8], keep: impl Fn(&str) -> bool) -> Result<Inventory, Undecodable> {
     if inventory_codec::is_binary(bytes) {
-        return inventory_codec::decode(bytes, CACHE_FORMAT).map_err(|e| match e {
+        return inventory_codec::decode_where(bytes, CACHE_FORMAT, keep).map_err(|e| match e {
             BinaryProblem::OtherFormat(found) => Undecodable::OtherFormat(found),
             BinaryProblem::Corrupt(detail) => Undecodable::Corrupt(detail),
         });
@@ -92,7 +101,10 @@ pub fn decode(bytes: &[u8]) -> Result<Inventory, Undecodable> {
     // One parse in the common case; only a file that is not this format is read twice, to
     // say which format it is.
     match serde_json::from_str::<CacheFile>(text) {
-        Ok(file) if file.format == EXPORT_FORMAT => Ok(file.inventory),
+        Ok(mut file) if file.format == EXPORT_FORMAT => {
+            file.inventory.org.accounts.retain(|a| keep(a.id.as_str()));
+            Ok(file.inventory)
+        }
         Ok(file) => Err(Undecodable::OtherFormat(file.format)),
         Err(e) => match serde_json::from_str::<CacheHeader>(text) {
             Ok(header) if header.format != EXPORT_FORMAT => {
@@ -155,6 +167,18 @@ impl InventoryCache {
     /// # Errors
     /// A [`CacheProblem`] when the file exists but cannot be used.
     pub fn load(&self) -> Result<Option<Inventory>, CacheProblem> {
+        self.load_where(|_| true)
+    }
+
+    /// [`InventoryCache::load`] with only the accounts whose id `keep` accepts (and every OU):
+    /// what getting into one account by its id needs.
+    ///
+    /// # Errors
+    /// A [`CacheProblem`] when the file exists but cannot be used.
+    pub fn load_where(
+        &self,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<Option<Inventory>, CacheProblem> {
         let read = |path: &Path| match std::fs::read(path) {
             Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -170,7 +194,7 @@ impl InventoryCache {
                 None => return Ok(None),
             },
         };
-        let mut inventory = decode(&bytes).map_err(|e| match e {
+        let mut inventory = decode_where(&bytes, keep).map_err(|e| match e {
             Undecodable::Corrupt(detail) => CacheProblem::Corrupt {
                 path: path.clone(),
                 detail,

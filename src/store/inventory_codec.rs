@@ -146,6 +146,19 @@ pub fn encode(inventory: &Inventory, format: u32) -> serde_json::Result<Vec<u8>>
 /// # Errors
 /// [`BinaryProblem`]: another format, or a damaged file.
 pub fn decode(bytes: &[u8], format: u32) -> Result<Inventory, BinaryProblem> {
+    decode_where(bytes, format, |_| true)
+}
+
+/// [`decode`] keeping only the accounts whose id `keep` accepts (the others are stepped over
+/// without being built): getting into one account by its id reads that one.
+///
+/// # Errors
+/// [`BinaryProblem`]: another format, or a damaged file.
+pub fn decode_where(
+    bytes: &[u8],
+    format: u32,
+    keep: impl Fn(&str) -> bool,
+) -> Result<Inventory, BinaryProblem> {
     let corrupt = |what: &str| BinaryProblem::Corrupt(what.to_owned());
     if bytes.len() < HEADER || !is_binary(bytes) {
         return Err(corrupt("too short for its header"));
@@ -174,9 +187,14 @@ pub fn decode(bytes: &[u8], format: u32) -> Result<Inventory, BinaryProblem> {
         });
     }
     let n = r.count(30)?;
-    let mut accounts = Vec::with_capacity(n);
+    let mut accounts = Vec::with_capacity(n.min(1024));
     for _ in 0..n {
-        accounts.push(r.account()?);
+        let id = r.account_id()?;
+        if keep(id.as_str()) {
+            accounts.push(r.account(id)?);
+        } else {
+            r.skip_account()?;
+        }
     }
     if r.at != bytes.len() {
         return Err(corrupt("bytes are left after its last account"));
@@ -288,12 +306,31 @@ impl<'a> Reader<'a> {
         self.str().map(str::to_owned)
     }
 
-    fn account(&mut self) -> Result<Account, BinaryProblem> {
-        let corrupt = |what: &str| BinaryProblem::Corrupt(what.to_owned());
-        let id = std::str::from_utf8(self.take(12)?)
+    fn account_id(&mut self) -> Result<AccountId, BinaryProblem> {
+        std::str::from_utf8(self.take(12)?)
             .ok()
             .and_then(|s| AccountId::parse(s).ok())
-            .ok_or_else(|| corrupt("an account id is not 12 digits"))?;
+            .ok_or_else(|| BinaryProblem::Corrupt("an account id is not 12 digits".to_owned()))
+    }
+
+    /// Steps over the rest of an account (after its id), building nothing.
+    fn skip_account(&mut self) -> Result<(), BinaryProblem> {
+        self.bytes()?; // name
+        self.bytes()?; // email
+        let [_, flags] = self.array()?;
+        if flags & 1 == 1 {
+            self.take(16)?;
+        }
+        self.bytes()?; // parent id
+        for _ in 0..self.count(8)? {
+            self.bytes()?;
+            self.bytes()?;
+        }
+        Ok(())
+    }
+
+    fn account(&mut self, id: AccountId) -> Result<Account, BinaryProblem> {
+        let corrupt = |what: &str| BinaryProblem::Corrupt(what.to_owned());
         let name = self.string()?;
         let email = self.string()?;
         let [status, flags] = self.array()?;
@@ -327,7 +364,7 @@ impl<'a> Reader<'a> {
             status,
             joined,
             parent_id,
-            tags: tags.into_iter().collect::<Tags>(),
+            tags: Tags::from_pairs(tags),
             sso: flags & 2 == 2,
             sso_roles: Vec::new(),
             sso_roles_read: false,
@@ -395,6 +432,24 @@ mod tests {
                 proptest::prop_assert_eq!(decode(&again, 2).unwrap(), inv);
             }
         }
+    }
+
+    #[test]
+    fn one_account_is_read_without_the_others() {
+        let inv = sample();
+        let bytes = encode(&inv, 2).unwrap();
+        let id = inv.org.accounts[7].id.clone();
+        let one = decode_where(&bytes, 2, |a| a == id.as_str()).unwrap();
+        assert_eq!(one.org.accounts, vec![inv.org.accounts[7].clone()]);
+        assert_eq!(one.org.org_units, inv.org.org_units);
+        assert_eq!(one.guardrails, inv.guardrails);
+        assert!(
+            decode_where(&bytes, 2, |_| false)
+                .unwrap()
+                .org
+                .accounts
+                .is_empty()
+        );
     }
 
     #[test]

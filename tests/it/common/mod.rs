@@ -45,7 +45,8 @@ pub struct MotoLease {
 
 impl Drop for MotoLease {
     fn drop(&mut self) {
-        FREE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[self.slot] = true;
+        FREE.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)[self.slot] = true;
     }
 }
 
@@ -59,7 +60,9 @@ pub fn moto() -> &'static Moto {
 pub async fn exclusive_moto() -> (MotoLease, &'static Moto) {
     let permit = PERMITS.acquire().await.unwrap();
     let slot = {
-        let mut free = FREE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut free = FREE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let slot = free.iter().position(|f| *f).unwrap();
         free[slot] = false;
         slot
