@@ -18,7 +18,7 @@ use crate::app::launch::{self, EnvFormat, Session};
 use crate::aws::AwsError;
 use crate::config::{MfaPrompt, ShellCredentials};
 use crate::domain::inventory::Inventory;
-use crate::domain::model::{AccountId, OrgTree, Tags};
+use crate::domain::model::{AccountId, OrgTree};
 use crate::domain::roles::RoleOption;
 use crate::domain::selector::AccountView;
 use crate::domain::untrusted::visible;
@@ -317,13 +317,7 @@ async fn choose_account(
         bail!("no account matches `{query}` (try `awsnav list`)");
     };
     let id = id.to_string();
-    let tags = Tags::new();
-    let offered = ctx.catalog.roles_for(&AccountView {
-        id: &id,
-        name: &id,
-        path: &[],
-        tags: &tags,
-    });
+    let offered = ctx.catalog.roles_for(&AccountView::bare(&id, &id));
     let role = pick_role(ctx, &id, &id, &offered, opts.role.as_deref())?;
     let production = ctx
         .classifier

@@ -16,6 +16,8 @@ use crate::domain::cost::CostSummary;
 use crate::domain::guardrails::Parents;
 use crate::domain::inventory::Inventory;
 use crate::domain::model::{OrgTree, Tags, sort_by_name};
+use crate::domain::selector::TagList;
+use crate::store::inventory_codec::InventoryView;
 
 /// One account in `list --json`. Field names and meanings are a public contract.
 #[derive(Debug, Serialize)]
@@ -217,12 +219,21 @@ pub fn write_json<W: std::io::Write>(
         });
         write_account(
             &mut buf,
-            a,
-            tree.account_path(i),
-            &roles,
-            production,
-            costs.and_then(|c| c.record(a.id.as_str())).as_ref(),
-            policies.as_ref(),
+            &Listed {
+                id: a.id.as_str(),
+                name: &a.name,
+                email: &a.email,
+                status: a.status.as_str(),
+                ou_path: tree.account_path(i),
+                ou_id: &a.parent_id,
+                tags: TagList::Tags(&a.tags),
+                joined: a.joined,
+                roles: &roles,
+                sso_roles: (!a.sso_roles_unknown()).then_some(a.sso_roles.as_slice()),
+                production,
+                cost: costs.and_then(|c| c.record(a.id.as_str())).as_ref(),
+                policies: policies.as_ref(),
+            },
         )?;
         if buf.len() > 60 << 10 {
             out.write_all(&buf)?;
@@ -234,42 +245,151 @@ pub fn write_json<W: std::io::Write>(
     out.flush()
 }
 
-/// One account of [`write_json`], the fields of [`AccountRecord`] laid out as serde's pretty
-/// printer lays them out.
-fn write_account(
-    buf: &mut Vec<u8>,
-    a: &crate::domain::model::Account,
-    ou_path: &[String],
-    roles: &[String],
+/// What [`write_account`] writes of one account: the fields of [`AccountRecord`], from an
+/// inventory's account or one read in place from the cache.
+struct Listed<'a, 'r> {
+    id: &'a str,
+    name: &'a str,
+    email: &'a str,
+    status: &'static str,
+    ou_path: &'a [String],
+    ou_id: &'a str,
+    tags: TagList<'a>,
+    joined: Option<OffsetDateTime>,
+    roles: &'r [String],
+    sso_roles: Option<&'r [String]>,
     production: bool,
-    cost: Option<&CostRecord>,
-    policies: Option<&Vec<PolicyRecord<'_>>>,
+    cost: Option<&'r CostRecord>,
+    policies: Option<&'r Vec<PolicyRecord<'a>>>,
+}
+
+/// How accounts read in place are enriched: the role catalog and production rules, and
+/// Identity Center's roles known per account (`None`: none are, or `[sso]` is off).
+pub struct InPlace<'c> {
+    pub catalog: &'c crate::domain::roles::RoleCatalog,
+    pub classifier: &'c crate::domain::safety::Classifier,
+    pub sso: Option<&'c BTreeMap<String, crate::store::sso_role_cache::KnownRoles>>,
+}
+
+/// [`write_json`] for an inventory read in place from the cache
+/// (`inventory_codec::view`): the same bytes, with no account built and no string of the
+/// file copied but into the output.
+///
+/// # Errors
+/// When `out` cannot be written.
+pub fn write_json_in_place<W: std::io::Write>(
+    out: &mut W,
+    view: &InventoryView<'_>,
+    with: &InPlace<'_>,
+    costs: Option<&Costs>,
 ) -> std::io::Result<()> {
-    buf.extend_from_slice(b"\n  {\n    \"id\": ");
-    json_str(buf, a.id.as_str());
-    buf.extend_from_slice(b",\n    \"name\": ");
-    json_str(buf, &a.name);
-    buf.extend_from_slice(b",\n    \"email\": ");
-    json_str(buf, &a.email);
-    buf.extend_from_slice(b",\n    \"status\": ");
-    json_str(buf, a.status.as_str());
-    buf.extend_from_slice(b",\n    \"ou_path\": ");
-    json_strs(buf, ou_path.iter().map(String::as_str));
-    buf.extend_from_slice(b",\n    \"ou_id\": ");
-    json_str(buf, &a.parent_id);
-    buf.extend_from_slice(b",\n    \"tags\": ");
-    if a.tags.is_empty() {
-        buf.extend_from_slice(b"{}");
-    } else {
-        buf.push(b'{');
-        for (n, (k, v)) in a.tags.iter().enumerate() {
-            buf.extend_from_slice(if n == 0 { b"\n      " } else { b",\n      " });
-            json_str(buf, k);
-            buf.extend_from_slice(b": ");
-            json_str(buf, v);
-        }
-        buf.extend_from_slice(b"\n    }");
+    let rest = &view.rest;
+    // The tree of OUs alone gives every account's OU path.
+    let tree = OrgTree::build(&rest.org);
+    let ou_prod = crate::domain::safety::Classifier::ou_production(&tree, rest.org.org_units.len());
+    let attached = &rest.guardrails.attached;
+    let parents = attached
+        .keys()
+        .any(|k| crate::domain::model::AccountId::parse(k).is_ok())
+        .then(|| {
+            let mut parents = Parents::with_accounts(&rest.org, |_| false);
+            for a in view.accounts.iter().filter(|a| attached.contains_key(a.id)) {
+                parents.add_account(a.id, a.parent_id);
+            }
+            parents
+        });
+    let accounts = &view.accounts;
+    let mut order: Vec<usize> = (0..accounts.len()).collect();
+    sort_by_name(
+        &mut order,
+        |i| accounts[i].name,
+        |a, b| accounts[a].id.cmp(accounts[b].id),
+    );
+    if order.is_empty() {
+        out.write_all(b"[]\n")?;
+        return out.flush();
     }
+    let mut buf: Vec<u8> = Vec::with_capacity(64 << 10);
+    buf.push(b'[');
+    for (n, i) in order.into_iter().enumerate() {
+        if n > 0 {
+            buf.push(b',');
+        }
+        let a = &accounts[i];
+        let ou = tree.ou_by_id(a.parent_id);
+        let account = crate::domain::selector::AccountView {
+            id: a.id,
+            name: a.name,
+            path: ou.map_or(&[][..], |ou| tree.ou_path(ou)),
+            tags: TagList::Pairs(view.tags(a)),
+        };
+        // Identity Center's roles, as `sso_roles::apply_cached` puts them into accounts.
+        let known = with.sso.filter(|_| a.sso).and_then(|table| table.get(a.id));
+        let sso_roles: &[String] = known.map_or(&[], |k| k.roles.as_slice());
+        let offered = with
+            .catalog
+            .offered_in(&account, sso_roles, a.sso, rest.identity.is_some());
+        let roles: Vec<String> = offered.into_iter().map(|r| r.name).collect();
+        let production = with
+            .classifier
+            .classify(&account, ou.is_some_and(|ou| ou_prod[ou]));
+        let policies: Option<Vec<PolicyRecord<'_>>> = parents.as_ref().and_then(|p| {
+            let applied = rest.guardrails.applied(p, a.id)?;
+            Some(applied.iter().map(PolicyRecord::short).collect())
+        });
+        write_account(
+            &mut buf,
+            &Listed {
+                id: a.id,
+                name: a.name,
+                email: a.email,
+                status: a.status.as_str(),
+                ou_path: account.path,
+                ou_id: a.parent_id,
+                tags: account.tags,
+                joined: a.joined,
+                roles: &roles,
+                sso_roles: (!(a.sso && known.is_none())).then_some(sso_roles),
+                production,
+                cost: costs.and_then(|c| c.record(a.id)).as_ref(),
+                policies: policies.as_ref(),
+            },
+        )?;
+        if buf.len() > 60 << 10 {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    buf.extend_from_slice(b"\n]\n");
+    out.write_all(&buf)?;
+    out.flush()
+}
+
+/// One account of [`write_json`], laid out as serde's pretty printer lays out an
+/// [`AccountRecord`].
+fn write_account(buf: &mut Vec<u8>, a: &Listed<'_, '_>) -> std::io::Result<()> {
+    buf.extend_from_slice(b"\n  {\n    \"id\": ");
+    json_str(buf, a.id);
+    buf.extend_from_slice(b",\n    \"name\": ");
+    json_str(buf, a.name);
+    buf.extend_from_slice(b",\n    \"email\": ");
+    json_str(buf, a.email);
+    buf.extend_from_slice(b",\n    \"status\": ");
+    json_str(buf, a.status);
+    buf.extend_from_slice(b",\n    \"ou_path\": ");
+    json_strs(buf, a.ou_path.iter().map(String::as_str));
+    buf.extend_from_slice(b",\n    \"ou_id\": ");
+    json_str(buf, a.ou_id);
+    buf.extend_from_slice(b",\n    \"tags\": ");
+    let mut any = false;
+    for (n, (k, v)) in a.tags.iter().enumerate() {
+        buf.extend_from_slice(if n == 0 { b"{\n      " } else { b",\n      " });
+        json_str(buf, k);
+        buf.extend_from_slice(b": ");
+        json_str(buf, v);
+        any = true;
+    }
+    buf.extend_from_slice(if any { b"\n    }" } else { b"{}" });
     buf.extend_from_slice(b",\n    \"joined\": ");
     match a.joined {
         // RFC 3339 has nothing to escape.
@@ -282,22 +402,21 @@ fn write_account(
         None => buf.extend_from_slice(b"null"),
     }
     buf.extend_from_slice(b",\n    \"roles\": ");
-    json_strs(buf, roles.iter().map(String::as_str));
+    json_strs(buf, a.roles.iter().map(String::as_str));
     buf.extend_from_slice(b",\n    \"sso_roles\": ");
-    if a.sso_roles_unknown() {
-        buf.extend_from_slice(b"null");
-    } else {
-        json_strs(buf, a.sso_roles.iter().map(String::as_str));
+    match a.sso_roles {
+        Some(roles) => json_strs(buf, roles.iter().map(String::as_str)),
+        None => buf.extend_from_slice(b"null"),
     }
-    buf.extend_from_slice(if production {
+    buf.extend_from_slice(if a.production {
         b",\n    \"production\": true"
     } else {
         b",\n    \"production\": false"
     });
     buf.extend_from_slice(b",\n    \"cost\": ");
-    nested(buf, cost)?;
+    nested(buf, a.cost)?;
     buf.extend_from_slice(b",\n    \"policies\": ");
-    nested(buf, policies)?;
+    nested(buf, a.policies)?;
     buf.extend_from_slice(b"\n  }");
     Ok(())
 }
@@ -441,6 +560,14 @@ pub async fn list(ctx: &AppContext, demo: bool, opts: ListOpts) -> anyhow::Resul
         roles,
         refresh_cost,
     } = opts;
+    if json
+        && !demo
+        && !refresh
+        && !roles
+        && let Some(code) = list_json_in_place(ctx, refresh_cost).await
+    {
+        return code;
+    }
     let mut inv = if demo {
         crate::domain::demo::inventory(OffsetDateTime::now_utc())
     } else {
@@ -479,6 +606,42 @@ pub async fn list(ctx: &AppContext, demo: bool, opts: ListOpts) -> anyhow::Resul
     // one string at a time would cost more than writing them did.
     std::mem::forget((tree, inv));
     Ok(code)
+}
+
+/// `list --json` straight from the cache file, read in place ([`write_json_in_place`]);
+/// `None` when there is no cache of this version's layout or it cannot be used (the usual
+/// way then reads, reports or rebuilds it).
+async fn list_json_in_place(
+    ctx: &AppContext,
+    refresh_cost: bool,
+) -> Option<anyhow::Result<ExitCode>> {
+    use crate::store::inventory_cache::CACHE_FORMAT;
+    let bytes = ctx.inventory_cache.read_binary()?;
+    let mut view = crate::store::inventory_codec::view(&bytes, CACHE_FORMAT).ok()?;
+    if let Some(read) = ctx.inventory_cache.guardrails_of(view.rest.synced_at) {
+        view.rest.guardrails.merge(read);
+    }
+    if let Some(summary) = view.rest.partial_summary() {
+        say!("awsnav: warning: the cached inventory is incomplete: {summary}");
+    }
+    let table = (ctx.config.sso.enabled && view.accounts.iter().any(|a| a.sso))
+        .then(|| ctx.sso_role_cache.load());
+    let costs = account_costs(ctx, refresh_cost).await;
+    let with = InPlace {
+        catalog: &ctx.catalog,
+        classifier: &ctx.classifier,
+        sso: table.as_ref().map(|t| &t.accounts),
+    };
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = match write_json_in_place(&mut out, &view, &with, costs.as_ref()) {
+        // `awsnav list --json | head` is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    };
+    let code = refresh::completeness(&view.rest);
+    // The process ends with this command (see `list`).
+    std::mem::forget(view);
+    Some(written.map(|()| code).map_err(Into::into))
 }
 
 /// Per-account costs (cached within the TTL); `None` with a note on stderr when unavailable.
@@ -607,6 +770,74 @@ mod tests {
         )
         .unwrap();
         assert_eq!(written, b"[]\n");
+    }
+
+    #[test]
+    fn read_in_place_the_cache_lists_exactly_what_the_inventory_does() {
+        use crate::domain::roles::{RoleCatalog, RolesConfig};
+        use crate::domain::safety::{Classifier, ProductionConfig};
+        use crate::store::inventory_codec;
+        use crate::store::sso_role_cache::KnownRoles;
+        let mut inv = demo::inventory(datetime!(2026-11-21 12:00 UTC));
+        inv.org.accounts[0].name = "q\"\\\n\x1b]2;t\x07 \u{202e}\u{9b} 東京 ✓".into();
+        inv.org.accounts[1].tags = Tags::new();
+        inv.org.accounts[2].joined = None;
+        for i in [3, 5, 6] {
+            inv.org.accounts[i].sso = true;
+        }
+        let target = inv.org.accounts[4].id.to_string();
+        inv.guardrails.attached.insert(target, Vec::new());
+        let catalog = RoleCatalog::new(&RolesConfig::default(), Vec::new()).with_sso(true);
+        let classifier = Classifier::new(&ProductionConfig::default());
+        let known: BTreeMap<String, KnownRoles> = [3, 5]
+            .iter()
+            .map(|&i| {
+                let roles = if i == 3 {
+                    vec!["AdministratorAccess".to_owned()]
+                } else {
+                    vec![]
+                };
+                (
+                    inv.org.accounts[i].id.to_string(),
+                    KnownRoles {
+                        roles,
+                        read_at: datetime!(2026-11-21 11:00 UTC),
+                    },
+                )
+            })
+            .collect();
+        let bytes = inventory_codec::encode(&inv, 2).unwrap();
+        for sso in [None, Some(&known)] {
+            // The usual way: accounts built, Identity Center's roles put in, then listed.
+            let mut built = inventory_codec::decode(&bytes, 2).unwrap();
+            if let Some(known) = sso {
+                crate::app::sso_roles::apply(known, &mut built);
+            }
+            let tree = OrgTree::build(&built.org);
+            let production = classifier.classify_all(&built, &tree);
+            let enrich = |i: usize| {
+                let roles = catalog
+                    .offered(&built, &tree, i)
+                    .into_iter()
+                    .map(|r| r.name)
+                    .collect();
+                (roles, production[i])
+            };
+            let mut expected = Vec::new();
+            write_json(&mut expected, &built, &tree, &enrich, None).unwrap();
+            let view = inventory_codec::view(&bytes, 2).unwrap();
+            let mut written = Vec::new();
+            let with = InPlace {
+                catalog: &catalog,
+                classifier: &classifier,
+                sso,
+            };
+            write_json_in_place(&mut written, &view, &with, None).unwrap();
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                String::from_utf8(expected).unwrap()
+            );
+        }
     }
 
     #[test]

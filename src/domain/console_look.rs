@@ -201,7 +201,7 @@ mod tests {
             id,
             name,
             path,
-            tags,
+            tags: tags.into(),
         }
     }
 

@@ -226,6 +226,13 @@ impl Parents {
         }
     }
 
+    /// Adds account `id` under `parent`, so that [`Parents::chain`] knows it.
+    pub fn add_account(&mut self, id: &str, parent: &str) {
+        if parent != IDENTITY_CENTER_OU {
+            self.parent.insert(id.to_owned(), parent.to_owned());
+        }
+    }
+
     /// `target` and everything above it, from the root down (empty for a target outside the
     /// tree: unknown, or only in IAM Identity Center).
     #[must_use]

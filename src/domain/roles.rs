@@ -251,14 +251,33 @@ impl RoleCatalog {
     #[must_use]
     pub fn offered(&self, inv: &Inventory, tree: &OrgTree, i: usize) -> Vec<RoleOption> {
         let account = &inv.org.accounts[i];
+        self.offered_in(
+            &AccountView::of(inv, tree, i),
+            &account.sso_roles,
+            account.in_identity_center(),
+            inv.identity.is_some(),
+        )
+    }
+
+    /// [`RoleCatalog::offered`] for account `a`, given Identity Center's roles there (`sso`),
+    /// whether the portal lists it (`in_sso`), and whether the organization was read with
+    /// credentials (`identity`).
+    #[must_use]
+    pub fn offered_in(
+        &self,
+        a: &AccountView<'_>,
+        sso: &[String],
+        in_sso: bool,
+        identity: bool,
+    ) -> Vec<RoleOption> {
         let (sso, in_sso): (&[String], bool) = if self.sso_off {
             (&[], false)
         } else {
-            (&account.sso_roles, account.in_identity_center())
+            (sso, in_sso)
         };
         let mut roles: Vec<RoleOption> = sso.iter().map(|r| RoleOption::sso(r)).collect();
-        if !in_sso || inv.identity.is_some() || self.iam_profile {
-            roles.extend(self.roles_for(&AccountView::of(inv, tree, i)));
+        if !in_sso || identity || self.iam_profile {
+            roles.extend(self.roles_for(a));
         }
         roles.shrink_to_fit();
         roles
@@ -407,7 +426,7 @@ mod tests {
             id,
             name: "acct",
             path,
-            tags,
+            tags: tags.into(),
         }
     }
 

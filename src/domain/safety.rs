@@ -66,23 +66,34 @@ impl Classifier {
     /// once instead of once per account beneath it.
     #[must_use]
     pub fn classify_all(&self, inv: &Inventory, tree: &OrgTree) -> Vec<bool> {
-        let ou_prod: Vec<bool> = (0..inv.org.org_units.len())
-            .map(|ou| tree.ou_path(ou).iter().any(|name| has_prod_word(name)))
-            .collect();
+        let ou_prod = Self::ou_production(tree, inv.org.org_units.len());
         (0..inv.org.accounts.len())
             .map(|i| {
-                let a = AccountView::of(inv, tree, i);
-                let mut production = prod_tag(&a)
-                    || has_prod_word(a.name)
-                    || tree.account_parent(i).is_some_and(|ou| ou_prod[ou]);
-                for (selector, value) in &self.rules {
-                    if selector.matches(&a) {
-                        production = *value;
-                    }
-                }
-                production
+                let parent = tree.account_parent(i).is_some_and(|ou| ou_prod[ou]);
+                self.classify(&AccountView::of(inv, tree, i), parent)
             })
             .collect()
+    }
+
+    /// Whether each of the `count` OUs of `tree`, or one above it, has a production name.
+    #[must_use]
+    pub fn ou_production(tree: &OrgTree, count: usize) -> Vec<bool> {
+        (0..count)
+            .map(|ou| tree.ou_path(ou).iter().any(|name| has_prod_word(name)))
+            .collect()
+    }
+
+    /// [`Classifier::is_production`] of `a`, its OUs' names already looked at
+    /// ([`Classifier::ou_production`] of its parent: `parent_production`).
+    #[must_use]
+    pub fn classify(&self, a: &AccountView<'_>, parent_production: bool) -> bool {
+        let mut production = prod_tag(a) || has_prod_word(a.name) || parent_production;
+        for (selector, value) in &self.rules {
+            if selector.matches(a) {
+                production = *value;
+            }
+        }
+        production
     }
 }
 
@@ -201,7 +212,7 @@ mod tests {
             id: "111122223333",
             name,
             path: &path,
-            tags: &tags,
+            tags: (&tags).into(),
         })
     }
 

@@ -14,19 +14,44 @@ pub struct AccountView<'a> {
     pub name: &'a str,
     /// OU names from the root's child down.
     pub path: &'a [String],
-    pub tags: &'a Tags,
+    pub tags: TagList<'a>,
+}
+
+/// An account's tags: an inventory's, or pairs read in place from the cache file.
+#[derive(Clone, Copy, Debug)]
+pub enum TagList<'a> {
+    Tags(&'a Tags),
+    Pairs(&'a [(&'a str, &'a str)]),
+}
+
+impl<'a> TagList<'a> {
+    /// (key, value) in key order.
+    pub fn iter(self) -> impl Iterator<Item = (&'a str, &'a str)> {
+        let (tags, pairs) = match self {
+            Self::Tags(t) => (Some(t), None),
+            Self::Pairs(p) => (None, Some(p)),
+        };
+        tags.into_iter()
+            .flat_map(|t| t.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .chain(pairs.into_iter().flatten().copied())
+    }
+}
+
+impl<'a> From<&'a Tags> for TagList<'a> {
+    fn from(tags: &'a Tags) -> Self {
+        Self::Tags(tags)
+    }
 }
 
 impl<'a> AccountView<'a> {
     /// An account known by its id and name alone: no OU, no tags.
     #[must_use]
     pub fn bare(id: &'a str, name: &'a str) -> Self {
-        static NO_TAGS: std::sync::LazyLock<Tags> = std::sync::LazyLock::new(Tags::new);
         Self {
             id,
             name,
             path: &[],
-            tags: &NO_TAGS,
+            tags: TagList::Pairs(&[]),
         }
     }
 
@@ -38,7 +63,7 @@ impl<'a> AccountView<'a> {
             id: a.id.as_str(),
             name: &a.name,
             path: tree.account_path(i),
-            tags: &a.tags,
+            tags: TagList::Tags(&a.tags),
         }
     }
 }
@@ -159,7 +184,7 @@ mod tests {
             id: "111122223333",
             name: "payments-prod",
             path,
-            tags,
+            tags: tags.into(),
         }
     }
 

@@ -210,9 +210,20 @@ impl InventoryCache {
         Ok(Some(inventory))
     }
 
+    /// The bytes of the cache file when it is in this version's binary layout (for reading
+    /// it in place, `inventory_codec::view`); `None` otherwise (none, unreadable, or of an
+    /// earlier version: [`InventoryCache::load`] says what is wrong with it).
+    #[must_use]
+    pub fn read_binary(&self) -> Option<Vec<u8>> {
+        std::fs::read(&self.path)
+            .ok()
+            .filter(|b| inventory_codec::is_binary(b))
+    }
+
     /// The policies read for the inventory synced at `synced_at` (none for another one, or
     /// when the file is missing or damaged: they are read again).
-    fn guardrails_of(&self, synced_at: OffsetDateTime) -> Option<Guardrails> {
+    #[must_use]
+    pub fn guardrails_of(&self, synced_at: OffsetDateTime) -> Option<Guardrails> {
         let bytes = std::fs::read(&self.guardrails_path).ok()?;
         let file: GuardrailsFile = serde_json::from_slice(&bytes)
             .map_err(|e| tracing::warn!(error = %e, "policies cache unreadable: not used"))

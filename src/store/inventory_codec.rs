@@ -159,6 +159,80 @@ pub fn decode_where(
     format: u32,
     keep: impl Fn(&str) -> bool,
 ) -> Result<Inventory, BinaryProblem> {
+    let view = view(bytes, format)?;
+    let accounts = view
+        .accounts
+        .iter()
+        .filter(|a| keep(a.id))
+        .map(|a| view.owned(a))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut inventory = view.rest;
+    inventory.org.accounts = accounts;
+    Ok(inventory)
+}
+
+/// An account read in place: its strings are the file's bytes.
+#[derive(Clone, Debug)]
+pub struct AccountRef<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub status: AccountStatus,
+    pub joined: Option<OffsetDateTime>,
+    pub parent_id: &'a str,
+    /// IAM Identity Center's portal lists it.
+    pub sso: bool,
+    tags: std::ops::Range<usize>,
+}
+
+/// A binary inventory read in place, for a command that only shows it (`list --json`): the
+/// accounts' strings are not copied out of the file, and no account is built.
+#[derive(Debug)]
+pub struct InventoryView<'a> {
+    /// Everything but the accounts (owned: small).
+    pub rest: Inventory,
+    pub accounts: Vec<AccountRef<'a>>,
+    tags: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> InventoryView<'a> {
+    /// The tags of `a` (sorted by key, as the file keeps them).
+    #[must_use]
+    pub fn tags(&self, a: &AccountRef<'a>) -> &[(&'a str, &'a str)] {
+        &self.tags[a.tags.clone()]
+    }
+
+    /// `a` as an owned account.
+    ///
+    /// # Errors
+    /// When its id is not an account id.
+    fn owned(&self, a: &AccountRef<'a>) -> Result<Account, BinaryProblem> {
+        Ok(Account {
+            id: AccountId::parse(a.id)
+                .map_err(|_| BinaryProblem::Corrupt("an account id is not 12 digits".to_owned()))?,
+            name: a.name.to_owned(),
+            email: a.email.to_owned(),
+            status: a.status,
+            joined: a.joined,
+            parent_id: a.parent_id.to_owned(),
+            tags: Tags::from_pairs(
+                self.tags(a)
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            ),
+            sso: a.sso,
+            sso_roles: Vec::new(),
+            sso_roles_read: false,
+        })
+    }
+}
+
+/// `bytes`, a binary inventory of format `format`, read in place ([`InventoryView`]).
+///
+/// # Errors
+/// [`BinaryProblem`]: another format, or a damaged file.
+pub fn view(bytes: &[u8], format: u32) -> Result<InventoryView<'_>, BinaryProblem> {
     let corrupt = |what: &str| BinaryProblem::Corrupt(what.to_owned());
     if bytes.len() < HEADER || !is_binary(bytes) {
         return Err(corrupt("too short for its header"));
@@ -187,33 +261,33 @@ pub fn decode_where(
         });
     }
     let n = r.count(30)?;
-    let mut accounts = Vec::with_capacity(n.min(1024));
+    let mut accounts = Vec::with_capacity(n);
+    let mut tags = Vec::with_capacity(n * 2);
     for _ in 0..n {
-        let id = r.account_id()?;
-        if keep(id.as_str()) {
-            accounts.push(r.account(id)?);
-        } else {
-            r.skip_account()?;
-        }
+        accounts.push(r.account(&mut tags)?);
     }
     if r.at != bytes.len() {
         return Err(corrupt("bytes are left after its last account"));
     }
-    Ok(Inventory {
-        org: Org {
-            root_id: meta.root_id,
-            org_id: meta.org_id,
-            management_account_id: meta.management_account_id,
-            org_units,
-            accounts,
+    Ok(InventoryView {
+        rest: Inventory {
+            org: Org {
+                root_id: meta.root_id,
+                org_id: meta.org_id,
+                management_account_id: meta.management_account_id,
+                org_units,
+                accounts: Vec::new(),
+            },
+            synced_at: meta.synced_at,
+            profile: meta.profile,
+            identity: meta.identity,
+            api_calls: meta.api_calls,
+            gaps: meta.gaps,
+            org_error: meta.org_error,
+            guardrails: meta.guardrails,
         },
-        synced_at: meta.synced_at,
-        profile: meta.profile,
-        identity: meta.identity,
-        api_calls: meta.api_calls,
-        gaps: meta.gaps,
-        org_error: meta.org_error,
-        guardrails: meta.guardrails,
+        accounts,
+        tags,
     })
 }
 
@@ -306,33 +380,18 @@ impl<'a> Reader<'a> {
         self.str().map(str::to_owned)
     }
 
-    fn account_id(&mut self) -> Result<AccountId, BinaryProblem> {
-        std::str::from_utf8(self.take(12)?)
-            .ok()
-            .and_then(|s| AccountId::parse(s).ok())
-            .ok_or_else(|| BinaryProblem::Corrupt("an account id is not 12 digits".to_owned()))
-    }
-
-    /// Steps over the rest of an account (after its id), building nothing.
-    fn skip_account(&mut self) -> Result<(), BinaryProblem> {
-        self.bytes()?; // name
-        self.bytes()?; // email
-        let [_, flags] = self.array()?;
-        if flags & 1 == 1 {
-            self.take(16)?;
-        }
-        self.bytes()?; // parent id
-        for _ in 0..self.count(8)? {
-            self.bytes()?;
-            self.bytes()?;
-        }
-        Ok(())
-    }
-
-    fn account(&mut self, id: AccountId) -> Result<Account, BinaryProblem> {
+    /// The next account, its tags added to `tags`.
+    fn account(
+        &mut self,
+        tags: &mut Vec<(&'a str, &'a str)>,
+    ) -> Result<AccountRef<'a>, BinaryProblem> {
         let corrupt = |what: &str| BinaryProblem::Corrupt(what.to_owned());
-        let name = self.string()?;
-        let email = self.string()?;
+        let id = std::str::from_utf8(self.take(12)?)
+            .ok()
+            .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| corrupt("an account id is not 12 digits"))?;
+        let name = self.str()?;
+        let email = self.str()?;
         let [status, flags] = self.array()?;
         let status = status_of(status).ok_or_else(|| corrupt("an account status is unknown"))?;
         let joined = if flags & 1 == 1 {
@@ -351,23 +410,21 @@ impl<'a> Reader<'a> {
         } else {
             None
         };
-        let parent_id = self.string()?;
+        let parent_id = self.str()?;
         let n = self.count(8)?;
-        let mut tags = Vec::with_capacity(n);
+        let start = tags.len();
         for _ in 0..n {
-            tags.push((self.string()?, self.string()?));
+            tags.push((self.str()?, self.str()?));
         }
-        Ok(Account {
+        Ok(AccountRef {
             id,
             name,
             email,
             status,
             joined,
             parent_id,
-            tags: Tags::from_pairs(tags),
             sso: flags & 2 == 2,
-            sso_roles: Vec::new(),
-            sso_roles_read: false,
+            tags: start..tags.len(),
         })
     }
 }

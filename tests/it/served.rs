@@ -122,8 +122,21 @@ EOF
         std::fs::read_to_string(awsnav.path(".aws/config")).unwrap(),
         user_config
     );
+    // The child's own directory (its copy of the credentials file) is gone; the copy of the
+    // config file, made once for this version of it, stays for the next child, 0600.
     let runs = awsnav.path("awsnav/cache/run");
-    assert_eq!(std::fs::read_dir(&runs).unwrap().count(), 0);
+    let left: Vec<std::path::PathBuf> = std::fs::read_dir(&runs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+    let name = left[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("config-") && left[0].is_file(), "{name}");
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&left[0]).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
     {
         use std::os::unix::fs::PermissionsExt as _;
         let mode = std::fs::metadata(&runs).unwrap().permissions().mode() & 0o777;
