@@ -24,8 +24,12 @@ use crate::domain::roles::{ProfileRole, profile_role};
 pub struct AwsConfigFiles {
     /// The files' contents, in the order they were added.
     texts: Vec<String>,
-    /// Profile name → its sections' bodies in the order read (a later one's key wins).
-    profiles: HashMap<String, Vec<Body>>,
+    /// Profile name → its sections' bodies in the order read (a later one's key wins): made
+    /// when something asks about many profiles; a question about one looks through the
+    /// sections instead.
+    profiles: OnceLock<HashMap<String, Vec<Body>>>,
+    /// Per file: whether it has `[profile default]` (which then wins over `[default]`).
+    prefixed_default: Vec<bool>,
     /// Every section of every file: header (between `[` and `]`) and body, by file, in order.
     sections: Vec<Vec<Section>>,
     /// The kind of each file, in the order added.
@@ -87,7 +91,7 @@ impl AwsConfigFiles {
     /// The profile names defined, sorted.
     #[must_use]
     pub fn profile_names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self.profiles.keys().map(String::as_str).collect();
+        let mut names: Vec<&str> = self.by_name().keys().map(String::as_str).collect();
         names.sort_unstable();
         names
     }
@@ -126,46 +130,76 @@ impl AwsConfigFiles {
     /// # Errors
     /// `LINE: problem` for a line that is neither a section, a setting nor a continuation.
     pub fn add(&mut self, text: String, kind: FileKind) -> Result<(), String> {
-        let file = self.texts.len();
         let sections = index(&text)?;
         let prefixed_default = kind == FileKind::Config
             && sections.iter().any(|(header, _)| {
                 section_pair(&text[header.clone()]) == (Some("profile"), "default")
             });
-        for (header, body) in &sections {
-            let Some(name) = profile_name(&text[header.clone()], kind, prefixed_default) else {
-                continue;
-            };
-            let body = Body {
-                file,
-                range: body.clone(),
-            };
-            match self.profiles.get_mut(name) {
-                Some(bodies) => bodies.push(body),
-                None => {
-                    self.profiles.insert(name.to_owned(), vec![body]);
-                }
-            }
-        }
         self.texts.push(text);
         self.sections.push(sections);
         self.kinds.push(kind);
+        self.prefixed_default.push(prefixed_default);
+        self.profiles = OnceLock::new();
         Ok(())
+    }
+
+    /// Every section that defines a profile: (name, body), in file order.
+    fn profile_sections(&self) -> impl Iterator<Item = (&str, Body)> {
+        self.texts.iter().enumerate().flat_map(move |(file, text)| {
+            let (kind, prefixed) = (self.kinds[file], self.prefixed_default[file]);
+            self.sections[file]
+                .iter()
+                .filter_map(move |(header, body)| {
+                    profile_name(&text[header.clone()], kind, prefixed).map(|name| {
+                        (
+                            name,
+                            Body {
+                                file,
+                                range: body.clone(),
+                            },
+                        )
+                    })
+                })
+        })
+    }
+
+    /// Profile name → its bodies, made once.
+    fn by_name(&self) -> &HashMap<String, Vec<Body>> {
+        self.profiles.get_or_init(|| {
+            let mut map: HashMap<String, Vec<Body>> = HashMap::new();
+            for (name, body) in self.profile_sections() {
+                map.entry(name.to_owned()).or_default().push(body);
+            }
+            map
+        })
+    }
+
+    /// The bodies of profile `name`: from the map once made, else by looking through the
+    /// sections (a command that asks about one or two profiles never makes the map).
+    fn bodies(&self, name: &str) -> Vec<Body> {
+        match self.profiles.get() {
+            Some(map) => map.get(name).cloned().unwrap_or_default(),
+            None => self
+                .profile_sections()
+                .filter(|(n, _)| *n == name)
+                .map(|(_, b)| b)
+                .collect(),
+        }
     }
 
     /// Whether profile `name` is defined.
     #[must_use]
     pub fn has_profile(&self, name: &str) -> bool {
-        self.profiles.contains_key(name)
+        match self.profiles.get() {
+            Some(map) => map.contains_key(name),
+            None => self.profile_sections().any(|(n, _)| n == name),
+        }
     }
 
     /// The settings of profile `name`, in the order read (a later one of a key wins).
     fn settings(&self, name: &str) -> Vec<Setting<'_>> {
-        let Some(bodies) = self.profiles.get(name) else {
-            return Vec::new();
-        };
         let mut out = Vec::new();
-        for b in bodies {
+        for b in self.bodies(name) {
             let text = &self.texts[b.file][b.range.clone()];
             out.extend(
                 parse_body(text)
@@ -189,7 +223,7 @@ impl AwsConfigFiles {
     /// Every profile with a usable `role_arn`, by profile name.
     #[must_use]
     pub fn profile_roles(&self) -> Vec<ProfileRole> {
-        let mut names: Vec<&String> = self.profiles.keys().collect();
+        let mut names: Vec<&String> = self.by_name().keys().collect();
         names.sort_unstable();
         names
             .into_iter()
