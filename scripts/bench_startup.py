@@ -68,6 +68,21 @@ def whole_process(env, args):
     return statistics.median(times), rss
 
 
+def interleaved(variants):
+    """Median wall time of each (env, args) in `variants`, their runs taken in turn (A B A B …)
+    so that a machine that slows down or speeds up meanwhile slows or speeds all alike."""
+    times = [[] for _ in variants]
+    for _ in range(RUNS):
+        for i, (env, args) in enumerate(variants):
+            start = time.perf_counter()
+            proc = subprocess.run([AWSNAV, *args], env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+            times[i].append(time.perf_counter() - start)
+            if proc.returncode != 0:
+                sys.exit(f"awsnav {' '.join(args)} failed: {proc.stderr.decode()}")
+    return [statistics.median(t) for t in times]
+
+
 def list_json(env):
     """Median wall time and peak RSS of `awsnav list --json` (whole process)."""
     return whole_process(env, ["list", "--json"])
@@ -147,10 +162,12 @@ def main():
             env = environment(home)
             subprocess.run([SYNTHETIC, env["AWSNAV_CACHE_DIR"], str(accounts)], check=True,
                            stdout=subprocess.DEVNULL)
-            median, rss = list_json(env)
+            base, median = interleaved([(env, ["--version"]), (env, ["list", "--json"])])
+            _, rss = list_json(env)
             figures[accounts] = median
             print(f"{accounts:>6} accounts · list --json (whole process): median {median * 1e3:6.1f} ms"
-                  f" ({median / floor:.1f}x the floor) over {RUNS} runs · peak RSS {rss / 1024:5.1f} MB")
+                  f" against {base * 1e3:.1f} ms for --version in turn with it ({median / base:.1f}x the floor)"
+                  f" over {RUNS} runs · peak RSS {rss / 1024:5.1f} MB")
             if accounts == 1_000:
                 continue
             frames, peaks = [], []
@@ -164,23 +181,20 @@ def main():
             print(f"{accounts:>6} accounts · TUI session with a search: peak RSS {rss / 1024:5.1f} MB")
     print(f"list --json · 10,000 against 5,000 accounts: {figures[10_000] / figures[5_000]:.2f}x")
     # Getting in with a cached role session: the size of ~/.aws/config must not show, with
-    # the credential endpoint (server) or fixed variables (env).
+    # the credential endpoint (server) or fixed variables (env). The two files are used in
+    # turn, run by run.
     with tempfile.TemporaryDirectory() as home:
         env = environment(home)
         role = "OrganizationAccountAccessRole"
         account = subprocess.run([SYNTHETIC, env["AWSNAV_CACHE_DIR"], "5000", role], check=True,
                                  capture_output=True, text=True).stdout.strip()
-        small = {}
+        big_env = dict(env, AWS_CONFIG_FILE=f"{home}/.aws/config-big")
+        lines = big_aws_config(big_env["AWS_CONFIG_FILE"], env)
         for mode in ("server", "env"):
             args = ["exec", account, "--role", role, "--yes", "--credentials", mode, "--", "true"]
-            small[mode], _ = whole_process(env, args)
-        lines = big_aws_config(env["AWS_CONFIG_FILE"], env)
-        for mode in ("server", "env"):
-            args = ["exec", account, "--role", role, "--yes", "--credentials", mode, "--", "true"]
-            big, _ = whole_process(env, args)
+            small, big = interleaved([(env, args), (big_env, args)])
             print(f"exec ACCOUNT --credentials {mode} -- true, role session cached · ~/.aws/config of 2 lines:"
-                  f" median {small[mode] * 1e3:6.1f} ms · of {lines:,} lines (2,500 role profiles):"
-                  f" median {big * 1e3:6.1f} ms ({big / small[mode]:.2f}x) over {RUNS} runs")
-
+                  f" median {small * 1e3:6.1f} ms · of {lines:,} lines (2,500 role profiles):"
+                  f" median {big * 1e3:6.1f} ms ({big / small:.2f}x) over {RUNS} runs each, in turn")
 
 main()

@@ -143,22 +143,30 @@ impl AwsConfigFiles {
         Ok(())
     }
 
-    /// Every section that defines a profile: (name, body), in file order.
-    fn profile_sections(&self) -> impl Iterator<Item = (&str, Body)> {
+    /// Every section that defines a profile: (name, body), in file order; with `only`, just
+    /// those of that profile (a header not ending in the name is passed over at once).
+    fn profile_sections<'s>(
+        &'s self,
+        only: Option<&'s str>,
+    ) -> impl Iterator<Item = (&'s str, Body)> {
         self.texts.iter().enumerate().flat_map(move |(file, text)| {
             let (kind, prefixed) = (self.kinds[file], self.prefixed_default[file]);
             self.sections[file]
                 .iter()
                 .filter_map(move |(header, body)| {
-                    profile_name(&text[header.clone()], kind, prefixed).map(|name| {
-                        (
-                            name,
-                            Body {
-                                file,
-                                range: body.clone(),
-                            },
-                        )
-                    })
+                    let header = &text[header.clone()];
+                    if only.is_some_and(|n| !header.trim_end_matches(WHITESPACE).ends_with(n)) {
+                        return None;
+                    }
+                    let name = profile_name(header, kind, prefixed)
+                        .filter(|name| only.is_none_or(|n| n == *name))?;
+                    Some((
+                        name,
+                        Body {
+                            file,
+                            range: body.clone(),
+                        },
+                    ))
                 })
         })
     }
@@ -167,7 +175,7 @@ impl AwsConfigFiles {
     fn by_name(&self) -> &HashMap<String, Vec<Body>> {
         self.profiles.get_or_init(|| {
             let mut map: HashMap<String, Vec<Body>> = HashMap::new();
-            for (name, body) in self.profile_sections() {
+            for (name, body) in self.profile_sections(None) {
                 map.entry(name.to_owned()).or_default().push(body);
             }
             map
@@ -179,11 +187,7 @@ impl AwsConfigFiles {
     fn bodies(&self, name: &str) -> Vec<Body> {
         match self.profiles.get() {
             Some(map) => map.get(name).cloned().unwrap_or_default(),
-            None => self
-                .profile_sections()
-                .filter(|(n, _)| *n == name)
-                .map(|(_, b)| b)
-                .collect(),
+            None => self.profile_sections(Some(name)).map(|(_, b)| b).collect(),
         }
     }
 
@@ -192,7 +196,7 @@ impl AwsConfigFiles {
     pub fn has_profile(&self, name: &str) -> bool {
         match self.profiles.get() {
             Some(map) => map.contains_key(name),
-            None => self.profile_sections().any(|(n, _)| n == name),
+            None => self.profile_sections(Some(name)).next().is_some(),
         }
     }
 
