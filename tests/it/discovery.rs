@@ -255,15 +255,18 @@ async fn quick_retries(url: &str, attempts: u32) -> aws_config::SdkConfig {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_2000_account_sync_under_heavy_throttling_completes_with_every_account() {
+// 1,000 accounts in 200 OUs keep the shape that matters (five levels, paging, a fifth of every
+// request throttled) at half the 2,000 of `cargo bench --bench sync`, which is the test
+// suite's longest run otherwise.
+async fn a_1000_account_sync_under_heavy_throttling_completes_with_every_account() {
     let (_lock, moto) = crate::common::exclusive_moto().await;
-    let tree = crate::common::generated_tree(&[4, 12, 36, 72, 76], 2_000);
+    let tree = crate::common::generated_tree(&[4, 12, 36, 72, 76], 1_000);
     let started = std::time::Instant::now();
     let seeded = crate::common::seed_org_tagging(&moto.sdk().await, &tree, 0, 4).await;
     eprintln!("seeded in {:?}", started.elapsed());
     let started = std::time::Instant::now();
     assert_eq!(seeded.ous, 200);
-    assert!(seeded.accounts.len() > 2_000, "{}", seeded.accounts.len());
+    assert!(seeded.accounts.len() > 1_000, "{}", seeded.accounts.len());
 
     let server = FaultServer::start(crate::common::fault::throttling_proxy(&moto.url, 20));
     let sdk = quick_retries(&server.url, 12).await;
@@ -300,7 +303,7 @@ async fn a_2000_account_sync_under_heavy_throttling_completes_with_every_account
     assert_eq!(deepest, 5);
 
     // The pace adapted: throttles cut the requests in flight, and retries are not new calls.
-    assert!(found.pace.throttled > 300, "{:?}", found.pace);
+    assert!(found.pace.throttled > 100, "{:?}", found.pace);
     assert!(found.pace.lowest_limit < 8, "{:?}", found.pace);
     assert_eq!(counter.calls(), seeded.minimum_org_calls() as u64);
     assert_eq!(

@@ -41,7 +41,10 @@ pub fn areas(state: &State) -> Areas {
     let banner_height = state.status.banner.as_ref().map_or(0, |b| {
         let len = b.text.chars().count() + BANNER_EXTRA;
         let width = usize::from(state.size.0.max(1));
-        u16::try_from(len.div_ceil(width).clamp(1, 3)).unwrap_or(3)
+        u16::try_from(len.div_ceil(width).clamp(1, 3))
+            .unwrap_or(3)
+            // On a tiny terminal the tree keeps a row between its borders.
+            .min(state.size.1.saturating_sub(5))
     });
     let [banner, main, status, hints] = Layout::vertical([
         Constraint::Length(banner_height),

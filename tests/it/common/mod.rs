@@ -30,8 +30,8 @@ pub struct Moto {
 }
 
 /// How many moto servers tests share out: tests that seed an organization spend most of
-/// their time waiting on moto, so two of them run at once on two cores.
-const POOL: usize = 2;
+/// their time waiting on moto (one Python process each), so several run at once.
+const POOL: usize = 3;
 
 static MOTOS: [OnceLock<Moto>; POOL] = [const { OnceLock::new() }; POOL];
 static PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(POOL);
@@ -129,30 +129,54 @@ pub fn free_port() -> u16 {
 }
 
 impl Moto {
+    /// Starts `moto_server` on a port it picks itself (`-p 0`) and reads from its log: a
+    /// port chosen here and handed over could be taken meanwhile by another test's server,
+    /// which would then answer as this moto.
     fn start() -> Self {
         let bin = find_moto_server();
-        let port = free_port();
-        let log = std::env::temp_dir().join(format!("awsnav-moto-{port}.log"));
+        let log = tempfile::Builder::new()
+            .prefix("awsnav-moto-")
+            .suffix(".log")
+            .tempfile()
+            .unwrap()
+            .into_temp_path()
+            .keep()
+            .unwrap();
         let mut child = Command::new("sh")
             .arg("-c")
-            .arg(r#""$0" -H 127.0.0.1 -p "$1" >"$2" 2>&1 & pid=$!; read _ignored; kill $pid"#)
+            .arg(r#""$0" -H 127.0.0.1 -p 0 >"$1" 2>&1 & pid=$!; read _ignored; kill $pid"#)
             .arg(&bin)
-            .arg(port.to_string())
             .arg(&log)
             .stdin(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
         let stdin = child.stdin.take().unwrap();
-        let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
-        while http("POST", &url, "/moto-api/reset", "").is_err() {
+        let url = loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if let Some(port) = text
+                .split("Running on http://127.0.0.1:")
+                .nth(1)
+                .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+                .filter(|p| !p.is_empty())
+            {
+                break format!("http://127.0.0.1:{port}");
+            }
             assert!(
                 Instant::now() < deadline,
-                "moto_server ({}) did not start on port {port}; see {}",
+                "moto_server ({}) did not start; see {}",
                 bin.display(),
                 log.display()
             );
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        while http("POST", &url, "/moto-api/reset", "").is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "moto_server at {url} does not answer; see {}",
+                log.display()
+            );
+            std::thread::sleep(Duration::from_millis(50));
         }
         Self {
             url,
