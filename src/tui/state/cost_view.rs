@@ -135,7 +135,7 @@ impl State {
     /// The background cost read finished.
     pub(super) fn on_cost(&mut self, status: CostStatus) -> Vec<Effect> {
         if let CostStatus::Unavailable(reason) = &status {
-            self.status.banner = Some(Banner::warning(reason.clone()));
+            self.status.notify(Banner::warning(reason.clone()));
         }
         self.cost = status;
         self.recompute_costs();

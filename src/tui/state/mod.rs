@@ -443,7 +443,7 @@ impl State {
             }
             Msg::SyncFinished(result) => self.on_sync_finished(result),
             Msg::Banner(b) => {
-                self.status.banner = Some(b);
+                self.status.notify(b);
                 Vec::new()
             }
             Msg::MfaNeeded { serial } => {
@@ -810,6 +810,27 @@ mod tests {
         assert!(effects.is_empty());
         assert!(!s.quit);
         assert_eq!(s.search.as_ref().unwrap().query, "q");
+    }
+
+    #[test]
+    fn news_from_the_background_does_not_hide_an_error() {
+        let mut s = state();
+        let _ = s.update(Msg::SyncFinished(Err(AwsError::NoCredentials {
+            profile: None,
+            detail: "no credentials".into(),
+            config: "c.toml".into(),
+        })));
+        let _ = s.update(Msg::Banner(Banner::info("costs read")));
+        let _ = s.update(Msg::Cost(CostStatus::Unavailable("no access".into())));
+        let shown = s.status.banner.clone().unwrap();
+        assert_eq!(shown.level, Level::Error);
+        assert!(shown.text.contains("no credentials"), "{shown:?}");
+        // Dismissed, the next news shows; a warning then replaces an info.
+        press(&mut s, KeyCode::Esc);
+        let _ = s.update(Msg::Banner(Banner::info("costs read")));
+        assert_eq!(s.status.banner.as_ref().unwrap().text, "costs read");
+        let _ = s.update(Msg::Banner(Banner::warning("cache was corrupt")));
+        assert_eq!(s.status.banner.as_ref().unwrap().level, Level::Warning);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 
 use crate::aws::org::SyncProgress;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Most severe first: `Error < Warning < Info` in this order, so `min` is the more severe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
     Error,
     Warning,
@@ -56,4 +57,15 @@ pub struct Status {
     pub banner: Option<Banner>,
     /// An access in progress ("getting into X as Y…").
     pub pending: Option<String>,
+}
+
+impl Status {
+    /// Shows a banner that nobody asked for (a background read finished): it takes the place
+    /// of a banner as severe or milder, never of a more severe one, so a failed sync is not
+    /// hidden by the news that costs arrived a moment later.
+    pub fn notify(&mut self, banner: Banner) {
+        if self.banner.as_ref().is_none_or(|b| banner.level <= b.level) {
+            self.banner = Some(banner);
+        }
+    }
 }
