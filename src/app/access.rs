@@ -516,6 +516,12 @@ impl Access {
         now: OffsetDateTime,
         require_mfa: bool,
     ) -> Result<Credentials, AwsError> {
+        if let Some(profile) = base_profile
+            && console_session(profile).is_some()
+            && self.stored_key(base_profile)?.is_none()
+        {
+            return self.console_credentials(profile).await;
+        }
         let key = Self::base_key(base_profile);
         let plain_key = format!("{key}--no-mfa");
         if let Some(m) = self.cache.mfa(&key, now) {
@@ -603,6 +609,38 @@ impl Access {
             tracing::warn!(error = %e, "cannot cache the MFA session");
         }
         Ok(credentials)
+    }
+
+    /// The credentials of `profile`'s console session (`login_session`), renewed by the SDK's
+    /// provider where they end: they already carry the MFA of the sign-in.
+    async fn console_credentials(&self, profile: &str) -> Result<Credentials, AwsError> {
+        let ctx = ErrorContext {
+            profile: Some(profile.to_owned()),
+            ..self.ctx.clone()
+        };
+        let sdk = sdk::load(
+            &AwsSettings {
+                profile: Some(profile.to_owned()),
+                region: self.region.clone(),
+                network: self.network,
+                credentials: None,
+            },
+            &ctx,
+        )
+        .await?;
+        let Some(provider) = sdk.credentials_provider() else {
+            return Err(AwsError::ConsoleLogin {
+                profile: profile.to_owned(),
+                why: "has no credential provider".into(),
+            });
+        };
+        let c = aws_credential_types::provider::ProvideCredentials::provide_credentials(&provider)
+            .await
+            .map_err(|e| AwsError::ConsoleLogin {
+                profile: profile.to_owned(),
+                why: format!("cannot give credentials ({})", crate::aws::chain(&e)),
+            })?;
+        Ok(crate::aws::sdk::from_sdk_credentials(&c))
     }
 
     fn has_mfa_session(&self, target: &AccessTarget, now: OffsetDateTime) -> bool {
@@ -880,6 +918,11 @@ impl Access {
         if self.auth.mfa == MfaMode::Never {
             return Ok(None);
         }
+        // A console session was signed in with the user's MFA, and STS takes no MFA code
+        // from it (nor gives it an MFA session): roles are assumed from it directly.
+        if base_profile.is_some_and(|p| console_session(p).is_some()) {
+            return Ok(None);
+        }
         let mut serial = wanted;
         if serial.is_none()
             && let Some(p) = base_profile
@@ -907,6 +950,11 @@ impl Access {
         }
         Ok(serial)
     }
+}
+
+/// The `login_session` of `profile`: a console sign-in is its base identity.
+fn console_session(profile: &str) -> Option<String> {
+    crate::aws::config_files::profile_value(profile, "login_session")
 }
 
 #[cfg(test)]

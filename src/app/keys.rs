@@ -41,6 +41,10 @@ pub enum KeyError {
     Aws(#[from] AwsError),
     #[error("{0}")]
     File(String),
+    #[error(
+        "the key `{name}` was left as it is: {why}. Sign in first (awsnav login --console --profile PROFILE), check that it works, then retire the key"
+    )]
+    NoConsoleSession { name: String, why: String },
 }
 
 /// Who a key belongs to, as AWS says.
@@ -284,6 +288,100 @@ pub async fn session(
         return Err(KeyError::NotStored(name.to_owned()));
     }
     Ok(access.session(Some(name), mfa, now, false).await?)
+}
+
+/// What retiring a key did.
+#[derive(Debug)]
+pub struct Retired {
+    pub key_id: String,
+    pub user_arn: String,
+    /// The profile whose console session proved it can do without the key.
+    pub profile: String,
+}
+
+/// Retires the key stored under `name` once a console session of the same IAM user works:
+/// the session (`profile`'s, else any profile's `login_session` naming that user) is asked
+/// who it is, and only when it answers as the key's user is the key turned off in IAM (with
+/// the session's credentials) and taken out of the key store. Turned off, not deleted: IAM
+/// can turn it on again. Nothing changes when any step fails.
+///
+/// # Errors
+/// [`KeyError::NoConsoleSession`] when no working console session of that user is found; IAM's
+/// refusal otherwise.
+pub async fn retire(
+    access: &Access,
+    name: &str,
+    profile: Option<&str>,
+) -> Result<Retired, KeyError> {
+    let record = access
+        .keys
+        .record(name)
+        .ok_or_else(|| KeyError::NotStored(name.to_owned()))?;
+    let key = access
+        .keys
+        .get(name)?
+        .ok_or_else(|| KeyError::NotStored(name.to_owned()))?;
+    let no_session = |why: String| KeyError::NoConsoleSession {
+        name: name.to_owned(),
+        why,
+    };
+    let files = crate::aws::config_files::AwsConfigFiles::shared();
+    let profile = match profile {
+        Some(p) => p.to_owned(),
+        None => files
+            .profile_names()
+            .into_iter()
+            .find(|p| {
+                files
+                    .get(p, "login_session")
+                    .is_some_and(|s| s.trim() == record.user_arn)
+            })
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                no_session(format!(
+                    "no profile signs in as {} (login_session)",
+                    record.user_arn
+                ))
+            })?,
+    };
+    let ctx = ErrorContext {
+        profile: Some(profile.clone()),
+        ..access.ctx.clone()
+    };
+    let sdk = sdk::load(
+        &AwsSettings {
+            profile: Some(profile.clone()),
+            region: access.region.clone(),
+            network: access.network,
+            credentials: None,
+        },
+        &ctx,
+    )
+    .await
+    .map_err(|e| no_session(e.to_string()))?;
+    let counter = CallCounter::default();
+    let identity = sts::caller_identity(&sdk, &counter, &ctx)
+        .await
+        .map_err(|e| {
+            no_session(format!(
+                "the console session of profile `{profile}` does not work ({e})"
+            ))
+        })?;
+    if identity.arn != record.user_arn {
+        return Err(no_session(format!(
+            "profile `{profile}` signs in as {}, not as the key's user {}",
+            identity.arn, record.user_arn
+        )));
+    }
+    let user = sts::iam_user_name(&identity.arn)
+        .ok_or_else(|| no_session(format!("{} is not an IAM user", identity.arn)))?;
+    iam::deactivate_access_key(&sdk, None, user, &key.access_key_id, &counter, &ctx).await?;
+    access.keys.remove(name)?;
+    Ok(Retired {
+        key_id: key.access_key_id,
+        user_arn: record.user_arn,
+        profile,
+    })
 }
 
 /// How long a new key may take to work everywhere; it is tried this often in that time.

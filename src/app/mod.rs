@@ -4,6 +4,7 @@
 pub mod access;
 pub mod aws_profiles;
 pub mod console_link;
+pub mod console_sign_in;
 pub mod context;
 pub mod cost_reader;
 pub mod credential_server;

@@ -116,3 +116,27 @@ pub async fn delete_access_key(
         .map_err(|e| ctx.classify("iam:DeleteAccessKey", &e))?;
     Ok(())
 }
+
+/// `iam:UpdateAccessKey` to `Inactive`: `user`'s key `key_id` stops working, and can be
+/// turned on again.
+///
+/// # Errors
+/// An [`AwsError`] when IAM refuses or cannot be reached.
+pub async fn deactivate_access_key(
+    sdk: &SdkConfig,
+    creds: Option<&Credentials>,
+    user: &str,
+    key_id: &str,
+    counter: &CallCounter,
+    ctx: &ErrorContext,
+) -> Result<(), AwsError> {
+    client(sdk, creds, counter)
+        .update_access_key()
+        .user_name(user)
+        .access_key_id(key_id)
+        .status(aws_sdk_iam::types::StatusType::Inactive)
+        .send()
+        .await
+        .map_err(|e| ctx.classify("iam:UpdateAccessKey", &e))?;
+    Ok(())
+}

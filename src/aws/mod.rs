@@ -1,6 +1,7 @@
 //! The typed boundary to AWS: clients from one `SdkConfig`, the app's own types out, one error.
 
 pub mod config_files;
+pub mod console_login;
 pub mod cost_explorer;
 pub mod federation;
 pub mod http;
@@ -113,6 +114,10 @@ pub enum AwsError {
     )]
     SsoLogin { profile: String, why: String },
     #[error(
+        "the console sign-in of profile `{profile}` {why}: run `awsnav login --console --profile {profile}`, then try again"
+    )]
+    ConsoleLogin { profile: String, why: String },
+    #[error(
         "IAM Identity Center profile `{profile}` is incomplete: {detail}. Fix it in ~/.aws/config (see `aws configure sso`)"
     )]
     SsoProfile { profile: String, detail: String },
@@ -192,6 +197,15 @@ impl ErrorContext {
         E: ProvideErrorMetadata + StdError + 'static,
     {
         if let Some(cred) = find_source::<CredentialsError>(err) {
+            // A profile signed in like the console: its session is missing, ended or refused.
+            if let Some(profile) = &self.profile
+                && config_files::profile_value(profile, "login_session").is_some()
+            {
+                return AwsError::ConsoleLogin {
+                    profile: profile.clone(),
+                    why: format!("cannot give credentials ({})", chain(cred)),
+                };
+            }
             return AwsError::NoCredentials {
                 profile: self.profile.clone(),
                 detail: chain(cred),

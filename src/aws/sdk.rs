@@ -250,3 +250,17 @@ pub fn sdk_credentials(c: &Credentials) -> aws_credential_types::Credentials {
         "awsnav",
     )
 }
+
+/// awsnav's form of credentials an SDK provider gave.
+#[must_use]
+pub fn from_sdk_credentials(c: &aws_credential_types::Credentials) -> Credentials {
+    Credentials {
+        access_key_id: c.access_key_id().to_owned(),
+        secret_access_key: c.secret_access_key().to_owned(),
+        session_token: c.session_token().map(str::to_owned),
+        expiration: c.expiry().and_then(|t| {
+            let secs = t.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+            time::OffsetDateTime::from_unix_timestamp(i64::try_from(secs).ok()?).ok()
+        }),
+    }
+}

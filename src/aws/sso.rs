@@ -519,16 +519,21 @@ impl Rate {
 
 /// Where the AWS CLI caches the token of a legacy (start URL) sign-in.
 pub(crate) fn token_path(start_url: &str) -> Option<PathBuf> {
-    let home = std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().to_owned()))?;
+    let home = home_dir()?;
     let digest = Sha1::digest(start_url.as_bytes());
     let hex = digest.iter().fold(String::new(), |mut s, b| {
         let _ = write!(s, "{b:02x}");
         s
     });
     Some(home.join(".aws/sso/cache").join(format!("{hex}.json")))
+}
+
+/// The home directory the AWS CLI keeps its caches under: `HOME`, else the platform's.
+pub(crate) fn home_dir() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().to_owned()))
 }
 
 /// `2026-11-21T10:00:00Z`, or the older CLI's `2026-11-21T10:00:00UTC`.

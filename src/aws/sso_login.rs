@@ -475,7 +475,9 @@ async fn browser(
 
 /// Takes the browser's one request to the loopback redirect: the code and the state, or
 /// the error the service sent instead.
-async fn callback(listener: &tokio::net::TcpListener) -> Result<(String, String), String> {
+pub(super) async fn callback(
+    listener: &tokio::net::TcpListener,
+) -> Result<(String, String), String> {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     loop {
         let (mut stream, _) = listener

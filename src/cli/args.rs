@@ -167,18 +167,29 @@ pub enum Command {
     /// that applies there, its own and those inherited, and where each is attached.
     Policies(PoliciesArgs),
     /// Sign in to IAM Identity Center (no AWS CLI needed); the AWS CLI and every SDK use the
-    /// token too.
+    /// token too. With --console: sign in as an IAM user with the console password and MFA
+    /// (no access key), for short-lived credentials that renew themselves.
     Login {
+        /// Sign in as an IAM user (or root) like the AWS console: the profile (--profile, else
+        /// `AWS_PROFILE`, else default) gets `login_session`, as with `aws login`.
+        #[arg(long)]
+        console: bool,
         /// Use the device code: a URL and a code to confirm, from any device (the default over
         /// SSH or without a display).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "console")]
         use_device_code: bool,
-        /// Do not open a browser; print the URL (implies --use-device-code).
+        /// Do not open a browser; print the URL (Identity Center: implies --use-device-code;
+        /// console: paste back the code the browser shows, as `aws login --remote`).
         #[arg(long)]
         no_browser: bool,
     },
     /// Sign out of IAM Identity Center: the portal's Logout, then the token file removed.
-    Logout,
+    /// With --console: the console session's token removed.
+    Logout {
+        /// Sign the profile's console session out (`awsnav login --console`).
+        #[arg(long)]
+        console: bool,
+    },
     /// Print credentials in the JSON a profile's credential process must print (Version 1).
     CredentialProcess {
         /// Account id, name or alias.
@@ -238,8 +249,20 @@ pub enum AuthCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Delete the key stored under NAME (from the key store only; IAM is not touched).
-    Remove { name: String },
+    /// Delete the key stored under NAME from the key store (IAM is not touched unless
+    /// --deactivate).
+    Remove {
+        name: String,
+        /// Also turn the key off in IAM, once a console session of the same user works
+        /// (`awsnav login --console`): the key stops working everywhere, and IAM can turn it
+        /// on again. Nothing changes when the session does not work.
+        #[arg(long)]
+        deactivate: bool,
+        /// The profile whose console session proves it (default: the one whose `login_session`
+        /// is the key's user).
+        #[arg(long, value_name = "PROFILE", requires = "deactivate")]
+        console_profile: Option<String>,
+    },
     /// Make a new access key in IAM, store it, check it, then delete the old one.
     Rotate {
         name: String,

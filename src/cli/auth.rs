@@ -17,6 +17,9 @@ use super::output::say;
 use super::output::{pad, write_stdout};
 use super::prompt;
 
+/// Where IAM users can go instead of keeping a key at all.
+const KEYLESS_HINT: &str = "awsnav: IAM users need no access key: `awsnav login --console --profile P` signs in with the console password and MFA, then `awsnav auth remove NAME --deactivate` turns the key off";
+
 /// Keys older than this are flagged in `auth list` (AWS's own advice is 90 days).
 const OLD_KEY_DAYS: i64 = 90;
 
@@ -44,10 +47,29 @@ pub async fn auth(ctx: &AppContext, command: AuthCommand) -> anyhow::Result<Exit
         }
         AuthCommand::Import { profile, remove } => import(ctx, &profile, remove, now).await,
         AuthCommand::List { json } => {
-            write_stdout(&list(&ctx.access.keys.list(), json, now))?;
+            let records = ctx.access.keys.list();
+            write_stdout(&list(&records, json, now))?;
+            if !json && !records.is_empty() {
+                say!("{KEYLESS_HINT}");
+            }
             Ok(ExitCode::SUCCESS)
         }
-        AuthCommand::Remove { name } => {
+        AuthCommand::Remove {
+            name,
+            deactivate: true,
+            console_profile,
+        } => {
+            let retired = keys::retire(&ctx.access, &name, console_profile.as_deref()).await?;
+            say!(
+                "awsnav: the key …{} of {} is turned off in IAM (the console session of profile {} works) and `{name}` is removed from {}; `aws iam update-access-key --status Active` turns it on again",
+                key_tail(&retired.key_id),
+                retired.user_arn,
+                retired.profile,
+                where_stored(ctx)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        AuthCommand::Remove { name, .. } => {
             if ctx.access.keys.remove(&name)? {
                 say!("awsnav: removed `{name}` from {}", where_stored(ctx));
                 Ok(ExitCode::SUCCESS)
@@ -125,6 +147,7 @@ async fn import(
         record.user_arn,
         where_stored(ctx)
     );
+    say!("{KEYLESS_HINT}");
     let remove = remove
         || (prompt::person_present()
             && prompt::ask(&format!(

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use super::output::say;
 use super::output::write_stdout;
-use super::sign_in::offer_sso_login;
+use super::sign_in::offer_for;
 use super::{prompt, refresh};
 use crate::app::access::{AccessTarget, Asker, Granted, Interactive, MfaSource};
 use crate::app::context::AppContext;
@@ -116,9 +116,9 @@ pub async fn enter(
         .credentials(&target, &mfa, OffsetDateTime::now_utc())
         .await
     {
-        Err(AwsError::SsoLogin { profile, why }) => {
-            if opts.no_sign_in_offer || !offer_sso_login(ctx, &profile).await? {
-                return Err(AwsError::SsoLogin { profile, why }.into());
+        Err(e @ (AwsError::SsoLogin { .. } | AwsError::ConsoleLogin { .. })) => {
+            if opts.no_sign_in_offer || !offer_for(ctx, &e).await? {
+                return Err(e.into());
             }
             ctx.access
                 .credentials(&target, &mfa, OffsetDateTime::now_utc())

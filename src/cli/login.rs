@@ -106,3 +106,129 @@ pub async fn logout(ctx: &AppContext) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// Asks on the terminal for the code a remote console sign-in's browser shows.
+struct PastedCode;
+
+impl crate::aws::console_login::CodePrompt for PastedCode {
+    fn code(&self) -> Option<String> {
+        super::prompt::ask("Enter the authorization code displayed in your browser: ")
+            .ok()
+            .flatten()
+            .filter(|c| !c.trim().is_empty())
+    }
+}
+
+/// Console sign-in's words on the terminal, and its browser.
+struct ConsoleUi(TerminalUi);
+
+impl SignInUi for ConsoleUi {
+    fn show(&self, url: &str, _user_code: Option<&str>) {
+        if self.0.no_browser {
+            say!(
+                "awsnav: to sign in as an IAM user, open this address in a browser on any device, sign in, then paste the code it shows here:\n  {url}"
+            );
+        } else {
+            say!(
+                "awsnav: signing in to the AWS console in the browser; if it does not open, visit\n  {url}"
+            );
+        }
+    }
+
+    fn open(&self, url: &str) -> bool {
+        self.0.open(url)
+    }
+}
+
+/// Signs `profile` in as an IAM user, and says how it went.
+///
+/// # Errors
+/// When the sign-in fails (nothing is stored then).
+pub async fn console_sign_in(
+    ctx: &AppContext,
+    profile: &str,
+    no_browser: bool,
+) -> anyhow::Result<()> {
+    use crate::app::console_sign_in::{self, SignedIn};
+    let no_browser = no_browser || !sso_sign_in::browser_here();
+    let flow = if no_browser {
+        crate::aws::console_login::Flow::Remote
+    } else {
+        crate::aws::console_login::Flow::Browser
+    };
+    let ui = ConsoleUi(TerminalUi {
+        browser: ctx.config.console.browser.clone(),
+        browser_env: ctx.browser_env.clone(),
+        no_browser,
+    });
+    match console_sign_in::sign_in(ctx, profile, flow, &ui, &PastedCode).await? {
+        SignedIn::Renewed { session_arn } => say!(
+            "awsnav: profile {profile} is signed in as {session_arn} (the console session was renewed without the browser)"
+        ),
+        SignedIn::New {
+            session_arn,
+            config_file,
+            ..
+        } => say!(
+            "awsnav: profile {profile} now signs in as {session_arn} (login_session in {}); awsnav, the AWS CLI and the SDKs renew its credentials for up to {} h",
+            config_file.display(),
+            crate::aws::console_login::SESSION_HOURS
+        ),
+    }
+    Ok(())
+}
+
+/// `awsnav login --console`.
+///
+/// # Errors
+/// When the sign-in fails.
+pub async fn console_login(ctx: &AppContext, no_browser: bool) -> anyhow::Result<ExitCode> {
+    let profile = crate::app::console_sign_in::profile_name(ctx.profile_flag.as_deref());
+    console_sign_in(ctx, &profile, no_browser).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `awsnav logout --console`.
+///
+/// # Errors
+/// When the token file cannot be removed.
+pub fn console_logout(ctx: &AppContext) -> anyhow::Result<ExitCode> {
+    let profile = crate::app::console_sign_in::profile_name(ctx.profile_flag.as_deref());
+    match crate::app::console_sign_in::sign_out(ctx, &profile)? {
+        Some((arn, true)) => say!(
+            "awsnav: signed {arn} out of profile {profile}; tools that hold its credentials keep them until they end (at most 15 minutes)"
+        ),
+        Some((arn, false)) => say!("awsnav: {arn} (profile {profile}) was not signed in"),
+        None => say!("awsnav: profile {profile} has no console session (login_session)"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `awsnav logout [--console]`.
+///
+/// # Errors
+/// As [`logout`] and [`console_logout`].
+pub async fn logout_command(ctx: &AppContext, console: bool) -> anyhow::Result<ExitCode> {
+    if console {
+        console_logout(ctx)
+    } else {
+        logout(ctx).await
+    }
+}
+
+/// `awsnav login [--console]`.
+///
+/// # Errors
+/// As [`login`] and [`console_login`].
+pub async fn login_command(
+    ctx: &AppContext,
+    console: bool,
+    use_device_code: bool,
+    no_browser: bool,
+) -> anyhow::Result<ExitCode> {
+    if console {
+        console_login(ctx, no_browser).await
+    } else {
+        login(ctx, use_device_code, no_browser).await
+    }
+}

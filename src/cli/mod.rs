@@ -184,10 +184,11 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
         Command::Which { inputs, json } => which::which(ctx, demo, &inputs, json).await,
         Command::Policies(args) => policies::policies(ctx, demo, args).await,
         Command::Login {
+            console,
             use_device_code,
             no_browser,
-        } => login::login(ctx, use_device_code, no_browser).await,
-        Command::Logout => login::logout(ctx).await,
+        } => login::login_command(ctx, console, use_device_code, no_browser).await,
+        Command::Logout { console } => login::logout_command(ctx, console).await,
         Command::CredentialProcess {
             account,
             key,
@@ -251,6 +252,20 @@ async fn config_command(
                     }
                     Some(_) => "the sign-in has ended: awsnav login".to_owned(),
                     None => "not signed in: awsnav login".to_owned(),
+                }
+            );
+        }
+        if let Some(c) = crate::app::console_sign_in::base_status(ctx) {
+            let now = time::OffsetDateTime::now_utc();
+            let _ = writeln!(
+                text,
+                "{} (profile {}{})",
+                c.describe(now),
+                c.profile,
+                if c.signed_in && c.ends.is_none_or(|e| e > now) {
+                    String::new()
+                } else {
+                    format!(": awsnav login --console --profile {}", c.profile)
                 }
             );
         }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use time::OffsetDateTime;
 
 use super::output::say;
-use super::sign_in::offer_sso_login;
+use super::sign_in::{offer_for, offer_sso_login};
 use crate::app::context::AppContext;
 use crate::app::{org_reader, sso_roles, sync};
 use crate::aws::AwsError;
@@ -103,8 +103,8 @@ pub async fn sync_and_store(ctx: &AppContext, mfa_code: Option<&str>) -> anyhow:
         result
     };
     let mut result = run().await;
-    if let Err(AwsError::SsoLogin { profile, .. }) = &result
-        && offer_sso_login(ctx, profile).await?
+    if let Err(e) = &result
+        && offer_for(ctx, e).await?
     {
         result = run().await;
     }

@@ -1,4 +1,5 @@
-//! IAM Identity Center's sign-in, offered on the terminal when it is missing or expired.
+//! IAM Identity Center's sign-in, and a console session's, offered on the terminal when it is
+//! missing or expired.
 
 use super::{login, prompt};
 use crate::app::context::AppContext;
@@ -25,4 +26,42 @@ pub async fn offer_sso_login(ctx: &AppContext, profile: &str) -> anyhow::Result<
     let source = login::source(ctx, Some(profile)).await?;
     login::sign_in(ctx, &source, false, false).await?;
     Ok(true)
+}
+
+/// With a person at the terminal, offers the console sign-in of `profile` (as
+/// `awsnav login --console --profile P`) after its session ended or was refused.
+/// `Ok(true)`: signed in, so the caller tries again; `Ok(false)`: no terminal, or declined.
+///
+/// # Errors
+/// When the sign-in fails.
+pub async fn offer_console_login(ctx: &AppContext, profile: &str) -> anyhow::Result<bool> {
+    if !prompt::person_present() {
+        return Ok(false);
+    }
+    let Some(answer) = prompt::ask(&format!(
+        "The console session of profile `{profile}` has ended. Sign in now? [Y/n] "
+    ))?
+    else {
+        return Ok(false);
+    };
+    if answer.trim().to_lowercase().starts_with('n') {
+        return Ok(false);
+    }
+    login::console_sign_in(ctx, profile, false).await?;
+    Ok(true)
+}
+
+/// Offers the sign-in `error` asks for (Identity Center's or a console session's); `Ok(true)`
+/// when it was done, so the caller tries again.
+///
+/// # Errors
+/// When the sign-in fails.
+pub async fn offer_for(ctx: &AppContext, error: &crate::aws::AwsError) -> anyhow::Result<bool> {
+    match error {
+        crate::aws::AwsError::SsoLogin { profile, .. } => offer_sso_login(ctx, profile).await,
+        crate::aws::AwsError::ConsoleLogin { profile, .. } => {
+            offer_console_login(ctx, profile).await
+        }
+        _ => Ok(false),
+    }
 }

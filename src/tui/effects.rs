@@ -56,9 +56,11 @@ pub enum Effect {
     },
     /// Run a command in many accounts; every line and end comes back as `Msg::Run`.
     RunEach(Box<super::state::run_view::RunRequest>),
-    /// Sign in to IAM Identity Center for `profile` (awsnav's own sign-in).
+    /// Sign in to IAM Identity Center for `profile` (awsnav's own sign-in), or with `console`
+    /// sign `profile`'s console session in again.
     SsoSignIn {
         profile: String,
+        console: bool,
     },
     /// Stop the sign-in going on.
     CancelSsoSignIn,
@@ -215,7 +217,14 @@ impl Runner {
             Effect::CancelMfa => self.answer_mfa(None),
             Effect::OpenBrowser(console) => self.open_browser(console),
             Effect::RunEach(request) => self.run_each(request),
-            Effect::SsoSignIn { profile } => self.sso_sign_in(profile),
+            Effect::SsoSignIn {
+                profile,
+                console: false,
+            } => self.sso_sign_in(profile),
+            Effect::SsoSignIn {
+                profile,
+                console: true,
+            } => self.console_sign_in(profile),
             Effect::CancelSsoSignIn => {
                 if let Ok(mut slot) = self.signing_in.lock()
                     && let Some(task) = slot.take()
@@ -279,6 +288,46 @@ impl Runner {
                 )),
                 Err(e) => Err(e.to_string()),
             };
+            let _ = tx.send(Msg::SsoSignedIn(result));
+        });
+        if let Ok(mut slot) = self.signing_in.lock() {
+            *slot = Some(task.abort_handle());
+        }
+    }
+
+    /// A console session's sign-in in the browser (its dialog shows where); the end comes back
+    /// as `Msg::SsoSignedIn`, with the session for the status bar.
+    fn console_sign_in(&self, profile: &str) {
+        let tx = self.tx.clone();
+        let DataSource::Aws(ctx) = &self.source else {
+            return;
+        };
+        let (ctx, profile) = (ctx.clone(), profile.to_owned());
+        let task = tokio::spawn(async move {
+            let ui = TuiSignIn {
+                tx: tx.clone(),
+                browser: ctx.config.console.browser.clone(),
+                browser_env: ctx.browser_env.clone(),
+            };
+            let result = if crate::app::sso_sign_in::browser_here() {
+                crate::app::console_sign_in::sign_in(
+                    &ctx,
+                    &profile,
+                    crate::aws::console_login::Flow::Browser,
+                    &ui,
+                    &NoCode,
+                )
+                .await
+                .map(|_| None)
+                .map_err(|e| e.to_string())
+            } else {
+                Err(format!(
+                    "no browser can open here: sign in with `awsnav login --console --no-browser --profile {profile}` in a terminal"
+                ))
+            };
+            let _ = tx.send(Msg::ConsoleSession(crate::app::console_sign_in::status(
+                &ctx, &profile,
+            )));
             let _ = tx.send(Msg::SsoSignedIn(result));
         });
         if let Ok(mut slot) = self.signing_in.lock() {
@@ -631,6 +680,9 @@ impl Runner {
                     if let Some((_, ends)) = ctx.sso_sign_in().await {
                         let _ = tx.send(Msg::SsoSignIn(ends));
                     }
+                    let _ = tx.send(Msg::ConsoleSession(
+                        crate::app::console_sign_in::base_status(&ctx),
+                    ));
                     match result {
                         Ok((inv, _stats)) => {
                             let stored = sync::store(&ctx.inventory_cache, &inv);
@@ -843,6 +895,15 @@ async fn run_shell(
 
 /// The TUI's side of an Identity Center sign-in: the dialog gets the URL and code by
 /// message; the browser opens as for the console.
+/// The TUI signs console sessions in with a browser here only: no code is pasted back.
+struct NoCode;
+
+impl crate::aws::console_login::CodePrompt for NoCode {
+    fn code(&self) -> Option<String> {
+        None
+    }
+}
+
 struct TuiSignIn {
     tx: mpsc::UnboundedSender<Msg>,
     browser: Option<String>,

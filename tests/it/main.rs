@@ -10,6 +10,7 @@ mod cli;
 mod completions;
 mod config_examples;
 mod console;
+mod console_login;
 mod cost;
 mod discovery;
 mod e2e_tmux;

@@ -106,9 +106,11 @@ pub enum Modal {
         roles: Vec<super::run_view::RunRole>,
         cursor: usize,
     },
-    /// Signing in to IAM Identity Center: where (and the code to check), until it is done.
+    /// Signing in to IAM Identity Center (or, with `console`, a console session): where (and
+    /// the code to check), until it is done.
     SsoSignIn {
         profile: String,
+        console: bool,
         url: Option<String>,
         code: Option<String>,
     },
@@ -522,9 +524,14 @@ impl State {
             self.status.pending = None;
             self.pending_access = None;
             self.sso_roles.after_sign_in = None;
-            self.status.banner = Some(Banner::info(
-                "Identity Center sign-in cancelled: nothing was done",
-            ));
+            let what = if matches!(modal, Modal::SsoSignIn { console: true, .. }) {
+                "Console"
+            } else {
+                "Identity Center"
+            };
+            self.status.banner = Some(Banner::info(format!(
+                "{what} sign-in cancelled: nothing was done"
+            )));
             return vec![Effect::CancelSsoSignIn];
         }
         self.modal = Some(modal);
@@ -547,18 +554,27 @@ impl State {
     /// A failed access: an Identity Center sign-in that is missing or expired starts awsnav's
     /// own sign-in (a dialog), then the same access again; anything else is a banner.
     pub(super) fn access_failed(&mut self, failure: &AccessFailure) -> Vec<Effect> {
-        if let AccessFailure::Aws(AwsError::SsoLogin { profile, .. }) = failure
+        if let AccessFailure::Aws(
+            AwsError::SsoLogin { profile, .. } | AwsError::ConsoleLogin { profile, .. },
+        ) = failure
             && let Some(request) = self.last_request.take()
         {
+            let console = matches!(failure, AccessFailure::Aws(AwsError::ConsoleLogin { .. }));
             self.pending_access = Some(request);
             self.modal = Some(Modal::SsoSignIn {
                 profile: profile.clone(),
+                console,
                 url: None,
                 code: None,
             });
-            self.status.pending = Some(format!("signing in to IAM Identity Center ({profile})…"));
+            self.status.pending = Some(if console {
+                format!("signing in to the console ({profile})…")
+            } else {
+                format!("signing in to IAM Identity Center ({profile})…")
+            });
             return vec![Effect::SsoSignIn {
                 profile: profile.clone(),
+                console,
             }];
         }
         self.status.banner = Some(failure_banner(failure));
@@ -576,7 +592,10 @@ impl State {
         self.status.pending = None;
         match result {
             Ok(ends) => {
-                self.sso_until = ends;
+                // A console sign-in ends with no Identity Center time to show.
+                if ends.is_some() {
+                    self.sso_until = ends;
+                }
                 match self.pending_access.take() {
                     Some(request) => self.request_access(request),
                     None => self.sso_roles_after_sign_in(),
@@ -749,7 +768,8 @@ mod tests {
         assert_eq!(
             effects,
             vec![Effect::SsoSignIn {
-                profile: "corp".into()
+                profile: "corp".into(),
+                console: false,
             }]
         );
         let _ = s.update(Msg::SsoPrompt {

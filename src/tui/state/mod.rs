@@ -113,6 +113,8 @@ pub enum Msg {
     RunFailed(String),
     /// When the IAM Identity Center sign-in ends (`None`: no token).
     SsoSignIn(Option<OffsetDateTime>),
+    /// The base profile's console session (after a sync or a sign-in).
+    ConsoleSession(Option<crate::app::console_sign_in::ConsoleStatus>),
     /// Where to sign in to Identity Center (and the code to check, for a device sign-in).
     SsoPrompt {
         url: String,
@@ -247,6 +249,8 @@ pub struct State {
     pub run: Option<run_view::RunView>,
     /// When the IAM Identity Center sign-in ends.
     pub sso_until: Option<OffsetDateTime>,
+    /// The console session of the base profile, where it has one.
+    pub console_session: Option<crate::app::console_sign_in::ConsoleStatus>,
     /// The last access asked for (tried again after an Identity Center sign-in).
     pub last_request: Option<access_flow::AccessRequest>,
     /// The access waiting for the Identity Center sign-in.
@@ -292,6 +296,7 @@ impl State {
             esc_clears: false,
             run: None,
             sso_until: None,
+            console_session: None,
             last_request: None,
             pending_access: None,
             sso_roles: sso_roles_view::SsoRoles::default(),
@@ -491,6 +496,10 @@ impl State {
             }
             Msg::SsoSignIn(ends) => {
                 self.sso_until = ends;
+                Vec::new()
+            }
+            Msg::ConsoleSession(session) => {
+                self.console_session = session;
                 Vec::new()
             }
             Msg::SsoPrompt { url, code } => {

@@ -213,12 +213,16 @@ impl State {
                 self.sso_roles.after_sign_in = Some((account_id, purpose));
                 self.modal = Some(Modal::SsoSignIn {
                     profile: profile.clone(),
+                    console: false,
                     url: None,
                     code: None,
                 });
                 self.status.pending =
                     Some(format!("signing in to IAM Identity Center ({profile})…"));
-                vec![Effect::SsoSignIn { profile }]
+                vec![Effect::SsoSignIn {
+                    profile,
+                    console: false,
+                }]
             }
             Err(e) => {
                 let name = index
@@ -471,7 +475,8 @@ mod tests {
         assert_eq!(
             effects,
             vec![Effect::SsoSignIn {
-                profile: "corp".into()
+                profile: "corp".into(),
+                console: false,
             }]
         );
         assert!(matches!(s.modal, Some(Modal::SsoSignIn { .. })));

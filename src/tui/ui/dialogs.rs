@@ -54,8 +54,17 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
             device_picker(devices, *cursor),
             KeyScope::Picker,
         ),
-        Modal::SsoSignIn { profile, url, code } => (
-            "IAM Identity Center",
+        Modal::SsoSignIn {
+            profile,
+            url,
+            code,
+            console,
+        } => (
+            if *console {
+                "Console sign-in"
+            } else {
+                "IAM Identity Center"
+            },
             sso_sign_in(profile, url.as_deref(), code.as_deref()),
             KeyScope::Prompt,
         ),

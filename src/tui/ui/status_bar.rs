@@ -40,6 +40,9 @@ pub fn draw_status(frame: &mut Frame<'_>, state: &State, area: Rect) {
     ) {
         right.push_str(" cost n/a │");
     }
+    if let Some(c) = &state.console_session {
+        let _ = write!(right, " {} │", c.describe(state.now));
+    }
     if let Some(e) = state.sso_until {
         let left = crate::tui::state::access_flow::remaining(e, state.now);
         let _ = write!(right, " SSO {left} │");

@@ -8,6 +8,7 @@ pub mod keyring;
 pub mod net;
 pub mod oidc;
 pub mod portal;
+pub mod signin;
 pub mod tmux;
 
 use std::collections::BTreeMap;
@@ -799,12 +800,12 @@ pub fn python() -> PathBuf {
         PathBuf::from("python3")
     };
     let ok = Command::new(&python)
-        .args(["-c", "import boto3"])
+        .args(["-c", "import boto3, awscrt"])
         .status()
         .is_ok_and(|s| s.success());
     assert!(
         ok,
-        "boto3 is needed (it comes with moto[server]): run scripts/test"
+        "boto3 (it comes with moto[server]) and awscrt are needed: run scripts/test"
     );
     python
 }
