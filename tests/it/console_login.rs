@@ -24,6 +24,7 @@ struct Setup {
     key: String,
     secret: String,
     member: String,
+    member_name: String,
 }
 
 /// awsnav with no credentials at all, the `dev` profile, an organization in moto behind a
@@ -52,6 +53,7 @@ async fn setup(moto: &crate::common::Moto) -> Setup {
         key: alice.key,
         secret: alice.secret,
         member: org.first_non_prod_member(),
+        member_name: org.accounts[&org.first_non_prod_member()].name.clone(),
     }
 }
 
@@ -504,4 +506,50 @@ async fn a_remote_sign_in_takes_the_code_pasted_back_on_the_terminal() {
     tmux.keys(&["Enter"]);
     tmux.wait_for(&["now signs in as arn:aws:iam::123456789012:user/alice"]);
     assert!(token_path(&awsnav).exists());
+}
+
+#[tokio::test]
+async fn an_ended_console_session_in_the_tui_signs_in_again_and_the_shell_opens() {
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    let Setup {
+        mut awsnav,
+        signin,
+        member_name,
+        ..
+    } = setup(moto).await;
+    browser(&mut awsnav, true, None);
+    assert!(
+        awsnav
+            .run(&["login", "--console", "--profile", "dev"])
+            .status
+            .success()
+    );
+    assert!(awsnav.run(&["refresh"]).status.success());
+    // Fifteen minutes later, and the console session has ended: no refresh works.
+    let path = token_path(&awsnav);
+    expire(&path);
+    signin.set(|s| s.refuse_refresh = true);
+    awsnav.set("SHELL", "/bin/sh");
+
+    let tmux = Tmux::start(&awsnav.shell_command(&[]), 140, 36);
+    tmux.wait_for(&["Sandbox  (2)", "console session: alice"]);
+    tmux.keys(&["/"]);
+    tmux.literal(&member_name);
+    tmux.wait_for(&["Search · 1 of"]);
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["Enter"]);
+    // The dialog, the browser's sign-in, then on with the same access: the shell.
+    tmux.wait_for(&["exit the shell to return"]);
+    assert_eq!(signin.issued(), 2, "a new sign-in, in the browser");
+    tmux.literal("echo \"IN:$AWSNAV_ACCOUNT_NAME:$AWSNAV_ROLE\"");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&[&format!("IN:{member_name}:OrganizationAccountAccessRole")]);
+    tmux.literal("exit");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&[
+        &format!("back from {member_name}"),
+        "console session: alice, 11 h left",
+    ]);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
 }
