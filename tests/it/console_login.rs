@@ -553,3 +553,33 @@ async fn an_ended_console_session_in_the_tui_signs_in_again_and_the_shell_opens(
     tmux.keys(&["Escape"]);
     tmux.keys(&["q"]);
 }
+
+#[tokio::test]
+async fn on_a_terminal_an_ended_session_is_offered_again_and_the_command_goes_on() {
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    let Setup {
+        mut awsnav,
+        signin,
+        member,
+        ..
+    } = setup(moto).await;
+    browser(&mut awsnav, true, None);
+    assert!(
+        awsnav
+            .run(&["login", "--console", "--profile", "dev"])
+            .status
+            .success()
+    );
+    assert!(awsnav.run(&["refresh"]).status.success());
+    expire(&token_path(&awsnav));
+    signin.set(|s| s.refuse_refresh = true);
+    let command = format!(
+        "{}; echo \"EXIT:$?\"; sleep 60",
+        awsnav.shell_command(&["exec", &member, "--", "echo", "ran-inside"])
+    );
+    let tmux = Tmux::start(&command, 160, 30);
+    tmux.wait_for(&["The console session of profile `dev` has ended. Sign in now? [Y/n]"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["ran-inside", "EXIT:0"]);
+    assert_eq!(signin.issued(), 2);
+}
