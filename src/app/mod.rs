@@ -13,6 +13,7 @@ pub mod guardrails;
 pub mod keys;
 pub mod launch;
 pub mod org_reader;
+pub mod saml_sign_in;
 pub mod shared_inventory;
 pub mod shell_prompt;
 pub mod sso_roles;

@@ -169,20 +169,7 @@ pub enum Command {
     /// Sign in to IAM Identity Center (no AWS CLI needed); the AWS CLI and every SDK use the
     /// token too. With --console: sign in as an IAM user with the console password and MFA
     /// (no access key), for short-lived credentials that renew themselves.
-    Login {
-        /// Sign in as an IAM user (or root) like the AWS console: the profile (--profile, else
-        /// `AWS_PROFILE`, else default) gets `login_session`, as with `aws login`.
-        #[arg(long)]
-        console: bool,
-        /// Use the device code: a URL and a code to confirm, from any device (the default over
-        /// SSH or without a display).
-        #[arg(long, conflicts_with = "console")]
-        use_device_code: bool,
-        /// Do not open a browser; print the URL (Identity Center: implies --use-device-code;
-        /// console: paste back the code the browser shows, as `aws login --remote`).
-        #[arg(long)]
-        no_browser: bool,
-    },
+    Login(LoginArgs),
     /// Sign out of IAM Identity Center: the portal's Logout, then the token file removed.
     /// With --console: the console session's token removed.
     Logout {
@@ -388,4 +375,31 @@ mod tests {
         assert_eq!(access.role.as_deref(), Some("R"));
         assert!(Cli::try_parse_from(["awsnav", "env", "pay", "--duration", "60"]).is_err());
     }
+}
+
+/// What `awsnav login` is asked: flags of a command line, each its own switch.
+#[derive(Debug, clap::Args)]
+#[allow(clippy::struct_excessive_bools, reason = "one per command-line flag")]
+pub struct LoginArgs {
+    /// Sign in as an IAM user (or root) like the AWS console: the profile (--profile, else
+    /// `AWS_PROFILE`, else default) gets `login_session`, as with `aws login`.
+    #[arg(long, conflicts_with = "saml")]
+    pub console: bool,
+    /// Sign in to the SAML identity provider NAME (`[[saml]]`) in a Chromium-family
+    /// browser: whatever the IdP asks (password, MFA, passkeys), then every account and
+    /// role it gives.
+    #[arg(long, value_name = "NAME")]
+    pub saml: Option<String>,
+    /// With --saml: sign in silently from the IdP session the browser kept, with no
+    /// window (fails when the IdP asks for anything).
+    #[arg(long, requires = "saml")]
+    pub headless: bool,
+    /// Use the device code: a URL and a code to confirm, from any device (the default over
+    /// SSH or without a display).
+    #[arg(long, conflicts_with = "console")]
+    pub use_device_code: bool,
+    /// Do not open a browser; print the URL (Identity Center: implies --use-device-code;
+    /// console: paste back the code the browser shows, as `aws login --remote`).
+    #[arg(long)]
+    pub no_browser: bool,
 }

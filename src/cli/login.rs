@@ -216,19 +216,86 @@ pub async fn logout_command(ctx: &AppContext, console: bool) -> anyhow::Result<E
     }
 }
 
-/// `awsnav login [--console]`.
+/// `awsnav login [--console | --saml NAME]`.
 ///
 /// # Errors
 /// As [`login`] and [`console_login`].
 pub async fn login_command(
     ctx: &AppContext,
-    console: bool,
-    use_device_code: bool,
-    no_browser: bool,
+    args: &super::args::LoginArgs,
 ) -> anyhow::Result<ExitCode> {
-    if console {
-        console_login(ctx, no_browser).await
+    if let Some(idp) = &args.saml {
+        saml_login(ctx, idp, args.headless).await
+    } else if args.console {
+        console_login(ctx, args.no_browser).await
     } else {
-        login(ctx, use_device_code, no_browser).await
+        login(ctx, args.use_device_code, args.no_browser).await
     }
+}
+
+/// The `[[saml]]` identity provider called `name`.
+///
+/// # Errors
+/// When none is configured by that name.
+pub fn saml_config<'c>(
+    ctx: &'c AppContext,
+    name: &str,
+) -> anyhow::Result<&'c crate::config::SamlConfig> {
+    ctx.config
+        .saml
+        .iter()
+        .find(|c| c.name == name)
+        .ok_or_else(|| {
+            let known: Vec<&str> = ctx.config.saml.iter().map(|c| c.name.as_str()).collect();
+            anyhow::anyhow!(
+                "no SAML identity provider `{name}` in {}: add a [[saml]] entry with name = \"{name}\" and the IdP's AWS app url{}",
+                ctx.paths.config_file.display(),
+                if known.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (configured: {})", known.join(", "))
+                }
+            )
+        })
+}
+
+/// `awsnav login --saml NAME [--headless]`.
+///
+/// # Errors
+/// When the sign-in fails (nothing is stored then).
+pub async fn saml_login(ctx: &AppContext, name: &str, headless: bool) -> anyhow::Result<ExitCode> {
+    use crate::app::saml_sign_in;
+    let config = saml_config(ctx, name)?;
+    if !headless {
+        say!(
+            "awsnav: signing in to {name} in the browser ({}); sign in as the identity provider asks",
+            config.url
+        );
+    }
+    let assertion = saml_sign_in::capture(config, &ctx.paths.data_dir, headless)
+        .await
+        .map_err(|e| anyhow::anyhow!("the SAML sign-in to {name} failed: {e}"))?;
+    let now = time::OffsetDateTime::now_utc();
+    if let Err(e) = saml_sign_in::store_roles(&ctx.paths.cache_dir, name, &assertion, now) {
+        say!("awsnav: warning: the roles could not be kept ({e})");
+    }
+    let accounts: std::collections::BTreeSet<&str> = assertion
+        .roles
+        .iter()
+        .map(|r| r.account_id.as_str())
+        .collect();
+    say!(
+        "awsnav: signed in to {name}{}: {} role(s) in {} account(s)",
+        assertion
+            .session_name
+            .as_deref()
+            .map(|s| format!(" as {s}"))
+            .unwrap_or_default(),
+        assertion.roles.len(),
+        accounts.len()
+    );
+    for r in &assertion.roles {
+        say!("  {}  {}", r.account_id, r.role_name);
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -183,11 +183,7 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
         }
         Command::Which { inputs, json } => which::which(ctx, demo, &inputs, json).await,
         Command::Policies(args) => policies::policies(ctx, demo, args).await,
-        Command::Login {
-            console,
-            use_device_code,
-            no_browser,
-        } => login::login_command(ctx, console, use_device_code, no_browser).await,
+        Command::Login(args) => login::login_command(ctx, &args).await,
         Command::Logout { console } => login::logout_command(ctx, console).await,
         Command::CredentialProcess {
             account,

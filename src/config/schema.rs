@@ -23,6 +23,8 @@ pub struct Config {
     pub ui: UiConfig,
     pub network: NetworkConfig,
     pub sso: SsoConfig,
+    /// `[[saml]]`: SAML identity providers signed in to through a real browser.
+    pub saml: Vec<SamlConfig>,
     pub shell: ShellConfig,
     /// Action name → the keys that do it, patched over the default key table.
     pub keys: BTreeMap<String, KeyList>,
@@ -131,6 +133,28 @@ impl Default for SsoConfig {
             roles_ttl_minutes: 60,
         }
     }
+}
+
+/// One SAML identity provider (`[[saml]]`): its AWS app, signed in to in a Chromium-family
+/// browser that awsnav drives, so every IdP and every MFA method works.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SamlConfig {
+    /// How it is named on the command line (`login --saml NAME`) and in the TUI.
+    pub name: String,
+    /// The IdP's AWS app: the address a person clicks in the IdP's portal.
+    pub url: String,
+    /// The browser: a Chromium-family program name or path. Unset: the first of
+    /// chromium, google-chrome, brave-browser, microsoft-edge on PATH.
+    pub browser: Option<String>,
+    /// Seconds a role session lasts (900-43200; the role's maximum still applies). Unset: the
+    /// assertion's `SessionDuration`, else an hour.
+    pub session_duration: Option<i32>,
+    /// The region whose sign-in endpoint (ACS) the IdP posts to, and STS's. Unset: the global one.
+    pub region: Option<String>,
+    /// The ACS address the IdP posts the assertion to, when not AWS's for `region` (an IdP
+    /// app set up with a regional or partition endpoint).
+    pub acs: Option<String>,
 }
 
 /// How awsnav gets into accounts.

@@ -16,7 +16,72 @@ impl Config {
         }
         self.validate_auth(at)?;
         self.validate_shell(at)?;
+        self.validate_saml(at)?;
         self.validate_rules(at)
+    }
+
+    fn validate_saml(&self, at: &Locate<'_>) -> Result<(), ConfigError> {
+        let web = |u: &str| {
+            url::Url::parse(u)
+                .is_ok_and(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some())
+        };
+        for (i, s) in self.saml.iter().enumerate() {
+            let problem = if !crate::domain::untrusted::is_plain_word(&s.name) {
+                Some((
+                    "name",
+                    format!("[[saml]] name `{}` is not a plain name", s.name),
+                    "use letters, digits, `-`, `_` or `.`, e.g. \"okta\"",
+                ))
+            } else if self.saml[..i].iter().any(|o| o.name == s.name) {
+                Some((
+                    "name",
+                    format!("[[saml]] name `{}` is used twice", s.name),
+                    "give each identity provider its own name",
+                ))
+            } else if !web(&s.url) {
+                Some((
+                    "url",
+                    format!("[[saml]] url `{}` is not a web address", s.url),
+                    "use the IdP's AWS app address, e.g. \"https://corp.okta.com/home/amazon_aws/0oa…/272\"",
+                ))
+            } else if s
+                .session_duration
+                .is_some_and(|d| !(900..=43_200).contains(&d))
+            {
+                Some((
+                    "session_duration",
+                    format!(
+                        "[[saml]] session_duration = {} is out of range",
+                        s.session_duration.unwrap_or_default()
+                    ),
+                    "use 900 to 43200 seconds",
+                ))
+            } else if s.region.as_deref().is_some_and(|r| !is_region_name(r)) {
+                Some((
+                    "region",
+                    format!(
+                        "[[saml]] region `{}` is not an AWS region name",
+                        s.region.as_deref().unwrap_or_default()
+                    ),
+                    "use a region code such as \"eu-west-1\", or remove the line",
+                ))
+            } else if s.acs.as_deref().is_some_and(|a| !web(a)) {
+                Some((
+                    "acs",
+                    format!(
+                        "[[saml]] acs `{}` is not a web address",
+                        s.acs.as_deref().unwrap_or_default()
+                    ),
+                    "use AWS's, e.g. \"https://signin.aws.amazon.com/saml\", or remove the line",
+                ))
+            } else {
+                None
+            };
+            if let Some((key, message, fix)) = problem {
+                return Err(at.rule_value("saml", i, key, message, fix));
+            }
+        }
+        Ok(())
     }
 
     fn validate_org(&self, at: &Locate<'_>) -> Result<(), ConfigError> {

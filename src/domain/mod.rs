@@ -15,6 +15,7 @@ pub mod model;
 pub mod partition;
 pub mod roles;
 pub mod safety;
+pub mod saml;
 pub mod search;
 pub mod selector;
 pub mod untrusted;

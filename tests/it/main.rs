@@ -25,6 +25,7 @@ mod key_store;
 mod network;
 mod org_reader;
 mod readme;
+mod saml;
 mod served;
 mod shared_inventory;
 mod sso;

@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod fault;
+pub mod idp;
 pub mod keyring;
 pub mod net;
 pub mod oidc;

@@ -1,0 +1,355 @@
+//! Signing in to a SAML identity provider in the person's own Chromium-family browser, driven
+//! through the Chrome DevTools Protocol: a profile of awsnav's own (so the IdP's cookies stay
+//! and the next sign-in needs no typing), the IdP's AWS app opened, and the assertion taken
+//! from the form the IdP posts to AWS's sign-in endpoint — held there, answered by awsnav,
+//! never sent on. The assertion is never written anywhere.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use base64::Engine as _;
+use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::cdp::browser_protocol::fetch::{
+    self, EventRequestPaused, FulfillRequestParams, HeaderEntry, RequestPattern, RequestStage,
+};
+use chromiumoxide::cdp::browser_protocol::network::{EventResponseReceived, ResourceType};
+use futures_util::StreamExt as _;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::config::SamlConfig;
+use crate::domain::saml::{self, Assertion, SamlRole};
+
+/// Browsers tried, in order, when `[[saml]] browser` names none.
+const BROWSERS: &[&str] = &[
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+    "brave-browser",
+    "microsoft-edge",
+];
+/// How long a person has to sign in.
+pub const SIGN_IN_TIMEOUT: Duration = Duration::from_mins(5);
+/// How long a silent sign-in (from the saved IdP session) may take.
+pub const SILENT_TIMEOUT: Duration = Duration::from_secs(20);
+/// Runs even a typed sign-in's browser headless, for a program that drives it through the
+/// DevTools protocol (tests, remote automation).
+pub const HEADLESS_VAR: &str = "AWSNAV_SAML_HEADLESS";
+
+/// Why a sign-in did not give an assertion.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("no Chromium-family browser was found (tried {tried}): set [[saml]] browser")]
+    NoBrowser { tried: String },
+    #[error("the browser could not start ({0})")]
+    Launch(String),
+    #[error(
+        "the browser window was closed before the identity provider sent its answer to AWS: nothing was stored"
+    )]
+    Closed,
+    #[error("took too long: no answer from the identity provider in {} s", .0.as_secs())]
+    Timeout(Duration),
+    #[error("the identity provider answered HTTP {status} at {url}")]
+    IdpError { status: i64, url: String },
+    #[error("{0}")]
+    Assertion(#[from] saml::SamlError),
+    #[error("the browser: {0}")]
+    Protocol(String),
+}
+
+/// Where the profile of `idp` is kept (0700): its cookies make the next sign-in silent.
+#[must_use]
+pub fn profile_dir(data_dir: &Path, idp: &str) -> PathBuf {
+    data_dir
+        .join("saml-profiles")
+        .join(crate::domain::untrusted::file_name(idp))
+}
+
+/// The ACS address the IdP posts to for `config`.
+#[must_use]
+pub fn acs(config: &SamlConfig) -> String {
+    config
+        .acs
+        .clone()
+        .unwrap_or_else(|| saml::acs_url(config.region.as_deref()))
+}
+
+fn find_browser(config: &SamlConfig) -> Result<PathBuf, SignInError> {
+    let candidates: Vec<&str> = config
+        .browser
+        .as_deref()
+        .map_or_else(|| BROWSERS.to_vec(), |b| vec![b]);
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for c in &candidates {
+        let p = Path::new(c);
+        if p.is_absolute() && p.is_file() {
+            return Ok(p.to_owned());
+        }
+        if let Some(found) = std::env::split_paths(&path)
+            .map(|d| d.join(c))
+            .find(|f| f.is_file())
+        {
+            return Ok(found);
+        }
+    }
+    Err(SignInError::NoBrowser {
+        tried: candidates.join(", "),
+    })
+}
+
+/// Whether the browser must run without a window: asked (`--headless`, a silent sign-in) or
+/// `AWSNAV_SAML_HEADLESS` is set.
+fn headless(silent: bool) -> bool {
+    silent || std::env::var_os(HEADLESS_VAR).is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// The `SAMLResponse` of a form body posted to the ACS.
+fn saml_response(body: &[u8]) -> Option<String> {
+    url::form_urlencoded::parse(body)
+        .find(|(k, _)| k == "SAMLResponse")
+        .map(|(_, v)| v.into_owned())
+}
+
+const DONE_PAGE: &str = "<!doctype html><title>awsnav</title><p style=\"font:16px sans-serif\">awsnav has the sign-in: you may close this window.</p>";
+
+/// Opens `config.url` in the IdP's profile and waits for the assertion: the person signs in
+/// however the IdP asks (or, with `silent`, the saved session signs in with no window). The
+/// browser is closed either way.
+///
+/// # Errors
+/// [`SignInError`] saying why; nothing is stored then.
+pub async fn capture(
+    config: &SamlConfig,
+    data_dir: &Path,
+    silent: bool,
+) -> Result<Assertion, SignInError> {
+    let program = find_browser(config)?;
+    let dir = profile_dir(data_dir, &config.name);
+    crate::store::private_file::create_private_dir(&dir)
+        .map_err(|e| SignInError::Launch(format!("{}: {e}", dir.display())))?;
+    let mut builder = BrowserConfig::builder()
+        .chrome_executable(&program)
+        .user_data_dir(&dir)
+        .disable_default_args()
+        .args([
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-background-networking",
+            "--disable-sync",
+            "--password-store=basic",
+        ]);
+    builder = if headless(silent) {
+        builder.new_headless_mode()
+    } else {
+        builder.with_head()
+    };
+    // Chromium refuses to run as root with its sandbox (containers, CI).
+    #[cfg(unix)]
+    if nix_is_root() {
+        builder = builder.no_sandbox();
+    }
+    let browser_config = builder.build().map_err(SignInError::Launch)?;
+    let (mut browser, mut handler) = Browser::launch(browser_config)
+        .await
+        .map_err(|e| SignInError::Launch(e.to_string()))?;
+    let (closed_tx, mut closed_rx) = tokio::sync::oneshot::channel::<()>();
+    let events = tokio::spawn(async move {
+        while let Some(event) = handler.next().await {
+            if event.is_err() {
+                tracing::debug!("the browser's connection reported an error");
+            }
+        }
+        let _ = closed_tx.send(());
+    });
+    let acs = acs(config);
+    let limit = if silent {
+        SILENT_TIMEOUT
+    } else {
+        SIGN_IN_TIMEOUT
+    };
+    let result = tokio::select! {
+        r = wait_for_assertion(&browser, &config.url, &acs) => r,
+        () = tokio::time::sleep(limit) => Err(SignInError::Timeout(limit)),
+        _ = &mut closed_rx => Err(SignInError::Closed),
+    };
+    let _ = browser.close().await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), browser.wait()).await;
+    events.abort();
+    let encoded = result?;
+    Ok(saml::parse(&encoded)?)
+}
+
+#[cfg(unix)]
+fn nix_is_root() -> bool {
+    std::fs::metadata("/proc/self").is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+}
+
+async fn wait_for_assertion(
+    browser: &Browser,
+    url: &str,
+    acs: &str,
+) -> Result<String, SignInError> {
+    let protocol = |e: chromiumoxide::error::CdpError| SignInError::Protocol(e.to_string());
+    let page = browser.new_page("about:blank").await.map_err(protocol)?;
+    let mut paused = page
+        .event_listener::<EventRequestPaused>()
+        .await
+        .map_err(protocol)?;
+    let mut responses = page
+        .event_listener::<EventResponseReceived>()
+        .await
+        .map_err(protocol)?;
+    page.execute(chromiumoxide::cdp::browser_protocol::network::EnableParams::default())
+        .await
+        .map_err(protocol)?;
+    page.execute(fetch::EnableParams {
+        patterns: Some(vec![RequestPattern {
+            url_pattern: Some(format!("{}*", acs.trim_end_matches('/'))),
+            resource_type: None,
+            request_stage: Some(RequestStage::Request),
+        }]),
+        handle_auth_requests: None,
+    })
+    .await
+    .map_err(protocol)?;
+    // The navigation is not waited for: the IdP's pages take as long as the person does.
+    let nav_page = page.clone();
+    let target = url.to_owned();
+    let navigation = tokio::spawn(async move { nav_page.goto(target).await.map(|_| ()) });
+    let result = loop {
+        tokio::select! {
+            Some(event) = paused.next() => {
+                let body: Vec<u8> = event
+                    .request
+                    .post_data_entries
+                    .iter()
+                    .flatten()
+                    .filter_map(|e| e.bytes.as_ref())
+                    .filter_map(|b| base64::engine::general_purpose::STANDARD.decode(b.as_ref() as &str).ok())
+                    .flatten()
+                    .collect();
+                let found = saml_response(&body);
+                let fulfil = FulfillRequestParams::builder()
+                    .request_id(event.request_id.clone())
+                    .response_code(200)
+                    .response_headers(vec![HeaderEntry::new("Content-Type", "text/html; charset=utf-8")])
+                    .body(base64::engine::general_purpose::STANDARD.encode(DONE_PAGE))
+                    .build()
+                    .map_err(SignInError::Protocol)?;
+                let _ = page.execute(fulfil).await;
+                if let Some(found) = found {
+                    break Ok(found);
+                }
+            }
+            Some(event) = responses.next() => {
+                let r = &event.response;
+                if event.r#type == ResourceType::Document
+                    && r.status >= 400
+                    && !r.url.starts_with(acs)
+                {
+                    break Err(SignInError::IdpError { status: r.status, url: r.url.clone() });
+                }
+            }
+            else => break Err(SignInError::Closed),
+        }
+    };
+    navigation.abort();
+    result
+}
+
+/// What awsnav keeps of a sign-in (never the assertion): the roles it gave, for the tree, the
+/// role picker and `list`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownSamlRoles {
+    pub idp: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub read_at: OffsetDateTime,
+    pub roles: Vec<KnownRole>,
+}
+
+/// One role of a sign-in, as kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownRole {
+    pub account_id: String,
+    pub role_name: String,
+    pub role_arn: String,
+    pub principal_arn: String,
+}
+
+impl From<&SamlRole> for KnownRole {
+    fn from(r: &SamlRole) -> Self {
+        Self {
+            account_id: r.account_id.clone(),
+            role_name: r.role_name.clone(),
+            role_arn: r.role_arn.clone(),
+            principal_arn: r.principal_arn.clone(),
+        }
+    }
+}
+
+/// The file of `idp`'s known roles.
+#[must_use]
+pub fn roles_path(cache_dir: &Path, idp: &str) -> PathBuf {
+    cache_dir.join(format!(
+        "saml-roles-{}.json",
+        crate::domain::untrusted::file_name(idp)
+    ))
+}
+
+/// Keeps the roles `assertion` gives (0600, atomic).
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn store_roles(
+    cache_dir: &Path,
+    idp: &str,
+    assertion: &Assertion,
+    now: OffsetDateTime,
+) -> std::io::Result<()> {
+    let known = KnownSamlRoles {
+        idp: idp.to_owned(),
+        read_at: now,
+        roles: assertion.roles.iter().map(KnownRole::from).collect(),
+    };
+    crate::store::private_file::write_private(
+        &roles_path(cache_dir, idp),
+        &serde_json::to_vec_pretty(&known).unwrap_or_default(),
+    )
+}
+
+/// The roles every configured IdP gave at its last sign-in.
+#[must_use]
+pub fn known_roles(cache_dir: &Path, idps: &[SamlConfig]) -> Vec<KnownSamlRoles> {
+    idps.iter()
+        .filter_map(|c| {
+            let bytes = std::fs::read(roles_path(cache_dir, &c.name)).ok()?;
+            serde_json::from_slice::<KnownSamlRoles>(&bytes)
+                .ok()
+                .filter(|k| k.idp == c.name)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_assertion_is_taken_from_the_posted_form() {
+        assert_eq!(
+            saml_response(b"SAMLResponse=PHNhbWw%2B&RelayState=").as_deref(),
+            Some("PHNhbWw+")
+        );
+        assert_eq!(saml_response(b"RelayState=x"), None);
+        let c = SamlConfig {
+            name: "okta".into(),
+            region: Some("eu-west-1".into()),
+            ..SamlConfig::default()
+        };
+        assert_eq!(acs(&c), "https://eu-west-1.signin.aws.amazon.com/saml");
+        let d = profile_dir(Path::new("/data"), "../okta");
+        assert!(d.starts_with("/data/saml-profiles"));
+        assert_eq!(d.components().count(), 4, "{}", d.display());
+    }
+}

@@ -1,0 +1,237 @@
+//! A loopback stand-in for a SAML identity provider's AWS app: a login form a person (the test,
+//! through the DevTools protocol) types into, a session cookie that lasts, and an
+//! auto-submitting form that POSTs a `SAMLResponse` with several `Role` values to the ACS,
+//! as Okta, Entra ID or Keycloak do.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+
+use super::fault::{FaultServer, Request, Response};
+
+/// How the stand-in behaves.
+#[derive(Clone, Debug)]
+pub struct IdpSpec {
+    /// `ROLE_ARN,PROVIDER_ARN` values of the `Role` attribute.
+    pub roles: Vec<String>,
+    /// Where the assertion is posted.
+    pub acs: String,
+    /// Seconds the assertion may be used.
+    pub valid_seconds: i64,
+    /// The app answers 500 (an IdP error page).
+    pub broken: bool,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Sign-ins typed into the form.
+    logins: usize,
+    /// Assertions issued.
+    issued: usize,
+    /// Every `SAMLResponse` issued (to look for where it must not be).
+    assertions: Vec<String>,
+}
+
+pub struct Idp {
+    pub server: FaultServer,
+    spec: Arc<Mutex<IdpSpec>>,
+    state: Arc<Mutex<State>>,
+}
+
+const SESSION: &str = "idp_session=signed-in-alice";
+
+fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+fn assertion(spec: &IdpSpec) -> String {
+    let fmt = |t: time::OffsetDateTime| {
+        t.replace_nanosecond(0)
+            .unwrap()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let until = fmt(now() + time::Duration::seconds(spec.valid_seconds));
+    let values = spec.roles.iter().fold(String::new(), |mut s, r| {
+        s += "<saml2:AttributeValue>";
+        s += r;
+        s += "</saml2:AttributeValue>";
+        s
+    });
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><saml2p:Response xmlns:saml2p="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" ID="r{}" Version="2.0" IssueInstant="{}" Destination="{}"><saml2:Issuer>http://idp.stand-in.test</saml2:Issuer><saml2:Assertion ID="a{}" Version="2.0" IssueInstant="{}"><saml2:Subject><saml2:NameID>alice@corp.example</saml2:NameID><saml2:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml2:SubjectConfirmationData NotOnOrAfter="{until}" Recipient="{}"/></saml2:SubjectConfirmation></saml2:Subject><saml2:Conditions NotOnOrAfter="{until}"><saml2:AudienceRestriction><saml2:Audience>urn:amazon:webservices</saml2:Audience></saml2:AudienceRestriction></saml2:Conditions><saml2:AttributeStatement><saml2:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">{values}</saml2:Attribute><saml2:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName"><saml2:AttributeValue>alice@corp.example</saml2:AttributeValue></saml2:Attribute><saml2:Attribute Name="https://aws.amazon.com/SAML/Attributes/SessionDuration"><saml2:AttributeValue>3600</saml2:AttributeValue></saml2:Attribute></saml2:AttributeStatement></saml2:Assertion></saml2p:Response>"#,
+        now().unix_timestamp_nanos(),
+        fmt(now()),
+        spec.acs,
+        now().unix_timestamp_nanos(),
+        fmt(now()),
+        spec.acs,
+    );
+    base64::engine::general_purpose::STANDARD.encode(xml)
+}
+
+fn html(body: &str) -> Response {
+    Response::raw(200, "text/html; charset=utf-8", body)
+}
+
+fn redirect(to: &str) -> Response {
+    let mut r = Response::raw(302, "text/plain", "");
+    r.headers.push(("Location".into(), to.into()));
+    r
+}
+
+fn answer(spec: &IdpSpec, state: &mut State, req: &Request) -> Response {
+    let signed_in = req
+        .header("cookie")
+        .is_some_and(|c| c.split(';').any(|p| p.trim() == SESSION));
+    match (req.method.as_str(), req.route()) {
+        ("GET", "/app/amazon_aws") => {
+            if spec.broken {
+                return Response::raw(500, "text/html", "<h1>Something went wrong</h1>");
+            }
+            if !signed_in {
+                return redirect("/login");
+            }
+            state.issued += 1;
+            let response = assertion(spec);
+            state.assertions.push(response.clone());
+            html(&format!(
+                r#"<!doctype html><body onload="document.forms[0].submit()"><form method="post" action="{}"><input type="hidden" name="SAMLResponse" value="{response}"><input type="hidden" name="RelayState" value=""><noscript><button>Continue</button></noscript></form></body>"#,
+                spec.acs
+            ))
+        }
+        ("GET", "/login") => html(
+            r#"<!doctype html><title>Sign in</title><form method="post" action="/login"><input name="username" id="username"><input name="password" id="password" type="password"><button id="submit" type="submit">Sign in</button></form>"#,
+        ),
+        ("POST", "/login") => {
+            let fields: std::collections::HashMap<String, String> =
+                url::form_urlencoded::parse(req.body.as_bytes())
+                    .into_owned()
+                    .collect();
+            if fields.get("username").map(String::as_str) == Some("alice")
+                && fields.get("password").map(String::as_str) == Some("correct horse")
+            {
+                state.logins += 1;
+                let mut r = redirect("/app/amazon_aws");
+                r.headers.push((
+                    "Set-Cookie".into(),
+                    format!("{SESSION}; Path=/; Max-Age=86400; HttpOnly"),
+                ));
+                r
+            } else {
+                Response::raw(401, "text/html", "<h1>Wrong password</h1>")
+            }
+        }
+        _ => Response::raw(404, "text/plain", "no such page"),
+    }
+}
+
+impl Idp {
+    pub fn start(spec: IdpSpec) -> Self {
+        let spec = Arc::new(Mutex::new(spec));
+        let state: Arc<Mutex<State>> = Arc::default();
+        let (s, st) = (spec.clone(), state.clone());
+        let server = FaultServer::start(move |req, _| {
+            let spec = s.lock().unwrap().clone();
+            answer(&spec, &mut st.lock().unwrap(), req)
+        });
+        Self {
+            server,
+            spec,
+            state,
+        }
+    }
+
+    /// The IdP's AWS app, as a person clicks it in the IdP's portal.
+    pub fn app_url(&self) -> String {
+        format!("{}/app/amazon_aws", self.server.url)
+    }
+
+    pub fn set(&self, change: impl FnOnce(&mut IdpSpec)) {
+        change(&mut self.spec.lock().unwrap());
+    }
+
+    /// Sign-ins typed into the form.
+    pub fn logins(&self) -> usize {
+        self.state.lock().unwrap().logins
+    }
+
+    /// Assertions issued.
+    pub fn issued(&self) -> usize {
+        self.state.lock().unwrap().issued
+    }
+
+    pub fn assertions(&self) -> Vec<String> {
+        self.state.lock().unwrap().assertions.clone()
+    }
+}
+
+/// Types the sign-in into the browser awsnav started for `profile_dir`, as a person would:
+/// through the DevTools protocol, found by the `DevToolsActivePort` file Chromium writes there.
+pub async fn type_sign_in(profile_dir: &std::path::Path, password: &str) {
+    use futures_util::StreamExt as _;
+    let port_file = profile_dir.join("DevToolsActivePort");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let ws = loop {
+        if let Ok(text) = std::fs::read_to_string(&port_file)
+            && let [port, path] = text.lines().collect::<Vec<_>>()[..]
+        {
+            break format!("ws://127.0.0.1:{port}{path}");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the browser never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let (browser, mut handler) = chromiumoxide::Browser::connect(ws).await.unwrap();
+    let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
+    let page = loop {
+        let pages = browser.pages().await.unwrap_or_default();
+        let mut found = None;
+        for p in pages {
+            if p.url()
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|u| u.contains("/login"))
+            {
+                found = Some(p);
+            }
+        }
+        if let Some(p) = found {
+            break p;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sign-in page never showed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    page.find_element("#username")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap()
+        .type_str("alice")
+        .await
+        .unwrap();
+    page.find_element("#password")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap()
+        .type_str(password)
+        .await
+        .unwrap();
+    page.find_element("#submit")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    events.abort();
+}

@@ -1,0 +1,174 @@
+//! SAML identity providers through a real browser: Debian's Chromium (headless), driven by
+//! awsnav through the DevTools protocol exactly as in use, against a loopback stand-in IdP
+//! whose login form the test types into as a person would.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+
+use crate::common::idp::{Idp, IdpSpec, type_sign_in};
+use crate::common::{AwsnavCmd, stderr};
+
+const PASSWORD: &str = "correct horse";
+
+fn chromium() -> String {
+    let path = "/usr/bin/chromium";
+    assert!(
+        std::path::Path::new(path).exists(),
+        "Debian's chromium is needed: run scripts/test (it installs it)"
+    );
+    path.to_owned()
+}
+
+struct Setup {
+    awsnav: AwsnavCmd,
+    idp: Idp,
+    profile_dir: std::path::PathBuf,
+}
+
+fn roles(accounts: &[&str]) -> Vec<String> {
+    accounts
+        .iter()
+        .flat_map(|a| {
+            [
+                format!("arn:aws:iam::{a}:role/Admin,arn:aws:iam::{a}:saml-provider/okta"),
+                format!("arn:aws:iam::{a}:saml-provider/okta,arn:aws:iam::{a}:role/ReadOnly"),
+            ]
+        })
+        .collect()
+}
+
+fn setup(accounts: &[&str], endpoint: Option<&str>) -> Setup {
+    let idp = Idp::start(IdpSpec {
+        roles: roles(accounts),
+        acs: String::new(),
+        valid_seconds: 300,
+        broken: false,
+    });
+    let acs = format!("{}/saml", idp.server.url);
+    idp.set(|s| s.acs.clone_from(&acs));
+    let mut awsnav = match endpoint {
+        Some(url) => AwsnavCmd::new().against(url),
+        None => AwsnavCmd::new(),
+    };
+    awsnav.unset("AWS_ACCESS_KEY_ID");
+    awsnav.unset("AWS_SECRET_ACCESS_KEY");
+    awsnav.set("AWSNAV_SAML_HEADLESS", "1");
+    let data = awsnav.path("awsnav/data");
+    awsnav.set("AWSNAV_DATA_DIR", &data.display().to_string());
+    std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
+    std::fs::write(
+        awsnav.path("awsnav/config.toml"),
+        format!(
+            "[[saml]]\nname = \"okta\"\nurl = \"{}\"\nbrowser = \"{}\"\nacs = \"{acs}\"\n",
+            idp.app_url(),
+            chromium()
+        ),
+    )
+    .unwrap();
+    Setup {
+        awsnav,
+        idp,
+        profile_dir: data.join("saml-profiles/okta"),
+    }
+}
+
+#[tokio::test]
+async fn the_first_sign_in_is_typed_and_the_next_one_is_silent() {
+    let Setup {
+        awsnav,
+        idp,
+        profile_dir,
+    } = setup(&["111111111111", "222222222222"], None);
+    let child = awsnav
+        .command(&["login", "--saml", "okta"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    type_sign_in(&profile_dir, PASSWORD).await;
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(
+        said.contains("signed in to okta as alice@corp.example: 4 role(s) in 2 account(s)"),
+        "{said}"
+    );
+    assert!(said.contains("222222222222  ReadOnly"), "{said}");
+    assert_eq!((idp.logins(), idp.issued()), (1, 1));
+    assert_eq!(
+        idp.server
+            .requests()
+            .iter()
+            .filter(|r| r.route() == "/saml")
+            .count(),
+        0,
+        "the assertion is taken in the browser, never sent on"
+    );
+    let mode = |p: &std::path::Path| {
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(p).unwrap().permissions())
+            & 0o777
+    };
+    assert_eq!(mode(&profile_dir), 0o700);
+
+    // The second sign-in is silent: the browser's saved IdP session, no window, no typing.
+    let out = awsnav.run(&["login", "--saml", "okta", "--headless"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!((idp.logins(), idp.issued()), (1, 2));
+
+    // The assertion is in no file awsnav wrote, nor in what it said.
+    for a in idp.assertions() {
+        let needle = &a[a.len() / 2..a.len() / 2 + 40];
+        assert!(!said.contains(needle));
+        for entry in walk(awsnav.home.path(), &profile_dir) {
+            let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
+            assert!(
+                !text.contains(needle),
+                "{} holds the assertion",
+                entry.display()
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn failures_are_clear_and_store_nothing() {
+    let Setup { awsnav, idp, .. } = setup(&["111111111111"], None);
+    // No saved session: a silent sign-in cannot be done.
+    let out = awsnav.run(&["login", "--saml", "okta", "--headless"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("took too long"), "{}", stderr(&out));
+    // The IdP's error page.
+    idp.set(|s| s.broken = true);
+    let out = awsnav.run(&["login", "--saml", "okta", "--headless"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("the identity provider answered HTTP 500"),
+        "{}",
+        stderr(&out)
+    );
+    // An IdP nobody configured.
+    let out = awsnav.run(&["login", "--saml", "entra"]);
+    assert!(
+        stderr(&out).contains("no SAML identity provider `entra`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!awsnav.path("awsnav/cache/saml-roles-okta.json").exists());
+}
+
+/// Every file under `dir` (the browser's own profile left out: it holds the IdP's cookies).
+fn walk(dir: &std::path::Path, skip: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        if d.starts_with(skip) {
+            continue;
+        }
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
