@@ -266,6 +266,10 @@ pub struct Access {
     pub prefs: Prefs,
     /// Long-lived keys kept by `awsnav auth`: used before the profile's or the chain's.
     pub keys: KeyStore,
+    /// `[[saml]]`: the identity providers SAML roles come from.
+    pub saml: Vec<crate::config::SamlConfig>,
+    /// Where the SAML browser profiles (data) and the roles they gave (cache) are kept.
+    pub saml_dirs: (std::path::PathBuf, std::path::PathBuf),
 }
 
 impl Access {
@@ -419,6 +423,9 @@ impl Access {
         if target.role.sso {
             return Box::pin(self.sso_credentials(target, now)).await;
         }
+        if target.role.saml.is_some() {
+            return Box::pin(self.saml_credentials(target, mfa, now)).await;
+        }
         match self.attempt(target, mfa, now, true).await {
             // A cached MFA session can be revoked or expire early: start over once without it.
             Err(AwsError::BadCredentials { .. }) if self.has_mfa_session(target, now) => {
@@ -482,6 +489,107 @@ impl Access {
             credentials: session.credentials,
             role_arn: session.role_arn,
             via: Via::Sso,
+            from_cache: false,
+            api_calls: counter.calls(),
+        })
+    }
+
+    /// A SAML role's credentials: the cached session, else `AssumeRoleWithSAML` with an
+    /// assertion from the IdP (this process's, a silent sign-in, or one in the browser when a
+    /// person is there). An assertion AWS refuses is forgotten and a new one asked for, once.
+    async fn saml_credentials(
+        &self,
+        target: &AccessTarget,
+        mfa: &MfaSource,
+        now: OffsetDateTime,
+    ) -> Result<Granted, AwsError> {
+        let Some(from) = target.role.saml.clone() else {
+            return Err(AwsError::Mfa("not a SAML role".into()));
+        };
+        let key = format!("saml-{}", from.idp);
+        if let Some(granted) = self.cached(&key, target, now) {
+            return Ok(granted);
+        }
+        let config = self
+            .saml
+            .iter()
+            .find(|c| c.name == from.idp)
+            .ok_or_else(|| AwsError::SamlLogin {
+                idp: from.idp.clone(),
+                why: "is not configured (no [[saml]] entry by that name)".into(),
+            })?;
+        let interactive = !matches!(mfa.interactive, Interactive::None);
+        let ctx = ErrorContext {
+            profile: None,
+            ..self.ctx.clone()
+        };
+        let sdk = sdk::load(
+            &AwsSettings {
+                profile: None,
+                region: config.region.clone().or_else(|| self.region.clone()),
+                network: self.network,
+                credentials: None,
+            },
+            &ctx,
+        )
+        .await?;
+        let counter = CallCounter::default();
+        let (data_dir, cache_dir) = &self.saml_dirs;
+        let mut attempt = 0;
+        let (credentials, role_arn) = loop {
+            attempt += 1;
+            let assertion =
+                crate::app::saml_sign_in::assertion(config, data_dir, cache_dir, interactive)
+                    .await?;
+            let Some(role) = assertion.role(&target.account_id, &target.role.name) else {
+                return Err(AwsError::SamlLogin {
+                    idp: from.idp.clone(),
+                    why: format!(
+                        "gives no role {} in account {} any more",
+                        target.role.name, target.account_id
+                    ),
+                });
+            };
+            let duration = target
+                .duration
+                .and_then(|d| i32::try_from(d).ok())
+                .or(config.session_duration)
+                .or(assertion.session_duration)
+                .unwrap_or(3600);
+            match sts::assume_role_with_saml(
+                &sdk,
+                &role.role_arn,
+                &role.principal_arn,
+                &assertion.encoded,
+                duration,
+                &counter,
+                &ctx,
+            )
+            .await
+            {
+                Ok(c) => break (c, role.role_arn.clone()),
+                Err(e @ AwsError::CannotAssume { .. }) if attempt == 1 => {
+                    tracing::info!(error = %e, "AWS refused the assertion; asking the IdP again");
+                    crate::app::saml_sign_in::forget(&from.idp).await;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let session = RoleSession {
+            credentials,
+            account_id: target.account_id.clone(),
+            role: target.role.name.clone(),
+            role_arn,
+            via: Via::Saml,
+        };
+        if let Err(e) = self.cache.store_role(&key, &session) {
+            tracing::warn!(error = %e, "cannot cache the SAML role session");
+        }
+        tracing::info!(account = %target.account_id, role = %target.role.name, "SAML role credentials");
+        Ok(Granted {
+            credentials: session.credentials,
+            role_arn: session.role_arn,
+            via: Via::Saml,
             from_cache: false,
             api_calls: counter.calls(),
         })

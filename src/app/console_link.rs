@@ -67,8 +67,9 @@ pub async fn link(
     let endpoint = endpoint(config, env_override, partition);
     let (duration, note) = match request.via {
         v if v.console_duration_allowed() => (Some(config.session_duration), None),
-        // Identity Center's credentials last as long as the permission set says.
-        Via::Sso => (None, None),
+        // Identity Center's credentials last as long as the permission set says; a SAML
+        // session as long as it was asked for (`[[saml]] session_duration`).
+        Via::Sso | Via::Saml => (None, None),
         _ => (
             None,
             Some(

@@ -126,8 +126,18 @@ impl AppContext {
             concurrency: config.org.concurrency,
             ctx: ctx.clone(),
             sso: config.sso.clone(),
+            saml_accounts: Vec::new(),
             policies: config.org.policies,
         };
+        let catalog = RoleCatalog::with_profile_source(&config.roles, Arc::new(FileProfileRoles))
+            .with_iam_profile(config.auth.profile.is_some())
+            .with_sso(config.sso.enabled)
+            .with_saml(crate::app::saml_sign_in::catalog_roles(
+                &paths.cache_dir,
+                &config.saml,
+            ));
+        let mut sync = sync;
+        sync.saml_accounts = catalog.saml_accounts();
         let keys = key_store(&paths, &config, &overrides);
         let access = Access {
             auth: config.auth.clone(),
@@ -141,6 +151,8 @@ impl AppContext {
             org_profile: org_profile.clone(),
             prefs: Prefs::new(&paths.cache_dir),
             keys,
+            saml: config.saml.clone(),
+            saml_dirs: (paths.data_dir.clone(), paths.cache_dir.clone()),
         };
         let cost_profile = config.cost.profile.clone().or_else(|| org_profile.clone());
         let cost = CostReader {
@@ -157,9 +169,7 @@ impl AppContext {
             cost,
             inventory_cache: InventoryCache::new(&paths.cache_dir, org_profile.as_deref()),
             sso_role_cache: SsoRoleCache::new(&paths.cache_dir, org_profile.as_deref()),
-            catalog: RoleCatalog::with_profile_source(&config.roles, Arc::new(FileProfileRoles))
-                .with_iam_profile(config.auth.profile.is_some())
-                .with_sso(config.sso.enabled),
+            catalog,
             classifier: Classifier::new(&config.production),
             prefs: Prefs::new(&paths.cache_dir),
             region_override: overrides.region,

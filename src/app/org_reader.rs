@@ -131,6 +131,7 @@ fn role_of_arn(arn: &str) -> Option<RoleOption> {
             role_arn: arn.to_owned(),
         })),
         sso: false,
+        saml: None,
     })
 }
 
@@ -144,6 +145,7 @@ fn role_profile(ctx: &AppContext, profile: &str) -> Option<RoleOption> {
         name: role.role_name.clone(),
         profile: Some(Arc::new(role)),
         sso: false,
+        saml: None,
     })
 }
 

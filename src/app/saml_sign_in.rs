@@ -258,6 +258,57 @@ async fn wait_for_assertion(
     result
 }
 
+/// The assertions of this process by IdP: a run signs in once (one browser for `exec --each`
+/// over many accounts), and again only when AWS would no longer take it. Memory only.
+static ASSERTIONS: std::sync::LazyLock<
+    tokio::sync::Mutex<std::collections::HashMap<String, Assertion>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// An assertion of `config`'s IdP AWS still takes: this process's, else a silent sign-in from
+/// the browser's saved IdP session, else (with `interactive`) one the person does in the
+/// browser. One sign-in at a time per process; the others wait for it and share it.
+///
+/// # Errors
+/// [`AwsError::SamlLogin`] saying why.
+pub async fn assertion(
+    config: &SamlConfig,
+    data_dir: &Path,
+    cache_dir: &Path,
+    interactive: bool,
+) -> Result<Assertion, crate::aws::AwsError> {
+    let mut held = ASSERTIONS.lock().await;
+    let now = OffsetDateTime::now_utc();
+    if let Some(a) = held.get(&config.name).filter(|a| a.usable_at(now)) {
+        return Ok(a.clone());
+    }
+    let failed = |why: String| crate::aws::AwsError::SamlLogin {
+        idp: config.name.clone(),
+        why,
+    };
+    let got = match capture(config, data_dir, true).await {
+        Ok(a) => a,
+        Err(silent) if interactive => {
+            tracing::info!(why = %silent, "no silent SAML sign-in; opening the browser");
+            capture(config, data_dir, false)
+                .await
+                .map_err(|e| failed(format!("failed ({e})")))?
+        }
+        Err(silent) => {
+            return Err(failed(format!("needs you in the browser ({silent})")));
+        }
+    };
+    if let Err(e) = store_roles(cache_dir, &config.name, &got, now) {
+        tracing::warn!(error = %e, "cannot keep the SAML roles");
+    }
+    held.insert(config.name.clone(), got.clone());
+    Ok(got)
+}
+
+/// Forgets this process's assertion of `idp` (AWS refused it).
+pub async fn forget(idp: &str) {
+    ASSERTIONS.lock().await.remove(idp);
+}
+
 /// What awsnav keeps of a sign-in (never the assertion): the roles it gave, for the tree, the
 /// role picker and `list`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -316,6 +367,30 @@ pub fn store_roles(
         &roles_path(cache_dir, idp),
         &serde_json::to_vec_pretty(&known).unwrap_or_default(),
     )
+}
+
+/// The roles every configured IdP gave at its last sign-in, as the role catalog offers them.
+#[must_use]
+pub fn catalog_roles(
+    cache_dir: &Path,
+    idps: &[SamlConfig],
+) -> Vec<(String, String, crate::domain::roles::SamlRef)> {
+    known_roles(cache_dir, idps)
+        .into_iter()
+        .flat_map(|k| {
+            k.roles.into_iter().map(move |r| {
+                (
+                    r.account_id,
+                    r.role_name,
+                    crate::domain::roles::SamlRef {
+                        idp: k.idp.clone(),
+                        role_arn: r.role_arn,
+                        principal_arn: r.principal_arn,
+                    },
+                )
+            })
+        })
+        .collect()
 }
 
 /// The roles every configured IdP gave at its last sign-in.

@@ -29,6 +29,9 @@ pub struct SyncRequest {
     pub sso: SsoConfig,
     /// `[org] policies`: "sync" reads every target's policies during the sync.
     pub policies: PolicyReading,
+    /// The accounts SAML identity providers gave roles in at their last sign-in: shown even
+    /// where Organizations does not list them (or cannot be read).
+    pub saml_accounts: Vec<String>,
 }
 
 /// What a finished sync reports besides the inventory.
@@ -132,7 +135,7 @@ pub async fn run(
     let throttled = org.as_ref().map_or(0, |(_, found)| found.pace.throttled);
     let org_denied = matches!(&org, Err(e) if e.is_organizations_denied());
     let policy_types = org.as_ref().ok().map(|(_, f)| f.policy_types.clone());
-    let mut inventory = combine(org, listing, sso.as_ref())?;
+    let mut inventory = with_saml(combine(org, listing, sso.as_ref()), &request.saml_accounts)?;
     read_policies(request, &sdk, &counter, policy_types, &mut inventory).await;
     if let Some(e) = sso_problem {
         inventory.gaps.push(SyncGap {
@@ -296,6 +299,93 @@ fn combine(
             Ok(empty(org, None, gaps, org_error))
         }
         (Err(e), Some(Err(sso_e))) => Err(if org_unreadable(&e) { sso_e } else { e }),
+    }
+}
+
+/// The id of the group of accounts only SAML identity providers give roles in.
+pub const SAML_OU: &str = "saml";
+
+/// The combined inventory with the SAML identity providers' accounts put in; where the
+/// organization could not be read, those accounts alone.
+fn with_saml(
+    combined: Result<Inventory, AwsError>,
+    accounts: &[String],
+) -> Result<Inventory, AwsError> {
+    match combined {
+        Ok(mut inv) => {
+            merge_saml(&mut inv.org, accounts);
+            Ok(inv)
+        }
+        Err(e) if !accounts.is_empty() => {
+            tracing::info!(error = %e, "organization unreadable; showing the SAML identity providers' accounts");
+            Ok(saml_only(&e, accounts))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// An inventory of the SAML identity providers' accounts alone (the organization could not
+/// be read: `e` says why).
+fn saml_only(e: &AwsError, accounts: &[String]) -> Inventory {
+    let mut org = Org {
+        root_id: IDENTITY_CENTER_ROOT.into(),
+        ..Org::default()
+    };
+    merge_saml(&mut org, accounts);
+    let (gaps, org_error) = if org_unreadable(e) {
+        (Vec::new(), Some(short_reason(e)))
+    } else {
+        (
+            vec![SyncGap {
+                action: "organizations".into(),
+                target: "the organization".into(),
+                error: e.to_string(),
+            }],
+            None,
+        )
+    };
+    Inventory {
+        org,
+        synced_at: OffsetDateTime::UNIX_EPOCH,
+        profile: None,
+        identity: None,
+        api_calls: 0,
+        gaps,
+        org_error,
+        guardrails: crate::domain::guardrails::Guardrails::default(),
+    }
+}
+
+/// Puts the accounts SAML identity providers give roles in into `org`: those it does not list
+/// go under a "SAML" group, named by their id (an assertion names no account).
+pub fn merge_saml(org: &mut Org, accounts: &[String]) {
+    let known: std::collections::HashSet<String> =
+        org.accounts.iter().map(|a| a.id.to_string()).collect();
+    let mut grouped = false;
+    for id in accounts.iter().filter(|id| !known.contains(*id)) {
+        let Ok(parsed) = AccountId::parse(id) else {
+            continue;
+        };
+        grouped = true;
+        org.accounts.push(Account {
+            id: parsed,
+            name: id.clone(),
+            email: String::new(),
+            status: AccountStatus::Active,
+            joined: None,
+            parent_id: SAML_OU.into(),
+            tags: crate::domain::model::Tags::new(),
+            sso: false,
+            sso_roles: Vec::new(),
+            sso_roles_read: false,
+        });
+    }
+    if grouped && !org.org_units.iter().any(|ou| ou.id == SAML_OU) {
+        org.org_units.push(OrgUnit {
+            id: SAML_OU.into(),
+            name: "SAML".into(),
+            parent_id: org.root_id.clone(),
+        });
     }
 }
 

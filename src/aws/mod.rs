@@ -117,6 +117,8 @@ pub enum AwsError {
         "the console sign-in of profile `{profile}` {why}: run `awsnav login --console --profile {profile}`, then try again"
     )]
     ConsoleLogin { profile: String, why: String },
+    #[error("the SAML sign-in to `{idp}` {why}: run `awsnav login --saml {idp}`, then try again")]
+    SamlLogin { idp: String, why: String },
     #[error(
         "IAM Identity Center profile `{profile}` is incomplete: {detail}. Fix it in ~/.aws/config (see `aws configure sso`)"
     )]

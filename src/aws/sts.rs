@@ -202,6 +202,42 @@ pub fn iam_user_name(arn: &str) -> Option<&str> {
     resource.strip_prefix("user/")?.rsplit('/').next()
 }
 
+/// `AssumeRoleWithSAML`: the role `role_arn`, trusted through the IAM identity provider
+/// `principal_arn`, for the holder of `assertion` (no AWS credentials: the assertion is them).
+///
+/// # Errors
+/// [`AwsError::CannotAssume`] when AWS refuses the role or the assertion (expired, not for
+/// this role), other [`AwsError`]s as classified.
+pub async fn assume_role_with_saml(
+    sdk: &SdkConfig,
+    role_arn: &str,
+    principal_arn: &str,
+    assertion: &str,
+    duration_seconds: i32,
+    counter: &CallCounter,
+    ctx: &ErrorContext,
+) -> Result<Credentials, AwsError> {
+    const ACTION: &str = "sts:AssumeRoleWithSAML";
+    let out = client(sdk, None, counter)
+        .assume_role_with_saml()
+        .role_arn(role_arn)
+        .principal_arn(principal_arn)
+        .saml_assertion(assertion)
+        .duration_seconds(duration_seconds)
+        .send()
+        .await
+        .map_err(|e| match ctx.classify(ACTION, &e) {
+            AwsError::AccessDenied { message, .. }
+            | AwsError::Service { message, .. }
+            | AwsError::BadCredentials { message, .. } => AwsError::CannotAssume {
+                role_arn: role_arn.to_owned(),
+                message,
+            },
+            other => other,
+        })?;
+    convert(out.credentials(), ACTION)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

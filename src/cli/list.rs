@@ -36,6 +36,10 @@ pub struct AccountRecord<'a> {
     /// The roles IAM Identity Center gives you there (empty without it; `null` where it
     /// lists the account but its roles have not been read yet: `list --json --roles`).
     pub sso_roles: Option<&'a [String]>,
+    /// The roles SAML identity providers gave you there at their last sign-in (left out
+    /// where none do).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub saml_roles: Vec<String>,
     pub production: bool,
     /// Month-to-date and last month's cost, when cost is known.
     pub cost: Option<CostRecord>,
@@ -98,7 +102,8 @@ fn round2(v: f64) -> f64 {
 }
 
 /// Roles offered and production flag of account `i`.
-pub type Enrich<'a> = dyn Fn(usize) -> (Vec<String>, bool) + 'a;
+/// An account's offered roles, its SAML roles among them, and whether it is production.
+pub type Enrich<'a> = dyn Fn(usize) -> (Vec<String>, Vec<String>, bool) + 'a;
 
 /// Accounts sorted by name (case-insensitive), then id.
 #[must_use]
@@ -147,7 +152,7 @@ fn record<'a>(
     i: usize,
 ) -> AccountRecord<'a> {
     let a = &inv.org.accounts[i];
-    let (roles, production) = enrich(i);
+    let (roles, saml_roles, production) = enrich(i);
     let policies = parents.and_then(|p| {
         let applied = inv.guardrails.applied(p, a.id.as_str())?;
         Some(applied.iter().map(PolicyRecord::short).collect())
@@ -166,6 +171,7 @@ fn record<'a>(
         }),
         roles,
         sso_roles: (!a.sso_roles_unknown()).then_some(a.sso_roles.as_slice()),
+        saml_roles,
         production,
         cost: costs.and_then(|c| c.record(a.id.as_str())),
         policies,
@@ -212,7 +218,7 @@ pub fn write_json<W: std::io::Write>(
             buf.push(b',');
         }
         let a = &inv.org.accounts[i];
-        let (roles, production) = enrich(i);
+        let (roles, saml_roles, production) = enrich(i);
         let policies: Option<Vec<PolicyRecord<'_>>> = parents.as_ref().and_then(|p| {
             let applied = inv.guardrails.applied(p, a.id.as_str())?;
             Some(applied.iter().map(PolicyRecord::short).collect())
@@ -230,6 +236,7 @@ pub fn write_json<W: std::io::Write>(
                 joined: a.joined,
                 roles: &roles,
                 sso_roles: (!a.sso_roles_unknown()).then_some(a.sso_roles.as_slice()),
+                saml_roles: &saml_roles,
                 production,
                 cost: costs.and_then(|c| c.record(a.id.as_str())).as_ref(),
                 policies: policies.as_ref(),
@@ -258,6 +265,7 @@ struct Listed<'a, 'r> {
     joined: Option<OffsetDateTime>,
     roles: &'r [String],
     sso_roles: Option<&'r [String]>,
+    saml_roles: &'r [String],
     production: bool,
     cost: Option<&'r CostRecord>,
     policies: Option<&'r Vec<PolicyRecord<'a>>>,
@@ -329,6 +337,11 @@ pub fn write_json_in_place<W: std::io::Write>(
         let offered = with
             .catalog
             .offered_in(&account, sso_roles, a.sso, rest.identity.is_some());
+        let saml_roles: Vec<String> = offered
+            .iter()
+            .filter(|r| r.saml.is_some())
+            .map(|r| r.name.clone())
+            .collect();
         let roles: Vec<String> = offered.into_iter().map(|r| r.name).collect();
         let production = with
             .classifier
@@ -350,6 +363,7 @@ pub fn write_json_in_place<W: std::io::Write>(
                 joined: a.joined,
                 roles: &roles,
                 sso_roles: (!(a.sso && known.is_none())).then_some(sso_roles),
+                saml_roles: &saml_roles,
                 production,
                 cost: costs.and_then(|c| c.record(a.id)).as_ref(),
                 policies: policies.as_ref(),
@@ -407,6 +421,10 @@ fn write_account(buf: &mut Vec<u8>, a: &Listed<'_, '_>) -> std::io::Result<()> {
     match a.sso_roles {
         Some(roles) => json_strs(buf, roles.iter().map(String::as_str)),
         None => buf.extend_from_slice(b"null"),
+    }
+    if !a.saml_roles.is_empty() {
+        buf.extend_from_slice(b",\n    \"saml_roles\": ");
+        json_strs(buf, a.saml_roles.iter().map(String::as_str));
     }
     buf.extend_from_slice(if a.production {
         b",\n    \"production\": true"
@@ -582,9 +600,14 @@ pub async fn list(ctx: &AppContext, demo: bool, opts: ListOpts) -> anyhow::Resul
     let enrich = |i: usize| {
         // A new vector: collecting in place would keep each role's whole allocation.
         let offered = ctx.roles(&inv, &tree, i);
+        let saml: Vec<String> = offered
+            .iter()
+            .filter(|r| r.saml.is_some())
+            .map(|r| r.name.clone())
+            .collect();
         let mut roles = Vec::with_capacity(offered.len());
         roles.extend(offered.into_iter().map(|r| r.name));
-        (roles, production[i])
+        (roles, saml, production[i])
     };
     let costs = if json && !demo {
         account_costs(ctx, refresh_cost).await
@@ -684,7 +707,7 @@ mod tests {
     fn json_has_the_contract_fields() {
         let inv = demo::inventory(datetime!(2026-11-21 12:00 UTC));
         let tree = OrgTree::build(&inv.org);
-        let enrich = |i: usize| (vec![format!("R{i}")], i.is_multiple_of(2));
+        let enrich = |i: usize| (vec![format!("R{i}")], Vec::new(), i.is_multiple_of(2));
         let v: serde_json::Value =
             serde_json::from_str(&json(&inv, &tree, &enrich, None).unwrap()).unwrap();
         let arr = v.as_array().unwrap();
@@ -727,7 +750,12 @@ mod tests {
                 1 => vec!["Admin".to_owned()],
                 _ => vec!["Admin".to_owned(), "Read\"Only".to_owned()],
             };
-            (roles, i.is_multiple_of(2))
+            let saml = if i % 3 == 2 {
+                vec!["Read\"Only".to_owned()]
+            } else {
+                Vec::new()
+            };
+            (roles, saml, i.is_multiple_of(2))
         };
         let costs = Costs {
             by_account: inv
@@ -787,7 +815,18 @@ mod tests {
         }
         let target = inv.org.accounts[4].id.to_string();
         inv.guardrails.attached.insert(target, Vec::new());
-        let catalog = RoleCatalog::new(&RolesConfig::default(), Vec::new()).with_sso(true);
+        let saml_account = inv.org.accounts[7].id.to_string();
+        let catalog = RoleCatalog::new(&RolesConfig::default(), Vec::new())
+            .with_sso(true)
+            .with_saml([(
+                saml_account.clone(),
+                "Engineer".to_owned(),
+                crate::domain::roles::SamlRef {
+                    idp: "okta".into(),
+                    role_arn: format!("arn:aws:iam::{saml_account}:role/Engineer"),
+                    principal_arn: format!("arn:aws:iam::{saml_account}:saml-provider/okta"),
+                },
+            )]);
         let classifier = Classifier::new(&ProductionConfig::default());
         let known: BTreeMap<String, KnownRoles> = [3, 5]
             .iter()
@@ -816,12 +855,14 @@ mod tests {
             let tree = OrgTree::build(&built.org);
             let production = classifier.classify_all(&built, &tree);
             let enrich = |i: usize| {
-                let roles = catalog
-                    .offered(&built, &tree, i)
-                    .into_iter()
-                    .map(|r| r.name)
+                let offered = catalog.offered(&built, &tree, i);
+                let saml = offered
+                    .iter()
+                    .filter(|r| r.saml.is_some())
+                    .map(|r| r.name.clone())
                     .collect();
-                (roles, production[i])
+                let roles = offered.into_iter().map(|r| r.name).collect();
+                (roles, saml, production[i])
             };
             let mut expected = Vec::new();
             write_json(&mut expected, &built, &tree, &enrich, None).unwrap();
@@ -833,10 +874,12 @@ mod tests {
                 sso,
             };
             write_json_in_place(&mut written, &view, &with, None).unwrap();
-            assert_eq!(
-                String::from_utf8(written).unwrap(),
-                String::from_utf8(expected).unwrap()
+            let expected = String::from_utf8(expected).unwrap();
+            assert!(
+                expected.contains("\"saml_roles\": [\n      \"Engineer\"\n    ]"),
+                "{expected}"
             );
+            assert_eq!(String::from_utf8(written).unwrap(), expected);
         }
     }
 
@@ -844,7 +887,7 @@ mod tests {
     fn table_is_aligned_and_sorted() {
         let inv = demo::inventory(datetime!(2026-11-21 12:00 UTC));
         let tree = OrgTree::build(&inv.org);
-        let t = table(&inv, &tree, &["env".into()], &|i| (vec![], i == 0));
+        let t = table(&inv, &tree, &["env".into()], &|i| (vec![], vec![], i == 0));
         let lines: Vec<&str> = t.lines().collect();
         assert!(lines[0].starts_with("ID"));
         assert_eq!(lines.len(), inv.org.accounts.len() + 1);
@@ -864,7 +907,7 @@ mod tests {
         inv.org.accounts[0].name = "東京-prod-🚀".into();
         inv.org.accounts[1].name = "zürich-analytics-dev".into();
         let tree = OrgTree::build(&inv.org);
-        let t = table(&inv, &tree, &[], &|_| (vec![], false));
+        let t = table(&inv, &tree, &[], &|_| (vec![], vec![], false));
         let lines: Vec<&str> = t.lines().collect();
         let status_col = width(&lines[0][..lines[0].find("STATUS").unwrap()]);
         for line in &lines[1..] {

@@ -95,6 +95,8 @@ pub enum Via {
     Chained,
     /// IAM Identity Center's `GetRoleCredentials`.
     Sso,
+    /// `AssumeRoleWithSAML` with a SAML identity provider's assertion.
+    Saml,
 }
 
 impl Via {

@@ -32,6 +32,17 @@ pub struct RoleOption {
     pub profile: Option<Arc<ProfileRole>>,
     /// An IAM Identity Center role (permission set): its credentials come from the portal.
     pub sso: bool,
+    /// A role a SAML identity provider gives: its credentials come from `AssumeRoleWithSAML`.
+    pub saml: Option<Arc<SamlRef>>,
+}
+
+/// Where a SAML role comes from: the identity provider (`[[saml]] name`) and the two ARNs its
+/// assertion pairs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SamlRef {
+    pub idp: String,
+    pub role_arn: String,
+    pub principal_arn: String,
 }
 
 impl RoleOption {
@@ -42,6 +53,16 @@ impl RoleOption {
             name: name.to_owned(),
             profile: None,
             sso: false,
+            saml: None,
+        }
+    }
+
+    /// A role the SAML identity provider of `saml` gives.
+    #[must_use]
+    pub fn saml(name: &str, saml: Arc<SamlRef>) -> Self {
+        Self {
+            saml: Some(saml),
+            ..Self::named(name)
         }
     }
 
@@ -61,8 +82,21 @@ impl RoleOption {
     pub fn key(&self) -> String {
         if self.sso {
             format!("sso:{}", self.name)
+        } else if self.saml.is_some() {
+            format!("saml:{}", self.name)
         } else {
             self.name.clone()
+        }
+    }
+
+    /// Which kind of role this is, as `--role KIND:NAME` names it.
+    fn kind(&self) -> &'static str {
+        if self.sso {
+            "sso"
+        } else if self.saml.is_some() {
+            "saml"
+        } else {
+            "iam"
         }
     }
 
@@ -71,18 +105,17 @@ impl RoleOption {
     #[must_use]
     pub fn find<'a>(offered: &'a [Self], wanted: &str) -> Option<&'a Self> {
         let (kind, name) = match wanted.split_once(':') {
-            Some(("sso", n)) => (Some(true), n),
-            Some(("iam", n)) => (Some(false), n),
+            Some((k @ ("sso" | "iam" | "saml"), n)) => (Some(k), n),
             _ => (None, wanted),
         };
         let mut matching = offered
             .iter()
-            .filter(|r| r.name.eq_ignore_ascii_case(name) && kind.is_none_or(|k| r.sso == k));
+            .filter(|r| r.name.eq_ignore_ascii_case(name) && kind.is_none_or(|k| r.kind() == k));
         let first = matching.next()?;
-        Some(if first.sso {
-            matching.find(|r| !r.sso).unwrap_or(first)
-        } else {
+        Some(if first.kind() == "iam" {
             first
+        } else {
+            matching.find(|r| r.kind() == "iam").unwrap_or(first)
         })
     }
 
@@ -91,14 +124,20 @@ impl RoleOption {
     pub fn label(&self) -> String {
         if self.sso {
             format!("{} (Identity Center)", self.name)
+        } else if let Some(s) = &self.saml {
+            format!("{} (SAML {})", self.name, s.idp)
         } else {
             self.name.clone()
         }
     }
 
-    /// The role's ARN: the profile's, or built from the account and partition.
+    /// The role's ARN: the assertion's, the profile's, or built from the account and
+    /// partition.
     #[must_use]
     pub fn arn(&self, partition: &str, account_id: &str) -> String {
+        if let Some(s) = &self.saml {
+            return s.role_arn.clone();
+        }
         self.profile.as_ref().map_or_else(
             || format!("arn:{partition}:iam::{account_id}:role/{}", self.name),
             |p| p.role_arn.clone(),
@@ -189,7 +228,12 @@ pub struct RoleCatalog {
     iam_profile: bool,
     /// `[sso] enabled = false`: Identity Center's roles in a cached inventory are not offered.
     sso_off: bool,
+    /// The roles SAML identity providers gave at their last sign-in, by account id.
+    saml: Arc<SamlByAccount>,
 }
+
+/// SAML roles by account id: each role's name and where it comes from.
+type SamlByAccount = HashMap<String, Vec<(String, Arc<SamlRef>)>>;
 
 impl RoleCatalog {
     #[must_use]
@@ -213,7 +257,39 @@ impl RoleCatalog {
             }),
             iam_profile: false,
             sso_off: false,
+            saml: Arc::default(),
         }
+    }
+
+    /// Offers the roles SAML identity providers gave (`(account, role name, where from)`).
+    #[must_use]
+    pub fn with_saml(mut self, roles: impl IntoIterator<Item = (String, String, SamlRef)>) -> Self {
+        let mut by_account = SamlByAccount::new();
+        for (account, name, from) in roles {
+            let list = by_account.entry(account).or_default();
+            if !list.iter().any(|(n, r)| *n == name && r.idp == from.idp) {
+                list.push((name, Arc::new(from)));
+            }
+        }
+        self.saml = Arc::new(by_account);
+        self
+    }
+
+    /// The accounts SAML identity providers give roles in.
+    #[must_use]
+    pub fn saml_accounts(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.saml.keys().cloned().collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// The names of the SAML roles offered in `account_id`.
+    #[must_use]
+    pub fn saml_role_names(&self, account_id: &str) -> Vec<String> {
+        self.saml
+            .get(account_id)
+            .map(|l| l.iter().map(|(n, _)| n.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// The catalog with profile roles from `source`, read when first needed: an account's
@@ -276,9 +352,15 @@ impl RoleCatalog {
             (sso, in_sso)
         };
         let mut roles: Vec<RoleOption> = sso.iter().map(|r| RoleOption::sso(r)).collect();
-        if !in_sso || identity || self.iam_profile {
+        let saml = self.saml.get(a.id);
+        if (!in_sso && saml.is_none()) || identity || self.iam_profile {
             roles.extend(self.roles_for(a));
         }
+        roles.extend(
+            saml.into_iter()
+                .flatten()
+                .map(|(name, from)| RoleOption::saml(name, from.clone())),
+        );
         roles.shrink_to_fit();
         roles
     }
@@ -305,6 +387,7 @@ impl RoleCatalog {
                 profile: profiles.iter().find(|p| p.role_name == name).cloned(),
                 name,
                 sso: false,
+                saml: None,
             })
             .collect();
         for p in profiles {
@@ -313,6 +396,7 @@ impl RoleCatalog {
                     name: p.role_name.clone(),
                     profile: Some(p),
                     sso: false,
+                    saml: None,
                 });
             }
         }

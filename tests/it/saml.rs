@@ -172,3 +172,120 @@ fn walk(dir: &std::path::Path, skip: &std::path::Path) -> Vec<std::path::PathBuf
     }
     out
 }
+
+/// Runs `awsnav login --saml okta`, typing the sign-in into its browser.
+async fn typed_login(awsnav: &AwsnavCmd, profile_dir: &std::path::Path) {
+    let child = awsnav
+        .command(&["login", "--saml", "okta"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    type_sign_in(profile_dir, PASSWORD).await;
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn the_assertions_accounts_are_listed_and_exec_acts_as_the_role() {
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    let sts = crate::common::fault::FaultServer::start(crate::common::idp::saml_sts(&moto.url));
+    // moto answers GetCallerIdentity for SAML sessions of its default account only.
+    let accounts = ["123456789012", "222222222222", "333333333333"];
+    let Setup {
+        mut awsnav,
+        idp,
+        profile_dir,
+    } = setup(&accounts, Some(&sts.url));
+    awsnav.set("AWSNAV_LOG", "trace");
+    typed_login(&awsnav, &profile_dir).await;
+
+    // Nothing reads Organizations here (no AWS credentials at all): the assertion's accounts
+    // are the tree, each with its SAML roles.
+    let out = awsnav.run(&["refresh"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed: serde_json::Value =
+        serde_json::from_str(&crate::common::stdout(&awsnav.run(&["list", "--json"]))).unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    for a in listed {
+        assert_eq!(
+            a["saml_roles"],
+            serde_json::json!(["Admin", "ReadOnly"]),
+            "{a}"
+        );
+        assert_eq!(a["roles"], serde_json::json!(["Admin", "ReadOnly"]), "{a}");
+        assert_eq!(a["ou_path"], serde_json::json!(["SAML"]), "{a}");
+    }
+
+    // exec acts as the role (the AWS CLI inside), through a silent sign-in: no typing.
+    let out = awsnav.run(&[
+        "exec",
+        "123456789012",
+        "--role",
+        "saml:Admin",
+        "--",
+        crate::common::aws_cli().to_str().unwrap(),
+        "sts",
+        "get-caller-identity",
+        "--output",
+        "text",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let who = crate::common::stdout(&out);
+    assert!(who.contains("123456789012"), "{who}");
+    assert!(
+        who.contains("assumed-role/Admin/alice@corp.example"),
+        "{who}"
+    );
+    assert_eq!(idp.logins(), 1, "the second sign-in is silent");
+    assert_eq!(sts.count("AssumeRoleWithSAML"), 1);
+
+    // The pair sent is the assertion's own (the proxy refuses any other, as AWS does).
+    let sent = sts
+        .requests()
+        .into_iter()
+        .find(|r| r.operation() == "AssumeRoleWithSAML")
+        .unwrap();
+    assert!(
+        sent.body
+            .contains("PrincipalArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Asaml-provider%2Fokta"),
+        "{}",
+        sent.body
+    );
+    assert!(
+        sent.header("authorization").is_none(),
+        "no AWS credentials are sent"
+    );
+
+    // Fan-out over the three accounts: one sign-in for the whole run, one AssumeRoleWithSAML
+    // per account.
+    let issued = idp.issued();
+    let out = awsnav.run(&[
+        "exec",
+        "--each",
+        "ou:SAML",
+        "--role",
+        "saml:ReadOnly",
+        "--",
+        "true",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(idp.issued(), issued + 1, "one browser sign-in for the run");
+    assert_eq!(sts.count("AssumeRoleWithSAML"), 4);
+    assert_eq!(idp.logins(), 1);
+
+    // The assertion is in no file, log or output.
+    for a in idp.assertions() {
+        let needle = &a[a.len() / 2..a.len() / 2 + 40];
+        assert!(!crate::common::stdout(&out).contains(needle));
+        assert!(!stderr(&out).contains(needle));
+        for entry in walk(awsnav.home.path(), &profile_dir) {
+            let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
+            assert!(
+                !text.contains(needle),
+                "{} holds the assertion",
+                entry.display()
+            );
+        }
+    }
+}

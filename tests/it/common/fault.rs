@@ -276,7 +276,7 @@ pub fn throttling_proxy(
     }
 }
 
-fn forward(addr: &str, req: &Request) -> std::io::Result<Response> {
+pub fn forward(addr: &str, req: &Request) -> std::io::Result<Response> {
     let mut upstream = TcpStream::connect(addr)?;
     let mut head = format!("{} {} HTTP/1.1\r\n", req.method, req.path);
     for (k, v) in &req.headers {

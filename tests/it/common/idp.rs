@@ -209,29 +209,115 @@ pub async fn type_sign_in(profile_dir: &std::path::Path, password: &str) {
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
-    page.find_element("#username")
+    // The page may still be loading: look for each field until it is there.
+    let find = |selector: &'static str| {
+        let page = page.clone();
+        async move {
+            loop {
+                if let Ok(e) = page.find_element(selector).await {
+                    return e;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "{selector} never showed"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    };
+    find("#username")
         .await
-        .unwrap()
         .click()
         .await
         .unwrap()
         .type_str("alice")
         .await
         .unwrap();
-    page.find_element("#password")
+    find("#password")
         .await
-        .unwrap()
         .click()
         .await
         .unwrap()
         .type_str(password)
         .await
         .unwrap();
-    page.find_element("#submit")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    find("#submit").await.click().await.unwrap();
     events.abort();
+}
+
+/// STS's rules on `AssumeRoleWithSAML`, which moto does not keep (it reads only the first
+/// `Role` value and checks nothing): the requested RoleArn/PrincipalArn pair must be one of the
+/// assertion's, and the assertion must not have expired. What passes is handed to moto with
+/// that one role, as moto reads it. Every other request goes to moto as it is.
+pub fn saml_sts(upstream: &str) -> impl Fn(&Request, usize) -> Response + Send + Sync + 'static {
+    let addr = upstream.trim_start_matches("http://").to_owned();
+    move |req, _| {
+        if req.operation() != "AssumeRoleWithSAML" {
+            return super::fault::forward(&addr, req)
+                .unwrap_or_else(|e| Response::raw(502, "text/plain", &e.to_string()));
+        }
+        let form: std::collections::HashMap<String, String> =
+            url::form_urlencoded::parse(req.body.as_bytes())
+                .into_owned()
+                .collect();
+        let Ok(assertion) = awsnav::domain::saml::parse(&form["SAMLAssertion"]) else {
+            return Response::sts_error(400, "InvalidIdentityToken", "malformed SAML assertion");
+        };
+        if assertion
+            .not_on_or_after
+            .is_none_or(|end| end <= time::OffsetDateTime::now_utc())
+        {
+            return Response::sts_error(
+                400,
+                "ExpiredTokenException",
+                "Token must be redeemed within 5 minutes of issuance",
+            );
+        }
+        let (role, principal) = (&form["RoleArn"], &form["PrincipalArn"]);
+        if !assertion
+            .roles
+            .iter()
+            .any(|r| &r.role_arn == role && &r.principal_arn == principal)
+        {
+            return Response::sts_error(
+                403,
+                "AccessDenied",
+                "Not authorized to perform sts:AssumeRoleWithSAML",
+            );
+        }
+        let only = IdpSpec {
+            roles: vec![format!("{role},{principal}")],
+            acs: String::new(),
+            valid_seconds: 300,
+            broken: false,
+        };
+        let moto_view = assertion_for_moto(&only);
+        let body: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form.iter().map(|(k, v)| {
+                if k == "SAMLAssertion" {
+                    (k.as_str(), moto_view.as_str())
+                } else {
+                    (k.as_str(), v.as_str())
+                }
+            }))
+            .finish();
+        let mut rewritten = req.clone();
+        rewritten.body = body;
+        for (k, v) in &mut rewritten.headers {
+            if k.eq_ignore_ascii_case("content-length") {
+                *v = rewritten.body.len().to_string();
+            }
+        }
+        super::fault::forward(&addr, &rewritten)
+            .unwrap_or_else(|e| Response::raw(502, "text/plain", &e.to_string()))
+    }
+}
+
+/// The assertion as moto parses it: `samlp`/`saml` prefixes, one `Role` value.
+fn assertion_for_moto(spec: &IdpSpec) -> String {
+    let xml = format!(
+        r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><saml:Assertion><saml:AttributeStatement><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role"><saml:AttributeValue>{}</saml:AttributeValue></saml:Attribute><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName"><saml:AttributeValue>alice@corp.example</saml:AttributeValue></saml:Attribute></saml:AttributeStatement></saml:Assertion></samlp:Response>"#,
+        spec.roles[0]
+    );
+    base64::engine::general_purpose::STANDARD.encode(xml)
 }
