@@ -58,6 +58,11 @@ pub enum MfaRequest {
         devices: Vec<String>,
         reply: oneshot::Sender<Option<String>>,
     },
+    /// A SAML identity provider's sign-in is open in the browser; `None` in reply cancels it.
+    Browser {
+        idp: String,
+        reply: oneshot::Sender<Option<String>>,
+    },
 }
 
 /// A front end's way to ask a person for an MFA code (the command line's terminal prompt):
@@ -518,7 +523,7 @@ impl Access {
                 idp: from.idp.clone(),
                 why: "is not configured (no [[saml]] entry by that name)".into(),
             })?;
-        let interactive = !matches!(mfa.interactive, Interactive::None);
+        let interactive = &mfa.interactive;
         let ctx = ErrorContext {
             profile: None,
             ..self.ctx.clone()

@@ -33,6 +33,9 @@ const BROWSERS: &[&str] = &[
 pub const SIGN_IN_TIMEOUT: Duration = Duration::from_mins(5);
 /// How long a silent sign-in (from the saved IdP session) may take.
 pub const SILENT_TIMEOUT: Duration = Duration::from_secs(20);
+/// A silent sign-in whose page has loaded and sat this long without posting to AWS is
+/// waiting for a person: it has failed. (IdPs post a saved session's assertion at once.)
+pub const SILENT_IDLE: Duration = Duration::from_secs(3);
 /// Runs even a typed sign-in's browser headless, for a program that drives it through the
 /// DevTools protocol (tests, remote automation).
 pub const HEADLESS_VAR: &str = "AWSNAV_SAML_HEADLESS";
@@ -50,6 +53,8 @@ pub enum SignInError {
     Closed,
     #[error("took too long: no answer from the identity provider in {} s", .0.as_secs())]
     Timeout(Duration),
+    #[error("the identity provider asks for a sign-in (its page waited for a person)")]
+    NeedsPerson,
     #[error("the identity provider answered HTTP {status} at {url}")]
     IdpError { status: i64, url: String },
     #[error("{0}")]
@@ -169,7 +174,7 @@ pub async fn capture(
         SIGN_IN_TIMEOUT
     };
     let result = tokio::select! {
-        r = wait_for_assertion(&browser, &config.url, &acs) => r,
+        r = wait_for_assertion(&browser, &config.url, &acs, silent) => r,
         () = tokio::time::sleep(limit) => Err(SignInError::Timeout(limit)),
         _ = &mut closed_rx => Err(SignInError::Closed),
     };
@@ -189,6 +194,7 @@ async fn wait_for_assertion(
     browser: &Browser,
     url: &str,
     acs: &str,
+    silent: bool,
 ) -> Result<String, SignInError> {
     let protocol = |e: chromiumoxide::error::CdpError| SignInError::Protocol(e.to_string());
     let page = browser.new_page("about:blank").await.map_err(protocol)?;
@@ -200,6 +206,12 @@ async fn wait_for_assertion(
         .event_listener::<EventResponseReceived>()
         .await
         .map_err(protocol)?;
+    let mut loads = page
+        .event_listener::<chromiumoxide::cdp::browser_protocol::page::EventLoadEventFired>()
+        .await
+        .map_err(protocol)?;
+    // In a silent sign-in, when the last page loaded (a new load starts the wait again).
+    let mut idle_since: Option<tokio::time::Instant> = None;
     page.execute(chromiumoxide::cdp::browser_protocol::network::EnableParams::default())
         .await
         .map_err(protocol)?;
@@ -242,6 +254,17 @@ async fn wait_for_assertion(
                     break Ok(found);
                 }
             }
+            Some(_) = loads.next() => {
+                if silent {
+                    idle_since = Some(tokio::time::Instant::now());
+                }
+            }
+            () = async {
+                match idle_since {
+                    Some(at) => tokio::time::sleep_until(at + SILENT_IDLE).await,
+                    None => std::future::pending().await,
+                }
+            } => break Err(SignInError::NeedsPerson),
             Some(event) = responses.next() => {
                 let r = &event.response;
                 if event.r#type == ResourceType::Document
@@ -274,8 +297,9 @@ pub async fn assertion(
     config: &SamlConfig,
     data_dir: &Path,
     cache_dir: &Path,
-    interactive: bool,
+    interactive: &crate::app::access::Interactive,
 ) -> Result<Assertion, crate::aws::AwsError> {
+    use crate::app::access::{Interactive, MfaRequest};
     let mut held = ASSERTIONS.lock().await;
     let now = OffsetDateTime::now_utc();
     if let Some(a) = held.get(&config.name).filter(|a| a.usable_at(now)) {
@@ -285,16 +309,31 @@ pub async fn assertion(
         idp: config.name.clone(),
         why,
     };
-    let got = match capture(config, data_dir, true).await {
-        Ok(a) => a,
-        Err(silent) if interactive => {
+    let got = match (capture(config, data_dir, true).await, interactive) {
+        (Ok(a), _) => a,
+        (Err(silent), Interactive::None) => {
+            return Err(failed(format!("needs you in the browser ({silent})")));
+        }
+        (Err(silent), Interactive::Ask(_)) => {
             tracing::info!(why = %silent, "no silent SAML sign-in; opening the browser");
             capture(config, data_dir, false)
                 .await
                 .map_err(|e| failed(format!("failed ({e})")))?
         }
-        Err(silent) => {
-            return Err(failed(format!("needs you in the browser ({silent})")));
+        (Err(silent), Interactive::Tui(ui)) => {
+            tracing::info!(why = %silent, "no silent SAML sign-in; opening the browser");
+            // The TUI shows a dialog while the browser is open; Esc there cancels.
+            let (reply, answered) = tokio::sync::oneshot::channel();
+            let _ = ui.send(MfaRequest::Browser {
+                idp: config.name.clone(),
+                reply,
+            });
+            tokio::select! {
+                r = capture(config, data_dir, false) => {
+                    r.map_err(|e| failed(format!("failed ({e})")))?
+                }
+                _ = answered => return Err(crate::aws::AwsError::MfaCancelled),
+            }
         }
     };
     if let Err(e) = store_roles(cache_dir, &config.name, &got, now) {

@@ -234,7 +234,7 @@ fn short_reason(e: &AwsError) -> String {
     match e {
         AwsError::NoCredentials { profile, .. } => match profile {
             Some(p) => format!("no AWS credentials for profile `{p}`"),
-            None => "no AWS credentials besides the Identity Center sign-in".into(),
+            None => "no AWS credentials to read it with".into(),
         },
         AwsError::AccessDenied { action, .. } => format!("access denied to {action}"),
         AwsError::OrgNotInUse { .. } => "the account is not in an organization".into(),

@@ -156,6 +156,7 @@ impl Runner {
                     MfaRequest::Device { devices, reply } => {
                         (reply, Msg::MfaDeviceNeeded { devices })
                     }
+                    MfaRequest::Browser { idp, reply } => (reply, Msg::SamlSignIn { idp }),
                 };
                 if let Ok(mut slot) = pending.lock() {
                     *slot = Some(reply);
@@ -688,6 +689,11 @@ impl Runner {
                             let stored = sync::store(&ctx.inventory_cache, &inv);
                             let summary = inv.partial_summary();
                             let org_error = inv.org_error.clone();
+                            let who = if inv.org.accounts.iter().any(|a| a.sso) {
+                                "IAM Identity Center gives"
+                            } else {
+                                "your SAML identity providers give"
+                            };
                             let _ = tx.send(Msg::SyncFinished(Ok(Box::new(inv))));
                             // After the data: a finished sync clears older warnings.
                             let note = match (stored, summary) {
@@ -705,7 +711,7 @@ impl Runner {
                                 let _ = tx.send(Msg::Banner(Banner::warning(note)));
                             } else if let Some(why) = org_error {
                                 let _ = tx.send(Msg::Banner(Banner::info(format!(
-                                    "These are the accounts IAM Identity Center gives you: the organization was not read ({why})"
+                                    "These are the accounts {who} you: the organization was not read ({why})"
                                 ))));
                             }
                         }
@@ -731,8 +737,24 @@ fn sessions(ctx: &AppContext, now: OffsetDateTime) -> Sessions {
             .into_iter()
             .map(|(account, role, expiry)| (account, format!("sso:{role}"), expiry)),
     );
+    let mut saml = Vec::new();
+    for c in &ctx.access.saml {
+        let expiries = ctx
+            .access
+            .cache
+            .role_expiries(&format!("saml-{}", c.name), now);
+        if let Some(latest) = expiries.iter().map(|(_, _, e)| *e).max() {
+            saml.push((c.name.clone(), latest));
+        }
+        roles.extend(
+            expiries
+                .into_iter()
+                .map(|(account, role, expiry)| (account, format!("saml:{role}"), expiry)),
+        );
+    }
     Sessions {
         roles,
+        saml,
         mfa: ctx
             .access
             .cache

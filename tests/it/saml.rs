@@ -130,10 +130,17 @@ async fn the_first_sign_in_is_typed_and_the_next_one_is_silent() {
 #[tokio::test]
 async fn failures_are_clear_and_store_nothing() {
     let Setup { awsnav, idp, .. } = setup(&["111111111111"], None);
-    // No saved session: a silent sign-in cannot be done.
+    // No saved session: a silent sign-in cannot be done, and says so as soon as the IdP's
+    // page waits for a person.
+    let started = std::time::Instant::now();
     let out = awsnav.run(&["login", "--saml", "okta", "--headless"]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("took too long"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the identity provider asks for a sign-in"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
     // The IdP's error page.
     idp.set(|s| s.broken = true);
     let out = awsnav.run(&["login", "--saml", "okta", "--headless"]);
@@ -288,4 +295,66 @@ async fn the_assertions_accounts_are_listed_and_exec_acts_as_the_role() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn the_tui_shows_the_browser_sign_in_and_esc_cancels_it() {
+    use crate::common::tmux::Tmux;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    let sts = crate::common::fault::FaultServer::start(crate::common::idp::saml_sts(&moto.url));
+    let accounts = ["123456789012", "222222222222"];
+    let Setup {
+        mut awsnav,
+        idp,
+        profile_dir,
+    } = setup(&accounts, Some(&sts.url));
+    typed_login(&awsnav, &profile_dir).await;
+    assert!(awsnav.run(&["refresh"]).status.success());
+    // The IdP's session is gone (cookies cleared): the next sign-in needs the person. Its
+    // assertions last a minute and five seconds, so the TUI's own is soon too old to use.
+    std::fs::remove_dir_all(&profile_dir).unwrap();
+    idp.set(|s| s.valid_seconds = 65);
+    awsnav.set("SHELL", "/bin/sh");
+
+    let tmux = Tmux::start(&awsnav.shell_command(&[]), 140, 36);
+    tmux.wait_for(&["SAML  (2)"]);
+    tmux.keys(&["/"]);
+    tmux.literal("123456789012");
+    tmux.wait_for(&["Search · 1 of"]);
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["Choose a role", "Admin  SAML okta"]);
+    tmux.keys(&["Enter"]);
+    // The silent sign-in fails; the dialog says the browser is open; the person signs in.
+    tmux.wait_for(&["SAML sign-in", "Signing in to okta in the browser window"]);
+    type_sign_in(&profile_dir, PASSWORD).await;
+    tmux.wait_for(&["exit the shell to return"]);
+    tmux.literal("echo \"IN:$AWSNAV_ACCOUNT_ID:$AWSNAV_ROLE\"");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["IN:123456789012:Admin"]);
+    tmux.literal("exit");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["back from 123456789012", "SAML okta, 59 min"]);
+    assert_eq!(idp.logins(), 2);
+
+    // Again with the session gone: Esc in the dialog cancels, nothing is done.
+    std::fs::remove_dir_all(&profile_dir).unwrap();
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["/"]);
+    tmux.literal("222222222222");
+    tmux.wait_for(&["Search · 1 of"]);
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["Choose a role", "ReadOnly  SAML okta"]);
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    tmux.keys(&["j"]);
+    tmux.wait_for(&["▸ ReadOnly"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["Signing in to okta in the browser window"]);
+    tmux.keys(&["Escape"]);
+    tmux.wait_for(&["SAML sign-in to okta cancelled: nothing was done"]);
+    assert_eq!(sts.count("AssumeRoleWithSAML"), 1);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
 }

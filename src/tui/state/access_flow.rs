@@ -55,6 +55,8 @@ pub struct Sessions {
     /// (account id, role, expiry).
     pub roles: Vec<(String, String, OffsetDateTime)>,
     pub mfa: Option<OffsetDateTime>,
+    /// Per SAML identity provider, when its longest cached role session ends.
+    pub saml: Vec<(String, OffsetDateTime)>,
 }
 
 impl Sessions {
@@ -105,6 +107,10 @@ pub enum Modal {
         command: String,
         roles: Vec<super::run_view::RunRole>,
         cursor: usize,
+    },
+    /// Signing in to a SAML identity provider in the browser window awsnav opened.
+    SamlSignIn {
+        idp: String,
     },
     /// Signing in to IAM Identity Center (or, with `console`, a console session): where (and
     /// the code to check), until it is done.
@@ -441,6 +447,17 @@ impl State {
                     });
                 }
             },
+            Modal::SamlSignIn { idp } => {
+                if matches!(action, Some(Action::Back | Action::Quit)) {
+                    self.status.pending = None;
+                    self.status.banner = Some(Banner::info(format!(
+                        "SAML sign-in to {idp} cancelled: nothing was done"
+                    )));
+                    effects.push(Effect::CancelMfa);
+                } else {
+                    self.modal = Some(Modal::SamlSignIn { idp });
+                }
+            }
             Modal::MfaPrompt { serial, mut input } => match action {
                 Some(Action::Back | Action::Quit) => {
                     self.status.pending = None;
@@ -470,7 +487,10 @@ impl State {
         note: Option<String>,
     ) -> Vec<Effect> {
         self.status.pending = None;
-        if matches!(self.modal, Some(Modal::MfaPrompt { .. })) {
+        if matches!(
+            self.modal,
+            Some(Modal::MfaPrompt { .. } | Modal::SamlSignIn { .. })
+        ) {
             self.modal = None;
         }
         let console = match result {
@@ -503,7 +523,10 @@ impl State {
         result: Result<Box<ShellLaunch>, AccessFailure>,
     ) -> Vec<Effect> {
         self.status.pending = None;
-        if matches!(self.modal, Some(Modal::MfaPrompt { .. })) {
+        if matches!(
+            self.modal,
+            Some(Modal::MfaPrompt { .. } | Modal::SamlSignIn { .. })
+        ) {
             self.modal = None;
         }
         match result {

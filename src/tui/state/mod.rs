@@ -113,6 +113,10 @@ pub enum Msg {
     RunFailed(String),
     /// When the IAM Identity Center sign-in ends (`None`: no token).
     SsoSignIn(Option<OffsetDateTime>),
+    /// A SAML identity provider's sign-in is open in the browser.
+    SamlSignIn {
+        idp: String,
+    },
     /// The base profile's console session (after a sync or a sign-in).
     ConsoleSession(Option<crate::app::console_sign_in::ConsoleStatus>),
     /// Where to sign in to Identity Center (and the code to check, for a device sign-in).
@@ -488,7 +492,10 @@ impl State {
                 vec![Effect::Quit]
             }
             Msg::Run(event) => {
-                if matches!(self.modal, Some(Modal::MfaPrompt { .. })) {
+                if matches!(
+                    self.modal,
+                    Some(Modal::MfaPrompt { .. } | Modal::SamlSignIn { .. })
+                ) {
                     self.modal = None;
                 }
                 self.on_run_event(event);
@@ -496,6 +503,10 @@ impl State {
             }
             Msg::SsoSignIn(ends) => {
                 self.sso_until = ends;
+                Vec::new()
+            }
+            Msg::SamlSignIn { idp } => {
+                self.modal = Some(Modal::SamlSignIn { idp });
                 Vec::new()
             }
             Msg::ConsoleSession(session) => {
@@ -511,7 +522,10 @@ impl State {
             Msg::Guardrails { found, unread } => self.on_guardrails(found, unread),
             Msg::PolicyDocument { id, result } => self.on_policy_document(id, result),
             Msg::RunFailed(why) => {
-                if matches!(self.modal, Some(Modal::MfaPrompt { .. })) {
+                if matches!(
+                    self.modal,
+                    Some(Modal::MfaPrompt { .. } | Modal::SamlSignIn { .. })
+                ) {
                     self.modal = None;
                 }
                 self.on_run_failed(why);

@@ -68,6 +68,20 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
             sso_sign_in(profile, url.as_deref(), code.as_deref()),
             KeyScope::Prompt,
         ),
+        Modal::SamlSignIn { idp } => (
+            "SAML sign-in",
+            vec![
+                Line::from(vec![
+                    Span::raw("Signing in to "),
+                    Span::styled(idp.clone(), theme::title()),
+                    Span::raw(" in the browser window awsnav opened."),
+                ]),
+                Line::from(""),
+                Line::from("Sign in there as your identity provider asks;"),
+                Line::from("awsnav goes on by itself once it has the answer."),
+            ],
+            KeyScope::Prompt,
+        ),
         Modal::RunCommand { targets, input } => (
             "Run a command",
             run_command(state, targets, input),
@@ -170,6 +184,9 @@ fn role_picker(
         }
         if r.sso {
             spans.push(Span::styled("  Identity Center", theme::muted()));
+        }
+        if let Some(s) = &r.saml {
+            spans.push(Span::styled(format!("  SAML {}", s.idp), theme::muted()));
         }
         if last == Some(&r.key()) {
             spans.push(Span::styled("  last used", theme::label()));

@@ -40,6 +40,15 @@ pub fn draw_status(frame: &mut Frame<'_>, state: &State, area: Rect) {
     ) {
         right.push_str(" cost n/a │");
     }
+    for (idp, e) in &state.sessions.saml {
+        if *e > state.now {
+            let _ = write!(
+                right,
+                " SAML {idp}, {} │",
+                crate::tui::state::access_flow::remaining(*e, state.now)
+            );
+        }
+    }
     if let Some(c) = &state.console_session {
         let _ = write!(right, " {} │", c.describe(state.now));
     }

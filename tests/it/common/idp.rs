@@ -173,11 +173,15 @@ pub async fn type_sign_in(profile_dir: &std::path::Path, password: &str) {
     use futures_util::StreamExt as _;
     let port_file = profile_dir.join("DevToolsActivePort");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let ws = loop {
+    // The file may still name an earlier browser (a silent attempt before this one): try
+    // until the one that is running answers.
+    let (browser, mut handler) = loop {
         if let Ok(text) = std::fs::read_to_string(&port_file)
             && let [port, path] = text.lines().collect::<Vec<_>>()[..]
+            && let Ok(connected) =
+                chromiumoxide::Browser::connect(format!("ws://127.0.0.1:{port}{path}")).await
         {
-            break format!("ws://127.0.0.1:{port}{path}");
+            break connected;
         }
         assert!(
             std::time::Instant::now() < deadline,
@@ -185,7 +189,6 @@ pub async fn type_sign_in(profile_dir: &std::path::Path, password: &str) {
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
-    let (browser, mut handler) = chromiumoxide::Browser::connect(ws).await.unwrap();
     let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
     let page = loop {
         let pages = browser.pages().await.unwrap_or_default();
