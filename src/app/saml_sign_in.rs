@@ -34,7 +34,7 @@ pub const SIGN_IN_TIMEOUT: Duration = Duration::from_mins(5);
 /// How long a silent sign-in (from the saved IdP session) may take.
 pub const SILENT_TIMEOUT: Duration = Duration::from_secs(20);
 /// A silent sign-in whose page has loaded and sat this long without posting to AWS is
-/// waiting for a person: it has failed. (IdPs post a saved session's assertion at once.)
+/// waiting for a person: it has failed. (An identity provider posts a saved session's assertion at once.)
 pub const SILENT_IDLE: Duration = Duration::from_secs(3);
 /// Runs even a typed sign-in's browser headless, for a program that drives it through the
 /// DevTools protocol (tests, remote automation).

@@ -447,17 +447,7 @@ impl State {
                     });
                 }
             },
-            Modal::SamlSignIn { idp } => {
-                if matches!(action, Some(Action::Back | Action::Quit)) {
-                    self.status.pending = None;
-                    self.status.banner = Some(Banner::info(format!(
-                        "SAML sign-in to {idp} cancelled: nothing was done"
-                    )));
-                    effects.push(Effect::CancelMfa);
-                } else {
-                    self.modal = Some(Modal::SamlSignIn { idp });
-                }
-            }
+            Modal::SamlSignIn { idp } => effects = self.on_saml_modal_key(idp, action),
             Modal::MfaPrompt { serial, mut input } => match action {
                 Some(Action::Back | Action::Quit) => {
                     self.status.pending = None;
@@ -601,6 +591,19 @@ impl State {
             }];
         }
         self.status.banner = Some(failure_banner(failure));
+        Vec::new()
+    }
+
+    /// Keys while a SAML sign-in is open in the browser: Esc (or q) cancels it.
+    fn on_saml_modal_key(&mut self, idp: String, action: Option<Action>) -> Vec<Effect> {
+        if matches!(action, Some(Action::Back | Action::Quit)) {
+            self.status.pending = None;
+            self.status.banner = Some(Banner::info(format!(
+                "SAML sign-in to {idp} cancelled: nothing was done"
+            )));
+            return vec![Effect::CancelMfa];
+        }
+        self.modal = Some(Modal::SamlSignIn { idp });
         Vec::new()
     }
 
