@@ -68,20 +68,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
             sso_sign_in(profile, url.as_deref(), code.as_deref()),
             KeyScope::Prompt,
         ),
-        Modal::SamlSignIn { idp } => (
-            "SAML sign-in",
-            vec![
-                Line::from(vec![
-                    Span::raw("Signing in to "),
-                    Span::styled(idp.clone(), theme::title()),
-                    Span::raw(" in the browser window awsnav opened."),
-                ]),
-                Line::from(""),
-                Line::from("Sign in there as your identity provider asks;"),
-                Line::from("awsnav goes on by itself once it has the answer."),
-            ],
-            KeyScope::Prompt,
-        ),
+        Modal::SamlSignIn { idp } => ("SAML sign-in", saml_sign_in(idp), KeyScope::Prompt),
         Modal::RunCommand { targets, input } => (
             "Run a command",
             run_command(state, targets, input),
@@ -405,6 +392,19 @@ fn confirm_run(
             Span::raw(input.to_owned()),
             Span::raw("▏"),
         ]),
+    ]
+}
+
+fn saml_sign_in(idp: &str) -> Vec<Line<'static>> {
+    vec![
+        Line::from(vec![
+            Span::raw("Signing in to "),
+            Span::styled(shown(idp).into_owned(), theme::title()),
+            Span::raw(" in the browser window awsnav opened."),
+        ]),
+        Line::from(""),
+        Line::from("Sign in there as your identity provider asks;"),
+        Line::from("awsnav goes on by itself once it has the answer."),
     ]
 }
 
