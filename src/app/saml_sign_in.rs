@@ -161,8 +161,12 @@ pub async fn capture(
     let (closed_tx, mut closed_rx) = tokio::sync::oneshot::channel::<()>();
     let events = tokio::spawn(async move {
         while let Some(event) = handler.next().await {
-            if event.is_err() {
-                tracing::debug!("the browser's connection reported an error");
+            match event {
+                // The browser went away without closing the connection (its window was
+                // closed, it was killed): nothing more will come.
+                Err(chromiumoxide::error::CdpError::Ws(_)) => break,
+                Err(_) => tracing::debug!("the browser's connection reported an error"),
+                Ok(()) => {}
             }
         }
         let _ = closed_tx.send(());
@@ -177,6 +181,16 @@ pub async fn capture(
         r = wait_for_assertion(&browser, &config.url, &acs, silent) => r,
         () = tokio::time::sleep(limit) => Err(SignInError::Timeout(limit)),
         _ = &mut closed_rx => Err(SignInError::Closed),
+    };
+    // A request the browser dropped as it went away: that is the window being closed.
+    let result = match result {
+        Err(SignInError::Protocol(why)) => {
+            match tokio::time::timeout(Duration::from_secs(2), &mut closed_rx).await {
+                Ok(_) => Err(SignInError::Closed),
+                Err(_) => Err(SignInError::Protocol(why)),
+            }
+        }
+        other => other,
     };
     let _ = browser.close().await;
     let _ = tokio::time::timeout(Duration::from_secs(5), browser.wait()).await;
@@ -332,7 +346,11 @@ pub async fn assertion(
                 r = capture(config, data_dir, false) => {
                     r.map_err(|e| failed(format!("failed ({e})")))?
                 }
-                _ = answered => return Err(crate::aws::AwsError::MfaCancelled),
+                _ = answered => {
+                    return Err(crate::aws::AwsError::SamlCancelled {
+                        idp: config.name.clone(),
+                    });
+                }
             }
         }
     };

@@ -119,6 +119,8 @@ pub enum AwsError {
     ConsoleLogin { profile: String, why: String },
     #[error("the SAML sign-in to `{idp}` {why}: run `awsnav login --saml {idp}`, then try again")]
     SamlLogin { idp: String, why: String },
+    #[error("the SAML sign-in to `{idp}` was cancelled: nothing was done")]
+    SamlCancelled { idp: String },
     #[error(
         "IAM Identity Center profile `{profile}` is incomplete: {detail}. Fix it in ~/.aws/config (see `aws configure sso`)"
     )]

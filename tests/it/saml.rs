@@ -150,6 +150,21 @@ async fn failures_are_clear_and_store_nothing() {
         "{}",
         stderr(&out)
     );
+    // The window closed before the IdP answered.
+    idp.set(|s| s.broken = false);
+    let child = awsnav
+        .command(&["login", "--saml", "okta"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    crate::common::idp::close_browser(&awsnav.path("awsnav/data/saml-profiles/okta")).await;
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("the browser window was closed"),
+        "{}",
+        stderr(&out)
+    );
     // An IdP nobody configured.
     let out = awsnav.run(&["login", "--saml", "entra"]);
     assert!(
@@ -353,8 +368,66 @@ async fn the_tui_shows_the_browser_sign_in_and_esc_cancels_it() {
     tmux.keys(&["Enter"]);
     tmux.wait_for(&["Signing in to okta in the browser window"]);
     tmux.keys(&["Escape"]);
-    tmux.wait_for(&["SAML sign-in to okta cancelled: nothing was done"]);
+    tmux.wait_for(&["SAML sign-in to `okta` was cancelled: nothing was done"]);
     assert_eq!(sts.count("AssumeRoleWithSAML"), 1);
     tmux.keys(&["Escape"]);
     tmux.keys(&["q"]);
+}
+
+#[tokio::test]
+async fn the_shells_endpoint_renews_through_a_silent_sign_in() {
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    let sts = crate::common::fault::FaultServer::start(crate::common::idp::saml_sts(&moto.url));
+    let Setup {
+        awsnav,
+        idp,
+        profile_dir,
+    } = setup(&["123456789012"], Some(&sts.url));
+    typed_login(&awsnav, &profile_dir).await;
+    assert!(awsnav.run(&["refresh"]).status.success());
+    // Sessions of 15 minutes renewed 50 minutes ahead: every request the child makes renews;
+    // assertions usable for a couple of seconds: the later renewals sign in again, silently.
+    let config = std::fs::read_to_string(awsnav.path("awsnav/config.toml")).unwrap();
+    std::fs::write(
+        awsnav.path("awsnav/config.toml"),
+        format!("[shell]\nrefresh_margin_seconds = 3000\n\n{config}session_duration = 900\n"),
+    )
+    .unwrap();
+    idp.set(|s| s.valid_seconds = 62);
+    let aws = crate::common::aws_cli();
+    let script = format!(
+        "{0} sts get-caller-identity --output text && sleep 4 && {0} sts get-caller-identity --output text",
+        aws.display()
+    );
+    let issued = idp.issued();
+    let out = awsnav.run(&[
+        "exec",
+        "123456789012",
+        "--role",
+        "saml:Admin",
+        "--",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        crate::common::stdout(&out)
+            .matches("assumed-role/Admin/alice@corp.example")
+            .count(),
+        2
+    );
+    assert!(
+        sts.count("AssumeRoleWithSAML") >= 3,
+        "renewed by the endpoint: {} calls, {}",
+        sts.count("AssumeRoleWithSAML"),
+        stderr(&out)
+    );
+    assert!(
+        idp.issued() >= issued + 2,
+        "a later renewal signed in again: {} then {}",
+        issued,
+        idp.issued()
+    );
+    assert_eq!(idp.logins(), 1, "silently: nothing typed");
 }

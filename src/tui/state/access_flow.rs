@@ -599,7 +599,7 @@ impl State {
         if matches!(action, Some(Action::Back | Action::Quit)) {
             self.status.pending = None;
             self.status.banner = Some(Banner::info(format!(
-                "SAML sign-in to {idp} cancelled: nothing was done"
+                "the SAML sign-in to `{idp}` was cancelled: nothing was done"
             )));
             return vec![Effect::CancelMfa];
         }
@@ -657,6 +657,7 @@ fn failure_banner(failure: &AccessFailure) -> Banner {
         AccessFailure::Aws(AwsError::MfaCancelled) => {
             Banner::info("MFA prompt cancelled: nothing was done")
         }
+        AccessFailure::Aws(e @ AwsError::SamlCancelled { .. }) => Banner::info(e.to_string()),
         other => Banner::error(other.to_string()),
     }
 }

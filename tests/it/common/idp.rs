@@ -294,7 +294,12 @@ pub fn saml_sts(upstream: &str) -> impl Fn(&Request, usize) -> Response + Send +
             valid_seconds: 300,
             broken: false,
         };
-        let moto_view = assertion_for_moto(&only);
+        // moto takes the session's length from the assertion alone: AWS's is the request's.
+        let seconds = form
+            .get("DurationSeconds")
+            .cloned()
+            .unwrap_or_else(|| "3600".into());
+        let moto_view = assertion_for_moto(&only, &seconds);
         let body: String = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form.iter().map(|(k, v)| {
                 if k == "SAMLAssertion" {
@@ -317,10 +322,36 @@ pub fn saml_sts(upstream: &str) -> impl Fn(&Request, usize) -> Response + Send +
 }
 
 /// The assertion as moto parses it: `samlp`/`saml` prefixes, one `Role` value.
-fn assertion_for_moto(spec: &IdpSpec) -> String {
+fn assertion_for_moto(spec: &IdpSpec, seconds: &str) -> String {
     let xml = format!(
-        r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><saml:Assertion><saml:AttributeStatement><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role"><saml:AttributeValue>{}</saml:AttributeValue></saml:Attribute><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName"><saml:AttributeValue>alice@corp.example</saml:AttributeValue></saml:Attribute></saml:AttributeStatement></saml:Assertion></samlp:Response>"#,
+        r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><saml:Assertion><saml:AttributeStatement><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role"><saml:AttributeValue>{}</saml:AttributeValue></saml:Attribute><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName"><saml:AttributeValue>alice@corp.example</saml:AttributeValue></saml:Attribute><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/SessionDuration"><saml:AttributeValue>{seconds}</saml:AttributeValue></saml:Attribute></saml:AttributeStatement></saml:Assertion></samlp:Response>"#,
         spec.roles[0]
     );
     base64::engine::general_purpose::STANDARD.encode(xml)
+}
+
+/// Closes the browser awsnav started for `profile_dir` once its sign-in page shows, as a
+/// person closing its window would (the browser process ends).
+pub async fn close_browser(profile_dir: &std::path::Path) {
+    let pattern = format!("user-data-dir={}", profile_dir.display());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let running = std::process::Command::new("pgrep")
+            .args(["-f", &pattern])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if running {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the browser never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Let the page load first: the window is closed while the person is looking at it.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let _ = std::process::Command::new("pkill")
+        .args(["-TERM", "-f", &pattern])
+        .status();
 }
