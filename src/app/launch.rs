@@ -302,6 +302,15 @@ pub enum EnvFormat {
     Fish,
     /// A JSON object (unset variables are `null`).
     Json,
+    /// `$Env:K = 'v'` for PowerShell (`… | Invoke-Expression`).
+    Powershell,
+    /// `set "K=v"` for cmd.exe (`for /f` or a batch file).
+    Cmd,
+    /// `K='v'` lines of a `.env` file (docker compose `--env-file`, python-dotenv, IDEs).
+    Dotenv,
+    /// A shared-credentials-file profile (`[account-role]` with the keys and their end),
+    /// for tools that read only `~/.aws/credentials`.
+    Ini,
 }
 
 /// The session's environment as text to `eval`.
@@ -323,6 +332,28 @@ pub fn format_env(session: &Session<'_>, format: EnvFormat) -> String {
                 let _ = writeln!(out, "set -e {k};");
             }
         }
+        EnvFormat::Powershell => {
+            for (k, v) in session.vars() {
+                let _ = writeln!(out, "$Env:{k} = {}", untrusted::powershell_quoted(&v));
+            }
+            for k in UNSET {
+                let _ = writeln!(out, "Remove-Item Env:{k} -ErrorAction SilentlyContinue");
+            }
+        }
+        EnvFormat::Cmd => {
+            for (k, v) in session.vars() {
+                let _ = writeln!(out, "set \"{k}={}\"", untrusted::cmd_value(&v));
+            }
+            for k in UNSET {
+                let _ = writeln!(out, "set \"{k}=\"");
+            }
+        }
+        EnvFormat::Dotenv => {
+            for (k, v) in session.vars() {
+                let _ = writeln!(out, "{k}={}", untrusted::dotenv_quoted(&v));
+            }
+        }
+        EnvFormat::Ini => out = ini_profile(session),
         EnvFormat::Json => {
             let mut map = serde_json::Map::new();
             for (k, v) in session.vars() {
@@ -334,6 +365,28 @@ pub fn format_env(session: &Session<'_>, format: EnvFormat) -> String {
             out = serde_json::Value::Object(map).to_string();
             out.push('\n');
         }
+    }
+    out
+}
+
+/// The session as a shared-credentials-file profile named `ACCOUNT-ROLE` (sanitised): the
+/// keys, the token and, as `x_security_token_expires`, when they end.
+#[must_use]
+pub fn ini_profile(session: &Session<'_>) -> String {
+    let c = session.credentials;
+    let name = untrusted::ini_name(&format!("{}-{}", session.account_name, session.role));
+    let mut out = format!(
+        "[{name}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        c.access_key_id, c.secret_access_key
+    );
+    if let Some(t) = &c.session_token {
+        let _ = writeln!(out, "aws_session_token = {t}");
+    }
+    if let Some(e) = c.expiration.and_then(|e| e.format(&Rfc3339).ok()) {
+        let _ = writeln!(out, "x_security_token_expires = {e}");
+    }
+    if untrusted::ini_value(session.region).is_ok() {
+        let _ = writeln!(out, "region = {}", session.region);
     }
     out
 }
@@ -488,6 +541,51 @@ mod tests {
             serde_json::from_str(&format_env(&session(&c), EnvFormat::Json)).unwrap();
         assert_eq!(json["AWS_SECRET_ACCESS_KEY"], "se'cr\\et");
         assert!(json["AWS_PROFILE"].is_null());
+    }
+
+    #[test]
+    fn powershell_cmd_dotenv_and_ini() {
+        let c = creds();
+        let mut s = session(&c);
+        s.account_name = "pay‘ments' $(x) %PATH% !x! ^& \"q\"\nnext";
+        let ps = format_env(&s, EnvFormat::Powershell);
+        assert!(
+            ps.contains("$Env:AWS_SECRET_ACCESS_KEY = 'se''cr\\et'"),
+            "{ps}"
+        );
+        // Every quote PowerShell knows is doubled: the string never ends early.
+        assert!(
+            ps.contains("$Env:AWSNAV_ACCOUNT_NAME = 'pay‘‘ments'' $(x) %PATH% !x! ^& \"q\"\nnext'"),
+            "{ps}"
+        );
+        assert!(ps.contains("Remove-Item Env:AWS_PROFILE -ErrorAction SilentlyContinue"));
+        let cmd = format_env(&s, EnvFormat::Cmd);
+        assert!(
+            cmd.contains("set \"AWSNAV_ACCOUNT_NAME=pay‘ments' $(x) _PATH_ _x_ _& _q__next\""),
+            "{cmd}"
+        );
+        assert_eq!(cmd.lines().filter(|l| !l.starts_with("set \"")).count(), 0);
+        let dotenv = format_env(&s, EnvFormat::Dotenv);
+        assert!(
+            dotenv.contains("AWS_SECRET_ACCESS_KEY='se\\'cr\\\\et'"),
+            "{dotenv}"
+        );
+        assert_eq!(dotenv.lines().count(), s.vars().len());
+        let ini = format_env(&s, EnvFormat::Ini);
+        let first = ini.lines().next().unwrap();
+        assert!(
+            first.starts_with("[pay") && first.ends_with("-Admin]"),
+            "{ini}"
+        );
+        assert!(
+            !first[1..first.len() - 1].contains(['[', ']', ' ', '\n']),
+            "{ini}"
+        );
+        assert!(ini.contains("aws_session_token = tok\n"), "{ini}");
+        assert!(
+            ini.contains("x_security_token_expires = 2026-11-21T13:00:00Z\n"),
+            "{ini}"
+        );
     }
 
     #[test]

@@ -217,6 +217,59 @@ pub fn fish_quoted(s: &str) -> String {
     format!("'{}'", s.replace('\\', r"\\").replace('\'', r"\'"))
 }
 
+/// `s` as a PowerShell single-quoted string: nothing is expanded there, and a quote is
+/// written twice — PowerShell takes the typographic single quotes (U+2018–U+201B) as quotes
+/// too, so those are doubled as well.
+#[must_use]
+pub fn powershell_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}') {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+/// `s` as the value of cmd.exe's `set "NAME=value"`: inside the quotes `&|<>` are plain, but
+/// `%` and `!` still expand, `"` ends the quoting and `^` escapes: those, and control
+/// characters (a line end would start a command), are written as `_`. Credentials never
+/// hold any of them; a name from the organization may.
+#[must_use]
+pub fn cmd_value(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if matches!(c, '%' | '!' | '"' | '^') || c.is_control() || is_hidden(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// `s` as a single-quoted value of a `.env` file (python-dotenv, docker compose, direnv's
+/// dotenv): nothing is interpolated there; `\` and `'` are escaped, a line end is written
+/// as a space so that one variable stays one line.
+#[must_use]
+pub fn dotenv_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
 /// `s` as one single-quoted POSIX shell word, for the few places a shell cannot be avoided
 /// (a browser command the user configured). Nothing is special inside single quotes.
 #[must_use]

@@ -288,6 +288,60 @@ async fn credential_process_and_env_are_consumed_by_the_aws_cli_and_shells() {
         serde_json::from_str(&stdout(&awsnav.run(&["env", &dev0, "--format", "json"]))).unwrap();
     assert_eq!(json["AWSNAV_ACCOUNT_ID"], dev0.as_str());
     assert!(json["AWS_SESSION_TOKEN"].as_str().unwrap().len() > 10);
+
+    // .env read by python-dotenv, the ini profile by botocore: the same session. (The
+    // session is cached, so every format gives the same keys.)
+    let dotenv = awsnav.path("session.env");
+    std::fs::write(
+        &dotenv,
+        stdout(&awsnav.run(&["env", &dev0, "--format", "dotenv"])),
+    )
+    .unwrap();
+    let read = std::process::Command::new(crate::common::python())
+        .args([
+            "-c",
+            "import json, sys\nfrom dotenv import dotenv_values\nprint(json.dumps(dotenv_values(sys.argv[1])))",
+            dotenv.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(read.status.success(), "{}", stderr(&read));
+    let read: Value = serde_json::from_str(&stdout(&read)).unwrap();
+    for (k, v) in json.as_object().unwrap() {
+        if !v.is_null() {
+            assert_eq!(&read[k], v, "{k}");
+        }
+    }
+    let ini = stdout(&awsnav.run(&["env", &dev0, "--format", "ini"]));
+    let section = ini
+        .lines()
+        .next()
+        .unwrap()
+        .trim_matches(['[', ']'])
+        .to_owned();
+    let file = awsnav.path("exported-credentials");
+    std::fs::write(&file, &ini).unwrap();
+    let read = std::process::Command::new(crate::common::python())
+        .args([
+            "-c",
+            "import sys, botocore.session\nc = botocore.session.Session(profile=sys.argv[1]).get_credentials()\nprint(c.access_key, c.token)",
+            &section,
+        ])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env("AWS_SHARED_CREDENTIALS_FILE", &file)
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(read.status.success(), "{}", stderr(&read));
+    assert_eq!(
+        stdout(&read).trim(),
+        format!(
+            "{} {}",
+            json["AWS_ACCESS_KEY_ID"].as_str().unwrap(),
+            json["AWS_SESSION_TOKEN"].as_str().unwrap()
+        )
+    );
 }
 
 #[tokio::test]
