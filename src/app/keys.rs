@@ -384,6 +384,99 @@ pub async fn retire(
     })
 }
 
+/// The settings `env --export-as` writes into a profile of the credentials file (and takes
+/// out before it does).
+const EXPORTED: &[&str] = &[
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_security_token",
+    "x_security_token_expires",
+];
+
+/// Whether `name` may be written by `env --export-as`: a plain profile name, and `default`
+/// only with `force`.
+///
+/// # Errors
+/// Why not, with what to do.
+pub fn check_export_name(name: &str, force: bool) -> anyhow::Result<()> {
+    if name.is_empty() || crate::domain::untrusted::ini_name(name) != name {
+        anyhow::bail!(
+            "--export-as `{name}` is not a profile name: use letters, digits and . _ - + @"
+        );
+    }
+    if name == "default" && !force {
+        anyhow::bail!(
+            "--export-as default would change what every tool uses by default: add --force to mean it"
+        );
+    }
+    Ok(())
+}
+
+/// What `env --export-as` wrote.
+#[derive(Debug)]
+pub struct Exported {
+    pub file: PathBuf,
+    /// The file as it was before awsnav first changed it.
+    pub backup: Option<PathBuf>,
+}
+
+/// Writes `session`'s credentials into the shared credentials file as profile `name`: that
+/// section's credential lines replaced (or the section added), every other byte kept, mode
+/// 0600, and the file backed up before awsnav's first change to it. A profile holding
+/// long-lived keys is left alone unless `force`.
+///
+/// # Errors
+/// When the file cannot be read or written, or would lose a long-lived key.
+pub fn export_session(
+    session: &super::launch::Session<'_>,
+    name: &str,
+    force: bool,
+) -> anyhow::Result<Exported> {
+    let file = credentials_file();
+    let text = match std::fs::read_to_string(&file) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => anyhow::bail!("cannot read {}: {e}", file.display()),
+    };
+    if let Some(keys) = aws_files_edit::static_keys(&text, name)
+        && !keys.session_token
+        && !force
+    {
+        anyhow::bail!(
+            "profile `{name}` in {} holds a long-lived key (…{}): --export-as would replace it; choose another name, or add --force",
+            file.display(),
+            key_tail(&keys.access_key_id)
+        );
+    }
+    let c = session.credentials;
+    let mut new = aws_files_edit::without_settings(&text, name, false, EXPORTED);
+    let mut set = |k: &str, v: &str| {
+        new = aws_files_edit::with_credentials_setting(&new, name, k, v);
+    };
+    set("aws_access_key_id", &c.access_key_id);
+    set("aws_secret_access_key", &c.secret_access_key);
+    if let Some(t) = &c.session_token {
+        set("aws_session_token", t);
+    }
+    if let Some(e) = c.expiration.and_then(|e| {
+        e.format(&time::format_description::well_known::Rfc3339)
+            .ok()
+    }) {
+        set("x_security_token_expires", &e);
+    }
+    let mut backup_name = file.file_name().unwrap_or_default().to_os_string();
+    backup_name.push(".awsnav-backup");
+    let first = !file.with_file_name(backup_name).exists();
+    let backup = replace_file(&file, &new, first && !text.is_empty())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(Exported { file, backup })
+}
+
 /// How long a new key may take to work everywhere; it is tried this often in that time.
 #[derive(Clone, Copy, Debug)]
 pub struct Propagation {

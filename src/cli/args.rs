@@ -128,6 +128,8 @@ pub enum Command {
         access: AccessOpts,
         #[arg(long, value_enum, default_value = "sh")]
         format: EnvFormat,
+        #[command(flatten)]
+        export: ExportOpts,
     },
     /// Open the AWS console in the browser, signed in as an account's role.
     Console {
@@ -402,4 +404,17 @@ pub struct LoginArgs {
     /// console: paste back the code the browser shows, as `aws login --remote`).
     #[arg(long)]
     pub no_browser: bool,
+}
+
+/// `env --export-as`: the session into the shared credentials file, for tools that read only it.
+#[derive(Debug, Default, clap::Args)]
+pub struct ExportOpts {
+    /// Write the session into ~/.aws/credentials (or `AWS_SHARED_CREDENTIALS_FILE`) as profile
+    /// NAME, with `x_security_token_expires`, instead of printing it: one section, every other
+    /// byte of the file kept, 0600, a backup of the file before its first change.
+    #[arg(long, value_name = "NAME")]
+    pub export_as: Option<String>,
+    /// Let --export-as write [default], or a profile that holds long-lived keys.
+    #[arg(long, requires = "export_as")]
+    pub force: bool,
 }

@@ -626,7 +626,40 @@ pub async fn env(
     query: &str,
     opts: &AccessOpts,
     format: EnvFormat,
-) -> anyhow::Result<()> {
+    export: &super::args::ExportOpts,
+) -> anyhow::Result<std::process::ExitCode> {
+    if let Some(name) = &export.export_as {
+        crate::app::keys::check_export_name(name, export.force)?;
+        if demo {
+            anyhow::bail!("demo organization: nothing real to export");
+        }
+    }
     let entered = enter(ctx, demo, query, opts).await?;
-    write_stdout(&launch::format_env(&entered.session(), format))
+    let session = entered.session();
+    match &export.export_as {
+        Some(name) => {
+            let written = crate::app::keys::export_session(&session, name, export.force)?;
+            super::output::say!(
+                "awsnav: profile {name} in {} now holds {} ({}) as {}{}{}",
+                written.file.display(),
+                crate::domain::untrusted::visible(&entered.account_name),
+                entered.account_id,
+                entered.role.name,
+                session
+                    .credentials
+                    .expiration
+                    .and_then(|e| e
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .ok())
+                    .map(|e| format!(" until {e}"))
+                    .unwrap_or_default(),
+                written
+                    .backup
+                    .map(|b| format!("; the file as it was is at {}", b.display()))
+                    .unwrap_or_default()
+            );
+        }
+        None => write_stdout(&launch::format_env(&session, format))?,
+    }
+    Ok(std::process::ExitCode::SUCCESS)
 }

@@ -159,10 +159,8 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
             account,
             access,
             format,
-        } => {
-            enter::env(ctx, demo, &account, &access, format).await?;
-            Ok(ExitCode::SUCCESS)
-        }
+            export,
+        } => enter::env(ctx, demo, &account, &access, format, &export).await,
         Command::Console {
             account,
             arn_account,

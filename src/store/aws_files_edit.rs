@@ -158,6 +158,19 @@ pub fn config_value(text: &str, profile: &str, key: &str) -> Option<String> {
 #[must_use]
 pub fn with_setting(text: &str, profile: &str, key: &str, value: &str) -> String {
     let wanted = config_section(profile);
+    with_setting_in(text, &wanted, profile == "default", key, value)
+}
+
+/// `text` (the shared credentials file) with `key = value` in section `[profile]`, as
+/// [`with_setting`] puts it.
+#[must_use]
+pub fn with_credentials_setting(text: &str, profile: &str, key: &str, value: &str) -> String {
+    with_setting_in(text, profile, false, key, value)
+}
+
+/// `text` with `key = value` in section `[wanted]` (`[profile default]` too, with `default`).
+fn with_setting_in(text: &str, wanted: &str, default: bool, key: &str, value: &str) -> String {
+    let profile = if default { "default" } else { "" };
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let line_text = format!("{key} = {value}{newline}");
     let mut in_profile = false;

@@ -342,6 +342,63 @@ async fn credential_process_and_env_are_consumed_by_the_aws_cli_and_shells() {
             json["AWS_SESSION_TOKEN"].as_str().unwrap()
         )
     );
+
+    // --export-as: one section of ~/.aws/credentials, every other byte kept, 0600, backed up
+    // before the first change; written twice, still one section; long-lived keys and
+    // [default] are left alone unless --force.
+    let creds = awsnav.path(".aws/credentials");
+    let before = "# mine\n[keeper]\naws_access_key_id = AKIAKEEPER000000\naws_secret_access_key = k\n\n[work]\nregion = eu-west-1\naws_session_token = old\n";
+    std::fs::write(&creds, before).unwrap();
+    for _ in 0..2 {
+        let out = awsnav.run(&["env", &dev0, "--export-as", "work"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stdout(&out).is_empty());
+    }
+    let after = std::fs::read_to_string(&creds).unwrap();
+    assert!(
+        after.starts_with("# mine\n[keeper]\naws_access_key_id = AKIAKEEPER000000\naws_secret_access_key = k\n\n[work]\nregion = eu-west-1\naws_access_key_id = "),
+        "{after}"
+    );
+    assert_eq!(after.matches("[work]").count(), 1);
+    assert_eq!(after.matches("aws_session_token").count(), 1, "{after}");
+    assert!(after.contains("x_security_token_expires = "), "{after}");
+    assert_eq!(
+        std::fs::read_to_string(awsnav.path(".aws/credentials.awsnav-backup")).unwrap(),
+        before
+    );
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&creds).unwrap().permissions())
+            & 0o777,
+        0o600
+    );
+    let read = std::process::Command::new(crate::common::python())
+        .args([
+            "-c",
+            "import botocore.session\nc = botocore.session.Session(profile='work').get_credentials()\nprint(c.token)",
+        ])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env("AWS_SHARED_CREDENTIALS_FILE", &creds)
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&read).trim(),
+        json["AWS_SESSION_TOKEN"].as_str().unwrap()
+    );
+    let refused = awsnav.run(&["env", &dev0, "--export-as", "keeper"]);
+    assert!(
+        stderr(&refused).contains("holds a long-lived key"),
+        "{}",
+        stderr(&refused)
+    );
+    let refused = awsnav.run(&["env", &dev0, "--export-as", "default"]);
+    assert!(
+        stderr(&refused).contains("add --force"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(std::fs::read_to_string(&creds).unwrap() == after);
 }
 
 #[tokio::test]
