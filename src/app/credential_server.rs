@@ -72,11 +72,7 @@ impl Endpoint {
         let url = format!("http://127.0.0.1:{port}{PATH}");
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
-        let token = bytes.iter().fold(String::with_capacity(64), |mut t, b| {
-            use std::fmt::Write as _;
-            let _ = write!(t, "{b:02x}");
-            t
-        });
+        let token = crate::domain::untrusted::hex(&bytes);
         let state = Arc::new(State {
             hosts: [format!("127.0.0.1:{port}"), format!("localhost:{port}")],
             token: token.clone(),

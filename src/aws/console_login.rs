@@ -29,6 +29,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::sso_login::SignInUi;
 use crate::domain::credentials::Credentials;
+use crate::domain::untrusted::hex;
 
 /// The client of a sign-in with a browser on this machine (loopback redirect).
 pub const SAME_DEVICE: &str = "arn:aws:signin:::devtools/same-device";
@@ -130,14 +131,6 @@ pub fn cache_dir() -> Option<PathBuf> {
 pub fn token_path(session_arn: &str) -> Option<PathBuf> {
     let key = hex(&sha2::Sha256::digest(session_arn.trim().as_bytes()));
     Some(cache_dir()?.join(format!("{key}.json")))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 /// The cached token of `session_arn`, if there is a readable one.

@@ -2,7 +2,6 @@
 //! its portal offers, and role credentials from it.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -520,11 +519,7 @@ impl Rate {
 /// Where the AWS CLI caches the token of a legacy (start URL) sign-in.
 pub(crate) fn token_path(start_url: &str) -> Option<PathBuf> {
     let home = home_dir()?;
-    let digest = Sha1::digest(start_url.as_bytes());
-    let hex = digest.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    });
+    let hex = crate::domain::untrusted::hex(&Sha1::digest(start_url.as_bytes()));
     Some(home.join(".aws/sso/cache").join(format!("{hex}.json")))
 }
 

@@ -337,11 +337,7 @@ pub fn write_json_in_place<W: std::io::Write>(
         let offered = with
             .catalog
             .offered_in(&account, sso_roles, a.sso, rest.identity.is_some());
-        let saml_roles: Vec<String> = offered
-            .iter()
-            .filter(|r| r.saml.is_some())
-            .map(|r| r.name.clone())
-            .collect();
+        let saml_roles = crate::domain::roles::RoleOption::saml_names(&offered);
         let roles: Vec<String> = offered.into_iter().map(|r| r.name).collect();
         let production = with
             .classifier
@@ -600,11 +596,7 @@ pub async fn list(ctx: &AppContext, demo: bool, opts: ListOpts) -> anyhow::Resul
     let enrich = |i: usize| {
         // A new vector: collecting in place would keep each role's whole allocation.
         let offered = ctx.roles(&inv, &tree, i);
-        let saml: Vec<String> = offered
-            .iter()
-            .filter(|r| r.saml.is_some())
-            .map(|r| r.name.clone())
-            .collect();
+        let saml = crate::domain::roles::RoleOption::saml_names(&offered);
         let mut roles = Vec::with_capacity(offered.len());
         roles.extend(offered.into_iter().map(|r| r.name));
         (roles, saml, production[i])
@@ -856,11 +848,7 @@ mod tests {
             let production = classifier.classify_all(&built, &tree);
             let enrich = |i: usize| {
                 let offered = catalog.offered(&built, &tree, i);
-                let saml = offered
-                    .iter()
-                    .filter(|r| r.saml.is_some())
-                    .map(|r| r.name.clone())
-                    .collect();
+                let saml = crate::domain::roles::RoleOption::saml_names(&offered);
                 let roles = offered.into_iter().map(|r| r.name).collect();
                 (roles, saml, production[i])
             };

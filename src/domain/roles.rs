@@ -119,6 +119,16 @@ impl RoleOption {
         })
     }
 
+    /// The names of the SAML roles among `roles`.
+    #[must_use]
+    pub fn saml_names(roles: &[Self]) -> Vec<String> {
+        roles
+            .iter()
+            .filter(|r| r.saml.is_some())
+            .map(|r| r.name.clone())
+            .collect()
+    }
+
     /// How the role is shown where it could be mistaken for another: "Admin (Identity Center)".
     #[must_use]
     pub fn label(&self) -> String {

@@ -317,6 +317,18 @@ pub fn file_key(s: &str) -> String {
         .collect()
 }
 
+/// `bytes` as lowercase hexadecimal (digests in cache file names, random tokens).
+#[must_use]
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
 /// `s` as part of a `~/.aws/config` section name (`[profile NAME]`): letters, digits and
 /// `._-+@` kept, every other character (space, `[`, `]`, `=`, `;`, `#`, line ends) `-`.
 #[must_use]

@@ -170,7 +170,6 @@ pub fn with_credentials_setting(text: &str, profile: &str, key: &str, value: &st
 
 /// `text` with `key = value` in section `[wanted]` (`[profile default]` too, with `default`).
 fn with_setting_in(text: &str, wanted: &str, default: bool, key: &str, value: &str) -> String {
-    let profile = if default { "default" } else { "" };
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let line_text = format!("{key} = {value}{newline}");
     let mut in_profile = false;
@@ -178,7 +177,7 @@ fn with_setting_in(text: &str, wanted: &str, default: bool, key: &str, value: &s
     let mut last_in_section = None;
     for line in lines(text) {
         if let Some(name) = header(line.text) {
-            in_profile = name == wanted || (profile == "default" && name == "profile default");
+            in_profile = name == wanted || (default && name == "profile default");
             if in_profile {
                 last_in_section = Some(line.range.clone());
             }

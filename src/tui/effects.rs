@@ -271,11 +271,7 @@ impl Runner {
         };
         let (ctx, profile) = (ctx.clone(), profile.to_owned());
         let task = tokio::spawn(async move {
-            let ui = TuiSignIn {
-                tx: tx.clone(),
-                browser: ctx.config.console.browser.clone(),
-                browser_env: ctx.browser_env.clone(),
-            };
+            let ui = TuiSignIn::new(&tx, &ctx);
             let result = match crate::app::sso_sign_in::source(&ctx, Some(&profile)).await {
                 Ok(Some(source)) => {
                     let flow = crate::app::sso_sign_in::flow(false, false);
@@ -291,6 +287,11 @@ impl Runner {
             };
             let _ = tx.send(Msg::SsoSignedIn(result));
         });
+        self.keep_sign_in(&task);
+    }
+
+    /// Remembers the sign-in going on, for `CancelSsoSignIn` to stop.
+    fn keep_sign_in(&self, task: &tokio::task::JoinHandle<()>) {
         if let Ok(mut slot) = self.signing_in.lock() {
             *slot = Some(task.abort_handle());
         }
@@ -305,11 +306,7 @@ impl Runner {
         };
         let (ctx, profile) = (ctx.clone(), profile.to_owned());
         let task = tokio::spawn(async move {
-            let ui = TuiSignIn {
-                tx: tx.clone(),
-                browser: ctx.config.console.browser.clone(),
-                browser_env: ctx.browser_env.clone(),
-            };
+            let ui = TuiSignIn::new(&tx, &ctx);
             let result = if crate::app::sso_sign_in::browser_here() {
                 crate::app::console_sign_in::sign_in(
                     &ctx,
@@ -331,9 +328,7 @@ impl Runner {
             )));
             let _ = tx.send(Msg::SsoSignedIn(result));
         });
-        if let Ok(mut slot) = self.signing_in.lock() {
-            *slot = Some(task.abort_handle());
-        }
+        self.keep_sign_in(&task);
     }
 
     /// Signs in once (the MFA prompt in the TUI), then runs the command in every planned
@@ -923,6 +918,16 @@ struct NoCode;
 impl crate::aws::console_login::CodePrompt for NoCode {
     fn code(&self) -> Option<String> {
         None
+    }
+}
+
+impl TuiSignIn {
+    fn new(tx: &mpsc::UnboundedSender<Msg>, ctx: &AppContext) -> Self {
+        Self {
+            tx: tx.clone(),
+            browser: ctx.config.console.browser.clone(),
+            browser_env: ctx.browser_env.clone(),
+        }
     }
 }
 

@@ -57,44 +57,9 @@ async fn setup(moto: &crate::common::Moto) -> Setup {
     }
 }
 
-/// A stand-in browser on PATH (`$BROWSER`): records the URL, and with `follow` fetches it
-/// (with the `state` replaced by `forge`, when given), following the redirect to awsnav's
-/// loopback listener as a browser would.
-fn browser(awsnav: &mut AwsnavCmd, follow: bool, forge: Option<&str>) -> std::path::PathBuf {
-    let record = awsnav.path("browser-urls");
-    let script = awsnav.path("browser.sh");
-    let url = match forge {
-        Some(state) => format!("$(printf '%s' \"$1\" | sed 's/state=[^&]*/state={state}/')"),
-        None => "$1".to_owned(),
-    };
-    let fetch = if follow {
-        format!("curl -s -L -o /dev/null \"{url}\" &")
-    } else {
-        ":".to_owned()
-    };
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$1\" >> {}\n{fetch}\n",
-            record.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    awsnav.set("BROWSER", &script.display().to_string());
-    awsnav.set("DISPLAY", ":0");
-    record
-}
-
 fn token_path(awsnav: &AwsnavCmd) -> std::path::PathBuf {
     use sha2::Digest as _;
-    use std::fmt::Write as _;
-    let hex = sha2::Sha256::digest(ALICE.as_bytes())
-        .iter()
-        .fold(String::new(), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        });
+    let hex = awsnav::domain::untrusted::hex(&sha2::Sha256::digest(ALICE.as_bytes()));
     awsnav.path(&format!(".aws/login/cache/{hex}.json"))
 }
 
@@ -109,23 +74,6 @@ fn expire(path: &std::path::Path) {
     std::fs::write(path, token.to_string()).unwrap();
 }
 
-/// Every file under `dir`, but `skip`.
-fn files_under(dir: &std::path::Path, skip: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                todo.push(p);
-            } else if p != skip {
-                out.push(p);
-            }
-        }
-    }
-    out
-}
-
 #[tokio::test]
 async fn a_console_sign_in_gives_a_profile_credentials_every_tool_uses() {
     let (_lock, moto) = crate::common::exclusive_moto().await;
@@ -138,7 +86,7 @@ async fn a_console_sign_in_gives_a_profile_credentials_every_tool_uses() {
         ..
     } = setup(moto).await;
     awsnav.set("AWSNAV_LOG", "trace");
-    let urls = browser(&mut awsnav, true, None);
+    let urls = crate::common::stand_in_browser(&mut awsnav, true, None);
     let out = awsnav.run(&["login", "--console", "--profile", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains(ALICE), "{}", stderr(&out));
@@ -259,7 +207,7 @@ async fn a_console_sign_in_gives_a_profile_credentials_every_tool_uses() {
         .nth(1)
         .unwrap()
         .to_owned();
-    for file in files_under(awsnav.home.path(), &path) {
+    for file in crate::common::files_under(awsnav.home.path(), Some(&path)) {
         let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
         for s in secrets.iter().chain([&dpop]) {
             assert!(
@@ -283,7 +231,7 @@ async fn refresh_comes_before_a_new_sign_in_and_every_refusal_is_clear() {
         member,
         ..
     } = setup(moto).await;
-    browser(&mut awsnav, true, None);
+    crate::common::stand_in_browser(&mut awsnav, true, None);
     assert!(
         awsnav
             .run(&["login", "--console", "--profile", "dev"])
@@ -297,7 +245,7 @@ async fn refresh_comes_before_a_new_sign_in_and_every_refusal_is_clear() {
 
     // Ended credentials, a valid refresh token: renewed with no browser (nothing recorded),
     // signed with the same DPoP key; the SDK writes the renewed token back.
-    let urls = browser(&mut awsnav, false, None);
+    let urls = crate::common::stand_in_browser(&mut awsnav, false, None);
     std::fs::remove_file(&urls).ok();
     expire(&path);
     let out = awsnav.run(&["login", "--console", "--profile", "dev"]);
@@ -331,7 +279,7 @@ async fn refresh_comes_before_a_new_sign_in_and_every_refusal_is_clear() {
         "{}",
         stderr(&out)
     );
-    browser(&mut awsnav, true, None);
+    crate::common::stand_in_browser(&mut awsnav, true, None);
     let out = awsnav.run(&["login", "--console", "--profile", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(signin.issued(), 2);
@@ -352,9 +300,9 @@ async fn refresh_comes_before_a_new_sign_in_and_every_refusal_is_clear() {
         std::fs::write(&path, &before.0).unwrap();
     };
     signin.set(|s| s.refuse_refresh = true);
-    browser(&mut awsnav, true, Some("forged"));
+    crate::common::stand_in_browser(&mut awsnav, true, Some("forged"));
     failing(&awsnav, "wrong state");
-    browser(&mut awsnav, true, None);
+    crate::common::stand_in_browser(&mut awsnav, true, None);
     signin.set(|s| s.deny = true);
     failing(&awsnav, "refused in the browser");
     signin.set(|s| {
@@ -440,7 +388,7 @@ async fn a_key_is_retired_only_once_a_console_session_works() {
     assert!(stdout(&awsnav.run(&["auth", "list"])).contains("alice"));
 
     // Signed in: the key is turned off in IAM and leaves the key store.
-    browser(&mut awsnav, true, None);
+    crate::common::stand_in_browser(&mut awsnav, true, None);
     assert!(
         awsnav
             .run(&["login", "--console", "--profile", "dev"])
@@ -517,7 +465,7 @@ async fn an_ended_console_session_in_the_tui_signs_in_again_and_the_shell_opens(
         member_name,
         ..
     } = setup(moto).await;
-    browser(&mut awsnav, true, None);
+    crate::common::stand_in_browser(&mut awsnav, true, None);
     assert!(
         awsnav
             .run(&["login", "--console", "--profile", "dev"])
@@ -563,7 +511,7 @@ async fn on_a_terminal_an_ended_session_is_offered_again_and_the_command_goes_on
         member,
         ..
     } = setup(moto).await;
-    browser(&mut awsnav, true, None);
+    crate::common::stand_in_browser(&mut awsnav, true, None);
     assert!(
         awsnav
             .run(&["login", "--console", "--profile", "dev"])

@@ -116,7 +116,7 @@ async fn the_first_sign_in_is_typed_and_the_next_one_is_silent() {
     for a in idp.assertions() {
         let needle = &a[a.len() / 2..a.len() / 2 + 40];
         assert!(!said.contains(needle));
-        for entry in walk(awsnav.home.path(), &profile_dir) {
+        for entry in crate::common::files_under(awsnav.home.path(), Some(&profile_dir)) {
             let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
             assert!(
                 !text.contains(needle),
@@ -173,26 +173,6 @@ async fn failures_are_clear_and_store_nothing() {
         stderr(&out)
     );
     assert!(!awsnav.path("awsnav/cache/saml-roles-okta.json").exists());
-}
-
-/// Every file under `dir` (the browser's own profile left out: it holds the IdP's cookies).
-fn walk(dir: &std::path::Path, skip: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        if d.starts_with(skip) {
-            continue;
-        }
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                todo.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 /// Runs `awsnav login --saml okta`, typing the sign-in into its browser.
@@ -301,7 +281,7 @@ async fn the_assertions_accounts_are_listed_and_exec_acts_as_the_role() {
         let needle = &a[a.len() / 2..a.len() / 2 + 40];
         assert!(!crate::common::stdout(&out).contains(needle));
         assert!(!stderr(&out).contains(needle));
-        for entry in walk(awsnav.home.path(), &profile_dir) {
+        for entry in crate::common::files_under(awsnav.home.path(), Some(&profile_dir)) {
             let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
             assert!(
                 !text.contains(needle),

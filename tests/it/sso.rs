@@ -609,7 +609,7 @@ async fn an_expired_or_refused_sign_in_says_to_sign_in_again_and_changes_nothing
     assert!(awsnav.run(&["list", "--roles"]).status.success());
     let cache = awsnav.path("awsnav/cache");
     let snapshot = |dir: &std::path::Path| -> Vec<(String, Vec<u8>)> {
-        let mut files: Vec<_> = walk(dir)
+        let mut files: Vec<_> = crate::common::files_under(dir, None)
             .into_iter()
             .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
             .collect();
@@ -658,19 +658,6 @@ async fn an_expired_or_refused_sign_in_says_to_sign_in_again_and_changes_nothing
         "{}",
         stderr(&out)
     );
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let p = entry.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[tokio::test]

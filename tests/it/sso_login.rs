@@ -45,30 +45,6 @@ async fn setup(moto: &crate::common::Moto, spec: OidcSpec) -> (AwsnavCmd, Oidc, 
     (awsnav, oidc, portal, key)
 }
 
-/// A stand-in browser on PATH (`$BROWSER`): records the URL, and with `follow` fetches it,
-/// following the redirect to awsnav's loopback listener, as a browser would.
-fn browser(awsnav: &mut AwsnavCmd, follow: bool) -> std::path::PathBuf {
-    let record = awsnav.path("browser-urls");
-    let script = awsnav.path("browser.sh");
-    let fetch = if follow {
-        "curl -s -L -o /dev/null \"$1\" &"
-    } else {
-        ":"
-    };
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$1\" >> {}\n{fetch}\n",
-            record.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    awsnav.set("BROWSER", &script.display().to_string());
-    awsnav.set("DISPLAY", ":0");
-    record
-}
-
 fn token_file(awsnav: &AwsnavCmd) -> std::path::PathBuf {
     crate::common::portal::token_file(awsnav.home.path(), "corp")
 }
@@ -99,7 +75,7 @@ fn boto3_key(awsnav: &AwsnavCmd, portal: &Portal, oidc: &Oidc) -> std::process::
 async fn a_device_code_sign_in_writes_the_token_the_aws_cli_and_sdks_use() {
     let (_lock, moto) = crate::common::exclusive_moto().await;
     let (mut awsnav, oidc, portal, key) = setup(moto, OidcSpec::new(TOKEN)).await;
-    let urls = browser(&mut awsnav, false);
+    let urls = crate::common::stand_in_browser(&mut awsnav, false, None);
     awsnav.set("AWSNAV_LOG", "trace");
     let out = awsnav.run(&["login", "--use-device-code"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -196,7 +172,7 @@ async fn a_device_code_sign_in_writes_the_token_the_aws_cli_and_sdks_use() {
 async fn the_browser_sign_in_uses_pkce_and_a_loopback_redirect() {
     let (_lock, moto) = crate::common::exclusive_moto().await;
     let (mut awsnav, oidc, _portal, _key) = setup(moto, OidcSpec::new(TOKEN)).await;
-    let urls = browser(&mut awsnav, true);
+    let urls = crate::common::stand_in_browser(&mut awsnav, true, None);
     let out = awsnav.run(&["login"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let url = std::fs::read_to_string(&urls).unwrap();
@@ -230,7 +206,7 @@ async fn the_browser_sign_in_uses_pkce_and_a_loopback_redirect() {
 async fn refresh_tokens_renew_silently_and_failures_change_nothing() {
     let (_lock, moto) = crate::common::exclusive_moto().await;
     let (mut awsnav, oidc, _portal, _key) = setup(moto, OidcSpec::new(TOKEN)).await;
-    let urls = browser(&mut awsnav, false);
+    let urls = crate::common::stand_in_browser(&mut awsnav, false, None);
     assert!(awsnav.run(&["login", "--no-browser"]).status.success());
     assert!(!urls.exists(), "--no-browser opens nothing");
     let path = token_file(&awsnav);

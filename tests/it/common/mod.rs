@@ -880,3 +880,53 @@ pub async fn attach_new_policy(
         .await
         .unwrap();
 }
+
+/// A stand-in browser on PATH (`$BROWSER`): records each URL it is asked to open, and with
+/// `follow` fetches it (with its `state` replaced by `forge`, when given), following the
+/// redirect to awsnav's loopback listener as a browser would. Returns the record's path.
+pub fn stand_in_browser(awsnav: &mut AwsnavCmd, follow: bool, forge: Option<&str>) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let record = awsnav.path("browser-urls");
+    let script = awsnav.path("browser.sh");
+    let url = match forge {
+        Some(state) => format!("$(printf '%s' \"$1\" | sed 's/state=[^&]*/state={state}/')"),
+        None => "$1".to_owned(),
+    };
+    let fetch = if follow {
+        format!("curl -s -L -o /dev/null \"{url}\" &")
+    } else {
+        ":".to_owned()
+    };
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$1\" >> {}\n{fetch}\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    awsnav.set("BROWSER", &script.display().to_string());
+    awsnav.set("DISPLAY", ":0");
+    record
+}
+
+/// Every file under `dir`, those under `skip` left out.
+pub fn files_under(dir: &Path, skip: Option<&Path>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        if skip.is_some_and(|s| d.starts_with(s)) {
+            continue;
+        }
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if skip.is_none_or(|s| !p.starts_with(s)) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
