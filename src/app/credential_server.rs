@@ -14,6 +14,7 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -41,6 +42,61 @@ pub type Fetch = Arc<
     dyn Fn() -> Pin<Box<dyn Future<Output = Result<Credentials, String>> + Send>> + Send + Sync,
 >;
 
+/// A request that passed the checks (host, browser, token, method): its path and who sent it.
+#[derive(Clone, Debug)]
+pub struct Asked {
+    pub path: String,
+    pub client: SocketAddr,
+}
+
+/// What an endpoint answers a request with.
+#[derive(Debug)]
+pub enum Reply {
+    Credentials(Credentials),
+    /// 404 with this message.
+    NotFound(String),
+    /// 403 with this message (a production account that was not confirmed).
+    Refused(String),
+    /// 503 with this message: the SDK in the client shows it.
+    Failed(String),
+}
+
+/// Answers requests: what a standing server serves at each path.
+pub type Route = Arc<dyn Fn(Asked) -> Pin<Box<dyn Future<Output = Reply> + Send>> + Send + Sync>;
+
+/// The `Host` values a request may carry.
+#[derive(Clone, Debug)]
+pub enum Hosts {
+    /// `127.0.0.1:PORT` or `localhost:PORT`.
+    Loopback(u16),
+    /// Exactly the address bound (a bridge's, or another loopback address).
+    Address(SocketAddr),
+    /// An IP address (never a DNS name, which a web page could rebind) or `localhost`, with
+    /// `PORT`: for a server bound to a bridge or every address, reached by another address.
+    AnyAddress(u16),
+}
+
+impl Hosts {
+    fn allow(&self, host: &str) -> bool {
+        match self {
+            Self::Loopback(port) => [format!("127.0.0.1:{port}"), format!("localhost:{port}")]
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(host)),
+            Self::Address(addr) => host.parse::<SocketAddr>().is_ok_and(|h| h == *addr),
+            Self::AnyAddress(port) => host
+                .parse::<SocketAddr>()
+                .map(|a| a.port() == *port)
+                .unwrap_or_else(|_| host.eq_ignore_ascii_case(&format!("localhost:{port}"))),
+        }
+    }
+}
+
+/// At most this many connections are served at once; others wait to be accepted.
+const MAX_CONNECTIONS: usize = 512;
+
+/// The longest an answer may take (an MFA dialog included) before the client gets a 503.
+pub const ANSWER_TIMEOUT: std::time::Duration = std::time::Duration::from_mins(3);
+
 /// A running endpoint. Dropping it stops it: the port refuses connections from then on.
 #[derive(Debug)]
 pub struct Endpoint {
@@ -57,6 +113,16 @@ impl Drop for Endpoint {
     }
 }
 
+/// A random token for `Authorization`: 32 bytes in hex.
+///
+/// # Errors
+/// When the system has no randomness to give.
+pub fn new_token() -> std::io::Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(crate::domain::untrusted::hex(&bytes))
+}
+
 impl Endpoint {
     /// Starts serving what `fetch` gets, on a free loopback port. `on_error` hears every
     /// failure (to tell the person at the terminal); the child gets it as the SDKs show it.
@@ -69,27 +135,62 @@ impl Endpoint {
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let port = listener.local_addr()?.port();
-        let url = format!("http://127.0.0.1:{port}{PATH}");
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
-        let token = crate::domain::untrusted::hex(&bytes);
-        let state = Arc::new(State {
-            hosts: [format!("127.0.0.1:{port}"), format!("localhost:{port}")],
-            token: token.clone(),
-            fetch,
-            on_error,
-            one_at_a_time: Mutex::new(()),
+        // Requests that arrive together share one renewal.
+        let one_at_a_time = Arc::new(Mutex::new(()));
+        let route: Route = Arc::new(move |asked: Asked| {
+            let (fetch, on_error, one_at_a_time) =
+                (fetch.clone(), on_error.clone(), one_at_a_time.clone());
+            Box::pin(async move {
+                if asked.path != PATH {
+                    return Reply::NotFound(String::new());
+                }
+                let _turn = one_at_a_time.lock().await;
+                match fetch().await {
+                    Ok(c) => Reply::Credentials(c),
+                    Err(message) => {
+                        on_error(&message);
+                        Reply::Failed(message)
+                    }
+                }
+            })
         });
+        let mut endpoint = Self::serve(listener, Hosts::Loopback(port), new_token()?, route)?;
+        endpoint.url = format!("http://127.0.0.1:{port}{PATH}");
+        Ok(endpoint)
+    }
+
+    /// Serves `route` on `listener` to requests that carry `token` and a `Host` that `hosts`
+    /// allows. `url` is the listener's base (`http://ADDR:PORT`).
+    ///
+    /// # Errors
+    /// When the listener's address cannot be read.
+    pub fn serve(
+        listener: TcpListener,
+        hosts: Hosts,
+        token: String,
+        route: Route,
+    ) -> std::io::Result<Self> {
+        let addr = listener.local_addr()?;
+        let url = format!("http://{addr}");
+        let state = Arc::new(State {
+            hosts,
+            token: token.clone(),
+            route,
+        });
+        let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
         let task = tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else {
+                let Ok(slot) = slots.clone().acquire_owned().await else {
+                    break;
+                };
+                let Ok((stream, client)) = listener.accept().await else {
                     continue;
                 };
                 let state = state.clone();
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |req| {
                         let state = state.clone();
-                        async move { Ok::<_, Infallible>(state.answer(&req).await) }
+                        async move { Ok::<_, Infallible>(state.answer(&req, client).await) }
                     });
                     let io = hyper_util::rt::TokioIo::new(stream);
                     if let Err(e) = hyper::server::conn::http1::Builder::new()
@@ -101,6 +202,7 @@ impl Endpoint {
                     {
                         tracing::debug!(error = %e, "credential endpoint connection ended");
                     }
+                    drop(slot);
                 });
             }
         });
@@ -110,13 +212,9 @@ impl Endpoint {
 }
 
 struct State {
-    /// The `Host` values a request may carry.
-    hosts: [String; 2],
+    hosts: Hosts,
     token: String,
-    fetch: Fetch,
-    on_error: Arc<dyn Fn(&str) + Send + Sync>,
-    /// Requests that arrive together share one renewal.
-    one_at_a_time: Mutex<()>,
+    route: Route,
 }
 
 impl State {
@@ -130,10 +228,10 @@ impl State {
             .unwrap_or_default();
         headers.contains_key(hyper::header::ORIGIN)
             || headers.keys().any(|k| k.as_str().starts_with("sec-fetch-"))
-            || !self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
+            || !self.hosts.allow(host)
     }
 
-    async fn answer(&self, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+    async fn answer(&self, req: &Request<Incoming>, client: SocketAddr) -> Response<Full<Bytes>> {
         if self.is_from_a_browser(req) {
             tracing::warn!("credential endpoint: a request from a browser or another host refused");
             return plain(StatusCode::FORBIDDEN, "");
@@ -147,12 +245,18 @@ impl State {
             tracing::warn!("credential endpoint: a request without the right token refused");
             return plain(StatusCode::UNAUTHORIZED, "");
         }
-        if req.method() != hyper::Method::GET || req.uri().path() != PATH {
-            return plain(StatusCode::NOT_FOUND, "");
+        if req.method() != hyper::Method::GET {
+            return plain(StatusCode::METHOD_NOT_ALLOWED, "");
         }
-        let _turn = self.one_at_a_time.lock().await;
-        match (self.fetch)().await {
-            Ok(c) => {
+        let asked = Asked {
+            path: req.uri().path().to_owned(),
+            client,
+        };
+        let reply = tokio::time::timeout(ANSWER_TIMEOUT, (self.route)(asked))
+            .await
+            .unwrap_or_else(|_| Reply::Failed("no answer in time".to_owned()));
+        match reply {
+            Reply::Credentials(c) => {
                 let body = serde_json::json!({
                     "AccessKeyId": c.access_key_id,
                     "SecretAccessKey": c.secret_access_key,
@@ -161,16 +265,25 @@ impl State {
                 });
                 json(StatusCode::OK, &body)
             }
-            Err(message) => {
-                (self.on_error)(&message);
-                let body = serde_json::json!({
-                    "Code": "CredentialsUnavailable",
-                    "Message": format!("awsnav: {message}"),
-                });
-                json(StatusCode::SERVICE_UNAVAILABLE, &body)
-            }
+            Reply::NotFound(m) if m.is_empty() => plain(StatusCode::NOT_FOUND, ""),
+            Reply::NotFound(m) => error(StatusCode::NOT_FOUND, "NotFound", &m),
+            Reply::Refused(m) => error(StatusCode::FORBIDDEN, "AccessDenied", &m),
+            Reply::Failed(m) => error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "CredentialsUnavailable",
+                &m,
+            ),
         }
     }
+}
+
+/// The error body the SDKs show: `{"Code": …, "Message": "awsnav: …"}`.
+fn error(status: StatusCode, code: &str, message: &str) -> Response<Full<Bytes>> {
+    let body = serde_json::json!({
+        "Code": code,
+        "Message": format!("awsnav: {message}"),
+    });
+    json(status, &body)
 }
 
 fn plain(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {

@@ -18,4 +18,5 @@ pub mod shared_inventory;
 pub mod shell_prompt;
 pub mod sso_roles;
 pub mod sso_sign_in;
+pub mod standing_server;
 pub mod sync;

@@ -179,6 +179,9 @@ pub enum Command {
         #[arg(long)]
         console: bool,
     },
+    /// A standing credential endpoint for containers, IDEs and notebooks: `GET /ACCOUNT/ROLE`
+    /// with the token it prints, renewed as in shells, until Ctrl-C.
+    Serve(crate::cli::serve::ServeArgs),
     /// Print credentials in the JSON a profile's credential process must print (Version 1).
     CredentialProcess {
         /// Account id, name or alias.

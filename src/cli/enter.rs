@@ -227,11 +227,11 @@ fn iam_role_named(
 
 /// The account named on the command line, the role to take there, and whether it is
 /// production.
-struct Chosen {
-    id: String,
-    name: String,
-    role: RoleOption,
-    production: bool,
+pub struct Chosen {
+    pub id: String,
+    pub name: String,
+    pub role: RoleOption,
+    pub production: bool,
 }
 
 /// Account `i` of the inventory, the role to take there, and whether it is production.
@@ -270,7 +270,7 @@ fn chosen_in(
 /// Picks the account and role. An account id never waits for the organization: the cached
 /// inventory tells what awsnav knows of it, and without one (or when the account is not in it)
 /// the id alone is enough to get in — only a name needs an inventory, read if there is none.
-async fn choose_account(
+pub async fn choose_account(
     ctx: &AppContext,
     query: &str,
     opts: &AccessOpts,
@@ -338,7 +338,7 @@ async fn choose_account(
 }
 
 /// `--role`, else the last role used there, else the only role offered.
-fn pick_role(
+pub fn pick_role(
     ctx: &AppContext,
     account_id: &str,
     account_name: &str,
@@ -346,12 +346,7 @@ fn pick_role(
     wanted: Option<&str>,
 ) -> anyhow::Result<RoleOption> {
     if let Some(w) = wanted {
-        return Ok(RoleOption::find(offered, w).cloned().unwrap_or_else(|| {
-            match w.strip_prefix("sso:") {
-                Some(name) => RoleOption::sso(name),
-                None => RoleOption::named(w.strip_prefix("iam:").unwrap_or(w)),
-            }
-        }));
+        return Ok(RoleOption::wanted(offered, w));
     }
     if let Some(last) = ctx.prefs.load().get(account_id)
         && let Some(r) = offered.iter().find(|r| r.key() == *last)

@@ -16,6 +16,7 @@ pub mod output;
 pub mod policies;
 pub mod prompt;
 pub mod refresh;
+pub mod serve;
 pub mod sign_in;
 pub mod which;
 
@@ -189,6 +190,7 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
             access,
         } => credential_process::command(ctx, key, account, &access).await,
         Command::Auth { command } => auth::auth(ctx, command).await,
+        Command::Serve(args) => serve::serve(ctx, demo, args).await,
     }
 }
 

@@ -119,6 +119,18 @@ impl RoleOption {
         })
     }
 
+    /// The role `--role WANTED` takes: the offered one it names, else a role of that name
+    /// (`sso:NAME` an Identity Center one), which AWS allows or refuses.
+    #[must_use]
+    pub fn wanted(offered: &[Self], wanted: &str) -> Self {
+        Self::find(offered, wanted)
+            .cloned()
+            .unwrap_or_else(|| match wanted.strip_prefix("sso:") {
+                Some(name) => Self::sso(name),
+                None => Self::named(wanted.strip_prefix("iam:").unwrap_or(wanted)),
+            })
+    }
+
     /// The names of the SAML roles among `roles`.
     #[must_use]
     pub fn saml_names(roles: &[Self]) -> Vec<String> {

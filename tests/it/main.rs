@@ -26,6 +26,7 @@ mod network;
 mod org_reader;
 mod readme;
 mod saml;
+mod serve;
 mod served;
 mod shared_inventory;
 mod sso;

@@ -7,12 +7,20 @@ use crate::common::fault::FaultServer;
 use crate::common::{AwsnavCmd, OuSpec, stderr, stdout};
 
 fn tree() -> Vec<OuSpec> {
-    vec![OuSpec::new("Dev", 2, vec![])]
+    vec![OuSpec::new("Dev", 3, vec![])]
 }
 
 /// awsnav as alice (keys in its environment), the AWS CLI and the test Python on PATH, behind
 /// a counting proxy in front of moto.
 async fn setup(moto: &crate::common::Moto) -> (AwsnavCmd, FaultServer, String) {
+    let (awsnav, proxy, _, dev) = setup_org(moto).await;
+    (awsnav, proxy, dev)
+}
+
+/// [`setup`], with the organization seeded.
+pub async fn setup_org(
+    moto: &crate::common::Moto,
+) -> (AwsnavCmd, FaultServer, crate::common::SeededOrg, String) {
     let sdk = moto.sdk().await;
     let seeded = crate::common::seed_org(&sdk, &tree(), 0).await;
     let alice = crate::common::alice(&sdk).await;
@@ -46,7 +54,7 @@ async fn setup(moto: &crate::common::Moto) -> (AwsnavCmd, FaultServer, String) {
         "[default]\nregion = us-east-1\ncredential_process = sh -c 'echo shadowing >&2; exit 1'\n\n[profile other]\nregion = us-east-1\n",
     )
     .unwrap();
-    (awsnav, proxy, dev[0].clone())
+    (awsnav, proxy, seeded, dev[0].clone())
 }
 
 const WHO_BOTO3: &str = "import boto3; print(boto3.client('sts').get_caller_identity()['Account'])";

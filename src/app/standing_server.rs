@@ -1,0 +1,529 @@
+//! `awsnav serve`: a standing credential endpoint for containers, IDEs and notebooks — the
+//! shells' endpoint ([`super::credential_server`]) serving any account's role at
+//! `GET /<account>/<role>`, for as long as it runs.
+//!
+//! An account is named by id, alias or exact name (never a fuzzy query: a request must mean
+//! one account). A production account is served only when the server was started with
+//! `--yes`. Requests for the same role wait for one renewal, so many clients asking at once
+//! make one `AssumeRole`. Every request is a line on stderr: the client, the account, the
+//! role, what it got — never a secret.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::access::{AccessTarget, MfaSource};
+use super::context::AppContext;
+use super::credential_server::{Asked, Hosts, Reply, Route};
+use crate::domain::inventory::Inventory;
+use crate::domain::model::OrgTree;
+use crate::domain::roles::RoleOption;
+use crate::domain::selector::AccountView;
+use crate::domain::untrusted::visible;
+
+/// An account the server can serve.
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub id: String,
+    pub name: String,
+    pub production: bool,
+    pub roles: Vec<RoleOption>,
+}
+
+/// The accounts a request may name, by id, alias and exact name.
+#[derive(Debug, Default)]
+pub struct Directory {
+    accounts: Vec<Account>,
+    by_id: HashMap<String, usize>,
+    /// Lower-cased names; a name two accounts share names neither.
+    by_name: HashMap<String, Vec<usize>>,
+    aliases: std::collections::BTreeMap<String, String>,
+}
+
+impl Directory {
+    /// Every account of the inventory (active or not: the error says which), with the roles
+    /// offered there and whether it is production.
+    #[must_use]
+    pub fn of_inventory(ctx: &AppContext, inv: Option<&Inventory>) -> Self {
+        let mut accounts = Vec::new();
+        if let Some(inv) = inv {
+            let tree = OrgTree::build(&inv.org);
+            for (i, a) in inv.org.accounts.iter().enumerate() {
+                if !a.status.is_active() {
+                    continue;
+                }
+                accounts.push(Account {
+                    id: a.id.to_string(),
+                    name: a.name.clone(),
+                    production: ctx.is_production(inv, &tree, i),
+                    roles: ctx.roles(inv, &tree, i),
+                });
+            }
+        }
+        Self::new(accounts, ctx.config.aliases.clone())
+    }
+
+    #[must_use]
+    pub fn new(
+        accounts: Vec<Account>,
+        aliases: std::collections::BTreeMap<String, String>,
+    ) -> Self {
+        let mut by_id = HashMap::new();
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, a) in accounts.iter().enumerate() {
+            by_id.insert(a.id.clone(), i);
+            by_name.entry(a.name.to_lowercase()).or_default().push(i);
+        }
+        Self {
+            accounts,
+            by_id,
+            by_name,
+            aliases,
+        }
+    }
+
+    /// The production accounts, to list at start.
+    pub fn production(&self) -> impl Iterator<Item = &Account> {
+        self.accounts.iter().filter(|a| a.production)
+    }
+
+    /// The account `asked` names: an alias, an id, or an exact name (any case). An id awsnav
+    /// does not know is served as `unknown` says (production unless a rule says otherwise).
+    ///
+    /// # Errors
+    /// When nothing or several accounts have that name.
+    pub fn find(&self, asked: &str, unknown: impl Fn(&str) -> Account) -> Result<Account, String> {
+        let asked = self.aliases.get(asked).map_or(asked, String::as_str);
+        if let Some(&i) = self.by_id.get(asked) {
+            return Ok(self.accounts[i].clone());
+        }
+        match self.by_name.get(&asked.to_lowercase()).map(Vec::as_slice) {
+            Some([i]) => Ok(self.accounts[*i].clone()),
+            Some(many) => Err(format!(
+                "{} accounts are named `{}`: ask by id ({})",
+                many.len(),
+                visible(asked),
+                many.iter()
+                    .map(|&i| self.accounts[i].id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            None if crate::domain::model::AccountId::parse(asked).is_ok() => Ok(unknown(asked)),
+            None => Err(format!(
+                "no account is named `{}` (ask by id, alias or exact name)",
+                visible(asked)
+            )),
+        }
+    }
+}
+
+/// How the server serves.
+#[derive(Clone, Debug)]
+pub struct Serving {
+    /// `--yes`: production accounts are served too.
+    pub production: bool,
+    /// `--duration`.
+    pub duration: Option<u32>,
+    /// How long before a session ends it is renewed.
+    pub margin: time::Duration,
+}
+
+/// The answer to each request: the account's role session, renewed as in shells; one renewal
+/// at a time per role. `log` hears a line per request.
+#[must_use]
+pub fn route(
+    ctx: &AppContext,
+    directory: Arc<Directory>,
+    mfa: MfaSource,
+    serving: Serving,
+    log: Arc<dyn Fn(&str) + Send + Sync>,
+) -> Route {
+    let ctx = Arc::new(ctx.clone());
+    let turns: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = Arc::default();
+    // The cache keeps a session until REFRESH_MARGIN before its end; asking as of a later
+    // time makes it renew `margin` before instead.
+    let ahead =
+        (serving.margin - crate::domain::credentials::REFRESH_MARGIN).max(time::Duration::ZERO);
+    Arc::new(move |asked: Asked| {
+        let (ctx, directory, mfa, serving, log, turns) = (
+            ctx.clone(),
+            directory.clone(),
+            mfa.clone(),
+            serving.clone(),
+            log.clone(),
+            turns.clone(),
+        );
+        Box::pin(async move {
+            let client = asked.client;
+            let Some((account, role)) = split_path(&asked.path) else {
+                log(&format!(
+                    "{client} {}: 404, not /ACCOUNT/ROLE",
+                    visible(&asked.path)
+                ));
+                return Reply::NotFound("ask for /ACCOUNT/ROLE".to_owned());
+            };
+            let unknown = |id: &str| Account {
+                id: id.to_owned(),
+                name: id.to_owned(),
+                production: ctx.classifier.production_of_unknown(id).unwrap_or(true),
+                roles: ctx.catalog.roles_for(&AccountView::bare(id, id)),
+            };
+            let account = match directory.find(&account, unknown) {
+                Ok(a) => a,
+                Err(why) => {
+                    log(&format!("{client} {}: 404, {why}", visible(&asked.path)));
+                    return Reply::NotFound(why);
+                }
+            };
+            let role = RoleOption::wanted(&account.roles, &role);
+            let who = format!(
+                "{client} {} ({}) as {}{}",
+                visible(&account.name),
+                account.id,
+                visible(&role.name),
+                if account.production {
+                    " [PRODUCTION]"
+                } else {
+                    ""
+                }
+            );
+            if account.production && !serving.production {
+                log(&format!("{who}: 403, production is not served"));
+                return Reply::Refused(format!(
+                    "{} ({}) is a PRODUCTION account: it is served only by `awsnav serve --yes`",
+                    account.name, account.id
+                ));
+            }
+            let key = format!("{}/{}", account.id, role.key());
+            let turn = turns
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .entry(key)
+                .or_default()
+                .clone();
+            let _turn = turn.lock().await;
+            let target = AccessTarget {
+                account_id: account.id.clone(),
+                account_name: account.name.clone(),
+                role,
+                duration: serving.duration,
+            };
+            match ctx
+                .access
+                .credentials(&target, &mfa, OffsetDateTime::now_utc() + ahead)
+                .await
+            {
+                Ok(granted) => {
+                    log(&format!(
+                        "{who}: 200, {} session{}",
+                        if granted.from_cache { "cached" } else { "new" },
+                        granted
+                            .credentials
+                            .expiration
+                            .and_then(|e| e.format(&Rfc3339).ok())
+                            .map(|e| format!(" until {e}"))
+                            .unwrap_or_default()
+                    ));
+                    Reply::Credentials(granted.credentials)
+                }
+                Err(e) => {
+                    let why = e.to_string();
+                    log(&format!("{who}: 503, {}", visible(&why)));
+                    Reply::Failed(why)
+                }
+            }
+        })
+    })
+}
+
+/// `/<account>/<role>`, each percent-decoded; the role may hold `:` (`sso:Admin`).
+fn split_path(path: &str) -> Option<(String, String)> {
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8()
+            .ok()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+    };
+    let (account, role) = path.strip_prefix('/')?.split_once('/')?;
+    let role = role.strip_suffix('/').unwrap_or(role);
+    if role.contains('/') {
+        return None;
+    }
+    Some((decode(account)?, decode(role)?))
+}
+
+/// The path a client asks for `account` (an id) as `role`.
+#[must_use]
+pub fn path_of(account: &str, role: &RoleOption) -> String {
+    const PART: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b':')
+        .remove(b'+')
+        .remove(b'@')
+        .remove(b'=')
+        .remove(b',');
+    format!(
+        "/{}/{}",
+        percent_encoding::utf8_percent_encode(account, PART),
+        percent_encoding::utf8_percent_encode(&role.key(), PART)
+    )
+}
+
+/// What a server that ran left for `--print-env`: where it listens and its token. 0600.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Running {
+    /// `http://ADDR:PORT`.
+    pub url: String,
+    pub token: String,
+}
+
+impl std::fmt::Display for Running {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.url)
+    }
+}
+
+impl Running {
+    /// The file it is kept in.
+    #[must_use]
+    pub fn file(data_dir: &Path) -> std::path::PathBuf {
+        data_dir.join("serve.json")
+    }
+
+    /// The last server's, if any ran.
+    ///
+    /// # Errors
+    /// When the file is there but cannot be read.
+    pub fn load(data_dir: &Path) -> anyhow::Result<Option<Self>> {
+        let path = Self::file(data_dir);
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+                anyhow::anyhow!(
+                    "{} is damaged ({e}): start `awsnav serve --new-token` to write it again",
+                    path.display()
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+        }
+    }
+
+    /// Keeps it (0600 under 0700, atomically).
+    ///
+    /// # Errors
+    /// When the file cannot be written.
+    pub fn save(&self, data_dir: &Path) -> std::io::Result<()> {
+        let bytes = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        crate::store::private_file::write_private(&Self::file(data_dir), &bytes)
+    }
+
+    /// The port it listened on.
+    #[must_use]
+    pub fn port(&self) -> Option<u16> {
+        self.url.rsplit(':').next()?.parse().ok()
+    }
+}
+
+/// Which `Host` values a server bound to `addr` accepts; `Err` says why the address may not
+/// be bound: one other machines can reach needs `allow_remote`. Loopback is always local; so
+/// is an address of a bridge this host alone is on (Docker's and Podman's networks), whose
+/// only members are virtual interfaces.
+///
+/// # Errors
+/// When `addr` can be reached from other machines and `allow_remote` is false.
+pub fn hosts_for(addr: SocketAddr, allow_remote: bool) -> Result<Hosts, String> {
+    let ip = addr.ip();
+    if ip.is_loopback() {
+        return Ok(if ip == IpAddr::from([127, 0, 0, 1]) {
+            Hosts::Loopback(addr.port())
+        } else {
+            Hosts::Address(addr)
+        });
+    }
+    let local_bridge = || {
+        interface_of(ip).is_some_and(|name| is_host_only_bridge(Path::new("/sys/class/net"), &name))
+    };
+    if !allow_remote && !local_bridge() {
+        return Err(format!(
+            "{ip} can be reached from other machines: bind 127.0.0.1 (the default) or a container bridge's address, or pass --allow-remote to serve credentials to the network"
+        ));
+    }
+    Ok(if ip.is_unspecified() {
+        Hosts::AnyAddress(addr.port())
+    } else {
+        Hosts::Address(addr)
+    })
+}
+
+/// The network interface holding `ip`.
+fn interface_of(ip: IpAddr) -> Option<String> {
+    #[cfg(target_os = "linux")]
+    {
+        let addrs = nix::ifaddrs::getifaddrs().ok()?;
+        for a in addrs {
+            let Some(address) = a.address else { continue };
+            let found = match ip {
+                IpAddr::V4(v4) => address.as_sockaddr_in().is_some_and(|s| s.ip() == v4),
+                IpAddr::V6(v6) => address.as_sockaddr_in6().is_some_and(|s| s.ip() == v6),
+            };
+            if found {
+                return Some(a.interface_name);
+            }
+        }
+        None
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = ip;
+        None
+    }
+}
+
+/// Whether the interface `name` is a Linux bridge whose members are all virtual (veth pairs
+/// of containers), so that only this host and its containers are on it. `sys` is
+/// `/sys/class/net`.
+fn is_host_only_bridge(sys: &Path, name: &str) -> bool {
+    if name.contains('/') || name.starts_with('.') {
+        return false;
+    }
+    let dir = sys.join(name);
+    if !dir.join("bridge").is_dir() {
+        return false;
+    }
+    let Ok(members) = std::fs::read_dir(dir.join("brif")) else {
+        return false;
+    };
+    members.flatten().all(|m| {
+        // A physical interface has a device behind it; a veth or tap has none.
+        !sys.join(m.file_name()).join("device").exists()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(id: &str, name: &str, production: bool) -> Account {
+        Account {
+            id: id.into(),
+            name: name.into(),
+            production,
+            roles: vec![RoleOption::named("Admin"), RoleOption::sso("Admin")],
+        }
+    }
+
+    #[test]
+    fn paths_name_an_account_and_a_role() {
+        assert_eq!(
+            split_path("/dev-sandbox/ReadOnly"),
+            Some(("dev-sandbox".into(), "ReadOnly".into()))
+        );
+        assert_eq!(
+            split_path("/111111111111/sso%3AAdmin/"),
+            Some(("111111111111".into(), "sso:Admin".into()))
+        );
+        assert_eq!(
+            split_path("/team%20a/Admin"),
+            Some(("team a".into(), "Admin".into()))
+        );
+        for bad in [
+            "/",
+            "/x",
+            "/x/",
+            "//Admin",
+            "/x/a/b",
+            "x/Admin",
+            "/%ff/Admin",
+        ] {
+            assert_eq!(split_path(bad), None, "{bad}");
+        }
+        let role = RoleOption::sso("Power User");
+        let path = path_of("111111111111", &role);
+        assert_eq!(path, "/111111111111/sso:Power%20User");
+        assert_eq!(
+            split_path(&path),
+            Some(("111111111111".into(), "sso:Power User".into()))
+        );
+    }
+
+    #[test]
+    fn accounts_are_found_by_id_alias_and_exact_name_only() {
+        let mut aliases = std::collections::BTreeMap::new();
+        aliases.insert("pay".to_owned(), "222222222222".to_owned());
+        let dir = Directory::new(
+            vec![
+                account("111111111111", "dev-sandbox", false),
+                account("222222222222", "payments-prod", true),
+                account("333333333333", "twin", false),
+                account("444444444444", "Twin", false),
+            ],
+            aliases,
+        );
+        let unknown = |id: &str| account(id, id, true);
+        assert_eq!(
+            dir.find("111111111111", unknown).unwrap().name,
+            "dev-sandbox"
+        );
+        assert_eq!(dir.find("DEV-Sandbox", unknown).unwrap().id, "111111111111");
+        assert_eq!(dir.find("pay", unknown).unwrap().name, "payments-prod");
+        assert!(dir.find("dev", unknown).is_err(), "no fuzzy match");
+        let twin = dir.find("twin", unknown).unwrap_err();
+        assert!(twin.contains("333333333333, 444444444444"), "{twin}");
+        let other = dir.find("999999999999", unknown).unwrap();
+        assert!(other.production, "an unknown id is production");
+        assert_eq!(dir.production().count(), 1);
+    }
+
+    #[test]
+    fn binding_beyond_this_host_needs_allow_remote() {
+        let at = |s: &str| s.parse::<SocketAddr>().unwrap();
+        assert!(matches!(
+            hosts_for(at("127.0.0.1:9000"), false),
+            Ok(Hosts::Loopback(9000))
+        ));
+        assert!(matches!(
+            hosts_for(at("[::1]:9000"), false),
+            Ok(Hosts::Address(_))
+        ));
+        for remote in ["0.0.0.0:9000", "[::]:9000", "192.0.2.10:9000"] {
+            let err = hosts_for(at(remote), false).unwrap_err();
+            assert!(err.contains("--allow-remote"), "{remote}: {err}");
+        }
+        assert!(matches!(
+            hosts_for(at("0.0.0.0:9000"), true),
+            Ok(Hosts::AnyAddress(9000))
+        ));
+    }
+
+    #[test]
+    fn a_bridge_is_host_only_when_its_members_are_virtual() {
+        let sys = tempfile::tempdir().unwrap();
+        let s = sys.path();
+        let mk = |p: &str| std::fs::create_dir_all(s.join(p)).unwrap();
+        // docker0 with two veths; br0 with a physical NIC; eth0 itself.
+        mk("docker0/bridge");
+        mk("docker0/brif/veth1");
+        mk("docker0/brif/veth2");
+        mk("veth1");
+        mk("veth2");
+        mk("br0/bridge");
+        mk("br0/brif/eth0");
+        mk("eth0/device");
+        mk("empty0/bridge");
+        mk("empty0/brif");
+        assert!(is_host_only_bridge(s, "docker0"));
+        assert!(is_host_only_bridge(s, "empty0"));
+        assert!(!is_host_only_bridge(s, "br0"));
+        assert!(!is_host_only_bridge(s, "eth0"));
+        assert!(!is_host_only_bridge(s, "../docker0"));
+        assert!(!is_host_only_bridge(s, "missing"));
+    }
+}

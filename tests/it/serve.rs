@@ -1,0 +1,366 @@
+//! `awsnav serve`: a standing credential endpoint used by the AWS CLI and boto3 in processes
+//! of their own, as a container or an IDE would, while it renews sessions under them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::BufRead as _;
+use std::process::{Child, Stdio};
+
+use crate::common::{AwsnavCmd, stderr, stdout};
+
+/// A running `awsnav serve`: its URL and token (read from what it printed), and everything
+/// it wrote on stderr once stopped.
+struct Server {
+    child: Child,
+    url: String,
+    token: String,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Server {
+    fn start(awsnav: &AwsnavCmd, args: &[&str]) -> Self {
+        let mut all = vec!["serve"];
+        all.extend_from_slice(args);
+        let mut child = awsnav
+            .command(&all)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let err = child.stderr.take().unwrap();
+        let kept = log.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(err).lines() {
+                let Ok(line) = line else { break };
+                kept.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let (mut url, mut token) = (String::new(), String::new());
+        for _ in 0..3 {
+            let mut line = String::new();
+            out.read_line(&mut line).unwrap();
+            if let Some(u) = line.trim().strip_prefix("awsnav serve: listening on ") {
+                url = u.to_owned();
+            }
+            if let Some(t) = line
+                .trim()
+                .strip_prefix("AWS_CONTAINER_AUTHORIZATION_TOKEN=")
+            {
+                token = t.to_owned();
+            }
+        }
+        assert!(
+            url.starts_with("http://127.0.0.1:") && token.len() == 64,
+            "{url} {token}: {}",
+            log.lock().unwrap()
+        );
+        Self {
+            child,
+            url,
+            token,
+            log,
+        }
+    }
+
+    /// Stops it with Ctrl-C (SIGINT) and returns its stderr.
+    fn stop(mut self) -> String {
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(i32::try_from(self.child.id()).unwrap()),
+            nix::sys::signal::Signal::SIGINT,
+        )
+        .unwrap();
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "{status}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        self.log.lock().unwrap().clone()
+    }
+}
+
+/// `--print-env` as `KEY=value` pairs.
+fn print_env(awsnav: &AwsnavCmd, account: &str) -> Vec<(String, String)> {
+    let out = awsnav.run(&["serve", "--print-env", account, "--role", "Admin"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+        .lines()
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap();
+            (k.to_owned(), v.to_owned())
+        })
+        .collect()
+}
+
+fn accounts(seeded: &crate::common::SeededOrg, production: bool) -> Vec<String> {
+    seeded
+        .accounts
+        .iter()
+        .filter(|(_, a)| a.ou_path == ["Dev"] && (a.tags["env"] == "prod") == production)
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_aws_cli_and_boto3_in_their_own_processes_get_roles_from_a_standing_server() {
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    let (awsnav, proxy, seeded, _) = crate::served::setup_org(moto).await;
+    let dev = &accounts(&seeded, false)[0];
+    let prod = &accounts(&seeded, true)[0];
+    // Names resolve through the inventory.
+    assert!(awsnav.run(&["refresh"]).status.success());
+
+    let server = Server::start(&awsnav, &["--mfa-code", "123456"]);
+    let token_file = awsnav.path(".local/share/awsnav/serve.json");
+    let kept: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&token_file).unwrap()).unwrap();
+    assert_eq!(kept["token"], server.token.as_str());
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&token_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    let env = print_env(&awsnav, &seeded.accounts[dev].name);
+    assert_eq!(env[0].0, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
+    assert_eq!(env[0].1, format!("{}/{dev}/Admin", server.url));
+    assert_eq!(
+        env[1],
+        (
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN".into(),
+            server.token.clone()
+        )
+    );
+
+    // Separate processes with nothing but the two variables (and the endpoint of moto).
+    let client = |program: &std::path::Path, args: &[&str], env: &[(String, String)]| {
+        let mut c = std::process::Command::new(program);
+        c.env_clear()
+            .args(args)
+            .env("PATH", std::env::var("PATH").unwrap())
+            .env("HOME", awsnav.path("client-home"))
+            .env("AWS_ENDPOINT_URL", &moto.url)
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let who = "import boto3; print(boto3.client('sts').get_caller_identity()['Account'])";
+    let py = crate::common::python();
+    let out = client(&py, &["-c", who], &env);
+    assert_eq!(stdout(&out).trim(), dev, "boto3: {}", stderr(&out));
+    let cli = crate::common::aws_cli();
+    let out = client(
+        &cli,
+        &[
+            "sts",
+            "get-caller-identity",
+            "--query",
+            "Account",
+            "--output",
+            "text",
+        ],
+        &env,
+    );
+    assert_eq!(stdout(&out).trim(), dev, "the AWS CLI: {}", stderr(&out));
+
+    // By id, with the role named by kind: the same session.
+    let by_id = vec![
+        (
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI".to_owned(),
+            format!("{}/{dev}/iam:Admin", server.url),
+        ),
+        env[1].clone(),
+    ];
+    let out = client(&py, &["-c", who], &by_id);
+    assert_eq!(stdout(&out).trim(), dev, "{}", stderr(&out));
+
+    // A wrong or missing token is a bare 401; an unknown name a 404; production a 403.
+    let probe = r#"
+import sys, urllib.request, urllib.error
+url, token = sys.argv[1], sys.argv[2]
+req = urllib.request.Request(url, headers={"Authorization": token} if token else {})
+try:
+    with urllib.request.urlopen(req) as r:
+        print(r.status, r.read().decode()[:1])
+except urllib.error.HTTPError as e:
+    print(e.code, e.read().decode())
+"#;
+    let ask = |path: &str, token: &str| {
+        let url = format!("{}{path}", server.url);
+        let out = client(&py, &["-c", probe, &url, token], &[]);
+        stdout(&out).trim().to_owned()
+    };
+    assert_eq!(ask(&format!("/{dev}/Admin"), ""), "401");
+    assert_eq!(ask(&format!("/{dev}/Admin"), "wrong"), "401");
+    assert_eq!(ask(&format!("/{dev}/Admin"), &server.token), "200 {");
+    let unknown = ask("/no-such-account/Admin", &server.token);
+    assert!(
+        unknown.starts_with("404 ") && unknown.contains("no account is named"),
+        "{unknown}"
+    );
+    let refused = ask(&format!("/{prod}/Admin"), &server.token);
+    assert!(
+        refused.starts_with("403 ") && refused.contains("awsnav serve --yes"),
+        "{refused}"
+    );
+    assert_eq!(
+        ask("/just-one-part", &server.token).split(' ').next(),
+        Some("404")
+    );
+
+    let log = server.stop();
+    // A line per request: client, account, role, outcome; never a secret.
+    assert!(
+        log.lines().any(|l| l.contains("127.0.0.1:")
+            && l.contains(&format!("({dev}) as Admin: 200, new session until"))),
+        "{log}"
+    );
+    assert!(log.contains("as Admin: 200, cached session"), "{log}");
+    assert!(
+        log.contains(&format!("({prod}) as Admin [PRODUCTION]: 403")),
+        "{log}"
+    );
+    assert!(
+        log.contains("PRODUCTION accounts are not served; start with --yes"),
+        "{log}"
+    );
+    assert!(!log.contains(&server_token(&token_file)), "{log}");
+    assert!(!log.contains("ASIA"), "no key in the log: {log}");
+    assert!(log.contains("awsnav serve: stopped"), "{log}");
+    assert_eq!(
+        proxy.count("GetSessionToken"),
+        1,
+        "one MFA code for the run"
+    );
+
+    // Started again, it keeps the token and the port: running containers keep working.
+    let again = Server::start(&awsnav, &["--yes"]);
+    assert_eq!(again.token, kept["token"].as_str().unwrap());
+    let port = |u: &str| u.rsplit(':').next().unwrap().to_owned();
+    assert_eq!(port(&again.url), port(kept["url"].as_str().unwrap()));
+    let prod_env = print_env(&awsnav, prod);
+    let out = client(&py, &["-c", who], &prod_env);
+    assert_eq!(
+        stdout(&out).trim(),
+        prod,
+        "served with --yes: {}",
+        stderr(&out)
+    );
+    let log = again.stop();
+    assert!(
+        log.contains("PRODUCTION accounts are served too (1)"),
+        "{log}"
+    );
+}
+
+fn server_token(file: &std::path::Path) -> String {
+    let kept: serde_json::Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    kept["token"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn an_address_other_machines_reach_is_refused_without_allow_remote() {
+    let awsnav = AwsnavCmd::new().against("http://127.0.0.1:9");
+    for bind in ["0.0.0.0", "::"] {
+        let out = awsnav.run(&["serve", "--bind", bind]);
+        assert!(!out.status.success());
+        let err = stderr(&out);
+        assert!(
+            err.contains("can be reached from other machines") && err.contains("--allow-remote"),
+            "{bind}: {err}"
+        );
+    }
+    let out = awsnav.run(&["serve", "--print-env", "111111111111", "--role", "Admin"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("start `awsnav serve` first"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test]
+async fn a_long_boto3_loop_sees_renewals_and_fifty_clients_share_one() {
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    let (awsnav, proxy, seeded, _) = crate::served::setup_org(moto).await;
+    let dev = accounts(&seeded, false)[0].clone();
+    std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
+    // Sessions of 900 s renewed 898 s before they end: stale 2 s after they are made.
+    std::fs::write(
+        awsnav.path("awsnav/config.toml"),
+        "[shell]\nrefresh_margin_seconds = 898\n",
+    )
+    .unwrap();
+    let server = Server::start(&awsnav, &["--mfa-code", "123456", "--duration", "900"]);
+    let url = format!("{}/{dev}/Admin", server.url);
+    let py = crate::common::python();
+    let run = |script: &str| {
+        std::process::Command::new(&py)
+            .env_clear()
+            .args(["-c", script])
+            .env("PATH", std::env::var("PATH").unwrap())
+            .env("AWS_ENDPOINT_URL", &moto.url)
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &url)
+            .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", &server.token)
+            .output()
+            .unwrap()
+    };
+
+    // Fifty clients at once, before any session exists: none fails, one AssumeRole.
+    let many = r"
+import boto3, threading
+from concurrent.futures import ThreadPoolExecutor
+start = threading.Barrier(50)
+def one(_):
+    session = boto3.session.Session()
+    start.wait()
+    return session.get_credentials().get_frozen_credentials().access_key
+with ThreadPoolExecutor(50) as pool:
+    keys = list(pool.map(one, range(50)))
+print(len(keys), len(set(keys)))
+";
+    let out = run(many);
+    assert_eq!(stdout(&out).trim(), "50 1", "{}", stderr(&out));
+    assert_eq!(
+        proxy.count("AssumeRole"),
+        1,
+        "one renewal for fifty clients"
+    );
+
+    // A long loop: the key changes under it, every call succeeds, one MFA code in all.
+    let long = r"
+import boto3, time
+session = boto3.session.Session()
+sts = session.client('sts')
+for _ in range(4):
+    account = sts.get_caller_identity()['Account']
+    key = session.get_credentials().get_frozen_credentials().access_key
+    print(account, key, flush=True)
+    time.sleep(1.5)
+";
+    let out = run(long);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let calls: Vec<(&str, &str)> = text.lines().map(|l| l.split_once(' ').unwrap()).collect();
+    assert_eq!(calls.len(), 4, "{text}");
+    assert!(calls.iter().all(|(a, _)| *a == dev), "{text}");
+    let mut keys: Vec<&str> = calls.iter().map(|(_, k)| *k).collect();
+    keys.dedup();
+    assert!(keys.len() >= 2, "renewed under the loop: {text}");
+
+    // Fifty again, as a renewal is due: still one AssumeRole more.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let before = proxy.count("AssumeRole");
+    let out = run(many);
+    assert_eq!(stdout(&out).trim(), "50 1", "{}", stderr(&out));
+    assert_eq!(
+        proxy.count("AssumeRole"),
+        before + 1,
+        "one renewal, however many ask"
+    );
+    assert_eq!(proxy.count("GetSessionToken"), 1);
+    let log = server.stop();
+    assert!(log.contains("new session"), "{log}");
+}
