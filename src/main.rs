@@ -15,7 +15,7 @@ fn main() -> ExitCode {
     clap_complete::CompleteEnv::with_factory(Cli::command)
         .var(awsnav::cli::completion::COMPLETE_VAR)
         .complete();
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(awsnav::cli::args::as_awsnav(std::env::args_os()));
     match run(cli) {
         Ok(code) => code,
         Err(e) => {

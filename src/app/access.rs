@@ -392,6 +392,28 @@ impl Access {
             })
     }
 
+    /// The SDK's settings acting with `credentials` (a role session) in `region`, with the
+    /// user's endpoint and network settings.
+    ///
+    /// # Errors
+    /// When the settings cannot be loaded.
+    pub async fn sdk_as(
+        &self,
+        credentials: &Credentials,
+        region: &str,
+    ) -> Result<aws_config::SdkConfig, AwsError> {
+        sdk::load(
+            &AwsSettings {
+                profile: None,
+                region: Some(region.to_owned()),
+                network: self.network,
+                credentials: Some(credentials.clone()),
+            },
+            &self.ctx,
+        )
+        .await
+    }
+
     /// The SDK's settings for `source`'s portal (its region; no AWS credentials: the portal
     /// takes the sign-in's token).
     ///

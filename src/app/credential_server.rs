@@ -83,10 +83,10 @@ impl Hosts {
                 .iter()
                 .any(|h| h.eq_ignore_ascii_case(host)),
             Self::Address(addr) => host.parse::<SocketAddr>().is_ok_and(|h| h == *addr),
-            Self::AnyAddress(port) => host
-                .parse::<SocketAddr>()
-                .map(|a| a.port() == *port)
-                .unwrap_or_else(|_| host.eq_ignore_ascii_case(&format!("localhost:{port}"))),
+            Self::AnyAddress(port) => host.parse::<SocketAddr>().map_or_else(
+                |_| host.eq_ignore_ascii_case(&format!("localhost:{port}")),
+                |a| a.port() == *port,
+            ),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! it; that provider is what turns it into credentials everywhere in awsnav.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
@@ -15,9 +15,7 @@ use aws_sdk_signin::operation::create_o_auth2_token::CreateOAuth2TokenError;
 use aws_sdk_signin::types::{CreateOAuth2TokenRequestBody, OAuth2ErrorCode};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::interceptors::context::{
-    BeforeTransmitInterceptorContextMut, BeforeTransmitInterceptorContextRef,
-};
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextMut;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use base64::Engine as _;
@@ -272,33 +270,11 @@ impl Intercept for Dpop {
     }
 }
 
-/// Notes where a request would go, and stops it there.
-#[derive(Clone, Debug, Default)]
-struct Capture(Arc<Mutex<Option<String>>>);
-
-impl Intercept for Capture {
-    fn name(&self) -> &'static str {
-        "awsnav::Capture"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        if let Ok(mut at) = self.0.lock() {
-            *at = Some(context.request().uri().to_owned());
-        }
-        Err("not sent: only its address was wanted".into())
-    }
-}
-
 /// Sign-In's address in this region and partition, with the SDK's own endpoint settings
 /// (`AWS_ENDPOINT_URL_SIGNIN`, `AWS_ENDPOINT_URL`, `endpoint_url`): the one the token request
 /// goes to, as the AWS CLI finds it, without sending anything.
 async fn base_url(sdk: &SdkConfig) -> Result<String, String> {
-    let capture = Capture::default();
+    let capture = super::sdk::Capture::default();
     let client = Client::from_conf(
         aws_sdk_signin::config::Builder::from(sdk)
             .interceptor(capture.clone())
@@ -317,10 +293,7 @@ async fn base_url(sdk: &SdkConfig) -> Result<String, String> {
         .send()
         .await;
     let url = capture
-        .0
-        .lock()
-        .ok()
-        .and_then(|u| u.clone())
+        .address()
         .ok_or("no address for AWS Sign-In in this region")?;
     let url = url::Url::parse(&url).map_err(|e| e.to_string())?;
     Ok(url.origin().ascii_serialization())

@@ -3,6 +3,8 @@
 pub mod config_files;
 pub mod console_login;
 pub mod cost_explorer;
+pub mod ecr;
+pub mod eks;
 pub mod federation;
 pub mod http;
 pub mod iam;

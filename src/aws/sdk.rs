@@ -264,3 +264,33 @@ pub fn from_sdk_credentials(c: &aws_credential_types::Credentials) -> Credential
         }),
     }
 }
+
+/// Notes where a request would go, and stops it there.
+#[derive(Clone, Debug, Default)]
+pub struct Capture(std::sync::Arc<std::sync::Mutex<Option<String>>>);
+
+impl Capture {
+    /// The address the request would have gone to.
+    #[must_use]
+    pub fn address(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|u| u.clone())
+    }
+}
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for Capture {
+    fn name(&self) -> &'static str {
+        "awsnav::Capture"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        if let Ok(mut at) = self.0.lock() {
+            *at = Some(context.request().uri().to_owned());
+        }
+        Err("not sent: only its address was wanted".into())
+    }
+}

@@ -182,6 +182,23 @@ pub enum Command {
     /// A standing credential endpoint for containers, IDEs and notebooks: `GET /ACCOUNT/ROLE`
     /// with the token it prints, renewed as in shells, until Ctrl-C.
     Serve(crate::cli::serve::ServeArgs),
+    /// Docker and ECR: `ecr login ACCOUNT` lets Docker get the account's registry password
+    /// from awsnav.
+    Ecr {
+        #[command(subcommand)]
+        command: EcrCommand,
+    },
+    /// Docker's credential-helper protocol, as `docker-credential-awsnav` (a link to awsnav)
+    /// answers it: the server URL on stdin, JSON on stdout.
+    DockerCredential {
+        #[arg(value_enum)]
+        action: crate::cli::ecr::DockerAction,
+    },
+    /// EKS: tokens for kubectl, and kubeconfig contexts for the clusters of many accounts.
+    Eks {
+        #[command(subcommand)]
+        command: EksCommand,
+    },
     /// Print credentials in the JSON a profile's credential process must print (Version 1).
     CredentialProcess {
         /// Account id, name or alias.
@@ -212,6 +229,54 @@ pub enum Command {
     },
     /// Print the manual page (roff): `awsnav man | man -l -`.
     Man,
+}
+
+/// The command line as awsnav reads it: started as `docker-credential-awsnav ACTION` (a link),
+/// it is `awsnav docker-credential ACTION`.
+pub fn as_awsnav(args: impl IntoIterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut args: Vec<_> = args.into_iter().collect();
+    let helper = args.first().is_some_and(|a| {
+        std::path::Path::new(a).file_name()
+            == Some(std::ffi::OsStr::new(crate::cli::ecr::HELPER_PROGRAM))
+    });
+    if helper {
+        args.splice(0..1, ["awsnav".into(), "docker-credential".into()]);
+    }
+    args
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EcrCommand {
+    /// Set Docker up to ask awsnav for ACCOUNT's registry (in --region, else the account's
+    /// region): `credHelpers` in ~/.docker/config.json, the role remembered, production
+    /// confirmed once.
+    Login {
+        /// Account id, name, alias, or a fuzzy query with one clear best match.
+        #[arg(add = ArgValueCompleter::new(crate::cli::completion::accounts))]
+        account: String,
+        #[command(flatten)]
+        access: AccessOpts,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EksCommand {
+    /// Print the `ExecCredential` JSON kubectl's exec plugin reads: a token for the cluster,
+    /// as `aws eks get-token` makes it, from ACCOUNT's role session.
+    Token {
+        /// The cluster's name.
+        #[arg(long, value_name = "NAME")]
+        cluster: String,
+        /// Account id, name, alias, or a fuzzy query with one clear best match.
+        #[arg(add = ArgValueCompleter::new(crate::cli::completion::accounts))]
+        account: String,
+        #[command(flatten)]
+        access: AccessOpts,
+    },
+    /// Write a kubeconfig context `account/cluster` for each EKS cluster of the chosen
+    /// accounts and regions; each runs `awsnav eks token`. Production contexts need --yes
+    /// and are marked.
+    Kubeconfig(crate::cli::eks::KubeconfigArgs),
 }
 
 #[derive(Debug, Subcommand)]

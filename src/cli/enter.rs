@@ -267,9 +267,12 @@ fn chosen_in(
     })
 }
 
-/// Picks the account and role. An account id never waits for the organization: the cached
+/// Picks the account and role (`Chosen`). An account id never waits for the organization: the cached
 /// inventory tells what awsnav knows of it, and without one (or when the account is not in it)
 /// the id alone is enough to get in — only a name needs an inventory, read if there is none.
+///
+/// # Errors
+/// When no account or several match, or the role cannot be chosen.
 pub async fn choose_account(
     ctx: &AppContext,
     query: &str,
@@ -338,7 +341,7 @@ pub async fn choose_account(
 }
 
 /// `--role`, else the last role used there, else the only role offered.
-pub fn pick_role(
+fn pick_role(
     ctx: &AppContext,
     account_id: &str,
     account_name: &str,

@@ -7,6 +7,8 @@ pub mod console;
 pub mod cost_report;
 pub mod credential_process;
 pub mod each;
+pub mod ecr;
+pub mod eks;
 pub mod enter;
 pub mod export;
 pub mod generate;
@@ -191,6 +193,9 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
         } => credential_process::command(ctx, key, account, &access).await,
         Command::Auth { command } => auth::auth(ctx, command).await,
         Command::Serve(args) => serve::serve(ctx, demo, args).await,
+        Command::Ecr { command } => ecr::command(ctx, demo, command).await,
+        Command::DockerCredential { action } => ecr::docker_credential(ctx, demo, action).await,
+        Command::Eks { command } => eks::command(ctx, demo, command).await,
     }
 }
 

@@ -11,6 +11,7 @@ mod completions;
 mod config_examples;
 mod console;
 mod console_login;
+mod containers;
 mod cost;
 mod discovery;
 mod e2e_tmux;

@@ -1,6 +1,6 @@
 //! `awsnav serve`: a standing credential endpoint used by the AWS CLI and boto3 in processes
 //! of their own, as a container or an IDE would, while it renews sessions under them.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
 use std::io::BufRead as _;
 use std::process::{Child, Stdio};
@@ -41,13 +41,13 @@ impl Server {
             let mut line = String::new();
             out.read_line(&mut line).unwrap();
             if let Some(u) = line.trim().strip_prefix("awsnav serve: listening on ") {
-                url = u.to_owned();
+                u.clone_into(&mut url);
             }
             if let Some(t) = line
                 .trim()
                 .strip_prefix("AWS_CONTAINER_AUTHORIZATION_TOKEN=")
             {
-                token = t.to_owned();
+                t.clone_into(&mut token);
             }
         }
         assert!(
@@ -361,6 +361,6 @@ for _ in range(4):
         "one renewal, however many ask"
     );
     assert_eq!(proxy.count("GetSessionToken"), 1);
-    let log = server.stop();
-    assert!(log.contains("new session"), "{log}");
+    let requests = server.stop();
+    assert!(requests.contains("new session"), "{requests}");
 }

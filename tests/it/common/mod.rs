@@ -930,3 +930,33 @@ pub fn files_under(dir: &Path, skip: Option<&Path>) -> Vec<PathBuf> {
     }
     out
 }
+
+/// A Python that can import the AWS CLI's own modules (`awscli`): the interpreter the AWS CLI
+/// runs with, else the test Python.
+pub fn aws_cli_python() -> PathBuf {
+    let cli = aws_cli();
+    let shebang = std::fs::read_to_string(&cli)
+        .ok()
+        .and_then(|t| t.lines().next().map(str::to_owned))
+        .unwrap_or_default();
+    let candidates = [
+        shebang
+            .strip_prefix("#!")
+            .filter(|s| s.contains("python"))
+            .map(|s| PathBuf::from(s.split_whitespace().next().unwrap_or(s))),
+        Some(python()),
+        Some(PathBuf::from("python3")),
+    ];
+    for p in candidates.into_iter().flatten() {
+        let ok = Command::new(&p)
+            .args(["-c", "import awscli"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if ok {
+            return p;
+        }
+    }
+    panic!(
+        "no Python can import awscli (the AWS CLI's modules): run scripts/test, which installs it"
+    )
+}
