@@ -42,6 +42,8 @@ pub enum Action {
     Results,
     /// List the policies that fence the selected account, OU or root (guardrails).
     Policies,
+    /// Write the selected account's session into the shared credentials file as a profile.
+    Export,
 }
 
 impl Action {
@@ -73,6 +75,7 @@ impl Action {
         Action::Run,
         Action::Results,
         Action::Policies,
+        Action::Export,
     ];
 
     /// The action's name in `[keys]`.
@@ -105,6 +108,7 @@ impl Action {
             Action::Run => "run",
             Action::Results => "results",
             Action::Policies => "policies",
+            Action::Export => "export",
         }
     }
 

@@ -593,6 +593,7 @@ impl Runner {
                     Purpose::Shell => "start $SHELL",
                     Purpose::Console => "open the console",
                     Purpose::CopyLink => "copy a console link",
+                    Purpose::Export => "write a session into ~/.aws/credentials",
                 };
                 let _ = tx.send(Msg::AccessFinished(Err(AccessFailure::Demo {
                     what,
@@ -620,6 +621,11 @@ impl Runner {
             };
             let result = ctx.access.credentials(&target, &mfa, clock()).await;
             let msg = match result {
+                Ok(granted) if request.purpose == Purpose::Export => {
+                    ctx.prefs.remember(&request.account_id, &request.role.key());
+                    let region = ctx.session_region(&request.account_id, &request.role).await;
+                    Msg::Exported(export(&request, &granted, &region))
+                }
                 Ok(granted) if request.purpose != Purpose::Shell => {
                     ctx.prefs.remember(&request.account_id, &request.role.key());
                     console_ready(&ctx, &request, &granted).await
@@ -759,6 +765,55 @@ fn sessions(ctx: &AppContext, now: OffsetDateTime) -> Sessions {
 }
 
 /// Makes the console link for a granted access, as a message for `update()`.
+/// `e`: the session into the shared credentials file, as `env --export-as` writes it.
+fn export(
+    request: &AccessRequest,
+    granted: &Granted,
+    region: &str,
+) -> Result<String, AccessFailure> {
+    let name = request
+        .export_as
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| {
+            crate::domain::untrusted::ini_name(&format!(
+                "{}-{}",
+                request.account_name, request.role.name
+            ))
+        });
+    let session = crate::app::launch::Session {
+        account_id: &request.account_id,
+        account_name: &request.account_name,
+        role: &request.role.name,
+        production: request.production,
+        region,
+        credentials: &granted.credentials,
+        server: None,
+    };
+    let written = crate::app::keys::export_session(&session, &name, false)
+        .map_err(|e| AccessFailure::Export(format!("{e:#}")))?;
+    let until = granted
+        .credentials
+        .expiration
+        .and_then(|e| {
+            e.format(&time::macros::format_description!("[hour]:[minute] UTC"))
+                .ok()
+        })
+        .map(|e| format!(" until {e}"))
+        .unwrap_or_default();
+    Ok(format!(
+        "profile {name} in {} holds {} as {}{until}{}: AWS_PROFILE={name} for tools that read only that file",
+        written.file.display(),
+        request.account_name,
+        request.role.name,
+        if written.backup.is_some() {
+            " (the file as it was is backed up)"
+        } else {
+            ""
+        }
+    ))
+}
+
 async fn console_ready(ctx: &AppContext, request: &AccessRequest, granted: &Granted) -> Msg {
     let region = ctx.session_region(&request.account_id, &request.role).await;
     let destination = Destination::Service(ctx.config.console.service.clone());

@@ -60,6 +60,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[Char('s')], action: Action::Shell, contexts: &[Browse], help: "shell in the account", hint: "shell" },
     Binding { keys: &[Char('c')], action: Action::Console, contexts: &[Browse], help: "open the AWS console", hint: "console" },
     Binding { keys: &[Char('y')], action: Action::CopyLink, contexts: &[Browse], help: "copy a console sign-in link", hint: "" },
+    Binding { keys: &[Char('e')], action: Action::Export, contexts: &[Browse], help: "export the session to a profile", hint: "" },
     Binding { keys: &[Char('l'), Code(KeyCode::Right)], action: Action::Expand, contexts: &[Browse], help: "expand / show hit in tree", hint: "" },
     Binding { keys: &[Char('h'), Code(KeyCode::Left)], action: Action::Collapse, contexts: &[Browse], help: "collapse / go to parent", hint: "collapse" },
     Binding { keys: &[Char('/')], action: Action::Search, contexts: &[Browse], help: "fuzzy search", hint: "search" },

@@ -195,6 +195,70 @@ async fn shell_from_the_tui_with_mfa_and_back() {
     tmux.keys(&["q"]);
 }
 
+#[tokio::test]
+async fn e_exports_the_session_for_tools_that_read_only_the_credentials_file() {
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    let sdk = moto.sdk().await;
+    let seeded = crate::common::seed_org(&sdk, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
+    let alice = crate::common::alice(&sdk).await;
+    let awsnav = crate::common::awsnav_as(&alice, &moto.url);
+    let id = seeded.first_non_prod_member();
+    let name = seeded.accounts[&id].name.clone();
+    let theirs = "[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = keep-me\n";
+    std::fs::write(awsnav.path(".aws/credentials"), theirs).unwrap();
+    let tmux = Tmux::start(&awsnav.shell_command(&[]), 120, 36);
+    tmux.wait_for(&["Sandbox  (3)", "synced just now"]);
+    tmux.keys(&["/"]);
+    tmux.literal(&name);
+    tmux.wait_for(&["Search · 1 of"]);
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["e"]);
+    tmux.wait_for(&["Export the session", "profile: ▏"]);
+    tmux.literal("cdk");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["MFA code for"]);
+    tmux.literal("123456");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&[
+        "profile cdk in",
+        &format!("holds {name} as OrganizationAccountAccessRole"),
+    ]);
+    tmux.keys(&["q"]);
+
+    // The AWS CLI, reading only the credentials file, acts as the role.
+    let out = Command::new(crate::common::aws_cli())
+        .args([
+            "sts",
+            "get-caller-identity",
+            "--profile",
+            "cdk",
+            "--query",
+            "Account",
+            "--output",
+            "text",
+        ])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            awsnav.path(".aws/credentials"),
+        )
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_ENDPOINT_URL", &moto.url)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        id,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(awsnav.path(".aws/credentials")).unwrap();
+    assert!(text.starts_with(theirs), "the other profile kept: {text}");
+    assert!(text.contains("x_security_token_expires = "), "{text}");
+}
+
 /// Whether a process has ended (gone, or a zombie nobody reaped yet).
 fn ended(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {

@@ -22,6 +22,8 @@ pub enum Purpose {
     Console,
     /// A console sign-in link, copied to the clipboard.
     CopyLink,
+    /// The session written into the shared credentials file (`env --export-as`).
+    Export,
 }
 
 /// What to get credentials for (sent to the effect runner).
@@ -32,6 +34,8 @@ pub struct AccessRequest {
     pub role: RoleOption,
     pub production: bool,
     pub purpose: Purpose,
+    /// With [`Purpose::Export`]: the profile to write (empty: `ACCOUNT-ROLE`).
+    pub export_as: Option<String>,
 }
 
 /// A shell to start once credentials are in hand.
@@ -95,6 +99,11 @@ pub enum Modal {
     MfaDevicePicker {
         devices: Vec<String>,
         cursor: usize,
+    },
+    /// `e`: the profile the session of `account` is written to.
+    ExportName {
+        account: usize,
+        input: String,
     },
     /// `x`: the command to run in `targets` (account indices).
     RunCommand {
@@ -253,6 +262,7 @@ impl State {
             role,
             production: data.production[account],
             purpose: self.purpose,
+            export_as: (self.purpose == Purpose::Export).then(|| self.export_as.clone()),
         };
         if request.production {
             let expected = if self.confirm_with == "name" {
@@ -275,12 +285,80 @@ impl State {
         let what = match request.purpose {
             Purpose::Shell => "getting into",
             Purpose::Console | Purpose::CopyLink => "signing in to the console of",
+            Purpose::Export => "exporting a session of",
         };
         self.status.pending = Some(format!(
             "{what} {} as {}…",
             request.account_name, request.role.name
         ));
         vec![Effect::Access(Box::new(request))]
+    }
+
+    /// `e` on an account: asks for the profile to write, offering the last one.
+    pub(super) fn start_export(&mut self) {
+        if let Some(account) = self.selected_account() {
+            self.modal = Some(Modal::ExportName {
+                account,
+                input: self.export_as.clone(),
+            });
+        }
+    }
+
+    /// The profile is named: a name that may not be written is refused before any access.
+    fn export_named(&mut self, account: usize, input: &str) -> Vec<Effect> {
+        let name = input.trim().to_owned();
+        if !name.is_empty()
+            && let Err(e) = crate::app::keys::check_export_name(&name, false)
+        {
+            self.status.banner = Some(Banner::error(e.to_string()));
+            return Vec::new();
+        }
+        self.export_as = name;
+        self.start_access(account, Purpose::Export)
+    }
+
+    /// Keys in the profile-name prompt of `e`.
+    fn on_export_key(
+        &mut self,
+        account: usize,
+        mut input: String,
+        action: Option<Action>,
+        typed: Option<char>,
+        backspace: bool,
+    ) -> Vec<Effect> {
+        match action {
+            Some(Action::Back | Action::Quit) => Vec::new(),
+            Some(Action::Open) => self.export_named(account, &input),
+            _ => {
+                if backspace {
+                    input.pop();
+                } else if let Some(c) = typed
+                    && input.chars().count() < 64
+                {
+                    input.push(c);
+                }
+                self.modal = Some(Modal::ExportName { account, input });
+                Vec::new()
+            }
+        }
+    }
+
+    /// The session was written (or why not).
+    pub(super) fn on_exported(&mut self, result: Result<String, AccessFailure>) -> Vec<Effect> {
+        self.status.pending = None;
+        if matches!(
+            self.modal,
+            Some(Modal::MfaPrompt { .. } | Modal::SamlSignIn { .. })
+        ) {
+            self.modal = None;
+        }
+        match result {
+            Ok(done) => {
+                self.status.banner = Some(Banner::info(done));
+                Vec::new()
+            }
+            Err(failure) => self.access_failed(&failure),
+        }
     }
 
     /// `R` on an account: the region picker, on the region chosen before (or "default").
@@ -378,16 +456,20 @@ impl State {
         let modal = self.modal.take()?;
         let action = self.keymap.lookup(context, key);
         let typed = typed_char(key);
+        let backspace = key.code == KeyCode::Backspace;
         let mut effects = Vec::new();
         match modal {
             sign_in @ Modal::SsoSignIn { .. } => effects = self.on_sso_modal_key(sign_in, action),
             policies @ (Modal::Policies { .. } | Modal::PolicyDocument { .. }) => {
                 effects = self.on_policies_key(policies, action);
             }
+            Modal::ExportName { account, input } => {
+                effects = self.on_export_key(account, input, action, typed, backspace);
+            }
             run @ (Modal::RunCommand { .. }
             | Modal::RunRolePicker { .. }
             | Modal::ConfirmRun { .. }) => {
-                effects = self.on_run_modal_key(run, action, typed, key.code == KeyCode::Backspace);
+                effects = self.on_run_modal_key(run, action, typed, backspace);
             }
             Modal::RolePicker {
                 account,
@@ -399,19 +481,12 @@ impl State {
                     let role = roles[cursor.min(roles.len() - 1)].clone();
                     effects = self.role_chosen(account, role);
                 }
-                Some(a @ (Action::Up | Action::Down)) => {
-                    cursor = if a == Action::Up {
-                        cursor.saturating_sub(1)
-                    } else {
-                        (cursor + 1).min(roles.len().saturating_sub(1))
-                    };
-                    self.modal = Some(Modal::RolePicker {
-                        account,
-                        roles,
-                        cursor,
-                    });
-                }
                 _ => {
+                    if action == Some(Action::Up) {
+                        cursor = cursor.saturating_sub(1);
+                    } else if action == Some(Action::Down) {
+                        cursor = (cursor + 1).min(roles.len().saturating_sub(1));
+                    }
                     self.modal = Some(Modal::RolePicker {
                         account,
                         roles,
@@ -821,6 +896,44 @@ mod tests {
         assert!(s.modal.is_none());
         let _ = s.update(Msg::SsoSignedIn(Err("was refused in the browser".into())));
         assert!(s.status.banner.as_ref().unwrap().text.contains("refused"));
+    }
+
+    #[test]
+    fn e_asks_for_a_profile_then_exports_the_session_there() {
+        let mut s = state(&["Admin"]);
+        keys(&mut s, "/sandbox-alice⏎");
+        assert!(keys(&mut s, "e").is_empty());
+        assert!(matches!(&s.modal, Some(Modal::ExportName { input, .. }) if input.is_empty()));
+        // A name that may not be written is refused before anything is asked of AWS.
+        assert!(keys(&mut s, "default⏎").is_empty());
+        assert!(s.modal.is_none());
+        let banner = &s.status.banner.as_ref().unwrap().text;
+        assert!(banner.contains("--force"), "{banner}");
+        keys(&mut s, "e");
+        let effects = keys(&mut s, "cdk⌫⌫dk-dev⏎");
+        let request = access(&effects).unwrap();
+        assert_eq!(request.purpose, Purpose::Export);
+        assert_eq!(request.export_as.as_deref(), Some("cdk-dev"));
+        assert!(
+            s.status
+                .pending
+                .as_ref()
+                .unwrap()
+                .contains("exporting a session of")
+        );
+        let done = "profile cdk-dev in /home/u/.aws/credentials holds sandbox-alice as Admin";
+        let _ = s.update(Msg::Exported(Ok(done.to_owned())));
+        assert_eq!(s.status.banner.as_ref().unwrap().text, done);
+        assert!(s.status.pending.is_none());
+        // The next `e` offers the same name; Esc cancels.
+        keys(&mut s, "e");
+        assert!(matches!(&s.modal, Some(Modal::ExportName { input, .. }) if input == "cdk-dev"));
+        assert!(keys(&mut s, "⎋").is_empty());
+        assert!(s.modal.is_none());
+        let _ = s.update(Msg::Exported(Err(AccessFailure::Export(
+            "cannot write /x: read-only".into(),
+        ))));
+        assert!(s.status.banner.as_ref().unwrap().text.contains("read-only"));
     }
 
     #[test]

@@ -52,6 +52,9 @@ pub enum AccessFailure {
     Aws(#[from] AwsError),
     #[error(transparent)]
     Console(#[from] ConsoleError),
+    /// The session could not be written into the credentials file.
+    #[error("{0}")]
+    Export(String),
 }
 
 /// Why the shell started from the TUI could not run.
@@ -103,6 +106,8 @@ pub enum Msg {
         result: Result<ConsoleOpening, AccessFailure>,
         note: Option<String>,
     },
+    /// A session was exported (`e`): what the banner says, or why not.
+    Exported(Result<String, AccessFailure>),
     /// A cost read finished (or cost is off).
     Cost(CostStatus),
     /// A termination signal: quit whatever is open.
@@ -229,6 +234,8 @@ pub struct State {
     pub confirm_with: String,
     /// What the access being set up (picker, confirmation) is for.
     pub purpose: Purpose,
+    /// The profile `e` last wrote (empty: `ACCOUNT-ROLE`).
+    pub export_as: String,
     pub cost: CostStatus,
     pub sort: SortKey,
     /// `[cost] months` of history shown.
@@ -311,6 +318,7 @@ impl State {
             nested_in: None,
             confirm_with: "name".to_owned(),
             purpose: Purpose::Shell,
+            export_as: String::new(),
             cost: CostStatus::Off,
             sort: SortKey::Name,
             cost_months: 6,
@@ -486,6 +494,7 @@ impl State {
                 self.sessions = s;
                 Vec::new()
             }
+            Msg::Exported(result) => self.on_exported(result),
             Msg::Cost(status) => self.on_cost(status),
             Msg::Terminate => {
                 self.quit = true;
@@ -613,6 +622,7 @@ impl State {
             Action::Search => self.start_search(),
             Action::Region => self.open_region_picker(),
             Action::Policies => return self.open_policies(),
+            Action::Export => self.start_export(),
             Action::Recent => {
                 let hits = self.quick_hits();
                 self.search = Some(SearchState {

@@ -69,6 +69,11 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
             KeyScope::Prompt,
         ),
         Modal::SamlSignIn { idp } => ("SAML sign-in", saml_sign_in(idp), KeyScope::Prompt),
+        Modal::ExportName { account, input } => (
+            "Export the session",
+            export_name(state, *account, input),
+            KeyScope::Prompt,
+        ),
         Modal::RunCommand { targets, input } => (
             "Run a command",
             run_command(state, targets, input),
@@ -96,14 +101,29 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
     };
     lines.push(Line::from(""));
     lines.push(hint_line(state, modal, context));
-    let widest = lines.iter().map(Line::width).max().unwrap_or(20).clamp(
-        30,
-        if matches!(modal, Modal::PolicyDocument { .. }) {
-            90
-        } else {
-            70
-        },
+    show(
+        frame,
+        screen,
+        title,
+        lines,
+        matches!(modal, Modal::PolicyDocument { .. }),
     );
+}
+
+/// The dialog in a popup as wide as its widest line (a document may be wider).
+fn show(
+    frame: &mut Frame<'_>,
+    screen: Rect,
+    title: &str,
+    lines: Vec<Line<'static>>,
+    document: bool,
+) {
+    let widest = lines
+        .iter()
+        .map(Line::width)
+        .max()
+        .unwrap_or(20)
+        .clamp(30, if document { 90 } else { 70 });
     popup(
         frame,
         screen,
@@ -297,6 +317,35 @@ fn some_names(names: &[String]) -> String {
         list.push_str(&n);
     }
     list
+}
+
+fn export_name(state: &State, account: usize, input: &str) -> Vec<Line<'static>> {
+    let name = state
+        .data
+        .as_ref()
+        .map(|d| d.inventory.org.accounts[account].name.clone())
+        .unwrap_or_default();
+    vec![
+        Line::from(vec![
+            Span::raw("Write a session of "),
+            Span::styled(shown(&name).into_owned(), theme::title()),
+            Span::raw(" into ~/.aws/credentials,"),
+        ]),
+        Line::from(Span::styled(
+            "for tools that read only that file (CDK, older SDKs)",
+            theme::muted(),
+        )),
+        Line::from(Span::styled(
+            "empty: ACCOUNT-ROLE; [default] only with awsnav env --export-as default --force",
+            theme::muted(),
+        )),
+        Line::from(""),
+        Line::from(vec![
+            Span::raw("profile: "),
+            Span::raw(input.to_owned()),
+            Span::raw("▏"),
+        ]),
+    ]
 }
 
 fn run_command(state: &State, targets: &[usize], input: &str) -> Vec<Line<'static>> {
