@@ -1,76 +1,14 @@
 """Benchmark behind scripts/bench-exec: everything runs on loopback against moto."""
-import json
-import os
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
+
+from bench_moto import Bench
 
 AWSNAV, RUNS = sys.argv[1], int(sys.argv[2])
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def find(name, env_var):
-    if os.environ.get(env_var):
-        return os.environ[env_var]
-    venv = ROOT / ".venv" / "bin" / name
-    if venv.exists():
-        return str(venv)
-    found = shutil.which(name)
-    if not found:
-        sys.exit(f"{name} not found: run scripts/test once (it installs it) or set {env_var}")
-    return found
-
-
-moto, aws = find("moto_server", "MOTO_SERVER"), find("aws", "AWS_CLI")
-with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-url = f"http://127.0.0.1:{port}"
-server = subprocess.Popen([moto, "-H", "127.0.0.1", "-p", str(port)],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-home = Path(tempfile.mkdtemp(prefix="awsnav-bench-"))
-try:
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    (home / ".aws").mkdir()
-    (home / ".aws" / "config").write_text("[default]\nregion = us-east-1\n")
-    base = {
-        "HOME": str(home), "PATH": os.environ["PATH"], "AWS_ENDPOINT_URL": url,
-        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
-        "AWSNAV_CONFIG": str(home / "awsnav.toml"),
-        "AWSNAV_CACHE_DIR": str(home / "cache"), "AWSNAV_LOG_DIR": str(home / "log"),
-    }
-    admin = dict(base, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
-
-    def cli(*args, env=admin):
-        out = subprocess.run([aws, *args, "--output", "json"], env=env, check=True,
-                             capture_output=True, text=True).stdout
-        return json.loads(out) if out.strip() else {}
-
-    cli("organizations", "create-organization", "--feature-set", "ALL")
-    account = cli("organizations", "create-account", "--email", "bench@example.test",
-                  "--account-name", "bench-dev")["CreateAccountStatus"]["AccountId"]
-    cli("iam", "create-user", "--user-name", "alice")
-    key = cli("iam", "create-access-key", "--user-name", "alice")["AccessKey"]
-    serial = cli("iam", "create-virtual-mfa-device", "--virtual-mfa-device-name", "alice",
-                 "--outfile", str(home / "qr.png"), "--bootstrap-method", "QRCodePNG",
-                 )["VirtualMFADevice"]["SerialNumber"]
-    cli("iam", "enable-mfa-device", "--user-name", "alice", "--serial-number", serial,
-        "--authentication-code1", "123456", "--authentication-code2", "654321")
-    alice = dict(base, AWS_ACCESS_KEY_ID=key["AccessKeyId"],
-                 AWS_SECRET_ACCESS_KEY=key["SecretAccessKey"])
+with Bench() as b:
+    aws, account, alice, home, url = b.aws, b.account, b.alice, b.home, b.url
 
     def run(cmd, env):
         subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
@@ -146,7 +84,3 @@ print(median_us("127.0.0.1", bare.server_address[1], "/", {}, n),
           f"   {aws_ms / cached_env_ms:5.1f}x faster")
     print(f"one request from a warm child: bare loopback server (floor)   {bare_us / 1000:8.3f} ms")
     print(f"one request from a warm child: awsnav's credential endpoint   {endpoint_us / 1000:8.3f} ms")
-finally:
-    server.terminate()
-    server.wait()
-    shutil.rmtree(home, ignore_errors=True)

@@ -370,6 +370,41 @@ mod tests {
         assert_ne!(send(url, &big).await.0, 200);
     }
 
+    #[test]
+    fn a_server_bound_elsewhere_accepts_its_address_and_never_a_dns_name() {
+        let bridge: SocketAddr = "169.254.170.2:8080".parse().unwrap();
+        let exact = Hosts::Address(bridge);
+        assert!(exact.allow("169.254.170.2:8080"));
+        for other in [
+            "169.254.170.2:8081",
+            "127.0.0.1:8080",
+            "evil.example:8080",
+            "",
+        ] {
+            assert!(!exact.allow(other), "{other}");
+        }
+        let any = Hosts::AnyAddress(8080);
+        for ok in [
+            "192.0.2.7:8080",
+            "[fd00::1]:8080",
+            "localhost:8080",
+            "LOCALHOST:8080",
+        ] {
+            assert!(any.allow(ok), "{ok}");
+        }
+        for refused in [
+            "evil.example:8080",
+            "192.0.2.7:9999",
+            "192.0.2.7",
+            "localhost",
+        ] {
+            assert!(!any.allow(refused), "{refused}");
+        }
+        let loopback = Hosts::Loopback(8080);
+        assert!(loopback.allow("127.0.0.1:8080") && loopback.allow("localhost:8080"));
+        assert!(!loopback.allow("192.0.2.7:8080"));
+    }
+
     #[tokio::test]
     async fn a_client_that_never_finishes_its_headers_is_cut_off() {
         use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};

@@ -278,6 +278,7 @@ async fn base_url(sdk: &SdkConfig) -> Result<String, String> {
     let client = Client::from_conf(
         aws_sdk_signin::config::Builder::from(sdk)
             .interceptor(capture.clone())
+            .http_client(super::sdk::NeverSent)
             .retry_config(aws_config::retry::RetryConfig::disabled())
             .build(),
     );

@@ -147,6 +147,7 @@ async fn sts_origin(sdk: &SdkConfig, credentials: &Credentials) -> Result<String
     let client = aws_sdk_sts::Client::from_conf(
         aws_sdk_sts::config::Builder::from(sdk)
             .interceptor(capture.clone())
+            .http_client(super::sdk::NeverSent)
             .credentials_provider(super::sdk::sdk_credentials(credentials))
             .retry_config(aws_config::retry::RetryConfig::disabled())
             .build(),

@@ -265,6 +265,35 @@ pub fn from_sdk_credentials(c: &aws_credential_types::Credentials) -> Credential
     }
 }
 
+/// The HTTP client of a request that is only built, never sent (its address captured): it
+/// costs nothing to make (no TLS roots read) and refuses to send.
+#[derive(Clone, Copy, Debug)]
+pub struct NeverSent;
+
+impl aws_smithy_runtime_api::client::http::HttpConnector for NeverSent {
+    fn call(
+        &self,
+        _request: aws_smithy_runtime_api::client::orchestrator::HttpRequest,
+    ) -> aws_smithy_runtime_api::client::http::HttpConnectorFuture {
+        aws_smithy_runtime_api::client::http::HttpConnectorFuture::ready(Err(
+            aws_smithy_runtime_api::client::result::ConnectorError::other(
+                "not sent: only its address was wanted".into(),
+                None,
+            ),
+        ))
+    }
+}
+
+impl aws_smithy_runtime_api::client::http::HttpClient for NeverSent {
+    fn http_connector(
+        &self,
+        _settings: &aws_smithy_runtime_api::client::http::HttpConnectorSettings,
+        _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+    ) -> aws_smithy_runtime_api::client::http::SharedHttpConnector {
+        aws_smithy_runtime_api::client::http::SharedHttpConnector::new(*self)
+    }
+}
+
 /// Notes where a request would go, and stops it there.
 #[derive(Clone, Debug, Default)]
 pub struct Capture(std::sync::Arc<std::sync::Mutex<Option<String>>>);

@@ -95,9 +95,10 @@ pub async fn serve(ctx: &AppContext, demo: bool, args: ServeArgs) -> anyhow::Res
         );
     }
 
+    // A code the server needs is asked on its terminal (the requests waiting meanwhile), else
+    // through the config's MFA command or a desktop dialog.
     let about = "to serve credentials (awsnav serve)";
-    let mut mfa = super::enter::background_mfa_source(ctx, about);
-    mfa.code.clone_from(&args.access.mfa_code);
+    let mfa = super::enter::mfa_source(ctx, args.access.mfa_code.clone(), about);
     let serving = Serving {
         production: args.access.yes,
         duration: args.access.duration,

@@ -330,17 +330,7 @@ print(len(keys), len(set(keys)))
     );
 
     // A long loop: the key changes under it, every call succeeds, one MFA code in all.
-    let long = r"
-import boto3, time
-session = boto3.session.Session()
-sts = session.client('sts')
-for _ in range(4):
-    account = sts.get_caller_identity()['Account']
-    key = session.get_credentials().get_frozen_credentials().access_key
-    print(account, key, flush=True)
-    time.sleep(1.5)
-";
-    let out = run(long);
+    let out = run(crate::served::LONG_LOOP);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     let calls: Vec<(&str, &str)> = text.lines().map(|l| l.split_once(' ').unwrap()).collect();

@@ -57,6 +57,18 @@ pub async fn setup_org(
     (awsnav, proxy, seeded, dev[0].clone())
 }
 
+/// boto3 asking who it is four times, 1.5 s apart: the account and the key each time.
+pub const LONG_LOOP: &str = r"
+import boto3, time
+session = boto3.session.Session()
+sts = session.client('sts')
+for _ in range(4):
+    account = sts.get_caller_identity()['Account']
+    key = session.get_credentials().get_frozen_credentials().access_key
+    print(account, key, flush=True)
+    time.sleep(1.5)
+";
+
 const WHO_BOTO3: &str = "import boto3; print(boto3.client('sts').get_caller_identity()['Account'])";
 
 #[tokio::test]
@@ -163,16 +175,7 @@ async fn a_long_run_sees_its_session_renewed_without_a_new_code() {
         "[shell]\nrefresh_margin_seconds = 898\n",
     )
     .unwrap();
-    let script = r"
-import boto3, time
-session = boto3.session.Session()
-sts = session.client('sts')
-for _ in range(4):
-    account = sts.get_caller_identity()['Account']
-    key = session.get_credentials().get_frozen_credentials().access_key
-    print(account, key, flush=True)
-    time.sleep(1.5)
-";
+    let script = LONG_LOOP;
     let out = awsnav
         .command(&[
             "exec",

@@ -343,8 +343,8 @@ impl State {
         }
     }
 
-    /// The session was written (or why not).
-    pub(super) fn on_exported(&mut self, result: Result<String, AccessFailure>) -> Vec<Effect> {
+    /// An access ended (done or not): nothing is pending, and its MFA or SAML dialog closes.
+    fn access_ended(&mut self) {
         self.status.pending = None;
         if matches!(
             self.modal,
@@ -352,6 +352,11 @@ impl State {
         ) {
             self.modal = None;
         }
+    }
+
+    /// The session was written (or why not).
+    pub(super) fn on_exported(&mut self, result: Result<String, AccessFailure>) -> Vec<Effect> {
+        self.access_ended();
         match result {
             Ok(done) => {
                 self.status.banner = Some(Banner::info(done));
@@ -551,13 +556,7 @@ impl State {
         result: Result<ConsoleOpening, AccessFailure>,
         note: Option<String>,
     ) -> Vec<Effect> {
-        self.status.pending = None;
-        if matches!(
-            self.modal,
-            Some(Modal::MfaPrompt { .. } | Modal::SamlSignIn { .. })
-        ) {
-            self.modal = None;
-        }
+        self.access_ended();
         let console = match result {
             Ok(console) => console,
             Err(failure) => return self.access_failed(&failure),
@@ -587,13 +586,7 @@ impl State {
         &mut self,
         result: Result<Box<ShellLaunch>, AccessFailure>,
     ) -> Vec<Effect> {
-        self.status.pending = None;
-        if matches!(
-            self.modal,
-            Some(Modal::MfaPrompt { .. } | Modal::SamlSignIn { .. })
-        ) {
-            self.modal = None;
-        }
+        self.access_ended();
         match result {
             Ok(launch) => {
                 self.last_roles

@@ -336,7 +336,7 @@ fn export_name(state: &State, account: usize, input: &str) -> Vec<Line<'static>>
             theme::muted(),
         )),
         Line::from(Span::styled(
-            "empty: ACCOUNT-ROLE; [default] only with awsnav env --export-as default --force",
+            "empty: ACCOUNT-ROLE; not [default] (the CLI writes it with --force)",
             theme::muted(),
         )),
         Line::from(""),
