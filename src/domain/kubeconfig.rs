@@ -242,6 +242,29 @@ mod tests {
     }
 
     #[test]
+    fn names_from_the_organization_stay_data() {
+        let hostile = "evil\n- name: x\n  user: {token: stolen}\n# \"quote\" 'q' : &a *a !tag %x";
+        let mut e = entry(&format!("{hostile}/main"), false);
+        e.account_name = hostile.to_owned();
+        let out = merged("", &[e.clone()]).unwrap();
+        let doc: Value = serde_yaml_ng::from_str(&out).unwrap();
+        assert_eq!(doc["contexts"].as_sequence().unwrap().len(), 1);
+        assert_eq!(
+            doc["users"].as_sequence().unwrap().len(),
+            1,
+            "no user added by a name"
+        );
+        assert_eq!(
+            doc["contexts"][0]["name"].as_str(),
+            Some(e.context.as_str())
+        );
+        assert_eq!(
+            doc["contexts"][0]["context"]["extensions"][0]["extension"]["accountName"].as_str(),
+            Some(hostile)
+        );
+    }
+
+    #[test]
     fn an_empty_file_becomes_a_kubeconfig_and_junk_is_refused() {
         let out = merged("", &[entry("dev/main", false)]).unwrap();
         let doc: Value = serde_yaml_ng::from_str(&out).unwrap();
