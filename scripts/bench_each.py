@@ -10,23 +10,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_moto import find
+
 RELEASE, RUNS = sys.argv[1], int(sys.argv[2])
 AWSNAV = os.path.join(RELEASE, "awsnav")
 SYNTHETIC = os.path.join(RELEASE, "examples", "synthetic_cache")
 ROLE = "OrganizationAccountAccessRole"
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def find(name, env_var):
-    if os.environ.get(env_var):
-        return os.environ[env_var]
-    venv = ROOT / ".venv" / "bin" / name
-    if venv.exists():
-        return str(venv)
-    found = shutil.which(name)
-    if not found:
-        sys.exit(f"{name} not found: run scripts/test once (it installs it) or set {env_var}")
-    return found
 
 
 def environment(home, endpoint):

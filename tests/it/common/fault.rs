@@ -313,6 +313,33 @@ pub fn forward(addr: &str, req: &Request) -> std::io::Result<Response> {
     })
 }
 
+/// The parts of a stand-in for a service (the Identity Center OIDC service, AWS Sign-In, a SAML
+/// IdP): how it behaves (`spec`, which a test changes as it goes), what it has seen (`state`),
+/// and the server answering each request from both and its own base URL.
+pub fn stand_in<Spec, St>(
+    spec: Spec,
+    answer: impl Fn(&Spec, &str, &mut St, &Request) -> Response + Send + Sync + 'static,
+) -> (FaultServer, Arc<Mutex<Spec>>, Arc<Mutex<St>>)
+where
+    Spec: Clone + Send + 'static,
+    St: Default + Send + 'static,
+{
+    let spec = Arc::new(Mutex::new(spec));
+    let state: Arc<Mutex<St>> = Arc::default();
+    let base = Arc::new(Mutex::new(String::new()));
+    let (s, st, b) = (spec.clone(), state.clone(), base.clone());
+    let server = FaultServer::start(move |req, _| {
+        let spec = s.lock().unwrap().clone();
+        let base = b.lock().unwrap().clone();
+        answer(&spec, &base, &mut st.lock().unwrap(), req)
+    });
+    server
+        .url
+        .trim_end_matches('/')
+        .clone_into(&mut base.lock().unwrap());
+    (server, spec, state)
+}
+
 /// The server; `requests()` lists what it received, in order.
 pub struct FaultServer {
     pub url: String,

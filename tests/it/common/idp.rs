@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 
-use super::fault::{FaultServer, Request, Response};
+use super::fault::{FaultServer, Request, Response, stand_in};
 
 /// How the stand-in behaves.
 #[derive(Clone, Debug)]
@@ -129,13 +129,7 @@ fn answer(spec: &IdpSpec, state: &mut State, req: &Request) -> Response {
 
 impl Idp {
     pub fn start(spec: IdpSpec) -> Self {
-        let spec = Arc::new(Mutex::new(spec));
-        let state: Arc<Mutex<State>> = Arc::default();
-        let (s, st) = (spec.clone(), state.clone());
-        let server = FaultServer::start(move |req, _| {
-            let spec = s.lock().unwrap().clone();
-            answer(&spec, &mut st.lock().unwrap(), req)
-        });
+        let (server, spec, state) = stand_in(spec, |spec, _, state, req| answer(spec, state, req));
         Self {
             server,
             spec,

@@ -12,7 +12,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-use super::fault::{FaultServer, Request, Response};
+use super::fault::{FaultServer, Request, Response, stand_in};
 
 /// How the stand-in behaves.
 #[derive(Clone, Debug)]
@@ -87,13 +87,7 @@ fn error(code: &str, kind: &str, status: u16) -> Response {
 
 impl Oidc {
     pub fn start(spec: OidcSpec) -> Self {
-        let spec = Arc::new(Mutex::new(spec));
-        let state: Arc<Mutex<State>> = Arc::default();
-        let (s, st) = (spec.clone(), state.clone());
-        let server = FaultServer::start(move |req, _| {
-            let spec = s.lock().unwrap().clone();
-            answer(&spec, &mut st.lock().unwrap(), req)
-        });
+        let (server, spec, state) = stand_in(spec, |spec, _, state, req| answer(spec, state, req));
         Self {
             server,
             spec,

@@ -14,7 +14,7 @@ use p256::ecdsa::signature::Verifier as _;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-use super::fault::{FaultServer, Request, Response};
+use super::fault::{FaultServer, Request, Response, stand_in};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 pub const SAME_DEVICE: &str = "arn:aws:signin:::devtools/same-device";
@@ -102,20 +102,7 @@ fn error(status: u16, exception: &str, code: &str) -> Response {
 
 impl Signin {
     pub fn start(spec: SigninSpec) -> Self {
-        let spec = Arc::new(Mutex::new(spec));
-        let state: Arc<Mutex<State>> = Arc::default();
-        let (s, st) = (spec.clone(), state.clone());
-        let url = Arc::new(Mutex::new(String::new()));
-        let u = url.clone();
-        let server = FaultServer::start(move |req, _| {
-            let spec = s.lock().unwrap().clone();
-            let base = u.lock().unwrap().clone();
-            answer(&spec, &base, &mut st.lock().unwrap(), req)
-        });
-        server
-            .url
-            .trim_end_matches('/')
-            .clone_into(&mut url.lock().unwrap());
+        let (server, spec, state) = stand_in(spec, answer);
         Self {
             server,
             spec,
