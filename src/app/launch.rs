@@ -54,6 +54,12 @@ pub struct ServedBy {
 }
 
 impl Session<'_> {
+    /// The session's profile name in a shared credentials file: `ACCOUNT-ROLE`, sanitised.
+    #[must_use]
+    pub fn profile_name(&self) -> String {
+        untrusted::ini_name(&format!("{}-{}", self.account_name, self.role))
+    }
+
     /// The environment contract, in a stable order.
     #[must_use]
     pub fn vars(&self) -> Vec<(&'static str, String)> {
@@ -374,7 +380,7 @@ pub fn format_env(session: &Session<'_>, format: EnvFormat) -> String {
 #[must_use]
 pub fn ini_profile(session: &Session<'_>) -> String {
     let c = session.credentials;
-    let name = untrusted::ini_name(&format!("{}-{}", session.account_name, session.role));
+    let name = session.profile_name();
     let mut out = format!(
         "[{name}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
         c.access_key_id, c.secret_access_key

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use time::OffsetDateTime;
 
-use super::enter::{AccessOpts, choose_account, enter};
+use super::enter::{AccessOpts, choose_account, enter, enter_chosen};
 use super::output::{say, write_stdout};
 use crate::app::context::AppContext;
 use crate::app::ecr_login::{self, Recorded, Registry};
@@ -213,6 +213,9 @@ async fn get(ctx: &AppContext, demo: bool, server_url: &str) -> anyhow::Result<S
     let Some(registry) = Registry::parse(server_url) else {
         anyhow::bail!(NOT_FOUND);
     };
+    if demo {
+        anyhow::bail!("the demo organization is not real: it has no registries");
+    }
     let recorded = ecr_login::recorded(&ctx.paths.data_dir)?.remove(&registry.host);
     let opts = AccessOpts {
         role: recorded.as_ref().map(|r| r.role.clone()),
@@ -221,8 +224,9 @@ async fn get(ctx: &AppContext, demo: bool, server_url: &str) -> anyhow::Result<S
         no_sign_in_offer: true,
         ..AccessOpts::default()
     };
-    let role = if let Some(r) = &recorded {
-        r.role.clone()
+    // A registry `ecr login` did not set up: its account's default role, chosen once here.
+    let (role, chosen) = if let Some(r) = &recorded {
+        (r.role.clone(), None)
     } else {
         let chosen = choose_account(ctx, &registry.account_id, &opts).await?;
         if chosen.production {
@@ -233,18 +237,17 @@ async fn get(ctx: &AppContext, demo: bool, server_url: &str) -> anyhow::Result<S
                 chosen.id
             );
         }
-        chosen.role.key()
+        (chosen.role.key(), Some(chosen))
     };
     let now = OffsetDateTime::now_utc();
     let login =
         if let Some(login) = ecr_login::cached(&ctx.paths.cache_dir, &registry.host, &role, now) {
             login
         } else {
-            let opts = AccessOpts {
-                role: Some(role.clone()),
-                ..opts
+            let entered = match chosen {
+                Some(chosen) => enter_chosen(ctx, chosen, &opts).await?,
+                None => enter(ctx, demo, &registry.account_id, &opts).await?,
             };
-            let entered = enter(ctx, demo, &registry.account_id, &opts).await?;
             registry_login(ctx, &entered.granted.credentials, &registry, &role).await?
         };
     let body = serde_json::json!({

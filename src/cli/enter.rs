@@ -87,6 +87,18 @@ pub async fn enter(
         );
     }
     let chosen = choose_account(ctx, query, opts).await?;
+    enter_chosen(ctx, chosen, opts).await
+}
+
+/// [`enter`] once the account and role are chosen: confirms production, gets credentials.
+///
+/// # Errors
+/// When production is not confirmed, or AWS refuses.
+pub async fn enter_chosen(
+    ctx: &AppContext,
+    chosen: Chosen,
+    opts: &AccessOpts,
+) -> anyhow::Result<Entered> {
     let Chosen {
         id: account_id,
         name: account_name,

@@ -771,16 +771,6 @@ fn export(
     granted: &Granted,
     region: &str,
 ) -> Result<String, AccessFailure> {
-    let name = request
-        .export_as
-        .clone()
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| {
-            crate::domain::untrusted::ini_name(&format!(
-                "{}-{}",
-                request.account_name, request.role.name
-            ))
-        });
     let session = crate::app::launch::Session {
         account_id: &request.account_id,
         account_name: &request.account_name,
@@ -790,6 +780,11 @@ fn export(
         credentials: &granted.credentials,
         server: None,
     };
+    let name = request
+        .export_as
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| session.profile_name());
     let written = crate::app::keys::export_session(&session, &name, false)
         .map_err(|e| AccessFailure::Export(format!("{e:#}")))?;
     let until = granted

@@ -152,6 +152,18 @@ async fn docker_gets_each_accounts_registry_password_from_awsnav() {
     assert!(helper(&awsnav, &bin, "get", &host).status.success());
     assert_eq!(proxy.count("GetAuthorizationToken"), 2);
 
+    // A registry `ecr login` did not set up: the account's default role (its only one).
+    let (other, _) = account(&seeded, false, 1);
+    let out = helper(
+        &awsnav,
+        &bin,
+        "get",
+        &format!("{other}.dkr.ecr.us-east-1.amazonaws.com"),
+    );
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(got["Secret"], format!("{other}-auth-token"));
+
     // Another registry: Docker goes on without. A production account's: not until confirmed.
     let out = helper(&awsnav, &bin, "get", "ghcr.io");
     assert_eq!(out.status.code(), Some(1));
