@@ -11,16 +11,9 @@ use crate::app::context::AppContext;
 /// # Errors
 /// When the sign-in fails.
 pub async fn offer_sso_login(ctx: &AppContext, profile: &str) -> anyhow::Result<bool> {
-    if !prompt::person_present() {
-        return Ok(false);
-    }
-    let Some(answer) = prompt::ask(&format!(
+    if !yes_by_default(&format!(
         "The IAM Identity Center sign-in of profile `{profile}` is needed. Sign in now? [Y/n] "
-    ))?
-    else {
-        return Ok(false);
-    };
-    if answer.trim().to_lowercase().starts_with('n') {
+    ))? {
         return Ok(false);
     }
     let source = login::source(ctx, Some(profile)).await?;
@@ -35,20 +28,22 @@ pub async fn offer_sso_login(ctx: &AppContext, profile: &str) -> anyhow::Result<
 /// # Errors
 /// When the sign-in fails.
 pub async fn offer_console_login(ctx: &AppContext, profile: &str) -> anyhow::Result<bool> {
-    if !prompt::person_present() {
-        return Ok(false);
-    }
-    let Some(answer) = prompt::ask(&format!(
+    if !yes_by_default(&format!(
         "The console session of profile `{profile}` has ended. Sign in now? [Y/n] "
-    ))?
-    else {
-        return Ok(false);
-    };
-    if answer.trim().to_lowercase().starts_with('n') {
+    ))? {
         return Ok(false);
     }
     login::console_sign_in(ctx, profile, false).await?;
     Ok(true)
+}
+
+/// Asks `question` of the person at the terminal: `true` unless they answer no (or there is
+/// no terminal to ask on).
+fn yes_by_default(question: &str) -> std::io::Result<bool> {
+    if !prompt::person_present() {
+        return Ok(false);
+    }
+    Ok(prompt::ask(question)?.is_some_and(|a| !a.trim().to_lowercase().starts_with('n')))
 }
 
 /// Offers the sign-in `error` asks for (Identity Center's or a console session's); `Ok(true)`
