@@ -501,24 +501,14 @@ impl Access {
         let credentials = source
             .role_credentials(&sdk, &target.account_id, &target.role.name, &counter)
             .await?;
-        let session = RoleSession {
-            credentials,
-            account_id: target.account_id.clone(),
-            role: target.role.name.clone(),
-            role_arn: role_arn(Partition::of_region(&source.region).name()),
-            via: Via::Sso,
-        };
-        if let Err(e) = self.cache.store_role(&key, &session) {
-            tracing::warn!(error = %e, "cannot cache the Identity Center session");
-        }
-        tracing::info!(account = %target.account_id, role = %target.role.name, "Identity Center role credentials");
-        Ok(Granted {
-            credentials: session.credentials,
-            role_arn: session.role_arn,
-            via: Via::Sso,
-            from_cache: false,
-            api_calls: counter.calls(),
-        })
+        let role_arn = role_arn(Partition::of_region(&source.region).name());
+        Ok(self.new_session(
+            &key,
+            target,
+            (credentials, role_arn, Via::Sso),
+            counter.calls(),
+            "Identity Center role credentials",
+        ))
     }
 
     /// A SAML role's credentials: the cached session, else `AssumeRoleWithSAML` with an
@@ -602,24 +592,13 @@ impl Access {
                 Err(e) => return Err(e),
             }
         };
-        let session = RoleSession {
-            credentials,
-            account_id: target.account_id.clone(),
-            role: target.role.name.clone(),
-            role_arn,
-            via: Via::Saml,
-        };
-        if let Err(e) = self.cache.store_role(&key, &session) {
-            tracing::warn!(error = %e, "cannot cache the SAML role session");
-        }
-        tracing::info!(account = %target.account_id, role = %target.role.name, "SAML role credentials");
-        Ok(Granted {
-            credentials: session.credentials,
-            role_arn: session.role_arn,
-            via: Via::Saml,
-            from_cache: false,
-            api_calls: counter.calls(),
-        })
+        Ok(self.new_session(
+            &key,
+            target,
+            (credentials, role_arn, Via::Saml),
+            counter.calls(),
+            "SAML role credentials",
+        ))
     }
 
     /// The MFA session of the identity `base_profile` names (`None`: the standard chain): the
@@ -982,29 +961,43 @@ impl Access {
                 },
             ),
         };
+        Ok(self.new_session(
+            key,
+            target,
+            (credentials, role_arn, via),
+            counter.calls(),
+            "assumed role",
+        ))
+    }
+
+    /// A role session just obtained for `target` (its credentials, role ARN and how): cached
+    /// under `key` (a failure to cache is only logged), logged as `what`, and handed out.
+    fn new_session(
+        &self,
+        key: &str,
+        target: &AccessTarget,
+        (credentials, role_arn, via): (Credentials, String, Via),
+        api_calls: u64,
+        what: &'static str,
+    ) -> Granted {
         let session = RoleSession {
             credentials,
             account_id: target.account_id.clone(),
             role: target.role.name.clone(),
-            role_arn: role_arn.clone(),
+            role_arn,
             via,
         };
         if let Err(e) = self.cache.store_role(key, &session) {
-            tracing::warn!(error = %e, "cannot cache the role session");
+            tracing::warn!(error = %e, ?via, "cannot cache the role session");
         }
-        tracing::info!(
-            account = %target.account_id,
-            role = %target.role.name,
-            api_calls = counter.calls(),
-            "assumed role"
-        );
-        Ok(Granted {
+        tracing::info!(account = %target.account_id, role = %target.role.name, api_calls, "{what}");
+        Granted {
             credentials: session.credentials,
-            role_arn,
+            role_arn: session.role_arn,
             via,
             from_cache: false,
-            api_calls: counter.calls(),
-        })
+            api_calls,
+        }
     }
 
     /// The device of `identity` to use among those IAM listed.
