@@ -1,5 +1,6 @@
 //! Signing in to a SAML identity provider in the person's own Chromium-family browser, driven
-//! through the Chrome DevTools Protocol: a profile of awsnav's own (so the IdP's cookies stay
+//! through the Chrome DevTools Protocol over a pipe only awsnav holds ([`super::devtools_pipe`]):
+//! a profile of awsnav's own (so the IdP's cookies stay
 //! and the next sign-in needs no typing), the IdP's AWS app opened, and the assertion taken
 //! from the form the IdP posts to AWS's sign-in endpoint — held there, answered by awsnav,
 //! never sent on. The assertion is never written anywhere.
@@ -8,15 +9,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use base64::Engine as _;
-use chromiumoxide::browser::{Browser, BrowserConfig};
-use chromiumoxide::cdp::browser_protocol::fetch::{
+use chromiumoxide_cdp::cdp::browser_protocol::fetch::{
     self, EventRequestPaused, FulfillRequestParams, HeaderEntry, RequestPattern, RequestStage,
 };
-use chromiumoxide::cdp::browser_protocol::network::{EventResponseReceived, ResourceType};
-use futures_util::StreamExt as _;
+use chromiumoxide_cdp::cdp::browser_protocol::{network, page, target};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::devtools_pipe::{Browser, Event, Launch, PipeError};
 use crate::config::SamlConfig;
 use crate::domain::saml::{self, Assertion, SamlRole};
 
@@ -36,8 +36,7 @@ pub const SILENT_TIMEOUT: Duration = Duration::from_secs(20);
 /// A silent sign-in whose page has loaded and sat this long without posting to AWS is
 /// waiting for a person: it has failed. (An identity provider posts a saved session's assertion at once.)
 pub const SILENT_IDLE: Duration = Duration::from_secs(3);
-/// Runs even a typed sign-in's browser headless, for a program that drives it through the
-/// DevTools protocol (tests, remote automation).
+/// Runs even a typed sign-in's browser headless (tests, a machine with no display).
 pub const HEADLESS_VAR: &str = "AWSNAV_SAML_HEADLESS";
 
 /// Why a sign-in did not give an assertion.
@@ -120,7 +119,7 @@ const DONE_PAGE: &str = "<!doctype html><title>awsnav</title><p style=\"font:16p
 
 /// Opens `config.url` in the IdP's profile and waits for the assertion: the person signs in
 /// however the IdP asks (or, with `silent`, the saved session signs in with no window). The
-/// browser is closed either way.
+/// browser is closed either way, and dies with awsnav if awsnav is ended first.
 ///
 /// # Errors
 /// [`SignInError`] saying why; nothing is stored then.
@@ -133,166 +132,207 @@ pub async fn capture(
     let dir = profile_dir(data_dir, &config.name);
     crate::store::private_file::create_private_dir(&dir)
         .map_err(|e| SignInError::Launch(format!("{}: {e}", dir.display())))?;
-    let mut builder = BrowserConfig::builder()
-        .chrome_executable(&program)
-        .user_data_dir(&dir)
-        .disable_default_args()
-        .args([
-            "--no-first-run",
-            "--no-default-browser-check",
-            "--disable-background-networking",
-            "--disable-sync",
-            "--password-store=basic",
-        ]);
-    builder = if headless(silent) {
-        builder.new_headless_mode()
-    } else {
-        builder.with_head()
+    let launch = Launch {
+        program,
+        user_data_dir: dir,
+        headless: headless(silent),
+        no_sandbox: is_root(),
     };
-    // Chromium refuses to run as root with its sandbox (containers, CI).
-    #[cfg(unix)]
-    if nix_is_root() {
-        builder = builder.no_sandbox();
-    }
-    let browser_config = builder.build().map_err(SignInError::Launch)?;
-    let (mut browser, mut handler) = Browser::launch(browser_config)
-        .await
-        .map_err(|e| SignInError::Launch(e.to_string()))?;
-    let (closed_tx, mut closed_rx) = tokio::sync::oneshot::channel::<()>();
-    let events = tokio::spawn(async move {
-        while let Some(event) = handler.next().await {
-            match event {
-                // The browser went away without closing the connection (its window was
-                // closed, it was killed): nothing more will come.
-                Err(chromiumoxide::error::CdpError::Ws(_)) => break,
-                Err(_) => tracing::debug!("the browser's connection reported an error"),
-                Ok(()) => {}
-            }
-        }
-        let _ = closed_tx.send(());
-    });
+    let (browser, mut events) = Browser::launch(&launch).map_err(|e| match e {
+        PipeError::Launch(why) => SignInError::Launch(why),
+        other => SignInError::Protocol(other.to_string()),
+    })?;
     let acs = acs(config);
     let limit = if silent {
         SILENT_TIMEOUT
     } else {
         SIGN_IN_TIMEOUT
     };
-    let result = tokio::select! {
-        r = wait_for_assertion(&browser, &config.url, &acs, silent) => r,
-        () = tokio::time::sleep(limit) => Err(SignInError::Timeout(limit)),
-        _ = &mut closed_rx => Err(SignInError::Closed),
-    };
-    // A request the browser dropped as it went away: that is the window being closed.
-    let result = match result {
-        Err(SignInError::Protocol(why)) => {
-            match tokio::time::timeout(Duration::from_secs(2), &mut closed_rx).await {
-                Ok(_) => Err(SignInError::Closed),
-                Err(_) => Err(SignInError::Protocol(why)),
-            }
-        }
-        other => other,
-    };
-    let _ = browser.close().await;
-    let _ = tokio::time::timeout(Duration::from_secs(5), browser.wait()).await;
-    events.abort();
+    let result = tokio::time::timeout(
+        limit,
+        wait_for_assertion(&browser, &mut events, &config.url, &acs, silent),
+    )
+    .await
+    .unwrap_or(Err(SignInError::Timeout(limit)));
+    browser.close().await;
     let encoded = result?;
     Ok(saml::parse(&encoded)?)
 }
 
-#[cfg(unix)]
-fn nix_is_root() -> bool {
-    std::fs::metadata("/proc/self").is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+fn is_root() -> bool {
+    #[cfg(unix)]
+    {
+        std::fs::metadata("/proc/self").is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
+}
+
+/// A protocol failure, or the window closed: a browser that is gone says the latter.
+fn protocol(e: PipeError) -> SignInError {
+    match e {
+        PipeError::Gone => SignInError::Closed,
+        other => SignInError::Protocol(other.to_string()),
+    }
+}
+
+/// The page to sign in on: the browser's first tab (a window shows just the IdP), else a
+/// new one.
+async fn sign_in_page(
+    browser: &Browser,
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<Event>,
+) -> Result<String, SignInError> {
+    browser
+        .call(target::SetDiscoverTargetsParams::new(true), None)
+        .await
+        .map_err(protocol)?;
+    let first_tab = async {
+        while let Some(event) = events.recv().await {
+            if let Some(created) = event.parse::<target::EventTargetCreated>()
+                && created.target_info.r#type == "page"
+            {
+                return Some(created.target_info.target_id);
+            }
+        }
+        None
+    };
+    let target = match tokio::time::timeout(Duration::from_secs(5), first_tab).await {
+        Ok(Some(id)) => id,
+        Ok(None) => return Err(SignInError::Closed),
+        Err(_) => {
+            browser
+                .call(target::CreateTargetParams::new("about:blank"), None)
+                .await
+                .map_err(protocol)?
+                .target_id
+        }
+    };
+    let attached = browser
+        .call(
+            target::AttachToTargetParams {
+                target_id: target,
+                flatten: Some(true),
+            },
+            None,
+        )
+        .await
+        .map_err(protocol)?;
+    Ok(attached.session_id.into())
 }
 
 async fn wait_for_assertion(
     browser: &Browser,
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<Event>,
     url: &str,
     acs: &str,
     silent: bool,
 ) -> Result<String, SignInError> {
-    let protocol = |e: chromiumoxide::error::CdpError| SignInError::Protocol(e.to_string());
-    let page = browser.new_page("about:blank").await.map_err(protocol)?;
-    let mut paused = page
-        .event_listener::<EventRequestPaused>()
+    let session = sign_in_page(browser, events).await?;
+    let on_page = Some(session.as_str());
+    browser
+        .call(network::EnableParams::default(), on_page)
         .await
         .map_err(protocol)?;
-    let mut responses = page
-        .event_listener::<EventResponseReceived>()
+    browser
+        .call(page::EnableParams::default(), on_page)
         .await
         .map_err(protocol)?;
-    let mut loads = page
-        .event_listener::<chromiumoxide::cdp::browser_protocol::page::EventLoadEventFired>()
+    browser
+        .call(
+            fetch::EnableParams {
+                patterns: Some(vec![RequestPattern {
+                    url_pattern: Some(format!("{}*", acs.trim_end_matches('/'))),
+                    resource_type: None,
+                    request_stage: Some(RequestStage::Request),
+                }]),
+                handle_auth_requests: None,
+            },
+            on_page,
+        )
         .await
+        .map_err(protocol)?;
+    // The navigation is not waited for: the IdP's pages take as long as the person does.
+    browser
+        .send(&page::NavigateParams::new(url), on_page)
         .map_err(protocol)?;
     // In a silent sign-in, when the last page loaded (a new load starts the wait again).
     let mut idle_since: Option<tokio::time::Instant> = None;
-    page.execute(chromiumoxide::cdp::browser_protocol::network::EnableParams::default())
-        .await
-        .map_err(protocol)?;
-    page.execute(fetch::EnableParams {
-        patterns: Some(vec![RequestPattern {
-            url_pattern: Some(format!("{}*", acs.trim_end_matches('/'))),
-            resource_type: None,
-            request_stage: Some(RequestStage::Request),
-        }]),
-        handle_auth_requests: None,
-    })
-    .await
-    .map_err(protocol)?;
-    // The navigation is not waited for: the IdP's pages take as long as the person does.
-    let nav_page = page.clone();
-    let target = url.to_owned();
-    let navigation = tokio::spawn(async move { nav_page.goto(target).await.map(|_| ()) });
-    let result = loop {
-        tokio::select! {
-            Some(event) = paused.next() => {
-                let body: Vec<u8> = event
-                    .request
-                    .post_data_entries
-                    .iter()
-                    .flatten()
-                    .filter_map(|e| e.bytes.as_ref())
-                    .filter_map(|b| base64::engine::general_purpose::STANDARD.decode(b.as_ref() as &str).ok())
-                    .flatten()
-                    .collect();
-                let found = saml_response(&body);
-                let fulfil = FulfillRequestParams::builder()
-                    .request_id(event.request_id.clone())
-                    .response_code(200)
-                    .response_headers(vec![HeaderEntry::new("Content-Type", "text/html; charset=utf-8")])
-                    .body(base64::engine::general_purpose::STANDARD.encode(DONE_PAGE))
-                    .build()
-                    .map_err(SignInError::Protocol)?;
-                let _ = page.execute(fulfil).await;
-                if let Some(found) = found {
-                    break Ok(found);
-                }
-            }
-            Some(_) = loads.next() => {
-                if silent {
-                    idle_since = Some(tokio::time::Instant::now());
-                }
-            }
+    loop {
+        let event = tokio::select! {
+            event = events.recv() => event,
             () = async {
                 match idle_since {
                     Some(at) => tokio::time::sleep_until(at + SILENT_IDLE).await,
                     None => std::future::pending().await,
                 }
-            } => break Err(SignInError::NeedsPerson),
-            Some(event) = responses.next() => {
-                let r = &event.response;
-                if event.r#type == ResourceType::Document
-                    && r.status >= 400
-                    && !r.url.starts_with(acs)
-                {
-                    break Err(SignInError::IdpError { status: r.status, url: r.url.clone() });
-                }
+            } => return Err(SignInError::NeedsPerson),
+        };
+        // The browser went away (its window was closed, it was killed).
+        let Some(event) = event else {
+            return Err(SignInError::Closed);
+        };
+        if event.session_id.as_deref() != on_page {
+            // The person closed the sign-in's tab or window.
+            if event
+                .parse::<target::EventDetachedFromTarget>()
+                .is_some_and(|d| AsRef::<str>::as_ref(&d.session_id) == session)
+            {
+                return Err(SignInError::Closed);
             }
-            else => break Err(SignInError::Closed),
+            continue;
         }
-    };
-    navigation.abort();
-    result
+        if let Some(paused) = event.parse::<EventRequestPaused>() {
+            let found = saml_response(&posted_body(&paused));
+            let fulfil = FulfillRequestParams::builder()
+                .request_id(paused.request_id.clone())
+                .response_code(200)
+                .response_headers(vec![HeaderEntry::new(
+                    "Content-Type",
+                    "text/html; charset=utf-8",
+                )])
+                .body(base64::engine::general_purpose::STANDARD.encode(DONE_PAGE))
+                .build()
+                .map_err(SignInError::Protocol)?;
+            let _ = browser.send(&fulfil, on_page);
+            if let Some(found) = found {
+                return Ok(found);
+            }
+        } else if event.parse::<page::EventLoadEventFired>().is_some() {
+            if silent {
+                idle_since = Some(tokio::time::Instant::now());
+            }
+        } else if let Some(answer) = event.parse::<network::EventResponseReceived>() {
+            let r = &answer.response;
+            if answer.r#type == network::ResourceType::Document
+                && r.status >= 400
+                && !r.url.starts_with(acs)
+            {
+                return Err(SignInError::IdpError {
+                    status: r.status,
+                    url: r.url.clone(),
+                });
+            }
+        }
+    }
+}
+
+/// The body of a paused request, decoded.
+fn posted_body(paused: &EventRequestPaused) -> Vec<u8> {
+    paused
+        .request
+        .post_data_entries
+        .iter()
+        .flatten()
+        .filter_map(|e| e.bytes.as_ref())
+        .filter_map(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(AsRef::<str>::as_ref(b))
+                .ok()
+        })
+        .flatten()
+        .collect()
 }
 
 /// The assertions of this process by IdP: a run signs in once (one browser for `exec --each`

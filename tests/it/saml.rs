@@ -35,7 +35,22 @@ fn roles(accounts: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// An IdP for `accounts` and awsnav configured for it, its browser with the test's hands
+/// ([`crate::common::idp::browser_with_hands`]) to type into.
 fn setup(accounts: &[&str], endpoint: Option<&str>) -> Setup {
+    setup_with(accounts, endpoint, |awsnav| {
+        chromium();
+        crate::common::idp::browser_with_hands(awsnav.home.path())
+            .display()
+            .to_string()
+    })
+}
+
+fn setup_with(
+    accounts: &[&str],
+    endpoint: Option<&str>,
+    browser: impl FnOnce(&AwsnavCmd) -> String,
+) -> Setup {
     let idp = Idp::start(IdpSpec {
         roles: roles(accounts),
         acs: String::new(),
@@ -54,12 +69,12 @@ fn setup(accounts: &[&str], endpoint: Option<&str>) -> Setup {
     let data = awsnav.path("awsnav/data");
     awsnav.set("AWSNAV_DATA_DIR", &data.display().to_string());
     std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
+    let browser = browser(&awsnav);
     std::fs::write(
         awsnav.path("awsnav/config.toml"),
         format!(
-            "[[saml]]\nname = \"okta\"\nurl = \"{}\"\nbrowser = \"{}\"\nacs = \"{acs}\"\n",
+            "[[saml]]\nname = \"okta\"\nurl = \"{}\"\nbrowser = \"{browser}\"\nacs = \"{acs}\"\n",
             idp.app_url(),
-            chromium()
         ),
     )
     .unwrap();
@@ -82,6 +97,17 @@ async fn the_first_sign_in_is_typed_and_the_next_one_is_silent() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    // What finds a browser's listening sockets finds this one's: the test's hands are a
+    // DevTools port (the browser awsnav starts has none: the next test).
+    let port = wait_for_port_file(&profile_dir).await;
+    let pids: Vec<u32> = crate::common::idp::browser_processes(&profile_dir)
+        .into_iter()
+        .map(|(pid, _)| pid)
+        .collect();
+    assert!(
+        crate::common::idp::listening_ports(&pids).contains(&port),
+        "port {port} is not seen as listening"
+    );
     type_sign_in(&profile_dir, PASSWORD).await;
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -173,6 +199,96 @@ async fn failures_are_clear_and_store_nothing() {
         stderr(&out)
     );
     assert!(!awsnav.path("awsnav/cache/saml-roles-okta.json").exists());
+}
+
+/// The port of the `DevToolsActivePort` file the browser of `profile_dir` writes.
+async fn wait_for_port_file(profile_dir: &std::path::Path) -> u16 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(profile_dir.join("DevToolsActivePort"))
+            && let Some(Ok(port)) = text.lines().next().map(str::parse)
+        {
+            return port;
+        }
+        assert!(std::time::Instant::now() < deadline, "no DevTools port");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The browser awsnav starts takes commands on a pipe only awsnav holds: while a sign-in waits
+/// for the person, no process of the browser listens on any TCP port (another user on the
+/// machine, or a container with host networking, would otherwise control it), its flags are
+/// spelled as Chromium reads them, and ending awsnav however it ends ends the browser.
+#[tokio::test]
+async fn the_browser_listens_on_no_port_and_dies_with_awsnav() {
+    let Setup {
+        awsnav,
+        idp,
+        profile_dir,
+    } = setup_with(&["111111111111"], None, |_| chromium());
+    let login_pages = || {
+        idp.server
+            .requests()
+            .iter()
+            .filter(|r| r.method == "GET" && r.route() == "/login")
+            .count()
+    };
+    for (round, signal) in ["KILL", "TERM", "INT"].into_iter().enumerate() {
+        let child = awsnav
+            .command(&["login", "--saml", "okta"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // The sign-in page: the browser now waits for a person.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while login_pages() < round + 1 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the sign-in page never showed"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let browser = crate::common::idp::browser_processes(&profile_dir);
+        assert!(!browser.is_empty(), "no browser is running");
+        let pids: Vec<u32> = browser.iter().map(|(pid, _)| *pid).collect();
+        assert_eq!(
+            crate::common::idp::listening_ports(&pids),
+            Vec::<u16>::new(),
+            "the browser listens"
+        );
+        assert!(!profile_dir.join("DevToolsActivePort").exists());
+        let (_, main) = browser
+            .iter()
+            .find(|(_, args)| args.iter().any(|a| a == "--remote-debugging-pipe"))
+            .expect("the browser is driven over a pipe");
+        assert!(main.iter().any(|a| a == "--no-first-run"), "{main:?}");
+        assert!(
+            main.iter().any(|a| a == "--disable-background-networking"),
+            "{main:?}"
+        );
+        assert!(!main.iter().any(|a| a.starts_with("---")), "{main:?}");
+        assert!(
+            !main.iter().any(|a| a.contains("remote-debugging-port")),
+            "{main:?}"
+        );
+
+        let status = std::process::Command::new("kill")
+            .args(["-s", signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let out = child.wait_with_output().unwrap();
+        assert!(!out.status.success());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while !crate::common::idp::browser_processes(&profile_dir).is_empty() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the browser outlived awsnav (SIG{signal}): {:?}",
+                crate::common::idp::browser_processes(&profile_dir)
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
 }
 
 /// Runs `awsnav login --saml okta`, typing the sign-in into its browser.

@@ -161,8 +161,83 @@ impl Idp {
     }
 }
 
+/// The browser for tests where a person types into the sign-in: Debian's Chromium with a
+/// DevTools port added, the test's hands ([`type_sign_in`] finds it through the
+/// `DevToolsActivePort` file in the profile). awsnav itself never opens one: it drives the
+/// browser over a pipe only it holds.
+pub fn browser_with_hands(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let path = dir.join("chromium-with-hands");
+    std::fs::write(
+        &path,
+        "#!/bin/sh\nexec /usr/bin/chromium \"$@\" --remote-debugging-port=0\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// The processes of the browser that has `profile_dir` as its profile, with their command
+/// lines.
+pub fn browser_processes(profile_dir: &std::path::Path) -> Vec<(u32, Vec<String>)> {
+    let wanted = format!("--user-data-dir={}", profile_dir.display());
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(raw) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let args: Vec<String> = raw
+            .split(|&b| b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        if args.contains(&wanted) {
+            found.push((pid, args));
+        }
+    }
+    found
+}
+
+/// The TCP ports (v4 and v6) that the processes `pids` listen on, read from `/proc`: each
+/// process's socket inodes against the listening sockets of `/proc/net/tcp` and `tcp6`.
+pub fn listening_ports(pids: &[u32]) -> Vec<u16> {
+    let mut inodes = std::collections::HashSet::new();
+    for pid in pids {
+        let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+            continue;
+        };
+        for fd in fds.flatten() {
+            if let Ok(link) = std::fs::read_link(fd.path())
+                && let Some(inode) = link
+                    .to_string_lossy()
+                    .strip_prefix("socket:[")
+                    .and_then(|s| s.strip_suffix(']'))
+            {
+                inodes.insert(inode.to_owned());
+            }
+        }
+    }
+    let mut ports = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let text = std::fs::read_to_string(table).unwrap_or_default();
+        for line in text.lines().skip(1) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            // local_address, st (0A: LISTEN), inode
+            if cols.len() > 9 && cols[3] == "0A" && inodes.contains(cols[9]) {
+                let port = cols[1].rsplit(':').next().unwrap();
+                ports.push(u16::from_str_radix(port, 16).unwrap());
+            }
+        }
+    }
+    ports
+}
+
 /// Types the sign-in into the browser awsnav started for `profile_dir`, as a person would:
-/// through the DevTools protocol, found by the `DevToolsActivePort` file Chromium writes there.
+/// through the DevTools port of [`browser_with_hands`], found by the `DevToolsActivePort`
+/// file Chromium writes there.
 pub async fn type_sign_in(profile_dir: &std::path::Path, password: &str) {
     use futures_util::StreamExt as _;
     let port_file = profile_dir.join("DevToolsActivePort");
