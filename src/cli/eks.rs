@@ -16,7 +16,7 @@ use crate::app::context::AppContext;
 use crate::app::fanout::Planned;
 use crate::aws::eks::Cluster;
 use crate::domain::each::Pick;
-use crate::domain::kubeconfig::{self, Entry};
+use crate::domain::kubeconfig::{self, Entry, MergeError};
 use crate::domain::untrusted::visible;
 
 /// The `ExecCredential` version kubectl gets unless it asks for another.
@@ -109,6 +109,10 @@ pub struct KubeconfigArgs {
     /// The kubeconfig to write (default: the first of `KUBECONFIG`, else ~/.kube/config).
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
+    /// Repoint contexts and users of the file that point to another account or cluster
+    /// (without it the file is left as it is and they are listed).
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub access: AccessOpts,
 }
@@ -117,7 +121,8 @@ pub struct KubeconfigArgs {
 /// `awsnav eks token`.
 ///
 /// # Errors
-/// When no account is chosen, production is not confirmed, or the file cannot be written.
+/// When no account is chosen, production is not confirmed, an entry of the file would be
+/// repointed without --force, or the file cannot be written.
 pub async fn kubeconfig(
     ctx: &AppContext,
     demo: bool,
@@ -179,7 +184,7 @@ pub async fn kubeconfig(
         None => default_kubeconfig()?,
     };
     if !entries.is_empty() {
-        write_kubeconfig(&file, &entries)?;
+        write_kubeconfig(&file, &entries, args.force)?;
     }
     let mut text = String::new();
     for e in &entries {
@@ -319,21 +324,36 @@ fn default_kubeconfig() -> anyhow::Result<PathBuf> {
 }
 
 /// Merges `entries` into `file` (a backup of it kept before its first change; a new file 0600).
-fn write_kubeconfig(file: &std::path::Path, entries: &[Entry]) -> anyhow::Result<()> {
+/// Without `force`, an entry of the file that would point to another account or cluster
+/// leaves the file as it is.
+fn write_kubeconfig(file: &std::path::Path, entries: &[Entry], force: bool) -> anyhow::Result<()> {
     let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => bail!("cannot read {}: {e}", file.display()),
     };
-    let new = kubeconfig::merged(&text, entries)
-        .map_err(|why| anyhow::anyhow!("{} is left as it is: {why}", file.display()))?;
+    let new = match kubeconfig::merged(&text, entries, force) {
+        Ok(new) => new,
+        Err(MergeError::Repoints(found)) => {
+            let list: Vec<String> = found.iter().map(|r| format!("  {r}")).collect();
+            bail!(
+                "{} is left as it is: these entries would be pointed to another account or cluster:\n{}\nAn account may have been renamed to take the name of another. Check which account each is (kubectl config view), then delete the stale ones (kubectl config delete-context NAME) or pass --force to repoint them",
+                file.display(),
+                list.join("\n")
+            );
+        }
+        Err(why) => bail!("{} is left as it is: {why}", file.display()),
+    };
+    for r in &new.repointed {
+        say!("awsnav: repointed (--force): {r}");
+    }
     if text.is_empty() {
-        crate::store::private_file::write_private(file, new.as_bytes())?;
+        crate::store::private_file::write_private(file, new.text.as_bytes())?;
     } else {
         let mut backup = file.file_name().unwrap_or_default().to_os_string();
         backup.push(".awsnav-backup");
         let first = !file.with_file_name(backup).exists();
-        if let Some(b) = crate::store::aws_config_block::replace_file(file, &new, first)? {
+        if let Some(b) = crate::store::aws_config_block::replace_file(file, &new.text, first)? {
             say!("awsnav: {} as it was is at {}", file.display(), b.display());
         }
     }
