@@ -16,6 +16,7 @@ mod cost;
 mod discovery;
 mod e2e_tmux;
 mod each;
+mod eks_contexts;
 mod faults;
 mod files;
 mod fuzz;
