@@ -8,6 +8,7 @@ pub mod console_sign_in;
 pub mod context;
 pub mod cost_reader;
 pub mod credential_server;
+pub mod docker_helper;
 pub mod ecr_login;
 pub mod fanout;
 pub mod guardrails;

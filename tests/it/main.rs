@@ -14,6 +14,7 @@ mod console_login;
 mod containers;
 mod cost;
 mod discovery;
+mod docker_helper;
 mod e2e_tmux;
 mod each;
 mod eks_contexts;
