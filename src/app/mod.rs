@@ -9,6 +9,7 @@ pub mod context;
 pub mod cost_reader;
 pub mod credential_server;
 pub mod devtools_pipe;
+pub mod docker_helper;
 pub mod ecr_login;
 pub mod fanout;
 pub mod guardrails;

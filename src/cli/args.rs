@@ -249,11 +249,16 @@ pub fn as_awsnav(args: impl IntoIterator<Item = std::ffi::OsString>) -> Vec<std:
 pub enum EcrCommand {
     /// Set Docker up to ask awsnav for ACCOUNT's registry (in --region, else the account's
     /// region): `credHelpers` in ~/.docker/config.json, the role remembered, production
-    /// confirmed once.
+    /// confirmed once. When Docker would find no `docker-credential-awsnav` that is this
+    /// awsnav, it says what is missing and the command that makes it.
     Login {
         /// Account id, name, alias, or a fuzzy query with one clear best match.
         #[arg(add = ArgValueCompleter::new(crate::cli::completion::accounts))]
         account: String,
+        /// Make the missing `docker-credential-awsnav` link (beside the awsnav on PATH, else in
+        /// a folder of PATH in your home, else ~/.local/bin); nothing is replaced.
+        #[arg(long)]
+        link_helper: bool,
         #[command(flatten)]
         access: AccessOpts,
     },

@@ -11,12 +11,11 @@ use time::OffsetDateTime;
 use super::enter::{AccessOpts, choose_account, enter, enter_chosen};
 use super::output::{say, write_stdout};
 use crate::app::context::AppContext;
+pub use crate::app::docker_helper::HELPER_PROGRAM;
+use crate::app::docker_helper::{self, HelperState};
 use crate::app::ecr_login::{self, Recorded, Registry};
 use crate::aws::ecr::RegistryLogin;
-use crate::domain::untrusted::visible;
-
-/// The name Docker runs the helper by (`"credHelpers": {HOST: "awsnav"}`).
-pub const HELPER_PROGRAM: &str = "docker-credential-awsnav";
+use crate::domain::untrusted::{is_plain_word, sh_quoted, visible};
 
 /// Docker's credential-helper actions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -44,20 +43,24 @@ pub async fn command(
     command: super::args::EcrCommand,
 ) -> anyhow::Result<ExitCode> {
     match command {
-        super::args::EcrCommand::Login { account, access } => {
-            login(ctx, demo, &account, &access).await
-        }
+        super::args::EcrCommand::Login {
+            account,
+            link_helper,
+            access,
+        } => login(ctx, demo, &account, link_helper, &access).await,
     }
 }
 
-/// `awsnav ecr login ACCOUNT`.
+/// `awsnav ecr login ACCOUNT [--link-helper]`.
 ///
 /// # Errors
-/// When entering fails, ECR refuses, or Docker's file cannot be written.
+/// When entering fails, ECR refuses, Docker's file cannot be written, or the helper's link
+/// asked for cannot be made.
 pub async fn login(
     ctx: &AppContext,
     demo: bool,
     query: &str,
+    link_helper: bool,
     opts: &AccessOpts,
 ) -> anyhow::Result<ExitCode> {
     let entered = enter(ctx, demo, query, opts).await?;
@@ -105,35 +108,92 @@ pub async fn login(
                 .ok())
             .unwrap_or_else(|| "AWS says".to_owned())
     );
-    helper_on_path();
+    helper_for_docker(link_helper)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Makes sure Docker finds `docker-credential-awsnav`: a link beside this awsnav when none is
-/// on `PATH`, else the command that makes one.
-fn helper_on_path() {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    if std::env::split_paths(&path).any(|d| d.join(HELPER_PROGRAM).exists()) {
-        return;
+/// `path` as one word for a POSIX shell.
+fn shell_word(path: &std::path::Path) -> String {
+    let text = path.display().to_string();
+    if is_plain_word(&text) {
+        text
+    } else {
+        sh_quoted(&text)
     }
-    let own = super::own_path();
-    let link = std::path::Path::new(&own).with_file_name(HELPER_PROGRAM);
-    #[cfg(unix)]
-    let made = std::os::unix::fs::symlink(&own, &link);
-    #[cfg(not(unix))]
-    let made: std::io::Result<()> = Err(std::io::Error::other("no symbolic links"));
-    match made {
-        Ok(()) if std::env::split_paths(&path).any(|d| Some(d.as_path()) == link.parent()) => {
-            say!("awsnav: linked {} to awsnav", link.display());
+}
+
+/// Says what Docker still needs to find `docker-credential-awsnav` (nothing when the first on
+/// `PATH` is this awsnav), with the command that makes it. Nothing is written unless
+/// `link_helper`: awsnav's install folder is the user's to change.
+///
+/// # Errors
+/// When the link asked for cannot be made.
+fn helper_for_docker(link_helper: bool) -> anyhow::Result<()> {
+    let own = std::env::current_exe().unwrap_or_else(|_| super::own_path().into());
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty());
+    let path = std::env::var_os("PATH");
+    let state = docker_helper::find(
+        path.as_deref(),
+        &own,
+        home.as_deref().map(std::path::Path::new),
+    );
+    let folder = |p: &std::path::Path| p.parent().map(shell_word).unwrap_or_default();
+    match state {
+        HelperState::Ready { path } => {
+            if link_helper {
+                say!(
+                    "awsnav: {} on PATH is this awsnav already: nothing to link",
+                    path.display()
+                );
+            }
         }
-        Ok(()) => say!(
-            "awsnav: linked {} to awsnav; put its directory on PATH for Docker to find it",
-            link.display()
+        HelperState::Other { path } => say!(
+            "awsnav: Docker will run {}, the first {HELPER_PROGRAM} on PATH, which is not this awsnav ({}); to have it run this one: ln -sf {} {}",
+            path.display(),
+            own.display(),
+            shell_word(&own),
+            shell_word(&path)
         ),
-        Err(e) => say!(
-            "awsnav: Docker needs {HELPER_PROGRAM} on PATH ({e} making it beside awsnav): ln -s {own} ~/.local/bin/{HELPER_PROGRAM}"
+        HelperState::OffPath { link } => say!(
+            "awsnav: {} links to this awsnav, but Docker will not find it: {} is not on PATH (add it to PATH)",
+            link.display(),
+            folder(&link)
         ),
+        HelperState::Taken { link } => say!(
+            "awsnav: Docker finds no {HELPER_PROGRAM} on PATH, and {} is not this awsnav; to replace it: ln -sf {} {}",
+            link.display(),
+            shell_word(&own),
+            shell_word(&link)
+        ),
+        HelperState::Missing {
+            link,
+            target,
+            on_path,
+        } => {
+            let also = if on_path {
+                String::new()
+            } else {
+                format!(", and add {} to PATH", folder(&link))
+            };
+            if link_helper {
+                docker_helper::make_link(&link, &target).with_context(|| {
+                    format!("cannot link {} to {}", link.display(), target.display())
+                })?;
+                say!(
+                    "awsnav: linked {} to {}{also}",
+                    link.display(),
+                    target.display()
+                );
+            } else {
+                say!(
+                    "awsnav: Docker finds no {HELPER_PROGRAM} on PATH; make it with: ln -s {} {}{also} (or run again with --link-helper)",
+                    shell_word(&target),
+                    shell_word(&link)
+                );
+            }
+        }
     }
+    Ok(())
 }
 
 /// The cached password for `registry` as `role`, or a new one from ECR (then cached).

@@ -15,9 +15,11 @@ use crate::app::access::AccessTarget;
 use crate::app::context::AppContext;
 use crate::app::fanout::Planned;
 use crate::aws::eks::Cluster;
+use crate::domain::arn::Arn;
 use crate::domain::each::Pick;
-use crate::domain::kubeconfig::{self, Entry};
-use crate::domain::untrusted::visible;
+use crate::domain::kube_names::{self, Labels, Named};
+use crate::domain::kubeconfig::{self, Entry, MergeError};
+use crate::domain::untrusted::{kube_name, visible};
 
 /// The `ExecCredential` version kubectl gets unless it asks for another.
 const EXEC_API: &str = "client.authentication.k8s.io/v1beta1";
@@ -109,15 +111,20 @@ pub struct KubeconfigArgs {
     /// The kubeconfig to write (default: the first of `KUBECONFIG`, else ~/.kube/config).
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
+    /// Repoint contexts and users of the file that point to another account or cluster
+    /// (without it the file is left as it is and they are listed).
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub access: AccessOpts,
 }
 
-/// `awsnav eks kubeconfig`: a context per cluster, `account/cluster`, whose user runs
-/// `awsnav eks token`.
+/// `awsnav eks kubeconfig`: a context per cluster, `account/cluster` (`account (ID)/cluster`
+/// where another account goes by the same name), whose user runs `awsnav eks token`.
 ///
 /// # Errors
-/// When no account is chosen, production is not confirmed, or the file cannot be written.
+/// When no account is chosen, production is not confirmed, an entry of the file would be
+/// repointed without --force, or the file cannot be written.
 pub async fn kubeconfig(
     ctx: &AppContext,
     demo: bool,
@@ -156,11 +163,16 @@ pub async fn kubeconfig(
         .buffered(8)
         .collect()
         .await;
-    let mut entries: Vec<Entry> = Vec::new();
+    let mut with_clusters: Vec<(&Planned, Vec<Cluster>)> = Vec::new();
     let mut failed = 0;
     for (p, result) in found {
-        let clusters = match result {
-            Ok(c) => c,
+        match result {
+            Ok(c) => {
+                let c = of_account(p, c);
+                if !c.is_empty() {
+                    with_clusters.push((p, c));
+                }
+            }
             Err(e) => {
                 failed += 1;
                 say!(
@@ -169,17 +181,16 @@ pub async fn kubeconfig(
                     p.account_id,
                     visible(&format!("{e:#}"))
                 );
-                continue;
             }
-        };
-        add_entries(&mut entries, p, clusters, &own);
+        }
     }
+    let entries = named_entries(ctx, &with_clusters, &own);
     let file = match &args.kubeconfig {
         Some(f) => f.clone(),
         None => default_kubeconfig()?,
     };
     if !entries.is_empty() {
-        write_kubeconfig(&file, &entries)?;
+        write_kubeconfig(&file, &entries, args.force)?;
     }
     let mut text = String::new();
     for e in &entries {
@@ -230,14 +241,84 @@ async fn targets(ctx: &AppContext, args: &KubeconfigArgs) -> anyhow::Result<Vec<
     })
 }
 
-/// A context for each of `clusters` in `p`'s account, named `account/cluster` (with
-/// `@region` where a name is taken), whose user runs `own eks token`.
-fn add_entries(entries: &mut Vec<Entry>, p: &Planned, clusters: Vec<Cluster>, own: &str) {
+/// The clusters of `clusters` whose ARN names `p`'s account: a cluster entry is named by its
+/// ARN, and that name is what says whose cluster it is.
+fn of_account(p: &Planned, clusters: Vec<Cluster>) -> Vec<Cluster> {
+    clusters
+        .into_iter()
+        .filter(|c| {
+            let ours = Arn::parse(&c.arn).is_ok_and(|a| a.account.as_ref() == Some(&p.account_id));
+            if !ours {
+                say!(
+                    "awsnav: {} ({}): cluster {} is left out: its ARN {} is not of this account",
+                    visible(&p.account_name),
+                    p.account_id,
+                    visible(&c.name),
+                    visible(&c.arn)
+                );
+            }
+            ours
+        })
+        .collect()
+}
+
+/// The entries for `found`, each account named as [`kube_names::name_accounts`] names it
+/// against the others and the cached inventory's; a name shared is said on stderr.
+fn named_entries(ctx: &AppContext, found: &[(&Planned, Vec<Cluster>)], own: &str) -> Vec<Entry> {
+    let written: Vec<Named<'_>> = found
+        .iter()
+        .map(|(p, _)| Named {
+            id: &p.account_id,
+            name: &p.account_name,
+        })
+        .collect();
+    // Already read (or synced) to choose the accounts: a file read, not a request.
+    let inventory = ctx.inventory_cache.load().ok().flatten();
+    let known: Vec<Named<'_>> = inventory
+        .iter()
+        .flat_map(|inv| {
+            inv.org.accounts.iter().map(|a| Named {
+                id: a.id.as_str(),
+                name: &a.name,
+            })
+        })
+        .collect();
+    let (entries, shared) = kube_names::name_accounts(&written, &known, |labels| {
+        let mut entries = Vec::new();
+        for (p, clusters) in found {
+            add_entries(&mut entries, p, labels, clusters, own);
+        }
+        entries
+    });
+    for s in shared {
+        say!(
+            "awsnav: accounts {} would all go by `{}`: each one's contexts carry its id, `NAME (ID)/CLUSTER` (an account's administrator can rename it)",
+            s.ids.join(", "),
+            visible(&s.name)
+        );
+    }
+    entries
+}
+
+/// A context for each of `clusters` in `p`'s account, named `label/cluster` (with `@region`
+/// where the account has one of that name already), whose user runs `own eks token`.
+fn add_entries(
+    entries: &mut Vec<Entry>,
+    p: &Planned,
+    labels: &Labels,
+    clusters: &[Cluster],
+    own: &str,
+) {
     let Ok(role) = &p.role else { return };
+    let label = labels.of(&p.account_id);
     for c in clusters {
-        let mut context = format!("{}/{}", p.account_name, c.name);
-        if entries.iter().any(|e| e.context == context) {
-            let _ = write!(context, "@{}", c.region);
+        let mut context = format!("{label}/{}", kube_name(&c.name));
+        // Only the account's own: one of another account's is a clash to name apart.
+        if entries
+            .iter()
+            .any(|e| e.context == context && e.account_id == p.account_id)
+        {
+            let _ = write!(context, "@{}", kube_name(&c.region));
         }
         let mut exec_args: Vec<String> = [
             "eks",
@@ -259,7 +340,7 @@ fn add_entries(entries: &mut Vec<Entry>, p: &Planned, clusters: Vec<Cluster>, ow
         entries.push(Entry {
             user: Entry::user_name(&context, p.production),
             context,
-            cluster: c.arn.clone(),
+            cluster: kube_name(&c.arn),
             server: c.endpoint.clone(),
             certificate_authority: c.certificate_authority.clone(),
             command: own.to_owned(),
@@ -319,21 +400,36 @@ fn default_kubeconfig() -> anyhow::Result<PathBuf> {
 }
 
 /// Merges `entries` into `file` (a backup of it kept before its first change; a new file 0600).
-fn write_kubeconfig(file: &std::path::Path, entries: &[Entry]) -> anyhow::Result<()> {
+/// Without `force`, an entry of the file that would point to another account or cluster
+/// leaves the file as it is.
+fn write_kubeconfig(file: &std::path::Path, entries: &[Entry], force: bool) -> anyhow::Result<()> {
     let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => bail!("cannot read {}: {e}", file.display()),
     };
-    let new = kubeconfig::merged(&text, entries)
-        .map_err(|why| anyhow::anyhow!("{} is left as it is: {why}", file.display()))?;
+    let new = match kubeconfig::merged(&text, entries, force) {
+        Ok(new) => new,
+        Err(MergeError::Repoints(found)) => {
+            let list: Vec<String> = found.iter().map(|r| format!("  {r}")).collect();
+            bail!(
+                "{} is left as it is: these entries would be pointed to another account or cluster:\n{}\nAn account may have been renamed to take the name of another. Check which account each is (kubectl config view), then delete the stale ones (kubectl config delete-context NAME) or pass --force to repoint them",
+                file.display(),
+                list.join("\n")
+            );
+        }
+        Err(why) => bail!("{} is left as it is: {why}", file.display()),
+    };
+    for r in &new.repointed {
+        say!("awsnav: repointed (--force): {r}");
+    }
     if text.is_empty() {
-        crate::store::private_file::write_private(file, new.as_bytes())?;
+        crate::store::private_file::write_private(file, new.text.as_bytes())?;
     } else {
         let mut backup = file.file_name().unwrap_or_default().to_os_string();
         backup.push(".awsnav-backup");
         let first = !file.with_file_name(backup).exists();
-        if let Some(b) = crate::store::aws_config_block::replace_file(file, &new, first)? {
+        if let Some(b) = crate::store::aws_config_block::replace_file(file, &new.text, first)? {
             say!("awsnav: {} as it was is at {}", file.display(), b.display());
         }
     }

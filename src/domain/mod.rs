@@ -12,6 +12,7 @@ pub mod each;
 pub mod fold;
 pub mod guardrails;
 pub mod inventory;
+pub mod kube_names;
 pub mod kubeconfig;
 pub mod model;
 pub mod partition;

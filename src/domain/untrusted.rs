@@ -17,6 +17,7 @@
 //! | fish, POSIX shell words | [`fish_quoted`], [`sh_quoted`] | single-quoted |
 //! | `~/.aws/config` section and value | [`ini_name`], [`ini_value`] | sanitised, or refused |
 //! | a file or directory name | [`file_name`], [`file_key`] | one safe path component |
+//! | kubeconfig context, user and cluster names | [`kube_name`] | controls `_`, spaces one, invisible ones dropped |
 //! | zenity, kdialog, osascript text | [`pango_markup`], [`qt_rich_text`], [`applescript_string`] | escaped |
 //!
 //! JSON for a terminal ([`json_pretty`], [`JsonSerializer`]): serde escapes the C0 controls;
@@ -109,6 +110,60 @@ pub fn shortened(s: &str, max: usize) -> Cow<'_, str> {
         .nth(max.saturating_sub(1))
         .map_or(s.len(), |(i, _)| i);
     Cow::Owned(format!("{}…", &s[..end]))
+}
+
+/// Whether `c` is shown as nothing at all (the default-ignorable characters that
+/// [`is_hidden`] leaves): the soft hyphen, zero-width spaces and joiners, the word joiner and
+/// invisible operators, the byte order mark, Hangul fillers, variation selectors and tags.
+/// Two names that differ only by them look the same.
+#[must_use]
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00ad}'
+            | '\u{034f}'
+            | '\u{115f}'
+            | '\u{1160}'
+            | '\u{17b4}'
+            | '\u{17b5}'
+            | '\u{180b}'..='\u{180f}'
+            | '\u{200b}'..='\u{200d}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{206a}'..='\u{206f}'
+            | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{feff}'
+            | '\u{ffa0}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0000}'..='\u{e0fff}'
+    )
+}
+
+/// `s` as a kubeconfig context, user or cluster name, which `kubectl config get-contexts`
+/// and kubectx print raw: every run of spaces and line ends (any Unicode white space) one
+/// space, the ends trimmed; the bidirectional marks and the [`is_invisible`] characters
+/// dropped, so that a name looks like what it is; every other control `_`. Everything else,
+/// YAML's `: # & * ! | > ' " %` too, is kept: the YAML writer quotes it. Never empty (`_`).
+#[must_use]
+pub fn kube_name(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_whitespace() {
+            if !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else if c.is_control() {
+            out.push('_');
+        } else if !is_hidden(c) && !is_invisible(c) {
+            out.push(c);
+        }
+    }
+    out.truncate(out.trim_end().len());
+    if out.is_empty() {
+        out.push('_');
+    }
+    out
 }
 
 /// `s` for a terminal's title (OSC 2, whose text ends at BEL or ESC): the characters of
@@ -746,6 +801,49 @@ mod tests {
             "<qt>&lt;a href=x&gt;y&lt;/a&gt;<br>z&amp;</qt>"
         );
         assert_eq!(applescript_string("a\"b\\c\nd\x07"), r#""a\"b\\c\nd\\x07""#);
+    }
+
+    #[test]
+    fn kube_names_hold_nothing_a_terminal_acts_on_or_hides() {
+        assert_eq!(kube_name("payments-prod"), "payments-prod");
+        assert_eq!(kube_name("Payments Prod 東京 ✓"), "Payments Prod 東京 ✓");
+        // Escape sequences: ESC and BEL become `_`, what they carried stays as text.
+        assert_eq!(
+            kube_name("esc\x1b]2;owned\x07\x1b[2Jx"),
+            "esc_]2;owned__[2Jx"
+        );
+        // C1 controls (CSI, NEL), DEL and NUL.
+        assert_eq!(kube_name("a\u{9b}31mb\u{85}c\x7f\0"), "a_31mb c__");
+        // Bidirectional overrides and marks are dropped: the name reads as it is stored.
+        assert_eq!(kube_name("a\u{202e}gnp.exe\u{2066}\u{200f}"), "agnp.exe");
+        // Zero-width characters: `prod` with them is `prod`.
+        for zw in [
+            '\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}', '\u{ad}',
+        ] {
+            assert_eq!(kube_name(&format!("pr{zw}od{zw}")), "prod", "{zw:?}");
+        }
+        assert_eq!(kube_name("\u{e0070}prod\u{fe0f}"), "prod");
+        // Line ends and other white space: one space, never a line of its own.
+        assert_eq!(
+            kube_name("a\nb\r\nc\td\u{2028}e\u{a0}\u{3000}f"),
+            "a b c d e f"
+        );
+        assert_eq!(kube_name("  prod \n"), "prod");
+        assert_eq!(kube_name("\u{200b}\u{202e}\n"), "_");
+        // YAML's specials are data: the writer quotes them.
+        let yaml = "- name: x\n  user: {token: a} # &a *a !tag %x | > 'q' \"dq\" `b` @c";
+        assert_eq!(
+            kube_name(yaml),
+            "- name: x user: {token: a} # &a *a !tag %x | > 'q' \"dq\" `b` @c"
+        );
+        for name in HOSTILE {
+            let k = kube_name(name);
+            assert!(
+                !k.chars().any(|c| is_hidden(c) || is_invisible(c)),
+                "{name:?} -> {k:?}"
+            );
+            assert_eq!(visible(&k), k, "{name:?}");
+        }
     }
 
     #[test]

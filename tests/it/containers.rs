@@ -11,7 +11,7 @@ use crate::common::{AwsnavCmd, OuSpec, SeededOrg, stderr, stdout};
 
 /// awsnav as alice behind a counting proxy in front of moto. ECR's answer carries the end
 /// AWS gives (twelve hours on), where moto's is a fixed date in 2015.
-async fn setup(moto: &crate::common::Moto) -> (AwsnavCmd, FaultServer, SeededOrg) {
+pub(crate) async fn setup(moto: &crate::common::Moto) -> (AwsnavCmd, FaultServer, SeededOrg) {
     let sdk = moto.sdk().await;
     let seeded = crate::common::seed_org(&sdk, &[OuSpec::new("Dev", 3, vec![])], 0).await;
     let alice = crate::common::alice(&sdk).await;
@@ -30,7 +30,7 @@ async fn setup(moto: &crate::common::Moto) -> (AwsnavCmd, FaultServer, SeededOrg
     (awsnav, proxy, seeded)
 }
 
-fn account(seeded: &SeededOrg, production: bool, nth: usize) -> (String, String) {
+pub(crate) fn account(seeded: &SeededOrg, production: bool, nth: usize) -> (String, String) {
     seeded
         .accounts
         .iter()
@@ -208,7 +208,7 @@ async fn docker_gets_each_accounts_registry_password_from_awsnav() {
 
 /// Creates an EKS cluster in `account` (through a role there, as moto keeps one org per
 /// account).
-async fn create_cluster(moto: &crate::common::Moto, account: &str, name: &str) {
+pub(crate) async fn create_cluster(moto: &crate::common::Moto, account: &str, name: &str) {
     let sdk = moto.sdk().await;
     let sts = aws_sdk_sts::Client::new(&sdk);
     let c = sts
