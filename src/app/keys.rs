@@ -468,12 +468,11 @@ pub fn export_session(
     let mut backup_name = file.file_name().unwrap_or_default().to_os_string();
     backup_name.push(".awsnav-backup");
     let first = !file.with_file_name(backup_name).exists();
-    let backup = replace_file(&file, &new, first && !text.is_empty())?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
-    }
+    let backup = crate::store::aws_config_block::replace_private_file(
+        &file,
+        &new,
+        first && !text.is_empty(),
+    )?;
     Ok(Exported { file, backup })
 }
 

@@ -424,7 +424,9 @@ fn write_kubeconfig(file: &std::path::Path, entries: &[Entry], force: bool) -> a
         say!("awsnav: repointed (--force): {r}");
     }
     if text.is_empty() {
-        crate::store::private_file::write_private(file, new.text.as_bytes())?;
+        // A kubeconfig awsnav writes holds no secret (kubectl runs `awsnav eks token`), and
+        // may go to a team's shared folder: the folder is left as it is.
+        crate::store::private_file::write_new_config(file, new.text.as_bytes())?;
     } else {
         let mut backup = file.file_name().unwrap_or_default().to_os_string();
         backup.push(".awsnav-backup");

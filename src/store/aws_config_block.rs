@@ -91,22 +91,43 @@ pub fn write(path: &Path, block: &str) -> anyhow::Result<Written> {
 /// # Errors
 /// When the file or its backup cannot be written.
 pub fn replace_file(path: &Path, text: &str, backup: bool) -> anyhow::Result<Option<PathBuf>> {
+    replace(path, text, backup, Mode::Kept)
+}
+
+/// [`replace_file`] for a file that is to hold new secrets: 0600 whatever its mode was, and
+/// from the first byte (the new keys are never readable by others, not even until a chmod).
+///
+/// # Errors
+/// When the file or its backup cannot be written.
+pub fn replace_private_file(
+    path: &Path,
+    text: &str,
+    backup: bool,
+) -> anyhow::Result<Option<PathBuf>> {
+    replace(path, text, backup, Mode::OwnerOnly)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The old file's.
+    Kept,
+    /// 0600.
+    OwnerOnly,
+}
+
+fn replace(path: &Path, text: &str, backup: bool, mode: Mode) -> anyhow::Result<Option<PathBuf>> {
     use anyhow::Context as _;
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    super::private_file::create_dirs(dir)
+        .with_context(|| format!("cannot create {}", dir.display()))?;
     let backup = match std::fs::read(path) {
         Ok(old) if backup => {
             let mut name = path.file_name().unwrap_or_default().to_os_string();
             name.push(".awsnav-backup");
             let to = dir.join(name);
+            // tempfile makes the file 0600.
             let mut tmp = tempfile::NamedTempFile::new_in(dir)
                 .with_context(|| format!("cannot write in {}", dir.display()))?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt as _;
-                tmp.as_file()
-                    .set_permissions(std::fs::Permissions::from_mode(0o600))?;
-            }
             std::io::Write::write_all(&mut tmp, &old)?;
             tmp.as_file().sync_all()?;
             tmp.persist(&to).map_err(|e| e.error).with_context(|| {
@@ -116,11 +137,15 @@ pub fn replace_file(path: &Path, text: &str, backup: bool) -> anyhow::Result<Opt
         }
         _ => None,
     };
+    // tempfile makes the file 0600: the text is never readable by others before the mode is
+    // chosen.
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     std::io::Write::write_all(&mut tmp, text.as_bytes())?;
     tmp.as_file().sync_all()?;
-    if let Ok(meta) = std::fs::metadata(path) {
+    if mode == Mode::Kept
+        && let Ok(meta) = std::fs::metadata(path)
+    {
         tmp.as_file().set_permissions(meta.permissions())?;
     }
     tmp.persist(path)
@@ -132,6 +157,52 @@ pub fn replace_file(path: &Path, text: &str, backup: bool) -> anyhow::Result<Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A credentials file others could read gets new keys only as a 0600 file: the new file
+    /// is never, even for an instant, of the old mode (watched by a thread as it is written).
+    #[cfg(unix)]
+    #[test]
+    fn new_secrets_are_owner_only_from_the_first_byte() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials");
+        std::fs::write(&path, "[a]\naws_access_key_id = AKIAOLD\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let watcher = {
+            let (dir, done) = (dir.path().to_owned(), done.clone());
+            std::thread::spawn(move || {
+                let mut seen = Vec::new();
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+                        if let Ok(m) = e.metadata()
+                            && std::fs::read_to_string(e.path())
+                                .is_ok_and(|t| t.contains("NEWSECRET"))
+                        {
+                            seen.push(m.permissions().mode() & 0o777);
+                        }
+                    }
+                }
+                seen
+            })
+        };
+        for _ in 0..200 {
+            replace_private_file(&path, "[a]\naws_secret_access_key = NEWSECRET\n", true).unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        let seen = watcher.join().unwrap();
+        assert!(!seen.is_empty(), "the watcher saw nothing");
+        assert!(seen.iter().all(|&m| m == 0o600), "{seen:?}");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&dir.path().join("credentials.awsnav-backup")), 0o600);
+        // A file whose mode is kept keeps it.
+        replace_file(&path, "x", false).unwrap();
+        assert_eq!(mode(&path), 0o600);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        replace_file(&path, "y", false).unwrap();
+        assert_eq!(mode(&path), 0o640);
+    }
 
     #[test]
     fn a_broken_block_is_refused() {
