@@ -387,11 +387,12 @@ fn interface_of(ip: IpAddr) -> Option<String> {
     }
 }
 
-/// Whether the interface `name` is a Linux bridge whose members are all virtual (veth pairs
-/// of containers), so that only this host and its containers are on it. `sys` is
-/// `/sys/class/net`.
+/// Whether the interface `name` is a Linux bridge whose members all stay on this host: veth
+/// pairs (a container's network, Docker's and Podman's) and taps (a virtual machine's,
+/// libvirt's). Any other member (a network card, a VLAN, a bond, a tunnel such as VXLAN, GRE
+/// or WireGuard) can carry what the bridge hears to other machines. `sys` is `/sys/class/net`.
 fn is_host_only_bridge(sys: &Path, name: &str) -> bool {
-    if name.contains('/') || name.starts_with('.') {
+    if !is_interface_name(name) {
         return false;
     }
     let dir = sys.join(name);
@@ -402,9 +403,99 @@ fn is_host_only_bridge(sys: &Path, name: &str) -> bool {
         return false;
     };
     members.flatten().all(|m| {
-        // A physical interface has a device behind it; a veth or tap has none.
-        !sys.join(m.file_name()).join("device").exists()
+        let member = m.file_name().to_string_lossy().into_owned();
+        let kind = member_kind(sys, &member);
+        if !kind.is_local() {
+            tracing::info!(bridge = name, member = %member, kind = ?kind, "a bridge member that can reach other machines");
+        }
+        kind.is_local()
     })
+}
+
+fn is_interface_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains('/') && !name.starts_with('.')
+}
+
+/// What a bridge member is, as sysfs shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum MemberKind {
+    /// One end of a veth pair: the other end is a container's (or another namespace's).
+    Veth,
+    /// A tap: a process on this host (a virtual machine) is the other end.
+    Tap,
+    /// A network card.
+    Device,
+    /// Anything else, by what told it apart: a device type (`vlan`, `bond`, `vxlan`,
+    /// `wireguard`, `gretap`…), a link type, an interface it is stacked on, no peer.
+    Other(String),
+}
+
+impl MemberKind {
+    fn is_local(&self) -> bool {
+        matches!(self, Self::Veth | Self::Tap)
+    }
+}
+
+/// The kind of the interface `name` from its sysfs entries. A veth has none that names it;
+/// it is what is left once everything else is ruled out: an Ethernet link with no device
+/// behind it, no device type, not a tun/tap, stacked on nothing, and with a peer (its
+/// `iflink` is the other end's index, neither its own nor 0 — a VXLAN's or dummy's is its
+/// own, an unbound GRE tap's is 0).
+fn member_kind(sys: &Path, name: &str) -> MemberKind {
+    const IFF_TAP: u32 = 0x0002;
+    const ARPHRD_ETHER: &str = "1";
+    if !is_interface_name(name) {
+        return MemberKind::Other("a name that is not an interface's".to_owned());
+    }
+    let dir = sys.join(name);
+    let read = |file: &str| {
+        std::fs::read_to_string(dir.join(file))
+            .ok()
+            .map(|t| t.trim().to_owned())
+    };
+    if !dir.is_dir() {
+        return MemberKind::Other("not in sysfs".to_owned());
+    }
+    if dir.join("device").exists() {
+        return MemberKind::Device;
+    }
+    if let Some(flags) = read("tun_flags") {
+        let flags = u32::from_str_radix(flags.trim_start_matches("0x"), 16).unwrap_or(0);
+        return if flags & IFF_TAP == 0 {
+            MemberKind::Other("tun".to_owned())
+        } else {
+            MemberKind::Tap
+        };
+    }
+    if let Some(devtype) = read("uevent").and_then(|u| {
+        u.lines()
+            .find_map(|l| l.strip_prefix("DEVTYPE=").map(str::to_owned))
+    }) {
+        return MemberKind::Other(devtype);
+    }
+    for (entry, kind) in [("bonding", "bond"), ("bridge", "bridge"), ("team", "team")] {
+        if dir.join(entry).exists() {
+            return MemberKind::Other(kind.to_owned());
+        }
+    }
+    match read("type") {
+        Some(t) if t == ARPHRD_ETHER => {}
+        t => return MemberKind::Other(format!("link type {}", t.unwrap_or_default())),
+    }
+    if let Ok(entries) = std::fs::read_dir(&dir)
+        && let Some(lower) = entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .find(|n| n.starts_with("lower_"))
+    {
+        return MemberKind::Other(format!("stacked on {}", &lower["lower_".len()..]));
+    }
+    match (read("ifindex"), read("iflink")) {
+        (Some(index), Some(link)) if link != index && link != "0" && !link.is_empty() => {
+            MemberKind::Veth
+        }
+        _ => MemberKind::Other("no peer".to_owned()),
+    }
 }
 
 #[cfg(test)]
@@ -503,26 +594,134 @@ mod tests {
         ));
     }
 
+    /// An interface in a fake `/sys/class/net`, as the kernel shows each kind.
+    fn iface(sys: &Path, name: &str, index: u32, link: u32, extra: &[(&str, &str)]) {
+        let dir = sys.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut files = vec![
+            ("ifindex", index.to_string()),
+            ("iflink", link.to_string()),
+            ("type", "1".to_owned()),
+            ("uevent", format!("INTERFACE={name}\nIFINDEX={index}\n")),
+        ];
+        for (file, text) in extra {
+            if let Some(dir_only) = file.strip_suffix('/') {
+                std::fs::create_dir_all(dir.join(dir_only)).unwrap();
+            } else if *file == "DEVTYPE" {
+                files[3].1.push_str(&format!("DEVTYPE={text}\n"));
+            } else if let Some(f) = files.iter_mut().find(|(f, _)| f == file) {
+                f.1 = (*text).to_owned();
+            } else {
+                files.push((file, (*text).to_owned()));
+            }
+        }
+        for (file, text) in files {
+            std::fs::write(dir.join(file), format!("{text}\n")).unwrap();
+        }
+    }
+
+    /// Every kind of interface a bridge can hold, with the sysfs entries the kernel gives it.
+    fn fixtures(s: &Path) {
+        iface(s, "veth1", 11, 10, &[]);
+        iface(s, "tap0", 12, 12, &[("tun_flags", "0x1002")]);
+        iface(
+            s,
+            "tun0",
+            13,
+            13,
+            &[("tun_flags", "0x1001"), ("type", "65534")],
+        );
+        iface(s, "eth0", 2, 2, &[("device/", "")]);
+        iface(
+            s,
+            "eth0.10",
+            14,
+            2,
+            &[("DEVTYPE", "vlan"), ("lower_eth0/", "")],
+        );
+        iface(
+            s,
+            "bond0",
+            15,
+            15,
+            &[("DEVTYPE", "bond"), ("bonding/", ""), ("lower_eth0/", "")],
+        );
+        iface(s, "vxlan0", 16, 16, &[("DEVTYPE", "vxlan")]);
+        iface(s, "gretap0", 17, 0, &[]);
+        iface(s, "gre1", 18, 0, &[("type", "778")]);
+        iface(
+            s,
+            "wg0",
+            19,
+            19,
+            &[("DEVTYPE", "wireguard"), ("type", "65534")],
+        );
+        iface(s, "macvlan0", 20, 2, &[("lower_eth0/", "")]);
+        iface(s, "dummy0", 21, 21, &[]);
+        iface(s, "geneve0", 22, 22, &[("DEVTYPE", "geneve")]);
+        iface(s, "br1", 23, 23, &[("DEVTYPE", "bridge"), ("bridge/", "")]);
+    }
+
     #[test]
-    fn a_bridge_is_host_only_when_its_members_are_virtual() {
+    fn only_veths_and_taps_stay_on_this_host() {
         let sys = tempfile::tempdir().unwrap();
         let s = sys.path();
-        let mk = |p: &str| std::fs::create_dir_all(s.join(p)).unwrap();
-        // docker0 with two veths; br0 with a physical NIC; eth0 itself.
-        mk("docker0/bridge");
-        mk("docker0/brif/veth1");
-        mk("docker0/brif/veth2");
-        mk("veth1");
-        mk("veth2");
-        mk("br0/bridge");
-        mk("br0/brif/eth0");
-        mk("eth0/device");
-        mk("empty0/bridge");
-        mk("empty0/brif");
+        fixtures(s);
+        let kind = |n: &str| member_kind(s, n);
+        assert_eq!(kind("veth1"), MemberKind::Veth);
+        assert_eq!(kind("tap0"), MemberKind::Tap);
+        assert_eq!(kind("eth0"), MemberKind::Device);
+        for (name, why) in [
+            ("tun0", "tun"),
+            ("eth0.10", "vlan"),
+            ("bond0", "bond"),
+            ("vxlan0", "vxlan"),
+            ("gretap0", "no peer"),
+            ("gre1", "link type 778"),
+            ("wg0", "wireguard"),
+            ("macvlan0", "stacked on eth0"),
+            ("dummy0", "no peer"),
+            ("geneve0", "geneve"),
+            ("br1", "bridge"),
+            ("missing", "not in sysfs"),
+            ("../veth1", "a name that is not an interface's"),
+        ] {
+            assert_eq!(kind(name), MemberKind::Other(why.to_owned()), "{name}");
+            assert!(!kind(name).is_local(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_bridge_is_host_only_when_its_members_are_veths_and_taps() {
+        let sys = tempfile::tempdir().unwrap();
+        let s = sys.path();
+        fixtures(s);
+        let bridge = |name: &str, members: &[&str]| {
+            std::fs::create_dir_all(s.join(name).join("bridge")).unwrap();
+            std::fs::create_dir_all(s.join(name).join("brif")).unwrap();
+            for m in members {
+                std::fs::create_dir_all(s.join(name).join("brif").join(m)).unwrap();
+            }
+        };
+        bridge("docker0", &["veth1"]);
+        bridge("virbr0", &["tap0", "veth1"]);
+        bridge("empty0", &[]);
         assert!(is_host_only_bridge(s, "docker0"));
+        assert!(is_host_only_bridge(s, "virbr0"));
         assert!(is_host_only_bridge(s, "empty0"));
-        assert!(!is_host_only_bridge(s, "br0"));
-        assert!(!is_host_only_bridge(s, "eth0"));
+        // Each member that can carry the bridge's traffic elsewhere makes it reachable.
+        for (i, other) in [
+            "eth0", "eth0.10", "bond0", "vxlan0", "gretap0", "gre1", "wg0", "macvlan0", "dummy0",
+            "geneve0", "tun0", "br1", "missing",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let name = format!("mixed{i}");
+            bridge(&name, &["veth1", other]);
+            assert!(!is_host_only_bridge(s, &name), "a bridge with {other}");
+        }
+        assert!(!is_host_only_bridge(s, "eth0"), "not a bridge");
         assert!(!is_host_only_bridge(s, "../docker0"));
         assert!(!is_host_only_bridge(s, "missing"));
     }
