@@ -390,7 +390,7 @@ fn interface_of(ip: IpAddr) -> Option<String> {
 /// Whether the interface `name` is a Linux bridge whose members all stay on this host: veth
 /// pairs (a container's network, Docker's and Podman's) and taps (a virtual machine's,
 /// libvirt's). Any other member (a network card, a VLAN, a bond, a tunnel such as VXLAN, GRE
-/// or WireGuard) can carry what the bridge hears to other machines. `sys` is `/sys/class/net`.
+/// or `WireGuard`) can carry what the bridge hears to other machines. `sys` is `/sys/class/net`.
 fn is_host_only_bridge(sys: &Path, name: &str) -> bool {
     if !is_interface_name(name) {
         return false;
@@ -608,7 +608,7 @@ mod tests {
             if let Some(dir_only) = file.strip_suffix('/') {
                 std::fs::create_dir_all(dir.join(dir_only)).unwrap();
             } else if *file == "DEVTYPE" {
-                files[3].1.push_str(&format!("DEVTYPE={text}\n"));
+                files[3].1 = format!("{}DEVTYPE={text}\n", files[3].1);
             } else if let Some(f) = files.iter_mut().find(|(f, _)| f == file) {
                 f.1 = (*text).to_owned();
             } else {
