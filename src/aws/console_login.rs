@@ -482,15 +482,12 @@ pub async fn sign_in(
                     "needs a browser, and none could start: sign in with --no-browser".into(),
                 );
             }
-            let (code, returned) = tokio::time::timeout(
+            let code = tokio::time::timeout(
                 Duration::from_mins(10),
-                super::sso_login::callback(&listener),
+                super::sso_login::callback(&listener, &state),
             )
             .await
             .map_err(|_| "took too long: nobody came back from the browser".to_owned())??;
-            if returned != state {
-                return Err("came back with the wrong state: the answer was not for this sign-in, nothing was stored".into());
-            }
             exchange(sdk, &key, SAME_DEVICE, &code, &verifier, &redirect).await
         }
         Flow::Remote => {

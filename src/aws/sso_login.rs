@@ -444,14 +444,10 @@ async fn browser(
             source.login("needs a browser, and none could start: sign in with --use-device-code")
         );
     }
-    let (code, returned_state) = tokio::time::timeout(Duration::from_mins(5), callback(&listener))
+    let code = tokio::time::timeout(Duration::from_mins(5), callback(&listener, &state))
         .await
         .map_err(|_| source.login("took too long: nobody came back from the browser"))?
         .map_err(|why| source.login(why))?;
-    if returned_state != state {
-        return Err(source.login("came back with the wrong state: the answer was not for this sign-in, nothing was stored",
-        ));
-    }
     let out = oidc
         .create_token()
         .client_id(&reg.client_id)
@@ -473,60 +469,124 @@ async fn browser(
     ))
 }
 
-/// Takes the browser's one request to the loopback redirect: the code and the state, or
-/// the error the service sent instead.
+/// How long a connection to the loopback redirect has to send its request.
+const CALLBACK_READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// The most a request to the loopback redirect may be: a browser's is well under 4 KiB.
+const CALLBACK_MAX_REQUEST: usize = 16 * 1024;
+/// Connections read at once; more are closed unread.
+const CALLBACK_MAX_CONNECTIONS: usize = 64;
+
+/// Waits for the browser's request to the loopback redirect that carries this sign-in's
+/// `state`, and gives its code, or the error the service sent instead.
+///
+/// Any local process can connect to the port, so nothing it sends can end or stall the
+/// sign-in: each connection is read on its own task, within [`CALLBACK_READ_TIMEOUT`] and
+/// [`CALLBACK_MAX_REQUEST`]; a request without the right `state` (an `error=access_denied`
+/// included) is answered 400 and ignored, and the sign-in goes on.
 pub(super) async fn callback(
     listener: &tokio::net::TcpListener,
-) -> Result<(String, String), String> {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    state: &str,
+) -> Result<String, String> {
+    let mut connections = tokio::task::JoinSet::new();
     loop {
-        let (mut stream, _) = listener
-            .accept()
-            .await
-            .map_err(|e| format!("the browser's answer could not be read ({e})"))?;
-        let mut buf = vec![0u8; 8192];
-        let n = stream.read(&mut buf).await.unwrap_or(0);
-        let head = String::from_utf8_lossy(&buf[..n]);
-        let target = head
-            .lines()
-            .next()
-            .and_then(|l| l.split_whitespace().nth(1))
-            .unwrap_or_default()
-            .to_owned();
-        let Some(query) = target.strip_prefix("/oauth/callback?") else {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, _) = accepted
+                    .map_err(|e| format!("the browser's answer could not be read ({e})"))?;
+                if connections.len() >= CALLBACK_MAX_CONNECTIONS {
+                    continue;
+                }
+                let state = state.to_owned();
+                connections.spawn(async move {
+                    tokio::time::timeout(CALLBACK_READ_TIMEOUT, redirect_request(stream, &state))
+                        .await
+                        .ok()
+                        .flatten()
+                });
+            }
+            Some(done) = connections.join_next() => {
+                if let Ok(Some(outcome)) = done {
+                    return outcome;
+                }
+            }
+        }
+    }
+}
+
+/// Reads one request to the loopback redirect and answers it: `Some` with the code (or the
+/// refusal) when it carries `state`, `None` when it is not this sign-in's answer.
+async fn redirect_request(
+    mut stream: tokio::net::TcpStream,
+    state: &str,
+) -> Option<Result<String, String>> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut head = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 2048];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        head.extend_from_slice(&chunk[..n]);
+        if head.len() > CALLBACK_MAX_REQUEST {
             let _ = stream
-                .write_all(
-                    b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-                )
+                .write_all(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
                 .await;
-            continue;
-        };
-        let pairs: std::collections::HashMap<String, String> =
-            url::form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .collect();
-        let body = "awsnav: you may close this window.";
+            return None;
+        }
+    }
+    let head = String::from_utf8_lossy(&head);
+    let target = head
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or_default()
+        .to_owned();
+    let reply = |status: &str, body: &str| {
+        format!(
+            "HTTP/1.1 {status}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let Some(query) = target.strip_prefix("/oauth/callback?") else {
+        let _ = stream
+            .write_all(reply("404 Not Found", "").as_bytes())
+            .await;
+        return None;
+    };
+    let pairs: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+    let ours = pairs
+        .get("state")
+        .is_some_and(|s| subtle::ConstantTimeEq::ct_eq(s.as_bytes(), state.as_bytes()).into());
+    if !ours {
         let _ = stream
             .write_all(
-                format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
+                reply(
+                    "400 Bad Request",
+                    "awsnav: this answer is not for the sign-in awsnav is waiting for.",
                 )
                 .as_bytes(),
             )
             .await;
-        if let Some(error) = pairs.get("error") {
-            return Err(if error == "access_denied" {
-                "was refused in the browser".to_owned()
-            } else {
-                format!("was refused ({error})")
-            });
-        }
-        return match (pairs.get("code"), pairs.get("state")) {
-            (Some(code), Some(state)) => Ok((code.clone(), state.clone())),
-            _ => Err("came back from the browser without a code".to_owned()),
-        };
+        return None;
     }
+    let _ = stream
+        .write_all(reply("200 OK", "awsnav: you may close this window.").as_bytes())
+        .await;
+    if let Some(error) = pairs.get("error") {
+        return Some(Err(if error == "access_denied" {
+            "was refused in the browser".to_owned()
+        } else {
+            format!("was refused ({})", crate::domain::untrusted::visible(error))
+        }));
+    }
+    Some(match pairs.get("code") {
+        Some(code) => Ok(code.clone()),
+        None => Err("came back from the browser without a code".to_owned()),
+    })
 }
 
 /// Signs out: the portal's `Logout`, then the token file removed.
@@ -555,4 +615,90 @@ pub async fn sign_out(sdk: &SdkConfig, source: &SsoSource) -> Result<bool, AwsEr
             .map_err(|e| source.login(format!("cannot be removed ({}: {e})", path.display())))?;
     }
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    /// Sends `request` to the redirect at `port` and gives the status line of the answer.
+    async fn ask(port: u16, request: &str) -> String {
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        // The server may close before all of an oversized request is sent.
+        let _ = s.write_all(request.as_bytes()).await;
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer).await;
+        answer.lines().next().unwrap_or_default().to_owned()
+    }
+
+    fn get(query: &str) -> String {
+        format!("GET /oauth/callback?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    }
+
+    /// Another local process connects first and says nothing, then sends a refusal and a
+    /// forged code without this sign-in's state, and an endless header: each is answered or
+    /// dropped, and the browser's real answer still ends the sign-in.
+    #[tokio::test]
+    async fn other_processes_cannot_end_or_stall_a_sign_in() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let waiting = tokio::spawn(async move { callback(&listener, "the-state").await });
+        let _idle = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        assert_eq!(
+            ask(port, &get("error=access_denied")).await,
+            "HTTP/1.1 400 Bad Request"
+        );
+        assert_eq!(
+            ask(port, &get("error=access_denied&state=guess")).await,
+            "HTTP/1.1 400 Bad Request"
+        );
+        assert_eq!(
+            ask(port, &get("code=attackers&state=the-stat")).await,
+            "HTTP/1.1 400 Bad Request"
+        );
+        assert_eq!(
+            ask(port, "GET /favicon.ico HTTP/1.1\r\n\r\n").await,
+            "HTTP/1.1 404 Not Found"
+        );
+        let endless = format!(
+            "GET /oauth/callback?x HTTP/1.1\r\nX: {}",
+            "a".repeat(40_000)
+        );
+        // Refused (the answer may be lost to the reset of a connection closed unread).
+        let answer = ask(port, &endless).await;
+        assert!(
+            ["", "HTTP/1.1 431 Request Header Fields Too Large"].contains(&answer.as_str()),
+            "{answer}"
+        );
+        assert!(!waiting.is_finished(), "the sign-in ended early");
+        assert_eq!(
+            ask(port, &get("code=the-code&state=the-state")).await,
+            "HTTP/1.1 200 OK"
+        );
+        let got = tokio::time::timeout(Duration::from_secs(10), waiting)
+            .await
+            .expect("an idle connection stalled the sign-in")
+            .unwrap();
+        assert_eq!(got, Ok("the-code".to_owned()));
+    }
+
+    #[tokio::test]
+    async fn a_refusal_with_the_state_ends_the_sign_in() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let waiting = tokio::spawn(async move { callback(&listener, "s").await });
+        assert_eq!(
+            ask(port, &get("error=access_denied&state=s")).await,
+            "HTTP/1.1 200 OK"
+        );
+        assert_eq!(
+            waiting.await.unwrap(),
+            Err("was refused in the browser".to_owned())
+        );
+    }
 }

@@ -300,8 +300,6 @@ async fn refresh_comes_before_a_new_sign_in_and_every_refusal_is_clear() {
         std::fs::write(&path, &before.0).unwrap();
     };
     signin.set(|s| s.refuse_refresh = true);
-    crate::common::stand_in_browser(&mut awsnav, true, Some("forged"));
-    failing(&awsnav, "wrong state");
     crate::common::stand_in_browser(&mut awsnav, true, None);
     signin.set(|s| s.deny = true);
     failing(&awsnav, "refused in the browser");
@@ -317,6 +315,21 @@ async fn refresh_comes_before_a_new_sign_in_and_every_refusal_is_clear() {
     failing(&awsnav, "signin:CreateOAuth2Token");
     assert_eq!(std::fs::read(&path).unwrap(), before.0);
     assert_eq!(std::fs::read(awsnav.path(".aws/config")).unwrap(), before.1);
+
+    // An answer without this sign-in's state (another local process's, a page's forged
+    // redirect) is refused and ignored: the browser's own answer still signs in.
+    signin.set(|s| s.insufficient = false);
+    let forged = crate::common::stand_in_browser(&mut awsnav, true, Some("forged"));
+    expire(&path);
+    let out = awsnav.run(&["login", "--console", "--profile", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut forged_answer = forged.clone().into_os_string();
+    forged_answer.push(".forged");
+    assert_eq!(
+        std::fs::read_to_string(&forged_answer).unwrap().trim(),
+        "400",
+        "the forged answer was not refused"
+    );
 
     // A profile with other credentials is refused before any browser opens.
     let out = awsnav.run(&["login", "--console", "--profile", "other"]);

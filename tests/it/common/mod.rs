@@ -888,14 +888,15 @@ pub fn stand_in_browser(awsnav: &mut AwsnavCmd, follow: bool, forge: Option<&str
     use std::os::unix::fs::PermissionsExt as _;
     let record = awsnav.path("browser-urls");
     let script = awsnav.path("browser.sh");
-    let url = match forge {
-        Some(state) => format!("$(printf '%s' \"$1\" | sed 's/state=[^&]*/state={state}/')"),
-        None => "$1".to_owned(),
-    };
-    let fetch = if follow {
-        format!("curl -s -L -o /dev/null \"{url}\" &")
-    } else {
-        ":".to_owned()
+    // A forged state: first the answer as an attacker would send it (its status recorded
+    // beside the URLs), then the real one.
+    let fetch = match (follow, forge) {
+        (false, _) => ":".to_owned(),
+        (true, None) => "curl -s -L -o /dev/null \"$1\" &".to_owned(),
+        (true, Some(state)) => format!(
+            "(curl -s -L -o /dev/null -w '%{{http_code}}' \"$(printf '%s' \"$1\" | sed 's/state=[^&]*/state={state}/')\" > {}.forged; curl -s -L -o /dev/null \"$1\") &",
+            record.display()
+        ),
     };
     std::fs::write(
         &script,
