@@ -53,7 +53,32 @@ pub struct ServedBy {
     pub credentials_file: PathBuf,
 }
 
+/// How both front ends name a session on the terminal: `NAME (ID) as ROLE`, with
+/// ` [PRODUCTION]` after it for a production account. The names are the account's and
+/// role's own, which a member account's administrator can set: each goes through
+/// [`untrusted::visible`], so no escape sequence in one reaches the terminal.
+#[must_use]
+pub fn announce(account_name: &str, account_id: &str, role: &str, production: bool) -> String {
+    format!(
+        "{} ({account_id}) as {}{}",
+        untrusted::visible(account_name),
+        untrusted::visible(role),
+        if production { " [PRODUCTION]" } else { "" }
+    )
+}
+
 impl Session<'_> {
+    /// [`announce`] for this session.
+    #[must_use]
+    pub fn announced(&self) -> String {
+        announce(
+            self.account_name,
+            self.account_id,
+            self.role,
+            self.production,
+        )
+    }
+
     /// The session's profile name in a shared credentials file: `ACCOUNT-ROLE`, sanitised.
     #[must_use]
     pub fn profile_name(&self) -> String {
@@ -447,6 +472,19 @@ pub fn exit_code(status: std::process::ExitStatus) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_is_announced_with_its_names_as_data() {
+        assert_eq!(
+            announce("dev", "111111111111", "Admin", false),
+            "dev (111111111111) as Admin"
+        );
+        let said = announce("p\x1b]2;owned\x07", "222222222222", "R\u{202e}x\n", true);
+        assert_eq!(
+            said,
+            r"p\x1b]2;owned\x07 (222222222222) as R\u{202e}x\n [PRODUCTION]"
+        );
+    }
     use time::macros::datetime;
 
     #[test]

@@ -15,7 +15,6 @@ use super::enter::{AccessOpts, enter};
 use super::output::say;
 use super::output::write_stdout;
 use super::refresh;
-use crate::domain::untrusted::visible;
 
 /// Which console page to open.
 #[derive(Clone, Debug)]
@@ -182,10 +181,8 @@ pub async fn console(
     match console_link::open_console(&ctx.config.console, ctx.browser_env.as_deref(), &console) {
         Ok(()) => {
             say!(
-                "awsnav: console opened for {} ({}) as {}",
-                visible(&entered.account_name),
-                entered.account_id,
-                visible(&entered.role.name)
+                "awsnav: console opened for {}",
+                entered.session().announced()
             );
             Ok(())
         }

@@ -15,7 +15,7 @@ pub use crate::app::docker_helper::HELPER_PROGRAM;
 use crate::app::docker_helper::{self, HelperState};
 use crate::app::ecr_login::{self, Recorded, Registry};
 use crate::aws::ecr::RegistryLogin;
-use crate::domain::untrusted::{is_plain_word, sh_quoted, visible};
+use crate::domain::untrusted::{is_plain_word, sh_quoted};
 
 /// Docker's credential-helper actions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -86,16 +86,9 @@ pub async fn login(
         .context("no home directory for Docker's config.json (set DOCKER_CONFIG)")?;
     let changed = ecr_login::set_cred_helper(&file, &registry.host)?;
     say!(
-        "awsnav: Docker asks awsnav for {} ({} ({}) as {}{}){}; the password lasts until {}",
+        "awsnav: Docker asks awsnav for {} ({}){}; the password lasts until {}",
         registry.host,
-        visible(&entered.account_name),
-        entered.account_id,
-        visible(&entered.role.name),
-        if entered.production {
-            ", PRODUCTION"
-        } else {
-            ""
-        },
+        entered.session().announced(),
         if changed {
             format!(": credHelpers set in {}", file.display())
         } else {

@@ -433,15 +433,8 @@ pub async fn shell(
     }
     let entered = enter(ctx, demo, query, opts).await?;
     say!(
-        "awsnav: {} ({}) as {}{} — exit the shell to leave",
-        visible(&entered.account_name),
-        entered.account_id,
-        visible(&entered.role.name),
-        if entered.production {
-            " [PRODUCTION]"
-        } else {
-            ""
-        }
+        "awsnav: {} — exit the shell to leave",
+        entered.session().announced()
     );
     let how = credentials.unwrap_or(ctx.config.shell.credentials);
     let shell = launch::user_shell();
@@ -650,11 +643,9 @@ pub async fn env(
         Some(name) => {
             let written = crate::app::keys::export_session(&session, name, export.force)?;
             super::output::say!(
-                "awsnav: profile {name} in {} now holds {} ({}) as {}{}{}",
+                "awsnav: profile {name} in {} now holds {}{}{}",
                 written.file.display(),
-                crate::domain::untrusted::visible(&entered.account_name),
-                entered.account_id,
-                entered.role.name,
+                session.announced(),
                 session
                     .credentials
                     .expiration

@@ -881,17 +881,7 @@ async fn run_shell(
         credentials: &launch.credentials,
         server: None,
     };
-    println!(
-        "awsnav: {} ({}) as {}{} — exit the shell to return",
-        launch.account_name,
-        launch.account_id,
-        launch.role,
-        if launch.production {
-            " [PRODUCTION]"
-        } else {
-            ""
-        }
-    );
+    println!("awsnav: {} — exit the shell to return", session.announced());
     // The shell's credential endpoint, renewing the session while the shell lives.
     let served = match source {
         DataSource::Aws(ctx) => {

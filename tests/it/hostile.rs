@@ -433,8 +433,11 @@ async fn hostile_names_never_run_in_bash_zsh_or_fish_prompts() {
 async fn the_navigator_shows_hostile_names_without_obeying_them() {
     let (_lock, moto) = crate::common::exclusive_moto().await;
     let canary = tempfile::tempdir().unwrap();
-    seed(&moto.sdk().await, canary.path()).await;
-    let awsnav = AwsnavCmd::new().against(&moto.url);
+    let sdk = moto.sdk().await;
+    seed(&sdk, canary.path()).await;
+    // A person with an MFA device, who can get into the accounts.
+    let alice = crate::common::alice(&sdk).await;
+    let awsnav = crate::common::awsnav_as(&alice, &moto.url);
     clean_run(&awsnav, &["refresh"]);
     let tmux = Tmux::start(
         &format!("sleep 0.3; {}", awsnav.shell_command(&[])),
@@ -477,7 +480,28 @@ async fn the_navigator_shows_hostile_names_without_obeying_them() {
         tmux.tmux(&["list-buffers"]).stdout.is_empty(),
         "clipboard written"
     );
-    tmux.keys(&["Escape", "q"]);
+    // The shell key: the TUI hands the terminal to a shell and names the session on it.
+    tmux.keys(&["Escape", "s"]);
+    tmux.wait_for(&["MFA code for"]);
+    tmux.literal("123456");
+    tmux.keys(&["Enter"]);
+    let banner = tmux.wait_for(&["exit the shell to return"]);
+    assert!(banner.contains(r"esc\x1b]2;owned-title\x07"), "{banner}");
+    let styled = tmux.tmux(&["capture-pane", "-e", "-p", "-t", "t"]);
+    assert_no_raw_control(
+        &String::from_utf8_lossy(&styled.stdout).replace('\x1b', ""),
+        "the shell's banner",
+    );
+    tmux.literal("exit");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["back from"]);
+    let title = tmux.tmux(&["display-message", "-p", "#{pane_title}"]);
+    assert!(!String::from_utf8_lossy(&title.stdout).contains("owned"));
+    assert!(
+        tmux.tmux(&["list-buffers"]).stdout.is_empty(),
+        "clipboard written by the shell's banner"
+    );
+    tmux.keys(&["q"]);
     assert_canary_untouched(canary.path());
 }
 
