@@ -17,6 +17,7 @@ use crate::domain::guardrails::Parents;
 use crate::domain::inventory::Inventory;
 use crate::domain::model::{OrgTree, Tags, sort_by_name};
 use crate::domain::selector::TagList;
+use crate::domain::untrusted::HIDDEN_LEAD_BYTES;
 use crate::store::inventory_codec::InventoryView;
 
 /// One account in `list --json`. Field names and meanings are a public contract.
@@ -436,8 +437,8 @@ fn write_account(buf: &mut Vec<u8>, a: &Listed<'_, '_>) -> std::io::Result<()> {
 }
 
 /// The bytes after which [`json_str`] cannot copy a string as it is: what JSON escapes (C0,
-/// `"`, `\\`) and the first bytes of what the terminal-safe writer escapes (DEL, C1, U+061C,
-/// the bidirectional marks).
+/// `"`, `\\`) and the first bytes of what the terminal-safe writer escapes (DEL, C1, the
+/// bidirectional marks, the characters that do not show: [`HIDDEN_LEAD_BYTES`]).
 const ESCAPES: [bool; 256] = {
     let mut t = [false; 256];
     let mut b = 0;
@@ -447,10 +448,11 @@ const ESCAPES: [bool; 256] = {
     }
     t[b'"' as usize] = true;
     t[b'\\' as usize] = true;
-    t[0x7f] = true;
-    t[0xc2] = true;
-    t[0xd8] = true;
-    t[0xe2] = true;
+    let mut i = 0;
+    while i < HIDDEN_LEAD_BYTES.len() {
+        t[HIDDEN_LEAD_BYTES[i] as usize] = true;
+        i += 1;
+    }
     t
 };
 

@@ -475,7 +475,7 @@ fn sso_sign_in(profile: &str, url: Option<&str>, code: Option<&str>) -> Vec<Line
             } else {
                 lines.push(Line::from("Finish the sign-in in the browser it opened"));
                 lines.push(Line::from(Span::styled(
-                    super::fit(url, 66),
+                    super::fit_text(url, 66),
                     theme::muted(),
                 )));
             }
