@@ -113,7 +113,7 @@ async fn arn_account(
         if ctx.roles(&inv, &tree, i).is_empty() {
             bail!(
                 "account {id} ({}, in the ARN) offers you no role: pass --role NAME, or add roles with [roles] in {}",
-                inv.org.accounts[i].name,
+                visible(&inv.org.accounts[i].name),
                 ctx.paths.config_file.display()
             );
         }

@@ -232,7 +232,7 @@ async fn get(ctx: &AppContext, demo: bool, server_url: &str) -> anyhow::Result<S
         if chosen.production {
             anyhow::bail!(
                 "{} ({}) is a PRODUCTION account: run `awsnav ecr login {} --yes` once to let Docker use its registry",
-                chosen.name,
+                visible(&chosen.name),
                 chosen.id,
                 chosen.id
             );

@@ -112,8 +112,9 @@ pub async fn enter_chosen(
         )?;
     }
     let about = format!(
-        "to get into {account_name} ({account_id}) as {}{}",
-        role.name,
+        "to get into {} ({account_id}) as {}{}",
+        visible(&account_name),
+        visible(&role.name),
         if production { " — PRODUCTION" } else { "" }
     );
     let mfa = mfa_source(ctx, opts.mfa_code.clone(), &about);
@@ -258,7 +259,7 @@ fn chosen_in(
     if !account.status.is_active() {
         bail!(
             "{} ({}) is {}: roles cannot be assumed there",
-            account.name,
+            visible(&account.name),
             account.id,
             account.status.as_str()
         );
@@ -549,9 +550,9 @@ pub async fn serve_child(
     }
     let about = format!(
         "to renew the credentials of {} ({}) as {}{}",
-        target.account_name,
+        visible(&target.account_name),
         target.account_id,
-        target.role.name,
+        visible(&target.role.name),
         if production { " — PRODUCTION" } else { "" }
     );
     let mfa = background_mfa_source(ctx, &about);
@@ -652,9 +653,9 @@ pub async fn env(
             super::output::say!(
                 "awsnav: profile {name} in {} now holds {} ({}) as {}{}{}",
                 written.file.display(),
-                crate::domain::untrusted::visible(&entered.account_name),
+                visible(&entered.account_name),
                 entered.account_id,
-                entered.role.name,
+                visible(&entered.role.name),
                 session
                     .credentials
                     .expiration

@@ -9,6 +9,7 @@ use crate::app::console_link::ConsoleOpening;
 use crate::aws::AwsError;
 use crate::domain::credentials::Credentials;
 use crate::domain::roles::RoleOption;
+use crate::domain::untrusted::visible;
 use crate::tui::action::Action;
 use crate::tui::effects::Effect;
 
@@ -206,7 +207,8 @@ impl State {
         };
         if let Some(name) = &self.nested_in {
             self.status.banner = Some(Banner::error(format!(
-                "awsnav is running inside an awsnav shell for {name}: exit that shell and start awsnav again"
+                "awsnav is running inside an awsnav shell for {}: exit that shell and start awsnav again",
+                visible(name)
             )));
             return Vec::new();
         }
@@ -214,7 +216,7 @@ impl State {
         if !a.status.is_active() {
             self.status.banner = Some(Banner::error(format!(
                 "{} is {}: roles cannot be assumed there",
-                a.name,
+                visible(&a.name),
                 a.status.as_str()
             )));
             return Vec::new();
@@ -231,7 +233,7 @@ impl State {
             0 => {
                 self.status.banner = Some(Banner::error(format!(
                     "no role is offered in {}: add one with [roles] default or a [[roles.rule]] in the config file",
-                    a.name
+                    visible(&a.name)
                 )));
                 Vec::new()
             }
@@ -289,7 +291,8 @@ impl State {
         };
         self.status.pending = Some(format!(
             "{what} {} as {}…",
-            request.account_name, request.role.name
+            visible(&request.account_name),
+            visible(&request.role.name)
         ));
         vec![Effect::Access(Box::new(request))]
     }
@@ -408,8 +411,11 @@ impl State {
             .and_then(|i| REGIONS.get(i))
             .map(|r| (*r).to_owned());
         self.status.banner = Some(Banner::info(match &region {
-            Some(r) => format!("sessions in {} use {r}", a.name),
-            None => format!("sessions in {} use the default region again", a.name),
+            Some(r) => format!("sessions in {} use {r}", visible(&a.name)),
+            None => format!(
+                "sessions in {} use the default region again",
+                visible(&a.name)
+            ),
         }));
         match &region {
             Some(r) => {
@@ -562,6 +568,7 @@ impl State {
             Err(failure) => return self.access_failed(&failure),
         };
         let note = note.map_or_else(String::new, |n| format!(" — {n}"));
+        let account_name = visible(account_name);
         if purpose == Purpose::CopyLink {
             self.status.banner = Some(Banner::info(format!(
                 "console sign-in link for {account_name} copied to the clipboard (valid 15 minutes){note}"
@@ -790,6 +797,36 @@ mod tests {
         keys(&mut s, "/payments-prod⏎⏎");
         assert!(keys(&mut s, "⎋").is_empty());
         assert!(s.modal.is_none());
+    }
+
+    #[test]
+    fn what_hides_in_a_name_shows_in_the_status_and_banners() {
+        let s = state(&["Admin"]);
+        let mut inv = s.data.as_ref().unwrap().inventory.clone();
+        let a = inv
+            .org
+            .accounts
+            .iter_mut()
+            .find(|a| a.name == "sandbox-alice")
+            .unwrap();
+        a.name = "sandbox-alice\u{200b} ".into();
+        let id = a.id.to_string();
+        let mut s = s.with_inventory(inv);
+        access(&keys(&mut s, &format!("/{id}⏎⏎"))).unwrap();
+        let pending = s.status.pending.clone().unwrap();
+        assert!(
+            pending.contains(r"getting into sandbox-alice\u{200b}\x20 as Admin"),
+            "{pending}"
+        );
+        let _ = s.update(Msg::ShellExited {
+            account_name: "sandbox-alice\u{200b} ".into(),
+            result: Ok(0),
+        });
+        let banner = &s.status.banner.as_ref().unwrap().text;
+        assert!(
+            banner.contains(r"back from sandbox-alice\u{200b}\x20 (shell exited with 0)"),
+            "{banner}"
+        );
     }
 
     #[test]

@@ -33,6 +33,7 @@ use crate::domain::model::OrgTree;
 use crate::domain::roles::{RoleCatalog, RoleOption};
 use crate::domain::safety::Classifier;
 use crate::domain::search::SearchIndex;
+use crate::domain::untrusted::visible;
 use access_flow::{Modal, Purpose, Sessions, ShellLaunch};
 use cost_view::{CostStatus, CostView, SortKey, view as cost_view};
 
@@ -476,11 +477,12 @@ impl State {
                 account_name,
                 result,
             } => {
+                let account = visible(&account_name);
                 self.status.banner = Some(match result {
-                    Ok(code) => Banner::info(format!(
-                        "back from {account_name} (shell exited with {code})"
-                    )),
-                    Err(e) => Banner::error(format!("the shell for {account_name} failed: {e}")),
+                    Ok(code) => {
+                        Banner::info(format!("back from {account} (shell exited with {code})"))
+                    }
+                    Err(e) => Banner::error(format!("the shell for {account} failed: {e}")),
                 });
                 Vec::new()
             }
@@ -665,10 +667,10 @@ impl State {
             self.status.banner = Some(Banner::info(if on {
                 format!(
                     "★ {} is a favourite (' lists favourites and recent accounts)",
-                    a.name
+                    visible(&a.name)
                 )
             } else {
-                format!("{} is no longer a favourite", a.name)
+                format!("{} is no longer a favourite", visible(&a.name))
             }));
             if on {
                 self.favourites.insert(id.clone());
