@@ -24,6 +24,9 @@
 //! DEL, the C1 controls, the bidirectional overrides and the characters that do not show are
 //! written as `\uXXXX` too, so the value read back is exactly the name and nothing raw reaches
 //! the terminal.
+//!
+//! A name may also pass for another by looking like it (`payments-prod\u{200b}`,
+//! `pаyments-prod` with a Cyrillic `а`): [`super::lookalike`] finds such names.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
