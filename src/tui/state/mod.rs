@@ -29,6 +29,7 @@ use crate::aws::AwsError;
 use crate::aws::federation::ConsoleError;
 use crate::aws::org::SyncProgress;
 use crate::domain::inventory::Inventory;
+use crate::domain::lookalike::Lookalikes;
 use crate::domain::model::OrgTree;
 use crate::domain::roles::{RoleCatalog, RoleOption};
 use crate::domain::safety::Classifier;
@@ -176,6 +177,8 @@ pub struct Data {
     pub roles: Vec<Vec<RoleOption>>,
     /// Production flag, per account index.
     pub production: Vec<bool>,
+    /// Which accounts' names look like another's.
+    pub lookalikes: Lookalikes,
     /// Cost figures, when cost is known.
     pub costs: Option<CostView>,
     /// Who is above whom, for guardrails (built the first time they are shown).
@@ -192,12 +195,14 @@ impl Data {
             .map(|i| rules.catalog.offered(&inventory, &tree, i))
             .collect();
         let production = rules.classifier.classify_all(&inventory, &tree);
+        let lookalikes = Lookalikes::of(inventory.org.accounts.iter().map(|a| a.name.as_str()));
         Self {
             inventory,
             tree,
             index,
             roles: offered,
             production,
+            lookalikes,
             costs: None,
             parents: std::sync::OnceLock::new(),
         }
