@@ -1,10 +1,12 @@
 //! Accounts renamed to look like another (`payments-prod\u{200b}`, `Payments-Prod `) in a
-//! shared inventory: the production prompt of `awsnav shell`, on a real terminal (tmux), is
-//! not passed by typing the name that is seen.
+//! shared inventory: `list` and `list --json` say which look alike, and the production prompt
+//! of `awsnav shell`, on a real terminal (tmux), is not passed by typing the name that is seen.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::common::AwsnavCmd;
+use serde_json::Value;
+
 use crate::common::tmux::Tmux;
+use crate::common::{AwsnavCmd, stderr, stdout};
 
 /// awsnav reading a shared inventory: the demo organization, with two accounts renamed to
 /// look like `payments-prod`. Returns the ids of `payments-prod` and of the two look-alikes.
@@ -36,6 +38,43 @@ fn with_look_alikes() -> (AwsnavCmd, String, [String; 2]) {
     )
     .unwrap();
     (awsnav, real, fakes)
+}
+
+#[test]
+fn list_says_which_names_look_alike() {
+    let (awsnav, real, fakes) = with_look_alikes();
+    let out = awsnav.run(&["list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let by_id = |id: &str| listed.iter().find(|a| a["id"] == id).unwrap();
+    assert_eq!(
+        by_id(&real)["same_name_as"],
+        serde_json::json!([fakes[0], fakes[1]])
+    );
+    assert_eq!(
+        by_id(&fakes[1])["same_name_as"],
+        serde_json::json!([real, fakes[0]])
+    );
+    // The names exactly, the invisible one escaped in the JSON text.
+    assert_eq!(by_id(&fakes[0])["name"], "payments-prod\u{200b}");
+    assert!(stdout(&out).contains(r#""payments-prod\u200b""#));
+    let others = listed.iter().filter(|a| a.get("same_name_as").is_none());
+    assert_eq!(others.count(), listed.len() - 3);
+
+    let out = awsnav.run(&["list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = stdout(&out);
+    assert!(
+        table.lines().next().unwrap().contains("SAME NAME AS"),
+        "{table}"
+    );
+    let row = |id: &str| table.lines().find(|l| l.starts_with(id)).unwrap();
+    assert!(row(&fakes[0]).contains(r"payments-prod\u{200b}"), "{table}");
+    assert!(row(&fakes[1]).contains(r"Payments-Prod\x20"), "{table}");
+    assert!(
+        row(&real).contains(&format!("{},{}", fakes[0], fakes[1])),
+        "{table}"
+    );
 }
 
 /// `awsnav shell TARGET` on a terminal, and what it said when it ended.
