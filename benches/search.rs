@@ -2,11 +2,13 @@
 //!
 //! `cargo bench --bench search` prints the median per keystroke for typing a query from
 //! scratch (each prefix searched over every account) and for the incremental path the TUI
-//! takes while typing (each prefix refines the previous prefix's hits).
+//! takes while typing (each prefix refines the previous prefix's hits); and the look-alike
+//! names of the same accounts, found once per inventory.
 
 use std::hint::black_box;
 
 use awsnav::domain::demo;
+use awsnav::domain::lookalike::Lookalikes;
 use awsnav::domain::model::OrgTree;
 use awsnav::domain::search::{SearchIndex, can_refine};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
@@ -62,5 +64,14 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// Which names look alike, over the same accounts: done once per inventory the TUI shows
+/// (beside building the search index) and per `awsnav list`.
+fn lookalikes(c: &mut Criterion) {
+    let org = demo::synthetic(ACCOUNTS, 4, 4);
+    c.bench_function("lookalikes_10k", |b| {
+        b.iter(|| black_box(Lookalikes::of(org.accounts.iter().map(|a| a.name.as_str()))));
+    });
+}
+
+criterion_group!(benches, bench, lookalikes);
 criterion_main!(benches);

@@ -111,7 +111,7 @@ impl Mark {
 
     /// For fish: the mark printed by a wrapped `fish_prompt`.
     fn fish(&self) -> String {
-        let text = untrusted::fish_quoted(&format!("{} ", untrusted::visible(&self.text)));
+        let text = untrusted::fish_quoted(&format!("{} ", untrusted::visible_text(&self.text)));
         let (colour, reset) = if self.sgr.is_empty() {
             (String::new(), "")
         } else {

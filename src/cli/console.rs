@@ -2,6 +2,7 @@
 //! with other consoles, as `[console] isolation` says) or printed; from an account, or from a
 //! resource's ARN straight to its page.
 
+use crate::domain::untrusted::visible;
 use anyhow::bail;
 
 use crate::app::console_link::{self, ConsoleOpening, LinkRequest};
@@ -112,7 +113,7 @@ async fn arn_account(
         if ctx.roles(&inv, &tree, i).is_empty() {
             bail!(
                 "account {id} ({}, in the ARN) offers you no role: pass --role NAME, or add roles with [roles] in {}",
-                inv.org.accounts[i].name,
+                visible(&inv.org.accounts[i].name),
                 ctx.paths.config_file.display()
             );
         }

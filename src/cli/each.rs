@@ -219,11 +219,22 @@ impl Printer {
 }
 
 /// Asks for one confirmation of every production account of a run: off a terminal, `--yes`
-/// is required; on one, the accounts are listed and their count must be typed.
-fn confirm_production(production: &[&Planned]) -> anyhow::Result<()> {
+/// is required; on one, the accounts are listed (saying which look like others by name:
+/// `lookalikes`, id → the others' ids) and their count must be typed.
+fn confirm_production(
+    production: &[&Planned],
+    lookalikes: &BTreeMap<String, Vec<String>>,
+) -> anyhow::Result<()> {
     let list = production
         .iter()
-        .map(|p| format!("  {} ({})", visible(&p.account_name), p.account_id))
+        .map(|p| {
+            let alike = lookalikes
+                .get(&p.account_id)
+                .map_or_else(String::new, |ids| {
+                    format!(" ≈ same name as {}", ids.join(", "))
+                });
+            format!("  {} ({}){alike}", visible(&p.account_name), p.account_id)
+        })
         .collect::<Vec<_>>()
         .join("\n");
     let count = production.len();
@@ -357,7 +368,7 @@ pub async fn exec_each(
         .filter(|p| p.production && p.role.is_ok())
         .collect();
     if !production.is_empty() && !access.yes {
-        confirm_production(&production)?;
+        confirm_production(&production, &refresh::cached_lookalikes(ctx))?;
     }
     let started = Instant::now();
     let mfa = Arc::new(mfa_source(

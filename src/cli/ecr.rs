@@ -15,7 +15,7 @@ pub use crate::app::docker_helper::HELPER_PROGRAM;
 use crate::app::docker_helper::{self, HelperState};
 use crate::app::ecr_login::{self, Recorded, Registry};
 use crate::aws::ecr::RegistryLogin;
-use crate::domain::untrusted::{is_plain_word, sh_quoted};
+use crate::domain::untrusted::{is_plain_word, sh_quoted, visible};
 
 /// Docker's credential-helper actions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -285,7 +285,7 @@ async fn get(ctx: &AppContext, demo: bool, server_url: &str) -> anyhow::Result<S
         if chosen.production {
             anyhow::bail!(
                 "{} ({}) is a PRODUCTION account: run `awsnav ecr login {} --yes` once to let Docker use its registry",
-                chosen.name,
+                visible(&chosen.name),
                 chosen.id,
                 chosen.id
             );

@@ -106,14 +106,24 @@ pub async fn enter_chosen(
         production,
     } = chosen;
     if production && !opts.yes {
+        let same_name_as = refresh::cached_lookalikes(ctx)
+            .remove(&account_id)
+            .unwrap_or_default();
         confirm_production(
+            &account_id,
             &account_name,
-            &safety::confirmation_text(&ctx.config.production, &account_name),
+            &safety::Confirmation::new(
+                &ctx.config.production.confirm_with,
+                &account_id,
+                &account_name,
+                same_name_as,
+            ),
         )?;
     }
     let about = format!(
-        "to get into {account_name} ({account_id}) as {}{}",
-        role.name,
+        "to get into {} ({account_id}) as {}{}",
+        visible(&account_name),
+        visible(&role.name),
         if production { " — PRODUCTION" } else { "" }
     );
     let mfa = mfa_source(ctx, opts.mfa_code.clone(), &about);
@@ -258,7 +268,7 @@ fn chosen_in(
     if !account.status.is_active() {
         bail!(
             "{} ({}) is {}: roles cannot be assumed there",
-            account.name,
+            visible(&account.name),
             account.id,
             account.status.as_str()
         );
@@ -388,8 +398,13 @@ fn pick_role(
     }
 }
 
-/// Asks on the terminal for the confirmation text; without a terminal, `--yes` is required.
-fn confirm_production(account_name: &str, expected: &str) -> anyhow::Result<()> {
+/// Asks on the terminal for the confirmation text, saying why to look twice at the account
+/// when its name looks like another's; without a terminal, `--yes` is required.
+fn confirm_production(
+    account_id: &str,
+    account_name: &str,
+    confirmation: &safety::Confirmation,
+) -> anyhow::Result<()> {
     let account_name = visible(account_name);
     let no_tty = || {
         anyhow::anyhow!(
@@ -399,14 +414,21 @@ fn confirm_production(account_name: &str, expected: &str) -> anyhow::Result<()> 
     if !prompt::person_present() {
         return Err(no_tty());
     }
+    let question = match confirmation.warning() {
+        None => format!("\x1b[1;31m{account_name} is a PRODUCTION account.\x1b[0m"),
+        Some(warning) => format!(
+            "\x1b[1;31m{account_name} ({account_id}) is a PRODUCTION account: {warning}.\x1b[0m"
+        ),
+    };
     let answer = prompt::ask(&format!(
-        "\x1b[1;31m{account_name} is a PRODUCTION account.\x1b[0m Type `{expected}` to continue: "
+        "{question} Type {} to continue: ",
+        confirmation.what_to_type()
     ))?
     .ok_or_else(no_tty)?;
-    if answer.trim() == expected {
+    if confirmation.is_confirmed_by(&answer) {
         Ok(())
     } else {
-        bail!("not confirmed: nothing was done in {account_name}")
+        bail!("not confirmed: nothing was done in {account_name} ({account_id})")
     }
 }
 
@@ -542,9 +564,9 @@ pub async fn serve_child(
     }
     let about = format!(
         "to renew the credentials of {} ({}) as {}{}",
-        target.account_name,
+        visible(&target.account_name),
         target.account_id,
-        target.role.name,
+        visible(&target.role.name),
         if production { " — PRODUCTION" } else { "" }
     );
     let mfa = background_mfa_source(ctx, &about);

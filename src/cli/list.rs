@@ -15,8 +15,10 @@ use crate::app::cost_reader::CostState;
 use crate::domain::cost::CostSummary;
 use crate::domain::guardrails::Parents;
 use crate::domain::inventory::Inventory;
+use crate::domain::lookalike::Lookalikes;
 use crate::domain::model::{OrgTree, Tags, sort_by_name};
 use crate::domain::selector::TagList;
+use crate::domain::untrusted::HIDDEN_LEAD_BYTES;
 use crate::store::inventory_codec::InventoryView;
 
 /// One account in `list --json`. Field names and meanings are a public contract.
@@ -41,6 +43,10 @@ pub struct AccountRecord<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub saml_roles: Vec<String>,
     pub production: bool,
+    /// The ids of the other accounts whose names look like this one's (left out where none
+    /// do): `Payments-Prod`, `payments-prod ` and `payments-prod\u200b` beside `payments-prod`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub same_name_as: Vec<&'a str>,
     /// Month-to-date and last month's cost, when cost is known.
     pub cost: Option<CostRecord>,
     /// Every organization policy that applies there (its own and inherited), once known:
@@ -114,10 +120,26 @@ pub fn records<'a>(
     costs: Option<&Costs>,
 ) -> Vec<AccountRecord<'a>> {
     let parents = policy_parents(inv);
+    let alike = lookalikes(inv);
     listing_order(inv)
         .into_iter()
-        .map(|i| record(inv, tree, parents.as_ref(), enrich, costs, i))
+        .map(|i| record(inv, tree, parents.as_ref(), &alike, enrich, costs, i))
         .collect()
+}
+
+/// Which accounts' names look like another's.
+fn lookalikes(inv: &Inventory) -> Lookalikes {
+    Lookalikes::of(inv.org.accounts.iter().map(|a| a.name.as_str()))
+}
+
+/// The ids of the accounts whose names look like that of account `i` of `accounts`.
+fn same_name_as<'a, T>(
+    alike: &Lookalikes,
+    accounts: &'a [T],
+    id: impl Fn(&'a T) -> &'a str,
+    i: usize,
+) -> Vec<&'a str> {
+    alike.others(i).map(|j| id(&accounts[j])).collect()
 }
 
 /// The parents the policies of accounts need, when those of some account are known (an
@@ -147,6 +169,7 @@ fn record<'a>(
     inv: &'a Inventory,
     tree: &'a OrgTree,
     parents: Option<&Parents>,
+    alike: &Lookalikes,
     enrich: &Enrich<'_>,
     costs: Option<&Costs>,
     i: usize,
@@ -173,6 +196,7 @@ fn record<'a>(
         sso_roles: (!a.sso_roles_unknown()).then_some(a.sso_roles.as_slice()),
         saml_roles,
         production,
+        same_name_as: same_name_as(alike, &inv.org.accounts, |a| a.id.as_str(), i),
         cost: costs.and_then(|c| c.record(a.id.as_str())),
         policies,
     }
@@ -206,6 +230,7 @@ pub fn write_json<W: std::io::Write>(
     costs: Option<&Costs>,
 ) -> std::io::Result<()> {
     let parents = policy_parents(inv);
+    let alike = lookalikes(inv);
     let order = listing_order(inv);
     if order.is_empty() {
         out.write_all(b"[]\n")?;
@@ -238,6 +263,7 @@ pub fn write_json<W: std::io::Write>(
                 sso_roles: (!a.sso_roles_unknown()).then_some(a.sso_roles.as_slice()),
                 saml_roles: &saml_roles,
                 production,
+                same_name_as: &same_name_as(&alike, &inv.org.accounts, |a| a.id.as_str(), i),
                 cost: costs.and_then(|c| c.record(a.id.as_str())).as_ref(),
                 policies: policies.as_ref(),
             },
@@ -267,6 +293,7 @@ struct Listed<'a, 'r> {
     sso_roles: Option<&'r [String]>,
     saml_roles: &'r [String],
     production: bool,
+    same_name_as: &'r [&'a str],
     cost: Option<&'r CostRecord>,
     policies: Option<&'r Vec<PolicyRecord<'a>>>,
 }
@@ -307,6 +334,7 @@ pub fn write_json_in_place<W: std::io::Write>(
             parents
         });
     let accounts = &view.accounts;
+    let alike = Lookalikes::of(accounts.iter().map(|a| a.name));
     let mut order: Vec<usize> = (0..accounts.len()).collect();
     sort_by_name(
         &mut order,
@@ -361,6 +389,7 @@ pub fn write_json_in_place<W: std::io::Write>(
                 sso_roles: (!(a.sso && known.is_none())).then_some(sso_roles),
                 saml_roles: &saml_roles,
                 production,
+                same_name_as: &same_name_as(&alike, accounts, |a| a.id, i),
                 cost: costs.and_then(|c| c.record(a.id)).as_ref(),
                 policies: policies.as_ref(),
             },
@@ -427,6 +456,10 @@ fn write_account(buf: &mut Vec<u8>, a: &Listed<'_, '_>) -> std::io::Result<()> {
     } else {
         b",\n    \"production\": false"
     });
+    if !a.same_name_as.is_empty() {
+        buf.extend_from_slice(b",\n    \"same_name_as\": ");
+        json_strs(buf, a.same_name_as.iter().copied());
+    }
     buf.extend_from_slice(b",\n    \"cost\": ");
     nested(buf, a.cost)?;
     buf.extend_from_slice(b",\n    \"policies\": ");
@@ -436,8 +469,8 @@ fn write_account(buf: &mut Vec<u8>, a: &Listed<'_, '_>) -> std::io::Result<()> {
 }
 
 /// The bytes after which [`json_str`] cannot copy a string as it is: what JSON escapes (C0,
-/// `"`, `\\`) and the first bytes of what the terminal-safe writer escapes (DEL, C1, U+061C,
-/// the bidirectional marks).
+/// `"`, `\\`) and the first bytes of what the terminal-safe writer escapes (DEL, C1, the
+/// bidirectional marks, the characters that do not show: [`HIDDEN_LEAD_BYTES`]).
 const ESCAPES: [bool; 256] = {
     let mut t = [false; 256];
     let mut b = 0;
@@ -447,10 +480,11 @@ const ESCAPES: [bool; 256] = {
     }
     t[b'"' as usize] = true;
     t[b'\\' as usize] = true;
-    t[0x7f] = true;
-    t[0xc2] = true;
-    t[0xd8] = true;
-    t[0xe2] = true;
+    let mut i = 0;
+    while i < HIDDEN_LEAD_BYTES.len() {
+        t[HIDDEN_LEAD_BYTES[i] as usize] = true;
+        i += 1;
+    }
     t
 };
 
@@ -499,10 +533,13 @@ fn nested<T: Serialize>(buf: &mut Vec<u8>, value: Option<&T>) -> std::io::Result
     Ok(())
 }
 
-/// An aligned table for people.
+/// An aligned table for people. Where names look alike, a SAME NAME AS column gives the ids
+/// of the others (left out where no two do, so most tables are as they were).
 #[must_use]
 pub fn table(inv: &Inventory, tree: &OrgTree, key_tags: &[String], enrich: &Enrich<'_>) -> String {
-    let rows: Vec<[String; 6]> = records(inv, tree, enrich, None)
+    let records = records(inv, tree, enrich, None);
+    let alike = records.iter().any(|r| !r.same_name_as.is_empty());
+    let rows: Vec<[String; 7]> = records
         .into_iter()
         .map(|r| {
             let tags: Vec<String> = key_tags
@@ -518,6 +555,7 @@ pub fn table(inv: &Inventory, tree: &OrgTree, key_tags: &[String], enrich: &Enri
                 } else {
                     String::new()
                 },
+                r.same_name_as.join(","),
                 if r.ou_path.is_empty() {
                     "/".to_owned()
                 } else {
@@ -528,7 +566,16 @@ pub fn table(inv: &Inventory, tree: &OrgTree, key_tags: &[String], enrich: &Enri
         })
         .collect();
     let rows = visible_cells(rows);
-    let header = ["ID", "NAME", "STATUS", "PROD", "OU PATH", "TAGS"].map(String::from);
+    let header = [
+        "ID",
+        "NAME",
+        "STATUS",
+        "PROD",
+        "SAME NAME AS",
+        "OU PATH",
+        "TAGS",
+    ]
+    .map(String::from);
     let mut widths = header.clone().map(|h| width(&h));
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -539,6 +586,9 @@ pub fn table(inv: &Inventory, tree: &OrgTree, key_tags: &[String], enrich: &Enri
     for row in std::iter::once(&header).chain(&rows) {
         let mut line = String::new();
         for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
+            if i == 4 && !alike {
+                continue;
+            }
             if i + 1 == row.len() {
                 line.push_str(cell);
             } else {
@@ -726,12 +776,70 @@ mod tests {
     }
 
     #[test]
+    fn look_alike_names_name_each_other_in_the_json_and_the_table() {
+        let mut inv = demo::inventory(datetime!(2026-11-21 12:00 UTC));
+        let tree = OrgTree::build(&inv.org);
+        let enrich = |_: usize| (Vec::new(), Vec::new(), false);
+        // No two names alike: no field, no column (the output as it always was).
+        let plain = json(&inv, &tree, &enrich, None).unwrap();
+        assert!(!plain.contains("same_name_as"), "{plain}");
+        let t = table(&inv, &tree, &[], &enrich);
+        assert!(!t.contains("SAME NAME AS"), "{t}");
+        let real = inv.org.accounts[0].clone();
+        inv.org.accounts[1].name = format!("{}\u{200b}", real.name);
+        inv.org.accounts[2].name = format!("{} ", real.name.to_uppercase());
+        let (fake1, fake2) = (
+            inv.org.accounts[1].id.to_string(),
+            inv.org.accounts[2].id.to_string(),
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&json(&inv, &tree, &enrich, None).unwrap()).unwrap();
+        let by_id = |id: &str| {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["id"] == id)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(
+            by_id(real.id.as_str())["same_name_as"],
+            serde_json::json!([fake1, fake2])
+        );
+        assert_eq!(
+            by_id(&fake1)["same_name_as"],
+            serde_json::json!([real.id.as_str(), fake2])
+        );
+        assert_eq!(by_id(&fake1)["name"], format!("{}\u{200b}", real.name));
+        let other = inv.org.accounts[3].id.to_string();
+        assert!(by_id(&other).get("same_name_as").is_none());
+        // The table: the column, the ids, and the names as they are shown.
+        let t = table(&inv, &tree, &[], &enrich);
+        let header = t.lines().next().unwrap();
+        let at = |h: &str| header.find(h).unwrap();
+        assert!(at("PROD") < at("SAME NAME AS") && at("SAME NAME AS") < at("OU PATH"));
+        let row = |id: &str| t.lines().find(|l| l.starts_with(id)).unwrap().to_owned();
+        assert!(
+            row(real.id.as_str()).contains(&format!("{fake1},{fake2}")),
+            "{t}"
+        );
+        assert!(
+            row(&fake1).contains(&format!("{}\\u{{200b}}", real.name)),
+            "{t}"
+        );
+        let upper = format!("{}\\x20", real.name.to_uppercase());
+        assert!(row(&fake2).contains(&upper), "{t}");
+        assert!(!row(&other).contains(real.id.as_str()), "{t}");
+    }
+
+    #[test]
     fn the_written_json_is_serdes_byte_for_byte() {
         let mut inv = demo::inventory(datetime!(2026-11-21 12:00 UTC));
         inv.org.accounts[0].name = "q\"\\\n\x1b]2;t\x07 \u{202e}\u{9b} 東京 ✓".into();
         inv.org.accounts[1].tags = Tags::new();
         inv.org.accounts[2].joined = None;
         inv.org.accounts[3].sso = true;
+        inv.org.accounts[5].name = format!("{}\u{200b}", inv.org.accounts[6].name);
         // Policies known for one account (and so walked up for it).
         let target = inv.org.accounts[4].id.to_string();
         inv.guardrails.attached.insert(target, Vec::new());
@@ -802,6 +910,7 @@ mod tests {
         inv.org.accounts[0].name = "q\"\\\n\x1b]2;t\x07 \u{202e}\u{9b} 東京 ✓".into();
         inv.org.accounts[1].tags = Tags::new();
         inv.org.accounts[2].joined = None;
+        inv.org.accounts[8].name = inv.org.accounts[2].name.to_uppercase();
         for i in [3, 5, 6] {
             inv.org.accounts[i].sso = true;
         }
@@ -867,6 +976,16 @@ mod tests {
                 expected.contains("\"saml_roles\": [\n      \"Engineer\"\n    ]"),
                 "{expected}"
             );
+            let same = format!(
+                "\"same_name_as\": [\n      \"{}\"\n    ]",
+                built.org.accounts[2].id
+            );
+            assert_eq!(
+                expected.matches("\"same_name_as\"").count(),
+                2,
+                "{expected}"
+            );
+            assert!(expected.contains(&same), "{expected}");
             assert_eq!(String::from_utf8(written).unwrap(), expected);
         }
     }

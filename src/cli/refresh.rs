@@ -1,6 +1,7 @@
 //! `awsnav refresh`, and the inventory every other command starts from: the cache, or a sync
 //! when there is none.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
@@ -13,6 +14,9 @@ use crate::app::{org_reader, sso_roles, sync};
 use crate::aws::AwsError;
 use crate::aws::org::SyncProgress;
 use crate::domain::inventory::{Inventory, age_text};
+use crate::domain::lookalike::Lookalikes;
+use crate::store::inventory_cache::CACHE_FORMAT;
+use crate::store::inventory_codec;
 
 /// `awsnav refresh`: read the organization and cache it; the exit code says whether every
 /// part of it could be read.
@@ -68,6 +72,42 @@ pub fn cached_inventory_where(ctx: &AppContext, keep: impl Fn(&str) -> bool) -> 
             say!("awsnav: warning: {problem}");
             None
         }
+    }
+}
+
+/// The accounts of the cached inventory whose names look like another's ([`Lookalikes`]):
+/// id → the ids of those others. For a production prompt, which must not be passed by the
+/// look-alike's name whether the account was named by its id or not; empty without a cache.
+#[must_use]
+pub fn cached_lookalikes(ctx: &AppContext) -> BTreeMap<String, Vec<String>> {
+    let pairs = |accounts: &[(&str, &str)]| {
+        let alike = Lookalikes::of(accounts.iter().map(|(_, name)| *name));
+        (0..accounts.len())
+            .filter(|i| alike.has(*i))
+            .map(|i| {
+                let others = alike.others(i).map(|j| accounts[j].0.to_owned());
+                (accounts[i].0.to_owned(), others.collect())
+            })
+            .collect()
+    };
+    // The cache read in place when it can be: no account built for a look at the names.
+    if let Some(bytes) = ctx.inventory_cache.read_binary()
+        && let Ok(view) = inventory_codec::view(&bytes, CACHE_FORMAT)
+    {
+        let accounts: Vec<(&str, &str)> = view.accounts.iter().map(|a| (a.id, a.name)).collect();
+        return pairs(&accounts);
+    }
+    match ctx.inventory_cache.load() {
+        Ok(Some(inv)) => {
+            let accounts: Vec<(&str, &str)> = inv
+                .org
+                .accounts
+                .iter()
+                .map(|a| (a.id.as_str(), a.name.as_str()))
+                .collect();
+            pairs(&accounts)
+        }
+        _ => BTreeMap::new(),
     }
 }
 

@@ -4,11 +4,13 @@
 //! A member account's administrator can rename it, so a name says nothing about which
 //! account it is: were contexts merged by a name two accounts share, the one written last
 //! would take the other's context (a production one) and push it aside. So neither gets the
-//! bare name; the account id tells them apart.
+//! bare name, nor does either of two names that only look alike; the account id tells them
+//! apart.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::kubeconfig::Entry;
+use super::lookalike::folded_name;
 use super::untrusted::kube_name;
 
 /// An account to name: its id and its name as the organization gives it.
@@ -66,12 +68,19 @@ where
     let mine: BTreeSet<&str> = written.iter().map(|a| a.id).collect();
     let mut shared = Vec::new();
     loop {
-        let mut by_label: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+        // Labels that only look alike (case, width, accents, invisible characters) clash
+        // too: a person tells contexts apart by eye.
+        let mut by_label: BTreeMap<String, (String, Vec<&str>)> = BTreeMap::new();
         for id in labels.names.keys() {
-            by_label.entry(labels.of(id)).or_default().push(id);
+            let label = labels.of(id);
+            by_label
+                .entry(folded_name(&label).into_owned())
+                .or_insert_with(|| (label, Vec::new()))
+                .1
+                .push(id);
         }
         let mut clashing: Vec<(String, Vec<String>)> = by_label
-            .into_iter()
+            .into_values()
             .filter(|(_, ids)| ids.len() > 1)
             .map(|(name, ids)| (name, ids.into_iter().map(str::to_owned).collect()))
             .collect();
@@ -224,6 +233,27 @@ mod tests {
             assert_eq!(
                 got[1],
                 format!("payments-prod ({MEMBER})/main"),
+                "{lookalike:?}"
+            );
+        }
+        // Nor do case, width, accents or a Cyrillic letter: the names stay as they are, each
+        // with its account's id.
+        for lookalike in [
+            "Payments-Prod",
+            "ｐａｙｍｅｎｔｓ-prod",
+            "paymënts-prod",
+            "p\u{430}yments-prod",
+        ] {
+            let written = [named(PROD, "payments-prod"), named(MEMBER, lookalike)];
+            let (got, _) = contexts(&written, &[]);
+            assert_eq!(
+                got[0],
+                format!("payments-prod ({PROD})/main"),
+                "{lookalike:?}"
+            );
+            assert_eq!(
+                got[1],
+                format!("{lookalike} ({MEMBER})/main"),
                 "{lookalike:?}"
             );
         }

@@ -1,6 +1,6 @@
 //! Pure types and rules: the organization, its inventory, search, selectors, which roles are
-//! offered where, what is production, cost figures, credentials as data, the demo organization.
-//! Nothing here does I/O.
+//! offered where, which names look alike, what is production, cost figures, credentials as
+//! data, the demo organization. Nothing here does I/O.
 
 pub mod arn;
 pub mod console_look;
@@ -14,6 +14,7 @@ pub mod guardrails;
 pub mod inventory;
 pub mod kube_names;
 pub mod kubeconfig;
+pub mod lookalike;
 pub mod model;
 pub mod partition;
 pub mod roles;

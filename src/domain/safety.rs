@@ -1,10 +1,13 @@
 //! Production classification: safe defaults, config rules on top, and the confirmation it needs.
 
+use std::fmt::Write as _;
+
 use serde::Deserialize;
 
 use super::inventory::Inventory;
 use super::model::OrgTree;
 use super::selector::{AccountView, RuleTarget, Selector};
+use super::untrusted::visible;
 
 /// Tag keys whose value says what environment an account is.
 const ENV_TAG_KEYS: [&str; 3] = ["env", "environment", "stage"];
@@ -122,17 +125,82 @@ fn has_prod_word(name: &str) -> bool {
         })
 }
 
-/// What must be typed to confirm access to a production account: the name as it is shown
-/// (a control in it as its escape, which can be typed), or the configured text.
-#[must_use]
-pub fn confirmation_text<'a>(
-    config: &'a ProductionConfig,
-    account_name: &'a str,
-) -> std::borrow::Cow<'a, str> {
-    if config.confirm_with == "name" {
-        super::untrusted::visible(account_name)
-    } else {
-        std::borrow::Cow::Borrowed(config.confirm_with.as_str())
+/// What must be typed to confirm access to a production account, and what to warn of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Confirmation {
+    /// The exact text to type.
+    pub text: String,
+    /// `text` is the account's id: its name would not tell it from another.
+    pub by_id: bool,
+    /// The ids of the other accounts whose names look like this one's.
+    pub same_name_as: Vec<String>,
+    /// The name holds characters that are not shown as they are, or spaces at an end.
+    pub name_not_plain: bool,
+}
+
+impl Confirmation {
+    /// With `confirm_with = "name"` the account's name is typed, unless the name is not shown
+    /// as it is ([`visible`] changes it: a control, a character that does not show, a space
+    /// at an end) or the names of `same_name_as` look like it ([`super::lookalike`]): then its
+    /// id, so that typing the name that is seen can never confirm the look-alike. Any other
+    /// `confirm_with` is the text to type.
+    #[must_use]
+    pub fn new(confirm_with: &str, id: &str, name: &str, same_name_as: Vec<String>) -> Self {
+        let name_not_plain = visible(name) != name;
+        let by_name = confirm_with == "name";
+        let by_id = by_name && (name_not_plain || !same_name_as.is_empty());
+        let text = if by_id {
+            id
+        } else if by_name {
+            name
+        } else {
+            confirm_with
+        };
+        Self {
+            text: text.to_owned(),
+            by_id,
+            same_name_as,
+            name_not_plain,
+        }
+    }
+
+    /// Whether the line `typed` confirms: exactly the text, but for its line end.
+    #[must_use]
+    pub fn is_confirmed_by(&self, typed: &str) -> bool {
+        typed.trim_end_matches(['\r', '\n']) == self.text
+    }
+
+    /// What to type, as a prompt names it: `` `payments-prod` ``, or
+    /// `` its account id `123456789012` ``.
+    #[must_use]
+    pub fn what_to_type(&self) -> String {
+        if self.by_id {
+            format!("its account id `{}`", self.text)
+        } else {
+            format!("`{}`", visible(&self.text))
+        }
+    }
+
+    /// Why to look twice at the account: `same name as 111122223333, 444455556666`, and that
+    /// its name holds characters not shown as they are; `None` when neither.
+    #[must_use]
+    pub fn warning(&self) -> Option<String> {
+        let mut why = Vec::new();
+        if let Some((first, rest)) = self.same_name_as.split_first() {
+            let mut ids = first.clone();
+            for id in rest.iter().take(2) {
+                ids.push_str(", ");
+                ids.push_str(id);
+            }
+            if rest.len() > 2 {
+                let _ = write!(ids, " and {} more", rest.len() - 2);
+            }
+            why.push(format!("same name as {ids}"));
+        }
+        if self.name_not_plain {
+            why.push("its name holds characters that do not show as they are".to_owned());
+        }
+        (!why.is_empty()).then(|| why.join("; "))
     }
 }
 
@@ -266,10 +334,87 @@ mod tests {
 
     #[test]
     fn confirmation_is_the_name_unless_configured() {
-        let mut config = ProductionConfig::default();
-        assert_eq!(confirmation_text(&config, "payments-prod"), "payments-prod");
-        config.confirm_with = "yes-prod".into();
-        assert_eq!(confirmation_text(&config, "payments-prod"), "yes-prod");
+        let c = Confirmation::new("name", "111122223333", "payments-prod", Vec::new());
+        assert_eq!(c.text, "payments-prod");
+        assert!(!c.by_id && c.warning().is_none());
+        assert_eq!(c.what_to_type(), "`payments-prod`");
+        assert!(c.is_confirmed_by("payments-prod"));
+        assert!(c.is_confirmed_by("payments-prod\r\n"));
+        for wrong in [
+            "payments-pro",
+            "Payments-Prod",
+            " payments-prod",
+            "payments-prod ",
+            "",
+        ] {
+            assert!(!c.is_confirmed_by(wrong), "{wrong:?}");
+        }
+        let c = Confirmation::new("yes-prod", "111122223333", "payments-prod", Vec::new());
+        assert_eq!(c.text, "yes-prod");
+        assert!(c.is_confirmed_by("yes-prod\n") && !c.is_confirmed_by("payments-prod"));
+    }
+
+    #[test]
+    fn a_name_that_is_not_plain_or_looks_like_another_is_confirmed_by_id() {
+        for name in [
+            "payments-prod\u{200b}",
+            "payments-prod ",
+            " payments-prod",
+            "payments\u{a0}prod",
+            "payments-prod\x1b[0m",
+            "payments-prod\u{202e}",
+        ] {
+            let c = Confirmation::new("name", "111122223333", name, Vec::new());
+            assert_eq!(c.text, "111122223333", "{name:?}");
+            assert!(c.by_id && c.name_not_plain);
+            assert!(!c.is_confirmed_by("payments-prod"), "{name:?}");
+            assert!(!c.is_confirmed_by(name), "{name:?}");
+            assert!(c.is_confirmed_by("111122223333"));
+            assert_eq!(c.what_to_type(), "its account id `111122223333`");
+            let warning = c.warning().unwrap();
+            assert!(warning.contains("do not show"), "{warning}");
+        }
+        // A plain name with a look-alike: the id too, and the prompt says which accounts.
+        let c = Confirmation::new(
+            "name",
+            "111122223333",
+            "payments-prod",
+            vec!["444455556666".into()],
+        );
+        assert_eq!(c.text, "111122223333");
+        assert!(c.by_id && !c.name_not_plain);
+        assert!(!c.is_confirmed_by("payments-prod"));
+        assert_eq!(c.warning().unwrap(), "same name as 444455556666");
+        let many: Vec<String> = (1..=5).map(|i| format!("{i}{i}{i}")).collect();
+        let c = Confirmation::new("name", "9", "payments-prod\u{200b}", many);
+        assert_eq!(
+            c.warning().unwrap(),
+            "same name as 111, 222, 333 and 2 more; its name holds characters that do not show as they are"
+        );
+        // A configured text stays the text to type; the warning is still given.
+        let c = Confirmation::new("yes-prod", "1", "payments-prod", vec!["2".into()]);
+        assert_eq!((c.text.as_str(), c.by_id), ("yes-prod", false));
+        assert_eq!(c.warning().unwrap(), "same name as 2");
+    }
+
+    #[test]
+    fn typing_a_name_never_confirms_its_look_alike() {
+        use crate::domain::lookalike::Lookalikes;
+        let accounts = [
+            ("111111111111", "payments-prod"),
+            ("222222222222", "payments-prod\u{200b}"),
+            ("333333333333", "Payments-Prod"),
+            ("444444444444", "ledger-prod"),
+        ];
+        let alike = Lookalikes::of(accounts.iter().map(|(_, n)| *n));
+        for (i, (id, name)) in accounts.iter().enumerate() {
+            let same = alike.others(i).map(|j| accounts[j].0.to_owned()).collect();
+            let c = Confirmation::new("name", id, name, same);
+            let by_name = *name == "ledger-prod";
+            assert!(!c.is_confirmed_by("payments-prod"), "{name:?}");
+            assert_eq!(c.is_confirmed_by(name), by_name, "{name:?}");
+            assert!(c.is_confirmed_by(id) || by_name, "{name:?}");
+        }
     }
 
     #[test]

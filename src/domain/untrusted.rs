@@ -9,8 +9,9 @@
 //!
 //! | place | function | what is done |
 //! |---|---|---|
-//! | terminal text (TUI, tables, prefixes, errors) | [`visible`] | controls shown as `\x1b`, `\u{202e}` |
-//! | terminal title (OSC 2) | [`title`] | controls removed, length capped |
+//! | terminal text (TUI, tables, prefixes, errors) | [`visible`] | controls, characters that do not show and outer spaces as `\x1b`, `\u{202e}`, `\u{200b}`, `\x20` |
+//! | text laid out around names (messages, output lines) | [`visible_text`], [`visible_lines`] | as [`visible`], its own spaces and line ends kept |
+//! | terminal title (OSC 2) | [`title`] | controls and what does not show removed, length capped |
 //! | tmux window name | [`tmux_window_name`] | as a title, `#` doubled |
 //! | bash `PS1` | [`bash_prompt`] | `\ $ \` !` written as prompt escapes |
 //! | zsh `PROMPT` | [`zsh_prompt`] | `%`, and with its options `! $ \` \` |
@@ -21,45 +22,157 @@
 //! | zenity, kdialog, osascript text | [`pango_markup`], [`qt_rich_text`], [`applescript_string`] | escaped |
 //!
 //! JSON for a terminal ([`json_pretty`], [`JsonSerializer`]): serde escapes the C0 controls;
-//! DEL, the C1 controls and the bidirectional overrides are written as `\uXXXX` too, so the
-//! value read back is exactly the name and nothing raw reaches the terminal.
+//! DEL, the C1 controls, the bidirectional overrides and the characters that do not show are
+//! written as `\uXXXX` too, so the value read back is exactly the name and nothing raw reaches
+//! the terminal.
+//!
+//! A name may also pass for another by looking like it (`payments-prod\u{200b}`,
+//! `pаyments-prod` with a Cyrillic `а`): [`super::lookalike`] finds such names.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// Whether `c` changes how a terminal shows what follows instead of being shown itself: the
-/// control characters (C0 with tab and line ends, DEL, C1 with CSI and NEL), the
-/// bidirectional marks, embeddings, overrides and isolates, and the line and paragraph
-/// separators.
+/// Whether `c` is not shown as itself: a character that changes how a terminal shows what
+/// follows (the control characters — C0 with tab and line ends, DEL, C1 with CSI and NEL —,
+/// the bidirectional marks, embeddings, overrides and isolates, the line and paragraph
+/// separators), one that shows as nothing (zero-width space, word joiner, soft hyphen,
+/// byte order mark, Hangul fillers, tag characters and other format characters), or a space
+/// that looks like an ASCII space but is not one (no-break, en, em, thin, ideographic…). A
+/// renamed account can use any of these to look like another.
 #[must_use]
 pub fn is_hidden(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
+            // Bidirectional marks and controls.
             '\u{061c}'
                 | '\u{200e}'
                 | '\u{200f}'
                 | '\u{202a}'..='\u{202e}'
-                | '\u{2066}'..='\u{2069}'
                 | '\u{2028}'
                 | '\u{2029}'
+                // Word joiner, invisible operators, the isolates and deprecated format controls.
+                | '\u{2060}'..='\u{206f}'
+                // Shown as nothing.
+                | '\u{00ad}'
+                | '\u{034f}'
+                | '\u{115f}'
+                | '\u{1160}'
+                | '\u{17b4}'
+                | '\u{17b5}'
+                | '\u{180b}'..='\u{180f}'
+                | '\u{200b}'
+                | '\u{3164}'
+                | '\u{feff}'
+                | '\u{ffa0}'
+                | '\u{fff9}'..='\u{fffb}'
+                | '\u{1bca0}'..='\u{1bca3}'
+                | '\u{1d173}'..='\u{1d17a}'
+                | '\u{e0000}'..='\u{e007f}'
+                // Spaces that are not U+0020.
+                | '\u{00a0}'
+                | '\u{2000}'..='\u{200a}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
         )
 }
 
-/// `s` for a terminal, shown as it is but for the characters of [`is_hidden`], which are
-/// written as escapes (`\n`, `\t`, `\x1b`, `\u{202e}`): a name can neither move the cursor,
-/// set a title, write the clipboard, ring the bell, break a table row, nor reorder what is
-/// shown after it.
+/// Whether `c` is a joiner (ZWNJ, ZWJ) or a variation selector: shown as nothing, but in an
+/// emoji sequence (👩‍👩‍👧, ❤️) or between Arabic or Indic letters it changes how its neighbours
+/// look, so it is hidden only where it has nothing to change (see [`visible`]).
+#[must_use]
+pub fn is_joiner(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200c}' | '\u{200d}' | '\u{fe00}'..='\u{fe0f}' | '\u{e0100}'..='\u{e01ef}'
+    )
+}
+
+/// The first bytes of the UTF-8 of every character of [`is_hidden`] (but the C0 controls,
+/// which JSON escapes itself) and of [`is_joiner`]: text holding none of them has nothing more
+/// to escape.
+pub const HIDDEN_LEAD_BYTES: [u8; 10] =
+    [0x7f, 0xc2, 0xcd, 0xd8, 0xe1, 0xe2, 0xe3, 0xef, 0xf0, 0xf3];
+
+/// [`HIDDEN_LEAD_BYTES`] as a table, to test a byte at a time without a search.
+const HIDDEN_LEADS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < HIDDEN_LEAD_BYTES.len() {
+        table[HIDDEN_LEAD_BYTES[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// Calls `emit` with each character of `s` and whether it is shown as itself: not when it
+/// is [`is_hidden`], a joiner or variation selector next to ASCII or an end (where it can
+/// only hide), or, with `outer_spaces`, a space at either end.
+fn each_shown(s: &str, outer_spaces: bool, mut emit: impl FnMut(char, bool)) {
+    let (start, end) = if outer_spaces {
+        (
+            s.len() - s.trim_start_matches(' ').len(),
+            s.trim_end_matches(' ').len(),
+        )
+    } else {
+        (0, s.len())
+    };
+    // The character before, when it was shown as itself.
+    let mut before: Option<char> = None;
+    for (i, c) in s.char_indices() {
+        let shown = if c == ' ' {
+            (start..end).contains(&i)
+        } else if is_hidden(c) {
+            false
+        } else if is_joiner(c) {
+            let joins = |n: Option<char>| n.is_some_and(|n| !n.is_ascii() && !is_hidden(n));
+            let after = s[i + c.len_utf8()..].chars().next();
+            // A variation selector changes the character before it; a joiner, both.
+            let selector = !matches!(c, '\u{200c}' | '\u{200d}');
+            joins(before) && (selector || joins(after))
+        } else {
+            true
+        };
+        before = shown.then_some(c);
+        emit(c, shown);
+    }
+}
+
+/// Whether [`each_shown`] could find anything in `s` not shown as itself.
+fn may_hide(s: &str, outer_spaces: bool) -> bool {
+    (outer_spaces && (s.starts_with(' ') || s.ends_with(' ')))
+        || s.chars().any(|c| is_hidden(c) || is_joiner(c))
+}
+
+/// A name or value from the organization for a terminal: shown as it is but for the
+/// characters of [`is_hidden`], a joiner or variation selector where it can only hide, and
+/// spaces at either end, which are written as escapes (`\n`, `\t`, `\x1b`, `\u{202e}`,
+/// `\u{200b}`, `\u{a0}`, `\x20`): a name can neither move the cursor, set a title, write the
+/// clipboard, ring the bell, break a table row, reorder what is shown after it, nor pass for
+/// another by a character that does not show (`payments-prod\x20`, `payments-prod\u{200b}`).
 #[must_use]
 pub fn visible(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_hidden) {
+    escaped(s, true)
+}
+
+/// Text laid out by awsnav (a message, an output line, a policy document's line, a prompt
+/// mark), with the names in it already made [`visible`]: as [`visible`], but spaces at its
+/// ends are its own layout and kept.
+#[must_use]
+pub fn visible_text(s: &str) -> Cow<'_, str> {
+    escaped(s, false)
+}
+
+fn escaped(s: &str, outer_spaces: bool) -> Cow<'_, str> {
+    if !may_hide(s, outer_spaces) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if !is_hidden(c) {
+    each_shown(s, outer_spaces, |c, shown| {
+        if shown {
             out.push(c);
-            continue;
+            return;
         }
         match c {
             '\n' => out.push_str("\\n"),
@@ -72,17 +185,17 @@ pub fn visible(s: &str) -> Cow<'_, str> {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
         }
-    }
+    });
     Cow::Owned(out)
 }
 
 /// `text` for a terminal with its line ends kept: every other character of [`is_hidden`]
-/// written as an escape, as [`visible`] does. For whole messages and tables, whose own
+/// written as an escape, as [`visible_text`] does. For whole messages and tables, whose own
 /// lines are meant; names inside them go through [`visible`] first, so that a line end in a
 /// name cannot start a line of its own.
 #[must_use]
 pub fn visible_lines(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| c != '\n' && is_hidden(c)) {
+    if !text.split('\n').any(|line| may_hide(line, false)) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -90,7 +203,7 @@ pub fn visible_lines(text: &str) -> Cow<'_, str> {
         if i > 0 {
             out.push('\n');
         }
-        out.push_str(&visible(line));
+        out.push_str(&visible_text(line));
     }
     Cow::Owned(out)
 }
@@ -112,37 +225,9 @@ pub fn shortened(s: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(format!("{}…", &s[..end]))
 }
 
-/// Whether `c` is shown as nothing at all (the default-ignorable characters that
-/// [`is_hidden`] leaves): the soft hyphen, zero-width spaces and joiners, the word joiner and
-/// invisible operators, the byte order mark, Hangul fillers, variation selectors and tags.
-/// Two names that differ only by them look the same.
-#[must_use]
-pub fn is_invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00ad}'
-            | '\u{034f}'
-            | '\u{115f}'
-            | '\u{1160}'
-            | '\u{17b4}'
-            | '\u{17b5}'
-            | '\u{180b}'..='\u{180f}'
-            | '\u{200b}'..='\u{200d}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{206a}'..='\u{206f}'
-            | '\u{3164}'
-            | '\u{fe00}'..='\u{fe0f}'
-            | '\u{feff}'
-            | '\u{ffa0}'
-            | '\u{1bca0}'..='\u{1bca3}'
-            | '\u{1d173}'..='\u{1d17a}'
-            | '\u{e0000}'..='\u{e0fff}'
-    )
-}
-
 /// `s` as a kubeconfig context, user or cluster name, which `kubectl config get-contexts`
 /// and kubectx print raw: every run of spaces and line ends (any Unicode white space) one
-/// space, the ends trimmed; the bidirectional marks and the [`is_invisible`] characters
+/// space, the ends trimmed; the other characters of [`is_hidden`] and the [`is_joiner`] ones
 /// dropped, so that a name looks like what it is; every other control `_`. Everything else,
 /// YAML's `: # & * ! | > ' " %` too, is kept: the YAML writer quotes it. Never empty (`_`).
 #[must_use]
@@ -155,7 +240,7 @@ pub fn kube_name(s: &str) -> String {
             }
         } else if c.is_control() {
             out.push('_');
-        } else if !is_hidden(c) && !is_invisible(c) {
+        } else if !is_hidden(c) && !is_joiner(c) {
             out.push(c);
         }
     }
@@ -166,11 +251,18 @@ pub fn kube_name(s: &str) -> String {
     out
 }
 
-/// `s` for a terminal's title (OSC 2, whose text ends at BEL or ESC): the characters of
-/// [`is_hidden`] removed, at most [`MAX_MARK_CHARS`].
+/// `s` for a terminal's title (OSC 2, whose text ends at BEL or ESC): what [`visible_text`]
+/// would escape removed (a space that is not U+0020 made one), at most [`MAX_MARK_CHARS`].
 #[must_use]
 pub fn title(s: &str) -> String {
-    let clean: String = s.chars().filter(|c| !is_hidden(*c)).collect();
+    let mut clean = String::with_capacity(s.len());
+    each_shown(s, false, |c, shown| {
+        if shown {
+            clean.push(c);
+        } else if c.is_whitespace() && !c.is_control() {
+            clean.push(' ');
+        }
+    });
     shortened(&clean, MAX_MARK_CHARS).into_owned()
 }
 
@@ -187,11 +279,11 @@ pub fn tmux_window_name(s: &str) -> String {
 /// pair (`\134\044`: decoded to `\$`, which the expansion makes a plain `$`) and `!` as
 /// `\041`, which no step reads again. (`\$` itself is no escape for `$`: bash shows `#` for
 /// root.) With `promptvars` off nothing is expanded and a backslash alone is enough.
-/// Controls are made [`visible`] first.
+/// Controls are made visible first ([`visible_text`]: `s` is a whole mark, its names in it).
 #[must_use]
 pub fn bash_prompt(s: &str, promptvars: bool) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for c in visible(s).chars() {
+    for c in visible_text(s).chars() {
         match (c, promptvars) {
             ('\\', true) => out.push_str(r"\134\134"),
             ('$', true) => out.push_str(r"\134\044"),
@@ -248,11 +340,12 @@ impl ZshPromptOptions {
 
 /// `s` as literal text in zsh's `PROMPT` read with `options`: `%` doubled always; `!` doubled
 /// under `PROMPT_BANG`; `\`, `$` and `` ` `` backslash-escaped under `PROMPT_SUBST` (which
-/// expands before the `%` escapes are read). Controls are made [`visible`] first.
+/// expands before the `%` escapes are read). Controls are made visible first
+/// ([`visible_text`], as for [`bash_prompt`]).
 #[must_use]
 pub fn zsh_prompt(s: &str, options: ZshPromptOptions) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for c in visible(s).chars() {
+    for c in visible_text(s).chars() {
         match c {
             '%' => out.push_str("%%"),
             '!' if options.bang => out.push_str("!!"),
@@ -421,7 +514,7 @@ pub fn ini_value(s: &str) -> Result<&str, NotIniSafe> {
         })
     };
     if s.chars().any(is_hidden) {
-        refuse("it holds a control character or line end")
+        refuse("it holds a control character, a line end, or a character that does not show")
     } else if s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace) {
         refuse("it starts or ends with a space")
     } else if s.contains(" #") || s.contains(" ;") || s.contains("\t#") {
@@ -455,7 +548,7 @@ pub fn is_iam_name(s: &str) -> bool {
 
 /// `s` for zenity's `--text`, which zenity first unescapes like a C string (`\n`, `\101`) and
 /// then reads as Pango markup: backslashes doubled, `& < > " '` as entities. Controls other
-/// than line ends are made [`visible`].
+/// than line ends are made visible ([`visible_text`]).
 #[must_use]
 pub fn pango_markup(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 16);
@@ -463,7 +556,7 @@ pub fn pango_markup(s: &str) -> String {
         if !out.is_empty() {
             out.push('\n');
         }
-        for c in visible(line).chars() {
+        for c in visible_text(line).chars() {
             match c {
                 '\\' => out.push_str(r"\\"),
                 '&' => out.push_str("&amp;"),
@@ -488,7 +581,7 @@ pub fn qt_rich_text(s: &str) -> String {
         if i > 0 {
             out.push_str("<br>");
         }
-        for c in visible(line).chars() {
+        for c in visible_text(line).chars() {
             match c {
                 '&' => out.push_str("&amp;"),
                 '<' => out.push_str("&lt;"),
@@ -503,7 +596,7 @@ pub fn qt_rich_text(s: &str) -> String {
 }
 
 /// `s` as an `AppleScript` string literal (`"…"`, with `\` and `"` escaped, line ends as
-/// `\n`, other controls made [`visible`]).
+/// `\n`, other controls made visible by [`visible_text`]).
 #[must_use]
 pub fn applescript_string(s: &str) -> String {
     let mut out = String::from("\"");
@@ -511,7 +604,7 @@ pub fn applescript_string(s: &str) -> String {
         if i > 0 {
             out.push_str(r"\n");
         }
-        for c in visible(line).chars() {
+        for c in visible_text(line).chars() {
             match c {
                 '\\' => out.push_str(r"\\"),
                 '"' => out.push_str("\\\""),
@@ -603,18 +696,14 @@ impl serde_json::ser::Formatter for TerminalJson {
         writer: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
-        // Every character of `is_hidden` serde leaves here starts with one of these bytes
-        // (DEL; C1 is C2 80-9F; U+061C is D8 9C; the marks and overrides are E2 80/81 ..):
-        // most fragments have none and are written at once.
-        if !fragment
-            .bytes()
-            .any(|b| matches!(b, 0x7f | 0xc2 | 0xd8 | 0xe2))
-        {
+        // Most fragments hold no byte that starts a character to escape and are written at once.
+        if !fragment.bytes().any(|b| HIDDEN_LEADS[usize::from(b)]) {
             return writer.write_all(fragment.as_bytes());
         }
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
-            if is_hidden(c) {
+            // Joiners too, wherever they are: the value read back is the same.
+            if is_hidden(c) || is_joiner(c) {
                 writer.write_all(&fragment.as_bytes()[start..i])?;
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
@@ -644,6 +733,11 @@ mod tests {
         "a\u{9b}31mb",
         "a\u{202e}gnp.exe",
         "a\x00\x01\x7fb",
+        "payments-prod\u{200b}",
+        "pay\u{200d}ments\u{feff}-prod\u{2060}",
+        "payments-prod ",
+        " payments\u{a0}prod\u{3000}",
+        "pay\u{ad}ments\u{115f}\u{3164}\u{ffa0}\u{180e}\u{34f}",
     ];
 
     #[test]
@@ -656,7 +750,67 @@ mod tests {
         assert_eq!(visible("x\u{202e}y\u{2066}"), r"x\u{202e}y\u{2066}");
         assert_eq!(visible("\x7f\0"), r"\x7f\x00");
         for name in HOSTILE {
-            assert!(!visible(name).chars().any(is_hidden), "{name:?}");
+            let shown = visible(name);
+            assert!(!shown.chars().any(is_hidden), "{name:?}");
+            assert!(!shown.starts_with(' ') && !shown.ends_with(' '), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn characters_that_do_not_show_are_made_visible() {
+        assert_eq!(visible("payments-prod\u{200b}"), r"payments-prod\u{200b}");
+        assert_eq!(
+            visible("\u{feff}pay\u{200c}ments\u{2060}-\u{ad}prod\u{2064}"),
+            r"\u{feff}pay\u{200c}ments\u{2060}-\u{ad}prod\u{2064}"
+        );
+        assert_eq!(
+            visible("a\u{115f}\u{1160}\u{3164}\u{ffa0}\u{180e}\u{34f}b"),
+            r"a\u{115f}\u{1160}\u{3164}\u{ffa0}\u{180e}\u{34f}b"
+        );
+        assert_eq!(visible("a\u{e0041}b"), r"a\u{e0041}b");
+        // Spaces: at either end, and any that is not U+0020, wherever it is.
+        assert_eq!(visible("payments-prod "), r"payments-prod\x20");
+        assert_eq!(visible("  a b  "), r"\x20\x20a b\x20\x20");
+        assert_eq!(visible("   "), r"\x20\x20\x20");
+        assert_eq!(
+            visible("a\u{a0}b\u{2009}c\u{202f}d\u{205f}e\u{3000}f"),
+            r"a\u{a0}b\u{2009}c\u{202f}d\u{205f}e\u{3000}f"
+        );
+        assert!(matches!(visible("team a"), Cow::Borrowed(_)));
+        assert!(matches!(visible(""), Cow::Borrowed(_)));
+        // Joiners and variation selectors where they change something: kept.
+        for kept in [
+            "👩\u{200d}👩\u{200d}👧 family",
+            "❤\u{fe0f}\u{200d}🔥",
+            "☁\u{fe0f}-infra",
+            "می\u{200c}خواهم",
+            "क्\u{200d}ष",
+        ] {
+            assert_eq!(visible(kept), kept, "{kept:?}");
+            assert_eq!(title(kept), kept, "{kept:?}");
+        }
+        // Next to ASCII or at an end they can only hide: escaped.
+        assert_eq!(visible("pay\u{200d}ments"), r"pay\u{200d}ments");
+        assert_eq!(visible("prod\u{fe0f}"), r"prod\u{fe0f}");
+        assert_eq!(visible("👩\u{200d}"), r"👩\u{200d}");
+        assert_eq!(visible("\u{200d}👩"), r"\u{200d}👩");
+        assert_eq!(visible("\u{fe0f}☁"), r"\u{fe0f}☁");
+        assert_eq!(visible("東\u{200b}京"), r"東\u{200b}京");
+        // Text awsnav lays out keeps its own spaces; what hides in it is still shown.
+        assert_eq!(visible_text("  indented "), "  indented ");
+        assert_eq!(visible_text(" a\u{200b}b "), r" a\u{200b}b ");
+        assert_eq!(visible_lines("  one\n  two\u{a0}"), "  one\n  two\\u{a0}");
+        assert!(matches!(visible_lines("  one\n  two "), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn every_character_to_escape_starts_with_a_listed_byte() {
+        for c in (0..=0x10_ffff).filter_map(char::from_u32) {
+            if (is_hidden(c) || is_joiner(c)) && (c as u32) >= 0x20 {
+                let mut bytes = [0; 4];
+                let lead = c.encode_utf8(&mut bytes).as_bytes()[0];
+                assert!(HIDDEN_LEAD_BYTES.contains(&lead), "{c:?}");
+            }
         }
     }
 
@@ -674,6 +828,9 @@ mod tests {
         assert!(!text.chars().any(|c| c != '\n' && is_hidden(c)), "{text}");
         assert!(text.contains(r"a\u202egnp.exe"), "{text}");
         assert!(text.contains(r"a\u009b31mb"), "{text}");
+        assert!(text.contains(r"payments-prod\u200b"), "{text}");
+        assert!(text.contains(r"pay\u200dments\ufeff-prod\u2060"), "{text}");
+        assert!(text.contains(r"\u00a0"), "{text}");
         assert!(text.contains(r"\u007fb"), "{text}");
         let back: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back["names"], serde_json::json!(names));
@@ -689,6 +846,12 @@ mod tests {
     #[test]
     fn titles_lose_controls_and_length() {
         assert_eq!(title("a\x1b]2;x\x07b\u{202e}c\n"), "a]2;xbc");
+        assert_eq!(
+            title("pay\u{200b}ments\u{feff}-prod\u{200d}\u{fe0f}"),
+            "payments-prod"
+        );
+        assert_eq!(title("a\u{a0}b\u{3000}c"), "a b c");
+        assert_eq!(tmux_window_name("#a\u{200b}\u{2060}b"), "##ab");
         let long = "x".repeat(500);
         assert_eq!(title(&long).chars().count(), MAX_MARK_CHARS);
         assert!(title(&long).ends_with('…'));
@@ -707,6 +870,8 @@ mod tests {
         );
         assert_eq!(bash_prompt("a$\\!`", false), r"a$\134\041`");
         assert_eq!(bash_prompt("a\x1bb", true), r"a\134\134x1bb");
+        assert_eq!(bash_prompt("a\u{200b}b", false), r"a\134u{200b}b");
+        assert_eq!(bash_prompt(" [a] ", false), " [a] ");
     }
 
     #[test]
@@ -729,6 +894,7 @@ mod tests {
             r"a\$b"
         );
         assert_eq!(zsh_prompt("a\x1b", plain), r"a\x1b");
+        assert_eq!(zsh_prompt("a\u{feff} ", plain), r"a\u{feff} ");
         let suffixes: Vec<_> = ZshPromptOptions::ALL.iter().map(|o| o.suffix()).collect();
         assert_eq!(suffixes, ["", "_SUBST", "_BANG", "_SUBST_BANG"]);
     }
@@ -801,6 +967,8 @@ mod tests {
             "<qt>&lt;a href=x&gt;y&lt;/a&gt;<br>z&amp;</qt>"
         );
         assert_eq!(applescript_string("a\"b\\c\nd\x07"), r#""a\"b\\c\nd\\x07""#);
+        assert_eq!(pango_markup(" a\u{200b}"), r" a\\u{200b}");
+        assert_eq!(qt_rich_text(" a\u{200b}"), r"<qt> a\u{200b}</qt>");
     }
 
     #[test]
@@ -839,7 +1007,7 @@ mod tests {
         for name in HOSTILE {
             let k = kube_name(name);
             assert!(
-                !k.chars().any(|c| is_hidden(c) || is_invisible(c)),
+                !k.chars().any(|c| is_hidden(c) || is_joiner(c)),
                 "{name:?} -> {k:?}"
             );
             assert_eq!(visible(&k), k, "{name:?}");

@@ -20,6 +20,7 @@ use crate::app::cost_reader::CostState;
 use crate::app::{org_reader, sync};
 use crate::aws::federation::Destination;
 use crate::cli::output::say;
+use crate::domain::untrusted::visible;
 
 /// A side effect requested by `update()`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -340,7 +341,7 @@ impl Runner {
                 "demo organization: nothing real to run in. With your own organization this would run `{}` in {} accounts as {}",
                 request.command,
                 request.planned.len(),
-                request.role.name
+                visible(&request.role.name)
             )));
             return;
         };
@@ -799,8 +800,8 @@ fn export(
     Ok(format!(
         "profile {name} in {} holds {} as {}{until}{}: AWS_PROFILE={name} for tools that read only that file",
         written.file.display(),
-        request.account_name,
-        request.role.name,
+        visible(&request.account_name),
+        visible(&request.role.name),
         if written.backup.is_some() {
             " (the file as it was is backed up)"
         } else {

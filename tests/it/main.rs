@@ -25,6 +25,7 @@ mod generate;
 mod guardrails;
 mod hostile;
 mod key_store;
+mod lookalike;
 mod network;
 mod org_reader;
 mod readme;

@@ -399,6 +399,64 @@ fn unicode_emoji_and_rtl_names_keep_the_columns() {
     insta::assert_snapshot!(screen(&state));
 }
 
+/// Accounts renamed to look like `payments-prod`: a zero-width space, capitals and a space at
+/// the end, and a Cyrillic `а`.
+fn look_alike_org() -> awsnav::domain::model::Org {
+    let mut org = awsnav::domain::model::Org {
+        root_id: "r-alike".into(),
+        ..Default::default()
+    };
+    for (i, name) in [
+        "payments-prod",
+        "payments-prod\u{200b}",
+        "Payments-Prod ",
+        "p\u{430}yments-prod",
+        "ledger-dev",
+    ]
+    .iter()
+    .enumerate()
+    {
+        org.accounts
+            .push(account(111_111_111_111 * (i as u64 + 1), name, "r-alike"));
+    }
+    org
+}
+
+#[test]
+fn look_alike_names_are_marked_and_confirmed_by_id() {
+    // The tree: every look-alike marked, the hidden characters shown; the detail pane says whose.
+    let mut state = with_roles(state_of(look_alike_org(), 110, 16));
+    keys(&mut state, "jj");
+    let tree = screen(&state);
+    insta::assert_snapshot!("look_alikes_tree", tree);
+    assert_eq!(tree.matches("≈same name").count(), 4, "{tree}");
+    assert!(tree.contains(r"payments-prod\u{200b}"), "{tree}");
+    assert!(tree.contains(r"Payments-Prod\x20"), "{tree}");
+    // (The detail pane wraps the line.)
+    assert!(tree.contains("≈ same name as 222222222222,"), "{tree}");
+    assert!(
+        tree.contains("333333333333, 444444444444: check the"),
+        "{tree}"
+    );
+    // Search results carry the mark; the confirmation asks for the id and says why.
+    keys(&mut state, "/payments⏎");
+    let results = screen(&state);
+    insta::assert_snapshot!("look_alikes_search", results);
+    assert_eq!(results.matches("≈same name").count(), 3, "{results}");
+    keys(&mut state, "⏎⏎payments-prod");
+    let dialog = screen(&state);
+    insta::assert_snapshot!("look_alikes_confirmation", dialog);
+    assert!(
+        dialog.contains("Type its account id 111111111111"),
+        "{dialog}"
+    );
+    keys(&mut state, "⏎");
+    assert!(
+        screen(&state).contains("> payments-prod▏"),
+        "the name does not confirm"
+    );
+}
+
 #[test]
 fn an_organization_without_accounts() {
     let org = awsnav::domain::model::Org {

@@ -9,6 +9,8 @@ use crate::app::console_link::ConsoleOpening;
 use crate::aws::AwsError;
 use crate::domain::credentials::Credentials;
 use crate::domain::roles::RoleOption;
+use crate::domain::safety::Confirmation;
+use crate::domain::untrusted::visible;
 use crate::tui::action::Action;
 use crate::tui::effects::Effect;
 
@@ -83,7 +85,7 @@ pub enum Modal {
     },
     ConfirmProduction {
         request: Box<AccessRequest>,
-        expected: String,
+        confirmation: Box<Confirmation>,
         input: String,
     },
     MfaPrompt {
@@ -206,7 +208,8 @@ impl State {
         };
         if let Some(name) = &self.nested_in {
             self.status.banner = Some(Banner::error(format!(
-                "awsnav is running inside an awsnav shell for {name}: exit that shell and start awsnav again"
+                "awsnav is running inside an awsnav shell for {}: exit that shell and start awsnav again",
+                visible(name)
             )));
             return Vec::new();
         }
@@ -214,7 +217,7 @@ impl State {
         if !a.status.is_active() {
             self.status.banner = Some(Banner::error(format!(
                 "{} is {}: roles cannot be assumed there",
-                a.name,
+                visible(&a.name),
                 a.status.as_str()
             )));
             return Vec::new();
@@ -231,7 +234,7 @@ impl State {
             0 => {
                 self.status.banner = Some(Banner::error(format!(
                     "no role is offered in {}: add one with [roles] default or a [[roles.rule]] in the config file",
-                    a.name
+                    visible(&a.name)
                 )));
                 Vec::new()
             }
@@ -265,14 +268,16 @@ impl State {
             export_as: (self.purpose == Purpose::Export).then(|| self.export_as.clone()),
         };
         if request.production {
-            let expected = if self.confirm_with == "name" {
-                crate::domain::untrusted::visible(&a.name).into_owned()
-            } else {
-                self.confirm_with.clone()
-            };
+            let same_name_as = data
+                .lookalikes
+                .others(account)
+                .map(|j| data.inventory.org.accounts[j].id.to_string())
+                .collect();
+            let confirmation =
+                Confirmation::new(&self.confirm_with, a.id.as_str(), &a.name, same_name_as);
             self.modal = Some(Modal::ConfirmProduction {
                 request: Box::new(request),
-                expected,
+                confirmation: Box::new(confirmation),
                 input: String::new(),
             });
             return Vec::new();
@@ -289,7 +294,8 @@ impl State {
         };
         self.status.pending = Some(format!(
             "{what} {} as {}…",
-            request.account_name, request.role.name
+            visible(&request.account_name),
+            visible(&request.role.name)
         ));
         vec![Effect::Access(Box::new(request))]
     }
@@ -408,8 +414,11 @@ impl State {
             .and_then(|i| REGIONS.get(i))
             .map(|r| (*r).to_owned());
         self.status.banner = Some(Banner::info(match &region {
-            Some(r) => format!("sessions in {} use {r}", a.name),
-            None => format!("sessions in {} use the default region again", a.name),
+            Some(r) => format!("sessions in {} use {r}", visible(&a.name)),
+            None => format!(
+                "sessions in {} use the default region again",
+                visible(&a.name)
+            ),
         }));
         match &region {
             Some(r) => {
@@ -507,11 +516,13 @@ impl State {
             }
             Modal::ConfirmProduction {
                 request,
-                expected,
+                confirmation,
                 mut input,
             } => match action {
                 Some(Action::Back | Action::Quit) => {}
-                Some(Action::Open) if input == expected => effects = self.request_access(*request),
+                Some(Action::Open) if confirmation.is_confirmed_by(&input) => {
+                    effects = self.request_access(*request);
+                }
                 _ => {
                     if key.code == KeyCode::Backspace {
                         input.pop();
@@ -522,7 +533,7 @@ impl State {
                     }
                     self.modal = Some(Modal::ConfirmProduction {
                         request,
-                        expected,
+                        confirmation,
                         input,
                     });
                 }
@@ -562,6 +573,7 @@ impl State {
             Err(failure) => return self.access_failed(&failure),
         };
         let note = note.map_or_else(String::new, |n| format!(" — {n}"));
+        let account_name = visible(account_name);
         if purpose == Purpose::CopyLink {
             self.status.banner = Some(Banner::info(format!(
                 "console sign-in link for {account_name} copied to the clipboard (valid 15 minutes){note}"
@@ -790,6 +802,91 @@ mod tests {
         keys(&mut s, "/payments-prod⏎⏎");
         assert!(keys(&mut s, "⎋").is_empty());
         assert!(s.modal.is_none());
+    }
+
+    #[test]
+    fn typing_a_name_does_not_confirm_its_look_alike() {
+        let mut s = state(&["Admin"]);
+        let mut inv = s.data.take().unwrap().inventory;
+        let index = |inv: &crate::domain::inventory::Inventory, name: &str| {
+            inv.org
+                .accounts
+                .iter()
+                .position(|a| a.name == name)
+                .unwrap()
+        };
+        let real = index(&inv, "payments-prod");
+        let fake = index(&inv, "sandbox-alice");
+        inv.org.accounts[fake].name = "payments-prod\u{200b}".into();
+        let real_id = inv.org.accounts[real].id.to_string();
+        let fake_id = inv.org.accounts[fake].id.to_string();
+        let mut s = s.with_inventory(inv);
+        for (id, other) in [(&fake_id, &real_id), (&real_id, &fake_id)] {
+            assert!(keys(&mut s, &format!("⎋⎋/{id}⏎⏎")).is_empty());
+            let Some(Modal::ConfirmProduction { confirmation, .. }) = &s.modal else {
+                panic!("no confirmation for {id}: {:?}", s.modal);
+            };
+            assert_eq!(&confirmation.text, id);
+            assert_eq!(confirmation.same_name_as, std::slice::from_ref(other));
+            // The name as it looks, and the name as it is, confirm nothing.
+            assert!(keys(&mut s, "payments-prod⏎").is_empty());
+            assert!(matches!(s.modal, Some(Modal::ConfirmProduction { .. })));
+            let typed = "⌫".repeat(20);
+            assert!(keys(&mut s, &format!("{typed}payments-prod\u{200b}⏎")).is_empty());
+            let effects = keys(&mut s, &format!("{typed}{id}⏎"));
+            assert_eq!(&access(&effects).unwrap().account_id, id);
+        }
+        // Two plain names that fold equal: neither is confirmed by a name.
+        let mut inv = s.data.take().unwrap().inventory;
+        inv.org.accounts[fake].name = "Payments-Prod".into();
+        let mut s = s.with_inventory(inv);
+        for id in [&fake_id, &real_id] {
+            keys(&mut s, &format!("⎋⎋/{id}⏎⏎"));
+            for name in ["payments-prod", "Payments-Prod"] {
+                assert!(keys(&mut s, &format!("{}{name}⏎", "⌫".repeat(20))).is_empty());
+            }
+            let effects = keys(&mut s, &format!("{}{id}⏎", "⌫".repeat(20)));
+            assert_eq!(&access(&effects).unwrap().account_id, id);
+        }
+        // Without a look-alike the name is typed, as always.
+        let mut inv = s.data.take().unwrap().inventory;
+        inv.org.accounts[fake].name = "sandbox-alice".into();
+        let mut s = s.with_inventory(inv);
+        keys(&mut s, &format!("⎋⎋/{real_id}⏎⏎"));
+        assert!(keys(&mut s, &real_id).is_empty());
+        assert!(keys(&mut s, "⏎").is_empty(), "the id is not the name");
+        let effects = keys(&mut s, &format!("{}payments-prod⏎", "⌫".repeat(20)));
+        assert_eq!(access(&effects).unwrap().account_id, real_id);
+    }
+
+    #[test]
+    fn what_hides_in_a_name_shows_in_the_status_and_banners() {
+        let s = state(&["Admin"]);
+        let mut inv = s.data.as_ref().unwrap().inventory.clone();
+        let a = inv
+            .org
+            .accounts
+            .iter_mut()
+            .find(|a| a.name == "sandbox-alice")
+            .unwrap();
+        a.name = "sandbox-alice\u{200b} ".into();
+        let id = a.id.to_string();
+        let mut s = s.with_inventory(inv);
+        access(&keys(&mut s, &format!("/{id}⏎⏎"))).unwrap();
+        let pending = s.status.pending.clone().unwrap();
+        assert!(
+            pending.contains(r"getting into sandbox-alice\u{200b}\x20 as Admin"),
+            "{pending}"
+        );
+        let _ = s.update(Msg::ShellExited {
+            account_name: "sandbox-alice\u{200b} ".into(),
+            result: Ok(0),
+        });
+        let banner = &s.status.banner.as_ref().unwrap().text;
+        assert!(
+            banner.contains(r"back from sandbox-alice\u{200b}\x20 (shell exited with 0)"),
+            "{banner}"
+        );
     }
 
     #[test]

@@ -29,10 +29,12 @@ use crate::aws::AwsError;
 use crate::aws::federation::ConsoleError;
 use crate::aws::org::SyncProgress;
 use crate::domain::inventory::Inventory;
+use crate::domain::lookalike::Lookalikes;
 use crate::domain::model::OrgTree;
 use crate::domain::roles::{RoleCatalog, RoleOption};
 use crate::domain::safety::Classifier;
 use crate::domain::search::SearchIndex;
+use crate::domain::untrusted::visible;
 use access_flow::{Modal, Purpose, Sessions, ShellLaunch};
 use cost_view::{CostStatus, CostView, SortKey, view as cost_view};
 
@@ -175,6 +177,8 @@ pub struct Data {
     pub roles: Vec<Vec<RoleOption>>,
     /// Production flag, per account index.
     pub production: Vec<bool>,
+    /// Which accounts' names look like another's.
+    pub lookalikes: Lookalikes,
     /// Cost figures, when cost is known.
     pub costs: Option<CostView>,
     /// Who is above whom, for guardrails (built the first time they are shown).
@@ -191,12 +195,14 @@ impl Data {
             .map(|i| rules.catalog.offered(&inventory, &tree, i))
             .collect();
         let production = rules.classifier.classify_all(&inventory, &tree);
+        let lookalikes = Lookalikes::of(inventory.org.accounts.iter().map(|a| a.name.as_str()));
         Self {
             inventory,
             tree,
             index,
             roles: offered,
             production,
+            lookalikes,
             costs: None,
             parents: std::sync::OnceLock::new(),
         }
@@ -476,11 +482,12 @@ impl State {
                 account_name,
                 result,
             } => {
+                let account = visible(&account_name);
                 self.status.banner = Some(match result {
-                    Ok(code) => Banner::info(format!(
-                        "back from {account_name} (shell exited with {code})"
-                    )),
-                    Err(e) => Banner::error(format!("the shell for {account_name} failed: {e}")),
+                    Ok(code) => {
+                        Banner::info(format!("back from {account} (shell exited with {code})"))
+                    }
+                    Err(e) => Banner::error(format!("the shell for {account} failed: {e}")),
                 });
                 Vec::new()
             }
@@ -665,10 +672,10 @@ impl State {
             self.status.banner = Some(Banner::info(if on {
                 format!(
                     "★ {} is a favourite (' lists favourites and recent accounts)",
-                    a.name
+                    visible(&a.name)
                 )
             } else {
-                format!("{} is no longer a favourite", a.name)
+                format!("{} is no longer a favourite", visible(&a.name))
             }));
             if on {
                 self.favourites.insert(id.clone());

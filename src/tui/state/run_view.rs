@@ -6,6 +6,7 @@ use super::access_flow::Modal;
 use super::{Banner, Row, State};
 use crate::app::fanout::{Event, Outcome, Planned};
 use crate::domain::roles::RoleOption;
+use crate::domain::untrusted::visible;
 use crate::tui::action::Action;
 use crate::tui::effects::Effect;
 
@@ -121,7 +122,7 @@ impl State {
                 if !account.status.is_active() {
                     self.status.banner = Some(Banner::error(format!(
                         "{} is {}: nothing can run there",
-                        account.name,
+                        visible(&account.name),
                         account.status.as_str()
                     )));
                     return;
@@ -202,7 +203,8 @@ impl State {
     pub(super) fn start_run(&mut self) -> Vec<Effect> {
         if let Some(name) = &self.nested_in {
             self.status.banner = Some(Banner::error(format!(
-                "awsnav is running inside an awsnav shell for {name}: exit that shell and start awsnav again"
+                "awsnav is running inside an awsnav shell for {}: exit that shell and start awsnav again",
+                visible(name)
             )));
             return Vec::new();
         }

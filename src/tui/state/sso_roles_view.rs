@@ -8,6 +8,7 @@ use super::access_flow::Purpose;
 use super::{Banner, Modal, State};
 use crate::app::sso_roles::due;
 use crate::aws::AwsError;
+use crate::domain::untrusted::visible;
 use crate::store::sso_role_cache::KnownRoles;
 use crate::tui::effects::Effect;
 
@@ -90,7 +91,7 @@ impl State {
         let id = a.id.to_string();
         self.status.pending = Some(format!(
             "reading the roles IAM Identity Center gives in {}…",
-            a.name
+            visible(&a.name)
         ));
         self.sso_roles.waiting = Some((id.clone(), purpose));
         self.sso_roles.failed.remove(&id);
@@ -231,7 +232,7 @@ impl State {
                             .as_ref()
                             .map(|d| &d.inventory.org.accounts[i].name)
                     })
-                    .map_or_else(|| account_id.clone(), Clone::clone);
+                    .map_or_else(|| account_id.clone(), |n| visible(n).into_owned());
                 self.sso_roles.failed.insert(account_id, e.to_string());
                 if waiting.is_some() {
                     self.status.banner = Some(Banner::error(format!(
@@ -260,7 +261,7 @@ impl State {
                     .iter()
                     .find(|a| a.id.as_str() == id)
             })
-            .map_or_else(|| id.clone(), |a| a.name.clone());
+            .map_or_else(|| id.clone(), |a| visible(&a.name).into_owned());
         self.status.pending = Some(format!(
             "reading the roles IAM Identity Center gives in {name}…"
         ));

@@ -50,15 +50,26 @@ fn account_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line
         theme::inactive()
     };
     let production = data.production.get(index).copied().unwrap_or(false);
-    let mut lines = vec![
-        if production {
-            Line::from(vec![
-                Span::styled(shown(&a.name), theme::production().patch(theme::title())),
-                Span::styled("  PRODUCTION", theme::production()),
-            ])
-        } else {
-            Line::from(Span::styled(shown(&a.name), theme::title()))
-        },
+    let mut lines = vec![if production {
+        Line::from(vec![
+            Span::styled(shown(&a.name), theme::production().patch(theme::title())),
+            Span::styled("  PRODUCTION", theme::production()),
+        ])
+    } else {
+        Line::from(Span::styled(shown(&a.name), theme::title()))
+    }];
+    if data.lookalikes.has(index) {
+        let ids: Vec<&str> = data
+            .lookalikes
+            .others(index)
+            .map(|j| org.accounts[j].id.as_str())
+            .collect();
+        lines.push(Line::from(Span::styled(
+            format!("≈ same name as {}: check the id", ids.join(", ")),
+            theme::warning(),
+        )));
+    }
+    lines.extend([
         Line::from(""),
         field("ID", a.id.as_str()),
         field("Email", shown(&a.email)),
@@ -76,7 +87,7 @@ fn account_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line
             a.joined
                 .map_or_else(|| "unknown".to_owned(), |j| j.date().to_string()),
         ),
-    ];
+    ]);
     if org.management_account_id.as_ref() == Some(&a.id) {
         lines.push(field("Kind", "management account"));
     }

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 
 use super::{popup, shown, theme};
 use crate::domain::roles::RoleOption;
+use crate::domain::safety::Confirmation;
 use crate::tui::action::Action;
 use crate::tui::keymap::KeyScope;
 use crate::tui::state::State;
@@ -36,11 +37,11 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
         ),
         Modal::ConfirmProduction {
             request,
-            expected,
+            confirmation,
             input,
         } => (
             "Production",
-            confirm_production(request, expected, input),
+            confirm_production(request, confirmation, input),
             KeyScope::Prompt,
         ),
         Modal::MfaPrompt { serial, input } => ("MFA", mfa_prompt(serial, input), KeyScope::Prompt),
@@ -240,17 +241,32 @@ fn region_picker(state: &State, account: usize, cursor: usize) -> Vec<Line<'stat
     lines
 }
 
-fn confirm_production(request: &AccessRequest, expected: &str, input: &str) -> Vec<Line<'static>> {
-    vec![
-        Line::from(Span::styled(
-            format!("{} is a PRODUCTION account", shown(&request.account_name)),
-            theme::production(),
-        )),
+fn confirm_production(
+    request: &AccessRequest,
+    confirmation: &Confirmation,
+    input: &str,
+) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(Span::styled(
+        format!("{} is a PRODUCTION account", shown(&request.account_name)),
+        theme::production(),
+    ))];
+    if let Some(warning) = confirmation.warning() {
+        lines.push(Line::from(Span::styled(
+            format!("≈ {warning} — this one is {}", request.account_id),
+            theme::warning(),
+        )));
+    }
+    let (what, text) = if confirmation.by_id {
+        ("Type its account id ", confirmation.text.clone())
+    } else {
+        ("Type ", shown(&confirmation.text).into_owned())
+    };
+    lines.extend([
         Line::from(""),
         Line::from(format!("Role: {}", shown(&request.role.name))),
         Line::from(vec![
-            Span::raw("Type "),
-            Span::styled(expected.to_owned(), theme::title()),
+            Span::raw(what),
+            Span::styled(text, theme::title()),
             Span::raw(" to continue:"),
         ]),
         Line::from(""),
@@ -259,7 +275,8 @@ fn confirm_production(request: &AccessRequest, expected: &str, input: &str) -> V
             Span::raw(input.to_owned()),
             Span::styled("▏", theme::key()),
         ]),
-    ]
+    ]);
+    lines
 }
 
 fn mfa_prompt(serial: &str, input: &str) -> Vec<Line<'static>> {
@@ -475,7 +492,7 @@ fn sso_sign_in(profile: &str, url: Option<&str>, code: Option<&str>) -> Vec<Line
             } else {
                 lines.push(Line::from("Finish the sign-in in the browser it opened"));
                 lines.push(Line::from(Span::styled(
-                    super::fit(url, 66),
+                    super::fit_text(url, 66),
                     theme::muted(),
                 )));
             }

@@ -215,7 +215,7 @@ pub fn document(
     let body: Vec<String> = doc
         .pretty()
         .lines()
-        .map(|l| shown(l).into_owned())
+        .map(|l| crate::domain::untrusted::visible_text(l).into_owned())
         .collect();
     let total = body.len();
     lines.extend(body.into_iter().skip(scroll).take(height).map(Line::from));

@@ -217,15 +217,25 @@ fn highlighted<'a>(
     spans
 }
 
-/// A name as shown: controls and bidirectional overrides as escapes (`\x1b`).
+/// A name as shown: controls, bidirectional overrides, characters that do not show and
+/// spaces at its ends as escapes (`\x1b`, `\u{200b}`, `\x20`).
 fn shown(text: &str) -> std::borrow::Cow<'_, str> {
     untrusted::visible(text)
 }
 
-/// Truncates to `width` display columns with an ellipsis; controls are shown as escapes.
-fn fit(text: &str, width: usize) -> String {
+/// Truncates a name to `width` display columns with an ellipsis, [`shown`] first.
+fn fit(name: &str, width: usize) -> String {
+    truncated(&shown(name), width)
+}
+
+/// Truncates text laid out by awsnav (a status line, a command's output line) to `width`
+/// display columns with an ellipsis; its own spaces kept, anything hidden in it escaped.
+fn fit_text(text: &str, width: usize) -> String {
+    truncated(&untrusted::visible_text(text), width)
+}
+
+fn truncated(text: &str, width: usize) -> String {
     use unicode_width::UnicodeWidthChar as _;
-    let text = &*shown(text);
     let mut out = String::new();
     let mut used = 0;
     let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
@@ -244,4 +254,39 @@ fn fit(text: &str, width: usize) -> String {
         out.push('…');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_show_what_hides_in_them_and_text_keeps_its_layout() {
+        assert_eq!(fit("payments-prod\u{200b}", 30), r"payments-prod\u{200b}");
+        assert_eq!(fit("payments-prod ", 30), r"payments-prod\x20");
+        assert_eq!(fit("pay\u{a0}ments-prod", 12), r"pay\u{a0}me…");
+        assert_eq!(fit("👩\u{200d}👧 family", 30), "👩\u{200d}👧 family");
+        // A command's output line or a status line: its own spaces are layout.
+        assert_eq!(fit_text("  indented\u{feff} ", 30), r"  indented\u{feff} ");
+        assert_eq!(fit_text(" source │ 1 ", 30), " source │ 1 ");
+    }
+
+    #[test]
+    fn nothing_that_hides_reaches_a_cell() {
+        let mut buffer = ratatui::buffer::Buffer::empty(Rect::new(0, 0, 8, 1));
+        buffer.set_string(
+            0,
+            0,
+            "a\u{200b}b\u{a0}c\u{2060}",
+            ratatui::style::Style::new(),
+        );
+        hide_controls(&mut buffer);
+        let shown: String = buffer
+            .content
+            .iter()
+            .map(ratatui::buffer::Cell::symbol)
+            .collect();
+        assert!(!shown.chars().any(untrusted::is_hidden), "{shown:?}");
+        assert!(shown.starts_with('a') && shown.contains('b'), "{shown:?}");
+    }
 }

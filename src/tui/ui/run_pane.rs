@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{fit, pane, shown, theme};
+use super::{fit, fit_text, pane, shown, theme};
 use crate::tui::state::State;
 use crate::tui::state::run_view::{RowStatus, RunRow, RunView};
 
@@ -39,7 +39,7 @@ fn draw_output(frame: &mut Frame<'_>, run: &RunView, row: &RunRow, area: Rect) {
             .skip(run.scroll)
             .take(height)
             .map(|(text, stderr)| {
-                let text = fit(text, width);
+                let text = fit_text(text, width);
                 if *stderr {
                     Line::from(Span::styled(text, theme::warning()))
                 } else {
@@ -58,7 +58,7 @@ fn draw_rows(frame: &mut Frame<'_>, state: &State, run: &RunView, area: Rect) {
     let (done, all) = run.progress();
     let title = format!(
         "Run · {} as {} · {done}/{all} done",
-        fit(&run.command, 40),
+        fit_text(&run.command, 40),
         shown(&run.role)
     );
     let frame_no = usize::try_from((state.now.unix_timestamp_nanos() / 100_000_000).rem_euclid(10))
@@ -77,7 +77,7 @@ fn draw_rows(frame: &mut Frame<'_>, state: &State, run: &RunView, area: Rect) {
     let mut lines: Vec<Line<'_>> = Vec::with_capacity(height);
     if let Some(why) = &run.failed {
         lines.push(Line::from(Span::styled(
-            fit(&format!("not started: {why}"), width),
+            fit_text(&format!("not started: {why}"), width),
             theme::error(),
         )));
     }
@@ -91,7 +91,7 @@ fn draw_rows(frame: &mut Frame<'_>, state: &State, run: &RunView, area: Rect) {
         };
         let name = fit(&row.account_name, name_width);
         let pad = name_width.saturating_sub(unicode_width::UnicodeWidthStr::width(name.as_str()));
-        let detail = fit(
+        let detail = fit_text(
             &status_text(&row.status),
             width.saturating_sub(name_width + 20),
         );

@@ -97,7 +97,7 @@ pub fn draw_status(frame: &mut Frame<'_>, state: &State, area: Rect) {
         };
     let width = usize::from(area.width);
     let right_len = right.chars().count();
-    let left = super::fit(&left, width.saturating_sub(right_len));
+    let left = super::fit_text(&left, width.saturating_sub(right_len));
     let pad = width.saturating_sub(left.chars().count() + right_len);
     let line = Line::from(vec![
         Span::raw(left),

@@ -14,6 +14,9 @@ use crate::tui::state::{Data, Row, SearchState, State};
 /// Width of the name column in tree rows.
 const NAME_WIDTH: usize = 26;
 
+/// The mark of an account whose name looks like another's (the detail pane says whose).
+const SAME_NAME: &str = " ≈same name";
+
 pub fn draw(frame: &mut Frame<'_>, state: &State, area: Rect) {
     let Some(data) = &state.data else {
         draw_empty(frame, state, area);
@@ -193,6 +196,9 @@ fn account_cells<'a>(
     if !a.status.is_active() {
         spans.push(Span::styled(format!(" {}", a.status.as_str()), style));
     }
+    if data.lookalikes.has(index) {
+        spans.push(Span::styled(SAME_NAME, theme::warning()));
+    }
     for key in &state.key_tags {
         if let Some(v) = a.tags.get(key) {
             spans.push(Span::styled(
@@ -289,7 +295,14 @@ fn draw_results(
         } else {
             path
         };
-        let room = width.saturating_sub(NAME_WIDTH + 20);
+        let alike = data.lookalikes.has(hit.account);
+        // The mark goes after the path, which gives it room.
+        let mark = if alike {
+            unicode_width::UnicodeWidthStr::width(SAME_NAME)
+        } else {
+            0
+        };
+        let room = width.saturating_sub(NAME_WIDTH + 20 + mark);
         let shown = fit(&path, room);
         let path_positions = if shown == path {
             hl.path.clone()
@@ -299,6 +312,9 @@ fn draw_results(
         spans.extend(highlighted_owned(&shown, &path_positions, theme::label()));
         if !a.status.is_active() {
             spans.push(Span::styled(format!(" {}", a.status.as_str()), base));
+        }
+        if alike {
+            spans.push(Span::styled(SAME_NAME, theme::warning()));
         }
         let line = Line::from(spans);
         lines.push(if i == cursor.selected && !search.editing {
