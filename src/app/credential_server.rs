@@ -42,11 +42,52 @@ pub type Fetch = Arc<
     dyn Fn() -> Pin<Box<dyn Future<Output = Result<Credentials, String>> + Send>> + Send + Sync,
 >;
 
-/// A request that passed the checks (host, browser, token, method): its path and who sent it.
+/// A request that passed the checks (host, browser, token, method): its path, who sent it,
+/// and what its token may be served.
 #[derive(Clone, Debug)]
 pub struct Asked {
     pub path: String,
     pub client: SocketAddr,
+    pub scope: Scope,
+}
+
+/// What a token may be served.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "serves", rename_all = "snake_case")]
+pub enum Scope {
+    /// Everything the endpoint serves.
+    All,
+    /// One account's one role: the account's id, and the role as a path names it
+    /// (`Admin`, `sso:Admin`).
+    Role { account: String, role: String },
+}
+
+/// The tokens an endpoint takes: what each may be served, `None` for a token it does not
+/// know. Compare in constant time ([`token_is`]).
+pub type Tokens = Arc<dyn Fn(&[u8]) -> Option<Scope> + Send + Sync>;
+
+/// Whether the `given` `Authorization` value is `token`, in constant time.
+#[must_use]
+pub fn token_is(given: &[u8], token: &str) -> bool {
+    given.ct_eq(token.as_bytes()).into()
+}
+
+/// Where a standing server proves it is the one a client was told about, without a token:
+/// `GET /awsnav/identity?nonce=HEX` is answered with HMAC-SHA256(key, nonce), which only the
+/// holder of the server's key (kept 0600 beside its tokens) can compute. `--print-env` asks
+/// before it hands out a token for the port, so a token is never given for a port another
+/// program holds.
+pub const IDENTITY_PATH: &str = "/awsnav/identity";
+
+/// The proof of `key` for `nonce`: HMAC-SHA256, in hex.
+#[must_use]
+pub fn identity_proof(key: &[u8], nonce: &str) -> String {
+    use hmac::Mac as _;
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(key) else {
+        return String::new();
+    };
+    mac.update(nonce.as_bytes());
+    crate::domain::untrusted::hex(&mac.finalize().into_bytes())
 }
 
 /// What an endpoint answers a request with.
@@ -154,13 +195,19 @@ impl Endpoint {
                 }
             })
         });
-        let mut endpoint = Self::serve(listener, Hosts::Loopback(port), new_token()?, route)?;
+        let token = new_token()?;
+        let theirs = token.clone();
+        let tokens: Tokens =
+            Arc::new(move |given: &[u8]| token_is(given, &theirs).then_some(Scope::All));
+        let mut endpoint =
+            Self::serve(listener, Hosts::Loopback(port), token, tokens, None, route)?;
         endpoint.url = format!("http://127.0.0.1:{port}{PATH}");
         Ok(endpoint)
     }
 
-    /// Serves `route` on `listener` to requests that carry `token` and a `Host` that `hosts`
-    /// allows. `url` is the listener's base (`http://ADDR:PORT`).
+    /// Serves `route` on `listener` to requests that carry one of `tokens` and a `Host` that
+    /// `hosts` allows; with `identity_key`, answers [`IDENTITY_PATH`] too. `url` is the
+    /// listener's base (`http://ADDR:PORT`), `token` the one to give a client.
     ///
     /// # Errors
     /// When the listener's address cannot be read.
@@ -168,13 +215,16 @@ impl Endpoint {
         listener: TcpListener,
         hosts: Hosts,
         token: String,
+        tokens: Tokens,
+        identity_key: Option<Vec<u8>>,
         route: Route,
     ) -> std::io::Result<Self> {
         let addr = listener.local_addr()?;
         let url = format!("http://{addr}");
         let state = Arc::new(State {
             hosts,
-            token: token.clone(),
+            tokens,
+            identity_key,
             route,
         });
         let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
@@ -213,7 +263,8 @@ impl Endpoint {
 
 struct State {
     hosts: Hosts,
-    token: String,
+    tokens: Tokens,
+    identity_key: Option<Vec<u8>>,
     route: Route,
 }
 
@@ -236,21 +287,40 @@ impl State {
             tracing::warn!("credential endpoint: a request from a browser or another host refused");
             return plain(StatusCode::FORBIDDEN, "");
         }
+        if let Some(key) = &self.identity_key
+            && req.uri().path() == IDENTITY_PATH
+            && req.method() == hyper::Method::GET
+        {
+            let nonce = req
+                .uri()
+                .query()
+                .and_then(|q| q.strip_prefix("nonce="))
+                .filter(|n| {
+                    (16..=128).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_hexdigit())
+                });
+            return match nonce {
+                Some(nonce) => json(
+                    StatusCode::OK,
+                    &serde_json::json!({ "Proof": identity_proof(key, nonce) }),
+                ),
+                None => plain(StatusCode::BAD_REQUEST, ""),
+            };
+        }
         let given = req
             .headers()
             .get(hyper::header::AUTHORIZATION)
             .map_or(&[][..], |v| v.as_bytes());
-        let authorized: bool = given.ct_eq(self.token.as_bytes()).into();
-        if !authorized {
+        let Some(scope) = (self.tokens)(given) else {
             tracing::warn!("credential endpoint: a request without the right token refused");
             return plain(StatusCode::UNAUTHORIZED, "");
-        }
+        };
         if req.method() != hyper::Method::GET {
             return plain(StatusCode::METHOD_NOT_ALLOWED, "");
         }
         let asked = Asked {
             path: req.uri().path().to_owned(),
             client,
+            scope,
         };
         let reply = tokio::time::timeout(ANSWER_TIMEOUT, (self.route)(asked))
             .await

@@ -19,7 +19,9 @@ use time::format_description::well_known::Rfc3339;
 
 use super::access::{AccessTarget, MfaSource};
 use super::context::AppContext;
-use super::credential_server::{Asked, Hosts, Reply, Route};
+use super::credential_server::{
+    Asked, Hosts, IDENTITY_PATH, Reply, Route, Scope, Tokens, identity_proof, new_token, token_is,
+};
 use crate::domain::inventory::Inventory;
 use crate::domain::model::OrgTree;
 use crate::domain::roles::RoleOption;
@@ -131,6 +133,8 @@ pub struct Serving {
     pub duration: Option<u32>,
     /// How long before a session ends it is renewed.
     pub margin: time::Duration,
+    /// The ids of the only accounts served; empty: every account.
+    pub accounts: Vec<String>,
 }
 
 /// The answer to each request: the account's role session, renewed as in shells; one renewal
@@ -181,6 +185,10 @@ pub fn route(
                 }
             };
             let role = RoleOption::wanted(&account.roles, &role);
+            if let Some((line, reply)) = out_of_scope(&asked, &serving, &account.id, &role) {
+                log(&line);
+                return reply;
+            }
             let who = format!(
                 "{client} {} ({}) as {}{}",
                 visible(&account.name),
@@ -241,6 +249,36 @@ pub fn route(
     })
 }
 
+/// The log line and the answer when `account` as `role` is not the server's to serve or
+/// not what the request's token serves.
+fn out_of_scope(
+    asked: &Asked,
+    serving: &Serving,
+    account: &str,
+    role: &RoleOption,
+) -> Option<(String, Reply)> {
+    let (client, path) = (asked.client, visible(&asked.path));
+    if !serving.accounts.is_empty() && !serving.accounts.iter().any(|a| a == account) {
+        let why = "this server serves only the accounts it was started for".to_owned();
+        return Some((format!("{client} {path}: 404, {why}"), Reply::NotFound(why)));
+    }
+    match &asked.scope {
+        Scope::Role {
+            account: only_account,
+            role: only_role,
+        } if only_account != account || *only_role != role.key() => Some((
+            format!(
+                "{client} {path}: 403, the token serves {only_account} as {} only",
+                visible(only_role)
+            ),
+            Reply::Refused(format!(
+                "this token serves {only_account} as {only_role} only (awsnav serve --print-env gives one for each account and role)"
+            )),
+        )),
+        _ => None,
+    }
+}
+
 /// `/<account>/<role>`, each percent-decoded; the role may hold `:` (`sso:Admin`).
 fn split_path(path: &str) -> Option<(String, String)> {
     let decode = |s: &str| {
@@ -277,12 +315,33 @@ pub fn path_of(account: &str, role: &RoleOption) -> String {
     )
 }
 
-/// What a server that ran left for `--print-env`: where it listens and its token. 0600.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// What a standing server keeps (`serve.json`, 0600): where it listens, the key it proves
+/// itself with, the accounts it serves, and its tokens with what each may be served. A
+/// restarted server keeps them all, so clients keep working; `--print-env` adds a token for
+/// one account's role, which the running server reads when it first meets it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Running {
     /// `http://ADDR:PORT`.
     pub url: String,
+    /// The server's own secret (hex), for [`super::credential_server::IDENTITY_PATH`].
+    #[serde(default)]
+    pub key: String,
+    /// The ids of the accounts the server was started for; empty: every account.
+    #[serde(default)]
+    pub accounts: Vec<String>,
+    #[serde(default)]
+    pub tokens: Vec<Granted>,
+    /// The one token of a file written before tokens had scopes: it serves everything.
+    #[serde(default, skip_serializing)]
+    token: Option<String>,
+}
+
+/// A token, and what it may be served.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Granted {
     pub token: String,
+    #[serde(flatten)]
+    pub scope: Scope,
 }
 
 impl std::fmt::Display for Running {
@@ -292,6 +351,23 @@ impl std::fmt::Display for Running {
 }
 
 impl Running {
+    /// A new server's: a new key and one token that serves everything the server does.
+    ///
+    /// # Errors
+    /// When the system has no randomness to give.
+    pub fn new(url: String, accounts: Vec<String>) -> std::io::Result<Self> {
+        Ok(Self {
+            url,
+            key: new_token()?,
+            accounts,
+            tokens: vec![Granted {
+                token: new_token()?,
+                scope: Scope::All,
+            }],
+            token: None,
+        })
+    }
+
     /// The file it is kept in.
     #[must_use]
     pub fn file(data_dir: &Path) -> std::path::PathBuf {
@@ -305,12 +381,22 @@ impl Running {
     pub fn load(data_dir: &Path) -> anyhow::Result<Option<Self>> {
         let path = Self::file(data_dir);
         match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-                anyhow::anyhow!(
-                    "{} is damaged ({e}): start `awsnav serve --new-token` to write it again",
-                    path.display()
-                )
-            }),
+            Ok(bytes) => serde_json::from_slice::<Self>(&bytes)
+                .map(|mut r| {
+                    if let Some(token) = r.token.take() {
+                        r.tokens.push(Granted {
+                            token,
+                            scope: Scope::All,
+                        });
+                    }
+                    Some(r)
+                })
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "{} is damaged ({e}): start `awsnav serve --new-token` to write it again",
+                        path.display()
+                    )
+                }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
         }
@@ -330,6 +416,122 @@ impl Running {
     pub fn port(&self) -> Option<u16> {
         self.url.rsplit(':').next()?.parse().ok()
     }
+
+    /// The token that serves everything the server does.
+    #[must_use]
+    pub fn server_token(&self) -> Option<&str> {
+        self.tokens
+            .iter()
+            .find(|g| g.scope == Scope::All)
+            .map(|g| g.token.as_str())
+    }
+
+    /// The token that serves `account` as `role` only: the one made before, else a new one
+    /// (the caller saves). `true` when it is new.
+    ///
+    /// # Errors
+    /// When the system has no randomness to give.
+    pub fn role_token(&mut self, account: &str, role: &str) -> std::io::Result<(String, bool)> {
+        let scope = Scope::Role {
+            account: account.to_owned(),
+            role: role.to_owned(),
+        };
+        if let Some(g) = self.tokens.iter().find(|g| g.scope == scope) {
+            return Ok((g.token.clone(), false));
+        }
+        let token = new_token()?;
+        self.tokens.push(Granted {
+            token: token.clone(),
+            scope,
+        });
+        Ok((token, true))
+    }
+
+    /// What `given` may be served, every token compared in constant time.
+    #[must_use]
+    pub fn scope_of(&self, given: &[u8]) -> Option<Scope> {
+        let mut found = None;
+        for g in &self.tokens {
+            if token_is(given, &g.token) && found.is_none() {
+                found = Some(g.scope.clone());
+            }
+        }
+        found
+    }
+
+    /// The tokens a server takes: these, and those `--print-env` adds to the file later (read
+    /// when a token is not known yet, and only from the file of this same server).
+    #[must_use]
+    pub fn tokens(self, data_dir: &Path) -> Tokens {
+        let known = Arc::new(std::sync::Mutex::new(self));
+        let file = data_dir.to_owned();
+        Arc::new(move |given: &[u8]| {
+            let mut known = known
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(scope) = known.scope_of(given) {
+                return Some(scope);
+            }
+            match Self::load(&file) {
+                Ok(Some(now)) if now.key == known.key && now.url == known.url => {
+                    let scope = now.scope_of(given);
+                    *known = now;
+                    scope
+                }
+                _ => None,
+            }
+        })
+    }
+}
+
+/// Whether the server at `url` is the one whose key is `key`: it answers a random challenge
+/// with the proof only the key gives. Used before a token for `url` is handed out.
+///
+/// # Errors
+/// Why not: nothing answers, or something that cannot prove it is the server.
+pub async fn check_identity(url: &str, key: &str) -> Result<(), String> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let nonce = new_token().map_err(|e| e.to_string())?;
+    let addr = url.trim_start_matches("http://");
+    let ask = async {
+        let mut s = tokio::net::TcpStream::connect(addr)
+            .await
+            .map_err(|e| format!("nothing answers at {url} ({e})"))?;
+        let host = if addr.starts_with("127.0.0.1:") || addr.starts_with("[::1]:") {
+            addr.to_owned()
+        } else {
+            format!("localhost:{}", addr.rsplit(':').next().unwrap_or_default())
+        };
+        let request = format!(
+            "GET {IDENTITY_PATH}?nonce={nonce} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        );
+        s.write_all(request.as_bytes())
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut answer = Vec::new();
+        (&mut s)
+            .take(64 * 1024)
+            .read_to_end(&mut answer)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>(answer)
+    };
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(5), ask)
+        .await
+        .map_err(|_| format!("nothing answers at {url} in time"))??;
+    let text = String::from_utf8_lossy(&answer);
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let proof = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["Proof"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let expected = identity_proof(key.as_bytes(), &nonce);
+    if proof.is_empty() || !token_is(proof.as_bytes(), &expected) {
+        return Err(format!(
+            "what answers at {url} is not the awsnav serve that wrote its tokens"
+        ));
+    }
+    Ok(())
 }
 
 /// Which `Host` values a server bound to `addr` accepts; `Err` says why the address may not
@@ -571,6 +773,65 @@ mod tests {
         let other = dir.find("999999999999", unknown).unwrap();
         assert!(other.production, "an unknown id is production");
         assert_eq!(dir.production().count(), 1);
+    }
+
+    #[test]
+    fn tokens_serve_what_they_were_made_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut running = Running::new("http://127.0.0.1:9000".into(), Vec::new()).unwrap();
+        let all = running.server_token().unwrap().to_owned();
+        let (dev, new) = running.role_token("111111111111", "Admin").unwrap();
+        assert!(new);
+        assert_eq!(
+            running.role_token("111111111111", "Admin").unwrap(),
+            (dev.clone(), false)
+        );
+        assert_eq!(running.scope_of(all.as_bytes()), Some(Scope::All));
+        assert_eq!(
+            running.scope_of(dev.as_bytes()),
+            Some(Scope::Role {
+                account: "111111111111".into(),
+                role: "Admin".into()
+            })
+        );
+        assert_eq!(running.scope_of(b"wrong"), None);
+        assert_eq!(running.scope_of(b""), None);
+
+        // The server knows the tokens it started with, and reads those --print-env adds
+        // later, from its own file only.
+        running.save(dir.path()).unwrap();
+        let tokens = running.clone().tokens(dir.path());
+        let (later, _) = running.role_token("222222222222", "ReadOnly").unwrap();
+        assert_eq!(tokens(later.as_bytes()), None, "not yet written");
+        running.save(dir.path()).unwrap();
+        assert!(tokens(later.as_bytes()).is_some());
+        let mut other = Running::new("http://127.0.0.1:9001".into(), Vec::new()).unwrap();
+        let (theirs, _) = other.role_token("333333333333", "Admin").unwrap();
+        other.save(dir.path()).unwrap();
+        assert_eq!(tokens(theirs.as_bytes()), None, "another server's file");
+
+        // A file from before scopes: its one token serves everything.
+        std::fs::write(
+            Running::file(dir.path()),
+            r#"{"url":"http://127.0.0.1:9000","token":"abc"}"#,
+        )
+        .unwrap();
+        let old = Running::load(dir.path()).unwrap().unwrap();
+        assert_eq!(old.server_token(), Some("abc"));
+        let written = serde_json::to_string(&old).unwrap();
+        assert!(
+            written.contains(r#""tokens":[{"token":"abc","serves":"all"}]"#),
+            "{written}"
+        );
+    }
+
+    #[test]
+    fn the_identity_proof_needs_the_key() {
+        let a = identity_proof(b"key-a", "00ff");
+        assert_eq!(a.len(), 64);
+        assert_eq!(a, identity_proof(b"key-a", "00ff"));
+        assert_ne!(a, identity_proof(b"key-b", "00ff"));
+        assert_ne!(a, identity_proof(b"key-a", "00fe"));
     }
 
     #[test]

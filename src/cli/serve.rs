@@ -11,28 +11,33 @@ use anyhow::{Context as _, bail};
 use super::enter::AccessOpts;
 use super::output::{say, write_stdout};
 use crate::app::context::AppContext;
-use crate::app::credential_server::{Endpoint, new_token};
+use crate::app::credential_server::Endpoint;
 use crate::app::standing_server::{self, Directory, Running, Serving};
 use crate::domain::untrusted::visible;
 
 /// What `awsnav serve` is asked.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
+    /// Serve only these accounts (ids, aliases or exact names); none: every account.
+    #[arg(value_name = "ACCOUNT", add = clap_complete::ArgValueCompleter::new(crate::cli::completion::accounts))]
+    pub accounts: Vec<String>,
     /// The address to listen on: 127.0.0.1, or a container bridge's address (see the README
     /// for Docker); others only with --allow-remote.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
     pub bind: IpAddr,
-    /// The port (default: the last server's, else any free one).
+    /// The port (default: the last server's, else any free one). Another port than the last
+    /// server's makes new tokens: clients are then started again with --print-env's output.
     #[arg(long, value_name = "PORT")]
     pub port: Option<u16>,
     /// Allow an address other machines can reach (every request still needs the token).
     #[arg(long)]
     pub allow_remote: bool,
-    /// Make a new token instead of the one the last server kept.
+    /// Make new tokens instead of the ones the last server kept (every client then needs
+    /// --print-env's new output).
     #[arg(long)]
     pub new_token: bool,
-    /// Print the two variables a container needs to get ACCOUNT's role from the running
-    /// server (with --role), and exit.
+    /// Print the two variables a container needs to get ACCOUNT's role (--role) from the
+    /// running server, with a token for that account and role only, and exit.
     #[arg(long, value_name = "ACCOUNT", add = clap_complete::ArgValueCompleter::new(crate::cli::completion::accounts))]
     pub print_env: Option<String>,
     #[command(flatten)]
@@ -54,11 +59,8 @@ pub async fn serve(ctx: &AppContext, demo: bool, args: ServeArgs) -> anyhow::Res
         say!("awsnav: warning: {e}");
         None
     });
-    let token = match &last {
-        Some(r) if !args.new_token => r.token.clone(),
-        _ => new_token()?,
-    };
-    let listener = bind(args.bind, args.port, last.as_ref().and_then(Running::port)).await?;
+    let last_port = last.as_ref().and_then(Running::port);
+    let listener = bind(args.bind, args.port, last_port).await?;
     let addr = listener.local_addr()?;
     let hosts = standing_server::hosts_for(addr, args.allow_remote).map_err(anyhow::Error::msg)?;
 
@@ -74,9 +76,24 @@ pub async fn serve(ctx: &AppContext, demo: bool, args: ServeArgs) -> anyhow::Res
             }
         },
     };
-    let directory = Arc::new(Directory::of_inventory(ctx, inv.as_ref()));
+    let directory = Directory::of_inventory(ctx, inv.as_ref());
+    let unknown = |id: &str| standing_server::Account {
+        id: id.to_owned(),
+        name: id.to_owned(),
+        production: true,
+        roles: Vec::new(),
+    };
+    let mut only = Vec::new();
+    for asked in &args.accounts {
+        let account = directory
+            .find(asked.trim(), unknown)
+            .map_err(|why| anyhow::anyhow!("{why}"))?;
+        only.push(account.id);
+    }
+    let directory = Arc::new(directory);
     let production: Vec<String> = directory
         .production()
+        .filter(|a| only.is_empty() || only.contains(&a.id))
         .map(|a| format!("{} ({})", visible(&a.name), a.id))
         .collect();
     if args.access.yes {
@@ -95,6 +112,11 @@ pub async fn serve(ctx: &AppContext, demo: bool, args: ServeArgs) -> anyhow::Res
         );
     }
 
+    let running = kept_or_new(last, format!("http://{addr}"), &only, args.new_token)?;
+    running
+        .save(&ctx.paths.data_dir)
+        .context("cannot keep the server's tokens")?;
+
     // A code the server needs is asked on its terminal (the requests waiting meanwhile), else
     // through the config's MFA command or a desktop dialog.
     let about = "to serve credentials (awsnav serve)";
@@ -103,26 +125,23 @@ pub async fn serve(ctx: &AppContext, demo: bool, args: ServeArgs) -> anyhow::Res
         production: args.access.yes,
         duration: args.access.duration,
         margin: time::Duration::seconds(i64::from(ctx.config.shell.refresh_margin_seconds)),
+        accounts: only,
     };
     let log: Arc<dyn Fn(&str) + Send + Sync> = Arc::new(|line: &str| {
         eprintln!("awsnav serve: {line}");
     });
     let route = standing_server::route(ctx, directory, mfa, serving, log);
-    let endpoint = Endpoint::serve(listener, hosts, token, route)?;
-    let running = Running {
-        url: endpoint.url.clone(),
-        token: endpoint.token.clone(),
-    };
-    running
-        .save(&ctx.paths.data_dir)
-        .context("cannot keep the server's token")?;
+    let token = running.server_token().unwrap_or_default().to_owned();
+    let key = running.key.as_bytes().to_vec();
+    let tokens = running.tokens(&ctx.paths.data_dir);
+    let endpoint = Endpoint::serve(listener, hosts, token, tokens, Some(key), route)?;
     let file = Running::file(&ctx.paths.data_dir);
     let mut text = String::new();
     let _ = writeln!(text, "awsnav serve: listening on {}", endpoint.url);
     let _ = writeln!(text, "AWS_CONTAINER_AUTHORIZATION_TOKEN={}", endpoint.token);
     let _ = writeln!(
         text,
-        "The token is kept in {} (0600). For a container: awsnav serve --print-env ACCOUNT --role ROLE",
+        "This token serves every account of this server; it is kept in {} (0600). For a container, a token for one account and role: awsnav serve --print-env ACCOUNT --role ROLE",
         file.display()
     );
     write_stdout(&text)?;
@@ -130,6 +149,36 @@ pub async fn serve(ctx: &AppContext, demo: bool, args: ServeArgs) -> anyhow::Res
     drop(endpoint);
     say!("awsnav serve: stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The tokens clients hold, kept while the server stays where they were told it is
+/// (`url`); anywhere else, or when asked, new ones.
+fn kept_or_new(
+    last: Option<Running>,
+    url: String,
+    only: &[String],
+    new_token: bool,
+) -> anyhow::Result<Running> {
+    Ok(match last {
+        Some(mut last) if !new_token && last.url == url => {
+            last.accounts = only.to_vec();
+            if last.key.is_empty() {
+                last.key = crate::app::credential_server::new_token()?;
+            }
+            if last.server_token().is_none() {
+                last.tokens.extend(Running::new(url, only.to_vec())?.tokens);
+            }
+            last
+        }
+        Some(last) if !new_token => {
+            say!(
+                "awsnav serve: a new address ({url}, was {}): new tokens; start clients again with the output of --print-env",
+                last.url
+            );
+            Running::new(url, only.to_vec())?
+        }
+        _ => Running::new(url, only.to_vec())?,
+    })
 }
 
 /// The first few of `names`, and how many more.
@@ -147,35 +196,62 @@ fn list_of(names: &[String]) -> String {
     text
 }
 
-/// A listener on `ip`: `port`, else the last server's port while it is free, else any.
+/// A listener on `ip`: `port`, else the last server's port, else any. The last server's
+/// port taken by another program is an error, never a move: its clients would send their
+/// tokens to whatever holds it.
 async fn bind(
     ip: IpAddr,
     port: Option<u16>,
     last: Option<u16>,
 ) -> anyhow::Result<tokio::net::TcpListener> {
     let at = |port: u16| SocketAddr::new(ip, port);
-    if let Some(port) = port {
-        return tokio::net::TcpListener::bind(at(port))
+    match (port, last) {
+        (Some(port), _) => tokio::net::TcpListener::bind(at(port))
             .await
-            .with_context(|| format!("cannot listen on {}", at(port)));
+            .with_context(|| format!("cannot listen on {}", at(port))),
+        (None, Some(last)) => tokio::net::TcpListener::bind(at(last)).await.map_err(|e| {
+            anyhow::anyhow!(
+                "cannot listen on {} ({e}), the address the last server's clients were given: awsnav does not move elsewhere, since those clients would send their tokens to whatever holds it. Stop the program that holds the port, or start with --port 0 for a new port (with new tokens: start the clients again with the output of --print-env)",
+                at(last)
+            )
+        }),
+        (None, None) => tokio::net::TcpListener::bind(at(0))
+            .await
+            .with_context(|| format!("cannot listen on {ip}")),
     }
-    if let Some(last) = last
-        && let Ok(l) = tokio::net::TcpListener::bind(at(last)).await
-    {
-        return Ok(l);
-    }
-    tokio::net::TcpListener::bind(at(0))
-        .await
-        .with_context(|| format!("cannot listen on {ip}"))
 }
 
 /// `awsnav serve --print-env ACCOUNT --role ROLE`: the two variables, as `KEY=value` lines
-/// (`docker run --env-file`, or `export` in a shell).
+/// (`docker run --env-file`, or `export` in a shell), with a token that serves that account
+/// and role only — once the server at the kept address has proved it is the one that keeps
+/// the tokens.
 async fn print_env(ctx: &AppContext, query: &str, opts: &AccessOpts) -> anyhow::Result<ExitCode> {
-    let Some(running) = Running::load(&ctx.paths.data_dir)? else {
+    let Some(mut running) = Running::load(&ctx.paths.data_dir)? else {
         bail!("no awsnav serve has run here: start `awsnav serve` first");
     };
+    standing_server::check_identity(&running.url, &running.key)
+        .await
+        .map_err(|why| {
+            anyhow::anyhow!(
+                "{why}: start `awsnav serve` first (a token is given only for a port awsnav holds)"
+            )
+        })?;
     let chosen = super::enter::choose_account(ctx, query, opts).await?;
+    if !running.accounts.is_empty() && !running.accounts.contains(&chosen.id) {
+        bail!(
+            "the running server serves only {}: {} ({}) is not one of them (start it with that account too)",
+            running.accounts.join(", "),
+            visible(&chosen.name),
+            chosen.id
+        );
+    }
+    let role = chosen.role.key();
+    let (token, new) = running.role_token(&chosen.id, &role)?;
+    if new {
+        running
+            .save(&ctx.paths.data_dir)
+            .context("cannot keep the new token")?;
+    }
     let url = format!(
         "{}{}",
         running.url,
@@ -202,8 +278,7 @@ async fn print_env(ctx: &AppContext, query: &str, opts: &AccessOpts) -> anyhow::
         );
     }
     write_stdout(&format!(
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI={url}\nAWS_CONTAINER_AUTHORIZATION_TOKEN={}\n",
-        running.token
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI={url}\nAWS_CONTAINER_AUTHORIZATION_TOKEN={token}\n"
     ))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -112,7 +112,7 @@ async fn the_aws_cli_and_boto3_in_their_own_processes_get_roles_from_a_standing_
     let token_file = awsnav.path(".local/share/awsnav/serve.json");
     let kept: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&token_file).unwrap()).unwrap();
-    assert_eq!(kept["token"], server.token.as_str());
+    assert_eq!(server_token(&token_file), server.token);
     {
         use std::os::unix::fs::PermissionsExt as _;
         let mode = std::fs::metadata(&token_file).unwrap().permissions().mode() & 0o777;
@@ -122,12 +122,14 @@ async fn the_aws_cli_and_boto3_in_their_own_processes_get_roles_from_a_standing_
     let env = print_env(&awsnav, &seeded.accounts[dev].name);
     assert_eq!(env[0].0, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
     assert_eq!(env[0].1, format!("{}/{dev}/Admin", server.url));
+    assert_eq!(env[1].0, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
+    // A token of its own, for that account's role only.
+    assert_ne!(env[1].1, server.token);
+    assert_eq!(env[1].1.len(), 64);
     assert_eq!(
-        env[1],
-        (
-            "AWS_CONTAINER_AUTHORIZATION_TOKEN".into(),
-            server.token.clone()
-        )
+        print_env(&awsnav, dev),
+        env,
+        "the same account and role: the same token"
     );
 
     // Separate processes with nothing but the two variables (and the endpoint of moto).
@@ -208,6 +210,21 @@ except urllib.error.HTTPError as e:
         ask("/just-one-part", &server.token).split(' ').next(),
         Some("404")
     );
+    // The token --print-env gave serves that account's role and nothing else.
+    let role_token = &env[1].1;
+    assert_eq!(ask(&format!("/{dev}/Admin"), role_token), "200 {");
+    for other in [
+        format!("/{prod}/Admin"),
+        format!("/{dev}/ReadOnly"),
+        format!("/{}/Admin", accounts(&seeded, false)[1]),
+    ] {
+        let refused = ask(&other, role_token);
+        assert!(
+            refused.starts_with("403 ")
+                && refused.contains(&format!("this token serves {dev} as Admin only")),
+            "{other}: {refused}"
+        );
+    }
 
     let log = server.stop();
     // A line per request: client, account, role, outcome; never a secret.
@@ -234,11 +251,18 @@ except urllib.error.HTTPError as e:
         "one MFA code for the run"
     );
 
-    // Started again, it keeps the token and the port: running containers keep working.
+    // Started again, it keeps the tokens and the port: running containers keep working.
     let again = Server::start(&awsnav, &["--yes"]);
-    assert_eq!(again.token, kept["token"].as_str().unwrap());
+    assert_eq!(again.token, server_token(&token_file));
     let port = |u: &str| u.rsplit(':').next().unwrap().to_owned();
     assert_eq!(port(&again.url), port(kept["url"].as_str().unwrap()));
+    let out = client(&py, &["-c", who], &env);
+    assert_eq!(
+        stdout(&out).trim(),
+        dev,
+        "after a restart: {}",
+        stderr(&out)
+    );
     let prod_env = print_env(&awsnav, prod);
     let out = client(&py, &["-c", who], &prod_env);
     assert_eq!(
@@ -247,16 +271,100 @@ except urllib.error.HTTPError as e:
         "served with --yes: {}",
         stderr(&out)
     );
+    let (again_url, again_token) = (again.url.clone(), again.token.clone());
     let log = again.stop();
     assert!(
         log.contains("PRODUCTION accounts are served too (1)"),
         "{log}"
     );
+
+    // Another program holds the port now. --print-env asks what answers there to prove it is
+    // the server, and gives no token; the server does not move elsewhere.
+    let squatter = std::net::TcpListener::bind(format!("127.0.0.1:{}", port(&again_url))).unwrap();
+    let heard = std::thread::spawn(move || {
+        use std::io::{Read as _, Write as _};
+        let (mut s, _) = squatter.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let n = s.read(&mut buf).unwrap();
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\n{\"Proof\":\"00\"}");
+        (String::from_utf8_lossy(&buf[..n]).into_owned(), squatter)
+    });
+    let before = std::fs::read(&token_file).unwrap();
+    let out = awsnav.run(&["serve", "--print-env", dev, "--role", "Admin"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("is not the awsnav serve"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    let (request, squatter) = heard.join().unwrap();
+    let tokens = std::fs::read_to_string(&token_file).unwrap();
+    for t in serde_json::from_str::<serde_json::Value>(&tokens).unwrap()["tokens"]
+        .as_array()
+        .unwrap()
+    {
+        assert!(!request.contains(t["token"].as_str().unwrap()), "{request}");
+    }
+    let out = awsnav.run(&["serve"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("awsnav does not move elsewhere")
+            && stderr(&out).contains("--port 0"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read(&token_file).unwrap(),
+        before,
+        "the tokens are kept"
+    );
+    drop(squatter);
+
+    // A new port when asked, and then new tokens: the old ones serve nothing there.
+    let moved = Server::start(&awsnav, &["--port", "0"]);
+    assert_ne!(moved.token, again_token);
+    assert_ne!(port(&moved.url), port(&again_url));
+    let old = format!("{}/{dev}/Admin", moved.url);
+    let out = client(&py, &["-c", probe, &old, &env[1].1], &[]);
+    assert_eq!(stdout(&out).trim(), "401");
+    moved.stop();
+
+    // A server started for some accounts serves only those, whatever the token.
+    let others = accounts(&seeded, false);
+    let only = Server::start(&awsnav, &[dev.as_str()]);
+    let url = |id: &str| format!("{}/{id}/Admin", only.url);
+    let out = client(&py, &["-c", probe, &url(dev), &only.token], &[]);
+    assert_eq!(stdout(&out).trim(), "200 {", "{}", stderr(&out));
+    let out = client(&py, &["-c", probe, &url(&others[1]), &only.token], &[]);
+    let refused = stdout(&out);
+    assert!(
+        refused.starts_with("404 ")
+            && refused.contains("serves only the accounts it was started for"),
+        "{refused}"
+    );
+    let out = awsnav.run(&["serve", "--print-env", &others[1], "--role", "Admin"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("the running server serves only"),
+        "{}",
+        stderr(&out)
+    );
+    only.stop();
 }
 
+/// The token that serves every account, as kept in `serve.json`.
 fn server_token(file: &std::path::Path) -> String {
     let kept: serde_json::Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
-    kept["token"].as_str().unwrap().to_owned()
+    kept["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["serves"] == "all")
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[test]
