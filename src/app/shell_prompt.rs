@@ -279,7 +279,7 @@ impl TerminalTitle {
                 let name = tmux(&["display-message", "-p", "#W"])?;
                 let automatic = tmux(&["show-window-options", "-v", "automatic-rename"])
                     .is_none_or(|v| v != "off");
-                tmux(&["rename-window", &untrusted::tmux_window_name(title)])?;
+                tmux(&["rename-window", "--", &untrusted::tmux_window_name(title)])?;
                 Some((name, automatic))
             })
             .flatten();
@@ -294,7 +294,8 @@ impl Drop for TerminalTitle {
             let _ = tty.flush();
         }
         if let Some((name, automatic)) = &self.tmux {
-            let _ = tmux(&["rename-window", name]);
+            // The name as it was, as text: tmux would run a `#(…)` in it.
+            let _ = tmux(&["rename-window", "--", &untrusted::tmux_literal(name)]);
             if *automatic {
                 let _ = tmux(&["set-window-option", "automatic-rename", "on"]);
             }
@@ -302,10 +303,17 @@ impl Drop for TerminalTitle {
     }
 }
 
-/// A tmux command's output (trimmed), `None` when it fails.
+/// A tmux command's output (trimmed), `None` when it fails. It acts on the window of the
+/// pane awsnav runs in (`TMUX_PANE`), not on whichever window is current by then.
 fn tmux(args: &[&str]) -> Option<String> {
+    let mut args = args.to_vec();
+    let pane = std::env::var("TMUX_PANE").unwrap_or_default();
+    if !pane.is_empty() {
+        args.insert(1, "-t");
+        args.insert(2, &pane);
+    }
     let out = std::process::Command::new("tmux")
-        .args(args)
+        .args(&args)
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .output()

@@ -266,11 +266,20 @@ pub fn title(s: &str) -> String {
     shortened(&clean, MAX_MARK_CHARS).into_owned()
 }
 
-/// `s` for `tmux rename-window`: a [`title`] with `#` doubled, since tmux expands `#(…)` in a
-/// window's name as a command to run and `#[…]` as a style.
+/// `s` for `tmux rename-window`: a [`title`] with each `#` made `_`. tmux reads the name as
+/// a format (`#(…)` runs a command, `#[…]` is a style); a doubled `#` would be taken as text,
+/// but then the window's name holds `#(…)` itself, which whatever later renames the window
+/// back from `#W` (awsnav's own nested shell, a user's script) would run.
 #[must_use]
 pub fn tmux_window_name(s: &str) -> String {
-    title(s).replace('#', "##")
+    title(s).replace('#', "_")
+}
+
+/// A window name read back from tmux (`#W`), to give `tmux rename-window` again as the same
+/// text: every `#` doubled, so nothing in it is read as a format.
+#[must_use]
+pub fn tmux_literal(name: &str) -> String {
+    name.replace('#', "##")
 }
 
 /// `s` as literal text in bash's `PS1`. Bash decodes a prompt's backslash escapes, then
@@ -851,14 +860,16 @@ mod tests {
             "payments-prod"
         );
         assert_eq!(title("a\u{a0}b\u{3000}c"), "a b c");
-        assert_eq!(tmux_window_name("#a\u{200b}\u{2060}b"), "##ab");
+        assert_eq!(tmux_window_name("#a\u{200b}\u{2060}b"), "_ab");
         let long = "x".repeat(500);
         assert_eq!(title(&long).chars().count(), MAX_MARK_CHARS);
         assert!(title(&long).ends_with('…'));
+        // No `#` in a window's name: a later rename from `#W` cannot run it.
         assert_eq!(
             tmux_window_name("a#(touch x)#[fg=red]\x1b"),
-            "a##(touch x)##[fg=red]"
+            "a_(touch x)_[fg=red]"
         );
+        assert_eq!(tmux_literal("w#(touch x)##"), "w##(touch x)####");
     }
 
     #[test]

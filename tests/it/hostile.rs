@@ -429,6 +429,81 @@ async fn hostile_names_never_run_in_bash_zsh_or_fish_prompts() {
     }
 }
 
+/// tmux reads a window's name as a format, where `#(…)` runs a command. A renamed account's
+/// `#(…)` is never put in a window's name, and the name awsnav gives back when the shell
+/// ends (read from `#W`, whatever set it) is given as text.
+#[tokio::test]
+async fn tmux_never_runs_a_window_name() {
+    use aws_sdk_organizations::types::OrganizationFeatureSet;
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    let canary = tempfile::tempdir().unwrap();
+    let c = canary.path().display();
+    let sdk = moto.sdk().await;
+    let org = aws_sdk_organizations::Client::new(&sdk);
+    org.create_organization()
+        .feature_set(OrganizationFeatureSet::All)
+        .send()
+        .await
+        .unwrap();
+    let created = org
+        .create_account()
+        .email("t@example.com")
+        .account_name(format!("tmux#(touch {c}/named)"))
+        .send()
+        .await
+        .unwrap();
+    let id = created
+        .create_account_status()
+        .unwrap()
+        .account_id()
+        .unwrap()
+        .to_owned();
+    let alice = crate::common::alice(&sdk).await;
+    let mut awsnav = crate::common::awsnav_as(&alice, &moto.url);
+    clean_run(&awsnav, &["refresh"]);
+    std::fs::write(awsnav.path(".bashrc"), "PS1='\\$ '\n").unwrap();
+    awsnav.set("SHELL", "/bin/bash");
+    let command = awsnav
+        .shell_command(&[
+            "shell",
+            &id,
+            "--role",
+            ROLE,
+            "--yes",
+            "--mfa-code",
+            "123456",
+        ])
+        .replacen(
+            "env -i ",
+            "env -i TMUX=\"$TMUX\" TMUX_PANE=\"$TMUX_PANE\" ",
+            1,
+        );
+    // The window's name before holds a format as text (`##` is tmux's `#`).
+    let tmux = Tmux::start(
+        &format!(
+            "tmux rename-window -- 'before##(touch {c}/restored)'; sleep 0.3; {command}; echo awsnav-exited-$?; sleep 60"
+        ),
+        200,
+        50,
+    );
+    tmux.wait_for(&["/OrganizationAccountAccessRole]"]);
+    let inside = tmux.tmux(&["display-message", "-p", "-t", "t", "#W"]);
+    let inside = String::from_utf8_lossy(&inside.stdout).into_owned();
+    assert!(inside.contains("tmux_(touch"), "{inside}");
+    assert!(!inside.contains('#'), "{inside}");
+    tmux.literal("exit");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["awsnav-exited-0"]);
+    std::thread::sleep(Duration::from_millis(1500)); // a status line redraw runs formats
+    let after = tmux.tmux(&["display-message", "-p", "-t", "t", "#W"]);
+    assert_eq!(
+        String::from_utf8_lossy(&after.stdout).trim(),
+        format!("before#(touch {c}/restored)"),
+        "the name as it was"
+    );
+    assert_canary_untouched(canary.path());
+}
+
 #[tokio::test]
 async fn the_navigator_shows_hostile_names_without_obeying_them() {
     let (_lock, moto) = crate::common::exclusive_moto().await;
