@@ -55,6 +55,53 @@ pub fn profile_name(prefix: &str, account: &str, role: &str) -> String {
     )
 }
 
+/// The account each profile of awsnav's block in `text` (an AWS config file) points to, read
+/// from the lines that decide it — `credential_process … --account ID`, `sso_account_id`, or
+/// the account of `role_arn` — never from the comment, which holds the account's name.
+#[must_use]
+pub fn accounts_in_block(text: &str) -> Vec<(String, String)> {
+    use crate::store::aws_config_block::{BEGIN, END};
+    let id_in = |line: &str| -> Option<String> {
+        let line = line.trim();
+        let rest = if let Some(v) = line.strip_prefix("sso_account_id") {
+            v.trim_start().strip_prefix('=')?.trim()
+        } else if let Some(v) = line.strip_prefix("role_arn") {
+            v.trim_start().strip_prefix('=')?.trim().split(':').nth(4)?
+        } else if line.starts_with("credential_process") {
+            line.rsplit_once(" --account ")?
+                .1
+                .split_whitespace()
+                .next()?
+        } else {
+            return None;
+        };
+        crate::domain::model::AccountId::parse(rest)
+            .ok()
+            .map(|id| id.to_string())
+    };
+    let mut found = Vec::new();
+    let mut inside = false;
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed == BEGIN {
+            inside = true;
+        } else if trimmed == END {
+            break;
+        } else if !inside {
+        } else if let Some(name) = trimmed
+            .strip_prefix("[profile ")
+            .and_then(|n| n.strip_suffix(']'))
+        {
+            current = Some(name.trim().to_owned());
+        } else if let (Some(name), Some(id)) = (&current, id_in(trimmed)) {
+            found.push((name.clone(), id));
+            current = None;
+        }
+    }
+    found
+}
+
 /// Whether `role` can be written into a profile: an IAM role or permission set name as AWS
 /// allows them (a path before it too), so safe as a config value and a command-line word.
 #[must_use]
@@ -156,6 +203,62 @@ mod tests {
             production: name.ends_with("prod"),
             sso: false,
         }
+    }
+
+    #[test]
+    fn the_account_of_each_profile_is_read_from_what_decides_it() {
+        let sso = crate::aws::sso::SsoSource {
+            profile: "corp".into(),
+            session: Some("corp".into()),
+            start_url: "https://corp.awsapps.com/start".into(),
+            region: "eu-west-1".into(),
+            scopes: Vec::new(),
+        };
+        // A name made to look like another account's comment changes nothing.
+        let mut spoof = profile("x (999999999999) as Admin", "Admin");
+        spoof.account_id = "444455556666".into();
+        spoof.role_arn = "arn:aws:iam::444455556666:role/Admin".into();
+        let sso_role = Profile {
+            sso: true,
+            ..profile("shop", "AdministratorAccess")
+        };
+        for style in [ProfileStyle::CredentialProcess, ProfileStyle::AssumeRole] {
+            let block = render(
+                &[
+                    profile("payments-prod", "Admin"),
+                    spoof.clone(),
+                    sso_role.clone(),
+                ],
+                style,
+                "/opt/awsnav --account 999999999999",
+                &ProfileSource {
+                    sso: Some(sso.clone()),
+                    ..ProfileSource::default()
+                },
+            );
+            let text = format!(
+                "[default]\nregion = x\n{block}[profile after]\nrole_arn = arn:aws:iam::777777777777:role/R\n"
+            );
+            assert_eq!(
+                accounts_in_block(&text),
+                vec![
+                    ("payments-prod/Admin".to_owned(), "111122223333".to_owned()),
+                    (
+                        "x--999999999999--as-Admin/Admin".to_owned(),
+                        "444455556666".to_owned()
+                    ),
+                    (
+                        "shop/AdministratorAccess".to_owned(),
+                        "111122223333".to_owned()
+                    ),
+                ],
+                "{style:?}: {text}"
+            );
+        }
+        assert!(
+            accounts_in_block("[profile a]\nrole_arn = arn:aws:iam::111122223333:role/R\n")
+                .is_empty()
+        );
     }
 
     #[test]

@@ -385,6 +385,10 @@ pub enum ConfigCommand {
         /// Write them into the AWS config file (a marked block; a backup of the old file is kept).
         #[arg(long)]
         write: bool,
+        /// With --write: let a profile name that pointed to one account point to another (an
+        /// account renamed to another's former name).
+        #[arg(long, requires = "write")]
+        force: bool,
     },
 }
 

@@ -18,6 +18,7 @@ pub struct GenerateOpts {
     pub prefix: String,
     pub style: crate::app::aws_profiles::ProfileStyle,
     pub write: bool,
+    pub force: bool,
 }
 
 /// `awsnav config generate`: a profile per account × offered role, printed or kept in the AWS
@@ -61,7 +62,7 @@ pub async fn generate_profiles(
     } else {
         None
     };
-    let (list, skipped_sso, unwritable) = generated_profiles(
+    let (list, skipped_sso, unwritable, crowded) = generated_profiles(
         ctx,
         &inv,
         opts,
@@ -69,19 +70,7 @@ pub async fn generate_profiles(
         base_region.as_ref(),
         sso.is_some(),
     );
-    if !unwritable.is_empty() {
-        say!(
-            "awsnav: warning: {} roles left out: their names are not IAM role names, so they cannot be written into a profile: {}",
-            unwritable.len(),
-            crate::domain::untrusted::visible(&unwritable.join(", "))
-        );
-    }
-    if skipped_sso > 0 {
-        say!(
-            "awsnav: warning: {skipped_sso} IAM Identity Center roles left out: no profile with an SSO sign-in is configured (set [sso] profile in {})",
-            ctx.paths.config_file.display()
-        );
-    }
+    warn_left_out(ctx, &unwritable, &crowded, skipped_sso);
     let base = ctx.access.base_profile.clone();
     let mfa_serial = match &ctx.config.auth.mfa_serial {
         Some(s) => Some(s.clone()),
@@ -111,6 +100,7 @@ pub async fn generate_profiles(
         .map(std::path::PathBuf::from)
         .or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().join(".aws/config")))
         .context("cannot find the AWS config file: set AWS_CONFIG_FILE")?;
+    refuse_repoints(&path, &list, opts.force)?;
     match aws_config_block::write(&path, &block)? {
         aws_config_block::Written::Unchanged => {
             say!(
@@ -133,9 +123,71 @@ pub async fn generate_profiles(
     Ok(())
 }
 
+/// Says what `config generate` left out or named otherwise.
+fn warn_left_out(ctx: &AppContext, unwritable: &[String], crowded: &[String], skipped_sso: usize) {
+    if !unwritable.is_empty() {
+        say!(
+            "awsnav: warning: {} roles left out: their names are not IAM role names, so they cannot be written into a profile: {}",
+            unwritable.len(),
+            crate::domain::untrusted::visible(&unwritable.join(", "))
+        );
+    }
+    if !crowded.is_empty() {
+        say!(
+            "awsnav: {} accounts go by a name another account has (or one that looks like it): their profiles are named NAME-ID, none the bare name: {}",
+            crowded.len(),
+            crowded.join(", ")
+        );
+    }
+    if skipped_sso > 0 {
+        say!(
+            "awsnav: warning: {skipped_sso} IAM Identity Center roles left out: no profile with an SSO sign-in is configured (set [sso] profile in {})",
+            ctx.paths.config_file.display()
+        );
+    }
+}
+
+/// Refuses (unless `force`) to write profiles whose names the block in `path` gave to
+/// another account: an account renamed to another's former name would take its profiles,
+/// and every tool using them would act in it.
+fn refuse_repoints(
+    path: &std::path::Path,
+    list: &[crate::app::aws_profiles::Profile],
+    force: bool,
+) -> anyhow::Result<()> {
+    let before = std::fs::read_to_string(path).unwrap_or_default();
+    let repointed: Vec<String> = crate::app::aws_profiles::accounts_in_block(&before)
+        .into_iter()
+        .filter_map(|(name, old)| {
+            let now = list.iter().find(|p| p.name == name)?;
+            (now.account_id != old).then(|| {
+                format!(
+                    "  [profile {name}]: {old} before, {} ({}) now",
+                    now.account_id,
+                    crate::domain::untrusted::visible(&now.account_name)
+                )
+            })
+        })
+        .collect();
+    if !repointed.is_empty() {
+        if !force {
+            anyhow::bail!(
+                "{} is left as it is: these profiles would point to another account than they did:\n{}\nAn account may have been renamed to take another's former name; every tool using the profile would act in the other account. Check the accounts (awsnav which ID), then pass --force to write them",
+                path.display(),
+                repointed.join("\n")
+            );
+        }
+        for r in &repointed {
+            say!("awsnav: repointed (--force): {}", r.trim_start());
+        }
+    }
+    Ok(())
+}
+
 /// The profiles `config generate` writes, in account-name order; how many Identity Center
-/// roles were left out for want of a sign-in; and the roles (`account/role`) left out because
-/// their names are not IAM names.
+/// roles were left out for want of a sign-in; the roles (`account/role`) left out because
+/// their names are not IAM names; and the accounts (`NAME (ID)`) named with their id because
+/// another account goes by the same name, or one that looks like it.
 fn generated_profiles(
     ctx: &AppContext,
     inv: &Inventory,
@@ -143,18 +195,60 @@ fn generated_profiles(
     partition: &str,
     base_region: Option<&String>,
     sso_available: bool,
-) -> (Vec<crate::app::aws_profiles::Profile>, usize, Vec<String>) {
+) -> (
+    Vec<crate::app::aws_profiles::Profile>,
+    usize,
+    Vec<String>,
+    Vec<String>,
+) {
     use crate::app::aws_profiles::{self as profiles, Profile};
     let mut order: Vec<usize> = (0..inv.org.accounts.len())
         .filter(|&i| inv.org.accounts[i].status.is_active())
         .collect();
     order.sort_by_key(|&i| inv.org.accounts[i].name.to_lowercase());
+    // A member account renamed to (what looks like) another's name would otherwise take that
+    // name's profiles: the first in order keeps them. Neither does; both get their id.
+    // Both the name as it is and as a profile name (which turns a space or a comma into
+    // `-`) must be an account's own.
+    let keys = |i: usize| {
+        let name = &inv.org.accounts[i].name;
+        let profile = profiles::profile_name(&opts.prefix, name, "");
+        [
+            format!("name {}", crate::domain::lookalike::folded_name(name)),
+            format!(
+                "profile {}",
+                crate::domain::lookalike::folded_name(&profile)
+            ),
+        ]
+    };
+    let mut by_name: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for &i in &order {
+        for key in keys(i) {
+            *by_name.entry(key).or_default() += 1;
+        }
+    }
+    let crowded = |i: usize| {
+        keys(i)
+            .iter()
+            .any(|k| by_name.get(k).is_some_and(|&n| n > 1))
+    };
+    let mut named_with_id = Vec::new();
     let tree = OrgTree::build(&inv.org);
     let mut list: Vec<Profile> = Vec::new();
     let mut skipped_sso = 0;
     let mut unwritable = Vec::new();
     for i in order {
         let a = &inv.org.accounts[i];
+        let account_name = if crowded(i) {
+            named_with_id.push(format!(
+                "{} ({})",
+                crate::domain::untrusted::visible(&a.name),
+                a.id
+            ));
+            format!("{} {}", a.name, a.id)
+        } else {
+            a.name.clone()
+        };
         for role in ctx.roles(inv, &tree, i) {
             if !opts.roles.is_empty() && !opts.roles.contains(&role.name) {
                 continue;
@@ -167,7 +261,7 @@ fn generated_profiles(
                 skipped_sso += 1;
                 continue;
             }
-            let name = profiles::profile_name(&opts.prefix, &a.name, &role.name);
+            let name = profiles::profile_name(&opts.prefix, &account_name, &role.name);
             // An Identity Center role and an IAM role of the same name: the first (Identity
             // Center's) keeps the name.
             if list.iter().any(|p| p.name == name) {
@@ -190,5 +284,5 @@ fn generated_profiles(
             });
         }
     }
-    (list, skipped_sso, unwritable)
+    (list, skipped_sso, unwritable, named_with_id)
 }

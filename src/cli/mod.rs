@@ -210,6 +210,7 @@ async fn config_command(
         prefix,
         style,
         write,
+        force,
     } = command
     {
         let opts = generate::GenerateOpts {
@@ -217,6 +218,7 @@ async fn config_command(
             prefix,
             style,
             write,
+            force,
         };
         generate::generate_profiles(ctx, demo, &opts).await?;
     } else {

@@ -133,3 +133,76 @@ fn typing_the_name_that_is_seen_does_not_confirm_a_look_alike() {
         assert!(screen.contains("not confirmed"), "{typed:?}: {screen}");
     }
 }
+
+/// `config generate` names profiles by account name: a renamed account must not take the
+/// profiles of the account whose name it copies, nor silently repoint a profile written
+/// before to itself.
+#[test]
+fn generated_profiles_never_go_to_a_look_alike() {
+    let (awsnav, real, fakes) = with_look_alikes();
+    let config = awsnav.path(".aws/config");
+    let out = awsnav.run(&["config", "generate", "--write"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("3 accounts go by a name another account has"),
+        "{}",
+        stderr(&out)
+    );
+    let written = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        !written.contains("[profile payments-prod/Admin]"),
+        "{written}"
+    );
+    for id in [&real, &fakes[0], &fakes[1]] {
+        let section = written
+            .split("\n[profile ")
+            .find(|s| s.contains(&format!("--account {id} ")))
+            .unwrap();
+        let name = section.split(']').next().unwrap();
+        assert!(
+            name.to_lowercase().starts_with("payments-prod")
+                && name.ends_with(&format!("-{id}/Admin")),
+            "{section}"
+        );
+    }
+
+    // A profile written before for another account (its name was another account's then):
+    // generating again would repoint it. Refused, the file kept as it is, until --force.
+    let listed: Vec<Value> =
+        serde_json::from_str(&stdout(&awsnav.run(&["list", "--json"]))).unwrap();
+    let other = listed
+        .iter()
+        .find(|a| a.get("same_name_as").is_none())
+        .unwrap();
+    let (name, id) = (
+        other["name"].as_str().unwrap(),
+        other["id"].as_str().unwrap(),
+    );
+    let profile = format!("[profile {name}/Admin]\ncredential_process = ");
+    let at = written.find(&profile).unwrap();
+    let before = format!(
+        "{}{}",
+        &written[..at],
+        written[at..].replacen(&format!("--account {id} "), "--account 999999999999 ", 1)
+    );
+    std::fs::write(&config, &before).unwrap();
+    let out = awsnav.run(&["config", "generate", "--write"]);
+    assert!(!out.status.success(), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(
+        said.contains("these profiles would point to another account than they did")
+            && said.contains(&format!(
+                "[profile {name}/Admin]: 999999999999 before, {id}"
+            )),
+        "{said}"
+    );
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
+    let out = awsnav.run(&["config", "generate", "--write", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("repointed (--force)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), written);
+}
