@@ -208,6 +208,29 @@ impl AppContext {
             .is_production(&AccountView::of(inv, tree, i))
     }
 
+    /// Whether another account of the cached inventory goes by `name` or one that looks
+    /// like it, or the name holds what does not show.
+    fn name_is_shared(&self, account_id: &str, name: &str) -> bool {
+        if crate::domain::untrusted::visible(name) != name {
+            return true;
+        }
+        self.inventory_cache
+            .load()
+            .ok()
+            .flatten()
+            .is_some_and(|inv| {
+                !crate::domain::lookalike::same_name_as(
+                    account_id,
+                    name,
+                    inv.org
+                        .accounts
+                        .iter()
+                        .map(|a| (a.id.as_str(), a.name.as_str())),
+                )
+                .is_empty()
+            })
+    }
+
     /// How the console of `account_id` as `role` opens beside others: `isolation` (else
     /// `[console] isolation`), the container's name and look (from the cached inventory's OU
     /// path and tags, when it has the account), and the Chromium profile directory.
@@ -223,6 +246,19 @@ impl AppContext {
     ) -> crate::app::console_link::Opening {
         use crate::domain::console_look::{container_name, look, profile_dir_name};
         let rules = &self.config.console.color;
+        let isolation = isolation.unwrap_or(self.config.console.isolation);
+        let format = &self.config.console.container_name;
+        // Firefox reuses a container by its name: an account that goes by another's name (or
+        // one that looks like it) would open in that account's container, with its sessions
+        // and its colour. Such a name gets the account's id.
+        let container_format = if isolation == crate::config::Isolation::FirefoxContainer
+            && !format.contains("{id}")
+            && self.name_is_shared(account_id, account_name)
+        {
+            format!("{format} ({{id}})")
+        } else {
+            format.clone()
+        };
         let look = if rules.is_empty() {
             look(
                 rules,
@@ -249,13 +285,8 @@ impl AppContext {
             }
         };
         crate::app::console_link::Opening {
-            isolation: isolation.unwrap_or(self.config.console.isolation),
-            container: container_name(
-                &self.config.console.container_name,
-                account_name,
-                role,
-                account_id,
-            ),
+            isolation,
+            container: container_name(&container_format, account_name, role, account_id),
             look,
             profile_dir: self
                 .paths

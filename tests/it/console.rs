@@ -430,6 +430,41 @@ async fn firefox_containers_carry_name_colour_icon_and_the_sign_in_link() {
         assert_eq!(login["SigninToken"], TOKEN);
     }
 
+    // A member account renamed to the production account's name: Firefox would reuse the
+    // production container (its sessions, its red) for it. Both get their ids instead.
+    let org = aws_sdk_organizations::Client::new(&moto.sdk().await);
+    let twin = org
+        .create_account()
+        .email("twin@example.com")
+        .account_name(name_of(&seeded, &prod))
+        .send()
+        .await
+        .unwrap()
+        .create_account_status()
+        .unwrap()
+        .account_id()
+        .unwrap()
+        .to_owned();
+    assert!(awsnav.run(&["refresh"]).status.success());
+    for account in [&prod, &twin] {
+        let out = awsnav.run(&["console", account, "--mfa-code", "123456", "--yes"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let runs = recorded(&record, 4);
+    for (args, account) in [(&runs[2], &prod), (&runs[3], &twin)] {
+        let query = args[0].strip_prefix("ext+container:").expect(&args[0]);
+        let q: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        assert_eq!(
+            q["name"],
+            format!(
+                "{}/OrganizationAccountAccessRole ({account})",
+                name_of(&seeded, &prod)
+            )
+        );
+    }
+
     // --isolation none on the command line: the plain link through $BROWSER.
     let plain = awsnav.path("plain");
     recorder(&bin.join("plain-browser"), &plain);
