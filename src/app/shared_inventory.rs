@@ -79,14 +79,7 @@ impl SharedSource {
             return Ok(answer.body);
         }
         let path = crate::config::paths::expand_home(location);
-        let size = std::fs::metadata(&path)
-            .map_err(|e| self.problem(format!("cannot read {}: {e}", path.display())))?
-            .len();
-        if usize::try_from(size).map_or(true, |s| s > MAX_BYTES) {
-            return Err(self.problem(format!("it is larger than {} MB", MAX_BYTES >> 20)));
-        }
-        std::fs::read(&path)
-            .map_err(|e| self.problem(format!("cannot read {}: {e}", path.display())))
+        read_capped(&path, MAX_BYTES).map_err(|why| self.problem(why))
     }
 
     fn problem(&self, detail: String) -> AwsError {
@@ -98,6 +91,34 @@ impl SharedSource {
     }
 }
 
+/// The bytes of the regular file at `path`, at most `max`: a shared inventory is someone
+/// else's, and a link to `/dev/zero` or a FIFO in its place must neither fill memory nor
+/// hang awsnav. Opened without blocking, checked to be a file, then read no further than
+/// `max`.
+fn read_capped(path: &std::path::Path, max: usize) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits());
+    }
+    let file = options.open(path).map_err(cannot)?;
+    if !file.metadata().map_err(cannot)?.is_file() {
+        return Err(format!("{} is not a regular file", path.display()));
+    }
+    let mut bytes = Vec::new();
+    file.take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() > max {
+        return Err(format!("it is larger than {} MB", max >> 20));
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +126,32 @@ mod tests {
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2026-11-29 12:00 UTC);
+
+    #[cfg(unix)]
+    #[test]
+    fn a_shared_file_in_place_of_an_inventory_neither_hangs_nor_fills_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let zero = dir.path().join("zero.json");
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        let err = read_capped(&zero, 1024).unwrap_err();
+        assert!(err.contains("is not a regular file"), "{err}");
+        let fifo = dir.path().join("fifo.json");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let err = read_capped(&fifo, 1024).unwrap_err();
+        assert!(err.contains("is not a regular file"), "{err}");
+        let big = dir.path().join("big.json");
+        std::fs::write(&big, vec![b'x'; 3 << 20]).unwrap();
+        let err = read_capped(&big, 2 << 20).unwrap_err();
+        assert!(err.contains("larger than 2 MB"), "{err}");
+        std::fs::write(&big, b"{}").unwrap();
+        assert_eq!(read_capped(&big, 2 << 20).unwrap(), b"{}");
+    }
 
     fn source(dir: &std::path::Path) -> SharedSource {
         SharedSource {
