@@ -449,8 +449,9 @@ pub async fn shell(
     {
         let name = std::env::var("AWSNAV_ACCOUNT_NAME").unwrap_or_default();
         bail!(
-            "already inside an awsnav shell for {name} ({}): exit it first, or pass --nested",
-            current.to_string_lossy()
+            "already inside an awsnav shell for {} ({}): exit it first, or pass --nested",
+            visible(&name),
+            visible(&current.to_string_lossy())
         );
     }
     let entered = enter(ctx, demo, query, opts).await?;
@@ -661,28 +662,34 @@ pub async fn env(
     }
     let entered = enter(ctx, demo, query, opts).await?;
     let session = entered.session();
-    match &export.export_as {
-        Some(name) => {
-            let written = crate::app::keys::export_session(&session, name, export.force)?;
-            super::output::say!(
-                "awsnav: profile {name} in {} now holds {}{}{}",
-                written.file.display(),
-                session.announced(),
-                session
-                    .credentials
-                    .expiration
-                    .and_then(|e| e
-                        .format(&time::format_description::well_known::Rfc3339)
-                        .ok())
-                    .map(|e| format!(" until {e}"))
-                    .unwrap_or_default(),
-                written
-                    .backup
-                    .map(|b| format!("; the file as it was is at {}", b.display()))
-                    .unwrap_or_default()
-            );
+    if let Some(name) = &export.export_as {
+        let written = crate::app::keys::export_session(&session, name, export.force)?;
+        super::output::say!(
+            "awsnav: profile {name} in {} now holds {}{}{}",
+            written.file.display(),
+            session.announced(),
+            session
+                .credentials
+                .expiration
+                .and_then(|e| e
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .ok())
+                .map(|e| format!(" until {e}"))
+                .unwrap_or_default(),
+            written
+                .backup
+                .map(|b| format!("; the file as it was is at {}", b.display()))
+                .unwrap_or_default()
+        );
+    } else {
+        let text = launch::format_env(&session, format);
+        // Meant for eval or a file; on a terminal, a name's escape sequences are shown,
+        // not obeyed (the quoting keeps them for a shell, which is not there).
+        if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            write_stdout(&crate::domain::untrusted::visible_lines(&text))?;
+        } else {
+            write_stdout(&text)?;
         }
-        None => write_stdout(&launch::format_env(&session, format))?,
     }
     Ok(std::process::ExitCode::SUCCESS)
 }
