@@ -349,10 +349,16 @@ impl Access {
         }
     }
 
-    /// The cache key of a base identity.
+    /// The cache key of a base identity: one per identity, however it is named. The standard
+    /// chain reads `AWS_PROFILE`, else `default` (when no key is in the environment), so a
+    /// role profile whose `source_profile` is that profile has the chain's MFA session and
+    /// role sessions, not sessions of its own.
     #[must_use]
     pub fn base_key(profile: Option<&str>) -> String {
-        profile.unwrap_or("default-chain").to_owned()
+        match profile {
+            Some(p) if Self::key_name(None).as_deref() != Some(p) => p.to_owned(),
+            _ => "default-chain".to_owned(),
+        }
     }
 
     /// The cache key of Identity Center role sessions: the profile whose sign-in gets them,

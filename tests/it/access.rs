@@ -1087,3 +1087,89 @@ fn assert_no_secret_logged(
         assert!(!stderr(out).contains(secret), "a secret is on stderr");
     }
 }
+
+/// One MFA code per working day, whichever source offered the role: a role awsnav's rules
+/// offer and one a `~/.aws/config` role profile (`source_profile`, `mfa_serial`) offers share
+/// the base identity's MFA session and the role session cache, in either order.
+#[tokio::test]
+async fn one_mfa_session_whichever_source_offered_the_role() {
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    let sdk = moto.sdk().await;
+    let seeded = crate::common::seed_org(&sdk, &tree(), 0).await;
+    let alice = crate::common::alice(&sdk).await;
+    let proxy = FaultServer::start(crate::common::fault::proxy(&moto.url));
+    let ids = non_production(&seeded);
+    let (dev0, dev1) = (ids[0].clone(), ids[1].clone());
+    // As people set it up: the keys in a profile the standard chain is pointed at, role
+    // profiles for some accounts with that profile as their source and the device named.
+    let person = || {
+        let mut awsnav = crate::common::awsnav_as(&alice, &proxy.url);
+        awsnav.unset("AWS_ACCESS_KEY_ID");
+        awsnav.unset("AWS_SECRET_ACCESS_KEY");
+        awsnav.set("AWS_PROFILE", "alice");
+        std::fs::create_dir_all(awsnav.path(".aws")).unwrap();
+        std::fs::write(
+            awsnav.path(".aws/credentials"),
+            format!(
+                "[alice]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+                alice.key, alice.secret
+            ),
+        )
+        .unwrap();
+        awsnav
+    };
+    let profiles = |account: &str| {
+        format!(
+            "[profile alice]\nregion = us-east-1\n[profile team-admin]\nrole_arn = arn:aws:iam::{account}:role/OrganizationAccountAccessRole\nsource_profile = alice\nmfa_serial = {}\nregion = us-east-1\n",
+            alice.serial
+        )
+    };
+
+    // A rule's role first, then a profile's: one code.
+    let awsnav = person();
+    std::fs::write(awsnav.path(".aws/config"), profiles(&dev1)).unwrap();
+    assert!(awsnav.run(&["refresh"]).status.success());
+    let out = awsnav.run(&["exec", &dev0, "--mfa-code", "123456", "--", "true"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = awsnav.run(&["exec", &dev1, "--", "true"]);
+    assert!(
+        out.status.success(),
+        "a second code was asked for: {}",
+        stderr(&out)
+    );
+    assert_eq!(proxy.count("GetSessionToken"), 1, "one MFA session");
+
+    // A profile's role first, then a rule's: one code.
+    let awsnav = person();
+    std::fs::write(awsnav.path(".aws/config"), profiles(&dev0)).unwrap();
+    assert!(awsnav.run(&["refresh"]).status.success());
+    let out = awsnav.run(&["exec", &dev0, "--mfa-code", "123456", "--", "true"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = awsnav.run(&["exec", &dev1, "--", "true"]);
+    assert!(
+        out.status.success(),
+        "a second code was asked for: {}",
+        stderr(&out)
+    );
+    assert_eq!(proxy.count("GetSessionToken"), 2, "one MFA session more");
+
+    // A role session cached before a profile for its account is added is still the one.
+    let awsnav = person();
+    std::fs::write(
+        awsnav.path(".aws/config"),
+        "[profile alice]\nregion = us-east-1\n",
+    )
+    .unwrap();
+    assert!(awsnav.run(&["refresh"]).status.success());
+    let out = awsnav.run(&["env", &dev0, "--mfa-code", "123456"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::write(awsnav.path(".aws/config"), profiles(&dev0)).unwrap();
+    let before = proxy.requests().len();
+    let out = awsnav.run(&["env", &dev0]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        proxy.requests().len(),
+        before,
+        "the cached role session, no request"
+    );
+}
