@@ -351,9 +351,9 @@ pub async fn assertion(
     config: &SamlConfig,
     data_dir: &Path,
     cache_dir: &Path,
-    interactive: &crate::app::access::Interactive,
+    interactive: &crate::app::access::mfa::Interactive,
 ) -> Result<Assertion, crate::aws::AwsError> {
-    use crate::app::access::{Interactive, MfaRequest};
+    use crate::app::access::mfa::{Interactive, MfaRequest};
     let mut held = ASSERTIONS.lock().await;
     let now = OffsetDateTime::now_utc();
     if let Some(a) = held.get(&config.name).filter(|a| a.usable_at(now)) {
