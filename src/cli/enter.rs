@@ -5,18 +5,17 @@ use std::io::IsTerminal as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context as _, bail};
-use time::OffsetDateTime;
+use anyhow::bail;
 
 use super::output::say;
 use super::output::write_stdout;
 use super::sign_in::offer_for;
 use super::{prompt, refresh};
-use crate::app::access::{AccessTarget, Asker, Granted, Interactive, MfaSource};
+use crate::app::access::{Asker, MfaSource};
 use crate::app::context::AppContext;
-use crate::app::launch::{self, EnvFormat, Session};
-use crate::aws::AwsError;
-use crate::config::{MfaPrompt, ShellCredentials};
+use crate::app::enter::{Child, FrontEnd, run_in_account};
+use crate::app::launch::{self, EnvFormat};
+use crate::config::ShellCredentials;
 use crate::domain::inventory::Inventory;
 use crate::domain::model::{AccountId, OrgTree};
 use crate::domain::roles::RoleOption;
@@ -45,30 +44,7 @@ pub struct AccessOpts {
     pub no_sign_in_offer: bool,
 }
 
-/// An account picked on the command line, with its role and credentials.
-pub struct Entered {
-    pub account_id: String,
-    pub account_name: String,
-    pub role: RoleOption,
-    pub production: bool,
-    pub region: String,
-    pub granted: Granted,
-}
-
-impl Entered {
-    #[must_use]
-    pub fn session(&self) -> Session<'_> {
-        Session {
-            account_id: &self.account_id,
-            account_name: &self.account_name,
-            role: &self.role.name,
-            production: self.production,
-            region: &self.region,
-            credentials: &self.granted.credentials,
-            server: None,
-        }
-    }
-}
+pub use crate::app::enter::Entered;
 
 /// Resolves the account, picks the role, confirms production, gets credentials.
 ///
@@ -120,35 +96,24 @@ pub async fn enter_chosen(
             ),
         )?;
     }
-    let about = format!(
-        "to get into {} ({account_id}) as {}{}",
-        visible(&account_name),
-        visible(&role.name),
-        if production { " — PRODUCTION" } else { "" }
-    );
-    let mfa = mfa_source(ctx, opts.mfa_code.clone(), &about);
-    let target = AccessTarget {
+    let target = crate::app::access::AccessTarget {
         account_id: account_id.clone(),
         account_name: account_name.clone(),
         role: role.clone(),
         duration: opts.duration,
     };
-    let granted = match ctx
-        .access
-        .credentials(&target, &mfa, OffsetDateTime::now_utc())
-        .await
-    {
-        Err(e @ (AwsError::SsoLogin { .. } | AwsError::ConsoleLogin { .. })) => {
-            if opts.no_sign_in_offer || !offer_for(ctx, &e).await? {
-                return Err(e.into());
-            }
-            ctx.access
-                .credentials(&target, &mfa, OffsetDateTime::now_utc())
-                .await?
+    let mfa = mfa_source(
+        ctx,
+        opts.mfa_code.clone(),
+        &crate::app::enter::purpose("get into", &target, production),
+    );
+    let granted = crate::app::enter::get_in(ctx, &target, &mfa, |e| async move {
+        if opts.no_sign_in_offer || !offer_for(ctx, &e).await? {
+            return Err(e.into());
         }
-        other => other?,
-    };
-    ctx.prefs.remember(&account_id, &role.key());
+        Ok(())
+    })
+    .await?;
     Ok(Entered {
         region: ctx.session_region(&account_id, &role).await,
         account_id,
@@ -161,70 +126,17 @@ pub async fn enter_chosen(
 
 /// Where the command line gets MFA codes: `--mfa-code`, `[auth] mfa_process`, else a prompt on
 /// the terminal, or a desktop dialog where there is none (`[auth] mfa_prompt`). `about` says
-/// what the code is for ("to get into payments-prod (…) as Admin — PRODUCTION").
+/// what the code is for ([`crate::app::enter::purpose`]).
 #[must_use]
 pub fn mfa_source(ctx: &AppContext, code: Option<String>, about: &str) -> MfaSource {
-    let terminal = std::io::stdin().is_terminal() || std::io::stderr().is_terminal();
-    let dialog = match ctx.config.auth.mfa_prompt {
-        MfaPrompt::Terminal => None,
-        MfaPrompt::Auto if terminal => None,
-        MfaPrompt::Auto => prompt::Dialog::available(),
-        MfaPrompt::Zenity => Some(prompt::Dialog::Zenity),
-        MfaPrompt::Kdialog => Some(prompt::Dialog::Kdialog),
-        MfaPrompt::Osascript => Some(prompt::Dialog::Osascript),
-    };
-    let interactive = if let Some(dialog) = dialog {
-        let about = about.to_owned();
-        Interactive::Ask(Asker::new(Arc::new(move |serial: &str| {
-            let text = format!("MFA code for {serial}\n{about}");
-            dialog
-                .ask("awsnav: MFA code", &text)
-                .map_err(|e| format!("the MFA dialog ({}) failed: {e}", dialog.program()))?
-                .ok_or_else(|| "the MFA dialog was cancelled: nothing was done".to_owned())
-        })))
-    } else if terminal {
-        Interactive::Ask(Asker::new(Arc::new(|serial: &str| {
+    let terminal = (std::io::stdin().is_terminal() || std::io::stderr().is_terminal()).then(|| {
+        Asker::new(Arc::new(|serial: &str| {
             prompt::ask(&format!("MFA code for {serial}: "))
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| "no terminal to ask for the MFA code: pass --mfa-code".to_owned())
-        })))
-    } else {
-        Interactive::None
-    };
-    MfaSource {
-        code,
-        process: ctx.config.auth.mfa_process.clone(),
-        interactive,
-    }
-}
-
-/// Where a credential endpoint gets MFA codes while the child holds the terminal: the
-/// config's MFA command, or a desktop dialog where `[auth] mfa_prompt` allows one; never the
-/// terminal.
-#[must_use]
-pub fn background_mfa_source(ctx: &AppContext, about: &str) -> MfaSource {
-    let dialog = match ctx.config.auth.mfa_prompt {
-        MfaPrompt::Terminal => None,
-        MfaPrompt::Auto => prompt::Dialog::available(),
-        MfaPrompt::Zenity => Some(prompt::Dialog::Zenity),
-        MfaPrompt::Kdialog => Some(prompt::Dialog::Kdialog),
-        MfaPrompt::Osascript => Some(prompt::Dialog::Osascript),
-    };
-    let interactive = dialog.map_or(Interactive::None, |dialog| {
-        let about = about.to_owned();
-        Interactive::Ask(Asker::new(Arc::new(move |serial: &str| {
-            let text = format!("MFA code for {serial}\n{about}");
-            dialog
-                .ask("awsnav: MFA code", &text)
-                .map_err(|e| format!("the MFA dialog ({}) failed: {e}", dialog.program()))?
-                .ok_or_else(|| "the MFA dialog was cancelled".to_owned())
-        })))
+        }))
     });
-    MfaSource {
-        code: None,
-        process: ctx.config.auth.mfa_process.clone(),
-        interactive,
-    }
+    crate::app::enter::mfa_source(ctx, code, about, terminal)
 }
 
 /// Whether `--role` names an IAM role offered in account `i` (`iam:NAME`, or a plain name an
@@ -455,79 +367,28 @@ pub async fn shell(
         );
     }
     let entered = enter(ctx, demo, query, opts).await?;
-    say!(
-        "awsnav: {} — exit the shell to leave",
-        entered.session().announced()
-    );
     let how = credentials.unwrap_or(ctx.config.shell.credentials);
-    let shell = launch::user_shell();
-    let marked = ShellMarks::start(
-        ctx,
-        &shell,
-        &entered.account_name,
-        &entered.account_id,
-        &entered.role.name,
-        entered.production,
-    );
-    let code = run_child(
-        ctx,
-        &entered,
-        opts,
-        how,
-        &shell,
-        &marked.shell.args,
-        &marked.shell.env,
-    )
-    .await;
-    drop(marked);
-    code
+    run(ctx, &entered, opts, how, Child::Shell).await
 }
 
-/// A shell's marks: its prompt (the start it needs) and the terminal title, while it runs.
-pub struct ShellMarks {
-    pub shell: crate::app::shell_prompt::MarkedShell,
-    _title: Option<crate::app::shell_prompt::TerminalTitle>,
+/// The command line keeps the terminal as it is for a child: there is no screen to leave.
+struct Terminal;
+
+impl FrontEnd for Terminal {
+    async fn hand_over_terminal(&mut self) {}
+    fn take_back_terminal(&mut self) {}
 }
 
-impl ShellMarks {
-    /// The marks `[shell]` asks for on `shell` in the account; none where they cannot be made
-    /// (a warning says why) or the shell is not one awsnav knows.
-    #[must_use]
-    pub fn start(
-        ctx: &AppContext,
-        shell: &str,
-        account: &str,
-        id: &str,
-        role: &str,
-        production: bool,
-    ) -> Self {
-        use crate::app::shell_prompt::{Mark, MarkedShell, TerminalTitle};
-        let config = &ctx.config.shell;
-        let mut mark = Mark::new(&config.prompt_format, account, role, id, production);
-        mark.sgr = if production {
-            ctx.mark_styles.production.clone()
-        } else {
-            ctx.mark_styles.other.clone()
-        };
-        let shell = if config.prompt {
-            MarkedShell::new(shell, &mark, &ctx.paths.cache_dir.join("run")).unwrap_or_else(|e| {
-                say!("awsnav: the prompt is not marked ({e})");
-                MarkedShell::default()
-            })
-        } else {
-            MarkedShell::default()
-        };
-        let title = std::io::stderr().is_terminal().then(|| {
-            TerminalTitle::set(
-                &format!("awsnav: {}", mark.text.trim()),
-                config.tmux_window_name,
-            )
-        });
-        Self {
-            shell,
-            _title: title,
-        }
-    }
+/// Runs `child` in `entered`'s account and passes its exit code through.
+async fn run(
+    ctx: &AppContext,
+    entered: &Entered,
+    opts: &AccessOpts,
+    how: ShellCredentials,
+    child: Child<'_>,
+) -> anyhow::Result<ExitCode> {
+    let code = run_in_account(Some(ctx), &mut Terminal, entered, opts.duration, how, child).await?;
+    Ok(ExitCode::from(u8::try_from(code & 0xff).unwrap_or(1)))
 }
 
 /// `awsnav exec`: one command in the account; its exit code is passed through.
@@ -547,99 +408,7 @@ pub async fn exec(
     };
     let entered = enter(ctx, demo, query, opts).await?;
     let how = credentials.unwrap_or(ctx.config.shell.credentials);
-    run_child(ctx, &entered, opts, how, program, args, &[]).await
-}
-
-/// The credential endpoint for a child entering `entered`'s account, when `how` says so.
-///
-/// # Errors
-/// When the endpoint or its files cannot be made.
-pub async fn serve_child(
-    ctx: &AppContext,
-    target: AccessTarget,
-    production: bool,
-    how: ShellCredentials,
-) -> anyhow::Result<Option<launch::Served>> {
-    if how == ShellCredentials::Env {
-        return Ok(None);
-    }
-    let about = format!(
-        "to renew the credentials of {} ({}) as {}{}",
-        visible(&target.account_name),
-        target.account_id,
-        visible(&target.role.name),
-        if production { " — PRODUCTION" } else { "" }
-    );
-    let mfa = background_mfa_source(ctx, &about);
-    let account = visible(&target.account_name).into_owned();
-    let last: std::sync::Mutex<Option<(String, std::time::Instant)>> = std::sync::Mutex::default();
-    let on_error = Arc::new(move |why: &str| {
-        // One line at a time: an SDK retrying must not fill the terminal.
-        let mut last = last
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if last
-            .as_ref()
-            .is_some_and(|(m, at)| m == why && at.elapsed() < std::time::Duration::from_mins(1))
-        {
-            return;
-        }
-        *last = Some((why.to_owned(), std::time::Instant::now()));
-        eprintln!(
-            "\r\nawsnav: cannot renew the credentials of {account}: {}. Exit and run `awsnav shell {account}` (or exec) again for a fresh session\r",
-            visible(why)
-        );
-    });
-    let served = launch::serve(
-        &ctx.access,
-        target,
-        mfa,
-        time::Duration::seconds(i64::from(ctx.config.shell.refresh_margin_seconds)),
-        &ctx.paths.cache_dir.join("run"),
-        on_error,
-    )
-    .await
-    .context("cannot start the credential endpoint")?;
-    Ok(Some(served))
-}
-
-async fn run_child(
-    ctx: &AppContext,
-    entered: &Entered,
-    opts: &AccessOpts,
-    how: ShellCredentials,
-    program: &str,
-    args: &[String],
-    env: &[(&'static str, String)],
-) -> anyhow::Result<ExitCode> {
-    let target = AccessTarget {
-        account_id: entered.account_id.clone(),
-        account_name: entered.account_name.clone(),
-        role: entered.role.clone(),
-        duration: opts.duration,
-    };
-    let served = serve_child(ctx, target, entered.production, how).await?;
-    let mut session = entered.session();
-    session.server = served.as_ref().map(|s| &s.by);
-    let mut command = session.command(program, args);
-    command.envs(env.iter().map(|(k, v)| (*k, v)));
-    let mut child = tokio::process::Command::from(command)
-        .spawn()
-        .with_context(|| format!("cannot start `{program}`"))?;
-    // Ctrl-C belongs to the child while it runs; awsnav waits for it and reports its status.
-    let ignore_interrupts = tokio::spawn(async {
-        loop {
-            if tokio::signal::ctrl_c().await.is_err() {
-                break;
-            }
-        }
-    });
-    let status = child.wait().await;
-    ignore_interrupts.abort();
-    // The endpoint ends with the child.
-    drop(served);
-    let code = launch::exit_code(status?);
-    Ok(ExitCode::from(u8::try_from(code & 0xff).unwrap_or(1)))
+    run(ctx, &entered, opts, how, Child::Command(program, args)).await
 }
 
 /// `awsnav env`: exports to `eval`.

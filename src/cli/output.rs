@@ -40,15 +40,7 @@ pub fn visible_cells<const N: usize>(rows: Vec<[String; N]>) -> Vec<[String; N]>
         .collect()
 }
 
-/// `eprintln!` for what people read on stderr (notes, warnings, summaries): the message's own
-/// lines kept, any control or bidirectional override a name brought into it written as an
-/// escape ([`untrusted::visible_lines`]).
-macro_rules! say {
-    ($($arg:tt)*) => {
-        eprintln!("{}", $crate::domain::untrusted::visible_lines(&format!($($arg)*)))
-    };
-}
-pub(crate) use say;
+pub(crate) use crate::app::say;
 
 /// Columns `text` takes on a terminal.
 #[must_use]

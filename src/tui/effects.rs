@@ -11,15 +11,15 @@ use tokio::sync::{mpsc, oneshot};
 use super::TerminalGuard;
 use super::state::access_flow::{AccessRequest, Purpose, Sessions, ShellLaunch};
 use super::state::cost_view::CostStatus;
-use super::state::{AccessFailure, Banner, Msg, ShellFailure};
+use super::state::{AccessFailure, Banner, Msg};
 use crate::app::access::Granted;
 use crate::app::access::{Access, AccessTarget, Interactive, MfaRequest, MfaSource};
 use crate::app::console_link::{ConsoleOpening, LinkRequest, SigninUrl};
 use crate::app::context::AppContext;
 use crate::app::cost_reader::CostState;
+use crate::app::enter::{Child, ChildFailure};
 use crate::app::{org_reader, sync};
 use crate::aws::federation::Destination;
-use crate::cli::output::say;
 use crate::domain::untrusted::visible;
 
 /// A side effect requested by `update()`.
@@ -637,11 +637,9 @@ impl Runner {
                         region: ctx.session_region(&request.account_id, &request.role).await,
                         account_id: request.account_id,
                         account_name: request.account_name,
-                        role_key: request.role.key(),
-                        role: request.role.name.clone(),
                         production: request.production,
-                        credentials: granted.credentials,
-                        role_option: request.role,
+                        role: request.role,
+                        granted,
                     })))
                 }
                 Err(e) => {
@@ -862,93 +860,41 @@ fn copy_osc52(terminal: &mut ratatui::DefaultTerminal, text: &str) {
     let _ = std::io::Write::flush(backend);
 }
 
+/// The TUI's screen while a child has the terminal: input paused and the screen left, then
+/// entered again.
+impl crate::app::enter::FrontEnd for Screen<'_> {
+    async fn hand_over_terminal(&mut self) {
+        self.paused.store(true, Ordering::SeqCst);
+        // Let the input thread finish a poll in progress before the child reads the terminal.
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        ratatui::restore();
+    }
+
+    fn take_back_terminal(&mut self) {
+        self.guard.reenter();
+        let _ = self.guard.terminal().clear();
+        self.paused.store(false, Ordering::SeqCst);
+    }
+
+    fn comes_back(&self) -> bool {
+        true
+    }
+}
+
 /// Hands the terminal to `$SHELL` in the account and takes it back when the shell exits.
 async fn run_shell(
     screen: &mut Screen<'_>,
     launch: &ShellLaunch,
     source: &DataSource,
-) -> Result<i32, ShellFailure> {
-    let Screen { guard, paused } = screen;
-    paused.store(true, Ordering::SeqCst);
-    // Let the input thread finish a poll in progress before the child reads the terminal.
-    tokio::time::sleep(Duration::from_millis(60)).await;
-    ratatui::restore();
-    let session = crate::app::launch::Session {
-        account_id: &launch.account_id,
-        account_name: &launch.account_name,
-        role: &launch.role,
-        production: launch.production,
-        region: &launch.region,
-        credentials: &launch.credentials,
-        server: None,
-    };
-    println!("awsnav: {} — exit the shell to return", session.announced());
-    // The shell's credential endpoint, renewing the session while the shell lives.
-    let served = match source {
-        DataSource::Aws(ctx) => {
-            let target = AccessTarget {
-                account_id: launch.account_id.clone(),
-                account_name: launch.account_name.clone(),
-                role: launch.role_option.clone(),
-                duration: None,
-            };
-            let how = ctx.config.shell.credentials;
-            match crate::cli::enter::serve_child(ctx, target, launch.production, how).await {
-                Ok(served) => served,
-                Err(e) => {
-                    say!("awsnav: {e:#}; the shell gets fixed credentials instead");
-                    None
-                }
-            }
-        }
+) -> Result<i32, ChildFailure> {
+    let ctx = match source {
+        DataSource::Aws(ctx) => Some(ctx.as_ref()),
         DataSource::Demo => None,
     };
-    let mut session = session;
-    session.server = served.as_ref().map(|s| &s.by);
-    let shell = crate::app::launch::user_shell();
-    let marks = match source {
-        DataSource::Aws(ctx) => Some(crate::cli::enter::ShellMarks::start(
-            ctx,
-            &shell,
-            &launch.account_name,
-            &launch.account_id,
-            &launch.role,
-            launch.production,
-        )),
-        DataSource::Demo => None,
-    };
-    let command = match &marks {
-        Some(m) => {
-            let mut c = session.command(&shell, &m.shell.args);
-            c.envs(m.shell.env.iter().map(|(k, v)| (*k, v)));
-            c
-        }
-        None => session.command(&shell, &[]),
-    };
-    let result = match tokio::process::Command::from(command).spawn() {
-        Ok(mut child) => {
-            // Ctrl-C in the shell is the shell's, not ours.
-            let ignore = tokio::spawn(async { while tokio::signal::ctrl_c().await.is_ok() {} });
-            let status = child.wait().await;
-            ignore.abort();
-            status
-                .map(crate::app::launch::exit_code)
-                .map_err(|source| ShellFailure::Wait {
-                    shell: shell.clone(),
-                    source,
-                })
-        }
-        Err(source) => Err(ShellFailure::Start {
-            shell: shell.clone(),
-            source,
-        }),
-    };
-    drop(marks);
-    drop(served);
-    guard.reenter();
-    let _ = guard.terminal().clear();
-    paused.store(false, Ordering::SeqCst);
-    result
+    let how = ctx.map_or(crate::config::ShellCredentials::Env, |c| {
+        c.config.shell.credentials
+    });
+    crate::app::enter::run_in_account(ctx, screen, launch, None, how, Child::Shell).await
 }
 
 /// The TUI's side of an Identity Center sign-in: the dialog gets the URL and code by

@@ -36,7 +36,7 @@ pub struct AccessTarget {
 }
 
 /// Credentials for a target and how they were obtained.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Granted {
     pub credentials: Credentials,
     pub role_arn: String,

@@ -7,7 +7,6 @@ use time::OffsetDateTime;
 use super::{AccessFailure, Banner, State};
 use crate::app::console_link::ConsoleOpening;
 use crate::aws::AwsError;
-use crate::domain::credentials::Credentials;
 use crate::domain::roles::RoleOption;
 use crate::domain::safety::Confirmation;
 use crate::domain::untrusted::visible;
@@ -40,20 +39,8 @@ pub struct AccessRequest {
     pub export_as: Option<String>,
 }
 
-/// A shell to start once credentials are in hand.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ShellLaunch {
-    pub account_id: String,
-    pub account_name: String,
-    pub role: String,
-    /// What the role is remembered by ([`RoleOption::key`]).
-    pub role_key: String,
-    pub production: bool,
-    pub region: String,
-    pub credentials: Credentials,
-    /// The role itself, for the credential endpoint that renews the session.
-    pub role_option: RoleOption,
-}
+/// A shell to start: the account got into ([`crate::app::enter::Entered`]).
+pub type ShellLaunch = crate::app::enter::Entered;
 
 /// Cached sessions, for "43 min left" displays.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -602,7 +589,7 @@ impl State {
         match result {
             Ok(launch) => {
                 self.last_roles
-                    .insert(launch.account_id.clone(), launch.role_key.clone());
+                    .insert(launch.account_id.clone(), launch.role.key());
                 self.recent.retain(|a| *a != launch.account_id);
                 self.recent.insert(0, launch.account_id.clone());
                 vec![Effect::Shell(launch)]
@@ -917,17 +904,21 @@ mod tests {
         let launch = ShellLaunch {
             account_id: "103059512017".into(),
             account_name: "sandbox-alice".into(),
-            role: "Admin".into(),
-            role_key: "Admin".into(),
+            role: RoleOption::named("Admin"),
             production: false,
             region: "eu-west-1".into(),
-            credentials: Credentials {
-                access_key_id: "ASIA".into(),
-                secret_access_key: "s".into(),
-                session_token: None,
-                expiration: None,
+            granted: crate::app::access::Granted {
+                credentials: crate::domain::credentials::Credentials {
+                    access_key_id: "ASIA".into(),
+                    secret_access_key: "s".into(),
+                    session_token: None,
+                    expiration: None,
+                },
+                role_arn: "arn:aws:iam::103059512017:role/Admin".into(),
+                via: crate::domain::credentials::Via::Direct,
+                from_cache: false,
+                api_calls: 1,
             },
-            role_option: RoleOption::named("Admin"),
         };
         let effects = s.update(Msg::AccessFinished(Ok(Box::new(launch.clone()))));
         assert_eq!(effects, vec![Effect::Shell(Box::new(launch))]);

@@ -59,21 +59,6 @@ pub enum AccessFailure {
     Export(String),
 }
 
-/// Why the shell started from the TUI could not run.
-#[derive(Debug, thiserror::Error)]
-pub enum ShellFailure {
-    #[error("cannot start {shell}: {source}")]
-    Start {
-        shell: String,
-        source: std::io::Error,
-    },
-    #[error("{shell} could not be waited for: {source}")]
-    Wait {
-        shell: String,
-        source: std::io::Error,
-    },
-}
-
 /// Everything that happens to the app arrives as one of these.
 #[derive(Debug)]
 pub enum Msg {
@@ -97,7 +82,7 @@ pub enum Msg {
     /// The shell started from the TUI ended.
     ShellExited {
         account_name: String,
-        result: Result<i32, ShellFailure>,
+        result: Result<i32, crate::app::enter::ChildFailure>,
     },
     /// Cached sessions and their expiries, re-read after each access.
     Sessions(Sessions),
