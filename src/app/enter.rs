@@ -124,32 +124,28 @@ pub fn mfa_source(
     }
 }
 
-/// Credentials for `target` through [`super::access::Access`]; where a sign-in they need has
-/// ended (Identity Center, a console session) and `sign_in_again` signs in, tried once more.
-/// The role is remembered as the account's last.
+/// Credentials for `target` through [`super::access::Access`], as of `now`; where a sign-in
+/// they need has ended (Identity Center, a console session) and `sign_in_again` signs in,
+/// tried once more. The role is remembered as the account's last.
 ///
 /// # Errors
-/// What AWS or the sign-in refused.
-pub async fn get_in<F, Fut>(
+/// What AWS refused, or what `sign_in_again` says.
+pub async fn get_in<E, F, Fut>(
     ctx: &AppContext,
     target: &AccessTarget,
     mfa: &MfaSource,
+    now: OffsetDateTime,
     sign_in_again: F,
-) -> anyhow::Result<Granted>
+) -> Result<Granted, E>
 where
+    E: From<AwsError>,
     F: FnOnce(AwsError) -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<()>>,
+    Fut: std::future::Future<Output = Result<(), E>>,
 {
-    let granted = match ctx
-        .access
-        .credentials(target, mfa, OffsetDateTime::now_utc())
-        .await
-    {
+    let granted = match ctx.access.credentials(target, mfa, now).await {
         Err(e @ (AwsError::SsoLogin { .. } | AwsError::ConsoleLogin { .. })) => {
             sign_in_again(e).await?;
-            ctx.access
-                .credentials(target, mfa, OffsetDateTime::now_utc())
-                .await?
+            ctx.access.credentials(target, mfa, now).await?
         }
         other => other?,
     };

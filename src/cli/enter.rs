@@ -107,9 +107,10 @@ pub async fn enter_chosen(
         opts.mfa_code.clone(),
         &crate::app::enter::purpose("get into", &target, production),
     );
-    let granted = crate::app::enter::get_in(ctx, &target, &mfa, |e| async move {
+    let now = time::OffsetDateTime::now_utc();
+    let granted = crate::app::enter::get_in(ctx, &target, &mfa, now, |e| async move {
         if opts.no_sign_in_offer || !offer_for(ctx, &e).await? {
-            return Err(e.into());
+            return Err(anyhow::Error::from(e));
         }
         Ok(())
     })

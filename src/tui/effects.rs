@@ -620,28 +620,25 @@ impl Runner {
                 role: request.role.clone(),
                 duration: None,
             };
-            let result = ctx.access.credentials(&target, &mfa, clock()).await;
+            // A sign-in that ended is the TUI's own dialog (the error says so), not a retry.
+            let result =
+                crate::app::enter::get_in(&ctx, &target, &mfa, clock(), |e| async { Err(e) }).await;
             let msg = match result {
                 Ok(granted) if request.purpose == Purpose::Export => {
-                    ctx.prefs.remember(&request.account_id, &request.role.key());
                     let region = ctx.session_region(&request.account_id, &request.role).await;
                     Msg::Exported(export(&request, &granted, &region))
                 }
                 Ok(granted) if request.purpose != Purpose::Shell => {
-                    ctx.prefs.remember(&request.account_id, &request.role.key());
                     console_ready(&ctx, &request, &granted).await
                 }
-                Ok(granted) => {
-                    ctx.prefs.remember(&request.account_id, &request.role.key());
-                    Msg::AccessFinished(Ok(Box::new(ShellLaunch {
-                        region: ctx.session_region(&request.account_id, &request.role).await,
-                        account_id: request.account_id,
-                        account_name: request.account_name,
-                        production: request.production,
-                        role: request.role,
-                        granted,
-                    })))
-                }
+                Ok(granted) => Msg::AccessFinished(Ok(Box::new(ShellLaunch {
+                    region: ctx.session_region(&request.account_id, &request.role).await,
+                    account_id: request.account_id,
+                    account_name: request.account_name,
+                    production: request.production,
+                    role: request.role,
+                    granted,
+                }))),
                 Err(e) => {
                     tracing::warn!(error = %e, "access failed");
                     Msg::AccessFinished(Err(e.into()))
