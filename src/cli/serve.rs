@@ -21,8 +21,8 @@ pub struct ServeArgs {
     /// Serve only these accounts (ids, aliases or exact names); none: every account.
     #[arg(value_name = "ACCOUNT", add = clap_complete::ArgValueCompleter::new(crate::cli::completion::accounts))]
     pub accounts: Vec<String>,
-    /// The address to listen on: 127.0.0.1, or a container bridge's address (see the README
-    /// for Docker); others only with --allow-remote.
+    /// The address to listen on: 127.0.0.1, or a container bridge's address (see
+    /// docs/credentials-for-tools.md for Docker); others only with --allow-remote.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
     pub bind: IpAddr,
     /// The port (default: the last server's, else any free one). Another port than the last
@@ -268,7 +268,7 @@ async fn print_env(ctx: &AppContext, query: &str, opts: &AccessOpts) -> anyhow::
         .is_ok_and(|ip| ip.is_loopback() || ["169.254.170.2", "169.254.170.23"].contains(&host));
     if !sdk_ok {
         say!(
-            "awsnav: warning: the AWS SDKs take plain-http credentials only from a loopback address or 169.254.170.2; serve on one of those (the README shows how for Docker)"
+            "awsnav: warning: the AWS SDKs take plain-http credentials only from a loopback address or 169.254.170.2; serve on one of those (docs/credentials-for-tools.md shows how for Docker)"
         );
     }
     if chosen.production && !opts.yes {
