@@ -4,9 +4,12 @@ use clap::{Parser, Subcommand};
 
 use clap_complete::engine::ArgValueCompleter;
 
+use std::net::IpAddr;
+use std::path::PathBuf;
+
 use crate::app::launch::EnvFormat;
 use crate::cli::completion::CompletionShell;
-use crate::cli::enter::AccessOpts;
+use crate::domain::each::Pick;
 
 /// Navigate the accounts of an AWS Organization: browse the OU tree, search, script.
 #[derive(Debug, Parser)]
@@ -110,7 +113,7 @@ pub enum Command {
         #[command(flatten)]
         access: AccessOpts,
         #[command(flatten)]
-        each: crate::cli::each::EachOpts,
+        each: EachOpts,
         /// How the command gets credentials: a loopback endpoint that renews them (server), or
         /// fixed environment variables (env). Default: [shell] credentials.
         #[arg(long, value_enum, value_name = "HOW")]
@@ -181,7 +184,7 @@ pub enum Command {
     },
     /// A standing credential endpoint for containers, IDEs and notebooks: `GET /ACCOUNT/ROLE`
     /// with the token it prints, renewed as in shells, until Ctrl-C.
-    Serve(crate::cli::serve::ServeArgs),
+    Serve(ServeArgs),
     /// Docker and ECR: `ecr login ACCOUNT` lets Docker get the account's registry password
     /// from awsnav.
     Ecr {
@@ -192,7 +195,7 @@ pub enum Command {
     /// answers it: the server URL on stdin, JSON on stdout.
     DockerCredential {
         #[arg(value_enum)]
-        action: crate::cli::ecr::DockerAction,
+        action: DockerAction,
     },
     /// EKS: tokens for kubectl, and kubeconfig contexts for the clusters of many accounts.
     Eks {
@@ -237,7 +240,9 @@ pub fn as_awsnav(args: impl IntoIterator<Item = std::ffi::OsString>) -> Vec<std:
     let mut args: Vec<_> = args.into_iter().collect();
     let helper = args.first().is_some_and(|a| {
         std::path::Path::new(a).file_name()
-            == Some(std::ffi::OsStr::new(crate::cli::ecr::HELPER_PROGRAM))
+            == Some(std::ffi::OsStr::new(
+                crate::app::docker_helper::HELPER_PROGRAM,
+            ))
     });
     if helper {
         args.splice(0..1, ["awsnav".into(), "docker-credential".into()]);
@@ -281,7 +286,7 @@ pub enum EksCommand {
     /// Write a kubeconfig context `account/cluster` for each EKS cluster of the chosen
     /// accounts and regions; each runs `awsnav eks token`. Production contexts need --yes
     /// and are marked.
-    Kubeconfig(crate::cli::eks::KubeconfigArgs),
+    Kubeconfig(KubeconfigArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -390,6 +395,132 @@ pub enum ConfigCommand {
         #[arg(long, requires = "write")]
         force: bool,
     },
+}
+
+/// Options shared by every command that gets credentials.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct AccessOpts {
+    /// Role to assume (default: the last one used there, or the only one offered).
+    #[arg(long, value_name = "ROLE")]
+    pub role: Option<String>,
+    /// The current MFA code (otherwise the config's MFA command, or a prompt on the terminal).
+    #[arg(long, value_name = "CODE")]
+    pub mfa_code: Option<String>,
+    /// Session length in seconds (over 3600 assumes directly with MFA).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(900..=43_200))]
+    pub duration: Option<u32>,
+    /// Confirm access to a production account without being asked.
+    #[arg(long)]
+    pub yes: bool,
+    /// Never offer to sign in to IAM Identity Center (set by commands whose output another program reads
+    /// and which that program may start with the terminal still attached).
+    #[arg(skip)]
+    pub no_sign_in_offer: bool,
+}
+
+/// The many-account options of `exec`.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct EachOpts {
+    /// Run in every active account a selector names: all, ou:GLOB, tag:KEY=VALUE,
+    /// name:GLOB, account:ID-OR-NAME (repeat for a union).
+    #[arg(long = "each", value_name = "SELECTOR")]
+    pub each: Vec<Pick>,
+    /// Leave out the accounts a selector names.
+    #[arg(long = "except", value_name = "SELECTOR", requires = "each")]
+    pub except: Vec<Pick>,
+    /// How many commands run at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256), requires = "each")]
+    pub parallel: u16,
+    /// prefix (every line, as it comes), grouped (a block per account) or json.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "HOW",
+        default_value_t,
+        requires = "each"
+    )]
+    pub output: EachOutput,
+}
+
+/// How a many-account run shows its output.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum EachOutput {
+    /// Every line as it comes, prefixed with the account's name.
+    #[default]
+    Prefix,
+    /// Each account's output in one block when its command ends.
+    Grouped,
+    /// One JSON document at the end.
+    Json,
+}
+
+/// What `awsnav serve` is asked.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Serve only these accounts (ids, aliases or exact names); none: every account.
+    #[arg(value_name = "ACCOUNT", add = clap_complete::ArgValueCompleter::new(crate::cli::completion::accounts))]
+    pub accounts: Vec<String>,
+    /// The address to listen on: 127.0.0.1, or a container bridge's address (see
+    /// docs/credentials-for-tools.md for Docker); others only with --allow-remote.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// The port (default: the last server's, else any free one). Another port than the last
+    /// server's makes new tokens: clients are then started again with --print-env's output.
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+    /// Allow an address other machines can reach (every request still needs the token).
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Make new tokens instead of the ones the last server kept (every client then needs
+    /// --print-env's new output).
+    #[arg(long)]
+    pub new_token: bool,
+    /// Print the two variables a container needs to get ACCOUNT's role (--role) from the
+    /// running server, with a token for that account and role only, and exit.
+    #[arg(long, value_name = "ACCOUNT", add = clap_complete::ArgValueCompleter::new(crate::cli::completion::accounts))]
+    pub print_env: Option<String>,
+    #[command(flatten)]
+    pub access: AccessOpts,
+}
+
+/// Docker's credential-helper actions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DockerAction {
+    /// The server URL on stdin; the login as JSON on stdout.
+    Get,
+    /// The registries `awsnav ecr login` set up, as JSON.
+    List,
+    /// What `docker login` would keep: refused (awsnav gets each password itself).
+    Store,
+    /// The server URL on stdin: its cached password dropped (`docker logout`).
+    Erase,
+}
+
+/// What `awsnav eks kubeconfig` is asked.
+#[derive(Debug, clap::Args)]
+pub struct KubeconfigArgs {
+    /// One account (id, name, alias or query); or --each.
+    #[arg(required_unless_present = "each", conflicts_with = "each", add = clap_complete::ArgValueCompleter::new(crate::cli::completion::accounts))]
+    pub account: Option<String>,
+    /// The accounts to look in, as `exec --each` chooses them: all, ou:GLOB, tag:KEY=VALUE,
+    /// name:GLOB, account:ID-OR-NAME.
+    #[arg(long, value_name = "SELECTOR")]
+    pub each: Vec<Pick>,
+    /// Leave out the accounts a selector names (with --each).
+    #[arg(long, value_name = "SELECTOR", requires = "each")]
+    pub except: Vec<Pick>,
+    /// The regions to look in (comma-separated; default: each account's session region).
+    #[arg(long, value_delimiter = ',', value_name = "REGION,…")]
+    pub regions: Vec<String>,
+    /// The kubeconfig to write (default: the first of `KUBECONFIG`, else ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Repoint contexts and users of the file that point to another account or cluster
+    /// (without it the file is left as it is and they are listed).
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub access: AccessOpts,
 }
 
 #[cfg(test)]

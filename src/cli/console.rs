@@ -2,6 +2,8 @@
 //! with other consoles, as `[console] isolation` says) or printed; from an account, or from a
 //! resource's ARN straight to its page.
 
+use super::args::AccessOpts;
+use super::enter::enter;
 use crate::domain::untrusted::visible;
 use anyhow::bail;
 
@@ -12,7 +14,6 @@ use crate::config::Isolation;
 use crate::domain::arn::Arn;
 use crate::domain::model::OrgTree;
 
-use super::enter::{AccessOpts, enter};
 use super::output::say;
 use super::output::write_stdout;
 use super::refresh;

@@ -1,9 +1,10 @@
 //! `awsnav credential-process`: the JSON an AWS profile's `credential_process` reads.
 
+use super::args::AccessOpts;
+use super::enter::enter;
 use crate::app::context::AppContext;
 use crate::app::launch;
 
-use super::enter::{AccessOpts, enter};
 use super::output::write_stdout;
 
 /// `awsnav credential-process`: the JSON a profile's `credential_process` must print.

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use serde::Serialize;
 
-use super::enter::{AccessOpts, mfa_source};
+use super::args::{AccessOpts, EachOpts, EachOutput};
+use super::enter::mfa_source;
 use super::output::say;
 use super::output::{pad, width, write_stdout, write_text};
 use super::{prompt, refresh};
@@ -21,42 +22,6 @@ use crate::app::fanout::{self, Event, Outcome, Planned, Record, RunSpec, Running
 use crate::domain::each::Pick;
 use crate::domain::roles::RoleOption;
 use crate::domain::untrusted::{visible, visible_lines};
-
-/// How a many-account run shows its output.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum EachOutput {
-    /// Every line as it comes, prefixed with the account's name.
-    #[default]
-    Prefix,
-    /// Each account's output in one block when its command ends.
-    Grouped,
-    /// One JSON document at the end.
-    Json,
-}
-
-/// The many-account options of `exec`.
-#[derive(Clone, Debug, Default, clap::Args)]
-pub struct EachOpts {
-    /// Run in every active account a selector names: all, ou:GLOB, tag:KEY=VALUE,
-    /// name:GLOB, account:ID-OR-NAME (repeat for a union).
-    #[arg(long = "each", value_name = "SELECTOR")]
-    pub each: Vec<Pick>,
-    /// Leave out the accounts a selector names.
-    #[arg(long = "except", value_name = "SELECTOR", requires = "each")]
-    pub except: Vec<Pick>,
-    /// How many commands run at once.
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256), requires = "each")]
-    pub parallel: u16,
-    /// prefix (every line, as it comes), grouped (a block per account) or json.
-    #[arg(
-        long,
-        value_enum,
-        value_name = "HOW",
-        default_value_t,
-        requires = "each"
-    )]
-    pub output: EachOutput,
-}
 
 /// The accounts `each` less `except` names, with their roles (see [`fanout::plan`]).
 ///

@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use time::OffsetDateTime;
 
-use super::enter::{AccessOpts, choose_account, enter, enter_chosen};
+use super::args::{AccessOpts, DockerAction};
+use super::enter::{choose_account, enter, enter_chosen};
 use super::output::{say, write_stdout};
 use crate::app::context::AppContext;
 pub use crate::app::docker_helper::HELPER_PROGRAM;
@@ -16,19 +17,6 @@ use crate::app::docker_helper::{self, HelperState};
 use crate::app::ecr_login::{self, Recorded, Registry};
 use crate::aws::ecr::RegistryLogin;
 use crate::domain::untrusted::{is_plain_word, sh_quoted, visible};
-
-/// Docker's credential-helper actions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum DockerAction {
-    /// The server URL on stdin; the login as JSON on stdout.
-    Get,
-    /// The registries `awsnav ecr login` set up, as JSON.
-    List,
-    /// What `docker login` would keep: refused (awsnav gets each password itself).
-    Store,
-    /// The server URL on stdin: its cached password dropped (`docker logout`).
-    Erase,
-}
 
 /// What Docker takes as "no credentials here" (it then goes on without).
 const NOT_FOUND: &str = "credentials not found in native keychain";

@@ -9,14 +9,14 @@ use anyhow::{Context as _, bail};
 use futures_util::StreamExt as _;
 use time::OffsetDateTime;
 
-use super::enter::{AccessOpts, choose_account, enter, mfa_source};
+use super::args::{AccessOpts, KubeconfigArgs};
+use super::enter::{choose_account, enter, mfa_source};
 use super::output::{say, write_stdout};
 use crate::app::access::AccessTarget;
 use crate::app::context::AppContext;
 use crate::app::fanout::Planned;
 use crate::aws::eks::Cluster;
 use crate::domain::arn::Arn;
-use crate::domain::each::Pick;
 use crate::domain::kube_names::{self, Labels, Named};
 use crate::domain::kubeconfig::{self, Entry, MergeError};
 use crate::domain::untrusted::{kube_name, visible};
@@ -90,33 +90,6 @@ fn exec_api_version(info: Option<&str>) -> String {
         .and_then(|v| v["apiVersion"].as_str().map(str::to_owned))
         .filter(|v| v.starts_with("client.authentication.k8s.io/"))
         .unwrap_or_else(|| EXEC_API.to_owned())
-}
-
-/// What `awsnav eks kubeconfig` is asked.
-#[derive(Debug, clap::Args)]
-pub struct KubeconfigArgs {
-    /// One account (id, name, alias or query); or --each.
-    #[arg(required_unless_present = "each", conflicts_with = "each", add = clap_complete::ArgValueCompleter::new(crate::cli::completion::accounts))]
-    pub account: Option<String>,
-    /// The accounts to look in, as `exec --each` chooses them: all, ou:GLOB, tag:KEY=VALUE,
-    /// name:GLOB, account:ID-OR-NAME.
-    #[arg(long, value_name = "SELECTOR")]
-    pub each: Vec<Pick>,
-    /// Leave out the accounts a selector names (with --each).
-    #[arg(long, value_name = "SELECTOR", requires = "each")]
-    pub except: Vec<Pick>,
-    /// The regions to look in (comma-separated; default: each account's session region).
-    #[arg(long, value_delimiter = ',', value_name = "REGION,…")]
-    pub regions: Vec<String>,
-    /// The kubeconfig to write (default: the first of `KUBECONFIG`, else ~/.kube/config).
-    #[arg(long, value_name = "FILE")]
-    pub kubeconfig: Option<PathBuf>,
-    /// Repoint contexts and users of the file that point to another account or cluster
-    /// (without it the file is left as it is and they are listed).
-    #[arg(long)]
-    pub force: bool,
-    #[command(flatten)]
-    pub access: AccessOpts,
 }
 
 /// `awsnav eks kubeconfig`: a context per cluster, `account/cluster` (`account (ID)/cluster`

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::bail;
 
+use super::args::{AccessOpts, ExportOpts};
 use super::output::say;
 use super::output::write_stdout;
 use super::sign_in::offer_for;
@@ -22,27 +23,6 @@ use crate::domain::roles::RoleOption;
 use crate::domain::selector::AccountView;
 use crate::domain::untrusted::visible;
 use crate::domain::{safety, search};
-
-/// Options shared by every command that gets credentials.
-#[derive(Clone, Debug, Default, clap::Args)]
-pub struct AccessOpts {
-    /// Role to assume (default: the last one used there, or the only one offered).
-    #[arg(long, value_name = "ROLE")]
-    pub role: Option<String>,
-    /// The current MFA code (otherwise the config's MFA command, or a prompt on the terminal).
-    #[arg(long, value_name = "CODE")]
-    pub mfa_code: Option<String>,
-    /// Session length in seconds (over 3600 assumes directly with MFA).
-    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(900..=43_200))]
-    pub duration: Option<u32>,
-    /// Confirm access to a production account without being asked.
-    #[arg(long)]
-    pub yes: bool,
-    /// Never offer to sign in to IAM Identity Center (set by commands whose output another program reads
-    /// and which that program may start with the terminal still attached).
-    #[arg(skip)]
-    pub no_sign_in_offer: bool,
-}
 
 pub use crate::app::enter::Entered;
 
@@ -422,7 +402,7 @@ pub async fn env(
     query: &str,
     opts: &AccessOpts,
     format: EnvFormat,
-    export: &super::args::ExportOpts,
+    export: &ExportOpts,
 ) -> anyhow::Result<std::process::ExitCode> {
     if let Some(name) = &export.export_as {
         crate::app::keys::check_export_name(name, export.force)?;

@@ -8,41 +8,12 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 
-use super::enter::AccessOpts;
+use super::args::{AccessOpts, ServeArgs};
 use super::output::{say, write_stdout};
 use crate::app::context::AppContext;
 use crate::app::credential_server::Endpoint;
 use crate::app::standing_server::{self, Directory, Running, Serving};
 use crate::domain::untrusted::visible;
-
-/// What `awsnav serve` is asked.
-#[derive(Debug, clap::Args)]
-pub struct ServeArgs {
-    /// Serve only these accounts (ids, aliases or exact names); none: every account.
-    #[arg(value_name = "ACCOUNT", add = clap_complete::ArgValueCompleter::new(crate::cli::completion::accounts))]
-    pub accounts: Vec<String>,
-    /// The address to listen on: 127.0.0.1, or a container bridge's address (see
-    /// docs/credentials-for-tools.md for Docker); others only with --allow-remote.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
-    pub bind: IpAddr,
-    /// The port (default: the last server's, else any free one). Another port than the last
-    /// server's makes new tokens: clients are then started again with --print-env's output.
-    #[arg(long, value_name = "PORT")]
-    pub port: Option<u16>,
-    /// Allow an address other machines can reach (every request still needs the token).
-    #[arg(long)]
-    pub allow_remote: bool,
-    /// Make new tokens instead of the ones the last server kept (every client then needs
-    /// --print-env's new output).
-    #[arg(long)]
-    pub new_token: bool,
-    /// Print the two variables a container needs to get ACCOUNT's role (--role) from the
-    /// running server, with a token for that account and role only, and exit.
-    #[arg(long, value_name = "ACCOUNT", add = clap_complete::ArgValueCompleter::new(crate::cli::completion::accounts))]
-    pub print_env: Option<String>,
-    #[command(flatten)]
-    pub access: AccessOpts,
-}
 
 /// `awsnav serve`.
 ///
