@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::selector::{AccountView, RuleTarget, Selector};
+use super::selector::{AccountView, Selector};
 
 /// The colours of Firefox containers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -89,28 +89,13 @@ impl ContainerIcon {
     }
 }
 
-/// `[[console.color]]`: a colour and an icon for the accounts a selector names.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ConsoleColorRule {
-    pub ou: Option<String>,
-    pub tag: Option<String>,
-    pub account: Vec<String>,
-    pub name: Option<String>,
-    pub color: Option<ContainerColor>,
-    pub icon: Option<ContainerIcon>,
-}
-
-impl ConsoleColorRule {
-    /// The accounts this rule applies to.
-    #[must_use]
-    pub fn target(&self) -> RuleTarget<'_> {
-        RuleTarget {
-            ou: self.ou.as_deref(),
-            tag: self.tag.as_deref(),
-            account: &self.account,
-            name: self.name.as_deref(),
-        }
+crate::domain::selector::account_rule! {
+    /// `[[console.color]]`: a colour and an icon for the accounts a selector names.
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    pub struct ConsoleColorRule {
+        pub color: Option<ContainerColor>,
+        pub icon: Option<ContainerIcon>,
     }
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::inventory::Inventory;
 use super::model::OrgTree;
-use super::selector::{AccountView, RuleTarget, Selector};
+use super::selector::{AccountView, Selector};
 
 /// A role in `~/.aws/config`: a profile with a `role_arn`, honoured as the user wrote it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -492,32 +492,13 @@ impl Default for RolesConfig {
     }
 }
 
-/// Where a rule applies: every given selector must match.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RoleRule {
-    /// OU path glob (`Workloads/Prod`, `*/Sandbox`); matches that OU and everything below.
-    pub ou: Option<String>,
-    /// `key=value` (value may be a glob, any case) or `key` alone.
-    pub tag: Option<String>,
-    /// Account ids or names.
-    pub account: Vec<String>,
-    /// Account name glob.
-    pub name: Option<String>,
-    pub add: Vec<String>,
-    pub remove: Vec<String>,
-}
-
-impl RoleRule {
-    /// The accounts this rule applies to.
-    #[must_use]
-    pub fn target(&self) -> RuleTarget<'_> {
-        RuleTarget {
-            ou: self.ou.as_deref(),
-            tag: self.tag.as_deref(),
-            account: &self.account,
-            name: self.name.as_deref(),
-        }
+crate::domain::selector::account_rule! {
+    /// Where a rule applies: every given selector must match.
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    pub struct RoleRule {
+        pub add: Vec<String>,
+        pub remove: Vec<String>,
     }
 }
 

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::inventory::Inventory;
 use super::model::OrgTree;
-use super::selector::{AccountView, RuleTarget, Selector};
+use super::selector::{AccountView, Selector};
 use super::untrusted::visible;
 
 /// Tag keys whose value says what environment an account is.
@@ -224,27 +224,12 @@ impl Default for ProductionConfig {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ProductionRule {
-    pub ou: Option<String>,
-    pub tag: Option<String>,
-    pub account: Vec<String>,
-    pub name: Option<String>,
-    /// `false` exempts matching accounts from the built-in rules.
-    pub production: bool,
-}
-
-impl ProductionRule {
-    /// The accounts this rule applies to.
-    #[must_use]
-    pub fn target(&self) -> RuleTarget<'_> {
-        RuleTarget {
-            ou: self.ou.as_deref(),
-            tag: self.tag.as_deref(),
-            account: &self.account,
-            name: self.name.as_deref(),
-        }
+crate::domain::selector::account_rule! {
+    #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    pub struct ProductionRule {
+        /// `false` exempts matching accounts from the built-in rules.
+        pub production: bool,
     }
 }
 

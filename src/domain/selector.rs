@@ -68,6 +68,45 @@ impl<'a> AccountView<'a> {
     }
 }
 
+/// A config rule for the accounts a selector names: the selector fields every rule has
+/// (`ou`, `tag`, `account`, `name`), then the rule's own, and `target()`. One definition, so
+/// a new selector (or a fix to one) reaches every kind of rule.
+macro_rules! account_rule {
+    (
+        $(#[$meta:meta])*
+        pub struct $rule:ident {
+            $($(#[$field_meta:meta])* pub $field:ident: $ty:ty,)*
+        }
+    ) => {
+        $(#[$meta])*
+        pub struct $rule {
+            /// OU path glob (`Workloads/Prod`, `*/Sandbox`); matches that OU and everything below.
+            pub ou: Option<String>,
+            /// `key=value` (value may be a glob, any case) or `key` alone.
+            pub tag: Option<String>,
+            /// Account ids or names.
+            pub account: Vec<String>,
+            /// Account name glob.
+            pub name: Option<String>,
+            $($(#[$field_meta])* pub $field: $ty,)*
+        }
+
+        impl $rule {
+            /// The accounts this rule applies to.
+            #[must_use]
+            pub fn target(&self) -> $crate::domain::selector::RuleTarget<'_> {
+                $crate::domain::selector::RuleTarget {
+                    ou: self.ou.as_deref(),
+                    tag: self.tag.as_deref(),
+                    account: &self.account,
+                    name: self.name.as_deref(),
+                }
+            }
+        }
+    };
+}
+pub(crate) use account_rule;
+
 /// What a config rule names: OU path glob, tag, account ids or names, name glob.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RuleTarget<'a> {
