@@ -231,17 +231,7 @@ pub fn write_json<W: std::io::Write>(
 ) -> std::io::Result<()> {
     let parents = policy_parents(inv);
     let alike = lookalikes(inv);
-    let order = listing_order(inv);
-    if order.is_empty() {
-        out.write_all(b"[]\n")?;
-        return out.flush();
-    }
-    let mut buf: Vec<u8> = Vec::with_capacity(64 << 10);
-    buf.push(b'[');
-    for (n, i) in order.into_iter().enumerate() {
-        if n > 0 {
-            buf.push(b',');
-        }
+    write_array(out, listing_order(inv), |buf, i| {
         let a = &inv.org.accounts[i];
         let (roles, saml_roles, production) = enrich(i);
         let policies: Option<Vec<PolicyRecord<'_>>> = parents.as_ref().and_then(|p| {
@@ -249,7 +239,7 @@ pub fn write_json<W: std::io::Write>(
             Some(applied.iter().map(PolicyRecord::short).collect())
         });
         write_account(
-            &mut buf,
+            buf,
             &Listed {
                 id: a.id.as_str(),
                 name: &a.name,
@@ -267,15 +257,8 @@ pub fn write_json<W: std::io::Write>(
                 cost: costs.and_then(|c| c.record(a.id.as_str())).as_ref(),
                 policies: policies.as_ref(),
             },
-        )?;
-        if buf.len() > 60 << 10 {
-            out.write_all(&buf)?;
-            buf.clear();
-        }
-    }
-    buf.extend_from_slice(b"\n]\n");
-    out.write_all(&buf)?;
-    out.flush()
+        )
+    })
 }
 
 /// What [`write_account`] writes of one account: the fields of [`AccountRecord`], from an
@@ -341,16 +324,7 @@ pub fn write_json_in_place<W: std::io::Write>(
         |i| accounts[i].name,
         |a, b| accounts[a].id.cmp(accounts[b].id),
     );
-    if order.is_empty() {
-        out.write_all(b"[]\n")?;
-        return out.flush();
-    }
-    let mut buf: Vec<u8> = Vec::with_capacity(64 << 10);
-    buf.push(b'[');
-    for (n, i) in order.into_iter().enumerate() {
-        if n > 0 {
-            buf.push(b',');
-        }
+    write_array(out, order, |buf, i| {
         let a = &accounts[i];
         let ou = tree.ou_by_id(a.parent_id);
         let account = crate::domain::selector::AccountView {
@@ -375,7 +349,7 @@ pub fn write_json_in_place<W: std::io::Write>(
             Some(applied.iter().map(PolicyRecord::short).collect())
         });
         write_account(
-            &mut buf,
+            buf,
             &Listed {
                 id: a.id,
                 name: a.name,
@@ -393,7 +367,28 @@ pub fn write_json_in_place<W: std::io::Write>(
                 cost: costs.and_then(|c| c.record(a.id)).as_ref(),
                 policies: policies.as_ref(),
             },
-        )?;
+        )
+    })
+}
+
+/// A JSON array of the accounts `order` names, each written by `account` into a buffer that
+/// goes out every 60 KiB: `[]` when there are none, serde's pretty layout otherwise.
+fn write_array<W: std::io::Write>(
+    out: &mut W,
+    order: Vec<usize>,
+    mut account: impl FnMut(&mut Vec<u8>, usize) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    if order.is_empty() {
+        out.write_all(b"[]\n")?;
+        return out.flush();
+    }
+    let mut buf: Vec<u8> = Vec::with_capacity(64 << 10);
+    buf.push(b'[');
+    for (n, i) in order.into_iter().enumerate() {
+        if n > 0 {
+            buf.push(b',');
+        }
+        account(&mut buf, i)?;
         if buf.len() > 60 << 10 {
             out.write_all(&buf)?;
             buf.clear();
