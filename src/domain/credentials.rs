@@ -160,14 +160,18 @@ pub fn is_fido(serial: &str) -> bool {
     serial.contains(":u2f/")
 }
 
+/// A role session as the tests of the credentials and their cache use it: secrets that must
+/// never show, ending `expires_in_min` minutes after `now`.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::datetime;
+pub mod fixture {
+    use super::{Credentials, RoleSession, Via};
+    use time::OffsetDateTime;
 
-    const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
+    /// 2026-11-21 12:00 UTC.
+    pub const NOW: OffsetDateTime = time::macros::datetime!(2026-11-21 12:00 UTC);
 
-    fn creds(expires_in_min: i64) -> Credentials {
+    #[must_use]
+    pub fn creds(expires_in_min: i64) -> Credentials {
         Credentials {
             access_key_id: "ASIAEXAMPLEKEY1234".into(),
             secret_access_key: "very-secret".into(),
@@ -176,7 +180,8 @@ mod tests {
         }
     }
 
-    fn session(expires_in_min: i64) -> RoleSession {
+    #[must_use]
+    pub fn session(expires_in_min: i64) -> RoleSession {
         RoleSession {
             credentials: creds(expires_in_min),
             account_id: "111122223333".into(),
@@ -185,6 +190,12 @@ mod tests {
             via: Via::MfaSession,
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixture::session;
+    use super::*;
 
     #[test]
     fn debug_never_shows_secrets() {

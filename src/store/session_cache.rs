@@ -297,29 +297,7 @@ fn read<T: Session>(path: &Path, secrets: bool) -> Option<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::credentials::{Credentials, Via};
-    use time::macros::datetime;
-
-    const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
-
-    fn creds(expires_in_min: i64) -> Credentials {
-        Credentials {
-            access_key_id: "ASIAEXAMPLEKEY1234".into(),
-            secret_access_key: "very-secret".into(),
-            session_token: Some("token-secret".into()),
-            expiration: Some(NOW + time::Duration::minutes(expires_in_min)),
-        }
-    }
-
-    fn session(expires_in_min: i64) -> RoleSession {
-        RoleSession {
-            credentials: creds(expires_in_min),
-            account_id: "111122223333".into(),
-            role: "Admin".into(),
-            role_arn: "arn:aws:iam::111122223333:role/Admin".into(),
-            via: Via::MfaSession,
-        }
-    }
+    use crate::domain::credentials::fixture::{NOW, creds, session};
 
     #[test]
     fn role_sessions_round_trip_until_the_margin() {
