@@ -525,83 +525,99 @@ async fn with_sts_fault(
     (awsnav, sts, lock)
 }
 
-#[tokio::test]
-async fn wrong_mfa_code_is_named() {
-    let (awsnav, sts, _lock) = with_sts_fault(|op| {
-        (op == "GetSessionToken").then(|| {
-            Response::sts_error(
-                403,
-                "AccessDenied",
-                "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
-            )
-        })
-    })
-    .await;
-    let out = awsnav.run(&["env", "sandbox-00", "--mfa-code", "000000"]);
-    assert!(!out.status.success());
-    let err = stderr(&out);
-    assert!(
-        err.contains("MFA code was not accepted") && err.contains("next code"),
-        "{err}"
-    );
-    assert_eq!(
-        sts.count("GetSessionToken"),
-        1,
-        "a wrong code is not retried"
-    );
-    assert!(
-        !awsnav
-            .path("awsnav/cache/credentials/mfa-default-chain.json")
-            .exists()
-    );
+/// One STS fault: the operation that fails, how, and what awsnav must say and keep.
+struct StsFault {
+    op: &'static str,
+    status: u16,
+    code: &'static str,
+    message: &'static str,
+    /// What the error must say.
+    said: &'static [&'static str],
+    /// The operation's requests expected (a wrong code is not retried; throttling is).
+    tries: Option<usize>,
+    /// Whether the MFA session got on the way is kept (a role refused needs no new code).
+    mfa_session_kept: Option<bool>,
+    env: &'static [(&'static str, &'static str)],
 }
 
 #[tokio::test]
-async fn access_denied_on_assume_role_is_named() {
-    let (awsnav, _sts, _lock) = with_sts_fault(|op| {
-        (op == "AssumeRole").then(|| {
-            Response::sts_error(
-                403,
-                "AccessDenied",
-                "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: sts:AssumeRole",
-            )
+async fn each_sts_fault_is_named_and_handled_its_way() {
+    let faults = [
+        StsFault {
+            op: "GetSessionToken",
+            status: 403,
+            code: "AccessDenied",
+            message: "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
+            said: &["MFA code was not accepted", "next code"],
+            tries: Some(1),
+            mfa_session_kept: Some(false),
+            env: &[],
+        },
+        StsFault {
+            op: "AssumeRole",
+            status: 403,
+            code: "AccessDenied",
+            message: "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: sts:AssumeRole",
+            said: &["you may not assume arn:aws:iam::", "trust policy"],
+            tries: None,
+            mfa_session_kept: Some(true),
+            env: &[],
+        },
+        StsFault {
+            op: "GetCallerIdentity",
+            status: 400,
+            code: "ExpiredToken",
+            message: "The security token included in the request is expired",
+            said: &["expired or invalid", "ExpiredToken"],
+            tries: None,
+            mfa_session_kept: None,
+            env: &[],
+        },
+        StsFault {
+            op: "AssumeRole",
+            status: 400,
+            code: "Throttling",
+            message: "Rate exceeded",
+            said: &["kept throttling sts:AssumeRole"],
+            // AWS_MAX_ATTEMPTS is honoured.
+            tries: Some(3),
+            mfa_session_kept: None,
+            env: &[("AWS_MAX_ATTEMPTS", "3")],
+        },
+    ];
+    for f in faults {
+        let (op, status, code, message) = (f.op, f.status, f.code, f.message);
+        let (mut awsnav, sts, _lock) = with_sts_fault(move |asked| {
+            (asked == op).then(|| Response::sts_error(status, code, message))
         })
-    })
-    .await;
-    let out = awsnav.run(&["env", "sandbox-00", "--mfa-code", "123456"]);
-    let err = stderr(&out);
-    assert!(!out.status.success());
-    assert!(
-        err.contains("you may not assume arn:aws:iam::") && err.contains("trust policy"),
-        "{err}"
-    );
-    // The MFA session obtained on the way is kept: the retry needs no new code.
-    assert!(
-        awsnav
-            .path("awsnav/cache/credentials/mfa-default-chain.json")
-            .exists()
-    );
-}
-
-#[tokio::test]
-async fn expired_base_credentials_are_named() {
-    let (awsnav, _sts, _lock) = with_sts_fault(|op| {
-        (op == "GetCallerIdentity").then(|| {
-            Response::sts_error(
-                400,
-                "ExpiredToken",
-                "The security token included in the request is expired",
-            )
-        })
-    })
-    .await;
-    let out = awsnav.run(&["env", "sandbox-00", "--mfa-code", "123456"]);
-    let err = stderr(&out);
-    assert!(!out.status.success());
-    assert!(
-        err.contains("expired or invalid") && err.contains("ExpiredToken"),
-        "{err}"
-    );
+        .await;
+        for (k, v) in f.env {
+            awsnav.set(k, v);
+        }
+        let code_given = if op == "GetSessionToken" {
+            "000000"
+        } else {
+            "123456"
+        };
+        let out = awsnav.run(&["env", "sandbox-00", "--mfa-code", code_given]);
+        assert!(!out.status.success(), "{op} {code}");
+        let err = stderr(&out);
+        for part in f.said {
+            assert!(err.contains(part), "{op} {code}: {err}");
+        }
+        if let Some(n) = f.tries {
+            assert_eq!(sts.count(op), n, "{op} {code}");
+        }
+        if let Some(kept) = f.mfa_session_kept {
+            assert_eq!(
+                awsnav
+                    .path("awsnav/cache/credentials/mfa-default-chain.json")
+                    .exists(),
+                kept,
+                "{op} {code}"
+            );
+        }
+    }
 }
 
 #[tokio::test]
@@ -610,7 +626,7 @@ async fn sts_throttling_is_retried_then_reported() {
     let n = std::sync::Arc::new(AtomicUsize::new(0));
     let seen = n.clone();
     // The first two AssumeRole attempts are throttled, then it answers.
-    let (awsnav, sts, lock) = with_sts_fault(move |op| {
+    let (awsnav, sts, _lock) = with_sts_fault(move |op| {
         (op == "AssumeRole" && seen.fetch_add(1, Ordering::SeqCst) < 2)
             .then(|| Response::sts_error(400, "Throttling", "Rate exceeded"))
     })
@@ -627,19 +643,6 @@ async fn sts_throttling_is_retried_then_reported() {
     assert_eq!(sts.count("AssumeRole"), 3);
     let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(json["AWS_ACCESS_KEY_ID"], "ASIAFAULT");
-
-    // Throttled for good: a clear message after the retries.
-    drop(lock);
-    let (mut awsnav, sts, _lock2) = with_sts_fault(|op| {
-        (op == "AssumeRole").then(|| Response::sts_error(400, "Throttling", "Rate exceeded"))
-    })
-    .await;
-    awsnav.set("AWS_MAX_ATTEMPTS", "3");
-    let out = awsnav.run(&["env", "sandbox-00", "--mfa-code", "123456"]);
-    assert_eq!(sts.count("AssumeRole"), 3, "AWS_MAX_ATTEMPTS is honoured");
-    let err = stderr(&out);
-    assert!(!out.status.success());
-    assert!(err.contains("kept throttling sts:AssumeRole"), "{err}");
 }
 
 #[tokio::test]
