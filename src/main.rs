@@ -52,12 +52,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let overrides = awsnav::cli::overrides(&cli);
     let mut ctx = AppContext::new(paths, config, overrides);
     ctx.mark_styles = awsnav::tui::mark_styles(&ctx.config);
+    if cli.demo {
+        ctx.source = awsnav::app::context::Source::Demo;
+    }
     let result = match cli.command {
         None => runtime
-            .block_on(awsnav::tui::start(&ctx, cli.demo))
+            .block_on(awsnav::tui::start(&ctx))
             .context("cannot run the navigator")
             .map(|()| ExitCode::SUCCESS),
-        Some(command) => runtime.block_on(awsnav::cli::run(&mut ctx, cli.demo, command)),
+        Some(command) => runtime.block_on(awsnav::cli::run(&mut ctx, command)),
     };
     // The process ends here: what the run read (every AWS profile, the role catalog) is left
     // to the operating system rather than freed one piece at a time. The log is still flushed.

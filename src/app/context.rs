@@ -63,6 +63,19 @@ pub struct AppContext {
     pub profile_flag: Option<String>,
     /// How shell prompt marks look (the theme's, set by the caller that knows the theme).
     pub mark_styles: crate::app::shell_prompt::MarkStyles,
+    /// Where the organization comes from: AWS, or the embedded demo organization.
+    pub source: Source,
+}
+
+/// Where the organization comes from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Source {
+    /// AWS and awsnav's caches of it.
+    #[default]
+    Aws,
+    /// The embedded demo organization (`--demo`): nothing is sent to AWS, nothing real is
+    /// entered.
+    Demo,
 }
 
 /// The key store `[auth] keyring` names; its index (and the key file) beside the config file.
@@ -103,6 +116,12 @@ impl ProfileRoles for FileProfileRoles {
 }
 
 impl AppContext {
+    /// Whether the organization is the embedded demo one.
+    #[must_use]
+    pub fn is_demo(&self) -> bool {
+        self.source == Source::Demo
+    }
+
     /// Builds the context; imported profile roles are read from the AWS config files.
     pub fn new(paths: Paths, config: Config, overrides: Overrides) -> Self {
         let org_profile = overrides
@@ -186,6 +205,7 @@ impl AppContext {
             paths,
             config,
             mark_styles: crate::app::shell_prompt::MarkStyles::default(),
+            source: Source::default(),
             profile_flag: overrides.profile.clone(),
         }
     }

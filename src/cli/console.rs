@@ -82,11 +82,11 @@ pub fn page(
 /// (and its roles) so that an ARN of an account awsnav cannot get into says so by its id.
 async fn arn_account(
     ctx: &AppContext,
-    demo: bool,
     arn: &Arn,
     given: Option<&str>,
     opts: &AccessOpts,
 ) -> anyhow::Result<String> {
+    let demo = ctx.is_demo();
     let id = match (&arn.account, given) {
         (Some(id), None) => id.clone(),
         (Some(id), Some(_)) => bail!(
@@ -128,7 +128,6 @@ async fn arn_account(
 /// When entering fails or the federation endpoint refuses.
 pub async fn console(
     ctx: &AppContext,
-    demo: bool,
     page: Page,
     opts: &AccessOpts,
     how: How<'_>,
@@ -136,12 +135,12 @@ pub async fn console(
     let (query, arn, destination) = match page {
         Page::Account { query, destination } => (query, None, destination),
         Page::Arn(arn) => {
-            let query = arn_account(ctx, demo, &arn, how.arn_account, opts).await?;
+            let query = arn_account(ctx, &arn, how.arn_account, opts).await?;
             // Filled in below, once the session's region is known.
             (query, Some(arn), Destination::Service(String::new()))
         }
     };
-    let entered = enter(ctx, demo, &query, opts).await?;
+    let entered = enter(ctx, &query, opts).await?;
     let (region, destination) = match &arn {
         Some(arn) => (
             arn.console_region(&entered.region).to_owned(),

@@ -202,11 +202,11 @@ impl Report {
 /// When the inventory cannot be had, or cost is off or unavailable.
 pub async fn cost(
     ctx: &AppContext,
-    demo: bool,
     json: bool,
     by: CostBy,
     refresh_cost: bool,
 ) -> anyhow::Result<()> {
+    let demo = ctx.is_demo();
     if demo {
         bail!("the demo organization has no costs; run without --demo");
     }

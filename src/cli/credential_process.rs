@@ -20,7 +20,7 @@ pub async fn credential_process(
         no_sign_in_offer: true,
         ..opts.clone()
     };
-    let entered = enter(ctx, false, query, &opts).await?;
+    let entered = enter(ctx, query, &opts).await?;
     let mut out = launch::credential_process_json(&entered.granted.credentials);
     out.push('\n');
     write_stdout(&out)

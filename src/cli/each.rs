@@ -311,11 +311,11 @@ fn first_line(text: &str) -> String {
 /// the first account's sign-in (the one MFA code of the run) fails.
 pub async fn exec_each(
     ctx: &AppContext,
-    demo: bool,
     each: &EachOpts,
     access: &AccessOpts,
     command: &[String],
 ) -> anyhow::Result<ExitCode> {
+    let demo = ctx.is_demo();
     if demo {
         bail!(
             "the demo organization is not real: there is nothing to run commands in (run without --demo)"

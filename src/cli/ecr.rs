@@ -27,7 +27,6 @@ const NOT_FOUND: &str = "credentials not found in native keychain";
 /// As the subcommand fails.
 pub async fn command(
     ctx: &AppContext,
-    demo: bool,
     command: super::args::EcrCommand,
 ) -> anyhow::Result<ExitCode> {
     match command {
@@ -35,7 +34,7 @@ pub async fn command(
             account,
             link_helper,
             access,
-        } => login(ctx, demo, &account, link_helper, &access).await,
+        } => login(ctx, &account, link_helper, &access).await,
     }
 }
 
@@ -46,12 +45,11 @@ pub async fn command(
 /// asked for cannot be made.
 pub async fn login(
     ctx: &AppContext,
-    demo: bool,
     query: &str,
     link_helper: bool,
     opts: &AccessOpts,
 ) -> anyhow::Result<ExitCode> {
-    let entered = enter(ctx, demo, query, opts).await?;
+    let entered = enter(ctx, query, opts).await?;
     let registry = Registry::of(&entered.account_id, &entered.region);
     let login = registry_login(
         ctx,
@@ -201,13 +199,9 @@ async fn registry_login(
 ///
 /// # Errors
 /// When stdin or stdout cannot be used.
-pub async fn docker_credential(
-    ctx: &AppContext,
-    demo: bool,
-    action: DockerAction,
-) -> anyhow::Result<ExitCode> {
+pub async fn docker_credential(ctx: &AppContext, action: DockerAction) -> anyhow::Result<ExitCode> {
     let answer = match action {
-        DockerAction::Get => get(ctx, demo, &read_stdin()?).await,
+        DockerAction::Get => get(ctx, &read_stdin()?).await,
         DockerAction::List => list(ctx),
         DockerAction::Store => {
             let _ = read_stdin()?;
@@ -250,7 +244,8 @@ fn read_stdin() -> anyhow::Result<String> {
 }
 
 /// `get`: the registry's login as Docker's JSON.
-async fn get(ctx: &AppContext, demo: bool, server_url: &str) -> anyhow::Result<String> {
+async fn get(ctx: &AppContext, server_url: &str) -> anyhow::Result<String> {
+    let demo = ctx.is_demo();
     let Some(registry) = Registry::parse(server_url) else {
         anyhow::bail!(NOT_FOUND);
     };
@@ -287,7 +282,7 @@ async fn get(ctx: &AppContext, demo: bool, server_url: &str) -> anyhow::Result<S
         } else {
             let entered = match chosen {
                 Some(chosen) => enter_chosen(ctx, chosen, &opts).await?,
-                None => enter(ctx, demo, &registry.account_id, &opts).await?,
+                None => enter(ctx, &registry.account_id, &opts).await?,
             };
             registry_login(ctx, &entered.granted.credentials, &registry, &role).await?
         };

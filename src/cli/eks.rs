@@ -33,7 +33,6 @@ const TOKEN_LIFE: time::Duration = time::Duration::minutes(14);
 /// As the subcommand fails.
 pub async fn command(
     ctx: &AppContext,
-    demo: bool,
     command: super::args::EksCommand,
 ) -> anyhow::Result<ExitCode> {
     match command {
@@ -41,8 +40,8 @@ pub async fn command(
             cluster,
             account,
             access,
-        } => token(ctx, demo, &cluster, &account, &access).await,
-        super::args::EksCommand::Kubeconfig(args) => kubeconfig(ctx, demo, args).await,
+        } => token(ctx, &cluster, &account, &access).await,
+        super::args::EksCommand::Kubeconfig(args) => kubeconfig(ctx, args).await,
     }
 }
 
@@ -52,12 +51,11 @@ pub async fn command(
 /// When entering fails or the request cannot be signed.
 pub async fn token(
     ctx: &AppContext,
-    demo: bool,
     cluster: &str,
     query: &str,
     opts: &AccessOpts,
 ) -> anyhow::Result<ExitCode> {
-    let entered = enter(ctx, demo, query, opts).await?;
+    let entered = enter(ctx, query, opts).await?;
     let credentials = &entered.granted.credentials;
     let sdk = ctx.access.sdk_as(credentials, &entered.region).await?;
     let now = std::time::SystemTime::now();
@@ -98,11 +96,8 @@ fn exec_api_version(info: Option<&str>) -> String {
 /// # Errors
 /// When no account is chosen, production is not confirmed, an entry of the file would be
 /// repointed without --force, or the file cannot be written.
-pub async fn kubeconfig(
-    ctx: &AppContext,
-    demo: bool,
-    args: KubeconfigArgs,
-) -> anyhow::Result<ExitCode> {
+pub async fn kubeconfig(ctx: &AppContext, args: KubeconfigArgs) -> anyhow::Result<ExitCode> {
+    let demo = ctx.is_demo();
     if demo {
         bail!("the demo organization is not real: it has no clusters (run without --demo)");
     }

@@ -31,12 +31,8 @@ pub use crate::app::enter::Entered;
 /// # Errors
 /// When the account is unknown or ambiguous, the role is not chosen, production is not
 /// confirmed, or AWS refuses.
-pub async fn enter(
-    ctx: &AppContext,
-    demo: bool,
-    query: &str,
-    opts: &AccessOpts,
-) -> anyhow::Result<Entered> {
+pub async fn enter(ctx: &AppContext, query: &str, opts: &AccessOpts) -> anyhow::Result<Entered> {
+    let demo = ctx.is_demo();
     if demo {
         bail!(
             "the demo organization is not real: there is nothing to get into (run without --demo)"
@@ -331,7 +327,6 @@ fn confirm_production(
 /// When nested without `--nested`, or entering fails.
 pub async fn shell(
     ctx: &AppContext,
-    demo: bool,
     query: &str,
     opts: &AccessOpts,
     nested: bool,
@@ -347,7 +342,7 @@ pub async fn shell(
             visible(&current.to_string_lossy())
         );
     }
-    let entered = enter(ctx, demo, query, opts).await?;
+    let entered = enter(ctx, query, opts).await?;
     let how = credentials.unwrap_or(ctx.config.shell.credentials);
     run(ctx, &entered, opts, how, Child::Shell).await
 }
@@ -378,7 +373,6 @@ async fn run(
 /// When entering fails or the command cannot be started.
 pub async fn exec(
     ctx: &AppContext,
-    demo: bool,
     query: &str,
     opts: &AccessOpts,
     credentials: Option<ShellCredentials>,
@@ -387,7 +381,7 @@ pub async fn exec(
     let Some((program, args)) = command.split_first() else {
         bail!("no command given: awsnav exec ACCOUNT -- COMMAND [ARGS…]");
     };
-    let entered = enter(ctx, demo, query, opts).await?;
+    let entered = enter(ctx, query, opts).await?;
     let how = credentials.unwrap_or(ctx.config.shell.credentials);
     run(ctx, &entered, opts, how, Child::Command(program, args)).await
 }
@@ -398,19 +392,19 @@ pub async fn exec(
 /// When entering fails.
 pub async fn env(
     ctx: &AppContext,
-    demo: bool,
     query: &str,
     opts: &AccessOpts,
     format: EnvFormat,
     export: &ExportOpts,
 ) -> anyhow::Result<std::process::ExitCode> {
+    let demo = ctx.is_demo();
     if let Some(name) = &export.export_as {
         crate::app::keys::check_export_name(name, export.force)?;
         if demo {
             anyhow::bail!("demo organization: nothing real to export");
         }
     }
-    let entered = enter(ctx, demo, query, opts).await?;
+    let entered = enter(ctx, query, opts).await?;
     let session = entered.session();
     if let Some(name) = &export.export_as {
         let written = crate::app::keys::export_session(&session, name, export.force)?;

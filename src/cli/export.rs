@@ -21,10 +21,10 @@ use crate::store::inventory_cache::encode;
 /// When there is no inventory to be had, it is partial, or the file cannot be written.
 pub async fn export(
     ctx: &AppContext,
-    demo: bool,
     output: Option<&Path>,
     refresh: bool,
 ) -> anyhow::Result<ExitCode> {
+    let demo = ctx.is_demo();
     let inv = if demo {
         crate::domain::demo::inventory(OffsetDateTime::now_utc())
     } else {

@@ -26,13 +26,10 @@ pub struct GenerateOpts {
 ///
 /// # Errors
 /// When the inventory cannot be had or the file cannot be written.
-pub async fn generate_profiles(
-    ctx: &AppContext,
-    demo: bool,
-    opts: &GenerateOpts,
-) -> anyhow::Result<()> {
+pub async fn generate_profiles(ctx: &AppContext, opts: &GenerateOpts) -> anyhow::Result<()> {
     use crate::app::aws_profiles::{self as profiles, ProfileSource};
     use crate::store::aws_config_block;
+    let demo = ctx.is_demo();
     let mut inv = if demo {
         crate::domain::demo::inventory(OffsetDateTime::now_utc())
     } else {

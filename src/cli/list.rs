@@ -612,7 +612,8 @@ pub struct ListOpts {
 ///
 /// # Errors
 /// When the inventory cannot be had or stdout fails.
-pub async fn list(ctx: &AppContext, demo: bool, opts: ListOpts) -> anyhow::Result<ExitCode> {
+pub async fn list(ctx: &AppContext, opts: ListOpts) -> anyhow::Result<ExitCode> {
+    let demo = ctx.is_demo();
     let ListOpts {
         json,
         refresh,

@@ -99,9 +99,9 @@ pub fn overrides(cli: &Cli) -> Overrides {
 ///
 /// # Errors
 /// What the command fails with, phrased for the user.
-pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::Result<ExitCode> {
+pub async fn run(ctx: &mut AppContext, command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Config { command } => config_command(ctx, demo, command).await,
+        Command::Config { command } => config_command(ctx, command).await,
         // Answered by `answer_early` before any configuration is read.
         Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
         Command::List {
@@ -122,7 +122,7 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
                 roles,
                 refresh_cost,
             };
-            list::list(ctx, demo, opts).await
+            list::list(ctx, opts).await
         }
         Command::Cost {
             json,
@@ -134,20 +134,20 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
                 ctx.cost.config.months = m;
                 ctx.config.cost.months = m;
             }
-            cost_report::cost(ctx, demo, json, by, refresh_cost)
+            cost_report::cost(ctx, json, by, refresh_cost)
                 .await
                 .map(|()| ExitCode::SUCCESS)
         }
         Command::Export { output, refresh } => {
-            export::export(ctx, demo, output.as_deref(), refresh).await
+            export::export(ctx, output.as_deref(), refresh).await
         }
-        Command::Refresh { mfa_code } => refresh::refresh(ctx, demo, mfa_code.as_deref()).await,
+        Command::Refresh { mfa_code } => refresh::refresh(ctx, mfa_code.as_deref()).await,
         Command::Shell {
             account,
             access,
             nested,
             credentials,
-        } => enter::shell(ctx, demo, &account, &access, nested, credentials).await,
+        } => enter::shell(ctx, &account, &access, nested, credentials).await,
         Command::Exec {
             account,
             access,
@@ -155,15 +155,15 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
             credentials,
             command,
         } => match account {
-            Some(account) => enter::exec(ctx, demo, &account, &access, credentials, &command).await,
-            None => each::exec_each(ctx, demo, &each, &access, &command).await,
+            Some(account) => enter::exec(ctx, &account, &access, credentials, &command).await,
+            None => each::exec_each(ctx, &each, &access, &command).await,
         },
         Command::Env {
             account,
             access,
             format,
             export,
-        } => enter::env(ctx, demo, &account, &access, format, &export).await,
+        } => enter::env(ctx, &account, &access, format, &export).await,
         Command::Console {
             account,
             arn_account,
@@ -179,11 +179,11 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
                 isolation,
                 print,
             };
-            console::console(ctx, demo, page, &access, how).await?;
+            console::console(ctx, page, &access, how).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Which { inputs, json } => which::which(ctx, demo, &inputs, json).await,
-        Command::Policies(args) => policies::policies(ctx, demo, args).await,
+        Command::Which { inputs, json } => which::which(ctx, &inputs, json).await,
+        Command::Policies(args) => policies::policies(ctx, args).await,
         Command::Login(args) => login::login_command(ctx, &args).await,
         Command::Logout { console } => login::logout_command(ctx, console).await,
         Command::CredentialProcess {
@@ -192,19 +192,15 @@ pub async fn run(ctx: &mut AppContext, demo: bool, command: Command) -> anyhow::
             access,
         } => credential_process::command(ctx, key, account, &access).await,
         Command::Auth { command } => auth::auth(ctx, command).await,
-        Command::Serve(args) => serve::serve(ctx, demo, args).await,
-        Command::Ecr { command } => ecr::command(ctx, demo, command).await,
-        Command::DockerCredential { action } => ecr::docker_credential(ctx, demo, action).await,
-        Command::Eks { command } => eks::command(ctx, demo, command).await,
+        Command::Serve(args) => serve::serve(ctx, args).await,
+        Command::Ecr { command } => ecr::command(ctx, command).await,
+        Command::DockerCredential { action } => ecr::docker_credential(ctx, action).await,
+        Command::Eks { command } => eks::command(ctx, command).await,
     }
 }
 
 /// `awsnav config show` and `config generate` (`default` and `path` need no context).
-async fn config_command(
-    ctx: &AppContext,
-    demo: bool,
-    command: ConfigCommand,
-) -> anyhow::Result<ExitCode> {
+async fn config_command(ctx: &AppContext, command: ConfigCommand) -> anyhow::Result<ExitCode> {
     if let ConfigCommand::Generate {
         roles,
         prefix,
@@ -220,7 +216,7 @@ async fn config_command(
             write,
             force,
         };
-        generate::generate_profiles(ctx, demo, &opts).await?;
+        generate::generate_profiles(ctx, &opts).await?;
     } else {
         let mut text = crate::config::describe(&ctx.config, &ctx.paths);
         let base = ctx.access.base_profile.as_deref();

@@ -123,12 +123,9 @@ fn resolve_target(ctx: &AppContext, inv: &Inventory, query: &str) -> anyhow::Res
 ///
 /// # Errors
 /// When the inventory or the policies cannot be read, or the target or policy is unknown.
-pub async fn policies(
-    ctx: &AppContext,
-    demo: bool,
-    opts: PoliciesArgs,
-) -> anyhow::Result<ExitCode> {
-    let kind = asked_type(ctx, demo, &opts)?;
+pub async fn policies(ctx: &AppContext, opts: PoliciesArgs) -> anyhow::Result<ExitCode> {
+    let demo = ctx.is_demo();
+    let kind = asked_type(ctx, &opts)?;
     let mut inv = if demo {
         crate::domain::demo::inventory(time::OffsetDateTime::now_utc())
     } else {
@@ -218,7 +215,8 @@ pub async fn policies(
 }
 
 /// The type `--type` names, after checking that policies may be read at all.
-fn asked_type(ctx: &AppContext, demo: bool, opts: &PoliciesArgs) -> anyhow::Result<Option<String>> {
+fn asked_type(ctx: &AppContext, opts: &PoliciesArgs) -> anyhow::Result<Option<String>> {
+    let demo = ctx.is_demo();
     if ctx.config.org.policies == PolicyReading::Off && !demo {
         bail!(
             "reading policies is off ([org] policies = \"off\" in {})",

@@ -25,9 +25,9 @@ use crate::store::inventory_codec;
 /// When the organization cannot be read.
 pub async fn refresh(
     ctx: &AppContext,
-    demo: bool,
     mfa_code: Option<&str>,
 ) -> anyhow::Result<std::process::ExitCode> {
+    let demo = ctx.is_demo();
     if demo {
         say!("awsnav: the demo organization is built in; nothing to refresh");
         return Ok(std::process::ExitCode::SUCCESS);

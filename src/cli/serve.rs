@@ -19,7 +19,8 @@ use crate::domain::untrusted::visible;
 ///
 /// # Errors
 /// When the address may not be bound or cannot be, or the token file cannot be written.
-pub async fn serve(ctx: &AppContext, demo: bool, args: ServeArgs) -> anyhow::Result<ExitCode> {
+pub async fn serve(ctx: &AppContext, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let demo = ctx.is_demo();
     if demo {
         bail!("the demo organization is not real: there is nothing to serve (run without --demo)");
     }

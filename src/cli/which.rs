@@ -144,12 +144,8 @@ pub fn table(found: &[Which]) -> String {
 ///
 /// # Errors
 /// When the inventory cannot be had or stdout fails.
-pub async fn which(
-    ctx: &AppContext,
-    demo: bool,
-    inputs: &[String],
-    json: bool,
-) -> anyhow::Result<ExitCode> {
+pub async fn which(ctx: &AppContext, inputs: &[String], json: bool) -> anyhow::Result<ExitCode> {
+    let demo = ctx.is_demo();
     let inv = if demo {
         crate::domain::demo::inventory(OffsetDateTime::now_utc())
     } else {

@@ -161,8 +161,9 @@ pub fn check_settings(config: &Config) -> Result<(), SettingProblem> {
 ///
 /// # Errors
 /// When the terminal cannot be set up or drawn to.
-pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
+pub async fn start(ctx: &AppContext) -> io::Result<()> {
     use std::io::IsTerminal as _;
+    let demo = ctx.is_demo();
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         return Err(io::Error::other(
             "the navigator needs a terminal; for scripts use `awsnav list --json`, `awsnav exec` or `awsnav env`",
