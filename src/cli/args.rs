@@ -170,7 +170,8 @@ pub enum Command {
     },
     /// The guardrails of an account or OU: every organization policy (SCP, RCP, tag, backup…)
     /// that applies there, its own and those inherited, and where each is attached.
-    Policies(PoliciesArgs),
+    #[command(visible_alias = "policies")]
+    Guardrails(GuardrailsArgs),
     /// Sign in to IAM Identity Center (no AWS CLI needed); the AWS CLI and every SDK use the
     /// token too. With --console: sign in as an IAM user with the console password and MFA
     /// (no access key), for short-lived credentials that renew themselves.
@@ -339,9 +340,9 @@ pub enum AuthCommand {
     },
 }
 
-/// What `awsnav policies` is asked.
+/// What `awsnav guardrails` is asked.
 #[derive(Debug, clap::Args)]
-pub struct PoliciesArgs {
+pub struct GuardrailsArgs {
     /// An account (id, name or alias), an OU (id, name or path `Workloads/Prod`), or `root`.
     #[arg(value_name = "ACCOUNT-OR-OU")]
     pub target: String,

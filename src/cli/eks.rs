@@ -205,7 +205,7 @@ async fn targets(ctx: &AppContext, args: &KubeconfigArgs) -> anyhow::Result<Vec<
                 role: Ok(c.role),
             }]
         }
-        None => super::each::plan(ctx, &args.each, &args.except, opts.role.as_deref()).await?,
+        None => super::fanout::plan(ctx, &args.each, &args.except, opts.role.as_deref()).await?,
     })
 }
 

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use super::guardrails::PolicyRecord;
 use super::output::say;
 use super::output::{pad, visible_cells, width, write_text};
-use super::policies::PolicyRecord;
 use super::refresh;
 use crate::app::context::AppContext;
 use crate::app::cost_reader::CostState;

@@ -6,16 +6,15 @@ pub mod completion;
 pub mod console;
 pub mod cost_report;
 pub mod credential_process;
-pub mod each;
 pub mod ecr;
 pub mod eks;
 pub mod enter;
 pub mod export;
+pub mod fanout;
 pub mod generate;
+pub mod guardrails;
 pub mod list;
-pub mod login;
 pub mod output;
-pub mod policies;
 pub mod prompt;
 pub mod refresh;
 pub mod serve;
@@ -114,7 +113,7 @@ pub async fn run(ctx: &mut AppContext, command: Command) -> anyhow::Result<ExitC
             refresh_cost,
         } => {
             if !select.is_empty() {
-                return each::list_selected(ctx, &select, &except, role.as_deref(), json).await;
+                return fanout::list_selected(ctx, &select, &except, role.as_deref(), json).await;
             }
             let opts = list::ListOpts {
                 json,
@@ -156,7 +155,7 @@ pub async fn run(ctx: &mut AppContext, command: Command) -> anyhow::Result<ExitC
             command,
         } => match account {
             Some(account) => enter::exec(ctx, &account, &access, credentials, &command).await,
-            None => each::exec_each(ctx, &each, &access, &command).await,
+            None => fanout::exec_each(ctx, &each, &access, &command).await,
         },
         Command::Env {
             account,
@@ -183,9 +182,9 @@ pub async fn run(ctx: &mut AppContext, command: Command) -> anyhow::Result<ExitC
             Ok(ExitCode::SUCCESS)
         }
         Command::Which { inputs, json } => which::which(ctx, &inputs, json).await,
-        Command::Policies(args) => policies::policies(ctx, args).await,
-        Command::Login(args) => login::login_command(ctx, &args).await,
-        Command::Logout { console } => login::logout_command(ctx, console).await,
+        Command::Guardrails(args) => guardrails::guardrails(ctx, args).await,
+        Command::Login(args) => sign_in::login_command(ctx, &args).await,
+        Command::Logout { console } => sign_in::logout_command(ctx, console).await,
         Command::CredentialProcess {
             account,
             key,

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use serde::Serialize;
 
-use super::args::PoliciesArgs;
+use super::args::GuardrailsArgs;
 use super::output::say;
 use super::output::{pad, visible_cells, width, write_stdout, write_text};
 use super::refresh;
@@ -123,7 +123,7 @@ fn resolve_target(ctx: &AppContext, inv: &Inventory, query: &str) -> anyhow::Res
 ///
 /// # Errors
 /// When the inventory or the policies cannot be read, or the target or policy is unknown.
-pub async fn policies(ctx: &AppContext, opts: PoliciesArgs) -> anyhow::Result<ExitCode> {
+pub async fn guardrails(ctx: &AppContext, opts: GuardrailsArgs) -> anyhow::Result<ExitCode> {
     let demo = ctx.is_demo();
     let kind = asked_type(ctx, &opts)?;
     let mut inv = if demo {
@@ -215,7 +215,7 @@ pub async fn policies(ctx: &AppContext, opts: PoliciesArgs) -> anyhow::Result<Ex
 }
 
 /// The type `--type` names, after checking that policies may be read at all.
-fn asked_type(ctx: &AppContext, opts: &PoliciesArgs) -> anyhow::Result<Option<String>> {
+fn asked_type(ctx: &AppContext, opts: &GuardrailsArgs) -> anyhow::Result<Option<String>> {
     let demo = ctx.is_demo();
     if ctx.config.org.policies == PolicyReading::Off && !demo {
         bail!(
