@@ -314,7 +314,7 @@ impl SsoSource {
                 accounts: accounts.len(),
             });
             // A portal that hands back the token it was given would page forever.
-            next = super::org::next(page.next_token(), next.as_deref());
+            next = super::paging::next(page.next_token(), next.as_deref());
             if next.is_none() {
                 return Ok(SsoListing { accounts });
             }
@@ -500,7 +500,7 @@ impl Portal {
                     .filter_map(|r| r.role_name().map(str::to_owned)),
             );
             // A portal that hands back the token it was given would page forever.
-            next = super::org::next(page.next_token(), next.as_deref());
+            next = super::paging::next(page.next_token(), next.as_deref());
             if next.is_none() {
                 return Ok(roles);
             }
