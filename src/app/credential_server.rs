@@ -82,7 +82,7 @@ pub const IDENTITY_PATH: &str = "/awsnav/identity";
 /// The proof of `key` for `nonce`: HMAC-SHA256, in hex.
 #[must_use]
 pub fn identity_proof(key: &[u8], nonce: &str) -> String {
-    use hmac::Mac as _;
+    use hmac::{KeyInit as _, Mac as _};
     let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(key) else {
         return String::new();
     };
@@ -397,6 +397,15 @@ mod tests {
         let status = out.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
         let body = out.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
         (status, body)
+    }
+
+    #[test]
+    fn the_identity_proof_is_hmac_sha256_in_hex() {
+        // RFC 4231, test case 2.
+        assert_eq!(
+            identity_proof(b"Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
     }
 
     #[tokio::test]

@@ -120,7 +120,7 @@ impl AwsConfigFiles {
             };
             files
                 .add(text, kind)
-                .map_err(|e| format!("{}:{e}", path.display()))?;
+                .map_err(|e| format!("{} on line {e}", path.display()))?;
         }
         Ok(files)
     }
@@ -202,8 +202,13 @@ impl AwsConfigFiles {
 
     /// The settings of profile `name`, in the order read (a later one of a key wins).
     fn settings(&self, name: &str) -> Vec<Setting<'_>> {
+        self.settings_of(self.bodies(name))
+    }
+
+    /// The settings of `bodies`, in order.
+    fn settings_of(&self, bodies: Vec<Body>) -> Vec<Setting<'_>> {
         let mut out = Vec::new();
-        for b in self.bodies(name) {
+        for b in bodies {
             let text = &self.texts[b.file][b.range.clone()];
             out.extend(
                 parse_body(text)
@@ -218,10 +223,48 @@ impl AwsConfigFiles {
     /// continuation lines is joined with line ends).
     #[must_use]
     pub fn get(&self, profile: &str, key: &str) -> Option<Cow<'_, str>> {
-        last(&self.settings(profile), key).map(|v| match v {
-            Cow::Borrowed(v) => Cow::Borrowed(v.trim()),
-            Cow::Owned(v) => Cow::Owned(v.trim().to_owned()),
-        })
+        last(&self.settings(profile), key).map(trimmed)
+    }
+
+    /// Setting `key` of profile `profile` even when empty: whether the profile sets it at
+    /// all, as the SDK's profile set tells it (an empty `sso_session =` is still set).
+    #[must_use]
+    pub fn get_written(&self, profile: &str, key: &str) -> Option<Cow<'_, str>> {
+        last_written(&self.settings(profile), key).map(trimmed)
+    }
+
+    /// The bodies of `[sso-session NAME]`: config files only, in the order read.
+    fn sso_session_bodies(&self, name: &str) -> Vec<Body> {
+        if !is_identifier(name) {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for (file, text) in self.texts.iter().enumerate() {
+            if self.kinds[file] != FileKind::Config {
+                continue;
+            }
+            for (header, body) in &self.sections[file] {
+                if section_pair(&text[header.clone()]) == (Some("sso-session"), name) {
+                    out.push(Body {
+                        file,
+                        range: body.clone(),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether `[sso-session NAME]` is defined.
+    #[must_use]
+    pub fn has_sso_session(&self, name: &str) -> bool {
+        !self.sso_session_bodies(name).is_empty()
+    }
+
+    /// Setting `key` of `[sso-session NAME]`, when set and not empty (trimmed).
+    #[must_use]
+    pub fn sso_session_get(&self, name: &str, key: &str) -> Option<Cow<'_, str>> {
+        last(&self.settings_of(self.sso_session_bodies(name)), key).map(trimmed)
     }
 
     /// Every profile with a usable `role_arn`, by profile name.
@@ -326,12 +369,24 @@ impl AwsConfigFiles {
 
 /// The value of the last setting `key` in `settings`, when not empty.
 fn last<'s, 'a>(settings: &'s [Setting<'a>], key: &str) -> Option<&'s Cow<'a, str>> {
+    last_written(settings, key).filter(|v| !v.trim().is_empty())
+}
+
+/// The value of the last setting `key` in `settings`, empty or not.
+fn last_written<'s, 'a>(settings: &'s [Setting<'a>], key: &str) -> Option<&'s Cow<'a, str>> {
     settings
         .iter()
         .rev()
         .find(|s| s.key == key)
         .map(|s| &s.value)
-        .filter(|v| !v.trim().is_empty())
+}
+
+/// `value` trimmed, borrowed where it was.
+fn trimmed<'a>(value: &Cow<'a, str>) -> Cow<'a, str> {
+    match value {
+        Cow::Borrowed(v) => Cow::Borrowed(v.trim()),
+        Cow::Owned(v) => Cow::Owned(v.trim().to_owned()),
+    }
 }
 
 /// One setting of a profile, read from the files now (for code that has no [`AwsConfigFiles`]
@@ -545,6 +600,31 @@ mod tests {
         assert_eq!(roles[0].profile, "admin");
         assert_eq!(roles[0].account_id, "111122223333");
         assert_eq!(roles[0].source_profile.as_deref(), Some("default"));
+    }
+
+    #[test]
+    fn sso_sessions_are_read_from_the_config_file_only() {
+        let f = files(
+            "[profile dev]\nsso_session = corp\nsso_start_url =\n[sso-session corp]\nsso_region = eu-west-1\nsso_start_url = https://a.example/start\n[sso-session  corp ]\nSSO_Region = us-east-1\nsso_registration_scopes =\n[sso-session bad name]\nsso_region = x\n",
+            "[sso-session other]\nsso_region = x\n",
+        );
+        assert!(f.has_sso_session("corp"));
+        assert_eq!(
+            f.sso_session_get("corp", "sso_region").as_deref(),
+            Some("us-east-1"),
+            "a later section's setting wins"
+        );
+        assert_eq!(
+            f.sso_session_get("corp", "sso_start_url").as_deref(),
+            Some("https://a.example/start")
+        );
+        assert_eq!(f.sso_session_get("corp", "sso_registration_scopes"), None);
+        assert!(!f.has_sso_session("other"), "not in the credentials file");
+        assert!(!f.has_sso_session("bad name") && !f.has_sso_session("dev"));
+        // Set but empty: `get` passes it over, `get_written` tells it is there.
+        assert_eq!(f.get("dev", "sso_start_url"), None);
+        assert_eq!(f.get_written("dev", "sso_start_url").as_deref(), Some(""));
+        assert_eq!(f.get_written("dev", "sso_region"), None);
     }
 
     #[test]

@@ -629,8 +629,8 @@ mod tests {
         // The file's name is the SHA-256 of the ARN, as the SDK looks for it.
         let p = token_path("arn:aws:iam::0123456789012:user/Admin").unwrap();
         assert_eq!(
-            p.file_name().unwrap().to_str().unwrap().len(),
-            64 + ".json".len()
+            p.file_name().unwrap().to_str().unwrap(),
+            "36db1d138ff460920374e4c3d8e01f53f9f73537e89c88d639f68393df0e2726.json"
         );
     }
 

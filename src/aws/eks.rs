@@ -167,7 +167,7 @@ mod tests {
     #[tokio::test]
     async fn the_token_is_a_presigned_get_caller_identity_for_the_cluster() {
         let sdk = SdkConfig::builder()
-            .region(aws_types::region::Region::new("eu-west-1"))
+            .region(aws_config::Region::new("eu-west-1"))
             .behavior_version(aws_config::BehaviorVersion::latest())
             .build();
         let creds = Credentials {

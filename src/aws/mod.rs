@@ -10,6 +10,7 @@ pub mod http;
 pub mod iam;
 pub mod org;
 pub mod pace;
+pub mod paging;
 pub mod policies;
 pub mod sdk;
 pub mod sso;

@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 use tokio::task::JoinSet;
 
 use super::pace::{PaceStats, Pacer, RetryPolicy};
+use super::paging::next;
 use super::{AwsError, CallCounter, ErrorContext};
 use crate::domain::model::{Account, AccountId, AccountStatus, Org, OrgUnit, SyncGap};
 
@@ -417,12 +418,4 @@ async fn list_tags(shared: &Shared, id: &str) -> Result<Tags, AwsError> {
             return Ok(tags);
         }
     }
-}
-
-/// The token of the next page: `None` at the end, and also when a service hands back the
-/// token it was just given (a loop the SDK's paginators guard against too).
-pub(crate) fn next(token: Option<&str>, previous: Option<&str>) -> Option<String> {
-    token
-        .filter(|t| !t.is_empty() && Some(*t) != previous)
-        .map(str::to_owned)
 }

@@ -118,7 +118,7 @@ impl Policies {
                     aws_managed: p.aws_managed(),
                 })
             }));
-            token = super::org::next(page.next_token(), token.as_deref());
+            token = super::paging::next(page.next_token(), token.as_deref());
             if token.is_none() {
                 return Ok(out);
             }

@@ -1,6 +1,5 @@
 //! Builds the one `SdkConfig` every client comes from, and counts the requests clients make.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -15,7 +14,6 @@ use aws_smithy_runtime_api::client::interceptors::context::{
 };
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
-use aws_types::os_shim_internal::{Env, Fs};
 
 use super::{AwsError, ErrorContext};
 use crate::config::NetworkConfig;
@@ -46,10 +44,10 @@ pub async fn load(settings: &AwsSettings, ctx: &ErrorContext) -> Result<SdkConfi
     // With credentials given the profile need not exist: `auth add NAME` makes no profile.
     let profile = match (&settings.profile, &settings.credentials) {
         (Some(p), None) => {
-            check_profile_exists(p, ctx).await?;
+            check_profile_exists(p, ctx)?;
             Some(p)
         }
-        (Some(p), Some(_)) => check_profile_exists(p, ctx).await.is_ok().then_some(p),
+        (Some(p), Some(_)) => check_profile_exists(p, ctx).is_ok().then_some(p),
         (None, _) => None,
     };
     // The SDK's own AWS_MAX_ATTEMPTS still decides when it is set.
@@ -134,30 +132,14 @@ fn profile_files(profile: Option<&str>) -> Option<aws_runtime::env_config::file:
     )
 }
 
-async fn check_profile_exists(profile: &str, ctx: &ErrorContext) -> Result<(), AwsError> {
-    // The files awsnav has read answer at once; the SDK's reading of them says what is wrong
-    // with files awsnav could not read.
-    if let Ok(files) = super::config_files::AwsConfigFiles::shared_result() {
-        if files.has_profile(profile) {
-            return Ok(());
-        }
-        return Err(not_found(profile, ctx, &files.profile_names()));
-    }
-    let files = aws_runtime::env_config::file::EnvConfigFiles::default();
-    let set = aws_config::profile::load(
-        &Fs::real(),
-        &Env::real(),
-        &files,
-        Some(Cow::Owned(profile.to_owned())),
-    )
-    .await
-    .map_err(|e| AwsError::ProfileFile(super::chain(&e)))?;
-    if set.get_profile(profile).is_some() {
+fn check_profile_exists(profile: &str, ctx: &ErrorContext) -> Result<(), AwsError> {
+    // Files awsnav could not read: its reading says which file, which line and what is wrong.
+    let files = super::config_files::AwsConfigFiles::shared_result()
+        .map_err(|e| AwsError::ProfileFile(e.to_owned()))?;
+    if files.has_profile(profile) {
         return Ok(());
     }
-    let mut available: Vec<&str> = set.profiles().collect();
-    available.sort_unstable();
-    Err(not_found(profile, ctx, &available))
+    Err(not_found(profile, ctx, &files.profile_names()))
 }
 
 fn not_found(profile: &str, ctx: &ErrorContext, available: &[&str]) -> AwsError {

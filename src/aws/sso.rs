@@ -1,7 +1,6 @@
 //! IAM Identity Center (AWS SSO): the sign-in `awsnav login` (or `aws sso login`) cached, the accounts and roles
 //! its portal offers, and role credentials from it.
 
-use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,10 +11,10 @@ use aws_sdk_sso::Client;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use aws_types::os_shim_internal::{Env, Fs};
 use sha1::{Digest as _, Sha1};
 use time::OffsetDateTime;
 
+use super::config_files::AwsConfigFiles;
 use super::pace::{Pacer, RetryPolicy};
 use super::{AwsError, CallCounter, ErrorContext};
 use crate::config::SsoConfig;
@@ -76,35 +75,40 @@ pub async fn resolve(
     if !config.enabled {
         return Ok(None);
     }
-    let files = aws_runtime::env_config::file::EnvConfigFiles::default();
-    let set = aws_config::profile::load(&Fs::real(), &Env::real(), &files, None::<Cow<'_, str>>)
+    // Read afresh (a sign-in of this run may have just written the config file), off the
+    // async threads.
+    let set = tokio::task::spawn_blocking(AwsConfigFiles::load)
         .await
-        .map_err(|e| AwsError::ProfileFile(super::chain(&e)))?;
+        .map_err(|e| AwsError::ProfileFile(e.to_string()))?
+        .map_err(AwsError::ProfileFile)?;
     let lookup = |name: &str| {
-        let profile = set.get_profile(name)?;
-        let session = profile.get("sso_session").map(str::trim);
-        let legacy = profile.get("sso_start_url").map(str::trim);
+        if !set.has_profile(name) {
+            return None;
+        }
+        // Set, even if empty: an empty `sso_session` names a session nobody defined, an empty
+        // `sso_start_url` is one that is missing.
+        let session = set.get_written(name, "sso_session");
+        let session = session.as_deref();
+        let legacy = set.get_written(name, "sso_start_url");
         if session.is_none() && legacy.is_none() {
             return None;
         }
         let (start_url, region, scopes) = match session {
-            Some(s) => match set.sso_session(s) {
-                Some(section) => (
-                    section.get("sso_start_url"),
-                    section.get("sso_region"),
-                    section.get("sso_registration_scopes"),
-                ),
-                None => {
-                    return Some(Err(incomplete(
-                        name,
-                        format!("it names sso_session `{s}` but there is no [sso-session {s}]"),
-                    )));
-                }
-            },
+            Some(s) if set.has_sso_session(s) => (
+                set.sso_session_get(s, "sso_start_url"),
+                set.sso_session_get(s, "sso_region"),
+                set.sso_session_get(s, "sso_registration_scopes"),
+            ),
+            Some(s) => {
+                return Some(Err(incomplete(
+                    name,
+                    format!("it names sso_session `{s}` but there is no [sso-session {s}]"),
+                )));
+            }
             None => (
                 legacy,
-                profile.get("sso_region"),
-                profile.get("sso_registration_scopes"),
+                set.get(name, "sso_region"),
+                set.get(name, "sso_registration_scopes"),
             ),
         };
         let scopes: Vec<String> = scopes
@@ -114,8 +118,11 @@ pub async fn resolve(
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect();
-        let start_url = start_url.map(str::trim).filter(|v| !v.is_empty());
-        let region = region.map(str::trim).filter(|v| !v.is_empty());
+        let start_url = start_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty());
+        let region = region.as_deref().map(str::trim).filter(|v| !v.is_empty());
         Some(match (start_url, region) {
             (Some(start_url), Some(region)) => Ok(SsoSource {
                 profile: name.to_owned(),
@@ -129,7 +136,7 @@ pub async fn resolve(
         })
     };
     if let Some(name) = &config.profile {
-        if set.get_profile(name).is_none() {
+        if !set.has_profile(name) {
             return Err(incomplete(
                 name,
                 "there is no such profile ([sso] profile names it)".into(),
@@ -307,7 +314,7 @@ impl SsoSource {
                 accounts: accounts.len(),
             });
             // A portal that hands back the token it was given would page forever.
-            next = super::org::next(page.next_token(), next.as_deref());
+            next = super::paging::next(page.next_token(), next.as_deref());
             if next.is_none() {
                 return Ok(SsoListing { accounts });
             }
@@ -493,7 +500,7 @@ impl Portal {
                     .filter_map(|r| r.role_name().map(str::to_owned)),
             );
             // A portal that hands back the token it was given would page forever.
-            next = super::org::next(page.next_token(), next.as_deref());
+            next = super::paging::next(page.next_token(), next.as_deref());
             if next.is_none() {
                 return Ok(roles);
             }
