@@ -12,10 +12,10 @@ use crate::domain::credentials::{AccessKey, key_tail};
 use crate::store::key_store::KeyRecord;
 
 use super::args::AuthCommand;
-use super::enter::mfa_source;
 use super::output::say;
 use super::output::{pad, write_stdout};
 use super::prompt;
+use super::prompt::mfa_source;
 
 /// Where IAM users can go instead of keeping a key at all.
 const KEYLESS_HINT: &str = "awsnav: IAM users need no access key: `awsnav login --console --profile P` signs in with the console password and MFA, then `awsnav auth remove NAME --deactivate` turns the key off";

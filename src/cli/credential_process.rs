@@ -32,7 +32,7 @@ pub async fn credential_process(
 /// # Errors
 /// When no key is stored under `name`, or no session can be had.
 pub async fn key_session(ctx: &AppContext, name: &str, opts: &AccessOpts) -> anyhow::Result<()> {
-    let mfa = super::enter::mfa_source(
+    let mfa = super::prompt::mfa_source(
         ctx,
         opts.mfa_code.clone(),
         &format!("A session of the key `{name}`"),

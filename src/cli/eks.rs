@@ -10,8 +10,9 @@ use futures_util::StreamExt as _;
 use time::OffsetDateTime;
 
 use super::args::{AccessOpts, KubeconfigArgs};
-use super::enter::{choose_account, enter, mfa_source};
+use super::enter::{choose_account, enter};
 use super::output::{say, write_stdout};
+use super::prompt::mfa_source;
 use crate::app::access::AccessTarget;
 use crate::app::context::AppContext;
 use crate::app::fanout::Planned;

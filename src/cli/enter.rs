@@ -1,18 +1,16 @@
 //! Getting into an account from the command line, and the commands that use it: `shell`,
 //! `exec` and `env`.
 
-use std::io::IsTerminal as _;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::bail;
 
 use super::args::{AccessOpts, ExportOpts};
 use super::output::say;
 use super::output::write_stdout;
+use super::prompt::{self, mfa_source};
+use super::refresh;
 use super::sign_in::offer_for;
-use super::{prompt, refresh};
-use crate::app::access::{Asker, MfaSource};
 use crate::app::context::AppContext;
 use crate::app::enter::{Child, FrontEnd, run_in_account};
 use crate::app::launch::{self, EnvFormat};
@@ -99,21 +97,6 @@ pub async fn enter_chosen(
         production,
         granted,
     })
-}
-
-/// Where the command line gets MFA codes: `--mfa-code`, `[auth] mfa_process`, else a prompt on
-/// the terminal, or a desktop dialog where there is none (`[auth] mfa_prompt`). `about` says
-/// what the code is for ([`crate::app::enter::purpose`]).
-#[must_use]
-pub fn mfa_source(ctx: &AppContext, code: Option<String>, about: &str) -> MfaSource {
-    let terminal = (std::io::stdin().is_terminal() || std::io::stderr().is_terminal()).then(|| {
-        Asker::new(Arc::new(|serial: &str| {
-            prompt::ask(&format!("MFA code for {serial}: "))
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| "no terminal to ask for the MFA code: pass --mfa-code".to_owned())
-        }))
-    });
-    crate::app::enter::mfa_source(ctx, code, about, terminal)
 }
 
 /// Whether `--role` names an IAM role offered in account `i` (`iam:NAME`, or a plain name an

@@ -13,9 +13,9 @@ use anyhow::{Context as _, bail};
 use serde::Serialize;
 
 use super::args::{AccessOpts, EachOpts, EachOutput};
-use super::enter::mfa_source;
 use super::output::say;
 use super::output::{pad, width, write_stdout, write_text};
+use super::prompt::mfa_source;
 use super::{prompt, refresh};
 use crate::app::context::AppContext;
 use crate::app::fanout::{self, Event, Outcome, Planned, Record, RunSpec, Running};

@@ -135,7 +135,7 @@ pub async fn guardrails(ctx: &AppContext, opts: GuardrailsArgs) -> anyhow::Resul
         bail!("the organization was not read ({why}), so neither are its policies");
     }
     let target = resolve_target(ctx, &inv, &opts.target)?;
-    let mfa = super::enter::mfa_source(
+    let mfa = super::prompt::mfa_source(
         ctx,
         opts.mfa_code.clone(),
         "to read the organization's policies",

@@ -708,7 +708,7 @@ async fn list_json_in_place(
 /// Per-account costs (cached within the TTL); `None` with a note on stderr when unavailable.
 pub(super) async fn account_costs(ctx: &AppContext, force: bool) -> Option<Costs> {
     let now = OffsetDateTime::now_utc();
-    let mfa = super::enter::mfa_source(ctx, None, "to read Cost Explorer");
+    let mfa = super::prompt::mfa_source(ctx, None, "to read Cost Explorer");
     match crate::app::org_reader::read_costs(ctx, &mfa, force, now).await {
         CostState::Known { snapshot, cached } => {
             if !cached {

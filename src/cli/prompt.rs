@@ -4,6 +4,10 @@
 //! ([`crate::app::dialog`]).
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::sync::Arc;
+
+use crate::app::access::{Asker, MfaSource};
+use crate::app::context::AppContext;
 
 /// Asks `question` on the controlling terminal and reads one line (without its line end).
 /// `Ok(None)` when there is no terminal to ask on.
@@ -37,4 +41,19 @@ pub fn ask_secret(question: &str) -> Option<String> {
 #[must_use]
 pub fn person_present() -> bool {
     std::io::stdin().is_terminal()
+}
+
+/// Where the command line gets MFA codes: `--mfa-code`, `[auth] mfa_process`, else a prompt on
+/// the terminal, or a desktop dialog where there is none (`[auth] mfa_prompt`). `about` says
+/// what the code is for ([`crate::app::enter::purpose`]).
+#[must_use]
+pub fn mfa_source(ctx: &AppContext, code: Option<String>, about: &str) -> MfaSource {
+    let terminal = (std::io::stdin().is_terminal() || std::io::stderr().is_terminal()).then(|| {
+        Asker::new(Arc::new(|serial: &str| {
+            ask(&format!("MFA code for {serial}: "))
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| "no terminal to ask for the MFA code: pass --mfa-code".to_owned())
+        }))
+    });
+    crate::app::enter::mfa_source(ctx, code, about, terminal)
 }

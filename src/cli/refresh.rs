@@ -118,7 +118,7 @@ pub fn cached_lookalikes(ctx: &AppContext) -> BTreeMap<String, Vec<String>> {
 /// When the sync fails.
 pub async fn sync_and_store(ctx: &AppContext, mfa_code: Option<&str>) -> anyhow::Result<Inventory> {
     let mfa =
-        super::enter::mfa_source(ctx, mfa_code.map(str::to_owned), "to read the organization");
+        super::prompt::mfa_source(ctx, mfa_code.map(str::to_owned), "to read the organization");
     let tty = std::io::stderr().is_terminal();
     let progress = move |p: SyncProgress| {
         if tty {

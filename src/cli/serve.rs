@@ -92,7 +92,7 @@ pub async fn serve(ctx: &AppContext, args: ServeArgs) -> anyhow::Result<ExitCode
     // A code the server needs is asked on its terminal (the requests waiting meanwhile), else
     // through the config's MFA command or a desktop dialog.
     let about = "to serve credentials (awsnav serve)";
-    let mfa = super::enter::mfa_source(ctx, args.access.mfa_code.clone(), about);
+    let mfa = super::prompt::mfa_source(ctx, args.access.mfa_code.clone(), about);
     let serving = Serving {
         production: args.access.yes,
         duration: args.access.duration,
