@@ -8,7 +8,8 @@ use std::hint::black_box;
 
 use awsnav::domain::demo;
 use awsnav::store::inventory_cache::InventoryCache;
-use awsnav::tui::state::{Msg, State};
+use awsnav::tui::message::Msg;
+use awsnav::tui::state::State;
 use awsnav::tui::ui;
 use criterion::{Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -9,9 +9,10 @@ use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
 use super::TerminalGuard;
-use super::state::access_flow::{AccessRequest, Purpose, Sessions, ShellLaunch};
-use super::state::cost_view::CostStatus;
-use super::state::{AccessFailure, Banner, Msg};
+use super::message::{
+    AccessFailure, AccessRequest, Banner, CostStatus, Effect, Msg, Purpose, RunRequest, Sessions,
+    ShellLaunch,
+};
 use crate::app::access::Granted;
 use crate::app::access::{Access, AccessTarget, Interactive, MfaRequest, MfaSource};
 use crate::app::console_link::{ConsoleOpening, LinkRequest, SigninUrl};
@@ -21,74 +22,6 @@ use crate::app::enter::{Child, ChildFailure};
 use crate::app::{org_reader, sync};
 use crate::aws::federation::Destination;
 use crate::domain::untrusted::visible;
-
-/// A side effect requested by `update()`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Effect {
-    /// Read the organization from AWS (or the demo) and replace the shown inventory.
-    Sync,
-    Quit,
-    /// Get credentials for a role (MFA prompt and all), then ask for a shell.
-    Access(Box<AccessRequest>),
-    /// The MFA code typed into the prompt.
-    SubmitMfa(String),
-    /// The MFA device picked among several.
-    ChooseMfaDevice(String),
-    CancelMfa,
-    /// Suspend the TUI and run `$SHELL` in the account (done by the event loop itself).
-    Shell(Box<ShellLaunch>),
-    /// Open a console sign-in link in the browser, beside other consoles as configured.
-    OpenBrowser(Box<ConsoleOpening>),
-    /// Put a console sign-in link on the clipboard with OSC 52 (done by the event loop).
-    CopyToClipboard(SigninUrl),
-    /// Read costs (the cache within its TTL unless `force`).
-    ReadCost {
-        force: bool,
-    },
-    /// Mark (`on`) or unmark an account as a favourite, on disk.
-    SaveFavourite {
-        account_id: String,
-        on: bool,
-    },
-    /// Remember (or with `None` forget) the region for sessions in an account.
-    SaveRegion {
-        account_id: String,
-        region: Option<String>,
-    },
-    /// Run a command in many accounts; every line and end comes back as `Msg::Run`.
-    RunEach(Box<super::state::run_view::RunRequest>),
-    /// Sign in to IAM Identity Center for `profile` (awsnav's own sign-in), or with `console`
-    /// sign `profile`'s console session in again.
-    SsoSignIn {
-        profile: String,
-        console: bool,
-    },
-    /// Stop the sign-in going on.
-    CancelSsoSignIn,
-    /// Read the roles IAM Identity Center gives in an account (and cache them).
-    ReadSsoRoles {
-        account_id: String,
-    },
-    /// The same for several accounts at once (each answers with its own message).
-    ReadSsoRolesOf {
-        accounts: Vec<String>,
-    },
-    /// Read the policies attached to these targets (and the root's enabled types when not
-    /// known), and keep them with the cached inventory.
-    ReadGuardrails {
-        targets: Vec<String>,
-        enabled: Option<Vec<String>>,
-        /// The shown inventory's, which they are kept with.
-        synced_at: OffsetDateTime,
-        /// Asked for (`p`): an MFA code may be asked too; a read in the background never asks.
-        ask: bool,
-    },
-    /// Read a policy's document and targets.
-    ReadPolicyDocument {
-        id: String,
-        synced_at: OffsetDateTime,
-    },
-}
 
 /// The terminal, for the effects that use it: the guard, and the flag that pauses the input
 /// thread while a child owns the terminal.
@@ -334,7 +267,7 @@ impl Runner {
 
     /// Signs in once (the MFA prompt in the TUI), then runs the command in every planned
     /// account, each line and end sent back as `Msg::Run`.
-    fn run_each(&self, request: &super::state::run_view::RunRequest) {
+    fn run_each(&self, request: &RunRequest) {
         let tx = self.tx.clone();
         let DataSource::Aws(ctx) = &self.source else {
             let _ = tx.send(Msg::RunFailed(format!(

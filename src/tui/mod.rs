@@ -3,6 +3,7 @@
 pub mod action;
 pub mod effects;
 pub mod keymap;
+pub mod message;
 pub mod state;
 pub mod ui;
 
@@ -21,8 +22,9 @@ use tokio::sync::mpsc;
 use crate::app::access::Access;
 use crate::app::context::AppContext;
 use crate::config::{Config, SettingProblem};
-use effects::{Effect, Ran, Runner, Screen};
-use state::{Msg, State};
+use effects::{Ran, Runner, Screen};
+use message::{Banner, CostStatus, Effect, Msg};
+use state::State;
 
 /// Restores the terminal when dropped: on return, on error and while unwinding from a panic.
 pub struct TerminalGuard {
@@ -187,10 +189,8 @@ pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
             .with_inventory(crate::domain::demo::inventory(now))
             .with_theme(theme)
             .with_keymap(keymap);
-        state.status.banner = Some(state::Banner::info(
-            "demo organization: nothing is sent to AWS",
-        ));
-        state.cost = state::cost_view::CostStatus::Loading;
+        state.status.banner = Some(Banner::info("demo organization: nothing is sent to AWS"));
+        state.cost = CostStatus::Loading;
         App {
             state,
             source: effects::DataSource::Demo,
@@ -248,12 +248,12 @@ pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
             std::env::var("AWSNAV_ACCOUNT_NAME").unwrap_or_else(|_| "another account".into())
         });
         if let Some(text) = problem {
-            state.status.banner = Some(state::Banner::warning(text));
+            state.status.banner = Some(Banner::warning(text));
         }
         let mut startup = state.update(Msg::Action(action::Action::Refresh));
         state.cost_months = ctx.config.cost.months;
         if ctx.config.cost.enabled {
-            state.cost = state::cost_view::CostStatus::Loading;
+            state.cost = CostStatus::Loading;
             startup.push(Effect::ReadCost { force: false });
         }
         App {

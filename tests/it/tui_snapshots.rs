@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 
 use awsnav::aws::AwsError;
 use awsnav::domain::demo;
-use awsnav::tui::state::{Msg, State};
+use awsnav::tui::message::Msg;
+use awsnav::tui::state::State;
 use awsnav::tui::ui;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -255,8 +256,8 @@ fn access_error_banner_and_detail_with_sessions() {
 #[test]
 fn console_link_copied() {
     use awsnav::app::console_link::SigninUrl;
-    use awsnav::tui::effects::Effect;
-    use awsnav::tui::state::access_flow::Purpose;
+    use awsnav::tui::message::Effect;
+    use awsnav::tui::message::Purpose;
     let mut state = with_roles(demo_state(110, 16));
     keys(&mut state, "/sandbox-alice⏎");
     // `y` asks for the role first (two are offered), then the link is made and copied.
@@ -287,7 +288,7 @@ fn console_link_copied() {
 }
 
 fn with_costs(mut state: State) -> State {
-    let _ = state.update(Msg::Cost(awsnav::tui::state::cost_view::CostStatus::Known(
+    let _ = state.update(Msg::Cost(awsnav::tui::message::CostStatus::Known(
         Box::new(demo::cost_snapshot(NOW)),
     )));
     state
@@ -318,7 +319,7 @@ fn detail_pane_with_cost_history() {
 #[test]
 fn cost_unavailable_says_why() {
     let mut state = demo_state(110, 16);
-    let _ = state.update(Msg::Cost(awsnav::tui::state::cost_view::CostStatus::Unavailable(
+    let _ = state.update(Msg::Cost(awsnav::tui::message::CostStatus::Unavailable(
         "cost n/a: profile `mgmt` may not read Cost Explorer (ce:GetCostAndUsage in the payer account; set [cost] profile)".into(),
     )));
     keys(&mut state, "jjjjl");

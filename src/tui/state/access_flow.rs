@@ -4,63 +4,16 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use time::OffsetDateTime;
 
-use super::{AccessFailure, Banner, State};
+use super::State;
 use crate::app::console_link::ConsoleOpening;
 use crate::aws::AwsError;
 use crate::domain::roles::RoleOption;
 use crate::domain::safety::Confirmation;
 use crate::domain::untrusted::visible;
 use crate::tui::action::Action;
-use crate::tui::effects::Effect;
-
-/// What the credentials are for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Purpose {
-    /// `$SHELL` in the account.
-    #[default]
-    Shell,
-    /// The AWS console in the browser.
-    Console,
-    /// A console sign-in link, copied to the clipboard.
-    CopyLink,
-    /// The session written into the shared credentials file (`env --export-as`).
-    Export,
-}
-
-/// What to get credentials for (sent to the effect runner).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccessRequest {
-    pub account_id: String,
-    pub account_name: String,
-    pub role: RoleOption,
-    pub production: bool,
-    pub purpose: Purpose,
-    /// With [`Purpose::Export`]: the profile to write (empty: `ACCOUNT-ROLE`).
-    pub export_as: Option<String>,
-}
-
-/// A shell to start: the account got into ([`crate::app::enter::Entered`]).
-pub type ShellLaunch = crate::app::enter::Entered;
-
-/// Cached sessions, for "43 min left" displays.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Sessions {
-    /// (account id, role, expiry).
-    pub roles: Vec<(String, String, OffsetDateTime)>,
-    pub mfa: Option<OffsetDateTime>,
-    /// Per SAML identity provider, when its longest cached role session ends.
-    pub saml: Vec<(String, OffsetDateTime)>,
-}
-
-impl Sessions {
-    #[must_use]
-    pub fn role_expiry(&self, account: &str, role: &str) -> Option<OffsetDateTime> {
-        self.roles
-            .iter()
-            .find(|(a, r, _)| a == account && r == role)
-            .map(|(_, _, e)| *e)
-    }
-}
+use crate::tui::message::{
+    AccessFailure, AccessRequest, Banner, Effect, Purpose, RunRequest, ShellLaunch,
+};
 
 /// A dialog that takes the keyboard until it is answered or cancelled.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,7 +73,7 @@ pub enum Modal {
     },
     /// A run that reaches production: type how many production accounts it holds.
     ConfirmRun {
-        request: Box<super::run_view::RunRequest>,
+        request: Box<RunRequest>,
         expected: String,
         input: String,
     },
@@ -734,7 +687,7 @@ mod tests {
     use super::*;
     use crate::tui::keymap::KeyScope;
 
-    use crate::tui::state::Msg;
+    use crate::tui::message::Msg;
     use crate::tui::state::test_support::{NOW, keys, state};
     use time::macros::datetime;
 

@@ -4,10 +4,9 @@ use std::cmp::Ordering;
 
 use time::OffsetDateTime;
 
-use super::{Banner, Data, State};
-use crate::domain::cost::CostSnapshot;
-use crate::domain::cost::{CostSummary, roll_up, summarize};
-use crate::tui::effects::Effect;
+use super::{Data, State};
+use crate::domain::cost::{CostSnapshot, CostSummary, roll_up, summarize};
+use crate::tui::message::{Banner, CostStatus, Effect};
 
 /// Cost figures derived for the current inventory.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,18 +19,6 @@ pub struct CostView {
     pub total: (f64, f64),
     pub currency: String,
     pub as_of: OffsetDateTime,
-}
-
-/// What is known about cost.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub enum CostStatus {
-    /// Not asked yet, or `[cost] enabled = false`.
-    #[default]
-    Off,
-    Loading,
-    Known(Box<CostSnapshot>),
-    /// Not available; the reason is shown once.
-    Unavailable(String),
 }
 
 /// Account order within each OU (key `o` cycles).
@@ -177,7 +164,7 @@ impl State {
 mod tests {
     use super::*;
     use crate::domain::demo;
-    use crate::tui::state::Msg;
+    use crate::tui::message::Msg;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use time::macros::datetime;
 

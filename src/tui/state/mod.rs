@@ -12,7 +12,7 @@ mod test_support;
 pub mod tree_view;
 
 pub use search_view::SearchState;
-pub use status::{Banner, Level, Status};
+pub use status::Status;
 use tree_view::row_key;
 pub use tree_view::{Cursor, Row};
 
@@ -22,11 +22,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use time::OffsetDateTime;
 
 use super::action::Action;
-use super::effects::Effect;
 use super::keymap::{self, KeyScope};
-use crate::app::console_link::ConsoleOpening;
+use super::message::{AccessRequest, Banner, CostStatus, Effect, Level, Msg, Purpose};
 use crate::aws::AwsError;
-use crate::aws::federation::ConsoleError;
 use crate::aws::org::SyncProgress;
 use crate::domain::inventory::Inventory;
 use crate::domain::lookalike::Lookalikes;
@@ -35,106 +33,8 @@ use crate::domain::roles::{RoleCatalog, RoleOption};
 use crate::domain::safety::Classifier;
 use crate::domain::search::SearchIndex;
 use crate::domain::untrusted::visible;
-use access_flow::{Modal, Purpose, Sessions, ShellLaunch};
-use cost_view::{CostStatus, CostView, SortKey, view as cost_view};
-
-/// Why getting into an account from the TUI ended without credentials or a console link.
-#[derive(Debug, thiserror::Error)]
-pub enum AccessFailure {
-    /// The demo organization has nothing real to get into.
-    #[error(
-        "demo organization: there is nothing real to get into. With your own organization this would {what} in {account} as {role}"
-    )]
-    Demo {
-        what: &'static str,
-        account: String,
-        role: String,
-    },
-    #[error(transparent)]
-    Aws(#[from] AwsError),
-    #[error(transparent)]
-    Console(#[from] ConsoleError),
-    /// The session could not be written into the credentials file.
-    #[error("{0}")]
-    Export(String),
-}
-
-/// Everything that happens to the app arrives as one of these.
-#[derive(Debug)]
-pub enum Msg {
-    Key(KeyEvent),
-    Action(Action),
-    Resize(u16, u16),
-    Tick(OffsetDateTime),
-    SyncProgress(SyncProgress),
-    SyncFinished(Result<Box<Inventory>, AwsError>),
-    Banner(Banner),
-    /// The credential flow needs an MFA code for this device.
-    MfaNeeded {
-        serial: String,
-    },
-    /// The credential flow needs to know which of these MFA devices to use.
-    MfaDeviceNeeded {
-        devices: Vec<String>,
-    },
-    /// Credentials are in hand (start the shell), or why not.
-    AccessFinished(Result<Box<ShellLaunch>, AccessFailure>),
-    /// The shell started from the TUI ended.
-    ShellExited {
-        account_name: String,
-        result: Result<i32, crate::app::enter::ChildFailure>,
-    },
-    /// Cached sessions and their expiries, re-read after each access.
-    Sessions(Sessions),
-    /// A console sign-in link is ready (or why not).
-    ConsoleReady {
-        account_name: String,
-        purpose: Purpose,
-        result: Result<ConsoleOpening, AccessFailure>,
-        note: Option<String>,
-    },
-    /// A session was exported (`e`): what the banner says, or why not.
-    Exported(Result<String, AccessFailure>),
-    /// A cost read finished (or cost is off).
-    Cost(CostStatus),
-    /// A termination signal: quit whatever is open.
-    Terminate,
-    /// What a run in many accounts reports.
-    Run(crate::app::fanout::Event),
-    /// A run could not start (its sign-in failed).
-    RunFailed(String),
-    /// When the IAM Identity Center sign-in ends (`None`: no token).
-    SsoSignIn(Option<OffsetDateTime>),
-    /// A SAML identity provider's sign-in is open in the browser.
-    SamlSignIn {
-        idp: String,
-    },
-    /// The base profile's console session (after a sync or a sign-in).
-    ConsoleSession(Option<crate::app::console_sign_in::ConsoleStatus>),
-    /// Where to sign in to Identity Center (and the code to check, for a device sign-in).
-    SsoPrompt {
-        url: String,
-        code: Option<String>,
-    },
-    /// The Identity Center sign-in the TUI started ended: when the new token ends, or why not.
-    SsoSignedIn(Result<Option<OffsetDateTime>, String>),
-    /// Policies were read (what was found, and the first request that kept failing), or
-    /// why not.
-    Guardrails {
-        found: Result<crate::domain::guardrails::Guardrails, AwsError>,
-        unread: Option<String>,
-    },
-    /// A policy's document was read, or why not.
-    PolicyDocument {
-        id: String,
-        result: Result<crate::domain::guardrails::PolicyDocument, AwsError>,
-    },
-    /// The roles Identity Center gives in an account were read (or why not).
-    SsoRoles {
-        account_id: String,
-        result: Result<crate::store::sso_role_cache::KnownRoles, AwsError>,
-    },
-}
+use access_flow::Modal;
+use cost_view::{CostView, SortKey, view as cost_view};
 
 /// Role rules and production rules: what is derived per account from the config.
 #[derive(Clone, Debug)]
@@ -218,7 +118,7 @@ pub struct State {
     pub modal: Option<Modal>,
     /// Account id → the role last used there (preselected in the picker).
     pub last_roles: BTreeMap<String, String>,
-    pub sessions: Sessions,
+    pub sessions: super::message::Sessions,
     /// Set when awsnav itself runs inside an awsnav shell (that account's name).
     pub nested_in: Option<String>,
     /// `[production] confirm_with`.
@@ -254,9 +154,9 @@ pub struct State {
     /// The console session of the base profile, where it has one.
     pub console_session: Option<crate::app::console_sign_in::ConsoleStatus>,
     /// The last access asked for (tried again after an Identity Center sign-in).
-    pub last_request: Option<access_flow::AccessRequest>,
+    pub last_request: Option<AccessRequest>,
     /// The access waiting for the Identity Center sign-in.
-    pub pending_access: Option<access_flow::AccessRequest>,
+    pub pending_access: Option<AccessRequest>,
     /// Identity Center's roles per account: known, being read, failed.
     pub sso_roles: sso_roles_view::SsoRoles,
     /// Reading the organization's policies.
@@ -305,7 +205,7 @@ impl State {
             guardrails: guardrails_view::GuardrailsView::default(),
             modal: None,
             last_roles: BTreeMap::new(),
-            sessions: Sessions::default(),
+            sessions: super::message::Sessions::default(),
             nested_in: None,
             confirm_with: "name".to_owned(),
             purpose: Purpose::Shell,

@@ -3,21 +3,12 @@
 //! one production confirmation and one MFA prompt; the results view follows the run.
 
 use super::access_flow::Modal;
-use super::{Banner, Row, State};
+use super::{Row, State};
 use crate::app::fanout::{Event, Outcome, Planned};
 use crate::domain::roles::RoleOption;
 use crate::domain::untrusted::visible;
 use crate::tui::action::Action;
-use crate::tui::effects::Effect;
-
-/// A run to start (sent to the effect runner).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RunRequest {
-    /// What was typed; run as `sh -c COMMAND`.
-    pub command: String,
-    pub role: RoleOption,
-    pub planned: Vec<Planned>,
-}
+use crate::tui::message::{Banner, Effect, RunRequest};
 
 /// A role of the run picker, and the target accounts that do not offer it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -576,7 +567,7 @@ mod tests {
     use super::*;
     use crate::app::fanout::Record;
 
-    use crate::tui::state::Msg;
+    use crate::tui::message::Msg;
     use crate::tui::state::test_support::{keys, state};
 
     /// Selects the tree row of the OU named `name`.

@@ -151,7 +151,7 @@ mod tests {
 
     use super::*;
     use crate::domain::demo;
-    use crate::tui::state::Msg;
+    use crate::tui::message::Msg;
 
     fn state() -> State {
         let now = datetime!(2026-11-21 12:00 UTC);

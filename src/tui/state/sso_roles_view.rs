@@ -4,13 +4,12 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::access_flow::Purpose;
-use super::{Banner, Modal, State};
+use super::{Modal, State};
 use crate::app::sso_roles::due;
 use crate::aws::AwsError;
 use crate::domain::untrusted::visible;
 use crate::store::sso_role_cache::KnownRoles;
-use crate::tui::effects::Effect;
+use crate::tui::message::{Banner, Effect, Purpose};
 
 /// What the TUI knows of Identity Center's roles per account id.
 #[derive(Clone, Debug)]
@@ -275,7 +274,7 @@ impl State {
 mod tests {
     use super::super::test_support::{NOW, keys, state as with_roles};
     use super::*;
-    use crate::tui::state::Msg;
+    use crate::tui::message::Msg;
 
     /// The demo state with its first account listed by Identity Center, roles unknown, and
     /// a search that selects it.

@@ -7,8 +7,8 @@ use ratatui::widgets::Paragraph;
 
 use super::{pane, shown, theme};
 use crate::domain::cost::format_amount;
+use crate::tui::message::CostStatus;
 use crate::tui::state::access_flow::remaining;
-use crate::tui::state::cost_view::CostStatus;
 use crate::tui::state::{Data, Row, State};
 
 pub fn draw(frame: &mut Frame<'_>, state: &State, area: Rect) {

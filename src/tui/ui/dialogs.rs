@@ -9,8 +9,9 @@ use crate::domain::roles::RoleOption;
 use crate::domain::safety::Confirmation;
 use crate::tui::action::Action;
 use crate::tui::keymap::KeyScope;
+use crate::tui::message::AccessRequest;
 use crate::tui::state::State;
-use crate::tui::state::access_flow::{AccessRequest, Modal, REGIONS, remaining};
+use crate::tui::state::access_flow::{Modal, REGIONS, remaining};
 
 pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
     let document_title: String;
@@ -431,7 +432,7 @@ fn run_role_picker(
 }
 
 fn confirm_run(
-    request: &crate::tui::state::run_view::RunRequest,
+    request: &crate::tui::message::RunRequest,
     expected: &str,
     input: &str,
 ) -> Vec<Line<'static>> {

@@ -15,7 +15,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::state::{Level, State};
+use super::message::Level;
+use super::state::State;
 use crate::domain::untrusted;
 
 /// The screen's regions for a terminal of `size`.

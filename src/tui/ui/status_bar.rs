@@ -34,10 +34,7 @@ pub fn draw_status(frame: &mut Frame<'_>, state: &State, area: Rect) {
             " org {} this month │",
             crate::domain::cost::format_amount(costs.total.0, &costs.currency)
         );
-    } else if matches!(
-        state.cost,
-        crate::tui::state::cost_view::CostStatus::Unavailable(_)
-    ) {
+    } else if matches!(state.cost, crate::tui::message::CostStatus::Unavailable(_)) {
         right.push_str(" cost n/a │");
     }
     for (idp, e) in &state.sessions.saml {

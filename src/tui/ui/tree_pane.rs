@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 use super::{fit, highlighted, pane, shown, theme};
 use crate::domain::cost::format_amount;
 use crate::domain::model::Account;
-use crate::tui::state::cost_view::CostStatus;
+use crate::tui::message::CostStatus;
 use crate::tui::state::{Data, Row, SearchState, State};
 
 /// Width of the name column in tree rows.
