@@ -3,6 +3,7 @@
 pub mod action;
 pub mod effects;
 pub mod keymap;
+pub mod layout;
 pub mod message;
 pub mod state;
 pub mod ui;

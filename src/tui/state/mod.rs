@@ -277,7 +277,12 @@ impl State {
     /// How many list rows fit on screen (from the same layout `draw` uses).
     #[must_use]
     pub fn page(&self) -> usize {
-        usize::from(super::ui::list_height(self))
+        let banner = self.status.banner.as_ref().map(|b| b.text.as_str());
+        usize::from(super::layout::list_height(
+            self.size,
+            banner,
+            self.search.is_some(),
+        ))
     }
 
     /// The account the detail pane describes, if an account is selected.

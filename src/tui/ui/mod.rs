@@ -11,81 +11,19 @@ mod tree_pane;
 mod wrap;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+use super::layout::{Areas, areas};
 use super::message::Level;
 use super::state::State;
 use crate::domain::untrusted;
 
-/// The screen's regions for a terminal of `size`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Areas {
-    pub banner: Rect,
-    pub list: Rect,
-    pub detail: Option<Rect>,
-    pub status: Rect,
-    pub hints: Rect,
-}
-
-/// Characters a banner adds around its text: icon, padding and the dismiss hint.
-const BANNER_EXTRA: usize = 3 + "  (Esc to dismiss)".len();
-
-/// Narrower terminals drop the detail pane and give the list all the width.
-const DETAIL_MIN_WIDTH: u16 = 90;
-
-#[must_use]
-pub fn areas(state: &State) -> Areas {
-    let area = Rect::new(0, 0, state.size.0, state.size.1);
-    // Long messages (AWS errors with their fix) wrap onto up to three lines.
-    let banner_height = state.status.banner.as_ref().map_or(0, |b| {
-        let len = b.text.chars().count() + BANNER_EXTRA;
-        let width = usize::from(state.size.0.max(1));
-        u16::try_from(len.div_ceil(width).clamp(1, 3))
-            .unwrap_or(3)
-            // On a tiny terminal the tree keeps a row between its borders.
-            .min(state.size.1.saturating_sub(5))
-    });
-    let [banner, main, status, hints] = Layout::vertical([
-        Constraint::Length(banner_height),
-        Constraint::Min(0),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    if area.width >= DETAIL_MIN_WIDTH {
-        let [list, detail] =
-            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)])
-                .areas(main);
-        Areas {
-            banner,
-            list,
-            detail: Some(detail),
-            status,
-            hints,
-        }
-    } else {
-        Areas {
-            banner,
-            list: main,
-            detail: None,
-            status,
-            hints,
-        }
-    }
-}
-
-/// Rows of the tree or results list that fit on screen.
-#[must_use]
-pub fn list_height(state: &State) -> u16 {
-    let inner = areas(state).list.height.saturating_sub(2);
-    inner.saturating_sub(u16::from(state.search.is_some()))
-}
-
 pub fn draw(frame: &mut Frame<'_>, state: &State) {
     theme::install(&state.theme);
-    let mut state_areas = areas(state);
+    let banner = state.status.banner.as_ref().map(|b| b.text.as_str());
+    let mut state_areas = areas(state.size, banner);
     // The frame is the truth for size; `state.size` may lag one resize behind.
     if frame.area() != Rect::new(0, 0, state.size.0, state.size.1) {
         state_areas = clamp(state_areas, frame.area());
