@@ -1,121 +1,36 @@
-//! The terminal UI: terminal guard, input thread and the event loop around `State::update`.
+//! The terminal UI: starting it, and the event loop around `State::update`.
 
 pub mod action;
-pub mod effects;
 pub mod keymap;
 pub mod layout;
 pub mod message;
+pub mod runner;
+mod sign_in;
 pub mod state;
+pub mod terminal;
 pub mod ui;
 
 use std::collections::VecDeque;
 use std::io;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use crossterm::event::{self, Event};
-use ratatui::DefaultTerminal;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
 use crate::app::access::Access;
 use crate::app::context::AppContext;
 use crate::config::{Config, SettingProblem};
-use effects::{Ran, Runner, Screen};
 use message::{Banner, CostStatus, Effect, Msg};
+use runner::{DataSource, Ran, Runner};
 use state::State;
-
-/// Restores the terminal when dropped: on return, on error and while unwinding from a panic.
-pub struct TerminalGuard {
-    terminal: DefaultTerminal,
-}
-
-impl TerminalGuard {
-    /// Enters raw mode and the alternate screen. `ratatui::init` also installs a panic hook that
-    /// restores the terminal before the panic message is printed.
-    ///
-    /// # Errors
-    /// When the terminal cannot be put into raw mode.
-    pub fn enter() -> io::Result<Self> {
-        let terminal = ratatui::try_init()?;
-        Ok(Self { terminal })
-    }
-
-    pub fn terminal(&mut self) -> &mut DefaultTerminal {
-        &mut self.terminal
-    }
-
-    /// Takes the terminal back after a child had it (raw mode, alternate screen).
-    pub fn reenter(&mut self) {
-        if let Ok(terminal) = ratatui::try_init() {
-            self.terminal = terminal;
-        }
-    }
-}
-
-impl Drop for TerminalGuard {
-    fn drop(&mut self) {
-        ratatui::restore();
-    }
-}
-
-/// Reads terminal events on its own thread; `paused` hands the terminal to a child process.
-struct InputThread {
-    stop: Arc<AtomicBool>,
-    handle: Option<thread::JoinHandle<()>>,
-}
-
-impl InputThread {
-    fn spawn(tx: mpsc::UnboundedSender<Msg>, paused: Arc<AtomicBool>) -> Self {
-        // `paused` is checked before every poll: while a child owns the terminal, this thread
-        // neither polls nor reads, so the child gets every key.
-        let stop = Arc::new(AtomicBool::new(false));
-        let stop_flag = stop.clone();
-        let handle = thread::spawn(move || {
-            while !stop_flag.load(Ordering::Relaxed) {
-                if paused.load(Ordering::Relaxed) {
-                    thread::sleep(Duration::from_millis(50));
-                    continue;
-                }
-                match event::poll(Duration::from_millis(50)) {
-                    Ok(true) => {}
-                    Ok(false) => continue,
-                    Err(_) => break,
-                }
-                let msg = match event::read() {
-                    Ok(Event::Key(key)) => Msg::Key(key),
-                    Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
-                    Ok(_) => continue,
-                    Err(_) => break,
-                };
-                if tx.send(msg).is_err() {
-                    break;
-                }
-            }
-        });
-        Self {
-            stop,
-            handle: Some(handle),
-        }
-    }
-}
-
-impl Drop for InputThread {
-    fn drop(&mut self) {
-        // Stop, but never join: when the terminal is gone (SIGHUP), crossterm's poll can keep
-        // returning on the dead tty without ever reaching the stop check, and joining would
-        // hang the exit. The thread ends with the process.
-        self.stop.store(true, Ordering::Relaxed);
-        drop(self.handle.take());
-    }
-}
+use terminal::{InputThread, Screen, TerminalGuard};
 
 /// Everything the event loop needs from outside.
 pub struct App {
     pub state: State,
-    pub source: effects::DataSource,
+    pub source: DataSource,
     pub clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
     /// Effects to run before the first key (e.g. a background sync at start).
     pub startup: Vec<Effect>,
@@ -194,7 +109,7 @@ pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
         state.cost = CostStatus::Loading;
         App {
             state,
-            source: effects::DataSource::Demo,
+            source: DataSource::Demo,
             clock,
             startup: vec![Effect::ReadCost { force: false }],
         }
@@ -259,7 +174,7 @@ pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
         }
         App {
             state,
-            source: effects::DataSource::Aws(Arc::new(ctx.clone())),
+            source: DataSource::Aws(Arc::new(ctx.clone())),
             clock,
             startup,
         }
