@@ -26,10 +26,13 @@ use message::{Banner, CostStatus, Effect, Msg};
 use runner::{DataSource, Ran, Runner};
 use state::State;
 use terminal::{InputThread, Screen, TerminalGuard};
+use ui::theme::Theme;
 
 /// Everything the event loop needs from outside.
 pub struct App {
     pub state: State,
+    /// Colours and styles (`[ui] theme`, `[ui.colors]`, `NO_COLOR`), handed to drawing.
+    pub theme: Theme,
     pub source: DataSource,
     pub clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
     /// Effects to run before the first key (e.g. a background sync at start).
@@ -41,7 +44,7 @@ pub struct App {
 #[must_use]
 pub fn mark_styles(config: &Config) -> crate::app::shell_prompt::MarkStyles {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    ui::theme::Theme::from_config(&config.ui, no_color).map_or_else(
+    Theme::from_config(&config.ui, no_color).map_or_else(
         |_| crate::app::shell_prompt::MarkStyles::default(),
         |theme| crate::app::shell_prompt::MarkStyles {
             production: ui::theme::sgr(theme.production),
@@ -64,7 +67,7 @@ pub fn check_settings(config: &Config) -> Result<(), SettingProblem> {
             fix: "write keys like \"S\", \"ctrl+d\", \"enter\" or a list [\"q\", \"ctrl+q\"], each used once; `awsnav config default` lists the actions".into(),
         });
     }
-    if let Err((name, message)) = ui::theme::Theme::from_config(&config.ui, false) {
+    if let Err((name, message)) = Theme::from_config(&config.ui, false) {
         return Err(SettingProblem {
             section: "ui.colors".into(),
             message: format!("[ui.colors] {name}: {message}"),
@@ -92,7 +95,7 @@ pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
     // https://no-color.org: set and not empty means no colour.
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     // `[ui.colors]` was checked when the config was read.
-    let theme = ui::theme::Theme::from_config(&ctx.config.ui, no_color).unwrap_or_default();
+    let theme = Theme::from_config(&ctx.config.ui, no_color).unwrap_or_default();
     let keymap = keymap::Keymap::from_config(&ctx.config.keys).unwrap_or_default();
     let rules = state::Rules {
         catalog: ctx.catalog.clone(),
@@ -103,12 +106,12 @@ pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
         let mut state = State::new(None, "demo", key_tags, now, (80, 24))
             .with_rules(rules)
             .with_inventory(crate::domain::demo::inventory(now))
-            .with_theme(theme)
             .with_keymap(keymap);
         state.status.banner = Some(Banner::info("demo organization: nothing is sent to AWS"));
         state.cost = CostStatus::Loading;
         App {
             state,
+            theme,
             source: DataSource::Demo,
             clock,
             startup: vec![Effect::ReadCost { force: false }],
@@ -141,7 +144,6 @@ pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
         }
         let mut state = State::new(None, &label, key_tags, now, (80, 24))
             .with_rules(rules)
-            .with_theme(theme)
             .with_keymap(keymap);
         state.guardrails.off = ctx.config.org.policies == crate::config::PolicyReading::Off;
         // Identity Center's roles read before (the sync lists only the accounts).
@@ -174,6 +176,7 @@ pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
         }
         App {
             state,
+            theme,
             source: DataSource::Aws(Arc::new(ctx.clone())),
             clock,
             startup,
@@ -189,6 +192,7 @@ pub async fn start(ctx: &AppContext, demo: bool) -> io::Result<()> {
 pub async fn run(app: App) -> io::Result<()> {
     let App {
         mut state,
+        theme,
         source,
         clock,
         startup,
@@ -231,7 +235,7 @@ pub async fn run(app: App) -> io::Result<()> {
         screen
             .guard
             .terminal()
-            .draw(|frame| ui::draw(frame, &state))?;
+            .draw(|frame| ui::draw(frame, &state, &theme))?;
         let Some(first) = rx.recv().await else { break };
         #[cfg(debug_assertions)]
         debug_panic(&first);

@@ -8,6 +8,7 @@ use awsnav::domain::demo;
 use awsnav::tui::message::Msg;
 use awsnav::tui::state::State;
 use awsnav::tui::ui;
+use awsnav::tui::ui::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -41,7 +42,9 @@ fn keys(state: &mut State, keys: &str) {
 
 fn screen(state: &State) -> String {
     let mut terminal = Terminal::new(TestBackend::new(state.size.0, state.size.1)).unwrap();
-    terminal.draw(|f| ui::draw(f, state)).unwrap();
+    terminal
+        .draw(|f| ui::draw(f, state, &Theme::default()))
+        .unwrap();
     terminal.backend().to_string()
 }
 
@@ -563,9 +566,9 @@ fn throttling_during_a_sync_is_shown_with_the_pace() {
 }
 
 /// The screen as runs of equal style per row: `[fg bg modifiers] text`.
-fn styled(state: &State) -> String {
+fn styled(state: &State, theme: &Theme) -> String {
     let mut terminal = Terminal::new(TestBackend::new(state.size.0, state.size.1)).unwrap();
-    terminal.draw(|f| ui::draw(f, state)).unwrap();
+    terminal.draw(|f| ui::draw(f, state, theme)).unwrap();
     let buffer = terminal.backend().buffer().clone();
     let mut out = String::new();
     for y in 0..buffer.area.height {
@@ -587,26 +590,26 @@ fn styled(state: &State) -> String {
     out
 }
 
-fn themed(theme: &str, colors: &[(&str, &str)], no_color: bool) -> State {
+fn themed(theme: &str, colors: &[(&str, &str)], no_color: bool) -> (State, Theme) {
     let mut text = format!("theme = \"{theme}\"\n[colors]\n");
     for (k, v) in colors {
         let _ = writeln!(text, "{k} = \"{v}\"");
     }
     let config: awsnav::config::UiConfig = toml::from_str(&text).unwrap();
-    let mut state = with_roles(demo_state(110, 10))
-        .with_theme(awsnav::tui::ui::theme::Theme::from_config(&config, no_color).unwrap());
+    let theme = Theme::from_config(&config, no_color).unwrap();
+    let mut state = with_roles(demo_state(110, 10));
     keys(&mut state, "/log-arch⏎");
-    state
+    (state, theme)
 }
 
 #[test]
 fn high_contrast_theme_with_a_patched_production_colour() {
-    let state = themed(
+    let (state, theme) = themed(
         "high-contrast",
         &[("production", "magenta on black bold")],
         false,
     );
-    let text = styled(&state);
+    let text = styled(&state, &theme);
     // The selected row: the selection's colours over every span, production's included.
     let row = text.lines().find(|l| l.contains("100096286491")).unwrap();
     assert!(
@@ -623,8 +626,8 @@ fn high_contrast_theme_with_a_patched_production_colour() {
 
 #[test]
 fn no_color_leaves_only_bold_underline_and_reverse() {
-    let state = themed("default", &[("selected", "red on blue")], true);
-    let text = styled(&state);
+    let (state, theme) = themed("default", &[("selected", "red on blue")], true);
+    let text = styled(&state, &theme);
     for line in text.lines() {
         assert!(line.contains("[Reset Reset "), "a colour in: {line}");
     }

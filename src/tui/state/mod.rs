@@ -131,8 +131,6 @@ pub struct State {
     pub sort: SortKey,
     /// `[cost] months` of history shown.
     pub cost_months: u8,
-    /// Colours and styles (`[ui] theme`, `[ui.colors]`, `NO_COLOR`).
-    pub theme: crate::tui::ui::theme::Theme,
     /// The key table (`[keys]` patches over the defaults).
     pub keymap: keymap::Keymap,
     /// Account ids marked as favourites.
@@ -188,7 +186,6 @@ impl State {
             key_tags,
             quit: false,
             rules: Rules::default(),
-            theme: crate::tui::ui::theme::Theme::default(),
             keymap: keymap::Keymap::default(),
             favourites: std::collections::BTreeSet::new(),
             recent: Vec::new(),
@@ -231,13 +228,6 @@ impl State {
     #[must_use]
     pub fn with_keymap(mut self, keymap: keymap::Keymap) -> Self {
         self.keymap = keymap;
-        self
-    }
-
-    /// Replaces the colours and styles.
-    #[must_use]
-    pub fn with_theme(mut self, theme: crate::tui::ui::theme::Theme) -> Self {
-        self.theme = theme;
         self
     }
 

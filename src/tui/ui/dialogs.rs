@@ -4,7 +4,8 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::{popup, shown, theme};
+use super::theme::Theme;
+use super::{popup, shown};
 use crate::domain::roles::RoleOption;
 use crate::domain::safety::Confirmation;
 use crate::tui::action::Action;
@@ -13,17 +14,17 @@ use crate::tui::message::AccessRequest;
 use crate::tui::state::State;
 use crate::tui::state::access_flow::{Modal, REGIONS, remaining};
 
-pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
+pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme, modal: &Modal, screen: Rect) {
     let document_title: String;
     let (title, mut lines, context) = match modal {
         Modal::Policies { target, cursor } => (
             "Guardrails",
-            super::guardrails::list(state, target, *cursor),
+            super::guardrails::list(state, theme, target, *cursor),
             KeyScope::Picker,
         ),
         Modal::PolicyDocument { id, scroll, .. } => {
             let height = usize::from(state.size.1.saturating_sub(12)).max(1);
-            let (title, lines) = super::guardrails::document(state, id, *scroll, height);
+            let (title, lines) = super::guardrails::document(state, theme, id, *scroll, height);
             document_title = title;
             (document_title.as_str(), lines, KeyScope::Picker)
         }
@@ -33,7 +34,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
             cursor,
         } => (
             "Choose a role",
-            role_picker(state, *account, roles, *cursor),
+            role_picker(state, theme, *account, roles, *cursor),
             KeyScope::Picker,
         ),
         Modal::ConfirmProduction {
@@ -42,18 +43,20 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
             input,
         } => (
             "Production",
-            confirm_production(request, confirmation, input),
+            confirm_production(theme, request, confirmation, input),
             KeyScope::Prompt,
         ),
-        Modal::MfaPrompt { serial, input } => ("MFA", mfa_prompt(serial, input), KeyScope::Prompt),
+        Modal::MfaPrompt { serial, input } => {
+            ("MFA", mfa_prompt(theme, serial, input), KeyScope::Prompt)
+        }
         Modal::RegionPicker { account, cursor } => (
             "Region",
-            region_picker(state, *account, *cursor),
+            region_picker(state, theme, *account, *cursor),
             KeyScope::Picker,
         ),
         Modal::MfaDevicePicker { devices, cursor } => (
             "MFA device",
-            device_picker(devices, *cursor),
+            device_picker(theme, devices, *cursor),
             KeyScope::Picker,
         ),
         Modal::SsoSignIn {
@@ -67,18 +70,18 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
             } else {
                 "IAM Identity Center"
             },
-            sso_sign_in(profile, url.as_deref(), code.as_deref()),
+            sso_sign_in(theme, profile, url.as_deref(), code.as_deref()),
             KeyScope::Prompt,
         ),
-        Modal::SamlSignIn { idp } => ("SAML sign-in", saml_sign_in(idp), KeyScope::Prompt),
+        Modal::SamlSignIn { idp } => ("SAML sign-in", saml_sign_in(theme, idp), KeyScope::Prompt),
         Modal::ExportName { account, input } => (
             "Export the session",
-            export_name(state, *account, input),
+            export_name(state, theme, *account, input),
             KeyScope::Prompt,
         ),
         Modal::RunCommand { targets, input } => (
             "Run a command",
-            run_command(state, targets, input),
+            run_command(state, theme, targets, input),
             KeyScope::Prompt,
         ),
         Modal::RunRolePicker {
@@ -88,7 +91,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
             ..
         } => (
             "Choose a role",
-            run_role_picker(targets.len(), roles, *cursor),
+            run_role_picker(theme, targets.len(), roles, *cursor),
             KeyScope::Picker,
         ),
         Modal::ConfirmRun {
@@ -97,14 +100,15 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
             input,
         } => (
             "Production",
-            confirm_run(request, expected, input),
+            confirm_run(theme, request, expected, input),
             KeyScope::Prompt,
         ),
     };
     lines.push(Line::from(""));
-    lines.push(hint_line(state, modal, context));
+    lines.push(hint_line(state, theme, modal, context));
     show(
         frame,
+        theme,
         screen,
         title,
         lines,
@@ -115,6 +119,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
 /// The dialog in a popup as wide as its widest line (a document may be wider).
 fn show(
     frame: &mut Frame<'_>,
+    theme: &Theme,
     screen: Rect,
     title: &str,
     lines: Vec<Line<'static>>,
@@ -128,6 +133,7 @@ fn show(
         .clamp(30, if document { 90 } else { 70 });
     popup(
         frame,
+        theme,
         screen,
         title,
         lines,
@@ -136,7 +142,7 @@ fn show(
 }
 
 /// The keys the dialog takes, as the hint bar shows them.
-fn hint_line(state: &State, modal: &Modal, context: KeyScope) -> Line<'static> {
+fn hint_line(state: &State, theme: &Theme, modal: &Modal, context: KeyScope) -> Line<'static> {
     let hints = if matches!(modal, Modal::PolicyDocument { .. }) {
         // Scrolling, not choosing.
         [
@@ -153,14 +159,15 @@ fn hint_line(state: &State, modal: &Modal, context: KeyScope) -> Line<'static> {
     };
     let mut hint = Vec::new();
     for (key, help) in hints {
-        hint.push(Span::styled(format!("{key} "), theme::key()));
-        hint.push(Span::styled(format!("{help}  "), theme::muted()));
+        hint.push(Span::styled(format!("{key} "), theme.key));
+        hint.push(Span::styled(format!("{help}  "), theme.muted));
     }
     Line::from(hint)
 }
 
 fn role_picker(
     state: &State,
+    theme: &Theme,
     account: usize,
     roles: &[RoleOption],
     cursor: usize,
@@ -174,10 +181,7 @@ fn role_picker(
         });
     let last = state.last_roles.get(&id);
     let mut lines = vec![
-        Line::from(vec![
-            Span::raw("Role in "),
-            Span::styled(name, theme::title()),
-        ]),
+        Line::from(vec![Span::raw("Role in "), Span::styled(name, theme.title)]),
         Line::from(""),
     ];
     for (i, r) in roles.iter().enumerate() {
@@ -188,39 +192,44 @@ fn role_picker(
         if let Some(p) = &r.profile {
             spans.push(Span::styled(
                 format!("  (profile {})", p.profile),
-                theme::muted(),
+                theme.muted,
             ));
         }
         if r.sso {
-            spans.push(Span::styled("  Identity Center", theme::muted()));
+            spans.push(Span::styled("  Identity Center", theme.muted));
         }
         if let Some(s) = &r.saml {
-            spans.push(Span::styled(format!("  SAML {}", s.idp), theme::muted()));
+            spans.push(Span::styled(format!("  SAML {}", s.idp), theme.muted));
         }
         if last == Some(&r.key()) {
-            spans.push(Span::styled("  last used", theme::label()));
+            spans.push(Span::styled("  last used", theme.label));
         }
         if let Some(e) = state.sessions.role_expiry(&id, &r.key()) {
             spans.push(Span::styled(
                 format!("  cached {}", remaining(e, state.now)),
-                theme::label(),
+                theme.label,
             ));
         }
         let line = Line::from(spans);
-        lines.push(theme::select_if(line, i == cursor));
+        lines.push(theme.select_if(line, i == cursor));
     }
     lines
 }
 
 /// Twelve choices around the cursor: "default", then the regions.
-fn region_picker(state: &State, account: usize, cursor: usize) -> Vec<Line<'static>> {
+fn region_picker(
+    state: &State,
+    theme: &Theme,
+    account: usize,
+    cursor: usize,
+) -> Vec<Line<'static>> {
     let name = state.data.as_ref().map_or_else(String::new, |d| {
         shown(&d.inventory.org.accounts[account].name).into_owned()
     });
     let mut lines = vec![
         Line::from(vec![
             Span::raw("Sessions in "),
-            Span::styled(name, theme::title()),
+            Span::styled(name, theme.title),
             Span::raw(" use"),
         ]),
         Line::from(""),
@@ -237,24 +246,25 @@ fn region_picker(state: &State, account: usize, cursor: usize) -> Vec<Line<'stat
             Span::raw(if i == cursor { "▸ " } else { "  " }),
             Span::raw(label),
         ]);
-        lines.push(theme::select_if(line, i == cursor));
+        lines.push(theme.select_if(line, i == cursor));
     }
     lines
 }
 
 fn confirm_production(
+    theme: &Theme,
     request: &AccessRequest,
     confirmation: &Confirmation,
     input: &str,
 ) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(Span::styled(
         format!("{} is a PRODUCTION account", shown(&request.account_name)),
-        theme::production(),
+        theme.production,
     ))];
     if let Some(warning) = confirmation.warning() {
         lines.push(Line::from(Span::styled(
             format!("≈ {warning} — this one is {}", request.account_id),
-            theme::warning(),
+            theme.warning,
         )));
     }
     let (what, text) = if confirmation.by_id {
@@ -267,47 +277,44 @@ fn confirm_production(
         Line::from(format!("Role: {}", shown(&request.role.name))),
         Line::from(vec![
             Span::raw(what),
-            Span::styled(text, theme::title()),
+            Span::styled(text, theme.title),
             Span::raw(" to continue:"),
         ]),
         Line::from(""),
         Line::from(vec![
-            Span::styled("> ", theme::key()),
+            Span::styled("> ", theme.key),
             Span::raw(input.to_owned()),
-            Span::styled("▏", theme::key()),
+            Span::styled("▏", theme.key),
         ]),
     ]);
     lines
 }
 
-fn mfa_prompt(serial: &str, input: &str) -> Vec<Line<'static>> {
+fn mfa_prompt(theme: &Theme, serial: &str, input: &str) -> Vec<Line<'static>> {
     let typed: String = input
         .chars()
         .chain(std::iter::repeat_n('_', 6 - input.len().min(6)))
         .collect();
     vec![
         Line::from("MFA code for"),
-        Line::from(Span::styled(serial.to_owned(), theme::muted())),
+        Line::from(Span::styled(serial.to_owned(), theme.muted)),
         Line::from(""),
         Line::from(vec![
-            Span::styled("> ", theme::key()),
-            Span::styled(typed, theme::title()),
+            Span::styled("> ", theme.key),
+            Span::styled(typed, theme.title),
         ]),
         Line::from(""),
-        Line::from(Span::styled(
-            "6 digits from your MFA device",
-            theme::muted(),
-        )),
+        Line::from(Span::styled("6 digits from your MFA device", theme.muted)),
     ]
 }
 
 /// The devices that can sign API calls; the one chosen is remembered.
-fn device_picker(devices: &[String], cursor: usize) -> Vec<Line<'static>> {
+fn device_picker(theme: &Theme, devices: &[String], cursor: usize) -> Vec<Line<'static>> {
     let mut lines = vec![
         Line::from("Several MFA devices can sign API calls."),
         Line::from(Span::styled(
             "Which one gives your codes? awsnav remembers it.",
-            theme::muted(),
+            theme.muted,
         )),
         Line::from(""),
     ];
@@ -316,7 +323,7 @@ fn device_picker(devices: &[String], cursor: usize) -> Vec<Line<'static>> {
             Span::raw(if i == cursor { "▸ " } else { "  " }),
             Span::raw(d.clone()),
         ]);
-        lines.push(theme::select_if(line, i == cursor));
+        lines.push(theme.select_if(line, i == cursor));
     }
     lines
 }
@@ -337,7 +344,7 @@ fn some_names(names: &[String]) -> String {
     list
 }
 
-fn export_name(state: &State, account: usize, input: &str) -> Vec<Line<'static>> {
+fn export_name(state: &State, theme: &Theme, account: usize, input: &str) -> Vec<Line<'static>> {
     let name = state
         .data
         .as_ref()
@@ -346,16 +353,16 @@ fn export_name(state: &State, account: usize, input: &str) -> Vec<Line<'static>>
     vec![
         Line::from(vec![
             Span::raw("Write a session of "),
-            Span::styled(shown(&name).into_owned(), theme::title()),
+            Span::styled(shown(&name).into_owned(), theme.title),
             Span::raw(" into ~/.aws/credentials,"),
         ]),
         Line::from(Span::styled(
             "for tools that read only that file (CDK, older SDKs)",
-            theme::muted(),
+            theme.muted,
         )),
         Line::from(Span::styled(
             "empty: ACCOUNT-ROLE; not [default] (the CLI writes it with --force)",
-            theme::muted(),
+            theme.muted,
         )),
         Line::from(""),
         Line::from(vec![
@@ -366,7 +373,7 @@ fn export_name(state: &State, account: usize, input: &str) -> Vec<Line<'static>>
     ]
 }
 
-fn run_command(state: &State, targets: &[usize], input: &str) -> Vec<Line<'static>> {
+fn run_command(state: &State, theme: &Theme, targets: &[usize], input: &str) -> Vec<Line<'static>> {
     let names: Vec<String> = state.data.as_ref().map_or_else(Vec::new, |d| {
         targets
             .iter()
@@ -382,13 +389,13 @@ fn run_command(state: &State, targets: &[usize], input: &str) -> Vec<Line<'stati
                     names.len(),
                     if names.len() == 1 { "" } else { "s" }
                 ),
-                theme::title(),
+                theme.title,
             ),
-            Span::styled(format!(": {}", some_names(&names)), theme::muted()),
+            Span::styled(format!(": {}", some_names(&names)), theme.muted),
         ]),
         Line::from(Span::styled(
             "run with sh -c, AWS_* and AWSNAV_* set for each account",
-            theme::muted(),
+            theme.muted,
         )),
         Line::from(""),
         Line::from(vec![
@@ -400,6 +407,7 @@ fn run_command(state: &State, targets: &[usize], input: &str) -> Vec<Line<'stati
 }
 
 fn run_role_picker(
+    theme: &Theme,
     targets: usize,
     roles: &[crate::tui::state::run_view::RunRole],
     cursor: usize,
@@ -414,7 +422,7 @@ fn run_role_picker(
             Span::raw(shown(&r.role.name).into_owned()),
         ];
         if r.missing.is_empty() {
-            spans.push(Span::styled("  offered in all", theme::label()));
+            spans.push(Span::styled("  offered in all", theme.label));
         } else {
             spans.push(Span::styled(
                 format!(
@@ -422,16 +430,17 @@ fn run_role_picker(
                     r.missing.len(),
                     some_names(&r.missing)
                 ),
-                theme::warning(),
+                theme.warning,
             ));
         }
         let line = Line::from(spans);
-        lines.push(theme::select_if(line, i == cursor));
+        lines.push(theme.select_if(line, i == cursor));
     }
     lines
 }
 
 fn confirm_run(
+    theme: &Theme,
     request: &crate::tui::message::RunRequest,
     expected: &str,
     input: &str,
@@ -448,13 +457,13 @@ fn confirm_run(
                 "`{}` reaches {expected} PRODUCTION account(s):",
                 request.command
             ),
-            theme::production(),
+            theme.production,
         )),
         Line::from(some_names(&production)),
         Line::from(""),
         Line::from(vec![
             Span::raw("Type "),
-            Span::styled(expected.to_owned(), theme::title()),
+            Span::styled(expected.to_owned(), theme.title),
             Span::raw(" to run it there: "),
             Span::raw(input.to_owned()),
             Span::raw("▏"),
@@ -462,11 +471,11 @@ fn confirm_run(
     ]
 }
 
-fn saml_sign_in(idp: &str) -> Vec<Line<'static>> {
+fn saml_sign_in(theme: &Theme, idp: &str) -> Vec<Line<'static>> {
     vec![
         Line::from(vec![
             Span::raw("Signing in to "),
-            Span::styled(shown(idp).into_owned(), theme::title()),
+            Span::styled(shown(idp).into_owned(), theme.title),
             Span::raw(" in the browser window awsnav opened."),
         ]),
         Line::from(""),
@@ -475,39 +484,44 @@ fn saml_sign_in(idp: &str) -> Vec<Line<'static>> {
     ]
 }
 
-fn sso_sign_in(profile: &str, url: Option<&str>, code: Option<&str>) -> Vec<Line<'static>> {
+fn sso_sign_in(
+    theme: &Theme,
+    profile: &str,
+    url: Option<&str>,
+    code: Option<&str>,
+) -> Vec<Line<'static>> {
     let mut lines = vec![
         Line::from(vec![
             Span::raw("Signing in (profile "),
-            Span::styled(profile.to_owned(), theme::title()),
+            Span::styled(profile.to_owned(), theme.title),
             Span::raw(")"),
         ]),
         Line::from(""),
     ];
     match url {
-        None => lines.push(Line::from(Span::styled("starting…", theme::muted()))),
+        None => lines.push(Line::from(Span::styled("starting…", theme.muted))),
         Some(url) => {
             if code.is_some() {
                 lines.push(Line::from("Sign in at"));
-                lines.push(Line::from(Span::styled(url.to_owned(), theme::key())));
+                lines.push(Line::from(Span::styled(url.to_owned(), theme.key)));
             } else {
                 lines.push(Line::from("Finish the sign-in in the browser it opened"));
                 lines.push(Line::from(Span::styled(
                     super::fit_text(url, 66),
-                    theme::muted(),
+                    theme.muted,
                 )));
             }
             if let Some(code) = code {
                 lines.push(Line::from(""));
                 lines.push(Line::from(vec![
                     Span::raw("and check that it shows the code "),
-                    Span::styled(code.to_owned(), theme::title()),
+                    Span::styled(code.to_owned(), theme.title),
                 ]));
             }
             lines.push(Line::from(""));
             lines.push(Line::from(Span::styled(
                 "waiting for the sign-in…",
-                theme::muted(),
+                theme.muted,
             )));
         }
     }

@@ -1,4 +1,5 @@
-//! Drawing: reads `State`, never changes it, builds only the rows that are visible.
+//! Drawing: reads `State` and the theme it is handed, never changes either, builds only the
+//! rows that are visible.
 
 mod detail_pane;
 mod dialogs;
@@ -19,9 +20,9 @@ use super::layout::{Areas, areas};
 use super::message::Level;
 use super::state::State;
 use crate::domain::untrusted;
+use theme::Theme;
 
-pub fn draw(frame: &mut Frame<'_>, state: &State) {
-    theme::install(&state.theme);
+pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
     let banner = state.status.banner.as_ref().map(|b| b.text.as_str());
     let mut state_areas = areas(state.size, banner);
     // The frame is the truth for size; `state.size` may lag one resize behind.
@@ -30,9 +31,9 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
     }
     if let Some(banner) = &state.status.banner {
         let style = match banner.level {
-            Level::Error => theme::error(),
-            Level::Warning => theme::warning(),
-            Level::Info => theme::info(),
+            Level::Error => theme.error,
+            Level::Warning => theme.warning,
+            Level::Info => theme.info,
         };
         let icon = match banner.level {
             Level::Error => "✖ ",
@@ -51,20 +52,20 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
         let main = state_areas
             .detail
             .map_or(state_areas.list, |d| state_areas.list.union(d));
-        run_pane::draw(frame, state, run, main);
+        run_pane::draw(frame, state, theme, run, main);
     } else {
-        tree_pane::draw(frame, state, state_areas.list);
+        tree_pane::draw(frame, state, theme, state_areas.list);
         if let Some(detail) = state_areas.detail {
-            detail_pane::draw(frame, state, detail);
+            detail_pane::draw(frame, state, theme, detail);
         }
     }
-    status_bar::draw_status(frame, state, state_areas.status);
-    status_bar::draw_hints(frame, state, state_areas.hints);
+    status_bar::draw_status(frame, state, theme, state_areas.status);
+    status_bar::draw_hints(frame, state, theme, state_areas.hints);
     if state.help {
-        help_overlay::draw(frame, &state.keymap, frame.area());
+        help_overlay::draw(frame, theme, &state.keymap, frame.area());
     }
     if let Some(m) = &state.modal {
-        dialogs::draw(frame, state, m, frame.area());
+        dialogs::draw(frame, state, theme, m, frame.area());
     }
     hide_controls(frame.buffer_mut());
 }
@@ -98,7 +99,14 @@ fn clamp(a: Areas, bounds: Rect) -> Areas {
 
 /// Draws `lines` in a bordered box centred on `screen`, `width` wide (at most the screen) and
 /// as tall as the lines, over whatever is beneath; a line too long wraps.
-fn popup(frame: &mut Frame<'_>, screen: Rect, title: &str, lines: Vec<Line<'_>>, width: u16) {
+fn popup(
+    frame: &mut Frame<'_>,
+    theme: &Theme,
+    screen: Rect,
+    title: &str,
+    lines: Vec<Line<'_>>,
+    width: u16,
+) {
     let width = width.min(screen.width);
     let lines = wrap::wrapped(lines, usize::from(width.saturating_sub(2)));
     let height = u16::try_from(lines.len() + 2)
@@ -111,17 +119,18 @@ fn popup(frame: &mut Frame<'_>, screen: Rect, title: &str, lines: Vec<Line<'_>>,
         height,
     );
     frame.render_widget(ratatui::widgets::Clear, area);
-    frame.render_widget(Paragraph::new(lines).block(pane(title)), area);
+    frame.render_widget(Paragraph::new(lines).block(pane(theme, title)), area);
 }
 
-fn pane(title: &str) -> Block<'_> {
+fn pane<'a>(theme: &Theme, title: &'a str) -> Block<'a> {
     Block::bordered()
-        .border_style(theme::border())
-        .title(Span::styled(format!(" {title} "), theme::title()))
+        .border_style(theme.border)
+        .title(Span::styled(format!(" {title} "), theme.title))
 }
 
 /// Splits `text` into spans, styling the characters at `positions` (char indices).
 fn highlighted<'a>(
+    theme: &Theme,
     text: &'a str,
     positions: &[usize],
     base: ratatui::style::Style,
@@ -136,7 +145,7 @@ fn highlighted<'a>(
         let hit = positions.binary_search(&i).is_ok();
         if hit != current_hit && !current.is_empty() {
             let style = if current_hit {
-                base.patch(theme::matched())
+                base.patch(theme.matched)
             } else {
                 base
             };
@@ -147,7 +156,7 @@ fn highlighted<'a>(
     }
     if !current.is_empty() {
         let style = if current_hit {
-            base.patch(theme::matched())
+            base.patch(theme.matched)
         } else {
             base
         };

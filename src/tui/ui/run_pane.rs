@@ -6,22 +6,23 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{fit, fit_text, pane, shown, theme};
+use super::theme::Theme;
+use super::{fit, fit_text, pane, shown};
 use crate::tui::state::State;
 use crate::tui::state::run_view::{RowStatus, RunRow, RunView};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-pub fn draw(frame: &mut Frame<'_>, state: &State, run: &RunView, area: Rect) {
+pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme, run: &RunView, area: Rect) {
     if let Some(row) = run.output_of.and_then(|i| run.rows.get(i)) {
-        draw_output(frame, run, row, area);
+        draw_output(frame, theme, run, row, area);
     } else {
-        draw_rows(frame, state, run, area);
+        draw_rows(frame, state, theme, run, area);
     }
 }
 
 /// One account's output, scrolled.
-fn draw_output(frame: &mut Frame<'_>, run: &RunView, row: &RunRow, area: Rect) {
+fn draw_output(frame: &mut Frame<'_>, theme: &Theme, run: &RunView, row: &RunRow, area: Rect) {
     let height = usize::from(area.height.saturating_sub(2));
     let width = usize::from(area.width.saturating_sub(2));
     let title = format!(
@@ -32,7 +33,7 @@ fn draw_output(frame: &mut Frame<'_>, run: &RunView, row: &RunRow, area: Rect) {
         row.output.len()
     );
     let lines: Vec<Line<'_>> = if row.output.is_empty() {
-        vec![Line::from(Span::styled("(no output)", theme::muted()))]
+        vec![Line::from(Span::styled("(no output)", theme.muted))]
     } else {
         row.output
             .iter()
@@ -41,18 +42,18 @@ fn draw_output(frame: &mut Frame<'_>, run: &RunView, row: &RunRow, area: Rect) {
             .map(|(text, stderr)| {
                 let text = fit_text(text, width);
                 if *stderr {
-                    Line::from(Span::styled(text, theme::warning()))
+                    Line::from(Span::styled(text, theme.warning))
                 } else {
                     Line::from(text)
                 }
             })
             .collect()
     };
-    frame.render_widget(Paragraph::new(lines).block(pane(&title)), area);
+    frame.render_widget(Paragraph::new(lines).block(pane(theme, &title)), area);
 }
 
 /// Every account of the run: a spinner while it runs, then its exit code and time.
-fn draw_rows(frame: &mut Frame<'_>, state: &State, run: &RunView, area: Rect) {
+fn draw_rows(frame: &mut Frame<'_>, state: &State, theme: &Theme, run: &RunView, area: Rect) {
     let height = usize::from(area.height.saturating_sub(2));
     let width = usize::from(area.width.saturating_sub(2));
     let (done, all) = run.progress();
@@ -78,16 +79,16 @@ fn draw_rows(frame: &mut Frame<'_>, state: &State, run: &RunView, area: Rect) {
     if let Some(why) = &run.failed {
         lines.push(Line::from(Span::styled(
             fit_text(&format!("not started: {why}"), width),
-            theme::error(),
+            theme.error,
         )));
     }
     for (i, row) in run.rows.iter().enumerate().skip(offset).take(height) {
         let (icon, style) = match &row.status {
-            RowStatus::Waiting => ("·", theme::muted()),
-            RowStatus::Running => (SPINNER[frame_no], theme::key()),
-            RowStatus::Done { exit_code: 0, .. } => ("✓", theme::label()),
-            RowStatus::Done { .. } | RowStatus::NoEntry(_) => ("✖", theme::error()),
-            RowStatus::Skipped(_) | RowStatus::NotRun => ("–", theme::muted()),
+            RowStatus::Waiting => ("·", theme.muted),
+            RowStatus::Running => (SPINNER[frame_no], theme.key),
+            RowStatus::Done { exit_code: 0, .. } => ("✓", theme.label),
+            RowStatus::Done { .. } | RowStatus::NoEntry(_) => ("✖", theme.error),
+            RowStatus::Skipped(_) | RowStatus::NotRun => ("–", theme.muted),
         };
         let name = fit(&row.account_name, name_width);
         let pad = name_width.saturating_sub(unicode_width::UnicodeWidthStr::width(name.as_str()));
@@ -99,13 +100,13 @@ fn draw_rows(frame: &mut Frame<'_>, state: &State, run: &RunView, area: Rect) {
             Span::styled(format!(" {icon} "), style),
             Span::raw(name),
             Span::raw(" ".repeat(pad + 1)),
-            Span::styled(row.account_id.clone(), theme::muted()),
+            Span::styled(row.account_id.clone(), theme.muted),
             Span::raw("  "),
             Span::styled(detail, style),
         ]);
-        lines.push(theme::select_if(line, i == run.cursor));
+        lines.push(theme.select_if(line, i == run.cursor));
     }
-    frame.render_widget(Paragraph::new(lines).block(pane(&title)), area);
+    frame.render_widget(Paragraph::new(lines).block(pane(theme, &title)), area);
 }
 
 fn status_text(status: &RowStatus) -> String {

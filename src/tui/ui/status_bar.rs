@@ -7,11 +7,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::theme;
+use super::theme::Theme;
 use crate::domain::inventory::age_text;
 use crate::tui::state::State;
 
-pub fn draw_status(frame: &mut Frame<'_>, state: &State, area: Rect) {
+pub fn draw_status(frame: &mut Frame<'_>, state: &State, theme: &Theme, area: Rect) {
     let mut left = format!(" {} ", state.status.source);
     if let Some(id) = state
         .data
@@ -99,16 +99,16 @@ pub fn draw_status(frame: &mut Frame<'_>, state: &State, area: Rect) {
     let line = Line::from(vec![
         Span::raw(left),
         Span::raw(" ".repeat(pad)),
-        Span::styled(right, theme::title()),
+        Span::styled(right, theme.title),
     ]);
-    frame.render_widget(Paragraph::new(line).style(theme::status_bar()), area);
+    frame.render_widget(Paragraph::new(line).style(theme.status_bar), area);
 }
 
-pub fn draw_hints(frame: &mut Frame<'_>, state: &State, area: Rect) {
+pub fn draw_hints(frame: &mut Frame<'_>, state: &State, theme: &Theme, area: Rect) {
     let mut spans = Vec::new();
     for (key, help) in state.keymap.hints(state.key_scope()) {
-        spans.push(Span::styled(format!(" {key}"), theme::key()));
-        spans.push(Span::styled(format!(" {help} "), theme::muted()));
+        spans.push(Span::styled(format!(" {key}"), theme.key));
+        spans.push(Span::styled(format!(" {help} "), theme.muted));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

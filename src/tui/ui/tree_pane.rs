@@ -5,7 +5,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{fit, highlighted, pane, shown, theme};
+use super::theme::Theme;
+use super::{fit, highlighted, pane, shown};
 use crate::domain::cost::format_amount;
 use crate::domain::model::Account;
 use crate::tui::message::CostStatus;
@@ -17,26 +18,26 @@ const NAME_WIDTH: usize = 26;
 /// The mark of an account whose name looks like another's (the detail pane says whose).
 const SAME_NAME: &str = " ≈same name";
 
-pub fn draw(frame: &mut Frame<'_>, state: &State, area: Rect) {
+pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme, area: Rect) {
     let Some(data) = &state.data else {
-        draw_empty(frame, state, area);
+        draw_empty(frame, state, theme, area);
         return;
     };
     if let Some(search) = &state.search {
-        draw_results(frame, data, search, &state.favourites, area);
+        draw_results(frame, theme, data, search, &state.favourites, area);
     } else {
-        draw_tree(frame, state, data, area);
+        draw_tree(frame, state, theme, data, area);
     }
 }
 
-fn draw_empty(frame: &mut Frame<'_>, state: &State, area: Rect) {
+fn draw_empty(frame: &mut Frame<'_>, state: &State, theme: &Theme, area: Rect) {
     let text = if state.status.syncing.is_some() {
         vec![
             Line::from("Reading the organization from AWS…"),
             Line::from(""),
             Line::from(Span::styled(
                 "The tree appears as soon as the first sync finishes; later starts show the cache at once.",
-                theme::muted(),
+                theme.muted,
             )),
         ]
     } else {
@@ -45,9 +46,9 @@ fn draw_empty(frame: &mut Frame<'_>, state: &State, area: Rect) {
             Line::from(""),
             Line::from(vec![
                 Span::raw("Press "),
-                Span::styled("r", theme::key()),
+                Span::styled("r", theme.key),
                 Span::raw(" to retry after fixing the problem above, or run "),
-                Span::styled("awsnav --demo", theme::key()),
+                Span::styled("awsnav --demo", theme.key),
                 Span::raw(" to explore a demo organization."),
             ]),
         ]
@@ -55,12 +56,12 @@ fn draw_empty(frame: &mut Frame<'_>, state: &State, area: Rect) {
     frame.render_widget(
         Paragraph::new(text)
             .wrap(ratatui::widgets::Wrap { trim: true })
-            .block(pane("Organization")),
+            .block(pane(theme, "Organization")),
         area,
     );
 }
 
-fn draw_tree(frame: &mut Frame<'_>, state: &State, data: &Data, area: Rect) {
+fn draw_tree(frame: &mut Frame<'_>, state: &State, theme: &Theme, data: &Data, area: Rect) {
     let height = usize::from(area.height.saturating_sub(2));
     let width = usize::from(area.width.saturating_sub(2));
     let cursor = state.tree_cursor.scrolled(state.rows.len(), height);
@@ -71,8 +72,8 @@ fn draw_tree(frame: &mut Frame<'_>, state: &State, data: &Data, area: Rect) {
         .skip(cursor.offset)
         .take(height)
         .map(|(i, row)| {
-            let line = tree_line(state, data, *row, width);
-            theme::select_if(line, i == cursor.selected)
+            let line = tree_line(state, theme, data, *row, width);
+            theme.select_if(line, i == cursor.selected)
         })
         .collect();
     let org = &data.inventory.org;
@@ -83,10 +84,16 @@ fn draw_tree(frame: &mut Frame<'_>, state: &State, data: &Data, area: Rect) {
         count(org.accounts.len(), "account", "accounts"),
         count(org.org_units.len(), "OU", "OUs")
     );
-    frame.render_widget(Paragraph::new(lines).block(pane(&title)), area);
+    frame.render_widget(Paragraph::new(lines).block(pane(theme, &title)), area);
 }
 
-fn tree_line<'a>(state: &'a State, data: &'a Data, row: Row, width: usize) -> Line<'a> {
+fn tree_line<'a>(
+    state: &'a State,
+    theme: &Theme,
+    data: &'a Data,
+    row: Row,
+    width: usize,
+) -> Line<'a> {
     let org = &data.inventory.org;
     match row {
         Row::Root => {
@@ -96,12 +103,12 @@ fn tree_line<'a>(state: &'a State, data: &'a Data, row: Row, width: usize) -> Li
                 "▸ "
             };
             let mut spans = vec![
-                Span::styled(marker, theme::root()),
-                Span::styled("Root", theme::root()),
-                Span::styled(format!("  {}", org.root_id), theme::muted()),
+                Span::styled(marker, theme.root),
+                Span::styled("Root", theme.root),
+                Span::styled(format!("  {}", org.root_id), theme.muted),
             ];
             if let Some(id) = &org.org_id {
-                spans.push(Span::styled(format!(" · {id}"), theme::muted()));
+                spans.push(Span::styled(format!(" · {id}"), theme.muted));
             }
             Line::from(spans)
         }
@@ -117,14 +124,14 @@ fn tree_line<'a>(state: &'a State, data: &'a Data, row: Row, width: usize) -> Li
             let name_room = width.saturating_sub(indent.len() + 2 + 8);
             let mut spans = vec![
                 Span::raw(indent),
-                Span::styled(marker, theme::ou()),
-                Span::styled(fit(&unit.name, name_room), theme::ou()),
-                Span::styled(format!("  ({count})"), theme::muted()),
+                Span::styled(marker, theme.ou),
+                Span::styled(fit(&unit.name, name_room), theme.ou),
+                Span::styled(format!("  ({count})"), theme.muted),
             ];
             if let Some(costs) = &data.costs {
                 spans.push(Span::styled(
                     format!("  {}", format_amount(costs.ous[ou].0, &costs.currency)),
-                    theme::label(),
+                    theme.label,
                 ));
             }
             Line::from(spans)
@@ -133,14 +140,14 @@ fn tree_line<'a>(state: &'a State, data: &'a Data, row: Row, width: usize) -> Li
             let a = &org.accounts[account];
             let indent = "  ".repeat(usize::from(depth));
             let mark = if state.marked.contains(a.id.as_str()) {
-                Span::styled("✓ ", theme::key())
+                Span::styled("✓ ", theme.key)
             } else if state.favourites.contains(a.id.as_str()) {
-                Span::styled("★ ", theme::key())
+                Span::styled("★ ", theme.key)
             } else {
                 Span::raw("  ")
             };
             let mut spans = vec![Span::raw(indent), mark];
-            spans.extend(account_cells(state, data, account, a));
+            spans.extend(account_cells(state, theme, data, account, a));
             Line::from(spans)
         }
     }
@@ -149,17 +156,18 @@ fn tree_line<'a>(state: &'a State, data: &'a Data, row: Row, width: usize) -> Li
 /// Name, id, status (when not active) and key tags of an account row.
 fn account_cells<'a>(
     state: &'a State,
+    theme: &Theme,
     data: &'a Data,
     index: usize,
     a: &'a Account,
 ) -> Vec<Span<'a>> {
     let production = data.production.get(index).copied().unwrap_or(false);
     let style = if !a.status.is_active() {
-        theme::inactive()
+        theme.inactive
     } else if production {
-        theme::production()
+        theme.production
     } else {
-        theme::account()
+        theme.account
     };
     let management = data.inventory.org.management_account_id.as_ref() == Some(&a.id);
     let name = fit(&a.name, NAME_WIDTH);
@@ -170,7 +178,7 @@ fn account_cells<'a>(
         Span::styled(
             a.id.as_str(),
             if a.status.is_active() {
-                theme::muted()
+                theme.muted
             } else {
                 style
             },
@@ -182,28 +190,28 @@ fn account_cells<'a>(
                 || "-".to_owned(),
                 |c| format_amount(c.month_to_date, &c.currency),
             );
-            spans.push(Span::styled(format!(" {amount:>8}"), theme::label()));
+            spans.push(Span::styled(format!(" {amount:>8}"), theme.label));
         }
-        (None, CostStatus::Unavailable(_)) => spans.push(Span::styled("      n/a", theme::muted())),
+        (None, CostStatus::Unavailable(_)) => spans.push(Span::styled("      n/a", theme.muted)),
         _ => {}
     }
     if production {
-        spans.push(Span::styled(" PROD", theme::production()));
+        spans.push(Span::styled(" PROD", theme.production));
     }
     if management {
-        spans.push(Span::styled(" ◆mgmt", theme::label()));
+        spans.push(Span::styled(" ◆mgmt", theme.label));
     }
     if !a.status.is_active() {
         spans.push(Span::styled(format!(" {}", a.status.as_str()), style));
     }
     if data.lookalikes.has(index) {
-        spans.push(Span::styled(SAME_NAME, theme::warning()));
+        spans.push(Span::styled(SAME_NAME, theme.warning));
     }
     for key in &state.key_tags {
         if let Some(v) = a.tags.get(key) {
             spans.push(Span::styled(
                 format!(" {}:{}", shown(key), shown(v)),
-                theme::muted(),
+                theme.muted,
             ));
         }
     }
@@ -211,8 +219,8 @@ fn account_cells<'a>(
 }
 
 /// The lines above the hits: the query (or what the quick list is), and why it is empty.
-fn results_header(search: &SearchState) -> Vec<Line<'_>> {
-    let muted = |text: &'static str| Line::from(Span::styled(text, theme::muted()));
+fn results_header<'a>(theme: &Theme, search: &'a SearchState) -> Vec<Line<'a>> {
+    let muted = |text: &'static str| Line::from(Span::styled(text, theme.muted));
     if search.quick {
         let mut lines = vec![muted(
             "★ favourites (f marks one), then the accounts you got into last",
@@ -224,9 +232,9 @@ fn results_header(search: &SearchState) -> Vec<Line<'_>> {
     }
     let caret = if search.editing { "▏" } else { "" };
     let mut lines = vec![Line::from(vec![
-        Span::styled("/ ", theme::key()),
-        Span::styled(search.query.as_str(), theme::title()),
-        Span::styled(caret, theme::key()),
+        Span::styled("/ ", theme.key),
+        Span::styled(search.query.as_str(), theme.title),
+        Span::styled(caret, theme.key),
     ])];
     if search.query.trim().is_empty() {
         lines.push(muted("type to search names, ids, OU paths and tag values"));
@@ -238,6 +246,7 @@ fn results_header(search: &SearchState) -> Vec<Line<'_>> {
 
 fn draw_results(
     frame: &mut Frame<'_>,
+    theme: &Theme,
     data: &Data,
     search: &SearchState,
     favourites: &std::collections::BTreeSet<String>,
@@ -247,7 +256,7 @@ fn draw_results(
     let width = usize::from(area.width.saturating_sub(2));
     let cursor = search.cursor.scrolled(search.hits.len(), height);
     let mut lines = Vec::with_capacity(height + 1);
-    lines.extend(results_header(search));
+    lines.extend(results_header(theme, search));
     let org = &data.inventory.org;
     for (i, hit) in search
         .hits
@@ -260,11 +269,11 @@ fn draw_results(
         let hl = hit.highlights.clone().unwrap_or_default();
         let production = data.production.get(hit.account).copied().unwrap_or(false);
         let base = if !a.status.is_active() {
-            theme::inactive()
+            theme.inactive
         } else if production {
-            theme::production()
+            theme.production
         } else {
-            theme::account()
+            theme.account
         };
         let name = fit(&a.name, NAME_WIDTH);
         let pad = NAME_WIDTH.saturating_sub(unicode_width::UnicodeWidthStr::width(name.as_str()));
@@ -276,16 +285,16 @@ fn draw_results(
         let mut spans = Vec::new();
         if search.quick {
             spans.push(if favourites.contains(a.id.as_str()) {
-                Span::styled("★ ", theme::key())
+                Span::styled("★ ", theme.key)
             } else {
                 Span::raw("  ")
             });
         }
-        spans.extend(highlighted_owned(&name, &name_positions, base));
+        spans.extend(highlighted_owned(theme, &name, &name_positions, base));
         spans.push(Span::raw(" ".repeat(pad + 1)));
-        spans.push(Span::styled(a.id.as_str(), theme::muted()));
+        spans.push(Span::styled(a.id.as_str(), theme.muted));
         spans.push(if production {
-            Span::styled(" PROD ", theme::production())
+            Span::styled(" PROD ", theme.production)
         } else {
             Span::raw("      ")
         });
@@ -309,18 +318,23 @@ fn draw_results(
         } else {
             Vec::new()
         };
-        spans.extend(highlighted_owned(&shown, &path_positions, theme::label()));
+        spans.extend(highlighted_owned(
+            theme,
+            &shown,
+            &path_positions,
+            theme.label,
+        ));
         if !a.status.is_active() {
             spans.push(Span::styled(format!(" {}", a.status.as_str()), base));
         }
         if alike {
-            spans.push(Span::styled(SAME_NAME, theme::warning()));
+            spans.push(Span::styled(SAME_NAME, theme.warning));
         }
         let line = Line::from(spans);
         lines.push(if i == cursor.selected && !search.editing {
-            theme::select(line)
+            theme.select(line)
         } else if i == cursor.selected {
-            line.patch_style(theme::title())
+            line.patch_style(theme.title)
         } else {
             line
         });
@@ -338,15 +352,16 @@ fn draw_results(
             org.accounts.len()
         )
     };
-    frame.render_widget(Paragraph::new(lines).block(pane(&title)), area);
+    frame.render_widget(Paragraph::new(lines).block(pane(theme, &title)), area);
 }
 
 fn highlighted_owned(
+    theme: &Theme,
     text: &str,
     positions: &[usize],
     base: ratatui::style::Style,
 ) -> Vec<Span<'static>> {
-    highlighted(text, positions, base)
+    highlighted(theme, text, positions, base)
         .into_iter()
         .map(|s| Span::styled(s.content.into_owned(), s.style))
         .collect()
