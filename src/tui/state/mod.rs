@@ -1,20 +1,23 @@
 //! The TUI's state and the only function that changes it: `update(msg) -> effects`.
 
-pub mod access_flow;
-pub mod cost_view;
-pub mod guardrails_view;
+pub mod access;
+pub mod cost;
+pub mod data;
+pub mod dialogs;
+pub mod guardrails;
 pub mod run_view;
-pub mod search_view;
-pub mod sso_roles_view;
+pub mod search;
+pub mod sso_roles;
 pub mod status;
 #[cfg(test)]
 mod test_support;
-pub mod tree_view;
+pub mod tree;
 
-pub use search_view::SearchState;
+pub use data::{Data, Rules};
+pub use search::SearchState;
 pub use status::Status;
-use tree_view::row_key;
-pub use tree_view::{Cursor, Row};
+use tree::row_key;
+pub use tree::{Cursor, Row};
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -27,78 +30,9 @@ use super::message::{AccessRequest, Banner, CostStatus, Effect, Level, Msg, Purp
 use crate::aws::AwsError;
 use crate::aws::org::SyncProgress;
 use crate::domain::inventory::Inventory;
-use crate::domain::lookalike::Lookalikes;
-use crate::domain::model::OrgTree;
-use crate::domain::roles::{RoleCatalog, RoleOption};
-use crate::domain::safety::Classifier;
-use crate::domain::search::SearchIndex;
 use crate::domain::untrusted::visible;
-use access_flow::Modal;
-use cost_view::{CostView, SortKey, view as cost_view};
-
-/// Role rules and production rules: what is derived per account from the config.
-#[derive(Clone, Debug)]
-pub struct Rules {
-    pub catalog: RoleCatalog,
-    pub classifier: Classifier,
-}
-
-impl Default for Rules {
-    fn default() -> Self {
-        Self {
-            catalog: RoleCatalog::new(&crate::config::RolesConfig::default(), Vec::new()),
-            classifier: Classifier::default(),
-        }
-    }
-}
-
-/// The inventory and what is derived from it once per change.
-#[derive(Debug)]
-pub struct Data {
-    pub inventory: Inventory,
-    pub tree: OrgTree,
-    pub index: SearchIndex,
-    /// Roles offered, per account index.
-    pub roles: Vec<Vec<RoleOption>>,
-    /// Production flag, per account index.
-    pub production: Vec<bool>,
-    /// Which accounts' names look like another's.
-    pub lookalikes: Lookalikes,
-    /// Cost figures, when cost is known.
-    pub costs: Option<CostView>,
-    /// Who is above whom, for guardrails (built the first time they are shown).
-    parents: std::sync::OnceLock<crate::domain::guardrails::Parents>,
-}
-
-impl Data {
-    #[must_use]
-    pub fn new(inventory: Inventory, rules: &Rules) -> Self {
-        let tree = OrgTree::build(&inventory.org);
-        let index = SearchIndex::build(&inventory.org, &tree);
-        let n = inventory.org.accounts.len();
-        let offered = (0..n)
-            .map(|i| rules.catalog.offered(&inventory, &tree, i))
-            .collect();
-        let production = rules.classifier.classify_all(&inventory, &tree);
-        let lookalikes = Lookalikes::of(inventory.org.accounts.iter().map(|a| a.name.as_str()));
-        Self {
-            inventory,
-            tree,
-            index,
-            roles: offered,
-            production,
-            lookalikes,
-            costs: None,
-            parents: std::sync::OnceLock::new(),
-        }
-    }
-
-    /// The chain of parents of every account and OU (see [`crate::domain::guardrails::Parents`]).
-    pub fn parents(&self) -> &crate::domain::guardrails::Parents {
-        self.parents
-            .get_or_init(|| crate::domain::guardrails::Parents::new(&self.inventory.org))
-    }
-}
+use cost::SortKey;
+use dialogs::Modal;
 
 #[derive(Debug)]
 pub struct State {
@@ -156,9 +90,9 @@ pub struct State {
     /// The access waiting for the Identity Center sign-in.
     pub pending_access: Option<AccessRequest>,
     /// Identity Center's roles per account: known, being read, failed.
-    pub sso_roles: sso_roles_view::SsoRoles,
+    pub sso_roles: sso_roles::SsoRoles,
     /// Reading the organization's policies.
-    pub guardrails: guardrails_view::GuardrailsView,
+    pub guardrails: guardrails::GuardrailsState,
 }
 
 impl State {
@@ -198,8 +132,8 @@ impl State {
             console_session: None,
             last_request: None,
             pending_access: None,
-            sso_roles: sso_roles_view::SsoRoles::default(),
-            guardrails: guardrails_view::GuardrailsView::default(),
+            sso_roles: sso_roles::SsoRoles::default(),
+            guardrails: guardrails::GuardrailsState::default(),
             modal: None,
             last_roles: BTreeMap::new(),
             sessions: super::message::Sessions::default(),
@@ -601,7 +535,7 @@ impl State {
         self.guardrails.failed = None;
         let mut data = Data::new(inventory, &self.rules);
         if let CostStatus::Known(snapshot) = &self.cost {
-            data.costs = Some(cost_view(
+            data.costs = Some(cost::figures(
                 &data,
                 snapshot,
                 usize::from(self.cost_months),

@@ -2,7 +2,7 @@
 //! asks for a command and runs it in the marked accounts (or the selected one) with one role,
 //! one production confirmation and one MFA prompt; the results view follows the run.
 
-use super::access_flow::Modal;
+use super::dialogs::Modal;
 use super::{Row, State};
 use crate::app::fanout::{Event, Outcome, Planned};
 use crate::domain::roles::RoleOption;

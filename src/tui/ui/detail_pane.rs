@@ -6,10 +6,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::theme::Theme;
-use super::{pane, shown};
+use super::{pane, remaining, shown};
 use crate::domain::cost::format_amount;
 use crate::tui::message::CostStatus;
-use crate::tui::state::access_flow::remaining;
 use crate::tui::state::{Data, Row, State};
 
 pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme, area: Rect) {

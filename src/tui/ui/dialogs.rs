@@ -5,14 +5,15 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::theme::Theme;
-use super::{popup, shown};
+use super::{popup, remaining, shown};
 use crate::domain::roles::RoleOption;
 use crate::domain::safety::Confirmation;
 use crate::tui::action::Action;
 use crate::tui::keymap::KeyScope;
 use crate::tui::message::AccessRequest;
 use crate::tui::state::State;
-use crate::tui::state::access_flow::{Modal, REGIONS, remaining};
+use crate::tui::state::access::REGIONS;
+use crate::tui::state::dialogs::Modal;
 
 pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme, modal: &Modal, screen: Rect) {
     let document_title: String;

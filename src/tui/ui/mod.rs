@@ -15,6 +15,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
+use time::OffsetDateTime;
 
 use super::layout::{Areas, areas};
 use super::message::Level;
@@ -165,6 +166,17 @@ fn highlighted<'a>(
     spans
 }
 
+/// "12 h", "43 min", "expired".
+fn remaining(expiry: OffsetDateTime, now: OffsetDateTime) -> String {
+    let secs = (expiry - now).whole_seconds();
+    match secs {
+        i64::MIN..=0 => "expired".into(),
+        1..60 => "<1 min".into(),
+        60..7200 => format!("{} min", secs / 60),
+        _ => format!("{} h", secs / 3600),
+    }
+}
+
 /// A name as shown: controls, bidirectional overrides, characters that do not show and
 /// spaces at its ends as escapes (`\x1b`, `\u{200b}`, `\x20`).
 fn shown(text: &str) -> std::borrow::Cow<'_, str> {
@@ -207,6 +219,7 @@ fn truncated(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use time::macros::datetime;
 
     #[test]
     fn names_show_what_hides_in_them_and_text_keeps_its_layout() {
@@ -217,6 +230,15 @@ mod tests {
         // A command's output line or a status line: its own spaces are layout.
         assert_eq!(fit_text("  indented\u{feff} ", 30), r"  indented\u{feff} ");
         assert_eq!(fit_text(" source │ 1 ", 30), " source │ 1 ");
+    }
+
+    #[test]
+    fn remaining_reads_naturally() {
+        let now = datetime!(2026-11-21 12:00 UTC);
+        assert_eq!(remaining(now + time::Duration::hours(11), now), "11 h");
+        assert_eq!(remaining(now + time::Duration::minutes(43), now), "43 min");
+        assert_eq!(remaining(now + time::Duration::seconds(30), now), "<1 min");
+        assert_eq!(remaining(now - time::Duration::seconds(30), now), "expired");
     }
 
     #[test]

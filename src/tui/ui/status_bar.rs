@@ -39,28 +39,20 @@ pub fn draw_status(frame: &mut Frame<'_>, state: &State, theme: &Theme, area: Re
     }
     for (idp, e) in &state.sessions.saml {
         if *e > state.now {
-            let _ = write!(
-                right,
-                " SAML {idp}, {} │",
-                crate::tui::state::access_flow::remaining(*e, state.now)
-            );
+            let _ = write!(right, " SAML {idp}, {} │", super::remaining(*e, state.now));
         }
     }
     if let Some(c) = &state.console_session {
         let _ = write!(right, " {} │", c.describe(state.now));
     }
     if let Some(e) = state.sso_until {
-        let left = crate::tui::state::access_flow::remaining(e, state.now);
+        let left = super::remaining(e, state.now);
         let _ = write!(right, " SSO {left} │");
     }
     if let Some(e) = state.sessions.mfa
         && e > state.now
     {
-        let _ = write!(
-            right,
-            " MFA {} │",
-            crate::tui::state::access_flow::remaining(e, state.now)
-        );
+        let _ = write!(right, " MFA {} │", super::remaining(e, state.now));
     }
     let right = right
         + &if let Some(pending) = &state.status.pending {

@@ -1,7 +1,7 @@
 //! The search box and its ranked results, and the favourites-and-recent list shown the same way.
 
 use super::State;
-use super::tree_view::Cursor;
+use super::tree::Cursor;
 use crate::domain::search::{self, Hit};
 use crate::tui::action::Action;
 

@@ -10,7 +10,7 @@ use crate::tui::message::{Banner, CostStatus, Effect};
 
 /// Cost figures derived for the current inventory.
 #[derive(Clone, Debug, PartialEq)]
-pub struct CostView {
+pub struct CostFigures {
     /// Per account index; `None` where Cost Explorer has no data.
     pub accounts: Vec<Option<CostSummary>>,
     /// Per OU index: (month to date, last month) of everything beneath it.
@@ -53,9 +53,14 @@ impl SortKey {
     }
 }
 
-/// Derives the view from a snapshot for `data`'s accounts, as of `now`.
+/// Derives the figures from a snapshot for `data`'s accounts, as of `now`.
 #[must_use]
-pub fn view(data: &Data, snapshot: &CostSnapshot, months: usize, now: OffsetDateTime) -> CostView {
+pub fn figures(
+    data: &Data,
+    snapshot: &CostSnapshot,
+    months: usize,
+    now: OffsetDateTime,
+) -> CostFigures {
     let by_account = summarize(&snapshot.monthly, &snapshot.currency, now.date(), months);
     let org = &data.inventory.org;
     let ous = roll_up(org, &data.tree, &by_account);
@@ -67,7 +72,7 @@ pub fn view(data: &Data, snapshot: &CostSnapshot, months: usize, now: OffsetDate
     let total = accounts.iter().flatten().fold((0.0, 0.0), |(m, l), c| {
         (m + c.month_to_date, l + c.last_month)
     });
-    CostView {
+    CostFigures {
         accounts,
         ous,
         total,
@@ -129,13 +134,13 @@ impl State {
         Vec::new()
     }
 
-    /// Re-derives the cost view (after new costs or a new inventory).
+    /// Re-derives the cost figures (after new costs or a new inventory).
     pub(super) fn recompute_costs(&mut self) {
         let months = usize::from(self.cost_months);
         let now = self.now;
         if let Some(data) = &mut self.data {
             data.costs = match &self.cost {
-                CostStatus::Known(snapshot) => Some(view(data, snapshot, months, now)),
+                CostStatus::Known(snapshot) => Some(figures(data, snapshot, months, now)),
                 _ => None,
             };
         }

@@ -4,7 +4,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::{Modal, State};
+use super::State;
+use super::dialogs::Modal;
 use crate::app::sso_roles::due;
 use crate::aws::AwsError;
 use crate::domain::untrusted::visible;

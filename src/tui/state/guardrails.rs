@@ -2,7 +2,7 @@
 //! background when they are not known (one read at a time), `p`'s list of them, and a
 //! policy's document, scrollable.
 
-use super::access_flow::Modal;
+use super::dialogs::Modal;
 use super::{Row, State};
 use crate::aws::AwsError;
 use crate::domain::guardrails::{Guardrails, PolicyDocument};
@@ -11,7 +11,7 @@ use crate::tui::message::{Banner, Effect};
 
 /// What the TUI knows of reading policies.
 #[derive(Clone, Debug, Default)]
-pub struct GuardrailsView {
+pub struct GuardrailsState {
     /// `[org] policies = "off"`: nothing is read or shown.
     pub off: bool,
     /// A read is going on.
