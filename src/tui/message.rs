@@ -54,10 +54,10 @@ pub enum Msg {
     Cost(CostStatus),
     /// A termination signal: quit whatever is open.
     Terminate,
-    /// What a run in many accounts reports.
-    Run(crate::app::fanout::Event),
-    /// A run could not start (its sign-in failed).
-    RunFailed(String),
+    /// What a fan-out (one command in many accounts) reports.
+    FanOut(crate::app::fanout::Event),
+    /// A fan-out could not start (its sign-in failed).
+    FanOutFailed(String),
     /// When the IAM Identity Center sign-in ends (`None`: no token).
     SsoSignIn(Option<OffsetDateTime>),
     /// A SAML identity provider's sign-in is open in the browser.
@@ -124,8 +124,9 @@ pub enum Effect {
         account_id: String,
         region: Option<String>,
     },
-    /// Run a command in many accounts; every line and end comes back as `Msg::Run`.
-    RunEach(Box<RunRequest>),
+    /// Run a command in many accounts (a fan-out); every line and end comes back as
+    /// `Msg::FanOut`.
+    FanOut(Box<FanOutRequest>),
     /// Sign in to IAM Identity Center for `profile` (awsnav's own sign-in), or with `console`
     /// sign `profile`'s console session in again.
     SsoSignIn {
@@ -287,9 +288,9 @@ pub enum CostStatus {
     Unavailable(String),
 }
 
-/// A run to start (sent to the effect runner).
+/// A fan-out to start: one command in many accounts (sent to the effect runner).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RunRequest {
+pub struct FanOutRequest {
     /// What was typed; run as `sh -c COMMAND`.
     pub command: String,
     pub role: RoleOption,

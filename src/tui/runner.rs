@@ -8,8 +8,8 @@ use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
 use super::message::{
-    AccessFailure, AccessRequest, Banner, CostStatus, Effect, Msg, Purpose, RunRequest, Sessions,
-    ShellLaunch,
+    AccessFailure, AccessRequest, Banner, CostStatus, Effect, FanOutRequest, Msg, Purpose,
+    Sessions, ShellLaunch,
 };
 use super::sign_in;
 use super::terminal::{Screen, copy_osc52};
@@ -144,7 +144,7 @@ impl Runner {
             }
             Effect::CancelMfa => self.answer_mfa(None),
             Effect::OpenBrowser(console) => self.open_browser(console),
-            Effect::RunEach(request) => self.run_each(request),
+            Effect::FanOut(request) => self.fan_out(request),
             Effect::SsoSignIn { profile, console } => self.sign_in(profile, *console),
             Effect::CancelSsoSignIn => {
                 if let Ok(mut slot) = self.signing_in.lock()
@@ -200,11 +200,11 @@ impl Runner {
     }
 
     /// Signs in once (the MFA prompt in the TUI), then runs the command in every planned
-    /// account, each line and end sent back as `Msg::Run`.
-    fn run_each(&self, request: &RunRequest) {
+    /// account, each line and end sent back as `Msg::FanOut`.
+    fn fan_out(&self, request: &FanOutRequest) {
         let tx = self.tx.clone();
         let DataSource::Aws(ctx) = &self.source else {
-            let _ = tx.send(Msg::RunFailed(format!(
+            let _ = tx.send(Msg::FanOutFailed(format!(
                 "demo organization: nothing real to run in. With your own organization this would run `{}` in {} accounts as {}",
                 request.command,
                 request.planned.len(),
@@ -222,12 +222,12 @@ impl Runner {
             if let Err(e) =
                 crate::app::fanout::sign_in_first(&ctx, &request.planned, &mfa, None).await
             {
-                let _ = tx.send(Msg::RunFailed(format!("nothing was run: {e}")));
+                let _ = tx.send(Msg::FanOutFailed(format!("nothing was run: {e}")));
                 return;
             }
             let sink_tx = tx.clone();
             let sink: crate::app::fanout::Sink = Arc::new(move |event| {
-                let _ = sink_tx.send(Msg::Run(event));
+                let _ = sink_tx.send(Msg::FanOut(event));
             });
             let spec = crate::app::fanout::RunSpec {
                 command: vec!["sh".to_owned(), "-c".to_owned(), request.command.clone()],

@@ -897,10 +897,10 @@ fn results_of_a_run_in_the_marked_accounts() {
     use awsnav::app::fanout::{Event, Outcome, Record};
     let mut state = data_marked();
     keys(&mut state, "xaws s3 ls⏎3⏎");
-    let run = state.run.as_ref().expect("the run started");
+    let run = state.fanout.as_ref().expect("the run started");
     let ids: Vec<String> = run.rows.iter().map(|r| r.account_id.clone()).collect();
     let done = |state: &mut State, index: usize, exit_code: i32, ms: u64| {
-        let _ = state.update(Msg::Run(Event::Done {
+        let _ = state.update(Msg::FanOut(Event::Done {
             index,
             outcome: Outcome::Ran { exit_code },
             record: Box::new(Record {
@@ -912,11 +912,11 @@ fn results_of_a_run_in_the_marked_accounts() {
         }));
     };
     for index in 0..3 {
-        let _ = state.update(Msg::Run(Event::Started { index }));
+        let _ = state.update(Msg::FanOut(Event::Started { index }));
     }
     done(&mut state, 0, 0, 1400);
     done(&mut state, 1, 255, 2100);
-    let _ = state.update(Msg::Run(Event::Done {
+    let _ = state.update(Msg::FanOut(Event::Done {
         index: 5,
         outcome: Outcome::NoEntry("you may not assume the role".into()),
         record: Box::new(Record::default()),
@@ -925,7 +925,7 @@ fn results_of_a_run_in_the_marked_accounts() {
     assert!(text.contains("3/6 done"), "{text}");
     insta::assert_snapshot!(text);
     // An account's output.
-    let _ = state.update(Msg::Run(Event::Line {
+    let _ = state.update(Msg::FanOut(Event::Line {
         index: 1,
         line: "An error occurred (AccessDenied) when calling the ListBuckets operation".into(),
         stderr: true,

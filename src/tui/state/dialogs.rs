@@ -4,10 +4,10 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::State;
-use super::run_view::RunRole;
+use super::fanout::FanOutRole;
 use crate::domain::roles::RoleOption;
 use crate::domain::safety::Confirmation;
-use crate::tui::message::{AccessRequest, Effect, RunRequest};
+use crate::tui::message::{AccessRequest, Effect, FanOutRequest};
 
 /// A dialog that takes the keyboard until it is answered or cancelled.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,15 +42,15 @@ pub enum Modal {
         input: String,
     },
     /// `x`: the command to run in `targets` (account indices).
-    RunCommand {
+    FanOutCommand {
         targets: Vec<usize>,
         input: String,
     },
     /// The role of a run, with the targets that do not offer each one.
-    RunRolePicker {
+    FanOutRolePicker {
         targets: Vec<usize>,
         command: String,
-        roles: Vec<RunRole>,
+        roles: Vec<FanOutRole>,
         cursor: usize,
     },
     /// Signing in to a SAML identity provider in the browser window awsnav opened.
@@ -66,8 +66,8 @@ pub enum Modal {
         code: Option<String>,
     },
     /// A run that reaches production: type how many production accounts it holds.
-    ConfirmRun {
-        request: Box<RunRequest>,
+    ConfirmFanOut {
+        request: Box<FanOutRequest>,
         expected: String,
         input: String,
     },
@@ -102,9 +102,11 @@ impl State {
             Modal::ExportName { account, input } => {
                 self.on_export_key(account, input, action, typed, backspace)
             }
-            run @ (Modal::RunCommand { .. }
-            | Modal::RunRolePicker { .. }
-            | Modal::ConfirmRun { .. }) => self.on_run_modal_key(run, action, typed, backspace),
+            run @ (Modal::FanOutCommand { .. }
+            | Modal::FanOutRolePicker { .. }
+            | Modal::ConfirmFanOut { .. }) => {
+                self.on_fanout_modal_key(run, action, typed, backspace)
+            }
             Modal::RolePicker {
                 account,
                 roles,

@@ -4,8 +4,8 @@ pub mod access;
 pub mod cost;
 pub mod data;
 pub mod dialogs;
+pub mod fanout;
 pub mod guardrails;
-pub mod run_view;
 pub mod search;
 pub mod sso_roles;
 pub mod status;
@@ -79,8 +79,8 @@ pub struct State {
     pub marked: std::collections::BTreeSet<String>,
     /// The last Esc said the next one clears the marks.
     pub esc_clears: bool,
-    /// The last run in many accounts, and its results view.
-    pub run: Option<run_view::RunView>,
+    /// The last fan-out (one command in many accounts), and its results view.
+    pub fanout: Option<fanout::FanOut>,
     /// When the IAM Identity Center sign-in ends.
     pub sso_until: Option<OffsetDateTime>,
     /// The console session of the base profile, where it has one.
@@ -127,7 +127,7 @@ impl State {
             search_history: Vec::new(),
             marked: std::collections::BTreeSet::new(),
             esc_clears: false,
-            run: None,
+            fanout: None,
             sso_until: None,
             console_session: None,
             last_request: None,
@@ -185,7 +185,7 @@ impl State {
                 | Modal::PolicyDocument { .. }
                 | Modal::RegionPicker { .. }
                 | Modal::MfaDevicePicker { .. }
-                | Modal::RunRolePicker { .. } => KeyScope::Picker,
+                | Modal::FanOutRolePicker { .. } => KeyScope::Picker,
                 _ => KeyScope::Prompt,
             };
         }
@@ -321,14 +321,14 @@ impl State {
                 self.quit = true;
                 vec![Effect::Quit]
             }
-            Msg::Run(event) => {
+            Msg::FanOut(event) => {
                 if matches!(
                     self.modal,
                     Some(Modal::MfaPrompt { .. } | Modal::SamlSignIn { .. })
                 ) {
                     self.modal = None;
                 }
-                self.on_run_event(event);
+                self.on_fanout_event(event);
                 Vec::new()
             }
             Msg::SsoSignIn(ends) => {
@@ -351,14 +351,14 @@ impl State {
             Msg::SsoRoles { account_id, result } => self.on_sso_roles(account_id, result),
             Msg::Guardrails { found, unread } => self.on_guardrails(found, unread),
             Msg::PolicyDocument { id, result } => self.on_policy_document(id, result),
-            Msg::RunFailed(why) => {
+            Msg::FanOutFailed(why) => {
                 if matches!(
                     self.modal,
                     Some(Modal::MfaPrompt { .. } | Modal::SamlSignIn { .. })
                 ) {
                     self.modal = None;
                 }
-                self.on_run_failed(why);
+                self.on_fanout_failed(why);
                 Vec::new()
             }
         }
@@ -400,13 +400,13 @@ impl State {
         if action != Action::Back {
             self.esc_clears = false;
         }
-        if let Some(effects) = self.on_run_view_action(action) {
+        if let Some(effects) = self.on_fanout_action(action) {
             return effects;
         }
         match action {
             Action::Mark => self.toggle_mark(),
-            Action::Run => return self.start_run(),
-            Action::Results => match &mut self.run {
+            Action::Run => return self.start_fanout(),
+            Action::Results => match &mut self.fanout {
                 Some(run) => run.shown = true,
                 None => {
                     self.status.banner = Some(Banner::info(
@@ -503,7 +503,8 @@ impl State {
 
     fn back(&mut self) {
         // First, a role picker waiting for Identity Center's roles is given up.
-        if self.sso_roles.waiting.take().is_some() | self.sso_roles.run_waiting.take().is_some() {
+        if self.sso_roles.waiting.take().is_some() | self.sso_roles.fanout_waiting.take().is_some()
+        {
             self.status.pending = None;
             return;
         }

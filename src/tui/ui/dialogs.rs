@@ -80,28 +80,28 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme, modal: &Modal, 
             export_name(state, theme, *account, input),
             KeyScope::Prompt,
         ),
-        Modal::RunCommand { targets, input } => (
+        Modal::FanOutCommand { targets, input } => (
             "Run a command",
-            run_command(state, theme, targets, input),
+            fanout_command(state, theme, targets, input),
             KeyScope::Prompt,
         ),
-        Modal::RunRolePicker {
+        Modal::FanOutRolePicker {
             targets,
             roles,
             cursor,
             ..
         } => (
             "Choose a role",
-            run_role_picker(theme, targets.len(), roles, *cursor),
+            fanout_role_picker(theme, targets.len(), roles, *cursor),
             KeyScope::Picker,
         ),
-        Modal::ConfirmRun {
+        Modal::ConfirmFanOut {
             request,
             expected,
             input,
         } => (
             "Production",
-            confirm_run(theme, request, expected, input),
+            confirm_fanout(theme, request, expected, input),
             KeyScope::Prompt,
         ),
     };
@@ -374,7 +374,12 @@ fn export_name(state: &State, theme: &Theme, account: usize, input: &str) -> Vec
     ]
 }
 
-fn run_command(state: &State, theme: &Theme, targets: &[usize], input: &str) -> Vec<Line<'static>> {
+fn fanout_command(
+    state: &State,
+    theme: &Theme,
+    targets: &[usize],
+    input: &str,
+) -> Vec<Line<'static>> {
     let names: Vec<String> = state.data.as_ref().map_or_else(Vec::new, |d| {
         targets
             .iter()
@@ -407,10 +412,10 @@ fn run_command(state: &State, theme: &Theme, targets: &[usize], input: &str) -> 
     ]
 }
 
-fn run_role_picker(
+fn fanout_role_picker(
     theme: &Theme,
     targets: usize,
-    roles: &[crate::tui::state::run_view::RunRole],
+    roles: &[crate::tui::state::fanout::FanOutRole],
     cursor: usize,
 ) -> Vec<Line<'static>> {
     let mut lines = vec![
@@ -440,9 +445,9 @@ fn run_role_picker(
     lines
 }
 
-fn confirm_run(
+fn confirm_fanout(
     theme: &Theme,
-    request: &crate::tui::message::RunRequest,
+    request: &crate::tui::message::FanOutRequest,
     expected: &str,
     input: &str,
 ) -> Vec<Line<'static>> {

@@ -49,7 +49,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
             state_areas.banner,
         );
     }
-    if let Some(run) = state.run.as_ref().filter(|r| r.shown) {
+    if let Some(run) = state.fanout.as_ref().filter(|r| r.shown) {
         let main = state_areas
             .detail
             .map_or(state_areas.list, |d| state_areas.list.union(d));

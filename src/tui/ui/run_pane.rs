@@ -9,11 +9,11 @@ use ratatui::widgets::Paragraph;
 use super::theme::Theme;
 use super::{fit, fit_text, pane, shown};
 use crate::tui::state::State;
-use crate::tui::state::run_view::{RowStatus, RunRow, RunView};
+use crate::tui::state::fanout::{FanOut, FanOutRow, FanOutStatus};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme, run: &RunView, area: Rect) {
+pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme, run: &FanOut, area: Rect) {
     if let Some(row) = run.output_of.and_then(|i| run.rows.get(i)) {
         draw_output(frame, theme, run, row, area);
     } else {
@@ -22,7 +22,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme, run: &RunView, 
 }
 
 /// One account's output, scrolled.
-fn draw_output(frame: &mut Frame<'_>, theme: &Theme, run: &RunView, row: &RunRow, area: Rect) {
+fn draw_output(frame: &mut Frame<'_>, theme: &Theme, run: &FanOut, row: &FanOutRow, area: Rect) {
     let height = usize::from(area.height.saturating_sub(2));
     let width = usize::from(area.width.saturating_sub(2));
     let title = format!(
@@ -53,7 +53,7 @@ fn draw_output(frame: &mut Frame<'_>, theme: &Theme, run: &RunView, row: &RunRow
 }
 
 /// Every account of the run: a spinner while it runs, then its exit code and time.
-fn draw_rows(frame: &mut Frame<'_>, state: &State, theme: &Theme, run: &RunView, area: Rect) {
+fn draw_rows(frame: &mut Frame<'_>, state: &State, theme: &Theme, run: &FanOut, area: Rect) {
     let height = usize::from(area.height.saturating_sub(2));
     let width = usize::from(area.width.saturating_sub(2));
     let (done, all) = run.progress();
@@ -84,11 +84,11 @@ fn draw_rows(frame: &mut Frame<'_>, state: &State, theme: &Theme, run: &RunView,
     }
     for (i, row) in run.rows.iter().enumerate().skip(offset).take(height) {
         let (icon, style) = match &row.status {
-            RowStatus::Waiting => ("·", theme.muted),
-            RowStatus::Running => (SPINNER[frame_no], theme.key),
-            RowStatus::Done { exit_code: 0, .. } => ("✓", theme.label),
-            RowStatus::Done { .. } | RowStatus::NoEntry(_) => ("✖", theme.error),
-            RowStatus::Skipped(_) | RowStatus::NotRun => ("–", theme.muted),
+            FanOutStatus::Waiting => ("·", theme.muted),
+            FanOutStatus::Running => (SPINNER[frame_no], theme.key),
+            FanOutStatus::Done { exit_code: 0, .. } => ("✓", theme.label),
+            FanOutStatus::Done { .. } | FanOutStatus::NoEntry(_) => ("✖", theme.error),
+            FanOutStatus::Skipped(_) | FanOutStatus::NotRun => ("–", theme.muted),
         };
         let name = fit(&row.account_name, name_width);
         let pad = name_width.saturating_sub(unicode_width::UnicodeWidthStr::width(name.as_str()));
@@ -109,18 +109,18 @@ fn draw_rows(frame: &mut Frame<'_>, state: &State, theme: &Theme, run: &RunView,
     frame.render_widget(Paragraph::new(lines).block(pane(theme, &title)), area);
 }
 
-fn status_text(status: &RowStatus) -> String {
+fn status_text(status: &FanOutStatus) -> String {
     match status {
-        RowStatus::Waiting => "waiting".to_owned(),
-        RowStatus::Running => "running".to_owned(),
-        RowStatus::Done { exit_code, ms } => {
+        FanOutStatus::Waiting => "waiting".to_owned(),
+        FanOutStatus::Running => "running".to_owned(),
+        FanOutStatus::Done { exit_code, ms } => {
             format!(
                 "exit {exit_code} · {:.1} s",
                 f64::from(u32::try_from(*ms).unwrap_or(u32::MAX)) / 1000.0
             )
         }
-        RowStatus::Skipped(why) => format!("skipped: {why}"),
-        RowStatus::NoEntry(why) => format!("could not get in: {why}"),
-        RowStatus::NotRun => "not run".to_owned(),
+        FanOutStatus::Skipped(why) => format!("skipped: {why}"),
+        FanOutStatus::NoEntry(why) => format!("could not get in: {why}"),
+        FanOutStatus::NotRun => "not run".to_owned(),
     }
 }

@@ -21,7 +21,7 @@ pub fn draw_status(frame: &mut Frame<'_>, state: &State, theme: &Theme, area: Re
         let _ = write!(left, "│ {} │ {} ", id.account, id.arn);
     }
     let mut right = String::new();
-    if let Some(run) = state.run.as_ref().filter(|r| !r.finished()) {
+    if let Some(run) = state.fanout.as_ref().filter(|r| !r.finished()) {
         let (done, all) = run.progress();
         let _ = write!(right, " run {done}/{all} (X) │");
     }
