@@ -1,14 +1,17 @@
 //! Drawing: reads `State` and the theme it is handed, never changes either, builds only the
 //! rows that are visible.
 
-mod detail_pane;
+mod access;
+mod cost;
+mod detail;
 mod dialogs;
+mod fanout;
 mod guardrails;
-mod help_overlay;
-mod run_pane;
-mod status_bar;
+mod help;
+mod search;
+mod status;
 pub mod theme;
-mod tree_pane;
+mod tree;
 mod wrap;
 
 use ratatui::Frame;
@@ -18,7 +21,6 @@ use ratatui::widgets::{Block, Paragraph};
 use time::OffsetDateTime;
 
 use super::layout::{Areas, areas};
-use super::message::Level;
 use super::state::State;
 use crate::domain::untrusted;
 use theme::Theme;
@@ -31,45 +33,42 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
         state_areas = clamp(state_areas, frame.area());
     }
     if let Some(banner) = &state.status.banner {
-        let style = match banner.level {
-            Level::Error => theme.error,
-            Level::Warning => theme.warning,
-            Level::Info => theme.info,
-        };
-        let icon = match banner.level {
-            Level::Error => "✖ ",
-            Level::Warning => "! ",
-            Level::Info => "i ",
-        };
-        let text = format!(" {icon}{}  (Esc to dismiss)", banner.text);
-        frame.render_widget(
-            Paragraph::new(text)
-                .style(style)
-                .wrap(ratatui::widgets::Wrap { trim: false }),
-            state_areas.banner,
-        );
+        status::draw_banner(frame, theme, banner, state_areas.banner);
     }
     if let Some(run) = state.fanout.as_ref().filter(|r| r.shown) {
         let main = state_areas
             .detail
             .map_or(state_areas.list, |d| state_areas.list.union(d));
-        run_pane::draw(frame, state, theme, run, main);
+        fanout::draw(frame, state, theme, run, main);
     } else {
-        tree_pane::draw(frame, state, theme, state_areas.list);
+        let list = state_areas.list;
+        match (&state.data, &state.search) {
+            (None, _) => tree::draw_empty(frame, state, theme, list),
+            (Some(data), Some(search)) => {
+                search::draw(frame, theme, data, search, &state.favourites, list);
+            }
+            (Some(data), None) => tree::draw(frame, state, theme, data, list),
+        }
         if let Some(detail) = state_areas.detail {
-            detail_pane::draw(frame, state, theme, detail);
+            detail::draw(frame, state, theme, detail);
         }
     }
-    status_bar::draw_status(frame, state, theme, state_areas.status);
-    status_bar::draw_hints(frame, state, theme, state_areas.hints);
+    status::draw_status(frame, state, theme, state_areas.status);
+    status::draw_hints(frame, state, theme, state_areas.hints);
     if state.help {
-        help_overlay::draw(frame, theme, &state.keymap, frame.area());
+        help::draw(frame, theme, &state.keymap, frame.area());
     }
     if let Some(m) = &state.modal {
         dialogs::draw(frame, state, theme, m, frame.area());
     }
     hide_controls(frame.buffer_mut());
 }
+
+/// Width of the name column in the tree's and the search's account rows.
+const NAME_WIDTH: usize = 26;
+
+/// The mark of an account whose name looks like another's (the detail pane says whose).
+const SAME_NAME: &str = " ≈same name";
 
 /// Takes out of every cell the characters that would steer the terminal rather than be shown
 /// (ratatui leaves out controls, but keeps bidirectional overrides with the cell before them):
@@ -127,6 +126,14 @@ fn pane<'a>(theme: &Theme, title: &'a str) -> Block<'a> {
     Block::bordered()
         .border_style(theme.border)
         .title(Span::styled(format!(" {title} "), theme.title))
+}
+
+/// A field of the detail pane: its label in a column, then its value.
+fn field<'a>(theme: &Theme, label: &'a str, value: impl Into<Span<'a>>) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{label:<10}"), theme.label),
+        value.into(),
+    ])
 }
 
 /// Splits `text` into spans, styling the characters at `positions` (char indices).

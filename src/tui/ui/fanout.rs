@@ -1,5 +1,6 @@
-//! The results view of a run in many accounts: each account with a spinner, then its exit
-//! code and time; `Enter` shows an account's output.
+//! A fan-out on screen: its dialogs (the command, the role, the production count), then the
+//! results view, each account with a spinner, then its exit code and time; `Enter` shows an
+//! account's output.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -123,4 +124,118 @@ fn status_text(status: &FanOutStatus) -> String {
         FanOutStatus::NoEntry(why) => format!("could not get in: {why}"),
         FanOutStatus::NotRun => "not run".to_owned(),
     }
+}
+
+pub fn command(state: &State, theme: &Theme, targets: &[usize], input: &str) -> Vec<Line<'static>> {
+    let names: Vec<String> = state.data.as_ref().map_or_else(Vec::new, |d| {
+        targets
+            .iter()
+            .map(|&a| d.inventory.org.accounts[a].name.clone())
+            .collect()
+    });
+    vec![
+        Line::from(vec![
+            Span::raw("In "),
+            Span::styled(
+                format!(
+                    "{} account{}",
+                    names.len(),
+                    if names.len() == 1 { "" } else { "s" }
+                ),
+                theme.title,
+            ),
+            Span::styled(format!(": {}", some_names(&names)), theme.muted),
+        ]),
+        Line::from(Span::styled(
+            "run with sh -c, AWS_* and AWSNAV_* set for each account",
+            theme.muted,
+        )),
+        Line::from(""),
+        Line::from(vec![
+            Span::raw("$ "),
+            Span::raw(input.to_owned()),
+            Span::raw("▏"),
+        ]),
+    ]
+}
+
+pub fn role_picker(
+    theme: &Theme,
+    targets: usize,
+    roles: &[crate::tui::state::fanout::FanOutRole],
+    cursor: usize,
+) -> Vec<Line<'static>> {
+    let mut lines = vec![
+        Line::from(format!("Role in the {targets} accounts")),
+        Line::from(""),
+    ];
+    for (i, r) in roles.iter().enumerate() {
+        let mut spans = vec![
+            Span::raw(if i == cursor { "▸ " } else { "  " }),
+            Span::raw(shown(&r.role.name).into_owned()),
+        ];
+        if r.missing.is_empty() {
+            spans.push(Span::styled("  offered in all", theme.label));
+        } else {
+            spans.push(Span::styled(
+                format!(
+                    "  not offered in {} (skipped): {}",
+                    r.missing.len(),
+                    some_names(&r.missing)
+                ),
+                theme.warning,
+            ));
+        }
+        let line = Line::from(spans);
+        lines.push(theme.select_if(line, i == cursor));
+    }
+    lines
+}
+
+pub fn confirmation(
+    theme: &Theme,
+    request: &crate::tui::message::FanOutRequest,
+    expected: &str,
+    input: &str,
+) -> Vec<Line<'static>> {
+    let production: Vec<String> = request
+        .planned
+        .iter()
+        .filter(|p| p.production && p.role.is_ok())
+        .map(|p| shown(&p.account_name).into_owned())
+        .collect();
+    vec![
+        Line::from(Span::styled(
+            format!(
+                "`{}` reaches {expected} PRODUCTION account(s):",
+                request.command
+            ),
+            theme.production,
+        )),
+        Line::from(some_names(&production)),
+        Line::from(""),
+        Line::from(vec![
+            Span::raw("Type "),
+            Span::styled(expected.to_owned(), theme.title),
+            Span::raw(" to run it there: "),
+            Span::raw(input.to_owned()),
+            Span::raw("▏"),
+        ]),
+    ]
+}
+
+/// Names of `accounts`, as many as fit in a line or two, then how many more.
+fn some_names(names: &[String]) -> String {
+    let mut list = String::new();
+    for (i, n) in names.iter().enumerate() {
+        let n = shown(n);
+        if list.len() + n.len() > 60 {
+            return format!("{list} and {} more", names.len() - i);
+        }
+        if !list.is_empty() {
+            list.push_str(", ");
+        }
+        list.push_str(&n);
+    }
+    list
 }

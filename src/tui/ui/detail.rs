@@ -6,9 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::theme::Theme;
-use super::{pane, remaining, shown};
-use crate::domain::cost::format_amount;
-use crate::tui::message::CostStatus;
+use super::{field, pane, remaining, shown};
 use crate::tui::state::{Data, Row, State};
 
 pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme, area: Rect) {
@@ -31,13 +29,6 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme, area: Rect) {
     // A long value wraps under itself, not under its label.
     let lines = super::wrap::wrapped(lines, usize::from(area.width.saturating_sub(2)));
     frame.render_widget(Paragraph::new(lines).block(pane(theme, "Details")), area);
-}
-
-fn field<'a>(theme: &Theme, label: &'a str, value: impl Into<Span<'a>>) -> Line<'a> {
-    Line::from(vec![
-        Span::styled(format!("{label:<10}"), theme.label),
-        value.into(),
-    ])
 }
 
 fn account_lines<'a>(
@@ -106,7 +97,7 @@ fn account_lines<'a>(
         lines.push(field(theme, "Region", format!("{region} (R changes it)")));
     }
     lines.push(Line::from(""));
-    let cost = cost_lines(state, theme, data, index);
+    let cost = super::cost::fields(state, theme, data, index);
     if !cost.is_empty() {
         lines.extend(cost);
         lines.push(Line::from(""));
@@ -131,72 +122,6 @@ fn account_lines<'a>(
         }
     }
     lines
-}
-
-fn cost_lines<'a>(state: &'a State, theme: &Theme, data: &'a Data, index: usize) -> Vec<Line<'a>> {
-    let Some(costs) = &data.costs else {
-        return match &state.cost {
-            CostStatus::Unavailable(_) => {
-                vec![field(theme, "Cost", Span::styled("n/a", theme.muted))]
-            }
-            _ => Vec::new(),
-        };
-    };
-    let Some(c) = costs.accounts.get(index).and_then(Option::as_ref) else {
-        return vec![field(theme, "Cost", Span::styled("no data", theme.muted))];
-    };
-    let change = c
-        .change_pct
-        .map_or_else(String::new, |p| format!(", {p:+.0}% vs last month so far"));
-    let amounts: Vec<f64> = c.history.iter().map(|(_, a)| *a).collect();
-    let first = c
-        .history
-        .first()
-        .map(|(m, _)| m.to_string())
-        .unwrap_or_default();
-    vec![
-        field(
-            theme,
-            "Cost",
-            format!(
-                "{} this month{change}",
-                format_amount(c.month_to_date, &c.currency)
-            ),
-        ),
-        field(
-            theme,
-            "",
-            format!("{} last month", format_amount(c.last_month, &c.currency)),
-        ),
-        field(
-            theme,
-            "History",
-            Span::styled(
-                format!("{} since {first}", sparkline(&amounts)),
-                theme.label,
-            ),
-        ),
-    ]
-}
-
-/// A one-line chart of `values` (block characters, lowest to highest).
-#[must_use]
-pub fn sparkline(values: &[f64]) -> String {
-    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let max = values.iter().copied().fold(0.0_f64, f64::max);
-    values
-        .iter()
-        .map(|v| {
-            if max <= 0.0 {
-                BARS[0]
-            } else {
-                let level = (v / max * 7.0).round().clamp(0.0, 7.0);
-                // Truncation is intended: `level` is a whole number from 0 to 7.
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                BARS[level as usize]
-            }
-        })
-        .collect()
 }
 
 fn ou_lines<'a>(theme: &Theme, data: &'a Data, ou: usize) -> Vec<Line<'a>> {

@@ -1,4 +1,5 @@
-//! The status bar (who, which profile, how fresh) and the key hint bar.
+//! The bars: the banner across the top, the status bar (who, which profile, how fresh) and
+//! the key hint bar.
 
 use std::fmt::Write as _;
 
@@ -9,7 +10,29 @@ use ratatui::widgets::Paragraph;
 
 use super::theme::Theme;
 use crate::domain::inventory::age_text;
+use crate::tui::message::{Banner, Level};
 use crate::tui::state::State;
+
+/// The banner: its level's icon and colours, its text wrapped, and how to dismiss it.
+pub fn draw_banner(frame: &mut Frame<'_>, theme: &Theme, banner: &Banner, area: Rect) {
+    let style = match banner.level {
+        Level::Error => theme.error,
+        Level::Warning => theme.warning,
+        Level::Info => theme.info,
+    };
+    let icon = match banner.level {
+        Level::Error => "✖ ",
+        Level::Warning => "! ",
+        Level::Info => "i ",
+    };
+    let text = format!(" {icon}{}  (Esc to dismiss)", banner.text);
+    frame.render_widget(
+        Paragraph::new(text)
+            .style(style)
+            .wrap(ratatui::widgets::Wrap { trim: false }),
+        area,
+    );
+}
 
 pub fn draw_status(frame: &mut Frame<'_>, state: &State, theme: &Theme, area: Rect) {
     let mut left = format!(" {} ", state.status.source);
