@@ -1,7 +1,9 @@
 //! The inventory shown and what is derived from it once per change (roles offered, production,
-//! look-alike names, cost figures), and the rules that derive it.
+//! look-alike names, cost figures), and the rules it is derived by.
 
-use super::cost::CostFigures;
+use time::OffsetDateTime;
+
+use crate::domain::cost::{CostSnapshot, CostSummary, roll_up, summarize};
 use crate::domain::inventory::Inventory;
 use crate::domain::lookalike::Lookalikes;
 use crate::domain::model::OrgTree;
@@ -70,5 +72,43 @@ impl Data {
     pub fn parents(&self) -> &crate::domain::guardrails::Parents {
         self.parents
             .get_or_init(|| crate::domain::guardrails::Parents::new(&self.inventory.org))
+    }
+}
+
+/// Cost figures derived for the current inventory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CostFigures {
+    /// Per account index; `None` where Cost Explorer has no data.
+    pub accounts: Vec<Option<CostSummary>>,
+    /// Per OU index: (month to date, last month) of everything beneath it.
+    pub ous: Vec<(f64, f64)>,
+    /// The whole organization: (month to date, last month).
+    pub total: (f64, f64),
+    pub currency: String,
+    pub as_of: OffsetDateTime,
+}
+
+impl CostFigures {
+    /// Derives the figures from a snapshot for `data`'s accounts, as of `now`.
+    #[must_use]
+    pub fn new(data: &Data, snapshot: &CostSnapshot, months: usize, now: OffsetDateTime) -> Self {
+        let by_account = summarize(&snapshot.monthly, &snapshot.currency, now.date(), months);
+        let org = &data.inventory.org;
+        let ous = roll_up(org, &data.tree, &by_account);
+        let accounts: Vec<Option<CostSummary>> = org
+            .accounts
+            .iter()
+            .map(|a| by_account.get(a.id.as_str()).cloned())
+            .collect();
+        let total = accounts.iter().flatten().fold((0.0, 0.0), |(m, l), c| {
+            (m + c.month_to_date, l + c.last_month)
+        });
+        Self {
+            accounts,
+            ous,
+            total,
+            currency: snapshot.currency.clone(),
+            as_of: snapshot.fetched_at,
+        }
     }
 }

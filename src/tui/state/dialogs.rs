@@ -4,10 +4,16 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::State;
-use super::fanout::FanOutRole;
 use crate::domain::roles::RoleOption;
 use crate::domain::safety::Confirmation;
 use crate::tui::message::{AccessRequest, Effect, FanOutRequest};
+
+/// A role of the fan-out's role picker, and the target accounts that do not offer it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FanOutRole {
+    pub role: RoleOption,
+    pub missing: Vec<String>,
+}
 
 /// A dialog that takes the keyboard until it is answered or cancelled.
 #[derive(Clone, Debug, PartialEq, Eq)]

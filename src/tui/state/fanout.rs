@@ -2,20 +2,13 @@
 //! asks for a command and runs it in the marked accounts (or the selected one) with one role,
 //! one production confirmation and one MFA prompt; the results view follows the run.
 
-use super::dialogs::Modal;
+use super::dialogs::{FanOutRole, Modal};
 use super::{Row, State};
 use crate::app::fanout::{Event, Outcome, Planned};
 use crate::domain::roles::RoleOption;
 use crate::domain::untrusted::visible;
 use crate::tui::action::Action;
 use crate::tui::message::{Banner, Effect, FanOutRequest};
-
-/// A role of the fan-out's role picker, and the target accounts that do not offer it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FanOutRole {
-    pub role: RoleOption,
-    pub missing: Vec<String>,
-}
 
 /// Where one account of the fan-out is.
 #[derive(Clone, Debug, PartialEq, Eq)]

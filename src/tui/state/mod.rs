@@ -536,7 +536,7 @@ impl State {
         self.guardrails.failed = None;
         let mut data = Data::new(inventory, &self.rules);
         if let CostStatus::Known(snapshot) = &self.cost {
-            data.costs = Some(cost::figures(
+            data.costs = Some(data::CostFigures::new(
                 &data,
                 snapshot,
                 usize::from(self.cost_months),

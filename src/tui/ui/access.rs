@@ -3,8 +3,8 @@
 
 use ratatui::text::{Line, Span};
 
+use super::parts::{fit_text, remaining, shown};
 use super::theme::Theme;
-use super::{remaining, shown};
 use crate::domain::roles::RoleOption;
 use crate::domain::safety::Confirmation;
 use crate::tui::message::AccessRequest;
@@ -243,10 +243,7 @@ pub fn sso_sign_in(
                 lines.push(Line::from(Span::styled(url.to_owned(), theme.key)));
             } else {
                 lines.push(Line::from("Finish the sign-in in the browser it opened"));
-                lines.push(Line::from(Span::styled(
-                    super::fit_text(url, 66),
-                    theme.muted,
-                )));
+                lines.push(Line::from(Span::styled(fit_text(url, 66), theme.muted)));
             }
             if let Some(code) = code {
                 lines.push(Line::from(""));

@@ -2,7 +2,7 @@
 
 use ratatui::text::{Line, Span};
 
-use super::field;
+use super::parts::field;
 use super::theme::Theme;
 use crate::domain::cost::format_amount;
 use crate::tui::message::CostStatus;

@@ -5,8 +5,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::parts::{field, pane, remaining, shown};
 use super::theme::Theme;
-use super::{field, pane, remaining, shown};
 use crate::tui::state::{Data, Row, State};
 
 pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme, area: Rect) {

@@ -5,8 +5,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
+use super::parts::popup;
 use super::theme::Theme;
-use super::{access, fanout, guardrails, popup};
+use super::{access, fanout, guardrails};
 use crate::tui::action::Action;
 use crate::tui::keymap::KeyScope;
 use crate::tui::state::State;

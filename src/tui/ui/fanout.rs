@@ -7,8 +7,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::parts::{fit, fit_text, pane, shown};
 use super::theme::Theme;
-use super::{fit, fit_text, pane, shown};
 use crate::tui::state::State;
 use crate::tui::state::fanout::{FanOut, FanOutRow, FanOutStatus};
 
@@ -162,7 +162,7 @@ pub fn command(state: &State, theme: &Theme, targets: &[usize], input: &str) -> 
 pub fn role_picker(
     theme: &Theme,
     targets: usize,
-    roles: &[crate::tui::state::fanout::FanOutRole],
+    roles: &[crate::tui::state::dialogs::FanOutRole],
     cursor: usize,
 ) -> Vec<Line<'static>> {
     let mut lines = vec![

@@ -2,7 +2,7 @@
 
 use ratatui::text::{Line, Span};
 
-use super::shown;
+use super::parts::shown;
 use super::theme::Theme;
 use crate::domain::guardrails::{Applied, type_label};
 use crate::tui::state::{Data, State};

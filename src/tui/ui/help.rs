@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::popup;
+use super::parts::popup;
 use super::theme::Theme;
 use crate::tui::keymap::{self, KeyScope};
 

@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::parts::{NAME_WIDTH, SAME_NAME, fit, highlighted, pane};
 use super::theme::Theme;
-use super::{NAME_WIDTH, SAME_NAME, fit, highlighted, pane};
 use crate::tui::state::{Data, SearchState};
 
 /// The lines above the hits: the query (or what the quick list is), and why it is empty.

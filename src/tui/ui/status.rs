@@ -8,6 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::parts::{fit_text, remaining};
 use super::theme::Theme;
 use crate::domain::inventory::age_text;
 use crate::tui::message::{Banner, Level};
@@ -62,20 +63,20 @@ pub fn draw_status(frame: &mut Frame<'_>, state: &State, theme: &Theme, area: Re
     }
     for (idp, e) in &state.sessions.saml {
         if *e > state.now {
-            let _ = write!(right, " SAML {idp}, {} │", super::remaining(*e, state.now));
+            let _ = write!(right, " SAML {idp}, {} │", remaining(*e, state.now));
         }
     }
     if let Some(c) = &state.console_session {
         let _ = write!(right, " {} │", c.describe(state.now));
     }
     if let Some(e) = state.sso_until {
-        let left = super::remaining(e, state.now);
+        let left = remaining(e, state.now);
         let _ = write!(right, " SSO {left} │");
     }
     if let Some(e) = state.sessions.mfa
         && e > state.now
     {
-        let _ = write!(right, " MFA {} │", super::remaining(e, state.now));
+        let _ = write!(right, " MFA {} │", remaining(e, state.now));
     }
     let right = right
         + &if let Some(pending) = &state.status.pending {
@@ -109,7 +110,7 @@ pub fn draw_status(frame: &mut Frame<'_>, state: &State, theme: &Theme, area: Re
         };
     let width = usize::from(area.width);
     let right_len = right.chars().count();
-    let left = super::fit_text(&left, width.saturating_sub(right_len));
+    let left = fit_text(&left, width.saturating_sub(right_len));
     let pad = width.saturating_sub(left.chars().count() + right_len);
     let line = Line::from(vec![
         Span::raw(left),

@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::parts::{NAME_WIDTH, SAME_NAME, fit, pane, shown};
 use super::theme::Theme;
-use super::{NAME_WIDTH, SAME_NAME, fit, pane, shown};
 use crate::domain::cost::format_amount;
 use crate::domain::model::Account;
 use crate::tui::message::CostStatus;
