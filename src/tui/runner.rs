@@ -627,7 +627,6 @@ fn sessions(ctx: &AppContext, now: OffsetDateTime) -> Sessions {
     }
 }
 
-/// Makes the console link for a granted access, as a message for `update()`.
 /// `e`: the session into the shared credentials file, as `env --export-as` writes it.
 fn export(
     request: &AccessRequest,
@@ -672,6 +671,7 @@ fn export(
     ))
 }
 
+/// Makes the console link for a granted access, as a message for `update()`.
 async fn console_ready(ctx: &AppContext, request: &AccessRequest, granted: &Granted) -> Msg {
     let region = ctx.session_region(&request.account_id, &request.role).await;
     let destination = Destination::Service(ctx.config.console.service.clone());

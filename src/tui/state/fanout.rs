@@ -1,6 +1,7 @@
-//! A fan-out from the TUI, one command in many accounts: `space` marks accounts (an OU: its active accounts), `x`
-//! asks for a command and runs it in the marked accounts (or the selected one) with one role,
-//! one production confirmation and one MFA prompt; the results view follows the run.
+//! A fan-out from the TUI, one command in many accounts: `space` marks accounts (an OU: its
+//! active accounts), `x` asks for a command and runs it in the marked accounts (or the
+//! selected one) with one role, one production confirmation and one MFA prompt; the results
+//! view follows the run.
 
 use super::dialogs::{FanOutRole, Modal};
 use super::{Row, State};
