@@ -8,8 +8,10 @@ use std::hint::black_box;
 
 use awsnav::domain::demo;
 use awsnav::store::inventory_cache::InventoryCache;
-use awsnav::tui::state::{Msg, State};
+use awsnav::tui::message::Msg;
+use awsnav::tui::state::State;
 use awsnav::tui::ui;
+use awsnav::tui::ui::theme::Theme;
 use criterion::{Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -39,6 +41,7 @@ fn type_keys(state: &mut State, keys: &str) {
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("render");
+    let theme = Theme::default();
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap_or_else(|e| panic!("{e}"));
 
     let mut browse = state(10_000);
@@ -47,7 +50,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("frame_10k_tree", |b| {
         b.iter(|| {
             terminal
-                .draw(|f| ui::draw(f, black_box(&browse)))
+                .draw(|f| ui::draw(f, black_box(&browse), &theme))
                 .unwrap_or_else(|e| panic!("{e}"));
         });
     });
@@ -58,7 +61,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("frame_75_tree", |b| {
         b.iter(|| {
             terminal
-                .draw(|f| ui::draw(f, black_box(&small)))
+                .draw(|f| ui::draw(f, black_box(&small), &theme))
                 .unwrap_or_else(|e| panic!("{e}"));
         });
     });
@@ -68,7 +71,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("frame_10k_search_results", |b| {
         b.iter(|| {
             terminal
-                .draw(|f| ui::draw(f, black_box(&search)))
+                .draw(|f| ui::draw(f, black_box(&search), &theme))
                 .unwrap_or_else(|e| panic!("{e}"));
         });
     });
@@ -90,7 +93,7 @@ fn bench(c: &mut Criterion) {
                 (120, 40),
             );
             terminal
-                .draw(|f| ui::draw(f, &state))
+                .draw(|f| ui::draw(f, &state, &theme))
                 .unwrap_or_else(|e| panic!("{e}"));
         });
     });

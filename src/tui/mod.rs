@@ -1,118 +1,39 @@
-//! The terminal UI: terminal guard, input thread and the event loop around `State::update`.
+//! The terminal UI: starting it, and the event loop around `State::update`.
 
 pub mod action;
-pub mod effects;
 pub mod keymap;
+pub mod layout;
+pub mod message;
+pub mod runner;
+mod sign_in;
 pub mod state;
+pub mod terminal;
 pub mod ui;
 
 use std::collections::VecDeque;
 use std::io;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use crossterm::event::{self, Event};
-use ratatui::DefaultTerminal;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
 use crate::app::access::Access;
 use crate::app::context::AppContext;
 use crate::config::{Config, SettingProblem};
-use effects::{Effect, Ran, Runner, Screen};
-use state::{Msg, State};
-
-/// Restores the terminal when dropped: on return, on error and while unwinding from a panic.
-pub struct TerminalGuard {
-    terminal: DefaultTerminal,
-}
-
-impl TerminalGuard {
-    /// Enters raw mode and the alternate screen. `ratatui::init` also installs a panic hook that
-    /// restores the terminal before the panic message is printed.
-    ///
-    /// # Errors
-    /// When the terminal cannot be put into raw mode.
-    pub fn enter() -> io::Result<Self> {
-        let terminal = ratatui::try_init()?;
-        Ok(Self { terminal })
-    }
-
-    pub fn terminal(&mut self) -> &mut DefaultTerminal {
-        &mut self.terminal
-    }
-
-    /// Takes the terminal back after a child had it (raw mode, alternate screen).
-    pub fn reenter(&mut self) {
-        if let Ok(terminal) = ratatui::try_init() {
-            self.terminal = terminal;
-        }
-    }
-}
-
-impl Drop for TerminalGuard {
-    fn drop(&mut self) {
-        ratatui::restore();
-    }
-}
-
-/// Reads terminal events on its own thread; `paused` hands the terminal to a child process.
-struct InputThread {
-    stop: Arc<AtomicBool>,
-    handle: Option<thread::JoinHandle<()>>,
-}
-
-impl InputThread {
-    fn spawn(tx: mpsc::UnboundedSender<Msg>, paused: Arc<AtomicBool>) -> Self {
-        // `paused` is checked before every poll: while a child owns the terminal, this thread
-        // neither polls nor reads, so the child gets every key.
-        let stop = Arc::new(AtomicBool::new(false));
-        let stop_flag = stop.clone();
-        let handle = thread::spawn(move || {
-            while !stop_flag.load(Ordering::Relaxed) {
-                if paused.load(Ordering::Relaxed) {
-                    thread::sleep(Duration::from_millis(50));
-                    continue;
-                }
-                match event::poll(Duration::from_millis(50)) {
-                    Ok(true) => {}
-                    Ok(false) => continue,
-                    Err(_) => break,
-                }
-                let msg = match event::read() {
-                    Ok(Event::Key(key)) => Msg::Key(key),
-                    Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
-                    Ok(_) => continue,
-                    Err(_) => break,
-                };
-                if tx.send(msg).is_err() {
-                    break;
-                }
-            }
-        });
-        Self {
-            stop,
-            handle: Some(handle),
-        }
-    }
-}
-
-impl Drop for InputThread {
-    fn drop(&mut self) {
-        // Stop, but never join: when the terminal is gone (SIGHUP), crossterm's poll can keep
-        // returning on the dead tty without ever reaching the stop check, and joining would
-        // hang the exit. The thread ends with the process.
-        self.stop.store(true, Ordering::Relaxed);
-        drop(self.handle.take());
-    }
-}
+use message::{Banner, CostStatus, Effect, Msg};
+use runner::{DataSource, Ran, Runner};
+use state::State;
+use terminal::{InputThread, Screen, TerminalGuard};
+use ui::theme::Theme;
 
 /// Everything the event loop needs from outside.
 pub struct App {
     pub state: State,
-    pub source: effects::DataSource,
+    /// Colours and styles (`[ui] theme`, `[ui.colors]`, `NO_COLOR`), handed to drawing.
+    pub theme: Theme,
+    pub source: DataSource,
     pub clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
     /// Effects to run before the first key (e.g. a background sync at start).
     pub startup: Vec<Effect>,
@@ -123,7 +44,7 @@ pub struct App {
 #[must_use]
 pub fn mark_styles(config: &Config) -> crate::app::shell_prompt::MarkStyles {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    ui::theme::Theme::from_config(&config.ui, no_color).map_or_else(
+    Theme::from_config(&config.ui, no_color).map_or_else(
         |_| crate::app::shell_prompt::MarkStyles::default(),
         |theme| crate::app::shell_prompt::MarkStyles {
             production: ui::theme::sgr(theme.production),
@@ -146,7 +67,7 @@ pub fn check_settings(config: &Config) -> Result<(), SettingProblem> {
             fix: "write keys like \"S\", \"ctrl+d\", \"enter\" or a list [\"q\", \"ctrl+q\"], each used once; `awsnav config default` lists the actions".into(),
         });
     }
-    if let Err((name, message)) = ui::theme::Theme::from_config(&config.ui, false) {
+    if let Err((name, message)) = Theme::from_config(&config.ui, false) {
         return Err(SettingProblem {
             section: "ui.colors".into(),
             message: format!("[ui.colors] {name}: {message}"),
@@ -175,7 +96,7 @@ pub async fn start(ctx: &AppContext) -> io::Result<()> {
     // https://no-color.org: set and not empty means no colour.
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     // `[ui.colors]` was checked when the config was read.
-    let theme = ui::theme::Theme::from_config(&ctx.config.ui, no_color).unwrap_or_default();
+    let theme = Theme::from_config(&ctx.config.ui, no_color).unwrap_or_default();
     let keymap = keymap::Keymap::from_config(&ctx.config.keys).unwrap_or_default();
     let rules = state::Rules {
         catalog: ctx.catalog.clone(),
@@ -186,15 +107,13 @@ pub async fn start(ctx: &AppContext) -> io::Result<()> {
         let mut state = State::new(None, "demo", key_tags, now, (80, 24))
             .with_rules(rules)
             .with_inventory(crate::domain::demo::inventory(now))
-            .with_theme(theme)
             .with_keymap(keymap);
-        state.status.banner = Some(state::Banner::info(
-            "demo organization: nothing is sent to AWS",
-        ));
-        state.cost = state::cost_view::CostStatus::Loading;
+        state.status.banner = Some(Banner::info("demo organization: nothing is sent to AWS"));
+        state.cost = CostStatus::Loading;
         App {
             state,
-            source: effects::DataSource::Demo,
+            theme,
+            source: DataSource::Demo,
             clock,
             startup: vec![Effect::ReadCost { force: false }],
         }
@@ -226,7 +145,6 @@ pub async fn start(ctx: &AppContext) -> io::Result<()> {
         }
         let mut state = State::new(None, &label, key_tags, now, (80, 24))
             .with_rules(rules)
-            .with_theme(theme)
             .with_keymap(keymap);
         state.guardrails.off = ctx.config.org.policies == crate::config::PolicyReading::Off;
         // Identity Center's roles read before (the sync lists only the accounts).
@@ -249,17 +167,18 @@ pub async fn start(ctx: &AppContext) -> io::Result<()> {
             std::env::var("AWSNAV_ACCOUNT_NAME").unwrap_or_else(|_| "another account".into())
         });
         if let Some(text) = problem {
-            state.status.banner = Some(state::Banner::warning(text));
+            state.status.banner = Some(Banner::warning(text));
         }
         let mut startup = state.update(Msg::Action(action::Action::Refresh));
         state.cost_months = ctx.config.cost.months;
         if ctx.config.cost.enabled {
-            state.cost = state::cost_view::CostStatus::Loading;
+            state.cost = CostStatus::Loading;
             startup.push(Effect::ReadCost { force: false });
         }
         App {
             state,
-            source: effects::DataSource::Aws(Arc::new(ctx.clone())),
+            theme,
+            source: DataSource::Aws(Arc::new(ctx.clone())),
             clock,
             startup,
         }
@@ -274,6 +193,7 @@ pub async fn start(ctx: &AppContext) -> io::Result<()> {
 pub async fn run(app: App) -> io::Result<()> {
     let App {
         mut state,
+        theme,
         source,
         clock,
         startup,
@@ -316,7 +236,7 @@ pub async fn run(app: App) -> io::Result<()> {
         screen
             .guard
             .terminal()
-            .draw(|frame| ui::draw(frame, &state))?;
+            .draw(|frame| ui::draw(frame, &state, &theme))?;
         let Some(first) = rx.recv().await else { break };
         #[cfg(debug_assertions)]
         debug_panic(&first);

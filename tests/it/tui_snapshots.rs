@@ -5,8 +5,10 @@ use std::fmt::Write as _;
 
 use awsnav::aws::AwsError;
 use awsnav::domain::demo;
-use awsnav::tui::state::{Msg, State};
+use awsnav::tui::message::Msg;
+use awsnav::tui::state::State;
 use awsnav::tui::ui;
+use awsnav::tui::ui::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -40,7 +42,9 @@ fn keys(state: &mut State, keys: &str) {
 
 fn screen(state: &State) -> String {
     let mut terminal = Terminal::new(TestBackend::new(state.size.0, state.size.1)).unwrap();
-    terminal.draw(|f| ui::draw(f, state)).unwrap();
+    terminal
+        .draw(|f| ui::draw(f, state, &Theme::default()))
+        .unwrap();
     terminal.backend().to_string()
 }
 
@@ -255,8 +259,8 @@ fn access_error_banner_and_detail_with_sessions() {
 #[test]
 fn console_link_copied() {
     use awsnav::app::console_link::SigninUrl;
-    use awsnav::tui::effects::Effect;
-    use awsnav::tui::state::access_flow::Purpose;
+    use awsnav::tui::message::Effect;
+    use awsnav::tui::message::Purpose;
     let mut state = with_roles(demo_state(110, 16));
     keys(&mut state, "/sandbox-alice⏎");
     // `y` asks for the role first (two are offered), then the link is made and copied.
@@ -287,7 +291,7 @@ fn console_link_copied() {
 }
 
 fn with_costs(mut state: State) -> State {
-    let _ = state.update(Msg::Cost(awsnav::tui::state::cost_view::CostStatus::Known(
+    let _ = state.update(Msg::Cost(awsnav::tui::message::CostStatus::Known(
         Box::new(demo::cost_snapshot(NOW)),
     )));
     state
@@ -318,7 +322,7 @@ fn detail_pane_with_cost_history() {
 #[test]
 fn cost_unavailable_says_why() {
     let mut state = demo_state(110, 16);
-    let _ = state.update(Msg::Cost(awsnav::tui::state::cost_view::CostStatus::Unavailable(
+    let _ = state.update(Msg::Cost(awsnav::tui::message::CostStatus::Unavailable(
         "cost n/a: profile `mgmt` may not read Cost Explorer (ce:GetCostAndUsage in the payer account; set [cost] profile)".into(),
     )));
     keys(&mut state, "jjjjl");
@@ -562,9 +566,9 @@ fn throttling_during_a_sync_is_shown_with_the_pace() {
 }
 
 /// The screen as runs of equal style per row: `[fg bg modifiers] text`.
-fn styled(state: &State) -> String {
+fn styled(state: &State, theme: &Theme) -> String {
     let mut terminal = Terminal::new(TestBackend::new(state.size.0, state.size.1)).unwrap();
-    terminal.draw(|f| ui::draw(f, state)).unwrap();
+    terminal.draw(|f| ui::draw(f, state, theme)).unwrap();
     let buffer = terminal.backend().buffer().clone();
     let mut out = String::new();
     for y in 0..buffer.area.height {
@@ -586,26 +590,26 @@ fn styled(state: &State) -> String {
     out
 }
 
-fn themed(theme: &str, colors: &[(&str, &str)], no_color: bool) -> State {
+fn themed(theme: &str, colors: &[(&str, &str)], no_color: bool) -> (State, Theme) {
     let mut text = format!("theme = \"{theme}\"\n[colors]\n");
     for (k, v) in colors {
         let _ = writeln!(text, "{k} = \"{v}\"");
     }
     let config: awsnav::config::UiConfig = toml::from_str(&text).unwrap();
-    let mut state = with_roles(demo_state(110, 10))
-        .with_theme(awsnav::tui::ui::theme::Theme::from_config(&config, no_color).unwrap());
+    let theme = Theme::from_config(&config, no_color).unwrap();
+    let mut state = with_roles(demo_state(110, 10));
     keys(&mut state, "/log-arch⏎");
-    state
+    (state, theme)
 }
 
 #[test]
 fn high_contrast_theme_with_a_patched_production_colour() {
-    let state = themed(
+    let (state, theme) = themed(
         "high-contrast",
         &[("production", "magenta on black bold")],
         false,
     );
-    let text = styled(&state);
+    let text = styled(&state, &theme);
     // The selected row: the selection's colours over every span, production's included.
     let row = text.lines().find(|l| l.contains("100096286491")).unwrap();
     assert!(
@@ -622,8 +626,8 @@ fn high_contrast_theme_with_a_patched_production_colour() {
 
 #[test]
 fn no_color_leaves_only_bold_underline_and_reverse() {
-    let state = themed("default", &[("selected", "red on blue")], true);
-    let text = styled(&state);
+    let (state, theme) = themed("default", &[("selected", "red on blue")], true);
+    let text = styled(&state, &theme);
     for line in text.lines() {
         assert!(line.contains("[Reset Reset "), "a colour in: {line}");
     }
@@ -893,10 +897,10 @@ fn results_of_a_run_in_the_marked_accounts() {
     use awsnav::app::fanout::{Event, Outcome, Record};
     let mut state = data_marked();
     keys(&mut state, "xaws s3 ls⏎3⏎");
-    let run = state.run.as_ref().expect("the run started");
+    let run = state.fanout.as_ref().expect("the run started");
     let ids: Vec<String> = run.rows.iter().map(|r| r.account_id.clone()).collect();
     let done = |state: &mut State, index: usize, exit_code: i32, ms: u64| {
-        let _ = state.update(Msg::Run(Event::Done {
+        let _ = state.update(Msg::FanOut(Event::Done {
             index,
             outcome: Outcome::Ran { exit_code },
             record: Box::new(Record {
@@ -908,11 +912,11 @@ fn results_of_a_run_in_the_marked_accounts() {
         }));
     };
     for index in 0..3 {
-        let _ = state.update(Msg::Run(Event::Started { index }));
+        let _ = state.update(Msg::FanOut(Event::Started { index }));
     }
     done(&mut state, 0, 0, 1400);
     done(&mut state, 1, 255, 2100);
-    let _ = state.update(Msg::Run(Event::Done {
+    let _ = state.update(Msg::FanOut(Event::Done {
         index: 5,
         outcome: Outcome::NoEntry("you may not assume the role".into()),
         record: Box::new(Record::default()),
@@ -921,7 +925,7 @@ fn results_of_a_run_in_the_marked_accounts() {
     assert!(text.contains("3/6 done"), "{text}");
     insta::assert_snapshot!(text);
     // An account's output.
-    let _ = state.update(Msg::Run(Event::Line {
+    let _ = state.update(Msg::FanOut(Event::Line {
         index: 1,
         line: "An error occurred (AccessDenied) when calling the ListBuckets operation".into(),
         stderr: true,

@@ -1,20 +1,23 @@
 //! The TUI's state and the only function that changes it: `update(msg) -> effects`.
 
-pub mod access_flow;
-pub mod cost_view;
-pub mod guardrails_view;
-pub mod run_view;
-pub mod search_view;
-pub mod sso_roles_view;
+pub mod access;
+pub mod cost;
+pub mod data;
+pub mod dialogs;
+pub mod fanout;
+pub mod guardrails;
+pub mod search;
+pub mod sso_roles;
 pub mod status;
 #[cfg(test)]
 mod test_support;
-pub mod tree_view;
+pub mod tree;
 
-pub use search_view::SearchState;
-pub use status::{Banner, Level, Status};
-use tree_view::row_key;
-pub use tree_view::{Cursor, Row};
+pub use data::{Data, Rules};
+pub use search::SearchState;
+pub use status::Status;
+use tree::row_key;
+pub use tree::{Cursor, Row};
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -22,183 +25,14 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use time::OffsetDateTime;
 
 use super::action::Action;
-use super::effects::Effect;
 use super::keymap::{self, KeyScope};
-use crate::app::console_link::ConsoleOpening;
+use super::message::{AccessRequest, Banner, CostStatus, Effect, Level, Msg, Purpose};
 use crate::aws::AwsError;
-use crate::aws::federation::ConsoleError;
 use crate::aws::org::SyncProgress;
 use crate::domain::inventory::Inventory;
-use crate::domain::lookalike::Lookalikes;
-use crate::domain::model::OrgTree;
-use crate::domain::roles::{RoleCatalog, RoleOption};
-use crate::domain::safety::Classifier;
-use crate::domain::search::SearchIndex;
 use crate::domain::untrusted::visible;
-use access_flow::{Modal, Purpose, Sessions, ShellLaunch};
-use cost_view::{CostStatus, CostView, SortKey, view as cost_view};
-
-/// Why getting into an account from the TUI ended without credentials or a console link.
-#[derive(Debug, thiserror::Error)]
-pub enum AccessFailure {
-    /// The demo organization has nothing real to get into.
-    #[error(
-        "demo organization: there is nothing real to get into. With your own organization this would {what} in {account} as {role}"
-    )]
-    Demo {
-        what: &'static str,
-        account: String,
-        role: String,
-    },
-    #[error(transparent)]
-    Aws(#[from] AwsError),
-    #[error(transparent)]
-    Console(#[from] ConsoleError),
-    /// The session could not be written into the credentials file.
-    #[error("{0}")]
-    Export(String),
-}
-
-/// Everything that happens to the app arrives as one of these.
-#[derive(Debug)]
-pub enum Msg {
-    Key(KeyEvent),
-    Action(Action),
-    Resize(u16, u16),
-    Tick(OffsetDateTime),
-    SyncProgress(SyncProgress),
-    SyncFinished(Result<Box<Inventory>, AwsError>),
-    Banner(Banner),
-    /// The credential flow needs an MFA code for this device.
-    MfaNeeded {
-        serial: String,
-    },
-    /// The credential flow needs to know which of these MFA devices to use.
-    MfaDeviceNeeded {
-        devices: Vec<String>,
-    },
-    /// Credentials are in hand (start the shell), or why not.
-    AccessFinished(Result<Box<ShellLaunch>, AccessFailure>),
-    /// The shell started from the TUI ended.
-    ShellExited {
-        account_name: String,
-        result: Result<i32, crate::app::enter::ChildFailure>,
-    },
-    /// Cached sessions and their expiries, re-read after each access.
-    Sessions(Sessions),
-    /// A console sign-in link is ready (or why not).
-    ConsoleReady {
-        account_name: String,
-        purpose: Purpose,
-        result: Result<ConsoleOpening, AccessFailure>,
-        note: Option<String>,
-    },
-    /// A session was exported (`e`): what the banner says, or why not.
-    Exported(Result<String, AccessFailure>),
-    /// A cost read finished (or cost is off).
-    Cost(CostStatus),
-    /// A termination signal: quit whatever is open.
-    Terminate,
-    /// What a run in many accounts reports.
-    Run(crate::app::fanout::Event),
-    /// A run could not start (its sign-in failed).
-    RunFailed(String),
-    /// When the IAM Identity Center sign-in ends (`None`: no token).
-    SsoSignIn(Option<OffsetDateTime>),
-    /// A SAML identity provider's sign-in is open in the browser.
-    SamlSignIn {
-        idp: String,
-    },
-    /// The base profile's console session (after a sync or a sign-in).
-    ConsoleSession(Option<crate::app::console_sign_in::ConsoleStatus>),
-    /// Where to sign in to Identity Center (and the code to check, for a device sign-in).
-    SsoPrompt {
-        url: String,
-        code: Option<String>,
-    },
-    /// The Identity Center sign-in the TUI started ended: when the new token ends, or why not.
-    SsoSignedIn(Result<Option<OffsetDateTime>, String>),
-    /// Policies were read (what was found, and the first request that kept failing), or
-    /// why not.
-    Guardrails {
-        found: Result<crate::domain::guardrails::Guardrails, AwsError>,
-        unread: Option<String>,
-    },
-    /// A policy's document was read, or why not.
-    PolicyDocument {
-        id: String,
-        result: Result<crate::domain::guardrails::PolicyDocument, AwsError>,
-    },
-    /// The roles Identity Center gives in an account were read (or why not).
-    SsoRoles {
-        account_id: String,
-        result: Result<crate::store::sso_role_cache::KnownRoles, AwsError>,
-    },
-}
-
-/// Role rules and production rules: what is derived per account from the config.
-#[derive(Clone, Debug)]
-pub struct Rules {
-    pub catalog: RoleCatalog,
-    pub classifier: Classifier,
-}
-
-impl Default for Rules {
-    fn default() -> Self {
-        Self {
-            catalog: RoleCatalog::new(&crate::config::RolesConfig::default(), Vec::new()),
-            classifier: Classifier::default(),
-        }
-    }
-}
-
-/// The inventory and what is derived from it once per change.
-#[derive(Debug)]
-pub struct Data {
-    pub inventory: Inventory,
-    pub tree: OrgTree,
-    pub index: SearchIndex,
-    /// Roles offered, per account index.
-    pub roles: Vec<Vec<RoleOption>>,
-    /// Production flag, per account index.
-    pub production: Vec<bool>,
-    /// Which accounts' names look like another's.
-    pub lookalikes: Lookalikes,
-    /// Cost figures, when cost is known.
-    pub costs: Option<CostView>,
-    /// Who is above whom, for guardrails (built the first time they are shown).
-    parents: std::sync::OnceLock<crate::domain::guardrails::Parents>,
-}
-
-impl Data {
-    #[must_use]
-    pub fn new(inventory: Inventory, rules: &Rules) -> Self {
-        let tree = OrgTree::build(&inventory.org);
-        let index = SearchIndex::build(&inventory.org, &tree);
-        let n = inventory.org.accounts.len();
-        let offered = (0..n)
-            .map(|i| rules.catalog.offered(&inventory, &tree, i))
-            .collect();
-        let production = rules.classifier.classify_all(&inventory, &tree);
-        let lookalikes = Lookalikes::of(inventory.org.accounts.iter().map(|a| a.name.as_str()));
-        Self {
-            inventory,
-            tree,
-            index,
-            roles: offered,
-            production,
-            lookalikes,
-            costs: None,
-            parents: std::sync::OnceLock::new(),
-        }
-    }
-
-    /// The chain of parents of every account and OU (see [`crate::domain::guardrails::Parents`]).
-    pub fn parents(&self) -> &crate::domain::guardrails::Parents {
-        self.parents
-            .get_or_init(|| crate::domain::guardrails::Parents::new(&self.inventory.org))
-    }
-}
+use cost::SortKey;
+use dialogs::Modal;
 
 #[derive(Debug)]
 pub struct State {
@@ -218,7 +52,7 @@ pub struct State {
     pub modal: Option<Modal>,
     /// Account id → the role last used there (preselected in the picker).
     pub last_roles: BTreeMap<String, String>,
-    pub sessions: Sessions,
+    pub sessions: super::message::Sessions,
     /// Set when awsnav itself runs inside an awsnav shell (that account's name).
     pub nested_in: Option<String>,
     /// `[production] confirm_with`.
@@ -231,8 +65,6 @@ pub struct State {
     pub sort: SortKey,
     /// `[cost] months` of history shown.
     pub cost_months: u8,
-    /// Colours and styles (`[ui] theme`, `[ui.colors]`, `NO_COLOR`).
-    pub theme: crate::tui::ui::theme::Theme,
     /// The key table (`[keys]` patches over the defaults).
     pub keymap: keymap::Keymap,
     /// Account ids marked as favourites.
@@ -247,20 +79,20 @@ pub struct State {
     pub marked: std::collections::BTreeSet<String>,
     /// The last Esc said the next one clears the marks.
     pub esc_clears: bool,
-    /// The last run in many accounts, and its results view.
-    pub run: Option<run_view::RunView>,
+    /// The last fan-out (one command in many accounts), and its results view.
+    pub fanout: Option<fanout::FanOut>,
     /// When the IAM Identity Center sign-in ends.
     pub sso_until: Option<OffsetDateTime>,
     /// The console session of the base profile, where it has one.
     pub console_session: Option<crate::app::console_sign_in::ConsoleStatus>,
     /// The last access asked for (tried again after an Identity Center sign-in).
-    pub last_request: Option<access_flow::AccessRequest>,
+    pub last_request: Option<AccessRequest>,
     /// The access waiting for the Identity Center sign-in.
-    pub pending_access: Option<access_flow::AccessRequest>,
+    pub pending_access: Option<AccessRequest>,
     /// Identity Center's roles per account: known, being read, failed.
-    pub sso_roles: sso_roles_view::SsoRoles,
+    pub sso_roles: sso_roles::SsoRoles,
     /// Reading the organization's policies.
-    pub guardrails: guardrails_view::GuardrailsView,
+    pub guardrails: guardrails::GuardrailsState,
 }
 
 impl State {
@@ -288,7 +120,6 @@ impl State {
             key_tags,
             quit: false,
             rules: Rules::default(),
-            theme: crate::tui::ui::theme::Theme::default(),
             keymap: keymap::Keymap::default(),
             favourites: std::collections::BTreeSet::new(),
             recent: Vec::new(),
@@ -296,16 +127,16 @@ impl State {
             search_history: Vec::new(),
             marked: std::collections::BTreeSet::new(),
             esc_clears: false,
-            run: None,
+            fanout: None,
             sso_until: None,
             console_session: None,
             last_request: None,
             pending_access: None,
-            sso_roles: sso_roles_view::SsoRoles::default(),
-            guardrails: guardrails_view::GuardrailsView::default(),
+            sso_roles: sso_roles::SsoRoles::default(),
+            guardrails: guardrails::GuardrailsState::default(),
             modal: None,
             last_roles: BTreeMap::new(),
-            sessions: Sessions::default(),
+            sessions: super::message::Sessions::default(),
             nested_in: None,
             confirm_with: "name".to_owned(),
             purpose: Purpose::Shell,
@@ -334,13 +165,6 @@ impl State {
         self
     }
 
-    /// Replaces the colours and styles.
-    #[must_use]
-    pub fn with_theme(mut self, theme: crate::tui::ui::theme::Theme) -> Self {
-        self.theme = theme;
-        self
-    }
-
     /// Replaces the role and production rules (recomputing what they derive).
     #[must_use]
     pub fn with_rules(mut self, rules: Rules) -> Self {
@@ -361,7 +185,7 @@ impl State {
                 | Modal::PolicyDocument { .. }
                 | Modal::RegionPicker { .. }
                 | Modal::MfaDevicePicker { .. }
-                | Modal::RunRolePicker { .. } => KeyScope::Picker,
+                | Modal::FanOutRolePicker { .. } => KeyScope::Picker,
                 _ => KeyScope::Prompt,
             };
         }
@@ -377,7 +201,12 @@ impl State {
     /// How many list rows fit on screen (from the same layout `draw` uses).
     #[must_use]
     pub fn page(&self) -> usize {
-        usize::from(super::ui::list_height(self))
+        let banner = self.status.banner.as_ref().map(|b| b.text.as_str());
+        usize::from(super::layout::list_height(
+            self.size,
+            banner,
+            self.search.is_some(),
+        ))
     }
 
     /// The account the detail pane describes, if an account is selected.
@@ -492,14 +321,14 @@ impl State {
                 self.quit = true;
                 vec![Effect::Quit]
             }
-            Msg::Run(event) => {
+            Msg::FanOut(event) => {
                 if matches!(
                     self.modal,
                     Some(Modal::MfaPrompt { .. } | Modal::SamlSignIn { .. })
                 ) {
                     self.modal = None;
                 }
-                self.on_run_event(event);
+                self.on_fanout_event(event);
                 Vec::new()
             }
             Msg::SsoSignIn(ends) => {
@@ -522,14 +351,14 @@ impl State {
             Msg::SsoRoles { account_id, result } => self.on_sso_roles(account_id, result),
             Msg::Guardrails { found, unread } => self.on_guardrails(found, unread),
             Msg::PolicyDocument { id, result } => self.on_policy_document(id, result),
-            Msg::RunFailed(why) => {
+            Msg::FanOutFailed(why) => {
                 if matches!(
                     self.modal,
                     Some(Modal::MfaPrompt { .. } | Modal::SamlSignIn { .. })
                 ) {
                     self.modal = None;
                 }
-                self.on_run_failed(why);
+                self.on_fanout_failed(why);
                 Vec::new()
             }
         }
@@ -571,13 +400,13 @@ impl State {
         if action != Action::Back {
             self.esc_clears = false;
         }
-        if let Some(effects) = self.on_run_view_action(action) {
+        if let Some(effects) = self.on_fanout_action(action) {
             return effects;
         }
         match action {
             Action::Mark => self.toggle_mark(),
-            Action::Run => return self.start_run(),
-            Action::Results => match &mut self.run {
+            Action::Run => return self.start_fanout(),
+            Action::Results => match &mut self.fanout {
                 Some(run) => run.shown = true,
                 None => {
                     self.status.banner = Some(Banner::info(
@@ -674,7 +503,8 @@ impl State {
 
     fn back(&mut self) {
         // First, a role picker waiting for Identity Center's roles is given up.
-        if self.sso_roles.waiting.take().is_some() | self.sso_roles.run_waiting.take().is_some() {
+        if self.sso_roles.waiting.take().is_some() | self.sso_roles.fanout_waiting.take().is_some()
+        {
             self.status.pending = None;
             return;
         }
@@ -706,7 +536,7 @@ impl State {
         self.guardrails.failed = None;
         let mut data = Data::new(inventory, &self.rules);
         if let CostStatus::Known(snapshot) = &self.cost {
-            data.costs = Some(cost_view(
+            data.costs = Some(data::CostFigures::new(
                 &data,
                 snapshot,
                 usize::from(self.cost_months),

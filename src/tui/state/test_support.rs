@@ -5,11 +5,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
-use super::{Msg, Rules, State};
+use super::{Rules, State};
 use crate::config::RolesConfig;
 use crate::domain::demo;
 use crate::domain::roles::RoleCatalog;
-use crate::tui::effects::Effect;
+use crate::tui::message::{Effect, Msg};
 
 pub const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
 

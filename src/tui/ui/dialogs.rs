@@ -1,28 +1,30 @@
-//! Dialogs: the role picker, the production confirmation and the MFA prompt.
+//! The dialog that is open, drawn in a popup over the screen with the keys it takes; its
+//! lines come from the part of the screen it belongs to.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::{popup, shown, theme};
-use crate::domain::roles::RoleOption;
-use crate::domain::safety::Confirmation;
+use super::parts::popup;
+use super::theme::Theme;
+use super::{access, fanout, guardrails};
 use crate::tui::action::Action;
 use crate::tui::keymap::KeyScope;
 use crate::tui::state::State;
-use crate::tui::state::access_flow::{AccessRequest, Modal, REGIONS, remaining};
+use crate::tui::state::dialogs::Modal;
 
-pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
+pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme, modal: &Modal, screen: Rect) {
+    let prompt = |title: &'static str, lines| (title, lines, KeyScope::Prompt);
+    let picker = |title: &'static str, lines| (title, lines, KeyScope::Picker);
     let document_title: String;
     let (title, mut lines, context) = match modal {
-        Modal::Policies { target, cursor } => (
+        Modal::Policies { target, cursor } => picker(
             "Guardrails",
-            super::guardrails::list(state, target, *cursor),
-            KeyScope::Picker,
+            guardrails::list(state, theme, target, *cursor),
         ),
         Modal::PolicyDocument { id, scroll, .. } => {
             let height = usize::from(state.size.1.saturating_sub(12)).max(1);
-            let (title, lines) = super::guardrails::document(state, id, *scroll, height);
+            let (title, lines) = guardrails::document(state, theme, id, *scroll, height);
             document_title = title;
             (document_title.as_str(), lines, KeyScope::Picker)
         }
@@ -30,80 +32,73 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
             account,
             roles,
             cursor,
-        } => (
+        } => picker(
             "Choose a role",
-            role_picker(state, *account, roles, *cursor),
-            KeyScope::Picker,
+            access::role_picker(state, theme, *account, roles, *cursor),
         ),
         Modal::ConfirmProduction {
             request,
             confirmation,
             input,
-        } => (
+        } => prompt(
             "Production",
-            confirm_production(request, confirmation, input),
-            KeyScope::Prompt,
+            access::confirm_production(theme, request, confirmation, input),
         ),
-        Modal::MfaPrompt { serial, input } => ("MFA", mfa_prompt(serial, input), KeyScope::Prompt),
-        Modal::RegionPicker { account, cursor } => (
+        Modal::MfaPrompt { serial, input } => {
+            prompt("MFA", access::mfa_prompt(theme, serial, input))
+        }
+        Modal::RegionPicker { account, cursor } => picker(
             "Region",
-            region_picker(state, *account, *cursor),
-            KeyScope::Picker,
+            access::region_picker(state, theme, *account, *cursor),
         ),
-        Modal::MfaDevicePicker { devices, cursor } => (
-            "MFA device",
-            device_picker(devices, *cursor),
-            KeyScope::Picker,
-        ),
+        Modal::MfaDevicePicker { devices, cursor } => {
+            picker("MFA device", access::device_picker(theme, devices, *cursor))
+        }
         Modal::SsoSignIn {
             profile,
             url,
             code,
             console,
-        } => (
+        } => prompt(
             if *console {
                 "Console sign-in"
             } else {
                 "IAM Identity Center"
             },
-            sso_sign_in(profile, url.as_deref(), code.as_deref()),
-            KeyScope::Prompt,
+            access::sso_sign_in(theme, profile, url.as_deref(), code.as_deref()),
         ),
-        Modal::SamlSignIn { idp } => ("SAML sign-in", saml_sign_in(idp), KeyScope::Prompt),
-        Modal::ExportName { account, input } => (
+        Modal::SamlSignIn { idp } => prompt("SAML sign-in", access::saml_sign_in(theme, idp)),
+        Modal::ExportName { account, input } => prompt(
             "Export the session",
-            export_name(state, *account, input),
-            KeyScope::Prompt,
+            access::export_name(state, theme, *account, input),
         ),
-        Modal::RunCommand { targets, input } => (
+        Modal::FanOutCommand { targets, input } => prompt(
             "Run a command",
-            run_command(state, targets, input),
-            KeyScope::Prompt,
+            fanout::command(state, theme, targets, input),
         ),
-        Modal::RunRolePicker {
+        Modal::FanOutRolePicker {
             targets,
             roles,
             cursor,
             ..
-        } => (
+        } => picker(
             "Choose a role",
-            run_role_picker(targets.len(), roles, *cursor),
-            KeyScope::Picker,
+            fanout::role_picker(theme, targets.len(), roles, *cursor),
         ),
-        Modal::ConfirmRun {
+        Modal::ConfirmFanOut {
             request,
             expected,
             input,
-        } => (
+        } => prompt(
             "Production",
-            confirm_run(request, expected, input),
-            KeyScope::Prompt,
+            fanout::confirmation(theme, request, expected, input),
         ),
     };
     lines.push(Line::from(""));
-    lines.push(hint_line(state, modal, context));
+    lines.push(hint_line(state, theme, modal, context));
     show(
         frame,
+        theme,
         screen,
         title,
         lines,
@@ -114,6 +109,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, modal: &Modal, screen: Rect) {
 /// The dialog in a popup as wide as its widest line (a document may be wider).
 fn show(
     frame: &mut Frame<'_>,
+    theme: &Theme,
     screen: Rect,
     title: &str,
     lines: Vec<Line<'static>>,
@@ -127,6 +123,7 @@ fn show(
         .clamp(30, if document { 90 } else { 70 });
     popup(
         frame,
+        theme,
         screen,
         title,
         lines,
@@ -135,7 +132,7 @@ fn show(
 }
 
 /// The keys the dialog takes, as the hint bar shows them.
-fn hint_line(state: &State, modal: &Modal, context: KeyScope) -> Line<'static> {
+fn hint_line(state: &State, theme: &Theme, modal: &Modal, context: KeyScope) -> Line<'static> {
     let hints = if matches!(modal, Modal::PolicyDocument { .. }) {
         // Scrolling, not choosing.
         [
@@ -152,363 +149,8 @@ fn hint_line(state: &State, modal: &Modal, context: KeyScope) -> Line<'static> {
     };
     let mut hint = Vec::new();
     for (key, help) in hints {
-        hint.push(Span::styled(format!("{key} "), theme::key()));
-        hint.push(Span::styled(format!("{help}  "), theme::muted()));
+        hint.push(Span::styled(format!("{key} "), theme.key));
+        hint.push(Span::styled(format!("{help}  "), theme.muted));
     }
     Line::from(hint)
-}
-
-fn role_picker(
-    state: &State,
-    account: usize,
-    roles: &[RoleOption],
-    cursor: usize,
-) -> Vec<Line<'static>> {
-    let (name, id) = state
-        .data
-        .as_ref()
-        .map_or((String::new(), String::new()), |d| {
-            let a = &d.inventory.org.accounts[account];
-            (shown(&a.name).into_owned(), a.id.to_string())
-        });
-    let last = state.last_roles.get(&id);
-    let mut lines = vec![
-        Line::from(vec![
-            Span::raw("Role in "),
-            Span::styled(name, theme::title()),
-        ]),
-        Line::from(""),
-    ];
-    for (i, r) in roles.iter().enumerate() {
-        let mut spans = vec![
-            Span::raw(if i == cursor { "▸ " } else { "  " }),
-            Span::raw(shown(&r.name).into_owned()),
-        ];
-        if let Some(p) = &r.profile {
-            spans.push(Span::styled(
-                format!("  (profile {})", p.profile),
-                theme::muted(),
-            ));
-        }
-        if r.sso {
-            spans.push(Span::styled("  Identity Center", theme::muted()));
-        }
-        if let Some(s) = &r.saml {
-            spans.push(Span::styled(format!("  SAML {}", s.idp), theme::muted()));
-        }
-        if last == Some(&r.key()) {
-            spans.push(Span::styled("  last used", theme::label()));
-        }
-        if let Some(e) = state.sessions.role_expiry(&id, &r.key()) {
-            spans.push(Span::styled(
-                format!("  cached {}", remaining(e, state.now)),
-                theme::label(),
-            ));
-        }
-        let line = Line::from(spans);
-        lines.push(theme::select_if(line, i == cursor));
-    }
-    lines
-}
-
-/// Twelve choices around the cursor: "default", then the regions.
-fn region_picker(state: &State, account: usize, cursor: usize) -> Vec<Line<'static>> {
-    let name = state.data.as_ref().map_or_else(String::new, |d| {
-        shown(&d.inventory.org.accounts[account].name).into_owned()
-    });
-    let mut lines = vec![
-        Line::from(vec![
-            Span::raw("Sessions in "),
-            Span::styled(name, theme::title()),
-            Span::raw(" use"),
-        ]),
-        Line::from(""),
-    ];
-    let choices = REGIONS.len() + 1;
-    let first = cursor.saturating_sub(5).min(choices.saturating_sub(12));
-    for i in first..(first + 12).min(choices) {
-        let label = if i == 0 {
-            "default (--region, the profile's, [org] region)".to_owned()
-        } else {
-            REGIONS[i - 1].to_owned()
-        };
-        let line = Line::from(vec![
-            Span::raw(if i == cursor { "▸ " } else { "  " }),
-            Span::raw(label),
-        ]);
-        lines.push(theme::select_if(line, i == cursor));
-    }
-    lines
-}
-
-fn confirm_production(
-    request: &AccessRequest,
-    confirmation: &Confirmation,
-    input: &str,
-) -> Vec<Line<'static>> {
-    let mut lines = vec![Line::from(Span::styled(
-        format!("{} is a PRODUCTION account", shown(&request.account_name)),
-        theme::production(),
-    ))];
-    if let Some(warning) = confirmation.warning() {
-        lines.push(Line::from(Span::styled(
-            format!("≈ {warning} — this one is {}", request.account_id),
-            theme::warning(),
-        )));
-    }
-    let (what, text) = if confirmation.by_id {
-        ("Type its account id ", confirmation.text.clone())
-    } else {
-        ("Type ", shown(&confirmation.text).into_owned())
-    };
-    lines.extend([
-        Line::from(""),
-        Line::from(format!("Role: {}", shown(&request.role.name))),
-        Line::from(vec![
-            Span::raw(what),
-            Span::styled(text, theme::title()),
-            Span::raw(" to continue:"),
-        ]),
-        Line::from(""),
-        Line::from(vec![
-            Span::styled("> ", theme::key()),
-            Span::raw(input.to_owned()),
-            Span::styled("▏", theme::key()),
-        ]),
-    ]);
-    lines
-}
-
-fn mfa_prompt(serial: &str, input: &str) -> Vec<Line<'static>> {
-    let typed: String = input
-        .chars()
-        .chain(std::iter::repeat_n('_', 6 - input.len().min(6)))
-        .collect();
-    vec![
-        Line::from("MFA code for"),
-        Line::from(Span::styled(serial.to_owned(), theme::muted())),
-        Line::from(""),
-        Line::from(vec![
-            Span::styled("> ", theme::key()),
-            Span::styled(typed, theme::title()),
-        ]),
-        Line::from(""),
-        Line::from(Span::styled(
-            "6 digits from your MFA device",
-            theme::muted(),
-        )),
-    ]
-}
-
-/// The devices that can sign API calls; the one chosen is remembered.
-fn device_picker(devices: &[String], cursor: usize) -> Vec<Line<'static>> {
-    let mut lines = vec![
-        Line::from("Several MFA devices can sign API calls."),
-        Line::from(Span::styled(
-            "Which one gives your codes? awsnav remembers it.",
-            theme::muted(),
-        )),
-        Line::from(""),
-    ];
-    for (i, d) in devices.iter().enumerate() {
-        let line = Line::from(vec![
-            Span::raw(if i == cursor { "▸ " } else { "  " }),
-            Span::raw(d.clone()),
-        ]);
-        lines.push(theme::select_if(line, i == cursor));
-    }
-    lines
-}
-
-/// Names of `accounts`, as many as fit in a line or two, then how many more.
-fn some_names(names: &[String]) -> String {
-    let mut list = String::new();
-    for (i, n) in names.iter().enumerate() {
-        let n = shown(n);
-        if list.len() + n.len() > 60 {
-            return format!("{list} and {} more", names.len() - i);
-        }
-        if !list.is_empty() {
-            list.push_str(", ");
-        }
-        list.push_str(&n);
-    }
-    list
-}
-
-fn export_name(state: &State, account: usize, input: &str) -> Vec<Line<'static>> {
-    let name = state
-        .data
-        .as_ref()
-        .map(|d| d.inventory.org.accounts[account].name.clone())
-        .unwrap_or_default();
-    vec![
-        Line::from(vec![
-            Span::raw("Write a session of "),
-            Span::styled(shown(&name).into_owned(), theme::title()),
-            Span::raw(" into ~/.aws/credentials,"),
-        ]),
-        Line::from(Span::styled(
-            "for tools that read only that file (CDK, older SDKs)",
-            theme::muted(),
-        )),
-        Line::from(Span::styled(
-            "empty: ACCOUNT-ROLE; not [default] (the CLI writes it with --force)",
-            theme::muted(),
-        )),
-        Line::from(""),
-        Line::from(vec![
-            Span::raw("profile: "),
-            Span::raw(input.to_owned()),
-            Span::raw("▏"),
-        ]),
-    ]
-}
-
-fn run_command(state: &State, targets: &[usize], input: &str) -> Vec<Line<'static>> {
-    let names: Vec<String> = state.data.as_ref().map_or_else(Vec::new, |d| {
-        targets
-            .iter()
-            .map(|&a| d.inventory.org.accounts[a].name.clone())
-            .collect()
-    });
-    vec![
-        Line::from(vec![
-            Span::raw("In "),
-            Span::styled(
-                format!(
-                    "{} account{}",
-                    names.len(),
-                    if names.len() == 1 { "" } else { "s" }
-                ),
-                theme::title(),
-            ),
-            Span::styled(format!(": {}", some_names(&names)), theme::muted()),
-        ]),
-        Line::from(Span::styled(
-            "run with sh -c, AWS_* and AWSNAV_* set for each account",
-            theme::muted(),
-        )),
-        Line::from(""),
-        Line::from(vec![
-            Span::raw("$ "),
-            Span::raw(input.to_owned()),
-            Span::raw("▏"),
-        ]),
-    ]
-}
-
-fn run_role_picker(
-    targets: usize,
-    roles: &[crate::tui::state::run_view::RunRole],
-    cursor: usize,
-) -> Vec<Line<'static>> {
-    let mut lines = vec![
-        Line::from(format!("Role in the {targets} accounts")),
-        Line::from(""),
-    ];
-    for (i, r) in roles.iter().enumerate() {
-        let mut spans = vec![
-            Span::raw(if i == cursor { "▸ " } else { "  " }),
-            Span::raw(shown(&r.role.name).into_owned()),
-        ];
-        if r.missing.is_empty() {
-            spans.push(Span::styled("  offered in all", theme::label()));
-        } else {
-            spans.push(Span::styled(
-                format!(
-                    "  not offered in {} (skipped): {}",
-                    r.missing.len(),
-                    some_names(&r.missing)
-                ),
-                theme::warning(),
-            ));
-        }
-        let line = Line::from(spans);
-        lines.push(theme::select_if(line, i == cursor));
-    }
-    lines
-}
-
-fn confirm_run(
-    request: &crate::tui::state::run_view::RunRequest,
-    expected: &str,
-    input: &str,
-) -> Vec<Line<'static>> {
-    let production: Vec<String> = request
-        .planned
-        .iter()
-        .filter(|p| p.production && p.role.is_ok())
-        .map(|p| shown(&p.account_name).into_owned())
-        .collect();
-    vec![
-        Line::from(Span::styled(
-            format!(
-                "`{}` reaches {expected} PRODUCTION account(s):",
-                request.command
-            ),
-            theme::production(),
-        )),
-        Line::from(some_names(&production)),
-        Line::from(""),
-        Line::from(vec![
-            Span::raw("Type "),
-            Span::styled(expected.to_owned(), theme::title()),
-            Span::raw(" to run it there: "),
-            Span::raw(input.to_owned()),
-            Span::raw("▏"),
-        ]),
-    ]
-}
-
-fn saml_sign_in(idp: &str) -> Vec<Line<'static>> {
-    vec![
-        Line::from(vec![
-            Span::raw("Signing in to "),
-            Span::styled(shown(idp).into_owned(), theme::title()),
-            Span::raw(" in the browser window awsnav opened."),
-        ]),
-        Line::from(""),
-        Line::from("Sign in there as your identity provider asks;"),
-        Line::from("awsnav goes on by itself once it has the answer."),
-    ]
-}
-
-fn sso_sign_in(profile: &str, url: Option<&str>, code: Option<&str>) -> Vec<Line<'static>> {
-    let mut lines = vec![
-        Line::from(vec![
-            Span::raw("Signing in (profile "),
-            Span::styled(profile.to_owned(), theme::title()),
-            Span::raw(")"),
-        ]),
-        Line::from(""),
-    ];
-    match url {
-        None => lines.push(Line::from(Span::styled("starting…", theme::muted()))),
-        Some(url) => {
-            if code.is_some() {
-                lines.push(Line::from("Sign in at"));
-                lines.push(Line::from(Span::styled(url.to_owned(), theme::key())));
-            } else {
-                lines.push(Line::from("Finish the sign-in in the browser it opened"));
-                lines.push(Line::from(Span::styled(
-                    super::fit_text(url, 66),
-                    theme::muted(),
-                )));
-            }
-            if let Some(code) = code {
-                lines.push(Line::from(""));
-                lines.push(Line::from(vec![
-                    Span::raw("and check that it shows the code "),
-                    Span::styled(code.to_owned(), theme::title()),
-                ]));
-            }
-            lines.push(Line::from(""));
-            lines.push(Line::from(Span::styled(
-                "waiting for the sign-in…",
-                theme::muted(),
-            )));
-        }
-    }
-    lines
 }

@@ -2,7 +2,8 @@
 
 use ratatui::text::{Line, Span};
 
-use super::{shown, theme};
+use super::parts::shown;
+use super::theme::Theme;
 use crate::domain::guardrails::{Applied, type_label};
 use crate::tui::state::{Data, State};
 
@@ -52,29 +53,23 @@ fn pending(
 }
 
 /// The detail pane's "Guardrails" section for `target` (an account, OU or the root).
-pub fn section<'a>(state: &State, data: &'a Data, target: &str) -> Vec<Line<'a>> {
+pub fn section<'a>(state: &State, theme: &Theme, data: &'a Data, target: &str) -> Vec<Line<'a>> {
     let g = &data.inventory.guardrails;
     let applied = g.applied(data.parents(), target);
     let mut lines = vec![
         Line::from(""),
         Line::from(vec![
-            Span::styled("Guardrails", theme::title()),
-            Span::styled("  (p lists them)", theme::muted()),
+            Span::styled("Guardrails", theme.title),
+            Span::styled("  (p lists them)", theme.muted),
         ]),
     ];
     if let Some(note) = pending(state, data, target, applied.as_deref()) {
-        lines.push(Line::from(Span::styled(
-            format!("  {note}"),
-            theme::muted(),
-        )));
+        lines.push(Line::from(Span::styled(format!("  {note}"), theme.muted)));
         return lines;
     }
     let applied = applied.unwrap_or_default();
     if applied.is_empty() {
-        lines.push(Line::from(Span::styled(
-            "  no policy applies",
-            theme::muted(),
-        )));
+        lines.push(Line::from(Span::styled("  no policy applies", theme.muted)));
     }
     let mut kind = "";
     for a in &applied {
@@ -82,25 +77,25 @@ pub fn section<'a>(state: &State, data: &'a Data, target: &str) -> Vec<Line<'a>>
             kind = &a.policy.kind;
             lines.push(Line::from(Span::styled(
                 format!("  {}", type_label(kind)),
-                theme::label(),
+                theme.label,
             )));
         }
         lines.push(Line::from(vec![
             Span::raw(format!("    {}", shown(&a.policy.name))),
-            Span::styled(format!(" · {}", a.attached_at), theme::muted()),
+            Span::styled(format!(" · {}", a.attached_at), theme.muted),
         ]));
     }
     if let Some(off) = g.not_enabled_labels() {
         lines.push(Line::from(Span::styled(
             format!("  not enabled: {off}"),
-            theme::muted(),
+            theme.muted,
         )));
     }
     lines
 }
 
 /// `p`: the policies that apply to `target`, the one at `cursor` marked.
-pub fn list(state: &State, target: &str, cursor: usize) -> Vec<Line<'static>> {
+pub fn list(state: &State, theme: &Theme, target: &str, cursor: usize) -> Vec<Line<'static>> {
     let Some(data) = &state.data else {
         return Vec::new();
     };
@@ -108,20 +103,17 @@ pub fn list(state: &State, target: &str, cursor: usize) -> Vec<Line<'static>> {
     let mut lines = vec![
         Line::from(vec![
             Span::raw("Policies that apply to "),
-            Span::styled(target_label(data, target), theme::title()),
+            Span::styled(target_label(data, target), theme.title),
         ]),
         Line::from(""),
     ];
     if let Some(note) = pending(state, data, target, applied.as_deref()) {
-        lines.push(Line::from(Span::styled(note, theme::muted())));
+        lines.push(Line::from(Span::styled(note, theme.muted)));
         return lines;
     }
     let applied = applied.unwrap_or_default();
     if applied.is_empty() {
-        lines.push(Line::from(Span::styled(
-            "no policy applies",
-            theme::muted(),
-        )));
+        lines.push(Line::from(Span::styled("no policy applies", theme.muted)));
     }
     let kinds = applied
         .iter()
@@ -140,18 +132,18 @@ pub fn list(state: &State, target: &str, cursor: usize) -> Vec<Line<'static>> {
             Span::raw(if i == cursor { "▸ " } else { "  " }),
             Span::styled(
                 format!("{:<kind_width$}  ", type_label(&a.policy.kind)),
-                theme::label(),
+                theme.label,
             ),
             Span::raw(format!("{:<name_width$}", shown(&a.policy.name))),
-            Span::styled(format!("  {}", a.attached_at), theme::muted()),
+            Span::styled(format!("  {}", a.attached_at), theme.muted),
         ]);
-        lines.push(theme::select_if(line, i == cursor));
+        lines.push(theme.select_if(line, i == cursor));
     }
     if let Some(off) = data.inventory.guardrails.not_enabled_labels() {
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled(
             format!("not enabled in the organization: {off}"),
-            theme::muted(),
+            theme.muted,
         )));
     }
     lines
@@ -161,6 +153,7 @@ pub fn list(state: &State, target: &str, cursor: usize) -> Vec<Line<'static>> {
 /// from line `scroll`, `height` lines of it.
 pub fn document(
     state: &State,
+    theme: &Theme,
     id: &str,
     scroll: usize,
     height: usize,
@@ -176,23 +169,23 @@ pub fn document(
         };
         return (
             id.to_owned(),
-            vec![Line::from(Span::styled(note, theme::muted()))],
+            vec![Line::from(Span::styled(note, theme.muted))],
         );
     };
     let s = &doc.summary;
     let mut lines = vec![
         Line::from(vec![
-            Span::styled(format!("{:<12}", "Id"), theme::label()),
+            Span::styled(format!("{:<12}", "Id"), theme.label),
             Span::raw(shown(&s.id).into_owned()),
         ]),
         Line::from(vec![
-            Span::styled(format!("{:<12}", "Type"), theme::label()),
+            Span::styled(format!("{:<12}", "Type"), theme.label),
             Span::raw(s.kind_and_owner()),
         ]),
     ];
     if !s.description.is_empty() {
         lines.push(Line::from(vec![
-            Span::styled(format!("{:<12}", "Description"), theme::label()),
+            Span::styled(format!("{:<12}", "Description"), theme.label),
             Span::raw(shown(&s.description).into_owned()),
         ]));
     }
@@ -202,7 +195,7 @@ pub fn document(
         .map(|t| shown(&t.name).into_owned())
         .collect();
     lines.push(Line::from(vec![
-        Span::styled(format!("{:<12}", "Attached to"), theme::label()),
+        Span::styled(format!("{:<12}", "Attached to"), theme.label),
         Span::raw(if targets.is_empty() {
             "nothing".to_owned()
         } else if doc.more_targets {
@@ -226,7 +219,7 @@ pub fn document(
                 scroll + 1,
                 (scroll + height).min(total)
             ),
-            theme::muted(),
+            theme.muted,
         )));
     }
     (shown(&s.name).into_owned(), lines)

@@ -1,131 +1,63 @@
-//! Drawing: reads `State`, never changes it, builds only the rows that are visible.
+//! Drawing: reads `State` and the theme it is handed, never changes either, builds only the
+//! rows that are visible.
 
-mod detail_pane;
+mod access;
+mod cost;
+mod detail;
 mod dialogs;
+mod fanout;
 mod guardrails;
-mod help_overlay;
-mod run_pane;
-mod status_bar;
+mod help;
+mod parts;
+mod search;
+mod status;
 pub mod theme;
-mod tree_pane;
+mod tree;
 mod wrap;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::layout::Rect;
 
-use super::state::{Level, State};
+use super::layout::{Areas, areas};
+use super::state::State;
 use crate::domain::untrusted;
+use theme::Theme;
 
-/// The screen's regions for a terminal of `size`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Areas {
-    pub banner: Rect,
-    pub list: Rect,
-    pub detail: Option<Rect>,
-    pub status: Rect,
-    pub hints: Rect,
-}
-
-/// Characters a banner adds around its text: icon, padding and the dismiss hint.
-const BANNER_EXTRA: usize = 3 + "  (Esc to dismiss)".len();
-
-/// Narrower terminals drop the detail pane and give the list all the width.
-const DETAIL_MIN_WIDTH: u16 = 90;
-
-#[must_use]
-pub fn areas(state: &State) -> Areas {
-    let area = Rect::new(0, 0, state.size.0, state.size.1);
-    // Long messages (AWS errors with their fix) wrap onto up to three lines.
-    let banner_height = state.status.banner.as_ref().map_or(0, |b| {
-        let len = b.text.chars().count() + BANNER_EXTRA;
-        let width = usize::from(state.size.0.max(1));
-        u16::try_from(len.div_ceil(width).clamp(1, 3))
-            .unwrap_or(3)
-            // On a tiny terminal the tree keeps a row between its borders.
-            .min(state.size.1.saturating_sub(5))
-    });
-    let [banner, main, status, hints] = Layout::vertical([
-        Constraint::Length(banner_height),
-        Constraint::Min(0),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    if area.width >= DETAIL_MIN_WIDTH {
-        let [list, detail] =
-            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)])
-                .areas(main);
-        Areas {
-            banner,
-            list,
-            detail: Some(detail),
-            status,
-            hints,
-        }
-    } else {
-        Areas {
-            banner,
-            list: main,
-            detail: None,
-            status,
-            hints,
-        }
-    }
-}
-
-/// Rows of the tree or results list that fit on screen.
-#[must_use]
-pub fn list_height(state: &State) -> u16 {
-    let inner = areas(state).list.height.saturating_sub(2);
-    inner.saturating_sub(u16::from(state.search.is_some()))
-}
-
-pub fn draw(frame: &mut Frame<'_>, state: &State) {
-    theme::install(&state.theme);
-    let mut state_areas = areas(state);
+pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
+    let banner = state.status.banner.as_ref().map(|b| b.text.as_str());
+    let mut state_areas = areas(state.size, banner);
     // The frame is the truth for size; `state.size` may lag one resize behind.
     if frame.area() != Rect::new(0, 0, state.size.0, state.size.1) {
         state_areas = clamp(state_areas, frame.area());
     }
     if let Some(banner) = &state.status.banner {
-        let style = match banner.level {
-            Level::Error => theme::error(),
-            Level::Warning => theme::warning(),
-            Level::Info => theme::info(),
-        };
-        let icon = match banner.level {
-            Level::Error => "✖ ",
-            Level::Warning => "! ",
-            Level::Info => "i ",
-        };
-        let text = format!(" {icon}{}  (Esc to dismiss)", banner.text);
-        frame.render_widget(
-            Paragraph::new(text)
-                .style(style)
-                .wrap(ratatui::widgets::Wrap { trim: false }),
-            state_areas.banner,
-        );
+        status::draw_banner(frame, theme, banner, state_areas.banner);
     }
-    if let Some(run) = state.run.as_ref().filter(|r| r.shown) {
+    if let Some(run) = state.fanout.as_ref().filter(|r| r.shown) {
         let main = state_areas
             .detail
             .map_or(state_areas.list, |d| state_areas.list.union(d));
-        run_pane::draw(frame, state, run, main);
+        fanout::draw(frame, state, theme, run, main);
     } else {
-        tree_pane::draw(frame, state, state_areas.list);
+        let list = state_areas.list;
+        match (&state.data, &state.search) {
+            (None, _) => tree::draw_empty(frame, state, theme, list),
+            (Some(data), Some(search)) => {
+                search::draw(frame, theme, data, search, &state.favourites, list);
+            }
+            (Some(data), None) => tree::draw(frame, state, theme, data, list),
+        }
         if let Some(detail) = state_areas.detail {
-            detail_pane::draw(frame, state, detail);
+            detail::draw(frame, state, theme, detail);
         }
     }
-    status_bar::draw_status(frame, state, state_areas.status);
-    status_bar::draw_hints(frame, state, state_areas.hints);
+    status::draw_status(frame, state, theme, state_areas.status);
+    status::draw_hints(frame, state, theme, state_areas.hints);
     if state.help {
-        help_overlay::draw(frame, &state.keymap, frame.area());
+        help::draw(frame, theme, &state.keymap, frame.area());
     }
     if let Some(m) = &state.modal {
-        dialogs::draw(frame, state, m, frame.area());
+        dialogs::draw(frame, state, theme, m, frame.area());
     }
     hide_controls(frame.buffer_mut());
 }
@@ -157,119 +89,9 @@ fn clamp(a: Areas, bounds: Rect) -> Areas {
     }
 }
 
-/// Draws `lines` in a bordered box centred on `screen`, `width` wide (at most the screen) and
-/// as tall as the lines, over whatever is beneath; a line too long wraps.
-fn popup(frame: &mut Frame<'_>, screen: Rect, title: &str, lines: Vec<Line<'_>>, width: u16) {
-    let width = width.min(screen.width);
-    let lines = wrap::wrapped(lines, usize::from(width.saturating_sub(2)));
-    let height = u16::try_from(lines.len() + 2)
-        .unwrap_or(u16::MAX)
-        .min(screen.height);
-    let area = Rect::new(
-        screen.x + (screen.width - width) / 2,
-        screen.y + (screen.height - height) / 2,
-        width,
-        height,
-    );
-    frame.render_widget(ratatui::widgets::Clear, area);
-    frame.render_widget(Paragraph::new(lines).block(pane(title)), area);
-}
-
-fn pane(title: &str) -> Block<'_> {
-    Block::bordered()
-        .border_style(theme::border())
-        .title(Span::styled(format!(" {title} "), theme::title()))
-}
-
-/// Splits `text` into spans, styling the characters at `positions` (char indices).
-fn highlighted<'a>(
-    text: &'a str,
-    positions: &[usize],
-    base: ratatui::style::Style,
-) -> Vec<Span<'a>> {
-    if positions.is_empty() {
-        return vec![Span::styled(text, base)];
-    }
-    let mut spans = Vec::new();
-    let mut current = String::new();
-    let mut current_hit = false;
-    for (i, c) in text.chars().enumerate() {
-        let hit = positions.binary_search(&i).is_ok();
-        if hit != current_hit && !current.is_empty() {
-            let style = if current_hit {
-                base.patch(theme::matched())
-            } else {
-                base
-            };
-            spans.push(Span::styled(std::mem::take(&mut current), style));
-        }
-        current_hit = hit;
-        current.push(c);
-    }
-    if !current.is_empty() {
-        let style = if current_hit {
-            base.patch(theme::matched())
-        } else {
-            base
-        };
-        spans.push(Span::styled(current, style));
-    }
-    spans
-}
-
-/// A name as shown: controls, bidirectional overrides, characters that do not show and
-/// spaces at its ends as escapes (`\x1b`, `\u{200b}`, `\x20`).
-fn shown(text: &str) -> std::borrow::Cow<'_, str> {
-    untrusted::visible(text)
-}
-
-/// Truncates a name to `width` display columns with an ellipsis, [`shown`] first.
-fn fit(name: &str, width: usize) -> String {
-    truncated(&shown(name), width)
-}
-
-/// Truncates text laid out by awsnav (a status line, a command's output line) to `width`
-/// display columns with an ellipsis; its own spaces kept, anything hidden in it escaped.
-fn fit_text(text: &str, width: usize) -> String {
-    truncated(&untrusted::visible_text(text), width)
-}
-
-fn truncated(text: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthChar as _;
-    let mut out = String::new();
-    let mut used = 0;
-    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
-    if total <= width {
-        return text.to_owned();
-    }
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    if width > 0 {
-        out.push('…');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_show_what_hides_in_them_and_text_keeps_its_layout() {
-        assert_eq!(fit("payments-prod\u{200b}", 30), r"payments-prod\u{200b}");
-        assert_eq!(fit("payments-prod ", 30), r"payments-prod\x20");
-        assert_eq!(fit("pay\u{a0}ments-prod", 12), r"pay\u{a0}me…");
-        assert_eq!(fit("👩\u{200d}👧 family", 30), "👩\u{200d}👧 family");
-        // A command's output line or a status line: its own spaces are layout.
-        assert_eq!(fit_text("  indented\u{feff} ", 30), r"  indented\u{feff} ");
-        assert_eq!(fit_text(" source │ 1 ", 30), " source │ 1 ");
-    }
 
     #[test]
     fn nothing_that_hides_reaches_a_cell() {

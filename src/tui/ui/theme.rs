@@ -1,20 +1,19 @@
 //! Colours and text styles, in one place: a built-in palette (default, high contrast, or no
 //! colour at all for `NO_COLOR`), patched by `[ui.colors]` in the config file.
 //!
-//! Views call the style functions below; `ui::draw` installs the state's theme for the frame
-//! first (per thread, so tests drawing different themes in parallel do not meet).
+//! The event loop owns the theme and hands it to `ui::draw`; drawing reads its styles.
 
-use std::cell::RefCell;
 use std::str::FromStr as _;
 
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
 
 pub use crate::config::Palette;
 use crate::config::UiConfig;
 
 macro_rules! styles {
     ($($name:ident: $doc:literal),* $(,)?) => {
-        /// Every style the views use.
+        /// Every style drawing uses.
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub struct Theme {
             $(#[doc = $doc] pub $name: Style,)*
@@ -31,13 +30,6 @@ macro_rules! styles {
                 }
             }
         }
-
-        $(
-            #[doc = $doc]
-            pub fn $name() -> Style {
-                CURRENT.with(|t| t.borrow().$name)
-            }
-        )*
     };
 }
 
@@ -60,33 +52,6 @@ styles! {
     info: "information banners",
 }
 
-thread_local! {
-    static CURRENT: RefCell<Theme> = RefCell::new(Theme::palette(Palette::Default));
-}
-
-/// `line` marked as the selected one when `selected`, else as it is (the rows of lists and
-/// pickers).
-#[must_use]
-pub fn select_if(line: ratatui::text::Line<'_>, selected: bool) -> ratatui::text::Line<'_> {
-    if selected { select(line) } else { line }
-}
-
-/// The selected row: the selection style over every span, so it shows even where a span
-/// has its own background.
-pub fn select(mut line: ratatui::text::Line<'_>) -> ratatui::text::Line<'_> {
-    let style = selected();
-    line.style = line.style.patch(style);
-    for span in &mut line.spans {
-        span.style = span.style.patch(style);
-    }
-    line
-}
-
-/// Makes `theme` the one the style functions return on this thread.
-pub fn install(theme: &Theme) {
-    CURRENT.with(|t| *t.borrow_mut() = *theme);
-}
-
 impl Default for Theme {
     fn default() -> Self {
         Self::palette(Palette::Default)
@@ -94,6 +59,24 @@ impl Default for Theme {
 }
 
 impl Theme {
+    /// `line` marked as the selected one when `selected`, else as it is (the rows of lists and
+    /// pickers).
+    #[must_use]
+    pub fn select_if<'a>(&self, line: Line<'a>, selected: bool) -> Line<'a> {
+        if selected { self.select(line) } else { line }
+    }
+
+    /// The selected row: the selection style over every span, so it shows even where a span
+    /// has its own background.
+    #[must_use]
+    pub fn select<'a>(&self, mut line: Line<'a>) -> Line<'a> {
+        line.style = line.style.patch(self.selected);
+        for span in &mut line.spans {
+            span.style = span.style.patch(self.selected);
+        }
+        line
+    }
+
     /// A built-in palette.
     #[must_use]
     pub fn palette(palette: Palette) -> Self {

@@ -4,13 +4,13 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::access_flow::Purpose;
-use super::{Banner, Modal, State};
+use super::State;
+use super::dialogs::Modal;
 use crate::app::sso_roles::due;
 use crate::aws::AwsError;
 use crate::domain::untrusted::visible;
 use crate::store::sso_role_cache::KnownRoles;
-use crate::tui::effects::Effect;
+use crate::tui::message::{Banner, Effect, Purpose};
 
 /// What the TUI knows of Identity Center's roles per account id.
 #[derive(Clone, Debug)]
@@ -31,7 +31,7 @@ pub struct SsoRoles {
     /// `[sso] enabled = false`: roles are neither read nor waited for.
     pub off: bool,
     /// A run (`x`) whose role picker waits for these targets' roles, and its command.
-    pub run_waiting: Option<(Vec<usize>, String)>,
+    pub fanout_waiting: Option<(Vec<usize>, String)>,
 }
 
 impl Default for SsoRoles {
@@ -44,7 +44,7 @@ impl Default for SsoRoles {
             waiting: None,
             after_sign_in: None,
             off: false,
-            run_waiting: None,
+            fanout_waiting: None,
         }
     }
 }
@@ -103,7 +103,7 @@ impl State {
 
     /// `x`: reads the roles of the run's targets that Identity Center lists and that were
     /// never read, all at once (paced like every portal request).
-    pub(super) fn read_run_roles(&mut self, targets: &[usize]) -> Vec<Effect> {
+    pub(super) fn read_fanout_roles(&mut self, targets: &[usize]) -> Vec<Effect> {
         let Some(data) = &self.data else {
             return Vec::new();
         };
@@ -124,7 +124,7 @@ impl State {
     }
 
     /// How many of the run's targets still have their roles being read (`None`: none).
-    pub(super) fn run_roles_reading(&self, targets: &[usize]) -> Option<usize> {
+    pub(super) fn fanout_roles_reading(&self, targets: &[usize]) -> Option<usize> {
         let data = self.data.as_ref()?;
         let n = targets
             .iter()
@@ -137,18 +137,18 @@ impl State {
     }
 
     /// The run waiting for roles goes on once none of its targets' roles is being read.
-    fn run_roles_arrived(&mut self) -> Vec<Effect> {
-        let Some((targets, _)) = &self.sso_roles.run_waiting else {
+    fn fanout_roles_arrived(&mut self) -> Vec<Effect> {
+        let Some((targets, _)) = &self.sso_roles.fanout_waiting else {
             return Vec::new();
         };
-        if self.run_roles_reading(targets).is_some() || self.modal.is_some() {
+        if self.fanout_roles_reading(targets).is_some() || self.modal.is_some() {
             return Vec::new();
         }
-        let Some((targets, command)) = self.sso_roles.run_waiting.take() else {
+        let Some((targets, command)) = self.sso_roles.fanout_waiting.take() else {
             return Vec::new();
         };
         self.status.pending = None;
-        self.run_command_typed(targets, command)
+        self.fanout_command_typed(targets, command)
     }
 
     /// An account's roles were read (or could not be): shown, and the picker waiting for them
@@ -159,7 +159,7 @@ impl State {
         result: Result<KnownRoles, AwsError>,
     ) -> Vec<Effect> {
         let mut effects = self.on_account_roles(account_id, result);
-        effects.extend(self.run_roles_arrived());
+        effects.extend(self.fanout_roles_arrived());
         effects
     }
 
@@ -275,7 +275,7 @@ impl State {
 mod tests {
     use super::super::test_support::{NOW, keys, state as with_roles};
     use super::*;
-    use crate::tui::state::Msg;
+    use crate::tui::message::Msg;
 
     /// The demo state with its first account listed by Identity Center, roles unknown, and
     /// a search that selects it.
@@ -428,7 +428,7 @@ mod tests {
             account_id: second,
             result: admin(),
         });
-        let Some(Modal::RunRolePicker { roles, .. }) = &s.modal else {
+        let Some(Modal::FanOutRolePicker { roles, .. }) = &s.modal else {
             panic!("the run's role picker: {:?}", s.modal);
         };
         assert_eq!(roles[0].role.name, "AdministratorAccess");

@@ -1,7 +1,7 @@
 //! The search box and its ranked results, and the favourites-and-recent list shown the same way.
 
 use super::State;
-use super::tree_view::Cursor;
+use super::tree::Cursor;
 use crate::domain::search::{self, Hit};
 use crate::tui::action::Action;
 
@@ -151,7 +151,7 @@ mod tests {
 
     use super::*;
     use crate::domain::demo;
-    use crate::tui::state::Msg;
+    use crate::tui::message::Msg;
 
     fn state() -> State {
         let now = datetime!(2026-11-21 12:00 UTC);

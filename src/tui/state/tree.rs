@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use super::cost_view::{SortKey, compare_accounts, compare_ous};
+use super::cost::{SortKey, compare_accounts, compare_ous};
 use super::{Data, State};
 use crate::tui::action::Action;
 

@@ -1,142 +1,18 @@
-//! Getting into an account from the TUI: role picker, production confirmation, MFA prompt,
-//! then a shell. The modals and their part of `update()`.
+//! Getting into an account from the TUI: the role picker, the production confirmation, the MFA
+//! prompt, then a shell (or the console, a link, an exported session); the region picker and
+//! the sign-in dialogs. Their dialogs' keys and their part of `update()`.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use time::OffsetDateTime;
 
-use super::{AccessFailure, Banner, State};
+use super::State;
+use super::dialogs::Modal;
 use crate::app::console_link::ConsoleOpening;
 use crate::aws::AwsError;
 use crate::domain::roles::RoleOption;
 use crate::domain::safety::Confirmation;
 use crate::domain::untrusted::visible;
 use crate::tui::action::Action;
-use crate::tui::effects::Effect;
-
-/// What the credentials are for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Purpose {
-    /// `$SHELL` in the account.
-    #[default]
-    Shell,
-    /// The AWS console in the browser.
-    Console,
-    /// A console sign-in link, copied to the clipboard.
-    CopyLink,
-    /// The session written into the shared credentials file (`env --export-as`).
-    Export,
-}
-
-/// What to get credentials for (sent to the effect runner).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccessRequest {
-    pub account_id: String,
-    pub account_name: String,
-    pub role: RoleOption,
-    pub production: bool,
-    pub purpose: Purpose,
-    /// With [`Purpose::Export`]: the profile to write (empty: `ACCOUNT-ROLE`).
-    pub export_as: Option<String>,
-}
-
-/// A shell to start: the account got into ([`crate::app::enter::Entered`]).
-pub type ShellLaunch = crate::app::enter::Entered;
-
-/// Cached sessions, for "43 min left" displays.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Sessions {
-    /// (account id, role, expiry).
-    pub roles: Vec<(String, String, OffsetDateTime)>,
-    pub mfa: Option<OffsetDateTime>,
-    /// Per SAML identity provider, when its longest cached role session ends.
-    pub saml: Vec<(String, OffsetDateTime)>,
-}
-
-impl Sessions {
-    #[must_use]
-    pub fn role_expiry(&self, account: &str, role: &str) -> Option<OffsetDateTime> {
-        self.roles
-            .iter()
-            .find(|(a, r, _)| a == account && r == role)
-            .map(|(_, _, e)| *e)
-    }
-}
-
-/// A dialog that takes the keyboard until it is answered or cancelled.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Modal {
-    RolePicker {
-        account: usize,
-        roles: Vec<RoleOption>,
-        cursor: usize,
-    },
-    ConfirmProduction {
-        request: Box<AccessRequest>,
-        confirmation: Box<Confirmation>,
-        input: String,
-    },
-    MfaPrompt {
-        serial: String,
-        input: String,
-    },
-    /// The region for sessions in an account: `cursor` 0 is "the default", then [`REGIONS`].
-    RegionPicker {
-        account: usize,
-        cursor: usize,
-    },
-    /// Which MFA device to use, when several can sign API calls (asked once, remembered).
-    MfaDevicePicker {
-        devices: Vec<String>,
-        cursor: usize,
-    },
-    /// `e`: the profile the session of `account` is written to.
-    ExportName {
-        account: usize,
-        input: String,
-    },
-    /// `x`: the command to run in `targets` (account indices).
-    RunCommand {
-        targets: Vec<usize>,
-        input: String,
-    },
-    /// The role of a run, with the targets that do not offer each one.
-    RunRolePicker {
-        targets: Vec<usize>,
-        command: String,
-        roles: Vec<super::run_view::RunRole>,
-        cursor: usize,
-    },
-    /// Signing in to a SAML identity provider in the browser window awsnav opened.
-    SamlSignIn {
-        idp: String,
-    },
-    /// Signing in to IAM Identity Center (or, with `console`, a console session): where (and
-    /// the code to check), until it is done.
-    SsoSignIn {
-        profile: String,
-        console: bool,
-        url: Option<String>,
-        code: Option<String>,
-    },
-    /// A run that reaches production: type how many production accounts it holds.
-    ConfirmRun {
-        request: Box<super::run_view::RunRequest>,
-        expected: String,
-        input: String,
-    },
-    /// `p`: the policies that apply to `target` (a root, OU or account id).
-    Policies {
-        target: String,
-        cursor: usize,
-    },
-    /// One of them: its document, scrolled down `scroll` lines (Esc goes back to the list).
-    PolicyDocument {
-        target: String,
-        cursor: usize,
-        id: String,
-        scroll: usize,
-    },
-}
+use crate::tui::message::{AccessFailure, AccessRequest, Banner, Effect, Purpose, ShellLaunch};
 
 /// The regions offered by the region picker (the commercial partition's).
 pub const REGIONS: &[&str] = &[
@@ -173,18 +49,6 @@ pub const REGIONS: &[&str] = &[
     "ap-southeast-5",
     "ap-southeast-7",
 ];
-
-/// "12 h", "43 min", "expired".
-#[must_use]
-pub fn remaining(expiry: OffsetDateTime, now: OffsetDateTime) -> String {
-    let secs = (expiry - now).whole_seconds();
-    match secs {
-        i64::MIN..=0 => "expired".into(),
-        1..60 => "<1 min".into(),
-        60..7200 => format!("{} min", secs / 60),
-        _ => format!("{} h", secs / 3600),
-    }
-}
 
 impl State {
     /// Enter / `s` / `c` / `y` on an account: pick a role (asking when there are several).
@@ -311,7 +175,7 @@ impl State {
     }
 
     /// Keys in the profile-name prompt of `e`.
-    fn on_export_key(
+    pub(super) fn on_export_key(
         &mut self,
         account: usize,
         mut input: String,
@@ -373,7 +237,7 @@ impl State {
         self.modal = Some(Modal::RegionPicker { account, cursor });
     }
 
-    fn on_region_key(
+    pub(super) fn on_region_key(
         &mut self,
         account: usize,
         cursor: usize,
@@ -422,7 +286,7 @@ impl State {
     }
 
     /// Keys in the MFA device picker: Enter answers with the device, Esc cancels.
-    fn on_device_key(
+    pub(super) fn on_device_key(
         &mut self,
         devices: Vec<String>,
         mut cursor: usize,
@@ -450,101 +314,96 @@ impl State {
         }
     }
 
-    /// Keys while a modal is open. Returns `None` when no modal is open.
-    pub(super) fn on_modal_key(&mut self, key: &KeyEvent) -> Option<Vec<Effect>> {
-        self.modal.as_ref()?;
-        let context = self.key_scope();
-        let modal = self.modal.take()?;
-        let action = self.keymap.lookup(context, key);
-        let typed = typed_char(key);
-        let backspace = key.code == KeyCode::Backspace;
-        let mut effects = Vec::new();
-        match modal {
-            sign_in @ Modal::SsoSignIn { .. } => effects = self.on_sso_modal_key(sign_in, action),
-            policies @ (Modal::Policies { .. } | Modal::PolicyDocument { .. }) => {
-                effects = self.on_policies_key(policies, action);
+    /// Keys in the role picker: Enter gets into the account as the role, Esc cancels.
+    pub(super) fn on_role_picker_key(
+        &mut self,
+        account: usize,
+        roles: Vec<RoleOption>,
+        mut cursor: usize,
+        action: Option<Action>,
+    ) -> Vec<Effect> {
+        match action {
+            Some(Action::Back | Action::Quit) => Vec::new(),
+            Some(Action::Open) => {
+                let role = roles[cursor.min(roles.len() - 1)].clone();
+                self.role_chosen(account, role)
             }
-            Modal::ExportName { account, input } => {
-                effects = self.on_export_key(account, input, action, typed, backspace);
+            _ => {
+                if action == Some(Action::Up) {
+                    cursor = cursor.saturating_sub(1);
+                } else if action == Some(Action::Down) {
+                    cursor = (cursor + 1).min(roles.len().saturating_sub(1));
+                }
+                self.modal = Some(Modal::RolePicker {
+                    account,
+                    roles,
+                    cursor,
+                });
+                Vec::new()
             }
-            run @ (Modal::RunCommand { .. }
-            | Modal::RunRolePicker { .. }
-            | Modal::ConfirmRun { .. }) => {
-                effects = self.on_run_modal_key(run, action, typed, backspace);
-            }
-            Modal::RolePicker {
-                account,
-                roles,
-                mut cursor,
-            } => match action {
-                Some(Action::Back | Action::Quit) => {}
-                Some(Action::Open) => {
-                    let role = roles[cursor.min(roles.len() - 1)].clone();
-                    effects = self.role_chosen(account, role);
-                }
-                _ => {
-                    if action == Some(Action::Up) {
-                        cursor = cursor.saturating_sub(1);
-                    } else if action == Some(Action::Down) {
-                        cursor = (cursor + 1).min(roles.len().saturating_sub(1));
-                    }
-                    self.modal = Some(Modal::RolePicker {
-                        account,
-                        roles,
-                        cursor,
-                    });
-                }
-            },
-            Modal::RegionPicker { account, cursor } => {
-                effects = self.on_region_key(account, cursor, action);
-            }
-            Modal::MfaDevicePicker { devices, cursor } => {
-                effects = self.on_device_key(devices, cursor, action);
-            }
-            Modal::ConfirmProduction {
-                request,
-                confirmation,
-                mut input,
-            } => match action {
-                Some(Action::Back | Action::Quit) => {}
-                Some(Action::Open) if confirmation.is_confirmed_by(&input) => {
-                    effects = self.request_access(*request);
-                }
-                _ => {
-                    if key.code == KeyCode::Backspace {
-                        input.pop();
-                    } else if let Some(c) = typed
-                        && input.chars().count() < 128
-                    {
-                        input.push(c);
-                    }
-                    self.modal = Some(Modal::ConfirmProduction {
-                        request,
-                        confirmation,
-                        input,
-                    });
-                }
-            },
-            Modal::SamlSignIn { idp } => effects = self.on_saml_modal_key(idp, action),
-            Modal::MfaPrompt { serial, mut input } => match action {
-                Some(Action::Back | Action::Quit) => {
-                    self.status.pending = None;
-                    effects.push(Effect::CancelMfa);
-                }
-                Some(Action::Open) if input.len() == 6 => effects.push(Effect::SubmitMfa(input)),
-                _ => {
-                    if key.code == KeyCode::Backspace {
-                        input.pop();
-                    } else if let Some(c) = typed.filter(char::is_ascii_digit)
-                        && input.len() < 6
-                    {
-                        input.push(c);
-                    }
-                    self.modal = Some(Modal::MfaPrompt { serial, input });
-                }
-            },
         }
-        Some(effects)
+    }
+
+    /// Keys in the production confirmation: what is typed, then Enter once it confirms.
+    pub(super) fn on_production_key(
+        &mut self,
+        request: Box<AccessRequest>,
+        confirmation: Box<Confirmation>,
+        mut input: String,
+        action: Option<Action>,
+        typed: Option<char>,
+        backspace: bool,
+    ) -> Vec<Effect> {
+        match action {
+            Some(Action::Back | Action::Quit) => Vec::new(),
+            Some(Action::Open) if confirmation.is_confirmed_by(&input) => {
+                self.request_access(*request)
+            }
+            _ => {
+                if backspace {
+                    input.pop();
+                } else if let Some(c) = typed
+                    && input.chars().count() < 128
+                {
+                    input.push(c);
+                }
+                self.modal = Some(Modal::ConfirmProduction {
+                    request,
+                    confirmation,
+                    input,
+                });
+                Vec::new()
+            }
+        }
+    }
+
+    /// Keys in the MFA prompt: six digits, then Enter; Esc cancels.
+    pub(super) fn on_mfa_key(
+        &mut self,
+        serial: String,
+        mut input: String,
+        action: Option<Action>,
+        typed: Option<char>,
+        backspace: bool,
+    ) -> Vec<Effect> {
+        match action {
+            Some(Action::Back | Action::Quit) => {
+                self.status.pending = None;
+                vec![Effect::CancelMfa]
+            }
+            Some(Action::Open) if input.len() == 6 => vec![Effect::SubmitMfa(input)],
+            _ => {
+                if backspace {
+                    input.pop();
+                } else if let Some(c) = typed.filter(char::is_ascii_digit)
+                    && input.len() < 6
+                {
+                    input.push(c);
+                }
+                self.modal = Some(Modal::MfaPrompt { serial, input });
+                Vec::new()
+            }
+        }
     }
 
     pub(super) fn on_console_ready(
@@ -599,7 +458,7 @@ impl State {
     }
 
     /// Keys while signing in to Identity Center: Esc (or Ctrl-c) cancels; the rest waits.
-    fn on_sso_modal_key(&mut self, modal: Modal, action: Option<Action>) -> Vec<Effect> {
+    pub(super) fn on_sso_modal_key(&mut self, modal: Modal, action: Option<Action>) -> Vec<Effect> {
         if matches!(action, Some(Action::Back | Action::Quit)) {
             self.status.pending = None;
             self.pending_access = None;
@@ -662,7 +521,7 @@ impl State {
     }
 
     /// Keys while a SAML sign-in is open in the browser: Esc (or q) cancels it.
-    fn on_saml_modal_key(&mut self, idp: String, action: Option<Action>) -> Vec<Effect> {
+    pub(super) fn on_saml_modal_key(&mut self, idp: String, action: Option<Action>) -> Vec<Effect> {
         if matches!(action, Some(Action::Back | Action::Quit)) {
             self.status.pending = None;
             self.status.banner = Some(Banner::info(format!(
@@ -704,20 +563,6 @@ impl State {
     }
 }
 
-/// The character a key types into a prompt (none with Ctrl or Alt).
-fn typed_char(key: &KeyEvent) -> Option<char> {
-    match key.code {
-        KeyCode::Char(c)
-            if !key
-                .modifiers
-                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-        {
-            Some(c)
-        }
-        _ => None,
-    }
-}
-
 /// What a failed access says: a cancelled MFA prompt is the user's choice, not an error.
 fn failure_banner(failure: &AccessFailure) -> Banner {
     match failure {
@@ -734,9 +579,8 @@ mod tests {
     use super::*;
     use crate::tui::keymap::KeyScope;
 
-    use crate::tui::state::Msg;
+    use crate::tui::message::Msg;
     use crate::tui::state::test_support::{NOW, keys, state};
-    use time::macros::datetime;
 
     fn access(effects: &[Effect]) -> Option<&AccessRequest> {
         effects.iter().find_map(|e| match e {
@@ -1094,15 +938,6 @@ mod tests {
                 .text
                 .contains("inside an awsnav shell for outer")
         );
-    }
-
-    #[test]
-    fn remaining_reads_naturally() {
-        let now = datetime!(2026-11-21 12:00 UTC);
-        assert_eq!(remaining(now + time::Duration::hours(11), now), "11 h");
-        assert_eq!(remaining(now + time::Duration::minutes(43), now), "43 min");
-        assert_eq!(remaining(now + time::Duration::seconds(30), now), "<1 min");
-        assert_eq!(remaining(now - time::Duration::seconds(30), now), "expired");
     }
 
     #[test]

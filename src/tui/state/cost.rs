@@ -1,38 +1,11 @@
-//! Cost in the TUI: what is shown per account and OU, the sort order, and their `update()` part.
+//! Cost in the TUI: the sort order of accounts (by name or by cost), and cost's part of
+//! `update()` (what is known, read again, figures derived).
 
 use std::cmp::Ordering;
 
-use time::OffsetDateTime;
-
-use super::{Banner, Data, State};
-use crate::domain::cost::CostSnapshot;
-use crate::domain::cost::{CostSummary, roll_up, summarize};
-use crate::tui::effects::Effect;
-
-/// Cost figures derived for the current inventory.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CostView {
-    /// Per account index; `None` where Cost Explorer has no data.
-    pub accounts: Vec<Option<CostSummary>>,
-    /// Per OU index: (month to date, last month) of everything beneath it.
-    pub ous: Vec<(f64, f64)>,
-    /// The whole organization: (month to date, last month).
-    pub total: (f64, f64),
-    pub currency: String,
-    pub as_of: OffsetDateTime,
-}
-
-/// What is known about cost.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub enum CostStatus {
-    /// Not asked yet, or `[cost] enabled = false`.
-    #[default]
-    Off,
-    Loading,
-    Known(Box<CostSnapshot>),
-    /// Not available; the reason is shown once.
-    Unavailable(String),
-}
+use super::data::CostFigures;
+use super::{Data, State};
+use crate::tui::message::{Banner, CostStatus, Effect};
 
 /// Account order within each OU (key `o` cycles).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -63,29 +36,6 @@ impl SortKey {
             Self::LastMonth => "cost last month",
             Self::Change => "cost change",
         }
-    }
-}
-
-/// Derives the view from a snapshot for `data`'s accounts, as of `now`.
-#[must_use]
-pub fn view(data: &Data, snapshot: &CostSnapshot, months: usize, now: OffsetDateTime) -> CostView {
-    let by_account = summarize(&snapshot.monthly, &snapshot.currency, now.date(), months);
-    let org = &data.inventory.org;
-    let ous = roll_up(org, &data.tree, &by_account);
-    let accounts: Vec<Option<CostSummary>> = org
-        .accounts
-        .iter()
-        .map(|a| by_account.get(a.id.as_str()).cloned())
-        .collect();
-    let total = accounts.iter().flatten().fold((0.0, 0.0), |(m, l), c| {
-        (m + c.month_to_date, l + c.last_month)
-    });
-    CostView {
-        accounts,
-        ous,
-        total,
-        currency: snapshot.currency.clone(),
-        as_of: snapshot.fetched_at,
     }
 }
 
@@ -142,13 +92,13 @@ impl State {
         Vec::new()
     }
 
-    /// Re-derives the cost view (after new costs or a new inventory).
+    /// Re-derives the cost figures (after new costs or a new inventory).
     pub(super) fn recompute_costs(&mut self) {
         let months = usize::from(self.cost_months);
         let now = self.now;
         if let Some(data) = &mut self.data {
             data.costs = match &self.cost {
-                CostStatus::Known(snapshot) => Some(view(data, snapshot, months, now)),
+                CostStatus::Known(snapshot) => Some(CostFigures::new(data, snapshot, months, now)),
                 _ => None,
             };
         }
@@ -177,8 +127,9 @@ impl State {
 mod tests {
     use super::*;
     use crate::domain::demo;
-    use crate::tui::state::Msg;
+    use crate::tui::message::Msg;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use time::OffsetDateTime;
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);

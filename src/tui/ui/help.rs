@@ -5,27 +5,33 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::{popup, theme};
+use super::parts::popup;
+use super::theme::Theme;
 use crate::tui::keymap::{self, KeyScope};
 
 /// The width of one section, in cells.
 const COLUMN: usize = 52;
 
-fn section(keymap: &keymap::Keymap, title: &'static str, context: KeyScope) -> Vec<Line<'static>> {
-    let mut lines = vec![Line::from(Span::styled(title, theme::title()))];
+fn section(
+    theme: &Theme,
+    keymap: &keymap::Keymap,
+    title: &'static str,
+    context: KeyScope,
+) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(Span::styled(title, theme.title))];
     for (keys, help) in keymap.help_rows(context) {
         lines.push(Line::from(vec![
-            Span::styled(format!("  {keys:<14}"), theme::key()),
+            Span::styled(format!("  {keys:<14}"), theme.key),
             Span::raw(help),
         ]));
     }
     lines
 }
 
-pub fn draw(frame: &mut Frame<'_>, keymap: &keymap::Keymap, screen: Rect) {
-    let browse = section(keymap, "Browsing", KeyScope::Browse);
-    let search = section(keymap, "Typing a search", KeyScope::SearchInput);
-    let footer = Line::from(Span::styled("Esc, ? or q closes this help", theme::muted()));
+pub fn draw(frame: &mut Frame<'_>, theme: &Theme, keymap: &keymap::Keymap, screen: Rect) {
+    let browse = section(theme, keymap, "Browsing", KeyScope::Browse);
+    let search = section(theme, keymap, "Typing a search", KeyScope::SearchInput);
+    let footer = Line::from(Span::styled("Esc, ? or q closes this help", theme.muted));
     // Both sections, a blank line after each, the footer, the borders.
     let stacked = browse.len() + search.len() + 3 + 2;
     let side_by_side =
@@ -63,6 +69,7 @@ pub fn draw(frame: &mut Frame<'_>, keymap: &keymap::Keymap, screen: Rect) {
     lines.push(footer);
     popup(
         frame,
+        theme,
         screen,
         "Help",
         lines,

@@ -1,101 +1,27 @@
-//! What `update()` asks for, and the runner that does it in the background.
+//! The runner: does the effects `update()` asks for (most in the background) and sends what
+//! comes of them back as messages.
 
 use std::io;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
-use super::TerminalGuard;
-use super::state::access_flow::{AccessRequest, Purpose, Sessions, ShellLaunch};
-use super::state::cost_view::CostStatus;
-use super::state::{AccessFailure, Banner, Msg};
+use super::message::{
+    AccessFailure, AccessRequest, Banner, CostStatus, Effect, FanOutRequest, Msg, Purpose,
+    Sessions, ShellLaunch,
+};
+use super::sign_in;
+use super::terminal::{Screen, copy_osc52};
 use crate::app::access::Granted;
 use crate::app::access::{Access, AccessTarget, Interactive, MfaRequest, MfaSource};
-use crate::app::console_link::{ConsoleOpening, LinkRequest, SigninUrl};
+use crate::app::console_link::{ConsoleOpening, LinkRequest};
 use crate::app::context::AppContext;
 use crate::app::cost_reader::CostState;
 use crate::app::enter::{Child, ChildFailure};
 use crate::app::{org_reader, sync};
 use crate::aws::federation::Destination;
 use crate::domain::untrusted::visible;
-
-/// A side effect requested by `update()`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Effect {
-    /// Read the organization from AWS (or the demo) and replace the shown inventory.
-    Sync,
-    Quit,
-    /// Get credentials for a role (MFA prompt and all), then ask for a shell.
-    Access(Box<AccessRequest>),
-    /// The MFA code typed into the prompt.
-    SubmitMfa(String),
-    /// The MFA device picked among several.
-    ChooseMfaDevice(String),
-    CancelMfa,
-    /// Suspend the TUI and run `$SHELL` in the account (done by the event loop itself).
-    Shell(Box<ShellLaunch>),
-    /// Open a console sign-in link in the browser, beside other consoles as configured.
-    OpenBrowser(Box<ConsoleOpening>),
-    /// Put a console sign-in link on the clipboard with OSC 52 (done by the event loop).
-    CopyToClipboard(SigninUrl),
-    /// Read costs (the cache within its TTL unless `force`).
-    ReadCost {
-        force: bool,
-    },
-    /// Mark (`on`) or unmark an account as a favourite, on disk.
-    SaveFavourite {
-        account_id: String,
-        on: bool,
-    },
-    /// Remember (or with `None` forget) the region for sessions in an account.
-    SaveRegion {
-        account_id: String,
-        region: Option<String>,
-    },
-    /// Run a command in many accounts; every line and end comes back as `Msg::Run`.
-    RunEach(Box<super::state::run_view::RunRequest>),
-    /// Sign in to IAM Identity Center for `profile` (awsnav's own sign-in), or with `console`
-    /// sign `profile`'s console session in again.
-    SsoSignIn {
-        profile: String,
-        console: bool,
-    },
-    /// Stop the sign-in going on.
-    CancelSsoSignIn,
-    /// Read the roles IAM Identity Center gives in an account (and cache them).
-    ReadSsoRoles {
-        account_id: String,
-    },
-    /// The same for several accounts at once (each answers with its own message).
-    ReadSsoRolesOf {
-        accounts: Vec<String>,
-    },
-    /// Read the policies attached to these targets (and the root's enabled types when not
-    /// known), and keep them with the cached inventory.
-    ReadGuardrails {
-        targets: Vec<String>,
-        enabled: Option<Vec<String>>,
-        /// The shown inventory's, which they are kept with.
-        synced_at: OffsetDateTime,
-        /// Asked for (`p`): an MFA code may be asked too; a read in the background never asks.
-        ask: bool,
-    },
-    /// Read a policy's document and targets.
-    ReadPolicyDocument {
-        id: String,
-        synced_at: OffsetDateTime,
-    },
-}
-
-/// The terminal, for the effects that use it: the guard, and the flag that pauses the input
-/// thread while a child owns the terminal.
-pub struct Screen<'a> {
-    pub guard: &'a mut TerminalGuard,
-    pub paused: &'a AtomicBool,
-}
 
 /// What the event loop does after an effect.
 #[derive(Debug)]
@@ -218,15 +144,8 @@ impl Runner {
             }
             Effect::CancelMfa => self.answer_mfa(None),
             Effect::OpenBrowser(console) => self.open_browser(console),
-            Effect::RunEach(request) => self.run_each(request),
-            Effect::SsoSignIn {
-                profile,
-                console: false,
-            } => self.sso_sign_in(profile),
-            Effect::SsoSignIn {
-                profile,
-                console: true,
-            } => self.console_sign_in(profile),
+            Effect::FanOut(request) => self.fan_out(request),
+            Effect::SsoSignIn { profile, console } => self.sign_in(profile, *console),
             Effect::CancelSsoSignIn => {
                 if let Ok(mut slot) = self.signing_in.lock()
                     && let Some(task) = slot.take()
@@ -263,81 +182,29 @@ impl Runner {
         }
     }
 
-    /// awsnav's own Identity Center sign-in: the dialog shows where (and the code), the
-    /// browser opens where it can; the end comes back as `Msg::SsoSignedIn`.
-    fn sso_sign_in(&self, profile: &str) {
-        let tx = self.tx.clone();
+    /// A sign-in in the background (Identity Center's, or with `console` a console
+    /// session's), remembered for `CancelSsoSignIn` to stop.
+    fn sign_in(&self, profile: &str, console: bool) {
         let DataSource::Aws(ctx) = &self.source else {
             return;
         };
-        let (ctx, profile) = (ctx.clone(), profile.to_owned());
-        let task = tokio::spawn(async move {
-            let ui = TuiSignIn::new(&tx, &ctx);
-            let result = match crate::app::sso_sign_in::source(&ctx, Some(&profile)).await {
-                Ok(Some(source)) => {
-                    let flow = crate::app::sso_sign_in::flow(false, false);
-                    crate::app::sso_sign_in::sign_in(&ctx, &source, flow, &ui)
-                        .await
-                        .map(|t| t.expires())
-                        .map_err(|e| e.to_string())
-                }
-                Ok(None) => Err(format!(
-                    "profile `{profile}` has no IAM Identity Center settings"
-                )),
-                Err(e) => Err(e.to_string()),
-            };
-            let _ = tx.send(Msg::SsoSignedIn(result));
-        });
-        self.keep_sign_in(&task);
-    }
-
-    /// Remembers the sign-in going on, for `CancelSsoSignIn` to stop.
-    fn keep_sign_in(&self, task: &tokio::task::JoinHandle<()>) {
+        let (ctx, profile, tx) = (ctx.clone(), profile.to_owned(), self.tx.clone());
+        let task = if console {
+            sign_in::console(ctx, profile, tx)
+        } else {
+            sign_in::identity_center(ctx, profile, tx)
+        };
         if let Ok(mut slot) = self.signing_in.lock() {
             *slot = Some(task.abort_handle());
         }
     }
 
-    /// A console session's sign-in in the browser (its dialog shows where); the end comes back
-    /// as `Msg::SsoSignedIn`, with the session for the status bar.
-    fn console_sign_in(&self, profile: &str) {
-        let tx = self.tx.clone();
-        let DataSource::Aws(ctx) = &self.source else {
-            return;
-        };
-        let (ctx, profile) = (ctx.clone(), profile.to_owned());
-        let task = tokio::spawn(async move {
-            let ui = TuiSignIn::new(&tx, &ctx);
-            let result = if crate::app::sso_sign_in::browser_here() {
-                crate::app::console_sign_in::sign_in(
-                    &ctx,
-                    &profile,
-                    crate::aws::console_login::Flow::Browser,
-                    &ui,
-                    &NoCode,
-                )
-                .await
-                .map(|_| None)
-                .map_err(|e| e.to_string())
-            } else {
-                Err(format!(
-                    "no browser can open here: sign in with `awsnav login --console --no-browser --profile {profile}` in a terminal"
-                ))
-            };
-            let _ = tx.send(Msg::ConsoleSession(crate::app::console_sign_in::status(
-                &ctx, &profile,
-            )));
-            let _ = tx.send(Msg::SsoSignedIn(result));
-        });
-        self.keep_sign_in(&task);
-    }
-
     /// Signs in once (the MFA prompt in the TUI), then runs the command in every planned
-    /// account, each line and end sent back as `Msg::Run`.
-    fn run_each(&self, request: &super::state::run_view::RunRequest) {
+    /// account, each line and end sent back as `Msg::FanOut`.
+    fn fan_out(&self, request: &FanOutRequest) {
         let tx = self.tx.clone();
         let DataSource::Aws(ctx) = &self.source else {
-            let _ = tx.send(Msg::RunFailed(format!(
+            let _ = tx.send(Msg::FanOutFailed(format!(
                 "demo organization: nothing real to run in. With your own organization this would run `{}` in {} accounts as {}",
                 request.command,
                 request.planned.len(),
@@ -355,12 +222,12 @@ impl Runner {
             if let Err(e) =
                 crate::app::fanout::sign_in_first(&ctx, &request.planned, &mfa, None).await
             {
-                let _ = tx.send(Msg::RunFailed(format!("nothing was run: {e}")));
+                let _ = tx.send(Msg::FanOutFailed(format!("nothing was run: {e}")));
                 return;
             }
             let sink_tx = tx.clone();
             let sink: crate::app::fanout::Sink = Arc::new(move |event| {
-                let _ = sink_tx.send(Msg::Run(event));
+                let _ = sink_tx.send(Msg::FanOut(event));
             });
             let spec = crate::app::fanout::RunSpec {
                 command: vec!["sh".to_owned(), "-c".to_owned(), request.command.clone()],
@@ -760,7 +627,6 @@ fn sessions(ctx: &AppContext, now: OffsetDateTime) -> Sessions {
     }
 }
 
-/// Makes the console link for a granted access, as a message for `update()`.
 /// `e`: the session into the shared credentials file, as `env --export-as` writes it.
 fn export(
     request: &AccessRequest,
@@ -805,6 +671,7 @@ fn export(
     ))
 }
 
+/// Makes the console link for a granted access, as a message for `update()`.
 async fn console_ready(ctx: &AppContext, request: &AccessRequest, granted: &Granted) -> Msg {
     let region = ctx.session_region(&request.account_id, &request.role).await;
     let destination = Destination::Service(ctx.config.console.service.clone());
@@ -846,38 +713,6 @@ async fn console_ready(ctx: &AppContext, request: &AccessRequest, granted: &Gran
     }
 }
 
-/// Puts `text` on the clipboard of the terminal the user sits at, even over SSH, with the
-/// OSC 52 escape sequence (ignored by terminals that do not support it).
-fn copy_osc52(terminal: &mut ratatui::DefaultTerminal, text: &str) {
-    use base64::Engine as _;
-    use std::io::Write as _;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
-    let backend = terminal.backend_mut();
-    let _ = write!(backend, "\x1b]52;c;{encoded}\x07");
-    let _ = std::io::Write::flush(backend);
-}
-
-/// The TUI's screen while a child has the terminal: input paused and the screen left, then
-/// entered again.
-impl crate::app::enter::FrontEnd for Screen<'_> {
-    async fn hand_over_terminal(&mut self) {
-        self.paused.store(true, Ordering::SeqCst);
-        // Let the input thread finish a poll in progress before the child reads the terminal.
-        tokio::time::sleep(Duration::from_millis(60)).await;
-        ratatui::restore();
-    }
-
-    fn take_back_terminal(&mut self) {
-        self.guard.reenter();
-        let _ = self.guard.terminal().clear();
-        self.paused.store(false, Ordering::SeqCst);
-    }
-
-    fn comes_back(&self) -> bool {
-        true
-    }
-}
-
 /// Hands the terminal to `$SHELL` in the account and takes it back when the shell exits.
 async fn run_shell(
     screen: &mut Screen<'_>,
@@ -892,49 +727,4 @@ async fn run_shell(
         c.config.shell.credentials
     });
     crate::app::enter::run_in_account(ctx, screen, launch, None, how, Child::Shell).await
-}
-
-/// The TUI's side of an Identity Center sign-in: the dialog gets the URL and code by
-/// message; the browser opens as for the console.
-/// The TUI signs console sessions in with a browser here only: no code is pasted back.
-struct NoCode;
-
-impl crate::aws::console_login::CodePrompt for NoCode {
-    fn code(&self) -> Option<String> {
-        None
-    }
-}
-
-impl TuiSignIn {
-    fn new(tx: &mpsc::UnboundedSender<Msg>, ctx: &AppContext) -> Self {
-        Self {
-            tx: tx.clone(),
-            browser: ctx.config.console.browser.clone(),
-            browser_env: ctx.browser_env.clone(),
-        }
-    }
-}
-
-struct TuiSignIn {
-    tx: mpsc::UnboundedSender<Msg>,
-    browser: Option<String>,
-    browser_env: Option<String>,
-}
-
-impl crate::aws::sso_login::SignInUi for TuiSignIn {
-    fn show(&self, url: &str, user_code: Option<&str>) {
-        let _ = self.tx.send(Msg::SsoPrompt {
-            url: url.to_owned(),
-            code: user_code.map(str::to_owned),
-        });
-    }
-
-    fn open(&self, url: &str) -> bool {
-        crate::app::console_link::open_in_browser(
-            &SigninUrl(url.to_owned()),
-            self.browser.as_deref(),
-            self.browser_env.as_deref(),
-        )
-        .is_ok()
-    }
 }

@@ -1,34 +1,19 @@
-//! Many accounts at once in the TUI: `space` marks accounts (an OU: its active accounts), `x`
-//! asks for a command and runs it in the marked accounts (or the selected one) with one role,
-//! one production confirmation and one MFA prompt; the results view follows the run.
+//! A fan-out from the TUI, one command in many accounts: `space` marks accounts (an OU: its
+//! active accounts), `x` asks for a command and runs it in the marked accounts (or the
+//! selected one) with one role, one production confirmation and one MFA prompt; the results
+//! view follows the run.
 
-use super::access_flow::Modal;
-use super::{Banner, Row, State};
+use super::dialogs::{FanOutRole, Modal};
+use super::{Row, State};
 use crate::app::fanout::{Event, Outcome, Planned};
 use crate::domain::roles::RoleOption;
 use crate::domain::untrusted::visible;
 use crate::tui::action::Action;
-use crate::tui::effects::Effect;
+use crate::tui::message::{Banner, Effect, FanOutRequest};
 
-/// A run to start (sent to the effect runner).
+/// Where one account of the fan-out is.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RunRequest {
-    /// What was typed; run as `sh -c COMMAND`.
-    pub command: String,
-    pub role: RoleOption,
-    pub planned: Vec<Planned>,
-}
-
-/// A role of the run picker, and the target accounts that do not offer it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RunRole {
-    pub role: RoleOption,
-    pub missing: Vec<String>,
-}
-
-/// Where one account of the run is.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RowStatus {
+pub enum FanOutStatus {
     /// Waiting for credentials or a free slot.
     Waiting,
     Running,
@@ -43,20 +28,20 @@ pub enum RowStatus {
 
 /// One account of the results view.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RunRow {
+pub struct FanOutRow {
     pub account_id: String,
     pub account_name: String,
-    pub status: RowStatus,
+    pub status: FanOutStatus,
     /// Output lines as they came (`true`: from stderr).
     pub output: Vec<(String, bool)>,
 }
 
-/// The results view of the last run.
+/// The last fan-out: each account's progress and output, and its results view.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RunView {
+pub struct FanOut {
     pub command: String,
     pub role: String,
-    pub rows: Vec<RunRow>,
+    pub rows: Vec<FanOutRow>,
     pub cursor: usize,
     /// The account whose output is shown, and how far it is scrolled.
     pub output_of: Option<usize>,
@@ -67,14 +52,14 @@ pub struct RunView {
     pub failed: Option<String>,
 }
 
-impl RunView {
+impl FanOut {
     /// Accounts done (whatever the outcome), of all.
     #[must_use]
     pub fn progress(&self) -> (usize, usize) {
         let done = self
             .rows
             .iter()
-            .filter(|r| !matches!(r.status, RowStatus::Waiting | RowStatus::Running))
+            .filter(|r| !matches!(r.status, FanOutStatus::Waiting | FanOutStatus::Running))
             .count();
         (done, self.rows.len())
     }
@@ -173,7 +158,7 @@ impl State {
     }
 
     /// The accounts `x` runs in: the marked ones, else the selected one.
-    fn run_targets(&self) -> Vec<usize> {
+    fn fanout_targets(&self) -> Vec<usize> {
         let Some(data) = &self.data else {
             return Vec::new();
         };
@@ -200,7 +185,7 @@ impl State {
 
     /// `x`: asks for the command to run, and meanwhile reads the Identity Center roles of the
     /// targets that were never read.
-    pub(super) fn start_run(&mut self) -> Vec<Effect> {
+    pub(super) fn start_fanout(&mut self) -> Vec<Effect> {
         if let Some(name) = &self.nested_in {
             self.status.banner = Some(Banner::error(format!(
                 "awsnav is running inside an awsnav shell for {}: exit that shell and start awsnav again",
@@ -208,7 +193,7 @@ impl State {
             )));
             return Vec::new();
         }
-        let targets = self.run_targets();
+        let targets = self.fanout_targets();
         if targets.is_empty() {
             self.status.banner = Some(Banner::error(
                 "mark accounts with space (on an OU: its accounts), or select an active account, then x"
@@ -216,8 +201,8 @@ impl State {
             ));
             return Vec::new();
         }
-        let effects = self.read_run_roles(&targets);
-        self.modal = Some(Modal::RunCommand {
+        let effects = self.read_fanout_roles(&targets);
+        self.modal = Some(Modal::FanOutCommand {
             targets,
             input: String::new(),
         });
@@ -225,7 +210,7 @@ impl State {
     }
 
     /// The command is typed: pick the role (offered in all, or the picker says where not).
-    pub(super) fn run_command_typed(
+    pub(super) fn fanout_command_typed(
         &mut self,
         targets: Vec<usize>,
         command: String,
@@ -234,21 +219,21 @@ impl State {
             return Vec::new();
         }
         // Identity Center's roles still being read: the picker waits for them.
-        if let Some(reading) = self.run_roles_reading(&targets) {
+        if let Some(reading) = self.fanout_roles_reading(&targets) {
             self.status.pending = Some(format!(
                 "reading the roles IAM Identity Center gives in {reading} accounts…"
             ));
-            self.sso_roles.run_waiting = Some((targets, command));
+            self.sso_roles.fanout_waiting = Some((targets, command));
             return Vec::new();
         }
         let Some(data) = &self.data else {
             return Vec::new();
         };
-        let mut roles: Vec<RunRole> = Vec::new();
+        let mut roles: Vec<FanOutRole> = Vec::new();
         for &a in &targets {
             for r in &data.roles[a] {
                 if !roles.iter().any(|x| x.role.key() == r.key()) {
-                    roles.push(RunRole {
+                    roles.push(FanOutRole {
                         role: r.clone(),
                         missing: Vec::new(),
                     });
@@ -273,10 +258,10 @@ impl State {
             }
             [only] if only.missing.is_empty() => {
                 let role = only.role.clone();
-                self.run_role_chosen(&targets, command, role)
+                self.fanout_role_chosen(&targets, command, role)
             }
             _ => {
-                self.modal = Some(Modal::RunRolePicker {
+                self.modal = Some(Modal::FanOutRolePicker {
                     targets,
                     command,
                     roles,
@@ -289,7 +274,7 @@ impl State {
 
     /// The role is chosen: the plan (accounts without it are skipped), then one production
     /// confirmation when the run reaches production.
-    pub(super) fn run_role_chosen(
+    pub(super) fn fanout_role_chosen(
         &mut self,
         targets: &[usize],
         command: String,
@@ -314,7 +299,7 @@ impl State {
                 }
             })
             .collect();
-        let request = RunRequest {
+        let request = FanOutRequest {
             command,
             role,
             planned,
@@ -325,30 +310,30 @@ impl State {
             .filter(|p| p.production && p.role.is_ok())
             .count();
         if production > 0 {
-            self.modal = Some(Modal::ConfirmRun {
+            self.modal = Some(Modal::ConfirmFanOut {
                 request: Box::new(request),
                 expected: production.to_string(),
                 input: String::new(),
             });
             return Vec::new();
         }
-        self.run_confirmed(request)
+        self.fanout_confirmed(request)
     }
 
     /// Starts the run and shows its results view.
-    pub(super) fn run_confirmed(&mut self, request: RunRequest) -> Vec<Effect> {
-        self.run = Some(RunView {
+    pub(super) fn fanout_confirmed(&mut self, request: FanOutRequest) -> Vec<Effect> {
+        self.fanout = Some(FanOut {
             command: request.command.clone(),
             role: request.role.name.clone(),
             rows: request
                 .planned
                 .iter()
-                .map(|p| RunRow {
+                .map(|p| FanOutRow {
                     account_id: p.account_id.clone(),
                     account_name: p.account_name.clone(),
                     status: match &p.role {
-                        Ok(_) => RowStatus::Waiting,
-                        Err(why) => RowStatus::Skipped(why.clone()),
+                        Ok(_) => FanOutStatus::Waiting,
+                        Err(why) => FanOutStatus::Skipped(why.clone()),
                     },
                     output: Vec::new(),
                 })
@@ -364,16 +349,16 @@ impl State {
             request.command,
             request.planned.len()
         ));
-        vec![Effect::RunEach(Box::new(request))]
+        vec![Effect::FanOut(Box::new(request))]
     }
 
     /// What the run reports.
-    pub(super) fn on_run_event(&mut self, event: Event) {
-        let Some(run) = &mut self.run else { return };
+    pub(super) fn on_fanout_event(&mut self, event: Event) {
+        let Some(run) = &mut self.fanout else { return };
         match event {
             Event::Started { index } => {
                 if let Some(row) = run.rows.get_mut(index) {
-                    row.status = RowStatus::Running;
+                    row.status = FanOutStatus::Running;
                 }
             }
             Event::Line {
@@ -392,13 +377,13 @@ impl State {
             } => {
                 if let Some(row) = run.rows.get_mut(index) {
                     row.status = match outcome {
-                        Outcome::Ran { exit_code } => RowStatus::Done {
+                        Outcome::Ran { exit_code } => FanOutStatus::Done {
                             exit_code,
                             ms: record.duration_ms,
                         },
-                        Outcome::Skipped(why) => RowStatus::Skipped(why),
-                        Outcome::NoEntry(why) => RowStatus::NoEntry(why),
-                        Outcome::NotRun => RowStatus::NotRun,
+                        Outcome::Skipped(why) => FanOutStatus::Skipped(why),
+                        Outcome::NoEntry(why) => FanOutStatus::NoEntry(why),
+                        Outcome::NotRun => FanOutStatus::NotRun,
                     };
                 }
             }
@@ -408,7 +393,7 @@ impl State {
             let failed = run
                 .rows
                 .iter()
-                .filter(|r| !matches!(r.status, RowStatus::Done { exit_code: 0, .. }))
+                .filter(|r| !matches!(r.status, FanOutStatus::Done { exit_code: 0, .. }))
                 .count();
             self.status.banner = Some(if failed == 0 {
                 Banner::info(format!("`{}` succeeded in every account", run.command))
@@ -423,13 +408,13 @@ impl State {
     }
 
     /// The run could not start: the sign-in failed.
-    pub(super) fn on_run_failed(&mut self, why: String) {
+    pub(super) fn on_fanout_failed(&mut self, why: String) {
         self.status.pending = None;
-        if let Some(run) = &mut self.run {
+        if let Some(run) = &mut self.fanout {
             run.failed = Some(why.clone());
             for row in &mut run.rows {
-                if row.status == RowStatus::Waiting {
-                    row.status = RowStatus::NotRun;
+                if row.status == FanOutStatus::Waiting {
+                    row.status = FanOutStatus::NotRun;
                 }
             }
         }
@@ -437,9 +422,9 @@ impl State {
     }
 
     /// Keys while the results view is shown. `None`: not shown.
-    pub(super) fn on_run_view_action(&mut self, action: Action) -> Option<Vec<Effect>> {
+    pub(super) fn on_fanout_action(&mut self, action: Action) -> Option<Vec<Effect>> {
         let page = self.page().max(1);
-        let run = self.run.as_mut().filter(|r| r.shown)?;
+        let run = self.fanout.as_mut().filter(|r| r.shown)?;
         let last = run.rows.len().saturating_sub(1);
         match (action, run.output_of) {
             (Action::Quit, _) => return None,
@@ -479,7 +464,7 @@ impl State {
 
 impl State {
     /// Keys in the run's dialogs: the command, the role picker, the production confirmation.
-    pub(super) fn on_run_modal_key(
+    pub(super) fn on_fanout_modal_key(
         &mut self,
         modal: Modal,
         action: Option<Action>,
@@ -497,16 +482,16 @@ impl State {
         };
         match (modal, action) {
             (_, Some(Action::Back | Action::Quit)) => Vec::new(),
-            (Modal::RunCommand { targets, input }, Some(Action::Open)) => {
-                self.run_command_typed(targets, input)
+            (Modal::FanOutCommand { targets, input }, Some(Action::Open)) => {
+                self.fanout_command_typed(targets, input)
             }
-            (Modal::RunCommand { targets, mut input }, _) => {
+            (Modal::FanOutCommand { targets, mut input }, _) => {
                 edit(&mut input);
-                self.modal = Some(Modal::RunCommand { targets, input });
+                self.modal = Some(Modal::FanOutCommand { targets, input });
                 Vec::new()
             }
             (
-                Modal::RunRolePicker {
+                Modal::FanOutRolePicker {
                     targets,
                     command,
                     roles,
@@ -515,10 +500,10 @@ impl State {
                 Some(Action::Open),
             ) => {
                 let role = roles[cursor.min(roles.len() - 1)].role.clone();
-                self.run_role_chosen(&targets, command, role)
+                self.fanout_role_chosen(&targets, command, role)
             }
             (
-                Modal::RunRolePicker {
+                Modal::FanOutRolePicker {
                     targets,
                     command,
                     roles,
@@ -531,7 +516,7 @@ impl State {
                     Some(Action::Down) => (cursor + 1).min(roles.len().saturating_sub(1)),
                     _ => cursor,
                 };
-                self.modal = Some(Modal::RunRolePicker {
+                self.modal = Some(Modal::FanOutRolePicker {
                     targets,
                     command,
                     roles,
@@ -540,15 +525,15 @@ impl State {
                 Vec::new()
             }
             (
-                Modal::ConfirmRun {
+                Modal::ConfirmFanOut {
                     request,
                     expected,
                     input,
                 },
                 Some(Action::Open),
-            ) if input.trim() == expected => self.run_confirmed(*request),
+            ) if input.trim() == expected => self.fanout_confirmed(*request),
             (
-                Modal::ConfirmRun {
+                Modal::ConfirmFanOut {
                     request,
                     expected,
                     mut input,
@@ -556,7 +541,7 @@ impl State {
                 _,
             ) => {
                 edit(&mut input);
-                self.modal = Some(Modal::ConfirmRun {
+                self.modal = Some(Modal::ConfirmFanOut {
                     request,
                     expected,
                     input,
@@ -576,7 +561,7 @@ mod tests {
     use super::*;
     use crate::app::fanout::Record;
 
-    use crate::tui::state::Msg;
+    use crate::tui::message::Msg;
     use crate::tui::state::test_support::{keys, state};
 
     /// Selects the tree row of the OU named `name`.
@@ -645,21 +630,21 @@ mod tests {
         let mut s = state(&["Admin", "ReadOnly"]);
         select_ou(&mut s, "Data");
         keys(&mut s, " x");
-        assert!(matches!(s.modal, Some(Modal::RunCommand { .. })));
+        assert!(matches!(s.modal, Some(Modal::FanOutCommand { .. })));
         keys(&mut s, "aws s3 lz⌫s⏎");
-        let Some(Modal::RunRolePicker { roles, .. }) = &s.modal else {
+        let Some(Modal::FanOutRolePicker { roles, .. }) = &s.modal else {
             panic!("{:?}", s.modal)
         };
         assert_eq!(roles.len(), 2);
         assert!(roles.iter().all(|r| r.missing.is_empty()));
         keys(&mut s, "⏎");
-        let Some(Modal::ConfirmRun { expected, .. }) = &s.modal else {
+        let Some(Modal::ConfirmFanOut { expected, .. }) = &s.modal else {
             panic!("{:?}", s.modal)
         };
         assert_eq!(expected, "3", "three production accounts in Data");
         assert!(keys(&mut s, "2⏎").is_empty(), "a wrong count runs nothing");
         let effects = keys(&mut s, "⌫3⏎");
-        let [Effect::RunEach(request)] = effects.as_slice() else {
+        let [Effect::FanOut(request)] = effects.as_slice() else {
             panic!("{effects:?}")
         };
         assert_eq!(request.command, "aws s3 ls");
@@ -672,7 +657,7 @@ mod tests {
         assert_eq!(planned, DATA);
 
         // The run reports; the results view follows it.
-        let run = s.run.as_ref().unwrap();
+        let run = s.fanout.as_ref().unwrap();
         assert!(run.shown);
         assert_eq!(run.progress(), (0, 6));
         let record = |i: usize, exit_code| Record {
@@ -681,25 +666,25 @@ mod tests {
             duration_ms: 1200,
             ..Record::default()
         };
-        let _ = s.update(Msg::Run(Event::Started { index: 0 }));
-        let _ = s.update(Msg::Run(Event::Line {
+        let _ = s.update(Msg::FanOut(Event::Started { index: 0 }));
+        let _ = s.update(Msg::FanOut(Event::Line {
             index: 0,
             line: "bucket-a".into(),
             stderr: false,
         }));
         for i in 0..6 {
             let code = i32::from(i == 4);
-            let _ = s.update(Msg::Run(Event::Done {
+            let _ = s.update(Msg::FanOut(Event::Done {
                 index: i,
                 outcome: Outcome::Ran { exit_code: code },
                 record: Box::new(record(i, code)),
             }));
         }
-        let run = s.run.as_ref().unwrap();
+        let run = s.fanout.as_ref().unwrap();
         assert!(run.finished());
         assert_eq!(
             run.rows[4].status,
-            RowStatus::Done {
+            FanOutStatus::Done {
                 exit_code: 1,
                 ms: 1200
             }
@@ -707,15 +692,15 @@ mod tests {
         assert!(s.status.banner.as_ref().unwrap().text.contains("1 of 6"));
         // Enter shows the output; Esc the list; Esc the tree; X the results again.
         keys(&mut s, "⏎");
-        assert_eq!(s.run.as_ref().unwrap().output_of, Some(0));
+        assert_eq!(s.fanout.as_ref().unwrap().output_of, Some(0));
         assert_eq!(
-            s.run.as_ref().unwrap().rows[0].output,
+            s.fanout.as_ref().unwrap().rows[0].output,
             [("bucket-a".to_owned(), false)]
         );
         keys(&mut s, "⎋⎋");
-        assert!(!s.run.as_ref().unwrap().shown);
+        assert!(!s.fanout.as_ref().unwrap().shown);
         keys(&mut s, "X");
-        assert!(s.run.as_ref().unwrap().shown);
+        assert!(s.fanout.as_ref().unwrap().shown);
     }
 
     #[test]
@@ -733,7 +718,7 @@ mod tests {
         data.roles[audit].push(RoleOption::named("Special"));
         select_ou(&mut s, "Data");
         keys(&mut s, " xtrue⏎");
-        let Some(Modal::RunRolePicker { roles, .. }) = &s.modal else {
+        let Some(Modal::FanOutRolePicker { roles, .. }) = &s.modal else {
             panic!("{:?}", s.modal)
         };
         assert_eq!(roles[0].role.name, "Admin");
@@ -741,19 +726,19 @@ mod tests {
         assert_eq!(roles[1].missing.len(), 5);
         keys(&mut s, "↓⏎");
         // Only analytics-dev runs, and it is not production: no confirmation.
-        let run = s.run.as_ref().unwrap();
+        let run = s.fanout.as_ref().unwrap();
         let skipped = run
             .rows
             .iter()
-            .filter(|r| matches!(r.status, RowStatus::Skipped(_)))
+            .filter(|r| matches!(r.status, FanOutStatus::Skipped(_)))
             .count();
         assert_eq!(skipped, 5);
         // The sign-in fails: nothing waits any more.
-        let _ = s.update(Msg::RunFailed(
+        let _ = s.update(Msg::FanOutFailed(
             "nothing was run: the MFA code was wrong".into(),
         ));
-        let run = s.run.as_ref().unwrap();
+        let run = s.fanout.as_ref().unwrap();
         assert!(run.finished());
-        assert!(run.rows.iter().all(|r| r.status != RowStatus::Waiting));
+        assert!(run.rows.iter().all(|r| r.status != FanOutStatus::Waiting));
     }
 }

@@ -5,58 +5,54 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{pane, shown, theme};
-use crate::domain::cost::format_amount;
-use crate::tui::state::access_flow::remaining;
-use crate::tui::state::cost_view::CostStatus;
+use super::parts::{field, pane, remaining, shown};
+use super::theme::Theme;
 use crate::tui::state::{Data, Row, State};
 
-pub fn draw(frame: &mut Frame<'_>, state: &State, area: Rect) {
+pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme, area: Rect) {
     let Some(data) = &state.data else {
-        frame.render_widget(pane("Details"), area);
+        frame.render_widget(pane(theme, "Details"), area);
         return;
     };
     let mut lines = if let Some(account) = state.selected_account() {
-        account_lines(state, data, account)
+        account_lines(state, theme, data, account)
     } else {
         match state.selected_row() {
-            Some(Row::Ou { ou, .. }) => ou_lines(data, ou),
-            Some(Row::Root) => root_lines(data),
+            Some(Row::Ou { ou, .. }) => ou_lines(theme, data, ou),
+            Some(Row::Root) => root_lines(theme, data),
             _ => Vec::new(),
         }
     };
     if let Some(target) = state.guardrail_target() {
-        lines.extend(super::guardrails::section(state, data, &target));
+        lines.extend(super::guardrails::section(state, theme, data, &target));
     }
     // A long value wraps under itself, not under its label.
     let lines = super::wrap::wrapped(lines, usize::from(area.width.saturating_sub(2)));
-    frame.render_widget(Paragraph::new(lines).block(pane("Details")), area);
+    frame.render_widget(Paragraph::new(lines).block(pane(theme, "Details")), area);
 }
 
-fn field<'a>(label: &'a str, value: impl Into<Span<'a>>) -> Line<'a> {
-    Line::from(vec![
-        Span::styled(format!("{label:<10}"), theme::label()),
-        value.into(),
-    ])
-}
-
-fn account_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line<'a>> {
+fn account_lines<'a>(
+    state: &'a State,
+    theme: &Theme,
+    data: &'a Data,
+    index: usize,
+) -> Vec<Line<'a>> {
     let org = &data.inventory.org;
     let a = &org.accounts[index];
     let path = data.tree.account_path(index);
     let status_style = if a.status.is_active() {
-        theme::account()
+        theme.account
     } else {
-        theme::inactive()
+        theme.inactive
     };
     let production = data.production.get(index).copied().unwrap_or(false);
     let mut lines = vec![if production {
         Line::from(vec![
-            Span::styled(shown(&a.name), theme::production().patch(theme::title())),
-            Span::styled("  PRODUCTION", theme::production()),
+            Span::styled(shown(&a.name), theme.production.patch(theme.title)),
+            Span::styled("  PRODUCTION", theme.production),
         ])
     } else {
-        Line::from(Span::styled(shown(&a.name), theme::title()))
+        Line::from(Span::styled(shown(&a.name), theme.title))
     }];
     if data.lookalikes.has(index) {
         let ids: Vec<&str> = data
@@ -66,15 +62,20 @@ fn account_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line
             .collect();
         lines.push(Line::from(Span::styled(
             format!("≈ same name as {}: check the id", ids.join(", ")),
-            theme::warning(),
+            theme.warning,
         )));
     }
     lines.extend([
         Line::from(""),
-        field("ID", a.id.as_str()),
-        field("Email", shown(&a.email)),
-        field("Status", Span::styled(a.status.as_str(), status_style)),
+        field(theme, "ID", a.id.as_str()),
+        field(theme, "Email", shown(&a.email)),
         field(
+            theme,
+            "Status",
+            Span::styled(a.status.as_str(), status_style),
+        ),
+        field(
+            theme,
             "OU path",
             if path.is_empty() {
                 "(root)".to_owned()
@@ -83,29 +84,30 @@ fn account_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line
             },
         ),
         field(
+            theme,
             "Joined",
             a.joined
                 .map_or_else(|| "unknown".to_owned(), |j| j.date().to_string()),
         ),
     ]);
     if org.management_account_id.as_ref() == Some(&a.id) {
-        lines.push(field("Kind", "management account"));
+        lines.push(field(theme, "Kind", "management account"));
     }
     if let Some(region) = state.regions.get(a.id.as_str()) {
-        lines.push(field("Region", format!("{region} (R changes it)")));
+        lines.push(field(theme, "Region", format!("{region} (R changes it)")));
     }
     lines.push(Line::from(""));
-    let cost = cost_lines(state, data, index);
+    let cost = super::cost::fields(state, theme, data, index);
     if !cost.is_empty() {
         lines.extend(cost);
         lines.push(Line::from(""));
     }
-    lines.extend(role_lines(state, data, index));
+    lines.extend(role_lines(state, theme, data, index));
     lines.push(Line::from(""));
     if a.tags.is_empty() {
-        lines.push(Line::from(Span::styled("no tags", theme::muted())));
+        lines.push(Line::from(Span::styled("no tags", theme.muted)));
     } else {
-        lines.push(Line::from(Span::styled("Tags", theme::title())));
+        lines.push(Line::from(Span::styled("Tags", theme.title)));
         let width = a
             .tags
             .keys()
@@ -114,7 +116,7 @@ fn account_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line
             .unwrap_or(0);
         for (k, v) in &a.tags {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<width$}  ", shown(k)), theme::label()),
+                Span::styled(format!("  {:<width$}  ", shown(k)), theme.label),
                 Span::raw(shown(v)),
             ]));
         }
@@ -122,68 +124,7 @@ fn account_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line
     lines
 }
 
-fn cost_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line<'a>> {
-    let Some(costs) = &data.costs else {
-        return match &state.cost {
-            CostStatus::Unavailable(_) => vec![field("Cost", Span::styled("n/a", theme::muted()))],
-            _ => Vec::new(),
-        };
-    };
-    let Some(c) = costs.accounts.get(index).and_then(Option::as_ref) else {
-        return vec![field("Cost", Span::styled("no data", theme::muted()))];
-    };
-    let change = c
-        .change_pct
-        .map_or_else(String::new, |p| format!(", {p:+.0}% vs last month so far"));
-    let amounts: Vec<f64> = c.history.iter().map(|(_, a)| *a).collect();
-    let first = c
-        .history
-        .first()
-        .map(|(m, _)| m.to_string())
-        .unwrap_or_default();
-    vec![
-        field(
-            "Cost",
-            format!(
-                "{} this month{change}",
-                format_amount(c.month_to_date, &c.currency)
-            ),
-        ),
-        field(
-            "",
-            format!("{} last month", format_amount(c.last_month, &c.currency)),
-        ),
-        field(
-            "History",
-            Span::styled(
-                format!("{} since {first}", sparkline(&amounts)),
-                theme::label(),
-            ),
-        ),
-    ]
-}
-
-/// A one-line chart of `values` (block characters, lowest to highest).
-#[must_use]
-pub fn sparkline(values: &[f64]) -> String {
-    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let max = values.iter().copied().fold(0.0_f64, f64::max);
-    values
-        .iter()
-        .map(|v| {
-            if max <= 0.0 {
-                BARS[0]
-            } else {
-                let level = (v / max * 7.0).round().clamp(0.0, 7.0);
-                // Truncation is intended: `level` is a whole number from 0 to 7.
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                BARS[level as usize]
-            }
-        })
-        .collect()
-}
-
-fn ou_lines(data: &Data, ou: usize) -> Vec<Line<'_>> {
+fn ou_lines<'a>(theme: &Theme, data: &'a Data, ou: usize) -> Vec<Line<'a>> {
     let org = &data.inventory.org;
     let unit = &org.org_units[ou];
     let path: Vec<&str> = data
@@ -193,31 +134,37 @@ fn ou_lines(data: &Data, ou: usize) -> Vec<Line<'_>> {
         .map(|i| org.org_units[i].name.as_str())
         .collect();
     vec![
-        Line::from(Span::styled(shown(&unit.name), theme::title())),
+        Line::from(Span::styled(shown(&unit.name), theme.title)),
         Line::from(""),
-        field("OU id", unit.id.as_str()),
-        field("Path", shown(&path.join(" / ")).into_owned()),
+        field(theme, "OU id", unit.id.as_str()),
+        field(theme, "Path", shown(&path.join(" / ")).into_owned()),
         field(
+            theme,
             "Accounts",
             format!("{} (all levels)", data.tree.ou_account_count(ou)),
         ),
         field(
+            theme,
             "Directly",
             data.tree.child_accounts(&unit.id).len().to_string(),
         ),
-        field("Sub-OUs", data.tree.child_ous(&unit.id).len().to_string()),
+        field(
+            theme,
+            "Sub-OUs",
+            data.tree.child_ous(&unit.id).len().to_string(),
+        ),
     ]
 }
 
-fn root_lines(data: &Data) -> Vec<Line<'_>> {
+fn root_lines<'a>(theme: &Theme, data: &'a Data) -> Vec<Line<'a>> {
     let org = &data.inventory.org;
     let mut lines = vec![
-        Line::from(Span::styled("Organization root", theme::title())),
+        Line::from(Span::styled("Organization root", theme.title)),
         Line::from(""),
-        field("Root id", org.root_id.as_str()),
+        field(theme, "Root id", org.root_id.as_str()),
     ];
     if let Some(id) = &org.org_id {
-        lines.push(field("Org id", id.as_str()));
+        lines.push(field(theme, "Org id", id.as_str()));
     }
     if let Some(m) = &org.management_account_id {
         let name = org
@@ -225,22 +172,22 @@ fn root_lines(data: &Data) -> Vec<Line<'_>> {
             .iter()
             .find(|a| &a.id == m)
             .map_or(String::new(), |a| format!(" ({})", shown(&a.name)));
-        lines.push(field("Mgmt", format!("{m}{name}")));
+        lines.push(field(theme, "Mgmt", format!("{m}{name}")));
     }
     let inactive = org
         .accounts
         .iter()
         .filter(|a| !a.status.is_active())
         .count();
-    lines.push(field("Accounts", org.accounts.len().to_string()));
-    lines.push(field("Inactive", inactive.to_string()));
-    lines.push(field("OUs", org.org_units.len().to_string()));
+    lines.push(field(theme, "Accounts", org.accounts.len().to_string()));
+    lines.push(field(theme, "Inactive", inactive.to_string()));
+    lines.push(field(theme, "OUs", org.org_units.len().to_string()));
     lines
 }
 
 /// The roles offered in account `index`: Identity Center's and IAM's under headings of their
 /// own, with the last one used and live credentials marked.
-fn role_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line<'a>> {
+fn role_lines<'a>(state: &'a State, theme: &Theme, data: &'a Data, index: usize) -> Vec<Line<'a>> {
     let a = &data.inventory.org.accounts[index];
     let mut lines = Vec::new();
     let roles = data.roles.get(index).map_or(&[][..], Vec::as_slice);
@@ -254,13 +201,13 @@ fn role_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line<'a
         };
         lines.push(Line::from(Span::styled(
             "Identity Center roles",
-            theme::title(),
+            theme.title,
         )));
-        lines.push(Line::from(Span::styled(note, theme::muted())));
+        lines.push(Line::from(Span::styled(note, theme.muted)));
     }
     if roles.is_empty() {
         if !a.sso_roles_unknown() {
-            lines.push(Line::from(Span::styled("no role offered", theme::muted())));
+            lines.push(Line::from(Span::styled("no role offered", theme.muted)));
         }
     } else {
         let last = state.last_roles.get(a.id.as_str());
@@ -277,16 +224,16 @@ fn role_lines<'a>(state: &'a State, data: &'a Data, index: usize) -> Vec<Line<'a
             } else {
                 heading
             };
-            lines.push(Line::from(Span::styled(heading, theme::title())));
+            lines.push(Line::from(Span::styled(heading, theme.title)));
             for r in group {
                 let mut spans = vec![Span::raw(format!("  {}", shown(&r.name)))];
                 if last == Some(&r.key()) {
-                    spans.push(Span::styled(" · last used", theme::label()));
+                    spans.push(Span::styled(" · last used", theme.label));
                 }
                 if let Some(e) = state.sessions.role_expiry(a.id.as_str(), &r.key()) {
                     spans.push(Span::styled(
                         format!(" · credentials {} left", remaining(e, state.now)),
-                        theme::label(),
+                        theme.label,
                     ));
                 }
                 lines.push(Line::from(spans));

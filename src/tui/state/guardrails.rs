@@ -2,16 +2,16 @@
 //! background when they are not known (one read at a time), `p`'s list of them, and a
 //! policy's document, scrollable.
 
-use super::access_flow::Modal;
-use super::{Banner, Row, State};
+use super::dialogs::Modal;
+use super::{Row, State};
 use crate::aws::AwsError;
 use crate::domain::guardrails::{Guardrails, PolicyDocument};
 use crate::tui::action::Action;
-use crate::tui::effects::Effect;
+use crate::tui::message::{Banner, Effect};
 
 /// What the TUI knows of reading policies.
 #[derive(Clone, Debug, Default)]
-pub struct GuardrailsView {
+pub struct GuardrailsState {
     /// `[org] policies = "off"`: nothing is read or shown.
     pub off: bool,
     /// A read is going on.
@@ -252,7 +252,7 @@ mod tests {
     use super::super::test_support::{NOW, keys, state};
     use super::*;
     use crate::domain::guardrails::{Parents, PolicySummary};
-    use crate::tui::state::Msg;
+    use crate::tui::message::Msg;
 
     fn reads(effects: &[Effect]) -> Vec<Vec<String>> {
         effects

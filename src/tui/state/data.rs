@@ -1,0 +1,114 @@
+//! The inventory shown and what is derived from it once per change (roles offered, production,
+//! look-alike names, cost figures), and the rules it is derived by.
+
+use time::OffsetDateTime;
+
+use crate::domain::cost::{CostSnapshot, CostSummary, roll_up, summarize};
+use crate::domain::inventory::Inventory;
+use crate::domain::lookalike::Lookalikes;
+use crate::domain::model::OrgTree;
+use crate::domain::roles::{RoleCatalog, RoleOption};
+use crate::domain::safety::Classifier;
+use crate::domain::search::SearchIndex;
+
+/// Role rules and production rules: what is derived per account from the config.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    pub catalog: RoleCatalog,
+    pub classifier: Classifier,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            catalog: RoleCatalog::new(&crate::config::RolesConfig::default(), Vec::new()),
+            classifier: Classifier::default(),
+        }
+    }
+}
+
+/// The inventory and what is derived from it once per change.
+#[derive(Debug)]
+pub struct Data {
+    pub inventory: Inventory,
+    pub tree: OrgTree,
+    pub index: SearchIndex,
+    /// Roles offered, per account index.
+    pub roles: Vec<Vec<RoleOption>>,
+    /// Production flag, per account index.
+    pub production: Vec<bool>,
+    /// Which accounts' names look like another's.
+    pub lookalikes: Lookalikes,
+    /// Cost figures, when cost is known.
+    pub costs: Option<CostFigures>,
+    /// Who is above whom, for guardrails (built the first time they are shown).
+    parents: std::sync::OnceLock<crate::domain::guardrails::Parents>,
+}
+
+impl Data {
+    #[must_use]
+    pub fn new(inventory: Inventory, rules: &Rules) -> Self {
+        let tree = OrgTree::build(&inventory.org);
+        let index = SearchIndex::build(&inventory.org, &tree);
+        let n = inventory.org.accounts.len();
+        let offered = (0..n)
+            .map(|i| rules.catalog.offered(&inventory, &tree, i))
+            .collect();
+        let production = rules.classifier.classify_all(&inventory, &tree);
+        let lookalikes = Lookalikes::of(inventory.org.accounts.iter().map(|a| a.name.as_str()));
+        Self {
+            inventory,
+            tree,
+            index,
+            roles: offered,
+            production,
+            lookalikes,
+            costs: None,
+            parents: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The chain of parents of every account and OU (see [`crate::domain::guardrails::Parents`]).
+    pub fn parents(&self) -> &crate::domain::guardrails::Parents {
+        self.parents
+            .get_or_init(|| crate::domain::guardrails::Parents::new(&self.inventory.org))
+    }
+}
+
+/// Cost figures derived for the current inventory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CostFigures {
+    /// Per account index; `None` where Cost Explorer has no data.
+    pub accounts: Vec<Option<CostSummary>>,
+    /// Per OU index: (month to date, last month) of everything beneath it.
+    pub ous: Vec<(f64, f64)>,
+    /// The whole organization: (month to date, last month).
+    pub total: (f64, f64),
+    pub currency: String,
+    pub as_of: OffsetDateTime,
+}
+
+impl CostFigures {
+    /// Derives the figures from a snapshot for `data`'s accounts, as of `now`.
+    #[must_use]
+    pub fn new(data: &Data, snapshot: &CostSnapshot, months: usize, now: OffsetDateTime) -> Self {
+        let by_account = summarize(&snapshot.monthly, &snapshot.currency, now.date(), months);
+        let org = &data.inventory.org;
+        let ous = roll_up(org, &data.tree, &by_account);
+        let accounts: Vec<Option<CostSummary>> = org
+            .accounts
+            .iter()
+            .map(|a| by_account.get(a.id.as_str()).cloned())
+            .collect();
+        let total = accounts.iter().flatten().fold((0.0, 0.0), |(m, l), c| {
+            (m + c.month_to_date, l + c.last_month)
+        });
+        Self {
+            accounts,
+            ous,
+            total,
+            currency: snapshot.currency.clone(),
+            as_of: snapshot.fetched_at,
+        }
+    }
+}
