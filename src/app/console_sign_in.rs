@@ -1,4 +1,4 @@
-//! IAM users with no access key: a console sign-in ([`crate::aws::console_login`]) as a
+//! IAM users with no access key: a console sign-in ([`crate::aws::signin`]) as a
 //! profile's base identity, from either front end. The profile gets `login_session = <ARN>`
 //! and the token goes where the AWS CLI keeps it, so the SDK (awsnav's, the AWS CLI's,
 //! botocore's) turns it into credentials and renews it; awsnav notes when the session began,
@@ -11,8 +11,8 @@ use time::OffsetDateTime;
 
 use crate::app::context::AppContext;
 use crate::aws::config_files::{AwsConfigFiles, config_file_path};
-use crate::aws::console_login::{self, CodePrompt, Flow, SESSION_HOURS};
-use crate::aws::sso_login::SignInUi;
+use crate::aws::signin::{self, CodePrompt, Flow, SESSION_HOURS};
+use crate::aws::sso_oidc::SignInUi;
 use crate::aws::{AwsError, AwsSettings, ErrorContext, sdk};
 
 /// The settings that give a profile other credentials: a console session would come after
@@ -92,7 +92,7 @@ impl ConsoleStatus {
 #[must_use]
 pub fn status(ctx: &AppContext, profile: &str) -> Option<ConsoleStatus> {
     let session_arn = session_of(profile)?;
-    let signed_in = console_login::read_token(&session_arn).is_some();
+    let signed_in = signin::read_token(&session_arn).is_some();
     let ends = std::fs::read(began_path(ctx, &session_arn))
         .ok()
         .and_then(|b| serde_json::from_slice::<Began>(&b).ok())
@@ -100,7 +100,7 @@ pub fn status(ctx: &AppContext, profile: &str) -> Option<ConsoleStatus> {
         .map(|b| b.signed_in_at + time::Duration::hours(SESSION_HOURS));
     Some(ConsoleStatus {
         profile: profile.to_owned(),
-        user: console_login::user_name(&session_arn).to_owned(),
+        user: signin::user_name(&session_arn).to_owned(),
         session_arn,
         ends,
         signed_in,
@@ -179,9 +179,9 @@ pub async fn sign_in(
 ) -> Result<SignedIn, AwsError> {
     let sdk = sdk_for(ctx, profile).await?;
     if let Some(session_arn) = session_of(profile)
-        && console_login::read_token(&session_arn).is_some()
+        && signin::read_token(&session_arn).is_some()
     {
-        match console_login::credentials(&sdk, &session_arn).await {
+        match signin::credentials(&sdk, &session_arn).await {
             Ok(_) => return Ok(SignedIn::Renewed { session_arn }),
             Err(why) => {
                 tracing::info!(why = %why, "the console session could not be renewed; signing in again");
@@ -200,10 +200,10 @@ pub async fn sign_in(
             ),
         ));
     }
-    let signed = console_login::sign_in(&sdk, flow, ui, prompt)
+    let signed = signin::sign_in(&sdk, flow, ui, prompt)
         .await
         .map_err(|why| login_error(profile, why))?;
-    let token_file = console_login::write_token(&signed.session_arn, &signed.token)
+    let token_file = signin::write_token(&signed.session_arn, &signed.token)
         .map_err(|e| login_error(profile, format!("cannot be stored ({e})")))?;
     let config_file = config_file_path()
         .ok_or_else(|| login_error(profile, "cannot be stored (no home directory)"))?;
@@ -259,7 +259,7 @@ pub fn sign_out(ctx: &AppContext, profile: &str) -> Result<Option<(String, bool)
     let Some(session_arn) = session_of(profile) else {
         return Ok(None);
     };
-    let removed = console_login::remove_token(&session_arn)
+    let removed = signin::remove_token(&session_arn)
         .map_err(|e| login_error(profile, format!("could not be removed ({e})")))?;
     let _ = std::fs::remove_file(began_path(ctx, &session_arn));
     Ok(Some((session_arn, removed)))

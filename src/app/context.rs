@@ -327,7 +327,7 @@ impl AppContext {
             .await
             .ok()
             .flatten()?;
-        let ends = crate::aws::sso_login::read_token(&source).and_then(|t| t.expires());
+        let ends = crate::aws::sso_oidc::read_token(&source).and_then(|t| t.expires());
         Some((source.profile, ends))
     }
 

@@ -15,7 +15,7 @@ use crate::app::access::{AccessTarget, MfaSource};
 use crate::app::context::AppContext;
 use crate::app::launch::{self, Session};
 use crate::aws::AwsError;
-use crate::domain::each::{Pick, Selection, role_for};
+use crate::domain::fanout_plan::{Pick, Selection, role_for};
 use crate::domain::inventory::Inventory;
 use crate::domain::model::OrgTree;
 use crate::domain::roles::RoleOption;

@@ -13,6 +13,7 @@ macro_rules! say {
 pub(crate) use say;
 
 pub mod access;
+pub mod access_keys;
 pub mod aws_profiles;
 pub mod console_link;
 pub mod console_sign_in;
@@ -26,7 +27,6 @@ pub mod ecr_login;
 pub mod enter;
 pub mod fanout;
 pub mod guardrails;
-pub mod keys;
 pub mod launch;
 pub mod org_reader;
 pub mod saml_sign_in;

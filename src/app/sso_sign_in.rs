@@ -1,9 +1,9 @@
 //! Signing in to IAM Identity Center from either front end: which sign-in, which flow, and
-//! the sign-in itself (the flows are in [`crate::aws::sso_login`]).
+//! the sign-in itself (the flows are in [`crate::aws::sso_oidc`]).
 
 use crate::app::context::AppContext;
 use crate::aws::sso::{self, SsoSource};
-use crate::aws::sso_login::{self, CachedToken, Flow, SignInUi};
+use crate::aws::sso_oidc::{self, CachedToken, Flow, SignInUi};
 use crate::aws::{AwsError, AwsSettings, ErrorContext, sdk};
 
 /// The Identity Center sign-in `profile` (else `[sso] profile`, the org profile,
@@ -72,7 +72,7 @@ pub async fn sign_in(
     ui: &dyn SignInUi,
 ) -> Result<CachedToken, AwsError> {
     let sdk = sdk_for(ctx, source).await?;
-    sso_login::sign_in(&sdk, source, &source.scopes, flow, ui).await
+    sso_oidc::sign_in(&sdk, source, &source.scopes, flow, ui).await
 }
 
 /// Signs out of `source`: the portal's `Logout`, then the token removed. `false`: there was
@@ -82,5 +82,5 @@ pub async fn sign_in(
 /// When the token file cannot be removed.
 pub async fn sign_out(ctx: &AppContext, source: &SsoSource) -> Result<bool, AwsError> {
     let sdk = sdk_for(ctx, source).await?;
-    sso_login::sign_out(&sdk, source).await
+    sso_oidc::sign_out(&sdk, source).await
 }

@@ -1,7 +1,6 @@
 //! The typed boundary to AWS: clients from one `SdkConfig`, the app's own types out, one error.
 
 pub mod config_files;
-pub mod console_login;
 pub mod cost_explorer;
 pub mod ecr;
 pub mod eks;
@@ -13,8 +12,9 @@ pub mod pace;
 pub mod paging;
 pub mod policies;
 pub mod sdk;
+pub mod signin;
 pub mod sso;
-pub mod sso_login;
+pub mod sso_oidc;
 pub mod sts;
 
 use std::error::Error as StdError;

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use crate::app::launch::EnvFormat;
 use crate::cli::completion::CompletionShell;
-use crate::domain::each::Pick;
+use crate::domain::fanout_plan::Pick;
 
 /// Navigate the accounts of an AWS Organization: browse the OU tree, search, script.
 #[derive(Debug, Parser)]
@@ -41,10 +41,10 @@ pub enum Command {
         /// Only the accounts an `exec --each` with these selectors would use, with the role
         /// each would take: all, ou:GLOB, tag:KEY=VALUE, name:GLOB, account:ID-OR-NAME.
         #[arg(long = "select", value_name = "SELECTOR")]
-        select: Vec<crate::domain::each::Pick>,
+        select: Vec<crate::domain::fanout_plan::Pick>,
         /// Leave out the accounts a selector names (with --select).
         #[arg(long = "except", value_name = "SELECTOR", requires = "select")]
-        except: Vec<crate::domain::each::Pick>,
+        except: Vec<crate::domain::fanout_plan::Pick>,
         /// The role to take (with --select), as `exec --role`.
         #[arg(long, value_name = "ROLE", requires = "select")]
         role: Option<String>,

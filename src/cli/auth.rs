@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use time::OffsetDateTime;
 
+use crate::app::access_keys::{self, KeyError, Propagation};
 use crate::app::context::AppContext;
-use crate::app::keys::{self, KeyError, Propagation};
 use crate::domain::credentials::{AccessKey, key_tail};
 use crate::store::key_store::KeyRecord;
 
@@ -36,7 +36,7 @@ pub async fn auth(ctx: &AppContext, command: AuthCommand) -> anyhow::Result<Exit
             } else {
                 key_from_terminal()?
             };
-            let record = keys::add(&ctx.access, &name, &key, now).await?;
+            let record = access_keys::add(&ctx.access, &name, &key, now).await?;
             say!(
                 "awsnav: stored `{name}` (key …{}, {}) in {}",
                 record.key_tail,
@@ -59,7 +59,8 @@ pub async fn auth(ctx: &AppContext, command: AuthCommand) -> anyhow::Result<Exit
             deactivate: true,
             console_profile,
         } => {
-            let retired = keys::retire(&ctx.access, &name, console_profile.as_deref()).await?;
+            let retired =
+                access_keys::retire(&ctx.access, &name, console_profile.as_deref()).await?;
             say!(
                 "awsnav: the key …{} of {} is turned off in IAM (the console session of profile {} works) and `{name}` is removed from {}; `aws iam update-access-key --status Active` turns it on again",
                 key_tail(&retired.key_id),
@@ -80,7 +81,7 @@ pub async fn auth(ctx: &AppContext, command: AuthCommand) -> anyhow::Result<Exit
         AuthCommand::Rotate { name, mfa_code } => {
             let mfa = mfa_source(ctx, mfa_code, &format!("Rotating the access key `{name}`"));
             let rotated =
-                keys::rotate(&ctx.access, &name, &mfa, now, Propagation::default()).await?;
+                access_keys::rotate(&ctx.access, &name, &mfa, now, Propagation::default()).await?;
             say!(
                 "awsnav: `{name}` rotated: the new key …{} is stored and working; the old key …{} is deleted in IAM",
                 rotated.record.key_tail,
@@ -139,8 +140,8 @@ async fn import(
     remove: bool,
     now: OffsetDateTime,
 ) -> anyhow::Result<ExitCode> {
-    let found = keys::find_in_credentials_file(profile)?;
-    let record = keys::import(&ctx.access, profile, &found, now).await?;
+    let found = access_keys::find_in_credentials_file(profile)?;
+    let record = access_keys::import(&ctx.access, profile, &found, now).await?;
     say!(
         "awsnav: stored `{profile}` (key …{}, {}) in {}",
         record.key_tail,
@@ -162,7 +163,7 @@ async fn import(
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let removed = keys::remove_from_files(&found, profile, &super::own_path())?;
+    let removed = access_keys::remove_from_files(&found, profile, &super::own_path())?;
     let mut note = format!(
         "awsnav: deleted `{profile}`'s keys from {}",
         found.file.display()

@@ -38,7 +38,8 @@ pub async fn key_session(ctx: &AppContext, name: &str, opts: &AccessOpts) -> any
         &format!("A session of the key `{name}`"),
     );
     let credentials =
-        crate::app::keys::session(&ctx.access, name, &mfa, time::OffsetDateTime::now_utc()).await?;
+        crate::app::access_keys::session(&ctx.access, name, &mfa, time::OffsetDateTime::now_utc())
+            .await?;
     let mut out = launch::credential_process_json(&credentials);
     out.push('\n');
     write_stdout(&out)

@@ -382,7 +382,7 @@ pub async fn env(
 ) -> anyhow::Result<std::process::ExitCode> {
     let demo = ctx.is_demo();
     if let Some(name) = &export.export_as {
-        crate::app::keys::check_export_name(name, export.force)?;
+        crate::app::access_keys::check_export_name(name, export.force)?;
         if demo {
             anyhow::bail!("demo organization: nothing real to export");
         }
@@ -390,7 +390,7 @@ pub async fn env(
     let entered = enter(ctx, query, opts).await?;
     let session = entered.session();
     if let Some(name) = &export.export_as {
-        let written = crate::app::keys::export_session(&session, name, export.force)?;
+        let written = crate::app::access_keys::export_session(&session, name, export.force)?;
         super::output::say!(
             "awsnav: profile {name} in {} now holds {}{}{}",
             written.file.display(),

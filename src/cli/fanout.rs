@@ -19,7 +19,7 @@ use super::prompt::mfa_source;
 use super::{prompt, refresh};
 use crate::app::context::AppContext;
 use crate::app::fanout::{self, Event, Outcome, Planned, Record, RunSpec, Running};
-use crate::domain::each::Pick;
+use crate::domain::fanout_plan::Pick;
 use crate::domain::roles::RoleOption;
 use crate::domain::untrusted::{visible, visible_lines};
 
@@ -36,7 +36,7 @@ pub async fn plan(
     let mut inv = refresh::inventory(ctx, false).await?;
     // Identity Center's roles in the chosen accounts, read now where they never were.
     let tree = crate::domain::model::OrgTree::build(&inv.org);
-    let which = crate::domain::each::Selection::new(each, except).accounts(&inv, &tree);
+    let which = crate::domain::fanout_plan::Selection::new(each, except).accounts(&inv, &tree);
     refresh::ensure_sso_roles(ctx, &mut inv, &which, true).await?;
     Ok(fanout::plan(ctx, &inv, each, except, role))
 }

@@ -11,7 +11,7 @@ use super::prompt;
 use crate::app::context::AppContext;
 use crate::app::sso_sign_in;
 use crate::aws::sso::SsoSource;
-use crate::aws::sso_login::SignInUi;
+use crate::aws::sso_oidc::SignInUi;
 
 /// Shows the sign-in on the terminal (stderr) and opens the browser as `[console] browser`
 /// / `$BROWSER` / the platform's opener would.
@@ -112,7 +112,7 @@ pub async fn logout(ctx: &AppContext) -> anyhow::Result<ExitCode> {
 /// Asks on the terminal for the code a remote console sign-in's browser shows.
 struct PastedCode;
 
-impl crate::aws::console_login::CodePrompt for PastedCode {
+impl crate::aws::signin::CodePrompt for PastedCode {
     fn code(&self) -> Option<String> {
         super::prompt::ask("Enter the authorization code displayed in your browser: ")
             .ok()
@@ -154,9 +154,9 @@ pub async fn console_sign_in(
     use crate::app::console_sign_in::{self, SignedIn};
     let no_browser = no_browser || !sso_sign_in::browser_here();
     let flow = if no_browser {
-        crate::aws::console_login::Flow::Remote
+        crate::aws::signin::Flow::Remote
     } else {
-        crate::aws::console_login::Flow::Browser
+        crate::aws::signin::Flow::Browser
     };
     let ui = ConsoleUi(TerminalUi {
         browser: ctx.config.console.browser.clone(),
@@ -174,7 +174,7 @@ pub async fn console_sign_in(
         } => say!(
             "awsnav: profile {profile} now signs in as {session_arn} (login_session in {}); awsnav, the AWS CLI and the SDKs renew its credentials for up to {} h",
             config_file.display(),
-            crate::aws::console_login::SESSION_HOURS
+            crate::aws::signin::SESSION_HOURS
         ),
     }
     Ok(())

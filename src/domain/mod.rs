@@ -8,7 +8,7 @@ pub mod cost;
 pub mod credentials;
 pub mod demo;
 pub mod docker_config;
-pub mod each;
+pub mod fanout_plan;
 pub mod fold;
 pub mod guardrails;
 pub mod inventory;

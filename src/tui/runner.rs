@@ -647,7 +647,7 @@ fn export(
         .clone()
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| session.profile_name());
-    let written = crate::app::keys::export_session(&session, &name, false)
+    let written = crate::app::access_keys::export_session(&session, &name, false)
         .map_err(|e| AccessFailure::Export(format!("{e:#}")))?;
     let until = granted
         .credentials

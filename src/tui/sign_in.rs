@@ -50,7 +50,7 @@ pub fn console(
             crate::app::console_sign_in::sign_in(
                 &ctx,
                 &profile,
-                crate::aws::console_login::Flow::Browser,
+                crate::aws::signin::Flow::Browser,
                 &ui,
                 &NoCode,
             )
@@ -72,7 +72,7 @@ pub fn console(
 /// The TUI signs console sessions in with a browser here only: no code is pasted back.
 struct NoCode;
 
-impl crate::aws::console_login::CodePrompt for NoCode {
+impl crate::aws::signin::CodePrompt for NoCode {
     fn code(&self) -> Option<String> {
         None
     }
@@ -96,7 +96,7 @@ impl TuiSignIn {
     }
 }
 
-impl crate::aws::sso_login::SignInUi for TuiSignIn {
+impl crate::aws::sso_oidc::SignInUi for TuiSignIn {
     fn show(&self, url: &str, user_code: Option<&str>) {
         let _ = self.tx.send(Msg::SsoPrompt {
             url: url.to_owned(),

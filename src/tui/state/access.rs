@@ -165,7 +165,7 @@ impl State {
     fn export_named(&mut self, account: usize, input: &str) -> Vec<Effect> {
         let name = input.trim().to_owned();
         if !name.is_empty()
-            && let Err(e) = crate::app::keys::check_export_name(&name, false)
+            && let Err(e) = crate::app::access_keys::check_export_name(&name, false)
         {
             self.status.banner = Some(Banner::error(e.to_string()));
             return Vec::new();

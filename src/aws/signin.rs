@@ -25,7 +25,7 @@ use sha2::Digest as _;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::sso_login::SignInUi;
+use super::sso_oidc::SignInUi;
 use crate::domain::credentials::Credentials;
 use crate::domain::untrusted::hex;
 
@@ -484,7 +484,7 @@ pub async fn sign_in(
             }
             let code = tokio::time::timeout(
                 Duration::from_mins(10),
-                super::sso_login::callback(&listener, &state),
+                super::sso_oidc::callback(&listener, &state),
             )
             .await
             .map_err(|_| "took too long: nobody came back from the browser".to_owned())??;
