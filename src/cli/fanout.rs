@@ -209,9 +209,13 @@ fn confirm_production(
         );
     }
     eprintln!("\x1b[1;31mThe selection holds {count} PRODUCTION account(s):\x1b[0m\n{list}");
-    let answer = prompt::ask(&format!("Type {count} to run the command in all of them: "))?
-        .ok_or_else(|| anyhow::anyhow!("not confirmed: nothing was run"))?;
-    if answer.trim() == count.to_string() {
+    let confirmation = crate::domain::safety::Confirmation::of_many(count);
+    let answer = prompt::ask(&format!(
+        "Type {} to run the command in all of them: ",
+        confirmation.text
+    ))?
+    .ok_or_else(|| anyhow::anyhow!("not confirmed: nothing was run"))?;
+    if confirmation.is_confirmed_by(answer.trim()) {
         Ok(())
     } else {
         bail!("not confirmed: nothing was run")

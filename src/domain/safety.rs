@@ -164,6 +164,18 @@ impl Confirmation {
         }
     }
 
+    /// Many accounts at once (a fan-out that reaches production): how many of them are
+    /// production is typed, not a name.
+    #[must_use]
+    pub fn of_many(production: usize) -> Self {
+        Self {
+            text: production.to_string(),
+            by_id: false,
+            same_name_as: Vec::new(),
+            name_not_plain: false,
+        }
+    }
+
     /// Whether the line `typed` confirms: exactly the text, but for its line end.
     #[must_use]
     pub fn is_confirmed_by(&self, typed: &str) -> bool {

@@ -312,7 +312,7 @@ impl State {
         if production > 0 {
             self.modal = Some(Modal::ConfirmFanOut {
                 request: Box::new(request),
-                expected: production.to_string(),
+                expected: crate::domain::safety::Confirmation::of_many(production).text,
                 input: String::new(),
             });
             return Vec::new();
