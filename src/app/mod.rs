@@ -27,6 +27,7 @@ pub mod ecr_login;
 pub mod enter;
 pub mod fanout;
 pub mod guardrails;
+pub mod identities;
 pub mod launch;
 pub mod org_reader;
 pub mod saml_sign_in;

@@ -168,6 +168,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Every identity awsnav can get in with and its time left: the base identity's MFA
+    /// session, IAM Identity Center, each SAML provider, each console session, each stored key.
+    /// From what is cached: nothing is sent to AWS.
+    Status {
+        /// JSON for prompts and scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// The guardrails of an account or OU: every organization policy (SCP, RCP, tag, backup…)
     /// that applies there, its own and those inherited, and where each is attached.
     #[command(visible_alias = "policies")]

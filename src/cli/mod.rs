@@ -19,6 +19,7 @@ pub mod prompt;
 pub mod refresh;
 pub mod serve;
 pub mod sign_in;
+pub mod status;
 pub mod which;
 
 use std::fmt::Write as _;
@@ -182,6 +183,7 @@ pub async fn run(ctx: &mut AppContext, command: Command) -> anyhow::Result<ExitC
             Ok(ExitCode::SUCCESS)
         }
         Command::Which { inputs, json } => which::which(ctx, &inputs, json).await,
+        Command::Status { json } => status::status(ctx, json).await,
         Command::Guardrails(args) => guardrails::guardrails(ctx, args).await,
         Command::Login(args) => sign_in::login_command(ctx, &args).await,
         Command::Logout { console } => sign_in::logout_command(ctx, console).await,

@@ -160,6 +160,18 @@ pub fn is_fido(serial: &str) -> bool {
     serial.contains(":u2f/")
 }
 
+/// How long until `end`, as a person reads it: "12 h", "43 min", "<1 min", "expired".
+#[must_use]
+pub fn time_left(end: OffsetDateTime, now: OffsetDateTime) -> String {
+    let secs = (end - now).whole_seconds();
+    match secs {
+        i64::MIN..=0 => "expired".into(),
+        1..60 => "<1 min".into(),
+        60..7200 => format!("{} min", secs / 60),
+        _ => format!("{} h", secs / 3600),
+    }
+}
+
 /// A role session as the tests of the credentials and their cache use it: secrets that must
 /// never show, ending `expires_in_min` minutes after `now`.
 #[cfg(test)]

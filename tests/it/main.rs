@@ -35,4 +35,5 @@ mod served;
 mod shared_inventory;
 mod sso;
 mod sso_login;
+mod status;
 mod tui_snapshots;

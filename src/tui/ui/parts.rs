@@ -95,13 +95,7 @@ pub(super) fn highlighted<'a>(
 
 /// "12 h", "43 min", "expired".
 pub(super) fn remaining(expiry: OffsetDateTime, now: OffsetDateTime) -> String {
-    let secs = (expiry - now).whole_seconds();
-    match secs {
-        i64::MIN..=0 => "expired".into(),
-        1..60 => "<1 min".into(),
-        60..7200 => format!("{} min", secs / 60),
-        _ => format!("{} h", secs / 3600),
-    }
+    crate::domain::credentials::time_left(expiry, now)
 }
 
 /// A name as shown: controls, bidirectional overrides, characters that do not show and
