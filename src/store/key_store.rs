@@ -330,6 +330,17 @@ pub(crate) fn get_secret(service: &str, name: &str) -> Result<Option<String>, Ke
     }
 }
 
+/// Removes the secret under `name` of `service` from the OS keyring; none there is no error.
+///
+/// # Errors
+/// When the keyring cannot be reached or refuses.
+pub(crate) fn delete_secret(service: &str, name: &str) -> Result<(), KeyStoreError> {
+    match entry_of(service, name)?.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(e) => Err(keyring_error(e)),
+    }
+}
+
 fn keyring_error(e: keyring::Error) -> KeyStoreError {
     match e {
         keyring::Error::NoStorageAccess(detail) => KeyStoreError::Refused(detail.to_string()),

@@ -245,6 +245,36 @@ impl CredentialCache {
     }
 }
 
+impl CredentialCache {
+    /// Forgets every role session of the identity `base` (a sign-out): the files, and their
+    /// secrets in the keyring. Returns how many there were.
+    ///
+    /// # Errors
+    /// When a file cannot be removed.
+    pub fn forget_roles(&self, base: &str) -> std::io::Result<usize> {
+        let prefix = format!("role-{}-", file_key(base));
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Ok(0);
+        };
+        let mut removed = 0;
+        for e in entries.filter_map(Result::ok) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let is_json = std::path::Path::new(&name)
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("json"));
+            if !name.starts_with(&prefix) || !is_json {
+                continue;
+            }
+            std::fs::remove_file(e.path())?;
+            if self.in_keyring {
+                let _ = super::key_store::delete_secret(SESSIONS, &entry_name(&e.path()));
+            }
+            removed += 1;
+        }
+        Ok(removed)
+    }
+}
+
 /// The keyring's service name for cached sessions.
 const SESSIONS: &str = "awsnav-sessions";
 
@@ -298,6 +328,26 @@ fn read<T: Session>(path: &Path, secrets: bool) -> Option<T> {
 mod tests {
     use super::*;
     use crate::domain::credentials::fixture::{NOW, creds, session};
+
+    #[test]
+    fn a_sign_out_forgets_that_identitys_role_sessions_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CredentialCache::new(dir.path());
+        cache.store_role("saml-okta", &session(60)).unwrap();
+        cache.store_role("saml-entra", &session(60)).unwrap();
+        assert_eq!(cache.forget_roles("saml-okta").unwrap(), 1);
+        assert!(
+            cache
+                .role("saml-okta", "111122223333", "Admin", NOW)
+                .is_none()
+        );
+        assert!(
+            cache
+                .role("saml-entra", "111122223333", "Admin", NOW)
+                .is_some()
+        );
+        assert_eq!(cache.forget_roles("saml-okta").unwrap(), 0);
+    }
 
     #[test]
     fn role_sessions_round_trip_until_the_margin() {

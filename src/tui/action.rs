@@ -44,6 +44,10 @@ pub enum Action {
     Policies,
     /// Write the selected account's session into the shared credentials file as a profile.
     Export,
+    /// Show every sign-in and its time left (and sign in or out there).
+    Identities,
+    /// In the sign-ins view: sign out of the selected one.
+    SignOut,
 }
 
 impl Action {
@@ -76,6 +80,8 @@ impl Action {
         Action::Results,
         Action::Policies,
         Action::Export,
+        Action::Identities,
+        Action::SignOut,
     ];
 
     /// The action's name in `[keys]`.
@@ -109,6 +115,8 @@ impl Action {
             Action::Results => "results",
             Action::Policies => "policies",
             Action::Export => "export",
+            Action::Identities => "identities",
+            Action::SignOut => "sign_out",
         }
     }
 

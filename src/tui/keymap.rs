@@ -71,6 +71,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[Char('r')], action: Action::Refresh, contexts: &[Browse], help: "refresh from AWS", hint: "refresh" },
     Binding { keys: &[Char('R')], action: Action::Region, contexts: &[Browse], help: "region for sessions in the account", hint: "" },
     Binding { keys: &[Char('p')], action: Action::Policies, contexts: &[Browse], help: "policies that fence it (guardrails)", hint: "" },
+    Binding { keys: &[Char('i')], action: Action::Identities, contexts: &[Browse], help: "sign-ins and their time left", hint: "" },
     Binding { keys: &[Char(' ')], action: Action::Mark, contexts: &[Browse], help: "mark for a run (an OU: its accounts)", hint: "" },
     Binding { keys: &[Char('x')], action: Action::Run, contexts: &[Browse], help: "run a command in the marked accounts", hint: "" },
     Binding { keys: &[Char('X')], action: Action::Results, contexts: &[Browse], help: "the last run's results", hint: "" },
@@ -82,6 +83,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[Char('j'), Code(KeyCode::Down)], action: Action::Down, contexts: &[Picker], help: "next role", hint: "" },
     Binding { keys: &[Char('k'), Code(KeyCode::Up)], action: Action::Up, contexts: &[Picker], help: "previous role", hint: "" },
     Binding { keys: &[Code(KeyCode::Enter)], action: Action::Open, contexts: &[Picker], help: "use this role", hint: "choose" },
+    Binding { keys: &[Char('d')], action: Action::SignOut, contexts: &[Picker], help: "sign out (in the sign-ins view)", hint: "" },
     Binding { keys: &[Code(KeyCode::Enter)], action: Action::Open, contexts: &[Prompt], help: "submit", hint: "submit" },
     Binding { keys: &[Code(KeyCode::Esc), Ctrl('c')], action: Action::Back, contexts: &[Picker, Prompt], help: "cancel", hint: "cancel" },
 ];

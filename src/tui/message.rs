@@ -21,6 +21,8 @@ pub enum Msg {
     Action(Action),
     Resize(u16, u16),
     Tick(OffsetDateTime),
+    /// Every sign-in and its time left, as read from what is cached.
+    Identities(Vec<crate::app::identities::Identity>),
     SyncProgress(SyncProgress),
     SyncFinished(Result<Box<Inventory>, AwsError>),
     Banner(Banner),
@@ -157,6 +159,14 @@ pub enum Effect {
     ReadPolicyDocument {
         id: String,
         synced_at: OffsetDateTime,
+    },
+    /// Read every sign-in and its time left (answered with `Msg::Identities`).
+    ReadIdentities,
+    /// Sign out of one of them (an Identity Center sign-in, a console session, a SAML
+    /// provider's sessions); the sign-ins are read again after.
+    SignOut {
+        kind: crate::app::identities::Kind,
+        name: String,
     },
 }
 

@@ -167,6 +167,8 @@ impl Runner {
             Effect::ReadPolicyDocument { id, synced_at } => {
                 self.read_policy_document(id.clone(), *synced_at);
             }
+            Effect::ReadIdentities => self.read_identities(),
+            Effect::SignOut { kind, name } => self.sign_out(*kind, name.clone()),
             Effect::SaveFavourite { account_id, on } => {
                 // The demo keeps favourites and regions for the session only.
                 if let DataSource::Aws(ctx) = &self.source {
@@ -400,6 +402,64 @@ impl Runner {
                     }
                 }
             }
+        });
+    }
+
+    /// Every sign-in and its time left, back as `Msg::Identities`. The demo has none.
+    fn read_identities(&self) {
+        let DataSource::Aws(ctx) = &self.source else {
+            let _ = self.tx.send(Msg::Identities(Vec::new()));
+            return;
+        };
+        let (ctx, tx, clock) = (ctx.clone(), self.tx.clone(), self.clock.clone());
+        tokio::spawn(async move {
+            let all = crate::app::identities::identities(&ctx, clock()).await;
+            let _ = tx.send(Msg::Identities(all));
+        });
+    }
+
+    /// Signs out of `name` (an Identity Center sign-in, a console session, a SAML provider's
+    /// sessions), says how it went, and reads the sign-ins again.
+    fn sign_out(&self, kind: crate::app::identities::Kind, name: String) {
+        use crate::app::identities::Kind;
+        let DataSource::Aws(ctx) = &self.source else {
+            return;
+        };
+        let (ctx, tx, clock) = (ctx.clone(), self.tx.clone(), self.clock.clone());
+        tokio::spawn(async move {
+            let said = match kind {
+                Kind::IdentityCenter => {
+                    match crate::app::sso_sign_in::source(&ctx, Some(&name)).await {
+                        Ok(Some(source)) => crate::app::sso_sign_in::sign_out(&ctx, &source)
+                            .await
+                            .map(|_| format!("signed out of IAM Identity Center ({name})"))
+                            .map_err(|e| e.to_string()),
+                        Ok(None) => Err(format!(
+                            "profile `{name}` has no IAM Identity Center settings"
+                        )),
+                        Err(e) => Err(e.to_string()),
+                    }
+                }
+                Kind::ConsoleSession => crate::app::console_sign_in::sign_out(&ctx, &name)
+                    .map(|_| format!("signed out of the console session of {name}"))
+                    .map_err(|e| e.to_string()),
+                Kind::Saml => {
+                    crate::app::saml_sign_in::forget(&name).await;
+                    ctx.access
+                        .cache
+                        .forget_roles(&format!("saml-{name}"))
+                        .map(|n| format!("signed out of {name}: {n} role session(s) forgotten"))
+                        .map_err(|e| format!("{name}: {e}"))
+                }
+                Kind::Base | Kind::StoredKey => return,
+            };
+            let _ = tx.send(Msg::Banner(match said {
+                Ok(text) => Banner::info(text),
+                Err(why) => Banner::error(why),
+            }));
+            let _ = tx.send(Msg::Identities(
+                crate::app::identities::identities(&ctx, clock()).await,
+            ));
         });
     }
 

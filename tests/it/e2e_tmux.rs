@@ -64,6 +64,16 @@ async fn browse_search_and_quit_against_moto() {
     tmux.keys(&["?"]);
     tmux.wait_for(&["Typing a search"]);
     tmux.keys(&["Escape"]);
+    // The help closes before q is sent: an Esc and a key read together are Alt and that key.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux.screen().contains("Typing a search") {
+        assert!(
+            Instant::now() < deadline,
+            "the help stays open:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     tmux.keys(&["q"]);
     let deadline = Instant::now() + Duration::from_secs(10);
     while tmux.is_running() {

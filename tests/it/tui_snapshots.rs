@@ -111,6 +111,46 @@ fn help_overlay() {
 }
 
 #[test]
+fn sign_ins_and_their_time_left() {
+    use awsnav::app::identities::{Identity, Kind};
+    let mut state = demo_state(110, 20);
+    keys(&mut state, "i");
+    let now = state.now;
+    let one = |kind, name: &str, left: Option<i64>, detail: &str| Identity {
+        kind,
+        name: name.into(),
+        signed_in: left.is_some(),
+        ends: left.map(|m| now + time::Duration::minutes(m)),
+        seconds_left: left.map(|m| m * 60),
+        detail: detail.into(),
+        sign_in: None,
+    };
+    let _ = state.update(Msg::Identities(vec![
+        one(
+            Kind::Base,
+            "standard credential chain",
+            Some(660),
+            "standard credential chain; MFA session",
+        ),
+        one(
+            Kind::IdentityCenter,
+            "corp",
+            Some(9),
+            "https://corp.awsapps.com/start",
+        ),
+        one(
+            Kind::Saml,
+            "okta",
+            None,
+            "role sessions (the assertion is never kept)",
+        ),
+        one(Kind::ConsoleSession, "dev", Some(300), "as alice"),
+    ]));
+    keys(&mut state, "j");
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
 fn error_banner_keeps_the_data() {
     let mut state = demo_state(110, 16);
     keys(&mut state, "r");

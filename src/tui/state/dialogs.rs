@@ -77,6 +77,10 @@ pub enum Modal {
         expected: String,
         input: String,
     },
+    /// `i`: every sign-in and its time left.
+    Identities {
+        cursor: usize,
+    },
     /// `p`: the policies that apply to `target` (a root, OU or account id).
     Policies {
         target: String,
@@ -102,6 +106,7 @@ impl State {
         let backspace = key.code == KeyCode::Backspace;
         let effects = match modal {
             sign_in @ Modal::SsoSignIn { .. } => self.on_sso_modal_key(sign_in, action),
+            Modal::Identities { cursor } => self.on_identities_key(cursor, action),
             policies @ (Modal::Policies { .. } | Modal::PolicyDocument { .. }) => {
                 self.on_policies_key(policies, action)
             }

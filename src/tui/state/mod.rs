@@ -6,6 +6,7 @@ pub mod data;
 pub mod dialogs;
 pub mod fanout;
 pub mod guardrails;
+pub mod identities;
 pub mod search;
 pub mod sso_roles;
 pub mod status;
@@ -93,6 +94,10 @@ pub struct State {
     pub sso_roles: sso_roles::SsoRoles,
     /// Reading the organization's policies.
     pub guardrails: guardrails::GuardrailsState,
+    /// Every sign-in and its time left, as last read (`i`).
+    pub identities: Vec<crate::app::identities::Identity>,
+    /// The sign-ins already warned of as ending soon, with the end warned of.
+    pub warned: Vec<(String, OffsetDateTime)>,
 }
 
 impl State {
@@ -130,6 +135,8 @@ impl State {
             fanout: None,
             sso_until: None,
             console_session: None,
+            identities: Vec::new(),
+            warned: Vec::new(),
             last_request: None,
             pending_access: None,
             sso_roles: sso_roles::SsoRoles::default(),
@@ -185,7 +192,8 @@ impl State {
                 | Modal::PolicyDocument { .. }
                 | Modal::RegionPicker { .. }
                 | Modal::MfaDevicePicker { .. }
-                | Modal::FanOutRolePicker { .. } => KeyScope::Picker,
+                | Modal::FanOutRolePicker { .. }
+                | Modal::Identities { .. } => KeyScope::Picker,
                 _ => KeyScope::Prompt,
             };
         }
@@ -270,10 +278,8 @@ impl State {
                 self.rescroll();
                 Vec::new()
             }
-            Msg::Tick(now) => {
-                self.now = now;
-                Vec::new()
-            }
+            Msg::Tick(now) => self.on_tick(now),
+            Msg::Identities(all) => self.on_identities(all),
             Msg::SyncProgress(p) => {
                 self.status.syncing = Some(p);
                 Vec::new()
@@ -404,6 +410,8 @@ impl State {
             return effects;
         }
         match action {
+            // `d` signs out only in the sign-ins view.
+            Action::SignOut => {}
             Action::Mark => self.toggle_mark(),
             Action::Run => return self.start_fanout(),
             Action::Results => match &mut self.fanout {
@@ -443,6 +451,7 @@ impl State {
             Action::Search => self.start_search(),
             Action::Region => self.open_region_picker(),
             Action::Policies => return self.open_policies(),
+            Action::Identities => return self.open_identities(),
             Action::Export => self.start_export(),
             Action::Recent => {
                 let hits = self.quick_hits();

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 
 use super::parts::popup;
 use super::theme::Theme;
-use super::{access, fanout, guardrails};
+use super::{access, fanout, guardrails, identities};
 use crate::tui::action::Action;
 use crate::tui::keymap::KeyScope;
 use crate::tui::state::State;
@@ -18,6 +18,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme, modal: &Modal, 
     let picker = |title: &'static str, lines| (title, lines, KeyScope::Picker);
     let document_title: String;
     let (title, mut lines, context) = match modal {
+        Modal::Identities { cursor } => picker("Sign-ins", identities::list(state, theme, *cursor)),
         Modal::Policies { target, cursor } => picker(
             "Guardrails",
             guardrails::list(state, theme, target, *cursor),

@@ -8,6 +8,7 @@ mod dialogs;
 mod fanout;
 mod guardrails;
 mod help;
+mod identities;
 mod parts;
 mod search;
 mod status;

@@ -1,0 +1,258 @@
+//! The sign-ins view (`i`): every identity awsnav can get in with and its time left, signing
+//! in (Enter) and out (`d`) there; and the warning, ten minutes before, that a sign-in shells
+//! and `awsnav serve` renew through is about to end.
+
+use time::OffsetDateTime;
+
+use super::State;
+use super::dialogs::Modal;
+use crate::app::identities::Kind;
+use crate::tui::action::Action;
+use crate::tui::message::{Banner, Effect};
+
+/// How long before a sign-in ends it is warned of.
+pub const WARN_BEFORE: time::Duration = time::Duration::minutes(10);
+
+impl State {
+    /// A second went by: the clock, and what ends soon.
+    pub(super) fn on_tick(&mut self, now: OffsetDateTime) -> Vec<Effect> {
+        self.now = now;
+        self.warn_of_ending_sign_ins();
+        Vec::new()
+    }
+
+    /// The sign-ins as read.
+    pub(super) fn on_identities(
+        &mut self,
+        all: Vec<crate::app::identities::Identity>,
+    ) -> Vec<Effect> {
+        self.status.pending = None;
+        self.identities = all;
+        Vec::new()
+    }
+
+    /// `i`: the sign-ins view, read afresh.
+    pub(super) fn open_identities(&mut self) -> Vec<Effect> {
+        self.modal = Some(Modal::Identities { cursor: 0 });
+        vec![Effect::ReadIdentities]
+    }
+
+    /// Keys in the sign-ins view: move, sign in (Enter), sign out (`d`), close.
+    pub(super) fn on_identities_key(
+        &mut self,
+        cursor: usize,
+        action: Option<Action>,
+    ) -> Vec<Effect> {
+        let last = self.identities.len().saturating_sub(1);
+        let cursor = cursor.min(last);
+        let keep = |state: &mut Self, cursor| {
+            state.modal = Some(Modal::Identities { cursor });
+        };
+        match action {
+            Some(Action::Back | Action::Quit) => Vec::new(),
+            Some(Action::Up) => {
+                keep(self, cursor.saturating_sub(1));
+                Vec::new()
+            }
+            Some(Action::Down) => {
+                keep(self, (cursor + 1).min(last));
+                Vec::new()
+            }
+            Some(Action::Open) => self.sign_in_to(cursor),
+            Some(Action::SignOut) => {
+                keep(self, cursor);
+                let Some(chosen) = self.identities.get(cursor) else {
+                    return Vec::new();
+                };
+                match chosen.kind {
+                    Kind::IdentityCenter | Kind::ConsoleSession | Kind::Saml => {
+                        self.status.pending = Some(format!("signing out of {}…", chosen.name));
+                        vec![Effect::SignOut {
+                            kind: chosen.kind,
+                            name: chosen.name.clone(),
+                        }]
+                    }
+                    Kind::Base | Kind::StoredKey => {
+                        self.status.banner = Some(Banner::info(format!(
+                            "{} is not a sign-in: {}",
+                            chosen.name,
+                            if chosen.kind == Kind::StoredKey {
+                                "remove the key with `awsnav auth remove`"
+                            } else {
+                                "its MFA session ends by itself"
+                            }
+                        )));
+                        Vec::new()
+                    }
+                }
+            }
+            _ => {
+                keep(self, cursor);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Enter on a sign-in: awsnav's own Identity Center or console sign-in in its dialog; for
+    /// the others, what to do.
+    fn sign_in_to(&mut self, cursor: usize) -> Vec<Effect> {
+        let Some(chosen) = self.identities.get(cursor).cloned() else {
+            return Vec::new();
+        };
+        match chosen.kind {
+            Kind::IdentityCenter | Kind::ConsoleSession => {
+                let console = chosen.kind == Kind::ConsoleSession;
+                self.modal = Some(Modal::SsoSignIn {
+                    profile: chosen.name.clone(),
+                    console,
+                    url: None,
+                    code: None,
+                });
+                self.status.pending = Some(format!(
+                    "signing in to {} ({})…",
+                    if console {
+                        "the console"
+                    } else {
+                        "IAM Identity Center"
+                    },
+                    chosen.name
+                ));
+                vec![Effect::SsoSignIn {
+                    profile: chosen.name,
+                    console,
+                }]
+            }
+            Kind::Saml | Kind::Base | Kind::StoredKey => {
+                self.modal = Some(Modal::Identities { cursor });
+                self.status.banner = Some(Banner::info(match chosen.kind {
+                    Kind::Saml => format!(
+                        "{}: the browser sign-in opens when a role of it is used (s, c), or with `awsnav login --saml {}`",
+                        chosen.name, chosen.name
+                    ),
+                    Kind::StoredKey => format!("{}: a stored key is always signed in", chosen.name),
+                    _ => "the base identity asks for an MFA code when a role needs one".to_owned(),
+                }));
+                Vec::new()
+            }
+        }
+    }
+
+    /// A banner, once per sign-in and end, when one that shells and `awsnav serve` renew
+    /// through ends within [`WARN_BEFORE`]: Identity Center, a console session, a SAML
+    /// provider's sessions.
+    pub(super) fn warn_of_ending_sign_ins(&mut self) {
+        let now = self.now;
+        let mut ending: Vec<(String, OffsetDateTime)> = Vec::new();
+        if let Some(e) = self.sso_until {
+            ending.push(("the IAM Identity Center sign-in".to_owned(), e));
+        }
+        if let Some(e) = self.console_session.as_ref().and_then(|c| c.ends) {
+            ending.push(("the console session".to_owned(), e));
+        }
+        for (idp, e) in &self.sessions.saml {
+            ending.push((format!("the SAML sign-in to {idp}"), *e));
+        }
+        for (what, end) in ending {
+            if end <= now || end - now > WARN_BEFORE {
+                continue;
+            }
+            if self.warned.iter().any(|(w, e)| *w == what && *e == end) {
+                continue;
+            }
+            self.status.notify(Banner::warning(format!(
+                "{what} ends in {}: shells and awsnav serve that renew through it will fail then; press i to sign in again",
+                crate::domain::credentials::time_left(end, now)
+            )));
+            self.warned.push((what, end));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::identities::Identity;
+    use crate::tui::message::Msg;
+    use crate::tui::state::test_support::{keys, state};
+
+    fn identity(kind: Kind, name: &str, signed_in: bool) -> Identity {
+        Identity {
+            kind,
+            name: name.into(),
+            signed_in,
+            ends: None,
+            seconds_left: None,
+            detail: String::new(),
+            sign_in: None,
+        }
+    }
+
+    #[test]
+    fn the_view_signs_in_and_out_where_it_can() {
+        let mut s = state(&["Admin"]);
+        assert_eq!(keys(&mut s, "i"), vec![Effect::ReadIdentities]);
+        let _ = s.update(Msg::Identities(vec![
+            identity(Kind::Base, "chain", true),
+            identity(Kind::IdentityCenter, "corp", false),
+            identity(Kind::ConsoleSession, "dev", true),
+        ]));
+        assert!(matches!(s.modal, Some(Modal::Identities { cursor: 0 })));
+        assert_eq!(keys(&mut s, "j"), Vec::new());
+        assert_eq!(
+            keys(&mut s, "⏎"),
+            vec![Effect::SsoSignIn {
+                profile: "corp".into(),
+                console: false
+            }]
+        );
+        assert!(matches!(
+            s.modal,
+            Some(Modal::SsoSignIn { console: false, .. })
+        ));
+        // Back in the view, the console session is signed out of.
+        s.modal = Some(Modal::Identities { cursor: 2 });
+        assert_eq!(
+            keys(&mut s, "d"),
+            vec![Effect::SignOut {
+                kind: Kind::ConsoleSession,
+                name: "dev".into()
+            }]
+        );
+        // The base identity is no sign-in to sign out of.
+        s.modal = Some(Modal::Identities { cursor: 0 });
+        assert_eq!(keys(&mut s, "d"), Vec::new());
+        assert!(
+            s.status
+                .banner
+                .as_ref()
+                .is_some_and(|b| b.text.contains("not a sign-in"))
+        );
+        assert_eq!(keys(&mut s, "⎋"), Vec::new());
+        assert!(s.modal.is_none());
+    }
+
+    #[test]
+    fn a_sign_in_ending_within_ten_minutes_is_warned_of_once() {
+        let mut s = state(&["Admin"]);
+        let now = s.now;
+        s.sso_until = Some(now + time::Duration::minutes(30));
+        let _ = s.update(Msg::Tick(now));
+        assert!(s.status.banner.is_none(), "30 min left: nothing yet");
+        let _ = s.update(Msg::Tick(now + time::Duration::minutes(21)));
+        let banner = s.status.banner.take().expect("warned");
+        assert!(
+            banner
+                .text
+                .contains("the IAM Identity Center sign-in ends in 9 min")
+                && banner.text.contains("press i"),
+            "{}",
+            banner.text
+        );
+        let _ = s.update(Msg::Tick(now + time::Duration::minutes(22)));
+        assert!(s.status.banner.is_none(), "once");
+        // Signed in again: a new end, warned of again when it comes.
+        s.sso_until = Some(now + time::Duration::minutes(70));
+        let _ = s.update(Msg::Tick(now + time::Duration::minutes(61)));
+        assert!(s.status.banner.is_some());
+    }
+}

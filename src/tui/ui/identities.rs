@@ -1,0 +1,69 @@
+//! The sign-ins view (`i`): every identity awsnav can get in with, whether it is signed in and
+//! its time left, and what Enter and `d` do there.
+
+use ratatui::text::{Line, Span};
+
+use super::parts::shown;
+use super::theme::Theme;
+use crate::app::identities::Kind;
+use crate::tui::state::State;
+
+pub fn list(state: &State, theme: &Theme, cursor: usize) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    if state.identities.is_empty() {
+        // With AWS there is always the base identity: nothing is the demo, or not read yet.
+        lines.push(Line::from(Span::styled(
+            "none known (the demo organization has no sign-ins)",
+            theme.muted,
+        )));
+        return lines;
+    }
+    let kind_width = state
+        .identities
+        .iter()
+        .map(|i| i.kind.label().chars().count())
+        .max()
+        .unwrap_or(0);
+    let name_width = state
+        .identities
+        .iter()
+        .map(|i| shown(&i.name).chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(32);
+    for (n, i) in state.identities.iter().enumerate() {
+        let name = shown(&i.name);
+        let left = i.left();
+        let line = Line::from(vec![
+            Span::raw(if n == cursor { "▸ " } else { "  " }),
+            Span::styled(format!("{:<kind_width$}  ", i.kind.label()), theme.label),
+            Span::raw(format!("{name:<name_width$}  ")),
+            Span::styled(
+                left,
+                if i.signed_in {
+                    theme.title
+                } else {
+                    theme.muted
+                },
+            ),
+        ]);
+        lines.push(theme.select_if(line, n == cursor));
+    }
+    lines.push(Line::from(""));
+    // The selected one's detail: where it signs in, whose it is, how old a key is.
+    if let Some(chosen) = state.identities.get(cursor) {
+        lines.push(Line::from(Span::styled(
+            shown(&chosen.detail).into_owned(),
+            theme.muted,
+        )));
+    }
+    let what = match state.identities.get(cursor).map(|i| i.kind) {
+        Some(Kind::IdentityCenter | Kind::ConsoleSession) => "Enter signs in, d signs out",
+        Some(Kind::Saml) => "d signs out (forgets its sessions)",
+        _ => "",
+    };
+    if !what.is_empty() {
+        lines.push(Line::from(Span::styled(what, theme.muted)));
+    }
+    lines
+}
