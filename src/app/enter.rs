@@ -332,6 +332,17 @@ async fn run_handed_over(
         None => None,
     };
     session.server = served.as_ref().map(|s| &s.by);
+    // While the child runs, a line ten minutes before a sign-in its renewals need ends.
+    let watcher = served.as_ref().zip(ctx).map(|(_, ctx)| {
+        let which = super::identities::relied_on(&ctx.access, &entered.role);
+        super::identities::watch(
+            Arc::new(ctx.clone()),
+            Some(which),
+            Arc::new(|line: &str| {
+                eprintln!("\r\nawsnav: {line}\r");
+            }),
+        )
+    });
     let shell = launch::user_shell();
     let (program, args, marks) = match child {
         Child::Shell => (
@@ -360,7 +371,10 @@ async fn run_handed_over(
     let ignore = tokio::spawn(async { while tokio::signal::ctrl_c().await.is_ok() {} });
     let status = running.wait().await;
     ignore.abort();
-    // The endpoint and the marks end with the child.
+    // The endpoint, the watcher and the marks end with the child.
+    if let Some(w) = watcher {
+        w.abort();
+    }
     drop(marks);
     drop(served);
     status

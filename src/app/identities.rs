@@ -208,6 +208,75 @@ pub fn ending_soon(all: &[Identity], within: time::Duration) -> Vec<&Identity> {
     soon
 }
 
+/// How long before a sign-in ends it is warned of.
+pub const WARN_BEFORE: time::Duration = time::Duration::minutes(10);
+
+/// The sign-ins renewals of `role` go through: Identity Center for its roles, the SAML
+/// provider for its roles, else the base profile's console session (when it is one).
+#[must_use]
+pub fn relied_on(
+    access: &Access,
+    role: &crate::domain::roles::RoleOption,
+) -> Vec<(Kind, Option<String>)> {
+    if role.sso {
+        return vec![(Kind::IdentityCenter, None)];
+    }
+    if let Some(saml) = &role.saml {
+        return vec![(Kind::Saml, Some(saml.idp.clone()))];
+    }
+    access
+        .base_profile_for(role)
+        .map(|p| vec![(Kind::ConsoleSession, Some(p))])
+        .unwrap_or_default()
+}
+
+/// While the returned task runs, checks every minute the sign-ins of `which` (every
+/// Identity Center sign-in, console session and SAML provider when `None`); `warn` hears,
+/// once per sign-in and end, one that ends within [`WARN_BEFORE`].
+pub fn watch(
+    ctx: std::sync::Arc<AppContext>,
+    which: Option<Vec<(Kind, Option<String>)>>,
+    warn: std::sync::Arc<dyn Fn(&str) + Send + Sync>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut warned: Vec<(String, OffsetDateTime)> = Vec::new();
+        loop {
+            let now = OffsetDateTime::now_utc();
+            let all = identities(&ctx, now).await;
+            let wanted = |i: &Identity| match &which {
+                None => matches!(
+                    i.kind,
+                    Kind::IdentityCenter | Kind::ConsoleSession | Kind::Saml
+                ),
+                Some(list) => list
+                    .iter()
+                    .any(|(k, n)| *k == i.kind && n.as_ref().is_none_or(|n| *n == i.name)),
+            };
+            for i in ending_soon(&all, WARN_BEFORE) {
+                let Some(end) = i.ends.filter(|_| wanted(i)) else {
+                    continue;
+                };
+                let key = format!("{:?} {}", i.kind, i.name);
+                if warned.iter().any(|(k, e)| *k == key && *e == end) {
+                    continue;
+                }
+                warn(&format!(
+                    "the {} sign-in {} ends in {}: renewals through it will fail then; sign in again{}",
+                    i.kind.label(),
+                    crate::domain::untrusted::visible(&i.name),
+                    i.left(),
+                    i.sign_in
+                        .as_ref()
+                        .map(|how| format!(" (`{how}`)"))
+                        .unwrap_or_default()
+                ));
+                warned.push((key, end));
+            }
+            tokio::time::sleep(std::time::Duration::from_mins(1)).await;
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

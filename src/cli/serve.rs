@@ -63,27 +63,7 @@ pub async fn serve(ctx: &AppContext, args: ServeArgs) -> anyhow::Result<ExitCode
         only.push(account.id);
     }
     let directory = Arc::new(directory);
-    let production: Vec<String> = directory
-        .production()
-        .filter(|a| only.is_empty() || only.contains(&a.id))
-        .map(|a| format!("{} ({})", visible(&a.name), a.id))
-        .collect();
-    if args.access.yes {
-        if !production.is_empty() {
-            say!(
-                "awsnav serve: PRODUCTION accounts are served too ({}): {}",
-                production.len(),
-                list_of(&production)
-            );
-        }
-    } else if !production.is_empty() {
-        say!(
-            "awsnav serve: {} PRODUCTION accounts are not served; start with --yes to serve them: {}",
-            production.len(),
-            list_of(&production)
-        );
-    }
-
+    say_production(&directory, &only, args.access.yes);
     let running = kept_or_new(last, format!("http://{addr}"), &only, args.new_token)?;
     running
         .save(&ctx.paths.data_dir)
@@ -117,10 +97,41 @@ pub async fn serve(ctx: &AppContext, args: ServeArgs) -> anyhow::Result<ExitCode
         file.display()
     );
     write_stdout(&text)?;
+    // A line ten minutes before a sign-in renewals go through ends.
+    let watcher = crate::app::identities::watch(
+        Arc::new(ctx.clone()),
+        None,
+        Arc::new(|line: &str| eprintln!("awsnav serve: warning: {line}")),
+    );
     tokio::signal::ctrl_c().await?;
+    watcher.abort();
     drop(endpoint);
     say!("awsnav serve: stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Lists the production accounts the server serves (with `--yes`) or leaves out.
+fn say_production(directory: &Directory, only: &[String], yes: bool) {
+    let production: Vec<String> = directory
+        .production()
+        .filter(|a| only.is_empty() || only.contains(&a.id))
+        .map(|a| format!("{} ({})", visible(&a.name), a.id))
+        .collect();
+    if yes {
+        if !production.is_empty() {
+            say!(
+                "awsnav serve: PRODUCTION accounts are served too ({}): {}",
+                production.len(),
+                list_of(&production)
+            );
+        }
+    } else if !production.is_empty() {
+        say!(
+            "awsnav serve: {} PRODUCTION accounts are not served; start with --yes to serve them: {}",
+            production.len(),
+            list_of(&production)
+        );
+    }
 }
 
 /// The tokens clients hold, kept while the server stays where they were told it is

@@ -1,7 +1,7 @@
 //! `awsnav status`: every identity awsnav can get in with and its time left, read from what is
 //! cached (an MFA session got against moto, an Identity Center token as the AWS CLI writes it,
 //! a SAML provider never signed in to), for people and as JSON for prompts.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
 use serde_json::Value;
 use sha1::Digest as _;
@@ -82,6 +82,37 @@ async fn status_says_each_identitys_time_left_without_asking_aws() {
     let left = ic["seconds_left"].as_i64().unwrap();
     assert!((480..=540).contains(&left), "{ic}");
     assert!(!stdout(&awsnav.run(&["status", "--json"])).contains("secret-token"));
+
+    // A standing server names the sign-in ending within ten minutes, once, in its log.
+    let mut serve = awsnav
+        .command(&["serve", "--port", "0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = serve.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let warned = loop {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("no warning from awsnav serve");
+        if line.contains("warning") {
+            break line;
+        }
+    };
+    assert!(
+        warned.contains("the Identity Center sign-in corp ends in")
+            && warned.contains("awsnav login --profile corp"),
+        "{warned}"
+    );
+    let _ = serve.kill();
+    let _ = serve.wait();
 
     // The table for people.
     let out = awsnav.run(&["status"]);

@@ -10,8 +10,7 @@ use crate::app::identities::Kind;
 use crate::tui::action::Action;
 use crate::tui::message::{Banner, Effect};
 
-/// How long before a sign-in ends it is warned of.
-pub const WARN_BEFORE: time::Duration = time::Duration::minutes(10);
+pub use crate::app::identities::WARN_BEFORE;
 
 impl State {
     /// A second went by: the clock, and what ends soon.
