@@ -30,8 +30,10 @@ pub use sdk::{AwsSettings, CallCounter};
 /// What went wrong talking to AWS, phrased so the user knows what to do next.
 #[derive(Debug, thiserror::Error)]
 pub enum AwsError {
+    /// `detail` (the SDK's provider chain, every provider it tried) goes to the log, not to
+    /// the person: it runs for lines and never says what to do.
     #[error(
-        "no AWS credentials found{}: {detail}. Configure credentials (aws configure, awsnav login for IAM Identity Center, or environment variables), or set [org] profile in {config}",
+        "no AWS credentials found{}: sign in with `awsnav login`, store a key with `awsnav auth add`, or set [org] profile in {config}",
         profile_suffix(.profile.as_deref())
     )]
     NoCredentials {
@@ -213,9 +215,11 @@ impl ErrorContext {
                     why: format!("cannot give credentials ({})", chain(cred)),
                 };
             }
+            let detail = chain(cred);
+            tracing::warn!(profile = ?self.profile, chain = %detail, "no AWS credentials");
             return AwsError::NoCredentials {
                 profile: self.profile.clone(),
-                detail: chain(cred),
+                detail,
                 config: self.config_file.clone(),
             };
         }

@@ -688,7 +688,7 @@ mod tests {
         let _ = s.update(Msg::Cost(CostStatus::Unavailable("no access".into())));
         let shown = s.status.banner.clone().unwrap();
         assert_eq!(shown.level, Level::Error);
-        assert!(shown.text.contains("no credentials"), "{shown:?}");
+        assert!(shown.text.contains("no AWS credentials found"), "{shown:?}");
         // Dismissed, the next news shows; a warning then replaces an info.
         press(&mut s, KeyCode::Esc);
         let _ = s.update(Msg::Banner(Banner::info("costs read")));
