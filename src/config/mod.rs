@@ -1,6 +1,7 @@
 //! The config file (`~/.config/awsnav/config.toml`): its schema, validation with errors that
 //! point at the key, and the paths awsnav reads and writes.
 
+pub mod edit;
 mod locate;
 pub mod paths;
 pub mod schema;

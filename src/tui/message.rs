@@ -162,6 +162,11 @@ pub enum Effect {
     },
     /// Read every sign-in and its time left (answered with `Msg::Identities`).
     ReadIdentities,
+    /// Read the organization as this profile of `~/.aws/config` from now on (kept as
+    /// `[org] profile` in awsnav's config file).
+    UseProfile(String),
+    /// Show the demo organization from now on (nothing is sent to AWS).
+    UseDemo,
     /// Sign out of one of them (an Identity Center sign-in, a console session, a SAML
     /// provider's sessions); the sign-ins are read again after.
     SignOut {

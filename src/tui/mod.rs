@@ -78,6 +78,21 @@ pub fn check_settings(config: &Config) -> Result<(), SettingProblem> {
     Ok(())
 }
 
+/// The profiles of `~/.aws/config`, each with whether it signs in to Identity Center: the
+/// first run's choice when no identity works.
+fn first_run_profiles(ctx: &AppContext) -> Vec<(String, bool)> {
+    let files = ctx.aws_files();
+    files
+        .profile_names()
+        .into_iter()
+        .map(|p| {
+            let sso =
+                files.get(p, "sso_session").is_some() || files.get(p, "sso_start_url").is_some();
+            (p.to_owned(), sso)
+        })
+        .collect()
+}
+
 /// Builds the app from the context (cache shown at once, sync started) and runs it.
 ///
 /// # Errors
@@ -147,6 +162,7 @@ pub async fn start(ctx: &AppContext) -> io::Result<()> {
             .with_rules(rules)
             .with_keymap(keymap);
         state.guardrails.off = ctx.config.org.policies == crate::config::PolicyReading::Off;
+        state.profiles = first_run_profiles(ctx);
         // Identity Center's roles read before (the sync lists only the accounts).
         state.sso_roles.ttl = crate::app::sso_roles::ttl(ctx);
         state.sso_roles.off = !ctx.config.sso.enabled;
@@ -208,7 +224,7 @@ pub async fn run(app: App) -> io::Result<()> {
     let _input = InputThread::spawn(tx.clone(), paused.clone());
     spawn_signal_listener(tx.clone());
     spawn_clock(tx.clone(), clock.clone());
-    let runner = Runner::new(source, tx.clone(), clock);
+    let mut runner = Runner::new(source, tx.clone(), clock);
     runner.load_sessions();
     let mut screen = Screen {
         guard: &mut guard,

@@ -109,9 +109,11 @@ impl Runner {
     ///
     /// # Errors
     /// When the terminal cannot be read after a shell gave it back.
-    pub async fn run(&self, effect: &Effect, screen: &mut Screen<'_>) -> io::Result<Ran> {
+    pub async fn run(&mut self, effect: &Effect, screen: &mut Screen<'_>) -> io::Result<Ran> {
         match effect {
             Effect::Quit => return Ok(Ran::Quit),
+            Effect::UseProfile(profile) => self.use_profile(profile),
+            Effect::UseDemo => self.source = DataSource::Demo,
             Effect::Shell(launch) => {
                 let result = run_shell(screen, launch, &self.source).await;
                 let size = screen.guard.terminal().size()?;
@@ -132,6 +134,46 @@ impl Runner {
             other => self.start(other),
         }
         Ok(Ran::Started)
+    }
+
+    /// From now on the organization is read as `profile`, kept as `[org] profile` in the
+    /// config file (every other line of it as it was).
+    fn use_profile(&mut self, profile: &str) {
+        let DataSource::Aws(ctx) = &self.source else {
+            return;
+        };
+        let file = &ctx.paths.config_file;
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let written = crate::store::private_file::create_dirs(file.parent().unwrap_or(file))
+            .and_then(|()| {
+                std::fs::write(file, crate::config::edit::with_org_profile(&text, profile))
+            });
+        let note = match written {
+            Ok(()) => Banner::info(format!(
+                "reading the organization as profile {} (kept as [org] profile in {})",
+                crate::domain::untrusted::visible(profile),
+                file.display()
+            )),
+            Err(e) => Banner::warning(format!(
+                "reading the organization as profile {} for now: {} could not be written ({e})",
+                crate::domain::untrusted::visible(profile),
+                file.display()
+            )),
+        };
+        let mut config = ctx.config.clone();
+        config.org.profile = Some(profile.to_owned());
+        let overrides = crate::app::context::Overrides {
+            profile: None,
+            region: ctx.region_override.clone(),
+            federation_url: ctx.federation_url_env.clone(),
+            browser: ctx.browser_env.clone(),
+            file_passphrase: None,
+            ask_secret: None,
+        };
+        let mut next = AppContext::new(ctx.paths.clone(), config, overrides);
+        next.mark_styles = ctx.mark_styles.clone();
+        self.source = DataSource::Aws(Arc::new(next));
+        let _ = self.tx.send(Msg::Banner(note));
     }
 
     /// Starts background work for `effect`.
@@ -180,7 +222,12 @@ impl Runner {
                     ctx.prefs.set_region(account_id, region.as_deref());
                 }
             }
-            Effect::Quit | Effect::Shell(_) | Effect::CopyToClipboard(_) => {}
+            // Done by `run` itself (the terminal, or where data comes from).
+            Effect::Quit
+            | Effect::Shell(_)
+            | Effect::CopyToClipboard(_)
+            | Effect::UseProfile(_)
+            | Effect::UseDemo => {}
         }
     }
 

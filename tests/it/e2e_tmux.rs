@@ -86,6 +86,49 @@ async fn browse_search_and_quit_against_moto() {
     }
 }
 
+/// The first run, as a new user has it: no credentials the standard chain finds, a profile
+/// with keys in `~/.aws`. awsnav opens on the way in, not on an error; picking the profile
+/// reads the organization as it and keeps the choice in awsnav's config file.
+#[tokio::test]
+async fn the_first_run_opens_on_the_way_in_and_ends_on_the_organization() {
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    crate::common::seed_org(&moto.sdk().await, &tree(), 0).await;
+    let mut awsnav = AwsnavCmd::new();
+    awsnav.set("AWS_ENDPOINT_URL", &moto.url);
+    awsnav.set("AWS_REGION", "us-east-1");
+    std::fs::write(
+        awsnav.path(".aws/config"),
+        "[profile mgmt]\nregion = us-east-1\n[profile corp]\nsso_session = corp\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        awsnav.path(".aws/credentials"),
+        "[mgmt]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )
+    .unwrap();
+    let tmux = Tmux::start(&awsnav.shell_command(&[]), 120, 40);
+    let screen = tmux.wait_for(&["Welcome to awsnav", "profile mgmt", "the demo organization"]);
+    assert!(
+        screen.contains("profile corp  (IAM Identity Center: signs in first)"),
+        "{screen}"
+    );
+    assert!(screen.contains("no AWS credentials found"), "{screen}");
+    assert!(
+        !screen.contains("Attempted"),
+        "no provider chain:\n{screen}"
+    );
+    // The profiles are listed in name order: corp, then mgmt.
+    tmux.keys(&["j", "Enter"]);
+    let screen = tmux.wait_for(&["Organization · 8 accounts · 4 OUs", "synced just now"]);
+    assert!(
+        screen.contains("reading the organization as profile mgmt"),
+        "{screen}"
+    );
+    let config = std::fs::read_to_string(awsnav.path("awsnav/config.toml")).unwrap();
+    assert!(config.contains("[org]\nprofile = \"mgmt\""), "{config}");
+    tmux.keys(&["q"]);
+}
+
 #[tokio::test]
 async fn cached_tree_shows_when_aws_fails() {
     let (_lock, moto) = crate::common::exclusive_moto().await;

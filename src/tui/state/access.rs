@@ -550,6 +550,8 @@ impl State {
                 }
                 match self.pending_access.take() {
                     Some(request) => self.request_access(request),
+                    // The first run signed in to read the organization: read it now.
+                    None if self.data.is_none() => vec![Effect::Sync],
                     None => self.sso_roles_after_sign_in(),
                 }
             }

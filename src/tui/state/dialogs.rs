@@ -77,6 +77,11 @@ pub enum Modal {
         expected: String,
         input: String,
     },
+    /// The first run, with no identity that works: a profile of `~/.aws/config` to read the
+    /// organization as, or the demo.
+    Welcome {
+        cursor: usize,
+    },
     /// `i`: every sign-in and its time left.
     Identities {
         cursor: usize,
@@ -107,6 +112,7 @@ impl State {
         let effects = match modal {
             sign_in @ Modal::SsoSignIn { .. } => self.on_sso_modal_key(sign_in, action),
             Modal::Identities { cursor } => self.on_identities_key(cursor, action),
+            Modal::Welcome { cursor } => self.on_welcome_key(cursor, action),
             policies @ (Modal::Policies { .. } | Modal::PolicyDocument { .. }) => {
                 self.on_policies_key(policies, action)
             }

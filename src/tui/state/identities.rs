@@ -136,6 +136,56 @@ impl State {
         }
     }
 
+    /// Keys on the first run's choice: a profile to read the organization as (signing in
+    /// first where it is Identity Center's), or the demo.
+    pub(super) fn on_welcome_key(&mut self, cursor: usize, action: Option<Action>) -> Vec<Effect> {
+        let last = self.profiles.len();
+        let cursor = cursor.min(last);
+        match action {
+            Some(Action::Back | Action::Quit) => Vec::new(),
+            Some(Action::Up) => {
+                self.modal = Some(Modal::Welcome {
+                    cursor: cursor.saturating_sub(1),
+                });
+                Vec::new()
+            }
+            Some(Action::Down) => {
+                self.modal = Some(Modal::Welcome {
+                    cursor: (cursor + 1).min(last),
+                });
+                Vec::new()
+            }
+            Some(Action::Open) => {
+                self.status.banner = None;
+                let Some((profile, sso)) = self.profiles.get(cursor).cloned() else {
+                    return vec![Effect::UseDemo, Effect::Sync];
+                };
+                if !sso {
+                    return vec![Effect::UseProfile(profile), Effect::Sync];
+                }
+                self.modal = Some(Modal::SsoSignIn {
+                    profile: profile.clone(),
+                    console: false,
+                    url: None,
+                    code: None,
+                });
+                self.status.pending =
+                    Some(format!("signing in to IAM Identity Center ({profile})…"));
+                vec![
+                    Effect::UseProfile(profile.clone()),
+                    Effect::SsoSignIn {
+                        profile,
+                        console: false,
+                    },
+                ]
+            }
+            _ => {
+                self.modal = Some(Modal::Welcome { cursor });
+                Vec::new()
+            }
+        }
+    }
+
     /// A banner, once per sign-in and end, when one that shells and `awsnav serve` renew
     /// through ends within [`WARN_BEFORE`]: Identity Center, a console session, a SAML
     /// provider's sessions.
@@ -228,6 +278,45 @@ mod tests {
         );
         assert_eq!(keys(&mut s, "⎋"), Vec::new());
         assert!(s.modal.is_none());
+    }
+
+    #[test]
+    fn the_first_run_without_an_identity_offers_the_profiles_and_the_demo() {
+        let mut s = State::new(
+            None,
+            "default",
+            Vec::new(),
+            time::OffsetDateTime::UNIX_EPOCH,
+            (120, 40),
+        );
+        s.profiles = vec![("corp".into(), true), ("mgmt".into(), false)];
+        let _ = s.update(Msg::SyncFinished(Err(
+            crate::aws::AwsError::NoCredentials {
+                profile: None,
+                detail: "the chain".into(),
+                config: "c.toml".into(),
+            },
+        )));
+        assert!(matches!(s.modal, Some(Modal::Welcome { cursor: 0 })));
+        assert_eq!(
+            keys(&mut s, "⏎"),
+            vec![
+                Effect::UseProfile("corp".into()),
+                Effect::SsoSignIn {
+                    profile: "corp".into(),
+                    console: false
+                }
+            ]
+        );
+        // Signed in, with nothing shown yet: the organization is read.
+        assert_eq!(s.update(Msg::SsoSignedIn(Ok(None))), vec![Effect::Sync]);
+        s.modal = Some(Modal::Welcome { cursor: 1 });
+        assert_eq!(
+            keys(&mut s, "⏎"),
+            vec![Effect::UseProfile("mgmt".into()), Effect::Sync]
+        );
+        s.modal = Some(Modal::Welcome { cursor: 1 });
+        assert_eq!(keys(&mut s, "j⏎"), vec![Effect::UseDemo, Effect::Sync]);
     }
 
     #[test]

@@ -94,6 +94,9 @@ pub struct State {
     pub sso_roles: sso_roles::SsoRoles,
     /// Reading the organization's policies.
     pub guardrails: guardrails::GuardrailsState,
+    /// The profiles of `~/.aws/config` (with whether each signs in to Identity Center), for
+    /// the first run's choice.
+    pub profiles: Vec<(String, bool)>,
     /// Every sign-in and its time left, as last read (`i`).
     pub identities: Vec<crate::app::identities::Identity>,
     /// The sign-ins already warned of as ending soon, with the end warned of.
@@ -135,6 +138,7 @@ impl State {
             fanout: None,
             sso_until: None,
             console_session: None,
+            profiles: Vec::new(),
             identities: Vec::new(),
             warned: Vec::new(),
             last_request: None,
@@ -193,7 +197,8 @@ impl State {
                 | Modal::RegionPicker { .. }
                 | Modal::MfaDevicePicker { .. }
                 | Modal::FanOutRolePicker { .. }
-                | Modal::Identities { .. } => KeyScope::Picker,
+                | Modal::Identities { .. }
+                | Modal::Welcome { .. } => KeyScope::Picker,
                 _ => KeyScope::Prompt,
             };
         }
@@ -264,7 +269,19 @@ impl State {
                 }
                 self.set_inventory(*inv);
             }
-            Err(e) => self.status.banner = Some(Banner::error(e.to_string())),
+            Err(e) => {
+                // Nothing to show and no identity that works: the way in is the first thing.
+                if self.data.is_none()
+                    && self.modal.is_none()
+                    && matches!(
+                        e,
+                        AwsError::NoCredentials { .. } | AwsError::ProfileNotFound { .. }
+                    )
+                {
+                    self.modal = Some(Modal::Welcome { cursor: 0 });
+                }
+                self.status.banner = Some(Banner::error(e.to_string()));
+            }
         }
         Vec::new()
     }

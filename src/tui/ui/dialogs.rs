@@ -18,6 +18,10 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme, modal: &Modal, 
     let picker = |title: &'static str, lines| (title, lines, KeyScope::Picker);
     let document_title: String;
     let (title, mut lines, context) = match modal {
+        Modal::Welcome { cursor } => picker(
+            "Welcome to awsnav",
+            identities::welcome(state, theme, *cursor),
+        ),
         Modal::Identities { cursor } => picker("Sign-ins", identities::list(state, theme, *cursor)),
         Modal::Policies { target, cursor } => picker(
             "Guardrails",

@@ -67,3 +67,52 @@ pub fn list(state: &State, theme: &Theme, cursor: usize) -> Vec<Line<'static>> {
     }
     lines
 }
+
+/// The first run's choice: the profiles of `~/.aws/config` to read the organization as, and
+/// the demo; and the other ways in, which are commands.
+pub fn welcome(state: &State, theme: &Theme, cursor: usize) -> Vec<Line<'static>> {
+    let mut lines = vec![
+        Line::from("awsnav found no AWS identity that works here. Read the organization as:"),
+        Line::from(""),
+    ];
+    if state.profiles.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "  (no profile in ~/.aws/config)",
+            theme.muted,
+        )));
+    }
+    for (n, (profile, sso)) in state.profiles.iter().enumerate() {
+        let line = Line::from(vec![
+            Span::raw(if n == cursor { "▸ " } else { "  " }),
+            Span::raw(format!("profile {}", shown(profile))),
+            Span::styled(
+                if *sso {
+                    "  (IAM Identity Center: signs in first)"
+                } else {
+                    ""
+                },
+                theme.muted,
+            ),
+        ]);
+        lines.push(theme.select_if(line, n == cursor));
+    }
+    let demo = state.profiles.len();
+    lines.push(theme.select_if(
+        Line::from(vec![
+            Span::raw(if cursor >= demo { "▸ " } else { "  " }),
+            Span::raw("the demo organization (nothing is sent to AWS)"),
+        ]),
+        cursor >= demo,
+    ));
+    lines.push(Line::from(""));
+    for way in [
+        "Other ways in, in a terminal:",
+        "  awsnav login --profile NAME            IAM Identity Center",
+        "  awsnav login --console --profile NAME  an IAM user without access keys",
+        "  awsnav login --saml NAME               a SAML identity provider",
+        "  awsnav auth add NAME                   an access key, into the OS keyring",
+    ] {
+        lines.push(Line::from(Span::styled(way, theme.muted)));
+    }
+    lines
+}
