@@ -175,9 +175,15 @@ mod tests {
                 let mut seen = Vec::new();
                 while !done.load(std::sync::atomic::Ordering::Relaxed) {
                     for e in std::fs::read_dir(&dir).unwrap().flatten() {
-                        if let Ok(m) = e.metadata()
-                            && std::fs::read_to_string(e.path())
-                                .is_ok_and(|t| t.contains("NEWSECRET"))
+                        // The mode and the text of one file: the one opened (a rename may
+                        // put another file at the name between two looks).
+                        let Ok(mut f) = std::fs::File::open(e.path()) else {
+                            continue;
+                        };
+                        let mut text = String::new();
+                        if let Ok(m) = f.metadata()
+                            && std::io::Read::read_to_string(&mut f, &mut text).is_ok()
+                            && text.contains("NEWSECRET")
                         {
                             seen.push(m.permissions().mode() & 0o777);
                         }
