@@ -169,6 +169,9 @@ fn first_start_without_data_shows_what_to_do() {
         detail: "the profile has no keys".into(),
         config: "~/.config/awsnav/config.toml".into(),
     })));
+    // The welcome comes first; Esc leaves the error and what to do under it.
+    insta::assert_snapshot!("first_start_opens_the_welcome", screen(&state));
+    keys(&mut state, "⎋");
     insta::assert_snapshot!(screen(&state));
 }
 
