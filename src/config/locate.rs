@@ -56,6 +56,32 @@ impl<'a> Locate<'a> {
         self.place(&path, true, message, fix)
     }
 
+    /// At `key` of entry `index` of `section`, written as a table (`[org]`, the only entry)
+    /// or as an array of tables (`[[org]]`).
+    pub fn entry(
+        &self,
+        section: &str,
+        index: usize,
+        key: &str,
+        message: String,
+        fix: &str,
+    ) -> ConfigError {
+        let listed = self.doc.as_ref().is_some_and(|doc| {
+            doc.get_ref()
+                .iter()
+                .any(|(k, v)| k.get_ref() == section && matches!(v.get_ref(), DeValue::Array(_)))
+        });
+        if listed {
+            self.at(
+                &[Seg::Key(section), Seg::Index(index), Seg::Key(key)],
+                message,
+                fix,
+            )
+        } else {
+            self.key_in(section, key, message, fix)
+        }
+    }
+
     /// At the key (or array element) `path` leads to; the start of the file when the
     /// document cannot say (it always can for text that deserialized).
     pub fn at(&self, path: &[Seg<'_>], message: String, fix: &str) -> ConfigError {

@@ -92,7 +92,7 @@ impl Config {
     /// # Errors
     /// As [`Config::parse`], and the first problem `check` finds.
     pub fn parse_checked(text: &str, path: &Path, check: Check) -> Result<Self, ConfigError> {
-        let config: Self = toml::from_str(text).map_err(|e| {
+        let mut config: Self = toml::from_str(text).map_err(|e| {
             let (line, column) = e
                 .span()
                 .map_or((1, 1), |span| line_column(text, span.start));
@@ -106,6 +106,7 @@ impl Config {
                 fix,
             }
         })?;
+        config.settle();
         config.validate(&Locate::new(text, path), check)?;
         Ok(config)
     }
@@ -206,6 +207,97 @@ mod tests {
     fn concurrency_out_of_range() {
         let err = parse("[org]\nconcurrency = 0\n").unwrap_err().to_string();
         assert!(err.contains("out of range"), "{err}");
+    }
+
+    const TWO_ORGS: &str = r#"
+[[sso]]
+name = "corp"
+profile = "corp-sso"
+
+[[sso]]
+name = "lab"
+profile = "lab-sso"
+
+[[org]]
+name = "corp"
+profile = "corp-mgmt"
+sso = "corp"
+
+[[org]]
+name = "lab"
+profile = "lab-mgmt"
+region = "eu-west-1"
+sso = "lab"
+cost = false
+"#;
+
+    #[test]
+    fn several_organizations_each_with_their_identity() {
+        let c = parse(TWO_ORGS).unwrap();
+        assert!(c.is_multi_org());
+        assert_eq!(c.org_names(), ["corp", "lab"]);
+        assert_eq!(
+            c.org.name.as_deref(),
+            Some("corp"),
+            "the first is the default view"
+        );
+        let lab = c.for_org("lab").unwrap();
+        assert_eq!(lab.org.profile.as_deref(), Some("lab-mgmt"));
+        assert_eq!(lab.org.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(lab.sso.profile.as_deref(), Some("lab-sso"));
+        assert!(!lab.cost.enabled);
+        assert!(c.for_org("corp").unwrap().cost.enabled);
+        assert!(c.for_org("nope").is_none());
+    }
+
+    #[test]
+    fn one_org_table_is_as_before() {
+        let c = parse("[org]\nprofile = \"mgmt\"\n[sso]\nprofile = \"p\"\n").unwrap();
+        assert!(!c.is_multi_org());
+        assert!(c.org_names().is_empty());
+        assert_eq!(c.orgs.len(), 1);
+        assert_eq!(c.org.profile.as_deref(), Some("mgmt"));
+        assert_eq!(c.sso.profile.as_deref(), Some("p"));
+    }
+
+    #[test]
+    fn organization_lists_are_checked_where_they_are_written() {
+        let err = |text: &str| parse(text).unwrap_err().to_string();
+        let e = err("[[org]]\nprofile = \"a\"\n[[org]]\nname = \"b\"\nprofile = \"b\"\n");
+        assert!(
+            e.starts_with("/tmp/config.toml:1:1: this [[org]] has no name"),
+            "{e}"
+        );
+        let e =
+            err("[[org]]\nname = \"a\"\nprofile = \"a\"\n[[org]]\nname = \"a\"\nprofile = \"b\"\n");
+        assert!(
+            e.starts_with("/tmp/config.toml:5:1: [[org]] name `a` is used twice"),
+            "{e}"
+        );
+        let e =
+            err("[[org]]\nname = \"a\"\nprofile = \"a\"\n[[org]]\nname = \"b\"\nprofile = \"a\"\n");
+        assert!(
+            e.contains("`a` and `b` are read with the same identity"),
+            "{e}"
+        );
+        let e = err("[[org]]\nname = \"a\"\nsso = \"x\"\n[[org]]\nname = \"b\"\n");
+        assert!(
+            e.starts_with("/tmp/config.toml:3:1: there is no [[sso]] named `x`"),
+            "{e}"
+        );
+        let e = err("[[org]]\nname = \"a\"\n[[org]]\nname = \"b c\"\nprofile = \"b\"\n");
+        assert!(e.contains("name `b c` is not a plain name"), "{e}");
+        let e = err("[[org]]\nname = \"a\"\n[[org]]\nname = \"b\"\nregion = \"Mars\"\nprofile = \"b\"\n");
+        assert!(
+            e.starts_with("/tmp/config.toml:5:1: [[org]] region `Mars`"),
+            "{e}"
+        );
+        let e = err("[[org]]\nname = \"a\"\nsaml = \"okta\"\n[[org]]\nname = \"b\"\n");
+        assert!(e.contains("no [[saml]] provider named `okta`"), "{e}");
+        let e = err("org = []\n");
+        assert!(e.contains("the org list is empty"), "{e}");
+        let e = err("[[sso]]\nprofile = \"a\"\n[[sso]]\nname = \"b\"\n");
+        assert!(e.contains("this [[sso]] has no name"), "{e}");
     }
 
     #[test]

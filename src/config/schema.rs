@@ -9,10 +9,16 @@ pub use crate::domain::roles::{RoleRule, RolesConfig};
 pub use crate::domain::safety::{ProductionConfig, ProductionRule};
 
 /// Everything the config file can say. Unknown keys are errors.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    /// The organization this configuration reads and gets into: `[org]`, or the `[[org]]`
+    /// entry a per-organization view was made for ([`Config::for_org`]). Set from `orgs`.
+    #[serde(skip)]
     pub org: OrgConfig,
+    /// `[org]`, or one `[[org]]` entry (each named) per organization.
+    #[serde(rename = "org", deserialize_with = "one_or_many")]
+    pub orgs: Vec<OrgConfig>,
     pub auth: AuthConfig,
     pub roles: RolesConfig,
     pub production: ProductionConfig,
@@ -22,12 +28,142 @@ pub struct Config {
     pub aliases: BTreeMap<String, String>,
     pub ui: UiConfig,
     pub network: NetworkConfig,
+    /// The IAM Identity Center instance of this configuration's organization: `[sso]`, or
+    /// the `[[sso]]` entry its `[[org]]` names. Set from `ssos`.
+    #[serde(skip)]
     pub sso: SsoConfig,
+    /// `[sso]`, or one `[[sso]]` entry (each named) per IAM Identity Center instance.
+    #[serde(rename = "sso", deserialize_with = "one_or_many")]
+    pub ssos: Vec<SsoConfig>,
     /// `[[saml]]`: SAML identity providers signed in to through a real browser.
     pub saml: Vec<SamlConfig>,
     pub shell: ShellConfig,
     /// Action name → the keys that do it, patched over the default key table.
     pub keys: BTreeMap<String, KeyList>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            org: OrgConfig::default(),
+            orgs: vec![OrgConfig::default()],
+            auth: AuthConfig::default(),
+            roles: RolesConfig::default(),
+            production: ProductionConfig::default(),
+            console: ConsoleConfig::default(),
+            cost: CostConfig::default(),
+            aliases: BTreeMap::new(),
+            ui: UiConfig::default(),
+            network: NetworkConfig::default(),
+            sso: SsoConfig::default(),
+            ssos: vec![SsoConfig::default()],
+            saml: Vec::new(),
+            shell: ShellConfig::default(),
+            keys: BTreeMap::new(),
+        }
+    }
+}
+
+/// A table (`[org]`) or an array of tables (`[[org]]`), read as a list.
+fn one_or_many<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct OneOrMany<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for OneOrMany<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a table, or an array of tables")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Vec<T>, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(|one| vec![one])
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Vec<T>, A::Error> {
+            Vec::<T>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+        }
+    }
+    deserializer.deserialize_any(OneOrMany(std::marker::PhantomData))
+}
+
+impl Config {
+    /// Whether several organizations are configured (`[[org]]` with more than one entry).
+    #[must_use]
+    pub fn is_multi_org(&self) -> bool {
+        self.orgs.len() > 1
+    }
+
+    /// The names of the configured organizations (empty with one organization).
+    #[must_use]
+    pub fn org_names(&self) -> Vec<String> {
+        if !self.is_multi_org() {
+            return Vec::new();
+        }
+        self.orgs.iter().filter_map(|o| o.name.clone()).collect()
+    }
+
+    /// Sets `org` and `sso` from the lists read: the first organization, and the Identity
+    /// Center instance it names (else the first).
+    pub(super) fn settle(&mut self) {
+        if let Some(first) = self.orgs.first() {
+            self.org = first.clone();
+        }
+        self.sso = self.sso_of(&self.org);
+    }
+
+    /// The Identity Center instance `org` names, else the only (or first) one.
+    fn sso_of(&self, org: &OrgConfig) -> SsoConfig {
+        org.sso
+            .as_deref()
+            .and_then(|name| self.ssos.iter().find(|s| s.name.as_deref() == Some(name)))
+            .or_else(|| self.ssos.first())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The configuration as organization `name` sees it: its `[[org]]` entry as `org`, its
+    /// Identity Center instance as `sso` (none when it names none and several are
+    /// configured), its SAML provider (or those no other organization names), its profile
+    /// as the one roles are assumed from, and its cost switch. `None`: no such organization.
+    #[must_use]
+    pub fn for_org(&self, name: &str) -> Option<Self> {
+        let org = self
+            .orgs
+            .iter()
+            .find(|o| o.name.as_deref() == Some(name))?
+            .clone();
+        let mut view = self.clone();
+        view.sso = if org.sso.is_some() || self.ssos.len() == 1 {
+            self.sso_of(&org)
+        } else {
+            SsoConfig {
+                enabled: false,
+                ..SsoConfig::default()
+            }
+        };
+        view.saml = match &org.saml {
+            Some(own) => self
+                .saml
+                .iter()
+                .filter(|s| &s.name == own)
+                .cloned()
+                .collect(),
+            None => self
+                .saml
+                .iter()
+                .filter(|s| !self.orgs.iter().any(|o| o.saml.as_ref() == Some(&s.name)))
+                .cloned()
+                .collect(),
+        };
+        if org.profile.is_some() {
+            view.auth.profile = None;
+        }
+        if let Some(on) = org.cost {
+            view.cost.enabled = view.cost.enabled && on;
+        }
+        view.org = org;
+        Some(view)
+    }
 }
 
 /// One key (`"S"`) or several (`["q", "ctrl+q"]`).
@@ -112,6 +248,8 @@ impl Default for NetworkConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SsoConfig {
+    /// How `[[org]] sso` names this instance (required with several `[[sso]]` entries).
+    pub name: Option<String>,
     /// Asks Identity Center at all.
     pub enabled: bool,
     /// The profile whose Identity Center sign-in is used (`awsnav login`); `None`: `[org] profile`, else `AWS_PROFILE`
@@ -127,6 +265,7 @@ pub struct SsoConfig {
 impl Default for SsoConfig {
     fn default() -> Self {
         Self {
+            name: None,
             enabled: true,
             profile: None,
             requests_per_second: 10,
@@ -347,6 +486,16 @@ impl Default for CostConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OrgConfig {
+    /// How the organization is named in the tree, in `org:` selectors and by `--org`
+    /// (required with several `[[org]]` entries).
+    pub name: Option<String>,
+    /// The `[[sso]]` entry (its name) whose IAM Identity Center lists this organization's
+    /// accounts and roles.
+    pub sso: Option<String>,
+    /// The `[[saml]]` provider (its name) that gives roles in this organization.
+    pub saml: Option<String>,
+    /// `false`: never read this organization's costs (`[cost] enabled` still applies).
+    pub cost: Option<bool>,
     /// AWS profile that reads Organizations; `None` means the standard credential chain.
     pub profile: Option<String>,
     /// A role (ARN) awsnav assumes to read Organizations.
@@ -394,6 +543,10 @@ pub enum OrgMfa {
 impl Default for OrgConfig {
     fn default() -> Self {
         Self {
+            name: None,
+            sso: None,
+            saml: None,
+            cost: None,
             profile: None,
             role: None,
             mfa: OrgMfa::Never,

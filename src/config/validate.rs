@@ -85,25 +85,47 @@ impl Config {
     }
 
     fn validate_org(&self, at: &Locate<'_>) -> Result<(), ConfigError> {
-        if let Some(profile) = &self.org.profile
-            && profile.trim().is_empty()
-        {
-            return Err(at.key_in(
-                "org",
-                "profile",
-                "[org] profile is empty".into(),
-                "name a profile from ~/.aws/config, or remove the line to use the standard credential chain",
-            ));
-        }
-        if let Some(region) = &self.org.region
-            && !is_region_name(region)
-        {
-            return Err(at.key_in(
-                "org",
-                "region",
-                format!("[org] region `{region}` is not an AWS region name"),
-                "use a region code such as \"us-east-1\", or remove the line to use the profile's region",
-            ));
+        self.validate_org_list(at)?;
+        for (i, org) in self.orgs.iter().enumerate() {
+            let section = if self.is_multi_org() {
+                "[[org]]"
+            } else {
+                "[org]"
+            };
+            if let Some(profile) = &org.profile
+                && profile.trim().is_empty()
+            {
+                return Err(at.entry(
+                    "org",
+                    i,
+                    "profile",
+                    format!("{section} profile is empty"),
+                    "name a profile from ~/.aws/config, or remove the line to use the standard credential chain",
+                ));
+            }
+            if let Some(region) = &org.region
+                && !is_region_name(region)
+            {
+                return Err(at.entry(
+                    "org",
+                    i,
+                    "region",
+                    format!("{section} region `{region}` is not an AWS region name"),
+                    "use a region code such as \"us-east-1\", or remove the line to use the profile's region",
+                ));
+            }
+            if !(1..=64).contains(&org.concurrency) {
+                return Err(at.entry(
+                    "org",
+                    i,
+                    "concurrency",
+                    format!(
+                        "{section} concurrency = {} is out of range",
+                        org.concurrency
+                    ),
+                    "use a number from 1 to 64 (default 8)",
+                ));
+            }
         }
         for (key, value) in [
             (
@@ -121,87 +143,156 @@ impl Config {
                 ));
             }
         }
-        if !(1..=15).contains(&self.sso.requests_per_second) {
-            return Err(at.key_in(
-                "sso",
-                "requests_per_second",
-                format!(
-                    "[sso] requests_per_second = {} is out of range",
-                    self.sso.requests_per_second
-                ),
-                "use a number from 1 to 15 (AWS throttles at 20; default 10)",
-            ));
+        for (i, sso) in self.ssos.iter().enumerate() {
+            if !(1..=15).contains(&sso.requests_per_second) {
+                return Err(at.entry(
+                    "sso",
+                    i,
+                    "requests_per_second",
+                    format!(
+                        "[sso] requests_per_second = {} is out of range",
+                        sso.requests_per_second
+                    ),
+                    "use a number from 1 to 15 (AWS throttles at 20; default 10)",
+                ));
+            }
+            if !(1..=10_080).contains(&sso.roles_ttl_minutes) {
+                return Err(at.entry(
+                    "sso",
+                    i,
+                    "roles_ttl_minutes",
+                    format!(
+                        "[sso] roles_ttl_minutes = {} is out of range",
+                        sso.roles_ttl_minutes
+                    ),
+                    "use minutes from 1 to 10080 (a week; default 60)",
+                ));
+            }
+            if let Some(profile) = &sso.profile
+                && profile.trim().is_empty()
+            {
+                return Err(at.entry(
+                    "sso",
+                    i,
+                    "profile",
+                    "[sso] profile is empty".into(),
+                    "name a profile with sso_session or sso_start_url, or remove the line to use [org] profile",
+                ));
+            }
         }
-        if !(1..=10_080).contains(&self.sso.roles_ttl_minutes) {
-            return Err(at.key_in(
-                "sso",
-                "roles_ttl_minutes",
-                format!(
-                    "[sso] roles_ttl_minutes = {} is out of range",
-                    self.sso.roles_ttl_minutes
-                ),
-                "use minutes from 1 to 10080 (a week; default 60)",
-            ));
-        }
-        if let Some(profile) = &self.sso.profile
-            && profile.trim().is_empty()
-        {
-            return Err(at.key_in(
-                "sso",
-                "profile",
-                "[sso] profile is empty".into(),
-                "name a profile with sso_session or sso_start_url, or remove the line to use [org] profile",
-            ));
-        }
-        if !(1..=64).contains(&self.org.concurrency) {
+        Ok(())
+    }
+
+    /// `[[org]]` and `[[sso]]`: each entry named, names unique and plain, what an
+    /// organization names configured, and no two organizations read with one identity.
+    fn validate_org_list(&self, at: &Locate<'_>) -> Result<(), ConfigError> {
+        if self.orgs.is_empty() {
             return Err(at.key_in(
                 "org",
-                "concurrency",
-                format!(
-                    "[org] concurrency = {} is out of range",
-                    self.org.concurrency
-                ),
-                "use a number from 1 to 64 (default 8)",
+                "",
+                "the org list is empty".into(),
+                "write one [org] table, or one [[org]] table per organization",
             ));
+        }
+        named_entries(at, "sso", self.ssos.iter().map(|s| s.name.as_deref()))?;
+        named_entries(at, "org", self.orgs.iter().map(|o| o.name.as_deref()))?;
+        for (i, org) in self.orgs.iter().enumerate() {
+            if let Some(sso) = &org.sso
+                && !self.ssos.iter().any(|s| s.name.as_ref() == Some(sso))
+            {
+                return Err(at.entry(
+                    "org",
+                    i,
+                    "sso",
+                    format!("there is no [[sso]] named `{sso}`"),
+                    "name one of the [[sso]] entries, or add one with this name",
+                ));
+            }
+            if let Some(saml) = &org.saml
+                && !self.saml.iter().any(|s| &s.name == saml)
+            {
+                return Err(at.entry(
+                    "org",
+                    i,
+                    "saml",
+                    format!("there is no [[saml]] provider named `{saml}`"),
+                    "name one of the [[saml]] providers, or add one with this name",
+                ));
+            }
+            let identity = |o: &crate::config::OrgConfig| {
+                (
+                    o.profile.clone(),
+                    o.role.clone(),
+                    o.source.clone(),
+                    o.sso.clone(),
+                    o.saml.clone(),
+                )
+            };
+            if let Some(twin) = self.orgs[..i].iter().find(|o| identity(o) == identity(org)) {
+                return Err(at.entry(
+                    "org",
+                    i,
+                    "name",
+                    format!(
+                        "organizations `{}` and `{}` are read with the same identity",
+                        twin.name.as_deref().unwrap_or_default(),
+                        org.name.as_deref().unwrap_or_default()
+                    ),
+                    "give each [[org]] its own profile, role, source, sso or saml",
+                ));
+            }
         }
         Ok(())
     }
 
     /// What reads the organization: `[org] role`, `[cost] role`, `[org] source`.
     fn validate_readers(&self, at: &Locate<'_>) -> Result<(), ConfigError> {
-        for (section, role) in [("org", &self.org.role), ("cost", &self.cost.role)] {
-            if let Some(arn) = role
+        if let Some(arn) = &self.cost.role
+            && crate::domain::roles::parse_role_arn(arn).is_none()
+        {
+            return Err(at.key_in(
+                "cost",
+                "role",
+                format!("[cost] role `{arn}` is not an IAM role ARN"),
+                "write the role's ARN, e.g. \"arn:aws:iam::111111111111:role/CostReader\"",
+            ));
+        }
+        for (i, org) in self.orgs.iter().enumerate() {
+            if let Some(arn) = &org.role
                 && crate::domain::roles::parse_role_arn(arn).is_none()
             {
-                return Err(at.key_in(
-                    section,
+                return Err(at.entry(
+                    "org",
+                    i,
                     "role",
-                    format!("[{section}] role `{arn}` is not an IAM role ARN"),
+                    format!("[org] role `{arn}` is not an IAM role ARN"),
                     "write the role's ARN, e.g. \"arn:aws:iam::111111111111:role/OrgReader\"",
                 ));
             }
-        }
-        if let Some(source) = &self.org.source {
-            let plain_http = source.trim().to_ascii_lowercase().starts_with("http://");
-            if source.trim().is_empty() || plain_http {
-                return Err(at.key_in(
+            if let Some(source) = &org.source {
+                let plain_http = source.trim().to_ascii_lowercase().starts_with("http://");
+                if source.trim().is_empty() || plain_http {
+                    return Err(at.entry(
+                        "org",
+                        i,
+                        "source",
+                        format!("[org] source `{source}` is not a file or an https:// URL"),
+                        "give the path of an inventory from `awsnav export`, or its https:// URL",
+                    ));
+                }
+            }
+            if !(1..=3650).contains(&org.source_max_age_days) {
+                return Err(at.entry(
                     "org",
-                    "source",
-                    format!("[org] source `{source}` is not a file or an https:// URL"),
-                    "give the path of an inventory from `awsnav export`, or its https:// URL",
+                    i,
+                    "source_max_age_days",
+                    format!(
+                        "[org] source_max_age_days = {} is out of range",
+                        org.source_max_age_days
+                    ),
+                    "use 1 to 3650 days (default 30)",
                 ));
             }
-        }
-        if !(1..=3650).contains(&self.org.source_max_age_days) {
-            return Err(at.key_in(
-                "org",
-                "source_max_age_days",
-                format!(
-                    "[org] source_max_age_days = {} is out of range",
-                    self.org.source_max_age_days
-                ),
-                "use 1 to 3650 days (default 30)",
-            ));
         }
         Ok(())
     }
@@ -370,6 +461,49 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// With several entries in `section`, each has a plain name no other has.
+fn named_entries<'n>(
+    at: &Locate<'_>,
+    section: &str,
+    names: impl Iterator<Item = Option<&'n str>>,
+) -> Result<(), ConfigError> {
+    let names: Vec<Option<&str>> = names.collect();
+    for (i, name) in names.iter().enumerate() {
+        let problem = match name {
+            None if names.len() > 1 => Some((
+                format!("this [[{section}]] has no name"),
+                "give each entry a name = \"…\" (letters, digits, `-`, `_`, `.`)",
+            )),
+            None => None,
+            Some(n) if !crate::domain::untrusted::is_plain_word(n) => Some((
+                format!("[[{section}]] name `{n}` is not a plain name"),
+                "use letters, digits, `-`, `_` or `.`, e.g. \"acme\"",
+            )),
+            Some(n) if names[..i].contains(&Some(n)) => Some((
+                format!("[[{section}]] name `{n}` is used twice"),
+                "give each entry its own name",
+            )),
+            Some(_) => None,
+        };
+        if let Some((message, fix)) = problem {
+            let key = if name.is_some() { "name" } else { "" };
+            return Err(if key.is_empty() {
+                at.at(
+                    &[
+                        super::locate::Seg::Key(section),
+                        super::locate::Seg::Index(i),
+                    ],
+                    message,
+                    fix,
+                )
+            } else {
+                at.entry(section, i, key, message, fix)
+            });
+        }
+    }
+    Ok(())
 }
 
 fn is_region_name(s: &str) -> bool {
