@@ -258,6 +258,7 @@ fn combine(
         gaps,
         org_error,
         guardrails: crate::domain::guardrails::Guardrails::default(),
+        orgs: Vec::new(),
     };
     match (org, listing) {
         (Ok((identity, found)), None) => Ok(empty(found.org, Some(identity), found.gaps, None)),
@@ -353,6 +354,7 @@ fn saml_only(e: &AwsError, accounts: &[String]) -> Inventory {
         gaps,
         org_error,
         guardrails: crate::domain::guardrails::Guardrails::default(),
+        orgs: Vec::new(),
     }
 }
 
@@ -378,6 +380,7 @@ pub fn merge_saml(org: &mut Org, accounts: &[String]) {
             sso: false,
             sso_roles: Vec::new(),
             sso_roles_read: false,
+            org: None,
         });
     }
     if grouped && !org.org_units.iter().any(|ou| ou.id == SAML_OU) {
@@ -422,6 +425,7 @@ pub fn merge_sso(org: &mut Org, accounts: Vec<SsoAccount>) {
             sso: true,
             sso_roles: Vec::new(),
             sso_roles_read: false,
+            org: None,
         });
     }
     if grouped && !org.org_units.iter().any(|ou| ou.id == IDENTITY_CENTER_OU) {
@@ -491,6 +495,7 @@ mod tests {
                 sso: false,
                 sso_roles: Vec::new(),
                 sso_roles_read: false,
+                org: None,
             }],
             ..Org::default()
         }

@@ -387,6 +387,7 @@ async fn list_accounts(shared: &Shared, parent: &str) -> Result<Vec<Account>, Aw
                 sso: false,
                 sso_roles: Vec::new(),
                 sso_roles_read: false,
+                org: None,
             });
         }
         token = next(page.next_token(), token.as_deref());

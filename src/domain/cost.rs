@@ -271,6 +271,7 @@ mod tests {
             sso: false,
             sso_roles: Vec::new(),
             sso_roles_read: false,
+            org: None,
         };
         let org = Org {
             root_id: "r".into(),

@@ -40,6 +40,7 @@ pub fn inventory(now: OffsetDateTime) -> Inventory {
         gaps: Vec::new(),
         org_error: None,
         guardrails,
+        orgs: Vec::new(),
     }
 }
 
@@ -264,6 +265,7 @@ pub fn synthetic(accounts: usize, branching: usize, depth: usize) -> Org {
                 sso: false,
                 sso_roles: Vec::new(),
                 sso_roles_read: false,
+                org: None,
             }
         })
         .collect();

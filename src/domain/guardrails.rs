@@ -396,6 +396,7 @@ mod tests {
                 sso: false,
                 sso_roles: Vec::new(),
                 sso_roles_read: false,
+                org: None,
             }],
             ..Org::default()
         }

@@ -27,6 +27,10 @@ pub struct Inventory {
     /// The organization's policies read so far (see [`Guardrails`]).
     #[serde(default, skip_serializing_if = "Guardrails::is_empty")]
     pub guardrails: Guardrails,
+    /// With several configured organizations read as one tree: each one's node, state and
+    /// failure ([`crate::domain::orgs::combine`]). Empty with one organization.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub orgs: Vec<super::orgs::OrgSummary>,
 }
 
 impl Inventory {

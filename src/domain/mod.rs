@@ -16,6 +16,7 @@ pub mod kube_names;
 pub mod kubeconfig;
 pub mod lookalike;
 pub mod model;
+pub mod orgs;
 pub mod partition;
 pub mod roles;
 pub mod safety;

@@ -250,6 +250,10 @@ pub struct Account {
     /// `sso_roles` were read (they may be none: an assignment removed since the sync).
     #[serde(skip)]
     pub sso_roles_read: bool,
+    /// The configured organization (`[[org]] name`) it belongs to, with several; set when
+    /// their inventories are read as one ([`crate::domain::orgs::combine`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
 }
 
 impl Account {
@@ -576,6 +580,7 @@ mod tests {
             sso: false,
             sso_roles: Vec::new(),
             sso_roles_read: false,
+            org: None,
         }
     }
 

@@ -291,6 +291,7 @@ mod tests {
             gaps: Vec::new(),
             org_error: None,
             guardrails: crate::domain::guardrails::Guardrails::default(),
+            orgs: Vec::new(),
         }
     }
 

@@ -224,6 +224,7 @@ impl<'a> InventoryView<'a> {
             sso: a.sso,
             sso_roles: Vec::new(),
             sso_roles_read: false,
+            org: None,
         })
     }
 }
@@ -285,6 +286,7 @@ pub fn view(bytes: &[u8], format: u32) -> Result<InventoryView<'_>, BinaryProble
             gaps: meta.gaps,
             org_error: meta.org_error,
             guardrails: meta.guardrails,
+            orgs: Vec::new(),
         },
         accounts,
         tags,

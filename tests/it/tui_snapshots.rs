@@ -404,6 +404,7 @@ fn account(id: u64, name: &str, parent: &str) -> awsnav::domain::model::Account 
         sso: false,
         sso_roles: Vec::new(),
         sso_roles_read: false,
+        org: None,
     }
 }
 

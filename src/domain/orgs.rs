@@ -1,0 +1,286 @@
+//! Several organizations as one tree: under a root of awsnav's own, one node per configured
+//! organization (its root, named after it), its OUs and accounts below as they are.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::inventory::Inventory;
+use super::model::{AccountId, Org, OrgUnit};
+
+/// The id of the root above the organizations' nodes.
+pub const ROOT: &str = "r-awsnav-organizations";
+
+/// One configured organization as the combined tree shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgSummary {
+    /// `[[org]] name`.
+    pub name: String,
+    /// Its node in the tree: the organization's root id (an OU of the combined tree).
+    pub node: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub management_account_id: Option<AccountId>,
+    /// When what is shown of it was read; `None`: never.
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub synced_at: Option<OffsetDateTime>,
+    /// Why its last sync failed (what is shown is then its cache, or nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    /// Accounts shown under it.
+    pub accounts: usize,
+}
+
+/// One organization's part of the tree: its inventory (fresh or cached; `None` when it was
+/// never read), and why its last sync failed when it did.
+#[derive(Clone, Debug)]
+pub struct Part {
+    pub name: String,
+    pub inventory: Option<Inventory>,
+    pub failure: Option<String>,
+}
+
+/// The organizations as one inventory: a node per organization, in the order configured,
+/// every account marked with its organization. An account two organizations' sources list
+/// (an Identity Center instance or a SAML provider of one naming an account of another) is
+/// one account, where its own organization lists it, with the roles of both. `now` stamps an
+/// inventory of organizations none of which was ever read.
+#[must_use]
+pub fn combine(parts: Vec<Part>, now: OffsetDateTime) -> Inventory {
+    let mut org = Org {
+        root_id: ROOT.to_owned(),
+        ..Org::default()
+    };
+    let mut out = Inventory {
+        org: Org::default(),
+        synced_at: now,
+        profile: None,
+        identity: None,
+        api_calls: 0,
+        gaps: Vec::new(),
+        org_error: None,
+        guardrails: super::guardrails::Guardrails::default(),
+        orgs: Vec::new(),
+    };
+    let mut oldest: Option<OffsetDateTime> = None;
+    let mut index: std::collections::HashMap<AccountId, usize> = std::collections::HashMap::new();
+    // Accounts an organization lists only through its sign-in sources (not Organizations)
+    // go after every organization's own, so that their own organization keeps them.
+    let mut borrowed = Vec::new();
+    for part in parts {
+        let mut summary = OrgSummary {
+            name: part.name.clone(),
+            node: format!("r-awsnav-org-{}", part.name),
+            management_account_id: None,
+            synced_at: None,
+            failure: part.failure,
+            accounts: 0,
+        };
+        let Some(inv) = part.inventory else {
+            org.org_units.push(OrgUnit {
+                id: summary.node.clone(),
+                name: part.name,
+                parent_id: ROOT.to_owned(),
+            });
+            out.orgs.push(summary);
+            continue;
+        };
+        let root = inv.org.root_id.clone();
+        // Two organizations' roots never share an id in AWS; a copy or a test might.
+        let node = if root.is_empty() || org.org_units.iter().any(|o| o.id == root) {
+            summary.node.clone()
+        } else {
+            root.clone()
+        };
+        summary.node.clone_from(&node);
+        summary.management_account_id = inv.org.management_account_id.clone();
+        summary.synced_at = Some(inv.synced_at);
+        oldest = Some(oldest.map_or(inv.synced_at, |o| o.min(inv.synced_at)));
+        org.org_units.push(OrgUnit {
+            id: node.clone(),
+            name: part.name.clone(),
+            parent_id: ROOT.to_owned(),
+        });
+        let reparent = |parent: String| if parent == root { node.clone() } else { parent };
+        for mut ou in inv.org.org_units {
+            ou.parent_id = reparent(ou.parent_id);
+            org.org_units.push(ou);
+        }
+        for mut account in inv.org.accounts {
+            account.parent_id = reparent(account.parent_id);
+            account.org = Some(part.name.clone());
+            if account.parent_id.starts_with(super::model::IDENTITY_CENTER_OU)
+                || inv.org_error.is_some()
+            {
+                borrowed.push(account);
+            } else {
+                summary.accounts += 1;
+                index.insert(account.id.clone(), org.accounts.len());
+                org.accounts.push(account);
+            }
+        }
+        out.api_calls += inv.api_calls;
+        out.gaps.extend(inv.gaps.into_iter().map(|mut g| {
+            g.error = format!("{} ({})", g.error, part.name);
+            g
+        }));
+        if let Some(why) = inv.org_error {
+            let line = format!("{}: {why}", part.name);
+            out.org_error = Some(match out.org_error.take() {
+                Some(before) => format!("{before}; {line}"),
+                None => line,
+            });
+        }
+        if out.identity.is_none() {
+            out.identity = inv.identity;
+        }
+        out.guardrails.merge(inv.guardrails);
+        out.orgs.push(summary);
+    }
+    for account in borrowed {
+        match index.get(&account.id) {
+            Some(&i) => {
+                let own = &mut org.accounts[i];
+                own.sso |= account.sso;
+                for role in account.sso_roles {
+                    if !own.sso_roles.contains(&role) {
+                        own.sso_roles.push(role);
+                    }
+                }
+                own.sso_roles.sort();
+            }
+            None => {
+                if let Some(s) = out
+                    .orgs
+                    .iter_mut()
+                    .find(|s| Some(&s.name) == account.org.as_ref())
+                {
+                    s.accounts += 1;
+                }
+                index.insert(account.id.clone(), org.accounts.len());
+                org.accounts.push(account);
+            }
+        }
+    }
+    out.synced_at = oldest.unwrap_or(now);
+    out.org = org;
+    out
+}
+
+/// The organization whose node `ou_id` is, in a combined inventory.
+#[must_use]
+pub fn node_org<'a>(inv: &'a Inventory, ou_id: &str) -> Option<&'a OrgSummary> {
+    inv.orgs.iter().find(|s| s.node == ou_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::{Account, AccountStatus, OrgTree, Tags};
+    use time::macros::datetime;
+
+    fn account(id: &str, name: &str, parent: &str) -> Account {
+        Account {
+            id: AccountId::parse(id).unwrap(),
+            name: name.into(),
+            email: String::new(),
+            status: AccountStatus::Active,
+            joined: None,
+            parent_id: parent.into(),
+            tags: Tags::new(),
+            sso: false,
+            sso_roles: Vec::new(),
+            sso_roles_read: false,
+            org: None,
+        }
+    }
+
+    fn inventory(root: &str, accounts: Vec<Account>, at: OffsetDateTime) -> Inventory {
+        Inventory {
+            org: Org {
+                root_id: root.into(),
+                org_units: vec![OrgUnit {
+                    id: format!("ou-{root}"),
+                    name: "Workloads".into(),
+                    parent_id: root.into(),
+                }],
+                accounts,
+                ..Org::default()
+            },
+            synced_at: at,
+            profile: None,
+            identity: None,
+            api_calls: 3,
+            gaps: Vec::new(),
+            org_error: None,
+            guardrails: crate::domain::guardrails::Guardrails::default(),
+            orgs: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn each_organization_is_a_node_with_its_tree_below() {
+        let t = datetime!(2026-12-01 10:00 UTC);
+        let corp = inventory(
+            "r-corp",
+            vec![
+                account("111111111111", "corp-mgmt", "r-corp"),
+                account("111111111112", "pay", "ou-r-corp"),
+            ],
+            t,
+        );
+        let mut lab_shared = account("111111111112", "pay", "identity-center");
+        lab_shared.sso = true;
+        lab_shared.sso_roles = vec!["LabAdmin".into()];
+        let lab = inventory(
+            "r-lab",
+            vec![account("222222222221", "lab-mgmt", "r-lab"), lab_shared],
+            t - time::Duration::hours(1),
+        );
+        let inv = combine(
+            vec![
+                Part {
+                    name: "corp".into(),
+                    inventory: Some(corp),
+                    failure: None,
+                },
+                Part {
+                    name: "lab".into(),
+                    inventory: Some(lab),
+                    failure: Some("throttled".into()),
+                },
+                Part {
+                    name: "new".into(),
+                    inventory: None,
+                    failure: None,
+                },
+            ],
+            t,
+        );
+        let tree = OrgTree::build(&inv.org);
+        let tops: Vec<_> = tree
+            .child_ous(ROOT)
+            .iter()
+            .map(|&i| inv.org.org_units[i].name.as_str())
+            .collect();
+        assert_eq!(tops, ["corp", "lab", "new"]);
+        assert_eq!(inv.org.accounts.len(), 3, "the shared account is one");
+        let pay = inv.org.accounts.iter().position(|a| a.name == "pay").unwrap();
+        assert_eq!(inv.org.accounts[pay].org.as_deref(), Some("corp"));
+        assert!(inv.org.accounts[pay].sso, "with the roles of both");
+        assert_eq!(inv.org.accounts[pay].sso_roles, ["LabAdmin"]);
+        assert_eq!(tree.account_path(pay), ["corp", "Workloads"]);
+        assert_eq!(inv.orgs[1].failure.as_deref(), Some("throttled"));
+        assert_eq!(inv.orgs[0].accounts, 2);
+        assert_eq!(inv.orgs[1].accounts, 1);
+        assert_eq!(inv.orgs[2].synced_at, None);
+        assert_eq!(inv.synced_at, t - time::Duration::hours(1), "the oldest part");
+        assert_eq!(inv.api_calls, 6);
+        assert_eq!(
+            node_org(&inv, "r-lab").map(|s| s.name.as_str()),
+            Some("lab")
+        );
+    }
+}
