@@ -36,7 +36,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(code);
     }
     let paths = Paths::resolve(|k| std::env::var_os(k))?;
-    let config = Config::load_checked(&paths.config_file, awsnav::tui::check_settings)?;
+    let mut config = Config::load_checked(&paths.config_file, awsnav::tui::check_settings)?;
+    if let Some(name) = &cli.org {
+        config = config.for_org(name).ok_or_else(|| {
+            let names = config.org_names();
+            if names.is_empty() {
+                anyhow::anyhow!(
+                    "--org {name}: {} configures one organization; --org chooses among several [[org]] entries",
+                    paths.config_file.display()
+                )
+            } else {
+                anyhow::anyhow!(
+                    "there is no organization named `{name}` in {} (configured: {})",
+                    paths.config_file.display(),
+                    names.join(", ")
+                )
+            }
+        })?;
+    }
     let _log_guard = init_logging(&paths);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "awsnav starting");
     // The navigator keeps drawing while background work runs on other threads; a command is

@@ -17,7 +17,7 @@ use crate::domain::roles::{ProfileRole, ProfileRoles, RoleCatalog, RoleOption};
 use crate::domain::safety::Classifier;
 use crate::domain::selector::AccountView;
 use crate::store::cost_cache::CostCache;
-use crate::store::inventory_cache::InventoryCache;
+use crate::store::inventory_cache::{CacheProblem, InventoryCache};
 use crate::store::key_store::{Backend, KeyStore, Passphrase};
 use crate::store::prefs::Prefs;
 use crate::store::session_cache::CredentialCache;
@@ -65,6 +65,9 @@ pub struct AppContext {
     pub mark_styles: crate::app::shell_prompt::MarkStyles,
     /// Where the organization comes from: AWS, or the embedded demo organization.
     pub source: Source,
+    /// With several `[[org]]`: each organization's name and the context that reads it and
+    /// gets into its accounts (its identity, caches and cost). Empty with one organization.
+    pub orgs: Vec<(String, Arc<AppContext>)>,
 }
 
 /// Where the organization comes from.
@@ -128,6 +131,26 @@ impl AppContext {
             .profile
             .clone()
             .or_else(|| config.org.profile.clone());
+        // A named organization's caches go by its name (two may read with one profile).
+        let cache_key = match (&overrides.profile, &config.org.name) {
+            (None, Some(name)) => Some(format!("org-{name}")),
+            _ => org_profile.clone(),
+        };
+        let orgs = if config.is_multi_org() && overrides.profile.is_none() {
+            config
+                .org_names()
+                .iter()
+                .filter_map(|name| {
+                    let view = config.for_org(name)?;
+                    Some((
+                        name.clone(),
+                        Arc::new(Self::new(paths.clone(), view, overrides.clone())),
+                    ))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let ctx = ErrorContext {
             profile: org_profile.clone(),
             config_file: paths.config_file.display().to_string(),
@@ -174,9 +197,13 @@ impl AppContext {
             saml_dirs: (paths.data_dir.clone(), paths.cache_dir.clone()),
         };
         let cost_profile = config.cost.profile.clone().or_else(|| org_profile.clone());
+        let cost_key = match &config.org.name {
+            Some(_) if config.cost.profile.is_none() => cache_key.clone(),
+            _ => cost_profile.clone(),
+        };
         let cost = CostReader {
             config: config.cost.clone(),
-            cache: CostCache::new(&paths.cache_dir, cost_profile.as_deref()),
+            cache: CostCache::new(&paths.cache_dir, cost_key.as_deref()),
             ctx: ErrorContext {
                 profile: cost_profile.clone(),
                 config_file: paths.config_file.display().to_string(),
@@ -186,8 +213,8 @@ impl AppContext {
         };
         Self {
             cost,
-            inventory_cache: InventoryCache::new(&paths.cache_dir, org_profile.as_deref()),
-            sso_role_cache: SsoRoleCache::new(&paths.cache_dir, org_profile.as_deref()),
+            inventory_cache: InventoryCache::new(&paths.cache_dir, cache_key.as_deref()),
+            sso_role_cache: SsoRoleCache::new(&paths.cache_dir, cache_key.as_deref()),
             catalog,
             classifier: Classifier::new(&config.production),
             prefs: Prefs::new(&paths.cache_dir),
@@ -207,7 +234,99 @@ impl AppContext {
             mark_styles: crate::app::shell_prompt::MarkStyles::default(),
             source: Source::default(),
             profile_flag: overrides.profile.clone(),
+            orgs,
         }
+    }
+
+    /// The organizations' contexts with several `[[org]]`; this one alone otherwise.
+    #[must_use]
+    pub fn org_contexts(&self) -> Vec<(Option<String>, &Self)> {
+        if self.orgs.is_empty() {
+            vec![(None, self)]
+        } else {
+            self.orgs
+                .iter()
+                .map(|(name, ctx)| (Some(name.clone()), ctx.as_ref()))
+                .collect()
+        }
+    }
+
+    /// The cached inventory: this organization's, or with several, theirs as one tree
+    /// ([`crate::domain::orgs::combine`]; `None` when none was ever read).
+    ///
+    /// # Errors
+    /// A [`CacheProblem`] of the one organization's cache (with several, an organization
+    /// whose cache cannot be used is shown with the problem as its failure).
+    pub fn load_inventory(&self) -> Result<Option<Inventory>, CacheProblem> {
+        self.load_inventory_where(|_| true)
+    }
+
+    /// [`AppContext::load_inventory`] with only the accounts whose id `keep` accepts.
+    ///
+    /// # Errors
+    /// As [`AppContext::load_inventory`].
+    pub fn load_inventory_where(
+        &self,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<Option<Inventory>, CacheProblem> {
+        if self.orgs.is_empty() {
+            return self.inventory_cache.load_where(keep);
+        }
+        let mut any = false;
+        let parts = self
+            .orgs
+            .iter()
+            .map(|(name, ctx)| {
+                let (inventory, failure) = match ctx.inventory_cache.load_where(&keep) {
+                    Ok(inv) => (inv, None),
+                    Err(problem) => (None, Some(problem.to_string())),
+                };
+                any |= inventory.is_some();
+                crate::domain::orgs::Part {
+                    name: name.clone(),
+                    inventory,
+                    failure,
+                }
+            })
+            .collect();
+        Ok(any.then(|| crate::domain::orgs::combine(parts, OffsetDateTime::now_utc())))
+    }
+
+    /// The context that gets into `account_id`: its organization's, found in their caches,
+    /// with several; this one otherwise (or when no cache has the account).
+    #[must_use]
+    pub fn of_account(&self, account_id: &str) -> &Self {
+        // Where Organizations lists it first; then where a sign-in source does.
+        let listed = |own: bool| {
+            self.orgs.iter().find(|(_, ctx)| {
+                ctx.inventory_cache
+                    .load_where(|id| id == account_id)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|inv| {
+                        inv.org.accounts.iter().any(|a| {
+                            a.id.as_str() == account_id
+                                && (!own
+                                    || (inv.org_error.is_none()
+                                        && !a
+                                            .parent_id
+                                            .starts_with(crate::domain::model::IDENTITY_CENTER_OU)))
+                        })
+                    })
+            })
+        };
+        listed(true)
+            .or_else(|| listed(false))
+            .map_or(self, |(_, ctx)| ctx.as_ref())
+    }
+
+    /// The context of organization `name`, with several.
+    #[must_use]
+    pub fn of_org(&self, name: &str) -> Option<&Self> {
+        self.orgs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, ctx)| ctx.as_ref())
     }
 
     /// The AWS config files, read once per run.
@@ -234,8 +353,7 @@ impl AppContext {
         if crate::domain::untrusted::visible(name) != name {
             return true;
         }
-        self.inventory_cache
-            .load()
+        self.load_inventory()
             .ok()
             .flatten()
             .is_some_and(|inv| {
@@ -286,7 +404,7 @@ impl AppContext {
                 production,
             )
         } else {
-            let inv = self.inventory_cache.load().ok().flatten();
+            let inv = self.load_inventory().ok().flatten();
             let found = inv.as_ref().and_then(|inv| {
                 let i = inv
                     .org

@@ -142,6 +142,8 @@ where
     F: FnOnce(AwsError) -> Fut,
     Fut: std::future::Future<Output = Result<(), E>>,
 {
+    // With several organizations, the account's own organization's identity gets in.
+    let ctx = ctx.of_account(&target.account_id);
     let granted = match ctx.access.credentials(target, mfa, now).await {
         Err(e @ (AwsError::SsoLogin { .. } | AwsError::ConsoleLogin { .. })) => {
             sign_in_again(e).await?;

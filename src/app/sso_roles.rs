@@ -16,6 +16,14 @@ use crate::store::sso_role_cache::{KnownRoles, RoleTable};
 /// Puts the cached roles into the accounts of `inv` the portal lists, whatever their age.
 /// Reads the cache file only when there are such accounts; returns what it holds.
 pub fn apply_cached(ctx: &AppContext, inv: &mut Inventory) -> RoleTable {
+    if !ctx.orgs.is_empty() {
+        // Each organization's Identity Center instance, over the accounts it lists.
+        let mut all = RoleTable::default();
+        for (_, org) in &ctx.orgs {
+            all.accounts.extend(apply_cached(org, inv).accounts);
+        }
+        return all;
+    }
     if !ctx.config.sso.enabled
         || !inv
             .org

@@ -23,6 +23,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PROFILE")]
     pub profile: Option<String>,
 
+    /// With several [[org]] in the config file: this organization alone (its identity,
+    /// caches and accounts), as if it were the only one.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub org: Option<String>,
+
     /// AWS region for Organizations and STS (overrides [org] region).
     #[arg(long, global = true, value_name = "REGION")]
     pub region: Option<String>,

@@ -242,7 +242,7 @@ fn named_entries(ctx: &AppContext, found: &[(&Planned, Vec<Cluster>)], own: &str
         })
         .collect();
     // Already read (or synced) to choose the accounts: a file read, not a request.
-    let inventory = ctx.inventory_cache.load().ok().flatten();
+    let inventory = ctx.load_inventory().ok().flatten();
     let known: Vec<Named<'_>> = inventory
         .iter()
         .flat_map(|inv| {

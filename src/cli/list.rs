@@ -677,6 +677,9 @@ async fn list_json_in_place(
     refresh_cost: bool,
 ) -> Option<anyhow::Result<ExitCode>> {
     use crate::store::inventory_cache::CACHE_FORMAT;
+    if !ctx.orgs.is_empty() {
+        return None;
+    }
     let bytes = ctx.inventory_cache.read_binary()?;
     let mut view = crate::store::inventory_codec::view(&bytes, CACHE_FORMAT).ok()?;
     if let Some(read) = ctx.inventory_cache.guardrails_of(view.rest.synced_at) {

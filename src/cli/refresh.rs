@@ -58,7 +58,7 @@ pub fn cached_inventory(ctx: &AppContext) -> Option<Inventory> {
 /// an account named by its id, which needs no other.
 #[must_use]
 pub fn cached_inventory_where(ctx: &AppContext, keep: impl Fn(&str) -> bool) -> Option<Inventory> {
-    match ctx.inventory_cache.load_where(keep) {
+    match ctx.load_inventory_where(keep) {
         Ok(Some(mut inv)) => {
             if let Some(summary) = inv.partial_summary() {
                 say!("awsnav: warning: the cached inventory is incomplete: {summary}");
@@ -91,13 +91,14 @@ pub fn cached_lookalikes(ctx: &AppContext) -> BTreeMap<String, Vec<String>> {
             .collect()
     };
     // The cache read in place when it can be: no account built for a look at the names.
-    if let Some(bytes) = ctx.inventory_cache.read_binary()
+    if ctx.orgs.is_empty()
+        && let Some(bytes) = ctx.inventory_cache.read_binary()
         && let Ok(view) = inventory_codec::view(&bytes, CACHE_FORMAT)
     {
         let accounts: Vec<(&str, &str)> = view.accounts.iter().map(|a| (a.id, a.name)).collect();
         return pairs(&accounts);
     }
-    match ctx.inventory_cache.load() {
+    match ctx.load_inventory() {
         Ok(Some(inv)) => {
             let accounts: Vec<(&str, &str)> = inv
                 .org
@@ -117,9 +118,57 @@ pub fn cached_lookalikes(ctx: &AppContext) -> BTreeMap<String, Vec<String>> {
 /// # Errors
 /// When the sync fails.
 pub async fn sync_and_store(ctx: &AppContext, mfa_code: Option<&str>) -> anyhow::Result<Inventory> {
+    if ctx.orgs.is_empty() {
+        return sync_one(ctx, mfa_code, None).await;
+    }
+    sync_orgs(ctx, mfa_code).await
+}
+
+/// Syncs every organization at once, each stored in its own cache; one that fails is said
+/// and keeps its cached accounts, and never holds the others back. Returns the organizations
+/// as one tree.
+///
+/// # Errors
+/// When every organization fails.
+async fn sync_orgs(ctx: &AppContext, mfa_code: Option<&str>) -> anyhow::Result<Inventory> {
+    let runs = ctx
+        .orgs
+        .iter()
+        .map(|(name, org)| async move { (name, sync_one(org, mfa_code, Some(name)).await) });
+    let mut failed = Vec::new();
+    let mut synced = 0;
+    for (name, result) in futures_util::future::join_all(runs).await {
+        match result {
+            Ok(_) => synced += 1,
+            Err(e) => {
+                say!("awsnav: organization {name} was not read: {e:#}; its cached accounts are kept");
+                failed.push(e);
+            }
+        }
+    }
+    if synced == 0
+        && let Some(first) = failed.into_iter().next()
+    {
+        return Err(first);
+    }
+    let mut inv = ctx
+        .load_inventory()?
+        .ok_or_else(|| anyhow::anyhow!("no organization could be read"))?;
+    sso_roles::apply_cached(ctx, &mut inv);
+    Ok(inv)
+}
+
+/// Syncs one organization (`org`: its name, with several) and stores its cache.
+async fn sync_one(
+    ctx: &AppContext,
+    mfa_code: Option<&str>,
+    org: Option<&str>,
+) -> anyhow::Result<Inventory> {
     let mfa =
         super::prompt::mfa_source(ctx, mfa_code.map(str::to_owned), "to read the organization");
-    let tty = std::io::stderr().is_terminal();
+    // Several organizations' progress would overwrite each other's line.
+    let tty = std::io::stderr().is_terminal() && org.is_none();
+    let of = org.map_or_else(String::new, |name| format!("{name}: "));
     let progress = move |p: SyncProgress| {
         if tty {
             let (done, known) = p.done_and_known();
@@ -157,7 +206,7 @@ pub async fn sync_and_store(ctx: &AppContext, mfa_code: Option<&str>) -> anyhow:
     let count =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     say!(
-        "{} {} in {} with {} API calls in {:.1} s{throttled}",
+        "{of}{} {} in {} with {} API calls in {:.1} s{throttled}",
         if inv.is_partial() {
             "read only"
         } else {

@@ -161,6 +161,7 @@ impl Config {
         if let Some(on) = org.cost {
             view.cost.enabled = view.cost.enabled && on;
         }
+        view.orgs = vec![org.clone()];
         view.org = org;
         Some(view)
     }

@@ -147,7 +147,7 @@ pub async fn start(ctx: &AppContext) -> io::Result<()> {
                 .clone()
                 .unwrap_or_else(|| "default credentials".to_owned())
         };
-        let (cached, mut problem) = match ctx.inventory_cache.load() {
+        let (cached, mut problem) = match ctx.load_inventory() {
             Ok(inv) => (inv, None),
             Err(p) => {
                 tracing::warn!(problem = %p, "cache not used");
