@@ -98,6 +98,8 @@ pub enum Msg {
 pub enum Effect {
     /// Read the organization from AWS (or the demo) and replace the shown inventory.
     Sync,
+    /// With several organizations: read this one again (the others from their caches).
+    SyncOrg(String),
     Quit,
     /// Get credentials for a role (MFA prompt and all), then ask for a shell.
     Access(Box<AccessRequest>),

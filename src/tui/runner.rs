@@ -53,6 +53,8 @@ pub struct Runner {
     running: Arc<Mutex<Option<Arc<crate::app::fanout::Running>>>>,
     /// The Identity Center sign-in going on.
     signing_in: Mutex<Option<tokio::task::AbortHandle>>,
+    /// With several organizations: why each one's last sync failed, kept for its node.
+    org_failures: Arc<Mutex<std::collections::BTreeMap<String, String>>>,
 }
 
 impl Drop for Runner {
@@ -101,6 +103,7 @@ impl Runner {
             mfa_requests,
             running: Arc::default(),
             signing_in: Mutex::default(),
+            org_failures: Arc::default(),
         }
     }
 
@@ -179,7 +182,8 @@ impl Runner {
     /// Starts background work for `effect`.
     fn start(&self, effect: &Effect) {
         match effect {
-            Effect::Sync => self.sync(),
+            Effect::Sync => self.sync(None),
+            Effect::SyncOrg(name) => self.sync(Some(name)),
             Effect::Access(request) => self.access(request),
             Effect::SubmitMfa(code) | Effect::ChooseMfaDevice(code) => {
                 self.answer_mfa(Some(code.clone()));
@@ -623,9 +627,15 @@ impl Runner {
         });
     }
 
-    fn sync(&self) {
+    fn sync(&self, only: Option<&str>) {
         let tx = self.tx.clone();
         let clock = self.clock.clone();
+        if let DataSource::Aws(ctx) = &self.source
+            && !ctx.orgs.is_empty()
+        {
+            self.sync_orgs(ctx, only);
+            return;
+        }
         match &self.source {
             DataSource::Demo => {
                 let inv = crate::domain::demo::inventory(clock());
@@ -695,6 +705,131 @@ impl Runner {
             }
         }
     }
+}
+
+impl Runner {
+    /// Syncs every organization (or the one named `only`) at once, each stored in its own
+    /// cache; the tree is rebuilt from their caches when all are done, an organization that
+    /// failed keeping its cached subtree, marked, and named in a banner.
+    fn sync_orgs(&self, ctx: &Arc<AppContext>, only: Option<&str>) {
+        let tx = self.tx.clone();
+        let clock = self.clock.clone();
+        let failures = self.org_failures.clone();
+        let ctx = ctx.clone();
+        let only = only.map(str::to_owned);
+        let mfa = MfaSource {
+            code: None,
+            process: ctx.config.auth.mfa_process.clone(),
+            interactive: Interactive::Tui(self.mfa_requests.clone()),
+        };
+        tokio::spawn(async move {
+            // Each organization's progress, summed for the one progress line.
+            let seen = Arc::new(Mutex::new(vec![
+                crate::aws::org::SyncProgress::default();
+                ctx.orgs.len()
+            ]));
+            let runs = ctx
+                .orgs
+                .iter()
+                .enumerate()
+                .filter(|(_, (name, _))| only.as_ref().is_none_or(|o| o == name))
+                .map(|(i, (name, org))| {
+                    let (tx, seen, mfa, clock) = (tx.clone(), seen.clone(), mfa.clone(), clock.clone());
+                    async move {
+                        let progress = move |p| {
+                            let Ok(mut all) = seen.lock() else { return };
+                            all[i] = p;
+                            let _ = tx.send(Msg::SyncProgress(sum_progress(&all)));
+                        };
+                        let result = org_reader::sync(org, &mfa, || clock(), &progress).await;
+                        (name.clone(), org.clone(), result)
+                    }
+                });
+            let mut failed = Vec::new();
+            let mut first_error = None;
+            for (name, org, result) in futures_util::future::join_all(runs).await {
+                let failure = match result {
+                    Ok((inv, _)) => sync::store(&org.inventory_cache, &inv)
+                        .err()
+                        .map(|e| e.to_string()),
+                    Err(e) => {
+                        tracing::warn!(org = %name, error = %e, "sync failed");
+                        let why = e.to_string();
+                        first_error.get_or_insert(e);
+                        Some(why)
+                    }
+                };
+                if let Ok(mut f) = failures.lock() {
+                    match &failure {
+                        Some(why) => f.insert(name.clone(), why.clone()),
+                        None => f.remove(&name),
+                    };
+                }
+                if let Some(why) = failure {
+                    failed.push((name, why));
+                }
+            }
+            let combined = ctx.load_inventory().ok().flatten().map(|mut inv| {
+                if let Ok(f) = failures.lock() {
+                    for summary in &mut inv.orgs {
+                        if let Some(why) = f.get(&summary.name) {
+                            summary.failure = Some(why.clone());
+                        }
+                    }
+                }
+                inv
+            });
+            if let Some((_, ends)) = ctx.sso_sign_in().await {
+                let _ = tx.send(Msg::SsoSignIn(ends));
+            }
+            match combined {
+                Some(inv) => {
+                    let _ = tx.send(Msg::SyncFinished(Ok(Box::new(inv))));
+                    if !failed.is_empty() {
+                        let names: Vec<String> = failed
+                            .iter()
+                            .map(|(name, why)| format!("{name} ({why})"))
+                            .collect();
+                        let _ = tx.send(Msg::Banner(Banner::warning(format!(
+                            "not read: {}; its accounts are from the cache (⚠ on its node; r there tries again)",
+                            names.join("; ")
+                        ))));
+                    }
+                }
+                None => {
+                    let _ = tx.send(Msg::SyncFinished(Err(first_error.unwrap_or_else(|| {
+                        crate::aws::AwsError::Service {
+                            action: "sync",
+                            code: "NoCache".into(),
+                            message: failed
+                                .into_iter()
+                                .map(|(name, why)| format!("{name}: {why}"))
+                                .collect::<Vec<_>>()
+                                .join("; "),
+                        }
+                    }))));
+                }
+            }
+        });
+    }
+}
+
+/// Several organizations' sync progress as one.
+fn sum_progress(all: &[crate::aws::org::SyncProgress]) -> crate::aws::org::SyncProgress {
+    let mut sum = crate::aws::org::SyncProgress::default();
+    for p in all {
+        sum.ous_found += p.ous_found;
+        sum.parents_listed += p.parents_listed;
+        sum.parents_total += p.parents_total;
+        sum.accounts_found += p.accounts_found;
+        sum.tags_fetched += p.tags_fetched;
+        sum.api_calls += p.api_calls;
+        sum.throttled += p.throttled;
+        sum.pace += p.pace;
+        sum.gaps += p.gaps;
+        sum.sso_accounts += p.sso_accounts;
+    }
+    sum
 }
 
 /// The cached sessions' expiries at `now`, for the status bar and detail pane.

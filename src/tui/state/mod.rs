@@ -234,6 +234,17 @@ impl State {
         }
     }
 
+    /// The organization whose node is selected, with several organizations.
+    #[must_use]
+    pub fn selected_org_node(&self) -> Option<String> {
+        let Some(Row::Ou { ou, .. }) = self.selected_row() else {
+            return None;
+        };
+        let data = self.data.as_ref()?;
+        let id = &data.inventory.org.org_units.get(ou)?.id;
+        crate::domain::orgs::node_org(&data.inventory, id).map(|s| s.name.clone())
+    }
+
     /// The selected tree row (`None` while a search is shown).
     #[must_use]
     pub fn selected_row(&self) -> Option<Row> {
@@ -447,6 +458,10 @@ impl State {
             Action::Refresh => {
                 if self.status.syncing.is_none() {
                     self.status.syncing = Some(SyncProgress::default());
+                    // On an organization's node (with several), that organization alone.
+                    if let Some(name) = self.selected_org_node() {
+                        return vec![Effect::SyncOrg(name)];
+                    }
                     let mut effects = vec![Effect::Sync];
                     // Costs too, but from their cache while it is fresh (requests are paid).
                     if !matches!(self.cost, CostStatus::Off | CostStatus::Loading) {

@@ -18,7 +18,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme, area: Rect) {
         account_lines(state, theme, data, account)
     } else {
         match state.selected_row() {
-            Some(Row::Ou { ou, .. }) => ou_lines(theme, data, ou),
+            Some(Row::Ou { ou, .. }) => ou_lines(theme, data, ou, state.now),
             Some(Row::Root) => root_lines(theme, data),
             _ => Vec::new(),
         }
@@ -124,9 +124,53 @@ fn account_lines<'a>(
     lines
 }
 
-fn ou_lines<'a>(theme: &Theme, data: &'a Data, ou: usize) -> Vec<Line<'a>> {
+fn ou_lines<'a>(
+    theme: &Theme,
+    data: &'a Data,
+    ou: usize,
+    now: time::OffsetDateTime,
+) -> Vec<Line<'a>> {
     let org = &data.inventory.org;
     let unit = &org.org_units[ou];
+    if let Some(summary) = crate::domain::orgs::node_org(&data.inventory, &unit.id) {
+        let mut lines = vec![
+            Line::from(Span::styled(
+                format!("Organization {}", shown(&summary.name)),
+                theme.title,
+            )),
+            Line::from(""),
+            field(theme, "Root id", unit.id.as_str()),
+        ];
+        if let Some(m) = &summary.management_account_id {
+            let name = org
+                .accounts
+                .iter()
+                .find(|a| &a.id == m)
+                .map_or(String::new(), |a| format!(" ({})", shown(&a.name)));
+            lines.push(field(theme, "Mgmt", format!("{m}{name}")));
+        }
+        lines.push(field(theme, "Accounts", summary.accounts.to_string()));
+        lines.push(field(
+            theme,
+            "Read",
+            summary.synced_at.map_or_else(
+                || "never".to_owned(),
+                |at| crate::domain::inventory::age_text(at, now),
+            ),
+        ));
+        if let Some(why) = &summary.failure {
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(
+                format!("⚠ not read: {}", shown(why)),
+                theme.warning,
+            )));
+            lines.push(Line::from(Span::styled(
+                "r here reads it again",
+                theme.muted,
+            )));
+        }
+        return lines;
+    }
     let path: Vec<&str> = data
         .tree
         .ou_ancestry(org, ou)

@@ -64,11 +64,19 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme, data: &Data, ar
     let org = &data.inventory.org;
     let count =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let title = format!(
-        "Organization · {} · {}",
-        count(org.accounts.len(), "account", "accounts"),
-        count(org.org_units.len(), "OU", "OUs")
-    );
+    let orgs = data.inventory.orgs.len();
+    let title = if orgs > 0 {
+        format!(
+            "Organizations · {orgs} · {}",
+            count(org.accounts.len(), "account", "accounts")
+        )
+    } else {
+        format!(
+            "Organization · {} · {}",
+            count(org.accounts.len(), "account", "accounts"),
+            count(org.org_units.len(), "OU", "OUs")
+        )
+    };
     frame.render_widget(Paragraph::new(lines).block(pane(theme, &title)), area);
 }
 
@@ -87,6 +95,13 @@ fn tree_line<'a>(
             } else {
                 "▸ "
             };
+            if !data.inventory.orgs.is_empty() {
+                return Line::from(vec![
+                    Span::styled(marker, theme.root),
+                    Span::styled("Organizations", theme.root),
+                    Span::styled(format!("  ({})", data.inventory.orgs.len()), theme.muted),
+                ]);
+            }
             let mut spans = vec![
                 Span::styled(marker, theme.root),
                 Span::styled("Root", theme.root),
@@ -118,6 +133,16 @@ fn tree_line<'a>(
                     format!("  {}", format_amount(costs.ous[ou].0, &costs.currency)),
                     theme.label,
                 ));
+            }
+            // An organization's node: its management account, and whether its last sync
+            // failed (what is shown is then its cache).
+            if let Some(summary) = crate::domain::orgs::node_org(&data.inventory, &unit.id) {
+                if let Some(m) = &summary.management_account_id {
+                    spans.push(Span::styled(format!("  ◆{m}"), theme.muted));
+                }
+                if summary.failure.is_some() {
+                    spans.push(Span::styled("  ⚠ not read", theme.warning));
+                }
             }
             Line::from(spans)
         }
@@ -154,7 +179,12 @@ fn account_cells<'a>(
     } else {
         theme.account
     };
-    let management = data.inventory.org.management_account_id.as_ref() == Some(&a.id);
+    let management = data.inventory.org.management_account_id.as_ref() == Some(&a.id)
+        || data
+            .inventory
+            .orgs
+            .iter()
+            .any(|s| s.management_account_id.as_ref() == Some(&a.id));
     let name = fit(&a.name, NAME_WIDTH);
     let pad = NAME_WIDTH.saturating_sub(unicode_width::UnicodeWidthStr::width(name.as_str()));
     let mut spans = vec![
