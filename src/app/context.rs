@@ -353,20 +353,17 @@ impl AppContext {
         if crate::domain::untrusted::visible(name) != name {
             return true;
         }
-        self.load_inventory()
-            .ok()
-            .flatten()
-            .is_some_and(|inv| {
-                !crate::domain::lookalike::same_name_as(
-                    account_id,
-                    name,
-                    inv.org
-                        .accounts
-                        .iter()
-                        .map(|a| (a.id.as_str(), a.name.as_str())),
-                )
-                .is_empty()
-            })
+        self.load_inventory().ok().flatten().is_some_and(|inv| {
+            !crate::domain::lookalike::same_name_as(
+                account_id,
+                name,
+                inv.org
+                    .accounts
+                    .iter()
+                    .map(|a| (a.id.as_str(), a.name.as_str())),
+            )
+            .is_empty()
+        })
     }
 
     /// How the console of `account_id` as `role` opens beside others: `isolation` (else

@@ -202,6 +202,63 @@ pub async fn read_costs(
     force: bool,
     now: OffsetDateTime,
 ) -> CostState {
+    if !ctx.orgs.is_empty() {
+        // Each organization's costs in its own management account, at once; together.
+        let reads = ctx.orgs.iter().map(|(name, org)| async move {
+            (name, read_one_org_costs(org, mfa, force, now).await)
+        });
+        let states = futures_util::future::join_all(reads).await;
+        return merge_costs(
+            states
+                .into_iter()
+                .map(|(name, state)| (name.as_str(), state)),
+        );
+    }
+    read_one_org_costs(ctx, mfa, force, now).await
+}
+
+/// Several organizations' costs as one: the accounts of every organization that has them,
+/// the requests summed, served from the caches only when every part was. `Disabled` when
+/// every organization's are off; `Unavailable` when none could be read, naming each.
+fn merge_costs<'a>(states: impl Iterator<Item = (&'a str, CostState)>) -> CostState {
+    let mut merged: Option<(crate::domain::cost::CostSnapshot, bool)> = None;
+    let mut missing = Vec::new();
+    for (name, state) in states {
+        match state {
+            CostState::Disabled => {}
+            CostState::Unavailable { reason } => missing.push(format!("{name}: {reason}")),
+            CostState::Known { snapshot, cached } => match &mut merged {
+                None => merged = Some((snapshot, cached)),
+                Some((all, all_cached)) => {
+                    all.monthly.extend(snapshot.monthly);
+                    all.requests += snapshot.requests;
+                    all.fetched_at = all.fetched_at.min(snapshot.fetched_at);
+                    *all_cached &= cached;
+                }
+            },
+        }
+    }
+    match merged {
+        Some((snapshot, cached)) => {
+            if !missing.is_empty() {
+                tracing::warn!(missing = %missing.join("; "), "some organizations' costs not read");
+            }
+            CostState::Known { snapshot, cached }
+        }
+        None if missing.is_empty() => CostState::Disabled,
+        None => CostState::Unavailable {
+            reason: missing.join("; "),
+        },
+    }
+}
+
+/// One organization's costs (see [`read_costs`]).
+async fn read_one_org_costs(
+    ctx: &AppContext,
+    mfa: &MfaSource,
+    force: bool,
+    now: OffsetDateTime,
+) -> CostState {
     if let Some(state) = ctx.cost.without_reading(force, now) {
         return state;
     }

@@ -28,7 +28,10 @@ pub struct AccountRecord<'a> {
     pub name: &'a str,
     pub email: &'a str,
     pub status: &'static str,
-    /// OU names from the root's child down to the account's OU.
+    /// Its organization (`[[org]] name`); left out with one organization.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org: Option<&'a str>,
+    /// OU names from the root's child down to the account's OU, within its organization.
     pub ou_path: &'a [String],
     pub ou_id: &'a str,
     pub tags: &'a Tags,
@@ -185,7 +188,8 @@ fn record<'a>(
         name: &a.name,
         email: &a.email,
         status: a.status.as_str(),
-        ou_path: tree.account_path(i),
+        org: a.org.as_deref(),
+        ou_path: crate::domain::orgs::ou_path(inv, tree, i),
         ou_id: &a.parent_id,
         tags: &a.tags,
         joined: a.joined.and_then(|j| {
@@ -245,7 +249,8 @@ pub fn write_json<W: std::io::Write>(
                 name: &a.name,
                 email: &a.email,
                 status: a.status.as_str(),
-                ou_path: tree.account_path(i),
+                org: a.org.as_deref(),
+                ou_path: crate::domain::orgs::ou_path(inv, tree, i),
                 ou_id: &a.parent_id,
                 tags: TagList::Tags(&a.tags),
                 joined: a.joined,
@@ -268,6 +273,7 @@ struct Listed<'a, 'r> {
     name: &'a str,
     email: &'a str,
     status: &'static str,
+    org: Option<&'a str>,
     ou_path: &'a [String],
     ou_id: &'a str,
     tags: TagList<'a>,
@@ -330,6 +336,7 @@ pub fn write_json_in_place<W: std::io::Write>(
         let account = crate::domain::selector::AccountView {
             id: a.id,
             name: a.name,
+            org: None,
             path: ou.map_or(&[][..], |ou| tree.ou_path(ou)),
             tags: TagList::Pairs(view.tags(a)),
         };
@@ -355,6 +362,7 @@ pub fn write_json_in_place<W: std::io::Write>(
                 name: a.name,
                 email: a.email,
                 status: a.status.as_str(),
+                org: None,
                 ou_path: account.path,
                 ou_id: a.parent_id,
                 tags: account.tags,
@@ -410,6 +418,10 @@ fn write_account(buf: &mut Vec<u8>, a: &Listed<'_, '_>) -> std::io::Result<()> {
     json_str(buf, a.email);
     buf.extend_from_slice(b",\n    \"status\": ");
     json_str(buf, a.status);
+    if let Some(org) = a.org {
+        buf.extend_from_slice(b",\n    \"org\": ");
+        json_str(buf, org);
+    }
     buf.extend_from_slice(b",\n    \"ou_path\": ");
     json_strs(buf, a.ou_path.iter().map(String::as_str));
     buf.extend_from_slice(b",\n    \"ou_id\": ");

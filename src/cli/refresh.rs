@@ -141,7 +141,9 @@ async fn sync_orgs(ctx: &AppContext, mfa_code: Option<&str>) -> anyhow::Result<I
         match result {
             Ok(_) => synced += 1,
             Err(e) => {
-                say!("awsnav: organization {name} was not read: {e:#}; its cached accounts are kept");
+                say!(
+                    "awsnav: organization {name} was not read: {e:#}; its cached accounts are kept"
+                );
                 failed.push(e);
             }
         }

@@ -29,7 +29,10 @@ pub struct Which {
 #[derive(Debug, PartialEq, Eq, Serialize)]
 pub struct WhichAccount {
     pub name: String,
-    /// OU names from the root's child down to the account's OU.
+    /// Its organization (`[[org]] name`); left out with one organization.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    /// OU names from the root's child down to the account's OU, within its organization.
     pub ou_path: Vec<String>,
     pub production: bool,
 }
@@ -71,12 +74,16 @@ pub fn resolve(ctx: &AppContext, inv: &Inventory, inputs: &[String]) -> Vec<Whic
                     input: input.clone(),
                     account: found.map(|i| WhichAccount {
                         name: inv.org.accounts[i].name.clone(),
-                        ou_path: tree.account_path(i).to_vec(),
+                        org: inv.org.accounts[i].org.clone(),
+                        ou_path: crate::domain::orgs::ou_path(inv, &tree, i).to_vec(),
                         production: production[i],
                     }),
-                    error: found
-                        .is_none()
-                        .then(|| format!("account {id} is not in the organization")),
+                    error: found.is_none().then(|| {
+                        format!(
+                            "account {id} is not in the organization{}",
+                            if ctx.orgs.is_empty() { "" } else { "s" }
+                        )
+                    }),
                     account_id: Some(id),
                 }
             }
@@ -95,10 +102,16 @@ pub fn table(found: &[Which]) -> String {
             (Some(id), Some(a)) => [
                 id.clone(),
                 a.name.clone(),
-                if a.ou_path.is_empty() {
-                    "/".to_owned()
-                } else {
-                    a.ou_path.join("/")
+                {
+                    let path = if a.ou_path.is_empty() {
+                        "/".to_owned()
+                    } else {
+                        a.ou_path.join("/")
+                    };
+                    match &a.org {
+                        Some(org) => format!("{org}: {path}"),
+                        None => path,
+                    }
                 },
                 if a.production { "PROD" } else { "" }.to_owned(),
             ],

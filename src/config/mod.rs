@@ -287,13 +287,20 @@ cost = false
         );
         let e = err("[[org]]\nname = \"a\"\n[[org]]\nname = \"b c\"\nprofile = \"b\"\n");
         assert!(e.contains("name `b c` is not a plain name"), "{e}");
-        let e = err("[[org]]\nname = \"a\"\n[[org]]\nname = \"b\"\nregion = \"Mars\"\nprofile = \"b\"\n");
+        let e = err(
+            "[[org]]\nname = \"a\"\n[[org]]\nname = \"b\"\nregion = \"Mars\"\nprofile = \"b\"\n",
+        );
         assert!(
             e.starts_with("/tmp/config.toml:5:1: [[org]] region `Mars`"),
             "{e}"
         );
         let e = err("[[org]]\nname = \"a\"\nsaml = \"okta\"\n[[org]]\nname = \"b\"\n");
         assert!(e.contains("no [[saml]] provider named `okta`"), "{e}");
+        let e = err(&format!("{TWO_ORGS}[[production.rule]]\norg = \"labs\"\n"));
+        assert!(
+            e.contains("[[production.rule]] org = \"labs\" names no [[org]]"),
+            "{e}"
+        );
         let e = err("org = []\n");
         assert!(e.contains("the org list is empty"), "{e}");
         let e = err("[[sso]]\nprofile = \"a\"\n[[sso]]\nname = \"b\"\n");

@@ -433,7 +433,20 @@ impl Config {
             .enumerate()
             .map(|(i, r)| (r.target(), "console.color", i));
         for (target, table, index) in roles.chain(production).chain(colours) {
-            let RuleTarget { ou, tag, name, .. } = target;
+            let RuleTarget {
+                ou, tag, name, org, ..
+            } = target;
+            if let Some(org) = org
+                && !self.orgs.iter().any(|o| o.name.as_deref() == Some(org))
+            {
+                return Err(at.rule_value(
+                    table,
+                    index,
+                    "org",
+                    format!("[[{table}]] org = \"{org}\" names no [[org]]"),
+                    "use the name of one of the [[org]] entries",
+                ));
+            }
             for (key, glob) in [("ou", ou), ("name", name)] {
                 if let Some(g) = glob
                     && let Err(e) = glob::Pattern::new(g)

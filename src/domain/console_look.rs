@@ -185,6 +185,7 @@ mod tests {
         AccountView {
             id,
             name,
+            org: None,
             path,
             tags: tags.into(),
         }

@@ -21,12 +21,14 @@ pub enum Pick {
     Name(String),
     /// An account id or name.
     Account(String),
+    /// Every account of an organization (`[[org]] name`), with several.
+    Org(String),
 }
 
 /// Why a selector cannot be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "`{text}` is not a selector: {why}; use all, ou:GLOB, tag:KEY=VALUE, name:GLOB or account:ID-OR-NAME"
+    "`{text}` is not a selector: {why}; use all, ou:GLOB, tag:KEY=VALUE, name:GLOB, account:ID-OR-NAME or org:NAME"
 )]
 pub struct PickError {
     text: String,
@@ -65,6 +67,7 @@ impl FromStr for Pick {
             }
             "name" => check(value).map(|()| Self::Name(value.to_owned())),
             "account" => Ok(Self::Account(value.to_owned())),
+            "org" => Ok(Self::Org(value.to_owned())),
             other => Err(err(&format!("`{other}` is not a kind of selector"))),
         }
     }
@@ -79,6 +82,7 @@ impl Pick {
             Self::Tag(t) => Selector::new(None, Some(t), &[], None),
             Self::Name(g) => Selector::new(None, None, &[], Some(g)),
             Self::Account(a) => one(std::slice::from_ref(a)),
+            Self::Org(o) => Ok(Selector::default().in_org(Some(o))),
         };
         // Patterns were checked when the selector was read.
         built.unwrap_or_default()

@@ -111,7 +111,9 @@ pub fn combine(parts: Vec<Part>, now: OffsetDateTime) -> Inventory {
         for mut account in inv.org.accounts {
             account.parent_id = reparent(account.parent_id);
             account.org = Some(part.name.clone());
-            if account.parent_id.starts_with(super::model::IDENTITY_CENTER_OU)
+            if account
+                .parent_id
+                .starts_with(super::model::IDENTITY_CENTER_OU)
                 || inv.org_error.is_some()
             {
                 borrowed.push(account);
@@ -167,6 +169,18 @@ pub fn combine(parts: Vec<Part>, now: OffsetDateTime) -> Inventory {
     out.synced_at = oldest.unwrap_or(now);
     out.org = org;
     out
+}
+
+/// Account `i`'s OU path within its organization: the tree's path without the
+/// organization's node, which a combined inventory puts first.
+#[must_use]
+pub fn ou_path<'t>(inv: &Inventory, tree: &'t super::model::OrgTree, i: usize) -> &'t [String] {
+    let path = tree.account_path(i);
+    if inv.orgs.is_empty() {
+        path
+    } else {
+        path.get(1..).unwrap_or_default()
+    }
 }
 
 /// The organization whose node `ou_id` is, in a combined inventory.
@@ -267,16 +281,26 @@ mod tests {
             .collect();
         assert_eq!(tops, ["corp", "lab", "new"]);
         assert_eq!(inv.org.accounts.len(), 3, "the shared account is one");
-        let pay = inv.org.accounts.iter().position(|a| a.name == "pay").unwrap();
+        let pay = inv
+            .org
+            .accounts
+            .iter()
+            .position(|a| a.name == "pay")
+            .unwrap();
         assert_eq!(inv.org.accounts[pay].org.as_deref(), Some("corp"));
         assert!(inv.org.accounts[pay].sso, "with the roles of both");
         assert_eq!(inv.org.accounts[pay].sso_roles, ["LabAdmin"]);
         assert_eq!(tree.account_path(pay), ["corp", "Workloads"]);
+        assert_eq!(ou_path(&inv, &tree, pay), ["Workloads"]);
         assert_eq!(inv.orgs[1].failure.as_deref(), Some("throttled"));
         assert_eq!(inv.orgs[0].accounts, 2);
         assert_eq!(inv.orgs[1].accounts, 1);
         assert_eq!(inv.orgs[2].synced_at, None);
-        assert_eq!(inv.synced_at, t - time::Duration::hours(1), "the oldest part");
+        assert_eq!(
+            inv.synced_at,
+            t - time::Duration::hours(1),
+            "the oldest part"
+        );
         assert_eq!(inv.api_calls, 6);
         assert_eq!(
             node_org(&inv, "r-lab").map(|s| s.name.as_str()),

@@ -512,6 +512,7 @@ mod tests {
         AccountView {
             id,
             name: "acct",
+            org: None,
             path,
             tags: tags.into(),
         }

@@ -252,6 +252,7 @@ impl Default for ProductionRule {
             tag: None,
             account: Vec::new(),
             name: None,
+            org: None,
             production: true,
         }
     }
@@ -276,6 +277,7 @@ mod tests {
         c.is_production(&AccountView {
             id: "111122223333",
             name,
+            org: None,
             path: &path,
             tags: (&tags).into(),
         })

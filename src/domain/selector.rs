@@ -12,6 +12,8 @@ use super::model::OrgTree;
 pub struct AccountView<'a> {
     pub id: &'a str,
     pub name: &'a str,
+    /// Its organization (`[[org]] name`), with several.
+    pub org: Option<&'a str>,
     /// OU names from the root's child down.
     pub path: &'a [String],
     pub tags: TagList<'a>,
@@ -50,6 +52,7 @@ impl<'a> AccountView<'a> {
         Self {
             id,
             name,
+            org: None,
             path: &[],
             tags: TagList::Pairs(&[]),
         }
@@ -62,7 +65,8 @@ impl<'a> AccountView<'a> {
         Self {
             id: a.id.as_str(),
             name: &a.name,
-            path: tree.account_path(i),
+            org: a.org.as_deref(),
+            path: super::orgs::ou_path(inv, tree, i),
             tags: TagList::Tags(&a.tags),
         }
     }
@@ -88,6 +92,8 @@ macro_rules! account_rule {
             pub account: Vec<String>,
             /// Account name glob.
             pub name: Option<String>,
+            /// The organization (`[[org]] name`), with several.
+            pub org: Option<String>,
             $($(#[$field_meta])* pub $field: $ty,)*
         }
 
@@ -100,6 +106,7 @@ macro_rules! account_rule {
                     tag: self.tag.as_deref(),
                     account: &self.account,
                     name: self.name.as_deref(),
+                    org: self.org.as_deref(),
                 }
             }
         }
@@ -114,6 +121,7 @@ pub struct RuleTarget<'a> {
     pub tag: Option<&'a str>,
     pub account: &'a [String],
     pub name: Option<&'a str>,
+    pub org: Option<&'a str>,
 }
 
 /// A compiled rule target; every part that is present must match.
@@ -123,6 +131,7 @@ pub struct Selector {
     tag: Option<(String, Option<Pattern>)>,
     accounts: Vec<String>,
     name: Option<Pattern>,
+    org: Option<String>,
 }
 
 const PATH: MatchOptions = MatchOptions {
@@ -160,7 +169,17 @@ impl Selector {
             tag,
             accounts: accounts.to_vec(),
             name: name.map(Pattern::new).transpose()?,
+            org: None,
         })
+    }
+
+    /// This selector, for the accounts of organization `org` only.
+    #[must_use]
+    pub fn in_org(self, org: Option<&str>) -> Self {
+        Self {
+            org: org.map(str::to_owned),
+            ..self
+        }
     }
 
     /// Compiles a config rule's target.
@@ -168,7 +187,7 @@ impl Selector {
     /// # Errors
     /// When a glob is invalid.
     pub fn compile(target: &RuleTarget<'_>) -> Result<Self, glob::PatternError> {
-        Self::new(target.ou, target.tag, target.account, target.name)
+        Ok(Self::new(target.ou, target.tag, target.account, target.name)?.in_org(target.org))
     }
 
     /// Whether this selector names accounts and nothing else, and `id` among them: the only
@@ -178,11 +197,17 @@ impl Selector {
         self.ou.is_none()
             && self.tag.is_none()
             && self.name.is_none()
+            && self.org.is_none()
             && self.accounts.iter().any(|a| a == id)
     }
 
     #[must_use]
     pub fn matches(&self, a: &AccountView<'_>) -> bool {
+        if let Some(org) = &self.org
+            && a.org != Some(org.as_str())
+        {
+            return false;
+        }
         if let Some(ou) = &self.ou {
             // The OU itself or any OU above the account: a glob names a subtree.
             let hit = (1..=a.path.len()).any(|n| ou.matches_with(&a.path[..n].join("/"), PATH));
@@ -222,6 +247,7 @@ mod tests {
         AccountView {
             id: "111122223333",
             name: "payments-prod",
+            org: None,
             path,
             tags: tags.into(),
         }
@@ -282,5 +308,20 @@ mod tests {
                 .matches(&view(&p, &tags))
         );
         assert!(Selector::default().matches(&view(&p, &tags)));
+    }
+
+    #[test]
+    fn org_names_one_organization() {
+        let tags = Tags::new();
+        let p = path("Workloads");
+        let sel = Selector::new(Some("Workloads"), None, &[], None)
+            .unwrap()
+            .in_org(Some("lab"));
+        let mut lab = view(&p, &tags);
+        lab.org = Some("lab");
+        assert!(sel.matches(&lab));
+        lab.org = Some("corp");
+        assert!(!sel.matches(&lab));
+        assert!(!sel.matches(&view(&p, &tags)), "an account of no named org");
     }
 }

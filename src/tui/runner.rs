@@ -734,7 +734,8 @@ impl Runner {
                 .enumerate()
                 .filter(|(_, (name, _))| only.as_ref().is_none_or(|o| o == name))
                 .map(|(i, (name, org))| {
-                    let (tx, seen, mfa, clock) = (tx.clone(), seen.clone(), mfa.clone(), clock.clone());
+                    let (tx, seen, mfa, clock) =
+                        (tx.clone(), seen.clone(), mfa.clone(), clock.clone());
                     async move {
                         let progress = move |p| {
                             let Ok(mut all) = seen.lock() else { return };
