@@ -136,26 +136,27 @@ async fn sync_orgs(ctx: &AppContext, mfa_code: Option<&str>) -> anyhow::Result<I
         .iter()
         .map(|(name, org)| async move { (name, sync_one(org, mfa_code, Some(name)).await) });
     let mut failed = Vec::new();
-    let mut synced = 0;
+    let mut first_error = None;
     for (name, result) in futures_util::future::join_all(runs).await {
-        match result {
-            Ok(_) => synced += 1,
-            Err(e) => {
-                say!(
-                    "awsnav: organization {name} was not read: {e:#}; its cached accounts are kept"
-                );
-                failed.push(e);
-            }
+        if let Err(e) = result {
+            say!("awsnav: organization {name} was not read: {e:#}; its cached accounts are kept");
+            failed.push((name.clone(), format!("{e:#}")));
+            first_error.get_or_insert(e);
         }
     }
-    if synced == 0
-        && let Some(first) = failed.into_iter().next()
+    if failed.len() == ctx.orgs.len()
+        && let Some(first) = first_error
     {
         return Err(first);
     }
     let mut inv = ctx
         .load_inventory()?
         .ok_or_else(|| anyhow::anyhow!("no organization could be read"))?;
+    for summary in &mut inv.orgs {
+        if let Some((_, why)) = failed.iter().find(|(name, _)| *name == summary.name) {
+            summary.failure = Some(why.clone());
+        }
+    }
     sso_roles::apply_cached(ctx, &mut inv);
     Ok(inv)
 }

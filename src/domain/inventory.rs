@@ -37,12 +37,23 @@ impl Inventory {
     /// Whether some requests of the sync failed for good, so parts may be missing.
     #[must_use]
     pub fn is_partial(&self) -> bool {
-        !self.gaps.is_empty()
+        !self.gaps.is_empty() || self.orgs.iter().any(|o| o.failure.is_some())
     }
 
     /// One line on what is missing, for banners and warnings; `None` when complete.
     #[must_use]
     pub fn partial_summary(&self) -> Option<String> {
+        let failed: Vec<String> = self
+            .orgs
+            .iter()
+            .filter_map(|o| Some(format!("{} ({})", o.name, o.failure.as_ref()?)))
+            .collect();
+        if !failed.is_empty() {
+            return Some(format!(
+                "not read, so shown from the cache: {}",
+                failed.join("; ")
+            ));
+        }
         let first = self.gaps.first()?;
         let n = self.gaps.len();
         let requests = if n == 1 { "request" } else { "requests" };

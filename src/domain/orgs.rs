@@ -111,10 +111,13 @@ pub fn combine(parts: Vec<Part>, now: OffsetDateTime) -> Inventory {
         for mut account in inv.org.accounts {
             account.parent_id = reparent(account.parent_id);
             account.org = Some(part.name.clone());
+            // Listed by a sign-in source only, or (never in AWS; a copy might) by two
+            // organizations: merged into the one that has it.
             if account
                 .parent_id
                 .starts_with(super::model::IDENTITY_CENTER_OU)
                 || inv.org_error.is_some()
+                || index.contains_key(&account.id)
             {
                 borrowed.push(account);
             } else {

@@ -28,6 +28,7 @@ mod key_store;
 mod lookalike;
 mod network;
 mod org_reader;
+mod orgs;
 mod readme;
 mod saml;
 mod serve;
