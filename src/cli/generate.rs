@@ -30,6 +30,14 @@ pub async fn generate_profiles(ctx: &AppContext, opts: &GenerateOpts) -> anyhow:
     use crate::app::aws_profiles::{self as profiles, ProfileSource};
     use crate::store::aws_config_block;
     let demo = ctx.is_demo();
+    // Each organization's role_arn profiles would need its own source_profile and MFA
+    // device; one block has one.
+    if !ctx.orgs.is_empty() && opts.style == profiles::ProfileStyle::AssumeRole {
+        anyhow::bail!(
+            "--style assume-role writes one source_profile for every account, and {} organizations each have their own identity: run it with --org NAME for each, or use the default style (credential-process), which gets into every account through its own organization",
+            ctx.orgs.len()
+        );
+    }
     let mut inv = if demo {
         crate::domain::demo::inventory(OffsetDateTime::now_utc())
     } else {
@@ -258,7 +266,12 @@ fn generated_profiles(
                 skipped_sso += 1;
                 continue;
             }
-            let name = profiles::profile_name(&opts.prefix, &account_name, &role.name);
+            // With several organizations, each profile says which (`corp.payments/Admin`).
+            let prefix = match &a.org {
+                Some(org) => format!("{}{org}.", opts.prefix),
+                None => opts.prefix.clone(),
+            };
+            let name = profiles::profile_name(&prefix, &account_name, &role.name);
             // An Identity Center role and an IAM role of the same name: the first (Identity
             // Center's) keeps the name.
             if list.iter().any(|p| p.name == name) {

@@ -191,7 +191,28 @@ async fn two_organizations_are_one_tree_each_read_and_entered_with_its_own_ident
     assert_eq!(corp.count("AssumeRole"), corp_before + 1);
     assert_eq!(lab.count("AssumeRole"), 1);
 
-    // 6. The organizations' caches are apart: each named after its organization.
+    // 6. config generate: each profile says its organization, so two never collide; one
+    //    source_profile for every organization is refused.
+    let out = awsnav.run(&["config", "generate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let block = stdout(&out);
+    let headers: Vec<&str> = block.lines().filter(|l| l.starts_with("[profile ")).collect();
+    assert!(
+        headers.iter().any(|h| h.starts_with("[profile lab.sandbox-00/"))
+            && headers.iter().any(|h| h.starts_with("[profile corp.workloads-00/")),
+        "{block}"
+    );
+    assert!(
+        headers
+            .iter()
+            .all(|h| h.starts_with("[profile corp.") || h.starts_with("[profile lab.")),
+        "{block}"
+    );
+    let out = awsnav.run(&["config", "generate", "--style", "assume-role"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--org NAME"), "{}", stderr(&out));
+
+    // 7. The organizations' caches are apart: each named after its organization.
     let cache = awsnav.path("awsnav/cache");
     let names: Vec<String> = std::fs::read_dir(&cache)
         .unwrap()
@@ -203,7 +224,7 @@ async fn two_organizations_are_one_tree_each_read_and_entered_with_its_own_ident
         "{names:?}"
     );
 
-    // 7. corp's server gone: lab is read, corp's accounts stay from its cache, and the exit
+    // 8. corp's server gone: lab is read, corp's accounts stay from its cache, and the exit
     //    code says the result is partial.
     let dead = format!("http://127.0.0.1:{}", crate::common::free_port());
     write_profiles(&awsnav, &dead, &lab.url);
