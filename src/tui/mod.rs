@@ -161,7 +161,10 @@ pub async fn start(ctx: &AppContext) -> io::Result<()> {
         let mut state = State::new(None, &label, key_tags, now, (80, 24))
             .with_rules(rules)
             .with_keymap(keymap);
-        state.guardrails.off = ctx.config.org.policies == crate::config::PolicyReading::Off;
+        // Policies are read with the organization's reader: one per organization is not
+        // built yet, so with several they are not read rather than read with another's.
+        state.guardrails.off =
+            ctx.config.org.policies == crate::config::PolicyReading::Off || !ctx.orgs.is_empty();
         state.profiles = first_run_profiles(ctx);
         // Identity Center's roles read before (the sync lists only the accounts).
         state.sso_roles.ttl = crate::app::sso_roles::ttl(ctx);

@@ -196,10 +196,17 @@ async fn two_organizations_are_one_tree_each_read_and_entered_with_its_own_ident
     let out = awsnav.run(&["config", "generate"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let block = stdout(&out);
-    let headers: Vec<&str> = block.lines().filter(|l| l.starts_with("[profile ")).collect();
+    let headers: Vec<&str> = block
+        .lines()
+        .filter(|l| l.starts_with("[profile "))
+        .collect();
     assert!(
-        headers.iter().any(|h| h.starts_with("[profile lab.sandbox-00/"))
-            && headers.iter().any(|h| h.starts_with("[profile corp.workloads-00/")),
+        headers
+            .iter()
+            .any(|h| h.starts_with("[profile lab.sandbox-00/"))
+            && headers
+                .iter()
+                .any(|h| h.starts_with("[profile corp.workloads-00/")),
         "{block}"
     );
     assert!(

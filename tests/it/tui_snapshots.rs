@@ -979,3 +979,58 @@ fn results_of_a_run_in_the_marked_accounts() {
     let text = screen(&state);
     assert!(text.contains("AccessDenied"), "{text}");
 }
+
+#[test]
+fn several_organizations_are_one_tree_with_a_failed_one_marked() {
+    use awsnav::domain::orgs::{Part, combine};
+    let corp = demo::inventory(NOW - time::Duration::minutes(3));
+    let mut lab = demo::inventory(NOW - time::Duration::hours(2));
+    // Another organization: its own root, and accounts of its own.
+    let demo_root = std::mem::replace(&mut lab.org.root_id, "r-lab1".into());
+    lab.org.org_units.retain(|ou| ou.parent_id == demo_root);
+    let kept: Vec<String> = lab.org.org_units.iter().map(|ou| ou.id.clone()).collect();
+    for ou in &mut lab.org.org_units {
+        ou.parent_id = "r-lab1".into();
+        ou.id = format!("{}-lab", ou.id);
+    }
+    lab.org
+        .accounts
+        .retain(|a| kept.contains(&a.parent_id) || a.parent_id == demo_root);
+    for (n, a) in lab.org.accounts.iter_mut().enumerate() {
+        a.id = awsnav::domain::model::AccountId::from_number(900_000_000_000 + n as u64);
+        a.parent_id = if a.parent_id == demo_root {
+            "r-lab1".into()
+        } else {
+            format!("{}-lab", a.parent_id)
+        };
+    }
+    lab.org.management_account_id = lab.org.accounts.first().map(|a| a.id.clone());
+    let inv = combine(
+        vec![
+            Part {
+                name: "corp".into(),
+                inventory: Some(corp),
+                failure: None,
+            },
+            Part {
+                name: "lab".into(),
+                inventory: Some(lab),
+                failure: Some("the IAM Identity Center sign-in has expired".into()),
+            },
+        ],
+        NOW,
+    );
+    let mut state = State::new(Some(inv), "2 organizations", vec![], NOW, (110, 16));
+    insta::assert_snapshot!(screen(&state));
+    // The failed organization's node: its detail says why, and r reads it alone again.
+    keys(&mut state, "jj");
+    insta::assert_snapshot!("several_organizations_the_failed_one", screen(&state));
+    let effects = state.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('r'),
+        KeyModifiers::NONE,
+    )));
+    assert_eq!(
+        effects,
+        vec![awsnav::tui::message::Effect::SyncOrg("lab".into())]
+    );
+}

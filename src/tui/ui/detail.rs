@@ -202,6 +202,26 @@ fn ou_lines<'a>(
 
 fn root_lines<'a>(theme: &Theme, data: &'a Data) -> Vec<Line<'a>> {
     let org = &data.inventory.org;
+    if !data.inventory.orgs.is_empty() {
+        let mut lines = vec![
+            Line::from(Span::styled("Organizations", theme.title)),
+            Line::from(""),
+        ];
+        for summary in &data.inventory.orgs {
+            let state = if summary.failure.is_some() {
+                "  ⚠ not read"
+            } else {
+                ""
+            };
+            lines.push(field(
+                theme,
+                &summary.name,
+                format!("{} accounts{state}", summary.accounts),
+            ));
+        }
+        lines.push(field(theme, "Accounts", org.accounts.len().to_string()));
+        return lines;
+    }
     let mut lines = vec![
         Line::from(Span::styled("Organization root", theme.title)),
         Line::from(""),
