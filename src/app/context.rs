@@ -136,21 +136,7 @@ impl AppContext {
             (None, Some(name)) => Some(format!("org-{name}")),
             _ => org_profile.clone(),
         };
-        let orgs = if config.is_multi_org() && overrides.profile.is_none() {
-            config
-                .org_names()
-                .iter()
-                .filter_map(|name| {
-                    let view = config.for_org(name)?;
-                    Some((
-                        name.clone(),
-                        Arc::new(Self::new(paths.clone(), view, overrides.clone())),
-                    ))
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let orgs = Self::org_contexts_of(&paths, &config, &overrides);
         let ctx = ErrorContext {
             profile: org_profile.clone(),
             config_file: paths.config_file.display().to_string(),
@@ -238,17 +224,27 @@ impl AppContext {
         }
     }
 
-    /// The organizations' contexts with several `[[org]]`; this one alone otherwise.
-    #[must_use]
-    pub fn org_contexts(&self) -> Vec<(Option<String>, &Self)> {
-        if self.orgs.is_empty() {
-            vec![(None, self)]
-        } else {
-            self.orgs
-                .iter()
-                .map(|(name, ctx)| (Some(name.clone()), ctx.as_ref()))
-                .collect()
+    /// Each organization's context with several `[[org]]` (and no `--profile`, which names
+    /// one reader for all); none otherwise.
+    fn org_contexts_of(
+        paths: &Paths,
+        config: &Config,
+        overrides: &Overrides,
+    ) -> Vec<(String, Arc<Self>)> {
+        if !config.is_multi_org() || overrides.profile.is_some() {
+            return Vec::new();
         }
+        config
+            .org_names()
+            .iter()
+            .filter_map(|name| {
+                let view = config.for_org(name)?;
+                Some((
+                    name.clone(),
+                    Arc::new(Self::new(paths.clone(), view, overrides.clone())),
+                ))
+            })
+            .collect()
     }
 
     /// The cached inventory: this organization's, or with several, theirs as one tree

@@ -193,7 +193,7 @@ pub async fn run(ctx: &mut AppContext, command: Command) -> anyhow::Result<ExitC
             access,
         } => credential_process::command(ctx, key, account, &access).await,
         Command::Auth { command } => auth::auth(ctx, command).await,
-        Command::Serve(args) => serve::serve(ctx, args).await,
+        Command::Serve(args) => Box::pin(serve::serve(ctx, args)).await,
         Command::Ecr { command } => ecr::command(ctx, command).await,
         Command::DockerCredential { action } => ecr::docker_credential(ctx, action).await,
         Command::Eks { command } => eks::command(ctx, command).await,

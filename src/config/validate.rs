@@ -489,7 +489,6 @@ fn named_entries<'n>(
                 format!("this [[{section}]] has no name"),
                 "give each entry a name = \"…\" (letters, digits, `-`, `_`, `.`)",
             )),
-            None => None,
             Some(n) if !crate::domain::untrusted::is_plain_word(n) => Some((
                 format!("[[{section}]] name `{n}` is not a plain name"),
                 "use letters, digits, `-`, `_` or `.`, e.g. \"acme\"",
@@ -498,7 +497,7 @@ fn named_entries<'n>(
                 format!("[[{section}]] name `{n}` is used twice"),
                 "give each entry its own name",
             )),
-            Some(_) => None,
+            _ => None,
         };
         if let Some((message, fix)) = problem {
             let key = if name.is_some() { "name" } else { "" };

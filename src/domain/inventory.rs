@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::guardrails::Guardrails;
-use super::model::{CallerIdentity, Org, SyncGap};
+use super::model::{AccountId, CallerIdentity, Org, SyncGap};
 
 /// Everything awsnav knows about an organization at one point in time.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,7 +30,30 @@ pub struct Inventory {
     /// With several configured organizations read as one tree: each one's node, state and
     /// failure ([`crate::domain::orgs::combine`]). Empty with one organization.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub orgs: Vec<super::orgs::OrgSummary>,
+    pub orgs: Vec<OrgSummary>,
+}
+
+/// One configured organization as the combined tree shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgSummary {
+    /// `[[org]] name`.
+    pub name: String,
+    /// Its node in the tree: the organization's root id (an OU of the combined tree).
+    pub node: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub management_account_id: Option<AccountId>,
+    /// When what is shown of it was read; `None`: never.
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub synced_at: Option<OffsetDateTime>,
+    /// Why its last sync failed (what is shown is then its cache, or nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    /// Accounts shown under it.
+    pub accounts: usize,
 }
 
 impl Inventory {

@@ -1,37 +1,14 @@
 //! Several organizations as one tree: under a root of awsnav's own, one node per configured
 //! organization (its root, named after it), its OUs and accounts below as they are.
 
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::inventory::Inventory;
+pub use super::inventory::OrgSummary;
 use super::model::{AccountId, Org, OrgUnit};
 
 /// The id of the root above the organizations' nodes.
 pub const ROOT: &str = "r-awsnav-organizations";
-
-/// One configured organization as the combined tree shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrgSummary {
-    /// `[[org]] name`.
-    pub name: String,
-    /// Its node in the tree: the organization's root id (an OU of the combined tree).
-    pub node: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub management_account_id: Option<AccountId>,
-    /// When what is shown of it was read; `None`: never.
-    #[serde(
-        with = "time::serde::rfc3339::option",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub synced_at: Option<OffsetDateTime>,
-    /// Why its last sync failed (what is shown is then its cache, or nothing).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure: Option<String>,
-    /// Accounts shown under it.
-    pub accounts: usize,
-}
 
 /// One organization's part of the tree: its inventory (fresh or cached; `None` when it was
 /// never read), and why its last sync failed when it did.
@@ -95,7 +72,9 @@ pub fn combine(parts: Vec<Part>, now: OffsetDateTime) -> Inventory {
             root.clone()
         };
         summary.node.clone_from(&node);
-        summary.management_account_id = inv.org.management_account_id.clone();
+        summary
+            .management_account_id
+            .clone_from(&inv.org.management_account_id);
         summary.synced_at = Some(inv.synced_at);
         oldest = Some(oldest.map_or(inv.synced_at, |o| o.min(inv.synced_at)));
         org.org_units.push(OrgUnit {
@@ -144,34 +123,42 @@ pub fn combine(parts: Vec<Part>, now: OffsetDateTime) -> Inventory {
         out.guardrails.merge(inv.guardrails);
         out.orgs.push(summary);
     }
-    for account in borrowed {
-        match index.get(&account.id) {
-            Some(&i) => {
-                let own = &mut org.accounts[i];
-                own.sso |= account.sso;
-                for role in account.sso_roles {
-                    if !own.sso_roles.contains(&role) {
-                        own.sso_roles.push(role);
-                    }
-                }
-                own.sso_roles.sort();
-            }
-            None => {
-                if let Some(s) = out
-                    .orgs
-                    .iter_mut()
-                    .find(|s| Some(&s.name) == account.org.as_ref())
-                {
-                    s.accounts += 1;
-                }
-                index.insert(account.id.clone(), org.accounts.len());
-                org.accounts.push(account);
-            }
-        }
-    }
+    merge_borrowed(&mut org, &mut out.orgs, index, borrowed);
     out.synced_at = oldest.unwrap_or(now);
     out.org = org;
     out
+}
+
+/// Puts the accounts organizations list only through a sign-in source (or a second time)
+/// into the tree: into the account the tree has, with its roles added, else as an account of
+/// the organization that listed it.
+fn merge_borrowed(
+    org: &mut Org,
+    summaries: &mut [OrgSummary],
+    mut index: std::collections::HashMap<AccountId, usize>,
+    borrowed: Vec<super::model::Account>,
+) {
+    for account in borrowed {
+        if let Some(&i) = index.get(&account.id) {
+            let own = &mut org.accounts[i];
+            own.sso |= account.sso;
+            for role in account.sso_roles {
+                if !own.sso_roles.contains(&role) {
+                    own.sso_roles.push(role);
+                }
+            }
+            own.sso_roles.sort();
+        } else {
+            if let Some(s) = summaries
+                .iter_mut()
+                .find(|s| Some(&s.name) == account.org.as_ref())
+            {
+                s.accounts += 1;
+            }
+            index.insert(account.id.clone(), org.accounts.len());
+            org.accounts.push(account);
+        }
+    }
 }
 
 /// Account `i`'s OU path within its organization: the tree's path without the
