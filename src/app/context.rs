@@ -292,28 +292,47 @@ impl AppContext {
     /// with several; this one otherwise (or when no cache has the account).
     #[must_use]
     pub fn of_account(&self, account_id: &str) -> &Self {
-        // Where Organizations lists it first; then where a sign-in source does.
-        let listed = |own: bool| {
-            self.orgs.iter().find(|(_, ctx)| {
-                ctx.inventory_cache
-                    .load_where(|id| id == account_id)
-                    .ok()
-                    .flatten()
-                    .is_some_and(|inv| {
-                        inv.org.accounts.iter().any(|a| {
-                            a.id.as_str() == account_id
-                                && (!own
-                                    || (inv.org_error.is_none()
-                                        && !a
-                                            .parent_id
-                                            .starts_with(crate::domain::model::IDENTITY_CENTER_OU)))
-                        })
-                    })
-            })
-        };
-        listed(true)
-            .or_else(|| listed(false))
-            .map_or(self, |(_, ctx)| ctx.as_ref())
+        self.group_by_org(&[account_id.to_owned()])
+            .first()
+            .map_or(self, |(ctx, _)| *ctx)
+    }
+
+    /// `account_ids` grouped by the organization whose context gets into them (each
+    /// organization's cache read once); those no cache has go with this context.
+    #[must_use]
+    pub fn group_by_org(&self, account_ids: &[String]) -> Vec<(&Self, Vec<String>)> {
+        if self.orgs.is_empty() {
+            return vec![(self, account_ids.to_vec())];
+        }
+        let wanted: std::collections::HashSet<&str> =
+            account_ids.iter().map(String::as_str).collect();
+        let mut owner: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        // Where Organizations lists an account wins over where a sign-in source does.
+        for own in [true, false] {
+            for (n, (_, ctx)) in self.orgs.iter().enumerate() {
+                let Ok(Some(inv)) = ctx.inventory_cache.load_where(|id| wanted.contains(id)) else {
+                    continue;
+                };
+                for a in &inv.org.accounts {
+                    let listed = inv.org_error.is_none()
+                        && !a
+                            .parent_id
+                            .starts_with(crate::domain::model::IDENTITY_CENTER_OU);
+                    if listed == own {
+                        owner.entry(a.id.to_string()).or_insert(n);
+                    }
+                }
+            }
+        }
+        let mut groups: Vec<(&Self, Vec<String>)> = Vec::new();
+        for id in account_ids {
+            let ctx: &Self = owner.get(id).map_or(self, |&n| self.orgs[n].1.as_ref());
+            match groups.iter_mut().find(|(c, _)| std::ptr::eq(*c, ctx)) {
+                Some((_, ids)) => ids.push(id.clone()),
+                None => groups.push((ctx, vec![id.clone()])),
+            }
+        }
+        groups
     }
 
     /// The context of organization `name`, with several.

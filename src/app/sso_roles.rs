@@ -86,6 +86,44 @@ pub async fn read(
     accounts: &[String],
     now: OffsetDateTime,
 ) -> Result<RolesRead, AwsError> {
+    if !ctx.orgs.is_empty() {
+        // Each account's roles from its own organization's Identity Center instance.
+        let mut all = RolesRead {
+            results: Vec::new(),
+            api_calls: 0,
+        };
+        let groups = ctx.group_by_org(accounts);
+        let last = groups.len();
+        let mut read_any = false;
+        for (n, (org, ids)) in groups.into_iter().enumerate() {
+            match read_one_instance(org, &ids, now).await {
+                Ok(read) => {
+                    read_any = true;
+                    all.results.extend(read.results);
+                    all.api_calls += read.api_calls;
+                }
+                Err(e) if n + 1 == last && !read_any => return Err(e),
+                Err(e) => all.results.extend(ids.into_iter().map(|id| {
+                    let why = AwsError::Service {
+                        action: "sso:ListAccountRoles",
+                        code: "NotRead".into(),
+                        message: e.to_string(),
+                    };
+                    (id, Err(why))
+                })),
+            }
+        }
+        return Ok(all);
+    }
+    read_one_instance(ctx, accounts, now).await
+}
+
+/// [`read`] from the one Identity Center instance of `ctx`.
+async fn read_one_instance(
+    ctx: &AppContext,
+    accounts: &[String],
+    now: OffsetDateTime,
+) -> Result<RolesRead, AwsError> {
     let source = ctx.access.sso_source().await?;
     let sdk = ctx.access.portal_sdk(&source).await?;
     let counter = CallCounter::default();
@@ -145,7 +183,7 @@ pub async fn ensure(
     which: &[usize],
     now: OffsetDateTime,
 ) -> Result<Ensured, AwsError> {
-    if !ctx.config.sso.enabled {
+    if ctx.orgs.is_empty() && !ctx.config.sso.enabled {
         return Ok(Ensured::default());
     }
     let table = apply_cached(ctx, inv);

@@ -5,6 +5,7 @@ use crate::app::context::AppContext;
 use crate::aws::sso::{self, SsoSource};
 use crate::aws::sso_oidc::{self, CachedToken, Flow, SignInUi};
 use crate::aws::{AwsError, AwsSettings, ErrorContext, sdk};
+use crate::config::SsoConfig;
 
 /// The Identity Center sign-in `profile` (else `[sso] profile`, the org profile,
 /// `AWS_PROFILE`, `default`) describes; `None` when no such profile has its settings.
@@ -17,7 +18,20 @@ pub async fn source(
 ) -> Result<Option<SsoSource>, AwsError> {
     let mut config = ctx.config.sso.clone();
     if let Some(p) = profile {
-        config.profile = Some(p.to_owned());
+        // An `[[sso]]` entry by its name, else an AWS profile.
+        config = match ctx
+            .config
+            .ssos
+            .iter()
+            .find(|s| s.name.as_deref() == Some(p))
+        {
+            Some(entry) => entry.clone(),
+            None => SsoConfig {
+                profile: Some(p.to_owned()),
+                start_url: None,
+                ..config
+            },
+        };
         config.enabled = true;
     }
     sso::resolve(&config, ctx.access.org_profile.as_deref()).await

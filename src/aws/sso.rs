@@ -75,6 +75,18 @@ pub async fn resolve(
     if !config.enabled {
         return Ok(None);
     }
+    // An instance given by its portal URL and region (`[[sso]] start_url`): no profile.
+    if config.profile.is_none()
+        && let Some(start_url) = &config.start_url
+    {
+        return Ok(Some(SsoSource {
+            profile: config.name.clone().unwrap_or_else(|| "sso".to_owned()),
+            session: None,
+            start_url: start_url.clone(),
+            region: config.region.clone().unwrap_or_default(),
+            scopes: Vec::new(),
+        }));
+    }
     // Read afresh (a sign-in of this run may have just written the config file), off the
     // async threads.
     let set = tokio::task::spawn_blocking(AwsConfigFiles::load)

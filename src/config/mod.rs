@@ -301,6 +301,17 @@ cost = false
             e.contains("[[production.rule]] org = \"labs\" names no [[org]]"),
             "{e}"
         );
+        let e = err("[[sso]]\nname = \"a\"\nstart_url = \"https://a.awsapps.com/start\"\n");
+        assert!(
+            e.starts_with("/tmp/config.toml:3:1: [sso] start_url has no region"),
+            "{e}"
+        );
+        let e = err("[sso]\nstart_url = \"http://a/start\"\nregion = \"eu-west-1\"\n");
+        assert!(e.contains("is not an https:// address"), "{e}");
+        let e = err(
+            "[sso]\nprofile = \"p\"\nstart_url = \"https://a.awsapps.com/start\"\nregion = \"eu-west-1\"\n",
+        );
+        assert!(e.contains("has both profile and start_url"), "{e}");
         let e = err("org = []\n");
         assert!(e.contains("the org list is empty"), "{e}");
         let e = err("[[sso]]\nprofile = \"a\"\n[[sso]]\nname = \"b\"\n");

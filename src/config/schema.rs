@@ -256,6 +256,11 @@ pub struct SsoConfig {
     /// The profile whose Identity Center sign-in is used (`awsnav login`); `None`: `[org] profile`, else `AWS_PROFILE`
     /// or `default`, when that profile has `sso_session` or `sso_start_url`.
     pub profile: Option<String>,
+    /// The instance's AWS access portal URL, instead of a profile that holds it (with
+    /// `region`); `awsnav login --profile NAME` signs in to it by its `name`.
+    pub start_url: Option<String>,
+    /// The instance's region (with `start_url`).
+    pub region: Option<String>,
     /// Portal requests per second (1-15; AWS throttles at 20).
     pub requests_per_second: u32,
     /// How long an account's roles, once read, are used before they are read again
@@ -269,6 +274,8 @@ impl Default for SsoConfig {
             name: None,
             enabled: true,
             profile: None,
+            start_url: None,
+            region: None,
             requests_per_second: 10,
             roles_ttl_minutes: 60,
         }

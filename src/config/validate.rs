@@ -143,7 +143,45 @@ impl Config {
                 ));
             }
         }
+        self.validate_sso(at)?;
+        Ok(())
+    }
+
+    /// `[sso]` or each `[[sso]]`: its profile or portal, region, pace and TTL.
+    fn validate_sso(&self, at: &Locate<'_>) -> Result<(), ConfigError> {
         for (i, sso) in self.ssos.iter().enumerate() {
+            let portal = sso.start_url.as_deref().map(str::trim);
+            let problem = match (portal, &sso.region, &sso.profile) {
+                (Some(_), _, Some(_)) => Some((
+                    "start_url",
+                    "[sso] has both profile and start_url".to_owned(),
+                    "keep one: the profile that holds the sign-in, or its start_url and region",
+                )),
+                (Some(url), _, None)
+                    if !url::Url::parse(url)
+                        .is_ok_and(|u| u.scheme() == "https" && u.host().is_some()) =>
+                {
+                    Some((
+                        "start_url",
+                        format!("[sso] start_url `{url}` is not an https:// address"),
+                        "use the AWS access portal URL, e.g. \"https://corp.awsapps.com/start\"",
+                    ))
+                }
+                (Some(_), None, None) => Some((
+                    "start_url",
+                    "[sso] start_url has no region".to_owned(),
+                    "add region = \"…\": the instance's region",
+                )),
+                (_, Some(r), _) if !is_region_name(r) => Some((
+                    "region",
+                    format!("[sso] region `{r}` is not an AWS region name"),
+                    "use a region code such as \"eu-west-1\"",
+                )),
+                _ => None,
+            };
+            if let Some((key, message, fix)) = problem {
+                return Err(at.entry("sso", i, key, message, fix));
+            }
             if !(1..=15).contains(&sso.requests_per_second) {
                 return Err(at.entry(
                     "sso",

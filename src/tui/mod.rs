@@ -93,6 +93,23 @@ fn first_run_profiles(ctx: &AppContext) -> Vec<(String, bool)> {
         .collect()
 }
 
+/// The roles Identity Center gave per account, read before (each organization's instance,
+/// with several); none when no organization asks Identity Center.
+fn known_sso_roles(ctx: &AppContext, state: &mut State) {
+    let instances: Vec<&AppContext> = if ctx.orgs.is_empty() {
+        vec![ctx]
+    } else {
+        ctx.orgs.iter().map(|(_, org)| org.as_ref()).collect()
+    };
+    state.sso_roles.off = !instances.iter().any(|c| c.config.sso.enabled);
+    for instance in instances.iter().filter(|c| c.config.sso.enabled) {
+        state
+            .sso_roles
+            .known
+            .extend(instance.sso_role_cache.load().accounts);
+    }
+}
+
 /// Builds the app from the context (cache shown at once, sync started) and runs it.
 ///
 /// # Errors
@@ -168,10 +185,7 @@ pub async fn start(ctx: &AppContext) -> io::Result<()> {
         state.profiles = first_run_profiles(ctx);
         // Identity Center's roles read before (the sync lists only the accounts).
         state.sso_roles.ttl = crate::app::sso_roles::ttl(ctx);
-        state.sso_roles.off = !ctx.config.sso.enabled;
-        if ctx.config.sso.enabled {
-            state.sso_roles.known = ctx.sso_role_cache.load().accounts;
-        }
+        known_sso_roles(ctx, &mut state);
         if let Some(inventory) = cached {
             state.set_inventory(inventory);
         }

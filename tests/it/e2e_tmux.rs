@@ -428,7 +428,8 @@ async fn identity_center_in_the_tui_and_an_offered_sign_in() {
     awsnav.unset("AWS_ACCESS_KEY_ID");
     awsnav.unset("AWS_SECRET_ACCESS_KEY");
     awsnav.set("AWS_ENDPOINT_URL_SSO", portal.url());
-    crate::common::portal::corp_profile(&awsnav, "");
+    // No cost read: without credentials its warning would race the banner checked below.
+    crate::common::portal::corp_profile(&awsnav, "[cost]\nenabled = false\n");
     let hour = time::Duration::hours(1);
     sign_in(awsnav.home.path(), TOKEN, hour);
     // awsnav signs in itself (no AWS CLI): the OIDC stand-in approves the device code.

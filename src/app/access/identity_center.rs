@@ -15,10 +15,12 @@ impl Access {
     /// found the way [`sso::resolve`] finds it.
     #[must_use]
     pub fn sso_key(&self) -> String {
+        let by_url = self.sso.start_url.as_ref().and(self.sso.name.clone());
         let profile = self
             .sso
             .profile
             .clone()
+            .or(by_url)
             .or_else(|| self.org_profile.clone())
             .or_else(|| std::env::var("AWS_PROFILE").ok())
             .unwrap_or_else(|| "default".to_owned());
