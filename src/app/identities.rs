@@ -57,6 +57,9 @@ pub struct Identity {
     pub detail: String,
     /// How to sign in (again) with it.
     pub sign_in: Option<String>,
+    /// The organization (`[[org]] name`) it gets into, with several; left out otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
 }
 
 impl Identity {
@@ -75,6 +78,16 @@ impl Identity {
             seconds_left: live.map(|e| (e - now).whole_seconds().max(0)),
             detail: String::new(),
             sign_in: None,
+            org: None,
+        }
+    }
+
+    /// Its name as lists show it: with its organization first, with several (`corp: mgmt`).
+    #[must_use]
+    pub fn full_name(&self) -> String {
+        match &self.org {
+            Some(org) => format!("{org}: {}", self.name),
+            None => self.name.clone(),
         }
     }
 
@@ -102,6 +115,32 @@ impl Identity {
 /// Every identity of this configuration as of `now`: the base identity, Identity Center, the
 /// SAML providers, the console sessions, the stored keys.
 pub async fn identities(ctx: &AppContext, now: OffsetDateTime) -> Vec<Identity> {
+    let mut all = Vec::new();
+    if ctx.orgs.is_empty() {
+        all.extend(own_identities(ctx, now).await);
+    } else {
+        // Each organization's base identity and Identity Center instance (an instance two
+        // organizations share, once).
+        for (name, org) in &ctx.orgs {
+            for mut identity in own_identities(org, now).await {
+                let shared = identity.kind == Kind::IdentityCenter
+                    && all.iter().any(|i: &Identity| {
+                        i.kind == Kind::IdentityCenter && i.detail == identity.detail
+                    });
+                if !shared {
+                    identity.org = Some(name.clone());
+                    all.push(identity);
+                }
+            }
+        }
+    }
+    all.extend(shared_identities(ctx, now));
+    all
+}
+
+/// The identities that get into one organization: its base identity (and MFA session) and
+/// its Identity Center instance.
+async fn own_identities(ctx: &AppContext, now: OffsetDateTime) -> Vec<Identity> {
     let access = &ctx.access;
     let mut all = Vec::new();
 
@@ -144,6 +183,14 @@ pub async fn identities(ctx: &AppContext, now: OffsetDateTime) -> Vec<Identity> 
             ),
         );
     }
+
+    all
+}
+
+/// The identities of every organization: SAML providers, console sessions, stored keys.
+fn shared_identities(ctx: &AppContext, now: OffsetDateTime) -> Vec<Identity> {
+    let access = &ctx.access;
+    let mut all = Vec::new();
 
     // SAML providers: the last of their role sessions.
     for idp in &access.saml {

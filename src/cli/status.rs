@@ -42,7 +42,7 @@ fn table(all: &[Identity]) -> String {
         {
             let _ = write!(detail, " (sign in: {how})");
         }
-        [i.kind.label().to_owned(), i.name.clone(), i.left(), detail]
+        [i.kind.label().to_owned(), i.full_name(), i.left(), detail]
     }));
     let rows = visible_cells(rows);
     let widths: Vec<usize> = (0..3)

@@ -27,12 +27,13 @@ pub fn list(state: &State, theme: &Theme, cursor: usize) -> Vec<Line<'static>> {
     let name_width = state
         .identities
         .iter()
-        .map(|i| shown(&i.name).chars().count())
+        .map(|i| shown(&i.full_name()).chars().count())
         .max()
         .unwrap_or(0)
         .min(32);
     for (n, i) in state.identities.iter().enumerate() {
-        let name = shown(&i.name);
+        let full = i.full_name();
+        let name = shown(&full);
         let left = i.left();
         let line = Line::from(vec![
             Span::raw(if n == cursor { "▸ " } else { "  " }),
