@@ -242,8 +242,10 @@ pub async fn serve_child(
             visible(why)
         );
     });
+    // Renewed through the account's own organization's identity, as it was entered.
+    let access = &ctx.of_account(&target.account_id).access;
     let served = launch::serve(
-        &ctx.access,
+        access,
         target,
         mfa,
         time::Duration::seconds(i64::from(ctx.config.shell.refresh_margin_seconds)),

@@ -191,6 +191,7 @@ pub async fn sign_in_first(
         duration,
     };
     match ctx
+        .of_account(&target.account_id)
         .access
         .credentials(&target, mfa, OffsetDateTime::now_utc())
         .await
@@ -227,12 +228,16 @@ pub fn start(
     let runs = Arc::new(Semaphore::new(spec.parallel.max(1)));
     let running = Arc::new(Running::default());
     let command = Arc::new(spec.command);
+    let owners = owners(ctx, planned);
     let mut tasks = tokio::task::JoinSet::new();
     for (index, p) in planned.iter().enumerate() {
         let task = Task {
             index,
             planned: p.clone(),
-            ctx: ctx.clone(),
+            ctx: owners
+                .get(&p.account_id)
+                .cloned()
+                .unwrap_or_else(|| ctx.clone()),
             mfa: spec.mfa.clone(),
             duration: spec.duration,
             creds: creds.clone(),
@@ -253,6 +258,30 @@ pub fn start(
         });
     }
     (tasks, running)
+}
+
+/// With several organizations, the context each planned account is entered through: its
+/// own organization's.
+fn owners(
+    ctx: &Arc<AppContext>,
+    planned: &[Planned],
+) -> std::collections::HashMap<String, Arc<AppContext>> {
+    let mut owners = std::collections::HashMap::new();
+    if ctx.orgs.is_empty() {
+        return owners;
+    }
+    let ids: Vec<String> = planned.iter().map(|p| p.account_id.clone()).collect();
+    for (org, ids) in ctx.group_by_org(&ids) {
+        let arc = ctx
+            .orgs
+            .iter()
+            .find(|(_, c)| std::ptr::eq(c.as_ref(), org))
+            .map_or_else(|| ctx.clone(), |(_, c)| c.clone());
+        for id in ids {
+            owners.insert(id, arc.clone());
+        }
+    }
+    owners
 }
 
 /// Everything one account's task needs.

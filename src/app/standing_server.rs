@@ -222,6 +222,7 @@ pub fn route(
                 duration: serving.duration,
             };
             match ctx
+                .of_account(&target.account_id)
                 .access
                 .credentials(&target, &mfa, OffsetDateTime::now_utc() + ahead)
                 .await

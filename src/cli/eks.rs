@@ -343,6 +343,7 @@ async fn clusters_of(
         duration,
     };
     let granted = ctx
+        .of_account(&target.account_id)
         .access
         .credentials(&target, mfa, OffsetDateTime::now_utc())
         .await?;

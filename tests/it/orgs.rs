@@ -245,3 +245,165 @@ async fn two_organizations_are_one_tree_each_read_and_entered_with_its_own_ident
     let after = listed(&awsnav, &["list", "--json"]);
     assert_eq!(ids_of(after.iter()), ids_of(all.iter()));
 }
+
+/// `~/.aws/config` and credentials with one profile per organization, each pointing at its
+/// own server.
+fn profiles(awsnav: &AwsnavCmd, orgs: &[(&str, &str)]) {
+    let mut config = String::new();
+    let mut credentials = String::new();
+    for (name, url) in orgs {
+        config.push_str(&format!(
+            "[profile {name}]\nregion = us-east-1\nendpoint_url = {url}\n\n"
+        ));
+        credentials.push_str(&format!(
+            "[{name}]\naws_access_key_id = testing\naws_secret_access_key = testing\n\n"
+        ));
+    }
+    std::fs::write(awsnav.path(".aws/config"), config).unwrap();
+    std::fs::write(awsnav.path(".aws/credentials"), credentials).unwrap();
+}
+
+/// This month's cost of `account` in Cost Explorer's answers of `moto` (as `payer`).
+fn seed_cost(moto: &crate::common::Moto, payer: &str, account: &str, amount: &str) {
+    let today = time::OffsetDateTime::now_utc().date();
+    let this = today.replace_day(1).unwrap();
+    let page = serde_json::json!({
+        "ResultsByTime": [{
+            "TimePeriod": {"Start": this.to_string(), "End": (today + time::Duration::days(1)).to_string()},
+            "Total": {},
+            "Groups": [{"Keys": [account], "Metrics": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}}}],
+            "Estimated": false
+        }]
+    });
+    let body = serde_json::json!({"account_id": payer, "results": [page]}).to_string();
+    let (status, _) = crate::common::http(
+        "POST",
+        &moto.url,
+        "/moto-api/static/ce/cost-and-usage-results",
+        &body,
+    )
+    .unwrap();
+    assert_eq!(status, 201);
+}
+
+#[tokio::test]
+async fn three_organizations_with_their_own_management_accounts_costs_and_fan_out() {
+    let names = ["alpha", "beta", "gamma"];
+    let payers = ["111111111111", "222222222222", "333333333333"];
+    let mut motos = Vec::new();
+    let mut seeded = Vec::new();
+    for (n, payer) in payers.iter().enumerate() {
+        let moto = crate::common::Moto::start_as(payer);
+        let sdk = crate::common::sdk_for(&moto.url).await;
+        let org =
+            crate::common::seed_org(&sdk, &[OuSpec::new("Workloads", n + 1, vec![])], 0).await;
+        motos.push(moto);
+        seeded.push(org);
+    }
+    // One account of each organization costs something this month.
+    let members: Vec<Vec<String>> = seeded
+        .iter()
+        .map(|s| {
+            s.accounts
+                .iter()
+                .filter(|(_, a)| !a.ou_path.is_empty())
+                .map(|(id, _)| id.clone())
+                .collect()
+        })
+        .collect();
+    for (n, moto) in motos.iter().enumerate() {
+        seed_cost(moto, payers[n], &members[n][0], &format!("{}00.5", n + 1));
+    }
+    let proxies: Vec<FaultServer> = motos
+        .iter()
+        .map(|m| FaultServer::start(crate::common::fault::proxy(&m.url)))
+        .collect();
+    let awsnav = AwsnavCmd::new();
+    profiles(
+        &awsnav,
+        &names
+            .iter()
+            .zip(&proxies)
+            .map(|(n, p)| (*n, p.url.as_str()))
+            .collect::<Vec<_>>(),
+    );
+    std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
+    let mut config = "[auth]\nmfa = \"never\"\n".to_owned();
+    for name in names {
+        config.push_str(&format!(
+            "\n[[org]]\nname = \"{name}\"\nprofile = \"{name}\"\n"
+        ));
+    }
+    std::fs::write(awsnav.path("awsnav/config.toml"), config).unwrap();
+
+    // 1. Each organization's own management account, under it.
+    let out = awsnav.run(&["refresh"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let all = listed(&awsnav, &["list", "--json"]);
+    for (n, name) in names.iter().enumerate() {
+        let mgmt = all.iter().find(|a| a["id"] == payers[n]).unwrap();
+        assert_eq!(mgmt["org"], *name, "{mgmt:#?}");
+        let mut expected: BTreeSet<String> = members[n].iter().cloned().collect();
+        expected.insert(payers[n].to_owned());
+        assert_eq!(ids_of(all.iter().filter(|a| a["org"] == *name)), expected);
+    }
+
+    // 2. Cost: read in each organization's management account, one request each, then kept.
+    for (n, proxy) in proxies.iter().enumerate() {
+        assert_eq!(proxy.count("GetCostAndUsage"), 1, "{}", names[n]);
+        let costly = all
+            .iter()
+            .find(|a| a["id"] == members[n][0].as_str())
+            .unwrap();
+        let amount = costly["cost"]["month_to_date"].as_f64().unwrap();
+        assert!(
+            (amount - format!("{}00.5", n + 1).parse::<f64>().unwrap()).abs() < 1e-9,
+            "{costly:#?}"
+        );
+    }
+    let _ = listed(&awsnav, &["list", "--json"]);
+    assert!(proxies.iter().all(|p| p.count("GetCostAndUsage") == 1));
+
+    // 3. Fan-out over one organization: only its accounts, only through its server.
+    let before: Vec<usize> = proxies.iter().map(|p| p.count("AssumeRole")).collect();
+    let out = awsnav.run(&[
+        "exec",
+        "--each",
+        "org:gamma",
+        "--except",
+        "account:333333333333",
+        "--output",
+        "json",
+        "--yes",
+        "--",
+        "true",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let runs: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let ran: BTreeSet<String> = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["account_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ran, members[2].iter().cloned().collect());
+    assert_eq!(proxies[0].count("AssumeRole"), before[0]);
+    assert_eq!(proxies[1].count("AssumeRole"), before[1]);
+    assert_eq!(proxies[2].count("AssumeRole"), before[2] + members[2].len());
+
+    // 4. status names each organization's identity.
+    let out = awsnav.run(&["status", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let status: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let bases: Vec<(&str, &str)> = status
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "base")
+        .map(|i| (i["org"].as_str().unwrap(), i["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        bases,
+        [("alpha", "alpha"), ("beta", "beta"), ("gamma", "gamma")]
+    );
+}

@@ -124,6 +124,7 @@ fn sign_ins_and_their_time_left() {
         seconds_left: left.map(|m| m * 60),
         detail: detail.into(),
         sign_in: None,
+        org: None,
     };
     let _ = state.update(Msg::Identities(vec![
         one(

@@ -135,6 +135,17 @@ impl Moto {
     /// port chosen here and handed over could be taken meanwhile by another test's server,
     /// which would then answer as this moto.
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// A server of its own whose account is `account` (`MOTO_ACCOUNT_ID`): its organization's
+    /// management account. Moto then answers every request as that account (an assumed
+    /// role's `GetCallerIdentity` too). Stopped when dropped.
+    pub fn start_as(account: &str) -> Self {
+        Self::start_with(&[("MOTO_ACCOUNT_ID", account)])
+    }
+
+    fn start_with(envs: &[(&str, &str)]) -> Self {
         let bin = find_moto_server();
         let log = tempfile::Builder::new()
             .prefix("awsnav-moto-")
@@ -149,6 +160,7 @@ impl Moto {
             .arg(r#""$0" -H 127.0.0.1 -p 0 >"$1" 2>&1 & pid=$!; read _ignored; kill $pid"#)
             .arg(&bin)
             .arg(&log)
+            .envs(envs.iter().copied())
             .stdin(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
