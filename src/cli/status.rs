@@ -77,6 +77,7 @@ mod tests {
             seconds_left: None,
             detail: "https://corp.awsapps.com/start".into(),
             sign_in: Some("awsnav login --profile corp".into()),
+            org: None,
         };
         let text = table(std::slice::from_ref(&ic));
         assert!(text.starts_with("KIND"), "{text}");

@@ -233,6 +233,7 @@ mod tests {
             seconds_left: None,
             detail: String::new(),
             sign_in: None,
+            org: None,
         }
     }
 
