@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
 use crate::common::fault::FaultServer;
 use crate::common::{AwsnavCmd, OuSpec, stderr, stdout};
@@ -252,12 +253,14 @@ fn profiles(awsnav: &AwsnavCmd, orgs: &[(&str, &str)]) {
     let mut config = String::new();
     let mut credentials = String::new();
     for (name, url) in orgs {
-        config.push_str(&format!(
+        let _ = write!(
+            config,
             "[profile {name}]\nregion = us-east-1\nendpoint_url = {url}\n\n"
-        ));
-        credentials.push_str(&format!(
+        );
+        let _ = write!(
+            credentials,
             "[{name}]\naws_access_key_id = testing\naws_secret_access_key = testing\n\n"
-        ));
+        );
     }
     std::fs::write(awsnav.path(".aws/config"), config).unwrap();
     std::fs::write(awsnav.path(".aws/credentials"), credentials).unwrap();
