@@ -333,9 +333,10 @@ async fn three_organizations_with_their_own_management_accounts_costs_and_fan_ou
     std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
     let mut config = "[auth]\nmfa = \"never\"\n".to_owned();
     for name in names {
-        config.push_str(&format!(
+        let _ = write!(
+            config,
             "\n[[org]]\nname = \"{name}\"\nprofile = \"{name}\"\n"
-        ));
+        );
     }
     std::fs::write(awsnav.path("awsnav/config.toml"), config).unwrap();
 
