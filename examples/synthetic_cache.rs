@@ -7,6 +7,9 @@
 //! `awsnav exec` would have, and prints that account's id; with `all` after ROLE, in every
 //! active account, printing how many. With `AWSNAV_SESSIONS=keyring` in
 //! the environment, that session's keys go to the OS keyring (`[auth] sessions = "keyring"`).
+//! With `AWSNAV_SYNTHETIC_ORG=NAME` (and `AWSNAV_SYNTHETIC_SHIFT=N`, 1-9), it writes the cache
+//! of `[[org]] name = NAME` instead, its root, OU and account ids its own (account ids shifted
+//! by N × 10¹¹), so that several such organizations make one tree.
 
 use awsnav::app::access::Access;
 use awsnav::domain::credentials::{Credentials, RoleSession, Via};
@@ -23,8 +26,28 @@ fn main() -> anyhow::Result<()> {
     let mut inventory = awsnav::domain::demo::inventory(now);
     inventory.org = awsnav::domain::demo::synthetic(accounts, 4, 4);
     inventory.profile = None;
+    let org = std::env::var("AWSNAV_SYNTHETIC_ORG").ok();
+    if let Some(name) = &org {
+        let shift: u64 = std::env::var("AWSNAV_SYNTHETIC_SHIFT")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1);
+        let own = |id: &str| format!("{id}-{name}");
+        inventory.org.root_id = own(&inventory.org.root_id);
+        for ou in &mut inventory.org.org_units {
+            ou.id = own(&ou.id);
+            ou.parent_id = own(&ou.parent_id);
+        }
+        for account in &mut inventory.org.accounts {
+            let n: u64 = account.id.as_str().parse()?;
+            account.id = awsnav::domain::model::AccountId::from_number(n + shift * 100_000_000_000);
+            account.parent_id = own(&account.parent_id);
+        }
+        inventory.org.management_account_id = inventory.org.accounts.first().map(|a| a.id.clone());
+    }
     let dir = std::path::Path::new(&dir);
-    let cache = InventoryCache::new(dir, None);
+    let key = org.as_ref().map(|name| format!("org-{name}"));
+    let cache = InventoryCache::new(dir, key.as_deref());
     cache.store(&inventory)?;
     let Some(role) = args.next() else {
         println!("{}", cache.path().display());

@@ -197,4 +197,5 @@ def main():
                   f" median {small * 1e3:6.1f} ms · of {lines:,} lines (2,500 role profiles):"
                   f" median {big * 1e3:6.1f} ms ({big / small:.2f}x) over {RUNS} runs each, in turn")
 
-main()
+if __name__ == "__main__":
+    main()

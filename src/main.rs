@@ -1,6 +1,10 @@
 //! Entry point: parse the command line, set up logging and the runtime, then a command or
 //! the navigator.
 
+// The layout of `cli::run`'s future (every command's, nested) goes deeper than the default
+// 128 queries in release builds.
+#![recursion_limit = "256"]
+
 use std::process::ExitCode;
 
 use anyhow::Context as _;

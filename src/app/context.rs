@@ -263,28 +263,44 @@ impl AppContext {
     /// As [`AppContext::load_inventory`].
     pub fn load_inventory_where(
         &self,
-        keep: impl Fn(&str) -> bool,
+        keep: impl Fn(&str) -> bool + Sync,
     ) -> Result<Option<Inventory>, CacheProblem> {
         if self.orgs.is_empty() {
             return self.inventory_cache.load_where(keep);
         }
-        let mut any = false;
-        let parts = self
-            .orgs
-            .iter()
-            .map(|(name, ctx)| {
-                let (inventory, failure) = match ctx.inventory_cache.load_where(&keep) {
-                    Ok(inv) => (inv, None),
-                    Err(problem) => (None, Some(problem.to_string())),
-                };
-                any |= inventory.is_some();
-                crate::domain::orgs::Part {
-                    name: name.clone(),
-                    inventory,
-                    failure,
-                }
-            })
-            .collect();
+        // Each organization's cache read and decoded on a thread of its own.
+        let keep = &keep;
+        let parts: Vec<crate::domain::orgs::Part> = std::thread::scope(|scope| {
+            let reads: Vec<_> = self
+                .orgs
+                .iter()
+                .map(|(name, ctx)| {
+                    scope.spawn(move || {
+                        let (inventory, failure) = match ctx.inventory_cache.load_where(keep) {
+                            Ok(inv) => (inv, None),
+                            Err(problem) => (None, Some(problem.to_string())),
+                        };
+                        crate::domain::orgs::Part {
+                            name: name.clone(),
+                            inventory,
+                            failure,
+                        }
+                    })
+                })
+                .collect();
+            reads
+                .into_iter()
+                .zip(&self.orgs)
+                .map(|(read, (name, _))| {
+                    read.join().unwrap_or_else(|_| crate::domain::orgs::Part {
+                        name: name.clone(),
+                        inventory: None,
+                        failure: Some("its cache could not be read".to_owned()),
+                    })
+                })
+                .collect()
+        });
+        let any = parts.iter().any(|p| p.inventory.is_some());
         Ok(any.then(|| crate::domain::orgs::combine(parts, OffsetDateTime::now_utc())))
     }
 

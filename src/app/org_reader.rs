@@ -204,8 +204,8 @@ pub async fn read_costs(
 ) -> CostState {
     if !ctx.orgs.is_empty() {
         // Each organization's costs in its own management account, at once; together.
-        let reads = ctx.orgs.iter().map(|(name, org)| async move {
-            (name, read_one_org_costs(org, mfa, force, now).await)
+        let reads = ctx.orgs.iter().map(|(name, org)| {
+            Box::pin(async move { (name, read_one_org_costs(org, mfa, force, now).await) })
         });
         let states = futures_util::future::join_all(reads).await;
         return merge_costs(

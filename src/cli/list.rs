@@ -287,61 +287,101 @@ struct Listed<'a, 'r> {
     policies: Option<&'r Vec<PolicyRecord<'a>>>,
 }
 
-/// How accounts read in place are enriched: the role catalog and production rules, and
-/// Identity Center's roles known per account (`None`: none are, or `[sso]` is off).
+/// How accounts read in place are enriched: the role catalog and production rules.
 pub struct InPlace<'c> {
     pub catalog: &'c crate::domain::roles::RoleCatalog,
     pub classifier: &'c crate::domain::safety::Classifier,
-    pub sso: Option<&'c BTreeMap<String, crate::store::sso_role_cache::KnownRoles>>,
 }
 
-/// [`write_json`] for an inventory read in place from the cache
+/// One organization's cache read in place: its name (with several), the view, and Identity
+/// Center's roles known per account (`None`: none are, or `[sso]` is off).
+pub struct InPlacePart<'v, 'a> {
+    pub org: Option<&'v str>,
+    pub view: &'v InventoryView<'a>,
+    pub sso: Option<&'v BTreeMap<String, crate::store::sso_role_cache::KnownRoles>>,
+}
+
+/// What one part's accounts need besides themselves: its OU tree, which OUs are
+/// production, the parents its policies need.
+struct PartTree {
+    tree: OrgTree,
+    ou_prod: Vec<bool>,
+    parents: Option<Parents>,
+}
+
+impl PartTree {
+    fn of(view: &InventoryView<'_>) -> Self {
+        let rest = &view.rest;
+        // The tree of OUs alone gives every account's OU path.
+        let tree = OrgTree::build(&rest.org);
+        let ou_prod =
+            crate::domain::safety::Classifier::ou_production(&tree, rest.org.org_units.len());
+        let attached = &rest.guardrails.attached;
+        let parents = attached
+            .keys()
+            .any(|k| crate::domain::model::AccountId::parse(k).is_ok())
+            .then(|| {
+                let mut parents = Parents::with_accounts(&rest.org, |_| false);
+                for a in view.accounts.iter().filter(|a| attached.contains_key(a.id)) {
+                    parents.add_account(a.id, a.parent_id);
+                }
+                parents
+            });
+        Self {
+            tree,
+            ou_prod,
+            parents,
+        }
+    }
+}
+
+/// [`write_json`] for inventories read in place from their caches
 /// (`inventory_codec::view`): the same bytes, with no account built and no string of the
-/// file copied but into the output.
+/// files copied but into the output. Several organizations' accounts are listed as one, by
+/// name (each account is in one of them: see [`in_place_parts_apart`]).
 ///
 /// # Errors
 /// When `out` cannot be written.
 pub fn write_json_in_place<W: std::io::Write>(
     out: &mut W,
-    view: &InventoryView<'_>,
+    parts: &[InPlacePart<'_, '_>],
     with: &InPlace<'_>,
     costs: Option<&Costs>,
 ) -> std::io::Result<()> {
-    let rest = &view.rest;
-    // The tree of OUs alone gives every account's OU path.
-    let tree = OrgTree::build(&rest.org);
-    let ou_prod = crate::domain::safety::Classifier::ou_production(&tree, rest.org.org_units.len());
-    let attached = &rest.guardrails.attached;
-    let parents = attached
-        .keys()
-        .any(|k| crate::domain::model::AccountId::parse(k).is_ok())
-        .then(|| {
-            let mut parents = Parents::with_accounts(&rest.org, |_| false);
-            for a in view.accounts.iter().filter(|a| attached.contains_key(a.id)) {
-                parents.add_account(a.id, a.parent_id);
-            }
-            parents
-        });
-    let accounts = &view.accounts;
-    let alike = Lookalikes::of(accounts.iter().map(|a| a.name));
-    let mut order: Vec<usize> = (0..accounts.len()).collect();
+    let trees: Vec<PartTree> = parts.iter().map(|p| PartTree::of(p.view)).collect();
+    let flat: Vec<(usize, &crate::store::inventory_codec::AccountRef<'_>)> = parts
+        .iter()
+        .enumerate()
+        .flat_map(|(n, p)| p.view.accounts.iter().map(move |a| (n, a)))
+        .collect();
+    let alike = Lookalikes::of(flat.iter().map(|(_, a)| a.name));
+    let mut order: Vec<usize> = (0..flat.len()).collect();
     sort_by_name(
         &mut order,
-        |i| accounts[i].name,
-        |a, b| accounts[a].id.cmp(accounts[b].id),
+        |i| flat[i].1.name,
+        |a, b| flat[a].1.id.cmp(flat[b].1.id),
     );
     write_array(out, order, |buf, i| {
-        let a = &accounts[i];
+        let (n, a) = flat[i];
+        let (
+            part,
+            PartTree {
+                tree,
+                ou_prod,
+                parents,
+            },
+        ) = (&parts[n], &trees[n]);
+        let rest = &part.view.rest;
         let ou = tree.ou_by_id(a.parent_id);
         let account = crate::domain::selector::AccountView {
             id: a.id,
             name: a.name,
-            org: None,
+            org: part.org,
             path: ou.map_or(&[][..], |ou| tree.ou_path(ou)),
-            tags: TagList::Pairs(view.tags(a)),
+            tags: TagList::Pairs(part.view.tags(a)),
         };
         // Identity Center's roles, as `sso_roles::apply_cached` puts them into accounts.
-        let known = with.sso.filter(|_| a.sso).and_then(|table| table.get(a.id));
+        let known = part.sso.filter(|_| a.sso).and_then(|table| table.get(a.id));
         let sso_roles: &[String] = known.map_or(&[], |k| k.roles.as_slice());
         let offered = with
             .catalog
@@ -362,7 +402,7 @@ pub fn write_json_in_place<W: std::io::Write>(
                 name: a.name,
                 email: a.email,
                 status: a.status.as_str(),
-                org: None,
+                org: part.org,
                 ou_path: account.path,
                 ou_id: a.parent_id,
                 tags: account.tags,
@@ -371,11 +411,26 @@ pub fn write_json_in_place<W: std::io::Write>(
                 sso_roles: (!(a.sso && known.is_none())).then_some(sso_roles),
                 saml_roles: &saml_roles,
                 production,
-                same_name_as: &same_name_as(&alike, accounts, |a| a.id, i),
+                same_name_as: &same_name_as(&alike, &flat, |(_, a)| a.id, i),
                 cost: costs.and_then(|c| c.record(a.id)).as_ref(),
                 policies: policies.as_ref(),
             },
         )
+    })
+}
+
+/// Whether several organizations' caches read in place can be listed as they are: every
+/// account in one of them, and listed by Organizations (none only by a sign-in source,
+/// which [`crate::domain::orgs::combine`] merges into its own organization's).
+fn in_place_parts_apart(views: &[InventoryView<'_>]) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    views.iter().all(|v| {
+        v.rest.org_error.is_none()
+            && v.accounts.iter().all(|a| {
+                !a.parent_id
+                    .starts_with(crate::domain::model::IDENTITY_CENTER_OU)
+                    && seen.insert(a.id)
+            })
     })
 }
 
@@ -689,34 +744,73 @@ async fn list_json_in_place(
     refresh_cost: bool,
 ) -> Option<anyhow::Result<ExitCode>> {
     use crate::store::inventory_cache::CACHE_FORMAT;
-    if !ctx.orgs.is_empty() {
+    // Each organization's cache (this one's alone, with one).
+    let orgs: Vec<(Option<&str>, &AppContext)> = if ctx.orgs.is_empty() {
+        vec![(None, ctx)]
+    } else {
+        ctx.orgs
+            .iter()
+            .map(|(name, org)| (Some(name.as_str()), org.as_ref()))
+            .collect()
+    };
+    let bytes: Vec<Vec<u8>> = orgs
+        .iter()
+        .map(|(_, org)| org.inventory_cache.read_binary())
+        .collect::<Option<_>>()?;
+    let mut views = Vec::with_capacity(orgs.len());
+    for ((_, org), bytes) in orgs.iter().zip(&bytes) {
+        let mut view = crate::store::inventory_codec::view(bytes, CACHE_FORMAT).ok()?;
+        if let Some(read) = org.inventory_cache.guardrails_of(view.rest.synced_at) {
+            view.rest.guardrails.merge(read);
+        }
+        views.push(view);
+    }
+    if views.len() > 1 && !in_place_parts_apart(&views) {
         return None;
     }
-    let bytes = ctx.inventory_cache.read_binary()?;
-    let mut view = crate::store::inventory_codec::view(&bytes, CACHE_FORMAT).ok()?;
-    if let Some(read) = ctx.inventory_cache.guardrails_of(view.rest.synced_at) {
-        view.rest.guardrails.merge(read);
+    for view in &views {
+        if let Some(summary) = view.rest.partial_summary() {
+            say!("awsnav: warning: the cached inventory is incomplete: {summary}");
+        }
     }
-    if let Some(summary) = view.rest.partial_summary() {
-        say!("awsnav: warning: the cached inventory is incomplete: {summary}");
-    }
-    let table = (ctx.config.sso.enabled && view.accounts.iter().any(|a| a.sso))
-        .then(|| ctx.sso_role_cache.load());
+    let tables: Vec<_> = orgs
+        .iter()
+        .zip(&views)
+        .map(|((_, org), view)| {
+            (org.config.sso.enabled && view.accounts.iter().any(|a| a.sso))
+                .then(|| org.sso_role_cache.load())
+        })
+        .collect();
     let costs = account_costs(ctx, refresh_cost).await;
     let with = InPlace {
         catalog: &ctx.catalog,
         classifier: &ctx.classifier,
-        sso: table.as_ref().map(|t| &t.accounts),
     };
+    let parts: Vec<InPlacePart<'_, '_>> = orgs
+        .iter()
+        .zip(&views)
+        .zip(&tables)
+        .map(|(((org, _), view), table)| InPlacePart {
+            org: *org,
+            view,
+            sso: table.as_ref().map(|t| &t.accounts),
+        })
+        .collect();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let written = match write_json_in_place(&mut out, &view, &with, costs.as_ref()) {
+    let written = match write_json_in_place(&mut out, &parts, &with, costs.as_ref()) {
         // `awsnav list --json | head` is not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     };
-    let code = refresh::completeness(&view.rest);
+    let code = if views.iter().any(|v| v.rest.is_partial()) {
+        ExitCode::from(refresh::PARTIAL_EXIT)
+    } else {
+        ExitCode::SUCCESS
+    };
     // The process ends with this command (see `list`).
-    std::mem::forget(view);
+    std::mem::forget(parts);
+    std::mem::forget(views);
+    std::mem::forget(bytes);
     Some(written.map(|()| code).map_err(Into::into))
 }
 
@@ -912,6 +1006,130 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::too_many_lines)] // two organizations built, listed both ways
+    fn several_organizations_read_in_place_list_what_their_one_tree_does() {
+        use crate::domain::model::AccountId;
+        use crate::domain::orgs::{Part, combine};
+        use crate::domain::roles::{RoleCatalog, RoleRule, RolesConfig};
+        use crate::domain::safety::{Classifier, ProductionConfig, ProductionRule};
+        use crate::store::inventory_codec;
+        let at = datetime!(2026-11-21 12:00 UTC);
+        let corp = demo::inventory(at);
+        // Another organization: the demo's tree with ids of its own, one name shared.
+        let mut lab = demo::inventory(at);
+        lab.org.root_id = "r-lab".into();
+        for ou in &mut lab.org.org_units {
+            ou.id = format!("{}-lab", ou.id);
+            ou.parent_id = if ou.parent_id == corp.org.root_id {
+                "r-lab".into()
+            } else {
+                format!("{}-lab", ou.parent_id)
+            };
+        }
+        for (n, a) in lab.org.accounts.iter_mut().enumerate() {
+            a.id = AccountId::from_number(900_000_000_000 + n as u64);
+            a.parent_id = if a.parent_id == corp.org.root_id {
+                "r-lab".into()
+            } else {
+                format!("{}-lab", a.parent_id)
+            };
+            if n > 0 {
+                a.name = format!("lab-{}", a.name);
+            }
+        }
+        let roles = RolesConfig {
+            rules: vec![RoleRule {
+                org: Some("lab".into()),
+                add: vec!["LabAdmin".into()],
+                ..RoleRule::default()
+            }],
+            ..RolesConfig::default()
+        };
+        let catalog = RoleCatalog::new(&roles, Vec::new());
+        let classifier = Classifier::new(&ProductionConfig {
+            rules: vec![ProductionRule {
+                org: Some("lab".into()),
+                ..ProductionRule::default()
+            }],
+            ..ProductionConfig::default()
+        });
+        let bytes: Vec<Vec<u8>> = [&corp, &lab]
+            .iter()
+            .map(|inv| inventory_codec::encode(inv, 2).unwrap())
+            .collect();
+        // The usual way: both decoded and combined into one tree, then listed.
+        let built = combine(
+            vec![
+                Part {
+                    name: "corp".into(),
+                    inventory: Some(inventory_codec::decode(&bytes[0], 2).unwrap()),
+                    failure: None,
+                },
+                Part {
+                    name: "lab".into(),
+                    inventory: Some(inventory_codec::decode(&bytes[1], 2).unwrap()),
+                    failure: None,
+                },
+            ],
+            at,
+        );
+        let tree = OrgTree::build(&built.org);
+        let production = classifier.classify_all(&built, &tree);
+        let enrich = |i: usize| {
+            let offered = catalog.offered(&built, &tree, i);
+            let saml = crate::domain::roles::RoleOption::saml_names(&offered);
+            let roles = offered.into_iter().map(|r| r.name).collect();
+            (roles, saml, production[i])
+        };
+        let mut expected = Vec::new();
+        write_json(&mut expected, &built, &tree, &enrich, None).unwrap();
+        let views: Vec<_> = bytes
+            .iter()
+            .map(|b| inventory_codec::view(b, 2).unwrap())
+            .collect();
+        assert!(in_place_parts_apart(&views));
+        let parts: Vec<InPlacePart<'_, '_>> = views
+            .iter()
+            .zip(["corp", "lab"])
+            .map(|(view, org)| InPlacePart {
+                org: Some(org),
+                view,
+                sso: None,
+            })
+            .collect();
+        let mut written = Vec::new();
+        let with = InPlace {
+            catalog: &catalog,
+            classifier: &classifier,
+        };
+        write_json_in_place(&mut written, &parts, &with, None).unwrap();
+        let expected = String::from_utf8(expected).unwrap();
+        assert!(expected.contains("\"org\": \"lab\""));
+        assert!(expected.contains("\"LabAdmin\""));
+        let written = String::from_utf8(written).unwrap();
+        let first = written
+            .lines()
+            .zip(expected.lines())
+            .position(|(w, e)| w != e);
+        assert!(
+            first.is_none() && written.len() == expected.len(),
+            "first difference at line {first:?}: {:?}",
+            first.map(|n| (
+                written
+                    .lines()
+                    .skip(n.saturating_sub(8))
+                    .take(10)
+                    .collect::<Vec<_>>(),
+                expected
+                    .lines()
+                    .skip(n.saturating_sub(8))
+                    .take(10)
+                    .collect::<Vec<_>>()
+            ))
+        );
+    }
+
+    #[test]
     fn read_in_place_the_cache_lists_exactly_what_the_inventory_does() {
         use crate::domain::roles::{RoleCatalog, RolesConfig};
         use crate::domain::safety::{Classifier, ProductionConfig};
@@ -979,9 +1197,13 @@ mod tests {
             let with = InPlace {
                 catalog: &catalog,
                 classifier: &classifier,
+            };
+            let part = InPlacePart {
+                org: None,
+                view: &view,
                 sso,
             };
-            write_json_in_place(&mut written, &view, &with, None).unwrap();
+            write_json_in_place(&mut written, &[part], &with, None).unwrap();
             let expected = String::from_utf8(expected).unwrap();
             assert!(
                 expected.contains("\"saml_roles\": [\n      \"Engineer\"\n    ]"),

@@ -57,7 +57,10 @@ pub fn cached_inventory(ctx: &AppContext) -> Option<Inventory> {
 /// [`cached_inventory`] with only the accounts whose id `keep` accepts (every OU kept): for
 /// an account named by its id, which needs no other.
 #[must_use]
-pub fn cached_inventory_where(ctx: &AppContext, keep: impl Fn(&str) -> bool) -> Option<Inventory> {
+pub fn cached_inventory_where(
+    ctx: &AppContext,
+    keep: impl Fn(&str) -> bool + Sync,
+) -> Option<Inventory> {
     match ctx.load_inventory_where(keep) {
         Ok(Some(mut inv)) => {
             if let Some(summary) = inv.partial_summary() {
@@ -134,7 +137,11 @@ async fn sync_orgs(ctx: &AppContext, mfa_code: Option<&str>) -> anyhow::Result<I
     let runs = ctx
         .orgs
         .iter()
-        .map(|(name, org)| async move { (name, sync_one(org, mfa_code, Some(name)).await) });
+        // Boxed: each run's future is large, and several side by side overflow the
+        // compiler's layout depth in release builds.
+        .map(|(name, org)| {
+            Box::pin(async move { (name, sync_one(org, mfa_code, Some(name)).await) })
+        });
     let mut failed = Vec::new();
     let mut first_error = None;
     for (name, result) in futures_util::future::join_all(runs).await {

@@ -42,7 +42,14 @@ pub fn combine(parts: Vec<Part>, now: OffsetDateTime) -> Inventory {
         orgs: Vec::new(),
     };
     let mut oldest: Option<OffsetDateTime> = None;
-    let mut index: std::collections::HashMap<AccountId, usize> = std::collections::HashMap::new();
+    let total: usize = parts
+        .iter()
+        .map(|p| p.inventory.as_ref().map_or(0, |i| i.org.accounts.len()))
+        .sum();
+    org.accounts.reserve_exact(total);
+    // Account ids by their number (twelve digits fit): no string copied or hashed per account.
+    let mut index: std::collections::HashMap<u64, usize> =
+        std::collections::HashMap::with_capacity(total);
     // Accounts an organization lists only through its sign-in sources (not Organizations)
     // go after every organization's own, so that their own organization keeps them.
     let mut borrowed = Vec::new();
@@ -55,7 +62,7 @@ pub fn combine(parts: Vec<Part>, now: OffsetDateTime) -> Inventory {
             failure: part.failure,
             accounts: 0,
         };
-        let Some(inv) = part.inventory else {
+        let Some(mut inv) = part.inventory else {
             org.org_units.push(OrgUnit {
                 id: summary.node.clone(),
                 name: part.name,
@@ -83,50 +90,64 @@ pub fn combine(parts: Vec<Part>, now: OffsetDateTime) -> Inventory {
             parent_id: ROOT.to_owned(),
         });
         let reparent = |parent: String| if parent == root { node.clone() } else { parent };
-        for mut ou in inv.org.org_units {
+        org.org_units.reserve(inv.org.org_units.len());
+        for mut ou in std::mem::take(&mut inv.org.org_units) {
             ou.parent_id = reparent(ou.parent_id);
             org.org_units.push(ou);
         }
-        for mut account in inv.org.accounts {
-            account.parent_id = reparent(account.parent_id);
+        for mut account in std::mem::take(&mut inv.org.accounts) {
+            if account.parent_id == root {
+                account.parent_id.clone_from(&node);
+            }
             account.org = Some(part.name.clone());
+            let number = id_number(&account.id);
             // Listed by a sign-in source only, or (never in AWS; a copy might) by two
             // organizations: merged into the one that has it.
             if account
                 .parent_id
                 .starts_with(super::model::IDENTITY_CENTER_OU)
                 || inv.org_error.is_some()
-                || index.contains_key(&account.id)
+                || index.contains_key(&number)
             {
                 borrowed.push(account);
             } else {
                 summary.accounts += 1;
-                index.insert(account.id.clone(), org.accounts.len());
+                index.insert(number, org.accounts.len());
                 org.accounts.push(account);
             }
         }
-        out.api_calls += inv.api_calls;
-        out.gaps.extend(inv.gaps.into_iter().map(|mut g| {
-            g.error = format!("{} ({})", g.error, part.name);
-            g
-        }));
-        if let Some(why) = inv.org_error {
-            let line = format!("{}: {why}", part.name);
-            out.org_error = Some(match out.org_error.take() {
-                Some(before) => format!("{before}; {line}"),
-                None => line,
-            });
-        }
-        if out.identity.is_none() {
-            out.identity = inv.identity;
-        }
-        out.guardrails.merge(inv.guardrails);
+        absorb(&mut out, &part.name, inv);
         out.orgs.push(summary);
     }
     merge_borrowed(&mut org, &mut out.orgs, index, borrowed);
+    // awsnav's own root has no policies: the organizations' chains end at their roots.
+    if !out.guardrails.attached.is_empty() {
+        out.guardrails.attached.insert(ROOT.to_owned(), Vec::new());
+    }
     out.synced_at = oldest.unwrap_or(now);
     out.org = org;
     out
+}
+
+/// What the combined inventory keeps of organization `name`'s besides its tree: its
+/// requests, gaps, why it was not read, its identity (the first), its policies.
+fn absorb(out: &mut Inventory, name: &str, inv: Inventory) {
+    out.api_calls += inv.api_calls;
+    out.gaps.extend(inv.gaps.into_iter().map(|mut g| {
+        g.error = format!("{} ({name})", g.error);
+        g
+    }));
+    if let Some(why) = inv.org_error {
+        let line = format!("{name}: {why}");
+        out.org_error = Some(match out.org_error.take() {
+            Some(before) => format!("{before}; {line}"),
+            None => line,
+        });
+    }
+    if out.identity.is_none() {
+        out.identity = inv.identity;
+    }
+    out.guardrails.merge(inv.guardrails);
 }
 
 /// Puts the accounts organizations list only through a sign-in source (or a second time)
@@ -135,11 +156,11 @@ pub fn combine(parts: Vec<Part>, now: OffsetDateTime) -> Inventory {
 fn merge_borrowed(
     org: &mut Org,
     summaries: &mut [OrgSummary],
-    mut index: std::collections::HashMap<AccountId, usize>,
+    mut index: std::collections::HashMap<u64, usize>,
     borrowed: Vec<super::model::Account>,
 ) {
     for account in borrowed {
-        if let Some(&i) = index.get(&account.id) {
+        if let Some(&i) = index.get(&id_number(&account.id)) {
             let own = &mut org.accounts[i];
             own.sso |= account.sso;
             for role in account.sso_roles {
@@ -155,10 +176,15 @@ fn merge_borrowed(
             {
                 s.accounts += 1;
             }
-            index.insert(account.id.clone(), org.accounts.len());
+            index.insert(id_number(&account.id), org.accounts.len());
             org.accounts.push(account);
         }
     }
+}
+
+/// An account id's number (twelve digits).
+fn id_number(id: &AccountId) -> u64 {
+    id.as_str().parse().unwrap_or(u64::MAX)
 }
 
 /// Account `i`'s OU path within its organization: the tree's path without the
