@@ -411,3 +411,91 @@ async fn three_organizations_with_their_own_management_accounts_costs_and_fan_ou
         [("alpha", "alpha"), ("beta", "beta"), ("gamma", "gamma")]
     );
 }
+
+#[tokio::test]
+async fn the_navigator_shows_each_organization_its_failure_search_across_and_the_sign_ins() {
+    use crate::common::fault::Response;
+    use crate::common::tmux::Tmux;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let (_corp_lease, corp_moto) = crate::common::exclusive_moto().await;
+    let (_lab_lease, lab_moto) = crate::common::exclusive_moto().await;
+    crate::common::seed_org(
+        &corp_moto.sdk().await,
+        &[OuSpec::new("Workloads", 2, vec![])],
+        0,
+    )
+    .await;
+    crate::common::seed_org(
+        &lab_moto.sdk().await,
+        &[OuSpec::new("Sandbox", 3, vec![])],
+        0,
+    )
+    .await;
+    let corp = FaultServer::start(crate::common::fault::proxy(&corp_moto.url));
+    // lab's server: forwards to its moto, or refuses Organizations once `down`.
+    let down = Arc::new(AtomicBool::new(false));
+    let lab = {
+        let (down, forward) = (down.clone(), crate::common::fault::proxy(&lab_moto.url));
+        FaultServer::start(move |req, n| {
+            if down.load(Ordering::SeqCst) && req.operation().starts_with("List") {
+                Response::aws_error(
+                    400,
+                    "AccessDeniedException",
+                    "You don't have permissions to access this resource.",
+                )
+            } else {
+                forward(req, n)
+            }
+        })
+    };
+    let awsnav = two_orgs(&corp.url, &lab.url);
+    let tmux = Tmux::start(&awsnav.shell_command(&[]), 120, 32);
+
+    // 1. One node per organization, with its account count and management account.
+    tmux.wait_for(&["Organizations · 2", "corp  (", "lab  ("]);
+    let screen = tmux.wait_for(&["synced just now"]);
+    assert!(screen.contains("◆123456789012"), "{screen}");
+
+    // 2. A search spans both, each hit's path starting with its organization.
+    tmux.keys(&["/"]);
+    tmux.literal("sandbox");
+    let screen = tmux.wait_for(&["Search · 3 of"]);
+    assert!(screen.contains("lab/Sandbox"), "{screen}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for(&["Organizations · 2"]);
+
+    // 3. lab refuses: r on its node reads it alone; its cached subtree stays, marked, and a
+    //    banner names it. corp is not read again.
+    down.store(true, Ordering::SeqCst);
+    let corp_reads = corp.count("ListAccountsForParent");
+    // Down from the root to lab's node (the detail pane names it).
+    for _ in 0..4 {
+        if tmux.screen().contains("Organization lab") {
+            break;
+        }
+        tmux.keys(&["j"]);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    tmux.wait_for(&["Organization lab"]);
+    tmux.keys(&["r"]);
+    let screen = tmux.wait_for(&["⚠ not read", "not read: lab"]);
+    // Its three members (the management account is moto's one id, corp's).
+    assert!(
+        screen.contains("lab  (3)"),
+        "lab keeps its cached accounts:\n{screen}"
+    );
+    assert_eq!(
+        corp.count("ListAccountsForParent"),
+        corp_reads,
+        "corp is not read again"
+    );
+
+    // 4. The sign-ins view lists each organization's identity.
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["i"]);
+    let screen = tmux.wait_for(&["corp: corp", "lab: lab"]);
+    assert!(screen.contains("base identity"), "{screen}");
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+}

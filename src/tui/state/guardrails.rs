@@ -111,9 +111,15 @@ impl State {
     /// `p`: the policies that apply to the selected account, OU or root.
     pub(super) fn open_policies(&mut self) -> Vec<Effect> {
         if self.guardrails.off {
-            self.status.banner = Some(Banner::info(
-                "reading policies is off ([org] policies = \"off\")",
-            ));
+            let several = self
+                .data
+                .as_ref()
+                .is_some_and(|d| !d.inventory.orgs.is_empty());
+            self.status.banner = Some(Banner::info(if several {
+                "policies are not read with several organizations: use awsnav --org NAME"
+            } else {
+                "reading policies is off ([org] policies = \"off\")"
+            }));
             return Vec::new();
         }
         let Some(target) = self.guardrail_target() else {

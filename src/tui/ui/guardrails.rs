@@ -28,6 +28,9 @@ fn pending(
     target: &str,
     applied: Option<&[Applied<'_>]>,
 ) -> Option<String> {
+    if state.guardrails.off && !data.inventory.orgs.is_empty() {
+        return Some("not read with several organizations".into());
+    }
     if state.guardrails.off {
         return Some("not read ([org] policies = \"off\")".into());
     }
