@@ -9,7 +9,8 @@
 //! the environment, that session's keys go to the OS keyring (`[auth] sessions = "keyring"`).
 //! With `AWSNAV_SYNTHETIC_ORG=NAME` (and `AWSNAV_SYNTHETIC_SHIFT=N`, 1-9), it writes the cache
 //! of `[[org]] name = NAME` instead, its root, OU and account ids its own (account ids shifted
-//! by N × 10¹¹), so that several such organizations make one tree.
+//! by N × 10¹¹) and its account names starting with NAME, so that several such organizations
+//! make one tree.
 
 use awsnav::app::access::Access;
 use awsnav::domain::credentials::{Credentials, RoleSession, Via};
@@ -42,6 +43,8 @@ fn main() -> anyhow::Result<()> {
             let n: u64 = account.id.as_str().parse()?;
             account.id = awsnav::domain::model::AccountId::from_number(n + shift * 100_000_000_000);
             account.parent_id = own(&account.parent_id);
+            // Another organization's accounts go by names of their own.
+            account.name = format!("{name}-{}", account.name);
         }
         inventory.org.management_account_id = inventory.org.accounts.first().map(|a| a.id.clone());
     }

@@ -25,6 +25,9 @@ pub enum Msg {
     Identities(Vec<crate::app::identities::Identity>),
     SyncProgress(SyncProgress),
     SyncFinished(Result<Box<Inventory>, AwsError>),
+    /// With several organizations, one of them was read (or failed) while others still are:
+    /// the organizations as one tree, shown at once; the sync goes on.
+    OrgSynced(Box<Inventory>),
     Banner(Banner),
     /// The credential flow needs an MFA code for this device.
     MfaNeeded {

@@ -748,7 +748,11 @@ impl Runner {
                 });
             let mut failed = Vec::new();
             let mut first_error = None;
-            for (name, org, result) in futures_util::future::join_all(runs).await {
+            // Each organization's tree is shown as it lands: a slow one holds none back.
+            let mut runs: futures_util::stream::FuturesUnordered<_> = runs.collect();
+            let mut left = runs.len();
+            while let Some((name, org, result)) = futures_util::StreamExt::next(&mut runs).await {
+                left -= 1;
                 let failure = match result {
                     Ok((inv, _)) => sync::store(&org.inventory_cache, &inv)
                         .err()
@@ -769,17 +773,13 @@ impl Runner {
                 if let Some(why) = failure {
                     failed.push((name, why));
                 }
-            }
-            let combined = ctx.load_inventory().ok().flatten().map(|mut inv| {
-                if let Ok(f) = failures.lock() {
-                    for summary in &mut inv.orgs {
-                        if let Some(why) = f.get(&summary.name) {
-                            summary.failure = Some(why.clone());
-                        }
-                    }
+                if left > 0
+                    && let Some(inv) = combined_with_failures(&ctx, &failures)
+                {
+                    let _ = tx.send(Msg::OrgSynced(Box::new(inv)));
                 }
-                inv
-            });
+            }
+            let combined = combined_with_failures(&ctx, &failures);
             if let Some((_, ends)) = ctx.sso_sign_in().await {
                 let _ = tx.send(Msg::SsoSignIn(ends));
             }
@@ -813,6 +813,22 @@ impl Runner {
             }
         });
     }
+}
+
+/// The organizations' caches as one tree, each failed organization's node marked.
+fn combined_with_failures(
+    ctx: &AppContext,
+    failures: &Mutex<std::collections::BTreeMap<String, String>>,
+) -> Option<crate::domain::inventory::Inventory> {
+    let mut inv = ctx.load_inventory().ok().flatten()?;
+    if let Ok(f) = failures.lock() {
+        for summary in &mut inv.orgs {
+            if let Some(why) = f.get(&summary.name) {
+                summary.failure = Some(why.clone());
+            }
+        }
+    }
+    Some(inv)
 }
 
 /// Several organizations' sync progress as one.

@@ -264,6 +264,12 @@ impl State {
         effects
     }
 
+    /// One of several organizations was read while others still are: shown at once.
+    fn on_org_synced(&mut self, inv: Inventory) -> Vec<Effect> {
+        self.set_inventory(inv);
+        Vec::new()
+    }
+
     /// A sync ended: its inventory replaces the shown one (and clears a warning), or its
     /// error is a banner over the data kept.
     fn on_sync_finished(&mut self, result: Result<Box<Inventory>, AwsError>) -> Vec<Effect> {
@@ -313,6 +319,7 @@ impl State {
                 Vec::new()
             }
             Msg::SyncFinished(result) => self.on_sync_finished(result),
+            Msg::OrgSynced(inv) => self.on_org_synced(*inv),
             Msg::Banner(b) => {
                 self.status.notify(b);
                 Vec::new()
@@ -755,6 +762,23 @@ mod tests {
         assert_eq!(s.status.banner.as_ref().unwrap().level, Level::Error);
         assert!(s.data.is_some(), "old data stays");
         assert_eq!(press(&mut s, KeyCode::Char('r')), vec![Effect::Sync]);
+    }
+
+    #[test]
+    fn an_organization_read_shows_at_once_and_the_sync_goes_on() {
+        let mut s = state();
+        assert_eq!(press(&mut s, KeyCode::Char('r')), vec![Effect::Sync]);
+        let mut inv = demo::inventory(NOW);
+        inv.org.accounts.truncate(3);
+        let _ = s.update(Msg::OrgSynced(Box::new(inv)));
+        assert_eq!(s.data.as_ref().unwrap().inventory.org.accounts.len(), 3);
+        assert!(s.status.syncing.is_some(), "the others are still read");
+        assert!(
+            press(&mut s, KeyCode::Char('r')).is_empty(),
+            "one sync at a time"
+        );
+        let _ = s.update(Msg::SyncFinished(Ok(Box::new(demo::inventory(NOW)))));
+        assert!(s.status.syncing.is_none());
     }
 
     #[test]
