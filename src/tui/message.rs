@@ -25,6 +25,8 @@ pub enum Msg {
     Identities(Vec<crate::app::identities::Identity>),
     SyncProgress(SyncProgress),
     SyncFinished(Result<Box<Inventory>, AwsError>),
+    /// A key typed in the welcome: stored under its name, or why not.
+    KeyAdded(Result<String, String>),
     /// With several organizations, one of them was read (or failed) while others still are:
     /// the organizations as one tree, shown at once; the sync goes on.
     OrgSynced(Box<Inventory>),
@@ -103,6 +105,11 @@ pub enum Effect {
     Sync,
     /// With several organizations: read this one again (the others from their caches).
     SyncOrg(String),
+    /// Check an access key with AWS and keep it in the key store under `name`.
+    AddKey {
+        name: String,
+        key: crate::domain::credentials::AccessKey,
+    },
     Quit,
     /// Get credentials for a role (MFA prompt and all), then ask for a shell.
     Access(Box<AccessRequest>),

@@ -184,6 +184,7 @@ impl Runner {
         match effect {
             Effect::Sync => self.sync(None),
             Effect::SyncOrg(name) => self.sync(Some(name)),
+            Effect::AddKey { name, key } => self.add_key(name, key),
             Effect::Access(request) => self.access(request),
             Effect::SubmitMfa(code) | Effect::ChooseMfaDevice(code) => {
                 self.answer_mfa(Some(code.clone()));
@@ -708,6 +709,22 @@ impl Runner {
 }
 
 impl Runner {
+    /// Checks a key typed in the welcome with AWS and keeps it in the key store.
+    fn add_key(&self, name: &str, key: &crate::domain::credentials::AccessKey) {
+        let DataSource::Aws(ctx) = &self.source else {
+            return;
+        };
+        let (ctx, tx, now) = (ctx.clone(), self.tx.clone(), (self.clock)());
+        let (name, key) = (name.to_owned(), key.clone());
+        tokio::spawn(async move {
+            let result = crate::app::access_keys::add(&ctx.access, &name, &key, now)
+                .await
+                .map(|record| record.name)
+                .map_err(|e| e.to_string());
+            let _ = tx.send(Msg::KeyAdded(result));
+        });
+    }
+
     /// Syncs every organization (or the one named `only`) at once, each stored in its own
     /// cache; the tree is rebuilt from their caches when all are done, an organization that
     /// failed keeping its cached subtree, marked, and named in a banner.

@@ -626,6 +626,52 @@ async fn a_key_typed_on_the_terminal_goes_to_the_keyring_and_reads_the_organizat
     tmux.keys(&["q"]);
 }
 
+/// The first run with nothing but a key on paper: `a` in the welcome takes it (the secret
+/// never shown), AWS checks it, the key store keeps it, and the organization is read with it.
+#[tokio::test]
+async fn a_key_typed_into_the_welcome_reads_the_organization() {
+    let (_lock, moto) = crate::common::exclusive_moto().await;
+    let sdk = moto.sdk().await;
+    crate::common::seed_org(&sdk, &[OuSpec::new("Sandbox", 3, vec![])], 0).await;
+    let alice = crate::common::alice(&sdk).await;
+    let mut awsnav = AwsnavCmd::new();
+    awsnav.set("AWS_ENDPOINT_URL", &moto.url);
+    awsnav.set("AWS_REGION", "us-east-1");
+    let keyring = crate::common::keyring::SecretService::start(awsnav.home.path(), true);
+    awsnav.set("DBUS_SESSION_BUS_ADDRESS", &keyring.address);
+    std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
+    std::fs::write(
+        awsnav.path("awsnav/config.toml"),
+        "[auth]\nmfa = \"never\"\n[cost]\nenabled = false\n",
+    )
+    .unwrap();
+    let tmux = Tmux::start(&awsnav.shell_command(&[]), 120, 40);
+    tmux.wait_for(&[
+        "Welcome to awsnav",
+        "profile default",
+        "an IAM user's access key",
+    ]);
+    tmux.keys(&["a"]);
+    tmux.wait_for(&["Access key id:"]);
+    tmux.literal(&alice.key);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["Secret access key (not shown):"]);
+    tmux.literal(&alice.secret);
+    let screen = tmux.wait_for(&["characters█"]);
+    assert!(
+        !screen.contains(&alice.secret),
+        "the secret shows:\n{screen}"
+    );
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for(&["Sandbox  (3)", "synced just now"]);
+    assert!(!screen.contains(&alice.secret));
+    assert!(keyring.lookup("default").unwrap().contains(&alice.secret));
+    let config = std::fs::read_to_string(awsnav.path("awsnav/config.toml")).unwrap();
+    assert!(config.contains("profile = \"default\""), "{config}");
+    assert!(!config.contains(&alice.secret));
+    tmux.keys(&["q"]);
+}
+
 /// The pane's title and its window's name.
 fn titles(tmux: &Tmux) -> String {
     String::from_utf8_lossy(

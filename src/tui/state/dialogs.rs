@@ -82,6 +82,13 @@ pub enum Modal {
     Welcome {
         cursor: usize,
     },
+    /// `a` in the welcome: an IAM user's access key typed in, for the key store under
+    /// `name`: its id first, then (`key_id` known) its secret, never shown.
+    KeyEntry {
+        name: String,
+        key_id: Option<String>,
+        input: String,
+    },
     /// `i`: every sign-in and its time left.
     Identities {
         cursor: usize,
@@ -112,7 +119,12 @@ impl State {
         let effects = match modal {
             sign_in @ Modal::SsoSignIn { .. } => self.on_sso_modal_key(sign_in, action),
             Modal::Identities { cursor } => self.on_identities_key(cursor, action),
-            Modal::Welcome { cursor } => self.on_welcome_key(cursor, action),
+            Modal::Welcome { cursor } => self.on_welcome_key(cursor, action, typed),
+            Modal::KeyEntry {
+                name,
+                key_id,
+                input,
+            } => self.on_key_entry_key(name, key_id, input, action, typed, backspace),
             policies @ (Modal::Policies { .. } | Modal::PolicyDocument { .. }) => {
                 self.on_policies_key(policies, action)
             }

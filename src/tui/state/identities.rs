@@ -138,9 +138,47 @@ impl State {
 
     /// Keys on the first run's choice: a profile to read the organization as (signing in
     /// first where it is Identity Center's), or the demo.
-    pub(super) fn on_welcome_key(&mut self, cursor: usize, action: Option<Action>) -> Vec<Effect> {
+    pub(super) fn on_welcome_key(
+        &mut self,
+        cursor: usize,
+        action: Option<Action>,
+        typed: Option<char>,
+    ) -> Vec<Effect> {
         let last = self.profiles.len();
         let cursor = cursor.min(last);
+        // The other ways in, one key each, for the profile under the cursor (else `default`).
+        let profile = self
+            .profiles
+            .get(cursor)
+            .map_or_else(|| "default".to_owned(), |(p, _)| p.clone());
+        match typed {
+            Some('a') => {
+                self.modal = Some(Modal::KeyEntry {
+                    name: profile,
+                    key_id: None,
+                    input: String::new(),
+                });
+                return Vec::new();
+            }
+            Some('c') if cursor < last => {
+                self.status.banner = None;
+                self.modal = Some(Modal::SsoSignIn {
+                    profile: profile.clone(),
+                    console: true,
+                    url: None,
+                    code: None,
+                });
+                self.status.pending = Some(format!("signing in to the console ({profile})…"));
+                return vec![
+                    Effect::UseProfile(profile.clone()),
+                    Effect::SsoSignIn {
+                        profile,
+                        console: true,
+                    },
+                ];
+            }
+            _ => {}
+        }
         match action {
             Some(Action::Back | Action::Quit) => Vec::new(),
             Some(Action::Up) => {
@@ -181,6 +219,76 @@ impl State {
             }
             _ => {
                 self.modal = Some(Modal::Welcome { cursor });
+                Vec::new()
+            }
+        }
+    }
+
+    /// Keys while an access key is typed in: its id, Enter, its secret (never shown), Enter;
+    /// Esc goes back to the welcome.
+    pub(super) fn on_key_entry_key(
+        &mut self,
+        name: String,
+        key_id: Option<String>,
+        mut input: String,
+        action: Option<Action>,
+        typed: Option<char>,
+        backspace: bool,
+    ) -> Vec<Effect> {
+        match (action, key_id) {
+            (Some(Action::Back), _) => {
+                self.modal = Some(Modal::Welcome { cursor: 0 });
+                Vec::new()
+            }
+            (Some(Action::Open), None) if !input.trim().is_empty() => {
+                self.modal = Some(Modal::KeyEntry {
+                    name,
+                    key_id: Some(input.trim().to_owned()),
+                    input: String::new(),
+                });
+                Vec::new()
+            }
+            (Some(Action::Open), Some(id)) if !input.is_empty() => {
+                self.status.pending = Some(format!("checking the key with AWS ({name})…"));
+                vec![Effect::AddKey {
+                    name,
+                    key: crate::domain::credentials::AccessKey {
+                        access_key_id: id,
+                        secret_access_key: input,
+                    },
+                }]
+            }
+            (_, key_id) => {
+                if backspace {
+                    input.pop();
+                } else if let Some(c) = typed.filter(|c| !c.is_whitespace())
+                    && input.len() < 128
+                {
+                    input.push(c);
+                }
+                self.modal = Some(Modal::KeyEntry {
+                    name,
+                    key_id,
+                    input,
+                });
+                Vec::new()
+            }
+        }
+    }
+
+    /// A key typed in the welcome was checked with AWS and stored (its name), or why not.
+    pub(super) fn on_key_added(&mut self, result: Result<String, String>) -> Vec<Effect> {
+        self.status.pending = None;
+        match result {
+            Ok(name) => {
+                self.status.banner = Some(Banner::info(format!(
+                    "the key is in the key store as `{name}`; the organization is read with it"
+                )));
+                vec![Effect::UseProfile(name), Effect::Sync]
+            }
+            Err(why) => {
+                self.status.banner = Some(Banner::error(why));
+                self.modal = Some(Modal::Welcome { cursor: 0 });
                 Vec::new()
             }
         }
@@ -235,6 +343,63 @@ mod tests {
             sign_in: None,
             org: None,
         }
+    }
+
+    #[test]
+    fn the_welcome_takes_a_key_typed_in_and_a_console_sign_in() {
+        let mut s = state(&["Admin"]);
+        s.profiles = vec![("alice".into(), false), ("corp".into(), true)];
+        s.modal = Some(Modal::Welcome { cursor: 0 });
+        assert!(keys(&mut s, "a").is_empty());
+        assert!(
+            keys(&mut s, "AKIA EXAMPLE⌫⏎").is_empty(),
+            "spaces are not part of a key"
+        );
+        match &s.modal {
+            Some(Modal::KeyEntry {
+                name,
+                key_id,
+                input,
+            }) => {
+                assert_eq!(name, "alice");
+                assert_eq!(key_id.as_deref(), Some("AKIAEXAMPL"));
+                assert!(input.is_empty());
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            keys(&mut s, "s3cr3t⏎"),
+            vec![Effect::AddKey {
+                name: "alice".into(),
+                key: crate::domain::credentials::AccessKey {
+                    access_key_id: "AKIAEXAMPL".into(),
+                    secret_access_key: "s3cr3t".into(),
+                },
+            }]
+        );
+        // Stored: the organization is read with it; refused: the welcome again, and why.
+        assert_eq!(
+            s.update(Msg::KeyAdded(Ok("alice".into()))),
+            vec![Effect::UseProfile("alice".into()), Effect::Sync]
+        );
+        let _ = s.update(Msg::KeyAdded(Err("AWS refused the key".into())));
+        assert!(matches!(s.modal, Some(Modal::Welcome { .. })));
+        assert!(s.status.banner.as_ref().unwrap().text.contains("refused"));
+        // Esc while typing goes back to the welcome.
+        let _ = keys(&mut s, "a");
+        let _ = keys(&mut s, "⎋");
+        assert!(matches!(s.modal, Some(Modal::Welcome { .. })));
+        // c: a console sign-in as the profile under the cursor.
+        assert_eq!(
+            keys(&mut s, "c"),
+            vec![
+                Effect::UseProfile("alice".into()),
+                Effect::SsoSignIn {
+                    profile: "alice".into(),
+                    console: true
+                }
+            ]
+        );
     }
 
     #[test]

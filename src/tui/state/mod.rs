@@ -320,6 +320,7 @@ impl State {
             }
             Msg::SyncFinished(result) => self.on_sync_finished(result),
             Msg::OrgSynced(inv) => self.on_org_synced(*inv),
+            Msg::KeyAdded(result) => self.on_key_added(result),
             Msg::Banner(b) => {
                 self.status.notify(b);
                 Vec::new()

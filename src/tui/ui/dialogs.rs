@@ -23,6 +23,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme, modal: &Modal, 
             identities::welcome(state, theme, *cursor),
         ),
         Modal::Identities { cursor } => picker("Sign-ins", identities::list(state, theme, *cursor)),
+        Modal::KeyEntry { .. } => prompt("An access key", identities::key_entry(theme, modal)),
         Modal::Policies { target, cursor } => picker(
             "Guardrails",
             guardrails::list(state, theme, target, *cursor),

@@ -107,13 +107,53 @@ pub fn welcome(state: &State, theme: &Theme, cursor: usize) -> Vec<Line<'static>
     ));
     lines.push(Line::from(""));
     for way in [
-        "Other ways in, in a terminal:",
-        "  awsnav login --profile NAME            IAM Identity Center",
-        "  awsnav login --console --profile NAME  an IAM user without access keys",
-        "  awsnav login --saml NAME               a SAML identity provider",
-        "  awsnav auth add NAME                   an access key, into the OS keyring",
+        "Enter  read as it (Identity Center signs in first)",
+        "a      an IAM user's access key, typed in, into the key store",
+        "c      a console sign-in as that profile (no access keys)",
+        "Esc    close · a SAML provider: awsnav login --saml NAME",
     ] {
         lines.push(Line::from(Span::styled(way, theme.muted)));
     }
+    lines
+}
+
+/// The access key being typed in: its id as typed, then its secret as dots' count only.
+pub fn key_entry(theme: &Theme, modal: &crate::tui::state::dialogs::Modal) -> Vec<Line<'static>> {
+    let crate::tui::state::dialogs::Modal::KeyEntry {
+        name,
+        key_id,
+        input,
+    } = modal
+    else {
+        return Vec::new();
+    };
+    let mut lines = vec![
+        Line::from(vec![
+            Span::raw("An IAM user's access key, checked with AWS, kept in the key store as "),
+            Span::styled(shown(name).into_owned(), theme.title),
+        ]),
+        Line::from(""),
+    ];
+    match key_id.as_deref() {
+        None => lines.push(Line::from(vec![
+            Span::styled("Access key id: ", theme.label),
+            Span::raw(format!("{}█", shown(input))),
+        ])),
+        Some(id) => {
+            lines.push(Line::from(vec![
+                Span::styled("Access key id: ", theme.label),
+                Span::raw(shown(id).into_owned()),
+            ]));
+            lines.push(Line::from(vec![
+                Span::styled("Secret access key (not shown): ", theme.label),
+                Span::raw(format!("{} characters█", input.chars().count())),
+            ]));
+        }
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "Enter next · Esc back to the welcome",
+        theme.muted,
+    )));
     lines
 }
