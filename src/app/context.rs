@@ -313,6 +313,31 @@ impl AppContext {
             .map_or(self, |(ctx, _)| *ctx)
     }
 
+    /// The context that gets into `account_id` as `role`: for an Identity Center role with
+    /// several organizations, the organization whose instance gives that role there (an
+    /// account another organization's instance lists too); else its own organization's.
+    #[must_use]
+    pub fn of_account_as(
+        &self,
+        account_id: &str,
+        role: &crate::domain::roles::RoleOption,
+    ) -> &Self {
+        if role.sso
+            && let Some((_, ctx)) = self.orgs.iter().find(|(_, ctx)| {
+                ctx.config.sso.enabled
+                    && ctx
+                        .sso_role_cache
+                        .load()
+                        .accounts
+                        .get(account_id)
+                        .is_some_and(|k| k.roles.contains(&role.name))
+            })
+        {
+            return ctx;
+        }
+        self.of_account(account_id)
+    }
+
     /// `account_ids` grouped by the organization whose context gets into them (each
     /// organization's cache read once); those no cache has go with this context.
     #[must_use]

@@ -142,8 +142,9 @@ where
     F: FnOnce(AwsError) -> Fut,
     Fut: std::future::Future<Output = Result<(), E>>,
 {
-    // With several organizations, the account's own organization's identity gets in.
-    let ctx = ctx.of_account(&target.account_id);
+    // With several organizations, the account's own organization's identity gets in (an
+    // Identity Center role: the instance that gives it).
+    let ctx = ctx.of_account_as(&target.account_id, &target.role);
     let granted = match ctx.access.credentials(target, mfa, now).await {
         Err(e @ (AwsError::SsoLogin { .. } | AwsError::ConsoleLogin { .. })) => {
             sign_in_again(e).await?;
@@ -242,8 +243,8 @@ pub async fn serve_child(
             visible(why)
         );
     });
-    // Renewed through the account's own organization's identity, as it was entered.
-    let access = &ctx.of_account(&target.account_id).access;
+    // Renewed through the identity it was entered with.
+    let access = &ctx.of_account_as(&target.account_id, &target.role).access;
     let served = launch::serve(
         access,
         target,

@@ -191,7 +191,7 @@ pub async fn sign_in_first(
         duration,
     };
     match ctx
-        .of_account(&target.account_id)
+        .of_account_as(&target.account_id, &target.role)
         .access
         .credentials(&target, mfa, OffsetDateTime::now_utc())
         .await
@@ -270,15 +270,28 @@ fn owners(
     if ctx.orgs.is_empty() {
         return owners;
     }
-    let ids: Vec<String> = planned.iter().map(|p| p.account_id.clone()).collect();
-    for (org, ids) in ctx.group_by_org(&ids) {
-        let arc = ctx
-            .orgs
+    let arc_of = |org: &AppContext| {
+        ctx.orgs
             .iter()
             .find(|(_, c)| std::ptr::eq(c.as_ref(), org))
-            .map_or_else(|| ctx.clone(), |(_, c)| c.clone());
+            .map_or_else(|| ctx.clone(), |(_, c)| c.clone())
+    };
+    let ids: Vec<String> = planned.iter().map(|p| p.account_id.clone()).collect();
+    for (org, ids) in ctx.group_by_org(&ids) {
+        let arc = arc_of(org);
         for id in ids {
             owners.insert(id, arc.clone());
+        }
+    }
+    // An Identity Center role: through the instance that gives it.
+    for p in planned {
+        if let Ok(role) = &p.role
+            && role.sso
+        {
+            owners.insert(
+                p.account_id.clone(),
+                arc_of(ctx.of_account_as(&p.account_id, role)),
+            );
         }
     }
     owners

@@ -17,11 +17,29 @@ use crate::store::sso_role_cache::{KnownRoles, RoleTable};
 /// Reads the cache file only when there are such accounts; returns what it holds.
 pub fn apply_cached(ctx: &AppContext, inv: &mut Inventory) -> RoleTable {
     if !ctx.orgs.is_empty() {
-        // Each organization's Identity Center instance, over the accounts it lists.
+        // Each organization's Identity Center instance: an account two of them list has the
+        // roles of both.
         let mut all = RoleTable::default();
-        for (_, org) in &ctx.orgs {
-            all.accounts.extend(apply_cached(org, inv).accounts);
+        for (_, org) in ctx.orgs.iter().filter(|(_, o)| o.config.sso.enabled) {
+            for (id, known) in org.sso_role_cache.load().accounts {
+                match all.accounts.entry(id) {
+                    std::collections::btree_map::Entry::Vacant(e) => {
+                        e.insert(known);
+                    }
+                    std::collections::btree_map::Entry::Occupied(mut e) => {
+                        let both = e.get_mut();
+                        for role in known.roles {
+                            if !both.roles.contains(&role) {
+                                both.roles.push(role);
+                            }
+                        }
+                        both.roles.sort();
+                        both.read_at = both.read_at.min(known.read_at);
+                    }
+                }
+            }
         }
+        apply(&all.accounts, inv);
         return all;
     }
     if !ctx.config.sso.enabled
@@ -87,35 +105,74 @@ pub async fn read(
     now: OffsetDateTime,
 ) -> Result<RolesRead, AwsError> {
     if !ctx.orgs.is_empty() {
-        // Each account's roles from its own organization's Identity Center instance.
-        let mut all = RolesRead {
-            results: Vec::new(),
-            api_calls: 0,
-        };
-        let groups = ctx.group_by_org(accounts);
-        let last = groups.len();
-        let mut read_any = false;
-        for (n, (org, ids)) in groups.into_iter().enumerate() {
-            match read_one_instance(org, &ids, now).await {
-                Ok(read) => {
-                    read_any = true;
-                    all.results.extend(read.results);
-                    all.api_calls += read.api_calls;
-                }
-                Err(e) if n + 1 == last && !read_any => return Err(e),
-                Err(e) => all.results.extend(ids.into_iter().map(|id| {
-                    let why = AwsError::Service {
-                        action: "sso:ListAccountRoles",
-                        code: "NotRead".into(),
-                        message: e.to_string(),
-                    };
-                    (id, Err(why))
-                })),
-            }
-        }
-        return Ok(all);
+        return read_every_instance(ctx, accounts, now).await;
     }
     read_one_instance(ctx, accounts, now).await
+}
+
+/// [`read`] with several organizations: each account's roles from every Identity Center
+/// instance that lists it (its cache says so), together; an account's roles fail only when
+/// no instance could read them.
+async fn read_every_instance(
+    ctx: &AppContext,
+    accounts: &[String],
+    now: OffsetDateTime,
+) -> Result<RolesRead, AwsError> {
+    let wanted: std::collections::HashSet<&str> = accounts.iter().map(String::as_str).collect();
+    let mut roles: std::collections::BTreeMap<String, KnownRoles> =
+        std::collections::BTreeMap::new();
+    let mut failed: std::collections::BTreeMap<String, AwsError> =
+        std::collections::BTreeMap::new();
+    let mut api_calls = 0;
+    let mut last_error = None;
+    for (_, org) in ctx.orgs.iter().filter(|(_, o)| o.config.sso.enabled) {
+        let Ok(Some(inv)) = org.inventory_cache.load_where(|id| wanted.contains(id)) else {
+            continue;
+        };
+        let ids: Vec<String> = inv
+            .org
+            .accounts
+            .iter()
+            .filter(|a| a.sso)
+            .map(|a| a.id.to_string())
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        match read_one_instance(org, &ids, now).await {
+            Ok(read) => {
+                api_calls += read.api_calls;
+                for (id, result) in read.results {
+                    match result {
+                        Ok(known) => {
+                            failed.remove(&id);
+                            let both = roles.entry(id).or_insert_with(|| KnownRoles {
+                                roles: Vec::new(),
+                                read_at: known.read_at,
+                            });
+                            both.roles.extend(known.roles);
+                            both.roles.sort();
+                            both.roles.dedup();
+                        }
+                        Err(e) if !roles.contains_key(&id) => {
+                            failed.insert(id, e);
+                        }
+                        Err(_) => {}
+                    }
+                }
+            }
+            Err(e) => last_error = Some(e),
+        }
+    }
+    if roles.is_empty()
+        && let Some(e) = last_error
+    {
+        return Err(e);
+    }
+    let mut results: Vec<(String, Result<KnownRoles, AwsError>)> =
+        roles.into_iter().map(|(id, k)| (id, Ok(k))).collect();
+    results.extend(failed.into_iter().map(|(id, e)| (id, Err(e))));
+    Ok(RolesRead { results, api_calls })
 }
 
 /// [`read`] from the one Identity Center instance of `ctx`.

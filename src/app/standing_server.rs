@@ -222,7 +222,7 @@ pub fn route(
                 duration: serving.duration,
             };
             match ctx
-                .of_account(&target.account_id)
+                .of_account_as(&target.account_id, &target.role)
                 .access
                 .credentials(&target, &mfa, OffsetDateTime::now_utc() + ahead)
                 .await

@@ -343,7 +343,7 @@ async fn clusters_of(
         duration,
     };
     let granted = ctx
-        .of_account(&target.account_id)
+        .of_account_as(&target.account_id, &target.role)
         .access
         .credentials(&target, mfa, OffsetDateTime::now_utc())
         .await?;

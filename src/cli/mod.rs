@@ -196,7 +196,7 @@ pub async fn run(ctx: &mut AppContext, command: Command) -> anyhow::Result<ExitC
         Command::Serve(args) => Box::pin(serve::serve(ctx, args)).await,
         Command::Ecr { command } => ecr::command(ctx, command).await,
         Command::DockerCredential { action } => ecr::docker_credential(ctx, action).await,
-        Command::Eks { command } => eks::command(ctx, command).await,
+        Command::Eks { command } => Box::pin(eks::command(ctx, command)).await,
     }
 }
 

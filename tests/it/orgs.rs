@@ -499,3 +499,142 @@ async fn the_navigator_shows_each_organization_its_failure_search_across_and_the
     tmux.keys(&["Escape"]);
     tmux.keys(&["q"]);
 }
+
+/// Two organizations, each with its own IAM Identity Center instance (one named by a profile,
+/// one by its portal URL), behind one portal address that answers by the token as AWS's does.
+/// An account both instances list is one account with the roles of both, and each role is
+/// used through the instance that gives it.
+#[tokio::test]
+async fn two_identity_center_instances_each_give_their_roles() {
+    use crate::common::portal::{Portal, PortalAccount, PortalSpec, write_token};
+    let (_corp_lease, corp_moto) = crate::common::exclusive_moto().await;
+    let (_lab_lease, lab_moto) = crate::common::exclusive_moto().await;
+    let corp_seeded = crate::common::seed_org(
+        &corp_moto.sdk().await,
+        &[OuSpec::new("Workloads", 1, vec![])],
+        0,
+    )
+    .await;
+    let lab_seeded = crate::common::seed_org(
+        &lab_moto.sdk().await,
+        &[OuSpec::new("Sandbox", 1, vec![])],
+        0,
+    )
+    .await;
+    let member = |s: &crate::common::SeededOrg| {
+        s.accounts
+            .iter()
+            .find(|(_, a)| !a.ou_path.is_empty())
+            .map(|(id, a)| (id.clone(), a.name.clone()))
+            .unwrap()
+    };
+    let (corp_id, corp_name) = member(&corp_seeded);
+    let (lab_id, lab_name) = member(&lab_seeded);
+    // lab's instance also gives a role in corp's account.
+    let portal = Portal::start(PortalSpec {
+        others: vec![(
+            "lab-token".to_owned(),
+            vec![
+                PortalAccount::new(&lab_id, &lab_name, &["LabReader"]),
+                PortalAccount::new(&corp_id, &corp_name, &["LabAuditor"]),
+            ],
+        )],
+        ..PortalSpec::new(
+            "corp-token",
+            vec![PortalAccount::new(&corp_id, &corp_name, &["CorpAdmin"])],
+        )
+    });
+    let corp = FaultServer::start(crate::common::fault::proxy(&corp_moto.url));
+    let lab = FaultServer::start(crate::common::fault::proxy(&lab_moto.url));
+    let mut awsnav = two_orgs(&corp.url, &lab.url);
+    awsnav.set("AWS_ENDPOINT_URL_SSO", portal.url());
+    let lab_start = "https://lab.awsapps.com/start";
+    std::fs::write(
+        awsnav.path(".aws/config"),
+        format!(
+            "[profile corp]\nregion = us-east-1\nendpoint_url = {}\n\n[profile lab]\nregion = us-east-1\nendpoint_url = {}\n\n\
+             [profile corp-sso]\nsso_session = corp\n\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n",
+            corp.url, lab.url
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        awsnav.path("awsnav/config.toml"),
+        format!(
+            "[auth]\nmfa = \"never\"\n\n[[sso]]\nname = \"corp\"\nprofile = \"corp-sso\"\n\n\
+             [[sso]]\nname = \"lab\"\nstart_url = \"{lab_start}\"\nregion = \"us-east-1\"\n\n\
+             [[org]]\nname = \"corp\"\nprofile = \"corp\"\nsso = \"corp\"\n\n\
+             [[org]]\nname = \"lab\"\nprofile = \"lab\"\nsso = \"lab\"\n"
+        ),
+    )
+    .unwrap();
+    let hour = time::Duration::hours(1);
+    write_token(
+        awsnav.home.path(),
+        "corp",
+        "https://corp.awsapps.com/start",
+        "corp-token",
+        hour,
+    );
+    write_token(awsnav.home.path(), lab_start, lab_start, "lab-token", hour);
+
+    // 1. Each instance lists its accounts; corp's account is one, with the roles of both.
+    let out = awsnav.run(&["refresh"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let all = listed(&awsnav, &["list", "--json", "--roles"]);
+    let corp_account = all.iter().find(|a| a["id"] == corp_id.as_str()).unwrap();
+    assert_eq!(corp_account["org"], "corp");
+    assert_eq!(
+        corp_account["sso_roles"],
+        serde_json::json!(["CorpAdmin", "LabAuditor"]),
+        "{corp_account:#?}"
+    );
+    let lab_account = all.iter().find(|a| a["id"] == lab_id.as_str()).unwrap();
+    assert_eq!(lab_account["sso_roles"], serde_json::json!(["LabReader"]));
+    assert_eq!(
+        all.iter().filter(|a| a["id"] == corp_id.as_str()).count(),
+        1,
+        "one account"
+    );
+
+    // 2. Each role through the instance that gives it: its token.
+    let credentials = |token: &str| {
+        portal
+            .requests_to("/federation/credentials")
+            .iter()
+            .filter(|r| r.header("x-amz-sso_bearer_token") == Some(token))
+            .count()
+    };
+    for (account, role, token, other) in [
+        (&corp_id, "CorpAdmin", "corp-token", "lab-token"),
+        (&corp_id, "LabAuditor", "lab-token", "corp-token"),
+        (&lab_id, "LabReader", "lab-token", "corp-token"),
+    ] {
+        let (before, other_before) = (credentials(token), credentials(other));
+        let out = awsnav.run(&["env", account, "--role", role, "--format", "json", "--yes"]);
+        assert!(out.status.success(), "{role}: {}", stderr(&out));
+        assert_eq!(credentials(token), before + 1, "{role}");
+        assert_eq!(credentials(other), other_before, "{role}");
+    }
+
+    // 3. status lists both instances, each with its organization.
+    let out = awsnav.run(&["status", "--json"]);
+    let status: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let instances: Vec<(&str, &str, bool)> = status
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "identity_center")
+        .map(|i| {
+            (
+                i["org"].as_str().unwrap(),
+                i["name"].as_str().unwrap(),
+                i["signed_in"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        instances,
+        [("corp", "corp-sso", true), ("lab", "lab", true)]
+    );
+}

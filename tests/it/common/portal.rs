@@ -43,6 +43,9 @@ pub struct PortalSpec {
     pub role_page: usize,
     /// Every n-th request is answered 429 `TooManyRequestsException` (0: never).
     pub throttle_every: usize,
+    /// Other instances this portal address answers for, each by its token: as AWS's regional
+    /// portal does, the token says whose accounts are listed.
+    pub others: Vec<(String, Vec<PortalAccount>)>,
 }
 
 impl PortalSpec {
@@ -54,6 +57,7 @@ impl PortalSpec {
             page: 100,
             role_page: 100,
             throttle_every: 0,
+            others: Vec::new(),
         }
     }
 }
@@ -98,21 +102,30 @@ fn answer(spec: &PortalSpec, revoked: &AtomicBool, r: &Request, n: usize) -> Res
     if r.method != "GET" {
         return Response::rest_error(405, "InvalidRequestException", "method not allowed");
     }
-    if revoked.load(Ordering::SeqCst) || r.header("x-amz-sso_bearer_token") != Some(&spec.token) {
+    let token = r.header("x-amz-sso_bearer_token");
+    let accounts = if token == Some(&spec.token) {
+        Some(&spec.accounts)
+    } else {
+        spec.others
+            .iter()
+            .find(|(t, _)| token == Some(t))
+            .map(|(_, accounts)| accounts)
+    };
+    let Some(accounts) = accounts.filter(|_| !revoked.load(Ordering::SeqCst)) else {
         return Response::rest_error(
             401,
             "UnauthorizedException",
             "Session token not found or invalid",
         );
-    }
+    };
     let start: usize = r
         .query("next_token")
         .map_or(0, |t| t.strip_prefix("page-").unwrap().parse().unwrap());
     let asked: usize = r.query("max_result").map_or(20, |m| m.parse().unwrap());
-    let account = |id: &str| spec.accounts.iter().find(|a| a.id == id);
+    let account = |id: &str| accounts.iter().find(|a| a.id == id);
     match r.route() {
         "/assignment/accounts" => {
-            let list = spec.accounts.iter().map(|a| {
+            let list = accounts.iter().map(|a| {
                 json!({
                     "accountId": a.id,
                     "accountName": a.name,
