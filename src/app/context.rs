@@ -494,6 +494,25 @@ impl AppContext {
     /// The IAM Identity Center sign-in in use (`[sso]`), and when its token ends; `None`
     /// without one. The time is `None` when there is no readable token.
     pub async fn sso_sign_in(&self) -> Option<(String, Option<OffsetDateTime>)> {
+        if !self.orgs.is_empty() {
+            // With several organizations, the instance whose sign-in ends first (one that has
+            // ended, or none yet, first of all): what the status bar and the warning are about.
+            let mut soonest: Option<(String, Option<OffsetDateTime>)> = None;
+            for (_, org) in &self.orgs {
+                let Some((name, ends)) = Box::pin(org.sso_sign_in()).await else {
+                    continue;
+                };
+                let sooner = match (&soonest, ends) {
+                    (Some((_, Some(before))), Some(now)) => now < *before,
+                    (Some((_, None)), _) => false,
+                    (None | Some((_, Some(_))), _) => true,
+                };
+                if sooner {
+                    soonest = Some((name, ends));
+                }
+            }
+            return soonest;
+        }
         let source = crate::aws::sso::resolve(&self.config.sso, self.access.org_profile.as_deref())
             .await
             .ok()
