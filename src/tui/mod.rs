@@ -151,7 +151,9 @@ pub async fn start(ctx: &AppContext) -> io::Result<()> {
         }
     } else {
         let org_profile = ctx.sync.settings.profile.as_deref();
-        let label = if ctx.shared.is_some() {
+        let label = if !ctx.orgs.is_empty() {
+            format!("{} organizations", ctx.orgs.len())
+        } else if ctx.shared.is_some() {
             "shared inventory".to_owned()
         } else if let Some(name) =
             Access::key_name(org_profile).filter(|n| ctx.access.keys.record(n).is_some())

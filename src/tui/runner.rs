@@ -803,15 +803,23 @@ impl Runner {
             match combined {
                 Some(inv) => {
                     let _ = tx.send(Msg::SyncFinished(Ok(Box::new(inv))));
-                    if !failed.is_empty() {
-                        let names: Vec<String> = failed
-                            .iter()
-                            .map(|(name, why)| format!("{name} ({why})"))
-                            .collect();
-                        let _ = tx.send(Msg::Banner(Banner::warning(format!(
-                            "not read: {}; its accounts are from the cache (⚠ on its node; r there tries again)",
-                            names.join("; ")
-                        ))));
+                    // One: its name and why; several: their names (each node's detail says why).
+                    let said = match failed.as_slice() {
+                        [] => None,
+                        [(name, why)] => Some(format!(
+                            "not read: {name} ({why}); its accounts are from the cache (⚠ on its node; r there tries again)"
+                        )),
+                        several => Some(format!(
+                            "not read: {}; their accounts are from the cache (⚠ on their nodes, each one's detail says why; r there tries again)",
+                            several
+                                .iter()
+                                .map(|(name, _)| name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    };
+                    if let Some(text) = said {
+                        let _ = tx.send(Msg::Banner(Banner::warning(text)));
                     }
                 }
                 None => {
