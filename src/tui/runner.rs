@@ -803,22 +803,7 @@ impl Runner {
             match combined {
                 Some(inv) => {
                     let _ = tx.send(Msg::SyncFinished(Ok(Box::new(inv))));
-                    // One: its name and why; several: their names (each node's detail says why).
-                    let said = match failed.as_slice() {
-                        [] => None,
-                        [(name, why)] => Some(format!(
-                            "not read: {name} ({why}); its accounts are from the cache (⚠ on its node; r there tries again)"
-                        )),
-                        several => Some(format!(
-                            "not read: {}; their accounts are from the cache (⚠ on their nodes, each one's detail says why; r there tries again)",
-                            several
-                                .iter()
-                                .map(|(name, _)| name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )),
-                    };
-                    if let Some(text) = said {
+                    if let Some(text) = not_read(&failed) {
                         let _ = tx.send(Msg::Banner(Banner::warning(text)));
                     }
                 }
@@ -837,6 +822,25 @@ impl Runner {
                 }
             }
         });
+    }
+}
+
+/// The banner of organizations not read: one, its name and why; several, their names (each
+/// node's detail says why).
+fn not_read(failed: &[(String, String)]) -> Option<String> {
+    match failed {
+        [] => None,
+        [(name, why)] => Some(format!(
+            "not read: {name} ({why}); its accounts are from the cache (⚠ on its node; r there tries again)"
+        )),
+        several => Some(format!(
+            "not read: {}; their accounts are from the cache (⚠ on their nodes, each one's detail says why; r there tries again)",
+            several
+                .iter()
+                .map(|(name, _)| name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
     }
 }
 
