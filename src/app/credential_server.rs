@@ -542,8 +542,19 @@ mod tests {
             .unwrap()
             .to_owned();
         drop(endpoint);
-        tokio::task::yield_now().await;
-        assert!(tokio::net::TcpStream::connect(&addr).await.is_err());
+        // The listening task ends on the runtime's next turns, not at once.
+        let mut closed = false;
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(&addr).await.is_err() {
+                closed = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(
+            closed,
+            "{addr} still answers after the endpoint was dropped"
+        );
     }
 
     #[tokio::test]

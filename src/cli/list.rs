@@ -743,7 +743,6 @@ async fn list_json_in_place(
     ctx: &AppContext,
     refresh_cost: bool,
 ) -> Option<anyhow::Result<ExitCode>> {
-    use crate::store::inventory_cache::CACHE_FORMAT;
     // Each organization's cache (this one's alone, with one).
     let orgs: Vec<(Option<&str>, &AppContext)> = if ctx.orgs.is_empty() {
         vec![(None, ctx)]
@@ -757,14 +756,23 @@ async fn list_json_in_place(
         .iter()
         .map(|(_, org)| org.inventory_cache.read_binary())
         .collect::<Option<_>>()?;
-    let mut views = Vec::with_capacity(orgs.len());
-    for ((_, org), bytes) in orgs.iter().zip(&bytes) {
-        let mut view = crate::store::inventory_codec::view(bytes, CACHE_FORMAT).ok()?;
-        if let Some(read) = org.inventory_cache.guardrails_of(view.rest.synced_at) {
-            view.rest.guardrails.merge(read);
-        }
-        views.push(view);
-    }
+    // Several organizations' caches are read on threads of their own.
+    let read = read_view;
+    let views: Vec<_> = if orgs.len() == 1 {
+        vec![read(orgs[0].1, &bytes[0])?]
+    } else {
+        std::thread::scope(|scope| {
+            let reads: Vec<_> = orgs
+                .iter()
+                .zip(&bytes)
+                .map(|((_, org), bytes)| scope.spawn(move || read(org, bytes)))
+                .collect();
+            reads
+                .into_iter()
+                .map(|r| r.join().ok().flatten())
+                .collect::<Option<Vec<_>>>()
+        })?
+    };
     if views.len() > 1 && !in_place_parts_apart(&views) {
         return None;
     }
@@ -812,6 +820,16 @@ async fn list_json_in_place(
     std::mem::forget(views);
     std::mem::forget(bytes);
     Some(written.map(|()| code).map_err(Into::into))
+}
+
+/// One organization's cache read in place, with the policies read since its sync.
+fn read_view<'b>(org: &AppContext, bytes: &'b [u8]) -> Option<InventoryView<'b>> {
+    let format = crate::store::inventory_cache::CACHE_FORMAT;
+    let mut view = crate::store::inventory_codec::view(bytes, format).ok()?;
+    if let Some(read) = org.inventory_cache.guardrails_of(view.rest.synced_at) {
+        view.rest.guardrails.merge(read);
+    }
+    Some(view)
 }
 
 /// Per-account costs (cached within the TTL); `None` with a note on stderr when unavailable.

@@ -244,11 +244,17 @@ pub async fn run(app: App) -> io::Result<()> {
     spawn_signal_listener(tx.clone());
     spawn_clock(tx.clone(), clock.clone());
     let mut runner = Runner::new(source, tx.clone(), clock);
-    runner.load_sessions();
     let mut screen = Screen {
         guard: &mut guard,
         paused: &paused,
     };
+    // The cached tree is on the screen before any background work starts (the syncs of
+    // several organizations would otherwise share the processor with the first frame).
+    screen
+        .guard
+        .terminal()
+        .draw(|frame| ui::draw(frame, &state, &theme))?;
+    runner.load_sessions();
     loop {
         // Every effect goes through the runner; what it reports back is applied at once.
         while let Some(effect) = pending.pop_front() {
