@@ -55,25 +55,19 @@ fn main() {
         .map(|m| FaultServer::start(common::fault::proxy(&m.url)))
         .collect();
     let awsnav = AwsnavCmd::new();
-    let (mut config, mut credentials) = (String::new(), String::new());
+    let urls: Vec<(&str, &str)> = NAMES
+        .iter()
+        .zip(&proxies)
+        .map(|(name, proxy)| (*name, proxy.url.as_str()))
+        .collect();
+    common::org_profiles(&awsnav, &urls);
     let mut awsnav_config = String::new();
-    for (name, proxy) in NAMES.iter().zip(&proxies) {
-        let _ = write!(
-            config,
-            "[profile {name}]\nregion = us-east-1\nendpoint_url = {}\n\n",
-            proxy.url
-        );
-        let _ = write!(
-            credentials,
-            "[{name}]\naws_access_key_id = testing\naws_secret_access_key = testing\n\n"
-        );
+    for name in NAMES {
         let _ = write!(
             awsnav_config,
             "[[org]]\nname = \"{name}\"\nprofile = \"{name}\"\n\n"
         );
     }
-    std::fs::write(awsnav.path(".aws/config"), config).unwrap();
-    std::fs::write(awsnav.path(".aws/credentials"), credentials).unwrap();
     std::fs::create_dir_all(awsnav.path("awsnav")).unwrap();
     std::fs::write(
         awsnav.path("awsnav/config.toml"),

@@ -40,18 +40,7 @@ ou = "Sandbox"
 }
 
 fn write_profiles(awsnav: &AwsnavCmd, corp: &str, lab: &str) {
-    std::fs::write(
-        awsnav.path(".aws/config"),
-        format!(
-            "[profile corp]\nregion = us-east-1\nendpoint_url = {corp}\n\n[profile lab]\nregion = us-east-1\nendpoint_url = {lab}\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        awsnav.path(".aws/credentials"),
-        "[corp]\naws_access_key_id = testing\naws_secret_access_key = testing\n\n[lab]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
-    )
-    .unwrap();
+    crate::common::org_profiles(awsnav, &[("corp", corp), ("lab", lab)]);
 }
 
 fn listed(awsnav: &AwsnavCmd, args: &[&str]) -> Vec<Value> {
@@ -247,25 +236,6 @@ async fn two_organizations_are_one_tree_each_read_and_entered_with_its_own_ident
     assert_eq!(ids_of(after.iter()), ids_of(all.iter()));
 }
 
-/// `~/.aws/config` and credentials with one profile per organization, each pointing at its
-/// own server.
-fn profiles(awsnav: &AwsnavCmd, orgs: &[(&str, &str)]) {
-    let mut config = String::new();
-    let mut credentials = String::new();
-    for (name, url) in orgs {
-        let _ = write!(
-            config,
-            "[profile {name}]\nregion = us-east-1\nendpoint_url = {url}\n\n"
-        );
-        let _ = write!(
-            credentials,
-            "[{name}]\naws_access_key_id = testing\naws_secret_access_key = testing\n\n"
-        );
-    }
-    std::fs::write(awsnav.path(".aws/config"), config).unwrap();
-    std::fs::write(awsnav.path(".aws/credentials"), credentials).unwrap();
-}
-
 /// This month's cost of `account` in Cost Explorer's answers of `moto` (as `payer`).
 fn seed_cost(moto: &crate::common::Moto, payer: &str, account: &str, amount: &str) {
     let today = time::OffsetDateTime::now_utc().date();
@@ -322,7 +292,7 @@ async fn three_organizations_with_their_own_management_accounts_costs_and_fan_ou
         .map(|m| FaultServer::start(crate::common::fault::proxy(&m.url)))
         .collect();
     let awsnav = AwsnavCmd::new();
-    profiles(
+    crate::common::org_profiles(
         &awsnav,
         &names
             .iter()

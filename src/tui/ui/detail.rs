@@ -142,12 +142,7 @@ fn ou_lines<'a>(
             field(theme, "Root id", unit.id.as_str()),
         ];
         if let Some(m) = &summary.management_account_id {
-            let name = org
-                .accounts
-                .iter()
-                .find(|a| &a.id == m)
-                .map_or(String::new(), |a| format!(" ({})", shown(&a.name)));
-            lines.push(field(theme, "Mgmt", format!("{m}{name}")));
+            lines.push(management(theme, org, m));
         }
         lines.push(field(theme, "Accounts", summary.accounts.to_string()));
         lines.push(field(
@@ -200,6 +195,20 @@ fn ou_lines<'a>(
     ]
 }
 
+/// The management account's line: its id, and its name where the tree has it.
+fn management(
+    theme: &Theme,
+    org: &crate::domain::model::Org,
+    id: &crate::domain::model::AccountId,
+) -> Line<'static> {
+    let name = org
+        .accounts
+        .iter()
+        .find(|a| &a.id == id)
+        .map_or(String::new(), |a| format!(" ({})", shown(&a.name)));
+    field(theme, "Mgmt", format!("{id}{name}"))
+}
+
 fn root_lines<'a>(theme: &Theme, data: &'a Data) -> Vec<Line<'a>> {
     let org = &data.inventory.org;
     if !data.inventory.orgs.is_empty() {
@@ -231,12 +240,7 @@ fn root_lines<'a>(theme: &Theme, data: &'a Data) -> Vec<Line<'a>> {
         lines.push(field(theme, "Org id", id.as_str()));
     }
     if let Some(m) = &org.management_account_id {
-        let name = org
-            .accounts
-            .iter()
-            .find(|a| &a.id == m)
-            .map_or(String::new(), |a| format!(" ({})", shown(&a.name)));
-        lines.push(field(theme, "Mgmt", format!("{m}{name}")));
+        lines.push(management(theme, org, m));
     }
     let inactive = org
         .accounts

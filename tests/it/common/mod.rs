@@ -973,3 +973,22 @@ pub fn aws_cli_python() -> PathBuf {
         "no Python can import awscli (the AWS CLI's modules): run scripts/test, which installs it"
     )
 }
+
+/// `~/.aws/config` and credentials of `awsnav` with one profile per organization, each
+/// pointing at its own server (`(name, url)`), with moto's keys.
+pub fn org_profiles(awsnav: &AwsnavCmd, orgs: &[(&str, &str)]) {
+    use std::fmt::Write as _;
+    let (mut config, mut credentials) = (String::new(), String::new());
+    for (name, url) in orgs {
+        let _ = write!(
+            config,
+            "[profile {name}]\nregion = us-east-1\nendpoint_url = {url}\n\n"
+        );
+        let _ = write!(
+            credentials,
+            "[{name}]\naws_access_key_id = testing\naws_secret_access_key = testing\n\n"
+        );
+    }
+    std::fs::write(awsnav.path(".aws/config"), config).unwrap();
+    std::fs::write(awsnav.path(".aws/credentials"), credentials).unwrap();
+}
