@@ -5,7 +5,7 @@
 use time::OffsetDateTime;
 
 use super::State;
-use super::dialogs::Modal;
+use super::dialogs::{Modal, edit_line};
 use crate::app::console_link::ConsoleOpening;
 use crate::aws::AwsError;
 use crate::domain::roles::RoleOption;
@@ -187,13 +187,7 @@ impl State {
             Some(Action::Back | Action::Quit) => Vec::new(),
             Some(Action::Open) => self.export_named(account, &input),
             _ => {
-                if backspace {
-                    input.pop();
-                } else if let Some(c) = typed
-                    && input.chars().count() < 64
-                {
-                    input.push(c);
-                }
+                edit_line(&mut input, typed, backspace, 64, |_| true);
                 self.modal = Some(Modal::ExportName { account, input });
                 Vec::new()
             }
@@ -360,13 +354,7 @@ impl State {
                 self.request_access(*request)
             }
             _ => {
-                if backspace {
-                    input.pop();
-                } else if let Some(c) = typed
-                    && input.chars().count() < 128
-                {
-                    input.push(c);
-                }
+                edit_line(&mut input, typed, backspace, 128, |_| true);
                 self.modal = Some(Modal::ConfirmProduction {
                     request,
                     confirmation,
@@ -393,13 +381,7 @@ impl State {
             }
             Some(Action::Open) if input.len() == 6 => vec![Effect::SubmitMfa(input)],
             _ => {
-                if backspace {
-                    input.pop();
-                } else if let Some(c) = typed.filter(char::is_ascii_digit)
-                    && input.len() < 6
-                {
-                    input.push(c);
-                }
+                edit_line(&mut input, typed, backspace, 6, |c| c.is_ascii_digit());
                 self.modal = Some(Modal::MfaPrompt { serial, input });
                 Vec::new()
             }

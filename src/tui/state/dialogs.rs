@@ -159,6 +159,25 @@ impl State {
     }
 }
 
+/// One key's edit of a line being typed into a prompt: Backspace takes its last character
+/// off; a typed character `accept` takes goes on while the line is shorter than `most`
+/// characters.
+pub(super) fn edit_line(
+    input: &mut String,
+    typed: Option<char>,
+    backspace: bool,
+    most: usize,
+    accept: fn(char) -> bool,
+) {
+    if backspace {
+        input.pop();
+    } else if let Some(c) = typed.filter(|&c| accept(c))
+        && input.chars().count() < most
+    {
+        input.push(c);
+    }
+}
+
 /// The character a key types into a prompt (none with Ctrl or Alt).
 fn typed_char(key: &KeyEvent) -> Option<char> {
     match key.code {

@@ -3,7 +3,7 @@
 //! selected one) with one role, one production confirmation and one MFA prompt; the results
 //! view follows the run.
 
-use super::dialogs::{FanOutRole, Modal};
+use super::dialogs::{FanOutRole, Modal, edit_line};
 use super::{Row, State};
 use crate::app::fanout::{Event, Outcome, Planned};
 use crate::domain::roles::RoleOption;
@@ -471,15 +471,7 @@ impl State {
         typed: Option<char>,
         backspace: bool,
     ) -> Vec<Effect> {
-        let edit = |input: &mut String| {
-            if backspace {
-                input.pop();
-            } else if let Some(c) = typed
-                && input.chars().count() < 1000
-            {
-                input.push(c);
-            }
-        };
+        let edit = |input: &mut String| edit_line(input, typed, backspace, 1000, |_| true);
         match (modal, action) {
             (_, Some(Action::Back | Action::Quit)) => Vec::new(),
             (Modal::FanOutCommand { targets, input }, Some(Action::Open)) => {

@@ -5,7 +5,7 @@
 use time::OffsetDateTime;
 
 use super::State;
-use super::dialogs::Modal;
+use super::dialogs::{Modal, edit_line};
 use crate::app::identities::Kind;
 use crate::tui::action::Action;
 use crate::tui::message::{Banner, Effect};
@@ -259,13 +259,7 @@ impl State {
                 }]
             }
             (_, key_id) => {
-                if backspace {
-                    input.pop();
-                } else if let Some(c) = typed.filter(|c| !c.is_whitespace())
-                    && input.len() < 128
-                {
-                    input.push(c);
-                }
+                edit_line(&mut input, typed, backspace, 128, |c| !c.is_whitespace());
                 self.modal = Some(Modal::KeyEntry {
                     name,
                     key_id,
