@@ -349,16 +349,24 @@ impl AppContext {
             account_ids.iter().map(String::as_str).collect();
         let mut owner: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         // Where Organizations lists an account wins over where a sign-in source does.
+        let caches: Vec<Option<Inventory>> = self
+            .orgs
+            .iter()
+            .map(|(_, ctx)| {
+                ctx.inventory_cache
+                    .load_where(|id| wanted.contains(id))
+                    .ok()
+                    .flatten()
+            })
+            .collect();
         for own in [true, false] {
-            for (n, (_, ctx)) in self.orgs.iter().enumerate() {
-                let Ok(Some(inv)) = ctx.inventory_cache.load_where(|id| wanted.contains(id)) else {
-                    continue;
-                };
+            for (n, inv) in caches.iter().enumerate() {
+                let Some(inv) = inv else { continue };
                 for a in &inv.org.accounts {
-                    let listed = inv.org_error.is_none()
-                        && !a
-                            .parent_id
-                            .starts_with(crate::domain::model::IDENTITY_CENTER_OU);
+                    let listed = crate::domain::orgs::listed_by_organizations(
+                        inv.org_error.is_none(),
+                        &a.parent_id,
+                    );
                     if listed == own {
                         owner.entry(a.id.to_string()).or_insert(n);
                     }

@@ -425,10 +425,10 @@ pub fn write_json_in_place<W: std::io::Write>(
 fn in_place_parts_apart(views: &[InventoryView<'_>]) -> bool {
     let mut seen = std::collections::HashSet::new();
     views.iter().all(|v| {
-        v.rest.org_error.is_none()
+        let org_read = v.rest.org_error.is_none();
+        org_read
             && v.accounts.iter().all(|a| {
-                !a.parent_id
-                    .starts_with(crate::domain::model::IDENTITY_CENTER_OU)
+                crate::domain::orgs::listed_by_organizations(org_read, a.parent_id)
                     && seen.insert(a.id)
             })
     })

@@ -103,10 +103,7 @@ pub fn combine(parts: Vec<Part>, now: OffsetDateTime) -> Inventory {
             let number = id_number(&account.id);
             // Listed by a sign-in source only, or (never in AWS; a copy might) by two
             // organizations: merged into the one that has it.
-            if account
-                .parent_id
-                .starts_with(super::model::IDENTITY_CENTER_OU)
-                || inv.org_error.is_some()
+            if !listed_by_organizations(inv.org_error.is_none(), &account.parent_id)
                 || index.contains_key(&number)
             {
                 borrowed.push(account);
@@ -197,6 +194,14 @@ pub fn ou_path<'t>(inv: &Inventory, tree: &'t super::model::OrgTree, i: usize) -
     } else {
         path.get(1..).unwrap_or_default()
     }
+}
+
+/// Whether an organization's inventory lists an account through Organizations (`org_read`:
+/// the organization itself was read), not only through a sign-in source, whose accounts go
+/// in Identity Center's group: the account is then that organization's own.
+#[must_use]
+pub fn listed_by_organizations(org_read: bool, parent_id: &str) -> bool {
+    org_read && !parent_id.starts_with(super::model::IDENTITY_CENTER_OU)
 }
 
 /// The organization whose node `ou_id` is, in a combined inventory.
