@@ -1,5 +1,6 @@
 //! `awsnav cost`: cost per account or per OU, as a table for people or JSON for programs.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use anyhow::bail;
@@ -10,7 +11,7 @@ use super::list::{Costs, MonthAmount};
 use super::output::{pad, pad_left, write_stdout, write_text};
 use super::refresh;
 use crate::app::context::AppContext;
-use crate::domain::cost::{format_amount, roll_up};
+use crate::domain::cost::{CostSummary, format_amount, roll_up};
 use crate::domain::inventory::Inventory;
 use crate::domain::model::OrgTree;
 use crate::domain::untrusted::visible;
@@ -44,29 +45,23 @@ pub struct Report {
 }
 
 fn currency_of(costs: &Costs) -> String {
-    costs
-        .by_account
-        .values()
-        .next()
-        .map_or_else(|| "USD".to_owned(), |c| c.currency.clone())
-}
-
-fn as_of(costs: &Costs) -> String {
-    costs
-        .as_of
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    if costs.snapshot.monthly.is_empty() {
+        "USD".to_owned()
+    } else {
+        costs.snapshot.currency.clone()
+    }
 }
 
 /// One row per account with data, most expensive this month first.
 #[must_use]
 pub fn by_account(inv: &Inventory, _tree: &OrgTree, costs: &Costs) -> Report {
+    let summaries = costs.summaries();
     let mut rows: Vec<ReportRow> = inv
         .org
         .accounts
         .iter()
         .filter_map(|a| {
-            let c = costs.by_account.get(a.id.as_str())?;
+            let c = summaries.get(a.id.as_str())?;
             Some(ReportRow {
                 name: a.name.clone(),
                 id: a.id.to_string(),
@@ -90,13 +85,16 @@ pub fn by_account(inv: &Inventory, _tree: &OrgTree, costs: &Costs) -> Report {
             .total_cmp(&a.month_to_date)
             .then_with(|| a.name.cmp(&b.name))
     });
-    finish("account", rows, costs)
+    finish("account", rows, costs, &summaries)
 }
 
 /// One row per OU (everything beneath it), in path order.
 #[must_use]
 pub fn by_ou(inv: &Inventory, tree: &OrgTree, costs: &Costs) -> Report {
-    let totals = roll_up(&inv.org, tree, &costs.by_account);
+    let summaries = costs.summaries();
+    let totals = roll_up(&inv.org, tree, |i| {
+        summaries.get(inv.org.accounts[i].id.as_str())
+    });
     let currency = currency_of(costs);
     let mut rows: Vec<ReportRow> = inv
         .org
@@ -121,13 +119,18 @@ pub fn by_ou(inv: &Inventory, tree: &OrgTree, costs: &Costs) -> Report {
         })
         .collect();
     rows.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut report = finish("ou", Vec::new(), costs);
+    let mut report = finish("ou", Vec::new(), costs, &summaries);
     report.rows = rows;
     report
 }
 
-fn finish(by: &'static str, rows: Vec<ReportRow>, costs: &Costs) -> Report {
-    let (mtd, last) = costs.by_account.values().fold((0.0, 0.0), |(m, l), c| {
+fn finish(
+    by: &'static str,
+    rows: Vec<ReportRow>,
+    costs: &Costs,
+    summaries: &BTreeMap<String, CostSummary>,
+) -> Report {
+    let (mtd, last) = summaries.values().fold((0.0, 0.0), |(m, l), c| {
         (m + c.month_to_date, l + c.last_month)
     });
     Report {
@@ -136,7 +139,7 @@ fn finish(by: &'static str, rows: Vec<ReportRow>, costs: &Costs) -> Report {
         total_month_to_date: mtd,
         total_last_month: last,
         currency: currency_of(costs),
-        as_of: as_of(costs),
+        as_of: costs.as_of_text(),
     }
 }
 

@@ -12,7 +12,7 @@ use super::output::{pad, visible_cells, width, write_text};
 use super::refresh;
 use crate::app::context::AppContext;
 use crate::app::cost_reader::CostState;
-use crate::domain::cost::CostSummary;
+use crate::domain::cost::{CostSnapshot, CostSummary, CostWindow, YearMonth};
 use crate::domain::guardrails::Parents;
 use crate::domain::inventory::Inventory;
 use crate::domain::lookalike::Lookalikes;
@@ -76,38 +76,70 @@ pub struct MonthAmount {
     pub amount: f64,
 }
 
-/// Per-account cost summaries and when they were read.
+/// Per-account costs from one read of Cost Explorer, as of a day. An account's figures are
+/// worked out when it is shown, from its months in the read: none for accounts not listed.
 pub struct Costs {
-    pub by_account: BTreeMap<String, CostSummary>,
-    pub as_of: time::OffsetDateTime,
+    pub snapshot: CostSnapshot,
+    pub window: CostWindow,
 }
 
 impl Costs {
+    /// `snapshot` as of `today`, with `months` months of history.
+    #[must_use]
+    pub fn new(snapshot: CostSnapshot, today: time::Date, months: usize) -> Self {
+        Self {
+            snapshot,
+            window: CostWindow::new(today, months),
+        }
+    }
+
+    /// Every account with data, summed up (`awsnav cost`).
+    #[must_use]
+    pub fn summaries(&self) -> BTreeMap<String, CostSummary> {
+        let currency = &self.snapshot.currency;
+        self.snapshot
+            .monthly
+            .iter()
+            .map(|(account, months)| (account.clone(), self.window.summary(months, currency)))
+            .collect()
+    }
+
+    /// When Cost Explorer was read, as `as_of` shows it (RFC 3339).
+    #[must_use]
+    pub fn as_of_text(&self) -> String {
+        self.snapshot
+            .fetched_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    }
+
     fn record(&self, account: &str) -> Option<CostRecord> {
-        let s = self.by_account.get(account)?;
+        let months = self.snapshot.monthly.get(account)?;
+        let (month_to_date, last_month, change_pct) = self.window.figures(months);
         Some(CostRecord {
-            month_to_date: round2(s.month_to_date),
-            last_month: round2(s.last_month),
-            currency: s.currency.clone(),
-            change_pct: s.change_pct.map(|c| (c * 10.0).round() / 10.0),
-            history: s
-                .history
-                .iter()
+            month_to_date: round2(month_to_date),
+            last_month: round2(last_month),
+            currency: self.snapshot.currency.clone(),
+            change_pct: change_pct.map(round1),
+            history: self
+                .window
+                .history(months)
                 .map(|(m, a)| MonthAmount {
                     month: m.to_string(),
-                    amount: round2(*a),
+                    amount: round2(a),
                 })
                 .collect(),
-            as_of: self
-                .as_of
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
+            as_of: self.as_of_text(),
         })
     }
 }
 
 fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
+}
+
+fn round1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
 }
 
 /// Roles offered and production flag of account `i`.
@@ -235,6 +267,7 @@ pub fn write_json<W: std::io::Write>(
 ) -> std::io::Result<()> {
     let parents = policy_parents(inv);
     let alike = lookalikes(inv);
+    let as_of = costs.map(Costs::as_of_text);
     write_array(out, listing_order(inv), |buf, i| {
         let a = &inv.org.accounts[i];
         let (roles, saml_roles, production) = enrich(i);
@@ -259,7 +292,7 @@ pub fn write_json<W: std::io::Write>(
                 saml_roles: &saml_roles,
                 production,
                 same_name_as: &same_name_as(&alike, &inv.org.accounts, |a| a.id.as_str(), i),
-                cost: costs.and_then(|c| c.record(a.id.as_str())).as_ref(),
+                cost: cost_of(costs, as_of.as_deref(), a.id.as_str()),
                 policies: policies.as_ref(),
             },
         )
@@ -283,8 +316,31 @@ struct Listed<'a, 'r> {
     saml_roles: &'r [String],
     production: bool,
     same_name_as: &'r [&'a str],
-    cost: Option<&'r CostRecord>,
+    cost: Option<AccountCost<'r>>,
     policies: Option<&'r Vec<PolicyRecord<'a>>>,
+}
+
+/// What [`write_cost`] writes of one account's cost: its months in the read, the read, and
+/// when it was made (RFC 3339, formatted once for every account).
+#[derive(Clone, Copy)]
+struct AccountCost<'r> {
+    costs: &'r Costs,
+    months: &'r BTreeMap<YearMonth, f64>,
+    as_of: &'r str,
+}
+
+/// `account`'s cost, when known.
+fn cost_of<'r>(
+    costs: Option<&'r Costs>,
+    as_of: Option<&'r str>,
+    account: &str,
+) -> Option<AccountCost<'r>> {
+    let costs = costs?;
+    Some(AccountCost {
+        costs,
+        months: costs.snapshot.monthly.get(account)?,
+        as_of: as_of?,
+    })
 }
 
 /// How accounts read in place are enriched: the role catalog and production rules.
@@ -355,6 +411,7 @@ pub fn write_json_in_place<W: std::io::Write>(
         .flat_map(|(n, p)| p.view.accounts.iter().map(move |a| (n, a)))
         .collect();
     let alike = Lookalikes::of(flat.iter().map(|(_, a)| a.name));
+    let as_of = costs.map(Costs::as_of_text);
     let mut order: Vec<usize> = (0..flat.len()).collect();
     sort_by_name(
         &mut order,
@@ -412,7 +469,7 @@ pub fn write_json_in_place<W: std::io::Write>(
                 saml_roles: &saml_roles,
                 production,
                 same_name_as: &same_name_as(&alike, &flat, |(_, a)| a.id, i),
-                cost: costs.and_then(|c| c.record(a.id)).as_ref(),
+                cost: cost_of(costs, as_of.as_deref(), a.id),
                 policies: policies.as_ref(),
             },
         )
@@ -523,11 +580,83 @@ fn write_account(buf: &mut Vec<u8>, a: &Listed<'_, '_>) -> std::io::Result<()> {
         json_strs(buf, a.same_name_as.iter().copied());
     }
     buf.extend_from_slice(b",\n    \"cost\": ");
-    nested(buf, a.cost)?;
+    match a.cost {
+        Some(cost) => write_cost(buf, cost)?,
+        None => buf.extend_from_slice(b"null"),
+    }
     buf.extend_from_slice(b",\n    \"policies\": ");
     nested(buf, a.policies)?;
     buf.extend_from_slice(b"\n  }");
     Ok(())
+}
+
+/// An account's `cost` object as serde's pretty printer lays out its [`CostRecord`] (see
+/// [`Costs::record`]) inside an account, written straight from its months: thousands of
+/// accounts each with a cost would otherwise be thousands of records built and serialized.
+fn write_cost(buf: &mut Vec<u8>, cost: AccountCost<'_>) -> std::io::Result<()> {
+    let window = &cost.costs.window;
+    let (month_to_date, last_month, change_pct) = window.figures(cost.months);
+    buf.extend_from_slice(b"{\n      \"month_to_date\": ");
+    json_number(buf, round2(month_to_date))?;
+    buf.extend_from_slice(b",\n      \"last_month\": ");
+    json_number(buf, round2(last_month))?;
+    buf.extend_from_slice(b",\n      \"currency\": ");
+    json_str(buf, &cost.costs.snapshot.currency);
+    buf.extend_from_slice(b",\n      \"change_pct\": ");
+    match change_pct {
+        Some(pct) => json_number(buf, round1(pct))?,
+        None => buf.extend_from_slice(b"null"),
+    }
+    buf.extend_from_slice(b",\n      \"history\": [");
+    let mut any = false;
+    for (month, amount) in window.history(cost.months) {
+        if any {
+            buf.push(b',');
+        }
+        any = true;
+        buf.extend_from_slice(b"\n        {\n          \"month\": \"");
+        write_month(buf, month)?;
+        buf.extend_from_slice(b"\",\n          \"amount\": ");
+        json_number(buf, round2(amount))?;
+        buf.extend_from_slice(b"\n        }");
+    }
+    if any {
+        buf.extend_from_slice(b"\n      ");
+    }
+    buf.extend_from_slice(b"],\n      \"as_of\": ");
+    json_str(buf, cost.as_of);
+    buf.extend_from_slice(b"\n    }");
+    Ok(())
+}
+
+/// `2026-11`, as [`YearMonth`] shows itself, without the formatting machinery: six of them
+/// per account.
+fn write_month(buf: &mut Vec<u8>, month: YearMonth) -> std::io::Result<()> {
+    let digit = |n: u16| b'0' + u8::try_from(n % 10).unwrap_or(0);
+    match u16::try_from(month.year).ok().filter(|&y| y <= 9999) {
+        Some(y) if month.month <= 99 => {
+            let m = u16::from(month.month);
+            buf.extend_from_slice(&[
+                digit(y / 1000),
+                digit(y / 100),
+                digit(y / 10),
+                digit(y),
+                b'-',
+                digit(m / 10),
+                digit(m),
+            ]);
+            Ok(())
+        }
+        _ => {
+            use std::io::Write as _;
+            write!(buf, "{month}")
+        }
+    }
+}
+
+/// A number as serde writes it (`null` when it is not finite).
+fn json_number(buf: &mut Vec<u8>, value: f64) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *buf, &value).map_err(std::io::Error::other)
 }
 
 /// The bytes after which [`json_str`] cannot copy a string as it is: what JSON escapes (C0,
@@ -844,15 +973,11 @@ pub(super) async fn account_costs(ctx: &AppContext, force: bool) -> Option<Costs
                     snapshot.requests
                 );
             }
-            Some(Costs {
-                by_account: crate::domain::cost::summarize(
-                    &snapshot.monthly,
-                    &snapshot.currency,
-                    now.date(),
-                    usize::from(ctx.config.cost.months),
-                ),
-                as_of: snapshot.fetched_at,
-            })
+            Some(Costs::new(
+                snapshot,
+                now.date(),
+                usize::from(ctx.config.cost.months),
+            ))
         }
         CostState::Unavailable { reason } => {
             say!("awsnav: {reason}");
@@ -867,6 +992,18 @@ mod tests {
     use super::*;
     use crate::domain::demo;
     use time::macros::datetime;
+
+    #[test]
+    fn months_are_written_as_they_show_themselves() {
+        for year in [-1, 0, 7, 999, 2026, 9999, 10_000, i32::MAX] {
+            for month in [1, 9, 10, 12] {
+                let m = YearMonth { year, month };
+                let mut buf = Vec::new();
+                write_month(&mut buf, m).unwrap();
+                assert_eq!(String::from_utf8(buf).unwrap(), m.to_string());
+            }
+        }
+    }
 
     #[test]
     fn json_has_the_contract_fields() {
@@ -980,32 +1117,46 @@ mod tests {
             };
             (roles, saml, i.is_multiple_of(2))
         };
-        let costs = Costs {
-            by_account: inv
-                .org
-                .accounts
-                .iter()
-                .take(3)
-                .map(|a| {
-                    (
-                        a.id.to_string(),
-                        CostSummary {
-                            month_to_date: 12.345,
-                            last_month: 99.5,
-                            currency: "USD".into(),
-                            change_pct: Some(3.21),
-                            history: vec![],
-                        },
-                    )
-                })
-                .collect(),
-            as_of: datetime!(2026-11-21 11:00 UTC),
+        // Amounts serde writes in each of its ways (a fraction, a whole number, an exponent,
+        // negative), with and without last month (no change), and an account of the read
+        // that the inventory does not have; a currency that needs escaping.
+        let month = |m| YearMonth {
+            year: 2026,
+            month: m,
         };
-        for costs in [None, Some(&costs)] {
-            let expected = json(&inv, &tree, &enrich, costs).unwrap() + "\n";
-            let mut written = Vec::new();
-            write_json(&mut written, &inv, &tree, &enrich, costs).unwrap();
-            assert_eq!(String::from_utf8(written).unwrap(), expected);
+        let amounts: [&[(u8, f64)]; 4] = [
+            &[(11, 12.345), (10, 99.5)],
+            &[(10, 1e21), (11, -0.004)],
+            &[(11, 1e-7)],
+            &[(11, 5e20), (10, 7.0), (9, 1234.567)],
+        ];
+        let mut monthly: crate::domain::cost::MonthlyByAccount = inv
+            .org
+            .accounts
+            .iter()
+            .zip(amounts)
+            .map(|(a, months)| {
+                let by_month = months.iter().map(|&(m, v)| (month(m), v)).collect();
+                (a.id.to_string(), by_month)
+            })
+            .collect();
+        monthly.insert("999999999999".into(), [(month(11), 1.0)].into());
+        for currency in ["USD", "U\"S\u{1b}D"] {
+            let snapshot = CostSnapshot {
+                fetched_at: datetime!(2026-11-21 11:00 UTC),
+                metric: "UnblendedCost".into(),
+                months: 3,
+                currency: currency.into(),
+                monthly: monthly.clone(),
+                requests: 1,
+            };
+            let costs = Costs::new(snapshot, datetime!(2026-11-21 12:00 UTC).date(), 3);
+            for costs in [None, Some(&costs)] {
+                let expected = json(&inv, &tree, &enrich, costs).unwrap() + "\n";
+                let mut written = Vec::new();
+                write_json(&mut written, &inv, &tree, &enrich, costs).unwrap();
+                assert_eq!(String::from_utf8(written).unwrap(), expected);
+            }
         }
         let empty = Inventory {
             org: crate::domain::model::Org::default(),

@@ -10,8 +10,8 @@ use time::{Date, Month, OffsetDateTime};
 use super::model::{Org, OrgTree};
 
 /// A calendar month, `2026-11` (also its JSON form, so it can key a map).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(into = "String", try_from = "String")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "String")]
 pub struct YearMonth {
     pub year: i32,
     pub month: u8,
@@ -64,10 +64,22 @@ impl From<YearMonth> for String {
     }
 }
 
-impl TryFrom<String> for YearMonth {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        Self::parse(&s).ok_or_else(|| format!("`{s}` is not a month (YYYY-MM)"))
+/// Read from the text as it is: a cached read holds six of them per account, and going
+/// through a `String` each would be as many allocations.
+impl<'de> Deserialize<'de> for YearMonth {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Month;
+        impl serde::de::Visitor<'_> for Month {
+            type Value = YearMonth;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a month (YYYY-MM)")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<YearMonth, E> {
+                YearMonth::parse(s)
+                    .ok_or_else(|| E::custom(format!("`{s}` is not a month (YYYY-MM)")))
+            }
+        }
+        deserializer.deserialize_str(Month)
     }
 }
 
@@ -93,6 +105,75 @@ pub struct CostSummary {
 /// Monthly amounts per account id (as Cost Explorer groups them by `LINKED_ACCOUNT`).
 pub type MonthlyByAccount = BTreeMap<String, BTreeMap<YearMonth, f64>>;
 
+/// The months an account's figures are taken over as of a day: this month, last month, and
+/// the history window (oldest first, this month last). One per read, shared by every account.
+#[derive(Clone, Debug)]
+pub struct CostWindow {
+    months: Vec<YearMonth>,
+    current: YearMonth,
+    last: YearMonth,
+    /// How much of last month had passed at today's point of it.
+    fraction: f64,
+}
+
+impl CostWindow {
+    /// As of `today`, keeping `months` months of history (at least two).
+    #[must_use]
+    pub fn new(today: Date, months: usize) -> Self {
+        let current = YearMonth::of(today);
+        let last = current.previous();
+        let mut window = vec![current];
+        while window.len() < months.max(2) {
+            let earliest = *window.last().unwrap_or(&current);
+            window.push(earliest.previous());
+        }
+        window.reverse();
+        Self {
+            months: window,
+            current,
+            last,
+            fraction: f64::from(today.day()) / f64::from(last.days().max(today.day())),
+        }
+    }
+
+    /// Month to date, last month, and month to date against last month at the same point in
+    /// percent (`None` when last month cost nothing), of one account's months.
+    #[must_use]
+    pub fn figures(&self, by_month: &BTreeMap<YearMonth, f64>) -> (f64, f64, Option<f64>) {
+        let mtd = amount(by_month, self.current);
+        let last = amount(by_month, self.last);
+        // The same point of last month, assuming cost accrued evenly over its days.
+        let same_point = last * self.fraction;
+        let change = (same_point > 0.0).then(|| (mtd - same_point) / same_point * 100.0);
+        (mtd, last, change)
+    }
+
+    /// One account's month by month amounts over the window, oldest first.
+    pub fn history<'a>(
+        &'a self,
+        by_month: &'a BTreeMap<YearMonth, f64>,
+    ) -> impl ExactSizeIterator<Item = (YearMonth, f64)> + 'a {
+        self.months.iter().map(|&m| (m, amount(by_month, m)))
+    }
+
+    /// One account's summary.
+    #[must_use]
+    pub fn summary(&self, by_month: &BTreeMap<YearMonth, f64>, currency: &str) -> CostSummary {
+        let (month_to_date, last_month, change_pct) = self.figures(by_month);
+        CostSummary {
+            month_to_date,
+            last_month,
+            currency: currency.to_owned(),
+            history: self.history(by_month).collect(),
+            change_pct,
+        }
+    }
+}
+
+fn amount(by_month: &BTreeMap<YearMonth, f64>, month: YearMonth) -> f64 {
+    by_month.get(&month).copied().unwrap_or(0.0)
+}
+
 /// Summaries for every account with data, as of `today`, keeping `months` months of history.
 #[must_use]
 pub fn summarize(
@@ -101,46 +182,24 @@ pub fn summarize(
     today: Date,
     months: usize,
 ) -> BTreeMap<String, CostSummary> {
-    let current = YearMonth::of(today);
-    let last = current.previous();
-    let mut window = vec![current];
-    while window.len() < months.max(2) {
-        let earliest = *window.last().unwrap_or(&current);
-        window.push(earliest.previous());
-    }
-    window.reverse();
+    let window = CostWindow::new(today, months);
     monthly
         .iter()
-        .map(|(account, by_month)| {
-            let amount = |m: YearMonth| by_month.get(&m).copied().unwrap_or(0.0);
-            let mtd = amount(current);
-            let last_total = amount(last);
-            // The same point of last month, assuming cost accrued evenly over its days.
-            let fraction = f64::from(today.day()) / f64::from(last.days().max(today.day()));
-            let same_point = last_total * fraction;
-            let change_pct = (same_point > 0.0).then(|| (mtd - same_point) / same_point * 100.0);
-            let summary = CostSummary {
-                month_to_date: mtd,
-                last_month: last_total,
-                currency: currency.to_owned(),
-                history: window.iter().map(|&m| (m, amount(m))).collect(),
-                change_pct,
-            };
-            (account.clone(), summary)
-        })
+        .map(|(account, by_month)| (account.clone(), window.summary(by_month, currency)))
         .collect()
 }
 
-/// Totals beneath each OU (all levels), by OU index: (month to date, last month).
+/// Totals beneath each OU (all levels), by OU index: (month to date, last month), from what
+/// `cost` gives of each account (by index): its summary, where it has one.
 #[must_use]
-pub fn roll_up(
+pub fn roll_up<'c>(
     org: &Org,
     tree: &OrgTree,
-    costs: &BTreeMap<String, CostSummary>,
+    cost: impl Fn(usize) -> Option<&'c CostSummary>,
 ) -> Vec<(f64, f64)> {
     let mut totals = vec![(0.0, 0.0); org.org_units.len()];
-    for a in &org.accounts {
-        let Some(c) = costs.get(a.id.as_str()) else {
+    for (i, a) in org.accounts.iter().enumerate() {
+        let Some(c) = cost(i) else {
             continue;
         };
         let mut parent = tree.ou_by_id(&a.parent_id);
@@ -206,6 +265,31 @@ mod tests {
 
     fn ym(year: i32, month: u8) -> YearMonth {
         YearMonth { year, month }
+    }
+
+    #[test]
+    fn months_read_back_as_keys_and_values_and_bad_ones_are_refused() {
+        let nov = YearMonth {
+            year: 2026,
+            month: 11,
+        };
+        let map: BTreeMap<YearMonth, f64> = [(nov, 1.5)].into();
+        let text = serde_json::to_string(&map).unwrap();
+        assert_eq!(text, r#"{"2026-11":1.5}"#);
+        assert_eq!(
+            serde_json::from_str::<BTreeMap<YearMonth, f64>>(&text).unwrap(),
+            map
+        );
+        assert_eq!(
+            serde_json::from_str::<YearMonth>(r#""2026-11""#).unwrap(),
+            nov
+        );
+        let bad = serde_json::from_str::<YearMonth>(r#""2026-13""#).unwrap_err();
+        assert!(
+            bad.to_string().contains("`2026-13` is not a month"),
+            "{bad}"
+        );
+        assert!(serde_json::from_str::<YearMonth>("202611").is_err());
     }
 
     #[test]
@@ -288,7 +372,7 @@ mod tests {
             );
         }
         let costs = summarize(&monthly, "USD", date!(2026 - 11 - 3), 6);
-        let totals = roll_up(&org, &tree, &costs);
+        let totals = roll_up(&org, &tree, |i| costs.get(org.accounts[i].id.as_str()));
         assert!((totals[0].0 - 15.0).abs() < 1e-9, "w = p + its own");
         assert!((totals[1].0 - 10.0).abs() < 1e-9);
     }

@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 
-use crate::domain::cost::{CostSnapshot, CostSummary, roll_up, summarize};
+use crate::domain::cost::{CostSnapshot, CostSummary, CostWindow, roll_up};
 use crate::domain::inventory::Inventory;
 use crate::domain::lookalike::Lookalikes;
 use crate::domain::model::OrgTree;
@@ -92,14 +92,18 @@ impl CostFigures {
     /// Derives the figures from a snapshot for `data`'s accounts, as of `now`.
     #[must_use]
     pub fn new(data: &Data, snapshot: &CostSnapshot, months: usize, now: OffsetDateTime) -> Self {
-        let by_account = summarize(&snapshot.monthly, &snapshot.currency, now.date(), months);
+        // Only the accounts of the inventory: Cost Explorer may know of others.
+        let window = CostWindow::new(now.date(), months);
         let org = &data.inventory.org;
-        let ous = roll_up(org, &data.tree, &by_account);
         let accounts: Vec<Option<CostSummary>> = org
             .accounts
             .iter()
-            .map(|a| by_account.get(a.id.as_str()).cloned())
+            .map(|a| {
+                let by_month = snapshot.monthly.get(a.id.as_str())?;
+                Some(window.summary(by_month, &snapshot.currency))
+            })
             .collect();
+        let ous = roll_up(org, &data.tree, |i| accounts[i].as_ref());
         let total = accounts.iter().flatten().fold((0.0, 0.0), |(m, l), c| {
             (m + c.month_to_date, l + c.last_month)
         });
