@@ -84,6 +84,13 @@ impl Prefs {
     /// failures are logged, never fatal.
     pub fn remember(&self, account: &str, role: &str) {
         let mut file = self.read();
+        // Getting in again as before changes nothing: no write (and no wait for the disk)
+        // on the path taken most often.
+        if file.roles.get(account).is_some_and(|r| r == role)
+            && file.recent.first().is_some_and(|a| a == account)
+        {
+            return;
+        }
         file.roles.insert(account.to_owned(), role.to_owned());
         file.recent.retain(|a| a != account);
         file.recent.insert(0, account.to_owned());
@@ -139,6 +146,39 @@ impl Prefs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_same_account_and_role_again_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let prefs = Prefs::new(dir.path());
+        prefs.remember("111122223333", "Admin");
+        let written = std::fs::read(&prefs.path).unwrap();
+        // A mark only this test writes (JSON allows a space after the value) shows whether
+        // the file is written again.
+        std::fs::write(&prefs.path, [&written[..], b" "].concat()).unwrap();
+        let marked = std::fs::read(&prefs.path).unwrap();
+        prefs.remember("111122223333", "Admin");
+        assert_eq!(
+            std::fs::read(&prefs.path).unwrap(),
+            marked,
+            "not written again"
+        );
+        prefs.remember("111122223333", "ReadOnly");
+        assert_ne!(
+            std::fs::read(&prefs.path).unwrap(),
+            marked,
+            "another role is"
+        );
+        let marked = std::fs::read(&prefs.path).unwrap();
+        prefs.remember("444455556666", "ReadOnly");
+        prefs.remember("111122223333", "ReadOnly");
+        assert_ne!(
+            std::fs::read(&prefs.path).unwrap(),
+            marked,
+            "the account is the most recent again"
+        );
+        assert_eq!(prefs.recent(), ["111122223333", "444455556666"]);
+    }
 
     #[test]
     fn last_roles_round_trip() {
