@@ -2,7 +2,9 @@
 //!
 //! `cargo run --release --example synthetic_cache -- CACHE_DIR ACCOUNTS [ROLE]` writes the
 //! cache file awsnav reads for the default credential chain (no `[org] profile`) under
-//! `CACHE_DIR`: `demo::synthetic(ACCOUNTS, 4, 4)`, synced now. With ROLE, it also caches a
+//! `CACHE_DIR`: `demo::synthetic(ACCOUNTS, 4, 4)`, synced now, and the cost cache of its
+//! active accounts (`demo::cost_snapshot_of`: six months, read now), as the default
+//! configuration (costs on) reads them. With ROLE, it also caches a
 //! role session (fake keys, valid for an hour) for ROLE in the first active account, as a previous
 //! `awsnav exec` would have, and prints that account's id; with `all` after ROLE, in every
 //! active account, printing how many. With `AWSNAV_SESSIONS=keyring` in
@@ -52,6 +54,12 @@ fn main() -> anyhow::Result<()> {
     let key = org.as_ref().map(|name| format!("org-{name}"));
     let cache = InventoryCache::new(dir, key.as_deref());
     cache.store(&inventory)?;
+    if org.is_none() {
+        // What Cost Explorer said of every active account, as `list --json` and the navigator
+        // read it with the default configuration (costs on).
+        let costs = awsnav::domain::demo::cost_snapshot_of(&inventory.org, now);
+        awsnav::store::cost_cache::CostCache::new(dir, None).store(&costs)?;
+    }
     let Some(role) = args.next() else {
         println!("{}", cache.path().display());
         return Ok(());

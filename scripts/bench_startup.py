@@ -5,9 +5,10 @@ under a 2-line and a 15,000-line ~/.aws/config in both credential modes.
 Every figure is printed next to the floor measured in the same run: `awsnav --version`, a
 process that starts and does nothing.
 
-Every run gets an isolated HOME whose config turns cost off; AWS endpoints point at a closed
-loopback port, so nothing can leave the machine (and nothing is needed: all of this is read
-from the cache).
+Every run gets an isolated HOME with the default configuration (costs on, read from the cost
+cache the synthetic organization comes with); list --json with costs off is printed beside it.
+AWS endpoints point at a closed loopback port, so nothing can leave the machine (and nothing is
+needed: all of this is read from the caches).
 """
 
 import fcntl
@@ -23,9 +24,16 @@ import tempfile
 import termios
 import time
 
-RELEASE, RUNS = sys.argv[1], int(sys.argv[2])
-AWSNAV = os.path.join(RELEASE, "awsnav")
-SYNTHETIC = os.path.join(RELEASE, "examples", "synthetic_cache")
+# Set by main() from the command line (scripts/bench-profiles sets them for its own runs).
+AWSNAV, SYNTHETIC, RUNS = "awsnav", "synthetic_cache", 30
+
+
+def configure(release, runs):
+    """The binaries of the build in `release` (a target/PROFILE folder), and runs per figure."""
+    global AWSNAV, SYNTHETIC, RUNS
+    AWSNAV = os.path.join(release, "awsnav")
+    SYNTHETIC = os.path.join(release, "examples", "synthetic_cache")
+    RUNS = runs
 
 
 def environment(home):
@@ -33,7 +41,10 @@ def environment(home):
     with open(os.path.join(home, ".aws", "config"), "w") as f:
         f.write("[default]\nregion = us-east-1\n")
     os.makedirs(os.path.join(home, "awsnav"), exist_ok=True)
+    # The default configuration: an empty file.
     with open(os.path.join(home, "awsnav", "config.toml"), "w") as f:
+        f.write("")
+    with open(os.path.join(home, "awsnav", "config-no-cost.toml"), "w") as f:
         f.write("[cost]\nenabled = false\n")
     return {
         "HOME": home,
@@ -50,6 +61,11 @@ def environment(home):
         "AWSNAV_CACHE_DIR": f"{home}/awsnav/cache",
         "AWSNAV_LOG_DIR": f"{home}/awsnav/log",
     }
+
+
+def without_cost(env):
+    """`env` with `[cost] enabled = false`."""
+    return dict(env, AWSNAV_CONFIG=env["AWSNAV_CONFIG"].replace("config.toml", "config-no-cost.toml"))
 
 
 def whole_process(env, args):
@@ -69,18 +85,28 @@ def whole_process(env, args):
 
 
 def interleaved(variants):
-    """Median wall time of each (env, args) in `variants`, their runs taken in turn (A B A B …)
-    so that a machine that slows down or speeds up meanwhile slows or speeds all alike."""
+    """Median wall time of each (env, args[, binary]) in `variants`, their runs taken in turn
+    (A B A B …) so that a machine that slows down or speeds up meanwhile slows or speeds all
+    alike."""
     times = [[] for _ in variants]
     for _ in range(RUNS):
-        for i, (env, args) in enumerate(variants):
+        for i, (env, args, *binary) in enumerate(variants):
             start = time.perf_counter()
-            proc = subprocess.run([AWSNAV, *args], env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+            proc = subprocess.run([binary[0] if binary else AWSNAV, *args], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  stdin=subprocess.DEVNULL)
             times[i].append(time.perf_counter() - start)
             if proc.returncode != 0:
                 sys.exit(f"awsnav {' '.join(args)} failed: {proc.stderr.decode()}")
     return [statistics.median(t) for t in times]
+
+
+def interleaved_once(env, args):
+    """Wall time of one run of `awsnav ARGS`."""
+    start = time.perf_counter()
+    subprocess.run([AWSNAV, *args], env=env, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
 
 
 def list_json(env):
@@ -105,12 +131,13 @@ def big_aws_config(path, env, profiles=2_500):
     return len(lines)
 
 
-def tui(env, search=""):
+def tui(env, search="", binary=None):
     """Time from spawn to the first complete frame (the hint bar's last entry, "quit", is on screen),
-    and peak RSS over the whole session (after typing `search`, if any)."""
+    and peak RSS in kB over the whole session (after typing `search`, if any)."""
+    binary = binary or AWSNAV
     pid, fd = pty.fork()
     if pid == 0:
-        os.execve(AWSNAV, [AWSNAV], env)
+        os.execve(binary, [binary], env)
     start = time.perf_counter()
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     seen, first = b"", None
@@ -129,7 +156,13 @@ def tui(env, search=""):
         os.write(fd, b"/" + search.encode())
         time.sleep(0.5)
         os.write(fd, b"\x1b")
-        time.sleep(0.1)
+    # What starts after the first frame (the costs, the sessions) has its moment.
+    time.sleep(0.2)
+    # awsnav's own high-water mark, read while it runs. The kernel's ru_maxrss of a child
+    # starts from the RSS of the Python process it was forked from (about 15 MB), so it
+    # cannot show anything smaller.
+    with open(f"/proc/{pid}/status") as f:
+        hwm = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
     os.write(fd, b"q")
     end = time.perf_counter() + 5
     while time.perf_counter() < end:
@@ -148,10 +181,16 @@ def tui(env, search=""):
     os.close(fd)
     if first is None:
         sys.exit("the TUI drew no frame within 10 s")
-    return first, usage.ru_maxrss
+    return first, hwm
+
+
+def load():
+    """The machine's load averages (1, 5 and 15 minutes)."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main():
+    print(f"load average at the start: {load()} · {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as home:
         floor, floor_rss = whole_process(environment(home), ["--version"])
     print(f"floor · awsnav --version (whole process): median {floor * 1e3:6.1f} ms"
@@ -162,23 +201,36 @@ def main():
             env = environment(home)
             subprocess.run([SYNTHETIC, env["AWSNAV_CACHE_DIR"], str(accounts)], check=True,
                            stdout=subprocess.DEVNULL)
-            base, median = interleaved([(env, ["--version"]), (env, ["list", "--json"])])
+            listed = subprocess.run([AWSNAV, "list", "--json"], env=env, check=True,
+                                    capture_output=True).stdout
+            with_cost = sum(1 for a in json.loads(listed) if a["cost"] is not None)
+            base, median, off = interleaved([(env, ["--version"]), (env, ["list", "--json"]),
+                                             (without_cost(env), ["list", "--json"])])
             _, rss = list_json(env)
             figures[accounts] = median
-            print(f"{accounts:>6} accounts · list --json (whole process): median {median * 1e3:6.1f} ms"
-                  f" against {base * 1e3:.1f} ms for --version in turn with it ({median / base:.1f}x the floor)"
-                  f" over {RUNS} runs · peak RSS {rss / 1024:5.1f} MB")
+            goal = {1_000: 2.5, 5_000: 4.0}.get(accounts)
+            print(f"{accounts:>6} accounts · list --json (whole process, costs on: {with_cost:,} with a cost,"
+                  f" {len(listed) / 1e6:.1f} MB): median {median * 1e3:6.1f} ms"
+                  f" against {base * 1e3:.1f} ms for --version in turn with it ({median / base:.2f}x the floor"
+                  + (f"; goal {goal}x" if goal else "") + f") · costs off: {off * 1e3:6.1f} ms"
+                  f" ({off / base:.2f}x) · over {RUNS} runs · peak RSS {rss / 1024:5.1f} MB")
             if accounts == 1_000:
                 continue
-            frames, peaks = [], []
+            # The floor taken in turn with the frames, run by run.
+            frames, peaks, floors = [], [], []
             for _ in range(RUNS):
+                floors.append(interleaved_once(env, ["--version"]))
                 first, rss = tui(env)
                 frames.append(first)
                 peaks.append(rss)
-            print(f"{accounts:>6} accounts · TUI first frame from cache: median {statistics.median(frames) * 1e3:6.1f} ms"
+            frame, base = statistics.median(frames), statistics.median(floors)
+            goal = "; goal 6x" if accounts == 10_000 else ""
+            print(f"{accounts:>6} accounts · TUI first frame from cache: median {frame * 1e3:6.1f} ms"
+                  f" against {base * 1e3:.1f} ms for --version in turn with it ({frame / base:.1f}x the floor{goal})"
                   f" over {RUNS} runs · peak RSS {max(peaks) / 1024:5.1f} MB")
             _, rss = tui(env, search="payments prod")
-            print(f"{accounts:>6} accounts · TUI session with a search: peak RSS {rss / 1024:5.1f} MB")
+            goal = " (goal 20 MB)" if accounts == 10_000 else ""
+            print(f"{accounts:>6} accounts · TUI session with a search: peak RSS {rss / 1024:5.1f} MB{goal}")
     print(f"list --json · 10,000 against 5,000 accounts: {figures[10_000] / figures[5_000]:.2f}x")
     # Getting in with a cached role session: the size of ~/.aws/config must not show, with
     # the credential endpoint (server) or fixed variables (env). The two files are used in
@@ -190,6 +242,15 @@ def main():
                                  capture_output=True, text=True).stdout.strip()
         big_env = dict(env, AWS_CONFIG_FILE=f"{home}/.aws/config-big")
         lines = big_aws_config(big_env["AWS_CONFIG_FILE"], env)
+        # The hottest path against the floor: a cached role session's credentials.
+        env_args = ["env", account, "--role", role, "--yes"]
+        exec_args = ["exec", account, "--role", role, "--yes", "--", "true"]
+        base, env_median, exec_median = interleaved([(env, ["--version"]), (env, env_args),
+                                                     (env, exec_args)])
+        print(f"env ACCOUNT --role R, role session cached: median {env_median * 1e3:6.1f} ms"
+              f" ({env_median / base:.2f}x the floor; goal 1.5x) · exec ACCOUNT --role R -- true:"
+              f" median {exec_median * 1e3:6.1f} ms ({exec_median / base:.2f}x; goal 1.5x)"
+              f" · --version in turn with them: {base * 1e3:.1f} ms · over {RUNS} runs")
         for mode in ("server", "env"):
             args = ["exec", account, "--role", role, "--yes", "--credentials", mode, "--", "true"]
             small, big = interleaved([(env, args), (big_env, args)])
@@ -197,5 +258,9 @@ def main():
                   f" median {small * 1e3:6.1f} ms · of {lines:,} lines (2,500 role profiles):"
                   f" median {big * 1e3:6.1f} ms ({big / small:.2f}x) over {RUNS} runs each, in turn")
 
+    print(f"load average at the end: {load()}")
+
+
 if __name__ == "__main__":
+    configure(sys.argv[1], int(sys.argv[2]))
     main()

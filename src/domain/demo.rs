@@ -166,8 +166,13 @@ fn guardrails(org: &Org) -> Guardrails {
 /// by environment (prod costs most) and drifting month to month.
 #[must_use]
 pub fn cost_snapshot(now: OffsetDateTime) -> crate::domain::cost::CostSnapshot {
+    cost_snapshot_of(&org(), now)
+}
+
+/// [`cost_snapshot`] for the accounts of `org` (a [`synthetic`] one, say).
+#[must_use]
+pub fn cost_snapshot_of(org: &Org, now: OffsetDateTime) -> crate::domain::cost::CostSnapshot {
     use crate::domain::cost::YearMonth;
-    let org = org();
     let mut monthly = crate::domain::cost::MonthlyByAccount::new();
     let current = YearMonth::of(now.date());
     for (i, a) in org
