@@ -6,6 +6,7 @@
 mod common;
 
 mod access;
+mod cached_paths;
 mod cli;
 mod completions;
 mod config_examples;

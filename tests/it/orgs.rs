@@ -236,29 +236,6 @@ async fn two_organizations_are_one_tree_each_read_and_entered_with_its_own_ident
     assert_eq!(ids_of(after.iter()), ids_of(all.iter()));
 }
 
-/// This month's cost of `account` in Cost Explorer's answers of `moto` (as `payer`).
-fn seed_cost(moto: &crate::common::Moto, payer: &str, account: &str, amount: &str) {
-    let today = time::OffsetDateTime::now_utc().date();
-    let this = today.replace_day(1).unwrap();
-    let page = serde_json::json!({
-        "ResultsByTime": [{
-            "TimePeriod": {"Start": this.to_string(), "End": (today + time::Duration::days(1)).to_string()},
-            "Total": {},
-            "Groups": [{"Keys": [account], "Metrics": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}}}],
-            "Estimated": false
-        }]
-    });
-    let body = serde_json::json!({"account_id": payer, "results": [page]}).to_string();
-    let (status, _) = crate::common::http(
-        "POST",
-        &moto.url,
-        "/moto-api/static/ce/cost-and-usage-results",
-        &body,
-    )
-    .unwrap();
-    assert_eq!(status, 201);
-}
-
 #[tokio::test]
 async fn three_organizations_with_their_own_management_accounts_costs_and_fan_out() {
     let names = ["alpha", "beta", "gamma"];
@@ -285,7 +262,7 @@ async fn three_organizations_with_their_own_management_accounts_costs_and_fan_ou
         })
         .collect();
     for (n, moto) in motos.iter().enumerate() {
-        seed_cost(moto, payers[n], &members[n][0], &format!("{}00.5", n + 1));
+        crate::common::seed_cost(moto, payers[n], &members[n][0], &format!("{}00.5", n + 1));
     }
     let proxies: Vec<FaultServer> = motos
         .iter()

@@ -749,7 +749,20 @@ impl AwsnavCmd {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_awsnav"));
+        self.command_via(&[], args)
+    }
+
+    /// awsnav started by `wrapper` (`strace -f -o FILE --`, say) with this environment.
+    pub fn command_via(&self, wrapper: &[&str], args: &[&str]) -> Command {
+        let awsnav = env!("CARGO_BIN_EXE_awsnav");
+        let mut cmd = match wrapper.split_first() {
+            Some((program, before)) => {
+                let mut cmd = Command::new(program);
+                cmd.args(before).arg(awsnav);
+                cmd
+            }
+            None => Command::new(awsnav),
+        };
         cmd.env_clear().args(args).stdin(Stdio::null());
         for (k, v) in &self.envs {
             cmd.env(k, v);
@@ -991,4 +1004,27 @@ pub fn org_profiles(awsnav: &AwsnavCmd, orgs: &[(&str, &str)]) {
     }
     std::fs::write(awsnav.path(".aws/config"), config).unwrap();
     std::fs::write(awsnav.path(".aws/credentials"), credentials).unwrap();
+}
+
+/// This month's cost of `account` in Cost Explorer's answers of `moto` (as `payer`).
+pub fn seed_cost(moto: &crate::common::Moto, payer: &str, account: &str, amount: &str) {
+    let today = time::OffsetDateTime::now_utc().date();
+    let this = today.replace_day(1).unwrap();
+    let page = serde_json::json!({
+        "ResultsByTime": [{
+            "TimePeriod": {"Start": this.to_string(), "End": (today + time::Duration::days(1)).to_string()},
+            "Total": {},
+            "Groups": [{"Keys": [account], "Metrics": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}}}],
+            "Estimated": false
+        }]
+    });
+    let body = serde_json::json!({"account_id": payer, "results": [page]}).to_string();
+    let (status, _) = crate::common::http(
+        "POST",
+        &moto.url,
+        "/moto-api/static/ce/cost-and-usage-results",
+        &body,
+    )
+    .unwrap();
+    assert_eq!(status, 201);
 }
