@@ -13,7 +13,6 @@ pub mod ui;
 use std::collections::VecDeque;
 use std::io;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -25,7 +24,7 @@ use crate::config::{Config, SettingProblem};
 use message::{Banner, CostStatus, Effect, Msg};
 use runner::{DataSource, Ran, Runner};
 use state::State;
-use terminal::{InputThread, Screen, TerminalGuard};
+use terminal::{InputGate, InputThread, Screen, TerminalGuard};
 use ui::theme::Theme;
 
 /// Everything the event loop needs from outside.
@@ -239,14 +238,14 @@ pub async fn run(app: App) -> io::Result<()> {
     pending.extend(state.update(Msg::Resize(size.width, size.height)));
 
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let paused = Arc::new(AtomicBool::new(false));
-    let _input = InputThread::spawn(tx.clone(), paused.clone());
+    let gate = Arc::new(InputGate::default());
+    let _input = InputThread::spawn(tx.clone(), gate.clone());
     spawn_signal_listener(tx.clone());
     spawn_clock(tx.clone(), clock.clone());
     let mut runner = Runner::new(source, tx.clone(), clock);
     let mut screen = Screen {
         guard: &mut guard,
-        paused: &paused,
+        input: &gate,
     };
     // The cached tree is on the screen before any background work starts (the syncs of
     // several organizations would otherwise share the processor with the first frame).

@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::time::Duration;
 
 use serde_json::Value;
 
@@ -354,15 +353,14 @@ fn shell_in_tmux(awsnav: &AwsnavCmd, id: &str) -> Tmux {
     let command = awsnav
         .shell_command(&["shell", id, "--role", ROLE, "--yes", "--mfa-code", "123456"])
         .replacen("env -i ", "env -i TMUX=\"$TMUX\" ", 1);
-    // What awsnav said stays on screen should it end early.
-    let tmux = Tmux::start(
-        &format!("sleep 0.3; {command}; echo awsnav-exited-$?; sleep 60"),
+    // What awsnav said stays on screen should it end early. Escapes that write the clipboard
+    // are taken in from the start.
+    Tmux::start_with(
+        &[("set-clipboard", "on")],
+        &format!("{command}; echo awsnav-exited-$?; sleep 60"),
         250,
         50,
-    );
-    tmux.tmux(&["set-option", "-g", "set-clipboard", "on"]);
-    tmux.tmux(&["set-option", "-g", "status-interval", "1"]);
-    tmux
+    )
 }
 
 #[tokio::test]
@@ -412,7 +410,8 @@ async fn hostile_names_never_run_in_bash_zsh_or_fish_prompts() {
             "{shell}: {screen}"
         );
         assert!(!screen2.contains("[dollar42") && !screen2.contains("owned-title\n"));
-        std::thread::sleep(Duration::from_millis(1500)); // tmux redraws its status line
+        // tmux has taken in everything printed before `ready-42` (a title, the clipboard): it
+        // reads a pane's output in order. A detached tmux draws no status line to wait for.
         let title = tmux.tmux(&["display-message", "-p", "#{pane_title}"]);
         assert!(
             !String::from_utf8_lossy(&title.stdout).contains('\x1b'),
@@ -481,7 +480,7 @@ async fn tmux_never_runs_a_window_name() {
     // The window's name before holds a format as text (`##` is tmux's `#`).
     let tmux = Tmux::start(
         &format!(
-            "tmux rename-window -- 'before##(touch {c}/restored)'; sleep 0.3; {command}; echo awsnav-exited-$?; sleep 60"
+            "tmux rename-window -- 'before##(touch {c}/restored)'; {command}; echo awsnav-exited-$?; sleep 60"
         ),
         200,
         50,
@@ -493,8 +492,9 @@ async fn tmux_never_runs_a_window_name() {
     assert!(!inside.contains('#'), "{inside}");
     tmux.literal("exit");
     tmux.keys(&["Enter"]);
+    // awsnav gave the name back (`tmux rename-window`, waited for) before it ended. A detached
+    // tmux draws no status line, whose formats could run a `#(…)` later.
     tmux.wait_for(&["awsnav-exited-0"]);
-    std::thread::sleep(Duration::from_millis(1500)); // a status line redraw runs formats
     let after = tmux.tmux(&["display-message", "-p", "-t", "t", "#W"]);
     assert_eq!(
         String::from_utf8_lossy(&after.stdout).trim(),
@@ -514,12 +514,12 @@ async fn the_navigator_shows_hostile_names_without_obeying_them() {
     let alice = crate::common::alice(&sdk).await;
     let awsnav = crate::common::awsnav_as(&alice, &moto.url);
     clean_run(&awsnav, &["refresh"]);
-    let tmux = Tmux::start(
-        &format!("sleep 0.3; {}", awsnav.shell_command(&[])),
+    let tmux = Tmux::start_with(
+        &[("set-clipboard", "on")],
+        &awsnav.shell_command(&[]),
         200,
         50,
     );
-    tmux.tmux(&["set-option", "-g", "set-clipboard", "on"]);
     tmux.wait_for(&["Organization"]);
     // Open both OUs (the first row under the root, then the one inside it).
     tmux.keys(&["j", "Enter", "j", "Enter"]);

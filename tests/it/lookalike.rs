@@ -81,7 +81,7 @@ fn list_says_which_names_look_alike() {
 fn shell_prompt(awsnav: &AwsnavCmd, target: &str) -> Tmux {
     let command = awsnav.shell_command(&["shell", target, "--role", "Admin"]);
     Tmux::start(
-        &format!("sleep 0.3; {command}; echo awsnav-exited-$?; sleep 60"),
+        &format!("{command}; echo awsnav-exited-$?; sleep 60"),
         250,
         20,
     )

@@ -178,12 +178,14 @@ async fn failures_are_clear_and_store_nothing() {
     );
     // The window closed before the IdP answered.
     idp.set(|s| s.broken = false);
+    let shown = idp.login_pages();
     let child = awsnav
         .command(&["login", "--saml", "okta"])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    crate::common::idp::close_browser(&awsnav.path("awsnav/data/saml-profiles/okta")).await;
+    crate::common::idp::close_browser(&awsnav.path("awsnav/data/saml-profiles/okta"), &idp, shown)
+        .await;
     let out = child.wait_with_output().unwrap();
     assert!(!out.status.success());
     assert!(
@@ -226,13 +228,6 @@ async fn the_browser_listens_on_no_port_and_dies_with_awsnav() {
         idp,
         profile_dir,
     } = setup_with(&["111111111111"], None, |_| chromium());
-    let login_pages = || {
-        idp.server
-            .requests()
-            .iter()
-            .filter(|r| r.method == "GET" && r.route() == "/login")
-            .count()
-    };
     for (round, signal) in ["KILL", "TERM", "INT"].into_iter().enumerate() {
         let child = awsnav
             .command(&["login", "--saml", "okta"])
@@ -241,7 +236,7 @@ async fn the_browser_listens_on_no_port_and_dies_with_awsnav() {
             .unwrap();
         // The sign-in page: the browser now waits for a person.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while login_pages() < round + 1 {
+        while idp.login_pages() < round + 1 {
             assert!(
                 std::time::Instant::now() < deadline,
                 "the sign-in page never showed"
@@ -422,9 +417,10 @@ async fn the_tui_shows_the_browser_sign_in_and_esc_cancels_it() {
     typed_login(&awsnav, &profile_dir).await;
     assert!(awsnav.run(&["refresh"]).status.success());
     // The IdP's session is gone (cookies cleared): the next sign-in needs the person. Its
-    // assertions last a minute and five seconds, so the TUI's own is soon too old to use.
+    // assertions last a minute and a second, so the TUI's own is soon too old to use (awsnav
+    // keeps a minute in hand).
     std::fs::remove_dir_all(&profile_dir).unwrap();
-    idp.set(|s| s.valid_seconds = 65);
+    idp.set(|s| s.valid_seconds = 61);
     awsnav.set("SHELL", "/bin/sh");
 
     let tmux = Tmux::start(&awsnav.shell_command(&[]), 140, 36);
@@ -458,7 +454,7 @@ async fn the_tui_shows_the_browser_sign_in_and_esc_cancels_it() {
     tmux.keys(&["Enter"]);
     tmux.keys(&["Enter"]);
     tmux.wait_for(&["Choose a role", "ReadOnly  SAML okta"]);
-    std::thread::sleep(std::time::Duration::from_secs(5));
+    idp.wait_until_the_last_assertion_is_too_old().await;
     tmux.keys(&["j"]);
     tmux.wait_for(&["▸ ReadOnly"]);
     tmux.keys(&["Enter"]);
@@ -482,17 +478,18 @@ async fn the_shells_endpoint_renews_through_a_silent_sign_in() {
     typed_login(&awsnav, &profile_dir).await;
     assert!(awsnav.run(&["refresh"]).status.success());
     // Sessions of 15 minutes renewed 50 minutes ahead: every request the child makes renews;
-    // assertions usable for a couple of seconds: the later renewals sign in again, silently.
+    // assertions AWS takes for a minute only, never kept by awsnav (it keeps a minute in
+    // hand): each renewal signs in again, silently.
     let config = std::fs::read_to_string(awsnav.path("awsnav/config.toml")).unwrap();
     std::fs::write(
         awsnav.path("awsnav/config.toml"),
         format!("[shell]\nrefresh_margin_seconds = 3000\n\n{config}session_duration = 900\n"),
     )
     .unwrap();
-    idp.set(|s| s.valid_seconds = 62);
+    idp.set(|s| s.valid_seconds = 60);
     let aws = crate::common::aws_cli();
     let script = format!(
-        "{0} sts get-caller-identity --output text && sleep 4 && {0} sts get-caller-identity --output text",
+        "{0} sts get-caller-identity --output text && {0} sts get-caller-identity --output text",
         aws.display()
     );
     let issued = idp.issued();

@@ -57,16 +57,24 @@ pub async fn setup_org(
     (awsnav, proxy, seeded, dev[0].clone())
 }
 
-/// boto3 asking who it is four times, 1.5 s apart: the account and the key each time.
+/// boto3 asking who it is (the account and the key each time) until its key changes under it
+/// (the session was renewed), and once more. It fails if the key stays the same for 20 s.
 pub const LONG_LOOP: &str = r"
-import boto3, time
+import boto3, sys, time
 session = boto3.session.Session()
 sts = session.client('sts')
-for _ in range(4):
+def call():
     account = sts.get_caller_identity()['Account']
     key = session.get_credentials().get_frozen_credentials().access_key
     print(account, key, flush=True)
-    time.sleep(1.5)
+    return key
+first = call()
+deadline = time.monotonic() + 20
+while call() == first:
+    if time.monotonic() > deadline:
+        sys.exit('the key never changed in 20 s')
+    time.sleep(0.1)
+call()
 ";
 
 const WHO_BOTO3: &str = "import boto3; print(boto3.client('sts').get_caller_identity()['Account'])";
@@ -197,7 +205,7 @@ async fn a_long_run_sees_its_session_renewed_without_a_new_code() {
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
     let text = stdout(&out);
     let calls: Vec<(&str, &str)> = text.lines().map(|l| l.split_once(' ').unwrap()).collect();
-    assert_eq!(calls.len(), 4);
+    assert!(calls.len() >= 3, "{text}");
     assert!(
         calls.iter().all(|(a, _)| *a == dev),
         "every call as the role: {text}"

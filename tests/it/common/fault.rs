@@ -65,7 +65,14 @@ pub struct Response {
     pub truncated: bool,
     /// Headers besides Content-Type and Content-Length.
     pub headers: Vec<(String, String)>,
+    /// Held until the client gives up waiting and hangs up; sent only to a client still
+    /// waiting [`HOLD_AT_MOST`] later.
+    pub held: bool,
 }
+
+/// How long a held answer waits for the client to hang up: far longer than any timeout the
+/// tests configure, so a client that never times out gets the answer and fails the test.
+pub const HOLD_AT_MOST: std::time::Duration = std::time::Duration::from_secs(20);
 
 impl Response {
     pub fn json(body: &serde_json::Value) -> Self {
@@ -75,6 +82,7 @@ impl Response {
             body: body.to_string(),
             truncated: false,
             headers: Vec::new(),
+            held: false,
         }
     }
 
@@ -86,6 +94,7 @@ impl Response {
             body: serde_json::json!({ "__type": code, "Message": message }).to_string(),
             truncated: false,
             headers: Vec::new(),
+            held: false,
         }
     }
 
@@ -96,6 +105,7 @@ impl Response {
             body: body.to_owned(),
             truncated: false,
             headers: Vec::new(),
+            held: false,
         }
     }
 
@@ -120,6 +130,13 @@ impl Response {
             truncated: true,
             ..Self::raw(200, content_type, body)
         }
+    }
+
+    /// This answer, later than the client waits: the server holds it until the client hangs up
+    /// (its timeout), and sends it only if the client is still there [`HOLD_AT_MOST`] later.
+    #[must_use]
+    pub fn held(self) -> Self {
+        Self { held: true, ..self }
     }
 
     /// An STS (query protocol) error, as STS sends it.
@@ -310,6 +327,7 @@ pub fn forward(addr: &str, req: &Request) -> std::io::Result<Response> {
         body: body.to_owned(),
         truncated: false,
         headers: Vec::new(),
+        held: false,
     })
 }
 
@@ -422,6 +440,9 @@ fn serve(stream: &TcpStream, log: &Mutex<Vec<Request>>, handler: &Handler) {
             log.len() - 1
         };
         let response = handler(&request, n);
+        if response.held && hangs_up(&mut reader, stream) {
+            return;
+        }
         let reason = if response.status < 400 { "OK" } else { "Error" };
         let mut out = stream.try_clone().unwrap();
         let (length, sent) = if response.truncated {
@@ -449,6 +470,30 @@ fn serve(stream: &TcpStream, log: &Mutex<Vec<Request>>, handler: &Handler) {
             return;
         }
     }
+}
+
+/// Waits until the client closes the connection, at most [`HOLD_AT_MOST`]: true when it did.
+fn hangs_up(reader: &mut BufReader<TcpStream>, stream: &TcpStream) -> bool {
+    let deadline = std::time::Instant::now() + HOLD_AT_MOST;
+    let mut byte = [0; 1];
+    let hung_up = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            break false;
+        }
+        match reader.read(&mut byte) {
+            Ok(0) => break true,
+            Ok(_) => {}
+            Err(e) => {
+                break !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                );
+            }
+        }
+    };
+    let _ = stream.set_read_timeout(None);
+    hung_up
 }
 
 /// The key id a request is signed with (`Credential=AKIA…/date/region/service/…`).

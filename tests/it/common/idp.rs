@@ -31,6 +31,8 @@ struct State {
     issued: usize,
     /// Every `SAMLResponse` issued (to look for where it must not be).
     assertions: Vec<String>,
+    /// When AWS starts refusing the last one issued.
+    last_not_on_or_after: Option<time::OffsetDateTime>,
 }
 
 pub struct Idp {
@@ -45,14 +47,18 @@ fn now() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc()
 }
 
-fn assertion(spec: &IdpSpec) -> String {
+/// A `SAMLResponse` for `spec`, and the time from which AWS refuses it (its `NotOnOrAfter`).
+fn assertion(spec: &IdpSpec) -> (String, time::OffsetDateTime) {
     let fmt = |t: time::OffsetDateTime| {
         t.replace_nanosecond(0)
             .unwrap()
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap()
     };
-    let until = fmt(now() + time::Duration::seconds(spec.valid_seconds));
+    let not_on_or_after = (now() + time::Duration::seconds(spec.valid_seconds))
+        .replace_nanosecond(0)
+        .unwrap();
+    let until = fmt(not_on_or_after);
     let values = spec.roles.iter().fold(String::new(), |mut s, r| {
         s += "<saml2:AttributeValue>";
         s += r;
@@ -68,7 +74,10 @@ fn assertion(spec: &IdpSpec) -> String {
         fmt(now()),
         spec.acs,
     );
-    base64::engine::general_purpose::STANDARD.encode(xml)
+    (
+        base64::engine::general_purpose::STANDARD.encode(xml),
+        not_on_or_after,
+    )
 }
 
 fn html(body: &str) -> Response {
@@ -94,8 +103,9 @@ fn answer(spec: &IdpSpec, state: &mut State, req: &Request) -> Response {
                 return redirect("/login");
             }
             state.issued += 1;
-            let response = assertion(spec);
+            let (response, not_on_or_after) = assertion(spec);
             state.assertions.push(response.clone());
+            state.last_not_on_or_after = Some(not_on_or_after);
             html(&format!(
                 r#"<!doctype html><body onload="document.forms[0].submit()"><form method="post" action="{}"><input type="hidden" name="SAMLResponse" value="{response}"><input type="hidden" name="RelayState" value=""><noscript><button>Continue</button></noscript></form></body>"#,
                 spec.acs
@@ -154,6 +164,34 @@ impl Idp {
     /// Assertions issued.
     pub fn issued(&self) -> usize {
         self.state.lock().unwrap().issued
+    }
+
+    /// Waits until awsnav no longer uses the last assertion issued: it keeps one only while AWS
+    /// would take it for more than a minute. Then the next sign-in is a new one.
+    pub async fn wait_until_the_last_assertion_is_too_old(&self) {
+        let until = self
+            .state
+            .lock()
+            .unwrap()
+            .last_not_on_or_after
+            .expect("no assertion was issued");
+        let too_old = until - time::Duration::minutes(1);
+        assert!(
+            too_old - now() < time::Duration::seconds(10),
+            "the last assertion stays usable until {too_old}: make valid_seconds a little over 60"
+        );
+        while now() < too_old {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Sign-in pages served (`GET /login`): a browser waiting for a person.
+    pub fn login_pages(&self) -> usize {
+        self.server
+            .requests()
+            .iter()
+            .filter(|r| r.method == "GET" && r.route() == "/login")
+            .count()
     }
 
     pub fn assertions(&self) -> Vec<String> {
@@ -399,27 +437,19 @@ fn assertion_for_moto(spec: &IdpSpec, seconds: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(xml)
 }
 
-/// Closes the browser awsnav started for `profile_dir` once its sign-in page shows, as a
-/// person closing its window would (the browser process ends).
-pub async fn close_browser(profile_dir: &std::path::Path) {
-    let pattern = format!("user-data-dir={}", profile_dir.display());
+/// Closes the browser awsnav started for `profile_dir` once `idp` has served it the sign-in
+/// page (more than `shown` sign-in pages in all), as a person closing the window while looking
+/// at it would (the browser process ends).
+pub async fn close_browser(profile_dir: &std::path::Path, idp: &Idp, shown: usize) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let running = std::process::Command::new("pgrep")
-            .args(["-f", &pattern])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if running {
-            break;
-        }
+    while idp.login_pages() <= shown {
         assert!(
             std::time::Instant::now() < deadline,
-            "the browser never started"
+            "the browser never showed the sign-in page"
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    // Let the page load first: the window is closed while the person is looking at it.
-    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let pattern = format!("user-data-dir={}", profile_dir.display());
     let _ = std::process::Command::new("pkill")
         .args(["-TERM", "-f", &pattern])
         .status();

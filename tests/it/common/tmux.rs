@@ -10,20 +10,30 @@ pub struct Tmux {
 
 impl Tmux {
     pub fn start(command: &str, width: u16, height: u16) -> Self {
+        Self::start_with(&[], command, width, height)
+    }
+
+    /// [`Tmux::start`] with global `options` set first: in force before `command` runs.
+    pub fn start_with(options: &[(&str, &str)], command: &str, width: u16, height: u16) -> Self {
         let socket = format!("awsnav-test-{}-{}", std::process::id(), rand_suffix());
+        let mut args = vec!["-L", &socket, "-f", "/dev/null"];
+        for (name, value) in options {
+            args.extend(["set-option", "-g", name, value, ";"]);
+        }
+        let (width, height) = (width.to_string(), height.to_string());
+        args.extend([
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            &width,
+            "-y",
+            &height,
+            command,
+        ]);
         let status = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                "t",
-            ])
-            .args(["-x", &width.to_string(), "-y", &height.to_string()])
-            .arg(command)
+            .args(&args)
             .status()
             .unwrap_or_else(|e| {
                 panic!("tmux is needed for end-to-end tests ({e}); scripts/test installs it")
