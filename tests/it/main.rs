@@ -24,6 +24,7 @@ mod fuzz;
 mod generate;
 mod guardrails;
 mod hostile;
+mod install;
 mod key_store;
 mod lookalike;
 mod network;
