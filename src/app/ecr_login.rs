@@ -274,15 +274,16 @@ mod tests {
             "another role"
         );
         assert!(cached(dir.path(), host, "Admin", now + time::Duration::hours(12)).is_none());
+        let f = cache_file(dir.path(), host);
+        #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            let f = cache_file(dir.path(), host);
             assert_eq!(
                 std::fs::metadata(&f).unwrap().permissions().mode() & 0o777,
                 0o600
             );
-            std::fs::write(&f, "{damaged").unwrap();
         }
+        std::fs::write(&f, "{damaged").unwrap();
         assert!(cached(dir.path(), host, "Admin", now).is_none());
         forget(dir.path(), host);
         assert!(!cache_file(dir.path(), host).exists());

@@ -152,11 +152,13 @@ mod tests {
         );
     }
 
+    #[cfg(unix)]
     fn mode_of(p: &Path) -> u32 {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::metadata(p).unwrap().permissions().mode() & 0o7777
     }
 
+    #[cfg(unix)]
     fn folder(mode: u32) -> tempfile::TempDir {
         use std::os::unix::fs::PermissionsExt as _;
         let dir = tempfile::tempdir().unwrap();

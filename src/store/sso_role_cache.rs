@@ -123,6 +123,7 @@ impl SsoRoleCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(unix)]
     use std::os::unix::fs::PermissionsExt as _;
     use time::macros::datetime;
 
@@ -163,11 +164,14 @@ mod tests {
             ["111", "222"],
             "both writes kept, the month-old entry dropped"
         );
-        let mode = std::fs::metadata(cache.path())
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
+        #[cfg(unix)]
+        {
+            let mode = std::fs::metadata(cache.path())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
 
         // Another portal: what the first one said no longer applies.
         cache

@@ -25,6 +25,7 @@ mod fuzz;
 mod generate;
 mod guardrails;
 mod hostile;
+mod install;
 mod key_store;
 mod lookalike;
 mod network;

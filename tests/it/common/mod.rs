@@ -772,6 +772,11 @@ impl AwsnavCmd {
 
     /// A shell command line running awsnav with this environment (for tmux).
     pub fn shell_command(&self, args: &[&str]) -> String {
+        self.shell_command_of(Path::new(env!("CARGO_BIN_EXE_awsnav")), args)
+    }
+
+    /// The same for another awsnav executable (an installed one).
+    pub fn shell_command_of(&self, program: &Path, args: &[&str]) -> String {
         let quote = |v: &str| {
             assert!(!v.contains('\''), "cannot quote {v}");
             format!("'{v}'")
@@ -782,7 +787,7 @@ impl AwsnavCmd {
             "TERM=xterm-256color".to_owned(),
         ];
         parts.extend(self.envs.iter().map(|(k, v)| format!("{k}={}", quote(v))));
-        parts.push(quote(env!("CARGO_BIN_EXE_awsnav")));
+        parts.push(quote(&program.display().to_string()));
         parts.extend(args.iter().map(|a| quote(a)));
         parts.join(" ")
     }
