@@ -93,7 +93,11 @@ pub fn by_account(inv: &Inventory, _tree: &OrgTree, costs: &Costs) -> Report {
 pub fn by_ou(inv: &Inventory, tree: &OrgTree, costs: &Costs) -> Report {
     let summaries = costs.summaries();
     let totals = roll_up(&inv.org, tree, |i| {
-        summaries.get(inv.org.accounts[i].id.as_str())
+        let months = costs
+            .snapshot
+            .monthly
+            .get(inv.org.accounts[i].id.as_str())?;
+        Some(costs.window.figures(months))
     });
     let currency = currency_of(costs);
     let mut rows: Vec<ReportRow> = inv

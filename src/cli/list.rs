@@ -12,7 +12,7 @@ use super::output::{pad, visible_cells, width, write_text};
 use super::refresh;
 use crate::app::context::AppContext;
 use crate::app::cost_reader::CostState;
-use crate::domain::cost::{CostSnapshot, CostSummary, CostWindow, YearMonth};
+use crate::domain::cost::{CostSnapshot, CostSummary, CostWindow, Figures, YearMonth};
 use crate::domain::guardrails::Parents;
 use crate::domain::inventory::Inventory;
 use crate::domain::lookalike::Lookalikes;
@@ -115,7 +115,11 @@ impl Costs {
 
     fn record(&self, account: &str) -> Option<CostRecord> {
         let months = self.snapshot.monthly.get(account)?;
-        let (month_to_date, last_month, change_pct) = self.window.figures(months);
+        let Figures {
+            month_to_date,
+            last_month,
+            change_pct,
+        } = self.window.figures(months);
         Some(CostRecord {
             month_to_date: round2(month_to_date),
             last_month: round2(last_month),
@@ -595,7 +599,11 @@ fn write_account(buf: &mut Vec<u8>, a: &Listed<'_, '_>) -> std::io::Result<()> {
 /// accounts each with a cost would otherwise be thousands of records built and serialized.
 fn write_cost(buf: &mut Vec<u8>, cost: AccountCost<'_>) -> std::io::Result<()> {
     let window = &cost.costs.window;
-    let (month_to_date, last_month, change_pct) = window.figures(cost.months);
+    let Figures {
+        month_to_date,
+        last_month,
+        change_pct,
+    } = window.figures(cost.months);
     buf.extend_from_slice(b"{\n      \"month_to_date\": ");
     json_number(buf, round2(month_to_date))?;
     buf.extend_from_slice(b",\n      \"last_month\": ");

@@ -105,9 +105,18 @@ pub struct CostSummary {
 /// Monthly amounts per account id (as Cost Explorer groups them by `LINKED_ACCOUNT`).
 pub type MonthlyByAccount = BTreeMap<String, BTreeMap<YearMonth, f64>>;
 
+/// One account's figures: this month so far, last month, and this month against last month
+/// at the same point, in percent (`None` when last month cost nothing).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Figures {
+    pub month_to_date: f64,
+    pub last_month: f64,
+    pub change_pct: Option<f64>,
+}
+
 /// The months an account's figures are taken over as of a day: this month, last month, and
 /// the history window (oldest first, this month last). One per read, shared by every account.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CostWindow {
     months: Vec<YearMonth>,
     current: YearMonth,
@@ -136,16 +145,18 @@ impl CostWindow {
         }
     }
 
-    /// Month to date, last month, and month to date against last month at the same point in
-    /// percent (`None` when last month cost nothing), of one account's months.
+    /// One account's figures, from its months.
     #[must_use]
-    pub fn figures(&self, by_month: &BTreeMap<YearMonth, f64>) -> (f64, f64, Option<f64>) {
+    pub fn figures(&self, by_month: &BTreeMap<YearMonth, f64>) -> Figures {
         let mtd = amount(by_month, self.current);
         let last = amount(by_month, self.last);
         // The same point of last month, assuming cost accrued evenly over its days.
         let same_point = last * self.fraction;
-        let change = (same_point > 0.0).then(|| (mtd - same_point) / same_point * 100.0);
-        (mtd, last, change)
+        Figures {
+            month_to_date: mtd,
+            last_month: last,
+            change_pct: (same_point > 0.0).then(|| (mtd - same_point) / same_point * 100.0),
+        }
     }
 
     /// One account's month by month amounts over the window, oldest first.
@@ -159,7 +170,11 @@ impl CostWindow {
     /// One account's summary.
     #[must_use]
     pub fn summary(&self, by_month: &BTreeMap<YearMonth, f64>, currency: &str) -> CostSummary {
-        let (month_to_date, last_month, change_pct) = self.figures(by_month);
+        let Figures {
+            month_to_date,
+            last_month,
+            change_pct,
+        } = self.figures(by_month);
         CostSummary {
             month_to_date,
             last_month,
@@ -190,12 +205,12 @@ pub fn summarize(
 }
 
 /// Totals beneath each OU (all levels), by OU index: (month to date, last month), from what
-/// `cost` gives of each account (by index): its summary, where it has one.
+/// `cost` gives of each account (by index): its figures, where it has them.
 #[must_use]
-pub fn roll_up<'c>(
+pub fn roll_up(
     org: &Org,
     tree: &OrgTree,
-    cost: impl Fn(usize) -> Option<&'c CostSummary>,
+    cost: impl Fn(usize) -> Option<Figures>,
 ) -> Vec<(f64, f64)> {
     let mut totals = vec![(0.0, 0.0); org.org_units.len()];
     for (i, a) in org.accounts.iter().enumerate() {
@@ -372,7 +387,18 @@ mod tests {
             );
         }
         let costs = summarize(&monthly, "USD", date!(2026 - 11 - 3), 6);
-        let totals = roll_up(&org, &tree, |i| costs.get(org.accounts[i].id.as_str()));
+        let window = CostWindow::new(date!(2026 - 11 - 3), 6);
+        let totals = roll_up(&org, &tree, |i| {
+            monthly
+                .get(org.accounts[i].id.as_str())
+                .map(|m| window.figures(m))
+        });
+        let one = AccountId::from_number(1);
+        assert_eq!(
+            costs[one.as_str()].month_to_date,
+            window.figures(&monthly[one.as_str()]).month_to_date,
+            "a summary's figures are the window's"
+        );
         assert!((totals[0].0 - 15.0).abs() < 1e-9, "w = p + its own");
         assert!((totals[1].0 - 10.0).abs() < 1e-9);
     }

@@ -310,7 +310,7 @@ pub enum CostStatus {
     #[default]
     Off,
     Loading,
-    Known(Box<CostSnapshot>),
+    Known(std::sync::Arc<CostSnapshot>),
     /// Not available; the reason is shown once.
     Unavailable(String),
 }

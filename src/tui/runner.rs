@@ -521,7 +521,7 @@ impl Runner {
         match &self.source {
             DataSource::Demo => {
                 let snapshot = crate::domain::demo::cost_snapshot(now);
-                let _ = tx.send(Msg::Cost(CostStatus::Known(Box::new(snapshot))));
+                let _ = tx.send(Msg::Cost(CostStatus::Known(std::sync::Arc::new(snapshot))));
             }
             DataSource::Aws(ctx) => {
                 let ctx = ctx.clone();
@@ -541,7 +541,7 @@ impl Runner {
                                     snapshot.requests, ctx.config.cost.ttl_hours
                                 ))));
                             }
-                            CostStatus::Known(Box::new(snapshot))
+                            CostStatus::Known(std::sync::Arc::new(snapshot))
                         }
                         CostState::Unavailable { reason } => CostStatus::Unavailable(reason),
                     };

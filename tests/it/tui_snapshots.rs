@@ -336,7 +336,7 @@ fn console_link_copied() {
 
 fn with_costs(mut state: State) -> State {
     let _ = state.update(Msg::Cost(awsnav::tui::message::CostStatus::Known(
-        Box::new(demo::cost_snapshot(NOW)),
+        std::sync::Arc::new(demo::cost_snapshot(NOW)),
     )));
     state
 }

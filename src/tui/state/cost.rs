@@ -148,9 +148,9 @@ mod tests {
     #[test]
     fn r_uses_cached_cost_and_shift_c_forces_it() {
         let mut s = state();
-        let _ = s.update(Msg::Cost(CostStatus::Known(Box::new(demo::cost_snapshot(
-            NOW,
-        )))));
+        let _ = s.update(Msg::Cost(CostStatus::Known(std::sync::Arc::new(
+            demo::cost_snapshot(NOW),
+        ))));
         assert_eq!(
             press(&mut s, 'r'),
             vec![Effect::Sync, Effect::ReadCost { force: false }]
@@ -168,9 +168,9 @@ mod tests {
     #[test]
     fn totals_and_sorting() {
         let mut s = state();
-        let _ = s.update(Msg::Cost(CostStatus::Known(Box::new(demo::cost_snapshot(
-            NOW,
-        )))));
+        let _ = s.update(Msg::Cost(CostStatus::Known(std::sync::Arc::new(
+            demo::cost_snapshot(NOW),
+        ))));
         let data = s.data.as_ref().unwrap();
         let costs = data.costs.as_ref().unwrap();
         let sum: f64 = costs

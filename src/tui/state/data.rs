@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 
-use crate::domain::cost::{CostSnapshot, CostSummary, CostWindow, roll_up};
+use crate::domain::cost::{CostSnapshot, CostWindow, Figures, YearMonth, roll_up};
 use crate::domain::inventory::Inventory;
 use crate::domain::lookalike::Lookalikes;
 use crate::domain::model::OrgTree;
@@ -75,35 +75,43 @@ impl Data {
     }
 }
 
-/// Cost figures derived for the current inventory.
+/// Cost figures derived for the current inventory: three numbers per account, worked out once
+/// (the tree, the sorting and the OU totals read them); an account's month by month history
+/// is worked out from the read when its detail is shown.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CostFigures {
     /// Per account index; `None` where Cost Explorer has no data.
-    pub accounts: Vec<Option<CostSummary>>,
+    pub accounts: Vec<Option<Figures>>,
     /// Per OU index: (month to date, last month) of everything beneath it.
     pub ous: Vec<(f64, f64)>,
     /// The whole organization: (month to date, last month).
     pub total: (f64, f64),
     pub currency: String,
     pub as_of: OffsetDateTime,
+    /// The months the figures and histories are taken over.
+    pub window: CostWindow,
+    /// The read they are of, for an account's history.
+    pub snapshot: std::sync::Arc<CostSnapshot>,
 }
 
 impl CostFigures {
     /// Derives the figures from a snapshot for `data`'s accounts, as of `now`.
     #[must_use]
-    pub fn new(data: &Data, snapshot: &CostSnapshot, months: usize, now: OffsetDateTime) -> Self {
+    pub fn new(
+        data: &Data,
+        snapshot: &std::sync::Arc<CostSnapshot>,
+        months: usize,
+        now: OffsetDateTime,
+    ) -> Self {
         // Only the accounts of the inventory: Cost Explorer may know of others.
         let window = CostWindow::new(now.date(), months);
         let org = &data.inventory.org;
-        let accounts: Vec<Option<CostSummary>> = org
+        let accounts: Vec<Option<Figures>> = org
             .accounts
             .iter()
-            .map(|a| {
-                let by_month = snapshot.monthly.get(a.id.as_str())?;
-                Some(window.summary(by_month, &snapshot.currency))
-            })
+            .map(|a| Some(window.figures(snapshot.monthly.get(a.id.as_str())?)))
             .collect();
-        let ous = roll_up(org, &data.tree, |i| accounts[i].as_ref());
+        let ous = roll_up(org, &data.tree, |i| accounts[i]);
         let total = accounts.iter().flatten().fold((0.0, 0.0), |(m, l), c| {
             (m + c.month_to_date, l + c.last_month)
         });
@@ -113,6 +121,18 @@ impl CostFigures {
             total,
             currency: snapshot.currency.clone(),
             as_of: snapshot.fetched_at,
+            window,
+            snapshot: snapshot.clone(),
         }
+    }
+
+    /// Account `id`'s month by month amounts, oldest first.
+    #[must_use]
+    pub fn history(&self, id: &str) -> Vec<(YearMonth, f64)> {
+        self.snapshot
+            .monthly
+            .get(id)
+            .map(|months| self.window.history(months).collect())
+            .unwrap_or_default()
     }
 }

@@ -25,9 +25,9 @@ pub fn fields<'a>(state: &'a State, theme: &Theme, data: &'a Data, index: usize)
     let change = c
         .change_pct
         .map_or_else(String::new, |p| format!(", {p:+.0}% vs last month so far"));
-    let amounts: Vec<f64> = c.history.iter().map(|(_, a)| *a).collect();
-    let first = c
-        .history
+    let history = costs.history(data.inventory.org.accounts[index].id.as_str());
+    let amounts: Vec<f64> = history.iter().map(|(_, a)| *a).collect();
+    let first = history
         .first()
         .map(|(m, _)| m.to_string())
         .unwrap_or_default();
@@ -37,13 +37,16 @@ pub fn fields<'a>(state: &'a State, theme: &Theme, data: &'a Data, index: usize)
             "Cost",
             format!(
                 "{} this month{change}",
-                format_amount(c.month_to_date, &c.currency)
+                format_amount(c.month_to_date, &costs.currency)
             ),
         ),
         field(
             theme,
             "",
-            format!("{} last month", format_amount(c.last_month, &c.currency)),
+            format!(
+                "{} last month",
+                format_amount(c.last_month, &costs.currency)
+            ),
         ),
         field(
             theme,

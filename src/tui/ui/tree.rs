@@ -203,7 +203,7 @@ fn account_cells<'a>(
         (Some(costs), _) => {
             let amount = costs.accounts[index].as_ref().map_or_else(
                 || "-".to_owned(),
-                |c| format_amount(c.month_to_date, &c.currency),
+                |c| format_amount(c.month_to_date, &costs.currency),
             );
             spans.push(Span::styled(format!(" {amount:>8}"), theme.label));
         }
