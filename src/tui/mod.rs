@@ -259,7 +259,10 @@ pub async fn run(app: App) -> io::Result<()> {
         while let Some(effect) = pending.pop_front() {
             match runner.run(&effect, &mut screen).await? {
                 Ran::Started => {}
-                Ran::Quit => return Ok(()),
+                Ran::Quit => {
+                    forget_at_exit(state);
+                    return Ok(());
+                }
                 Ran::TerminalBack(msgs) => {
                     // Keys typed into the shell were the shell's: drop anything the input
                     // thread queued around the switch.
@@ -286,7 +289,14 @@ pub async fn run(app: App) -> io::Result<()> {
             pending.extend(state.update(msg));
         }
     }
+    forget_at_exit(state);
     Ok(())
+}
+
+/// The process ends with the navigator: handing ten thousand accounts back to the allocator
+/// one string at a time would keep the person waiting after `q` for nothing.
+fn forget_at_exit(state: State) {
+    std::mem::forget(state);
 }
 
 /// Debug builds only: `AWSNAV_DEBUG_PANIC_KEY=X` panics inside the loop when X is pressed,

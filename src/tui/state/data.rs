@@ -32,7 +32,8 @@ impl Default for Rules {
 pub struct Data {
     pub inventory: Inventory,
     pub tree: OrgTree,
-    pub index: SearchIndex,
+    /// The search's index, built when the first search is typed (not before the first frame).
+    index: std::sync::OnceLock<SearchIndex>,
     /// Roles offered, per account index.
     pub roles: Vec<Vec<RoleOption>>,
     /// Production flag, per account index.
@@ -41,7 +42,9 @@ pub struct Data {
     pub lookalikes: Lookalikes,
     /// Cost figures, when cost is known.
     pub costs: Option<CostFigures>,
-    /// Who is above whom, for guardrails (built the first time they are shown).
+    /// Who is above whom, for guardrails (built the first time they are shown): of the OUs
+    /// alone, and of the accounts too.
+    ou_parents: std::sync::OnceLock<crate::domain::guardrails::Parents>,
     parents: std::sync::OnceLock<crate::domain::guardrails::Parents>,
 }
 
@@ -49,7 +52,6 @@ impl Data {
     #[must_use]
     pub fn new(inventory: Inventory, rules: &Rules) -> Self {
         let tree = OrgTree::build(&inventory.org);
-        let index = SearchIndex::build(&inventory.org, &tree);
         let n = inventory.org.accounts.len();
         let offered = (0..n)
             .map(|i| rules.catalog.offered(&inventory, &tree, i))
@@ -59,19 +61,37 @@ impl Data {
         Self {
             inventory,
             tree,
-            index,
+            index: std::sync::OnceLock::new(),
             roles: offered,
             production,
             lookalikes,
             costs: None,
+            ou_parents: std::sync::OnceLock::new(),
             parents: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The search's index of every account.
+    pub fn index(&self) -> &SearchIndex {
+        self.index
+            .get_or_init(|| SearchIndex::build(&self.inventory.org, &self.tree))
     }
 
     /// The chain of parents of every account and OU (see [`crate::domain::guardrails::Parents`]).
     pub fn parents(&self) -> &crate::domain::guardrails::Parents {
         self.parents
             .get_or_init(|| crate::domain::guardrails::Parents::new(&self.inventory.org))
+    }
+
+    /// Parents that know `target`'s chain: those of the OUs alone for an OU or the root (the
+    /// first frame shows the root's), of every account too for an account.
+    pub fn parents_for(&self, target: &str) -> &crate::domain::guardrails::Parents {
+        if crate::domain::model::AccountId::parse(target).is_ok() {
+            return self.parents();
+        }
+        self.ou_parents.get_or_init(|| {
+            crate::domain::guardrails::Parents::with_accounts(&self.inventory.org, |_| false)
+        })
     }
 }
 

@@ -60,7 +60,8 @@ impl State {
         if inv.guardrails.denied.is_some() || inv.org_error.is_some() {
             return None;
         }
-        let targets = crate::app::guardrails::missing_in(inv, data.parents(), &[target.as_str()]);
+        let targets =
+            crate::app::guardrails::missing_in(inv, data.parents_for(&target), &[target.as_str()]);
         if targets.is_empty() && inv.guardrails.enabled.is_some() {
             return None;
         }
@@ -234,14 +235,17 @@ impl State {
         self.data.as_ref().map_or(0, |d| {
             d.inventory
                 .guardrails
-                .applied(d.parents(), target)
+                .applied(d.parents_for(target), target)
                 .map_or(0, |a| a.len())
         })
     }
 
     fn applied_id(&self, target: &str, i: usize) -> Option<String> {
         let d = self.data.as_ref()?;
-        let applied = d.inventory.guardrails.applied(d.parents(), target)?;
+        let applied = d
+            .inventory
+            .guardrails
+            .applied(d.parents_for(target), target)?;
         applied.get(i).map(|a| a.policy.id.clone())
     }
 

@@ -605,7 +605,7 @@ impl State {
                 search.hits = hits;
             }
         } else if let (Some(search), Some(data)) = (&mut self.search, &self.data) {
-            search.hits = data.index.query(&search.query);
+            search.hits = data.index().query(&search.query);
         }
         self.rescroll();
     }

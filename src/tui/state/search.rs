@@ -94,9 +94,9 @@ impl State {
         }
         let Some(data) = &self.data else { return };
         search.hits = if search::can_refine(&old, &search.query) {
-            data.index.refine(&search.query, &search.hits)
+            data.index().refine(&search.query, &search.hits)
         } else {
-            data.index.query(&search.query)
+            data.index().query(&search.query)
         };
         search.cursor = Cursor::default();
         self.fill_visible_highlights();
@@ -110,7 +110,7 @@ impl State {
         };
         let start = search.cursor.offset.min(search.hits.len());
         let end = (start + page).min(search.hits.len());
-        data.index
+        data.index()
             .fill_highlights(&search.query, &mut search.hits[start..end]);
     }
 

@@ -37,7 +37,7 @@ fn pending(
     if data.inventory.org_error.is_some() {
         return Some("not read: the organization itself could not be read".into());
     }
-    if data.parents().chain(target).is_empty() {
+    if data.parents_for(target).chain(target).is_empty() {
         return Some("none known: only IAM Identity Center lists this".into());
     }
     if data.inventory.guardrails.denied.is_some() {
@@ -58,7 +58,7 @@ fn pending(
 /// The detail pane's "Guardrails" section for `target` (an account, OU or the root).
 pub fn section<'a>(state: &State, theme: &Theme, data: &'a Data, target: &str) -> Vec<Line<'a>> {
     let g = &data.inventory.guardrails;
-    let applied = g.applied(data.parents(), target);
+    let applied = g.applied(data.parents_for(target), target);
     let mut lines = vec![
         Line::from(""),
         Line::from(vec![
@@ -102,7 +102,10 @@ pub fn list(state: &State, theme: &Theme, target: &str, cursor: usize) -> Vec<Li
     let Some(data) = &state.data else {
         return Vec::new();
     };
-    let applied = data.inventory.guardrails.applied(data.parents(), target);
+    let applied = data
+        .inventory
+        .guardrails
+        .applied(data.parents_for(target), target);
     let mut lines = vec![
         Line::from(vec![
             Span::raw("Policies that apply to "),
