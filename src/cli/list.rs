@@ -953,6 +953,7 @@ async fn list_json_in_place(
         ExitCode::SUCCESS
     };
     // The process ends with this command (see `list`).
+    std::mem::forget(costs);
     std::mem::forget(parts);
     std::mem::forget(views);
     std::mem::forget(bytes);

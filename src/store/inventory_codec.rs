@@ -264,13 +264,9 @@ fn parse<'a>(
         .map_err(|e| BinaryProblem::Corrupt(format!("its header: {e}")))?;
     // Each OU takes at least 12 bytes and each account 12 + 4 + 4 + 2 + 4 + 4.
     let ous = r.count(12)?;
-    let mut org_units = Vec::with_capacity(ous);
+    let mut ou_refs = Vec::with_capacity(ous);
     for _ in 0..ous {
-        org_units.push(OrgUnit {
-            id: r.string()?,
-            name: r.string()?,
-            parent_id: r.string()?,
-        });
+        ou_refs.push((r.str()?, r.str()?, r.str()?));
     }
     let n = r.count(30)?;
     let mut accounts = Vec::with_capacity(n);
@@ -280,6 +276,13 @@ fn parse<'a>(
             accounts.push(account);
         }
     }
+    // With accounts left out, only the OUs above those kept (`env ACCOUNT` needs its path,
+    // not the thousands of other OUs of a large organization).
+    let org_units = if accounts.len() == n {
+        ou_refs.iter().map(|&ou| owned_ou(ou)).collect()
+    } else {
+        ancestors(&ou_refs, accounts.iter().map(|a| a.parent_id))
+    };
     if r.at != bytes.len() {
         return Err(corrupt("bytes are left after its last account"));
     }
@@ -304,6 +307,37 @@ fn parse<'a>(
         accounts,
         tags,
     })
+}
+
+fn owned_ou((id, name, parent_id): (&str, &str, &str)) -> OrgUnit {
+    OrgUnit {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        parent_id: parent_id.to_owned(),
+    }
+}
+
+/// The OUs of `ous` (id, name, parent) that `parents` are or are beneath, in file order.
+fn ancestors<'a>(
+    ous: &[(&'a str, &'a str, &'a str)],
+    parents: impl Iterator<Item = &'a str>,
+) -> Vec<OrgUnit> {
+    let by_id: std::collections::HashMap<&str, usize> =
+        ous.iter().enumerate().map(|(i, ou)| (ou.0, i)).collect();
+    let mut wanted = vec![false; ous.len()];
+    for parent in parents {
+        let mut at = by_id.get(parent).copied();
+        // Each OU once: a loop in the parents ends the walk.
+        while let Some(i) = at.filter(|&i| !wanted[i]) {
+            wanted[i] = true;
+            at = by_id.get(ous[i].2).copied();
+        }
+    }
+    ous.iter()
+        .zip(wanted)
+        .filter(|(_, w)| *w)
+        .map(|(&ou, _)| owned_ou(ou))
+        .collect()
 }
 
 fn count(out: &mut Vec<u8>, n: usize) {
@@ -553,7 +587,30 @@ mod tests {
             let one = decode_where(&bytes, 2, |a| a == account.id.as_str()).unwrap();
             assert_eq!(one.org.accounts, vec![account.clone()]);
         }
-        assert_eq!(one.org.org_units, inv.org.org_units);
+        // The OUs above it, as they were, and no other.
+        let tree = crate::domain::model::OrgTree::build(&inv.org);
+        let parent = tree.ou_by_id(&inv.org.accounts[7].parent_id).unwrap();
+        let mut above: Vec<&str> = tree
+            .ou_ancestry(&inv.org, parent)
+            .into_iter()
+            .map(|o| inv.org.org_units[o].id.as_str())
+            .collect();
+        above.sort_unstable();
+        let mut kept: Vec<&str> = one.org.org_units.iter().map(|o| o.id.as_str()).collect();
+        kept.sort_unstable();
+        assert!(!above.is_empty());
+        assert_eq!(kept, above);
+        assert!(
+            one.org
+                .org_units
+                .iter()
+                .all(|o| inv.org.org_units.contains(o))
+        );
+        assert_eq!(
+            decode_where(&bytes, 2, |_| true).unwrap().org.org_units,
+            inv.org.org_units,
+            "every OU when no account is left out"
+        );
         assert_eq!(one.guardrails, inv.guardrails);
         assert!(
             decode_where(&bytes, 2, |_| false)
