@@ -69,14 +69,12 @@ impl CostCache {
     /// The cached snapshot for `metric`, whatever its age; corrupt files are misses.
     #[must_use]
     pub fn load(&self, metric: &str) -> Option<CostSnapshot> {
-        let snapshot = match std::fs::read(&self.path) {
-            Ok(bytes) => decode(&bytes)?,
+        let snapshot = if let Ok(bytes) = std::fs::read(&self.path) {
+            decode(&bytes)?
+        } else {
             // What an earlier awsnav cached: still good, and each read of Cost Explorer costs.
-            Err(_) => {
-                let env: Envelope =
-                    serde_json::from_slice(&std::fs::read(&self.json).ok()?).ok()?;
-                (env.format == JSON_FORMAT).then_some(env.snapshot)?
-            }
+            let env: Envelope = serde_json::from_slice(&std::fs::read(&self.json).ok()?).ok()?;
+            (env.format == JSON_FORMAT).then_some(env.snapshot)?
         };
         (snapshot.metric == metric).then_some(snapshot)
     }

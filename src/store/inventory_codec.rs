@@ -425,10 +425,6 @@ impl<'a> Reader<'a> {
             .map_err(|_| BinaryProblem::Corrupt("a name is not UTF-8".to_owned()))
     }
 
-    fn string(&mut self) -> Result<String, BinaryProblem> {
-        self.str().map(str::to_owned)
-    }
-
     /// The next account when `keep` accepts its id, its tags added to `tags`; otherwise it
     /// is stepped over (its lengths followed, nothing else read).
     fn account_if(
