@@ -44,9 +44,9 @@ fn pinned_dist_version() -> String {
         .to_owned()
 }
 
-/// `dist` as scripts/test installs it: `DIST`, then `.venv`, then `PATH`; at the pinned version.
+/// `dist` as scripts/test installs it: `DIST`, then `.venv-dist`, then `PATH`; at the pinned version.
 fn dist() -> PathBuf {
-    let venv = root().join(".venv/bin/dist");
+    let venv = root().join(".venv-dist/bin/dist");
     let found = std::env::var_os("DIST")
         .filter(|p| !p.is_empty())
         .map(PathBuf::from)
@@ -60,7 +60,7 @@ fn dist() -> PathBuf {
     let Some(dist) = found else {
         panic!(
             "dist not found: these tests plan and build the release with it. Run \
-             scripts/test (it installs dist {pinned} into .venv), or set DIST to a dist {pinned} \
+             scripts/test (it installs dist {pinned} into .venv-dist), or set DIST to a dist {pinned} \
              executable"
         );
     };
@@ -72,7 +72,7 @@ fn dist() -> PathBuf {
         stdout(&version).trim(),
         format!("cargo-dist {pinned}"),
         "{} is not the dist dist-workspace.toml pins; run scripts/test, which installs dist \
-         {pinned} into .venv",
+         {pinned} into .venv-dist",
         dist.display()
     );
     dist
