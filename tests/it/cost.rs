@@ -29,15 +29,7 @@ async fn monthly_costs_follow_every_page() {
         "ResultsByTime": [month("2026-11-01", "2026-11-22", &[group("111111111111", "1200"), group("333333333333", "0.99")])],
         "GroupDefinitions": [{"Type": "DIMENSION", "Key": "LINKED_ACCOUNT"}]
     });
-    let body = json!({"account_id": "123456789012", "results": [page1, page2]}).to_string();
-    let (status, _) = crate::common::http(
-        "POST",
-        &moto.url,
-        "/moto-api/static/ce/cost-and-usage-results",
-        &body,
-    )
-    .unwrap();
-    assert_eq!(status, 201);
+    crate::common::seed_cost_results(moto, "123456789012", &[page1, page2]);
 
     let counter = CallCounter::default();
     let read = monthly_by_account(

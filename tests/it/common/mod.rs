@@ -1023,7 +1023,12 @@ pub fn seed_cost(moto: &crate::common::Moto, payer: &str, account: &str, amount:
             "Estimated": false
         }]
     });
-    let body = serde_json::json!({"account_id": payer, "results": [page]}).to_string();
+    seed_cost_results(moto, payer, &[page]);
+}
+
+/// The answers moto's Cost Explorer gives `payer`, page by page.
+pub fn seed_cost_results(moto: &crate::common::Moto, payer: &str, pages: &[serde_json::Value]) {
+    let body = serde_json::json!({"account_id": payer, "results": pages}).to_string();
     let (status, _) = crate::common::http(
         "POST",
         &moto.url,
