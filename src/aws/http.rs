@@ -10,21 +10,45 @@ use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
 use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
 use aws_smithy_http_client::{Builder, Connector};
 use aws_smithy_runtime_api::client::http::{
-    HttpConnector as _, HttpConnectorSettings, SharedHttpClient,
+    HttpClient as _, HttpConnector as _, HttpConnectorFuture, HttpConnectorSettings,
+    SharedHttpClient, SharedHttpConnector,
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::byte_stream::ByteStream;
 
 /// The client SDK clients are built with (one connector per timeout setting, as the SDK asks).
+/// The connector, and with it the trust store, is made when the first request is about to be
+/// sent: a client that sends nothing (a presigned URL, a config read) reads no certificate. A
+/// trust store that `SSL_CERT_FILE` / `SSL_CERT_DIR` name but that holds no certificate fails
+/// the request with that said ([`trust_store_problem`]); the HTTP stack would end the process.
 #[must_use]
 pub fn sdk_client() -> SharedHttpClient {
-    Builder::new().build_with_connector_fn(|settings, components| {
+    let stack = Builder::new().build_with_connector_fn(|settings, components| {
         connector(
             settings.cloned().unwrap_or_default(),
             components.and_then(RuntimeComponents::sleep_impl),
         )
+    });
+    // Looked at once, when the first connector is asked for.
+    let problem = std::sync::OnceLock::new();
+    aws_smithy_runtime_api::client::http::http_client_fn(move |settings, components| match problem
+        .get_or_init(|| check_trust_store().err())
+    {
+        None => stack.http_connector(settings, components),
+        Some(problem) => SharedHttpConnector::new(Refused(problem.clone())),
     })
+}
+
+/// A connector that fails every request with why it cannot send any.
+#[derive(Debug)]
+struct Refused(String);
+
+impl aws_smithy_runtime_api::client::http::HttpConnector for Refused {
+    fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
+        HttpConnectorFuture::ready(Err(ConnectorError::user(self.0.clone().into())))
+    }
 }
 
 /// A connector of the one stack: the same TLS, trust store and proxy rules as SDK clients.
@@ -46,6 +70,60 @@ fn tls_context() -> TlsContext {
         .with_trust_store(TrustStore::default().with_native_roots(true))
         .build()
         .unwrap_or_default()
+}
+
+/// What is wrong with the trust store `SSL_CERT_FILE` / `SSL_CERT_DIR` name (their values
+/// here), when they name one and it holds no certificate: the HTTP stack would stop the process
+/// the moment it loads it, so this is said before, in words. `None` when neither is set, or
+/// either holds a PEM certificate.
+#[must_use]
+pub fn trust_store_problem(
+    file: Option<&std::ffi::OsStr>,
+    dir: Option<&std::ffi::OsStr>,
+) -> Option<String> {
+    let file = file.filter(|f| !f.is_empty());
+    let dir = dir.filter(|d| !d.is_empty());
+    if file.is_none() && dir.is_none() {
+        return None;
+    }
+    let holds_a_certificate = |path: &std::path::Path| {
+        std::fs::read(path).is_ok_and(|bytes| {
+            String::from_utf8_lossy(&bytes).contains("-----BEGIN CERTIFICATE-----")
+        })
+    };
+    if file.is_some_and(|f| holds_a_certificate(std::path::Path::new(f))) {
+        return None;
+    }
+    let in_dirs = dir.is_some_and(|d| {
+        std::env::split_paths(d).any(|dir| {
+            std::fs::read_dir(dir)
+                .is_ok_and(|entries| entries.flatten().any(|e| holds_a_certificate(&e.path())))
+        })
+    });
+    if in_dirs {
+        return None;
+    }
+    let named: Vec<String> = [("SSL_CERT_FILE", file), ("SSL_CERT_DIR", dir)]
+        .into_iter()
+        .filter_map(|(var, value)| Some(format!("{var}={}", value?.to_string_lossy())))
+        .collect();
+    Some(format!(
+        "{} holds no certificate (PEM) to trust: point it at the file or directory of the CAs \
+         to trust, or unset it to use the system's",
+        named.join(" and ")
+    ))
+}
+
+/// [`trust_store_problem`] of this process's environment.
+///
+/// # Errors
+/// The problem, in words.
+pub fn check_trust_store() -> Result<(), String> {
+    trust_store_problem(
+        std::env::var_os("SSL_CERT_FILE").as_deref(),
+        std::env::var_os("SSL_CERT_DIR").as_deref(),
+    )
+    .map_or(Ok(()), Err)
 }
 
 /// An answer to [`get`]: the status and at most `limit` bytes of the body.
@@ -76,6 +154,7 @@ pub enum HttpError {
 /// [`HttpError`] when the URL is unusable, the connection or TLS handshake fails, the request
 /// takes longer than `timeout`, or the body is larger than `limit`.
 pub async fn get(url: &str, timeout: Duration, limit: usize) -> Result<Answer, HttpError> {
+    check_trust_store().map_err(HttpError::Tls)?;
     let request = HttpRequest::get(url).map_err(|_| HttpError::BadUrl(scrub(url)))?;
     let settings = HttpConnectorSettings::builder()
         .connect_timeout(timeout)
@@ -162,6 +241,40 @@ mod tests {
             "http://x/federation"
         );
         assert_eq!(scrub("no query here"), "no query here");
+    }
+
+    #[test]
+    fn a_trust_store_without_a_certificate_is_said_in_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "").unwrap();
+        let good = dir.path().join("good.pem");
+        std::fs::write(
+            &good,
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let certs = dir.path().join("certs");
+        std::fs::create_dir(&certs).unwrap();
+        let os = |p: &std::path::Path| p.as_os_str().to_owned();
+        assert_eq!(trust_store_problem(None, None), None);
+        assert_eq!(trust_store_problem(Some(&os(&good)), None), None);
+        let said = trust_store_problem(Some(&os(&empty)), None).unwrap();
+        assert!(
+            said.starts_with("SSL_CERT_FILE=") && said.contains("holds no certificate"),
+            "{said}"
+        );
+        let said =
+            trust_store_problem(Some(&os(&dir.path().join("missing"))), Some(&os(&certs))).unwrap();
+        assert!(
+            said.contains("SSL_CERT_FILE=") && said.contains(" and SSL_CERT_DIR="),
+            "{said}"
+        );
+        std::fs::copy(&good, certs.join("ca.pem")).unwrap();
+        assert_eq!(
+            trust_store_problem(Some(&os(&empty)), Some(&os(&certs))),
+            None
+        );
     }
 
     #[test]

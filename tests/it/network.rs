@@ -219,3 +219,28 @@ async fn http_proxy_carries_plain_http_requests() {
     );
     assert!(log.tunnels.is_empty(), "{log:?}");
 }
+
+/// `SSL_CERT_FILE` naming a file with no certificate (a typo'd bundle, an empty file): a clear
+/// error that names it, from a sync and from a console sign-in, never a panic.
+#[test]
+fn a_trust_store_without_a_certificate_is_a_clear_error() {
+    let mut awsnav = AwsnavCmd::new().against("http://127.0.0.1:9");
+    let empty = awsnav.path("empty.pem");
+    std::fs::write(&empty, "").unwrap();
+    awsnav.set("SSL_CERT_FILE", empty.to_str().unwrap());
+    awsnav.set("AWSNAV_FEDERATION_URL", "http://127.0.0.1:9/federation");
+    for args in [
+        &["refresh"][..],
+        &["console", "123456789012", "--print", "--yes"][..],
+    ] {
+        let out = awsnav.run(args);
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(
+            err.contains(&format!("SSL_CERT_FILE={}", empty.display()))
+                && err.contains("holds no certificate"),
+            "{args:?}: {err}"
+        );
+    }
+}
