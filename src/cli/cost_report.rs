@@ -1,6 +1,5 @@
 //! `awsnav cost`: cost per account or per OU, as a table for people or JSON for programs.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use anyhow::bail;
@@ -11,7 +10,7 @@ use super::list::{Costs, MonthAmount};
 use super::output::{pad, pad_left, write_stdout, write_text};
 use super::refresh;
 use crate::app::context::AppContext;
-use crate::domain::cost::{CostSummary, format_amount, roll_up};
+use crate::domain::cost::{format_amount, roll_up};
 use crate::domain::inventory::Inventory;
 use crate::domain::model::OrgTree;
 use crate::domain::untrusted::visible;
@@ -85,13 +84,12 @@ pub fn by_account(inv: &Inventory, _tree: &OrgTree, costs: &Costs) -> Report {
             .total_cmp(&a.month_to_date)
             .then_with(|| a.name.cmp(&b.name))
     });
-    finish("account", rows, costs, &summaries)
+    finish("account", rows, costs)
 }
 
 /// One row per OU (everything beneath it), in path order.
 #[must_use]
 pub fn by_ou(inv: &Inventory, tree: &OrgTree, costs: &Costs) -> Report {
-    let summaries = costs.summaries();
     let totals = roll_up(&inv.org, tree, |i| {
         let months = costs
             .snapshot
@@ -123,20 +121,21 @@ pub fn by_ou(inv: &Inventory, tree: &OrgTree, costs: &Costs) -> Report {
         })
         .collect();
     rows.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut report = finish("ou", Vec::new(), costs, &summaries);
+    let mut report = finish("ou", Vec::new(), costs);
     report.rows = rows;
     report
 }
 
-fn finish(
-    by: &'static str,
-    rows: Vec<ReportRow>,
-    costs: &Costs,
-    summaries: &BTreeMap<String, CostSummary>,
-) -> Report {
-    let (mtd, last) = summaries.values().fold((0.0, 0.0), |(m, l), c| {
-        (m + c.month_to_date, l + c.last_month)
-    });
+fn finish(by: &'static str, rows: Vec<ReportRow>, costs: &Costs) -> Report {
+    let window = &costs.window;
+    let (mtd, last) = costs
+        .snapshot
+        .monthly
+        .values()
+        .fold((0.0, 0.0), |(m, l), months| {
+            let c = window.figures(months);
+            (m + c.month_to_date, l + c.last_month)
+        });
     Report {
         by,
         rows,

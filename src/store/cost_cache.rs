@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::inventory_codec::Reader;
 use super::private_file::{file_key, write_private};
 use crate::domain::cost::{CostSnapshot, MonthlyByAccount, YearMonth};
 
@@ -161,25 +162,25 @@ fn decode(bytes: &[u8]) -> Option<CostSnapshot> {
     if word(8)? != FORMAT || word(12)? != crc32fast::hash(&bytes[HEADER..]) {
         return None;
     }
-    let mut r = Reader { bytes, at: HEADER };
-    let meta: Meta = serde_json::from_slice(r.bytes()?).ok()?;
-    let n_months = r.count(5)?;
+    let mut r = Reader::new(bytes, HEADER);
+    let meta: Meta = serde_json::from_slice(r.bytes().ok()?).ok()?;
+    let n_months = r.count(5).ok()?;
     let mut months = Vec::with_capacity(n_months);
     for _ in 0..n_months {
-        let year = i32::from_le_bytes(r.array()?);
-        let [month] = r.array()?;
+        let year = i32::from_le_bytes(r.array().ok()?);
+        let [month] = r.array().ok()?;
         months.push(YearMonth { year, month });
     }
-    let n_accounts = r.count(4 + n_months * 8)?;
+    let n_accounts = r.count(4 + n_months * 8).ok()?;
     // Written in order (a map's), so the maps are built from sorted runs in one pass each
     // rather than by thousands of searching inserts.
     let mut accounts = Vec::with_capacity(n_accounts);
     let mut amounts = Vec::with_capacity(n_months);
     for _ in 0..n_accounts {
-        let id = std::str::from_utf8(r.bytes()?).ok()?.to_owned();
+        let id = r.str().ok()?.to_owned();
         amounts.clear();
         for &m in &months {
-            let amount = f64::from_le_bytes(r.array()?);
+            let amount = f64::from_le_bytes(r.array().ok()?);
             if !amount.is_nan() {
                 amounts.push((m, amount));
             }
@@ -187,7 +188,7 @@ fn decode(bytes: &[u8]) -> Option<CostSnapshot> {
         accounts.push((id, amounts.iter().copied().collect::<BTreeMap<_, _>>()));
     }
     let monthly: MonthlyByAccount = accounts.into_iter().collect();
-    (r.at == bytes.len()).then_some(CostSnapshot {
+    r.at_end().then_some(CostSnapshot {
         fetched_at: meta.fetched_at,
         metric: meta.metric,
         months: meta.months,
@@ -195,36 +196,6 @@ fn decode(bytes: &[u8]) -> Option<CostSnapshot> {
         monthly,
         requests: meta.requests,
     })
-}
-
-/// Reads a file front to back, every length checked against what is left.
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len())?;
-        let piece = &self.bytes[self.at..end];
-        self.at = end;
-        Some(piece)
-    }
-
-    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
-        self.take(N)?.try_into().ok()
-    }
-
-    /// A count of items of at least `min_size` bytes each, no more than can fit in what is left.
-    fn count(&mut self, min_size: usize) -> Option<usize> {
-        let n = usize::try_from(u32::from_le_bytes(self.array()?)).ok()?;
-        (n.saturating_mul(min_size) <= self.bytes.len() - self.at).then_some(n)
-    }
-
-    fn bytes(&mut self) -> Option<&'a [u8]> {
-        let n = self.count(1)?;
-        self.take(n)
-    }
 }
 
 #[cfg(test)]

@@ -377,12 +377,24 @@ fn status_of(code: u8) -> Option<AccountStatus> {
 }
 
 /// Reads a binary inventory front to back, every length checked against what is left.
-struct Reader<'a> {
+/// Reads a file front to back, every length checked against what is left (the cost cache's
+/// layout reads with it too).
+pub(super) struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
 }
 
 impl<'a> Reader<'a> {
+    /// Reading `bytes` from `at`.
+    pub(super) fn new(bytes: &'a [u8], at: usize) -> Self {
+        Self { bytes, at }
+    }
+
+    /// Whether every byte has been read.
+    pub(super) fn at_end(&self) -> bool {
+        self.at == self.bytes.len()
+    }
+
     fn take(&mut self, n: usize) -> Result<&'a [u8], BinaryProblem> {
         let end = self
             .at
@@ -394,7 +406,7 @@ impl<'a> Reader<'a> {
         Ok(piece)
     }
 
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], BinaryProblem> {
+    pub(super) fn array<const N: usize>(&mut self) -> Result<[u8; N], BinaryProblem> {
         let mut a = [0; N];
         a.copy_from_slice(self.take(N)?);
         Ok(a)
@@ -405,7 +417,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A count of items of at least `min_size` bytes each, no more than can fit in what is left.
-    fn count(&mut self, min_size: usize) -> Result<usize, BinaryProblem> {
+    pub(super) fn count(&mut self, min_size: usize) -> Result<usize, BinaryProblem> {
         let n = usize::try_from(self.u32()?).unwrap_or(usize::MAX);
         if n.saturating_mul(min_size) > self.bytes.len() - self.at {
             return Err(BinaryProblem::Corrupt(
@@ -415,12 +427,12 @@ impl<'a> Reader<'a> {
         Ok(n)
     }
 
-    fn bytes(&mut self) -> Result<&'a [u8], BinaryProblem> {
+    pub(super) fn bytes(&mut self) -> Result<&'a [u8], BinaryProblem> {
         let n = usize::try_from(self.u32()?).unwrap_or(usize::MAX);
         self.take(n)
     }
 
-    fn str(&mut self) -> Result<&'a str, BinaryProblem> {
+    pub(super) fn str(&mut self) -> Result<&'a str, BinaryProblem> {
         std::str::from_utf8(self.bytes()?)
             .map_err(|_| BinaryProblem::Corrupt("a name is not UTF-8".to_owned()))
     }
