@@ -1002,6 +1002,25 @@ mod tests {
     use crate::domain::demo;
     use time::macros::datetime;
 
+    /// `list --json` the usual way: accounts built, enriched as `list` enriches them.
+    fn listed_as_built(
+        built: &Inventory,
+        catalog: &crate::domain::roles::RoleCatalog,
+        classifier: &crate::domain::safety::Classifier,
+    ) -> Vec<u8> {
+        let tree = OrgTree::build(&built.org);
+        let production = classifier.classify_all(built, &tree);
+        let enrich = |i: usize| {
+            let offered = catalog.offered(built, &tree, i);
+            let saml = crate::domain::roles::RoleOption::saml_names(&offered);
+            let roles = offered.into_iter().map(|r| r.name).collect();
+            (roles, saml, production[i])
+        };
+        let mut expected = Vec::new();
+        write_json(&mut expected, built, &tree, &enrich, None).unwrap();
+        expected
+    }
+
     #[test]
     fn months_are_written_as_they_show_themselves() {
         for year in [-1, 0, 7, 999, 2026, 9999, 10_000, i32::MAX] {
@@ -1251,16 +1270,7 @@ mod tests {
             ],
             at,
         );
-        let tree = OrgTree::build(&built.org);
-        let production = classifier.classify_all(&built, &tree);
-        let enrich = |i: usize| {
-            let offered = catalog.offered(&built, &tree, i);
-            let saml = crate::domain::roles::RoleOption::saml_names(&offered);
-            let roles = offered.into_iter().map(|r| r.name).collect();
-            (roles, saml, production[i])
-        };
-        let mut expected = Vec::new();
-        write_json(&mut expected, &built, &tree, &enrich, None).unwrap();
+        let expected = listed_as_built(&built, &catalog, &classifier);
         let views: Vec<_> = bytes
             .iter()
             .map(|b| inventory_codec::view(b, 2).unwrap())
@@ -1360,16 +1370,7 @@ mod tests {
             if let Some(known) = sso {
                 crate::app::sso_roles::apply(known, &mut built);
             }
-            let tree = OrgTree::build(&built.org);
-            let production = classifier.classify_all(&built, &tree);
-            let enrich = |i: usize| {
-                let offered = catalog.offered(&built, &tree, i);
-                let saml = crate::domain::roles::RoleOption::saml_names(&offered);
-                let roles = offered.into_iter().map(|r| r.name).collect();
-                (roles, saml, production[i])
-            };
-            let mut expected = Vec::new();
-            write_json(&mut expected, &built, &tree, &enrich, None).unwrap();
+            let expected = listed_as_built(&built, &catalog, &classifier);
             let view = inventory_codec::view(&bytes, 2).unwrap();
             let mut written = Vec::new();
             let with = InPlace {
